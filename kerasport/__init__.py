@@ -1,0 +1,13 @@
+"""kerasport: a Keras-style deep-learning API on real PyTorch and real TensorFlow.
+
+Choose the framework with ``KERASPORT_BACKEND=torch|tensorflow`` (torch by default)
+before importing; ``kerasport.backend.backend()`` says which one runs.
+"""
+from kerasport import (activations, backend, constraints, initializers, losses, metrics, ops, optimizers,  # noqa: F401
+                       regularizers, utils)
+from kerasport import callbacks, layers, models, saving  # noqa: F401
+from kerasport.layers import Input, InputLayer, Layer  # noqa: F401
+from kerasport.models import Functional, Model, Sequential  # noqa: F401
+
+__version__ = "0.1.0"
+version = __version__

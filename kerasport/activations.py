@@ -1,0 +1,117 @@
+"""Activation functions by Keras name; ``get`` resolves a name, callable or config."""
+from kerasport.backends import B
+from kerasport.saving.serialization import deserialize_keras_object
+
+
+def relu(x, negative_slope=0.0, max_value=None, threshold=0.0):
+    """max(x, 0), with Keras's optional slope below ``threshold`` and cap ``max_value``."""
+    if negative_slope == 0.0 and max_value is None and threshold == 0.0:
+        return B.relu(x)
+    out = B.where(B.greater(x, threshold), x, B.multiply(B.subtract(x, threshold), negative_slope)
+                  if negative_slope else B.zeros_like(x))
+    return out if max_value is None else B.minimum(out, max_value)
+
+
+def relu6(x):
+    return B.relu6(x)
+
+
+def sigmoid(x):
+    return B.sigmoid(x)
+
+
+def tanh(x):
+    return B.tanh(x)
+
+
+def softmax(x, axis=-1):
+    return B.softmax(x, axis=axis)
+
+
+def log_softmax(x, axis=-1):
+    return B.log_softmax(x, axis=axis)
+
+
+def gelu(x, approximate=False):
+    """Gaussian error linear unit (exact erf form by default, as Keras's activation)."""
+    return B.gelu(x, approximate=approximate)
+
+
+def silu(x):
+    return B.silu(x)
+
+
+swish = silu
+
+
+def elu(x, alpha=1.0):
+    return B.elu(x, alpha)
+
+
+def selu(x):
+    return B.selu(x)
+
+
+def softplus(x):
+    return B.softplus(x)
+
+
+def softsign(x):
+    return B.softsign(x)
+
+
+def leaky_relu(x, negative_slope=0.2):
+    return B.leaky_relu(x, negative_slope)
+
+
+def linear(x):
+    return x
+
+
+def exponential(x):
+    return B.exp(x)
+
+
+def hard_sigmoid(x):
+    return B.hard_sigmoid(x)
+
+
+def hard_silu(x):
+    return B.hard_silu(x)
+
+
+hard_swish = hard_silu
+
+
+def mish(x):
+    return B.multiply(x, B.tanh(B.softplus(x)))
+
+
+_ALL = {f.__name__: f for f in (relu, relu6, sigmoid, tanh, softmax, log_softmax, gelu, silu, elu, selu,
+                                softplus, softsign, leaky_relu, linear, exponential, hard_sigmoid,
+                                hard_silu, mish)}
+_ALL.update(swish=silu, hard_swish=hard_silu)
+
+
+def get(identifier):
+    """The activation function for a name, callable, config dict or ``None`` (linear)."""
+    if identifier is None:
+        return linear
+    if callable(identifier):
+        return identifier
+    if isinstance(identifier, str) and identifier not in _ALL:
+        raise ValueError(f"Unknown activation: {identifier!r}. Expected one of: {', '.join(sorted(_ALL))}, "
+                         "or a callable.")
+    return deserialize_keras_object(identifier, _ALL, printable_module_name="activation")
+
+
+def serialize(fn):
+    name = getattr(fn, "__name__", None)
+    if _ALL.get(name) is fn:
+        return name
+    from kerasport.saving.serialization import serialize_keras_object
+    return serialize_keras_object(fn)
+
+
+def deserialize(config, custom_objects=None):
+    return deserialize_keras_object(config, _ALL, custom_objects, "activation")

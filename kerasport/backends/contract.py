@@ -1,0 +1,74 @@
+"""The backend contract: every function a backend module provides, in one place.
+
+A backend is two modules: ``<name>_backend.py`` (tensors, variables, ops: the
+names in ``OPS`` plus ``VARIABLES``) and ``<name>_train.py`` (the names in
+``TRAINING``). Layers, losses, metrics, optimizers and models call only these.
+Ops follow ``keras.ops`` names and semantics (NumPy-style broadcasting,
+channels_last images); shapes below use ``B`` for batch and ``C`` for channels.
+
+Tensors and variables
+    convert_to_tensor(x, dtype=None) -> Tensor     NumPy/Python -> device tensor; float64 -> float32
+    convert_to_numpy(x) -> np.ndarray
+    variable(value, dtype, trainable, name) -> native variable (nn.Parameter / tf.Variable)
+        with .assign / .assign_add / .assign_sub / .numpy() / .path
+    assign(var, value)                            in-place copy, same shape
+    is_tensor(x), is_variable(x), shape(x) -> tuple, ndim(x), size(x), dtype(x) -> "float32", cast(x, dtype)
+    standardize_dtype(d), to_dtype(name), stop_gradient(x), no_grad() (context manager)
+
+Random (explicit state)
+    seed(n); set_seed_all(n) (Python, NumPy and framework)
+    make_generator(seed | None) -> state or None (None: the global, seeded stream)
+    random_uniform(shape, minval, maxval, dtype, generator), random_normal(shape, mean, stddev, dtype, generator)
+    random_permutation(n, generator) -> int tensor (n,)
+    dropout(x, rate, noise_shape=None, generator=None) -> x with rate dropped, rest scaled 1/(1-rate)
+
+Layer kernels (kerasport extensions; fused where the framework has it)
+    dense(x (..., I), kernel (I, U), bias (U,) | None) -> (..., U)
+    embedding(indices (...) int, table (V, D)) -> (..., D)
+    conv(x (B, *S, C), kernel (*K, C/groups, F), strides, padding "valid"|"same", data_format,
+         dilation_rate, bias=None) -> (B, *S', F)
+    depthwise_conv(x, kernel (*K, C, M)) -> (B, *S', C*M); separable_conv(x, depthwise, pointwise)
+    conv_transpose(x, kernel (*K, F, C), strides, padding, output_padding, data_format, dilation_rate)
+    max_pool / average_pool(x (B, *S, C), pool_size, strides, padding, data_format) -> (B, *S', C)
+    moments(x, axes, keepdims) -> (mean, variance); batch_normalization(x, mean, var, axis, offset, scale, eps)
+
+Training (``<name>_train.py``)
+    host_variable(value, dtype, name), read(var), increment(counter) -> new count
+    weight_decay(vars, lr, decay); sgd(...), adam(...), rmsprop(...) fused multi-tensor updates
+    clip_each_by_norm(grads, c), clip_by_global_norm(grads, c)
+    make_train_function(model), make_test_function(model), make_predict_function(model)
+        -> callable(batch=(x, y, sample_weight)); built once per compile
+"""
+
+CREATION = ["zeros", "ones", "full", "zeros_like", "ones_like", "full_like", "arange", "eye", "linspace"]
+MATH = ["add", "subtract", "multiply", "divide", "true_divide", "floor_divide", "mod", "power", "negative",
+        "abs", "absolute", "sign", "sqrt", "rsqrt", "square", "exp", "expm1", "log", "log1p", "log2", "log10",
+        "sin", "cos", "tan", "arctan", "arctan2", "sinh", "cosh", "floor", "ceil", "round", "erf", "reciprocal",
+        "maximum", "minimum", "clip", "isnan", "isinf", "isfinite", "nan_to_num",
+        "equal", "not_equal", "greater", "greater_equal", "less", "less_equal",
+        "logical_and", "logical_or", "logical_not", "logical_xor", "where"]
+REDUCTIONS = ["sum", "mean", "max", "min", "prod", "var", "std", "logsumexp", "argmax", "argmin", "all", "any",
+              "cumsum", "norm", "sort", "argsort", "top_k"]
+SHAPES = ["reshape", "transpose", "expand_dims", "squeeze", "concatenate", "stack", "unstack", "split", "tile",
+          "repeat", "broadcast_to", "flip", "moveaxis", "swapaxes", "take", "take_along_axis", "slice", "pad",
+          "tril", "triu", "one_hot", "shape", "ndim", "size", "dtype", "cast", "convert_to_tensor",
+          "convert_to_numpy", "is_tensor", "stop_gradient", "cond"]
+LINALG = ["matmul", "dot", "tensordot", "einsum"]
+NN = ["relu", "relu6", "sigmoid", "tanh", "softplus", "softsign", "silu", "swish", "selu", "elu", "gelu",
+      "leaky_relu", "hard_sigmoid", "hard_silu", "log_sigmoid", "softmax", "log_softmax",
+      "conv", "depthwise_conv", "separable_conv", "conv_transpose", "max_pool", "average_pool",
+      "moments", "batch_normalization", "normalize",
+      "categorical_crossentropy", "sparse_categorical_crossentropy", "binary_crossentropy"]
+
+OPS = CREATION + MATH + REDUCTIONS + SHAPES + LINALG + NN
+VARIABLES = ["variable", "is_variable", "assign", "standardize_dtype", "to_dtype", "no_grad", "seed",
+             "set_seed_all", "make_generator", "random_uniform", "random_normal", "random_permutation", "dropout",
+             "dense", "embedding", "item", "device_name"]
+TRAINING = ["host_variable", "read", "increment", "weight_decay", "sgd", "adam", "rmsprop", "clip_each_by_norm",
+            "clip_by_global_norm", "make_train_function", "make_test_function", "make_predict_function"]
+
+
+def missing(backend_module, train_module):
+    """Names of the contract that a backend does not define (empty when complete)."""
+    return [n for n in OPS + VARIABLES if not hasattr(backend_module, n)] + \
+           [n for n in TRAINING if not hasattr(train_module, n)]

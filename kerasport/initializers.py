@@ -1,0 +1,224 @@
+"""Weight initializers with Keras's names, defaults and seeds.
+
+Values are drawn with NumPy, then moved to the backend, so a seeded
+initializer gives identical weights under PyTorch and TensorFlow.
+"""
+import math
+
+import numpy as np
+
+from kerasport.backends import B
+from kerasport.saving.serialization import deserialize_keras_object, serialize_keras_object
+
+
+class Initializer:
+    """Base class: ``init(shape, dtype="float32")`` returns a backend tensor."""
+
+    seed = None
+
+    def __call__(self, shape, dtype=None):
+        return B.convert_to_tensor(self.numpy(tuple(int(d) for d in shape)), dtype or "float32")
+
+    def numpy(self, shape):
+        raise NotImplementedError
+
+    def _rng(self):
+        return np.random.RandomState(self.seed) if self.seed is not None else np.random
+
+    def get_config(self):
+        return {}
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
+
+
+class Zeros(Initializer):
+    def numpy(self, shape):
+        return np.zeros(shape, np.float32)
+
+
+class Ones(Initializer):
+    def numpy(self, shape):
+        return np.ones(shape, np.float32)
+
+
+class Constant(Initializer):
+    def __init__(self, value=0.0):
+        self.value = value
+
+    def numpy(self, shape):
+        return np.broadcast_to(np.asarray(self.value, np.float32), shape).copy()
+
+    def get_config(self):
+        v = self.value
+        return {"value": v.tolist() if isinstance(v, np.ndarray) else v}
+
+
+class Identity(Initializer):
+    def __init__(self, gain=1.0):
+        self.gain = gain
+
+    def numpy(self, shape):
+        if len(shape) != 2:
+            raise ValueError(f"Identity initializer needs a 2D shape, received {shape}.")
+        return self.gain * np.eye(*shape, dtype=np.float32)
+
+    def get_config(self):
+        return {"gain": self.gain}
+
+
+class RandomNormal(Initializer):
+    def __init__(self, mean=0.0, stddev=0.05, seed=None):
+        self.mean, self.stddev, self.seed = mean, stddev, seed
+
+    def numpy(self, shape):
+        return self._rng().normal(self.mean, self.stddev, shape).astype(np.float32)
+
+    def get_config(self):
+        return {"mean": self.mean, "stddev": self.stddev, "seed": self.seed}
+
+
+class RandomUniform(Initializer):
+    def __init__(self, minval=-0.05, maxval=0.05, seed=None):
+        self.minval, self.maxval, self.seed = minval, maxval, seed
+
+    def numpy(self, shape):
+        return self._rng().uniform(self.minval, self.maxval, shape).astype(np.float32)
+
+    def get_config(self):
+        return {"minval": self.minval, "maxval": self.maxval, "seed": self.seed}
+
+
+def _truncated_normal(rng, shape, mean, stddev):
+    """Normal samples redrawn until within two standard deviations."""
+    out = rng.normal(0.0, 1.0, shape)
+    bad = np.abs(out) > 2.0
+    while bad.any():
+        out[bad] = rng.normal(0.0, 1.0, int(bad.sum()))
+        bad = np.abs(out) > 2.0
+    return (mean + stddev * out).astype(np.float32)
+
+
+class TruncatedNormal(Initializer):
+    def __init__(self, mean=0.0, stddev=0.05, seed=None):
+        self.mean, self.stddev, self.seed = mean, stddev, seed
+
+    def numpy(self, shape):
+        return _truncated_normal(self._rng(), shape, self.mean, self.stddev)
+
+    def get_config(self):
+        return {"mean": self.mean, "stddev": self.stddev, "seed": self.seed}
+
+
+def compute_fans(shape):
+    """(fan_in, fan_out) as Keras computes them for dense and conv kernels."""
+    if len(shape) == 0:
+        return 1, 1
+    if len(shape) == 1:
+        return shape[0], shape[0]
+    if len(shape) == 2:
+        return shape[0], shape[1]
+    receptive = math.prod(shape[:-2])
+    return shape[-2] * receptive, shape[-1] * receptive
+
+
+class VarianceScaling(Initializer):
+    def __init__(self, scale=1.0, mode="fan_in", distribution="truncated_normal", seed=None):
+        if scale <= 0.0:
+            raise ValueError(f"VarianceScaling: `scale` must be positive, received {scale}.")
+        if mode not in {"fan_in", "fan_out", "fan_avg"}:
+            raise ValueError(f"VarianceScaling: `mode` must be fan_in, fan_out or fan_avg, received {mode!r}.")
+        if distribution not in {"normal", "truncated_normal", "untruncated_normal", "uniform"}:
+            raise ValueError(f"VarianceScaling: unknown `distribution` {distribution!r}.")
+        self.scale, self.mode, self.distribution, self.seed = scale, mode, distribution, seed
+
+    def numpy(self, shape):
+        fan_in, fan_out = compute_fans(shape)
+        n = {"fan_in": fan_in, "fan_out": fan_out, "fan_avg": (fan_in + fan_out) / 2.0}[self.mode]
+        scale = self.scale / max(1.0, n)
+        rng = self._rng()
+        if self.distribution in ("truncated_normal", "normal"):
+            return _truncated_normal(rng, shape, 0.0, math.sqrt(scale) / 0.87962566103423978)
+        if self.distribution == "untruncated_normal":
+            return rng.normal(0.0, math.sqrt(scale), shape).astype(np.float32)
+        limit = math.sqrt(3.0 * scale)
+        return rng.uniform(-limit, limit, shape).astype(np.float32)
+
+    def get_config(self):
+        return {"scale": self.scale, "mode": self.mode, "distribution": self.distribution, "seed": self.seed}
+
+
+def _preset(name, scale, mode, distribution):
+    def __init__(self, seed=None):
+        VarianceScaling.__init__(self, scale, mode, distribution, seed)
+
+    def get_config(self):
+        return {"seed": self.seed}
+
+    return type(name, (VarianceScaling,), {"__init__": __init__, "get_config": get_config,
+                                           "__doc__": f"VarianceScaling({scale}, {mode!r}, {distribution!r})."})
+
+
+GlorotUniform = _preset("GlorotUniform", 1.0, "fan_avg", "uniform")
+GlorotNormal = _preset("GlorotNormal", 1.0, "fan_avg", "truncated_normal")
+HeUniform = _preset("HeUniform", 2.0, "fan_in", "uniform")
+HeNormal = _preset("HeNormal", 2.0, "fan_in", "truncated_normal")
+LecunUniform = _preset("LecunUniform", 1.0, "fan_in", "uniform")
+LecunNormal = _preset("LecunNormal", 1.0, "fan_in", "truncated_normal")
+
+
+class Orthogonal(Initializer):
+    def __init__(self, gain=1.0, seed=None):
+        self.gain, self.seed = gain, seed
+
+    def numpy(self, shape):
+        if len(shape) < 2:
+            raise ValueError(f"Orthogonal initializer needs at least 2 dimensions, received shape {shape}.")
+        rows, cols = math.prod(shape[:-1]), shape[-1]
+        a = self._rng().normal(0.0, 1.0, (max(rows, cols), min(rows, cols)))
+        q, r = np.linalg.qr(a)
+        q *= np.sign(np.diag(r))
+        if rows < cols:
+            q = q.T
+        return (self.gain * q[:rows, :cols]).reshape(shape).astype(np.float32)
+
+    def get_config(self):
+        return {"gain": self.gain, "seed": self.seed}
+
+
+_ALL = {c.__name__: c for c in (Zeros, Ones, Constant, Identity, RandomNormal, RandomUniform, TruncatedNormal,
+                                VarianceScaling, GlorotUniform, GlorotNormal, HeUniform, HeNormal,
+                                LecunUniform, LecunNormal, Orthogonal)}
+_ALIASES = {"zeros": Zeros, "ones": Ones, "constant": Constant, "identity": Identity,
+            "random_normal": RandomNormal, "random_uniform": RandomUniform,
+            "truncated_normal": TruncatedNormal, "variance_scaling": VarianceScaling,
+            "glorot_uniform": GlorotUniform, "glorot_normal": GlorotNormal, "he_uniform": HeUniform,
+            "he_normal": HeNormal, "lecun_uniform": LecunUniform, "lecun_normal": LecunNormal,
+            "orthogonal": Orthogonal, "IdentityInitializer": Identity}
+_LOOKUP = {**_ALL, **_ALIASES}
+
+
+def get(identifier):
+    """An initializer for a name (``"glorot_uniform"``), class, config dict, callable or ``None``."""
+    if identifier is None or isinstance(identifier, Initializer):
+        return identifier
+    if isinstance(identifier, str) and identifier not in _LOOKUP:
+        raise ValueError(f"Unknown initializer: {identifier!r}. Expected one of: {', '.join(sorted(_ALIASES))}.")
+    if isinstance(identifier, (str, dict)):
+        return deserialize_keras_object(identifier, _LOOKUP, printable_module_name="initializer")
+    if isinstance(identifier, type):
+        return identifier()
+    if callable(identifier):
+        return identifier
+    raise ValueError(f"Could not interpret initializer: {identifier!r}")
+
+
+serialize = serialize_keras_object
+
+
+def deserialize(config, custom_objects=None):
+    return deserialize_keras_object(config, _LOOKUP, custom_objects, "initializer")
+
+
+globals().update({k: v for k, v in _ALIASES.items() if k != "IdentityInitializer"})

@@ -1,0 +1,311 @@
+"""Core layers: Input, Dense, Activation, Dropout, Flatten, Reshape, Embedding, Identity."""
+import math
+
+from kerasport import activations, constraints, initializers, regularizers
+from kerasport.backends import B
+from kerasport.layers.layer import KerasTensor, Layer
+from kerasport.saving.serialization import serialize_keras_object
+
+
+def _ser(obj):
+    return serialize_keras_object(obj) if obj is not None else None
+
+
+def check_rank(layer, shape, min_rank=None, rank=None):
+    """Raise a clear error naming ``layer`` when ``shape`` has the wrong rank."""
+    if rank is not None and len(shape) != rank:
+        raise ValueError(f"Input 0 of layer {layer.name!r} ({type(layer).__name__}) is incompatible: "
+                         f"expected ndim={rank}, found ndim={len(shape)}. Full shape received: {tuple(shape)}")
+    if min_rank is not None and len(shape) < min_rank:
+        raise ValueError(f"Input 0 of layer {layer.name!r} ({type(layer).__name__}) is incompatible: "
+                         f"expected min_ndim={min_rank}, found ndim={len(shape)}. Full shape received: {tuple(shape)}")
+
+
+class InputLayer(Layer):
+    """The entry point of a Functional model; produces a symbolic ``KerasTensor``.
+
+    Args:
+        shape: shape of one sample, without the batch dim (``None`` for unknown dims).
+        batch_size: optional fixed batch size.
+        dtype: the input's dtype (``"float32"``).
+    """
+
+    def __init__(self, shape=None, batch_size=None, dtype=None, sparse=False, batch_shape=None,
+                 input_tensor=None, name=None, optional=False, **kwargs):
+        if "input_shape" in kwargs:
+            shape = kwargs.pop("input_shape")
+        if "batch_input_shape" in kwargs:
+            batch_shape = kwargs.pop("batch_input_shape")
+        super().__init__(name=name or None, dtype=dtype, **kwargs)
+        if batch_shape is None:
+            if shape is None:
+                raise ValueError("Input needs a `shape` (the shape of one sample, without the batch dim).")
+            batch_shape = (batch_size,) + tuple(shape)
+        self.batch_shape = tuple(batch_shape)
+        self.sparse = sparse
+        self.optional = optional
+        self.built = True
+        out = KerasTensor(self.batch_shape, self.dtype, name=self.name)
+        from kerasport.layers.layer import Node
+        Node(self, (), {}, out)
+        self.output_tensor = out
+
+    def get_config(self):
+        return {"batch_shape": self.batch_shape, "dtype": self.dtype, "sparse": self.sparse,
+                "name": self.name}
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        if isinstance(config.get("dtype"), dict):
+            config["dtype"] = config["dtype"].get("config", {}).get("name", "float32")
+        config.pop("ragged", None)
+        return cls(**config)
+
+
+def Input(shape=None, batch_size=None, dtype=None, sparse=None, batch_shape=None, name=None, tensor=None,
+          optional=False):
+    """A symbolic input of a Functional model.
+
+    Example::
+
+        x = kerasport.Input(shape=(784,))
+        y = kerasport.layers.Dense(10)(x)
+        model = kerasport.Model(x, y)
+    """
+    return InputLayer(shape=shape, batch_size=batch_size, dtype=dtype, sparse=bool(sparse),
+                      batch_shape=batch_shape, name=name, optional=optional).output_tensor
+
+
+class Dense(Layer):
+    """``activation(inputs @ kernel + bias)`` on the last axis.
+
+    Args:
+        units: output features.
+        activation: name or callable (none by default).
+        use_bias: whether to add a bias vector.
+        kernel_initializer, bias_initializer: ``"glorot_uniform"``, ``"zeros"`` by default.
+        kernel_regularizer, bias_regularizer, activity_regularizer, kernel_constraint, bias_constraint.
+
+    Shapes: ``(..., input_dim)`` -> ``(..., units)``.
+    """
+
+    def __init__(self, units, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
+                 bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None,
+                 activity_regularizer=None, kernel_constraint=None, bias_constraint=None, lora_rank=None,
+                 **kwargs):
+        super().__init__(**kwargs)
+        if not isinstance(units, int) or isinstance(units, bool) or units <= 0:
+            raise ValueError(f"Dense {self.name!r}: `units` must be a positive integer, received {units!r}.")
+        self.units = units
+        self.activation = activations.get(activation)
+        self.use_bias = use_bias
+        self.kernel_initializer = initializers.get(kernel_initializer)
+        self.bias_initializer = initializers.get(bias_initializer)
+        self.kernel_regularizer = regularizers.get(kernel_regularizer)
+        self.bias_regularizer = regularizers.get(bias_regularizer)
+        self.activity_regularizer = regularizers.get(activity_regularizer)
+        self.kernel_constraint = constraints.get(kernel_constraint)
+        self.bias_constraint = constraints.get(bias_constraint)
+        self.supports_masking = True
+
+    def _check_input_spec(self, shape):
+        check_rank(self, shape, min_rank=1)
+        if shape[-1] is None:
+            raise ValueError(f"Dense {self.name!r} needs a known last input dimension, received shape {shape}.")
+
+    def build(self, input_shape):
+        self.kernel = self.add_weight((input_shape[-1], self.units), self.kernel_initializer, name="kernel",
+                                      regularizer=self.kernel_regularizer, constraint=self.kernel_constraint)
+        self.bias = self.add_weight((self.units,), self.bias_initializer, name="bias",
+                                    regularizer=self.bias_regularizer,
+                                    constraint=self.bias_constraint) if self.use_bias else None
+        self.built = True
+
+    def call(self, inputs):
+        if inputs.shape[-1] != self.kernel.shape[0]:
+            raise ValueError(f"Input 0 of layer {self.name!r} (Dense) is incompatible: expected axis -1 to have "
+                             f"value {self.kernel.shape[0]}, received input of shape {tuple(inputs.shape)}")
+        out = B.dense(inputs, self.kernel, self.bias)
+        return out if self.activation is activations.linear else self.activation(out)
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape[:-1]) + (self.units,)
+
+    def get_config(self):
+        return {**super().get_config(), "units": self.units, "activation": activations.serialize(self.activation),
+                "use_bias": self.use_bias, "kernel_initializer": _ser(self.kernel_initializer),
+                "bias_initializer": _ser(self.bias_initializer),
+                "kernel_regularizer": _ser(self.kernel_regularizer), "bias_regularizer": _ser(self.bias_regularizer),
+                "activity_regularizer": _ser(self.activity_regularizer),
+                "kernel_constraint": _ser(self.kernel_constraint), "bias_constraint": _ser(self.bias_constraint)}
+
+
+class Activation(Layer):
+    """Applies an activation function: ``Activation("relu")``."""
+
+    def __init__(self, activation, **kwargs):
+        super().__init__(**kwargs)
+        self.activation = activations.get(activation)
+        self.supports_masking = True
+
+    def call(self, inputs):
+        return self.activation(inputs)
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        return {**super().get_config(), "activation": activations.serialize(self.activation)}
+
+
+class Dropout(Layer):
+    """Sets inputs to 0 with probability ``rate`` in training, scaling the rest by ``1/(1-rate)``.
+
+    Args:
+        rate: fraction of inputs to drop, in [0, 1).
+        noise_shape: shape of the binary mask (``None`` dims follow the input).
+        seed: seed for the layer's own random stream.
+    """
+
+    def __init__(self, rate, noise_shape=None, seed=None, **kwargs):
+        super().__init__(**kwargs)
+        if not 0 <= rate <= 1:
+            raise ValueError(f"Dropout {self.name!r}: `rate` must be in [0, 1], received {rate}.")
+        self.rate, self.noise_shape, self.seed = rate, noise_shape, seed
+        self._generator = B.make_generator(seed)
+        self.supports_masking = True
+
+    def call(self, inputs, training=False):
+        if training and self.rate > 0:
+            return B.dropout(inputs, self.rate, self.noise_shape, self._generator)
+        return inputs
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        return {**super().get_config(), "rate": self.rate, "noise_shape": self.noise_shape, "seed": self.seed}
+
+
+class Flatten(Layer):
+    """Flattens every dim but the batch: ``(batch, d1, d2, ...)`` -> ``(batch, d1*d2*...)``."""
+
+    def __init__(self, data_format=None, **kwargs):
+        super().__init__(**kwargs)
+        self.data_format = data_format or "channels_last"
+
+    def call(self, inputs):
+        if self.data_format == "channels_first" and inputs.ndim > 2:
+            inputs = B.moveaxis(inputs, 1, -1)
+        return B.reshape(inputs, (B.shape(inputs)[0], -1))
+
+    def compute_output_shape(self, input_shape):
+        rest = input_shape[1:]
+        return (input_shape[0], None if any(d is None for d in rest) else math.prod(rest))
+
+    def get_config(self):
+        return {**super().get_config(), "data_format": self.data_format}
+
+
+class Reshape(Layer):
+    """Reshapes each sample to ``target_shape`` (one ``-1`` allowed)."""
+
+    def __init__(self, target_shape, **kwargs):
+        super().__init__(**kwargs)
+        self.target_shape = tuple(target_shape)
+        if sum(d == -1 for d in self.target_shape) > 1:
+            raise ValueError(f"Reshape {self.name!r}: at most one -1 in target_shape, received {target_shape}.")
+
+    def _resolve(self, input_shape):
+        rest = input_shape[1:]
+        known = math.prod(d for d in self.target_shape if d != -1)
+        if any(d is None for d in rest):
+            return tuple(None if d == -1 else d for d in self.target_shape)
+        total = math.prod(rest)
+        if -1 in self.target_shape:
+            if total % known:
+                raise ValueError(f"Reshape {self.name!r}: cannot reshape input of shape {tuple(input_shape)} "
+                                 f"to {self.target_shape}.")
+            return tuple(total // known if d == -1 else d for d in self.target_shape)
+        if total != known:
+            raise ValueError(f"Reshape {self.name!r}: total size of the new shape {self.target_shape} ({known}) "
+                             f"must equal the input's {tuple(input_shape[1:])} ({total}).")
+        return self.target_shape
+
+    def _check_input_spec(self, shape):
+        self._resolve(shape)
+
+    def call(self, inputs):
+        return B.reshape(inputs, (B.shape(inputs)[0],) + self.target_shape)
+
+    def compute_output_shape(self, input_shape):
+        return (input_shape[0],) + self._resolve(input_shape)
+
+    def get_config(self):
+        return {**super().get_config(), "target_shape": self.target_shape}
+
+
+class Embedding(Layer):
+    """Maps integer indices to dense vectors.
+
+    Args:
+        input_dim: vocabulary size (indices in ``[0, input_dim)``).
+        output_dim: size of each vector.
+        mask_zero: whether index 0 is padding; then a mask flows to later layers.
+
+    Shapes: ``(batch, ...)`` ints -> ``(batch, ..., output_dim)``.
+    """
+
+    def __init__(self, input_dim, output_dim, embeddings_initializer="uniform", embeddings_regularizer=None,
+                 embeddings_constraint=None, mask_zero=False, weights=None, lora_rank=None, **kwargs):
+        kwargs.pop("activity_regularizer", None)
+        super().__init__(**kwargs)
+        if input_dim <= 0 or output_dim <= 0:
+            raise ValueError(f"Embedding {self.name!r}: input_dim and output_dim must be positive, "
+                             f"received {input_dim} and {output_dim}.")
+        self.input_dim, self.output_dim, self.mask_zero = input_dim, output_dim, mask_zero
+        if embeddings_initializer == "uniform":
+            embeddings_initializer = initializers.RandomUniform()
+        self.embeddings_initializer = initializers.get(embeddings_initializer)
+        self.embeddings_regularizer = regularizers.get(embeddings_regularizer)
+        self.embeddings_constraint = constraints.get(embeddings_constraint)
+        self.supports_masking = mask_zero
+        self._initial_weights = weights
+
+    def build(self, input_shape=None):
+        self.embeddings = self.add_weight((self.input_dim, self.output_dim), self.embeddings_initializer,
+                                          name="embeddings", regularizer=self.embeddings_regularizer,
+                                          constraint=self.embeddings_constraint)
+        self.built = True
+        if self._initial_weights is not None:
+            self.set_weights(self._initial_weights)
+
+    def call(self, inputs):
+        return B.embedding(inputs, self.embeddings)
+
+    def compute_mask(self, inputs, mask=None):
+        return B.not_equal(inputs, 0) if self.mask_zero else None
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape) + (self.output_dim,)
+
+    def get_config(self):
+        return {**super().get_config(), "input_dim": self.input_dim, "output_dim": self.output_dim,
+                "embeddings_initializer": _ser(self.embeddings_initializer),
+                "embeddings_regularizer": _ser(self.embeddings_regularizer),
+                "embeddings_constraint": _ser(self.embeddings_constraint), "mask_zero": self.mask_zero}
+
+
+class Identity(Layer):
+    """Returns its input unchanged (and passes masks through)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.supports_masking = True
+
+    def call(self, inputs):
+        return inputs
+
+    def compute_output_shape(self, input_shape):
+        return input_shape

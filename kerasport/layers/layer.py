@@ -1,0 +1,507 @@
+"""The ``Layer`` base class, symbolic ``KerasTensor`` inputs and graph ``Node``s.
+
+A layer owns native backend variables (``add_weight``), builds itself on first
+call, and runs ``call`` eagerly on real tensors. Called on ``KerasTensor``s
+(from ``kerasport.Input``) it records a ``Node`` instead, which is how
+Functional models are wired.
+"""
+import inspect
+
+import numpy as np
+
+from kerasport import constraints, initializers, regularizers
+from kerasport.backends import B
+from kerasport.utils import naming, tree
+
+
+class KerasTensor:
+    """A symbolic tensor: a shape (``None`` for unknown dims), a dtype, and where it came from."""
+
+    def __init__(self, shape, dtype="float32", sparse=False, name=None, history=None):
+        self.shape = tuple(None if d is None else int(d) for d in shape)
+        self.dtype = dtype
+        self.sparse = sparse
+        self.name = name
+        self._keras_history = history  # (layer, node_index, tensor_index)
+
+    @property
+    def ndim(self):
+        return len(self.shape)
+
+    def __repr__(self):
+        return f"<KerasTensor shape={self.shape}, dtype={self.dtype}, name={self.name}>"
+
+    def __len__(self):
+        raise TypeError("A symbolic KerasTensor has no length; use .shape.")
+
+    def __iter__(self):
+        raise TypeError("A symbolic KerasTensor cannot be iterated over.")
+
+    def __bool__(self):
+        raise TypeError("A symbolic KerasTensor has no truth value.")
+
+    def __getattr__(self, name):
+        if name.startswith("_"):
+            raise AttributeError(name)
+        raise AttributeError(f"KerasTensor has no attribute {name!r}: it is a symbolic placeholder in a "
+                             "Functional model. Wrap backend ops in a Layer (or a Lambda layer).")
+
+
+def is_symbolic(x):
+    return any(isinstance(t, KerasTensor) for t in tree.flatten(x))
+
+
+class Node:
+    """One call of ``layer`` on symbolic inputs: arguments in, KerasTensors out."""
+
+    def __init__(self, layer, args, kwargs, outputs):
+        self.layer = layer
+        self.args, self.kwargs = args, kwargs
+        self.outputs = outputs
+        self.input_tensors = [t for t in tree.flatten((args, kwargs)) if isinstance(t, KerasTensor)]
+        self.output_tensors = tree.flatten(outputs)
+        self.index = len(layer._inbound_nodes)
+        layer._inbound_nodes.append(self)
+        for i, t in enumerate(self.output_tensors):
+            t._keras_history = (layer, self.index, i)
+
+    @property
+    def parent_nodes(self):
+        nodes = []
+        for t in self.input_tensors:
+            layer, node_index, _ = t._keras_history
+            nodes.append(layer._inbound_nodes[node_index])
+        return nodes
+
+
+def _call_params(cls):
+    params = inspect.signature(cls.call).parameters
+    return "training" in params, "mask" in params, any(p.kind == p.VAR_KEYWORD for p in params.values())
+
+
+def _shape_key(shape):
+    return tuple(shape) if shape is None or not isinstance(shape, list) else [tuple(s) for s in shape]
+
+
+class Layer:
+    """Base class of all layers.
+
+    Subclasses implement ``build(input_shape)`` (create weights with
+    ``add_weight``) and ``call(inputs, training=None, mask=None)``.
+
+    Args:
+        trainable: whether the layer's weights are updated by training.
+        name: the layer's name; unique automatic names (``dense``, ``dense_1``) by default.
+        dtype: the dtype of the layer's weights and computations (``"float32"``).
+        input_shape: (first layer of a ``Sequential``) the shape of one sample.
+    """
+
+    _call_signature_cache = {}
+
+    def __init__(self, trainable=True, name=None, dtype=None, autocast=True, input_shape=None,
+                 batch_input_shape=None, input_dim=None, batch_size=None, **kwargs):
+        for legacy in ("dynamic", "input_length", "autocast"):
+            kwargs.pop(legacy, None)
+        if kwargs:
+            raise TypeError(f"{type(self).__name__}: unexpected keyword argument(s) {sorted(kwargs)}.")
+        self.__dict__.setdefault("_layers", [])
+        self._trainable = trainable
+        self.name = name or naming.uniquify(naming.to_snake_case(type(self).__name__))
+        if isinstance(dtype, dict):
+            dtype = dtype.get("config", {}).get("name", "float32")
+        self.dtype = dtype or "float32"
+        self.compute_dtype = self.dtype
+        self.built = False
+        self.supports_masking = getattr(self, "supports_masking", False)
+        self._weights_list = []
+        self._trainable_flags = {}
+        self._regularizers = []
+        self._constraints = []
+        self._losses = []
+        self._inbound_nodes = []
+        self._build_shapes = None
+        self.activity_regularizer = getattr(self, "activity_regularizer", None)
+        if input_dim is not None and input_shape is None:
+            input_shape = (input_dim,)
+        if batch_input_shape is not None:
+            batch_size, input_shape = batch_input_shape[0], tuple(batch_input_shape[1:])
+        self._input_shape_arg = tuple(input_shape) if input_shape is not None else None
+        self._batch_size_arg = batch_size
+        cls = type(self)
+        if cls not in Layer._call_signature_cache:
+            Layer._call_signature_cache[cls] = _call_params(cls)
+        self._call_has_training, self._call_has_mask, _ = Layer._call_signature_cache[cls]
+
+    # ------------------------------------------------------------------ attribute tracking
+    def __setattr__(self, name, value):
+        if isinstance(value, Layer) and name != "_parent" and not name.startswith("_keras"):
+            if value not in self.__dict__.get("_layers", []):
+                self.__dict__.setdefault("_layers", []).append(value)
+        elif isinstance(value, (list, tuple)) and value and all(isinstance(v, Layer) for v in value):
+            for v in value:
+                if v not in self.__dict__.get("_layers", []):
+                    self.__dict__.setdefault("_layers", []).append(v)
+        object.__setattr__(self, name, value)
+
+    # ------------------------------------------------------------------ weights
+    def add_weight(self, shape=None, initializer=None, dtype=None, trainable=True, regularizer=None,
+                   constraint=None, name=None, autocast=True, aggregation="mean"):
+        """Create a native variable owned by this layer.
+
+        Args:
+            shape: the variable's shape (``()`` for a scalar).
+            initializer: name, ``Initializer`` or callable(shape, dtype); ``glorot_uniform``
+                for floats by default (``zeros`` for ints).
+            trainable: whether gradients update it.
+            regularizer: penalty added to ``layer.losses``.
+            constraint: projection applied after each optimizer update.
+        """
+        shape = tuple(int(d) for d in (shape or ()))
+        dtype = dtype or self.dtype
+        if initializer is None:
+            initializer = "glorot_uniform" if "float" in str(dtype) else "zeros"
+        init = initializers.get(initializer)
+        value = init(shape, dtype=dtype) if not isinstance(init, initializers.Initializer) else init(shape, dtype)
+        var = B.variable(value, dtype=dtype, trainable=trainable, name=name)
+        var.path = f"{self.name}/{name}"
+        self._weights_list.append(var)
+        self._trainable_flags[id(var)] = trainable
+        if regularizer is not None:
+            self._regularizers.append((var, regularizers.get(regularizer)))
+        if constraint is not None:
+            self._constraints.append((var, constraints.get(constraint)))
+        self._sync_requires_grad()
+        return var
+
+    def add_variable(self, shape, initializer="zeros", dtype=None, trainable=True, name=None, **kwargs):
+        return self.add_weight(shape=shape, initializer=initializer, dtype=dtype, trainable=trainable,
+                               name=name, **kwargs)
+
+    @property
+    def trainable(self):
+        return self._trainable
+
+    @trainable.setter
+    def trainable(self, value):
+        self._trainable = bool(value)
+        for layer in self._flatten_layers():
+            layer._trainable = bool(value)
+            layer._sync_requires_grad()
+
+    def _sync_requires_grad(self):
+        if B.NAME == "torch":
+            for v in self._weights_list:
+                v.trainable = self._trainable and self._trainable_flags[id(v)]
+
+    def _flatten_layers(self, include_self=True):
+        seen, out = set(), []
+        stack = [self] if include_self else list(self._layers)
+        while stack:
+            layer = stack.pop(0)
+            if id(layer) in seen:
+                continue
+            seen.add(id(layer))
+            out.append(layer)
+            stack = list(layer._layers) + stack
+        return out
+
+    @property
+    def layers(self):
+        return list(self._layers)
+
+    @property
+    def weights(self):
+        """All variables, trainable first, in Keras's order (own weights, then sublayers')."""
+        return self.trainable_weights + self.non_trainable_weights
+
+    @property
+    def trainable_weights(self):
+        if not self._trainable:
+            return []
+        out = [v for v in self._weights_list if self._trainable_flags[id(v)]]
+        for layer in self._layers:
+            out += [v for v in layer.trainable_weights if not any(v is o for o in out)]
+        return out
+
+    @property
+    def non_trainable_weights(self):
+        if not self._trainable:
+            out = [v for v in self._weights_list]
+            for layer in self._layers:
+                out += [v for v in layer.weights if not any(v is o for o in out)]
+            return out
+        out = [v for v in self._weights_list if not self._trainable_flags[id(v)]]
+        for layer in self._layers:
+            out += [v for v in layer.non_trainable_weights if not any(v is o for o in out)]
+        return out
+
+    trainable_variables = trainable_weights
+    non_trainable_variables = non_trainable_weights
+    variables = weights
+
+    def get_weights(self):
+        """The weights as NumPy arrays, in ``weights`` order."""
+        return [B.convert_to_numpy(v) for v in self.weights]
+
+    def set_weights(self, weights):
+        """Set the weights from NumPy arrays (same order and shapes as ``get_weights()``).
+
+        Every shape is checked before anything is assigned.
+        """
+        own = self.weights
+        weights = list(weights)
+        if len(weights) != len(own):
+            raise ValueError(f"Layer {self.name!r} expects {len(own)} weight arrays "
+                             f"(shapes {[tuple(v.shape) for v in own]}), received {len(weights)}.")
+        for v, w in zip(own, weights):
+            if tuple(v.shape) != tuple(np.shape(w)):
+                raise ValueError(f"Layer {self.name!r}: weight {v.path} has shape {tuple(v.shape)}, "
+                                 f"received an array of shape {tuple(np.shape(w))}.")
+        for v, w in zip(own, weights):
+            B.assign(v, B.convert_to_tensor(np.asarray(w), B.dtype(v) if B.NAME == "torch" else v.dtype))
+
+    def count_params(self):
+        return int(sum(np.prod(tuple(v.shape)) for v in self.weights))
+
+    # ------------------------------------------------------------------ losses
+    @property
+    def losses(self):
+        """Regularization penalties of this layer and its sublayers, plus ``add_loss`` terms."""
+        out = []
+        for layer in self._flatten_layers():
+            for var, reg in layer._regularizers:
+                out.append(reg(var))
+            out.extend(layer._losses)
+        return out
+
+    def add_loss(self, loss):
+        """Add a loss term (a scalar tensor) to be minimised; cleared at each call of the model."""
+        self._losses.append(loss)
+
+    def _clear_losses(self):
+        for layer in self._flatten_layers():
+            layer._losses = []
+
+    # ------------------------------------------------------------------ build / call
+    def build(self, input_shape):
+        self.built = True
+
+    def call(self, inputs, *args, **kwargs):
+        return inputs
+
+    def _maybe_build(self, args):
+        first = args[0] if args else None
+        shapes = tree.map_structure(lambda t: tuple(t.shape), first)
+        self._check_input_spec(shapes)
+        self.build(shapes)
+        self.built = True
+        self._build_shapes = shapes
+
+    def _check_input_spec(self, shapes):
+        """Hook: raise a clear error when the input shape cannot be accepted."""
+
+    def __call__(self, *args, **kwargs):
+        if args and is_symbolic(args) or is_symbolic(kwargs):
+            return self._symbolic_call(args, kwargs)
+        if not self.built:
+            self._maybe_build(args)
+        if "training" in kwargs and not self._call_has_training:
+            kwargs.pop("training")
+        if "mask" in kwargs and not self._call_has_mask:
+            kwargs.pop("mask")
+        elif self._call_has_mask and "mask" not in kwargs and args:
+            mask = _get_mask(args[0])
+            if mask is not None:
+                kwargs["mask"] = mask
+        outputs = self.call(*args, **kwargs)
+        if self.activity_regularizer is not None:
+            for out in tree.flatten(outputs):
+                self.add_loss(B.divide(self.activity_regularizer(out), B.cast(B.shape(out)[0], out.dtype)))
+        if self.supports_masking or type(self).compute_mask is not Layer.compute_mask:
+            in_mask = kwargs.get("mask", _get_mask(args[0]) if args else None)
+            out_mask = self.compute_mask(args[0] if args else None, in_mask)
+            if out_mask is not None:
+                for o, m in zip(tree.flatten(outputs), tree.flatten(out_mask) if isinstance(out_mask, (list, tuple)) else [out_mask] * len(tree.flatten(outputs))):
+                    _set_mask(o, m)
+        return outputs
+
+    def compute_mask(self, inputs, mask=None):
+        """The output mask; by default passes the input mask through when ``supports_masking``."""
+        return mask if self.supports_masking else None
+
+    # ------------------------------------------------------------------ symbolic execution
+    def _symbolic_call(self, args, kwargs):
+        if not self.built:
+            first = args[0]
+            shapes = tree.map_structure(lambda t: t.shape if isinstance(t, KerasTensor) else tuple(t.shape), first)
+            self._check_input_spec(shapes)
+            self.build(shapes)
+            self.built = True
+            self._build_shapes = shapes
+        outputs = self.compute_output_spec(*args, **kwargs)
+        outputs = tree.map_structure(
+            lambda t: KerasTensor(t.shape, t.dtype) if isinstance(t, KerasTensor) else t, outputs)
+        Node(self, args, kwargs, outputs)
+        return outputs
+
+    def compute_output_shape(self, input_shape):
+        """Output shape for ``input_shape``; by default found by running ``call`` on zeros."""
+        def spec(s):
+            return KerasTensor(s)
+        args = tree.map_structure(spec, input_shape) if not _is_shape(input_shape) else spec(input_shape)
+        out = self.compute_output_spec(args)
+        return tree.map_structure(lambda t: t.shape, out)
+
+    def compute_output_spec(self, *args, **kwargs):
+        """Output ``KerasTensor``(s) for symbolic inputs.
+
+        Uses ``compute_output_shape`` when the subclass defines it, otherwise calls the
+        layer on zero tensors twice, with unknown dims set to two different sizes:
+        output dims that differ are unknown.
+        """
+        if type(self).compute_output_shape is not Layer.compute_output_shape:
+            first = args[0]
+            shapes = tree.map_structure(lambda t: t.shape, first)
+            out_shapes = self.compute_output_shape(shapes)
+            dtype = self.compute_dtype
+            if _is_shape(out_shapes):
+                return KerasTensor(out_shapes, dtype)
+            return tree.map_structure(lambda s: KerasTensor(s, dtype), out_shapes) \
+                if not isinstance(out_shapes, (list, tuple)) or not _is_shape(out_shapes[0]) \
+                else type(out_shapes)(KerasTensor(s, dtype) for s in out_shapes)
+        return _spec_by_running(self, args, kwargs)
+
+    # ------------------------------------------------------------------ functional-graph helpers
+    @property
+    def input(self):
+        if not self._inbound_nodes:
+            raise AttributeError(f"Layer {self.name!r} has never been called and has no defined input.")
+        node = self._inbound_nodes[0]
+        return node.args[0] if len(node.args) == 1 else list(node.args)
+
+    @property
+    def output(self):
+        if not self._inbound_nodes:
+            raise AttributeError(f"Layer {self.name!r} has never been called and has no defined output.")
+        return self._inbound_nodes[0].outputs
+
+    @property
+    def input_shape(self):
+        return tree.map_structure(lambda t: t.shape, self.input)
+
+    @property
+    def output_shape(self):
+        return tree.map_structure(lambda t: t.shape, self.output)
+
+    # ------------------------------------------------------------------ config
+    def get_config(self):
+        """The constructor arguments that rebuild this layer (``from_config``)."""
+        config = {"name": self.name, "trainable": self.trainable, "dtype": _dtype_policy(self.dtype)}
+        if self._input_shape_arg is not None:
+            config["batch_input_shape"] = (self._batch_size_arg,) + tuple(self._input_shape_arg)
+        init_params = inspect.signature(type(self).__init__).parameters
+        own = [p for p in init_params if p not in ("self", "trainable", "name", "dtype", "kwargs")]
+        if type(self).get_config is Layer.get_config and own and type(self).__module__.split(".")[0] != "kerasport":
+            raise NotImplementedError(
+                f"Layer {type(self).__name__} has constructor arguments {own} but no get_config(). "
+                f"Add a get_config() method that returns them, e.g.\n"
+                f"    def get_config(self):\n        return {{**super().get_config(), "
+                + ", ".join(f'"{p}": self.{p}' for p in own) + "}")
+        return config
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        if "dtype" in config and isinstance(config["dtype"], dict):
+            config["dtype"] = config["dtype"].get("config", {}).get("name", "float32")
+        return cls(**config)
+
+    def _build_config(self):
+        return {"input_shape": _jsonable_shape(self._build_shapes)} if self.built and self._build_shapes is not None else None
+
+    def build_from_config(self, config):
+        shape = config.get("input_shape")
+        if shape is not None and not self.built:
+            self.build(_tuple_shape(shape))
+            self.built = True
+            self._build_shapes = _tuple_shape(shape)
+
+    def __repr__(self):
+        return f"<{type(self).__name__} name={self.name}, built={self.built}>"
+
+
+# ---------------------------------------------------------------------- helpers
+def _is_shape(s):
+    return isinstance(s, tuple) and all(d is None or isinstance(d, (int, np.integer)) for d in s)
+
+
+def _tuple_shape(s):
+    if isinstance(s, (list, tuple)) and s and isinstance(s[0], (list, tuple)):
+        return [tuple(x) for x in s]
+    return tuple(s) if s is not None else None
+
+
+def _jsonable_shape(s):
+    if isinstance(s, list):
+        return [list(x) for x in s]
+    if isinstance(s, dict):
+        return {k: list(v) for k, v in s.items()}
+    return list(s) if s is not None else None
+
+
+def _dtype_policy(dtype):
+    return {"module": "keras", "class_name": "DTypePolicy", "config": {"name": dtype}, "registered_name": None}
+
+
+def _get_mask(x):
+    return getattr(x, "_keras_mask", None) if not isinstance(x, (list, tuple, dict)) else None
+
+
+def _set_mask(x, mask):
+    try:
+        x._keras_mask = mask
+    except AttributeError:
+        pass
+
+
+_PROBE_SIZES = (83, 89)
+
+
+def _spec_by_running(layer, args, kwargs):
+    """Run ``layer.call`` on zeros for two sizes of every unknown dim; differing dims are None."""
+    results = []
+    for size in _PROBE_SIZES:
+        def concrete(t, size=size):
+            if not isinstance(t, KerasTensor):
+                return t
+            shape = tuple(size if d is None else d for d in t.shape)
+            dtype = t.dtype if t.dtype != "string" else "float32"
+            return B.zeros(shape, dtype=dtype)
+
+        cargs = tree.map_structure(concrete, args)
+        ckwargs = tree.map_structure(concrete, kwargs)
+        if layer._call_has_training:
+            ckwargs.setdefault("training", False)
+        if "mask" in ckwargs and not layer._call_has_mask:
+            ckwargs.pop("mask")
+        with B.no_grad():
+            out = layer.call(*cargs, **ckwargs)
+        results.append(out)
+        if not any(d is None for t in tree.flatten((args, kwargs)) if isinstance(t, KerasTensor) for d in t.shape):
+            results.append(out)
+            break
+    flat_a, flat_b = tree.flatten(results[0]), tree.flatten(results[1])
+    specs = []
+    for a, b in zip(flat_a, flat_b):
+        if a is None:
+            specs.append(None)
+            continue
+        sa, sb = tuple(B.shape(a)), tuple(B.shape(b))
+        specs.append(KerasTensor(tuple(x if x == y else None for x, y in zip(sa, sb)), B.dtype(a)))
+    # Batch dims stay unknown when the inputs' batch dim is unknown.
+    ins = [t for t in tree.flatten(args) if isinstance(t, KerasTensor)]
+    if ins and ins[0].shape and ins[0].shape[0] is None:
+        for s in specs:
+            if s is not None and s.shape and s.shape[0] in _PROBE_SIZES:
+                s.shape = (None,) + s.shape[1:]
+    return tree.pack_as(results[0], specs)

@@ -1,0 +1,118 @@
+"""What ``compile`` decides once: one loss per output (with weights) and the metrics per output."""
+from kerasport import losses as losses_mod
+from kerasport import metrics as metrics_mod
+from kerasport.backends import B
+from kerasport.utils import tree
+
+
+def _per_output(spec, output_names, what):
+    """Spread a loss/metric spec (single, list, dict) over the model's outputs."""
+    n = len(output_names)
+    if isinstance(spec, dict):
+        unknown = [k for k in spec if k not in output_names]
+        if unknown:
+            raise ValueError(f"compile(): {what} names unknown output(s) {unknown}; outputs are {output_names}.")
+        return [spec.get(name) for name in output_names]
+    if isinstance(spec, (list, tuple)) and n > 1 and what == "loss":
+        if len(spec) != n:
+            raise ValueError(f"compile(): the model has {n} outputs but {len(spec)} losses were given.")
+        return list(spec)
+    if what == "metrics" and isinstance(spec, (list, tuple)) and n > 1 and spec and \
+            all(isinstance(s, (list, tuple)) or s is None for s in spec):
+        return list(spec)
+    return [spec] * n
+
+
+class CompileLoss:
+    """Total loss = sum over outputs of ``weight * loss(y_true, y_pred, sample_weight)``."""
+
+    def __init__(self, loss, loss_weights, output_names):
+        self.output_names = output_names
+        specs = _per_output(loss, output_names, "loss")
+        self.losses = [losses_mod.get(s) for s in specs]
+        if loss_weights is None:
+            weights = [1.0] * len(output_names)
+        elif isinstance(loss_weights, dict):
+            weights = [loss_weights.get(n, 1.0) for n in output_names]
+        else:
+            weights = list(loss_weights) if isinstance(loss_weights, (list, tuple)) else [loss_weights]
+            if len(weights) != len(output_names):
+                raise ValueError(f"compile(): {len(weights)} loss_weights for {len(output_names)} outputs.")
+        self.weights = [float(w) for w in weights]
+        self.multi = len(output_names) > 1
+        self.spec = loss
+
+    def __call__(self, y_true, y_pred, sample_weight=None):
+        ys_true, ys_pred = tree.flatten(y_true), tree.flatten(y_pred)
+        sws = tree.flatten(sample_weight) if sample_weight is not None else [None] * len(ys_pred)
+        if len(sws) == 1 and len(ys_pred) > 1:
+            sws = sws * len(ys_pred)
+        total, parts = None, []
+        for fn, w, yt, yp, sw in zip(self.losses, self.weights, ys_true, ys_pred, sws):
+            if fn is None:
+                parts.append(None)
+                continue
+            value = fn(yt, yp, sample_weight=sw) if _accepts_sw(fn) else _apply_sw(fn(yt, yp), sw)
+            parts.append(value)
+            term = value if w == 1.0 else B.multiply(value, w)
+            total = term if total is None else B.add(total, term)
+        return total, parts
+
+
+def _accepts_sw(fn):
+    return isinstance(fn, losses_mod.Loss)
+
+
+def _apply_sw(values, sample_weight):
+    return losses_mod.reduce_weighted_values(values, sample_weight, "sum_over_batch_size")
+
+
+def _resolve_metric(m, loss_fn, output_shape):
+    """Keras's meaning of ``"accuracy"``/``"acc"`` depends on the loss and the output shape."""
+    if m in ("accuracy", "acc"):
+        name = m
+        fn_name = getattr(loss_fn, "fn", loss_fn)
+        fn_name = getattr(fn_name, "__name__", "")
+        if "binary" in fn_name or (output_shape and output_shape[-1] == 1):
+            metric = metrics_mod.BinaryAccuracy(name=name)
+        elif "sparse" in fn_name:
+            metric = metrics_mod.SparseCategoricalAccuracy(name=name)
+        else:
+            metric = metrics_mod.CategoricalAccuracy(name=name)
+        return metric
+    if m in ("crossentropy", "ce"):
+        fn_name = getattr(getattr(loss_fn, "fn", loss_fn), "__name__", "")
+        fn = {"binary_crossentropy": losses_mod.binary_crossentropy,
+              "sparse_categorical_crossentropy": losses_mod.sparse_categorical_crossentropy}.get(
+            fn_name, losses_mod.categorical_crossentropy)
+        return metrics_mod.MeanMetricWrapper(fn, name=m)
+    return metrics_mod.get(m)
+
+
+class CompileMetrics:
+    """Metric objects per output; names follow Keras (``accuracy``, ``out_1_accuracy``)."""
+
+    def __init__(self, metrics, weighted_metrics, output_names, compile_loss, output_shapes):
+        self.entries = []  # (output index, metric, weighted)
+        for spec, weighted in ((metrics, False), (weighted_metrics, True)):
+            if not spec:
+                continue
+            for i, per_out in enumerate(_per_output(spec, output_names, "metrics")):
+                if per_out is None:
+                    continue
+                per_out = per_out if isinstance(per_out, (list, tuple)) else [per_out]
+                for m in per_out:
+                    metric = _resolve_metric(m, compile_loss.losses[i], output_shapes[i] if output_shapes else None)
+                    if len(output_names) > 1:
+                        metric.name = f"{output_names[i]}_{metric.name}"
+                    self.entries.append((i, metric, weighted))
+        self.metrics = [m for _, m, _ in self.entries]
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        ys_true, ys_pred = tree.flatten(y_true), tree.flatten(y_pred)
+        sws = tree.flatten(sample_weight) if sample_weight is not None else None
+        for i, metric, weighted in self.entries:
+            sw = None
+            if weighted and sws is not None:
+                sw = sws[i] if len(sws) > 1 else sws[0]
+            metric.update_state(ys_true[i], ys_pred[i], sample_weight=sw)

@@ -1,0 +1,156 @@
+"""Functional models: a graph of layer calls from ``Input``s to outputs."""
+from kerasport.layers.core import InputLayer
+from kerasport.layers.layer import KerasTensor, Layer, _get_mask, is_symbolic
+from kerasport.models.model import Model
+from kerasport.utils import tree
+
+
+def _node_of(t):
+    layer, node_index, _ = t._keras_history
+    return layer._inbound_nodes[node_index]
+
+
+def topological_nodes(inputs, outputs):
+    """Nodes between ``inputs`` and ``outputs`` in execution order; errors name a missing Input."""
+    input_ids = {id(t) for t in inputs}
+    order, state = [], {}
+
+    def visit(node):
+        if state.get(id(node)) == 2:
+            return
+        state[id(node)] = 1
+        for t in node.input_tensors:
+            if id(t) in input_ids:
+                continue
+            if t._keras_history is None:
+                raise ValueError(f"Tensor {t} is not connected to the model's inputs.")
+            parent = _node_of(t)
+            if isinstance(parent.layer, InputLayer):
+                raise ValueError(f"Graph disconnected: the output depends on Input {parent.layer.name!r}, "
+                                 f"which is not among the model's inputs.")
+            visit(parent)
+        state[id(node)] = 2
+        order.append(node)
+
+    for t in outputs:
+        if id(t) in input_ids:
+            continue
+        if t._keras_history is None:
+            raise ValueError(f"Output {t} was not produced by a layer.")
+        node = _node_of(t)
+        if isinstance(node.layer, InputLayer):
+            raise ValueError(f"Graph disconnected: output {t.name} is an Input that is not a model input.")
+        visit(node)
+    return order
+
+
+class Functional(Model):
+    """A model defined by ``Model(inputs, outputs)`` on symbolic tensors.
+
+    Supports several inputs and outputs (lists or dicts), shared layers, and
+    models used as layers.
+    """
+
+    def __init__(self, inputs, outputs, name=None, trainable=True, **kwargs):
+        Layer.__init__(self, name=name or None, trainable=trainable, **kwargs)
+        Model._init_model(self)
+        self._nested_inputs = inputs
+        self._nested_outputs = outputs
+        self.inputs = tree.flatten(inputs)
+        self.outputs = tree.flatten(outputs)
+        for t in self.inputs + self.outputs:
+            if not isinstance(t, KerasTensor):
+                raise TypeError(f"Model inputs and outputs must be KerasTensors (from kerasport.Input and layer "
+                                f"calls), received {t!r}.")
+        self._nodes = topological_nodes(self.inputs, self.outputs)
+        seen, layers = set(), []
+        for t in self.inputs:
+            layer = t._keras_history[0]
+            if id(layer) not in seen:
+                seen.add(id(layer))
+                layers.append(layer)
+        for node in self._nodes:
+            if id(node.layer) not in seen:
+                seen.add(id(node.layer))
+                layers.append(node.layer)
+        self._functional_layers = layers
+        for layer in layers:
+            if not isinstance(layer, InputLayer) and layer not in self._layers:
+                self._layers.append(layer)
+        self.built = True
+        self._build_shapes = tree.map_structure(lambda t: t.shape, inputs)
+        self.output_names = [t._keras_history[0].name for t in self.outputs]
+        if isinstance(outputs, dict):
+            self.output_names = list(outputs.keys())
+        self.input_names = [t._keras_history[0].name for t in self.inputs]
+        self._plan = [(node.layer, node.args, node.kwargs, [id(t) for t in node.output_tensors])
+                      for node in self._nodes]
+
+    @property
+    def layers(self):
+        return list(self._functional_layers)
+
+    def _standardize_inputs(self, inputs):
+        if isinstance(self._nested_inputs, dict):
+            if not isinstance(inputs, dict):
+                return dict(zip(self._nested_inputs, tree.flatten(inputs)))
+            missing = [k for k in self._nested_inputs if k not in inputs]
+            if missing:
+                raise ValueError(f"Model {self.name!r} expects inputs {list(self._nested_inputs)}, missing {missing}.")
+            return [inputs[k] for k in sorted(self._nested_inputs)]
+        if isinstance(inputs, dict):
+            names = [t._keras_history[0].name for t in self.inputs]
+            if all(n in inputs for n in names):
+                return [inputs[n] for n in names]
+        flat = tree.flatten(inputs)
+        if len(flat) != len(self.inputs):
+            raise ValueError(f"Model {self.name!r} expects {len(self.inputs)} input(s), received {len(flat)}.")
+        return flat
+
+    def call(self, inputs, training=None, mask=None):
+        flat = self._standardize_inputs(inputs)
+        if isinstance(flat, dict):
+            flat = tree.flatten(flat)
+        values = {id(t): v for t, v in zip(self.inputs, flat)}
+        if mask is not None:
+            for v, m in zip(flat, tree.flatten(mask)):
+                if m is not None:
+                    try:
+                        v._keras_mask = m
+                    except AttributeError:
+                        pass
+
+        def fetch(x):
+            return values[id(x)] if isinstance(x, KerasTensor) else x
+
+        for layer, args, kwargs, out_ids in self._plan:
+            cargs = tree.map_structure(fetch, args) if len(args) != 1 or not isinstance(args[0], KerasTensor) \
+                else (values[id(args[0])],)
+            ckwargs = tree.map_structure(fetch, kwargs) if kwargs else {}
+            if training is not None and layer._call_has_training:
+                ckwargs["training"] = training
+            out = layer(*cargs, **ckwargs)
+            if len(out_ids) == 1:
+                values[out_ids[0]] = out if not isinstance(out, (list, tuple)) or len(out) != 1 else out[0]
+            else:
+                for oid, o in zip(out_ids, tree.flatten(out)):
+                    values[oid] = o
+        return tree.pack_as(self._nested_outputs, [values[id(t)] for t in self.outputs])
+
+    def compute_output_spec(self, *args, **kwargs):
+        return tree.map_structure(lambda t: KerasTensor(t.shape, t.dtype), self._nested_outputs)
+
+    def compute_output_shape(self, input_shape):
+        return tree.map_structure(lambda t: t.shape, self._nested_outputs)
+
+    def build(self, input_shape):
+        self.built = True
+
+    def get_config(self):
+        from kerasport.models.graph_config import functional_config
+        return functional_config(self)
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        from kerasport.models.graph_config import functional_from_config
+        return functional_from_config(cls, config, custom_objects)

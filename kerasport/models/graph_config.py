@@ -1,0 +1,144 @@
+"""Functional model configs in Keras's format, both ways.
+
+Writes Keras 3's form (``inbound_nodes`` as ``{"args", "kwargs"}`` with
+``__keras_tensor__`` entries); reads it and Keras 2's list form
+(``[[layer_name, node_index, tensor_index, kwargs], ...]``). Node indices count
+only the nodes that belong to the model; a nested Functional model's node 0 is
+its own graph, as in Keras.
+"""
+from kerasport.layers.core import InputLayer
+from kerasport.layers.layer import KerasTensor
+from kerasport.saving.serialization import serialize_keras_object
+from kerasport.utils import tree
+
+
+def _own_nodes(model):
+    nodes = [node for t in model.inputs for node in t._keras_history[0]._inbound_nodes[:1]]
+    return {id(n) for n in nodes + list(model._nodes)}
+
+
+def _node_offset(layer):
+    from kerasport.models.functional import Functional
+    return 1 if isinstance(layer, Functional) else 0
+
+
+def functional_config(model):
+    own = _own_nodes(model)
+    reindex = {}
+    for layer in model.layers:
+        kept = _node_offset(layer)
+        for node in layer._inbound_nodes:
+            if id(node) in own:
+                reindex[id(node)] = kept
+                kept += 1
+
+    def tensor_ref(t):
+        layer, node_index, tensor_index = t._keras_history
+        return [layer.name, reindex[id(layer._inbound_nodes[node_index])], tensor_index]
+
+    def ser_arg(x):
+        if isinstance(x, KerasTensor):
+            return {"class_name": "__keras_tensor__",
+                    "config": {"shape": list(x.shape), "dtype": x.dtype, "keras_history": tensor_ref(x)}}
+        return serialize_keras_object(x)
+
+    layer_configs = []
+    for layer in model.layers:
+        entry = serialize_keras_object(layer)
+        entry["name"] = layer.name
+        entry["inbound_nodes"] = [
+            {"args": [tree.map_structure(ser_arg, a) for a in node.args],
+             "kwargs": {k: tree.map_structure(ser_arg, v) for k, v in node.kwargs.items()}}
+            for node in layer._inbound_nodes if id(node) in own and node.input_tensors]
+        layer_configs.append(entry)
+    return {"name": model.name, "trainable": model.trainable, "layers": layer_configs,
+            "input_layers": tree.map_structure(tensor_ref, model._nested_inputs) if not isinstance(
+                model._nested_inputs, KerasTensor) else [tensor_ref(model._nested_inputs)],
+            "output_layers": tree.map_structure(tensor_ref, model._nested_outputs) if not isinstance(
+                model._nested_outputs, KerasTensor) else [tensor_ref(model._nested_outputs)]}
+
+
+def _is_ref(x):
+    return isinstance(x, list) and len(x) == 3 and isinstance(x[0], str) and isinstance(x[1], int)
+
+
+def functional_from_config(cls, config, custom_objects=None):
+    from kerasport import layers as layers_mod
+    created, outputs_of = {}, {}  # name -> layer ; (name, node_index) -> output structure
+    pending = []
+    for entry in config["layers"]:
+        layer = layers_mod.deserialize(entry, custom_objects=custom_objects)
+        if isinstance(layer, InputLayer) or entry.get("class_name") == "InputLayer":
+            outputs_of[(entry["name"], 0)] = layer.output_tensor
+        created[entry["name"]] = layer
+        if entry.get("name") and layer.name != entry["name"]:
+            layer.name = entry["name"]
+        for node_data in entry.get("inbound_nodes", []):
+            pending.append((layer, entry["name"], node_data))
+
+    def lookup(name, node_index, tensor_index):
+        out = outputs_of.get((name, node_index))
+        if out is None:
+            return None
+        flat = tree.flatten(out)
+        return flat[tensor_index] if tensor_index < len(flat) else None
+
+    def resolve(x):
+        """Replace tensor references by KerasTensors; None if one is not available yet."""
+        if isinstance(x, dict) and x.get("class_name") == "__keras_tensor__":
+            return lookup(*x["config"]["keras_history"])
+        if isinstance(x, dict):
+            vals = {k: resolve(v) for k, v in x.items()}
+            return None if any(v is None and x[k] is not None for k, v in vals.items()) else vals
+        if isinstance(x, list):
+            vals = [resolve(v) for v in x]
+            return None if any(v is None and o is not None for v, o in zip(vals, x)) else vals
+        return x
+
+    def call_args(node_data):
+        if isinstance(node_data, list):  # Keras 2: [[name, node, tensor, kwargs], ...]
+            tensors = [lookup(d[0], d[1], d[2]) for d in node_data]
+            if any(t is None for t in tensors):
+                return None
+            kwargs = node_data[0][3] if len(node_data[0]) > 3 else {}
+            kwargs = {k: (lookup(*v) if _is_ref(v) else v) for k, v in (kwargs or {}).items()}
+            return [tensors[0] if len(tensors) == 1 else tensors], kwargs
+        args = resolve(node_data.get("args", []))
+        kwargs = resolve(node_data.get("kwargs", {}))
+        if args is None or kwargs is None:
+            return None
+        return args, kwargs
+
+    node_counts = {}
+    while pending:
+        progressed = False
+        remaining = []
+        for layer, name, node_data in pending:
+            ready = call_args(node_data)
+            if ready is None:
+                remaining.append((layer, name, node_data))
+                continue
+            args, kwargs = ready
+            out = layer(*args, **kwargs)
+            index = node_counts.get(name, _node_offset(layer))
+            node_counts[name] = index + 1
+            outputs_of[(name, index)] = out
+            progressed = True
+        if not progressed:
+            missing = sorted({n for _, n, _ in remaining})
+            raise ValueError(f"Invalid Functional model config: cannot connect layer(s) {missing}.")
+        pending = remaining
+
+    def refs(spec):
+        if _is_ref(spec):
+            return lookup(*spec)
+        if isinstance(spec, dict):
+            return {k: refs(v) for k, v in spec.items()}
+        return [refs(s) for s in spec]
+
+    inputs, outputs = refs(config["input_layers"]), refs(config["output_layers"])
+    if isinstance(inputs, list) and len(inputs) == 1 and _is_ref(config["input_layers"][0]):
+        inputs = inputs[0]
+    if isinstance(outputs, list) and len(outputs) == 1 and _is_ref(config["output_layers"][0]):
+        outputs = outputs[0]
+    return cls(inputs, outputs, name=config.get("name"), trainable=config.get("trainable", True))

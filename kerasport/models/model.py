@@ -1,0 +1,479 @@
+"""``Model``: a layer with ``compile``/``fit``/``evaluate``/``predict``.
+
+``Model(inputs, outputs)`` builds a Functional model; subclass ``Model`` and
+write ``call`` for a subclassed one. The epoch loop here is backend-free: each
+batch goes to a step function that the backend builds once per ``compile``.
+"""
+import numpy as np
+
+from kerasport import optimizers as optimizers_mod
+from kerasport.backends import B, T
+from kerasport.callbacks.callback import CallbackList
+from kerasport.data_adapters import get_adapter, unpack_data
+from kerasport.layers.layer import KerasTensor, Layer
+from kerasport.metrics import Mean
+from kerasport.models.compile_utils import CompileLoss, CompileMetrics
+from kerasport.utils import tree
+
+
+class Model(Layer):
+    """A trainable graph of layers.
+
+    Functional::
+
+        inputs = kerasport.Input(shape=(784,))
+        x = kerasport.layers.Dense(64, activation="relu")(inputs)
+        model = kerasport.Model(inputs, kerasport.layers.Dense(10)(x))
+
+    Subclassed::
+
+        class MLP(kerasport.Model):
+            def __init__(self):
+                super().__init__()
+                self.hidden = kerasport.layers.Dense(64, activation="relu")
+                self.out = kerasport.layers.Dense(10)
+
+            def call(self, x):
+                return self.out(self.hidden(x))
+    """
+
+    def __new__(cls, *args, **kwargs):
+        if cls is Model and (args or "inputs" in kwargs):
+            from kerasport.models.functional import Functional
+            return Functional.__new__(Functional)
+        return super().__new__(cls)
+
+    def __init__(self, *args, **kwargs):
+        Layer.__init__(self, trainable=kwargs.pop("trainable", True), name=kwargs.pop("name", None),
+                       dtype=kwargs.pop("dtype", None), **kwargs)
+        self._init_model()
+
+    def _init_model(self):
+        self.optimizer = None
+        self.compiled = False
+        self.stop_training = False
+        self.history = None
+        self._compile_loss = None
+        self._compile_metrics = None
+        self._loss_tracker = None
+        self._step_functions = {}
+        self._compile_config = None
+        self._run_eagerly = False
+        self._jit_compile = False
+
+    # ------------------------------------------------------------------ building
+    def _build_from_data(self, x):
+        """Build a model whose input shape was unknown, from a first batch."""
+        if self.built:
+            return
+        shapes = tree.map_structure(lambda t: (None,) + tuple(t.shape)[1:], x)
+        self.build(shapes)
+
+    def build(self, input_shape):
+        """Build a subclassed model by calling it on zeros of ``input_shape``."""
+        if self.built:
+            return
+        if type(self).call is Layer.call:
+            raise NotImplementedError(f"Model {self.name!r} has no call() method.")
+        batch = tree.map_structure(lambda s: B.zeros(tuple(1 if d is None else d for d in s)), input_shape) \
+            if not isinstance(input_shape, tuple) or any(isinstance(s, (tuple, list)) for s in input_shape) \
+            else B.zeros(tuple(1 if d is None else d for d in input_shape))
+        self.built = True
+        self._build_shapes = input_shape
+        with B.no_grad():
+            self.call(batch, training=False) if self._call_has_training else self.call(batch)
+
+    def _check_input_spec(self, shapes):
+        pass
+
+    # ------------------------------------------------------------------ compile
+    def compile(self, optimizer="rmsprop", loss=None, loss_weights=None, metrics=None, weighted_metrics=None,
+                run_eagerly=False, steps_per_execution=1, jit_compile="auto", auto_scale_loss=True):
+        """Configure training.
+
+        Args:
+            optimizer: name (``"adam"``) or ``Optimizer``.
+            loss: name, function or ``Loss``; a list or dict for several outputs.
+            loss_weights: weights of each output's loss (list or dict).
+            metrics: names, functions or ``Metric``s; a list per output or a dict for several outputs.
+            weighted_metrics: metrics that take ``sample_weight``/``class_weight`` into account.
+            run_eagerly: (TensorFlow) run the step eagerly instead of in one ``tf.function``.
+            jit_compile: ``True`` compiles the step with XLA (TensorFlow) or ``torch.compile`` (torch);
+                ``"auto"`` leaves it off on CPU.
+        """
+        self.optimizer = optimizers_mod.get(optimizer)
+        self.loss = loss
+        output_names = self._output_names()
+        self._compile_loss = CompileLoss(loss, loss_weights, output_names) if loss is not None else None
+        self._metric_specs = (metrics, weighted_metrics)
+        self._compile_metrics = None
+        self._loss_tracker = Mean(name="loss")
+        self._run_eagerly = bool(run_eagerly)
+        self._jit_compile = jit_compile is True
+        self._step_functions = {}
+        self.compiled = True
+        self._compile_config = {"optimizer": optimizer, "loss": loss, "loss_weights": loss_weights,
+                                "metrics": metrics, "weighted_metrics": weighted_metrics,
+                                "run_eagerly": run_eagerly, "jit_compile": jit_compile}
+        if self.built and getattr(self, "outputs", None) is not None:
+            self._build_metrics()
+
+    def _output_names(self):
+        names = getattr(self, "output_names", None)
+        return list(names) if names else ["output"]
+
+    def _build_metrics(self, y_pred_shapes=None):
+        if self._compile_metrics is not None:
+            return
+        if y_pred_shapes is None and getattr(self, "outputs", None):
+            y_pred_shapes = [t.shape for t in self.outputs]
+        metrics, weighted = self._metric_specs
+        loss = self._compile_loss or CompileLoss(None, None, self._output_names())
+        self._compile_metrics = CompileMetrics(metrics, weighted, self._output_names(), loss, y_pred_shapes)
+
+    @property
+    def metrics(self):
+        """The loss tracker and the compiled metrics (and any metrics of sublayers)."""
+        out = [self._loss_tracker] if self._loss_tracker is not None else []
+        if self._compile_metrics is not None:
+            out += self._compile_metrics.metrics
+        return out
+
+    @property
+    def metrics_names(self):
+        return [m.name for m in self.metrics]
+
+    def reset_metrics(self):
+        for m in self.metrics:
+            m.reset_state()
+
+    # ------------------------------------------------------------------ the pieces a step runs
+    def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
+        """Compiled loss of ``(y, y_pred)`` plus the model's regularization and ``add_loss`` terms."""
+        total = None
+        if self._compile_loss is not None and y is not None:
+            total, _ = self._compile_loss(y, y_pred, sample_weight)
+        extra = self.losses
+        if extra:
+            reg = extra[0]
+            for term in extra[1:]:
+                reg = B.add(reg, term)
+            total = reg if total is None else B.add(total, reg)
+        if total is None:
+            raise ValueError("No loss to optimize: compile() the model with a `loss`, pass targets `y`, "
+                             "or add losses with `add_loss`.")
+        return total
+
+    def update_metrics(self, loss, y, y_pred, sample_weight, batch_size):
+        self._loss_tracker.update_state(loss, sample_weight=batch_size)
+        if self._compile_metrics is not None and y is not None:
+            self._compile_metrics.update_state(y, y_pred, sample_weight)
+
+    def train_step(self, data):
+        """One step of training on ``data = (x, y, sample_weight)``; overridable as in Keras.
+
+        The default is built by the backend (``T.make_train_function``); an override
+        runs inside the same compiled step on TensorFlow and eagerly on torch.
+        """
+        raise NotImplementedError
+
+    def test_step(self, data):
+        """One evaluation step on ``data``; overridable as in Keras."""
+        raise NotImplementedError
+
+    def predict_step(self, data):
+        """Outputs for one batch ``data = (x, None, None)``; overridable as in Keras."""
+        raise NotImplementedError
+
+    # ------------------------------------------------------------------ step functions
+    def _step(self, kind):
+        fn = self._step_functions.get(kind)
+        if fn is None:
+            builder = {"train": T.make_train_function, "test": T.make_test_function,
+                       "predict": T.make_predict_function}[kind]
+            fn = self._step_functions[kind] = builder(self)
+        return fn
+
+    def _prepare(self, x, for_training=True):
+        self._build_from_data(x)
+        self._check_data_shapes(x)
+        if for_training:
+            if not self.compiled:
+                raise RuntimeError(f"You must compile() model {self.name!r} before training or evaluating it.")
+            if self._compile_metrics is None:
+                self._build_metrics(self._infer_output_shapes(x))
+
+    def _infer_output_shapes(self, x):
+        if getattr(self, "outputs", None):
+            return [t.shape for t in self.outputs]
+        sample = tree.map_structure(lambda t: t[:1], x)
+        with B.no_grad():
+            out = self(sample, training=False)
+        return [tuple(o.shape) for o in tree.flatten(out)]
+
+    def _check_data_shapes(self, x):
+        expected = getattr(self, "inputs", None)
+        if not expected:
+            return
+        flat = tree.flatten(x)
+        if len(flat) != len(expected):
+            raise ValueError(f"Model {self.name!r} expects {len(expected)} input(s), received {len(flat)}.")
+        for i, (t, spec) in enumerate(zip(flat, expected)):
+            shape = tuple(t.shape)
+            if len(shape) != len(spec.shape) or any(
+                    e is not None and e != s for e, s in zip(spec.shape[1:], shape[1:])):
+                raise ValueError(f"Input {i} of model {self.name!r} is incompatible: expected shape "
+                                 f"{spec.shape}, received data of shape {shape}.")
+
+    # ------------------------------------------------------------------ fit / evaluate / predict
+    def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None,
+            validation_split=0.0, validation_data=None, shuffle=True, class_weight=None, sample_weight=None,
+            initial_epoch=0, steps_per_epoch=None, validation_steps=None, validation_batch_size=None,
+            validation_freq=1):
+        """Train for ``epochs`` epochs; returns a ``History`` (``history.history[name]`` per epoch).
+
+        Args:
+            x, y: arrays (or lists/dicts of arrays for several inputs/outputs), or a
+                generator / ``PyDataset`` / ``tf.data.Dataset`` / ``DataLoader`` yielding
+                ``(x, y[, sample_weight])`` (then ``y`` must be ``None``).
+            batch_size: samples per step (32 by default, arrays only).
+            epochs: index of the last epoch (training starts at ``initial_epoch``).
+            verbose: 0 silent, 1 progress bar, 2 one line per epoch; ``"auto"`` is 1.
+            callbacks: list of ``Callback``.
+            validation_split: fraction of the (unshuffled) arrays kept for validation.
+            validation_data: ``(x_val, y_val[, sw_val])`` or a dataset.
+            shuffle: shuffle arrays before each epoch (``"batch"`` shuffles batch order).
+            class_weight: ``{class: weight}`` scaling each sample's loss by its class.
+            sample_weight: per-sample loss weights.
+        """
+        _check_batch_size(batch_size)
+        if not 0 <= validation_split < 1:
+            raise ValueError(f"validation_split must be in [0, 1), received {validation_split}.")
+        if epochs < 0 or initial_epoch < 0:
+            raise ValueError(f"epochs and initial_epoch must be non-negative, received {epochs}, {initial_epoch}.")
+        adapter = get_adapter(x, y, sample_weight, batch_size, shuffle, class_weight, steps_per_epoch)
+        val_adapter = None
+        if validation_data is not None:
+            vx, vy, vsw = unpack_data(validation_data) if isinstance(validation_data, tuple) else \
+                (validation_data, None, None)
+            val_adapter = get_adapter(vx, vy, vsw, validation_batch_size or batch_size, False, None,
+                                      validation_steps)
+        elif validation_split:
+            if not hasattr(adapter, "split"):
+                raise ValueError("validation_split is only supported for array inputs; pass validation_data "
+                                 f"for a {type(x).__name__}.")
+            adapter, val_adapter = adapter.split(validation_split)
+        first = adapter.peek() if hasattr(adapter, "peek") else adapter.x
+        self._prepare(first)
+        train_fn = self._step("train")
+        verbose = 1 if verbose == "auto" else verbose
+        callbacks = CallbackList(callbacks, model=self, add_history=True, add_progbar=verbose != 0,
+                                 verbose=verbose, epochs=epochs, steps=adapter.num_batches)
+        self.stop_training = False
+        logs = {}
+        callbacks.on_train_begin()
+        epoch = initial_epoch
+        try:
+            for epoch in range(initial_epoch, epochs):
+                self.reset_metrics()
+                callbacks.on_epoch_begin(epoch)
+                for step, batch in enumerate(adapter):
+                    callbacks.on_train_batch_begin(step)
+                    train_fn(batch)
+                    callbacks.on_train_batch_end(step, self._batch_logs if callbacks.wants_batch_logs else None)
+                    if self.stop_training:
+                        break
+                logs = self.get_metrics_result()
+                if val_adapter is not None and (epoch + 1) % validation_freq == 0 if isinstance(
+                        validation_freq, int) else epoch + 1 in validation_freq:
+                    val_logs = self._evaluate_adapter(val_adapter, callbacks=None)
+                    logs.update({"val_" + k: v for k, v in val_logs.items()})
+                callbacks.on_epoch_end(epoch, logs)
+                if self.stop_training:
+                    break
+        finally:
+            callbacks.on_train_end(logs)
+        return self.history
+
+    def _batch_logs(self):
+        return self.get_metrics_result()
+
+    def get_metrics_result(self):
+        """Current metric values as Python floats (``{"loss": ..., "accuracy": ...}``)."""
+        out = {}
+        for m in self.metrics:
+            r = m.result()
+            if isinstance(r, dict):
+                out.update({k: _to_float(v) for k, v in r.items()})
+            else:
+                out[m.name] = _to_float(r)
+        return out
+
+    def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None, steps=None,
+                 callbacks=None, return_dict=False):
+        """Loss and metrics on ``(x, y)``: a scalar, a list (``metrics_names`` order), or a dict."""
+        _check_batch_size(batch_size)
+        adapter = get_adapter(x, y, sample_weight, batch_size, False, None, steps)
+        verbose = 1 if verbose == "auto" else verbose
+        cbs = CallbackList(callbacks, model=self, add_progbar=verbose != 0, verbose=verbose, epochs=1,
+                           steps=adapter.num_batches, mode="test")
+        logs = self._evaluate_adapter(adapter, cbs)
+        if return_dict:
+            return logs
+        values = list(logs.values())
+        return values[0] if len(values) == 1 else values
+
+    def _evaluate_adapter(self, adapter, callbacks):
+        first = adapter.peek() if hasattr(adapter, "peek") else adapter.x
+        self._prepare(first)
+        test_fn = self._step("test")
+        self.reset_metrics()
+        if callbacks:
+            callbacks.on_test_begin()
+        for step, batch in enumerate(adapter):
+            if callbacks:
+                callbacks.on_test_batch_begin(step)
+            test_fn(batch)
+            if callbacks:
+                callbacks.on_test_batch_end(step, self._batch_logs if callbacks.wants_batch_logs else None)
+        logs = self.get_metrics_result()
+        if callbacks:
+            callbacks.on_test_end(logs)
+        return logs
+
+    def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
+        """Outputs for ``x`` as NumPy arrays (a list or dict for several outputs), batch by batch."""
+        _check_batch_size(batch_size)
+        adapter = get_adapter(x, None, None, batch_size, False, None, steps)
+        first = adapter.peek() if hasattr(adapter, "peek") else adapter.x
+        self._prepare(first, for_training=False)
+        predict_fn = self._step("predict")
+        verbose = 1 if verbose == "auto" else verbose
+        cbs = CallbackList(callbacks, model=self, add_progbar=verbose != 0, verbose=verbose, epochs=1,
+                           steps=adapter.num_batches, mode="predict")
+        cbs.on_predict_begin()
+        chunks = []
+        for step, batch in enumerate(adapter):
+            cbs.on_predict_batch_begin(step)
+            out = predict_fn(batch)
+            chunks.append(tree.map_structure(B.convert_to_numpy, out))
+            cbs.on_predict_batch_end(step, None)
+        cbs.on_predict_end()
+        if not chunks:
+            raise ValueError("predict() received no data.")
+        flat = [np.concatenate(parts, axis=0) for parts in zip(*[tree.flatten(c) for c in chunks])]
+        return tree.pack_as(chunks[0], flat)
+
+    def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None, return_dict=False):
+        """One training step on one batch; returns the loss (and metrics) of that batch."""
+        adapter = get_adapter(x, y, sample_weight, None, False, class_weight)
+        adapter.batch_size = max(adapter.num_samples, 1)
+        self._prepare(adapter.x)
+        self.reset_metrics()
+        for batch in adapter:
+            self._step("train")(batch)
+        return self._batch_result(return_dict)
+
+    def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
+        """Loss (and metrics) of one batch, without training."""
+        adapter = get_adapter(x, y, sample_weight, None, False)
+        adapter.batch_size = max(adapter.num_samples, 1)
+        self._prepare(adapter.x)
+        self.reset_metrics()
+        for batch in adapter:
+            self._step("test")(batch)
+        return self._batch_result(return_dict)
+
+    def predict_on_batch(self, x):
+        """Outputs for one batch as NumPy arrays."""
+        return self.predict(x, batch_size=max(len(tree.flatten(x)[0]), 1), verbose=0)
+
+    def _batch_result(self, return_dict):
+        logs = self.get_metrics_result()
+        if return_dict:
+            return logs
+        values = list(logs.values())
+        return values[0] if len(values) == 1 else values
+
+    def __call__(self, *args, **kwargs):
+        if not args and "inputs" in kwargs:
+            args = (kwargs.pop("inputs"),)
+        if args and not self.built and not isinstance(args[0], KerasTensor) and \
+                not any(isinstance(t, KerasTensor) for t in tree.flatten(args[0])):
+            self.built = True
+            self._build_shapes = tree.map_structure(lambda t: tuple(t.shape), args[0])
+        self._clear_losses()
+        return super().__call__(*args, **kwargs)
+
+    # ------------------------------------------------------------------ inspection
+    def summary(self, line_length=None, positions=None, print_fn=None, expand_nested=False, show_trainable=False):
+        """Print Keras's table: layer (type), output shape, parameter count, and the totals."""
+        from kerasport.utils.summary import print_summary
+        print_summary(self, line_length=line_length, print_fn=print_fn, show_trainable=show_trainable)
+
+    def get_layer(self, name=None, index=None):
+        """A layer by ``name`` or by ``index``."""
+        if index is not None:
+            if index >= len(self.layers):
+                raise ValueError(f"Model {self.name!r} has {len(self.layers)} layers; index {index} is out of range.")
+            return self.layers[index]
+        for layer in self.layers:
+            if layer.name == name:
+                return layer
+        raise ValueError(f"No such layer: {name!r}. Existing layers are: {[l.name for l in self.layers]}.")
+
+    # ------------------------------------------------------------------ saving
+    def save(self, filepath, overwrite=True, include_optimizer=True, **kwargs):
+        """Save architecture, weights, compile config and optimizer state (``.h5`` or ``.keras``)."""
+        from kerasport.saving import save_model
+        save_model(self, filepath, overwrite=overwrite, include_optimizer=include_optimizer, **kwargs)
+
+    def save_weights(self, filepath, overwrite=True, **kwargs):
+        """Save the weights only (``.h5`` in Keras's legacy layout, or ``.weights.h5``)."""
+        from kerasport.saving import save_weights
+        save_weights(self, filepath, overwrite=overwrite, **kwargs)
+
+    def load_weights(self, filepath, skip_mismatch=False, by_name=False, **kwargs):
+        """Load weights saved by ``save_weights`` (or by Keras) into this model."""
+        from kerasport.saving import load_weights
+        load_weights(self, filepath, skip_mismatch=skip_mismatch, by_name=by_name, **kwargs)
+
+    def to_json(self, **kwargs):
+        import json
+        from kerasport.saving.serialization import serialize_keras_object
+        return json.dumps(serialize_keras_object(self), default=_json_default, **kwargs)
+
+    def get_compile_config(self):
+        return self._compile_config
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        if "layers" in config and "output_layers" in config:
+            from kerasport.models.functional import Functional
+            from kerasport.models.graph_config import functional_from_config
+            return functional_from_config(Functional if cls is Model else cls, config, custom_objects)
+        return cls(**config)
+
+    def get_config(self):
+        if type(self).get_config is Model.get_config and type(self).__init__ is not Model.__init__:
+            return Layer.get_config(self)
+        return {"name": self.name, "trainable": self.trainable}
+
+
+def _json_default(obj):
+    if isinstance(obj, (np.integer,)):
+        return int(obj)
+    if isinstance(obj, (np.floating,)):
+        return float(obj)
+    if isinstance(obj, np.ndarray):
+        return obj.tolist()
+    raise TypeError(f"Object of type {type(obj).__name__} is not JSON serializable")
+
+
+def _to_float(v):
+    return float(B.convert_to_numpy(v)) if B.is_tensor(v) else float(v)
+
+
+def _check_batch_size(batch_size):
+    if batch_size is not None and (not isinstance(batch_size, (int, np.integer)) or batch_size <= 0):
+        raise ValueError(f"batch_size must be a positive integer, received {batch_size!r}.")

@@ -1,0 +1,32 @@
+"""Optimizers with Keras's names, defaults and update rules (fused kernels per backend)."""
+from kerasport.optimizers.adam import Adam, AdamW
+from kerasport.optimizers.base import Optimizer
+from kerasport.optimizers.rmsprop import RMSprop
+from kerasport.optimizers.sgd import SGD
+from kerasport.saving.serialization import deserialize_keras_object, serialize_keras_object
+
+_CLASSES = {c.__name__: c for c in (Optimizer, SGD, Adam, AdamW, RMSprop)}
+_LOOKUP = {**_CLASSES, **{k.lower(): v for k, v in _CLASSES.items() if k != "Optimizer"}}
+
+
+def get(identifier):
+    """An optimizer for a name (``"adam"``), class, config dict or instance."""
+    if isinstance(identifier, Optimizer):
+        return identifier
+    if isinstance(identifier, str) and identifier.lower() not in _LOOKUP:
+        raise ValueError(f"Unknown optimizer: {identifier!r}. Expected one of: "
+                         f"{', '.join(sorted(k for k in _LOOKUP if k.islower()))}, or an Optimizer instance.")
+    if isinstance(identifier, str):
+        return _LOOKUP[identifier.lower()]()
+    if isinstance(identifier, type) and issubclass(identifier, Optimizer):
+        return identifier()
+    if isinstance(identifier, dict):
+        return deserialize_keras_object(identifier, _LOOKUP, printable_module_name="optimizer")
+    raise ValueError(f"Could not interpret optimizer: {identifier!r}")
+
+
+serialize = serialize_keras_object
+
+
+def deserialize(config, custom_objects=None):
+    return deserialize_keras_object(config, _LOOKUP, custom_objects, "optimizer")

@@ -1,0 +1,148 @@
+"""Keras-compatible object (de)serialization and the custom-object registry.
+
+``serialize_keras_object`` writes Keras 3's dict form
+(``{"module", "class_name", "config", "registered_name"}``);
+``deserialize_keras_object`` reads it, Keras 2's ``{"class_name", "config"}``
+form and bare strings, looking names up in: ``custom_objects``, the
+``custom_object_scope``, registered objects, then the module's built-ins.
+"""
+import contextlib
+import inspect
+
+_REGISTERED = {}
+_SCOPE = [{}]
+
+
+def register_keras_serializable(package="Custom", name=None):
+    """Decorator registering a class or function as ``"package>name"`` for loading.
+
+    Example::
+
+        @kerasport.saving.register_keras_serializable(package="my_pkg")
+        class MyLayer(kerasport.layers.Layer): ...
+    """
+
+    def decorator(obj):
+        key = f"{package}>{name or obj.__name__}"
+        if inspect.isclass(obj) and not hasattr(obj, "get_config"):
+            raise ValueError(f"Cannot register {obj.__name__}: it has no get_config() method.")
+        _REGISTERED[key] = obj
+        obj._registered_name = key
+        return obj
+
+    return decorator
+
+
+def get_registered_name(obj):
+    return getattr(obj, "_registered_name", None) or getattr(obj, "__name__", type(obj).__name__)
+
+
+def get_registered_object(name, custom_objects=None, module_objects=None):
+    for table in (custom_objects or {}, *_SCOPE[::-1], _REGISTERED, module_objects or {}):
+        if name in table:
+            return table[name]
+    short = name.split(">")[-1]
+    for table in (custom_objects or {}, *_SCOPE[::-1], module_objects or {}):
+        if short in table:
+            return table[short]
+    for key, obj in _REGISTERED.items():
+        if key.split(">")[-1] == short:
+            return obj
+    return None
+
+
+@contextlib.contextmanager
+def custom_object_scope(custom_objects):
+    """Within this ``with`` block, ``custom_objects`` are found by name when loading."""
+    _SCOPE.append(dict(custom_objects or {}))
+    try:
+        yield
+    finally:
+        _SCOPE.pop()
+
+
+CustomObjectScope = custom_object_scope
+
+
+def serialize_keras_object(obj):
+    """Keras 3's dict form of a layer, loss, metric, optimizer, initializer, ... ."""
+    if obj is None or isinstance(obj, (str, int, float, bool)):
+        return obj
+    if isinstance(obj, (list, tuple)):
+        return [serialize_keras_object(o) for o in obj]
+    if isinstance(obj, dict):
+        return {k: serialize_keras_object(v) for k, v in obj.items()}
+    if inspect.isfunction(obj) or inspect.isbuiltin(obj):
+        return {"module": obj.__module__, "class_name": "function",
+                "config": getattr(obj, "_registered_name", None) or obj.__name__,
+                "registered_name": getattr(obj, "_registered_name", None) or obj.__name__}
+    cls = type(obj)
+    if not hasattr(obj, "get_config"):
+        raise TypeError(f"Cannot serialize {obj!r}: it has no get_config() method.")
+    config = obj.get_config()
+    out = {"module": _keras_module(cls), "class_name": cls.__name__, "config": config,
+           "registered_name": None if cls.__module__.startswith("kerasport.") else
+           getattr(cls, "_registered_name", None) or cls.__name__}
+    if hasattr(obj, "_build_config") and obj._build_config() is not None:
+        out["build_config"] = obj._build_config()
+    return out
+
+
+def _keras_module(cls):
+    """Keras's module name for a built-in class (so Keras can load our files), else the real one."""
+    parts = cls.__module__.split(".")
+    if parts[0] != "kerasport" or len(parts) < 2:
+        return cls.__module__
+    if parts[1] == "models":
+        return "keras.src.models.functional" if cls.__name__ == "Functional" else "keras"
+    return "keras." + parts[1]
+
+
+def deserialize_keras_object(config, module_objects=None, custom_objects=None, printable_module_name="object"):
+    """Rebuild an object from its config (Keras 3 or Keras 2 form) or its name."""
+    if config is None or isinstance(config, (int, float, bool)):
+        return config
+    if isinstance(config, str):
+        obj = get_registered_object(config, custom_objects, module_objects)
+        if obj is None:
+            raise ValueError(_unknown(printable_module_name, config, module_objects))
+        return obj() if inspect.isclass(obj) else obj
+    if not isinstance(config, dict) or "class_name" not in config:
+        raise ValueError(f"Could not interpret {printable_module_name} config: {config!r}")
+    class_name, inner = config["class_name"], config.get("config", {})
+    if class_name == "function":
+        name = config.get("registered_name") or inner
+        fn = get_registered_object(name, custom_objects, module_objects)
+        if fn is None:
+            raise ValueError(_unknown(printable_module_name, name, module_objects))
+        return fn
+    if class_name == "__tensor__" or class_name == "__numpy__":
+        import numpy as np
+        return np.array(inner["value"], dtype=inner.get("dtype"))
+    name = config.get("registered_name") or class_name
+    cls = get_registered_object(name, custom_objects, module_objects)
+    if cls is None and name != class_name:
+        cls = get_registered_object(class_name, custom_objects, module_objects)
+    if cls is None:
+        raise ValueError(_unknown(printable_module_name, class_name, module_objects)
+                         + " If it is a custom class, pass it in `custom_objects` or decorate it "
+                           "with `@kerasport.saving.register_keras_serializable()`.")
+    if hasattr(cls, "from_config"):
+        obj = cls.from_config(inner) if custom_objects is None else _from_config(cls, inner, custom_objects)
+    else:
+        obj = cls(**inner)
+    build_config = config.get("build_config")
+    if build_config and hasattr(obj, "build_from_config"):
+        obj.build_from_config(build_config)
+    return obj
+
+
+def _from_config(cls, inner, custom_objects):
+    with custom_object_scope(custom_objects):
+        return cls.from_config(inner)
+
+
+def _unknown(kind, name, module_objects):
+    known = sorted(k for k in (module_objects or {}) if not k.startswith("_"))
+    hint = f" Known names: {', '.join(known[:60])}." if known else ""
+    return f"Unknown {kind}: {name!r}.{hint}"
