@@ -92,8 +92,7 @@ class Dense(Layer):
 
     def __init__(self, units, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
                  bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None,
-                 activity_regularizer=None, kernel_constraint=None, bias_constraint=None, lora_rank=None,
-                 **kwargs):
+                 activity_regularizer=None, kernel_constraint=None, bias_constraint=None, **kwargs):
         super().__init__(**kwargs)
         if not isinstance(units, int) or isinstance(units, bool) or units <= 0:
             raise ValueError(f"Dense {self.name!r}: `units` must be a positive integer, received {units!r}.")
@@ -123,7 +122,7 @@ class Dense(Layer):
         self.built = True
 
     def call(self, inputs):
-        if inputs.shape[-1] != self.kernel.shape[0]:
+        if inputs.shape[-1] is not None and inputs.shape[-1] != self.kernel.shape[0]:
             raise ValueError(f"Input 0 of layer {self.name!r} (Dense) is incompatible: expected axis -1 to have "
                              f"value {self.kernel.shape[0]}, received input of shape {tuple(inputs.shape)}")
         out = B.dense(inputs, self.kernel, self.bias)
@@ -196,8 +195,11 @@ class Flatten(Layer):
         self.data_format = data_format or "channels_last"
 
     def call(self, inputs):
-        if self.data_format == "channels_first" and inputs.ndim > 2:
+        if self.data_format == "channels_first" and B.ndim(inputs) > 2:
             inputs = B.moveaxis(inputs, 1, -1)
+        rest = tuple(inputs.shape)[1:]
+        if all(d is not None for d in rest):
+            return B.reshape(inputs, (-1, math.prod(rest)))
         return B.reshape(inputs, (B.shape(inputs)[0], -1))
 
     def compute_output_shape(self, input_shape):
@@ -237,6 +239,8 @@ class Reshape(Layer):
         self._resolve(shape)
 
     def call(self, inputs):
+        if -1 not in self.target_shape:
+            return B.reshape(inputs, (-1,) + self.target_shape)
         return B.reshape(inputs, (B.shape(inputs)[0],) + self.target_shape)
 
     def compute_output_shape(self, input_shape):
@@ -258,7 +262,7 @@ class Embedding(Layer):
     """
 
     def __init__(self, input_dim, output_dim, embeddings_initializer="uniform", embeddings_regularizer=None,
-                 embeddings_constraint=None, mask_zero=False, weights=None, lora_rank=None, **kwargs):
+                 embeddings_constraint=None, mask_zero=False, weights=None, **kwargs):
         kwargs.pop("activity_regularizer", None)
         super().__init__(**kwargs)
         if input_dim <= 0 or output_dim <= 0:

@@ -5,6 +5,7 @@ call, and runs ``call`` eagerly on real tensors. Called on ``KerasTensor``s
 (from ``kerasport.Input``) it records a ``Node`` instead, which is how
 Functional models are wired.
 """
+import functools
 import inspect
 
 import numpy as np
@@ -98,10 +99,20 @@ class Layer:
 
     _call_signature_cache = {}
 
+    def __init_subclass__(cls, **kwargs):
+        """Wrap each subclass's ``build`` so that it runs once and marks the layer built."""
+        super().__init_subclass__(**kwargs)
+        if "build" in cls.__dict__:
+            cls.build = _once(cls.__dict__["build"])
+
     def __init__(self, trainable=True, name=None, dtype=None, autocast=True, input_shape=None,
                  batch_input_shape=None, input_dim=None, batch_size=None, **kwargs):
         for legacy in ("dynamic", "input_length", "autocast"):
             kwargs.pop(legacy, None)
+        for unsupported in ("lora_rank", "lora_alpha", "quantization_config"):
+            if kwargs.pop(unsupported, None) is not None:
+                raise NotImplementedError(f"{type(self).__name__}: `{unsupported}` (LoRA / quantization) is not "
+                                          "supported by kerasport.")
         if kwargs:
             raise TypeError(f"{type(self).__name__}: unexpected keyword argument(s) {sorted(kwargs)}.")
         self.__dict__.setdefault("_layers", [])
@@ -211,8 +222,12 @@ class Layer:
 
     @property
     def weights(self):
-        """All variables, trainable first, in Keras's order (own weights, then sublayers')."""
-        return self.trainable_weights + self.non_trainable_weights
+        """All variables in Keras's order: own trainable, own non-trainable, then each sublayer's weights."""
+        out = [v for v in self._weights_list if self._trainable_flags[id(v)]]
+        out += [v for v in self._weights_list if not self._trainable_flags[id(v)]]
+        for layer in self._layers:
+            out += [v for v in layer.weights if not any(v is o for o in out)]
+        return out
 
     @property
     def trainable_weights(self):
@@ -431,6 +446,20 @@ class Layer:
 
 
 # ---------------------------------------------------------------------- helpers
+def _once(build):
+    @functools.wraps(build)
+    def wrapper(self, *args, **kwargs):
+        if self.built:
+            return None
+        out = build(self, *args, **kwargs)
+        self.built = True
+        if self._build_shapes is None:
+            self._build_shapes = args[0] if args else kwargs.get("input_shape")
+        return out
+
+    return wrapper
+
+
 def _is_shape(s):
     return isinstance(s, tuple) and all(d is None or isinstance(d, (int, np.integer)) for d in s)
 

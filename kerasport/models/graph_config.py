@@ -90,7 +90,7 @@ def functional_from_config(cls, config, custom_objects=None):
         if isinstance(x, dict):
             vals = {k: resolve(v) for k, v in x.items()}
             return None if any(v is None and x[k] is not None for k, v in vals.items()) else vals
-        if isinstance(x, list):
+        if isinstance(x, (list, tuple)):
             vals = [resolve(v) for v in x]
             return None if any(v is None and o is not None for v, o in zip(vals, x)) else vals
         return x
@@ -141,4 +141,9 @@ def functional_from_config(cls, config, custom_objects=None):
         inputs = inputs[0]
     if isinstance(outputs, list) and len(outputs) == 1 and _is_ref(config["output_layers"][0]):
         outputs = outputs[0]
-    return cls(inputs, outputs, name=config.get("name"), trainable=config.get("trainable", True))
+    model = cls(inputs, outputs, name=config.get("name"), trainable=config.get("trainable", True))
+    # Keep the config's layer order, as Keras does: weight files and optimizer state follow it.
+    rank = {name: i for i, name in enumerate(created)}
+    model._functional_layers.sort(key=lambda layer: rank.get(layer.name, len(rank)))
+    model._layers.sort(key=lambda layer: rank.get(layer.name, len(rank)))
+    return model

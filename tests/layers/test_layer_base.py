@@ -1,0 +1,121 @@
+"""The Layer base: weights, names, trainable freezing, config, the training argument, losses."""
+import numpy as np
+import pytest
+
+import kerasport
+from kerasport import layers, ops
+from kerasport.backends import B
+from tests.helpers import to_numpy
+
+
+class Scale(layers.Layer):
+    """A custom layer written only with kerasport.ops."""
+
+    def __init__(self, factor=2.0, **kwargs):
+        super().__init__(**kwargs)
+        self.factor = factor
+
+    def build(self, input_shape):
+        self.w = self.add_weight((input_shape[-1],), initializer="ones", name="w",
+                                 regularizer=kerasport.regularizers.L2(0.5))
+        self.counter = self.add_weight((), initializer="zeros", name="counter", trainable=False)
+
+    def call(self, inputs, training=None):
+        out = ops.multiply(ops.multiply(inputs, self.w), self.factor)
+        return out if training else ops.add(out, 0.0)
+
+    def get_config(self):
+        return {**super().get_config(), "factor": self.factor}
+
+
+def test_automatic_names_are_unique_as_in_keras():
+    names = [layers.Dense(2).name, layers.Dense(2).name, layers.Conv2D(1, 1).name, layers.MaxPooling2D().name]
+    assert names == ["dense", "dense_1", "conv2d", "max_pooling2d"]
+    assert layers.Dense(1, name="head").name == "head"
+
+
+def test_custom_layer_with_ops_weights_and_losses():
+    layer = Scale(3.0)
+    out = layer(B.ones((2, 4)))
+    np.testing.assert_allclose(to_numpy(out), np.full((2, 4), 3.0))
+    assert [w.path for w in layer.weights] == ["scale/w", "scale/counter"]
+    assert len(layer.trainable_weights) == 1 and len(layer.non_trainable_weights) == 1
+    np.testing.assert_allclose(float(B.convert_to_numpy(layer.losses[0])), 0.5 * 4)
+    clone = Scale.from_config(layer.get_config())
+    assert clone.factor == 3.0 and clone.name == layer.name
+
+
+def test_get_set_weights_checks_count_and_shapes_before_assigning():
+    dense = layers.Dense(3)
+    dense.build((None, 2))
+    before = dense.get_weights()
+    with pytest.raises(ValueError, match=r"expects 2 weight arrays"):
+        dense.set_weights([np.zeros((2, 3))])
+    with pytest.raises(ValueError, match=r"dense/bias has shape \(3,\), received an array of shape \(4,\)"):
+        dense.set_weights([np.ones((2, 3)), np.ones(4)])
+    for a, b in zip(before, dense.get_weights()):
+        np.testing.assert_array_equal(a, b)
+    dense.set_weights([np.ones((2, 3)), np.arange(3)])
+    np.testing.assert_array_equal(dense.get_weights()[1], [0, 1, 2])
+
+
+def test_freezing_moves_weights_and_stops_training():
+    model = kerasport.Sequential([kerasport.Input((3,)), layers.Dense(4), layers.Dense(1)])
+    model.layers[0].trainable = False
+    assert len(model.trainable_weights) == 2 and len(model.non_trainable_weights) == 2
+    frozen = model.layers[0].get_weights()
+    model.compile("sgd", "mse")
+    model.fit(np.random.rand(16, 3), np.random.rand(16, 1), epochs=2, verbose=0)
+    for a, b in zip(frozen, model.layers[0].get_weights()):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_training_argument_reaches_call():
+    drop = layers.Dropout(0.9)
+    x = B.ones((50, 50))
+    assert (to_numpy(drop(x, training=True)) == 0).mean() > 0.5
+    model = kerasport.Sequential([kerasport.Input((50,)), drop])
+    np.testing.assert_array_equal(model.predict(np.ones((4, 50)), verbose=0), np.ones((4, 50)))
+
+
+def test_constraint_is_applied_after_each_update():
+    model = kerasport.Sequential([kerasport.Input((3,)),
+                                  layers.Dense(2, kernel_constraint=kerasport.constraints.NonNeg())])
+    model.compile(kerasport.optimizers.SGD(1.0), "mse")
+    model.fit(np.random.rand(8, 3), -10 * np.ones((8, 2)), epochs=3, verbose=0)
+    assert (model.layers[0].get_weights()[0] >= 0).all()
+
+
+def test_layer_without_get_config_gets_a_helpful_error():
+    class NoConfig(layers.Layer):
+        def __init__(self, units, **kwargs):
+            super().__init__(**kwargs)
+            self.units = units
+
+    with pytest.raises(NotImplementedError, match=r"get_config\(\).*\"units\": self.units"):
+        NoConfig(3).get_config()
+
+
+def test_initializers_are_seeded_and_match_keras_statistics():
+    init = kerasport.initializers.get("glorot_uniform")
+    a = B.convert_to_numpy(kerasport.initializers.GlorotUniform(seed=3)((100, 50)))
+    b = B.convert_to_numpy(kerasport.initializers.GlorotUniform(seed=3)((100, 50)))
+    np.testing.assert_array_equal(a, b)
+    limit = np.sqrt(6 / 150)
+    assert np.abs(a).max() <= limit and np.abs(a).max() > 0.9 * limit
+    he = B.convert_to_numpy(kerasport.initializers.HeNormal(seed=1)((400, 300)))
+    assert abs(he.std() - np.sqrt(2 / 400)) < 0.05 * np.sqrt(2 / 400)
+    q = B.convert_to_numpy(kerasport.initializers.Orthogonal(seed=0)((6, 6)))
+    np.testing.assert_allclose(q @ q.T, np.eye(6), atol=1e-5)
+    assert isinstance(init, kerasport.initializers.GlorotUniform)
+    with pytest.raises(ValueError, match="Unknown initializer"):
+        kerasport.initializers.get("glorot_unifrom")
+
+
+def test_regularizers_match_keras_formula():
+    w = B.convert_to_tensor(np.array([[1.0, -2.0], [3.0, 0.5]], "float32"))
+    assert np.isclose(float(to_numpy(kerasport.regularizers.L1(0.1)(w))), 0.1 * 6.5)
+    assert np.isclose(float(to_numpy(kerasport.regularizers.L2(0.1)(w))), 0.1 * 14.25)
+    assert np.isclose(float(to_numpy(kerasport.regularizers.L1L2(0.1, 0.2)(w))), 0.65 + 2.85)
+    cfg = kerasport.regularizers.L1L2(0.1, 0.2).get_config()
+    assert kerasport.regularizers.get({"class_name": "L1L2", "config": cfg}).l2 == 0.2

@@ -1,0 +1,97 @@
+"""Backend selection, the contract, and the rule that the library never imports Keras."""
+import ast
+import os
+import pathlib
+import subprocess
+import sys
+
+import pytest
+
+import kerasport
+from kerasport.backends import B, T, contract
+
+ROOT = pathlib.Path(kerasport.__file__).parent
+
+
+def _run(code, backend):
+    env = {**os.environ, "KERASPORT_BACKEND": backend}
+    return subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
+
+
+def test_backend_name_matches_environment():
+    assert kerasport.backend.backend() == os.environ.get("KERASPORT_BACKEND", "torch")
+    assert B.NAME == kerasport.backend.backend()
+
+
+def test_unknown_backend_lists_valid_names():
+    out = _run("import kerasport", "mxnet")
+    assert out.returncode != 0
+    assert "'mxnet' is not a known backend" in out.stderr
+    assert "tensorflow" in out.stderr and "torch" in out.stderr
+
+
+@pytest.mark.parametrize("backend,other", [("torch", "tensorflow"), ("tensorflow", "torch")])
+def test_importing_one_backend_never_imports_the_other(backend, other):
+    code = ("import sys, kerasport, numpy as np\n"
+            "m = kerasport.Sequential([kerasport.Input((3,)), kerasport.layers.Dense(2)])\n"
+            "m.compile('adam', 'mse'); m.fit(np.ones((4, 3)), np.ones((4, 2)), verbose=0)\n"
+            f"print({other!r} in sys.modules, 'keras' in sys.modules)")
+    out = _run(code, backend)
+    assert out.returncode == 0, out.stderr
+    other_imported, keras_imported = out.stdout.split()
+    assert other_imported == "False"
+    if backend == "torch":  # `import tensorflow` itself loads parts of keras; the AST test covers TF.
+        assert keras_imported == "False"
+
+
+def test_backend_implements_the_whole_contract():
+    assert contract.missing(B, T) == []
+    for name in contract.OPS:
+        assert getattr(kerasport.ops, name) is getattr(B, name)
+
+
+def _imports(path):
+    tree = ast.parse(path.read_text())
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            yield from (alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            yield node.module
+
+
+def test_library_never_imports_keras():
+    offenders = []
+    for path in ROOT.rglob("*.py"):
+        for name in _imports(path):
+            if name.split(".")[0] in ("keras", "tf_keras") or name.startswith("tensorflow.keras") \
+                    or "tf.keras" in path.read_text():
+                offenders.append(f"{path.relative_to(ROOT)}: {name}")
+    assert offenders == []
+
+
+def test_only_backends_import_a_framework():
+    offenders = []
+    for path in ROOT.rglob("*.py"):
+        if path.parent.name == "backends":
+            continue
+        for name in _imports(path):
+            if name.split(".")[0] in ("torch", "tensorflow"):
+                offenders.append(f"{path.relative_to(ROOT)}: {name}")
+    assert offenders == []
+
+
+def test_set_random_seed_repeats_weights_and_dropout():
+    import numpy as np
+
+    def run():
+        kerasport.utils.set_random_seed(7)
+        layer = kerasport.layers.Dense(4)
+        layer.build((None, 3))
+        drop = kerasport.layers.Dropout(0.5)
+        return layer.get_weights()[0], B.convert_to_numpy(drop(B.ones((8, 8)), training=True))
+
+    (w1, d1), (w2, d2) = run(), run()
+    np.testing.assert_array_equal(w1, w2)
+    np.testing.assert_array_equal(d1, d2)
+    with pytest.raises(ValueError, match="integer seed"):
+        kerasport.utils.set_random_seed("seven")
