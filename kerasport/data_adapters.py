@@ -1,19 +1,25 @@
 """Turn what users pass to ``fit``/``evaluate``/``predict`` into batches of backend tensors.
 
-``ArrayAdapter`` moves NumPy arrays (or lists/dicts of them) to the device once;
-a batch is then an index slice. Every adapter yields ``(x, y, sample_weight)``
-tuples with ``None`` where a part is absent.
+Every adapter yields ``(x, y, sample_weight)`` tuples, ``None`` where a part is
+absent. ``ArrayAdapter`` moves arrays to the device once and slices them;
+generators, ``PyDataset``, ``torch.utils.data.DataLoader`` and
+``tf.data.Dataset`` are streams whose batches are converted one by one.
+``EpochIterator`` cuts the batches into epochs (``steps_per_epoch``).
 """
+import collections
+import collections.abc
+import itertools
 import math
+import multiprocessing
+import pickle
+import warnings
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 
 import numpy as np
 
 from kerasport.backends import B
 from kerasport.utils import tree
-
-
-def _is_array(x):
-    return isinstance(x, np.ndarray) or B.is_tensor(x) or hasattr(x, "__array__") and not isinstance(x, (list, dict))
+from kerasport.utils.py_dataset import PyDataset
 
 
 def _as_array(x):
@@ -28,31 +34,90 @@ def _as_array(x):
     return x.astype(np.float32) if x.dtype == np.float64 else x
 
 
-def _length(x):
-    return int(x.shape[0])
+def _labels(y):
+    """Integer class labels of ``y`` (sparse labels, one-hot rows, or binary probabilities)."""
+    y = np.asarray(y)
+    if y.ndim > 1 and y.shape[-1] > 1:
+        return np.argmax(y, axis=-1).reshape(-1), y.shape[-1]
+    return np.rint(y.reshape(-1)).astype(np.int64), None
 
 
-def class_weight_to_sample_weight(y, class_weight):
-    """Per-sample weights from a ``{class_index: weight}`` dict (labels int or one-hot)."""
-    y = np.asarray(B.convert_to_numpy(y) if B.is_tensor(y) else y)
-    labels = np.argmax(y, axis=-1) if y.ndim > 1 and y.shape[-1] > 1 else y.reshape(len(y), -1)[:, 0]
-    labels = np.rint(labels).astype(np.int64)
-    n_classes = (y.shape[-1] if y.ndim > 1 and y.shape[-1] > 1 else int(labels.max()) + 1 if len(labels) else 0)
-    unknown = sorted(int(k) for k in class_weight if not 0 <= int(k) < max(n_classes, 2 if y.ndim == 1 or y.shape[-1] == 1 else 0))
-    if unknown:
-        raise ValueError(f"class_weight names class(es) {unknown} that do not exist: the labels have "
-                         f"{max(n_classes, 2)} classes (0..{max(n_classes, 2) - 1}).")
-    table = np.ones(max(n_classes, max(int(k) for k in class_weight) + 1), np.float32)
+def _class_weight_table(class_weight):
+    if not isinstance(class_weight, dict) or not class_weight:
+        raise ValueError(f"class_weight must be a non-empty dict {{class index: weight}}, received {class_weight!r}.")
+    bad = [k for k in class_weight if not isinstance(k, (int, np.integer)) or k < 0]
+    if bad:
+        raise ValueError(f"class_weight keys must be non-negative class indices, received {bad}.")
+    table = np.ones(max(class_weight) + 1, np.float32)
     for k, w in class_weight.items():
-        table[int(k)] = w
-    return table[labels]
+        table[k] = w
+    return table
 
 
-class ArrayAdapter:
+def class_weight_to_sample_weight(y, class_weight, all_classes_seen=True):
+    """Per-sample weights ``class_weight[label]`` (1 for a class it omits), from int or one-hot labels.
+
+    Raises ``ValueError`` when ``class_weight`` names a class that the labels
+    cannot have: beyond the one-hot width, or (when ``y`` holds the whole data
+    set, ``all_classes_seen``) beyond the largest sparse label.
+    """
+    table = _class_weight_table(class_weight)
+    labels, width = _labels(B.convert_to_numpy(y) if B.is_tensor(y) else y)
+    n_classes = width or (max(int(labels.max()) + 1, 2) if all_classes_seen and labels.size else None)
+    if n_classes is not None:
+        unknown = sorted(int(k) for k in class_weight if k >= n_classes)
+        if unknown:
+            raise ValueError(f"class_weight names class(es) {unknown} that do not exist: the labels have "
+                             f"{n_classes} classes (0..{n_classes - 1}).")
+    if labels.size and labels.min() < 0:
+        raise ValueError(f"class_weight needs non-negative integer labels, found label {int(labels.min())}.")
+    weights = np.ones(labels.shape, np.float32)
+    known = labels < len(table)
+    weights[known] = table[labels[known]]
+    return weights
+
+
+def unpack_data(data):
+    """``(x,)``, ``(x, y)`` or ``(x, y, sample_weight)`` -> three parts; anything else is ``x``."""
+    if isinstance(data, tuple):
+        if len(data) == 1:
+            return data[0], None, None
+        if len(data) == 2:
+            return data[0], data[1], None
+        if len(data) == 3:
+            return data
+        raise ValueError(f"Data should be (x,), (x, y) or (x, y, sample_weight); received a tuple of {len(data)}.")
+    return data, None, None
+
+
+class DataAdapter:
+    """One pass over the data, as ``(x, y, sample_weight)`` batches of backend tensors.
+
+    ``num_batches`` is the number of batches in a pass (``None`` while unknown);
+    ``peek()`` returns the ``x`` of the first batch (for building the model)
+    without losing it; ``on_epoch_end()`` runs after each epoch; ``close()``
+    frees loader workers when ``fit``/``evaluate``/``predict`` return.
+    """
+
+    num_batches = None
+
+    def __iter__(self):
+        raise NotImplementedError
+
+    def peek(self):
+        raise NotImplementedError
+
+    def on_epoch_end(self):
+        pass
+
+    def close(self):
+        pass
+
+
+class ArrayAdapter(DataAdapter):
     """Batches from in-memory arrays, held on the device for the whole ``fit``."""
 
-    def __init__(self, x, y=None, sample_weight=None, batch_size=32, shuffle=False, class_weight=None,
-                 steps=None):
+    def __init__(self, x, y=None, sample_weight=None, batch_size=32, shuffle=False, class_weight=None):
         x, y, sample_weight = _as_array(x), _as_array(y), _as_array(sample_weight)
         if class_weight is not None:
             if y is None:
@@ -60,46 +125,41 @@ class ArrayAdapter:
             if len(tree.flatten(y)) > 1:
                 raise ValueError("class_weight is supported only for models with a single output.")
             cw = class_weight_to_sample_weight(tree.flatten(y)[0], class_weight)
-            sample_weight = cw if sample_weight is None else np.asarray(sample_weight, np.float32) * cw
+            sample_weight = cw if sample_weight is None else B.convert_to_numpy(sample_weight).astype(np.float32) * cw
         lengths = {}
         for part, value in (("x", x), ("y", y), ("sample_weight", sample_weight)):
             for leaf in tree.flatten(value) if value is not None else []:
                 if not hasattr(leaf, "shape") or len(leaf.shape) == 0:
                     raise ValueError(f"`{part}` must be an array with a batch dimension, received {leaf!r}.")
-                lengths.setdefault(part, set()).add(_length(leaf))
+                lengths.setdefault(part, set()).add(int(leaf.shape[0]))
         sizes = set().union(*lengths.values()) if lengths else set()
         if len(sizes) > 1:
             detail = ", ".join(f"{k}: {sorted(v)}" for k, v in lengths.items())
             raise ValueError(f"Data cardinality is ambiguous: x, y and sample_weight must have the same number "
                              f"of samples. Received sizes {detail}.")
         self.num_samples = sizes.pop() if sizes else 0
-        if batch_size is None:
-            batch_size = 32
-        self.batch_size = int(batch_size)
+        self.batch_size = 32 if batch_size is None else int(batch_size)
         self.shuffle = shuffle
         to_t = B.convert_to_tensor
         self.x = tree.map_structure(to_t, x)
         self.y = tree.map_structure(to_t, y) if y is not None else None
         self.sample_weight = to_t(sample_weight) if sample_weight is not None else None
-        self._steps = steps
-        self.shapes = tree.map_structure(lambda t: tuple(t.shape), self.x)
 
     @property
     def num_batches(self):
-        full = math.ceil(self.num_samples / self.batch_size)
-        return min(full, self._steps) if self._steps else full
+        return math.ceil(self.num_samples / self.batch_size)
+
+    def peek(self):
+        return self.x
 
     def __iter__(self):
         n, bs = self.num_samples, self.batch_size
         if self.shuffle == "batch":
-            order = B.random_permutation(self.num_batches)
-            starts = [int(i) * bs for i in B.convert_to_numpy(order)]
+            starts = [int(i) * bs for i in B.convert_to_numpy(B.random_permutation(self.num_batches))]
         else:
             starts = range(0, n, bs)
         perm = B.random_permutation(n) if self.shuffle is True else None
-        for step, start in enumerate(starts):
-            if self._steps and step >= self._steps:
-                return
+        for start in starts:
             stop = min(start + bs, n)
             if perm is not None:
                 idx = perm[start:stop]
@@ -135,21 +195,309 @@ class ArrayAdapter:
         return part(0, cut), val
 
 
-def unpack_data(data):
-    """``(x,)``, ``(x, y)`` or ``(x, y, sample_weight)`` -> three parts."""
-    if isinstance(data, tuple):
-        if len(data) == 1:
-            return data[0], None, None
-        if len(data) == 2:
-            return data[0], data[1], None
-        if len(data) == 3:
-            return data
-        raise ValueError(f"Data should be (x,), (x, y) or (x, y, sample_weight); received a tuple of {len(data)}.")
-    return data, None, None
+# ----------------------------------------------------------------------------- streams
+def _signature(value):
+    """The nesting of ``value`` with each array shown as ``"array"``, to compare batch structures."""
+    return tree.map_structure(lambda leaf: None if leaf is None else "array", value)
 
 
-def get_adapter(x, y=None, sample_weight=None, batch_size=None, shuffle=False, class_weight=None, steps=None):
-    """The adapter for this kind of input."""
+class _StreamAdapter(DataAdapter):
+    """Base of adapters over a stream of batches: checks and converts each element.
+
+    Subclasses set ``self.kind`` (named in errors) and implement ``_open()``,
+    which returns an iterator over the raw elements of one pass.
+    """
+
+    lists_are_tuples = False
+
+    def __init__(self, kind, class_weight=None):
+        self.kind = kind
+        self._class_weight = class_weight
+        if class_weight is not None:
+            _class_weight_table(class_weight)
+        self._structure = None
+        self._peeked = None
+
+    def _open(self):
+        raise NotImplementedError
+
+    def _convert(self, element):
+        if self.lists_are_tuples and isinstance(element, list):
+            element = tuple(element)
+        if isinstance(element, tuple) and not 1 <= len(element) <= 3:
+            raise ValueError(f"The {self.kind} must yield (x,), (x, y) or (x, y, sample_weight); it yielded a "
+                             f"tuple of {len(element)} items.")
+        x, y, sw = unpack_data(element)
+        structure = _signature((x, y, sw))
+        if self._structure is None:
+            self._structure = structure
+        elif structure != self._structure:
+            raise ValueError(f"The {self.kind} changed the structure of its batches: the first was "
+                             f"(x, y, sample_weight) = {self._structure}, this one is {structure}.")
+        if x is None:
+            raise ValueError(f"The {self.kind} yielded a batch without inputs `x`.")
+        if self._class_weight is not None:
+            if y is None or len(tree.flatten(y)) != 1:
+                raise ValueError("class_weight needs batches (x, y) with a single target array.")
+            cw = class_weight_to_sample_weight(np.asarray(tree.flatten(y)[0]), self._class_weight,
+                                               all_classes_seen=False)
+            sw = cw if sw is None else np.asarray(sw, np.float32) * cw
+        batch = []
+        sizes = set()
+        for part, value in (("x", x), ("y", y), ("sample_weight", sw)):
+            if value is None:
+                batch.append(None)
+                continue
+            try:
+                value = tree.map_structure(B.convert_to_tensor, value)
+            except (TypeError, ValueError, RuntimeError) as e:
+                raise ValueError(f"The {self.kind} yielded a `{part}` that is not an array or a list/dict of "
+                                 f"arrays: {e}") from e
+            for leaf in tree.flatten(value):
+                if B.ndim(leaf) == 0:
+                    raise ValueError(f"The {self.kind} yielded a `{part}` without a batch dimension "
+                                     f"(a scalar); every array must hold a batch of samples.")
+                sizes.add(int(B.shape(leaf)[0]))
+            batch.append(value)
+        if len(sizes) > 1:
+            raise ValueError(f"The {self.kind} yielded a batch whose arrays hold different numbers of samples "
+                             f"{sorted(sizes)}: x, y and sample_weight must agree.")
+        return tuple(batch)
+
+    def peek(self):
+        if self._peeked is None:
+            iterator = self._open()
+            for element in iterator:
+                self._peeked = (self._convert(element), iterator)
+                break
+            else:
+                raise ValueError(f"The {self.kind} yielded no batch.")
+        return self._peeked[0][0]
+
+    def __iter__(self):
+        if self._peeked is not None:
+            (first, iterator), self._peeked = self._peeked, None
+            yield first
+        else:
+            iterator = self._open()
+        convert = self._convert
+        for element in iterator:
+            yield convert(element)
+
+
+class GeneratorAdapter(_StreamAdapter):
+    """A Python generator (or any iterator): one pass, then it is exhausted.
+
+    A finite generator is one epoch of data; an endless one needs ``steps_per_epoch``.
+    """
+
+    def __init__(self, generator, class_weight=None):
+        super().__init__("generator", class_weight)
+        self._generator = generator
+
+    def _open(self):
+        return self._generator
+
+
+class PyDatasetAdapter(_StreamAdapter):
+    """A ``PyDataset``: batches by index, loaded ahead by a pool of threads or processes."""
+
+    def __init__(self, dataset, shuffle=False, class_weight=None):
+        super().__init__(f"PyDataset {type(dataset).__name__}", class_weight)
+        self.dataset = dataset
+        self.shuffle = shuffle
+        self._pool = None
+
+    @property
+    def num_batches(self):
+        return self.dataset.num_batches
+
+    def _indices(self):
+        n = self.dataset.num_batches
+        if n is None:
+            return itertools.count()
+        order = np.arange(n)
+        if self.shuffle:
+            np.random.shuffle(order)
+        return iter(order.tolist())
+
+    def _executor(self):
+        ds = self.dataset
+        if self._pool is None:
+            if ds.use_multiprocessing:
+                # Forked workers inherit the dataset, as in Keras and torch's DataLoader; spawned ones unpickle it.
+                method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+                if method == "spawn":
+                    try:
+                        pickle.dumps(ds)
+                    except Exception as e:
+                        raise TypeError(f"use_multiprocessing=True sends the {self.kind} to worker processes, so "
+                                        f"it must be picklable: {e}. Use threads (use_multiprocessing=False).") from e
+                self._pool = ProcessPoolExecutor(ds.workers, mp_context=multiprocessing.get_context(method),
+                                                 initializer=_set_worker_dataset, initargs=(ds,))
+            else:
+                self._pool = ThreadPoolExecutor(ds.workers, thread_name_prefix="kerasport-pydataset")
+        return self._pool
+
+    def _open(self):
+        ds = self.dataset
+        ds.on_epoch_begin()
+        if ds.workers == 1 and not ds.use_multiprocessing:
+            return (ds[i] for i in self._indices())
+        getitem = _worker_getitem if ds.use_multiprocessing else ds.__getitem__
+        return _ordered_prefetch(self._executor(), getitem, self._indices(), ds.max_queue_size)
+
+    def on_epoch_end(self):
+        self.dataset.on_epoch_end()
+
+    def close(self):
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+
+_worker_dataset = None
+
+
+def _set_worker_dataset(dataset):
+    global _worker_dataset
+    _worker_dataset = dataset
+
+
+def _worker_getitem(index):
+    return _worker_dataset[index]
+
+
+def _ordered_prefetch(executor, getitem, indices, depth):
+    """``getitem(i)`` for each index, in order, with up to ``depth`` loads running ahead."""
+    pending = collections.deque(executor.submit(getitem, i) for i in itertools.islice(indices, depth))
+    try:
+        while pending:
+            batch = pending.popleft().result()
+            for i in itertools.islice(indices, 1):
+                pending.append(executor.submit(getitem, i))
+            yield batch
+    finally:
+        for future in pending:
+            future.cancel()
+
+
+class TorchDataLoaderAdapter(_StreamAdapter):
+    """A ``torch.utils.data.DataLoader`` (its default collation gives ``[x, y]`` lists)."""
+
+    lists_are_tuples = True
+
+    def __init__(self, loader, class_weight=None):
+        super().__init__("DataLoader", class_weight)
+        self.loader = loader
+
+    @property
+    def num_batches(self):
+        try:
+            return len(self.loader)
+        except TypeError:
+            return None
+
+    def _open(self):
+        return iter(self.loader)
+
+
+class TFDatasetAdapter(_StreamAdapter):
+    """A batched ``tf.data.Dataset`` yielding ``x`` or ``(x, y[, sample_weight])``."""
+
+    def __init__(self, dataset, class_weight=None):
+        super().__init__("tf.data.Dataset", class_weight)
+        self.dataset = dataset
+        n = int(dataset.cardinality())
+        self._cardinality = n if n >= 0 else None
+
+    @property
+    def num_batches(self):
+        return self._cardinality
+
+    def _open(self):
+        return iter(self.dataset)
+
+
+def _class_names(x):
+    return {f"{c.__module__}.{c.__qualname__}" for c in type(x).__mro__}
+
+
+def _is_tf_dataset(x):
+    return "tensorflow.python.data.ops.dataset_ops.DatasetV2" in _class_names(x)
+
+
+def _is_torch_dataloader(x):
+    return "torch.utils.data.dataloader.DataLoader" in _class_names(x)
+
+
+def get_adapter(x, y=None, sample_weight=None, batch_size=None, shuffle=False, class_weight=None):
+    """The adapter for this kind of input.
+
+    Arrays (NumPy, backend tensors, lists/dicts of them) take ``y``,
+    ``sample_weight`` and ``batch_size``; a generator, ``PyDataset``,
+    ``DataLoader`` or ``tf.data.Dataset`` yields whole batches with their
+    targets, so ``y`` and ``sample_weight`` must be ``None``.
+    """
     if x is None:
-        raise ValueError("No data: pass `x` (arrays, a generator, a Dataset or a DataLoader).")
-    return ArrayAdapter(x, y, sample_weight, batch_size, shuffle, class_weight, steps)
+        raise ValueError("No data: pass `x` (arrays, a generator, a PyDataset, a Dataset or a DataLoader).")
+    if shuffle not in (True, False, "batch"):
+        raise ValueError(f'shuffle must be True, False or "batch", received {shuffle!r}.')
+    if isinstance(x, PyDataset):
+        stream, adapter = "PyDataset", lambda: PyDatasetAdapter(x, bool(shuffle), class_weight)
+    elif _is_tf_dataset(x):
+        stream, adapter = "tf.data.Dataset", lambda: TFDatasetAdapter(x, class_weight)
+    elif _is_torch_dataloader(x):
+        stream, adapter = "DataLoader", lambda: TorchDataLoaderAdapter(x, class_weight)
+    elif isinstance(x, collections.abc.Iterator):
+        stream, adapter = "generator", lambda: GeneratorAdapter(x, class_weight)
+    else:
+        return ArrayAdapter(x, y, sample_weight, batch_size, shuffle, class_weight)
+    for name, value in (("y", y), ("sample_weight", sample_weight)):
+        if value is not None:
+            raise ValueError(f"`{name}` must be None when `x` is a {stream}: yield (x, y, sample_weight) "
+                             f"batches from it instead.")
+    return adapter()
+
+
+class EpochIterator:
+    """The batches of each epoch drawn from an adapter.
+
+    Without ``steps`` an epoch is one pass over the data. With ``steps`` an epoch
+    is the next ``steps`` batches: a pass continues into the next epoch and a
+    new pass starts when one ends. A generator cannot start over, so once it is
+    exhausted its epochs are empty: ``fit`` then stops (see ``warn_ran_out``).
+    """
+
+    def __init__(self, adapter, steps=None):
+        if steps is not None and (not isinstance(steps, (int, np.integer)) or steps <= 0):
+            raise ValueError(f"steps must be a positive integer, received {steps!r}.")
+        self.adapter = adapter
+        self.steps = steps
+        self._iterator = None
+
+    @property
+    def num_batches(self):
+        return self.steps or self.adapter.num_batches
+
+    def peek(self):
+        return self.adapter.peek()
+
+    def __iter__(self):
+        return iter(self.adapter) if self.steps is None else self._take(self.steps)
+
+    def _take(self, steps):
+        for _ in range(steps):
+            batch = next(self._iterator, None) if self._iterator is not None else None
+            if batch is None:
+                self._iterator = iter(self.adapter)
+                batch = next(self._iterator, None)
+                if batch is None:
+                    return
+            yield batch
+
+
+def warn_ran_out():
+    """The warning of an epoch that found no data left, as Keras words it."""
+    warnings.warn("Your input ran out of data; interrupting training. Make sure that your dataset or generator "
+                  "can generate at least `steps_per_epoch * epochs` batches.", stacklevel=3)

@@ -27,14 +27,19 @@ Layer kernels (kerasport extensions; fused where the framework has it)
     embedding(indices (...) int, table (V, D)) -> (..., D)
     conv(x (B, *S, C), kernel (*K, C/groups, F), strides, padding "valid"|"same", data_format,
          dilation_rate, bias=None) -> (B, *S', F)
-    depthwise_conv(x, kernel (*K, C, M)) -> (B, *S', C*M); separable_conv(x, depthwise, pointwise)
-    conv_transpose(x, kernel (*K, F, C), strides, padding, output_padding, data_format, dilation_rate)
+    depthwise_conv(x, kernel (*K, C, M), ..., bias=None) -> (B, *S', C*M)
+    separable_conv(x, depthwise (*K, C, M), pointwise (1.., C*M, F), ..., bias=None) -> (B, *S', F)
+    conv_transpose(x, kernel (*K, F, C), strides, padding, output_padding, data_format, dilation_rate,
+                   bias=None) -> (B, *S', F)
     max_pool / average_pool(x (B, *S, C), pool_size, strides, padding, data_format) -> (B, *S', C)
     moments(x, axes, keepdims) -> (mean, variance); batch_normalization(x, mean, var, axis, offset, scale, eps)
+    layer_normalization(x, gamma, beta, axis, epsilon, rms_scaling) -> x normalized per sample over axis
 
 Training (``<name>_train.py``)
     host_variable(value, dtype, name), read(var), increment(counter) -> new count
-    weight_decay(vars, lr, decay); sgd(...), adam(...), rmsprop(...) fused multi-tensor updates
+    weight_decay(vars, lr, decay); sgd(...), adam(...), rmsprop(...), adamax(...), nadam(...), adagrad(...),
+        adadelta(...), lion(...), ftrl(...) fused multi-tensor updates (lr, step: Python numbers on torch)
+    accumulate(accs, grads), zero(vars), ema(averages, vars, momentum, count), copy_into(targets, sources)
     clip_each_by_norm(grads, c), clip_by_global_norm(grads, c)
     make_train_function(model), make_test_function(model), make_predict_function(model)
         -> callable(batch=(x, y, sample_weight)); built once per compile
@@ -44,11 +49,11 @@ CREATION = ["zeros", "ones", "full", "zeros_like", "ones_like", "full_like", "ar
 MATH = ["add", "subtract", "multiply", "divide", "true_divide", "floor_divide", "mod", "power", "negative",
         "abs", "absolute", "sign", "sqrt", "rsqrt", "square", "exp", "expm1", "log", "log1p", "log2", "log10",
         "sin", "cos", "tan", "arctan", "arctan2", "sinh", "cosh", "floor", "ceil", "round", "erf", "reciprocal",
-        "maximum", "minimum", "clip", "isnan", "isinf", "isfinite", "nan_to_num",
+        "maximum", "minimum", "clip", "isnan", "isinf", "isfinite", "nan_to_num", "divide_no_nan",
         "equal", "not_equal", "greater", "greater_equal", "less", "less_equal",
         "logical_and", "logical_or", "logical_not", "logical_xor", "where"]
 REDUCTIONS = ["sum", "mean", "max", "min", "prod", "var", "std", "logsumexp", "argmax", "argmin", "all", "any",
-              "cumsum", "norm", "sort", "argsort", "top_k"]
+              "cumsum", "norm", "sort", "argsort", "top_k", "segment_sum"]
 SHAPES = ["reshape", "transpose", "expand_dims", "squeeze", "concatenate", "stack", "unstack", "split", "tile",
           "repeat", "broadcast_to", "flip", "moveaxis", "swapaxes", "take", "take_along_axis", "slice", "pad",
           "tril", "triu", "one_hot", "shape", "ndim", "size", "dtype", "cast", "convert_to_tensor",
@@ -57,7 +62,7 @@ LINALG = ["matmul", "dot", "tensordot", "einsum"]
 NN = ["relu", "relu6", "sigmoid", "tanh", "softplus", "softsign", "silu", "swish", "selu", "elu", "gelu",
       "leaky_relu", "hard_sigmoid", "hard_silu", "log_sigmoid", "softmax", "log_softmax",
       "conv", "depthwise_conv", "separable_conv", "conv_transpose", "max_pool", "average_pool",
-      "moments", "batch_normalization", "normalize",
+      "moments", "batch_normalization", "normalize", "layer_normalization",
       "categorical_crossentropy", "sparse_categorical_crossentropy", "binary_crossentropy"]
 
 OPS = CREATION + MATH + REDUCTIONS + SHAPES + LINALG + NN
@@ -65,7 +70,8 @@ VARIABLES = ["variable", "is_variable", "assign", "standardize_dtype", "to_dtype
              "set_seed_all", "make_generator", "random_uniform", "random_normal", "random_permutation", "dropout",
              "dense", "embedding", "item", "device_name"]
 TRAINING = ["host_variable", "read", "increment", "weight_decay", "sgd", "adam", "rmsprop", "clip_each_by_norm",
-            "clip_by_global_norm", "make_train_function", "make_test_function", "make_predict_function"]
+            "clip_by_global_norm", "make_train_function", "make_test_function", "make_predict_function",
+            "adamax", "nadam", "adagrad", "adadelta", "lion", "ftrl", "accumulate", "zero", "ema", "copy_into"]
 
 
 def missing(backend_module, train_module):

@@ -567,40 +567,64 @@ def _from_cl(x, data_format):
     return tf.transpose(x, [0, r - 1] + list(range(1, r - 1)))
 
 
+def _same_pad(x, kernel, strides, dilation):
+    """Zero-pads a channels_last ``x`` as TensorFlow's 'same' does (extra on the right)."""
+    pads = [[0, 0]]
+    for i, (k, s, d) in enumerate(zip(kernel, strides, dilation)):
+        size = x.shape[1 + i]
+        total = _bi.max(0, (-(-size // s) - 1) * s + (k - 1) * d + 1 - size)
+        pads.append([total // 2, total - total // 2])
+    return tf.pad(x, pads + [[0, 0]])
+
+
 def conv(inputs, kernel, strides=1, padding="valid", data_format=None, dilation_rate=1, bias=None):
     """N-d convolution. inputs (batch, *spatial, in) channels_last; kernel (*k, in/groups, out)."""
     n = kernel.shape.rank - 2
     # CPU kernels only support channels_last; transpose around them when asked for channels_first.
     x = _to_cl(inputs, data_format)
-    out = tf.nn.convolution(x, kernel, strides=_tuple(strides, n), padding=padding.upper(),
-                            dilations=_tuple(dilation_rate, n), data_format=_fmt(n, "channels_last"))
+    strides, dilation = _tuple(strides, n), _tuple(dilation_rate, n)
+    groups, fmt = x.shape[-1] // kernel.shape[-2], _fmt(n, "channels_last")
+    if n == 3 and groups > 1:
+        # TensorFlow's CPU Conv3D has no grouped kernel: one convolution per group.
+        out = tf.concat([tf.nn.convolution(xg, kg, strides, padding.upper(), fmt, dilation)
+                         for xg, kg in zip(tf.split(x, groups, -1), tf.split(kernel, groups, -1))], -1)
+    elif _bi.max(strides) > 1 and _bi.max(dilation) > 1:
+        # tf.nn.convolution refuses strides and dilation together: dilated conv at stride 1, then subsample.
+        if padding == "same":
+            x = _same_pad(x, kernel.shape[:n], strides, dilation)
+        out = tf.nn.convolution(x, kernel, 1, "VALID", fmt, dilation)
+        out = out[(_bi.slice(None),) + tuple(_bi.slice(None, None, s) for s in strides)]
+    else:
+        out = tf.nn.convolution(x, kernel, strides, padding.upper(), fmt, dilation)
     if bias is not None:
         out = tf.nn.bias_add(out, bias)
     return _from_cl(out, data_format)
 
 
-def depthwise_conv(inputs, kernel, strides=1, padding="valid", data_format=None, dilation_rate=1):
-    """Depthwise conv. kernel (*k, in, multiplier) -> output channels in*multiplier."""
+def depthwise_conv(inputs, kernel, strides=1, padding="valid", data_format=None, dilation_rate=1, bias=None):
+    """Depthwise conv. kernel (*k, in, multiplier) -> output channels in*multiplier (+ ``bias``)."""
     n = kernel.shape.rank - 2
-    if n == 2:
-        x = _to_cl(inputs, data_format)
-        s = _tuple(strides, 2)
-        out = tf.nn.depthwise_conv2d(x, kernel, [1, s[0], s[1], 1], padding.upper(),
-                                     dilations=_tuple(dilation_rate, 2))
+    s, d = _tuple(strides, n), _tuple(dilation_rate, n)
+    if n == 2 and not (_bi.max(s) > 1 and _bi.max(d) > 1):
+        out = tf.nn.depthwise_conv2d(_to_cl(inputs, data_format), kernel, [1, s[0], s[1], 1], padding.upper(),
+                                     dilations=d)
+        if bias is not None:
+            out = tf.nn.bias_add(out, bias)
         return _from_cl(out, data_format)
     ks = kernel.shape
     k = tf.reshape(kernel, list(ks[:n]) + [1, ks[-2] * ks[-1]])
-    return conv(inputs, k, strides, padding, data_format, dilation_rate)
+    return conv(inputs, k, s, padding, data_format, d, bias=bias)
 
 
 def separable_conv(inputs, depthwise_kernel, pointwise_kernel, strides=1, padding="valid",
-                   data_format=None, dilation_rate=1):
+                   data_format=None, dilation_rate=1, bias=None):
+    """Depthwise conv (strides, padding, dilation apply here), then the 1x1 ``pointwise_kernel`` (+ ``bias``)."""
     x = depthwise_conv(inputs, depthwise_kernel, strides, padding, data_format, dilation_rate)
-    return conv(x, pointwise_kernel, 1, "valid", data_format)
+    return conv(x, pointwise_kernel, 1, "valid", data_format, bias=bias)
 
 
 def conv_transpose(inputs, kernel, strides=1, padding="valid", output_padding=None,
-                   data_format=None, dilation_rate=1):
+                   data_format=None, dilation_rate=1, bias=None):
     """Transposed conv. kernel (*k, out, in); output sizes follow Keras."""
     n = kernel.shape.rank - 2
     x = _to_cl(inputs, data_format)
@@ -618,6 +642,8 @@ def conv_transpose(inputs, kernel, strides=1, padding="valid", output_padding=No
     out_shape = [in_shape[0]] + out_spatial + [kernel.shape[-2]]
     fn = {1: tf.nn.conv1d_transpose, 2: tf.nn.conv2d_transpose, 3: tf.nn.conv3d_transpose}[n]
     out = fn(x, kernel, tf.stack(out_shape), strides_, padding.upper(), dilations=dil)
+    if bias is not None:
+        out = tf.nn.bias_add(out, bias)
     return _from_cl(out, data_format)
 
 
@@ -627,7 +653,7 @@ def _pool(x, pool_size, strides, padding, data_format, kind):
     strides = _tuple(strides if strides is not None else pool_size, n)
     x = _to_cl(x, data_format)
     fn = tf.nn.max_pool if kind == "max" else tf.nn.avg_pool
-    out = fn(x, pool_size, strides, padding.upper())
+    out = fn(x, pool_size, strides, padding.upper(), _fmt(n, "channels_last"))
     return _from_cl(out, data_format)
 
 
@@ -774,3 +800,40 @@ def embedding(indices, table):
     if indices.dtype not in (tf.int32, tf.int64):
         indices = tf.cast(indices, tf.int32)
     return tf.nn.embedding_lookup(table, indices)
+
+
+# --- normalization helpers (layers/normalization.py)
+def layer_normalization(x, gamma=None, beta=None, axis=-1, epsilon=None, rms_scaling=False):
+    """Normalize each sample over ``axis`` (int or list), then ``* gamma + beta``.
+
+    ``gamma`` and ``beta`` have the shape of the normalized dims. ``rms_scaling`` (Keras's
+    deprecated flag) divides by the standard deviation without centering and ignores ``beta``.
+    """
+    epsilon = 1e-7 if epsilon is None else epsilon
+    rank = x.shape.rank
+    axes = sorted(a % rank for a in ([axis] if isinstance(axis, int) else axis))
+    bshape = [x.shape[i] if i in axes else 1 for i in range(rank)]
+    mean_, variance = tf.nn.moments(x, axes, keepdims=True)
+    inv = tf.math.rsqrt(variance + epsilon)
+    if gamma is not None:
+        inv = inv * tf.reshape(tf.cast(gamma, x.dtype), bshape)
+    if rms_scaling:
+        return x * inv
+    shift = -mean_ * inv
+    if beta is not None:
+        shift = shift + tf.reshape(tf.cast(beta, x.dtype), bshape)
+    return x * inv + shift
+
+
+from kerasport.backends.tf_rnn import *  # noqa: E402,F401,F403
+
+
+# --- added for losses/metrics
+def divide_no_nan(x1, x2):
+    """``x1 / x2``, and 0 where ``x2 == 0``."""
+    return tf.math.divide_no_nan(*_same(x1, x2))
+
+
+def segment_sum(data, segment_ids, num_segments):
+    """Sums of ``data`` rows (N, ...) grouped by ``segment_ids`` (N,) in [0, num_segments)."""
+    return tf.math.unsorted_segment_sum(_t(data), tf.cast(_t(segment_ids), tf.int32), num_segments)

@@ -629,8 +629,6 @@ def _same_pad(x, kernel, strides, dilation):
     return pads
 
 
-
-
 def _prepare_padding(x, kernel, strides, dilation, padding):
     """Returns (x, torch padding argument) realising Keras's padding."""
     if padding == "valid":
@@ -666,22 +664,23 @@ def conv(inputs, kernel, strides=1, padding="valid", data_format=None, dilation_
     return _from_cf(out, data_format)
 
 
-def depthwise_conv(inputs, kernel, strides=1, padding="valid", data_format=None, dilation_rate=1):
-    """Depthwise conv. kernel (*k, in, multiplier) -> output channels in*multiplier."""
+def depthwise_conv(inputs, kernel, strides=1, padding="valid", data_format=None, dilation_rate=1, bias=None):
+    """Depthwise conv. kernel (*k, in, multiplier) -> output channels in*multiplier (+ ``bias``)."""
     n = kernel.dim() - 2
     kshape = kernel.shape
     k = kernel.reshape(*kshape[:n], 1, kshape[-2] * kshape[-1])
-    return conv(inputs, k, strides, padding, data_format, dilation_rate)
+    return conv(inputs, k, strides, padding, data_format, dilation_rate, bias=bias)
 
 
 def separable_conv(inputs, depthwise_kernel, pointwise_kernel, strides=1, padding="valid",
-                   data_format=None, dilation_rate=1):
+                   data_format=None, dilation_rate=1, bias=None):
+    """Depthwise conv (strides, padding, dilation apply here), then the 1x1 ``pointwise_kernel`` (+ ``bias``)."""
     x = depthwise_conv(inputs, depthwise_kernel, strides, padding, data_format, dilation_rate)
-    return conv(x, pointwise_kernel, 1, "valid", data_format)
+    return conv(x, pointwise_kernel, 1, "valid", data_format, bias=bias)
 
 
 def conv_transpose(inputs, kernel, strides=1, padding="valid", output_padding=None,
-                   data_format=None, dilation_rate=1):
+                   data_format=None, dilation_rate=1, bias=None):
     """Transposed conv. kernel (*k, out, in) as in Keras; output sizes follow TensorFlow.
 
     Runs torch's kernel unpadded, then crops (or zero-pads) each spatial side to
@@ -713,39 +712,29 @@ def conv_transpose(inputs, kernel, strides=1, padding="valid", output_padding=No
     out = out[tuple(index)]
     if _bi.any(flat):
         out = F.pad(out, flat)
+    if bias is not None:
+        out = out + bias.reshape(-1, *(1,) * n)
     return _from_cf(out, data_format)
 
 
 def _pool(x, pool_size, strides, padding, data_format, kind):
+    """Max or average pooling; 'same' pads as TensorFlow does, and padded cells never count."""
     data_format = data_format or "channels_last"
     n = x.dim() - 2
     pool_size = _tuple(pool_size, n)
     strides = _tuple(strides if strides is not None else pool_size, n)
     x = _to_cf(x, data_format)
-    pad_arg = 0
-    if padding == "same":
-        pads = _same_pad(x, pool_size, strides, (1,) * n)
-        if kind == "max":
-            flat = []
-            for lo, hi in reversed(pads):
-                flat += [lo, hi]
-            x = F.pad(x, flat, value=-math.inf)
-        else:
-            flat = []
-            for lo, hi in reversed(pads):
-                flat += [lo, hi]
-            ones_ = torch.ones_like(x[:1, :1])
-            xs = F.pad(x, flat)
-            cnt = F.pad(ones_, flat)
-            fn = {1: F.avg_pool1d, 2: F.avg_pool2d, 3: F.avg_pool3d}[n]
-            out = fn(xs, pool_size, strides) / fn(cnt, pool_size, strides)
-            return _from_cf(out, data_format)
+    fn = ({1: F.max_pool1d, 2: F.max_pool2d, 3: F.max_pool3d} if kind == "max" else
+          {1: F.avg_pool1d, 2: F.avg_pool2d, 3: F.avg_pool3d})[n]
+    if padding != "same":
+        return _from_cf(fn(x, pool_size, strides), data_format)
+    flat = []
+    for lo, hi in reversed(_same_pad(x, pool_size, strides, (1,) * n)):
+        flat += [lo, hi]
     if kind == "max":
-        fn = {1: F.max_pool1d, 2: F.max_pool2d, 3: F.max_pool3d}[n]
-        out = fn(x, pool_size, strides, pad_arg)
+        out = fn(F.pad(x, flat, value=-math.inf), pool_size, strides)
     else:
-        fn = {1: F.avg_pool1d, 2: F.avg_pool2d, 3: F.avg_pool3d}[n]
-        out = fn(x, pool_size, strides, pad_arg)
+        out = fn(F.pad(x, flat), pool_size, strides) / fn(F.pad(torch.ones_like(x[:1, :1]), flat), pool_size, strides)
     return _from_cf(out, data_format)
 
 
@@ -886,3 +875,45 @@ def embedding(indices, table):
     if indices.dtype not in (torch.int64, torch.int32):
         indices = indices.long()
     return F.embedding(indices, table)
+
+
+# --- normalization helpers (layers/normalization.py)
+def layer_normalization(x, gamma=None, beta=None, axis=-1, epsilon=None, rms_scaling=False):
+    """Normalize each sample over ``axis`` (int or list), then ``* gamma + beta``.
+
+    ``gamma`` and ``beta`` have the shape of the normalized dims. Trailing axes use the
+    fused ``F.layer_norm`` kernel. ``rms_scaling`` (Keras's deprecated flag) divides by the
+    standard deviation without centering and ignores ``beta``.
+    """
+    epsilon = 1e-7 if epsilon is None else epsilon
+    axes = sorted(a % x.dim() for a in ([axis] if isinstance(axis, int) else axis))
+    if not rms_scaling and axes == list(range(x.dim() - len(axes), x.dim())):
+        return F.layer_norm(x, tuple(x.shape[a] for a in axes), gamma, beta, epsilon)
+    bshape = [x.shape[i] if i in axes else 1 for i in range(x.dim())]
+    variance, mean_ = torch.var_mean(x, dim=axes, keepdim=True, correction=0)
+    inv = torch.rsqrt(variance + epsilon)
+    if gamma is not None:
+        inv = inv * gamma.reshape(bshape)
+    if rms_scaling:
+        return x * inv
+    shift = -mean_ * inv
+    if beta is not None:
+        shift = shift + beta.reshape(bshape)
+    return x * inv + shift
+
+
+from kerasport.backends.torch_rnn import *  # noqa: E402,F401,F403
+
+
+# --- added for losses/metrics
+def divide_no_nan(x1, x2):
+    """``x1 / x2``, and 0 where ``x2 == 0``."""
+    x1, x2 = _t(x1), _t(x2)
+    return torch.where(x2 == 0, torch.zeros((), dtype=x1.dtype, device=x1.device), x1 / x2)
+
+
+def segment_sum(data, segment_ids, num_segments):
+    """Sums of ``data`` rows (N, ...) grouped by ``segment_ids`` (N,) in [0, num_segments)."""
+    data = _t(data)
+    out = torch.zeros((num_segments,) + tuple(data.shape[1:]), dtype=data.dtype, device=data.device)
+    return out.index_add_(0, _t(segment_ids).long(), data)

@@ -41,7 +41,7 @@ _BATCH_END_HOOKS = ("on_train_batch_end", "on_batch_end", "on_test_batch_end", "
 
 
 def _overrides(cb, name):
-    return getattr(type(cb), name, None) is not getattr(Callback, name)
+    return name in vars(cb) or getattr(type(cb), name, None) is not getattr(Callback, name)
 
 
 class History(Callback):

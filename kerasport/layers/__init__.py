@@ -6,6 +6,27 @@ from kerasport.layers.layer import KerasTensor, Layer
 from kerasport.layers.pooling import (AveragePooling1D, AveragePooling2D, AveragePooling3D, AvgPool1D, AvgPool2D,
                                       AvgPool3D, MaxPool1D, MaxPool2D, MaxPool3D, MaxPooling1D, MaxPooling2D,
                                       MaxPooling3D)
+from kerasport.layers.conv import (Conv1DTranspose, Conv2DTranspose, Conv3DTranspose, Convolution2DTranspose,
+                                   Convolution3DTranspose, DepthwiseConv1D, DepthwiseConv2D, SeparableConv1D,
+                                   SeparableConv2D, SeparableConvolution1D, SeparableConvolution2D)
+from kerasport.layers.merging import (Add, Average, Concatenate, Dot, Maximum, Minimum, Multiply, Subtract, add,
+                                      average, concatenate, dot, maximum, minimum, multiply, subtract)
+from kerasport.layers.pooling import (GlobalAveragePooling1D, GlobalAveragePooling2D, GlobalAveragePooling3D,
+                                      GlobalAvgPool1D, GlobalAvgPool2D, GlobalAvgPool3D, GlobalMaxPool1D,
+                                      GlobalMaxPool2D, GlobalMaxPool3D, GlobalMaxPooling1D, GlobalMaxPooling2D,
+                                      GlobalMaxPooling3D)
+from kerasport.layers.reshaping import (Cropping1D, Cropping2D, Cropping3D, Permute, RepeatVector, UpSampling1D,
+                                        UpSampling2D, UpSampling3D, ZeroPadding1D, ZeroPadding2D, ZeroPadding3D)
+from kerasport.layers.activation_layers import ELU, LeakyReLU, PReLU, ReLU, Softmax
+from kerasport.layers.misc import Lambda, Masking
+from kerasport.layers.normalization import (BatchNormalization, GroupNormalization, LayerNormalization,
+                                            UnitNormalization)
+from kerasport.layers.preprocessing import Normalization, Rescaling
+from kerasport.layers.regularization import (ActivityRegularization, AlphaDropout, GaussianDropout, GaussianNoise,
+                                             SpatialDropout1D, SpatialDropout2D, SpatialDropout3D)
+from kerasport.layers.attention import AdditiveAttention, Attention, MultiHeadAttention
+from kerasport.layers.rnn import (GRU, LSTM, RNN, Bidirectional, GRUCell, LSTMCell, SimpleRNN, SimpleRNNCell,
+                                  StackedRNNCells, TimeDistributed)
 from kerasport.saving.serialization import deserialize_keras_object, serialize_keras_object
 
 

@@ -255,8 +255,8 @@ class Layer:
     variables = weights
 
     def get_weights(self):
-        """The weights as NumPy arrays, in ``weights`` order."""
-        return [B.convert_to_numpy(v) for v in self.weights]
+        """Copies of the weights as NumPy arrays, in ``weights`` order (torch's would alias the live weights)."""
+        return [np.array(B.convert_to_numpy(v)) for v in self.weights]
 
     def set_weights(self, weights):
         """Set the weights from NumPy arrays (same order and shapes as ``get_weights()``).

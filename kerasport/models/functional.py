@@ -44,6 +44,48 @@ def topological_nodes(inputs, outputs):
     return order
 
 
+def keras_layer_order(inputs, outputs):
+    """The layers in Keras's order: deepest first (inputs), ties by first depth-first visit from the outputs.
+
+    This is the order of ``model.layers`` and so of ``model.weights`` in Keras, which
+    weight files saved by Keras rely on.
+    """
+    input_ids = {id(t) for t in inputs}
+    post_order, first_visit, done = [], {}, set()
+
+    def visit(t):
+        layer, node_index, _ = t._keras_history
+        node = layer._inbound_nodes[node_index]
+        if id(node) in done:
+            return
+        if id(t) in input_ids and not isinstance(layer, InputLayer):
+            done.add(id(node))
+            return
+        first_visit.setdefault(id(layer), (len(first_visit), layer))
+        for parent in node.input_tensors:
+            visit(parent)
+        done.add(id(node))
+        post_order.append(node)
+
+    for t in outputs:
+        visit(t)
+    in_graph = {id(n) for n in post_order}
+    node_depth, layer_depth = {}, {}
+    for node in reversed(post_order):
+        depth = max(node_depth.setdefault(id(node), 0), layer_depth.get(id(node.layer), 0))
+        layer_depth[id(node.layer)] = node_depth[id(node)] = depth
+        for parent in node.parent_nodes:
+            if id(parent) in in_graph:
+                node_depth[id(parent)] = max(depth + 1, node_depth.get(id(parent), 0))
+    for t in inputs:  # inputs that no output depends on
+        layer = t._keras_history[0]
+        if id(layer) not in layer_depth and isinstance(layer, InputLayer):
+            layer_depth[id(layer)] = 0
+            first_visit[id(layer)] = (-1, layer)
+    ranked = sorted(first_visit.values(), key=lambda item: (-layer_depth[id(item[1])], item[0]))
+    return [layer for _, layer in ranked]
+
+
 class Functional(Model):
     """A model defined by ``Model(inputs, outputs)`` on symbolic tensors.
 
@@ -63,16 +105,7 @@ class Functional(Model):
                 raise TypeError(f"Model inputs and outputs must be KerasTensors (from kerasport.Input and layer "
                                 f"calls), received {t!r}.")
         self._nodes = topological_nodes(self.inputs, self.outputs)
-        seen, layers = set(), []
-        for t in self.inputs:
-            layer = t._keras_history[0]
-            if id(layer) not in seen:
-                seen.add(id(layer))
-                layers.append(layer)
-        for node in self._nodes:
-            if id(node.layer) not in seen:
-                seen.add(id(node.layer))
-                layers.append(node.layer)
+        layers = keras_layer_order(self.inputs, self.outputs)
         self._functional_layers = layers
         for layer in layers:
             if not isinstance(layer, InputLayer) and layer not in self._layers:

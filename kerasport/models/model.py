@@ -9,7 +9,7 @@ import numpy as np
 from kerasport import optimizers as optimizers_mod
 from kerasport.backends import B, T
 from kerasport.callbacks.callback import CallbackList
-from kerasport.data_adapters import get_adapter, unpack_data
+from kerasport.data_adapters import ArrayAdapter, EpochIterator, get_adapter, unpack_data, warn_ran_out
 from kerasport.layers.layer import KerasTensor, Layer
 from kerasport.metrics import Mean
 from kerasport.models.compile_utils import CompileLoss, CompileMetrics
@@ -234,65 +234,99 @@ class Model(Layer):
 
         Args:
             x, y: arrays (or lists/dicts of arrays for several inputs/outputs), or a
-                generator / ``PyDataset`` / ``tf.data.Dataset`` / ``DataLoader`` yielding
-                ``(x, y[, sample_weight])`` (then ``y`` must be ``None``).
-            batch_size: samples per step (32 by default, arrays only).
+                generator, ``kerasport.utils.PyDataset``, ``tf.data.Dataset`` or
+                ``torch.utils.data.DataLoader`` yielding ``(x, y[, sample_weight])``
+                batches (then ``y`` and ``sample_weight`` must be ``None``).
+            batch_size: samples per step for arrays (32 by default).
             epochs: index of the last epoch (training starts at ``initial_epoch``).
-            verbose: 0 silent, 1 progress bar, 2 one line per epoch; ``"auto"`` is 1.
+            verbose: 0 silent, 1 progress bar (one line per epoch when stdout is not
+                a terminal), 2 one line per epoch; ``"auto"`` is 1.
             callbacks: list of ``Callback``.
-            validation_split: fraction of the (unshuffled) arrays kept for validation.
-            validation_data: ``(x_val, y_val[, sw_val])`` or a dataset.
-            shuffle: shuffle arrays before each epoch (``"batch"`` shuffles batch order).
-            class_weight: ``{class: weight}`` scaling each sample's loss by its class.
-            sample_weight: per-sample loss weights.
+            validation_split: fraction in ``[0, 1)`` of the arrays, taken from their
+                end before shuffling, to validate on instead of training.
+            validation_data: ``(x_val, y_val[, sw_val])`` or a dataset/generator.
+            shuffle: ``True`` shuffles array samples each epoch, ``"batch"`` shuffles
+                the order of batches, ``False`` keeps the order (a ``PyDataset``
+                shuffles its batch indices; other streams are left as they are).
+            class_weight: ``{class index: weight}`` scaling each sample's loss (and
+                weighted metrics) by its class; classes not named weigh 1.
+            sample_weight: per-sample loss weights, shape ``(samples,)``.
+            initial_epoch: epoch to start from (to resume a run).
+            steps_per_epoch: batches per epoch; a pass over the data then continues
+                into the next epoch. Required for endless generators/datasets.
+            validation_steps: batches per validation (all of them by default).
+            validation_batch_size: batch size of array ``validation_data``
+                (``batch_size`` by default).
+            validation_freq: validate every ``n`` epochs (an int), or after the
+                epochs listed (1-based, e.g. ``[1, 5, 10]``).
         """
         _check_batch_size(batch_size)
+        _check_batch_size(validation_batch_size)
         if not 0 <= validation_split < 1:
             raise ValueError(f"validation_split must be in [0, 1), received {validation_split}.")
         if epochs < 0 or initial_epoch < 0:
             raise ValueError(f"epochs and initial_epoch must be non-negative, received {epochs}, {initial_epoch}.")
-        adapter = get_adapter(x, y, sample_weight, batch_size, shuffle, class_weight, steps_per_epoch)
+        _check_validation_freq(validation_freq)
+        adapter = get_adapter(x, y, sample_weight, batch_size, shuffle, class_weight)
         val_adapter = None
         if validation_data is not None:
-            vx, vy, vsw = unpack_data(validation_data) if isinstance(validation_data, tuple) else \
-                (validation_data, None, None)
-            val_adapter = get_adapter(vx, vy, vsw, validation_batch_size or batch_size, False, None,
-                                      validation_steps)
+            vx, vy, vsw = unpack_data(tuple(validation_data) if isinstance(validation_data, list)
+                                      else validation_data)
+            val_adapter = get_adapter(vx, vy, vsw, validation_batch_size or batch_size)
         elif validation_split:
-            if not hasattr(adapter, "split"):
+            if not isinstance(adapter, ArrayAdapter):
                 raise ValueError("validation_split is only supported for array inputs; pass validation_data "
                                  f"for a {type(x).__name__}.")
             adapter, val_adapter = adapter.split(validation_split)
-        first = adapter.peek() if hasattr(adapter, "peek") else adapter.x
-        self._prepare(first)
-        train_fn = self._step("train")
-        verbose = 1 if verbose == "auto" else verbose
-        callbacks = CallbackList(callbacks, model=self, add_history=True, add_progbar=verbose != 0,
-                                 verbose=verbose, epochs=epochs, steps=adapter.num_batches)
-        self.stop_training = False
-        logs = {}
-        callbacks.on_train_begin()
-        epoch = initial_epoch
+        data = EpochIterator(adapter, steps_per_epoch)
+        val_data = EpochIterator(val_adapter, validation_steps) if val_adapter is not None else None
         try:
-            for epoch in range(initial_epoch, epochs):
-                self.reset_metrics()
-                callbacks.on_epoch_begin(epoch)
-                for step, batch in enumerate(adapter):
-                    callbacks.on_train_batch_begin(step)
-                    train_fn(batch)
-                    callbacks.on_train_batch_end(step, self._batch_logs if callbacks.wants_batch_logs else None)
+            self._prepare(data.peek())
+            if val_data is not None:
+                self._check_data_shapes(val_data.peek())
+            train_fn = self._step("train")
+            verbose = 1 if verbose == "auto" else verbose
+            callbacks = CallbackList(callbacks, model=self, add_history=True, add_progbar=verbose != 0,
+                                     verbose=verbose, epochs=epochs, steps=data.num_batches)
+            self.stop_training = False
+            logs = {}
+            self._initial_epoch = None
+            callbacks.on_train_begin()
+            initial_epoch = self._initial_epoch or initial_epoch
+            try:
+                for epoch in range(initial_epoch, epochs):
+                    self.reset_metrics()
+                    callbacks.on_epoch_begin(epoch)
+                    step = -1
+                    for step, batch in enumerate(data):
+                        callbacks.on_train_batch_begin(step)
+                        train_fn(batch)
+                        callbacks.on_train_batch_end(step, self._batch_logs if callbacks.wants_batch_logs else None)
+                        if self.stop_training:
+                            break
+                    if step < 0:
+                        warn_ran_out()
+                        break
+                    logs = self.get_metrics_result()
+                    if val_data is not None and _should_validate(epoch, validation_freq):
+                        val_logs = self._evaluate_adapter(val_data, callbacks=None)
+                        if val_logs is None:
+                            warn_ran_out()
+                            val_data = None
+                        else:
+                            logs.update({"val_" + k: v for k, v in val_logs.items()})
+                    callbacks.on_epoch_end(epoch, logs)
+                    adapter.on_epoch_end()
                     if self.stop_training:
                         break
-                logs = self.get_metrics_result()
-                if val_adapter is not None and (epoch + 1) % validation_freq == 0 if isinstance(
-                        validation_freq, int) else epoch + 1 in validation_freq:
-                    val_logs = self._evaluate_adapter(val_adapter, callbacks=None)
-                    logs.update({"val_" + k: v for k, v in val_logs.items()})
-                callbacks.on_epoch_end(epoch, logs)
-                if self.stop_training:
-                    break
+                if epochs > 0:
+                    self.optimizer.finalize_variable_values(self.trainable_weights)
+            finally:
+                callbacks.on_train_end(logs)
         finally:
-            callbacks.on_train_end(logs)
+            adapter.close()
+            if val_adapter is not None:
+                val_adapter.close()
         return self.history
 
     def _batch_logs(self):
@@ -311,89 +345,104 @@ class Model(Layer):
 
     def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None, steps=None,
                  callbacks=None, return_dict=False):
-        """Loss and metrics on ``(x, y)``: a scalar, a list (``metrics_names`` order), or a dict."""
-        _check_batch_size(batch_size)
-        adapter = get_adapter(x, y, sample_weight, batch_size, False, None, steps)
-        verbose = 1 if verbose == "auto" else verbose
-        cbs = CallbackList(callbacks, model=self, add_progbar=verbose != 0, verbose=verbose, epochs=1,
-                           steps=adapter.num_batches, mode="test")
-        logs = self._evaluate_adapter(adapter, cbs)
-        if return_dict:
-            return logs
-        values = list(logs.values())
-        return values[0] if len(values) == 1 else values
+        """Loss and metrics on ``(x, y)``.
 
-    def _evaluate_adapter(self, adapter, callbacks):
-        first = adapter.peek() if hasattr(adapter, "peek") else adapter.x
-        self._prepare(first)
+        Takes the same kinds of data as ``fit``; ``steps`` limits the number of
+        batches. Returns the loss as a float when the model has no metrics, else
+        a list in ``metrics_names`` order, or a dict with ``return_dict=True``.
+        """
+        _check_batch_size(batch_size)
+        adapter = get_adapter(x, y, sample_weight, batch_size)
+        data = EpochIterator(adapter, steps)
+        try:
+            self._prepare(data.peek())
+            verbose = 1 if verbose == "auto" else verbose
+            cbs = CallbackList(callbacks, model=self, add_progbar=verbose != 0, verbose=verbose, epochs=1,
+                               steps=data.num_batches, mode="test")
+            logs = self._evaluate_adapter(data, cbs)
+        finally:
+            adapter.close()
+        if logs is None:
+            raise ValueError("evaluate() received no data: the generator or dataset yielded no batch.")
+        return _format_result(logs, return_dict)
+
+    def _evaluate_adapter(self, data, callbacks):
+        """Metrics over the batches of ``data``, or ``None`` when it has none left."""
         test_fn = self._step("test")
         self.reset_metrics()
         if callbacks:
             callbacks.on_test_begin()
-        for step, batch in enumerate(adapter):
+        step = -1
+        for step, batch in enumerate(data):
             if callbacks:
                 callbacks.on_test_batch_begin(step)
             test_fn(batch)
             if callbacks:
                 callbacks.on_test_batch_end(step, self._batch_logs if callbacks.wants_batch_logs else None)
-        logs = self.get_metrics_result()
+        logs = self.get_metrics_result() if step >= 0 else None
         if callbacks:
             callbacks.on_test_end(logs)
         return logs
 
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
-        """Outputs for ``x`` as NumPy arrays (a list or dict for several outputs), batch by batch."""
+        """Outputs for ``x`` as NumPy arrays (a list or dict for several outputs).
+
+        Batches stream through the model one at a time; each batch's outputs are
+        copied to host memory at once and all are concatenated at the end, so no
+        device memory is held beyond one batch. ``x`` takes the same kinds of
+        data as ``fit`` (targets in a dataset's batches are ignored).
+        """
         _check_batch_size(batch_size)
-        adapter = get_adapter(x, None, None, batch_size, False, None, steps)
-        first = adapter.peek() if hasattr(adapter, "peek") else adapter.x
-        self._prepare(first, for_training=False)
-        predict_fn = self._step("predict")
-        verbose = 1 if verbose == "auto" else verbose
-        cbs = CallbackList(callbacks, model=self, add_progbar=verbose != 0, verbose=verbose, epochs=1,
-                           steps=adapter.num_batches, mode="predict")
-        cbs.on_predict_begin()
+        adapter = get_adapter(x, None, None, batch_size)
+        data = EpochIterator(adapter, steps)
         chunks = []
-        for step, batch in enumerate(adapter):
-            cbs.on_predict_batch_begin(step)
-            out = predict_fn(batch)
-            chunks.append(tree.map_structure(B.convert_to_numpy, out))
-            cbs.on_predict_batch_end(step, None)
-        cbs.on_predict_end()
+        try:
+            self._prepare(data.peek(), for_training=False)
+            predict_fn = self._step("predict")
+            verbose = 1 if verbose == "auto" else verbose
+            cbs = CallbackList(callbacks, model=self, add_progbar=verbose != 0, verbose=verbose, epochs=1,
+                               steps=data.num_batches, mode="predict")
+            cbs.on_predict_begin()
+            for step, batch in enumerate(data):
+                cbs.on_predict_batch_begin(step)
+                chunks.append(tree.map_structure(_to_host, predict_fn(batch)))
+                cbs.on_predict_batch_end(step, None)
+            cbs.on_predict_end()
+        finally:
+            adapter.close()
         if not chunks:
-            raise ValueError("predict() received no data.")
+            raise ValueError("predict() received no data: the generator or dataset yielded no batch.")
         flat = [np.concatenate(parts, axis=0) for parts in zip(*[tree.flatten(c) for c in chunks])]
         return tree.pack_as(chunks[0], flat)
 
+    def _one_batch(self, x, y=None, sample_weight=None, class_weight=None, for_training=True):
+        """``(x, y, sample_weight)`` of arrays as a single batch of device tensors."""
+        adapter = get_adapter(x, y, sample_weight, None, False, class_weight)
+        if not isinstance(adapter, ArrayAdapter):
+            raise TypeError(f"*_on_batch methods take arrays (or lists/dicts of arrays), received a "
+                            f"{type(x).__name__}.")
+        adapter.batch_size = max(adapter.num_samples, 1)
+        self._prepare(adapter.peek(), for_training=for_training)
+        return next(iter(adapter))
+
     def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None, return_dict=False):
         """One training step on one batch; returns the loss (and metrics) of that batch."""
-        adapter = get_adapter(x, y, sample_weight, None, False, class_weight)
-        adapter.batch_size = max(adapter.num_samples, 1)
-        self._prepare(adapter.x)
+        batch = self._one_batch(x, y, sample_weight, class_weight)
         self.reset_metrics()
-        for batch in adapter:
-            self._step("train")(batch)
-        return self._batch_result(return_dict)
+        self._step("train")(batch)
+        return _format_result(self.get_metrics_result(), return_dict)
 
     def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
         """Loss (and metrics) of one batch, without training."""
-        adapter = get_adapter(x, y, sample_weight, None, False)
-        adapter.batch_size = max(adapter.num_samples, 1)
-        self._prepare(adapter.x)
+        batch = self._one_batch(x, y, sample_weight)
         self.reset_metrics()
-        for batch in adapter:
-            self._step("test")(batch)
-        return self._batch_result(return_dict)
+        self._step("test")(batch)
+        return _format_result(self.get_metrics_result(), return_dict)
 
     def predict_on_batch(self, x):
         """Outputs for one batch as NumPy arrays."""
-        return self.predict(x, batch_size=max(len(tree.flatten(x)[0]), 1), verbose=0)
-
-    def _batch_result(self, return_dict):
-        logs = self.get_metrics_result()
-        if return_dict:
-            return logs
-        values = list(logs.values())
-        return values[0] if len(values) == 1 else values
+        batch = self._one_batch(x, for_training=False)
+        return tree.map_structure(B.convert_to_numpy, self._step("predict")(batch))
 
     def __call__(self, *args, **kwargs):
         if not args and "inputs" in kwargs:
@@ -470,8 +519,36 @@ def _json_default(obj):
     raise TypeError(f"Object of type {type(obj).__name__} is not JSON serializable")
 
 
+def _to_host(t):
+    """A NumPy copy of ``t``: a view (torch on CPU) would keep the tensor's memory pinned between the freed
+    activations of later batches, and the process heap would grow by a batch of activations per batch."""
+    return np.array(B.convert_to_numpy(t))
+
+
 def _to_float(v):
     return float(B.convert_to_numpy(v)) if B.is_tensor(v) else float(v)
+
+
+def _format_result(logs, return_dict):
+    if return_dict:
+        return logs
+    values = list(logs.values())
+    return values[0] if len(values) == 1 else values
+
+
+def _check_validation_freq(freq):
+    if isinstance(freq, (int, np.integer)) and not isinstance(freq, bool):
+        if freq < 1:
+            raise ValueError(f"validation_freq must be at least 1, received {freq}.")
+    elif not isinstance(freq, (list, tuple, set, range)) or not all(isinstance(e, (int, np.integer)) for e in freq):
+        raise ValueError(f"validation_freq must be an int or a list of epoch numbers, received {freq!r}.")
+
+
+def _should_validate(epoch, freq):
+    """Whether to validate after 0-based ``epoch``: every ``freq`` epochs, or after the (1-based) listed ones."""
+    if isinstance(freq, (int, np.integer)):
+        return (epoch + 1) % freq == 0
+    return epoch + 1 in freq
 
 
 def _check_batch_size(batch_size):

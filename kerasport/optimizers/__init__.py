@@ -1,16 +1,21 @@
-"""Optimizers with Keras's names, defaults and update rules (fused kernels per backend)."""
-from kerasport.optimizers.adam import Adam, AdamW
+"""Optimizers with Keras's names, defaults and update rules (fused kernels per backend), and their schedules."""
+from kerasport.optimizers import schedules
+from kerasport.optimizers.adagrad import Adadelta, Adagrad
+from kerasport.optimizers.adam import Adam, Adamax, AdamW, Nadam
 from kerasport.optimizers.base import Optimizer
+from kerasport.optimizers.ftrl import Ftrl
+from kerasport.optimizers.lion import Lion
 from kerasport.optimizers.rmsprop import RMSprop
 from kerasport.optimizers.sgd import SGD
 from kerasport.saving.serialization import deserialize_keras_object, serialize_keras_object
 
-_CLASSES = {c.__name__: c for c in (Optimizer, SGD, Adam, AdamW, RMSprop)}
+_CLASSES = {c.__name__: c for c in (Optimizer, SGD, Adam, AdamW, Adamax, Nadam, RMSprop, Adagrad, Adadelta, Lion,
+                                    Ftrl)}
 _LOOKUP = {**_CLASSES, **{k.lower(): v for k, v in _CLASSES.items() if k != "Optimizer"}}
 
 
 def get(identifier):
-    """An optimizer for a name (``"adam"``), class, config dict or instance."""
+    """An optimizer for a name (``"adam"``, ``"nadam"``, ...), class, config dict or instance."""
     if isinstance(identifier, Optimizer):
         return identifier
     if isinstance(identifier, str) and identifier.lower() not in _LOOKUP:
@@ -25,8 +30,11 @@ def get(identifier):
     raise ValueError(f"Could not interpret optimizer: {identifier!r}")
 
 
-serialize = serialize_keras_object
+def serialize(optimizer):
+    """The Keras dict form of an optimizer."""
+    return serialize_keras_object(optimizer)
 
 
 def deserialize(config, custom_objects=None):
+    """An optimizer from its dict form or name."""
     return deserialize_keras_object(config, _LOOKUP, custom_objects, "optimizer")

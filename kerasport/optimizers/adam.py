@@ -1,33 +1,38 @@
-"""Adam and AdamW, with Keras's epsilon placement and bias correction."""
+"""Adam, AdamW, Adamax and Nadam: the Adam family, with Keras's epsilon placement and bias correction."""
 from kerasport.backends import T
 from kerasport.optimizers.base import Optimizer
 
 
 class Adam(Optimizer):
-    """Adam: ``w -= lr * sqrt(1 - b2^t) / (1 - b1^t) * m / (sqrt(v) + epsilon)``, as in Keras.
+    """Adam (Kingma & Ba, 2014), as Keras computes it.
+
+    ``m = b1*m + (1-b1)*g; v = b2*v + (1-b2)*g^2;
+    w -= lr * sqrt(1 - b2^t) / (1 - b1^t) * m / (sqrt(v) + epsilon)``.
 
     Args:
         learning_rate: 0.001 by default.
-        beta_1, beta_2: decay rates of the first and second moments.
-        epsilon: 1e-7 (Keras's default).
-        amsgrad: keep the maximum of past second moments.
+        beta_1: decay rate of the first moment (0.9).
+        beta_2: decay rate of the second moment (0.999).
+        epsilon: 1e-7 (Keras's default, added to ``sqrt(v)``).
+        amsgrad: use the maximum of past second moments (AMSGrad).
+        **kwargs: the common arguments of ``Optimizer`` (``weight_decay``, ``clipnorm``, ``use_ema``, ...).
     """
 
-    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, amsgrad=False, name="adam",
+    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, amsgrad=False, name=None,
                  **kwargs):
         super().__init__(learning_rate=learning_rate, name=name, **kwargs)
         self.beta_1, self.beta_2, self.epsilon, self.amsgrad = beta_1, beta_2, epsilon, amsgrad
 
     def build(self, variables):
+        if self.built:
+            return
         super().build(variables)
         self.momentums, self.velocities = self.add_optimizer_variables(variables, ["momentum", "velocity"])
         self.velocity_hats = self.add_optimizer_variables(variables, "velocity_hat") if self.amsgrad else None
-        self._slot_of = {id(v): i for i, v in enumerate(variables)}
 
     def update(self, grads, variables, lr, step):
-        idx = [self._slot_of[id(v)] for v in variables]
-        vhats = [self.velocity_hats[i] for i in idx] if self.amsgrad else None
-        T.adam(variables, grads, [self.momentums[i] for i in idx], [self.velocities[i] for i in idx], vhats,
+        T.adam(variables, grads, self._slots_of(self.momentums, variables),
+               self._slots_of(self.velocities, variables), self._slots_of(self.velocity_hats, variables),
                lr, self.beta_1, self.beta_2, self.epsilon, step)
 
     def get_config(self):
@@ -36,11 +41,80 @@ class Adam(Optimizer):
 
 
 class AdamW(Adam):
-    """Adam with decoupled weight decay (``weight_decay=0.004`` by default, as Keras)."""
+    """Adam with decoupled weight decay (Loshchilov & Hutter, 2019): ``weight_decay=0.004`` by default.
+
+    Args:
+        learning_rate, beta_1, beta_2, epsilon, amsgrad: as ``Adam``.
+        weight_decay: ``w -= lr * weight_decay * w`` before each Adam update.
+    """
 
     def __init__(self, learning_rate=0.001, weight_decay=0.004, beta_1=0.9, beta_2=0.999, epsilon=1e-7,
-                 amsgrad=False, name="adamw", **kwargs):
+                 amsgrad=False, name=None, **kwargs):
         super().__init__(learning_rate=learning_rate, beta_1=beta_1, beta_2=beta_2, epsilon=epsilon,
                          amsgrad=amsgrad, name=name, weight_decay=weight_decay, **kwargs)
-        if not weight_decay:
-            raise ValueError("AdamW: `weight_decay` must be a positive float.")
+        if self.weight_decay is None:
+            raise ValueError("Argument `weight_decay` must be a float. Received: weight_decay=None")
+
+
+class Adamax(Optimizer):
+    """Adamax: Adam with the infinity norm (Kingma & Ba, 2014, section 7).
+
+    ``m = b1*m + (1-b1)*g; u = max(b2*u, |g|); w -= lr * m / ((1 - b1^t) * (u + epsilon))``.
+
+    Args:
+        learning_rate: 0.001 by default.
+        beta_1: decay rate of the first moment (0.9).
+        beta_2: decay rate of the weighted infinity norm (0.999).
+        epsilon: 1e-7.
+        **kwargs: the common arguments of ``Optimizer``.
+    """
+
+    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, name=None, **kwargs):
+        super().__init__(learning_rate=learning_rate, name=name, **kwargs)
+        self.beta_1, self.beta_2, self.epsilon = beta_1, beta_2, epsilon
+
+    def build(self, variables):
+        if self.built:
+            return
+        super().build(variables)
+        self.momentums, self.norms = self.add_optimizer_variables(variables, ["momentum", "norm"])
+
+    def update(self, grads, variables, lr, step):
+        T.adamax(variables, grads, self._slots_of(self.momentums, variables), self._slots_of(self.norms, variables),
+                 lr, self.beta_1, self.beta_2, self.epsilon, step)
+
+    def get_config(self):
+        return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon}
+
+
+class Nadam(Optimizer):
+    """Adam with Nesterov momentum (Dozat, 2015), with Keras's momentum schedule ``b1 * (1 - 0.5 * 0.96^t)``.
+
+    Args:
+        learning_rate: 0.001 by default.
+        beta_1: decay rate of the first moment (0.9).
+        beta_2: decay rate of the second moment (0.999).
+        epsilon: 1e-7.
+        **kwargs: the common arguments of ``Optimizer``.
+    """
+
+    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, name=None, **kwargs):
+        super().__init__(learning_rate=learning_rate, name=name, **kwargs)
+        self.beta_1, self.beta_2, self.epsilon = beta_1, beta_2, epsilon
+
+    def build(self, variables):
+        if self.built:
+            return
+        super().build(variables)
+        self.momentums, self.velocities = self.add_optimizer_variables(variables, ["momentum", "velocity"])
+        self.u_product = T.host_variable(1.0, "float32", "u_product")
+        self.u_product.path = f"{self.name}/u_product"
+        self._slots.append(self.u_product)
+
+    def update(self, grads, variables, lr, step):
+        T.nadam(variables, grads, self._slots_of(self.momentums, variables),
+                self._slots_of(self.velocities, variables), self.u_product, lr, self.beta_1, self.beta_2,
+                self.epsilon, step)
+
+    def get_config(self):
+        return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon}

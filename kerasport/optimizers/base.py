@@ -1,10 +1,18 @@
-"""The ``Optimizer`` base: hyper-parameters, slot variables, clipping, weight decay.
+"""The ``Optimizer`` base: learning rate, slots, clipping, weight decay, EMA and gradient accumulation.
 
-The update rules themselves are the backend's fused multi-tensor kernels
-(``T.adam``, ``T.sgd``, ...); an optimizer here only says which kernel and
-which slots. ``apply`` runs inside the backend's train step.
+The update rules are the backend's fused multi-tensor kernels (``T.adam``,
+``T.sgd``, ...); an optimizer only says which kernel and which slots. ``apply``
+runs inside the backend's train step: on torch the step count and the learning
+rate are Python numbers (host scalars: no device sync, no extra kernel), on
+TensorFlow they are tensors of the compiled step.
 """
+import re
+import warnings
+
+import numpy as np
+
 from kerasport.backends import B, T
+from kerasport.optimizers.schedules import LearningRateSchedule
 from kerasport.utils import naming
 
 
@@ -12,139 +20,288 @@ class Optimizer:
     """Base class of optimizers.
 
     Args:
-        learning_rate: a float, or a ``LearningRateSchedule`` called with the step count.
+        learning_rate: a float, a ``LearningRateSchedule`` (called with the step
+            count), or a callable taking no argument.
         weight_decay: decoupled weight decay ``w -= lr * weight_decay * w`` before each update.
-        clipnorm, clipvalue, global_clipnorm: gradient clipping, as in Keras.
+        clipnorm: clip each gradient to this L2 norm.
+        clipvalue: clip each gradient element to ``[-clipvalue, clipvalue]``.
+        global_clipnorm: clip all gradients together to this global L2 norm.
+        use_ema: keep an exponential moving average of the trained variables;
+            ``fit`` writes it into the model at the end (``finalize_variable_values``).
+        ema_momentum: ``average = ema_momentum * average + (1 - ema_momentum) * variable``.
+        ema_overwrite_frequency: also overwrite the variables with their average
+            every this many steps (``None``: only at the end of ``fit``).
+        loss_scale_factor: the train step multiplies the loss by it and ``apply``
+            divides the gradients by it (mixed precision).
+        gradient_accumulation_steps: update every this many steps, with the mean of
+            the gradients since the last update. ``iterations`` then counts updates
+            and schedules see the raw step count, as in Keras.
+        name: name of the optimizer, used as the prefix of its slot variables.
     """
 
     def __init__(self, learning_rate=0.001, weight_decay=None, clipnorm=None, clipvalue=None, global_clipnorm=None,
                  use_ema=False, ema_momentum=0.99, ema_overwrite_frequency=None, loss_scale_factor=None,
                  gradient_accumulation_steps=None, name=None, **kwargs):
-        kwargs.pop("decay", None)
+        if kwargs.pop("decay", None) is not None:
+            warnings.warn("Argument `decay` is no longer supported and will be ignored.", stacklevel=2)
         if kwargs:
-            raise TypeError(f"{type(self).__name__}: unexpected keyword argument(s) {sorted(kwargs)}.")
+            raise ValueError(f"Argument(s) not recognized: {kwargs}")
         if sum(c is not None for c in (clipnorm, clipvalue, global_clipnorm)) > 1:
-            raise ValueError("Only one of clipnorm, clipvalue and global_clipnorm can be set.")
-        self.name = name or naming.to_snake_case(type(self).__name__)
+            raise ValueError("Only one of `clipnorm`, `clipvalue` and `global_clipnorm` can be set. Received: "
+                             f"clipnorm={clipnorm}, clipvalue={clipvalue}, global_clipnorm={global_clipnorm}")
+        if gradient_accumulation_steps is not None and gradient_accumulation_steps < 2:
+            raise ValueError("`gradient_accumulation_steps` must be an integer >= 2. Received: "
+                             f"gradient_accumulation_steps={gradient_accumulation_steps}")
+        if use_ema and not 0 <= ema_momentum <= 1:
+            raise ValueError(f"`ema_momentum` must be in the range [0, 1]. Received: ema_momentum={ema_momentum}")
+        if use_ema and ema_overwrite_frequency is not None and (
+                not isinstance(ema_overwrite_frequency, int) or ema_overwrite_frequency < 1):
+            raise ValueError("`ema_overwrite_frequency` must be an integer >= 1 or None. Received: "
+                             f"ema_overwrite_frequency={ema_overwrite_frequency}")
+        self.name = name or naming.uniquify(naming.to_snake_case(type(self).__name__))
         self.weight_decay = weight_decay
         self.clipnorm, self.clipvalue, self.global_clipnorm = clipnorm, clipvalue, global_clipnorm
         self.use_ema, self.ema_momentum, self.ema_overwrite_frequency = use_ema, ema_momentum, ema_overwrite_frequency
         self.loss_scale_factor = loss_scale_factor
         self.gradient_accumulation_steps = gradient_accumulation_steps
-        self.iterations = T.host_variable(0, "int64", "iteration")
-        if callable(learning_rate) and not isinstance(learning_rate, (int, float)):
-            self._schedule = learning_rate
-            self._learning_rate = None
-        else:
-            self._schedule = None
-            self._learning_rate = T.host_variable(float(learning_rate), "float32", "learning_rate")
+        self._iterations = T.host_variable(0, "int64", "iteration")
+        self._learning_rate = learning_rate if callable(learning_rate) else \
+            T.host_variable(float(learning_rate), "float32", "learning_rate")
         self.built = False
         self._slots = []
-        self._exclude_ids = set()
+        self._exclude_ids, self._exclude_pattern = set(), None
 
-    # ------------------------------------------------------------------ learning rate
+    # ------------------------------------------------------------------ step count and learning rate
+    @property
+    def iterations(self):
+        """The number of updates applied (a host variable; a tensor with gradient accumulation)."""
+        if self.gradient_accumulation_steps:
+            return B.floor_divide(self._iterations, self.gradient_accumulation_steps)
+        return self._iterations
+
     @property
     def learning_rate(self):
-        """The current learning rate (the schedule's value at ``iterations`` for a schedule)."""
-        if self._schedule is not None:
-            return self._schedule(T.read(self.iterations))
-        return self._learning_rate
+        """The learning rate: its variable, or the schedule's value at the current step."""
+        return self._current_lr(T.read(self._iterations)) if callable(self._learning_rate) else \
+            self._learning_rate
 
     @learning_rate.setter
     def learning_rate(self, value):
-        if callable(value) and not isinstance(value, (int, float)):
-            self._schedule = value
-            return
-        if self._schedule is not None:
-            raise TypeError("This optimizer uses a learning-rate schedule; its learning_rate cannot be set.")
-        B.assign(self._learning_rate, float(value))
+        if callable(value):
+            self._learning_rate = value
+        elif callable(self._learning_rate):
+            raise TypeError("This optimizer was created with a `LearningRateSchedule` (or callable) as its "
+                            "`learning_rate`, hence its learning rate is not settable. Create the optimizer with "
+                            "a float `learning_rate` to set it.")
+        else:
+            B.assign(self._learning_rate, float(value))
 
-    lr = learning_rate
+    def _current_lr(self, iterations):
+        lr = self._learning_rate
+        if isinstance(lr, LearningRateSchedule):
+            return lr(iterations)
+        return lr() if callable(lr) else T.read(lr)
 
-    def _current_lr(self):
-        if self._schedule is not None:
-            return self._schedule(T.read(self.iterations))
-        return T.read(self._learning_rate)
-
-    # ------------------------------------------------------------------ slots
+    # ------------------------------------------------------------------ variables
     def build(self, variables):
-        """Create slot variables for ``variables`` (called once, before the first step)."""
+        """Create the slot variables of ``variables`` (once, before the first step).
+
+        Subclasses call ``super().build(variables)`` and then add their own slots
+        with ``add_optimizer_variables``, returning early when ``self.built``.
+        """
+        if self.built:
+            return
         self._trainable_variables = list(variables)
+        self._index = {id(v): i for i, v in enumerate(self._trainable_variables)}
+        self._averages = self.add_optimizer_variables(variables, "average") if self.use_ema else None
+        self._accumulated_gradients = self.add_optimizer_variables(variables, "gradient_accumulator") \
+            if self.gradient_accumulation_steps else None
         self.built = True
 
-    def add_variable_from_reference(self, reference_variable, name=None, initializer="zeros"):
-        value = B.zeros_like(reference_variable) if initializer == "zeros" else initializer
-        var = B.variable(value, trainable=False, name=f"{name}")
-        var.path = f"{self.name}/{reference_variable.path.replace('/', '_')}_{name}"
+    def add_variable(self, shape=(), initializer=0.0, dtype="float32", name=None):
+        """A new optimizer variable filled with the number ``initializer`` (appended to ``variables``)."""
+        var = B.variable(B.full(shape, initializer, dtype=dtype), trainable=False, name=name)
+        var.path = f"{self.name}/{name}"
         self._slots.append(var)
         return var
 
-    def add_optimizer_variables(self, variables, names):
-        """For each name, one zero slot per variable; returns a list per name (Keras's order)."""
+    def add_variable_from_reference(self, reference_variable, name=None, initializer="zeros"):
+        """A slot shaped like ``reference_variable``, filled with zeros or the number ``initializer``."""
+        value = B.zeros_like(reference_variable) if initializer == "zeros" else \
+            B.full_like(reference_variable, initializer)
+        var = B.variable(value, trainable=False, name=name)
+        var.path = f"{self.name}/{(reference_variable.path or '').replace('/', '_')}_{name}"
+        self._slots.append(var)
+        return var
+
+    def add_optimizer_variables(self, variables, names, initializer="zeros"):
+        """For each name, one slot per variable; returns a list per name (a single list for one name).
+
+        Slots are created variable by variable (Keras's interleaved order);
+        ``initializer`` is one for all names or a list with one per name.
+        """
         single = isinstance(names, str)
-        names = [names] if single else names
-        out = [[] for _ in names]
+        names = [names] if single else list(names)
+        inits = initializer if isinstance(initializer, (list, tuple)) else [initializer] * len(names)
+        out = tuple([] for _ in names)
         for v in variables:
-            for i, name in enumerate(names):
-                out[i].append(self.add_variable_from_reference(v, name))
-        return out[0] if single else tuple(out)
+            for slots, name, init in zip(out, names, inits):
+                slots.append(self.add_variable_from_reference(v, name, init))
+        return out[0] if single else out
 
     @property
     def variables(self):
-        """``iterations``, the learning rate (unless scheduled), then the slots in creation order."""
-        return [self.iterations] + ([self._learning_rate] if self._learning_rate is not None else []) + self._slots
+        """``iterations``, the learning rate (unless scheduled), then the slots in Keras's order."""
+        return [self._iterations] + ([] if callable(self._learning_rate) else [self._learning_rate]) + self._slots
+
+    def set_weights(self, weights):
+        """Set every variable of ``variables`` from a list of arrays."""
+        if not self.built:
+            raise ValueError("You are calling `set_weights()` on an optimizer that has not yet been built. Call "
+                             "`optimizer.build(trainable_variables)` first.")
+        for var, value in zip(self.variables, weights):
+            if tuple(var.shape) != tuple(value.shape):
+                raise ValueError(f"Optimizer variable {var.path!r} has shape {tuple(var.shape)} not compatible "
+                                 f"with provided weight shape {tuple(value.shape)}.")
+            B.assign(var, value)
+
+    def save_own_variables(self, store):
+        """Write the variables into ``store`` as ``{"0": array, "1": array, ...}``."""
+        for i, var in enumerate(self.variables):
+            store[str(i)] = B.convert_to_numpy(var)
+
+    def load_own_variables(self, store):
+        """Read the variables written by ``save_own_variables``."""
+        if len(store.keys()) != len(self.variables):
+            warnings.warn(f"Skipping variable loading for optimizer {self.name!r}, because it has "
+                          f"{len(self.variables)} variables whereas the saved optimizer has {len(store.keys())} "
+                          "variables.", stacklevel=2)
+            return
+        for i, var in enumerate(self.variables):
+            B.assign(var, np.asarray(store[str(i)]))
 
     def exclude_from_weight_decay(self, var_list=None, var_names=None):
-        self._exclude_ids |= {id(v) for v in var_list or []}
-        self._exclude_names = list(var_names or [])
+        """Exclude ``var_list`` and variables whose name contains one of ``var_names`` from weight decay."""
+        if self.built:
+            raise ValueError("`exclude_from_weight_decay()` can only be configured before the optimizer is built.")
+        self._exclude_ids = {id(v) for v in var_list or []}
+        self._exclude_pattern = re.compile("|".join(set(var_names))) if var_names else None
+
+    def _use_weight_decay(self, variable):
+        if id(variable) in self._exclude_ids:
+            return False
+        return self._exclude_pattern is None or self._exclude_pattern.search(variable.name) is None
 
     # ------------------------------------------------------------------ the update
     def apply(self, grads, trainable_variables=None):
-        """Apply one update of ``grads`` to ``trainable_variables`` (gradients ``None`` are skipped)."""
-        variables = list(trainable_variables if trainable_variables is not None else self._trainable_variables)
-        if not self.built:
+        """Apply one update of ``grads`` to ``trainable_variables`` (gradients ``None`` are skipped).
+
+        Without ``trainable_variables`` the gradients must match the variables the
+        optimizer was built with.
+        """
+        if trainable_variables is None:
+            if not self.built:
+                raise ValueError("When passing `grads` without `variables`, the optimizer must already be built "
+                                 "on a list of variables. Call `optimizer.build(trainable_variables)` first.")
+            variables = self._trainable_variables
+        else:
+            variables = list(trainable_variables)
             self.build(variables)
+        if not grads:
+            return
         pairs = [(g, v) for g, v in zip(grads, variables) if g is not None]
         if not pairs:
-            return
+            raise ValueError("No gradients provided for any variable.")
+        if len(pairs) < len(variables):
+            missing = [v.path for g, v in zip(grads, variables) if g is None]
+            warnings.warn(f"Gradients do not exist for variables {missing} when minimizing the loss. If using "
+                          "`model.compile()`, did you forget to provide a `loss` argument?", stacklevel=2)
         grads, variables = [g for g, _ in pairs], [v for _, v in pairs]
-        grads = self._clip(grads)
-        lr = self._current_lr()
-        step = T.increment(self.iterations)
-        if self.weight_decay:
-            decayed = [v for v in variables if not self._excluded(v)]
-            T.weight_decay(decayed, lr, self.weight_decay)
-        self.update(grads, variables, lr, step)
+        if self.loss_scale_factor is not None:
+            grads = [g / self.loss_scale_factor for g in grads]
+        with B.no_grad():
+            self._apply(grads, variables)
+
+    def _apply(self, grads, variables):
+        count = T.read(self._iterations)
+        lr = self._current_lr(count)
+        steps = self.gradient_accumulation_steps
+        if steps:
+            accumulators = self._slots_of(self._accumulated_gradients, variables)
+            B.cond((count + 1) % steps == 0,
+                   lambda: self._accumulated_update(grads, accumulators, variables, lr, count // steps + 1),
+                   lambda: T.accumulate(accumulators, grads))
+            count = count // steps
+        else:
+            self._update(grads, variables, lr, count + 1)
+        if self.use_ema:
+            T.ema(self._averages, self._trainable_variables, self.ema_momentum, count)
+            if self.ema_overwrite_frequency:
+                B.cond((count + 1) % self.ema_overwrite_frequency == 0,
+                       lambda: T.copy_into(self._trainable_variables, self._averages), lambda: None)
+        T.increment(self._iterations)
 
     def apply_gradients(self, grads_and_vars):
-        grads_and_vars = list(grads_and_vars)
-        self.apply([g for g, _ in grads_and_vars], [v for _, v in grads_and_vars])
-        return self.iterations
+        """``apply`` for a list of ``(gradient, variable)`` pairs; returns ``iterations``."""
+        grads, variables = zip(*grads_and_vars)
+        self.apply(list(grads), list(variables))
+        return self._iterations
 
-    def _excluded(self, v):
-        if id(v) in self._exclude_ids:
-            return True
-        return any(n in (v.path or "") for n in getattr(self, "_exclude_names", []))
+    def _accumulated_update(self, grads, accumulators, variables, lr, step):
+        steps = self.gradient_accumulation_steps
+        self._update([B.divide(B.add(g, a), steps) for g, a in zip(grads, accumulators)], variables, lr, step)
+        T.zero(self._accumulated_gradients)
 
-    def _clip(self, grads):
-        if self.clipvalue is not None:
-            return [B.clip(g, -self.clipvalue, self.clipvalue) for g in grads]
-        if self.clipnorm is not None:
+    def _update(self, grads, variables, lr, step):
+        grads = self._clip_gradients(grads)
+        if self.weight_decay:
+            T.weight_decay([v for v in variables if self._use_weight_decay(v)], lr, self.weight_decay)
+        self.update(grads, variables, lr, step)
+
+    def _clip_gradients(self, grads):
+        if self.clipnorm:
             return T.clip_each_by_norm(grads, self.clipnorm)
-        if self.global_clipnorm is not None:
+        if self.global_clipnorm:
             return T.clip_by_global_norm(grads, self.global_clipnorm)
+        if self.clipvalue:
+            return [B.clip(g, -self.clipvalue, self.clipvalue) for g in grads]
         return grads
 
+    def _slots_of(self, slots, variables):
+        """The entries of ``slots`` (one per built variable) for ``variables``, in their order."""
+        if slots is None or len(variables) == len(slots):
+            return slots
+        return [slots[self._index[id(v)]] for v in variables]
+
     def update(self, grads, variables, lr, step):
-        """Multi-tensor update; subclasses call their backend kernel here."""
-        raise NotImplementedError
+        """One fused update of ``variables``: subclasses call their backend kernel here.
+
+        Args:
+            grads: clipped gradients, one per variable.
+            variables: the variables to update (those with a gradient).
+            lr: the learning rate (Python float on torch, tensor on TensorFlow).
+            step: the 1-based update count (Python int on torch, tensor on TensorFlow).
+        """
+        raise NotImplementedError(f"{type(self).__name__} must implement `update(grads, variables, lr, step)`.")
+
+    def scale_loss(self, loss):
+        """``loss * loss_scale_factor`` (identity without a factor), for the train step."""
+        return loss if self.loss_scale_factor is None else loss * self.loss_scale_factor
+
+    def finalize_variable_values(self, var_list):
+        """With ``use_ema``, write the moving averages into ``var_list`` (``fit`` calls it at the end)."""
+        if self.use_ema:
+            T.copy_into(list(var_list), self._averages)
 
     # ------------------------------------------------------------------ config
     def get_config(self):
-        lr = self._schedule if self._schedule is not None else float(B.convert_to_numpy(self._learning_rate))
-        if self._schedule is not None:
+        """The constructor arguments, with a schedule in its serialized form."""
+        lr = self._learning_rate
+        if callable(lr):
             from kerasport.saving.serialization import serialize_keras_object
-            lr = serialize_keras_object(self._schedule)
+            lr = serialize_keras_object(lr)
+        else:
+            lr = float(B.convert_to_numpy(lr))
         return {"name": self.name, "learning_rate": lr, "weight_decay": self.weight_decay,
                 "clipnorm": self.clipnorm, "global_clipnorm": self.global_clipnorm, "clipvalue": self.clipvalue,
                 "use_ema": self.use_ema, "ema_momentum": self.ema_momentum,

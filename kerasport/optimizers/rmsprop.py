@@ -4,7 +4,11 @@ from kerasport.optimizers.base import Optimizer
 
 
 class RMSprop(Optimizer):
-    """``v = rho*v + (1-rho)*g^2; w -= lr * g / sqrt(v + epsilon)`` (Keras's placement of epsilon).
+    """RMSprop (Hinton), with Keras's placement of epsilon.
+
+    ``v = rho*v + (1-rho)*g^2; w -= lr * g / sqrt(v + epsilon)``; centered:
+    ``sqrt(v - mean_g^2 + epsilon)``; with momentum the increments go through
+    ``m = momentum*m + increment; w -= m``.
 
     Args:
         learning_rate: 0.001 by default.
@@ -12,25 +16,26 @@ class RMSprop(Optimizer):
         momentum: momentum on the increments (0 disables it).
         epsilon: 1e-7.
         centered: normalise by the variance estimate ``v - mean(g)^2``.
+        **kwargs: the common arguments of ``Optimizer``.
     """
 
-    def __init__(self, learning_rate=0.001, rho=0.9, momentum=0.0, epsilon=1e-7, centered=False, name="rmsprop",
+    def __init__(self, learning_rate=0.001, rho=0.9, momentum=0.0, epsilon=1e-7, centered=False, name=None,
                  **kwargs):
         super().__init__(learning_rate=learning_rate, name=name, **kwargs)
         self.rho, self.momentum, self.epsilon, self.centered = rho, momentum, epsilon, centered
 
     def build(self, variables):
+        if self.built:
+            return
         super().build(variables)
         self.velocities = self.add_optimizer_variables(variables, "velocity")
         self.momentums = self.add_optimizer_variables(variables, "momentum") if self.momentum > 0 else None
         self.average_gradients = self.add_optimizer_variables(variables, "average_gradient") \
             if self.centered else None
-        self._slot_of = {id(v): i for i, v in enumerate(variables)}
 
     def update(self, grads, variables, lr, step):
-        idx = [self._slot_of[id(v)] for v in variables]
-        pick = lambda slots: [slots[i] for i in idx] if slots is not None else None  # noqa: E731
-        T.rmsprop(variables, grads, pick(self.velocities), pick(self.momentums), pick(self.average_gradients),
+        T.rmsprop(variables, grads, self._slots_of(self.velocities, variables),
+                  self._slots_of(self.momentums, variables), self._slots_of(self.average_gradients, variables),
                   lr, self.rho, self.momentum, self.epsilon)
 
     def get_config(self):

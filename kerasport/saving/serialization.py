@@ -146,3 +146,26 @@ def _unknown(kind, name, module_objects):
     known = sorted(k for k in (module_objects or {}) if not k.startswith("_"))
     hint = f" Known names: {', '.join(known[:60])}." if known else ""
     return f"Unknown {kind}: {name!r}.{hint}"
+
+
+_SAFE_MODE = [True]
+
+
+@contextlib.contextmanager
+def safe_mode_scope(safe_mode=True):
+    """Within this block ``in_safe_mode()`` is ``safe_mode``.
+
+    Loading runs in ``safe_mode_scope(True)`` unless the caller passes
+    ``safe_mode=False``; objects whose config holds Python bytecode (a
+    ``Lambda``'s function) must refuse to rebuild it while ``in_safe_mode()``.
+    """
+    _SAFE_MODE.append(bool(safe_mode))
+    try:
+        yield
+    finally:
+        _SAFE_MODE.pop()
+
+
+def in_safe_mode():
+    """Whether deserialization must refuse to execute code stored in a config (True by default)."""
+    return _SAFE_MODE[-1]

@@ -2,6 +2,8 @@
 import numpy as np
 
 from kerasport.backends import B
+from kerasport.utils.plotting import plot_history  # noqa: F401
+from kerasport.utils.py_dataset import PyDataset, Sequence  # noqa: F401
 
 
 def set_random_seed(seed):

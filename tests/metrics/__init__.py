@@ -45,7 +45,7 @@ def close(ours, theirs, tol=1e-5):
 
 
 def check_metric(name, kwargs, data, tol=1e-5):
-    """kerasport's and Keras's ``name(**kwargs)`` agree after each update, after a reset, and after a config round trip."""
+    """kerasport's and Keras's ``name(**kwargs)`` agree after each update, after a reset and after a config round trip."""
     keras = keras_module()
     ours, theirs = getattr(metrics, name)(**kwargs), getattr(keras.metrics, name)(**kwargs)
     for y_true, y_pred, sw in data:

@@ -1,0 +1,155 @@
+"""PyTorch recurrent kernels: the generic step loop and PyTorch's fused LSTM/GRU.
+
+Star-imported at the end of ``torch_backend`` so that layers call them as
+``B.rnn``, ``B.lstm`` and ``B.gru``. Sequences are batch-major ``(B, T, ...)``.
+"""
+import torch
+from torch.nn.utils.rnn import PackedSequence, pack_padded_sequence, pad_packed_sequence
+
+__all__ = ["rnn", "lstm", "gru"]
+
+
+def _expand(mask_t, x):
+    return mask_t.reshape(mask_t.shape + (1,) * (x.dim() - 1))
+
+
+def rnn(step_function, inputs, initial_states, go_backwards=False, mask=None, unroll=False,
+        zero_output_for_mask=False, return_all_outputs=True):
+    """Run ``step_function`` over the time axis of ``inputs``.
+
+    Args:
+        step_function: ``(x_t (B, ...), states list) -> (output_t (B, ...), new_states list)``.
+        inputs: ``(B, T, ...)``.
+        initial_states: list of ``(B, ...)`` tensors.
+        go_backwards: process the steps from last to first (outputs stay in processing order).
+        mask: optional ``(B, T)`` bool; at a masked step the states are kept, and the output is the
+            previous output (zeros when ``zero_output_for_mask``).
+        unroll: accepted for Keras compatibility; the eager loop is the same either way.
+        return_all_outputs: whether to stack every step's output.
+
+    Returns:
+        ``(last_output (B, ...), outputs (B, T, ...) or None, new_states list)``.
+    """
+    steps = list(inputs.unbind(1))
+    masks = list(mask.bool().unbind(1)) if mask is not None else None
+    if go_backwards:
+        steps.reverse()
+        masks = masks[::-1] if masks is not None else None
+    states, outputs, prev = list(initial_states), [], None
+    for t, x in enumerate(steps):
+        out, new_states = step_function(x, states)
+        if masks is not None:
+            m = masks[t]
+            if prev is None:
+                prev = torch.zeros_like(out)
+            out = torch.where(_expand(m, out), out, torch.zeros_like(out) if zero_output_for_mask else prev)
+            new_states = [torch.where(_expand(m, n), n, s) for n, s in zip(new_states, states)]
+            prev = out
+        states = list(new_states)
+        if return_all_outputs or t == len(steps) - 1:
+            outputs.append(out)
+    return outputs[-1], torch.stack(outputs, 1) if return_all_outputs else None, states
+
+
+def _lengths(mask):
+    """Per-row lengths when ``mask`` is right-padded with no empty row, else NotImplementedError."""
+    mask = mask.bool()
+    lengths = mask.sum(1)
+    steps = torch.arange(mask.shape[1], device=mask.device)
+    if not torch.equal(mask, steps < lengths[:, None]) or bool((lengths == 0).any()):
+        raise NotImplementedError("the fused kernel takes right-padded masks without empty rows")
+    return lengths
+
+
+def _run_fused(kernel_fn, inputs, hx, mask, go_backwards, zero_output_for_mask, return_sequences):
+    """Run a fused PyTorch RNN (``kernel_fn(input, batch_sizes, hx) -> (out, hx)``) with Keras's masking."""
+    if mask is None:
+        out, hx = kernel_fn(inputs.flip(1) if go_backwards else inputs, None, hx)
+        return out[:, -1], out if return_sequences else None, hx
+    lengths = _lengths(mask)
+    steps = torch.arange(inputs.shape[1], device=inputs.device)[None, :]
+    last = (lengths - 1)[:, None]
+    if go_backwards:  # the valid prefix of each row, reversed, then right-padded again
+        inputs = inputs.gather(1, torch.where(steps <= last, last - steps, steps)[..., None].expand_as(inputs))
+    packed = pack_padded_sequence(inputs, lengths.cpu(), batch_first=True, enforce_sorted=False)
+    hx = tuple(h.index_select(1, packed.sorted_indices) for h in hx)
+    out, hx = kernel_fn(packed.data, packed.batch_sizes, hx)
+    hx = tuple(h.index_select(1, packed.unsorted_indices) for h in hx)
+    padded, _ = pad_packed_sequence(PackedSequence(out, packed.batch_sizes, packed.sorted_indices,
+                                                   packed.unsorted_indices),
+                                    batch_first=True, total_length=inputs.shape[1])
+    if go_backwards:  # Keras sees the masked steps first: zero outputs, then the valid ones
+        index = (steps + lengths[:, None]) % inputs.shape[1]
+    elif zero_output_for_mask:
+        index = None
+    else:  # masked steps repeat the last valid output
+        index = torch.minimum(steps, last)
+    if index is not None:
+        padded = padded.gather(1, index[..., None].expand_as(padded))
+    return padded[:, -1], padded if return_sequences else None, hx
+
+
+def lstm(inputs, initial_h, initial_c, kernel, recurrent_kernel, bias=None, go_backwards=False, mask=None,
+         zero_output_for_mask=False, return_sequences=True):
+    """Keras's LSTM (tanh, sigmoid; gates i, f, c, o) with PyTorch's fused kernel.
+
+    Args:
+        inputs: ``(B, T, I)``; ``initial_h``, ``initial_c``: ``(B, U)``.
+        kernel: ``(I, 4U)``; recurrent_kernel: ``(U, 4U)``; bias: ``(4U,)`` or None.
+        mask: optional ``(B, T)`` bool; right-padded masks run packed, others raise
+            ``NotImplementedError`` (the caller then uses ``rnn``).
+
+    Returns:
+        ``(last_output (B, U), outputs (B, T, U) or None, [h, c])``.
+    """
+    # Keras's gate order i, f, c, o is PyTorch's i, f, g, o: only a transpose is needed.
+    params = [kernel.t(), recurrent_kernel.t()]
+    if bias is not None:
+        params += [bias, torch.zeros_like(bias)]
+
+    def kernel_fn(x, batch_sizes, hx):
+        if batch_sizes is None:
+            out, h, c = torch._VF.lstm(x, hx, params, bias is not None, 1, 0.0, False, False, True)
+        else:
+            out, h, c = torch._VF.lstm(x, batch_sizes, hx, params, bias is not None, 1, 0.0, False, False)
+        return out, (h, c)
+
+    hx = (initial_h[None], initial_c[None])
+    last, outputs, (h, c) = _run_fused(kernel_fn, inputs, hx, mask, go_backwards, zero_output_for_mask,
+                                       return_sequences)
+    return last, outputs, [h[0], c[0]]
+
+
+def _zrh_to_rzh(w, units):
+    z, r, h = w[..., :units], w[..., units:2 * units], w[..., 2 * units:]
+    return torch.cat([r, z, h], -1)
+
+
+def gru(inputs, initial_h, kernel, recurrent_kernel, bias=None, go_backwards=False, mask=None,
+        zero_output_for_mask=False, return_sequences=True):
+    """Keras's GRU with ``reset_after=True`` (tanh, sigmoid; gates z, r, h) with PyTorch's fused kernel.
+
+    Args:
+        inputs: ``(B, T, I)``; ``initial_h``: ``(B, U)``.
+        kernel: ``(I, 3U)``; recurrent_kernel: ``(U, 3U)``; bias: ``(2, 3U)`` (input, recurrent) or None.
+        mask: as in ``lstm``.
+
+    Returns:
+        ``(last_output (B, U), outputs (B, T, U) or None, [h])``.
+    """
+    units = recurrent_kernel.shape[0]
+    # PyTorch orders the gates r, z, n and applies r after the recurrent matmul, as reset_after=True.
+    params = [_zrh_to_rzh(kernel, units).t(), _zrh_to_rzh(recurrent_kernel, units).t()]
+    if bias is not None:
+        params += list(_zrh_to_rzh(bias, units).unbind(0))
+
+    def kernel_fn(x, batch_sizes, hx):
+        if batch_sizes is None:
+            out, h = torch._VF.gru(x, hx[0], params, bias is not None, 1, 0.0, False, False, True)
+        else:
+            out, h = torch._VF.gru(x, batch_sizes, hx[0], params, bias is not None, 1, 0.0, False, False)
+        return out, (h,)
+
+    last, outputs, (h,) = _run_fused(kernel_fn, inputs, (initial_h[None],), mask, go_backwards,
+                                     zero_output_for_mask, return_sequences)
+    return last, outputs, [h[0]]

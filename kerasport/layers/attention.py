@@ -1,0 +1,364 @@
+"""Attention layers: ``MultiHeadAttention``, dot-product ``Attention`` and ``AdditiveAttention``.
+
+Masked keys get a score of -1e9 before the softmax (and a weight of exactly 0 after it, in
+``MultiHeadAttention``); masked queries give zero outputs in ``Attention``, as in Keras.
+"""
+import string
+
+from kerasport import constraints, initializers, regularizers
+from kerasport.backends import B
+from kerasport.layers.core import check_rank
+from kerasport.layers.layer import KerasTensor, Layer
+from kerasport.saving.serialization import serialize_keras_object
+
+_NEG_INF = -1e9
+
+
+def _ser(obj):
+    return serialize_keras_object(obj) if obj is not None else None
+
+
+def _mask_of(x):
+    return getattr(x, "_keras_mask", None)
+
+
+def _causal_mask(q_len, v_len):
+    """``(1, q_len, v_len)`` bool: query ``i`` sees keys ``j <= i``."""
+    rows = B.expand_dims(B.arange(q_len), 1)
+    return B.expand_dims(B.greater_equal(rows, B.expand_dims(B.arange(v_len), 0)), 0)
+
+
+def _fresh(initializer):
+    """A copy of ``initializer``, so that each projection draws its own values (as in Keras)."""
+    return type(initializer).from_config(initializer.get_config())
+
+
+class _Projection(Layer):
+    """A dense projection written as an einsum, with Keras's ``EinsumDense`` weights ``kernel`` and ``bias``.
+
+    ``x (..., *bound) -> (..., *out)`` with a kernel of shape ``bound + out`` and a bias of shape ``out``.
+    """
+
+    def __init__(self, bound_dims, output_shape, use_bias, kernel_initializer, bias_initializer, kernel_regularizer,
+                 bias_regularizer, kernel_constraint, bias_constraint, **kwargs):
+        super().__init__(**kwargs)
+        self.bound_dims, self.out_shape, self.use_bias = bound_dims, tuple(output_shape), use_bias
+        self._init = (kernel_initializer, bias_initializer, kernel_regularizer, bias_regularizer, kernel_constraint,
+                      bias_constraint)
+
+    def build(self, input_shape):
+        k_init, b_init, k_reg, b_reg, k_con, b_con = self._init
+        rank, bound, out = len(input_shape), self.bound_dims, len(self.out_shape)
+        free = string.ascii_lowercase[:rank - bound]
+        inner = string.ascii_lowercase[rank - bound:rank]
+        outer = string.ascii_lowercase[rank:rank + out]
+        self.equation = f"{free}{inner},{inner}{outer}->{free}{outer}"
+        self.kernel = self.add_weight(tuple(input_shape[-bound:]) + self.out_shape, initializers.get(k_init),
+                                      name="kernel", regularizer=k_reg, constraint=k_con)
+        self.bias = self.add_weight(self.out_shape, initializers.get(b_init), name="bias", regularizer=b_reg,
+                                    constraint=b_con) if self.use_bias else None
+        self.built = True
+
+    def call(self, inputs):
+        out = B.einsum(self.equation, inputs, self.kernel)
+        return out + self.bias if self.bias is not None else out
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape[:-self.bound_dims]) + self.out_shape
+
+
+class MultiHeadAttention(Layer):
+    """Multi-head attention (Vaswani et al., 2017), with Keras's weights and options.
+
+    ``query``, ``key`` and ``value`` are projected to ``num_heads`` heads; each head computes
+    ``softmax(q k^T / sqrt(key_dim)) v`` over ``attention_axes``; the heads are projected back.
+
+    Args:
+        num_heads: number of heads.
+        key_dim: size of each head for query and key.
+        value_dim: size of each head for value (``key_dim`` by default).
+        dropout: dropout rate on the attention weights (training only).
+        use_bias: whether the projections have biases.
+        output_shape: the output's last dims (the query's last dim by default).
+        attention_axes: the axes attention runs over (all but batch, heads and features by default).
+        use_gate: multiply the attention output by a sigmoid gate computed from the query.
+        sliding_window: if set, a query attends only to keys less than this many positions away.
+        kernel_initializer, bias_initializer, kernel_regularizer, bias_regularizer,
+            activity_regularizer, kernel_constraint, bias_constraint: for the projections.
+        seed: seed of the dropout.
+
+    Call arguments:
+        query ``(B, T, dim)``, value ``(B, S, dim)``, key ``(B, S, dim)`` (``value`` by default);
+        attention_mask ``(B, T, S)`` bool (True: attend); the query's, value's and key's Keras masks
+        are applied too; use_causal_mask; return_attention_scores (then also ``(B, heads, T, S)``);
+        training.
+
+    Weights: ``query/kernel (dim, heads, key_dim)``, ``query/bias (heads, key_dim)``, likewise
+    ``key`` and ``value``, then ``attention_output/kernel (heads, value_dim, out)``, ``bias (out,)``.
+    """
+
+    def __init__(self, num_heads, key_dim, value_dim=None, dropout=0.0, use_bias=True, output_shape=None,
+                 attention_axes=None, sliding_window=None, flash_attention=None, kernel_initializer="glorot_uniform",
+                 bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
+                 kernel_constraint=None, bias_constraint=None, use_gate=False, seed=None, **kwargs):
+        super().__init__(**kwargs)
+        for arg, value in (("num_heads", num_heads), ("key_dim", key_dim), ("value_dim", value_dim)):
+            if not (value is None and arg == "value_dim") and (not isinstance(value, int) or value <= 0):
+                raise ValueError(f"MultiHeadAttention {self.name!r}: `{arg}` must be a positive integer, "
+                                 f"received {value!r}.")
+        self.num_heads, self.key_dim = num_heads, key_dim
+        self.value_dim = value_dim or key_dim
+        self.dropout, self.use_bias, self.use_gate, self.seed = dropout, use_bias, use_gate, seed
+        self.output_shape_arg = (output_shape,) if isinstance(output_shape, int) else \
+            (tuple(output_shape) if output_shape else None)
+        self.attention_axes = tuple(attention_axes) if isinstance(attention_axes, (list, tuple)) else \
+            ((attention_axes,) if attention_axes is not None else None)
+        self.sliding_window, self.flash_attention = sliding_window, flash_attention
+        self.kernel_initializer = initializers.get(kernel_initializer)
+        self.bias_initializer = initializers.get(bias_initializer)
+        self.kernel_regularizer = regularizers.get(kernel_regularizer)
+        self.bias_regularizer = regularizers.get(bias_regularizer)
+        self.activity_regularizer = regularizers.get(activity_regularizer)
+        self.kernel_constraint = constraints.get(kernel_constraint)
+        self.bias_constraint = constraints.get(bias_constraint)
+        self._generator = B.make_generator(seed)
+        self.supports_masking = True
+        self._projections_built = False
+
+    def _check_input_spec(self, query_shape):
+        check_rank(self, query_shape, min_rank=3)
+
+    def _projection(self, name, bound_dims, output_shape, input_shape):
+        layer = _Projection(bound_dims, output_shape, self.use_bias, _fresh(self.kernel_initializer),
+                            _fresh(self.bias_initializer), self.kernel_regularizer, self.bias_regularizer,
+                            self.kernel_constraint, self.bias_constraint, name=name, dtype=self.dtype)
+        layer.build(input_shape)
+        return layer
+
+    def _build_projections(self, query_shape, value_shape, key_shape):
+        if tuple(value_shape[1:-1]) != tuple(key_shape[1:-1]):
+            raise ValueError(f"MultiHeadAttention {self.name!r}: value and key must agree on all dims but the last, "
+                             f"received value shape {tuple(value_shape)} and key shape {tuple(key_shape)}.")
+        heads_k, heads_v = (self.num_heads, self.key_dim), (self.num_heads, self.value_dim)
+        self.query_dense = self._projection("query", 1, heads_k, query_shape)
+        self.key_dense = self._projection("key", 1, heads_k, key_shape)
+        if self.use_gate:
+            self.gate_dense = self._projection("gate", 1, heads_v, query_shape)
+        self.value_dense = self._projection("value", 1, heads_v, value_shape)
+        output_shape = self.output_shape_arg or (query_shape[-1],)
+        self.output_dense = self._projection("attention_output", 2, output_shape,
+                                             tuple(query_shape[:-1]) + heads_v)
+        rank = len(query_shape) + 1
+        axes = self.attention_axes if self.attention_axes is not None else tuple(range(1, rank - 2))
+        self._axes = tuple(a % (rank - 1) for a in axes)
+        letters = string.ascii_lowercase
+        target = letters[:rank]
+        source = "".join(letters[rank + self._axes.index(i)] if i in self._axes else target[i] for i in range(rank))
+        batch = [i for i in range(rank - 1) if i not in self._axes]
+        product = "".join([target[i] for i in batch] + [target[i] for i in self._axes] +
+                          [source[i] for i in self._axes])
+        self._dot_equation = f"{source},{target}->{product}"
+        self._combine_equation = f"{product},{source}->{target}"
+        self._projections_built = True
+
+    def build(self, query_shape, value_shape=None, key_shape=None):
+        if value_shape is not None:
+            self._build_projections(query_shape, value_shape, key_shape or value_shape)
+        self.built = True
+
+    def _attention_mask(self, query, value, query_mask, value_mask, key_mask, attention_mask, use_causal_mask):
+        mask = None
+        if query_mask is not None:
+            mask = B.expand_dims(B.cast(query_mask, "bool"), -1)
+        for m in (value_mask, key_mask):
+            if m is not None:
+                m = B.expand_dims(B.cast(m, "bool"), -2)
+                mask = m if mask is None else B.logical_and(mask, m)
+        q_len, v_len = B.shape(query)[1], B.shape(value)[1]
+        if use_causal_mask:
+            m = _causal_mask(q_len, v_len)
+            mask = m if mask is None else B.logical_and(mask, m)
+        if self.sliding_window is not None:
+            gap = B.abs(B.expand_dims(B.arange(q_len), 1) - B.expand_dims(B.arange(v_len), 0))
+            m = B.expand_dims(B.less(gap, self.sliding_window), 0)
+            mask = m if mask is None else B.logical_and(mask, m)
+        if attention_mask is not None:
+            attention_mask = B.cast(attention_mask, "bool")
+            mask = attention_mask if mask is None else B.logical_and(attention_mask, mask)
+        return mask
+
+    def call(self, query, value, key=None, query_mask=None, value_mask=None, key_mask=None, attention_mask=None,
+             return_attention_scores=False, training=None, use_causal_mask=False):
+        key = value if key is None else key
+        if not self._projections_built:
+            self._build_projections(tuple(query.shape), tuple(value.shape), tuple(key.shape))
+        query_mask = _mask_of(query) if query_mask is None else query_mask
+        value_mask = _mask_of(value) if value_mask is None else value_mask
+        key_mask = _mask_of(key) if key_mask is None and key is not value else key_mask
+        mask = self._attention_mask(query, value, query_mask, value_mask, key_mask, attention_mask, use_causal_mask)
+        gate = self.gate_dense(query) if self.use_gate else None
+        q = self.query_dense(query) * (1.0 / float(self.key_dim) ** 0.5)
+        k, v = self.key_dense(key), self.value_dense(value)
+        scores = B.einsum(self._dot_equation, k, q)
+        softmax_axes = tuple(range(scores.ndim - len(self._axes), scores.ndim))
+        if mask is not None:
+            while mask.ndim < scores.ndim:
+                mask = B.expand_dims(mask, -2 * len(self._axes) - 1)
+            scores = B.where(mask, scores, _NEG_INF)
+        scores = B.softmax(scores, axis=softmax_axes if len(softmax_axes) > 1 else softmax_axes[0])
+        # Keras zeroes fully masked rows only on its Softmax-layer path (scores returned, dropout, or
+        # several attention axes); its fused dot-product path leaves them uniform.
+        if mask is not None and (return_attention_scores or self.dropout > 0 or q.ndim != 4):
+            scores = B.where(mask, scores, 0.0)
+        weights = B.dropout(scores, self.dropout, generator=self._generator) if training and self.dropout else scores
+        output = B.einsum(self._combine_equation, weights, v)
+        output = self.output_dense(output * gate if gate is not None else output)
+        return (output, scores) if return_attention_scores else output
+
+    def compute_output_shape(self, query_shape, value_shape=None, key_shape=None):
+        if self.output_shape_arg:
+            return tuple(query_shape[:-1]) + self.output_shape_arg
+        return tuple(query_shape)
+
+    def compute_output_spec(self, query, value, key=None, return_attention_scores=False, **kwargs):
+        key = value if key is None else key
+        if not self._projections_built:
+            self._build_projections(query.shape, value.shape, key.shape)
+        output = KerasTensor(self.compute_output_shape(query.shape), self.compute_dtype)
+        if not return_attention_scores:
+            return output
+        scores = (query.shape[0], self.num_heads) + tuple(query.shape[a] for a in self._axes) + \
+            tuple(value.shape[a] for a in self._axes)
+        return output, KerasTensor(scores, self.compute_dtype)
+
+    def get_config(self):
+        return {**super().get_config(), "num_heads": self.num_heads, "key_dim": self.key_dim,
+                "value_dim": self.value_dim, "dropout": self.dropout, "use_bias": self.use_bias,
+                "output_shape": self.output_shape_arg, "attention_axes": self.attention_axes,
+                "sliding_window": self.sliding_window, "flash_attention": self.flash_attention,
+                "kernel_initializer": _ser(self.kernel_initializer), "bias_initializer": _ser(self.bias_initializer),
+                "kernel_regularizer": _ser(self.kernel_regularizer), "bias_regularizer": _ser(self.bias_regularizer),
+                "activity_regularizer": _ser(self.activity_regularizer),
+                "kernel_constraint": _ser(self.kernel_constraint), "bias_constraint": _ser(self.bias_constraint),
+                "use_gate": self.use_gate, "seed": self.seed}
+
+
+class Attention(Layer):
+    """Dot-product (Luong-style) attention: ``softmax(query @ key^T) @ value``.
+
+    Args:
+        use_scale: learn a scalar ``scale`` multiplying the scores.
+        score_mode: ``"dot"`` (``q . k``) or ``"concat"`` (``concat_score_weight * sum(tanh(q + k))``).
+        dropout: dropout rate on the attention weights (training only).
+        seed: seed of the dropout.
+
+    Call arguments:
+        inputs: ``[query (B, T, dim), value (B, S, dim)]`` or ``[query, value, key]``.
+        mask: ``[query_mask (B, T), value_mask (B, S)]`` (the inputs' Keras masks by default):
+            masked values are ignored, masked queries give zeros.
+        return_attention_scores: also return the weights ``(B, T, S)``.
+        use_causal_mask: query ``i`` attends only to values ``j <= i``.
+        training: whether dropout is active.
+
+    Shapes: ``(B, T, dim)`` out.
+    """
+
+    def __init__(self, use_scale=False, score_mode="dot", dropout=0.0, seed=None, **kwargs):
+        super().__init__(**kwargs)
+        if score_mode not in ("dot", "concat"):
+            raise ValueError(f"{type(self).__name__} {self.name!r}: score_mode must be 'dot' or 'concat', "
+                             f"received {score_mode!r}.")
+        self.use_scale, self.score_mode, self.dropout, self.seed = use_scale, score_mode, dropout, seed
+        self._generator = B.make_generator(seed)
+        self.supports_masking = True
+
+    def _check_input_spec(self, shapes):
+        name = type(self).__name__
+        if not isinstance(shapes, (list, tuple)) or not shapes or not isinstance(shapes[0], (list, tuple)) \
+                or not 2 <= len(shapes) <= 3:
+            raise ValueError(f"{name} layer {self.name!r} must be called on a list [query, value] or "
+                             f"[query, value, key], received input shape(s) {shapes}.")
+
+    def build(self, input_shape):
+        self.scale = self.add_weight((), "ones", name="scale") if self.use_scale else None
+        self.concat_score_weight = self.add_weight((), "ones", name="concat_score_weight") \
+            if self.score_mode == "concat" else None
+        self.built = True
+
+    def _scores(self, query, key):
+        if self.score_mode == "dot":
+            scores = B.matmul(query, B.swapaxes(key, -2, -1))
+            return scores * self.scale if self.scale is not None else scores
+        summed = B.expand_dims(query, -2) + B.expand_dims(key, -3)
+        if self.scale is not None:
+            summed = self.scale * summed
+        return self.concat_score_weight * B.sum(B.tanh(summed), axis=-1)
+
+    def call(self, inputs, mask=None, training=False, return_attention_scores=False, use_causal_mask=False):
+        query, value = inputs[0], inputs[1]
+        key = inputs[2] if len(inputs) > 2 else value
+        if mask is None:
+            mask = [_mask_of(t) for t in inputs]
+        q_mask, v_mask = mask[0], mask[1]
+        scores = self._scores(query, key)
+        keep = None if v_mask is None else B.expand_dims(B.cast(v_mask, "bool"), -2)
+        if use_causal_mask:
+            causal = _causal_mask(B.shape(scores)[-2], B.shape(scores)[-1])
+            keep = causal if keep is None else B.logical_and(keep, causal)
+        if keep is not None:
+            scores = B.where(keep, scores, scores - 1e9)
+        weights = B.softmax(scores, axis=-1)
+        dropped = B.dropout(weights, self.dropout, generator=self._generator) if training and self.dropout > 0 \
+            else weights
+        output = B.matmul(dropped, value)
+        if q_mask is not None:
+            output = B.where(B.expand_dims(B.cast(q_mask, "bool"), -1), output, 0.0)
+        return (output, weights) if return_attention_scores else output
+
+    def compute_mask(self, inputs, mask=None):
+        if mask is None:
+            mask = [_mask_of(t) for t in inputs] if isinstance(inputs, (list, tuple)) else None
+        return None if not mask or mask[0] is None else mask[0]
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape[0][:-1]) + (input_shape[1][-1],)
+
+    def compute_output_spec(self, inputs, return_attention_scores=False, **kwargs):
+        query, value = inputs[0], inputs[1]
+        key = inputs[2] if len(inputs) > 2 else value
+        output = KerasTensor(self.compute_output_shape([query.shape, value.shape]), self.compute_dtype)
+        if not return_attention_scores:
+            return output
+        return output, KerasTensor(tuple(query.shape[:-1]) + (key.shape[-2],), self.compute_dtype)
+
+    def get_config(self):
+        return {**super().get_config(), "use_scale": self.use_scale, "score_mode": self.score_mode,
+                "dropout": self.dropout, "seed": self.seed}
+
+
+class AdditiveAttention(Attention):
+    """Additive (Bahdanau-style) attention: scores ``sum(scale * tanh(query + key), axis=-1)``.
+
+    Args:
+        use_scale: learn a per-feature ``scale`` of shape ``(dim,)``.
+        dropout: dropout rate on the attention weights (training only).
+
+    Call arguments and shapes: as ``Attention``.
+    """
+
+    def __init__(self, use_scale=True, dropout=0.0, **kwargs):
+        super().__init__(use_scale=use_scale, dropout=dropout, **kwargs)
+
+    def build(self, input_shape):
+        self.scale = self.add_weight((input_shape[0][-1],), "glorot_uniform", name="scale") \
+            if self.use_scale else None
+        self.built = True
+
+    def _scores(self, query, key):
+        tanh = B.tanh(B.expand_dims(query, -2) + B.expand_dims(key, -3))
+        return B.sum(self.scale * tanh if self.scale is not None else tanh, axis=-1)
+
+    def get_config(self):
+        config = super().get_config()
+        del config["score_mode"]
+        return config

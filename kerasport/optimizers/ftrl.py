@@ -1,0 +1,61 @@
+"""FTRL-Proximal (McMahan et al., 2013), with L1, L2 and L2-shrinkage regularization."""
+from kerasport.backends import T
+from kerasport.optimizers.base import Optimizer
+
+
+class Ftrl(Optimizer):
+    """Follow The Regularized Leader, as Keras computes it.
+
+    ``n' = n + g^2; z += g + 2*l2_shrinkage*w - (n'^-p - n^-p) / lr * w;
+    w = (clip(z, -l1, l1) - z) / (n'^-p / lr + 2*(l2 + beta / (2*lr)))`` with
+    ``p = learning_rate_power``.
+
+    Args:
+        learning_rate: 0.001 by default.
+        learning_rate_power: ``<= 0``; -0.5 by default.
+        initial_accumulator_value: starting value of ``n`` (0.1, ``>= 0``).
+        l1_regularization_strength, l2_regularization_strength: ``>= 0``.
+        l2_shrinkage_regularization_strength: L2 penalty on the weights in the gradient (``>= 0``).
+        beta: the paper's beta (0.0).
+        **kwargs: the common arguments of ``Optimizer``.
+    """
+
+    def __init__(self, learning_rate=0.001, learning_rate_power=-0.5, initial_accumulator_value=0.1,
+                 l1_regularization_strength=0.0, l2_regularization_strength=0.0,
+                 l2_shrinkage_regularization_strength=0.0, beta=0.0, name=None, **kwargs):
+        super().__init__(learning_rate=learning_rate, name=name, **kwargs)
+        for arg, value in (("initial_accumulator_value", initial_accumulator_value),
+                           ("l1_regularization_strength", l1_regularization_strength),
+                           ("l2_regularization_strength", l2_regularization_strength),
+                           ("l2_shrinkage_regularization_strength", l2_shrinkage_regularization_strength)):
+            if value < 0.0:
+                raise ValueError(f"`{arg}` needs to be positive or zero. Received: {arg}={value}.")
+        if learning_rate_power > 0.0:
+            raise ValueError("`learning_rate_power` needs to be negative or zero. Received: "
+                             f"learning_rate_power={learning_rate_power}.")
+        self.learning_rate_power = learning_rate_power
+        self.initial_accumulator_value = initial_accumulator_value
+        self.l1_regularization_strength = l1_regularization_strength
+        self.l2_regularization_strength = l2_regularization_strength
+        self.l2_shrinkage_regularization_strength = l2_shrinkage_regularization_strength
+        self.beta = beta
+
+    def build(self, variables):
+        if self.built:
+            return
+        super().build(variables)
+        self.accumulators, self.linears = self.add_optimizer_variables(
+            variables, ["accumulator", "linear"], initializer=[float(self.initial_accumulator_value), "zeros"])
+
+    def update(self, grads, variables, lr, step):
+        T.ftrl(variables, grads, self._slots_of(self.accumulators, variables), self._slots_of(self.linears, variables),
+               lr, self.learning_rate_power, self.l1_regularization_strength, self.l2_regularization_strength,
+               self.l2_shrinkage_regularization_strength, self.beta)
+
+    def get_config(self):
+        return {**super().get_config(), "learning_rate_power": self.learning_rate_power,
+                "initial_accumulator_value": self.initial_accumulator_value,
+                "l1_regularization_strength": self.l1_regularization_strength,
+                "l2_regularization_strength": self.l2_regularization_strength,
+                "l2_shrinkage_regularization_strength": self.l2_shrinkage_regularization_strength,
+                "beta": self.beta}

@@ -1,0 +1,166 @@
+"""Keras 3's formats: ``.weights.h5`` (read and written) and ``.keras`` zip archives (read).
+
+A ``.weights.h5`` file holds one group per object, at the path Keras 3's
+saver walks: ``layers/<snake_case class name>[_n]`` for a Sequential or
+Functional model's layers, the attribute name for sublayers of other layers,
+each with ``vars/0``, ``vars/1``, ... (own trainable variables first), and
+``optimizer/vars/i`` for the optimizer. A ``.keras`` file is a zip of
+``config.json``, ``metadata.json`` and ``model.weights.h5``.
+"""
+import io
+import json
+import os
+import warnings
+import zipfile
+
+import h5py
+import numpy as np
+
+from kerasport.backends import B
+from kerasport.saving import configs, h5
+from kerasport.saving.atomic import atomic_write
+from kerasport.saving.serialization import safe_mode_scope
+from kerasport.utils.naming import to_snake_case
+
+
+def _own_variables(layer):
+    """The variables ``layer`` itself created, trainable ones first (Keras's ``save_own_variables`` order)."""
+    own = layer._weights_list
+    return [v for v in own if layer._trainable_flags[id(v)]] + [v for v in own if not layer._trainable_flags[id(v)]]
+
+
+def _children(layer):
+    """``(attribute, child)`` pairs in Keras's walk order: a model's ``layers`` first, then attributes, public first."""
+    from kerasport.layers.layer import Layer
+    from kerasport.models import Functional, Sequential
+    if isinstance(layer, (Functional, Sequential)):
+        yield "layers", layer.layers
+    for attr in sorted(vars(layer), key=lambda a: f"~{a}" if a.startswith("_") else a):
+        value = vars(layer)[attr]
+        if isinstance(value, Layer):
+            yield attr, value
+        elif isinstance(value, (list, tuple, dict)):
+            items = list(value.values()) if isinstance(value, dict) else list(value)
+            if items and all(isinstance(v, Layer) for v in items):
+                yield attr, items
+
+
+def variable_paths(model):
+    """``{path: [variables]}`` for every layer of ``model`` that owns variables, in Keras 3's layout."""
+    out, visited = {}, set()
+
+    def visit(layer, path):
+        if id(layer) in visited:
+            return
+        visited.add(id(layer))
+        own = _own_variables(layer)
+        if own:
+            out[path] = own
+        for attr, child in _children(layer):
+            base = f"{path}/{attr}" if path else attr
+            if not isinstance(child, list):
+                visit(child, base)
+                continue
+            used = {}
+            for item in child:
+                name = to_snake_case(type(item).__name__)
+                used[name] = used.get(name, -1) + 1
+                visit(item, f"{base}/{name}" if used[name] == 0 else f"{base}/{name}_{used[name]}")
+
+    visit(model, "")
+    return out
+
+
+def save_weights(model, filepath, overwrite=True):
+    """Write ``model``'s weights (and its optimizer's state, as Keras does) in the ``.weights.h5`` layout."""
+    with atomic_write(filepath, overwrite) as tmp, h5py.File(tmp, "w") as f:
+        f.create_group("vars").attrs["name"] = model.name
+        for path, variables in variable_paths(model).items():
+            group = f.require_group(path).create_group("vars")
+            group.attrs["name"] = path.rsplit("/", 1)[-1]
+            for i, v in enumerate(variables):
+                group.create_dataset(str(i), data=B.convert_to_numpy(v))
+        optimizer = getattr(model, "optimizer", None)
+        if optimizer is not None and optimizer.built:
+            group = f.create_group("optimizer").create_group("vars")
+            group.attrs["name"] = optimizer.name
+            for i, v in enumerate(optimizer.variables):
+                group.create_dataset(str(i), data=B.convert_to_numpy(v))
+
+
+def _read_vars(f, path):
+    key = f"{path}/vars" if path else "vars"
+    if key not in f:
+        return None
+    group = f[key]
+    return [np.asarray(group[str(i)]) for i in range(len(group))]
+
+
+def weight_assignments(f, model, filepath, skip_mismatch=False):
+    """Checked ``(variable, value)`` pairs for loading a ``.weights.h5`` file (open as ``f``) into ``model``."""
+    pairs = []
+    for path, variables in variable_paths(model).items():
+        try:
+            values = _read_vars(f, path)
+        except KeyError as e:
+            raise ValueError(f"{filepath}: the weights at {path!r} are numbered with gaps: {e}") from None
+        where = f"layer {path!r} ({variables[0].path.rsplit('/', 1)[0]!r} in the model)"
+        if values is None or len(values) != len(variables):
+            message = (f"{filepath}: {where} has {len(variables)} weight(s) {[tuple(v.shape) for v in variables]}, "
+                       f"the file holds {0 if values is None else len(values)}"
+                       f"{'' if values is None else ' ' + str([v.shape for v in values])}.")
+            if not skip_mismatch:
+                raise ValueError(message)
+            warnings.warn(message + " Skipped (skip_mismatch=True).", stacklevel=3)
+            continue
+        h5._match(pairs, variables, values, where, filepath, skip_mismatch)
+    return pairs
+
+
+def load_weights_from_h5(model, f, filepath, skip_mismatch=False):
+    """Load a ``.weights.h5`` file (already open as ``f``) into ``model``; nothing is assigned on error."""
+    h5.assign(weight_assignments(f, model, filepath, skip_mismatch))
+
+
+# ---------------------------------------------------------------------------- .keras archives
+def is_keras_zip(path):
+    """Whether ``path`` is a zip archive (a ``.keras`` file), judged by its content."""
+    return os.path.isfile(path) and zipfile.is_zipfile(path)
+
+
+def _read_archive(path):
+    try:
+        with zipfile.ZipFile(path) as z:
+            names = set(z.namelist())
+            missing = {"config.json", "model.weights.h5"} - names
+            if missing:
+                raise ValueError(f"{path}: a `.keras` archive needs {sorted(missing)}, which it lacks.")
+            return json.loads(z.read("config.json")), z.read("model.weights.h5")
+    except (zipfile.BadZipFile, OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise ValueError(f"{path} is not a readable `.keras` archive: {e}") from None
+
+
+def load_weights_from_zip(model, path, skip_mismatch=False):
+    """Load the weights of a ``.keras`` archive into ``model``."""
+    _, weights = _read_archive(path)
+    with h5py.File(io.BytesIO(weights), "r") as f:
+        load_weights_from_h5(model, f, path, skip_mismatch)
+
+
+def load_model(path, custom_objects=None, compile=True, safe_mode=True):
+    """Rebuild the model in a ``.keras`` archive written by Keras 3: config, weights, compile and optimizer state."""
+    from kerasport import layers as layers_mod
+    config, weights = _read_archive(path)
+    compile_config = config.pop("compile_config", None)
+    config = configs.normalize_model_config(config, custom_objects, safe_mode, path)
+    with safe_mode_scope(safe_mode):
+        model = layers_mod.deserialize(config, custom_objects=custom_objects)
+    with h5py.File(io.BytesIO(weights), "r") as f:
+        load_weights_from_h5(model, f, path)
+        if compile and compile_config:
+            compile_config = {**compile_config, "optimizer_config": compile_config.get("optimizer")}
+            model.compile(**configs.compile_args(compile_config, custom_objects, path))
+            values = _read_vars(f, "optimizer")
+            if values is not None:
+                h5.restore_optimizer(model, values, path)
+    return model

@@ -1,0 +1,126 @@
+"""Attention layers against Keras 3: outputs and gradients, masks, causal masks, scores."""
+import numpy as np
+import pytest
+
+from kerasport import layers
+from kerasport.backends import B
+from tests.helpers import keras_module, run_layer_test, to_numpy
+from tests.layers.test_rnn import _grads, _keras_grads
+
+
+def _check(ours, ref, inputs, call_kwargs=None, pick=lambda o: o):
+    """Same weights, same outputs and gradients w.r.t. the query and the weights."""
+    call_kwargs = call_kwargs or {}
+    ours_kwargs = {k: B.convert_to_tensor(v) if isinstance(v, np.ndarray) else v for k, v in call_kwargs.items()}
+    ref(*inputs, **call_kwargs)
+    rest = [B.convert_to_tensor(x) for x in inputs[1:]]
+    ours(B.convert_to_tensor(inputs[0]), *rest, **ours_kwargs)
+    ours.set_weights(ref.get_weights())
+    out, grads = _grads(lambda q: pick(ours(q, *rest, **ours_kwargs)), inputs[0], ours.trainable_weights)
+    ref_out, ref_grads = _keras_grads(lambda q: pick(ref(q, *inputs[1:], **call_kwargs)), inputs[0],
+                                      ref.trainable_weights)
+    np.testing.assert_allclose(out, ref_out, atol=1e-5, rtol=1e-4)
+    for g, rg in zip(grads, ref_grads):
+        np.testing.assert_allclose(g, rg, atol=1e-5, rtol=1e-4)
+
+
+@pytest.mark.parametrize("kwargs, call_kwargs", [
+    ({"num_heads": 2, "key_dim": 4}, {}),
+    ({"num_heads": 3, "key_dim": 2, "value_dim": 5, "output_shape": 6, "use_bias": False}, {}),
+    ({"num_heads": 2, "key_dim": 4}, {"use_causal_mask": True}),
+    ({"num_heads": 2, "key_dim": 3}, {"attention_mask": "random"}),
+], ids=["default", "dims", "causal", "attention_mask"])
+def test_multi_head_attention_matches_keras(kwargs, call_kwargs, rng):
+    keras = keras_module()
+    query, value = rng.randn(2, 5, 8).astype("float32"), rng.randn(2, 5, 8).astype("float32")
+    if call_kwargs.get("attention_mask") == "random":
+        call_kwargs = {"attention_mask": rng.rand(2, 5, 5) > 0.3}
+    _check(layers.MultiHeadAttention(**kwargs), keras.layers.MultiHeadAttention(**kwargs), [query, value],
+           call_kwargs)
+
+
+def test_multi_head_attention_scores_and_axes(rng):
+    keras = keras_module()
+    query = rng.randn(2, 3, 4, 6).astype("float32")
+    kwargs = {"num_heads": 2, "key_dim": 3, "attention_axes": (1, 2)}
+    ours, ref = layers.MultiHeadAttention(**kwargs), keras.layers.MultiHeadAttention(**kwargs)
+    _check(ours, ref, [query, query], {"return_attention_scores": True}, pick=lambda o: o[0])
+    np.testing.assert_allclose(to_numpy(ours(B.convert_to_tensor(query), B.convert_to_tensor(query),
+                                             return_attention_scores=True)[1]),
+                               np.asarray(ref(query, query, return_attention_scores=True)[1]), atol=1e-6)
+    ours = layers.MultiHeadAttention(num_heads=2, key_dim=3)
+    _, scores = ours(B.convert_to_tensor(query[:, 0]), B.convert_to_tensor(query[:, 1]), return_attention_scores=True)
+    assert tuple(B.shape(scores)) == (2, 2, 4, 4)
+
+
+def test_masks_from_embedding_are_ignored_keys(rng):
+    keras = keras_module()
+    tokens = np.array([[3, 4, 0, 0], [5, 1, 2, 0]])
+    emb, ref_emb = layers.Embedding(8, 6, mask_zero=True), keras.layers.Embedding(8, 6, mask_zero=True)
+    ref_emb(tokens)
+    emb(B.convert_to_tensor(tokens))
+    emb.set_weights(ref_emb.get_weights())
+    for ours, ref in [(layers.MultiHeadAttention(2, 3), keras.layers.MultiHeadAttention(2, 3)),
+                      (layers.Attention(), keras.layers.Attention())]:
+        # Fresh masked inputs each time: Keras's MultiHeadAttention clears its inputs' masks.
+        ref_x, x = ref_emb(tokens), emb(B.convert_to_tensor(tokens))
+        args = (lambda t: ([t, t],)) if isinstance(ours, layers.Attention) else (lambda t: (t, t))
+        ref_out = ref(*args(ref_x))
+        ours(*args(x))
+        ours.set_weights(ref.get_weights())
+        out = ours(*args(x))
+        np.testing.assert_allclose(to_numpy(out), np.asarray(ref_out), atol=1e-5)
+        np.testing.assert_array_equal(to_numpy(out._keras_mask), tokens != 0)
+
+
+@pytest.mark.parametrize("cls, kwargs, call_kwargs", [
+    ("Attention", {}, {}),
+    ("Attention", {"use_scale": True, "score_mode": "concat"}, {"use_causal_mask": True}),
+    ("AdditiveAttention", {}, {}),
+    ("AdditiveAttention", {"use_scale": False}, {"use_causal_mask": True}),
+])
+def test_attention_matches_keras(cls, kwargs, call_kwargs, rng):
+    keras = keras_module()
+    query, value, key = (rng.randn(2, 5, 4).astype("float32") for _ in range(3))
+    ours, ref = getattr(layers, cls)(**kwargs), getattr(keras.layers, cls)(**kwargs)
+    ref([query, value, key], **call_kwargs)
+    ours([B.convert_to_tensor(t) for t in (query, value, key)], **call_kwargs)
+    ours.set_weights(ref.get_weights())
+    v, k = B.convert_to_tensor(value), B.convert_to_tensor(key)
+    out, grads = _grads(lambda q: ours([q, v, k], **call_kwargs), query, ours.trainable_weights)
+    ref_out, ref_grads = _keras_grads(lambda q: ref([q, value, key], **call_kwargs), query, ref.trainable_weights)
+    np.testing.assert_allclose(out, ref_out, atol=1e-5, rtol=1e-4)
+    for g, rg in zip(grads, ref_grads):
+        np.testing.assert_allclose(g, rg, atol=1e-5, rtol=1e-4)
+
+
+def test_attention_dropout_only_in_training(rng):
+    q = B.convert_to_tensor(rng.randn(2, 5, 4).astype("float32"))
+    layer = layers.Attention(dropout=0.5, seed=3)
+    plain = to_numpy(layer([q, q]))
+    assert not np.allclose(to_numpy(layer([q, q], training=True)), plain)
+    mha = layers.MultiHeadAttention(2, 2, dropout=0.5, seed=3)
+    assert not np.allclose(to_numpy(mha(q, q, training=True)), to_numpy(mha(q, q)))
+
+
+def test_standard_layer_checks():
+    run_layer_test(layers.TimeDistributed, {"layer": layers.Dense(3)}, (2, 5, 4), expected_output_shape=(2, 5, 3))
+    for cls, kwargs in [(layers.Attention, {"use_scale": True}), (layers.AdditiveAttention, {})]:
+        layer = cls(**kwargs)
+        x = B.convert_to_tensor(np.random.randn(2, 5, 4).astype("float32"))
+        assert tuple(B.shape(layer([x, x]))) == (2, 5, 4)
+        assert cls.from_config(layer.get_config()).get_config() == layer.get_config()
+    layer = layers.MultiHeadAttention(2, 3, output_shape=5)
+    assert layers.MultiHeadAttention.from_config(layer.get_config()).get_config() == layer.get_config()
+
+
+def test_bad_input_is_rejected(rng):
+    with pytest.raises(ValueError, match="num_heads"):
+        layers.MultiHeadAttention(0, 4)
+    with pytest.raises(ValueError, match="score_mode"):
+        layers.Attention(score_mode="cosine")
+    x = B.convert_to_tensor(rng.randn(2, 4).astype("float32"))
+    with pytest.raises(ValueError, match=r"'mha'.*min_ndim=3.*\(2, 4\)"):
+        layers.MultiHeadAttention(2, 4, name="mha")(x, x)
+    with pytest.raises(ValueError, match="list"):
+        layers.Attention()(x)

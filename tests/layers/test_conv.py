@@ -1,0 +1,127 @@
+"""Convolution layers: Keras 3 as the oracle for outputs and gradients, the shared layer checks, bad input."""
+import numpy as np
+import pytest
+
+from kerasport import layers
+from kerasport.backends import B
+from tests.helpers import keras_module, keras_oracle, run_layer_test
+
+# (class name, constructor kwargs, input shape). channels_first cases run Keras channels_last on
+# transposed inputs (TensorFlow's CPU kernels have no NCHW convolution); the weights are the same.
+CASES = [
+    ("Conv1D", dict(filters=4, kernel_size=3), (2, 7, 3)),
+    ("Conv1D", dict(filters=4, kernel_size=3, strides=2, padding="same"), (2, 8, 3)),
+    ("Conv1D", dict(filters=4, kernel_size=3, padding="causal", dilation_rate=2), (2, 7, 3)),
+    ("Conv1D", dict(filters=4, kernel_size=2, groups=2, data_format="channels_first"), (2, 4, 6)),
+    ("Conv2D", dict(filters=4, kernel_size=3, strides=2, padding="same"), (2, 6, 7, 3)),
+    ("Conv2D", dict(filters=3, kernel_size=(2, 3), dilation_rate=2, use_bias=False), (1, 6, 7, 2)),
+    ("Conv2D", dict(filters=4, kernel_size=3, strides=(2, 1), padding="same", data_format="channels_first",
+                    activation="relu"), (2, 3, 5, 6)),
+    ("Conv2D", dict(filters=6, kernel_size=3, groups=3, padding="same"), (2, 5, 5, 6)),
+    ("Conv3D", dict(filters=2, kernel_size=2, strides=2, padding="same"), (1, 5, 4, 3, 2)),
+    ("Conv3D", dict(filters=2, kernel_size=(2, 1, 2), data_format="channels_first"), (1, 2, 3, 4, 3)),
+    ("Conv3D", dict(filters=4, kernel_size=2, groups=2), (1, 3, 3, 3, 4)),
+    ("Conv1DTranspose", dict(filters=3, kernel_size=3, strides=2), (2, 5, 2)),
+    ("Conv1DTranspose", dict(filters=3, kernel_size=4, strides=3, padding="same", output_padding=1), (2, 4, 2)),
+    ("Conv1DTranspose", dict(filters=2, kernel_size=2, dilation_rate=2, data_format="channels_first"), (2, 3, 4)),
+    ("Conv2DTranspose", dict(filters=3, kernel_size=3, strides=2, padding="same"), (2, 3, 4, 2)),
+    ("Conv2DTranspose", dict(filters=2, kernel_size=(3, 2), strides=2, output_padding=(1, 0)), (1, 3, 3, 2)),
+    ("Conv2DTranspose", dict(filters=2, kernel_size=3, dilation_rate=2, padding="same",
+                             data_format="channels_first"), (1, 2, 4, 4)),
+    ("Conv3DTranspose", dict(filters=2, kernel_size=2, strides=2, padding="same"), (1, 2, 3, 2, 2)),
+    ("Conv3DTranspose", dict(filters=2, kernel_size=3, strides=(1, 2, 1), data_format="channels_first"),
+     (1, 2, 2, 3, 2)),
+    ("DepthwiseConv1D", dict(kernel_size=3, depth_multiplier=2), (2, 7, 3)),
+    ("DepthwiseConv1D", dict(kernel_size=3, strides=2, dilation_rate=2, padding="same"), (2, 9, 3)),
+    ("DepthwiseConv1D", dict(kernel_size=2, strides=2, data_format="channels_first"), (2, 3, 6)),
+    ("DepthwiseConv2D", dict(kernel_size=3, depth_multiplier=2, strides=2, padding="same"), (2, 6, 5, 3)),
+    ("DepthwiseConv2D", dict(kernel_size=2, strides=2, dilation_rate=2), (1, 7, 7, 2)),
+    ("DepthwiseConv2D", dict(kernel_size=3, dilation_rate=(1, 2), padding="same",
+                             data_format="channels_first"), (1, 2, 5, 6)),
+    ("SeparableConv1D", dict(filters=4, kernel_size=3, depth_multiplier=2), (2, 7, 3)),
+    ("SeparableConv1D", dict(filters=4, kernel_size=3, strides=2, padding="same",
+                             data_format="channels_first"), (2, 3, 8)),
+    ("SeparableConv2D", dict(filters=5, kernel_size=3, strides=2, padding="same", depth_multiplier=2),
+     (2, 6, 5, 3)),
+    ("SeparableConv2D", dict(filters=3, kernel_size=2, dilation_rate=2, strides=2, activation="tanh"),
+     (1, 7, 6, 2)),
+    ("SeparableConv2D", dict(filters=3, kernel_size=3, data_format="channels_first"), (1, 2, 5, 5)),
+]
+
+
+def _id(case):
+    name, kwargs, _ = case
+    return name + "-" + "-".join(f"{k}={v}" for k, v in kwargs.items() if k not in ("filters", "kernel_size"))
+
+
+@pytest.mark.parametrize("case", CASES, ids=[_id(c) for c in CASES])
+def test_matches_keras(case):
+    keras = keras_module()
+    name, kwargs, shape = case
+    x = np.random.RandomState(0).randn(*shape).astype("float32")
+    perm = None
+    keras_kwargs = dict(kwargs)
+    if kwargs.get("data_format") == "channels_first":
+        keras_kwargs["data_format"] = "channels_last"
+        perm = (0,) + tuple(range(2, len(shape))) + (1,)
+    keras_layer = getattr(keras.layers, name)(**keras_kwargs, bias_initializer="random_normal") \
+        if kwargs.get("use_bias", True) else getattr(keras.layers, name)(**keras_kwargs)
+    layer = getattr(layers, name)(**kwargs)
+    keras_oracle(layer, keras_layer, x, perm=perm)
+    assert [w.path.split("/")[-1] for w in layer.weights] == [w.path.split("/")[-1] for w in keras_layer.weights]
+    assert set(layer.get_config()) == set(keras_layer.get_config())
+
+
+@pytest.mark.parametrize("name, kwargs, shape, expected", [
+    ("Conv1D", dict(filters=3, kernel_size=2, padding="causal"), (2, 5, 2), (2, 5, 3)),
+    ("Conv2D", dict(filters=3, kernel_size=3, groups=3), (2, 5, 5, 3), (2, 3, 3, 3)),
+    ("Conv3D", dict(filters=2, kernel_size=2, data_format="channels_first"), (2, 1, 3, 3, 3), (2, 2, 2, 2, 2)),
+    ("Conv1DTranspose", dict(filters=2, kernel_size=3, strides=2), (2, 4, 3), (2, 9, 2)),
+    ("Conv2DTranspose", dict(filters=2, kernel_size=3, strides=2, padding="same"), (2, 3, 3, 1), (2, 6, 6, 2)),
+    ("Conv3DTranspose", dict(filters=2, kernel_size=2, data_format="channels_first"), (2, 1, 2, 2, 2),
+     (2, 2, 3, 3, 3)),
+    ("DepthwiseConv1D", dict(kernel_size=2, depth_multiplier=2), (2, 5, 3), (2, 4, 6)),
+    ("DepthwiseConv2D", dict(kernel_size=2, padding="same"), (2, 4, 4, 3), (2, 4, 4, 3)),
+    ("SeparableConv1D", dict(filters=4, kernel_size=3), (2, 6, 2), (2, 4, 4)),
+    ("SeparableConv2D", dict(filters=4, kernel_size=2, data_format="channels_first"), (2, 2, 4, 4), (2, 4, 3, 3)),
+])
+def test_layer_checks(name, kwargs, shape, expected):
+    run_layer_test(getattr(layers, name), kwargs, shape, expected_output_shape=expected)
+
+
+def test_aliases():
+    assert layers.Convolution2D is layers.Conv2D
+    assert layers.Convolution2DTranspose is layers.Conv2DTranspose
+    assert layers.SeparableConvolution1D is layers.SeparableConv1D
+
+
+@pytest.mark.parametrize("make, match", [
+    (lambda: layers.Conv2D(-1, 3), "filters"),
+    (lambda: layers.Conv2D(4, 0), "kernel_size"),
+    (lambda: layers.Conv2D(4, 3, padding="full"), "padding"),
+    (lambda: layers.Conv2D(4, 3, padding="causal"), "padding"),
+    (lambda: layers.Conv2D(4, 3, data_format="NHWC"), "data_format"),
+    (lambda: layers.Conv2D(4, 3, strides=2, dilation_rate=2), "dilation_rate"),
+    (lambda: layers.Conv2D(5, 3, groups=2), "groups"),
+    (lambda: layers.Conv2DTranspose(4, 3, strides=2, output_padding=2), "output_padding"),
+    (lambda: layers.DepthwiseConv2D(3, depth_multiplier=0), "depth_multiplier"),
+    (lambda: layers.SeparableConv1D(0, 3), "filters"),
+])
+def test_invalid_arguments(make, match):
+    with pytest.raises(ValueError, match=match):
+        make()
+
+
+def test_bad_inputs_name_the_layer_and_shapes():
+    conv = layers.Conv2D(4, 3, name="c2")
+    with pytest.raises(ValueError, match=r"'c2'.*ndim=4.*\(2, 5, 3\)"):
+        conv(B.zeros((2, 5, 3)))
+    with pytest.raises(ValueError, match=r"'c2'.*larger than.*\(2, 2, 5, 3\)"):
+        conv(B.zeros((2, 2, 5, 3)))
+    conv(B.zeros((2, 5, 5, 3)))
+    with pytest.raises(ValueError, match=r"'c2'.*expected 3 input channels.*\(2, 5, 5, 2\)"):
+        conv(B.zeros((2, 5, 5, 2)))
+    with pytest.raises(ValueError, match=r"groups.*\(1, 4, 4, 3\)"):
+        layers.Conv2D(4, 1, groups=2)(B.zeros((1, 4, 4, 3)))
+    with pytest.raises(ValueError, match=r"channel dimension.*\(None, 4, 4, None\)"):
+        layers.SeparableConv2D(4, 1).compute_output_shape((None, 4, 4, None))

@@ -1,0 +1,163 @@
+"""Every optimizer and the common options against Keras's optimizers: same gradients, same weights."""
+import numpy as np
+import pytest
+
+import kerasport
+from kerasport import optimizers
+from kerasport.backends import B
+from tests.helpers import keras_module
+
+CASES = [
+    ("SGD", {}), ("SGD", {"momentum": 0.9}), ("SGD", {"momentum": 0.9, "nesterov": True}),
+    ("Adam", {}), ("Adam", {"amsgrad": True}), ("AdamW", {}), ("AdamW", {"weight_decay": 0.1, "amsgrad": True}),
+    ("RMSprop", {}), ("RMSprop", {"momentum": 0.9, "centered": True}),
+    ("Adagrad", {}), ("Adadelta", {"learning_rate": 1.0}), ("Adamax", {}), ("Nadam", {}), ("Lion", {}),
+    ("Ftrl", {}), ("Ftrl", {"l1_regularization_strength": 0.01, "l2_regularization_strength": 0.02,
+                            "l2_shrinkage_regularization_strength": 0.03, "beta": 0.1, "learning_rate_power": -0.3}),
+    ("Adam", {"weight_decay": 0.05}), ("SGD", {"clipnorm": 0.5}), ("SGD", {"clipvalue": 0.1}),
+    ("Adam", {"global_clipnorm": 0.5}), ("Adam", {"use_ema": True, "ema_momentum": 0.5}),
+    ("SGD", {"use_ema": True, "ema_momentum": 0.8, "ema_overwrite_frequency": 2}),
+    ("Adam", {"gradient_accumulation_steps": 2}),
+    ("Nadam", {"gradient_accumulation_steps": 3, "use_ema": True, "ema_overwrite_frequency": 1}),
+    ("SGD", {"momentum": 0.5, "loss_scale_factor": 4.0}),
+]
+SHAPES = [(3, 4), (4,)]
+
+
+def _gradients(steps=6):
+    rng = np.random.RandomState(0)
+    return [[rng.randn(*s).astype("float32") for s in SHAPES] for _ in range(steps)]
+
+
+def _keras_run(name, kwargs, init, grads):
+    keras = keras_module()
+    kvars = [keras.Variable(w.copy()) for w in init]
+    opt = getattr(keras.optimizers, name)(**kwargs)
+    for step in grads:
+        opt.apply([keras.ops.convert_to_tensor(g) for g in step], kvars)
+    return [np.asarray(v.numpy()) for v in kvars]
+
+
+def _run(name, kwargs, init, grads):
+    variables = [B.variable(w.copy(), name=f"w{i}") for i, w in enumerate(init)]
+    opt = getattr(optimizers, name)(**kwargs)
+    for step in grads:
+        opt.apply([B.convert_to_tensor(g) for g in step], variables)
+    return opt, [B.convert_to_numpy(v) for v in variables]
+
+
+@pytest.mark.parametrize("name,kwargs", CASES, ids=[f"{n}-{'-'.join(k) or 'default'}" for n, k in CASES])
+def test_same_updates_as_keras(name, kwargs):
+    init = [np.random.RandomState(1).randn(*s).astype("float32") for s in SHAPES]
+    grads = _gradients()
+    _, ours = _run(name, kwargs, init, grads)
+    for o, k in zip(ours, _keras_run(name, kwargs, init, grads)):
+        np.testing.assert_allclose(o, k, rtol=1e-6, atol=1e-6)
+
+
+def test_schedule_learning_rate_matches_keras():
+    keras = keras_module()
+    init = [np.ones(s, "float32") for s in SHAPES]
+    grads = _gradients()
+    ours = _run("SGD", {"learning_rate": optimizers.schedules.ExponentialDecay(0.1, 2, 0.5)}, init, grads)[1]
+    theirs = _keras_run("SGD", {"learning_rate": keras.optimizers.schedules.ExponentialDecay(0.1, 2, 0.5)},
+                        init, grads)
+    for o, k in zip(ours, theirs):
+        np.testing.assert_allclose(o, k, rtol=1e-6, atol=1e-6)
+
+
+def test_slot_variables_in_keras_order():
+    keras = keras_module()
+    init = [np.ones(s, "float32") for s in SHAPES]
+    kwargs = {"use_ema": True, "gradient_accumulation_steps": 2, "amsgrad": True}
+    opt, _ = _run("Adam", kwargs, init, _gradients(2))
+    kopt = keras.optimizers.Adam(**kwargs)
+    kopt.build([keras.Variable(w) for w in init])
+    assert [tuple(v.shape) for v in opt.variables] == [tuple(v.shape) for v in kopt.variables]
+    slot_names = [o.path.split("/")[-1].split("_", 1)[1] for o in opt.variables[2:]]   # "w0_average" -> "average"
+    assert all(k.path.endswith("_" + n) for n, k in zip(slot_names, kopt.variables[2:]))
+    assert int(B.convert_to_numpy(opt.iterations)) == 1
+
+
+def test_learning_rate_readable_and_settable_between_steps():
+    model = kerasport.Sequential([kerasport.Input((2,)), kerasport.layers.Dense(1, use_bias=False)])
+    model.compile(optimizer=optimizers.SGD(learning_rate=0.5), loss="mse")
+    x, y = np.ones((4, 2), "float32"), np.zeros((4, 1), "float32")
+    model.set_weights([np.ones((2, 1), "float32")])
+    model.train_on_batch(x, y)                     # grad = 2 * (2 - 0) * 1 = 4 per weight
+    np.testing.assert_allclose(model.get_weights()[0], -1.0)
+    assert float(model.optimizer.learning_rate) == pytest.approx(0.5)
+    model.optimizer.learning_rate = 0.01
+    assert float(model.optimizer.learning_rate) == pytest.approx(0.01)
+    model.train_on_batch(x, y)                     # grad = 2 * (-2) = -4; w -= 0.01 * -4
+    np.testing.assert_allclose(model.get_weights()[0], -0.96, rtol=1e-6)
+
+
+def test_schedule_is_not_settable_and_follows_iterations():
+    opt = optimizers.Adam(learning_rate=optimizers.schedules.PiecewiseConstantDecay([1], [1.0, 0.5]))
+    with pytest.raises(TypeError):
+        opt.learning_rate = 0.1
+    variables = [B.variable(np.ones(2, "float32"))]
+    assert float(opt.learning_rate) == 1.0
+    for _ in range(2):
+        opt.apply([B.convert_to_tensor(np.ones(2, "float32"))], variables)
+    assert float(opt.learning_rate) == 0.5
+
+
+@pytest.mark.parametrize("name", ["sgd", "adam", "adamw", "rmsprop", "adagrad", "adadelta", "adamax", "nadam",
+                                  "lion", "ftrl"])
+def test_get_by_name_and_config_round_trip(name):
+    opt = optimizers.get(name)
+    keras = keras_module()
+    assert type(opt).__name__ == type(keras.optimizers.get(name)).__name__
+    clone = optimizers.deserialize(optimizers.serialize(opt))
+    assert type(clone) is type(opt)
+    config = {k: v for k, v in opt.get_config().items() if k != "name"}
+    assert {k: v for k, v in clone.get_config().items() if k != "name"} == config
+    keras_config = keras.optimizers.get(name).get_config()
+    assert set(config) == set(keras_config) - {"name"}
+    for key, value in config.items():
+        assert value == pytest.approx(keras_config[key]) if isinstance(value, float) else value == keras_config[key]
+
+
+def test_schedule_round_trips_through_optimizer_config():
+    opt = optimizers.SGD(learning_rate=optimizers.schedules.CosineDecay(0.1, 100, warmup_target=0.2, warmup_steps=5))
+    clone = optimizers.SGD.from_config(opt.get_config())
+    assert float(clone.learning_rate) == pytest.approx(float(opt.learning_rate))
+    assert clone.get_config() == {**opt.get_config(), "name": clone.name}
+
+
+def test_fit_with_ema_finalizes_to_the_average():
+    model = kerasport.Sequential([kerasport.Input((3,)), kerasport.layers.Dense(2)])
+    model.compile(optimizer=optimizers.SGD(0.1, use_ema=True, ema_momentum=0.9), loss="mse")
+    rng = np.random.RandomState(0)
+    model.fit(rng.randn(16, 3).astype("float32"), rng.randn(16, 2).astype("float32"), batch_size=4, epochs=1,
+              verbose=0, shuffle=False)
+    for w, avg in zip(model.trainable_weights, model.optimizer._averages):
+        np.testing.assert_allclose(B.convert_to_numpy(w), B.convert_to_numpy(avg))
+
+
+@pytest.mark.parametrize("name,kwargs", [
+    ("Adam", {"gradient_accumulation_steps": 2, "use_ema": True, "ema_overwrite_frequency": 1}),
+    ("Nadam", {"clipnorm": 0.1, "weight_decay": 0.01}),
+    ("RMSprop", {"learning_rate": "schedule"}),
+])
+def test_fit_matches_keras(name, kwargs):
+    """The compiled train step (``tf.function`` on TensorFlow) gives Keras's weights."""
+    keras = keras_module()
+    rng = np.random.RandomState(0)
+    x, y = rng.randn(24, 3).astype("float32"), rng.randn(24, 2).astype("float32")
+    init = [rng.randn(3, 2).astype("float32"), rng.randn(2).astype("float32")]
+
+    def make(lib):
+        args = dict(kwargs)
+        if args.get("learning_rate") == "schedule":
+            args["learning_rate"] = lib.optimizers.schedules.InverseTimeDecay(0.01, 2, 0.5, staircase=True)
+        model = lib.Sequential([lib.Input((3,)), lib.layers.Dense(2)])
+        model.compile(optimizer=getattr(lib.optimizers, name)(**args), loss="mse")
+        model.set_weights(init)
+        model.fit(x, y, batch_size=4, epochs=2, verbose=0, shuffle=False)
+        return model.get_weights()
+
+    for o, k in zip(make(kerasport), make(keras)):
+        np.testing.assert_allclose(o, k, rtol=1e-5, atol=1e-6)
