@@ -1,6 +1,6 @@
 """Activation functions by Keras name; ``get`` resolves a name, callable or config."""
 from kerasport.backends import B
-from kerasport.saving.serialization import deserialize_keras_object
+from kerasport.saving.serialization import deserialize_keras_object, get_registered_object
 
 
 def relu(x, negative_slope=0.0, max_value=None, threshold=0.0):
@@ -99,9 +99,9 @@ def get(identifier):
         return linear
     if callable(identifier):
         return identifier
-    if isinstance(identifier, str) and identifier not in _ALL:
+    if isinstance(identifier, str) and get_registered_object(identifier, module_objects=_ALL) is None:
         raise ValueError(f"Unknown activation: {identifier!r}. Expected one of: {', '.join(sorted(_ALL))}, "
-                         "or a callable.")
+                         "a registered custom activation, or a callable.")
     return deserialize_keras_object(identifier, _ALL, printable_module_name="activation")
 
 

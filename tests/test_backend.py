@@ -95,3 +95,17 @@ def test_set_random_seed_repeats_weights_and_dropout():
     np.testing.assert_array_equal(d1, d2)
     with pytest.raises(ValueError, match="integer seed"):
         kerasport.utils.set_random_seed("seven")
+
+
+def test_device_is_overridable_by_environment():
+    out = _run("import kerasport; from kerasport.backends import B; "
+               "print(kerasport.backend.device(), B.convert_to_tensor([1.0]).device if B.NAME == 'torch' else 'cpu')",
+               "torch" if B.NAME == "torch" else "tensorflow")
+    assert out.returncode == 0, out.stderr
+    if B.NAME == "torch":
+        env_out = subprocess.run([sys.executable, "-c", "import kerasport; print(kerasport.backend.device())"],
+                                 env={**os.environ, "KERASPORT_BACKEND": "torch", "KERASPORT_DEVICE": "cpu"},
+                                 capture_output=True, text=True, timeout=120)
+        assert env_out.stdout.strip() == "cpu"
+    else:
+        assert "CPU" in out.stdout or "GPU" in out.stdout

@@ -216,7 +216,8 @@ def make_train_function(model):
             tape.watch(params)
             y_pred = model(x, training=True)
             loss = model.compute_loss(x, y, y_pred, sw)
-        grads = tape.gradient(loss, params)
+            scaled = optimizer.scale_loss(loss)
+        grads = tape.gradient(scaled, params)
         optimizer.apply(grads, params)
         for var, constraint in constrained:
             var.assign(constraint(var))

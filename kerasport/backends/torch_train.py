@@ -218,7 +218,7 @@ def make_train_function(model):
         x, y, sw = batch
         y_pred = forward(x, training=True)
         loss = model.compute_loss(x, y, y_pred, sw)
-        grads = torch.autograd.grad(loss, params, allow_unused=True) if params else ()
+        grads = torch.autograd.grad(optimizer.scale_loss(loss), params, allow_unused=True) if params else ()
         with torch.no_grad():
             optimizer.apply(grads, params)
             for var, constraint in constrained:

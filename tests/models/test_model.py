@@ -160,3 +160,15 @@ def test_bad_inputs_are_rejected_before_weights_change():
         model.predict(np.zeros((2, 7)), verbose=0)
     for a, b in zip(before, model.get_weights()):
         np.testing.assert_array_equal(a, b)
+
+
+def test_loss_scale_factor_leaves_float32_training_unchanged():
+    def train(factor):
+        kerasport.utils.set_random_seed(5)
+        model = _mlp()
+        model.compile(kerasport.optimizers.SGD(0.1, loss_scale_factor=factor), "mse")
+        model.fit(np.linspace(0, 1, 48).reshape(8, 6), np.ones((8, 3)), epochs=3, verbose=0, shuffle=False)
+        return model.get_weights()
+
+    for a, b in zip(train(None), train(64.0)):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
