@@ -4,7 +4,7 @@ The data imitates a house-price table: eight features (surface, rooms, age,
 distance to the centre, ...) and a price that depends on them non-linearly, with
 noise. The run uses
 
-- ``EarlyStopping``: stop once ``val_loss`` has not improved for 15 epochs and
+- ``EarlyStopping``: stop once ``val_loss`` has not improved for 10 epochs and
   go back to the best weights;
 - ``ReduceLROnPlateau``: divide the learning rate by 2 after 5 flat epochs;
 - ``ModelCheckpoint``: save the best model to ``best.h5``;
@@ -66,7 +66,7 @@ def main():
         best_path = os.path.join(folder, "best.h5")
         log_path = os.path.join(folder, "training.csv")
         callbacks = [
-            keras.callbacks.EarlyStopping(monitor="val_loss", patience=15, restore_best_weights=True),
+            keras.callbacks.EarlyStopping(monitor="val_loss", patience=10, restore_best_weights=True),
             keras.callbacks.ReduceLROnPlateau(monitor="val_loss", factor=0.5, patience=5, min_lr=1e-5),
             keras.callbacks.ModelCheckpoint(best_path, monitor="val_loss", save_best_only=True),
             keras.callbacks.CSVLogger(log_path),

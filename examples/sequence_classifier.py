@@ -19,8 +19,8 @@ import kerasport as keras
 from kerasport import layers
 
 FAST = os.environ.get("KERASPORT_EXAMPLE_FAST") == "1"
-EPOCHS = 2 if FAST else 12
-SAMPLES = 1000 if FAST else 4000
+EPOCHS = 2 if FAST else 10
+SAMPLES = 1000 if FAST else 3000
 MAX_LEN = 20
 
 PAD, NOT = 0, 1

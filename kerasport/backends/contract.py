@@ -45,20 +45,22 @@ Training (``<name>_train.py``)
         -> callable(batch=(x, y, sample_weight)); built once per compile
 """
 
-CREATION = ["zeros", "ones", "full", "zeros_like", "ones_like", "full_like", "arange", "eye", "linspace"]
+CREATION = ["zeros", "ones", "full", "zeros_like", "ones_like", "full_like", "arange", "eye", "linspace",
+            "identity", "meshgrid"]
 MATH = ["add", "subtract", "multiply", "divide", "true_divide", "floor_divide", "mod", "power", "negative",
         "abs", "absolute", "sign", "sqrt", "rsqrt", "square", "exp", "expm1", "log", "log1p", "log2", "log10",
         "sin", "cos", "tan", "arctan", "arctan2", "sinh", "cosh", "floor", "ceil", "round", "erf", "reciprocal",
         "maximum", "minimum", "clip", "isnan", "isinf", "isfinite", "nan_to_num", "divide_no_nan",
         "equal", "not_equal", "greater", "greater_equal", "less", "less_equal",
-        "logical_and", "logical_or", "logical_not", "logical_xor", "where"]
+        "logical_and", "logical_or", "logical_not", "logical_xor", "where", "erfinv", "logaddexp", "isclose"]
 REDUCTIONS = ["sum", "mean", "max", "min", "prod", "var", "std", "logsumexp", "argmax", "argmin", "all", "any",
-              "cumsum", "norm", "sort", "argsort", "top_k", "segment_sum"]
+              "cumsum", "norm", "sort", "argsort", "top_k", "segment_sum",
+              "cumprod", "count_nonzero", "quantile", "median", "trace"]
 SHAPES = ["reshape", "transpose", "expand_dims", "squeeze", "concatenate", "stack", "unstack", "split", "tile",
           "repeat", "broadcast_to", "flip", "moveaxis", "swapaxes", "take", "take_along_axis", "slice", "pad",
-          "tril", "triu", "one_hot", "shape", "ndim", "size", "dtype", "cast", "convert_to_tensor",
+          "tril", "triu", "diag", "diagonal", "one_hot", "shape", "ndim", "size", "dtype", "cast", "convert_to_tensor",
           "convert_to_numpy", "is_tensor", "stop_gradient", "cond"]
-LINALG = ["matmul", "dot", "tensordot", "einsum"]
+LINALG = ["matmul", "dot", "tensordot", "einsum", "outer"]
 NN = ["relu", "relu6", "sigmoid", "tanh", "softplus", "softsign", "silu", "swish", "selu", "elu", "gelu",
       "leaky_relu", "hard_sigmoid", "hard_silu", "log_sigmoid", "softmax", "log_softmax",
       "conv", "depthwise_conv", "separable_conv", "conv_transpose", "max_pool", "average_pool",

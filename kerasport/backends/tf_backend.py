@@ -127,16 +127,50 @@ def _t(x):
     return x if isinstance(x, (tf.Tensor, tf.Variable)) else convert_to_tensor(x)
 
 
+def _result_dtype(d1, d2):
+    """Keras's promotion of two tensor dtypes: bool < ints < floats; an int meeting a float takes the float."""
+    if d1.is_bool or d2.is_bool:
+        return d2 if d1.is_bool else d1
+    if d1.is_floating != d2.is_floating:
+        return d1 if d1.is_floating else d2
+    if d1.is_floating:
+        return d1 if d1.size > d2.size else d2 if d2.size > d1.size else tf.float32
+    return tf.as_dtype(np.promote_types(d1.as_numpy_dtype, d2.as_numpy_dtype))
+
+
+def _weak_dtype(d, scalar):
+    """Dtype of a tensor of dtype ``d`` combined with a Python scalar: the scalar adapts unless it
+    brings a higher kind (a float to an int or bool tensor: float32; an int to a bool tensor: int32)."""
+    if d.is_floating or (d.is_integer and not isinstance(scalar, float)):
+        return d
+    return tf.float32 if isinstance(scalar, float) else tf.int32
+
+
 def _same(x1, x2):
-    """Convert a Python scalar operand to the other operand's dtype."""
-    if not isinstance(x1, (tf.Tensor, tf.Variable)):
+    """Both operands as tensors of one dtype, promoted as Keras does (Python scalars are weakly typed)."""
+    s1, s2 = isinstance(x1, (int, float)), isinstance(x2, (int, float))
+    if s1 == s2:
+        x1, x2 = _t(x1), _t(x2)
+        if x1.dtype == x2.dtype:
+            return x1, x2
+        d = _result_dtype(x1.dtype, x2.dtype)
+        return tf.cast(x1, d), tf.cast(x2, d)
+    if s1:
         x2 = _t(x2)
-        return tf.convert_to_tensor(x1, x2.dtype), x2
-    if not isinstance(x2, (tf.Tensor, tf.Variable)):
-        return x1, tf.convert_to_tensor(x2, x1.dtype)
-    if x1.dtype != x2.dtype:
-        x2 = tf.cast(x2, x1.dtype)
-    return x1, x2
+        d = _weak_dtype(x2.dtype, x1)
+        return tf.constant(x1, d), tf.cast(x2, d)
+    x1 = _t(x1)
+    d = _weak_dtype(x1.dtype, x2)
+    return tf.cast(x1, d), tf.constant(x2, d)
+
+
+def _floating(fn):
+    """``fn`` on a float tensor: ints and bools become float32 first, as in Keras."""
+    def op(x):
+        x = _t(x)
+        return fn(x if x.dtype.is_floating else tf.cast(x, tf.float32))
+    op.__name__ = fn.__name__
+    return op
 
 
 def zeros(shape, dtype="float32"):
@@ -172,12 +206,22 @@ def arange(start, stop=None, step=1, dtype=None):
     return tf.range(start, stop, step, dtype=to_dtype(dtype))
 
 
-def eye(n, m=None, dtype="float32"):
-    return tf.eye(n, m, dtype=to_dtype(dtype))
+def eye(n, m=None, k=0, dtype="float32"):
+    if k == 0:
+        return tf.eye(n, m, dtype=to_dtype(dtype))
+    return tf.experimental.numpy.eye(n, m, k, dtype=to_dtype(dtype))
 
 
 def linspace(start, stop, num=50, dtype="float32"):
     return tf.cast(tf.linspace(start, stop, num), to_dtype(dtype))
+
+
+def identity(n, dtype="float32"):
+    return tf.eye(n, dtype=to_dtype(dtype))
+
+
+def meshgrid(*x, indexing="xy"):
+    return tf.meshgrid(*[_t(v) for v in x], indexing=indexing)
 
 
 # ----------------------------------------------------------------------------- arithmetic
@@ -191,8 +235,6 @@ def _binary(fn):
 add = _binary(tf.add)
 subtract = _binary(tf.subtract)
 multiply = _binary(tf.multiply)
-divide = _binary(tf.math.truediv)
-true_divide = divide
 floor_divide = _binary(tf.math.floordiv)
 mod = _binary(tf.math.floormod)
 power = _binary(tf.pow)
@@ -204,43 +246,91 @@ greater = _binary(tf.greater)
 greater_equal = _binary(tf.greater_equal)
 less = _binary(tf.less)
 less_equal = _binary(tf.less_equal)
-arctan2 = _binary(tf.atan2)
 negative = tf.negative
 abs = tf.abs
 absolute = tf.abs
 sign = tf.sign
-sqrt = tf.sqrt
-rsqrt = tf.math.rsqrt
 square = tf.square
-exp = tf.exp
-expm1 = tf.math.expm1
-log = tf.math.log
-log1p = tf.math.log1p
-sin = tf.sin
-cos = tf.cos
-tan = tf.tan
-arctan = tf.atan
-sinh = tf.sinh
-cosh = tf.cosh
-floor = tf.floor
-ceil = tf.math.ceil
-erf = tf.math.erf
-reciprocal = tf.math.reciprocal
-isnan = tf.math.is_nan
-isinf = tf.math.is_inf
-isfinite = tf.math.is_finite
-logical_not = tf.logical_not
-logical_and = tf.logical_and
-logical_or = tf.logical_or
-logical_xor = tf.math.logical_xor
+sqrt = _floating(tf.sqrt)
+rsqrt = _floating(tf.math.rsqrt)
+exp = _floating(tf.exp)
+expm1 = _floating(tf.math.expm1)
+log = _floating(tf.math.log)
+log1p = _floating(tf.math.log1p)
+sin = _floating(tf.sin)
+cos = _floating(tf.cos)
+tan = _floating(tf.tan)
+arctan = _floating(tf.atan)
+sinh = _floating(tf.sinh)
+cosh = _floating(tf.cosh)
+floor = _floating(tf.floor)
+ceil = _floating(tf.math.ceil)
+erf = _floating(tf.math.erf)
+reciprocal = _floating(tf.math.reciprocal)
+log2 = _floating(lambda x: tf.math.log(x) / tf.math.log(tf.constant(2.0, x.dtype)))
+log10 = _floating(lambda x: tf.math.log(x) / tf.math.log(tf.constant(10.0, x.dtype)))
+erfinv = _floating(tf.math.erfinv)
 
 
-def log2(x):
-    return tf.math.log(x) / tf.math.log(tf.constant(2.0, x.dtype))
+def logaddexp(x1, x2):
+    x1, x2 = _float_pair(x1, x2)
+    big = tf.maximum(x1, x2)
+    return big + tf.math.log1p(tf.exp(-tf.abs(x1 - x2)))
 
 
-def log10(x):
-    return tf.math.log(x) / tf.math.log(tf.constant(10.0, x.dtype))
+def isclose(x1, x2, rtol=1e-5, atol=1e-8, equal_nan=False):
+    return tf.experimental.numpy.isclose(*_same(x1, x2), rtol=rtol, atol=atol, equal_nan=equal_nan)
+
+
+def _float_pair(x1, x2):
+    x1, x2 = _same(x1, x2)
+    return (x1, x2) if x1.dtype.is_floating else (tf.cast(x1, tf.float32), tf.cast(x2, tf.float32))
+
+
+def divide(x1, x2):
+    return tf.math.truediv(*_float_pair(x1, x2))
+
+
+def arctan2(x1, x2):
+    return tf.atan2(*_float_pair(x1, x2))
+
+
+true_divide = divide
+
+
+def isnan(x):
+    x = _t(x)
+    return tf.math.is_nan(x) if x.dtype.is_floating else tf.zeros_like(x, tf.bool)
+
+
+def isinf(x):
+    x = _t(x)
+    return tf.math.is_inf(x) if x.dtype.is_floating else tf.zeros_like(x, tf.bool)
+
+
+def isfinite(x):
+    x = _t(x)
+    return tf.math.is_finite(x) if x.dtype.is_floating else tf.ones_like(x, tf.bool)
+
+
+def _bool(x):
+    return tf.cast(x, tf.bool)
+
+
+def logical_not(x):
+    return tf.logical_not(_bool(x))
+
+
+def logical_and(x1, x2):
+    return tf.logical_and(_bool(x1), _bool(x2))
+
+
+def logical_or(x1, x2):
+    return tf.logical_or(_bool(x1), _bool(x2))
+
+
+def logical_xor(x1, x2):
+    return tf.math.logical_xor(_bool(x1), _bool(x2))
 
 
 def round(x, decimals=0):
@@ -259,7 +349,7 @@ def clip(x, x_min, x_max):
 def where(condition, x1=None, x2=None):
     condition = tf.cast(_t(condition), tf.bool)
     if x1 is None and x2 is None:
-        return tuple(tf.unstack(tf.where(condition), axis=1))
+        return tuple(tf.unstack(tf.cast(tf.where(condition), tf.int32), axis=1))
     x1, x2 = _same(x1, x2)
     return tf.where(condition, x1, x2)
 
@@ -277,8 +367,14 @@ def _axis(axis):
     return list(axis) if isinstance(axis, tuple) else axis
 
 
+def _acc(x):
+    """``x`` in Keras's accumulator dtype for sum/prod/cumsum: int32 for bool and small ints."""
+    x = _t(x)
+    return x if x.dtype.is_floating or x.dtype.size >= 4 else tf.cast(x, tf.int32)
+
+
 def sum(x, axis=None, keepdims=False):
-    return tf.reduce_sum(_t(x), axis=_axis(axis), keepdims=keepdims)
+    return tf.reduce_sum(_acc(x), axis=_axis(axis), keepdims=keepdims)
 
 
 def mean(x, axis=None, keepdims=False):
@@ -299,7 +395,7 @@ def min(x, axis=None, keepdims=False, initial=None):
 
 
 def prod(x, axis=None, keepdims=False):
-    return tf.reduce_prod(_t(x), axis=_axis(axis), keepdims=keepdims)
+    return tf.reduce_prod(_acc(x), axis=_axis(axis), keepdims=keepdims)
 
 
 def var(x, axis=None, keepdims=False):
@@ -339,16 +435,52 @@ def any(x, axis=None, keepdims=False):
     return tf.reduce_any(tf.cast(_t(x), tf.bool), axis=_axis(axis), keepdims=keepdims)
 
 
-def cumsum(x, axis=None):
-    x = _t(x)
+def cumsum(x, axis=None, dtype=None):
+    x = _acc(x) if dtype is None else cast(x, dtype)
     return tf.cumsum(tf.reshape(x, [-1]) if axis is None else x, axis=0 if axis is None else axis)
 
 
-def norm(x, ord=None, axis=None, keepdims=False):
+def cumprod(x, axis=None, dtype=None):
+    x = _acc(x) if dtype is None else cast(x, dtype)
+    return tf.math.cumprod(tf.reshape(x, [-1]) if axis is None else x, axis=0 if axis is None else axis)
+
+
+def count_nonzero(x, axis=None):
+    return tf.math.count_nonzero(_t(x), axis=_axis(axis), dtype=tf.int32)
+
+
+def quantile(x, q, axis=None, method="linear", keepdims=False):
+    """NumPy's quantile of ``x`` over ``axis`` (None, int or tuple); a 1-D ``q`` adds a leading axis."""
     x = _t(x)
-    if ord is None:
-        ord = "euclidean"
-    return tf.norm(x, ord=ord, axis=_axis(axis), keepdims=keepdims)
+    x = x if x.dtype.is_floating else tf.cast(x, tf.float32)
+    rank, dims = x.shape.rank, list(shape(x))
+    axes = range(rank) if axis is None else [a % rank for a in (axis if isinstance(axis, (list, tuple)) else [axis])]
+    rest = [a for a in range(rank) if a not in axes]
+    y = tf.sort(tf.reshape(tf.transpose(x, rest + list(axes)), [dims[a] for a in rest] + [-1]), axis=-1)
+    q = tf.cast(_t(q), x.dtype)
+    pos = q * tf.cast(tf.shape(y)[-1] - 1, x.dtype)
+    lo, hi = tf.floor(pos), tf.math.ceil(pos)
+    if method in ("lower", "higher", "nearest"):
+        lo = hi = {"lower": lo, "higher": hi, "nearest": tf.round(pos)}[method]
+    a, b = tf.gather(y, tf.cast(lo, tf.int32), axis=-1), tf.gather(y, tf.cast(hi, tf.int32), axis=-1)
+    out = a + (b - a) * (pos - lo) if method == "linear" else (a + b) / 2 if method == "midpoint" else a
+    if q.shape.rank:
+        out = tf.experimental.numpy.moveaxis(out, -1, 0)
+    if keepdims:
+        out = tf.reshape(out, q.shape.as_list() + [1 if a in axes else n for a, n in enumerate(dims)])
+    return out
+
+
+def median(x, axis=None, keepdims=False):
+    return quantile(x, 0.5, axis=axis, keepdims=keepdims)
+
+
+def norm(x, ord=None, axis=None, keepdims=False):
+    """Vector norm, or matrix norm over the last two axes when ``ord`` is set, ``axis`` is None and x is 2D."""
+    x = _t(x)
+    if axis is None and ord is not None and x.shape.rank == 2:
+        axis = (0, 1)
+    return tf.norm(x, ord="euclidean" if ord is None else ord, axis=_axis(axis), keepdims=keepdims)
 
 
 def sort(x, axis=-1):
@@ -374,7 +506,13 @@ def transpose(x, axes=None):
 
 
 def expand_dims(x, axis):
-    return tf.expand_dims(_t(x), axis)
+    x = _t(x)
+    if isinstance(axis, int):
+        return tf.expand_dims(x, axis)
+    rank = x.shape.rank + len(axis)
+    for a in sorted(a % rank for a in axis):
+        x = tf.expand_dims(x, a)
+    return x
 
 
 def squeeze(x, axis=None):
@@ -402,7 +540,9 @@ def split(x, indices_or_sections, axis=0):
 
 
 def tile(x, repeats):
-    return tf.tile(_t(x), repeats)
+    x = _t(x)
+    extra = len(repeats) - x.shape.rank
+    return tf.tile(tf.reshape(x, [1] * extra + list(shape(x))) if extra > 0 else x, repeats)
 
 
 def repeat(x, repeats, axis=None):
@@ -434,7 +574,11 @@ def take(x, indices, axis=None):
     x = _t(x)
     if axis is None:
         x, axis = tf.reshape(x, [-1]), 0
-    return tf.gather(x, tf.cast(_t(indices), tf.int32), axis=axis)
+    indices = _t(indices)
+    if indices.dtype not in (tf.int32, tf.int64):
+        indices = tf.cast(indices, tf.int32)
+    indices = tf.where(indices < 0, indices + tf.shape(x, indices.dtype)[axis], indices)
+    return tf.gather(x, indices, axis=axis)
 
 
 def take_along_axis(x, indices, axis=None):
@@ -449,6 +593,23 @@ def pad(x, pad_width, mode="constant", constant_values=0):
     x = _t(x)
     mode = {"constant": "CONSTANT", "reflect": "REFLECT", "symmetric": "SYMMETRIC"}[mode]
     return tf.pad(x, [list(p) for p in pad_width], mode=mode, constant_values=constant_values)
+
+
+def diag(x, k=0):
+    x = _t(x)
+    return tf.linalg.diag(x, k=k) if x.shape.rank == 1 else tf.linalg.diag_part(x, k=k)
+
+
+def diagonal(x, offset=0, axis1=0, axis2=1):
+    x = _t(x)
+    rank = x.shape.rank
+    axis1, axis2 = axis1 % rank, axis2 % rank
+    perm = [a for a in range(rank) if a not in (axis1, axis2)] + [axis1, axis2]
+    return tf.linalg.diag_part(tf.transpose(x, perm), k=offset)
+
+
+def trace(x, offset=0, axis1=0, axis2=1):
+    return sum(diagonal(x, offset, axis1, axis2), axis=-1)
 
 
 def tril(x, k=0):
@@ -470,6 +631,8 @@ def matmul(x1, x2):
     x1, x2 = _t(x1), _t(x2)
     if x1.shape.rank == 2 and x2.shape.rank == 2:
         return tf.matmul(x1, x2)
+    if x1.shape.rank == 1 and x2.shape.rank == 1:
+        return tf.tensordot(x1, x2, 1)
     if x2.shape.rank == 2:
         return tf.tensordot(x1, x2, 1) if x1.shape.rank > 2 else tf.linalg.matvec(tf.transpose(x2), x1)
     if x1.shape.rank == 1:
@@ -490,6 +653,11 @@ def dot(x1, x2):
 
 def tensordot(x1, x2, axes=2):
     return tf.tensordot(_t(x1), _t(x2), axes)
+
+
+def outer(x1, x2):
+    x1, x2 = _same(x1, x2)
+    return tf.reshape(x1, [-1, 1]) * tf.reshape(x2, [1, -1])
 
 
 def einsum(subscripts, *operands):
@@ -831,7 +999,7 @@ from kerasport.backends.tf_rnn import *  # noqa: E402,F401,F403
 # --- added for losses/metrics
 def divide_no_nan(x1, x2):
     """``x1 / x2``, and 0 where ``x2 == 0``."""
-    return tf.math.divide_no_nan(*_same(x1, x2))
+    return tf.math.divide_no_nan(*_float_pair(x1, x2))
 
 
 def segment_sum(data, segment_ids, num_segments):

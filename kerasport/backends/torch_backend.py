@@ -214,12 +214,23 @@ def arange(start, stop=None, step=1, dtype=None):
     return torch.arange(start, stop, step, dtype=to_dtype(dtype), device=DEVICE)
 
 
-def eye(n, m=None, dtype="float32"):
-    return torch.eye(n, m if m is not None else n, dtype=to_dtype(dtype), device=DEVICE)
+def eye(n, m=None, k=0, dtype="float32"):
+    m = n if m is None else m
+    if k == 0:
+        return torch.eye(n, m, dtype=to_dtype(dtype), device=DEVICE)
+    return torch.ones(n, m, dtype=to_dtype(dtype), device=DEVICE).tril_(k).triu_(k)
 
 
 def linspace(start, stop, num=50, dtype="float32"):
     return torch.linspace(start, stop, num, dtype=to_dtype(dtype), device=DEVICE)
+
+
+def identity(n, dtype="float32"):
+    return torch.eye(n, dtype=to_dtype(dtype), device=DEVICE)
+
+
+def meshgrid(*x, indexing="xy"):
+    return list(torch.meshgrid(*[_t(v) for v in x], indexing=indexing))
 
 
 # ----------------------------------------------------------------------------- arithmetic
@@ -248,34 +259,57 @@ sin = torch.sin
 cos = torch.cos
 tan = torch.tan
 arctan = torch.atan
-arctan2 = torch.atan2
 sinh = torch.sinh
 cosh = torch.cosh
-floor = torch.floor
-ceil = torch.ceil
 erf = torch.erf
 reciprocal = torch.reciprocal
 isnan = torch.isnan
 isinf = torch.isinf
 isfinite = torch.isfinite
 logical_not = torch.logical_not
-logical_and = torch.logical_and
-logical_or = torch.logical_or
-logical_xor = torch.logical_xor
+
+
+def _tensors(fn):
+    """``fn`` on two operands that may be Python scalars (0-d tensors promote weakly, as in Keras)."""
+    def op(x1, x2):
+        return fn(_t(x1), _t(x2))
+    op.__name__ = fn.__name__
+    return op
+
+
+arctan2 = _tensors(torch.atan2)
+maximum = _tensors(torch.maximum)
+minimum = _tensors(torch.minimum)
+logical_and = _tensors(torch.logical_and)
+logical_or = _tensors(torch.logical_or)
+logical_xor = _tensors(torch.logical_xor)
+logaddexp = _tensors(torch.logaddexp)
+
+
+def erfinv(x):
+    x = _t(x)
+    return torch.erfinv(x if x.is_floating_point() else x.float())
+
+
+def isclose(x1, x2, rtol=1e-5, atol=1e-8, equal_nan=False):
+    x1, x2 = _t(x1), _t(x2)
+    d = torch.result_type(x1, x2)
+    return torch.isclose(x1.to(d), x2.to(d), rtol, atol, equal_nan)
+
+
+def floor(x):
+    x = _t(x)
+    return torch.floor(x if x.is_floating_point() else x.float())
+
+
+def ceil(x):
+    x = _t(x)
+    return torch.ceil(x if x.is_floating_point() else x.float())
 
 
 def round(x, decimals=0):
-    return torch.round(_t(x), decimals=decimals)
-
-
-def maximum(x1, x2):
-    x1, x2 = _t(x1), _t(x2)
-    return torch.maximum(x1, x2.to(x1.dtype) if x2.dtype != x1.dtype else x2)
-
-
-def minimum(x1, x2):
-    x1, x2 = _t(x1), _t(x2)
-    return torch.minimum(x1, x2.to(x1.dtype) if x2.dtype != x1.dtype else x2)
+    x = _t(x)
+    return torch.round(x, decimals=decimals) if x.is_floating_point() else x
 
 
 def clip(x, x_min, x_max):
@@ -309,7 +343,7 @@ def less_equal(x1, x2):
 def where(condition, x1=None, x2=None):
     condition = _t(condition)
     if x1 is None and x2 is None:
-        return torch.nonzero(condition, as_tuple=True)
+        return tuple(i.to(torch.int32) for i in torch.nonzero(condition, as_tuple=True))
     if not isinstance(x1, torch.Tensor) and not isinstance(x2, torch.Tensor):
         x1 = convert_to_tensor(x1)
     if not isinstance(x1, torch.Tensor):
@@ -328,9 +362,16 @@ def _axis(axis):
     return tuple(axis) if isinstance(axis, list) else axis
 
 
+def _acc(x):
+    """Keras's accumulator dtype for sum/prod/cumsum: int32 for bool and small ints (torch widens to int64)."""
+    return None if x.is_floating_point() or x.dtype == torch.int64 else torch.int32
+
+
 def sum(x, axis=None, keepdims=False):
     x = _t(x)
-    return torch.sum(x) if axis is None and not keepdims else torch.sum(x, dim=_axis(axis), keepdim=keepdims)
+    if axis is None and not keepdims:
+        return torch.sum(x, dtype=_acc(x))
+    return torch.sum(x, dim=_axis(axis), keepdim=keepdims, dtype=_acc(x))
 
 
 def mean(x, axis=None, keepdims=False):
@@ -361,9 +402,10 @@ def min(x, axis=None, keepdims=False, initial=None):
 def prod(x, axis=None, keepdims=False):
     x = _t(x)
     if axis is None:
-        return torch.prod(x)
-    for a in sorted(axis if isinstance(axis, (list, tuple)) else [axis], reverse=True):
-        x = torch.prod(x, dim=a, keepdim=keepdims)
+        out = torch.prod(x, dtype=_acc(x))
+        return out.reshape((1,) * x.dim()) if keepdims else out
+    for a in sorted((a % x.dim() for a in (axis if isinstance(axis, (list, tuple)) else [axis])), reverse=True):
+        x = torch.prod(x, dim=a, keepdim=keepdims, dtype=_acc(x))
     return x
 
 
@@ -390,17 +432,46 @@ def argmin(x, axis=None, keepdims=False):
 
 def all(x, axis=None, keepdims=False):
     x = _t(x)
-    return torch.all(x) if axis is None else torch.all(x, dim=_axis(axis), keepdim=keepdims)
+    return torch.all(x) if axis is None and not keepdims else torch.all(x, dim=_axis(axis), keepdim=keepdims)
 
 
 def any(x, axis=None, keepdims=False):
     x = _t(x)
-    return torch.any(x) if axis is None else torch.any(x, dim=_axis(axis), keepdim=keepdims)
+    return torch.any(x) if axis is None and not keepdims else torch.any(x, dim=_axis(axis), keepdim=keepdims)
 
 
-def cumsum(x, axis=None):
+def cumsum(x, axis=None, dtype=None):
     x = _t(x)
-    return torch.cumsum(x.reshape(-1) if axis is None else x, dim=0 if axis is None else axis)
+    return torch.cumsum(x.reshape(-1) if axis is None else x, dim=0 if axis is None else axis,
+                        dtype=_acc(x) if dtype is None else to_dtype(dtype))
+
+
+def cumprod(x, axis=None, dtype=None):
+    x = _t(x)
+    return torch.cumprod(x.reshape(-1) if axis is None else x, dim=0 if axis is None else axis,
+                         dtype=_acc(x) if dtype is None else to_dtype(dtype))
+
+
+def count_nonzero(x, axis=None):
+    return torch.count_nonzero(_t(x), dim=_axis(axis)).to(torch.int32)
+
+
+def quantile(x, q, axis=None, method="linear", keepdims=False):
+    """NumPy's quantile of ``x`` over ``axis`` (None, int or tuple); a 1-D ``q`` adds a leading axis."""
+    x = _t(x)
+    x = x if x.is_floating_point() else x.float()
+    axes = range(x.dim()) if axis is None else [a % x.dim() for a in (axis if isinstance(axis, (list, tuple)) else [axis])]
+    rest = [a for a in range(x.dim()) if a not in axes]
+    y = x.permute(*rest, *axes).reshape(*(x.shape[a] for a in rest), -1)
+    q = torch.as_tensor(q, dtype=x.dtype, device=x.device)
+    out = torch.quantile(y, q, dim=-1, interpolation=method)
+    if keepdims:
+        out = out.reshape(q.shape + tuple(1 if a in axes else n for a, n in enumerate(x.shape)))
+    return out
+
+
+def median(x, axis=None, keepdims=False):
+    return quantile(x, 0.5, axis=axis, keepdims=keepdims)
 
 
 def norm(x, ord=None, axis=None, keepdims=False):
@@ -431,7 +502,13 @@ def transpose(x, axes=None):
 
 
 def expand_dims(x, axis):
-    return torch.unsqueeze(_t(x), axis)
+    x = _t(x)
+    if isinstance(axis, int):
+        return torch.unsqueeze(x, axis)
+    rank = x.dim() + len(axis)
+    for a in sorted(a % rank for a in axis):
+        x = torch.unsqueeze(x, a)
+    return x
 
 
 def squeeze(x, axis=None):
@@ -490,11 +567,12 @@ def swapaxes(x, axis1, axis2):
 
 
 def take(x, indices, axis=None):
-    x, indices = _t(x), _t(indices).long()
+    x, indices = _t(x), _t(indices)
+    if indices.dtype not in (torch.int64, torch.int32):
+        indices = indices.long()
     if axis is None:
         return x.reshape(-1)[indices]
-    return torch.index_select(x, axis, indices.reshape(-1)).reshape(
-        x.shape[:axis % x.dim()] + indices.shape + x.shape[axis % x.dim() + 1:])
+    return x[(_bi.slice(None),) * (axis % x.dim()) + (indices,)]
 
 
 def take_along_axis(x, indices, axis=None):
@@ -507,13 +585,31 @@ def slice(x, start_indices, shape):
 
 
 def pad(x, pad_width, mode="constant", constant_values=0):
+    """NumPy's pad. Modes other than "constant" ("reflect", "symmetric", "edge", "wrap") gather rows
+    at indices that ``np.pad`` computes, one gather per padded axis."""
     x = _t(x)
-    flat = []
-    for lo, hi in reversed([tuple(p) for p in pad_width]):
-        flat += [lo, hi]
     if mode == "constant":
-        return F.pad(x, flat, value=constant_values)
-    return F.pad(x, flat, mode={"reflect": "reflect", "symmetric": "replicate", "edge": "replicate"}[mode])
+        flat = []
+        for lo, hi in reversed([tuple(p) for p in pad_width]):
+            flat += [lo, hi]
+        return F.pad(x, flat, value=constant_values or 0)
+    for axis, (lo, hi) in enumerate(pad_width):
+        if lo or hi:
+            index = np.pad(np.arange(x.shape[axis]), (lo, hi), mode=mode)
+            x = torch.index_select(x, axis, torch.from_numpy(index).to(x.device))
+    return x
+
+
+def diag(x, k=0):
+    return torch.diag(_t(x), k)
+
+
+def diagonal(x, offset=0, axis1=0, axis2=1):
+    return torch.diagonal(_t(x), offset, axis1, axis2)
+
+
+def trace(x, offset=0, axis1=0, axis2=1):
+    return sum(diagonal(x, offset, axis1, axis2), axis=-1)
 
 
 def tril(x, k=0):
@@ -546,6 +642,10 @@ def dot(x1, x2):
 
 def tensordot(x1, x2, axes=2):
     return torch.tensordot(_t(x1), _t(x2), dims=axes)
+
+
+def outer(x1, x2):
+    return torch.mul(_t(x1).reshape(-1, 1), _t(x2).reshape(1, -1))
 
 
 def einsum(subscripts, *operands):
