@@ -454,9 +454,9 @@ def quantile(x, q, axis=None, method="linear", keepdims=False):
     x = _t(x)
     x = x if x.dtype.is_floating else tf.cast(x, tf.float32)
     rank, dims = x.shape.rank, list(shape(x))
-    axes = range(rank) if axis is None else [a % rank for a in (axis if isinstance(axis, (list, tuple)) else [axis])]
+    axes = [a % rank for a in (range(rank) if axis is None else [axis] if isinstance(axis, int) else axis)]
     rest = [a for a in range(rank) if a not in axes]
-    y = tf.sort(tf.reshape(tf.transpose(x, rest + list(axes)), [dims[a] for a in rest] + [-1]), axis=-1)
+    y = tf.sort(tf.reshape(tf.transpose(x, rest + axes), [dims[a] for a in rest] + [-1]), axis=-1)
     q = tf.cast(_t(q), x.dtype)
     pos = q * tf.cast(tf.shape(y)[-1] - 1, x.dtype)
     lo, hi = tf.floor(pos), tf.math.ceil(pos)

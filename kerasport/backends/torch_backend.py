@@ -269,10 +269,18 @@ isfinite = torch.isfinite
 logical_not = torch.logical_not
 
 
+def _operand(x):
+    """``x`` as a tensor; a Python scalar becomes a 0-d CPU tensor, which torch promotes weakly (as Keras
+    does) and passes to device kernels without a host-to-device copy."""
+    if isinstance(x, torch.Tensor):
+        return x
+    return torch.tensor(x) if isinstance(x, (int, float)) else convert_to_tensor(x)
+
+
 def _tensors(fn):
-    """``fn`` on two operands that may be Python scalars (0-d tensors promote weakly, as in Keras)."""
+    """``fn`` on two operands that may be Python scalars."""
     def op(x1, x2):
-        return fn(_t(x1), _t(x2))
+        return fn(_operand(x1), _operand(x2))
     op.__name__ = fn.__name__
     return op
 
@@ -460,7 +468,7 @@ def quantile(x, q, axis=None, method="linear", keepdims=False):
     """NumPy's quantile of ``x`` over ``axis`` (None, int or tuple); a 1-D ``q`` adds a leading axis."""
     x = _t(x)
     x = x if x.is_floating_point() else x.float()
-    axes = range(x.dim()) if axis is None else [a % x.dim() for a in (axis if isinstance(axis, (list, tuple)) else [axis])]
+    axes = [a % x.dim() for a in (range(x.dim()) if axis is None else [axis] if isinstance(axis, int) else axis)]
     rest = [a for a in range(x.dim()) if a not in axes]
     y = x.permute(*rest, *axes).reshape(*(x.shape[a] for a in rest), -1)
     q = torch.as_tensor(q, dtype=x.dtype, device=x.device)
@@ -555,7 +563,7 @@ def broadcast_to(x, shape):
 
 def flip(x, axis=None):
     x = _t(x)
-    return torch.flip(x, dims=tuple(range(x.dim())) if axis is None else (axis if isinstance(axis, (list, tuple)) else (axis,)))
+    return torch.flip(x, dims=tuple(range(x.dim())) if axis is None else (axis,) if isinstance(axis, int) else axis)
 
 
 def moveaxis(x, source, destination):

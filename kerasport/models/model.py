@@ -526,7 +526,9 @@ def _to_host(t):
 
 
 def _to_float(v):
-    return float(B.convert_to_numpy(v)) if B.is_tensor(v) else float(v)
+    """A Python float for a scalar result; a NumPy array for a vector one (``F1Score(average=None)``)."""
+    v = np.asarray(B.convert_to_numpy(v) if B.is_tensor(v) else v)
+    return float(v) if v.size == 1 else v
 
 
 def _format_result(logs, return_dict):

@@ -172,3 +172,13 @@ def test_loss_scale_factor_leaves_float32_training_unchanged():
 
     for a, b in zip(train(None), train(64.0)):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+
+
+def test_vector_valued_metrics_come_back_as_arrays():
+    model = kerasport.Sequential([kerasport.Input((4,)), layers.Dense(3, activation="softmax")])
+    model.compile("adam", "categorical_crossentropy", metrics=[kerasport.metrics.F1Score(average=None)])
+    x, y = np.random.rand(12, 4), np.eye(3)[np.arange(12) % 3]
+    hist = model.fit(x, y, epochs=1, verbose=0)
+    logs = model.evaluate(x, y, verbose=0, return_dict=True)
+    assert isinstance(logs["loss"], float)
+    assert logs["f1_score"].shape == (3,) and hist.history["f1_score"][0].shape == (3,)
