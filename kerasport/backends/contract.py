@@ -70,9 +70,9 @@ NN = ["relu", "relu6", "sigmoid", "tanh", "softplus", "softsign", "silu", "swish
 OPS = CREATION + MATH + REDUCTIONS + SHAPES + LINALG + NN
 VARIABLES = ["variable", "is_variable", "assign", "standardize_dtype", "to_dtype", "no_grad", "seed",
              "set_seed_all", "make_generator", "random_uniform", "random_normal", "random_permutation", "dropout",
-             "dense", "embedding", "item", "device_name"]
-TRAINING = ["host_variable", "read", "increment", "weight_decay", "sgd", "adam", "rmsprop", "clip_each_by_norm",
-            "clip_by_global_norm", "make_train_function", "make_test_function", "make_predict_function",
+             "dense", "embedding", "item", "device_name", "zero_grad"]
+TRAINING = ["compile_step", "host_variable", "read", "increment", "weight_decay", "sgd", "adam", "rmsprop",
+            "clip_each_by_norm", "clip_by_global_norm", "make_train_function", "make_test_function", "make_predict_function",
             "adamax", "nadam", "adagrad", "adadelta", "lion", "ftrl", "accumulate", "zero", "ema", "copy_into"]
 
 

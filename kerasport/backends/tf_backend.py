@@ -1005,3 +1005,7 @@ def divide_no_nan(x1, x2):
 def segment_sum(data, segment_ids, num_segments):
     """Sums of ``data`` rows (N, ...) grouped by ``segment_ids`` (N,) in [0, num_segments)."""
     return tf.math.unsorted_segment_sum(_t(data), tf.cast(_t(segment_ids), tf.int32), num_segments)
+
+
+def zero_grad(variables):
+    """TensorFlow keeps no gradients on variables: nothing to clear."""

@@ -200,12 +200,13 @@ def _constraints(model):
     return [(v, c) for layer in model._flatten_layers() for v, c in layer._constraints]
 
 
+def compile_step(fn, model):
+    """A user's overridden step, traced once into a ``tf.function`` (unless ``run_eagerly``)."""
+    return _compile(fn, model)
+
+
 def make_train_function(model):
     """The callable ``step((x, y, sample_weight))`` that trains ``model`` on one batch."""
-    from kerasport.models.model import Model
-    if type(model).train_step is not Model.train_step:
-        fn = _compile(model.train_step, model)
-        return fn
     params = model.trainable_weights
     optimizer = model.optimizer
     optimizer.build(params)
@@ -228,10 +229,6 @@ def make_train_function(model):
 
 
 def make_test_function(model):
-    from kerasport.models.model import Model
-    if type(model).test_step is not Model.test_step:
-        return _compile(model.test_step, model)
-
     def step(x, y, sw):
         y_pred = model(x, training=False)
         loss = model.compute_loss(x, y, y_pred, sw)
@@ -242,10 +239,6 @@ def make_test_function(model):
 
 
 def make_predict_function(model):
-    from kerasport.models.model import Model
-    if type(model).predict_step is not Model.predict_step:
-        return _compile(model.predict_step, model)
-
     def step(x):
         return model(x, training=False)
 

@@ -1025,3 +1025,9 @@ def segment_sum(data, segment_ids, num_segments):
     data = _t(data)
     out = torch.zeros((num_segments,) + tuple(data.shape[1:]), dtype=data.dtype, device=data.device)
     return out.index_add_(0, _t(segment_ids).long(), data)
+
+
+def zero_grad(variables):
+    """Drop the ``.grad`` that ``loss.backward()`` left on ``variables``."""
+    for v in variables:
+        v.grad = None

@@ -203,11 +203,13 @@ def _constraints(model):
     return [(v, c) for layer in model._flatten_layers() for v, c in layer._constraints]
 
 
+def compile_step(fn, model):
+    """A user's overridden step runs eagerly on torch."""
+    return fn
+
+
 def make_train_function(model):
     """The callable ``step((x, y, sample_weight))`` that trains ``model`` on one batch."""
-    from kerasport.models.model import Model
-    if type(model).train_step is not Model.train_step:
-        return model.train_step
     params = model.trainable_weights
     optimizer = model.optimizer
     optimizer.build(params)
@@ -231,9 +233,6 @@ def make_train_function(model):
 
 def make_test_function(model):
     """The callable ``step((x, y, sample_weight))`` that updates the metrics on one batch."""
-    from kerasport.models.model import Model
-    if type(model).test_step is not Model.test_step:
-        return model.test_step
 
     @torch.no_grad()
     def step(batch):
@@ -247,9 +246,6 @@ def make_test_function(model):
 
 def make_predict_function(model):
     """The callable ``step((x, None, None))`` returning the model's outputs."""
-    from kerasport.models.model import Model
-    if type(model).predict_step is not Model.predict_step:
-        return model.predict_step
 
     @torch.no_grad()
     def step(batch):

@@ -83,7 +83,7 @@ class ProgbarLogger(Callback):
             self._last = now
             self._bar.n = self._seen
             if self.mode != "predict":
-                self._bar.set_postfix_str(format_logs(self.model.get_metrics_result()), refresh=False)
+                self._bar.set_postfix_str(format_logs(self.model._logs()), refresh=False)
             self._bar.refresh()
 
     def _finish(self, logs):

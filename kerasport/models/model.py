@@ -53,6 +53,7 @@ class Model(Layer):
         self.compiled = False
         self.stop_training = False
         self.history = None
+        self._step_logs = None
         self._compile_loss = None
         self._compile_metrics = None
         self._loss_tracker = None
@@ -169,30 +170,89 @@ class Model(Layer):
         if self._compile_metrics is not None and y is not None:
             self._compile_metrics.update_state(y, y_pred, sample_weight)
 
-    def train_step(self, data):
-        """One step of training on ``data = (x, y, sample_weight)``; overridable as in Keras.
+    def compute_metrics(self, x, y, y_pred, sample_weight=None):
+        """Update the compiled metrics with one batch and return all metric results (Keras 3 API)."""
+        if self._compile_metrics is not None:
+            self._compile_metrics.update_state(y, y_pred, sample_weight)
+        return {m.name: m.result() for m in self.metrics}
 
-        The default is built by the backend (``T.make_train_function``); an override
-        runs inside the same compiled step on TensorFlow and eagerly on torch.
+    @property
+    def compiled_loss(self):
+        """Keras 2's ``compiled_loss(y, y_pred, sample_weight, regularization_losses)`` (prefer ``compute_loss``)."""
+        def loss(y_true, y_pred, sample_weight=None, regularization_losses=None):
+            total, _ = self._compile_loss(y_true, y_pred, sample_weight)
+            for term in regularization_losses or []:
+                total = B.add(total, term)
+            return total
+        return loss
+
+    @property
+    def compiled_metrics(self):
+        """Keras 2's ``compiled_metrics.update_state(y, y_pred, sample_weight)`` (prefer ``compute_metrics``)."""
+        self._build_metrics()
+        return self._compile_metrics
+
+    def zero_grad(self):
+        """Clear the gradients left on the weights by ``loss.backward()`` (torch; no-op on TensorFlow)."""
+        B.zero_grad(self.trainable_weights)
+
+    def train_step(self, data):
+        """One step of training on ``data`` (``x``, ``(x, y)`` or ``(x, y, sample_weight)``).
+
+        Override it as in Keras: an override is traced into one ``tf.function`` on
+        TensorFlow and runs eagerly on torch, and may return the logs to show.
+        ``super().train_step(data)`` runs the backend's built-in step.
         """
-        raise NotImplementedError
+        return self._default_step("train")(unpack_x_y_sample_weight(data))
 
     def test_step(self, data):
-        """One evaluation step on ``data``; overridable as in Keras."""
-        raise NotImplementedError
+        """One evaluation step on ``data``; overridable as ``train_step``."""
+        return self._default_step("test")(unpack_x_y_sample_weight(data))
 
     def predict_step(self, data):
-        """Outputs for one batch ``data = (x, None, None)``; overridable as in Keras."""
-        raise NotImplementedError
+        """The outputs for one batch ``data``; overridable as ``train_step``."""
+        return self._default_step("predict")(unpack_x_y_sample_weight(data))
 
     # ------------------------------------------------------------------ step functions
     def _step(self, kind):
+        """The backend's step function for ``kind``, built once per compile.
+
+        An overridden ``train_step``/``test_step``/``predict_step`` receives the batch
+        packed as Keras packs it (``x``, ``(x, y)`` or ``(x, y, sample_weight)``) and may
+        return the logs to show (a dict of values).
+        """
         fn = self._step_functions.get(kind)
         if fn is None:
+            if getattr(type(self), f"{kind}_step") is not getattr(Model, f"{kind}_step"):
+                if kind == "train" and self.optimizer is not None:
+                    self.optimizer.build(self.trainable_weights)
+                user_step = T.compile_step(getattr(self, f"{kind}_step"), self)
+                fn = lambda batch: user_step(pack_x_y_sample_weight(*batch))  # noqa: E731
+            else:
+                fn = self._default_step(kind)
+            self._step_functions[kind] = fn
+        return fn
+
+    def _default_step(self, kind):
+        key = "default_" + kind
+        if key not in self._step_functions:
             builder = {"train": T.make_train_function, "test": T.make_test_function,
                        "predict": T.make_predict_function}[kind]
-            fn = self._step_functions[kind] = builder(self)
-        return fn
+            self._step_functions[key] = builder(self)
+        return self._step_functions[key]
+
+    def _run_step(self, kind, batch):
+        """Run one step; keep the logs an overridden step returned (else the metrics give them)."""
+        out = self._step(kind)(batch)
+        if isinstance(out, dict):
+            self._step_logs = out
+        return out
+
+    def _logs(self):
+        """The logs users see: what a custom step returned last, else the metrics' results."""
+        if self._step_logs is not None:
+            return _flat_logs(self._step_logs)
+        return self.get_metrics_result()
 
     def _prepare(self, x, for_training=True):
         self._build_from_data(x)
@@ -284,7 +344,7 @@ class Model(Layer):
             self._prepare(data.peek())
             if val_data is not None:
                 self._check_data_shapes(val_data.peek())
-            train_fn = self._step("train")
+            self._step("train")
             verbose = 1 if verbose == "auto" else verbose
             callbacks = CallbackList(callbacks, model=self, add_history=True, add_progbar=verbose != 0,
                                      verbose=verbose, epochs=epochs, steps=data.num_batches)
@@ -296,18 +356,19 @@ class Model(Layer):
             try:
                 for epoch in range(initial_epoch, epochs):
                     self.reset_metrics()
+                    self._step_logs = None
                     callbacks.on_epoch_begin(epoch)
                     step = -1
                     for step, batch in enumerate(data):
                         callbacks.on_train_batch_begin(step)
-                        train_fn(batch)
+                        self._run_step("train", batch)
                         callbacks.on_train_batch_end(step, self._batch_logs if callbacks.wants_batch_logs else None)
                         if self.stop_training:
                             break
                     if step < 0:
                         warn_ran_out()
                         break
-                    logs = self.get_metrics_result()
+                    logs = self._logs()
                     if val_data is not None and _should_validate(epoch, validation_freq):
                         val_logs = self._evaluate_adapter(val_data, callbacks=None)
                         if val_logs is None:
@@ -330,7 +391,7 @@ class Model(Layer):
         return self.history
 
     def _batch_logs(self):
-        return self.get_metrics_result()
+        return self._logs()
 
     def get_metrics_result(self):
         """Current metric values as Python floats (``{"loss": ..., "accuracy": ...}``)."""
@@ -368,18 +429,19 @@ class Model(Layer):
 
     def _evaluate_adapter(self, data, callbacks):
         """Metrics over the batches of ``data``, or ``None`` when it has none left."""
-        test_fn = self._step("test")
+        self._step("test")
         self.reset_metrics()
+        self._step_logs = None
         if callbacks:
             callbacks.on_test_begin()
         step = -1
         for step, batch in enumerate(data):
             if callbacks:
                 callbacks.on_test_batch_begin(step)
-            test_fn(batch)
+            self._run_step("test", batch)
             if callbacks:
                 callbacks.on_test_batch_end(step, self._batch_logs if callbacks.wants_batch_logs else None)
-        logs = self.get_metrics_result() if step >= 0 else None
+        logs = self._logs() if step >= 0 else None
         if callbacks:
             callbacks.on_test_end(logs)
         return logs
@@ -429,15 +491,17 @@ class Model(Layer):
         """One training step on one batch; returns the loss (and metrics) of that batch."""
         batch = self._one_batch(x, y, sample_weight, class_weight)
         self.reset_metrics()
-        self._step("train")(batch)
-        return _format_result(self.get_metrics_result(), return_dict)
+        self._step_logs = None
+        self._run_step("train", batch)
+        return _format_result(self._logs(), return_dict)
 
     def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
         """Loss (and metrics) of one batch, without training."""
         batch = self._one_batch(x, y, sample_weight)
         self.reset_metrics()
-        self._step("test")(batch)
-        return _format_result(self.get_metrics_result(), return_dict)
+        self._step_logs = None
+        self._run_step("test", batch)
+        return _format_result(self._logs(), return_dict)
 
     def predict_on_batch(self, x):
         """Outputs for one batch as NumPy arrays."""
@@ -523,6 +587,32 @@ def _to_host(t):
     """A NumPy copy of ``t``: a view (torch on CPU) would keep the tensor's memory pinned between the freed
     activations of later batches, and the process heap would grow by a batch of activations per batch."""
     return np.array(B.convert_to_numpy(t))
+
+
+def unpack_x_y_sample_weight(data):
+    """``(x, y, sample_weight)`` from a packed batch, ``None`` for the parts it lacks."""
+    if isinstance(data, list):
+        data = tuple(data)
+    if not isinstance(data, tuple):
+        return data, None, None
+    return tuple(data) + (None,) * (3 - len(data)) if len(data) <= 3 else (data, None, None)
+
+
+def pack_x_y_sample_weight(x, y=None, sample_weight=None):
+    """A batch as Keras hands it to an overridden step: ``x``, ``(x, y)`` or ``(x, y, sample_weight)``."""
+    if y is None:
+        return (x,) if isinstance(x, (list, tuple)) else x
+    return (x, y) if sample_weight is None else (x, y, sample_weight)
+
+
+def _flat_logs(logs, prefix=""):
+    out = {}
+    for k, v in logs.items():
+        if isinstance(v, dict):
+            out.update(_flat_logs(v))
+        else:
+            out[prefix + k] = _to_float(v)
+    return out
 
 
 def _to_float(v):

@@ -57,8 +57,12 @@ def print_summary(model, line_length=None, print_fn=None, show_trainable=False):
             print_fn("")
     print_fn("=" * width)
     trainable = _count(_unique(model.trainable_weights))
-    total = _count(_unique(model.weights))
-    print_fn(f" Total params: {total:,}")
+    non_trainable = _count(_unique(model.weights)) - trainable
+    optimizer = model.optimizer if getattr(model, "compiled", False) and model.optimizer.built else None
+    slots = _count(optimizer.variables) if optimizer else 0
+    print_fn(f" Total params: {trainable + non_trainable + slots:,}")  # Keras 3 counts the optimizer's too
     print_fn(f" Trainable params: {trainable:,}")
-    print_fn(f" Non-trainable params: {total - trainable:,}")
+    print_fn(f" Non-trainable params: {non_trainable:,}")
+    if optimizer:
+        print_fn(f" Optimizer params: {slots:,}")
     print_fn("_" * width)
