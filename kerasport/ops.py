@@ -1,11 +1,46 @@
-"""``kerasport.ops``: Keras's op names and semantics, bound once to the active backend.
+"""``kerasport.ops``: Keras's op names and semantics on the active backend.
 
 A custom layer written with these functions runs unchanged on PyTorch and
-TensorFlow. Each name is the backend module's own function (no dispatch layer);
-``kerasport/backends/contract.py`` lists them with their shapes.
+TensorFlow; ``kerasport/backends/contract.py`` lists them with their shapes.
+Each op calls the backend module's function directly; only when one of its
+arguments is a symbolic ``KerasTensor`` (a Functional model being wired) does it
+add an ``OpLayer`` to the graph instead. Library layers call the backend module
+itself and skip even that check.
 """
+import builtins as _builtins
+
 from kerasport.backends import B as _B
 from kerasport.backends.contract import OPS as _OPS
+from kerasport.layers.layer import KerasTensor as _KerasTensor
 
-globals().update({_name: getattr(_B, _name) for _name in _OPS})
+
+def _symbolic(values):
+    for v in values:
+        if isinstance(v, _KerasTensor) or isinstance(v, (list, tuple)) and _builtins.any(
+                isinstance(t, _KerasTensor) for t in v):
+            return True
+    return False
+
+
+def _bind(name, fn):
+    def op(*args, **kwargs):
+        if _symbolic(args) or kwargs and _symbolic(kwargs.values()):
+            from kerasport.layers.op_layer import symbolic_op
+            return symbolic_op(name, args, kwargs)
+        return fn(*args, **kwargs)
+
+    op.__name__ = op.__qualname__ = name
+    op.__doc__ = fn.__doc__
+    op.__wrapped__ = fn
+    return op
+
+
+_PASSTHROUGH = {"convert_to_tensor", "convert_to_numpy", "is_tensor", "ndim", "dtype", "cond"}
+globals().update({_name: getattr(_B, _name) if _name in _PASSTHROUGH else _bind(_name, getattr(_B, _name))
+                  for _name in _OPS})
 __all__ = sorted(_OPS)
+
+
+def shape(x):
+    """The shape of ``x`` as a tuple (``None`` for dims unknown in a Functional model)."""
+    return x.shape if isinstance(x, _KerasTensor) else _B.shape(x)

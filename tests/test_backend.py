@@ -46,8 +46,9 @@ def test_importing_one_backend_never_imports_the_other(backend, other):
 
 def test_backend_implements_the_whole_contract():
     assert contract.missing(B, T) == []
-    for name in contract.OPS:
-        assert getattr(kerasport.ops, name) is getattr(B, name)
+    for name in set(contract.OPS) - {"shape"}:  # ops.shape also answers for symbolic tensors
+        op = getattr(kerasport.ops, name)
+        assert getattr(op, "__wrapped__", op) is getattr(B, name)
 
 
 def _imports(path):

@@ -18,6 +18,7 @@ from kerasport.layers.pooling import (GlobalAveragePooling1D, GlobalAveragePooli
 from kerasport.layers.reshaping import (Cropping1D, Cropping2D, Cropping3D, Permute, RepeatVector, UpSampling1D,
                                         UpSampling2D, UpSampling3D, ZeroPadding1D, ZeroPadding2D, ZeroPadding3D)
 from kerasport.layers.activation_layers import ELU, LeakyReLU, PReLU, ReLU, Softmax
+from kerasport.layers.op_layer import OpLayer
 from kerasport.layers.misc import Lambda, Masking
 from kerasport.layers.normalization import (BatchNormalization, GroupNormalization, LayerNormalization,
                                             UnitNormalization)

@@ -121,7 +121,9 @@ class Functional(Model):
 
     @property
     def layers(self):
-        return list(self._functional_layers)
+        """The model's layers in Keras's order (ops on symbolic tensors are not listed, as in Keras)."""
+        from kerasport.layers.op_layer import OpLayer
+        return [layer for layer in self._functional_layers if not isinstance(layer, OpLayer)]
 
     def _standardize_inputs(self, inputs):
         if isinstance(self._nested_inputs, dict):

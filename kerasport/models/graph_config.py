@@ -3,8 +3,11 @@
 Writes Keras 3's form (``inbound_nodes`` as ``{"args", "kwargs"}`` with
 ``__keras_tensor__`` entries); reads it and Keras 2's list form
 (``[[layer_name, node_index, tensor_index, kwargs], ...]``). Node indices count
-only the nodes that belong to the model; a nested Functional model's node 0 is
-its own graph, as in Keras.
+only the nodes that belong to the model. As in Keras, a nested model's first
+call is node 1, its own graph counting as node 0, in ``input_layers`` and
+``output_layers`` (Keras 3: Functional models only) and everywhere in Keras 2
+(models that start with an ``InputLayer``); Keras 3's ``inbound_nodes`` count
+calls from 0.
 """
 from kerasport.layers.core import InputLayer
 from kerasport.layers.layer import KerasTensor
@@ -18,32 +21,40 @@ def _own_nodes(model):
 
 
 def _node_offset(layer):
+    """1 where Keras 3 counts a model's own graph as node 0 (``input_layers``/``output_layers``), else 0."""
     from kerasport.models.functional import Functional
     return 1 if isinstance(layer, Functional) else 0
+
+
+def _keras2_node_offset(entry):
+    """1 where Keras 2 counts a model's own graph as node 0: models whose first layer is an ``InputLayer``."""
+    layers = entry["config"].get("layers") if isinstance(entry.get("config"), dict) else None
+    return 1 if layers and layers[0].get("class_name") == "InputLayer" else 0
 
 
 def functional_config(model):
     own = _own_nodes(model)
     reindex = {}
-    for layer in model.layers:
-        kept = _node_offset(layer)
+    for layer in model._functional_layers:
+        kept = 0
         for node in layer._inbound_nodes:
             if id(node) in own:
                 reindex[id(node)] = kept
                 kept += 1
 
-    def tensor_ref(t):
+    def tensor_ref(t, offset=True):
         layer, node_index, tensor_index = t._keras_history
-        return [layer.name, reindex[id(layer._inbound_nodes[node_index])], tensor_index]
+        return [layer.name, reindex[id(layer._inbound_nodes[node_index])] + offset * _node_offset(layer),
+                tensor_index]
 
     def ser_arg(x):
         if isinstance(x, KerasTensor):
-            return {"class_name": "__keras_tensor__",
-                    "config": {"shape": list(x.shape), "dtype": x.dtype, "keras_history": tensor_ref(x)}}
+            return {"class_name": "__keras_tensor__", "config": {
+                "shape": list(x.shape), "dtype": x.dtype, "keras_history": tensor_ref(x, offset=False)}}
         return serialize_keras_object(x)
 
     layer_configs = []
-    for layer in model.layers:
+    for layer in model._functional_layers:
         entry = serialize_keras_object(layer)
         entry["name"] = layer.name
         entry["inbound_nodes"] = [
@@ -64,20 +75,23 @@ def _is_ref(x):
 
 def functional_from_config(cls, config, custom_objects=None):
     from kerasport import layers as layers_mod
-    created, outputs_of = {}, {}  # name -> layer ; (name, node_index) -> output structure
+    created, outputs_of = {}, {}  # name -> layer ; (name, call index from 0) -> output structure
+    keras2 = any(isinstance(node, list) for entry in config["layers"] for node in entry.get("inbound_nodes", []))
+    offsets = {}  # name -> node offset of input_layers, output_layers and Keras 2's inbound nodes
     pending = []
     for entry in config["layers"]:
         layer = layers_mod.deserialize(entry, custom_objects=custom_objects)
         if isinstance(layer, InputLayer) or entry.get("class_name") == "InputLayer":
             outputs_of[(entry["name"], 0)] = layer.output_tensor
         created[entry["name"]] = layer
+        offsets[entry["name"]] = _keras2_node_offset(entry) if keras2 else _node_offset(layer)
         if entry.get("name") and layer.name != entry["name"]:
             layer.name = entry["name"]
         for node_data in entry.get("inbound_nodes", []):
             pending.append((layer, entry["name"], node_data))
 
-    def lookup(name, node_index, tensor_index):
-        out = outputs_of.get((name, node_index))
+    def lookup(name, node_index, tensor_index, offset=True):
+        out = outputs_of.get((name, node_index - offset * offsets.get(name, 0)))
         if out is None:
             return None
         flat = tree.flatten(out)
@@ -86,7 +100,7 @@ def functional_from_config(cls, config, custom_objects=None):
     def resolve(x):
         """Replace tensor references by KerasTensors; None if one is not available yet."""
         if isinstance(x, dict) and x.get("class_name") == "__keras_tensor__":
-            return lookup(*x["config"]["keras_history"])
+            return lookup(*x["config"]["keras_history"], offset=False)
         if isinstance(x, dict):
             vals = {k: resolve(v) for k, v in x.items()}
             return None if any(v is None and x[k] is not None for k, v in vals.items()) else vals
@@ -120,7 +134,7 @@ def functional_from_config(cls, config, custom_objects=None):
                 continue
             args, kwargs = ready
             out = layer(*args, **kwargs)
-            index = node_counts.get(name, _node_offset(layer))
+            index = node_counts.get(name, 0)
             node_counts[name] = index + 1
             outputs_of[(name, index)] = out
             progressed = True

@@ -1,0 +1,108 @@
+"""Ops on symbolic tensors: ``kerasport.ops.mean(x, axis=1)`` or ``x * 2`` in a Functional model.
+
+Calling an op (or a Python operator) on a ``KerasTensor`` adds an ``OpLayer`` to
+the graph: it remembers the op's name and its non-tensor arguments, and replays
+the op on real tensors when the model runs.
+"""
+import operator
+
+from kerasport.backends import B
+from kerasport.layers.layer import KerasTensor, Layer
+from kerasport.utils import tree
+
+_TENSOR = "__tensor__"
+_OPERATORS = {"getitem": operator.getitem}
+
+
+def _encode(value):
+    """Non-tensor arguments in a JSON-friendly form (slices and Ellipsis included)."""
+    if isinstance(value, slice):
+        return {"__slice__": [value.start, value.stop, value.step]}
+    if value is Ellipsis:
+        return {"__ellipsis__": True}
+    if isinstance(value, tuple):
+        return {"__tuple__": [_encode(v) for v in value]}
+    if isinstance(value, list):
+        return [_encode(v) for v in value]
+    return value
+
+
+def _decode(value):
+    if isinstance(value, dict) and "__slice__" in value:
+        return slice(*value["__slice__"])
+    if isinstance(value, dict) and "__ellipsis__" in value:
+        return Ellipsis
+    if isinstance(value, dict) and "__tuple__" in value:
+        return tuple(_decode(v) for v in value["__tuple__"])
+    if isinstance(value, list):
+        return [_decode(v) for v in value]
+    return value
+
+
+class OpLayer(Layer):
+    """Replays ``kerasport.ops.<op>`` (or a Python operator) with tensors in the marked places.
+
+    Args:
+        op: the op's name in ``kerasport.ops`` (or ``"getitem"``).
+        arguments: the positional arguments, tensors replaced by ``"__tensor__"``.
+        keyword_arguments: the keyword arguments, likewise.
+    """
+
+    def __init__(self, op, arguments=(), keyword_arguments=None, **kwargs):
+        super().__init__(**kwargs)
+        self.op = op
+        self.arguments = list(arguments)
+        self.keyword_arguments = dict(keyword_arguments or {})
+        self._fn = _OPERATORS.get(op) or getattr(B, op)
+        self._args = [_decode(a) for a in self.arguments]
+        self._kwargs = {k: _decode(v) for k, v in self.keyword_arguments.items()}
+
+    def call(self, inputs):
+        tensors = iter(inputs)
+
+        def fill(template):
+            return tree.map_structure(lambda a: next(tensors) if a == _TENSOR else a, template)
+
+        args = fill(self._args)
+        kwargs = fill(self._kwargs)
+        return self._fn(*args, **kwargs)
+
+    def get_config(self):
+        return {**super().get_config(), "op": self.op, "arguments": self.arguments,
+                "keyword_arguments": self.keyword_arguments}
+
+
+def symbolic_op(name, args, kwargs):
+    """Add an ``OpLayer`` for ``name(*args, **kwargs)`` to the graph of the KerasTensors among them."""
+    tensors = []
+
+    def mark(value):
+        if isinstance(value, KerasTensor):
+            tensors.append(value)
+            return _TENSOR
+        return _encode(value) if isinstance(value, (slice, type(Ellipsis))) else value
+
+    arguments = tree.map_structure(mark, list(args))
+    keyword_arguments = tree.map_structure(mark, dict(kwargs))
+    arguments = [_encode(a) if isinstance(a, tuple) else a for a in arguments]
+    layer = OpLayer(name, arguments, keyword_arguments, name=None)
+    return layer(tensors)
+
+
+def _binary(name, reverse=False):
+    def method(self, other):
+        return symbolic_op(name, (other, self) if reverse else (self, other), {})
+    return method
+
+
+for _dunder, _op in [("add", "add"), ("sub", "subtract"), ("mul", "multiply"), ("truediv", "divide"),
+                     ("floordiv", "floor_divide"), ("mod", "mod"), ("pow", "power"), ("matmul", "matmul")]:
+    setattr(KerasTensor, f"__{_dunder}__", _binary(_op))
+    setattr(KerasTensor, f"__r{_dunder}__", _binary(_op, reverse=True))
+for _dunder, _op in [("lt", "less"), ("le", "less_equal"), ("gt", "greater"), ("ge", "greater_equal"),
+                     ("and", "logical_and"), ("or", "logical_or")]:
+    setattr(KerasTensor, f"__{_dunder}__", _binary(_op))
+KerasTensor.__neg__ = lambda self: symbolic_op("negative", (self,), {})
+KerasTensor.__abs__ = lambda self: symbolic_op("abs", (self,), {})
+KerasTensor.__invert__ = lambda self: symbolic_op("logical_not", (self,), {})
+KerasTensor.__getitem__ = lambda self, key: symbolic_op("getitem", (self, key), {})

@@ -1,0 +1,35 @@
+"""Ops and Python operators on symbolic tensors in Functional models, against Keras."""
+import numpy as np
+
+import kerasport
+from kerasport import layers
+from tests.helpers import keras_module
+
+
+def _program(api):
+    inp = api.Input((5, 4))
+    x = api.layers.Dense(4, name="proj")(inp)
+    x = x * 2.0 + inp - 1
+    pooled = api.ops.concatenate([api.ops.mean(x, axis=1), api.ops.max(x, axis=1)], axis=-1)
+    pooled = api.ops.relu(pooled[:, :6]) / 3
+    return api.Model(inp, api.layers.Dense(1, name="head")(pooled))
+
+
+def test_symbolic_ops_build_train_and_match_keras():
+    keras = keras_module()
+    theirs, ours = _program(keras), _program(kerasport)
+    assert [l.name for l in ours.layers] == [l.name for l in theirs.layers]
+    ours.set_weights(theirs.get_weights())
+    x = np.random.RandomState(0).rand(8, 5, 4).astype("float32")
+    np.testing.assert_allclose(ours.predict(x, verbose=0), theirs.predict(x, verbose=0), rtol=1e-5, atol=1e-6)
+    ours.compile("adam", "mse")
+    hist = ours.fit(x, np.ones((8, 1)), epochs=2, verbose=0)
+    assert np.isfinite(hist.history["loss"]).all()
+    clone = kerasport.Model.from_config(ours.get_config())
+    clone.set_weights(ours.get_weights())
+    np.testing.assert_allclose(clone.predict(x, verbose=0), ours.predict(x, verbose=0), rtol=1e-6)
+
+
+def test_ops_shape_of_a_symbolic_tensor():
+    assert kerasport.ops.shape(kerasport.Input((3, 2))) == (None, 3, 2)
+    assert isinstance(layers.OpLayer("add").get_config()["op"], str)
