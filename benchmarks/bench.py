@@ -3,8 +3,11 @@
     python benchmarks/bench.py                 # both backends, every row
     python benchmarks/bench.py --backends torch --steps 200
 
-Each (implementation, backend, model) runs in its own process: warm-up steps, then
-``--steps`` timed steps, repeated ``--repeats`` times; the median ms/step is kept.
+For each backend and row, the raw loop and kerasport run in one process, taking turns
+(``--rounds`` of ``--steps`` steps each, after warm-up), so that load on the machine
+hits both alike; Keras 3 runs the same way in a process of its own. Every step's
+start is timestamped (kerasport and Keras through a callback on the batch-begin hook)
+and the median step time is reported.
 Rows: MLP 784-256-256-10 with batches of 32 and 256, and a CNN (two 3x3 convolutions
 with max pooling, 28x28x1 input, batch 64), trained with Adam on sparse
 categorical cross-entropy. The table prints ms/step and kerasport / raw (target <= 1.10)
@@ -47,19 +50,38 @@ def keras_like(api, model):
     return net
 
 
-def time_keras_like(api, model, batch, steps, warmup):
+class _StepClock:
+    """Records the start of every training step, so per-step times exclude the fit's set-up."""
+
+    def __init__(self):
+        self.starts = []
+
+    def tick(self, *args, **kwargs):
+        self.starts.append(time.perf_counter())
+
+    def durations(self):
+        return list(np.diff(self.starts))
+
+
+def keras_like_runner(api, model, batch):
+    """A function ``run(steps) -> per-step seconds`` training kerasport or Keras 3 with ``fit``."""
     net = keras_like(api, model)
     x, y = data(model, batch)
-    n = batch * steps
-    net.fit(x[:batch * warmup], y[:batch * warmup], batch_size=batch, epochs=1, verbose=0, shuffle=False)
-    reps = -(-n // N_SAMPLES)
-    xs, ys = np.concatenate([x] * reps)[:n], np.concatenate([y] * reps)[:n]
-    start = time.perf_counter()
-    net.fit(xs, ys, batch_size=batch, epochs=1, verbose=0, shuffle=False)
-    return (time.perf_counter() - start) / steps
+    clock = _StepClock()
+    callback = api.callbacks.LambdaCallback(on_train_batch_begin=clock.tick)
+
+    def run(steps):
+        clock.starts = []
+        n = batch * (steps + 1)
+        reps = -(-n // N_SAMPLES)
+        xs, ys = np.concatenate([x] * reps)[:n], np.concatenate([y] * reps)[:n]
+        net.fit(xs, ys, batch_size=batch, epochs=1, verbose=0, shuffle=False, callbacks=[callback])
+        return clock.durations()
+
+    return run
 
 
-def time_raw_torch(model, batch, steps, warmup):
+def raw_torch_runner(model, batch):
     import torch
     import torch.nn as nn
     if model == "mlp":
@@ -74,23 +96,22 @@ def time_raw_torch(model, batch, steps, warmup):
     y = torch.from_numpy(y)
     nb = N_SAMPLES // batch
 
-    def run(k):
-        for i in range(k):
+    def run(steps):
+        starts = []
+        for i in range(steps + 1):
+            starts.append(time.perf_counter())
             j = i % nb
             xb, yb = x[j * batch:(j + 1) * batch], y[j * batch:(j + 1) * batch]
             opt.zero_grad()
             loss = loss_fn(net(xb), yb)
             loss.backward()
             opt.step()
-        return loss.item()
+        return list(np.diff(starts))
 
-    run(warmup)
-    start = time.perf_counter()
-    run(steps)
-    return (time.perf_counter() - start) / steps
+    return run
 
 
-def time_raw_tf(model, batch, steps, warmup):
+def raw_tf_runner(model, batch):
     import tensorflow as tf
     rng = np.random.RandomState(1)
 
@@ -135,75 +156,79 @@ def time_raw_tf(model, batch, steps, warmup):
     x, y = tf.constant(x), tf.constant(y)
     nb = N_SAMPLES // batch
 
-    def run(k):
-        for i in range(k):
+    def run(steps):
+        starts = []
+        for i in range(steps + 1):
+            starts.append(time.perf_counter())
             j = i % nb
-            loss = step(x[j * batch:(j + 1) * batch], y[j * batch:(j + 1) * batch])
-        return float(loss)
+            step(x[j * batch:(j + 1) * batch], y[j * batch:(j + 1) * batch])
+        return list(np.diff(starts))
 
-    run(warmup)
-    start = time.perf_counter()
-    run(steps)
-    return (time.perf_counter() - start) / steps
+    return run
 
 
-def measure(impl, backend, model, batch, steps, warmup):
-    if impl == "raw":
-        return (time_raw_torch if backend == "torch" else time_raw_tf)(model, batch, steps, warmup)
-    if impl == "kerasport":
-        import kerasport as api
-    else:
-        import keras as api
-    return time_keras_like(api, model, batch, steps, warmup)
+def measure(impls, backend, model, batch, steps, warmup, rounds):
+    """Median per-step ms of each implementation, run in turns in this process after warm-up."""
+    runners = {}
+    for impl in impls:
+        if impl == "raw":
+            runners[impl] = (raw_torch_runner if backend == "torch" else raw_tf_runner)(model, batch)
+        elif impl == "kerasport":
+            import kerasport
+            runners[impl] = keras_like_runner(kerasport, model, batch)
+        else:
+            import keras
+            runners[impl] = keras_like_runner(keras, model, batch)
+    times = {impl: [] for impl in impls}
+    for run in runners.values():
+        run(warmup)
+    for _ in range(rounds):
+        for impl, run in runners.items():
+            times[impl] += run(steps)
+    return {impl: 1000 * statistics.median(t) for impl, t in times.items()}
 
 
 # ----------------------------------------------------------------------------- driver
-def run_case(impl, backend, model, batch, args):
+def run_case(impls, backend, model, batch, args):
+    """``measure`` in a fresh process with the backend selected; {} when it fails."""
     env = {**os.environ, "KERASPORT_BACKEND": backend, "KERAS_BACKEND": backend, "TF_CPP_MIN_LOG_LEVEL": "3"}
-    cmd = [sys.executable, __file__, "--case", impl, backend, model, str(batch), "--steps", str(args.steps),
-           "--warmup", str(args.warmup)]
-    out = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=1800)
+    cmd = [sys.executable, __file__, "--case", ",".join(impls), backend, model, str(batch), "--steps",
+           str(args.steps), "--warmup", str(args.warmup), "--rounds", str(args.rounds)]
+    out = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=3600)
     if out.returncode != 0:
-        return None
-    return float(out.stdout.strip().splitlines()[-1])
-
-
-def keras_available():
-    try:
-        import importlib.util
-        return importlib.util.find_spec("keras") is not None
-    except ImportError:
-        return False
+        print(f"# {','.join(impls)} {backend} {model}/{batch} failed: {out.stderr.strip()[-300:]}", file=sys.stderr)
+        return {}
+    return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--backends", nargs="+", default=["torch", "tensorflow"])
-    parser.add_argument("--steps", type=int, default=150)
+    parser.add_argument("--steps", type=int, default=60, help="timed steps per round and implementation")
+    parser.add_argument("--rounds", type=int, default=5, help="rounds of raw/kerasport taking turns")
     parser.add_argument("--warmup", type=int, default=20)
-    parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--case", nargs=4, metavar=("IMPL", "BACKEND", "MODEL", "BATCH"))
+    parser.add_argument("--no-keras", action="store_true", help="skip the Keras 3 column")
+    parser.add_argument("--case", nargs=4, metavar=("IMPLS", "BACKEND", "MODEL", "BATCH"))
     parser.add_argument("--json", help="also write the results to this file")
     args = parser.parse_args()
     if args.case:
-        impl, backend, model, batch = args.case
-        print(measure(impl, backend, model, int(batch), args.steps, args.warmup) * 1000)
+        impls, backend, model, batch = args.case
+        print(json.dumps(measure(impls.split(","), backend, model, int(batch), args.steps, args.warmup,
+                                 args.rounds)))
         return
-    impls = ["raw", "kerasport"] + (["keras"] if keras_available() else [])
-    print(f"# {datetime.date.today()} {platform.machine()} {os.cpu_count()} CPUs, python {platform.python_version()}, "
-          f"{args.steps} steps x {args.repeats} repeats (median ms/step)")
+    import importlib.util
+    with_keras = not args.no_keras and importlib.util.find_spec("keras") is not None
+    impls = ["raw", "kerasport"] + (["keras"] if with_keras else [])
+    print(f"# {datetime.date.today()} {platform.machine()}, {os.cpu_count()} CPUs, python {platform.python_version()}; "
+          f"median ms per training step over {args.rounds} x {args.steps} steps")
     print(f"{'backend':<11}{'model':<6}{'batch':>6}" + "".join(f"{i:>11}" for i in impls)
           + f"{'kp/raw':>9}{'kp/keras':>10}")
     results = []
     for backend in args.backends:
         for model, batch in ROWS:
-            ms = {}
-            for _ in range(args.repeats):  # interleave implementations so drift hits all alike
-                for impl in impls:
-                    value = run_case(impl, backend, model, batch, args)
-                    if value is not None:
-                        ms.setdefault(impl, []).append(value)
-            med = {k: statistics.median(v) for k, v in ms.items()}
+            med = run_case(["raw", "kerasport"], backend, model, batch, args)
+            if with_keras:
+                med.update(run_case(["keras"], backend, model, batch, args))
             kp, raw, ker = med.get("kerasport"), med.get("raw"), med.get("keras")
             row = {"backend": backend, "model": model, "batch": batch, **med,
                    "kerasport/raw": kp / raw if kp and raw else None,

@@ -52,6 +52,14 @@ def is_symbolic(x):
     return any(isinstance(t, KerasTensor) for t in tree.flatten(x))
 
 
+def _any_symbolic(args, kwargs):
+    """Whether a call's arguments hold a KerasTensor; a few type checks for plain tensors."""
+    for value in (*args, *kwargs.values()) if kwargs else args:
+        if isinstance(value, KerasTensor) or isinstance(value, (list, tuple, dict)) and is_symbolic(value):
+            return True
+    return False
+
+
 class Node:
     """One call of ``layer`` on symbolic inputs: arguments in, KerasTensors out."""
 
@@ -142,6 +150,7 @@ class Layer:
         if cls not in Layer._call_signature_cache:
             Layer._call_signature_cache[cls] = _call_params(cls)
         self._call_has_training, self._call_has_mask, _ = Layer._call_signature_cache[cls]
+        self._makes_masks = cls.compute_mask is not Layer.compute_mask
 
     # ------------------------------------------------------------------ attribute tracking
     def __setattr__(self, name, value):
@@ -316,27 +325,28 @@ class Layer:
         """Hook: raise a clear error when the input shape cannot be accepted."""
 
     def __call__(self, *args, **kwargs):
-        if args and is_symbolic(args) or is_symbolic(kwargs):
+        if _any_symbolic(args, kwargs):
             return self._symbolic_call(args, kwargs)
         if not self.built:
             self._maybe_build(args)
+        if "mask" in kwargs:
+            in_mask = kwargs["mask"] if self._call_has_mask else kwargs.pop("mask")
+        else:
+            in_mask = _get_mask(args[0]) if args else None
+            if in_mask is not None and self._call_has_mask:
+                kwargs["mask"] = in_mask
         if "training" in kwargs and not self._call_has_training:
-            kwargs.pop("training")
-        if "mask" in kwargs and not self._call_has_mask:
-            kwargs.pop("mask")
-        elif self._call_has_mask and "mask" not in kwargs and args:
-            mask = _get_mask(args[0])
-            if mask is not None:
-                kwargs["mask"] = mask
+            del kwargs["training"]
         outputs = self.call(*args, **kwargs)
         if self.activity_regularizer is not None:
             for out in tree.flatten(outputs):
                 self.add_loss(B.divide(self.activity_regularizer(out), B.cast(B.shape(out)[0], out.dtype)))
-        if self.supports_masking or type(self).compute_mask is not Layer.compute_mask:
-            in_mask = kwargs.get("mask", _get_mask(args[0]) if args else None)
+        if in_mask is not None and self.supports_masking or self._makes_masks:
             out_mask = self.compute_mask(args[0] if args else None, in_mask)
             if out_mask is not None:
-                for o, m in zip(tree.flatten(outputs), tree.flatten(out_mask) if isinstance(out_mask, (list, tuple)) else [out_mask] * len(tree.flatten(outputs))):
+                flat = tree.flatten(outputs)
+                masks = tree.flatten(out_mask) if isinstance(out_mask, (list, tuple)) else [out_mask] * len(flat)
+                for o, m in zip(flat, masks):
                     _set_mask(o, m)
         return outputs
 
