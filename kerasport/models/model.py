@@ -131,6 +131,7 @@ class Model(Layer):
         metrics, weighted = self._metric_specs
         loss = self._compile_loss or CompileLoss(None, None, self._output_names())
         self._compile_metrics = CompileMetrics(metrics, weighted, self._output_names(), loss, y_pred_shapes)
+        self._step_functions.pop("results", None)
 
     @property
     def metrics(self):
@@ -395,9 +396,12 @@ class Model(Layer):
 
     def get_metrics_result(self):
         """Current metric values as Python floats (``{"loss": ..., "accuracy": ...}``)."""
+        metrics = self.metrics
+        results = self._step_functions.get("results")
+        if results is None:  # one compiled call on TensorFlow instead of a few eager ops per metric
+            results = self._step_functions["results"] = T.compile_step(lambda: [m.result() for m in metrics], self)
         out = {}
-        for m in self.metrics:
-            r = m.result()
+        for m, r in zip(metrics, results()):
             if isinstance(r, dict):
                 out.update({k: _to_float(v) for k, v in r.items()})
             else:
