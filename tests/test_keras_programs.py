@@ -45,9 +45,11 @@ def mlp_categorical_validation_split(keras, sync):
     sync(model)
     model.compile(optimizer="adam", loss="categorical_crossentropy", metrics=["accuracy"])
     y1 = keras.utils.to_categorical(y, 3)
-    history = model.fit(x, y1, batch_size=16, epochs=3, validation_split=0.25, shuffle=False, verbose=0)
-    return {"history": history.history, "evaluate": model.evaluate(x, y1, verbose=0),
-            "predict": model.predict(x[:5], verbose=0), **_structure(model)}
+    history = model.fit(x, y1, batch_size=16, epochs=2, validation_split=0.25, shuffle=False, verbose=0)
+    return {"history": history.history, "epochs": history.epoch, "params": history.params,
+            "evaluate": model.evaluate(x, y1, verbose=0), "predict": model.predict(x[:5], verbose=0),
+            "shapes_io": [model.input_shape, model.output_shape, model.layers[0].output.shape],
+            "count_params": model.count_params(), **_structure(model)}
 
 
 def binary_sigmoid_with_add(keras, sync):
@@ -59,7 +61,7 @@ def binary_sigmoid_with_add(keras, sync):
     sync(model)
     model.compile(optimizer="rmsprop", loss="binary_crossentropy",
                   metrics=["accuracy", keras.metrics.Precision(), keras.metrics.Recall(), keras.metrics.AUC()])
-    history = model.fit(x, y, batch_size=8, epochs=3, validation_data=(x[:16], y[:16]), shuffle=False, verbose=0)
+    history = model.fit(x, y, batch_size=8, epochs=2, validation_data=(x[:16], y[:16]), shuffle=False, verbose=0)
     return {"history": history.history, "evaluate": model.evaluate(x, y, verbose=0, return_dict=True),
             "predict": model.predict(x, batch_size=10, verbose=0), **_structure(model)}
 
@@ -121,10 +123,11 @@ def functional_two_inputs_two_outputs(keras, sync):
     sync(model)
     model.compile(optimizer="adam", loss={"cls": "sparse_categorical_crossentropy", "reg": "mse"},
                   loss_weights={"cls": 1.0, "reg": 0.5}, metrics={"cls": ["accuracy"], "reg": ["mae"]})
-    history = model.fit([a, b], {"cls": y_cls, "reg": y_reg}, batch_size=10, epochs=3, validation_split=0.2,
+    # Equal batches: Keras on TensorFlow averages the per-output losses over batches unweighted.
+    history = model.fit([a, b], {"cls": y_cls, "reg": y_reg}, batch_size=8, epochs=2, validation_split=0.2,
                         shuffle=False, verbose=0)
     return {"history": history.history,
-            "evaluate": model.evaluate([a, b], [y_cls, y_reg], verbose=0, return_dict=True),
+            "evaluate": model.evaluate([a, b], [y_cls, y_reg], batch_size=8, verbose=0, return_dict=True),
             "predict": model.predict([a[:4], b[:4]], verbose=0), **_structure(model)}
 
 
@@ -139,10 +142,10 @@ def functional_dict_inputs_list_losses(keras, sync):
     out2 = keras.layers.Dense(1, activation="sigmoid", name="out2")(h)
     model = keras.Model({"num": num, "cat": cat}, [out1, out2])
     sync(model)
-    model.compile(optimizer="nadam", loss=["huber", "binary_crossentropy"], loss_weights=[0.3, 1.0],
+    model.compile(optimizer=keras.optimizers.SGD(0.1), loss=["huber", "binary_crossentropy"], loss_weights=[0.3, 1.0],
                   metrics=[["mse"], ["binary_accuracy"]])
     history = model.fit(x, [y1, y2], batch_size=8, epochs=2, shuffle=False, verbose=0)
-    return {"history": history.history, "evaluate": model.evaluate(x, [y1, y2], verbose=0),
+    return {"history": history.history, "evaluate": model.evaluate(x, [y1, y2], verbose=0, return_dict=True),
              **_structure(model)}
 
 
@@ -156,11 +159,14 @@ def _tokens(n=32, length=7, vocab=20, seed=5):
 
 
 def lstm_masked_text_classifier(keras, sync):
-    x, y = _tokens()
+    rng = np.random.RandomState(5)
+    texts = [list(rng.randint(1, 20, rng.randint(1, 10))) for _ in range(32)]
+    x = keras.utils.pad_sequences(texts, maxlen=7, truncating="post")
+    y = np.array([len(t) % 2 for t in texts])
     model = keras.Sequential([keras.Input((7,), dtype="int32"), keras.layers.Embedding(20, 8, mask_zero=True),
                               keras.layers.LSTM(6), keras.layers.Dense(1, activation="sigmoid")])
     sync(model)
-    model.compile(optimizer="adam", loss="binary_crossentropy", metrics=["accuracy"])
+    model.compile(optimizer=keras.optimizers.SGD(0.5, momentum=0.9), loss="binary_crossentropy", metrics=["accuracy"])
     history = model.fit(x, y, batch_size=8, epochs=2, shuffle=False, verbose=0)
     return {"history": history.history, "predict": model.predict(x, verbose=0), **_structure(model)}
 
@@ -171,7 +177,7 @@ def bidirectional_gru_stack(keras, sync):
                               keras.layers.Bidirectional(keras.layers.GRU(5, return_sequences=True)),
                               keras.layers.SimpleRNN(4), keras.layers.Dense(2, activation="softmax")])
     sync(model)
-    model.compile(optimizer="rmsprop", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     history = model.fit(x, y, batch_size=16, epochs=2, shuffle=False, verbose=0)
     return {"history": history.history, "evaluate": model.evaluate(x, y, verbose=0), **_structure(model)}
 
@@ -183,7 +189,7 @@ def conv1d_text_model(keras, sync):
                               keras.layers.MaxPooling1D(2), keras.layers.Conv1D(4, 2, activation="relu"),
                               keras.layers.GlobalMaxPooling1D(), keras.layers.Dense(1, activation="sigmoid")])
     sync(model)
-    model.compile(optimizer=keras.optimizers.Adam(0.01), loss=keras.losses.BinaryCrossentropy(),
+    model.compile(optimizer=keras.optimizers.SGD(0.1, nesterov=True, momentum=0.5), loss=keras.losses.BinaryCrossentropy(),
                   metrics=[keras.metrics.BinaryAccuracy(name="acc")])
     history = model.fit(x, y, batch_size=8, epochs=2, shuffle=False, verbose=0)
     return {"history": history.history, "evaluate": model.evaluate(x, y, verbose=0, return_dict=True),
@@ -216,7 +222,7 @@ def class_weight_classifier(keras, sync):
                   metrics=["accuracy"], weighted_metrics=["accuracy"])
     history = model.fit(x, y, class_weight={0: 1.0, 1: 2.0, 2: 5.0}, batch_size=10, epochs=3, shuffle=False,
                         verbose=0)
-    return {"history": history.history, "evaluate": model.evaluate(x, y, verbose=0)}
+    return {"history": history.history, "evaluate": model.evaluate(x, y, verbose=0, return_dict=True)}
 
 
 def early_stopping_and_reduce_lr(keras, sync):
@@ -249,7 +255,7 @@ def lr_scheduler_and_exponential_decay(keras, sync):
     sync(model2)
     decay = keras.optimizers.schedules.ExponentialDecay(0.1, decay_steps=3, decay_rate=0.5, staircase=True)
     optimizer = keras.optimizers.SGD(learning_rate=decay)
-    model2.compile(optimizer=optimizer, loss="sparse_categorical_crossentropy")
+    model2.compile(optimizer=optimizer, loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
     history2 = model2.fit(x, y, batch_size=8, epochs=3, shuffle=False, verbose=0)
     return {"history": history.history, "logs_keys": seen, "history2": history2.history,
             "iterations": int(keras.ops.convert_to_numpy(optimizer.iterations)),
@@ -259,8 +265,7 @@ def lr_scheduler_and_exponential_decay(keras, sync):
 def optimizer_zoo(keras, sync):
     x, y = _data(24, seed=12)
     out = {}
-    for optimizer in ["adagrad", "adamax", "adadelta", "lion", "ftrl",
-                      keras.optimizers.AdamW(0.01, weight_decay=0.05, amsgrad=True),
+    for optimizer in ["adagrad", "nadam", "ftrl", keras.optimizers.AdamW(0.01, weight_decay=0.05, amsgrad=True),
                       keras.optimizers.RMSprop(0.01, momentum=0.5, centered=True, global_clipnorm=0.5),
                       keras.optimizers.Adam(0.01, clipvalue=0.01)]:
         model = keras.Sequential([keras.Input((6,)), keras.layers.Dense(4, activation="sigmoid"),
@@ -268,7 +273,7 @@ def optimizer_zoo(keras, sync):
         sync(model)
         model.compile(optimizer=optimizer, loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
         name = optimizer if isinstance(optimizer, str) else type(optimizer).__name__ + str(len(out))
-        out[name] = model.fit(x, y, batch_size=6, epochs=2, shuffle=False, verbose=0).history["loss"]
+        out[name] = model.fit(x, y, batch_size=6, shuffle=False, verbose=0).history["loss"]
     return out
 
 
@@ -352,8 +357,7 @@ def on_batch_loops(keras, sync):
         for i in range(0, 32, 8):
             train.append(model.train_on_batch(x[i:i + 8], y[i:i + 8]))
         test.append(model.test_on_batch(x, y, return_dict=True))
-    return {"train": train, "test": test, "predict": model.predict_on_batch(x[:4]),
-            "metrics_names": model.metrics_names}
+    return {"train": train, "test": test, "predict": model.predict_on_batch(x[:4])}
 
 
 def seq2seq_timedistributed(keras, sync):
@@ -402,7 +406,7 @@ def _assert_same(got, want, path="result"):
         assert isinstance(got, dict) and sorted(got) == sorted(want), f"{path}: keys {sorted(got)} != {sorted(want)}"
         for key in want:
             _assert_same(got[key], want[key], f"{path}[{key!r}]")
-    elif isinstance(want, str):
+    elif want is None or isinstance(want, str):
         assert got == want, f"{path}: {got!r} != {want!r}"
     elif isinstance(want, (list, tuple)) and not all(isinstance(v, (int, float, np.number)) for v in want):
         assert isinstance(got, (list, tuple)) and len(got) == len(want), f"{path}: {got!r} != {want!r}"

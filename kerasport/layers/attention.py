@@ -160,6 +160,17 @@ class MultiHeadAttention(Layer):
         self._dot_equation = f"{source},{target}->{product}"
         self._combine_equation = f"{product},{source}->{target}"
         self._projections_built = True
+        self._shapes = {"query_shape": query_shape, "value_shape": value_shape, "key_shape": key_shape}
+
+    def _build_config(self):
+        """Keras's build config of a layer built from several shapes: ``{"shapes_dict": {...}}``."""
+        return {"shapes_dict": {k: list(v) for k, v in self._shapes.items()}} if self._projections_built else None
+
+    def build_from_config(self, config):
+        if "shapes_dict" in config:
+            self.build(**{k: tuple(v) for k, v in config["shapes_dict"].items()})
+        else:
+            super().build_from_config(config)
 
     def build(self, query_shape, value_shape=None, key_shape=None):
         if value_shape is not None:

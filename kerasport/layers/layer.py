@@ -52,6 +52,17 @@ def is_symbolic(x):
     return any(isinstance(t, KerasTensor) for t in tree.flatten(x))
 
 
+def _as_tensors(x, dtype):
+    """NumPy arrays (also inside lists, tuples and dicts) as backend tensors; floats in ``dtype``."""
+    if isinstance(x, np.ndarray):
+        return B.convert_to_tensor(x, dtype if x.dtype.kind == "f" else None)
+    if isinstance(x, (list, tuple)):
+        return type(x)(_as_tensors(v, dtype) for v in x)
+    if isinstance(x, dict):
+        return {k: _as_tensors(v, dtype) for k, v in x.items()}
+    return x
+
+
 def _any_symbolic(args, kwargs):
     """Whether a call's arguments hold a KerasTensor; a few type checks for plain tensors."""
     for value in (*args, *kwargs.values()) if kwargs else args:
@@ -327,6 +338,8 @@ class Layer:
     def __call__(self, *args, **kwargs):
         if _any_symbolic(args, kwargs):
             return self._symbolic_call(args, kwargs)
+        if args and not B.is_tensor(args[0]):
+            args = (_as_tensors(args[0], self.compute_dtype),) + args[1:]
         if not self.built:
             self._maybe_build(args)
         if "mask" in kwargs:

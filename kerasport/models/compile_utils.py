@@ -41,6 +41,9 @@ class CompileLoss:
         self.weights = [float(w) for w in weights]
         self.multi = len(output_names) > 1
         self.spec = loss
+        named = [name for name, fn in zip(output_names, self.losses) if fn is not None]
+        # Keras 3 tracks each output's unweighted loss (``out1_loss``) when there are several.
+        self.trackers = {name: metrics_mod.Mean(name=f"{name}_loss") for name in named} if len(named) > 1 else {}
 
     def __call__(self, y_true, y_pred, sample_weight=None):
         ys_true, ys_pred = tree.flatten(y_true), tree.flatten(y_pred)
@@ -48,12 +51,14 @@ class CompileLoss:
         if len(sws) == 1 and len(ys_pred) > 1:
             sws = sws * len(ys_pred)
         total, parts = None, []
-        for fn, w, yt, yp, sw in zip(self.losses, self.weights, ys_true, ys_pred, sws):
+        for name, fn, w, yt, yp, sw in zip(self.output_names, self.losses, self.weights, ys_true, ys_pred, sws):
             if fn is None:
                 parts.append(None)
                 continue
             value = fn(yt, yp, sample_weight=sw) if _accepts_sw(fn) else _apply_sw(fn(yt, yp), sw)
             parts.append(value)
+            if name in self.trackers:
+                self.trackers[name].update_state(B.stop_gradient(value), sample_weight=B.shape(yp)[0])
             term = value if w == 1.0 else B.multiply(value, w)
             total = term if total is None else B.add(total, term)
         return total, parts
@@ -90,10 +95,14 @@ def _resolve_metric(m, loss_fn, output_shape):
 
 
 class CompileMetrics:
-    """Metric objects per output; names follow Keras (``accuracy``, ``out_1_accuracy``)."""
+    """Metric objects per output; names follow Keras (``accuracy``, ``out_1_accuracy``, ``weighted_accuracy``).
+
+    ``metrics`` ends with the per-output loss trackers of ``compile_loss`` (Keras's order of the logs).
+    """
 
     def __init__(self, metrics, weighted_metrics, output_names, compile_loss, output_shapes):
         self.entries = []  # (output index, metric, weighted)
+        taken = set()
         for spec, weighted in ((metrics, False), (weighted_metrics, True)):
             if not spec:
                 continue
@@ -103,10 +112,11 @@ class CompileMetrics:
                 per_out = per_out if isinstance(per_out, (list, tuple)) else [per_out]
                 for m in per_out:
                     metric = _resolve_metric(m, compile_loss.losses[i], output_shapes[i] if output_shapes else None)
-                    if len(output_names) > 1:
-                        metric.name = f"{output_names[i]}_{metric.name}"
+                    metric._base_name = metric.name
+                    metric.name = _unique_name(metric.name, output_names[i] if len(output_names) > 1 else None,
+                                               weighted, taken)
                     self.entries.append((i, metric, weighted))
-        self.metrics = [m for _, m, _ in self.entries]
+        self.metrics = [m for _, m, _ in self.entries] + list(compile_loss.trackers.values())
 
     def update_state(self, y_true, y_pred, sample_weight=None):
         ys_true, ys_pred = tree.flatten(y_true), tree.flatten(y_pred)
@@ -116,3 +126,18 @@ class CompileMetrics:
             if weighted and sws is not None:
                 sw = sws[i] if len(sws) > 1 else sws[0]
             metric.update_state(ys_true[i], ys_pred[i], sample_weight=sw)
+
+
+def _unique_name(name, output_name, weighted, taken):
+    """Keras's log name: output prefix; a weighted metric that clashes becomes ``weighted_<name>``; then ``_1``..."""
+    prefix = f"{output_name}_" if output_name else ""
+    candidates = [prefix + name] + ([f"{prefix}weighted_{name}"] if weighted else [])
+    for candidate in candidates:
+        if candidate not in taken:
+            taken.add(candidate)
+            return candidate
+    index = 1
+    while f"{candidates[-1]}_{index}" in taken:
+        index += 1
+    taken.add(f"{candidates[-1]}_{index}")
+    return f"{candidates[-1]}_{index}"

@@ -391,6 +391,15 @@ class Model(Layer):
                 val_adapter.close()
         return self.history
 
+    def _format_result(self, logs, return_dict):
+        """The logs as a dict, or as Keras lists them: metrics in ``self.metrics`` order by their
+        own (unprefixed) names, then the remaining keys sorted; a lone value is returned as is."""
+        if return_dict:
+            return logs
+        names = [getattr(m, "_base_name", m.name) for m in self.metrics]
+        values = [logs[n] for n in names if n in logs] + [logs[k] for k in sorted(logs) if k not in names]
+        return values[0] if len(values) == 1 else values
+
     def _batch_logs(self):
         return self._logs()
 
@@ -429,7 +438,7 @@ class Model(Layer):
             adapter.close()
         if logs is None:
             raise ValueError("evaluate() received no data: the generator or dataset yielded no batch.")
-        return _format_result(logs, return_dict)
+        return self._format_result(logs, return_dict)
 
     def _evaluate_adapter(self, data, callbacks):
         """Metrics over the batches of ``data``, or ``None`` when it has none left."""
@@ -497,7 +506,7 @@ class Model(Layer):
         self.reset_metrics()
         self._step_logs = None
         self._run_step("train", batch)
-        return _format_result(self._logs(), return_dict)
+        return self._format_result(self._logs(), return_dict)
 
     def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
         """Loss (and metrics) of one batch, without training."""
@@ -505,7 +514,7 @@ class Model(Layer):
         self.reset_metrics()
         self._step_logs = None
         self._run_step("test", batch)
-        return _format_result(self._logs(), return_dict)
+        return self._format_result(self._logs(), return_dict)
 
     def predict_on_batch(self, x):
         """Outputs for one batch as NumPy arrays."""
@@ -625,11 +634,6 @@ def _to_float(v):
     return float(v) if v.size == 1 else v
 
 
-def _format_result(logs, return_dict):
-    if return_dict:
-        return logs
-    values = list(logs.values())
-    return values[0] if len(values) == 1 else values
 
 
 def _check_validation_freq(freq):

@@ -11,7 +11,10 @@ from kerasport import initializers, losses, metrics, optimizers
 from kerasport.saving.serialization import get_registered_name, get_registered_object
 
 # Constructor arguments of Keras 2 that Keras 3 dropped; removed when the target class does not take them.
-LEGACY_LAYER_ARGS = ("time_major", "input_dtype", "implementation", "zero_output_for_mask", "ragged")
+LEGACY_LAYER_ARGS = ("time_major", "input_dtype", "implementation", "zero_output_for_mask", "ragged",
+                     "groups",  # transposed convolutions (always 1)
+                     "kernel_initializer", "kernel_regularizer", "kernel_constraint",  # separable convs (unused)
+                     "query_shape", "key_shape", "value_shape", "softmax_robust_masking")  # MultiHeadAttention
 LEGACY_OPTIMIZER_ARGS = ("jit_compile", "is_legacy_optimizer", "decay")
 # Keras 2 Lambda arguments that describe how the function was pickled.
 _LAMBDA_ENCODING_ARGS = ("module", "function_type", "output_shape_type", "output_shape_module")
@@ -37,7 +40,9 @@ def normalize_model_config(config, custom_objects=None, safe_mode=True, source="
 
     Handles Keras 2 forms: single-element ``axis`` lists, arguments Keras 3
     removed (``time_major``, ...), pickled ``Lambda`` functions; drops
-    initializer arguments kerasport does not take. In safe mode a
+    initializer arguments kerasport does not take, and the ops (``NotEqual``,
+    ``Any``) that Keras 3 records in Functional configs to compute the masks
+    that kerasport's layers propagate themselves. In safe mode a
     ``Lambda`` whose function is Python bytecode raises instead of loading.
 
     Args:
@@ -57,7 +62,13 @@ def normalize_model_config(config, custom_objects=None, safe_mode=True, source="
         x = {k: walk(v) for k, v in x.items()}
         if _is_object_config(x) and isinstance(x["config"], dict):
             x["config"] = _normalize_layer(x["class_name"], x.get("registered_name"), x["config"])
+            if isinstance(x["config"].get("layers"), list) and "output_layers" in x["config"]:
+                x["config"]["layers"] = _drop_mask_ops(x["config"], is_layer)
         return x
+
+    def is_layer(entry):
+        return get_registered_object(entry.get("registered_name") or entry["class_name"], custom_objects,
+                                     table) is not None
 
     def _normalize_layer(class_name, registered_name, cfg):
         cls = get_registered_object(registered_name or class_name, custom_objects, table) or \
@@ -76,6 +87,37 @@ def normalize_model_config(config, custom_objects=None, safe_mode=True, source="
         return {k: v for k, v in cfg.items() if k in accepted or k not in LEGACY_LAYER_ARGS}
 
     return walk(config)
+
+
+def _drop_mask_ops(config, is_layer):
+    """A Functional config's layers without the non-layer ops that only compute ``mask`` arguments."""
+    entries = config["layers"]
+    ops = {e["name"] for e in entries if not is_layer(e)}
+    for entry in entries:
+        for node in entry.get("inbound_nodes", []):
+            if isinstance(node, dict) and _referenced_layers(node.get("kwargs", {}).get("mask")) & ops:
+                node["kwargs"] = {k: v for k, v in node["kwargs"].items() if k != "mask"}
+    while True:
+        used = {name for e in entries for name in _referenced_layers(e.get("inbound_nodes", []))}
+        used.update(_referenced_layers(config["output_layers"]))
+        unused = ops - used
+        if not unused:
+            return entries
+        entries = [e for e in entries if e["name"] not in unused]
+        ops -= unused
+
+
+def _referenced_layers(x):
+    """Names of the layers that tensor references in ``x`` (a node or ``output_layers``, Keras 2 or 3) point to."""
+    if isinstance(x, dict):
+        if x.get("class_name") == "__keras_tensor__":
+            return {x["config"]["keras_history"][0]}
+        return set().union(*map(_referenced_layers, x.values()))
+    if isinstance(x, list):
+        if len(x) >= 3 and isinstance(x[0], str) and isinstance(x[1], int):
+            return {x[0]}
+        return set().union(*map(_referenced_layers, x))
+    return set()
 
 
 def _lambda_config(cfg, safe_mode, source):

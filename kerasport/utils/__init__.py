@@ -4,6 +4,9 @@ import numpy as np
 from kerasport.backends import B
 from kerasport.utils.plotting import plot_history  # noqa: F401
 from kerasport.utils.py_dataset import PyDataset, Sequence  # noqa: F401
+from kerasport.saving.serialization import (CustomObjectScope, custom_object_scope,  # noqa: F401,E402
+                                            deserialize_keras_object, get_registered_name, get_registered_object,
+                                            register_keras_serializable, serialize_keras_object)
 
 
 def set_random_seed(seed):
@@ -22,3 +25,34 @@ def to_categorical(x, num_classes=None):
     out = np.zeros((x.size, num_classes), np.float32)
     out[np.arange(x.size), x] = 1
     return out.reshape(shape + (num_classes,))
+
+
+def pad_sequences(sequences, maxlen=None, dtype="int32", padding="pre", truncating="pre", value=0.0):
+    """Pad (or truncate) a list of sequences to one length: ``(n, maxlen)`` NumPy array.
+
+    ``padding``/``truncating`` are ``"pre"`` (at the start, the default) or ``"post"``.
+    ``pad_sequences([[1, 2], [3]])`` is ``[[1, 2], [0, 3]]``.
+    """
+    if padding not in ("pre", "post") or truncating not in ("pre", "post"):
+        raise ValueError(f"padding and truncating must be 'pre' or 'post'; received {padding!r}, {truncating!r}.")
+    lengths = [len(s) for s in sequences]
+    sample_shape = next((np.asarray(s).shape[1:] for s in sequences if len(s)), ())
+    maxlen = max(lengths, default=0) if maxlen is None else maxlen
+    out = np.full((len(sequences), maxlen) + sample_shape, value, dtype=dtype)
+    for row, s in zip(out, sequences):
+        if len(s) and maxlen:
+            kept = np.asarray(s[-maxlen:] if truncating == "pre" else s[:maxlen], dtype=dtype)
+            if padding == "post":
+                row[:len(kept)] = kept
+            else:
+                row[-len(kept):] = kept
+    return out
+
+
+def normalize(x, axis=-1, order=2):
+    """``x`` divided by its ``order``-norm along ``axis`` (zero norms left alone); NumPy in, NumPy out."""
+    if not isinstance(x, np.ndarray):
+        return B.normalize(x, axis=axis, order=order)
+    norm = np.atleast_1d(np.linalg.norm(x, order, axis))
+    norm[norm == 0] = 1
+    return x / np.expand_dims(norm, axis)

@@ -3,9 +3,6 @@
 Keras and tf_keras run in subprocesses (one generator run per test session);
 each writes its model files, the inputs and its own predictions.
 """
-import os
-import subprocess
-import sys
 import textwrap
 
 import numpy as np
@@ -14,6 +11,7 @@ import pytest
 import kerasport
 from kerasport import layers
 from kerasport.backends import B
+from tests.saving.zoo import run_python
 
 GENERATOR = textwrap.dedent("""
     import os, sys
@@ -89,21 +87,14 @@ KERASPORT_HALF = textwrap.dedent("""
 """)
 
 
-def _run(script, *args, **env):
-    environment = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", **env}
-    result = subprocess.run([sys.executable, "-c", script, *map(str, args)], env=environment, capture_output=True,
-                            text=True, timeout=300)
-    assert result.returncode == 0, result.stderr[-3000:]
-
-
 @pytest.fixture(scope="session")
 def keras_files(tmp_path_factory):
     """Files written by Keras 3 and by tf_keras, generated once per session."""
     pytest.importorskip("keras")
     pytest.importorskip("tf_keras")
     out = tmp_path_factory.mktemp("keras_files")
-    _run(GENERATOR, out, KERAS_BACKEND="tensorflow")
-    _run(GENERATOR, out, TF_USE_LEGACY_KERAS="1")
+    run_python(GENERATOR, out, KERAS_BACKEND="tensorflow")
+    run_python(GENERATOR, out, TF_USE_LEGACY_KERAS="1")
     return out
 
 
@@ -175,7 +166,7 @@ def test_keras3_loads_our_files(tmp_path):
     func.compile("sgd", loss=["mse", "mae"], loss_weights=[1.0, 0.5])
     func.save(tmp_path / "func.h5")
     for name, model in (("seq", seq), ("func", func)):
-        _run(KERAS3_LOADER, tmp_path / f"{name}.h5", tmp_path / "images.npy", tmp_path / f"{name}_keras",
+        run_python(KERAS3_LOADER, tmp_path / f"{name}.h5", tmp_path / "images.npy", tmp_path / f"{name}_keras",
              KERAS_BACKEND="tensorflow")
         preds = model.predict(images, verbose=0)
         for i, pred in enumerate(preds if isinstance(preds, list) else [preds]):
@@ -187,7 +178,7 @@ def test_models_move_between_backends(tmp_path):
     x = np.random.RandomState(2).rand(5, 4).astype("float32")
     np.save(tmp_path / "x.npy", x)
     # Saved by the other backend, loaded here.
-    _run(KERASPORT_HALF, "save", tmp_path / "theirs.h5", tmp_path / "x.npy", tmp_path / "theirs.npy",
+    run_python(KERASPORT_HALF, "save", tmp_path / "theirs.h5", tmp_path / "x.npy", tmp_path / "theirs.npy",
          KERASPORT_BACKEND=other)
     loaded = kerasport.models.load_model(tmp_path / "theirs.h5")
     np.testing.assert_allclose(loaded.predict(x, verbose=0), np.load(tmp_path / "theirs.npy"), rtol=1e-6, atol=1e-6)
@@ -195,6 +186,6 @@ def test_models_move_between_backends(tmp_path):
     model = loaded
     model.train_on_batch(x, x[:, :2])
     model.save(tmp_path / "ours.h5")
-    _run(KERASPORT_HALF, "load", tmp_path / "ours.h5", tmp_path / "x.npy", tmp_path / "back.npy",
+    run_python(KERASPORT_HALF, "load", tmp_path / "ours.h5", tmp_path / "x.npy", tmp_path / "back.npy",
          KERASPORT_BACKEND=other)
     np.testing.assert_allclose(np.load(tmp_path / "back.npy"), model.predict(x, verbose=0), rtol=1e-6, atol=1e-6)

@@ -1,14 +1,28 @@
-"""Small models covering every layer family, written once against the Keras API.
+"""Small models covering every layer family, written once against the Keras API, and a subprocess runner.
 
 ``build(k, name)`` builds model ``name`` with ``k`` = ``keras``, ``tf_keras`` or
 ``kerasport``, and returns it with its inputs, so that one definition serves
 files saved by each of them. Inputs come from a fixed seed, weights from the
-library's own initializers.
+library's own initializers. Keras and tf_keras run in subprocesses
+(``run_python``), which import this file by path.
 """
+import os
+import subprocess
+import sys
+
 import numpy as np
 
 
-def _inputs(name):
+def run_python(script, *args, **env):
+    """Run ``script`` with this interpreter in a subprocess (extra environment ``env``); fail on a non-zero exit."""
+    environment = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", **env}
+    result = subprocess.run([sys.executable, "-c", script, *map(str, args)], env=environment, capture_output=True,
+                            text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:]
+
+
+def inputs(name):
+    """Model ``name``'s inputs: 4 samples, the same in every process (masked steps zeroed where it masks)."""
     rng = np.random.RandomState(sum(map(ord, name)))
     shapes = {"conv1d": [(10, 3)], "conv2d": [(8, 8, 3)], "conv3d": [(6, 6, 6, 2)], "reshaping": [(4, 6, 2)],
               "attention": [(4, 6), (5, 6)], "merging": [(4,), (4,)]}.get(name, [(5, 3)])
@@ -24,7 +38,7 @@ def _inputs(name):
 
 
 def _conv1d(k, L, x):
-    x = L.Conv1D(4, 3, activation="relu")(x)
+    x = L.Conv1D(4, 3, activation="relu")(L.Conv1D(4, 2, padding="causal", dilation_rate=2)(x))
     x = L.Conv1DTranspose(3, 3, strides=2)(x)
     x = L.SeparableConv1D(4, 3, depth_multiplier=2, padding="same")(x)
     x = L.DepthwiseConv1D(3, depth_multiplier=2)(x)
@@ -34,7 +48,8 @@ def _conv1d(k, L, x):
 
 
 def _conv2d(k, L, x):
-    x = L.Conv2DTranspose(4, 3, strides=2, padding="same")(x)
+    x = L.Conv2D(4, 2, groups=2, use_bias=False)(L.Conv2D(4, 3, padding="same", strides=(1, 2))(x))
+    x = L.Conv2DTranspose(4, 3, strides=2, padding="same")(L.SpatialDropout2D(0.2)(x))
     x = L.SeparableConv2D(4, 3, depth_multiplier=2, activation="relu")(x)
     x = L.DepthwiseConv2D(3, depth_multiplier=2, use_bias=False)(x)
     x = L.AveragePooling2D(2)(x)
@@ -43,7 +58,7 @@ def _conv2d(k, L, x):
 
 
 def _conv3d(k, L, x):
-    x = L.Conv3D(3, 3, padding="same")(x)
+    x = L.Conv3D(3, 3, padding="same")(L.SpatialDropout3D(0.2)(x))
     x = L.Conv3DTranspose(2, 2, strides=2)(x)
     x = L.MaxPooling3D(2)(x)
     x = L.AveragePooling3D(2)(x)
@@ -53,6 +68,7 @@ def _conv3d(k, L, x):
 def _normalization(k, L, x):
     x = L.Dense(8)(L.Flatten()(x))
     x = L.BatchNormalization(momentum=0.5)(x)
+    x = L.BatchNormalization(momentum=0.5, scale=False, epsilon=0.1)(x)
     x = L.LayerNormalization()(x)
     x = L.GroupNormalization(groups=2)(x)
     return L.Dense(3)(L.UnitNormalization()(x))
@@ -80,14 +96,14 @@ def _cells(k, L, x):
 
 def _attention(k, L, q, v):
     a = L.MultiHeadAttention(num_heads=2, key_dim=3)(q, v)
-    b = L.Attention()([q, v])
+    b = L.Attention(use_scale=True, score_mode="concat")([q, v])
     c = L.AdditiveAttention()([q, v])
     return L.Flatten()(L.Concatenate()([a, b, c]))
 
 
 def _merging(k, L, a, b):
     merged = [L.Add()([a, b]), L.Subtract()([a, b]), L.Multiply()([a, b]), L.Average()([a, b]),
-              L.Maximum()([a, b]), L.Minimum()([a, b]), L.Dot(axes=1)([a, b])]
+              L.Maximum()([a, b]), L.Minimum()([a, b]), L.Dot(axes=1, normalize=True)([a, b]), L.Identity()(a)]
     return L.Dense(2)(L.Concatenate(axis=1)(merged))
 
 
@@ -130,7 +146,7 @@ def _embedding_mask(k, L, x):
 
 def _preprocessing(k, L, x):
     norm = L.Normalization()
-    norm.adapt(_inputs("preprocessing")[0] * 3.0 + 1.0)
+    norm.adapt(inputs("preprocessing")[0] * 3.0 + 1.0)
     return L.Dense(2)(L.Flatten()(norm(L.Rescaling(2.0, offset=-0.5)(x))))
 
 
@@ -150,6 +166,6 @@ BUILDERS = {f.__name__[1:]: f for f in (_conv1d, _conv2d, _conv3d, _normalizatio
 
 def build(k, name):
     """Model ``name`` built with library ``k``, and its inputs (a list of arrays)."""
-    xs = _inputs(name)
-    inputs = [k.Input(x.shape[1:], dtype="int32" if x.dtype.kind == "i" else "float32") for x in xs]
-    return k.Model(inputs, BUILDERS[name](k, k.layers, *inputs)), xs
+    xs = inputs(name)
+    symbolic = [k.Input(x.shape[1:], dtype="int32" if x.dtype.kind == "i" else "float32") for x in xs]
+    return k.Model(symbolic, BUILDERS[name](k, k.layers, *symbolic)), xs
