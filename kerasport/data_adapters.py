@@ -153,24 +153,29 @@ class ArrayAdapter(DataAdapter):
         return self.x
 
     def __iter__(self):
+        """One epoch of batches. Each array is cut into all its batches with one split op
+        (after one gather when shuffling), so a step costs no slicing op of its own."""
         n, bs = self.num_samples, self.batch_size
+        if n == 0:
+            return
+        cuts = list(range(bs, n, bs))
+        perm = B.random_permutation(n) if self.shuffle is True and n > 1 else None
+
+        def batches(t):
+            return B.split(t if perm is None else B.take(t, perm, axis=0), cuts, axis=0)
+
+        def per_batch(value):
+            if value is None:
+                return [None] * (len(cuts) + 1)
+            flat = [batches(leaf) for leaf in tree.flatten(value)]
+            return [tree.pack_as(value, [parts[i] for parts in flat]) for i in range(len(cuts) + 1)]
+
+        order = range(len(cuts) + 1)
         if self.shuffle == "batch":
-            starts = [int(i) * bs for i in B.convert_to_numpy(B.random_permutation(self.num_batches))]
-        else:
-            starts = range(0, n, bs)
-        perm = B.random_permutation(n) if self.shuffle is True else None
-        for start in starts:
-            stop = min(start + bs, n)
-            if perm is not None:
-                idx = perm[start:stop]
-                take = lambda t: B.take(t, idx, axis=0)  # noqa: E731
-            else:
-                take = lambda t: t[start:stop]  # noqa: E731
-            x = take(self.x) if not isinstance(self.x, (list, tuple, dict)) else tree.map_structure(take, self.x)
-            y = None if self.y is None else (take(self.y) if not isinstance(self.y, (list, tuple, dict))
-                                              else tree.map_structure(take, self.y))
-            sw = None if self.sample_weight is None else take(self.sample_weight)
-            yield x, y, sw
+            order = [int(i) for i in B.convert_to_numpy(B.random_permutation(len(cuts) + 1))]
+        xs, ys, sws = per_batch(self.x), per_batch(self.y), per_batch(self.sample_weight)
+        for i in order:
+            yield xs[i], ys[i], sws[i]
 
     def split(self, fraction):
         """(train, validation) adapters: the last ``fraction`` of samples validate, as Keras."""

@@ -65,7 +65,8 @@ def rnn(step_function, inputs, initial_states, go_backwards=False, mask=None, un
         out, states = step(x_ta.read(t), None if m_ta is None else m_ta.read(t), prev, states)
         return (t + 1, out, states) + tuple(ta.write(t, out) for ta in outs)
 
-    _, last, states, *outs = tf.while_loop(lambda t, *_: t < n, body, (tf.constant(1), out0, states0) + outs)
+    _, last, states, *outs = tf.while_loop(lambda t, *_: t < n, body, (tf.constant(1), out0, states0) + outs,
+                                           maximum_iterations=n, parallel_iterations=32)
     outputs = tf.transpose(outs[0].stack(), perm) if return_all_outputs else None
     return last, outputs, list(states)
 
