@@ -71,21 +71,9 @@ def rnn(step_function, inputs, initial_states, go_backwards=False, mask=None, un
     return last, outputs, list(states)
 
 
-def _project(inputs, kernel, bias=None):
-    """``inputs @ kernel (+ bias)`` for every time step at once: (B, T, I) -> (B, T, K)."""
-    shape = tf.shape(inputs)
-    flat = tf.matmul(tf.reshape(inputs, [-1, inputs.shape[-1]]), kernel)
-    if bias is not None:
-        flat = tf.nn.bias_add(flat, bias)
-    return tf.reshape(flat, tf.concat([shape[:2], [kernel.shape[-1]]], 0))
-
-
 def lstm(inputs, initial_h, initial_c, kernel, recurrent_kernel, bias=None, go_backwards=False, mask=None,
          zero_output_for_mask=False, return_sequences=True):
     """Keras's LSTM (tanh, sigmoid; gates i, f, c, o) as one ``tf.while_loop`` of fused steps.
-
-    The input projection of all steps is one matmul before the loop; each step then
-    adds only ``h @ recurrent_kernel``.
 
     Args:
         inputs: ``(B, T, I)``; ``initial_h``, ``initial_c``: ``(B, U)``.
@@ -95,15 +83,18 @@ def lstm(inputs, initial_h, initial_c, kernel, recurrent_kernel, bias=None, go_b
     Returns:
         ``(last_output (B, U), outputs (B, T, U) or None, [h, c])``.
     """
-    def step(xz, states):
+    def step(x, states):
         h, c = states
-        i, f, g, o = tf.split(xz + tf.matmul(h, recurrent_kernel), 4, axis=-1)
+        z = tf.matmul(x, kernel) + tf.matmul(h, recurrent_kernel)
+        if bias is not None:
+            z = z + bias
+        i, f, g, o = tf.split(z, 4, axis=-1)
         c = tf.sigmoid(f) * c + tf.sigmoid(i) * tf.tanh(g)
         h = tf.sigmoid(o) * tf.tanh(c)
         return h, [h, c]
 
-    return rnn(step, _project(inputs, kernel, bias), [initial_h, initial_c], go_backwards, mask, False,
-               zero_output_for_mask, return_sequences)
+    return rnn(step, inputs, [initial_h, initial_c], go_backwards, mask, False, zero_output_for_mask,
+               return_sequences)
 
 
 def gru(inputs, initial_h, kernel, recurrent_kernel, bias=None, go_backwards=False, mask=None,
@@ -118,16 +109,15 @@ def gru(inputs, initial_h, kernel, recurrent_kernel, bias=None, go_backwards=Fal
     Returns:
         ``(last_output (B, U), outputs (B, T, U) or None, [h])``.
     """
-    def step(mx, states):
+    def step(x, states):
         h = states[0]
-        mh = tf.matmul(h, recurrent_kernel)
+        mx, mh = tf.matmul(x, kernel), tf.matmul(h, recurrent_kernel)
         if bias is not None:
-            mh = mh + bias[1]
+            mx, mh = mx + bias[0], mh + bias[1]
         xz, xr, xh = tf.split(mx, 3, axis=-1)
         hz, hr, hh = tf.split(mh, 3, axis=-1)
         z = tf.sigmoid(xz + hz)
         h = z * h + (1 - z) * tf.tanh(xh + tf.sigmoid(xr + hr) * hh)
         return h, [h]
 
-    projected = _project(inputs, kernel, None if bias is None else bias[0])
-    return rnn(step, projected, [initial_h], go_backwards, mask, False, zero_output_for_mask, return_sequences)
+    return rnn(step, inputs, [initial_h], go_backwards, mask, False, zero_output_for_mask, return_sequences)
