@@ -268,9 +268,16 @@ class SensitivitySpecificityBase(Metric):
 
     Subclasses define ``_constrained`` and ``_dependent``: the result is the largest
     dependent value at a threshold where the constrained value is ``>= value``.
+    ``_argument`` is the name under which ``value`` is taken and configured.
     """
 
+    _argument = None
+
     def __init__(self, value, num_thresholds=200, class_id=None, name=None, dtype=None):
+        if not 0 <= value <= 1:
+            raise ValueError(f"Argument `{self._argument}` must be in the range [0, 1]. "
+                             f"Received: {self._argument}={value}")
+        setattr(self, self._argument, value)
         super().__init__(name=name, dtype=dtype)
         if num_thresholds <= 0:
             raise ValueError(f"Argument `num_thresholds` must be an integer > 0. "
@@ -305,7 +312,8 @@ class SensitivitySpecificityBase(Metric):
         return B.max(B.where(feasible, dependent, 0.0), initial=0.0)
 
     def get_config(self):
-        return {**super().get_config(), "class_id": self.class_id, "num_thresholds": self.num_thresholds}
+        return {**super().get_config(), self._argument: self.value, "class_id": self.class_id,
+                "num_thresholds": self.num_thresholds}
 
 
 class SensitivityAtSpecificity(SensitivitySpecificityBase):
@@ -319,15 +327,10 @@ class SensitivityAtSpecificity(SensitivitySpecificityBase):
     """
 
     _constrained, _dependent = "specificity", "sensitivity"
+    _argument = "specificity"
 
     def __init__(self, specificity, num_thresholds=200, class_id=None, name=None, dtype=None):
-        if not 0 <= specificity <= 1:
-            raise ValueError(f"Argument `specificity` must be in the range [0, 1]. Received: specificity={specificity}")
-        self.specificity = specificity
         super().__init__(specificity, num_thresholds, class_id, name, dtype)
-
-    def get_config(self):
-        return {**super().get_config(), "specificity": self.specificity}
 
 
 class SpecificityAtSensitivity(SensitivitySpecificityBase):
@@ -341,15 +344,10 @@ class SpecificityAtSensitivity(SensitivitySpecificityBase):
     """
 
     _constrained, _dependent = "sensitivity", "specificity"
+    _argument = "sensitivity"
 
     def __init__(self, sensitivity, num_thresholds=200, class_id=None, name=None, dtype=None):
-        if not 0 <= sensitivity <= 1:
-            raise ValueError(f"Argument `sensitivity` must be in the range [0, 1]. Received: sensitivity={sensitivity}")
-        self.sensitivity = sensitivity
         super().__init__(sensitivity, num_thresholds, class_id, name, dtype)
-
-    def get_config(self):
-        return {**super().get_config(), "sensitivity": self.sensitivity}
 
 
 class PrecisionAtRecall(SensitivitySpecificityBase):
@@ -363,15 +361,10 @@ class PrecisionAtRecall(SensitivitySpecificityBase):
     """
 
     _constrained, _dependent = "sensitivity", "precision"
+    _argument = "recall"
 
     def __init__(self, recall, num_thresholds=200, class_id=None, name=None, dtype=None):
-        if not 0 <= recall <= 1:
-            raise ValueError(f"Argument `recall` must be in the range [0, 1]. Received: recall={recall}")
-        self.recall = recall
         super().__init__(recall, num_thresholds, class_id, name, dtype)
-
-    def get_config(self):
-        return {**super().get_config(), "recall": self.recall}
 
 
 class RecallAtPrecision(SensitivitySpecificityBase):
@@ -385,15 +378,10 @@ class RecallAtPrecision(SensitivitySpecificityBase):
     """
 
     _constrained, _dependent = "precision", "sensitivity"
+    _argument = "precision"
 
     def __init__(self, precision, num_thresholds=200, class_id=None, name=None, dtype=None):
-        if not 0 <= precision <= 1:
-            raise ValueError(f"Argument `precision` must be in the range [0, 1]. Received: precision={precision}")
-        self.precision = precision
         super().__init__(precision, num_thresholds, class_id, name, dtype)
-
-    def get_config(self):
-        return {**super().get_config(), "precision": self.precision}
 
 
 class AUC(Metric):

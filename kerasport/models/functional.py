@@ -1,6 +1,6 @@
 """Functional models: a graph of layer calls from ``Input``s to outputs."""
 from kerasport.layers.core import InputLayer
-from kerasport.layers.layer import KerasTensor, Layer, _get_mask, is_symbolic
+from kerasport.layers.layer import KerasTensor, Layer, _set_mask
 from kerasport.models.model import Model
 from kerasport.utils import tree
 
@@ -150,10 +150,7 @@ class Functional(Model):
         if mask is not None:
             for v, m in zip(flat, tree.flatten(mask)):
                 if m is not None:
-                    try:
-                        v._keras_mask = m
-                    except AttributeError:
-                        pass
+                    _set_mask(v, m)
 
         def fetch(x):
             return values[id(x)] if isinstance(x, KerasTensor) else x

@@ -84,9 +84,6 @@ class Model(Layer):
         with B.no_grad():
             self.call(batch, training=False) if self._call_has_training else self.call(batch)
 
-    def _check_input_spec(self, shapes):
-        pass
-
     # ------------------------------------------------------------------ compile
     def compile(self, optimizer="rmsprop", loss=None, loss_weights=None, metrics=None, weighted_metrics=None,
                 run_eagerly=False, steps_per_execution=1, jit_compile="auto", auto_scale_loss=True):
