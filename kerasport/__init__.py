@@ -3,7 +3,7 @@
 Choose the framework with ``KERASPORT_BACKEND=torch|tensorflow`` (torch by default)
 before importing; ``kerasport.backend.backend()`` says which one runs.
 """
-from kerasport import (activations, backend, constraints, initializers, losses, metrics, ops, optimizers,  # noqa: F401
+from kerasport import (activations, backend, config, constraints, initializers, losses, metrics, ops, optimizers,  # noqa: F401
                        regularizers, utils)
 from kerasport import callbacks, datasets, layers, models, saving  # noqa: F401
 from kerasport.layers import Input, InputLayer, Layer  # noqa: F401

@@ -8,6 +8,7 @@ _IMAGE_DATA_FORMAT = "channels_last"
 
 
 def floatx():
+    """Default float dtype of new layers (``kerasport.config.set_floatx`` changes it)."""
     return _FLOATX
 
 
@@ -21,6 +22,7 @@ def set_epsilon(value):
 
 
 def image_data_format():
+    """Default ``data_format`` of new image layers (``kerasport.config.set_image_data_format``)."""
     return _IMAGE_DATA_FORMAT
 
 

@@ -3,7 +3,7 @@
 Inputs are ``(batch, *spatial, channels)`` (``channels_last``, the default) or
 ``(batch, channels, *spatial)``; kernels have Keras's shapes, so weights move freely.
 """
-from kerasport import activations, constraints, initializers, regularizers
+from kerasport import activations, backend, constraints, initializers, regularizers
 from kerasport.backends import B
 from kerasport.layers.core import _ser, check_rank
 from kerasport.layers.layer import Layer
@@ -19,8 +19,8 @@ def normalize_tuple(value, n, name, layer_name, allow_zero=False):
 
 
 def normalize_data_format(value, layer):
-    """``"channels_last"`` (the default) or ``"channels_first"``, or a clear error naming ``layer``."""
-    value = value or "channels_last"
+    """``"channels_last"`` / ``"channels_first"`` (default: ``config.image_data_format()``), or a clear error."""
+    value = value or backend.image_data_format()
     if value not in ("channels_last", "channels_first"):
         raise ValueError(f"{type(layer).__name__} {layer.name!r}: `data_format` must be 'channels_last' or "
                          f"'channels_first', received {value!r}.")

@@ -1,7 +1,7 @@
 """Core layers: Input, Dense, Activation, Dropout, Flatten, Reshape, Embedding, Identity."""
 import math
 
-from kerasport import activations, constraints, initializers, regularizers
+from kerasport import activations, backend, constraints, initializers, regularizers
 from kerasport.backends import B
 from kerasport.layers.layer import KerasTensor, Layer
 from kerasport.saving.serialization import serialize_keras_object
@@ -192,7 +192,7 @@ class Flatten(Layer):
 
     def __init__(self, data_format=None, **kwargs):
         super().__init__(**kwargs)
-        self.data_format = data_format or "channels_last"
+        self.data_format = data_format or backend.image_data_format()
 
     def call(self, inputs):
         if self.data_format == "channels_first" and B.ndim(inputs) > 2:

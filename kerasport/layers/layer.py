@@ -10,7 +10,7 @@ import inspect
 
 import numpy as np
 
-from kerasport import constraints, initializers, regularizers
+from kerasport import backend, constraints, initializers, regularizers
 from kerasport.backends import B
 from kerasport.utils import naming, tree
 
@@ -139,7 +139,7 @@ class Layer:
         self.name = name or naming.uniquify(naming.to_snake_case(type(self).__name__))
         if isinstance(dtype, dict):
             dtype = dtype.get("config", {}).get("name", "float32")
-        self.dtype = dtype or "float32"
+        self.dtype = dtype or backend.floatx()
         self.compute_dtype = self.dtype
         self.built = False
         self.supports_masking = getattr(self, "supports_masking", False)
