@@ -57,15 +57,40 @@ class Merge(Layer):
 
     def call(self, inputs):
         top = max(len(x.shape) for x in inputs)
+        self._input_masks = _input_masks(inputs)
         expanded = []
         for x in inputs:
             for _ in range(top - len(x.shape)):
                 x = B.expand_dims(x, 1)
             expanded.append(x)
-        return self._merge(expanded)
+        try:
+            return self._merge(expanded)
+        finally:
+            self._input_masks = []
 
     def _merge(self, inputs):
         raise NotImplementedError
+
+    def _feature_masks(self, inputs):
+        """Each input's mask broadcast over its feature axis (``None`` where it has none)."""
+        return [None if m is None else B.broadcast_to(B.expand_dims(m, -1), B.shape(x))
+                for x, m in zip(inputs, self._input_masks)]
+
+    def _merge_skipping_masked(self, op, inputs):
+        """Keras's rule for ``Maximum``/``Minimum``: a masked value is replaced by the running result
+        (or replaces it), so masked steps never win; the mask is the OR of all masks."""
+        out, out_mask = None, None
+        for x, mask in zip(inputs, self._feature_masks(inputs)):
+            if out is None:
+                out, out_mask = x, mask
+                continue
+            if mask is not None:
+                x = B.where(mask, x, out)
+            if out_mask is not None:
+                out = B.where(out_mask, out, x)
+            out_mask = B.logical_or(out_mask, mask) if mask is not None and out_mask is not None else None
+            out = op(out, x)
+        return out
 
     def compute_output_shape(self, input_shape):
         self._check_list(input_shape)
@@ -104,9 +129,15 @@ class Multiply(Merge):
     """Multiplies a list of tensors elementwise."""
 
     def _merge(self, inputs):
-        out = inputs[0]
-        for x in inputs[1:]:
-            out = B.multiply(out, x)
+        masks = self._feature_masks(inputs)
+        out, any_mask = None, None
+        for x, mask in zip(inputs, masks):
+            if mask is not None:  # masked values count as 1, as in Keras
+                x = B.where(mask, x, B.ones_like(x))
+                any_mask = mask if any_mask is None else B.logical_or(any_mask, mask)
+            out = x if out is None else B.multiply(out, x)
+        if all(m is not None for m in masks):  # then positions masked everywhere are 0
+            out = B.where(any_mask, out, B.zeros_like(out))
         return out
 
 
@@ -124,20 +155,14 @@ class Maximum(Merge):
     """The elementwise maximum of a list of tensors."""
 
     def _merge(self, inputs):
-        out = inputs[0]
-        for x in inputs[1:]:
-            out = B.maximum(out, x)
-        return out
+        return self._merge_skipping_masked(B.maximum, inputs)
 
 
 class Minimum(Merge):
     """The elementwise minimum of a list of tensors."""
 
     def _merge(self, inputs):
-        out = inputs[0]
-        for x in inputs[1:]:
-            out = B.minimum(out, x)
-        return out
+        return self._merge_skipping_masked(B.minimum, inputs)
 
 
 class Concatenate(Merge):

@@ -114,3 +114,20 @@ def test_shape_errors_name_the_layer_and_all_shapes():
         layers.Average()(a)
     with pytest.raises(ValueError, match=r"axes"):
         layers.Dot(axes=(1, 2, 3))
+
+
+def test_masked_values_follow_keras_rules_for_maximum_minimum_multiply():
+    keras = keras_module()
+
+    def program(api):
+        a, b = api.Input((4,), dtype="int32"), api.Input((4,), dtype="int32")
+        ea = api.layers.Embedding(6, 3, mask_zero=True)(a)
+        eb = api.layers.Embedding(6, 3, mask_zero=True)(b)
+        merged = [cls()([ea, eb]) for cls in (api.layers.Maximum, api.layers.Minimum, api.layers.Multiply)]
+        return api.Model([a, b], [api.layers.GlobalAveragePooling1D()(m) for m in merged])
+
+    theirs, ours = program(keras), program(kerasport)
+    ours.set_weights(theirs.get_weights())
+    x = [np.array([[1, 2, 0, 0], [3, 0, 0, 0]]), np.array([[4, 0, 5, 0], [1, 2, 3, 0]])]
+    for got, expected in zip(ours.predict(x, verbose=0), theirs.predict(x, verbose=0)):
+        np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-6)
