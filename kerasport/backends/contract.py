@@ -21,6 +21,8 @@ Random (explicit state)
     random_uniform(shape, minval, maxval, dtype, generator), random_normal(shape, mean, stddev, dtype, generator)
     random_permutation(n, generator) -> int tensor (n,)
     dropout(x, rate, noise_shape=None, generator=None) -> x with rate dropped, rest scaled 1/(1-rate)
+    seeded_generator(seed) -> state restarted from an int seed (safe to make inside a compiled step)
+    random_randint(shape, minval, maxval, dtype, generator) -> ints uniform in [minval, maxval)
 
 Layer kernels (kerasport extensions; fused where the framework has it)
     dense(x (..., I), kernel (I, U), bias (U,) | None) -> (..., U)
@@ -69,7 +71,8 @@ NN = ["relu", "relu6", "sigmoid", "tanh", "softplus", "softsign", "silu", "swish
 
 OPS = CREATION + MATH + REDUCTIONS + SHAPES + LINALG + NN
 VARIABLES = ["variable", "is_variable", "assign", "standardize_dtype", "to_dtype", "no_grad", "seed",
-             "set_seed_all", "make_generator", "random_uniform", "random_normal", "random_permutation", "dropout",
+             "set_seed_all", "make_generator", "seeded_generator", "random_uniform", "random_normal",
+             "random_permutation", "random_randint", "dropout",
              "dense", "embedding", "item", "device_name", "zero_grad"]
 TRAINING = ["compile_step", "host_variable", "read", "increment", "weight_decay", "sgd", "adam", "rmsprop",
             "clip_each_by_norm", "clip_by_global_norm", "make_train_function", "make_test_function", "make_predict_function",

@@ -1009,3 +1009,33 @@ def segment_sum(data, segment_ids, num_segments):
 
 def zero_grad(variables):
     """TensorFlow keeps no gradients on variables: nothing to clear."""
+
+
+# --- random (kerasport/random.py)
+class _StatelessGenerator:
+    """The ``tf.random.Generator`` methods the random ops use, on stateless ops: holds no variable, so it
+    may be made inside a ``tf.function``; its n-th draw depends only on (seed, n)."""
+
+    def __init__(self, seed_value):
+        self.seed, self.draws = seed_value, 0
+
+    def _next(self):
+        self.draws += 1
+        return [self.seed, self.draws]
+
+    def uniform(self, shape, minval=0, maxval=None, dtype=tf.float32):
+        return tf.random.stateless_uniform(shape, self._next(), minval, maxval, dtype=dtype)
+
+    def normal(self, shape, mean=0.0, stddev=1.0, dtype=tf.float32):
+        return tf.random.stateless_normal(shape, self._next(), mean, stddev, dtype=dtype)
+
+
+def seeded_generator(seed_value):
+    """Random state started from ``seed_value`` afresh on each call (same seed, same draws)."""
+    return _StatelessGenerator(int(seed_value))
+
+
+def random_randint(shape, minval, maxval, dtype="int32", generator=None):
+    """Integers uniform in ``[minval, maxval)``."""
+    draw = (generator or tf.random).uniform(shape, minval, maxval, dtype=tf.int64)
+    return tf.cast(draw, to_dtype(dtype))

@@ -1031,3 +1031,15 @@ def zero_grad(variables):
     """Drop the ``.grad`` that ``loss.backward()`` left on ``variables``."""
     for v in variables:
         v.grad = None
+
+
+# --- random (kerasport/random.py)
+def seeded_generator(seed_value):
+    """Random state started from ``seed_value`` afresh on each call (same seed, same draws)."""
+    return make_generator(seed_value)
+
+
+def random_randint(shape, minval, maxval, dtype="int32", generator=None):
+    """Integers uniform in ``[minval, maxval)``."""
+    return torch.randint(int(minval), int(maxval), tuple(shape), generator=generator, device=DEVICE,
+                         dtype=to_dtype(dtype))
