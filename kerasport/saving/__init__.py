@@ -1,8 +1,7 @@
 """Saving and loading: whole models and weights in Keras's file formats, and (de)serialization of objects.
 
-``.h5`` / ``.hdf5``: Keras's legacy HDF5 format (``kerasport.saving.h5``), read and
-written; Keras 3's ``.weights.h5`` (read and written) and ``.keras`` (read) in
-``kerasport.saving.keras_v3``.
+``.h5`` / ``.hdf5``: Keras's legacy HDF5 format (``kerasport.saving.h5``); Keras 3's
+``.keras`` archives and ``.weights.h5`` files (``kerasport.saving.keras_v3``). All are read and written.
 Every save is atomic (``kerasport.saving.atomic``); loading never unpickles and
 refuses stored bytecode unless ``safe_mode=False``. The format modules are
 imported on first use: they need losses, metrics and optimizers, which import this package.
@@ -31,13 +30,14 @@ def _kind(filepath, purpose):
 def save_model(model, filepath, overwrite=True, include_optimizer=True):
     """Save architecture, weights, compile arguments and optimizer state.
 
-    Writes Keras's legacy HDF5 format (``.h5``/``.hdf5``), which Keras 3 and
-    tf_keras load (``.keras`` archives are read, not written). The file is written to a temporary file beside
-    the target and renamed over it, so it is never left half-written.
+    Writes Keras 3's native format for a ``.keras`` name (which Keras 3 loads)
+    and Keras's legacy HDF5 format for ``.h5``/``.hdf5`` (which Keras 3 and
+    tf_keras load). The file is written to a temporary file beside the target
+    and renamed over it, so it is never left half-written.
 
     Args:
         model: the model to save.
-        filepath: target path; missing folders are created.
+        filepath: target path (``.keras``, ``.h5`` or ``.hdf5``); missing folders are created.
         overwrite: when False and the file exists, raise ``FileExistsError``.
         include_optimizer: also save the compile arguments and the optimizer state.
     """
@@ -46,10 +46,8 @@ def save_model(model, filepath, overwrite=True, include_optimizer=True):
     if kind == "weights.h5":
         raise ValueError(f"{os.fspath(filepath)!r} names a weights file; use `model.save_weights` for it, "
                          "or a `.keras` / `.h5` name to save the whole model.")
-    if kind == "keras":
-        raise ValueError(f"Cannot save {os.fspath(filepath)!r}: kerasport reads `.keras` archives but writes whole "
-                         "models as `.h5` (Keras's legacy HDF5 format, which Keras 3 and tf_keras load).")
-    h5.save_model(model, filepath, overwrite=overwrite, include_optimizer=include_optimizer)
+    module = keras_v3 if kind == "keras" else h5
+    module.save_model(model, filepath, overwrite=overwrite, include_optimizer=include_optimizer)
 
 
 def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):

@@ -2,13 +2,13 @@
 
 ``normalize_model_config`` rewrites what Keras 2 (tf_keras) writes into what
 kerasport's constructors take, and refuses Python bytecode in safe mode;
-``training_config`` and ``compile_args`` turn ``compile()`` arguments into
-Keras's ``training_config`` JSON and back.
+``training_config`` (legacy HDF5) and ``compile_config`` (``.keras``) turn
+``compile()`` arguments into what Keras saves, ``compile_args`` turns either back.
 """
 import inspect
 
 from kerasport import initializers, losses, metrics, optimizers
-from kerasport.saving.serialization import get_registered_name, get_registered_object
+from kerasport.saving.serialization import get_registered_name, get_registered_object, serialize_keras_object
 
 # Constructor arguments of Keras 2 that Keras 3 dropped; removed when the target class does not take them.
 LEGACY_LAYER_ARGS = ("time_major", "input_dtype", "implementation", "zero_output_for_mask", "ragged",
@@ -167,6 +167,17 @@ def training_config(model):
     return out
 
 
+def compile_config(model):
+    """Keras 3's ``compile_config`` (the ``.keras`` form): the compiled optimizer and arguments, serialized."""
+    cc = model.get_compile_config()
+    out = {"optimizer": serialize_keras_object(model.optimizer)}
+    out.update({key: serialize_keras_object(cc.get(key)) for key in ("loss", "loss_weights", "metrics",
+                                                                      "weighted_metrics")})
+    out.update(run_eagerly=bool(cc.get("run_eagerly")), steps_per_execution=1,
+               jit_compile=cc.get("jit_compile") is True)
+    return out
+
+
 def compile_args(training_config, custom_objects=None, source="the file"):
     """``compile()`` keyword arguments from a Keras 3 or Keras 2 ``training_config``."""
     opt = training_config.get("optimizer_config") or "rmsprop"  # compile()'s default optimizer
@@ -213,6 +224,9 @@ def _compile_object(spec, kind, custom_objects, source):
         except ValueError as e:
             raise ValueError(f"{source}: the training config names the {kind} {spec!r}, which is unknown. If it "
                              "is a custom object, pass it in `custom_objects` (or load with compile=False).") from e
+    if spec.get("class_name") == "function":  # Keras 3's form of a plain function
+        return _function(spec["config"] if spec.get("registered_name") in (None, "function") else
+                         spec["registered_name"], custom_objects, source)
     cfg = dict(spec.get("config") or {})
     if cfg.get("reduction") == "auto":  # Keras 2's default reduction
         cfg["reduction"] = "sum_over_batch_size"

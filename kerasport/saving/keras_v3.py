@@ -1,12 +1,14 @@
-"""Keras 3's formats: ``.weights.h5`` (read and written) and ``.keras`` zip archives (read).
+"""Keras 3's formats, read and written: ``.weights.h5`` and ``.keras`` zip archives.
 
 A ``.weights.h5`` file holds one group per object, at the path Keras 3's
 saver walks: ``layers/<snake_case class name>[_n]`` for a Sequential or
 Functional model's layers, the attribute name for sublayers of other layers,
 each with ``vars/0``, ``vars/1``, ... (own trainable variables first), and
 ``optimizer/vars/i`` for the optimizer. A ``.keras`` file is a zip of
-``config.json``, ``metadata.json`` and ``model.weights.h5``.
+``metadata.json``, ``config.json`` (the model serialized as Keras 3 does, with
+its ``compile_config``) and ``model.weights.h5`` (that same layout).
 """
+import datetime
 import io
 import json
 import os
@@ -19,7 +21,7 @@ import numpy as np
 from kerasport.backends import B
 from kerasport.saving import configs, h5
 from kerasport.saving.atomic import atomic_write
-from kerasport.saving.serialization import safe_mode_scope
+from kerasport.saving.serialization import safe_mode_scope, serialize_keras_object
 from kerasport.utils.naming import to_snake_case
 
 
@@ -71,21 +73,26 @@ def variable_paths(model):
     return out
 
 
+def _write_weights(f, model, include_optimizer=True):
+    """Write ``model``'s weights, and its built optimizer's state unless excluded, into the open h5 file ``f``."""
+    f.create_group("vars").attrs["name"] = model.name
+    for path, variables in variable_paths(model).items():
+        group = f.require_group(path).create_group("vars")
+        group.attrs["name"] = path.rsplit("/", 1)[-1]
+        for i, v in enumerate(variables):
+            group.create_dataset(str(i), data=B.convert_to_numpy(v))
+    optimizer = getattr(model, "optimizer", None)
+    if include_optimizer and optimizer is not None and optimizer.built:
+        group = f.create_group("optimizer").create_group("vars")
+        group.attrs["name"] = optimizer.name
+        for i, v in enumerate(optimizer.variables):
+            group.create_dataset(str(i), data=B.convert_to_numpy(v))
+
+
 def save_weights(model, filepath, overwrite=True):
     """Write ``model``'s weights (and its optimizer's state, as Keras does) in the ``.weights.h5`` layout."""
     with atomic_write(filepath, overwrite) as tmp, h5py.File(tmp, "w") as f:
-        f.create_group("vars").attrs["name"] = model.name
-        for path, variables in variable_paths(model).items():
-            group = f.require_group(path).create_group("vars")
-            group.attrs["name"] = path.rsplit("/", 1)[-1]
-            for i, v in enumerate(variables):
-                group.create_dataset(str(i), data=B.convert_to_numpy(v))
-        optimizer = getattr(model, "optimizer", None)
-        if optimizer is not None and optimizer.built:
-            group = f.create_group("optimizer").create_group("vars")
-            group.attrs["name"] = optimizer.name
-            for i, v in enumerate(optimizer.variables):
-                group.create_dataset(str(i), data=B.convert_to_numpy(v))
+        _write_weights(f, model)
 
 
 def _read_vars(f, path):
@@ -140,6 +147,28 @@ def _read_archive(path):
         raise ValueError(f"{path} is not a readable `.keras` archive: {e}") from None
 
 
+def save_model(model, filepath, overwrite=True, include_optimizer=True):
+    """Write ``model`` as a ``.keras`` archive, atomically; with the compile config and optimizer state if compiled.
+
+    With ``include_optimizer=False`` the archive holds neither, and loads as an uncompiled model.
+    """
+    from kerasport.models.model import _json_default
+    config = serialize_keras_object(model)
+    compiled = include_optimizer and model.compiled and model.optimizer is not None
+    if compiled:
+        config["compile_config"] = configs.compile_config(model)
+    config = json.dumps(config, default=_json_default)
+    metadata = json.dumps({"keras_version": h5.KERAS_VERSION,
+                           "date_saved": datetime.datetime.now().strftime("%Y-%m-%d@%H:%M:%S")})
+    weights = io.BytesIO()
+    with h5py.File(weights, "w") as f:
+        _write_weights(f, model, include_optimizer=compiled)
+    with atomic_write(filepath, overwrite) as tmp, zipfile.ZipFile(tmp, "w") as z:
+        z.writestr("metadata.json", metadata)
+        z.writestr("config.json", config)
+        z.writestr("model.weights.h5", weights.getvalue())
+
+
 def load_weights_from_zip(model, path, skip_mismatch=False):
     """Load the weights of a ``.keras`` archive into ``model``."""
     _, weights = _read_archive(path)
@@ -148,7 +177,8 @@ def load_weights_from_zip(model, path, skip_mismatch=False):
 
 
 def load_model(path, custom_objects=None, compile=True, safe_mode=True):
-    """Rebuild the model in a ``.keras`` archive written by Keras 3: config, weights, compile and optimizer state."""
+    """Rebuild the model in a ``.keras`` archive (Keras 3's or kerasport's): config, weights, compile and optimizer
+    state."""
     from kerasport import layers as layers_mod
     config, weights = _read_archive(path)
     compile_config = config.pop("compile_config", None)

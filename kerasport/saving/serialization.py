@@ -73,6 +73,9 @@ def serialize_keras_object(obj):
     if isinstance(obj, dict):
         return {k: serialize_keras_object(v) for k, v in obj.items()}
     if inspect.isfunction(obj) or inspect.isbuiltin(obj):
+        if obj.__module__.startswith("kerasport."):  # a built-in: Keras finds it by name, as it writes its own
+            return {"module": "builtins", "class_name": "function", "config": obj.__name__,
+                    "registered_name": "function"}
         return {"module": obj.__module__, "class_name": "function",
                 "config": getattr(obj, "_registered_name", None) or obj.__name__,
                 "registered_name": getattr(obj, "_registered_name", None) or obj.__name__}
@@ -111,7 +114,7 @@ def deserialize_keras_object(config, module_objects=None, custom_objects=None, p
         raise ValueError(f"Could not interpret {printable_module_name} config: {config!r}")
     class_name, inner = config["class_name"], config.get("config", {})
     if class_name == "function":
-        name = config.get("registered_name") or inner
+        name = inner if config.get("registered_name") in (None, "function") else config["registered_name"]
         fn = get_registered_object(name, custom_objects, module_objects)
         if fn is None:
             raise ValueError(_unknown(printable_module_name, name, module_objects))

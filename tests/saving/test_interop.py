@@ -57,6 +57,14 @@ GENERATOR = textwrap.dedent("""
     np.save(f"{out}/{prefix}_seq_pred.npy", seq.predict(images, verbose=0))
     for i, p in enumerate(func.predict(tokens, verbose=0)):
         np.save(f"{out}/{prefix}_func_pred{i}.npy", p)
+    if prefix == "k3":  # a `.keras` file with Adam's state, and the losses of Keras's next two steps
+        x = np.random.RandomState(1).rand(8, 4).astype("float32")
+        mlp = keras.Sequential([keras.Input((4,)), keras.layers.Dense(5, activation="relu"), keras.layers.Dense(2)])
+        mlp.compile(keras.optimizers.Adam(0.01), "mse")
+        mlp.train_on_batch(x, x[:, :2])
+        mlp.save(f"{out}/k3_mlp.keras")
+        np.save(f"{out}/mlp_x.npy", x)
+        np.save(f"{out}/k3_mlp_losses.npy", [mlp.train_on_batch(x, x[:, :2]) for _ in range(2)])
 """)
 
 KERAS3_LOADER = textwrap.dedent("""
@@ -132,6 +140,13 @@ def test_load_keras3_weights_h5_and_keras_archive(keras_files):
             B.assign(v, B.zeros_like(v))
     fresh.load_weights(keras_files / "k3_seq.weights.h5")
     np.testing.assert_allclose(fresh.predict(images, verbose=0), expected, rtol=1e-5, atol=1e-5)
+
+
+def test_training_continues_from_keras_archive(keras_files):
+    x = np.load(keras_files / "mlp_x.npy")
+    model = kerasport.models.load_model(keras_files / "k3_mlp.keras")
+    losses = [model.train_on_batch(x, x[:, :2]) for _ in range(2)]
+    np.testing.assert_allclose(losses, np.load(keras_files / "k3_mlp_losses.npy"), rtol=1e-5)
 
 
 def test_weights_h5_round_trip_matches_keras_layout(keras_files, tmp_path):

@@ -1,0 +1,165 @@
+"""kerasport's own ``.keras`` archives: layout, round trips that continue training exactly, and Keras 3 loading them."""
+import json
+import textwrap
+import zipfile
+
+import h5py
+import numpy as np
+import pytest
+
+import kerasport
+from kerasport import layers
+from kerasport.backends import B
+from kerasport.saving import configs
+from tests.saving.zoo import run_python
+
+
+@kerasport.saving.register_keras_serializable(package="kerasport_tests")
+class Tower(kerasport.Model):
+    """A subclassed model with a constructor argument and get_config."""
+
+    def __init__(self, units=2, **kwargs):
+        super().__init__(**kwargs)
+        self.units = units
+        self.hidden = layers.Dense(6, activation="relu")
+        self.head = layers.Dense(units)
+
+    def call(self, x):
+        return self.head(self.hidden(x))
+
+    def get_config(self):
+        return {**super().get_config(), "units": self.units}
+
+
+def _sequential():
+    return kerasport.Sequential([kerasport.Input((4,)), layers.Dense(6, activation="relu"), layers.Dense(2)],
+                                name="seq")
+
+
+def _functional():
+    inp = kerasport.Input((4,))
+    hidden = layers.Dense(6, activation="tanh")(inp)
+    return kerasport.Model(inp, [layers.Dense(2, name="p")(hidden), layers.Dense(1, name="q")(hidden)], name="func")
+
+
+BUILDERS = {"seq": _sequential, "func": _functional, "tower": Tower}
+
+
+def _targets(name, x):
+    return [x[:, :2], x[:, 2:3]] if name == "func" else x[:, :2]
+
+
+def _trained(name, x):
+    """Model ``name`` compiled with Adam and trained for two steps (its optimizer state matters)."""
+    model = BUILDERS[name]()
+    if name == "func":
+        model.compile(kerasport.optimizers.Adam(0.01), loss=["mse", "mae"], loss_weights=[1.0, 0.5])
+    elif name == "seq":  # a function and an object rather than names
+        model.compile(kerasport.optimizers.Adam(0.01), kerasport.losses.mean_squared_error,
+                      metrics=[kerasport.metrics.MeanAbsoluteError()])
+    else:
+        model.compile(kerasport.optimizers.Adam(0.01), "mse", metrics=["mae"])
+    for _ in range(2):
+        model.train_on_batch(x, _targets(name, x))
+    return model
+
+
+def _x():
+    return np.random.RandomState(3).rand(8, 4).astype("float32")
+
+
+def _outputs(preds):
+    return preds if isinstance(preds, list) else [preds]
+
+
+def _loss(logs):
+    return float(np.atleast_1d(logs)[0])
+
+
+@pytest.mark.parametrize("name", list(BUILDERS))
+def test_round_trip_continues_training_exactly(tmp_path, name):
+    x = _x()
+    model = _trained(name, x)
+    model.save(tmp_path / "m.keras")
+    loaded = kerasport.models.load_model(tmp_path / "m.keras")
+    assert type(loaded) is type(model) and [v.shape for v in loaded.weights] == [v.shape for v in model.weights]
+    for a, b in zip(_outputs(loaded.predict(x, verbose=0)), _outputs(model.predict(x, verbose=0))):
+        np.testing.assert_array_equal(a, b)
+    assert configs.compile_config(loaded) == configs.compile_config(model)
+    assert int(B.convert_to_numpy(loaded.optimizer.iterations)) == 2
+    for _ in range(2):  # the restored Adam moments give the same steps
+        assert _loss(loaded.train_on_batch(x, _targets(name, x))) == pytest.approx(
+            _loss(model.train_on_batch(x, _targets(name, x))), rel=1e-6)
+
+
+def test_archive_layout_follows_keras(tmp_path):
+    model = _trained("func", _x())
+    model.save(tmp_path / "m.keras")
+    with zipfile.ZipFile(tmp_path / "m.keras") as z:
+        assert z.namelist() == ["metadata.json", "config.json", "model.weights.h5"]
+        metadata, config = json.loads(z.read("metadata.json")), json.loads(z.read("config.json"))
+        z.extract("model.weights.h5", tmp_path)
+    assert set(metadata) == {"keras_version", "date_saved"}
+    assert (config["module"], config["class_name"]) == ("keras.src.models.functional", "Functional")
+    compile_config = config["compile_config"]
+    assert compile_config["optimizer"]["module"] == "keras.optimizers"
+    assert compile_config["loss"] == ["mse", "mae"] and compile_config["loss_weights"] == [1.0, 0.5]
+    with h5py.File(tmp_path / "model.weights.h5", "r") as f:
+        assert sorted(f["layers"]) == ["dense", "dense_1", "dense_2"]  # by class, not layer name, as Keras 3
+        optimizer = f["optimizer/vars"]
+        assert len(optimizer) == len(model.optimizer.variables) == 2 + 2 * 6
+        np.testing.assert_array_equal(optimizer["0"], 2)
+
+
+def test_include_optimizer_false_saves_an_uncompiled_model(tmp_path):
+    x = _x()
+    model = _trained("seq", x)
+    model.save(tmp_path / "m.keras", include_optimizer=False)
+    with zipfile.ZipFile(tmp_path / "m.keras") as z:
+        assert "compile_config" not in json.loads(z.read("config.json"))
+        z.extract("model.weights.h5", tmp_path)
+    with h5py.File(tmp_path / "model.weights.h5", "r") as f:
+        assert "optimizer" not in f
+    loaded = kerasport.models.load_model(tmp_path / "m.keras")
+    assert not loaded.compiled
+    np.testing.assert_array_equal(loaded.predict(x, verbose=0), model.predict(x, verbose=0))
+
+
+def test_missing_folder_is_created_and_overwrite_false_refuses(tmp_path):
+    model = _sequential()
+    target = tmp_path / "a" / "b" / "m.keras"
+    model.save(target)
+    before = target.read_bytes()
+    with pytest.raises(FileExistsError, match="overwrite"):
+        model.save(target, overwrite=False)
+    assert target.read_bytes() == before and sorted(p.name for p in target.parent.iterdir()) == ["m.keras"]
+
+
+KERAS3_CONTINUES = textwrap.dedent("""
+    import sys
+    import numpy as np
+    import keras
+    folder = sys.argv[1]
+    x = np.load(f"{folder}/x.npy")
+    targets = {"seq": x[:, :2], "func": [x[:, :2], x[:, 2:3]]}
+    for name, y in targets.items():
+        model = keras.models.load_model(f"{folder}/{name}.keras")
+        for i, p in enumerate(keras.tree.flatten(model.predict(x, verbose=0))):
+            np.save(f"{folder}/{name}_pred{i}.npy", p)
+        np.save(f"{folder}/{name}_losses.npy", [np.atleast_1d(model.train_on_batch(x, y))[0] for _ in range(2)])
+""")
+
+
+def test_keras3_loads_our_archives_and_continues_training(tmp_path):
+    pytest.importorskip("keras")
+    x = _x()
+    np.save(tmp_path / "x.npy", x)
+    models = {name: _trained(name, x) for name in ("seq", "func")}
+    for name, model in models.items():
+        model.save(tmp_path / f"{name}.keras")
+    run_python(KERAS3_CONTINUES, tmp_path, KERAS_BACKEND="tensorflow")
+    for name, model in models.items():
+        for i, pred in enumerate(_outputs(model.predict(x, verbose=0))):
+            np.testing.assert_allclose(np.load(tmp_path / f"{name}_pred{i}.npy"), pred, rtol=1e-5, atol=1e-6)
+        ours = [_loss(model.train_on_batch(x, _targets(name, x))) for _ in range(2)]
+        np.testing.assert_allclose(np.load(tmp_path / f"{name}_losses.npy"), ours, rtol=1e-5)
