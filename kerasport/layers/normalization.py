@@ -99,6 +99,8 @@ class BatchNormalization(_GammaBeta):
     Weights: ``gamma``, ``beta`` (trainable), ``moving_mean``, ``moving_variance``.
     """
 
+    _uses_batch_statistics = True  # samples interact in training (TimeDistributed steps it)
+
     def __init__(self, axis=-1, momentum=0.99, epsilon=1e-3, center=True, scale=True, beta_initializer="zeros",
                  gamma_initializer="ones", moving_mean_initializer="zeros", moving_variance_initializer="ones",
                  beta_regularizer=None, gamma_regularizer=None, beta_constraint=None, gamma_constraint=None,

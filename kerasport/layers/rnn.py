@@ -856,8 +856,12 @@ def _copy_layer(layer, **overrides):
 class TimeDistributed(Layer):
     """Applies ``layer`` to every time step: ``(B, T, ...)`` -> ``(B, T, ...)``.
 
-    The steps are folded into the batch, so ``layer`` runs once on ``(B * T, ...)``; its
-    weights are shared across steps. A ``(B, T)`` mask is passed on to layers that take one.
+    ``layer``'s weights are shared across steps. Built-in layers that treat each sample on
+    its own run once on the steps folded into the batch, ``(B * T, ...)``. Other layers (custom
+    ones, and layers with batch statistics such as ``BatchNormalization``) run once per step,
+    as in Keras, so that statistics are taken per step; that needs the number of steps known
+    (with an unknown one, the steps are folded). A ``(B, T)`` mask is passed on to layers that
+    take one.
 
     Args:
         layer: the layer to apply.
@@ -883,11 +887,22 @@ class TimeDistributed(Layer):
             self.layer._maybe_build([_ShapeOnly((None,) + tuple(input_shape[2:]))])
         self.built = True
 
+    def _per_step(self):
+        """Whether ``layer`` must see each step on its own (Keras's loop) rather than the folded batch."""
+        return any(getattr(layer, "_uses_batch_statistics", False) or
+                   not type(layer).__module__.startswith("kerasport.")
+                   for layer in self.layer._flatten_layers())
+
     def call(self, inputs, training=None, mask=None):
         shape = B.shape(inputs)
-        kwargs = {}
-        if self.layer._call_has_training:
-            kwargs["training"] = training
+        kwargs = {"training": training} if self.layer._call_has_training else {}
+        if isinstance(shape[1], int) and self._per_step():
+            steps = []
+            for t in range(shape[1]):
+                if self.layer._call_has_mask and mask is not None:
+                    kwargs["mask"] = mask[:, t]
+                steps.append(self.layer.call(inputs[:, t], **kwargs))
+            return B.stack(steps, axis=1)
         if self.layer._call_has_mask and mask is not None:
             kwargs["mask"] = B.reshape(mask, (-1,) + tuple(B.shape(mask)[2:]))
         outputs = self.layer.call(B.reshape(inputs, (-1,) + tuple(shape[2:])), **kwargs)

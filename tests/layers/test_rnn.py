@@ -260,6 +260,31 @@ def test_time_distributed_matches_keras(rng):
                  _x(rng))
 
 
+def test_time_distributed_batch_norm_steps_like_keras(rng):
+    """Keras runs the wrapped layer once per step: BatchNormalization takes per-step statistics
+    in training and updates its moving averages once per step."""
+    keras = keras_module()
+    x = rng.randn(4, 3, 5).astype("float32")
+    ours = kerasport.Sequential([kerasport.Input((3, 5)), layers.TimeDistributed(layers.BatchNormalization())])
+    ref = keras.Sequential([keras.Input((3, 5)), keras.layers.TimeDistributed(keras.layers.BatchNormalization())])
+    np.testing.assert_allclose(to_numpy(ours(x, training=True)), np.asarray(ref(x, training=True)), atol=1e-5)
+    for a, b in zip(ours.get_weights(), ref.get_weights()):
+        np.testing.assert_allclose(a, b, atol=1e-6)
+
+
+def test_time_distributed_custom_layer_sees_each_step(rng):
+    class Center(layers.Layer):
+        def call(self, x):
+            return x - kerasport.ops.mean(x, axis=0, keepdims=True)
+
+        def compute_output_shape(self, shape):
+            return shape
+
+    x = rng.randn(4, 3, 5).astype("float32")
+    y = to_numpy(layers.TimeDistributed(Center())(x))
+    np.testing.assert_allclose(y, x - x.mean(axis=0, keepdims=True), atol=1e-6)
+
+
 @pytest.mark.parametrize("cls, kwargs, out_shape", [
     (layers.SimpleRNN, {"units": 3}, (2, 3)),
     (layers.LSTM, {"units": 3, "return_sequences": True}, (2, 5, 3)),
