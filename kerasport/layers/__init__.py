@@ -2,6 +2,7 @@
 from kerasport.layers.conv import Conv1D, Conv2D, Conv3D, Convolution1D, Convolution2D, Convolution3D
 from kerasport.layers.core import (Activation, Dense, Dropout, Embedding, Flatten, Identity, Input, InputLayer,
                                    Reshape)
+from kerasport.layers.input_spec import InputSpec
 from kerasport.layers.layer import KerasTensor, Layer
 from kerasport.layers.pooling import (AveragePooling1D, AveragePooling2D, AveragePooling3D, AvgPool1D, AvgPool2D,
                                       AvgPool3D, MaxPool1D, MaxPool2D, MaxPool3D, MaxPooling1D, MaxPooling2D,

@@ -135,7 +135,11 @@ class MultiHeadAttention(Layer):
         layer.build(input_shape)
         return layer
 
-    def _build_projections(self, query_shape, value_shape, key_shape):
+    def _build_projections(self, query_shape, value_shape, key_shape=None):
+        self._shapes = {"query_shape": query_shape, "value_shape": value_shape}
+        if key_shape is not None:
+            self._shapes["key_shape"] = key_shape
+        key_shape = value_shape if key_shape is None else key_shape
         if tuple(value_shape[1:-1]) != tuple(key_shape[1:-1]):
             raise ValueError(f"MultiHeadAttention {self.name!r}: value and key must agree on all dims but the last, "
                              f"received value shape {tuple(value_shape)} and key shape {tuple(key_shape)}.")
@@ -160,9 +164,8 @@ class MultiHeadAttention(Layer):
         self._dot_equation = f"{source},{target}->{product}"
         self._combine_equation = f"{product},{source}->{target}"
         self._projections_built = True
-        self._shapes = {"query_shape": query_shape, "value_shape": value_shape, "key_shape": key_shape}
 
-    def _build_config(self):
+    def get_build_config(self):
         """Keras's build config of a layer built from several shapes: ``{"shapes_dict": {...}}``."""
         return {"shapes_dict": {k: list(v) for k, v in self._shapes.items()}} if self._projections_built else None
 
@@ -174,7 +177,7 @@ class MultiHeadAttention(Layer):
 
     def build(self, query_shape, value_shape=None, key_shape=None):
         if value_shape is not None:
-            self._build_projections(query_shape, value_shape, key_shape or value_shape)
+            self._build_projections(query_shape, value_shape, key_shape)
         self.built = True
 
     def _attention_mask(self, query, value, query_mask, value_mask, key_mask, attention_mask, use_causal_mask):
@@ -200,9 +203,9 @@ class MultiHeadAttention(Layer):
 
     def call(self, query, value, key=None, query_mask=None, value_mask=None, key_mask=None, attention_mask=None,
              return_attention_scores=False, training=None, use_causal_mask=False):
-        key = value if key is None else key
         if not self._projections_built:
-            self._build_projections(tuple(query.shape), tuple(value.shape), tuple(key.shape))
+            self._build_projections(tuple(query.shape), tuple(value.shape), None if key is None else tuple(key.shape))
+        key = value if key is None else key
         query_mask = _mask_of(query) if query_mask is None else query_mask
         value_mask = _mask_of(value) if value_mask is None else value_mask
         key_mask = _mask_of(key) if key_mask is None and key is not value else key_mask
@@ -232,9 +235,9 @@ class MultiHeadAttention(Layer):
         return tuple(query_shape)
 
     def compute_output_spec(self, query, value, key=None, return_attention_scores=False, **kwargs):
-        key = value if key is None else key
         if not self._projections_built:
-            self._build_projections(query.shape, value.shape, key.shape)
+            self._build_projections(query.shape, value.shape, None if key is None else key.shape)
+        key = value if key is None else key
         output = KerasTensor(self.compute_output_shape(query.shape), self.compute_dtype)
         if not return_attention_scores:
             return output

@@ -12,6 +12,7 @@ import numpy as np
 
 from kerasport import backend, constraints, initializers, regularizers
 from kerasport.backends import B
+from kerasport.layers.input_spec import assert_input_compatibility
 from kerasport.utils import naming, tree
 
 
@@ -94,6 +95,36 @@ class Node:
         return nodes
 
 
+_SCOPES = []  # (layer, path) of the layers now building or calling: Keras's name scopes
+
+
+def current_path():
+    """The ``/``-joined names of the layers now building or calling (variables' path prefix)."""
+    return _SCOPES[-1][1] if _SCOPES else ""
+
+
+class _LayerScope:
+    """Open ``layer``'s name scope. Its parent path is fixed the first time it opens, as in Keras."""
+
+    __slots__ = ("layer", "pushed")
+
+    def __init__(self, layer):
+        self.layer = layer
+
+    def __enter__(self):
+        layer = self.layer
+        self.pushed = not (_SCOPES and _SCOPES[-1][0] is layer)
+        if self.pushed:
+            parent = layer.__dict__.get("_parent_path")
+            if parent is None:
+                parent = layer._parent_path = current_path()
+            _SCOPES.append((layer, f"{parent}/{layer.name}" if parent else layer.name))
+
+    def __exit__(self, *exc):
+        if self.pushed:
+            _SCOPES.pop()
+
+
 def _call_params(cls):
     params = inspect.signature(cls.call).parameters
     return "training" in params, "mask" in params, any(p.kind == p.VAR_KEYWORD for p in params.values())
@@ -135,7 +166,9 @@ class Layer:
         if kwargs:
             raise TypeError(f"{type(self).__name__}: unexpected keyword argument(s) {sorted(kwargs)}.")
         self.__dict__.setdefault("_layers", [])
+        self.__dict__.setdefault("input_spec", None)
         self._trainable = trainable
+        self._first_call = True
         self.name = name or naming.uniquify(naming.to_snake_case(type(self).__name__))
         if isinstance(dtype, dict):
             dtype = dtype.get("config", {}).get("name", "float32")
@@ -194,7 +227,8 @@ class Layer:
         init = initializers.get(initializer)
         value = init(shape, dtype=dtype) if not isinstance(init, initializers.Initializer) else init(shape, dtype)
         var = B.variable(value, dtype=dtype, trainable=trainable, name=name)
-        var.path = f"{self.name}/{name}"
+        with _LayerScope(self):
+            var.path = f"{current_path()}/{name}"
         self._weights_list.append(var)
         self._trainable_flags[id(var)] = trainable
         if regularizer is not None:
@@ -328,7 +362,8 @@ class Layer:
         first = args[0] if args else None
         shapes = tree.map_structure(lambda t: tuple(t.shape), first)
         self._check_input_spec(shapes)
-        self.build(shapes)
+        with _LayerScope(self):
+            self.build(shapes)
         self.built = True
         self._build_shapes = shapes
 
@@ -340,6 +375,8 @@ class Layer:
             return self._symbolic_call(args, kwargs)
         if args and not B.is_tensor(args[0]):
             args = (_as_tensors(args[0], self.compute_dtype),) + args[1:]
+        if self.input_spec is not None:
+            assert_input_compatibility(self.input_spec, args[0] if args else None, self.name)
         if not self.built:
             self._maybe_build(args)
         if "mask" in kwargs:
@@ -350,7 +387,12 @@ class Layer:
                 kwargs["mask"] = in_mask
         if "training" in kwargs and not self._call_has_training:
             del kwargs["training"]
-        outputs = self.call(*args, **kwargs)
+        if self._first_call:  # sublayers built inside the first call get this layer's path
+            with _LayerScope(self):
+                outputs = self.call(*args, **kwargs)
+            self._first_call = False
+        else:
+            outputs = self.call(*args, **kwargs)
         if self.activity_regularizer is not None:
             for out in tree.flatten(outputs):
                 self.add_loss(B.divide(self.activity_regularizer(out), B.cast(B.shape(out)[0], out.dtype)))
@@ -369,6 +411,12 @@ class Layer:
 
     # ------------------------------------------------------------------ symbolic execution
     def _symbolic_call(self, args, kwargs):
+        if self.input_spec is not None:
+            assert_input_compatibility(self.input_spec, args[0] if args else None, self.name)
+        with _LayerScope(self):
+            return self._symbolic_call_in_scope(args, kwargs)
+
+    def _symbolic_call_in_scope(self, args, kwargs):
         if not self.built:
             first = args[0]
             shapes = tree.map_structure(lambda t: t.shape if isinstance(t, KerasTensor) else tuple(t.shape), first)
@@ -454,7 +502,8 @@ class Layer:
             config["dtype"] = config["dtype"].get("config", {}).get("name", "float32")
         return cls(**config)
 
-    def _build_config(self):
+    def get_build_config(self):
+        """What ``build_from_config`` needs to build this layer again (``{"input_shape": ...}``)."""
         return {"input_shape": _jsonable_shape(self._build_shapes)} if self.built and self._build_shapes is not None else None
 
     def build_from_config(self, config):
@@ -474,7 +523,8 @@ def _once(build):
     def wrapper(self, *args, **kwargs):
         if self.built:
             return None
-        out = build(self, *args, **kwargs)
+        with _LayerScope(self):
+            out = build(self, *args, **kwargs)
         self.built = True
         if self._build_shapes is None:
             self._build_shapes = args[0] if args else kwargs.get("input_shape")

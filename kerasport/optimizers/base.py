@@ -67,6 +67,9 @@ class Optimizer:
         self._iterations = T.host_variable(0, "int64", "iteration")
         self._learning_rate = learning_rate if callable(learning_rate) else \
             T.host_variable(float(learning_rate), "float32", "learning_rate")
+        for var in (self._iterations, self._learning_rate):
+            if not callable(var):
+                var.path = f"{self.name}/{var.path}"
         self.built = False
         self._slots = []
         self._exclude_ids, self._exclude_pattern = set(), None

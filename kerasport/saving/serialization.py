@@ -86,8 +86,9 @@ def serialize_keras_object(obj):
     out = {"module": _keras_module(cls), "class_name": cls.__name__, "config": config,
            "registered_name": None if cls.__module__.startswith("kerasport.") else
            getattr(cls, "_registered_name", None) or cls.__name__}
-    if hasattr(obj, "_build_config") and obj._build_config() is not None:
-        out["build_config"] = obj._build_config()
+    build_config = obj.get_build_config() if hasattr(obj, "get_build_config") else None
+    if build_config is not None:
+        out["build_config"] = build_config
     return out
 
 

@@ -5,7 +5,7 @@ import pytest
 import kerasport
 from kerasport import layers, ops
 from kerasport.backends import B
-from tests.helpers import to_numpy
+from tests.helpers import keras_module, to_numpy
 
 
 class Scale(layers.Layer):
@@ -119,3 +119,71 @@ def test_regularizers_match_keras_formula():
     assert np.isclose(float(to_numpy(kerasport.regularizers.L1L2(0.1, 0.2)(w))), 0.65 + 2.85)
     cfg = kerasport.regularizers.L1L2(0.1, 0.2).get_config()
     assert kerasport.regularizers.get({"class_name": "L1L2", "config": cfg}).l2 == 0.2
+
+
+def _paths(lib):
+    seq = lib.Sequential([lib.Input((4,)), lib.layers.Dense(3), lib.layers.BatchNormalization()])
+    x = lib.Input((5, 4))
+    y = lib.layers.Bidirectional(lib.layers.LSTM(3))(x)
+    y = lib.layers.TimeDistributed(lib.layers.Dense(2))(lib.layers.RepeatVector(2)(y))
+    y = lib.layers.MultiHeadAttention(2, 3)(y, y)
+    functional = lib.Model(x, y)
+
+    class Sub(lib.Model):
+        def __init__(self):
+            super().__init__(name="sub")
+            self.d = lib.layers.Dense(2)
+
+        def call(self, x):
+            return self.d(x)
+
+    sub = Sub()
+    sub(np.ones((1, 3), "float32"))
+    opt = lib.optimizers.Adam()
+    opt.build(seq.trainable_variables)
+    return [[w.path for w in m.weights] for m in (seq, functional, sub)] + [[v.path for v in opt.variables]]
+
+
+def test_variable_paths_follow_keras_name_scopes():
+    """``variable.path`` is the chain of layers building it, as Keras's name scopes make it."""
+    keras = keras_module()
+    ours = _paths(kerasport)
+    kerasport.backend.clear_session()
+    keras.backend.clear_session()
+    assert ours == _paths(keras)
+
+
+def test_input_spec_is_checked_with_keras_messages():
+    class Pair(layers.Layer):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.input_spec = kerasport.InputSpec(ndim=3, axes={-1: 4})
+
+        def call(self, x):
+            return x
+
+    layer = Pair(name="pair")
+    assert to_numpy(layer(np.ones((2, 3, 4), "float32"))).shape == (2, 3, 4)
+    with pytest.raises(ValueError, match="layer 'pair' is incompatible with the layer: expected ndim=3, found ndim=2"):
+        layer(np.ones((2, 4), "float32"))
+    with pytest.raises(ValueError, match="expected axis -1 of input shape to have value 4"):
+        layer(kerasport.Input((3, 5)))
+    spec = kerasport.layers.InputSpec(shape=(None, 8), dtype="float32")
+    assert spec.ndim == 2 and kerasport.layers.InputSpec.from_config(spec.get_config()).shape == (None, 8)
+
+
+def test_build_config_matches_keras():
+    keras = keras_module()
+
+    def build_configs(lib):
+        mha = lib.layers.MultiHeadAttention(2, 4)
+        mha(np.ones((2, 3, 8), "float32"), np.ones((2, 5, 6), "float32"))
+        dense = lib.layers.Dense(3)
+        dense.build((None, 7))
+        return kerasport.utils.tree.map_structure(lambda v: v, (mha.get_build_config(), dense.get_build_config()))
+
+    def plain(config):  # tuples and lists alike
+        return {k: plain(v) if isinstance(v, dict) else list(v) for k, v in config.items()}
+
+    ours, theirs = build_configs(kerasport), build_configs(keras)
+    assert [plain(c) for c in ours] == [plain(c) for c in theirs]
