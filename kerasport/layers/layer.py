@@ -373,8 +373,10 @@ class Layer:
     def __call__(self, *args, **kwargs):
         if _any_symbolic(args, kwargs):
             return self._symbolic_call(args, kwargs)
-        if args and not B.is_tensor(args[0]):
-            args = (_as_tensors(args[0], self.compute_dtype),) + args[1:]
+        if args and not (len(args) == 1 and B.is_tensor(args[0])):
+            args = tuple(_as_tensors(a, self.compute_dtype) for a in args)
+        if kwargs:
+            kwargs = {k: _as_tensors(v, self.compute_dtype) for k, v in kwargs.items()}
         if self.input_spec is not None:
             assert_input_compatibility(self.input_spec, args[0] if args else None, self.name)
         if not self.built:
