@@ -2,10 +2,63 @@
 
 Star-imported at the end of ``tf_backend`` so that layers call them as
 ``B.rnn``, ``B.lstm`` and ``B.gru``. Sequences are batch-major ``(B, T, ...)``.
+With a GPU, unmasked ``lstm`` and ``gru`` run cuDNN's fused kernel (``CudnnRNNV3``),
+with the weights laid out as Keras lays them out for it.
 """
 import tensorflow as tf
 
 __all__ = ["rnn", "lstm", "gru"]
+
+
+def _gpu_available():
+    return bool(tf.config.list_logical_devices("GPU"))
+
+
+def _cudnn_rnn(**kwargs):
+    return tf.raw_ops.CudnnRNNV3(**kwargs)
+
+
+def _cudnn(mode, inputs, states, weights, biases, go_backwards, return_sequences):
+    """Run cuDNN's ``mode`` ("lstm" | "gru") RNN over batch-major ``inputs``.
+
+    ``weights`` are the per-gate input kernels ``(I, U)`` then recurrent kernels ``(U, U)``
+    and ``biases`` the per-gate input then recurrent biases ``(U,)``, all in cuDNN's gate
+    order; cuDNN takes the kernels transposed, flattened into one parameter buffer.
+    Returns ``(last_output, outputs or None, states)`` as ``rnn`` does.
+    """
+    params = tf.concat([tf.reshape(tf.transpose(w), [-1]) for w in weights] +
+                       [tf.reshape(b, [-1]) for b in biases], 0)
+    x = tf.reverse(inputs, [1]) if go_backwards else inputs  # outputs stay in processing order
+    lengths = tf.fill([tf.shape(inputs)[0]], tf.shape(inputs)[1])
+    outputs, h, c, _, _ = _cudnn_rnn(
+        input=x, input_h=tf.expand_dims(states[0], 1),
+        input_c=tf.expand_dims(states[1], 1) if mode == "lstm" else 0, params=params, is_training=True,
+        rnn_mode=mode, sequence_lengths=lengths, time_major=False)
+    h = tf.squeeze(h, 1)
+    new_states = [h, tf.squeeze(c, 1)] if mode == "lstm" else [h]
+    return h, outputs if return_sequences else None, new_states
+
+
+def _cudnn_lstm(inputs, initial_h, initial_c, kernel, recurrent_kernel, bias, go_backwards, return_sequences):
+    units = recurrent_kernel.shape[0]
+    weights = tf.split(kernel, 4, axis=1) + tf.split(recurrent_kernel, 4, axis=1)  # gates i, f, c, o
+    bias = tf.zeros([4 * units], kernel.dtype) if bias is None else bias
+    biases = tf.split(tf.concat([tf.zeros_like(bias), bias], 0), 8)  # cuDNN's extra input biases are zero
+    if tf.sysconfig.get_build_info().get("is_rocm_build"):  # MIOpen orders the gates i, f, o, c
+        order = (0, 1, 3, 2, 4, 5, 7, 6)
+        weights, biases = [weights[i] for i in order], [biases[i] for i in order]
+    return _cudnn("lstm", inputs, [initial_h, initial_c], weights, biases, go_backwards, return_sequences)
+
+
+def _cudnn_gru(inputs, initial_h, kernel, recurrent_kernel, bias, go_backwards, return_sequences):
+    units = recurrent_kernel.shape[0]
+    weights = tf.split(kernel, 3, axis=1) + tf.split(recurrent_kernel, 3, axis=1)  # Keras: z, r, h
+    bias = tf.zeros([2, 3 * units], kernel.dtype) if bias is None else bias
+    biases = tf.split(tf.reshape(bias, [-1]), 6)
+    if not tf.sysconfig.get_build_info().get("is_rocm_build"):  # cuDNN: r, z, h
+        for group in (weights, biases):
+            group[0], group[1], group[3], group[4] = group[1], group[0], group[4], group[3]
+    return _cudnn("gru", inputs, [initial_h], weights, biases, go_backwards, return_sequences)
 
 
 def _expand(mask_t, x):
@@ -73,7 +126,8 @@ def rnn(step_function, inputs, initial_states, go_backwards=False, mask=None, un
 
 def lstm(inputs, initial_h, initial_c, kernel, recurrent_kernel, bias=None, go_backwards=False, mask=None,
          zero_output_for_mask=False, return_sequences=True):
-    """Keras's LSTM (tanh, sigmoid; gates i, f, c, o) as one ``tf.while_loop`` of fused steps.
+    """Keras's LSTM (tanh, sigmoid; gates i, f, c, o): cuDNN on a GPU when unmasked, else one
+    ``tf.while_loop`` of fused steps.
 
     Args:
         inputs: ``(B, T, I)``; ``initial_h``, ``initial_c``: ``(B, U)``.
@@ -83,6 +137,10 @@ def lstm(inputs, initial_h, initial_c, kernel, recurrent_kernel, bias=None, go_b
     Returns:
         ``(last_output (B, U), outputs (B, T, U) or None, [h, c])``.
     """
+    if mask is None and _gpu_available():
+        return _cudnn_lstm(inputs, initial_h, initial_c, kernel, recurrent_kernel, bias, go_backwards,
+                           return_sequences)
+
     def step(x, states):
         h, c = states
         z = tf.matmul(x, kernel) + tf.matmul(h, recurrent_kernel)
@@ -99,7 +157,8 @@ def lstm(inputs, initial_h, initial_c, kernel, recurrent_kernel, bias=None, go_b
 
 def gru(inputs, initial_h, kernel, recurrent_kernel, bias=None, go_backwards=False, mask=None,
         zero_output_for_mask=False, return_sequences=True):
-    """Keras's GRU with ``reset_after=True`` (tanh, sigmoid; gates z, r, h) as one ``tf.while_loop``.
+    """Keras's GRU with ``reset_after=True`` (tanh, sigmoid; gates z, r, h): cuDNN on a GPU when
+    unmasked, else one ``tf.while_loop``.
 
     Args:
         inputs: ``(B, T, I)``; ``initial_h``: ``(B, U)``.
@@ -109,6 +168,9 @@ def gru(inputs, initial_h, kernel, recurrent_kernel, bias=None, go_backwards=Fal
     Returns:
         ``(last_output (B, U), outputs (B, T, U) or None, [h])``.
     """
+    if mask is None and _gpu_available():
+        return _cudnn_gru(inputs, initial_h, kernel, recurrent_kernel, bias, go_backwards, return_sequences)
+
     def step(x, states):
         h = states[0]
         mx, mh = tf.matmul(x, kernel), tf.matmul(h, recurrent_kernel)

@@ -320,3 +320,51 @@ def test_bad_input_is_rejected(rng):
         layers.Bidirectional(layers.LSTM(3), merge_mode="max")
     with pytest.raises(ValueError, match="initial state"):
         layers.LSTM(3)(B.convert_to_tensor(_x(rng)), initial_state=[B.zeros((BATCH, 3))])
+
+
+def _cudnn_reference(input, input_h, input_c, params, is_training, rnn_mode, sequence_lengths, time_major):
+    """cuDNN's documented RNN formulas on its parameter layout (per-gate ``W`` (U, I), ``R`` (U, U),
+    then input and recurrent biases), in plain TensorFlow: stands in for ``CudnnRNNV3`` on a CPU."""
+    import tensorflow as tf
+    assert not time_major and int(sequence_lengths[0]) == input.shape[1]
+    gates, (units, features) = (4 if rnn_mode == "lstm" else 3), (input_h.shape[-1], input.shape[-1])
+    sizes = [units * features] * gates + [units * units] * gates + [units] * 2 * gates
+    parts = tf.split(params, sizes)
+    w = [tf.transpose(tf.reshape(p, (units, features))) for p in parts[:gates]]
+    r = [tf.transpose(tf.reshape(p, (units, units))) for p in parts[gates:2 * gates]]
+    bw, br = parts[2 * gates:3 * gates], parts[3 * gates:]
+    h, c, outputs = input_h[:, 0], None if rnn_mode == "gru" else input_c[:, 0], []
+    for t in range(input.shape[1]):
+        x = input[:, t]
+        pre = [x @ w[g] + bw[g] for g in range(gates)]
+        rec = [h @ r[g] + br[g] for g in range(gates)]
+        if rnn_mode == "lstm":
+            i, f, o = (tf.sigmoid(pre[g] + rec[g]) for g in (0, 1, 3))
+            c = f * c + i * tf.tanh(pre[2] + rec[2])
+            h = o * tf.tanh(c)
+        else:
+            reset, update = tf.sigmoid(pre[0] + rec[0]), tf.sigmoid(pre[1] + rec[1])
+            h = (1 - update) * tf.tanh(pre[2] + reset * rec[2]) + update * h
+        outputs.append(h)
+    return tf.stack(outputs, 1), h[:, None], (c if c is not None else h)[:, None], None, None
+
+
+@pytest.mark.skipif(B.NAME != "tensorflow", reason="torch's fused LSTM/GRU pick cuDNN on their own")
+@pytest.mark.parametrize("cls", [layers.LSTM, layers.GRU])
+@pytest.mark.parametrize("kwargs", [{}, {"go_backwards": True, "return_sequences": True, "return_state": True},
+                                    {"use_bias": False, "return_sequences": True}])
+def test_cudnn_path_lays_out_weights_as_cudnn_expects(rng, monkeypatch, cls, kwargs):
+    """With a GPU, unmasked LSTM/GRU call cuDNN; here cuDNN's formulas stand in for it, and the
+    results (outputs, states, gradients) must equal the step loop's."""
+    from kerasport.backends import tf_rnn
+    x = _x(rng)
+    looped = cls(3, use_cudnn=False, **kwargs)
+    expected = looped(x)
+    calls = []
+    monkeypatch.setattr(tf_rnn, "_gpu_available", lambda: True)
+    monkeypatch.setattr(tf_rnn, "_cudnn_rnn", lambda **kw: calls.append(kw["rnn_mode"]) or _cudnn_reference(**kw))
+    fused = cls(3, **kwargs)
+    check_oracle(fused, looped, x, pick=lambda o: o[0] if isinstance(o, (list, tuple)) else o)
+    assert calls and calls[0] == ("lstm" if cls is layers.LSTM else "gru")
+    for a, b in zip(kerasport.utils.tree.flatten(fused(x)), kerasport.utils.tree.flatten(expected)):
+        np.testing.assert_allclose(to_numpy(a), to_numpy(b), atol=1e-5)
