@@ -4,6 +4,7 @@ Calling an op (or a Python operator) on a ``KerasTensor`` adds an ``OpLayer`` to
 the graph: it remembers the op's name and its non-tensor arguments, and replays
 the op on real tensors when the model runs.
 """
+import inspect
 import operator
 
 from kerasport.backends import B
@@ -70,6 +71,62 @@ class OpLayer(Layer):
     def get_config(self):
         return {**super().get_config(), "op": self.op, "arguments": self.arguments,
                 "keyword_arguments": self.keyword_arguments}
+
+    def keras_form(self, tensors):
+        """This op as Keras 3 writes it in a Functional graph, or None where Keras has no such op.
+
+        Returns ``(module, class_name, config, args, kwargs)``: the op class, its constructor
+        arguments (``config``), and the call's arguments with ``tensors`` (the node's inputs)
+        in place; slices and ``...`` in Keras's JSON form.
+        """
+        from kerasport.saving.keras_ops import KERAS_OPS
+        if self.op not in KERAS_OPS:
+            return None
+        suffix, class_name, init_names = KERAS_OPS[self.op]
+        tensors = iter(tensors)
+
+        def fill(template):
+            return tree.map_structure(lambda a: next(tensors) if a == _TENSOR else a, template)
+
+        args, kwargs = fill(self._args), fill(self._kwargs)
+        if self.op == "getitem":
+            return f"keras.src.ops.{suffix}", class_name, {}, [args[0], _keras_json(args[1])], {}
+        try:
+            params = inspect.signature(self._fn).parameters
+            bound = inspect.signature(self._fn).bind(*args, **kwargs).arguments
+        except (TypeError, ValueError):  # a framework builtin (torch.multiply): tensors come first
+            params, bound = {}, {}
+        if not bound:
+            call = list(args)
+            config = {k: v for k, v in kwargs.items() if k in init_names}
+            call_kwargs = {k: v for k, v in kwargs.items() if k not in init_names}
+        else:
+            config = {k: v for k, v in bound.items() if k in init_names}
+            call, call_kwargs = [], {}
+            for name, value in bound.items():
+                if name in init_names:
+                    continue
+                if params[name].kind == params[name].VAR_POSITIONAL:
+                    call.extend(value)
+                elif params[name].kind == params[name].VAR_KEYWORD:
+                    call_kwargs.update(value)
+                else:
+                    call.append(value)
+        return (f"keras.src.ops.{suffix}", class_name, _keras_json(config), [_keras_json(a) for a in call],
+                _keras_json(call_kwargs))
+
+
+def _keras_json(value):
+    """Slices, ``...`` and tuples in the JSON form Keras's serialization gives them."""
+    if isinstance(value, slice):
+        return {"class_name": "__slice__", "config": {"start": value.start, "stop": value.stop, "step": value.step}}
+    if value is Ellipsis:
+        return {"class_name": "__ellipsis__", "config": {}}
+    if isinstance(value, (list, tuple)):
+        return [_keras_json(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _keras_json(v) for k, v in value.items()}
+    return value
 
 
 def symbolic_op(name, args, kwargs):

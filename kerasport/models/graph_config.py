@@ -11,6 +11,7 @@ calls from 0.
 """
 from kerasport.layers.core import InputLayer
 from kerasport.layers.layer import KerasTensor
+from kerasport.layers.op_layer import OpLayer
 from kerasport.saving.serialization import serialize_keras_object
 from kerasport.utils import tree
 
@@ -55,6 +56,10 @@ def functional_config(model):
 
     layer_configs = []
     for layer in model._functional_layers:
+        entry = _keras_op_entry(layer, own, ser_arg) if isinstance(layer, OpLayer) else None
+        if entry is not None:
+            layer_configs.append(entry)
+            continue
         entry = serialize_keras_object(layer)
         entry["name"] = layer.name
         entry["inbound_nodes"] = [
@@ -69,12 +74,27 @@ def functional_config(model):
                 model._nested_outputs, KerasTensor) else [tensor_ref(model._nested_outputs)]}
 
 
+def _keras_op_entry(layer, own, ser_arg):
+    """An ``OpLayer`` called once in the model, as the op node Keras writes (None: keep our form)."""
+    nodes = [node for node in layer._inbound_nodes if id(node) in own]
+    form = layer.keras_form(nodes[0].args[0]) if len(nodes) == 1 and len(nodes[0].args) == 1 else None
+    if form is None:
+        return None
+    module, class_name, config, args, kwargs = form
+    return {"module": module, "class_name": class_name, "config": {"name": layer.name, **config},
+            "registered_name": None, "name": layer.name,
+            "inbound_nodes": [{"args": tree.map_structure(ser_arg, args),
+                               "kwargs": {k: tree.map_structure(ser_arg, v) for k, v in kwargs.items()}}]}
+
+
 def _is_ref(x):
     return isinstance(x, list) and len(x) == 3 and isinstance(x[0], str) and isinstance(x[1], int)
 
 
 def functional_from_config(cls, config, custom_objects=None):
     from kerasport import layers as layers_mod
+    from kerasport.saving.configs import op_layer_entry
+    config = {**config, "layers": [op_layer_entry(e) for e in config["layers"]]}
     created, outputs_of = {}, {}  # name -> layer ; (name, call index from 0) -> output structure
     keras2 = any(isinstance(node, list) for entry in config["layers"] for node in entry.get("inbound_nodes", []))
     offsets = {}  # name -> node offset of input_layers, output_layers and Keras 2's inbound nodes

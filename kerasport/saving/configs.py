@@ -64,8 +64,7 @@ def normalize_model_config(config, custom_objects=None, safe_mode=True, source="
         if _is_object_config(x) and isinstance(x["config"], dict):
             x["config"] = _normalize_layer(x["class_name"], x.get("registered_name"), x["config"])
             if isinstance(x["config"].get("layers"), list) and "output_layers" in x["config"]:
-                x["config"]["layers"] = [_op_layer_entry(e) if _is_keras_op(e) else e
-                                         for e in _drop_mask_ops(x["config"], is_layer)]
+                x["config"]["layers"] = [op_layer_entry(e) for e in _drop_mask_ops(x["config"], is_layer)]
         return x
 
     def is_layer(entry):
@@ -115,12 +114,9 @@ _OP_ALIASES = {"AllClose": "allclose", "IsIn": "isin", "SearchSorted": "searchso
                "CDist": "cdist"}
 
 
-def _is_keras_op(entry):
-    return str(entry.get("module", "")).startswith(("keras.src.ops.", "keras.ops"))
-
-
-def _op_layer_entry(entry):
-    """Keras 3's record of a ``keras.ops`` call in a Functional graph as an ``OpLayer`` entry.
+def op_layer_entry(entry):
+    """Keras 3's record of a ``keras.ops`` call in a Functional graph as an ``OpLayer`` entry
+    (other entries are returned as they are).
 
     Keras records the op's class (``Sum``), its constructor arguments (``axis``) in ``config``
     and the call's arguments (tensors, constants) in the node; the ``OpLayer`` replays
@@ -129,6 +125,8 @@ def _op_layer_entry(entry):
     from kerasport import ops
     from kerasport.backends import B
     from kerasport.layers.op_layer import _OPERATORS
+    if not str(entry.get("module", "")).startswith(("keras.src.ops.", "keras.ops")):
+        return entry
     class_name = entry["class_name"]
     op = _OP_ALIASES.get(class_name) or re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", "_",
                                                class_name).lower()
