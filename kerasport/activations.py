@@ -87,9 +87,70 @@ def mish(x):
     return B.multiply(x, B.tanh(B.softplus(x)))
 
 
+def log_sigmoid(x):
+    """``log(sigmoid(x))``, computed stably."""
+    return B.log_sigmoid(x)
+
+
+def celu(x, alpha=1.0):
+    """Continuously differentiable ELU: ``max(x, 0) + alpha * expm1(min(x, 0) / alpha)``."""
+    return B.celu(x, alpha)
+
+
+def glu(x, axis=-1):
+    """Gated linear unit: the first half of ``axis`` times the sigmoid of the second half."""
+    return B.glu(x, axis)
+
+
+def hard_shrink(x, threshold=0.5):
+    """``x`` where ``|x| > threshold``, else 0."""
+    return B.hard_shrink(x, threshold)
+
+
+def hard_tanh(x):
+    """``clip(x, -1, 1)``."""
+    return B.hard_tanh(x)
+
+
+def soft_shrink(x, threshold=0.5):
+    """``x`` moved ``threshold`` towards 0, and 0 within ``[-threshold, threshold]``."""
+    return B.soft_shrink(x, threshold)
+
+
+def sparse_plus(x):
+    """0 for ``x <= -1``, ``x`` for ``x >= 1``, ``(x + 1)**2 / 4`` between."""
+    return B.sparse_plus(x)
+
+
+def sparse_sigmoid(x):
+    """0 for ``x <= -1``, 1 for ``x >= 1``, ``(x + 1) / 2`` between."""
+    return B.sparse_sigmoid(x)
+
+
+def sparsemax(x, axis=-1):
+    """Keras 3's sparsemax along ``axis`` (same numbers as Keras; see ``ops.sparsemax``)."""
+    return B.sparsemax(x, axis)
+
+
+def squareplus(x, b=4):
+    """``(x + sqrt(x**2 + b)) / 2``, a smooth relu."""
+    return B.squareplus(x, b)
+
+
+def tanh_shrink(x):
+    """``x - tanh(x)``."""
+    return B.tanh_shrink(x)
+
+
+def threshold(x, threshold, default_value):
+    """``x`` where ``x > threshold``, else ``default_value``."""
+    return B.threshold(x, threshold, default_value)
+
+
 _ALL = {f.__name__: f for f in (relu, relu6, sigmoid, tanh, softmax, log_softmax, gelu, silu, elu, selu,
                                 softplus, softsign, leaky_relu, linear, exponential, hard_sigmoid,
-                                hard_silu, mish)}
+                                hard_silu, mish, log_sigmoid, celu, glu, hard_shrink, hard_tanh, soft_shrink,
+                                sparse_plus, sparse_sigmoid, sparsemax, squareplus, tanh_shrink, threshold)}
 _ALL.update(swish=silu, hard_swish=hard_silu)
 
 

@@ -44,3 +44,25 @@ __all__ = sorted(_OPS)
 def shape(x):
     """The shape of ``x`` as a tuple (``None`` for dims unknown in a Functional model)."""
     return x.shape if isinstance(x, _KerasTensor) else _B.shape(x)
+
+
+def _namespace(doc, names):
+    import types
+    ns = types.SimpleNamespace(**{n: globals()[n] for n in names})
+    ns.__doc__ = doc
+    return ns
+
+
+# keras.ops.nn / numpy / linalg / core as namespaces of the same functions (see contract.EXTRA_*).
+from kerasport.backends import contract as _contract  # noqa: E402
+
+nn = _namespace("Neural-network ops (keras.ops.nn).", _contract.NN + _contract.EXTRA_NN + ["one_hot"])
+numpy = _namespace("NumPy-style ops (keras.ops.numpy).", [
+    n for n in _contract.CREATION + _contract.MATH + _contract.REDUCTIONS + _contract.SHAPES + _contract.LINALG
+    + _contract.EXTRA_NUMPY + ["tanh", "slogdet"]
+    if n not in ("top_k", "segment_sum", "one_hot", "cast", "convert_to_tensor", "convert_to_numpy", "is_tensor",
+                 "stop_gradient", "cond", "dtype", "slice", "unstack", "norm")])
+linalg = _namespace("Linear algebra (keras.ops.linalg).", _contract.EXTRA_LINALG + ["norm"])
+core = _namespace("Control flow, scatter and casting (keras.ops.core).", _contract.EXTRA_CORE + [
+    "slice", "unstack", "stop_gradient", "shape", "dtype", "cast", "convert_to_tensor", "convert_to_numpy",
+    "cond", "is_tensor"])

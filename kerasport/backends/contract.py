@@ -69,7 +69,33 @@ NN = ["relu", "relu6", "sigmoid", "tanh", "softplus", "softsign", "silu", "swish
       "moments", "batch_normalization", "normalize", "layer_normalization",
       "categorical_crossentropy", "sparse_categorical_crossentropy", "binary_crossentropy"]
 
-OPS = CREATION + MATH + REDUCTIONS + SHAPES + LINALG + NN
+# The rest of keras.ops (``torch_ops_extra.py`` / ``tf_ops_extra.py``), grouped as keras.ops.nn / numpy / core /
+# linalg expose them. Complex values (FFT) are ``(real, imag)`` pairs, as in Keras.
+EXTRA_NN = ["celu", "glu", "hard_shrink", "hard_tanh", "hard_swish", "soft_shrink", "sparse_plus", "sparse_sigmoid",
+            "sparsemax", "squareplus", "tanh_shrink", "threshold", "rms_normalization", "dot_product_attention",
+            "psnr", "in_top_k", "multi_hot", "depth_to_space", "space_to_depth", "ctc_loss"]
+EXTRA_NUMPY = ["amax", "amin", "append", "arccos", "arccosh", "arcsin", "arcsinh", "arctanh", "average", "bincount",
+               "bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not", "bitwise_invert", "bitwise_left_shift",
+               "bitwise_right_shift", "left_shift", "right_shift", "cbrt", "copy", "correlate", "cross", "deg2rad",
+               "rad2deg", "diagflat", "diff", "digitize", "dstack", "hstack", "vstack", "hsplit", "vsplit", "dsplit",
+               "array_split", "empty", "empty_like", "erfc", "exp2", "fabs", "fliplr", "flipud", "fmax", "fmin",
+               "fmod", "gcd", "lcm", "heaviside", "hypot", "i0", "inner", "isin", "isneginf", "isposinf", "isreal",
+               "kron", "ldexp", "logaddexp2", "logspace", "geomspace", "nansum", "nanmean", "nanmax", "nanmin",
+               "nanprod", "nanstd", "nanvar", "nanargmax", "nanargmin", "nancumsum", "nancumprod", "nanmedian",
+               "nanpercentile", "nanquantile", "nonzero", "percentile", "ptp", "ravel", "roll", "rot90",
+               "searchsorted", "select", "signbit", "sinc", "trapezoid", "tri", "trunc", "unravel_index", "vdot",
+               "vander", "corrcoef", "histogram", "argpartition", "allclose", "array", "real", "imag", "conj",
+               "conjugate", "angle", "nextafter", "view", "bartlett", "blackman", "hamming", "hanning", "kaiser",
+               "get_item", "unique", "vectorize"]
+EXTRA_CORE = ["scatter", "scatter_update", "slice_update", "saturate_cast", "segment_max", "segment_min",
+              "segment_prod", "fori_loop", "while_loop", "scan", "map", "switch", "associative_scan",
+              "vectorized_map", "custom_gradient"]
+EXTRA_LINALG = ["cholesky", "cholesky_inverse", "det", "eig", "eigh", "inv", "lstsq", "lu_factor", "qr", "solve",
+                "solve_triangular", "svd", "slogdet", "logdet", "pinv", "matrix_rank"]
+EXTRA_FFT = ["fft", "fft2", "ifft2", "rfft", "irfft"]
+EXTRA = EXTRA_NN + EXTRA_NUMPY + EXTRA_CORE + EXTRA_LINALG + EXTRA_FFT
+
+OPS = CREATION + MATH + REDUCTIONS + SHAPES + LINALG + NN + EXTRA
 VARIABLES = ["variable", "is_variable", "assign", "standardize_dtype", "to_dtype", "no_grad", "seed",
              "set_seed_all", "make_generator", "seeded_generator", "random_uniform", "random_normal",
              "random_permutation", "random_randint", "dropout",

@@ -1039,3 +1039,5 @@ def random_randint(shape, minval, maxval, dtype="int32", generator=None):
     """Integers uniform in ``[minval, maxval)``."""
     draw = (generator or tf.random).uniform(shape, minval, maxval, dtype=tf.int64)
     return tf.cast(draw, to_dtype(dtype))
+
+from kerasport.backends.tf_ops_extra import *  # noqa: E402,F401,F403  (the rest of keras.ops)

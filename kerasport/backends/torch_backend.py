@@ -1043,3 +1043,5 @@ def random_randint(shape, minval, maxval, dtype="int32", generator=None):
     """Integers uniform in ``[minval, maxval)``."""
     return torch.randint(int(minval), int(maxval), tuple(shape), generator=generator, device=DEVICE,
                          dtype=to_dtype(dtype))
+
+from kerasport.backends.torch_ops_extra import *  # noqa: E402,F401,F403  (the rest of keras.ops)
