@@ -45,6 +45,8 @@ def shape(x):
     """The shape of ``x`` as a tuple (``None`` for dims unknown in a Functional model)."""
     return x.shape if isinstance(x, _KerasTensor) else _B.shape(x)
 
+from kerasport import ops_image as image  # noqa: E402  (kerasport.ops.image: Keras's keras.ops.image)
+
 
 def _namespace(doc, names):
     import types

@@ -37,6 +37,12 @@ Layer kernels (kerasport extensions; fused where the framework has it)
     moments(x, axes, keepdims) -> (mean, variance); batch_normalization(x, mean, var, axis, offset, scale, eps)
     layer_normalization(x, gamma, beta, axis, epsilon, rms_scaling) -> x normalized per sample over axis
 
+Image kernels (``<name>_image.py``, star-imported into the backend; ``kerasport.ops.image`` validates)
+    image_resize(x (N, H, W, C) | (N, C, H, W) float, size, interpolation, antialias, data_format)
+    image_affine_transform(x, transform (N | 1, 8), interpolation, fill_mode, fill_value, data_format)
+    image_rgb_to_hsv(x (..., 3)), image_hsv_to_rgb(x (..., 3))
+    image_map_coordinates(x, coordinates (x.ndim, ...), order 0 | 1, fill_mode, fill_value)
+
 Training (``<name>_train.py``)
     host_variable(value, dtype, name), read(var), increment(counter) -> new count
     weight_decay(vars, lr, decay); sgd(...), adam(...), rmsprop(...), adamax(...), nadam(...), adagrad(...),
@@ -104,8 +110,10 @@ TRAINING = ["compile_step", "host_variable", "read", "increment", "weight_decay"
             "clip_each_by_norm", "clip_by_global_norm", "make_train_function", "make_test_function", "make_predict_function",
             "adamax", "nadam", "adagrad", "adadelta", "lion", "ftrl", "accumulate", "zero", "ema", "copy_into"]
 
+IMAGE = ["image_resize", "image_affine_transform", "image_rgb_to_hsv", "image_hsv_to_rgb", "image_map_coordinates"]
+
 
 def missing(backend_module, train_module):
     """Names of the contract that a backend does not define (empty when complete)."""
-    return [n for n in OPS + VARIABLES if not hasattr(backend_module, n)] + \
+    return [n for n in OPS + VARIABLES + IMAGE if not hasattr(backend_module, n)] + \
            [n for n in TRAINING if not hasattr(train_module, n)]

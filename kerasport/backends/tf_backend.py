@@ -994,6 +994,7 @@ def layer_normalization(x, gamma=None, beta=None, axis=-1, epsilon=None, rms_sca
 
 
 from kerasport.backends.tf_rnn import *  # noqa: E402,F401,F403
+from kerasport.backends.tf_image import *  # noqa: E402,F401,F403
 
 
 # --- added for losses/metrics

@@ -1011,6 +1011,7 @@ def layer_normalization(x, gamma=None, beta=None, axis=-1, epsilon=None, rms_sca
 
 
 from kerasport.backends.torch_rnn import *  # noqa: E402,F401,F403
+from kerasport.backends.torch_image import *  # noqa: E402,F401,F403
 
 
 # --- added for losses/metrics

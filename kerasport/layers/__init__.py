@@ -24,6 +24,9 @@ from kerasport.layers.misc import Lambda, Masking
 from kerasport.layers.normalization import (BatchNormalization, GroupNormalization, LayerNormalization,
                                             UnitNormalization)
 from kerasport.layers.preprocessing import Normalization, Rescaling
+from kerasport.layers.image_preprocessing import (AutoContrast, CenterCrop, RandomBrightness, RandomContrast,
+                                                 RandomCrop, RandomFlip, RandomGrayscale, RandomRotation,
+                                                 RandomTranslation, RandomZoom, Resizing, Solarization)
 from kerasport.layers.regularization import (ActivityRegularization, AlphaDropout, GaussianDropout, GaussianNoise,
                                              SpatialDropout1D, SpatialDropout2D, SpatialDropout3D)
 from kerasport.layers.attention import AdditiveAttention, Attention, MultiHeadAttention

@@ -1,0 +1,682 @@
+"""Keras's image preprocessing and augmentation layers, built on ``kerasport.ops.image``.
+
+Each layer splits its work as Keras 3 does: ``get_random_transformation(data, training, seed)``
+draws the random parameters (a dict), ``transform_images(images, transformation, training)``
+applies them deterministically. Random layers are the identity unless ``training`` is true;
+called directly they default to ``training=True`` as in Keras (``predict`` and
+``layer(x, training=None/False)`` leave images untouched). Their draws come from the layer's
+own ``kerasport.random.SeedGenerator``, so they advance inside ``fit`` on both backends.
+Inputs are rank 3 ``(H, W, C)`` or rank 4 ``(N, H, W, C)`` (``channels_first``: ``C`` first).
+"""
+import math
+
+from kerasport import backend
+from kerasport import ops_image as image_ops
+from kerasport import random as kr
+from kerasport.backends import B
+from kerasport.layers.layer import Layer
+
+__all__ = ["Resizing", "CenterCrop", "RandomCrop", "RandomFlip", "RandomRotation", "RandomZoom",
+           "RandomTranslation", "RandomContrast", "RandomBrightness", "RandomGrayscale", "Solarization",
+           "AutoContrast"]
+
+_FILL_MODES = ("reflect", "wrap", "constant", "nearest")
+
+
+def _shape(data):
+    """The shape of a tensor or array (dynamic dims as scalar tensors in a TF graph)."""
+    return B.shape(data) if B.is_tensor(data) else tuple(data.shape)
+_INTERPOLATIONS = ("nearest", "bilinear")
+
+
+class BaseImagePreprocessingLayer(Layer):
+    """Base of the image layers: factor parsing, data_format, the call protocol.
+
+    Args:
+        factor: (layers that take one) a number ``f`` (range ``[-f, f]``, clipped to the
+            layer's bounds) or a pair ``(lower, upper)``.
+        data_format: "channels_last" or "channels_first" (``kerasport.config.image_data_format()``).
+    """
+
+    _USE_BASE_FACTOR = True
+    _FACTOR_BOUNDS = (-1, 1)
+
+    def __init__(self, factor=None, data_format=None, **kwargs):
+        super().__init__(**kwargs)
+        self.data_format = data_format or backend.image_data_format()
+        if self.data_format not in ("channels_last", "channels_first"):
+            raise ValueError(f"{type(self).__name__} {self.name!r}: `data_format` must be 'channels_last' or "
+                             f"'channels_first', received data_format={data_format!r}.")
+        if self._USE_BASE_FACTOR:
+            self._set_factor(factor or 0.0)
+        elif factor is not None:
+            raise ValueError(f"Layer {type(self).__name__} does not take a `factor` argument. Received: "
+                             f"factor={factor}")
+
+    def _set_factor(self, factor):
+        low, high = self._FACTOR_BOUNDS
+        error = (f"{type(self).__name__} {self.name!r}: the `factor` argument should be a number (or a list of two "
+                 f"numbers) in the range [{low}, {high}]. Received: factor={factor}")
+        if isinstance(factor, (tuple, list)):
+            if len(factor) != 2 or factor[0] > high or factor[1] < low:
+                raise ValueError(error)
+            self.factor = tuple(sorted(factor))
+        elif isinstance(factor, (int, float)) and not isinstance(factor, bool):
+            if factor < low or factor > high:
+                raise ValueError(error)
+            factor = abs(factor)
+            self.factor = (max(-factor, low), factor)
+        else:
+            raise ValueError(error)
+
+    def _seed(self, seed):
+        return self.generator if seed is None else seed
+
+    def _hw(self, shape):
+        return (shape[-3], shape[-2]) if self.data_format == "channels_last" else (shape[-2], shape[-1])
+
+    def _check_rank(self, data):
+        if B.ndim(data) not in (3, 4):
+            raise ValueError(f"{type(self).__name__} {self.name!r}: expected image tensor of rank 3 (single image) "
+                             f"or 4 (batch of images). Received: data.shape={tuple(data.shape)}")
+
+    def _batch(self, data):
+        return _shape(data)[0] if len(data.shape) == 4 else 1
+
+    def get_random_transformation(self, data, training=True, seed=None):
+        """The random parameters for ``data`` (``None`` for deterministic layers)."""
+        return None
+
+    def transform_images(self, images, transformation, training=True):
+        """Apply ``transformation`` (from ``get_random_transformation``) to rank 3/4 ``images``."""
+        images = B.cast(images, self.compute_dtype)
+        if not training or transformation is None:
+            return images
+        unbatched = B.ndim(images) == 3
+        out = self._transform_images(B.expand_dims(images, 0) if unbatched else images, transformation)
+        return B.squeeze(out, 0) if unbatched else out
+
+    def _transform_images(self, images, transformation):
+        raise NotImplementedError
+
+    def call(self, inputs, training=True):
+        inputs = B.convert_to_tensor(inputs)
+        self._check_rank(inputs)
+        transformation = self.get_random_transformation(inputs, training=training)
+        return self.transform_images(inputs, transformation, training=training)
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape)
+
+    def get_config(self):
+        return {**super().get_config(), "data_format": self.data_format}
+
+
+def _sized_shape(layer, input_shape):
+    shape = list(input_shape)
+    if len(shape) not in (3, 4):
+        raise ValueError(f"{type(layer).__name__} {layer.name!r}: `input_shape` must have rank 3 (unbatched) or 4 "
+                         f"(batched). Received: input_shape={tuple(input_shape)}")
+    h = len(shape) - 3 if layer.data_format == "channels_last" else len(shape) - 2
+    shape[h], shape[h + 1] = layer.height, layer.width
+    return tuple(shape)
+
+
+class Resizing(BaseImagePreprocessingLayer):
+    """Resizes images to ``(height, width)`` (in training and inference).
+
+    Args:
+        height, width: output size.
+        interpolation: "bilinear" (default), "nearest", "bicubic", "area", "lanczos3", "lanczos5".
+        crop_to_aspect_ratio: crop the largest centered window of the target aspect ratio first.
+        pad_to_aspect_ratio: pad the short side with ``fill_value`` to the target aspect ratio first.
+        fill_mode: "constant" (the only mode), used with ``pad_to_aspect_ratio``.
+        fill_value: padding value.
+        antialias: antialias filter when downsampling.
+        data_format: "channels_last" or "channels_first".
+    """
+
+    _USE_BASE_FACTOR = False
+
+    def __init__(self, height, width, interpolation="bilinear", crop_to_aspect_ratio=False, pad_to_aspect_ratio=False,
+                 fill_mode="constant", fill_value=0.0, antialias=False, data_format=None, **kwargs):
+        super().__init__(data_format=data_format, **kwargs)
+        if interpolation not in image_ops.RESIZE_INTERPOLATIONS:
+            raise ValueError(f"Resizing {self.name!r}: `interpolation` must be one of "
+                             f"{image_ops.RESIZE_INTERPOLATIONS}, received {interpolation!r}.")
+        self.height, self.width = height, width
+        self.interpolation = interpolation
+        self.crop_to_aspect_ratio, self.pad_to_aspect_ratio = crop_to_aspect_ratio, pad_to_aspect_ratio
+        self.fill_mode, self.fill_value, self.antialias = fill_mode, fill_value, bool(antialias)
+
+    def get_random_transformation(self, data, training=True, seed=None):
+        return self._hw(_shape(data))
+
+    def transform_images(self, images, transformation=None, training=True):
+        return image_ops.resize(images, (self.height, self.width), interpolation=self.interpolation,
+                                antialias=self.antialias, crop_to_aspect_ratio=self.crop_to_aspect_ratio,
+                                pad_to_aspect_ratio=self.pad_to_aspect_ratio, fill_mode=self.fill_mode,
+                                fill_value=self.fill_value, data_format=self.data_format)
+
+    def call(self, inputs, training=True):
+        return self.transform_images(B.cast(inputs, self.compute_dtype))
+
+    def compute_output_shape(self, input_shape):
+        return _sized_shape(self, input_shape)
+
+    def get_config(self):
+        return {**super().get_config(), "height": self.height, "width": self.width,
+                "interpolation": self.interpolation, "crop_to_aspect_ratio": self.crop_to_aspect_ratio,
+                "pad_to_aspect_ratio": self.pad_to_aspect_ratio, "fill_mode": self.fill_mode,
+                "fill_value": self.fill_value, "antialias": self.antialias}
+
+
+class CenterCrop(BaseImagePreprocessingLayer):
+    """Crops the central ``(height, width)`` window; smaller images are resized to fit (the largest
+    window of the target aspect ratio, bilinear), as Keras's ``smart_resize``.
+
+    Args:
+        height, width: output size.
+        data_format: "channels_last" or "channels_first".
+    """
+
+    _USE_BASE_FACTOR = False
+
+    def __init__(self, height, width, data_format=None, **kwargs):
+        super().__init__(data_format=data_format, **kwargs)
+        self.height, self.width = height, width
+
+    def get_random_transformation(self, data, training=True, seed=None):
+        return {"input_shape": _shape(data)}
+
+    def transform_images(self, images, transformation=None, training=True):
+        images = B.cast(images, self.compute_dtype)
+        h, w = self._hw(B.shape(images))
+        if h >= self.height and w >= self.width:
+            top, left = (h - self.height) // 2, (w - self.width) // 2
+            return image_ops.crop_images(images, top, left, target_height=self.height, target_width=self.width,
+                                         data_format=self.data_format)
+        return image_ops.resize(images, (self.height, self.width), crop_to_aspect_ratio=True,
+                                data_format=self.data_format)
+
+    def call(self, inputs, training=True):
+        self._check_rank(inputs)
+        return self.transform_images(inputs)
+
+    def compute_output_shape(self, input_shape):
+        return _sized_shape(self, input_shape)
+
+    def get_config(self):
+        return {**super().get_config(), "height": self.height, "width": self.width}
+
+
+class RandomCrop(BaseImagePreprocessingLayer):
+    """Crops a random ``(height, width)`` window (the same one for the whole batch) in training.
+
+    In inference the largest centered window of the target aspect ratio is cropped and resized
+    to ``(height, width)``, as Keras documents (Keras 3.15's code returns the input unchanged in
+    inference instead, so its output shape changes). In training, an image not larger than the
+    target is cropped from the centered start and resized, exactly as Keras does.
+
+    Args:
+        height, width: output size.
+        seed: seed of the layer's random stream.
+        data_format: "channels_last" or "channels_first".
+    """
+
+    _USE_BASE_FACTOR = False
+
+    def __init__(self, height, width, seed=None, data_format=None, **kwargs):
+        super().__init__(data_format=data_format, **kwargs)
+        self.height, self.width, self.seed = height, width, seed
+        self.generator = kr.SeedGenerator(seed)
+
+    def get_random_transformation(self, data, training=True, seed=None):
+        h, w = self._hw(_shape(data))
+        if not isinstance(h, int) or not isinstance(w, int):
+            raise ValueError(f"RandomCrop {self.name!r} requires the input to have a fully defined height and width. "
+                             f"Received: images.shape={tuple(data.shape)}")
+        if training and h > self.height and w > self.width:
+            seed = self._seed(seed)
+            top = B.cast(kr.uniform((), 0.0, float(h - self.height + 1), seed=seed), "int32")
+            left = B.cast(kr.uniform((), 0.0, float(w - self.width + 1), seed=seed), "int32")
+            return top, left
+        crop_h = max(min(h, int(float(w * self.height) / self.width)), 1)
+        crop_w = max(min(w, int(float(h * self.width) / self.height)), 1)
+        return int(float(h - crop_h) / 2), int(float(w - crop_w) / 2)
+
+    def transform_images(self, images, transformation, training=True):
+        images = B.cast(images, self.compute_dtype)
+        if not training:
+            return image_ops.resize(images, (self.height, self.width), crop_to_aspect_ratio=True,
+                                    data_format=self.data_format)
+        top, left = transformation
+        rows, cols = slice(top, top + self.height), slice(left, left + self.width)
+        images = images[..., rows, cols, :] if self.data_format == "channels_last" else images[..., rows, cols]
+        if tuple(self._hw(B.shape(images))) != (self.height, self.width):
+            images = image_ops.resize(images, (self.height, self.width), data_format=self.data_format)
+        return images
+
+    def compute_output_shape(self, input_shape):
+        return _sized_shape(self, input_shape)
+
+    def get_config(self):
+        return {**super().get_config(), "height": self.height, "width": self.width, "seed": self.seed}
+
+
+class RandomFlip(BaseImagePreprocessingLayer):
+    """Flips each image with probability 1/2 in training.
+
+    Args:
+        mode: "horizontal", "vertical" or "horizontal_and_vertical" (default; both flips share
+            one draw per image, as in Keras).
+        seed: seed of the layer's random stream.
+        data_format: "channels_last" or "channels_first".
+    """
+
+    _USE_BASE_FACTOR = False
+    _MODES = ("horizontal", "vertical", "horizontal_and_vertical")
+
+    def __init__(self, mode="horizontal_and_vertical", seed=None, data_format=None, **kwargs):
+        super().__init__(data_format=data_format, **kwargs)
+        if mode not in self._MODES:
+            raise ValueError(f"RandomFlip {self.name!r}: `mode` must be one of {self._MODES}, received {mode!r}.")
+        self.mode, self.seed = mode, seed
+        self.generator = kr.SeedGenerator(seed)
+
+    def get_random_transformation(self, data, training=True, seed=None):
+        if not training:
+            return None
+        shape = _shape(data)
+        flips_shape = (1, 1, 1) if len(shape) == 3 else (shape[0], 1, 1, 1)
+        flips = B.less_equal(kr.uniform(flips_shape, seed=self._seed(seed)), 0.5)
+        return {"flips": flips, "input_shape": shape}
+
+    def _transform_images(self, images, transformation):
+        flips = B.reshape(transformation["flips"], (-1, 1, 1, 1))
+        rows, cols = (1, 2) if self.data_format == "channels_last" else (2, 3)
+        if self.mode in ("horizontal", "horizontal_and_vertical"):
+            images = B.where(flips, B.flip(images, axis=cols), images)
+        if self.mode in ("vertical", "horizontal_and_vertical"):
+            images = B.where(flips, B.flip(images, axis=rows), images)
+        return images
+
+    def get_config(self):
+        return {**super().get_config(), "seed": self.seed, "mode": self.mode}
+
+
+class _AffineLayer(BaseImagePreprocessingLayer):
+    """Shared fill/interpolation arguments of the layers that warp with ``affine_transform``."""
+
+    def _set_affine(self, fill_mode, interpolation, fill_value, seed):
+        if fill_mode not in _FILL_MODES:
+            raise NotImplementedError(f"{type(self).__name__} {self.name!r}: unknown `fill_mode` {fill_mode}. "
+                                      f"Expected one of {_FILL_MODES}.")
+        if interpolation not in _INTERPOLATIONS:
+            raise NotImplementedError(f"{type(self).__name__} {self.name!r}: unknown `interpolation` "
+                                      f"{interpolation}. Expected one of {_INTERPOLATIONS}.")
+        self.fill_mode, self.interpolation, self.fill_value, self.seed = fill_mode, interpolation, fill_value, seed
+        self.generator = kr.SeedGenerator(seed)
+
+    def _warp(self, images, matrix):
+        return image_ops.affine_transform(images, matrix, interpolation=self.interpolation, fill_mode=self.fill_mode,
+                                          fill_value=self.fill_value, data_format=self.data_format)
+
+    def _affine_config(self):
+        return {"fill_mode": self.fill_mode, "fill_value": self.fill_value, "interpolation": self.interpolation,
+                "seed": self.seed}
+
+
+def _range_factor(layer, factor, name, low_open=False):
+    """(lower, upper) from a number or pair in [-1, 1] (``(-1, 1]`` with ``low_open``)."""
+    def check(v):
+        if not isinstance(v, (int, float)) or v > 1.0 or v < -1.0 or (low_open and v == -1.0):
+            raise ValueError(f"{type(layer).__name__} {layer.name!r}: the `{name}` argument should be a number (or a "
+                             f"list of two numbers) in the range {'(' if low_open else '['}-1.0, 1.0]. "
+                             f"Received: {name}={factor}")
+    if isinstance(factor, (tuple, list)):
+        if len(factor) != 2:
+            check(None)
+        check(factor[0])
+        check(factor[1])
+        return tuple(sorted(factor))
+    check(factor)
+    return -abs(factor), abs(factor)
+
+
+class RandomRotation(_AffineLayer):
+    """Rotates images by a random angle in ``factor * 2π`` in training.
+
+    Args:
+        factor: fraction of a full turn: ``0.1`` draws angles in [-36°, 36°]; a pair gives
+            (lower, upper).
+        fill_mode: "reflect" (default), "wrap", "constant" or "nearest".
+        interpolation: "bilinear" (default) or "nearest".
+        seed: seed of the layer's random stream.
+        fill_value: value for ``fill_mode="constant"``.
+        data_format: "channels_last" or "channels_first".
+    """
+
+    def __init__(self, factor, fill_mode="reflect", interpolation="bilinear", seed=None, fill_value=0.0,
+                 data_format=None, **kwargs):
+        super().__init__(factor=factor, data_format=data_format, **kwargs)
+        self._set_affine(fill_mode, interpolation, fill_value, seed)
+
+    def get_random_transformation(self, data, training=True, seed=None):
+        if not training:
+            return None
+        shape = _shape(data)
+        batch = self._batch(data)
+        height, width = self._hw(shape)
+        angle = kr.uniform((batch,), self.factor[0] * 360.0, self.factor[1] * 360.0, seed=self._seed(seed))
+        matrix = rotation_matrix(angle, height, width)
+        if len(shape) == 3:
+            matrix = B.squeeze(matrix, 0)
+        return {"angle": angle, "rotation_matrix": matrix, "image_height": height, "image_width": width,
+                "batch_size": batch}
+
+    def _transform_images(self, images, transformation):
+        return self._warp(images, transformation["rotation_matrix"])
+
+    def get_config(self):
+        return {**super().get_config(), "factor": self.factor, **self._affine_config()}
+
+
+def rotation_matrix(angle, height, width):
+    """Keras's inverse rotation (degrees ``angle`` (N,)) about the image center as (N, 8) transforms."""
+    theta = angle * (math.pi / 180.0)
+    cx = 0.5 * (B.cast(width, theta.dtype) - 1)
+    cy = 0.5 * (B.cast(height, theta.dtype) - 1)
+    cos, sin = B.cos(theta), B.sin(theta)
+    a2 = cx - cx * cos - cy * -sin
+    b2 = cy - cx * sin - cy * cos
+    zeros = B.zeros_like(theta)
+    return B.stack([cos, -sin, a2, sin, cos, b2, zeros, zeros], axis=1)
+
+
+class RandomZoom(_AffineLayer):
+    """Zooms each image in or out by a random factor in training.
+
+    Args:
+        height_factor: number or pair in (-1, 1]: the vertical zoom is ``1 + U(lower, upper)``
+            (negative: zoom in, positive: zoom out).
+        width_factor: same for the horizontal zoom; ``None`` keeps the aspect ratio.
+        fill_mode, interpolation, seed, fill_value, data_format: as ``RandomRotation``.
+    """
+
+    _USE_BASE_FACTOR = False
+
+    def __init__(self, height_factor, width_factor=None, fill_mode="reflect", interpolation="bilinear", seed=None,
+                 fill_value=0.0, data_format=None, **kwargs):
+        super().__init__(data_format=data_format, **kwargs)
+        self.height_factor, self.width_factor = height_factor, width_factor
+        self.height_lower, self.height_upper = _range_factor(self, height_factor, "height_factor", low_open=True)
+        if width_factor is not None:
+            self.width_lower, self.width_upper = _range_factor(self, width_factor, "width_factor", low_open=True)
+        self._set_affine(fill_mode, interpolation, fill_value, seed)
+
+    def get_random_transformation(self, data, training=True, seed=None):
+        if not training:
+            return None
+        shape = _shape(data)
+        zshape = (shape[0], 1) if len(shape) == 4 else (1, 1)
+        seed = self._seed(seed)
+        height_zoom = kr.uniform(zshape, 1.0 + self.height_lower, 1.0 + self.height_upper, seed=seed)
+        width_zoom = height_zoom if self.width_factor is None else \
+            kr.uniform(zshape, 1.0 + self.width_lower, 1.0 + self.width_upper, seed=seed)
+        return {"height_zoom": height_zoom, "width_zoom": width_zoom, "input_shape": shape}
+
+    def _transform_images(self, images, transformation):
+        zx = B.cast(transformation["width_zoom"], "float32")
+        zy = B.cast(transformation["height_zoom"], "float32")
+        height, width = self._hw(B.shape(images))
+        x_offset = (B.cast(width, "float32") - 1.0) / 2.0 * (1.0 - zx)
+        y_offset = (B.cast(height, "float32") - 1.0) / 2.0 * (1.0 - zy)
+        zeros = B.zeros_like(zx)
+        matrix = B.concatenate([zx, zeros, x_offset, zeros, zy, y_offset, zeros, zeros], axis=1)
+        return self._warp(images, matrix)
+
+    def get_config(self):
+        return {**super().get_config(), "height_factor": self.height_factor, "width_factor": self.width_factor,
+                **self._affine_config()}
+
+
+class RandomTranslation(_AffineLayer):
+    """Shifts each image by a random fraction of its height and width in training.
+
+    Args:
+        height_factor: number or pair in [-1, 1]: the vertical shift is ``U(lower, upper) * height``.
+        width_factor: same, horizontally.
+        fill_mode, interpolation, seed, fill_value, data_format: as ``RandomRotation``.
+    """
+
+    _USE_BASE_FACTOR = False
+
+    def __init__(self, height_factor, width_factor, fill_mode="reflect", interpolation="bilinear", seed=None,
+                 fill_value=0.0, data_format=None, **kwargs):
+        super().__init__(data_format=data_format, **kwargs)
+        self.height_factor, self.width_factor = height_factor, width_factor
+        self.height_lower, self.height_upper = _range_factor(self, height_factor, "height_factor")
+        self.width_lower, self.width_upper = _range_factor(self, width_factor, "width_factor")
+        self._set_affine(fill_mode, interpolation, fill_value, seed)
+
+    def get_random_transformation(self, data, training=True, seed=None):
+        if not training:
+            return None
+        shape = _shape(data)
+        batch = self._batch(data)
+        height, width = self._hw(shape)
+        seed = self._seed(seed)
+        dy = kr.uniform((batch, 1), self.height_lower, self.height_upper, seed=seed) * B.cast(height, "float32")
+        dx = kr.uniform((batch, 1), self.width_lower, self.width_upper, seed=seed) * B.cast(width, "float32")
+        return {"translations": B.concatenate([dx, dy], axis=1), "input_shape": shape}
+
+    def _transform_images(self, images, transformation):
+        t = B.cast(transformation["translations"], "float32")
+        ones, zeros = B.ones_like(t[:, :1]), B.zeros_like(t[:, :1])
+        matrix = B.concatenate([ones, zeros, -t[:, :1], zeros, ones, -t[:, 1:], zeros, zeros], axis=1)
+        return self._warp(images, matrix)
+
+    def get_config(self):
+        return {**super().get_config(), "height_factor": self.height_factor, "width_factor": self.width_factor,
+                **self._affine_config()}
+
+
+def _value_range(layer, value_range):
+    if not isinstance(value_range, (tuple, list)) or len(value_range) != 2:
+        raise ValueError(f"{type(layer).__name__} {layer.name!r}: the `value_range` argument should be a list of two "
+                         f"numbers. Received: value_range={value_range}")
+    return sorted(value_range)
+
+
+class RandomContrast(BaseImagePreprocessingLayer):
+    """Scales each image's deviation from its per-channel mean by a random factor in training.
+
+    ``out = clip((x - mean) * c + mean, *value_range)``, ``c ~ U(1 - lower, 1 + upper)``.
+
+    Args:
+        factor: number or pair in [0, 1].
+        value_range: (min, max) of the pixel values (``(0, 255)``).
+        seed: seed of the layer's random stream.
+    """
+
+    _FACTOR_BOUNDS = (0, 1)
+
+    def __init__(self, factor, value_range=(0, 255), seed=None, **kwargs):
+        super().__init__(**kwargs)
+        self._set_factor(factor)
+        self.value_range, self.seed = value_range, seed
+        self.generator = kr.SeedGenerator(seed)
+
+    def get_random_transformation(self, data, training=True, seed=None):
+        shape = (1, 1, 1) if len(data.shape) == 3 else (_shape(data)[0], 1, 1, 1)
+        if not training:
+            return {"contrast_factor": B.zeros(shape)}
+        factor = kr.uniform(shape, 1.0 - self.factor[0], 1.0 + self.factor[1], dtype=self.compute_dtype,
+                            seed=self._seed(seed))
+        return {"contrast_factor": factor}
+
+    def _transform_images(self, images, transformation):
+        axes = (1, 2) if self.data_format == "channels_last" else (2, 3)
+        mean = B.mean(images, axis=axes, keepdims=True)
+        factor = B.reshape(transformation["contrast_factor"], (-1, 1, 1, 1))
+        return B.clip((images - mean) * factor + mean, self.value_range[0], self.value_range[1])
+
+    def get_config(self):
+        return {**super().get_config(), "factor": self.factor, "value_range": self.value_range, "seed": self.seed}
+
+
+class RandomBrightness(BaseImagePreprocessingLayer):
+    """Adds a random delta ``U(lower, upper) * (max - min)`` to each image in training, clipped to
+    ``value_range``.
+
+    Args:
+        factor: number or pair in [-1, 1].
+        value_range: (min, max) of the pixel values (``(0, 255)``).
+        seed: seed of the layer's random stream.
+    """
+
+    def __init__(self, factor, value_range=(0, 255), seed=None, **kwargs):
+        super().__init__(factor=factor, **kwargs)
+        self.seed = seed
+        self.generator = kr.SeedGenerator(seed)
+        self.value_range = _value_range(self, value_range)
+
+    def get_random_transformation(self, data, training=True, seed=None):
+        shape = (1, 1, 1) if len(data.shape) == 3 else (_shape(data)[0], 1, 1, 1)
+        if not training:
+            return {"rgb_delta": B.zeros(shape)}
+        delta = kr.uniform(shape, self.factor[0], self.factor[1], seed=self._seed(seed))
+        return {"rgb_delta": delta * (self.value_range[1] - self.value_range[0])}
+
+    def _transform_images(self, images, transformation):
+        delta = B.reshape(B.cast(transformation["rgb_delta"], B.dtype(images)), (-1, 1, 1, 1))
+        return B.clip(images + delta, self.value_range[0], self.value_range[1])
+
+    def get_config(self):
+        return {**super().get_config(), "factor": self.factor, "value_range": self.value_range, "seed": self.seed}
+
+
+class RandomGrayscale(BaseImagePreprocessingLayer):
+    """Converts each image to grayscale with probability ``factor`` in training; the gray channel
+    is repeated over the input's channels, as in Keras.
+
+    Args:
+        factor: probability in [0, 1] (0.5).
+        data_format: "channels_last" or "channels_first".
+        seed: seed of the layer's random stream.
+    """
+
+    _USE_BASE_FACTOR = False
+
+    def __init__(self, factor=0.5, data_format=None, seed=None, **kwargs):
+        super().__init__(data_format=data_format, **kwargs)
+        if not isinstance(factor, (int, float)) or factor < 0 or factor > 1:
+            raise ValueError(f"RandomGrayscale {self.name!r}: `factor` should be between 0 and 1. "
+                             f"Received: factor={factor}")
+        self.factor, self.seed = factor, seed
+        self.generator = kr.SeedGenerator(seed)
+
+    def get_random_transformation(self, data, training=True, seed=None):
+        values = kr.uniform((self._batch(data),), 0.0, 1.0, seed=self._seed(seed))
+        return B.reshape(B.less(values, self.factor), (-1, 1, 1, 1))
+
+    def _transform_images(self, images, transformation):
+        gray = image_ops.rgb_to_grayscale(images, data_format=self.data_format)
+        return B.where(B.reshape(transformation, (-1, 1, 1, 1)), gray, images)
+
+    def get_config(self):
+        return {**super().get_config(), "factor": self.factor}
+
+
+def _to_range(images, source, target):
+    if source[0] == target[0] and source[1] == target[1]:
+        return images
+    return (images - source[0]) / (source[1] - source[0]) * (target[1] - target[0]) + target[0]
+
+
+def _unit_factor(layer, factor, name):
+    def check(v):
+        if not isinstance(v, (int, float)) or v > 1.0 or v < 0:
+            raise ValueError(f"{type(layer).__name__} {layer.name!r}: the `{name}` argument should be a number (or a "
+                             f"list of two numbers) in the range [0, 1]. Received: {name}={factor}")
+    if isinstance(factor, (tuple, list)):
+        if len(factor) != 2:
+            check(None)
+        check(factor[0])
+        check(factor[1])
+        return tuple(sorted(factor))
+    check(factor)
+    return (0, factor)
+
+
+class Solarization(BaseImagePreprocessingLayer):
+    """Inverts pixels above a random threshold, after adding a random value (in training).
+
+    Pixels (mapped to [0, 255]) get ``x + a`` clipped to [0, 255] and become ``255 - v`` where
+    ``v >= t``; ``a ~ U(lower, upper * 255)`` and ``t`` likewise from their factors.
+
+    Args:
+        addition_factor: number or pair in [0, 1] (0).
+        threshold_factor: number or pair in [0, 1] (0).
+        value_range: (min, max) of the pixel values (``(0, 255)``).
+        seed: seed of the layer's random stream.
+    """
+
+    _USE_BASE_FACTOR = False
+
+    def __init__(self, addition_factor=0.0, threshold_factor=0.0, value_range=(0, 255), seed=None, **kwargs):
+        super().__init__(**kwargs)
+        self.seed = seed
+        self.generator = kr.SeedGenerator(seed)
+        self.addition_factor = _unit_factor(self, addition_factor, "addition_factor")
+        self.threshold_factor = _unit_factor(self, threshold_factor, "threshold_factor")
+        self.value_range = _value_range(self, value_range)
+
+    def get_random_transformation(self, data, training=True, seed=None):
+        if not training:
+            return None
+        shape = (1, 1, 1) if len(data.shape) == 3 else (_shape(data)[0], 1, 1, 1)
+        seed = self._seed(seed)
+        additions = kr.uniform(shape, self.addition_factor[0], self.addition_factor[1] * 255, dtype=self.compute_dtype,
+                               seed=seed)
+        thresholds = kr.uniform(shape, self.threshold_factor[0], self.threshold_factor[1] * 255,
+                                dtype=self.compute_dtype, seed=seed)
+        return {"additions": additions, "thresholds": thresholds}
+
+    def _transform_images(self, images, transformation):
+        x = _to_range(images, self.value_range, (0, 255))
+        x = B.clip(x + B.reshape(transformation["additions"], (-1, 1, 1, 1)), 0, 255)
+        x = B.where(B.less(x, B.reshape(transformation["thresholds"], (-1, 1, 1, 1))), x, 255 - x)
+        return _to_range(x, (0, 255), self.value_range)
+
+    def get_config(self):
+        return {**super().get_config(), "value_range": self.value_range, "addition_factor": self.addition_factor,
+                "threshold_factor": self.threshold_factor, "seed": self.seed}
+
+
+class AutoContrast(BaseImagePreprocessingLayer):
+    """Stretches each image's channels to span ``value_range`` (in training and inference).
+
+    Args:
+        value_range: (min, max) of the pixel values (``(0, 255)``).
+    """
+
+    _USE_BASE_FACTOR = False
+
+    def __init__(self, value_range=(0, 255), **kwargs):
+        super().__init__(**kwargs)
+        self.value_range = _value_range(self, value_range)
+
+    def transform_images(self, images, transformation=None, training=True):
+        images = B.cast(images, self.compute_dtype)
+        x = _to_range(images, self.value_range, (0, 255))
+        axes = (-3, -2) if self.data_format == "channels_last" else (-2, -1)
+        low = B.min(x, axis=axes, keepdims=True)
+        high = B.max(x, axis=axes, keepdims=True)
+        scale = 255.0 / (high - low)
+        out = _to_range(B.clip(x * scale - low * scale, 0.0, 255.0), (0, 255), self.value_range)
+        return B.where(B.isnan(out), images, out)
+
+    def get_config(self):
+        return {**super().get_config(), "value_range": self.value_range}

@@ -1,0 +1,364 @@
+"""``kerasport.ops.image``: Keras's image ops (``keras.ops.image``) on the active backend.
+
+Validation, batching and dtype rules live here, written once; the kernels are the
+backend's ``image_*`` functions (``kerasport/backends/{torch,tf}_image.py``). Images
+are rank 3 ``(H, W, C)`` or rank 4 ``(N, H, W, C)`` (``channels_first``: ``C`` before
+``H, W``). Given a symbolic ``KerasTensor``, an op adds an ``OpLayer`` to the graph.
+"""
+import functools
+
+import numpy as np
+
+from kerasport import backend
+from kerasport.backends import B
+from kerasport.layers import op_layer
+from kerasport.layers.layer import KerasTensor
+
+RESIZE_INTERPOLATIONS = ("bilinear", "nearest", "bicubic", "area", "lanczos3", "lanczos5")
+AFFINE_INTERPOLATIONS = ("nearest", "bilinear")
+AFFINE_FILL_MODES = ("constant", "nearest", "wrap", "reflect")
+MAP_FILL_MODES = ("constant", "nearest", "wrap", "mirror", "reflect")
+
+__all__ = ["resize", "affine_transform", "crop_images", "pad_images", "rgb_to_grayscale", "rgb_to_hsv",
+           "hsv_to_rgb", "extract_patches", "map_coordinates", "gaussian_blur"]
+
+
+def _op(fn):
+    """Register ``fn`` as ``image.<name>`` for ``OpLayer`` and route symbolic calls to it."""
+    name = "image." + fn.__name__
+    op_layer._OPERATORS[name] = fn
+
+    @functools.wraps(fn)
+    def op(*args, **kwargs):
+        if any(isinstance(a, KerasTensor) for a in list(args) + list(kwargs.values())):
+            return op_layer.symbolic_op(name, args, kwargs)
+        return fn(*args, **kwargs)
+    return op
+
+
+def _data_format(data_format, fn):
+    data_format = data_format or backend.image_data_format()
+    if data_format not in ("channels_last", "channels_first"):
+        raise ValueError(f"ops.image.{fn}: `data_format` must be 'channels_last' or 'channels_first', "
+                         f"received data_format={data_format!r}.")
+    return data_format
+
+
+def _images(images, fn, ranks=(3, 4)):
+    images = B.convert_to_tensor(images)
+    if B.ndim(images) not in ranks:
+        raise ValueError(f"ops.image.{fn}: invalid images rank: expected rank 3 (single image) or rank 4 (batch "
+                         f"of images). Received input with shape: images.shape={tuple(images.shape)}")
+    return images
+
+
+def _hw(images, data_format):
+    shape = B.shape(images)
+    return (shape[-3], shape[-2]) if data_format == "channels_last" else (shape[-2], shape[-1])
+
+
+def _spatial_slice(images, data_format, rows, cols):
+    if data_format == "channels_last":
+        return images[..., rows, cols, :]
+    return images[..., rows, cols]
+
+
+def _is_int(dtype):
+    return "int" in dtype
+
+
+@_op
+def resize(images, size, interpolation="bilinear", antialias=False, crop_to_aspect_ratio=False,
+           pad_to_aspect_ratio=False, fill_mode="constant", fill_value=0.0, data_format=None):
+    """Resize images to ``size`` = (height, width).
+
+    Args:
+        images: rank 3 (one image) or rank 4 (batch) tensor.
+        size: (height, width) of the output.
+        interpolation: "bilinear" (default), "nearest", "bicubic", "area", "lanczos3" or "lanczos5";
+            half-pixel centers, as ``tf.image.resize``.
+        antialias: widen the filter when downsampling (bilinear, bicubic, lanczos).
+        crop_to_aspect_ratio: first crop the largest centered window with the target aspect ratio.
+        pad_to_aspect_ratio: first pad the short side evenly with ``fill_value`` to the target ratio.
+        fill_mode: only "constant".
+        fill_value: padding value for ``pad_to_aspect_ratio``.
+        data_format: "channels_last" or "channels_first" (``kerasport.config.image_data_format()``).
+
+    Integer images are resized in float32, rounded and clipped back to their dtype.
+
+    >>> resize(np.zeros((2, 4, 4, 3)), (2, 2)).shape
+    (2, 2, 2, 3)
+    """
+    data_format = _data_format(data_format, "resize")
+    if len(size) != 2:
+        raise ValueError(f"ops.image.resize: expected `size` to be a tuple of 2 integers. Received: size={size}")
+    if size[0] <= 0 or size[1] <= 0:
+        raise ValueError(f"ops.image.resize: `size` must have positive height and width. Received: size={size}")
+    if interpolation not in RESIZE_INTERPOLATIONS:
+        raise ValueError(f"ops.image.resize: invalid value for argument `interpolation`. Expected one of "
+                         f"{RESIZE_INTERPOLATIONS}. Received: interpolation={interpolation}")
+    if fill_mode != "constant":
+        raise ValueError("ops.image.resize: invalid value for argument `fill_mode`. Only 'constant' is supported. "
+                         f"Received: fill_mode={fill_mode}")
+    if pad_to_aspect_ratio and crop_to_aspect_ratio:
+        raise ValueError("ops.image.resize: only one of `pad_to_aspect_ratio` & `crop_to_aspect_ratio` can be True.")
+    images = _images(images, "resize")
+    dtype = B.dtype(images)
+    x = B.cast(images, "float32") if "float" not in dtype else images
+    unbatched = B.ndim(x) == 3
+    if unbatched:
+        x = B.expand_dims(x, 0)
+    height, width = _hw(x, data_format)
+    target_h, target_w = int(size[0]), int(size[1])
+    if crop_to_aspect_ratio:
+        crop_h = max(min(height, int(float(width * target_h) / target_w)), 1)
+        crop_w = max(min(width, int(float(height * target_w) / target_h)), 1)
+        top, left = int(float(height - crop_h) / 2), int(float(width - crop_w) / 2)
+        x = _spatial_slice(x, data_format, slice(top, top + crop_h), slice(left, left + crop_w))
+    elif pad_to_aspect_ratio:
+        pad_h = max(height, int(float(width * target_h) / target_w))
+        pad_w = max(width, int(float(height * target_w) / target_h))
+        top, left = int(float(pad_h - height) / 2), int(float(pad_w - width) / 2)
+        spatial = [(top, top), (left, left)]
+        pads = [(0, 0)] + (spatial + [(0, 0)] if data_format == "channels_last" else [(0, 0)] + spatial)
+        x = B.pad(x, pads, constant_values=fill_value)
+    out = B.image_resize(x, (target_h, target_w), interpolation, bool(antialias), data_format)
+    if unbatched:
+        out = B.squeeze(out, 0)
+    if _is_int(dtype):
+        info = np.iinfo(dtype)
+        out = B.cast(B.clip(B.round(out), float(info.min), float(info.max)), dtype)
+    return out
+
+
+def _check_transform_args(interpolation, fill_mode, fn):
+    if interpolation not in AFFINE_INTERPOLATIONS:
+        raise ValueError(f"ops.image.{fn}: invalid value for argument `interpolation`. Expected one of "
+                         f"{AFFINE_INTERPOLATIONS}. Received: interpolation={interpolation}")
+    if fill_mode not in AFFINE_FILL_MODES:
+        raise ValueError(f"ops.image.{fn}: invalid value for argument `fill_mode`. Expected one of "
+                         f"{AFFINE_FILL_MODES}. Received: fill_mode={fill_mode}")
+
+
+@_op
+def affine_transform(images, transform, interpolation="bilinear", fill_mode="constant", fill_value=0,
+                     data_format=None):
+    """Applies projective transform(s) to the image(s).
+
+    Args:
+        images: rank 3 (one image) or rank 4 (batch) tensor.
+        transform: (8,) or (N, 8) rows ``[a0, a1, a2, b0, b1, b2, c0, c1]`` mapping each *output*
+            point (x, y) to the *input* point ``((a0 x + a1 y + a2) / k, (b0 x + b1 y + b2) / k)``
+            with ``k = c0 x + c1 y + 1``. No gradient flows into the transform.
+        interpolation: "bilinear" (default) or "nearest".
+        fill_mode: how points outside the input are filled: "constant" (``fill_value``),
+            "nearest", "wrap" or "reflect".
+        fill_value: value for ``fill_mode="constant"``.
+        data_format: "channels_last" or "channels_first".
+    """
+    data_format = _data_format(data_format, "affine_transform")
+    _check_transform_args(interpolation, fill_mode, "affine_transform")
+    images = _images(images, "affine_transform")
+    transform = B.convert_to_tensor(transform)
+    if B.ndim(transform) not in (1, 2) or B.shape(transform)[-1] != 8:
+        raise ValueError("ops.image.affine_transform: invalid transform: expected shape (8,) (single transform) or "
+                         f"(N, 8) (batch of transforms). Received input with shape: "
+                         f"transform.shape={tuple(transform.shape)}")
+    dtype = B.dtype(images)
+    x = B.cast(images, "float32") if "float" not in dtype else images
+    unbatched = B.ndim(x) == 3
+    if unbatched:
+        x = B.expand_dims(x, 0)
+    if B.ndim(transform) == 1:
+        transform = B.expand_dims(transform, 0)
+    out = B.image_affine_transform(x, transform, interpolation, fill_mode, fill_value, data_format)
+    if unbatched:
+        out = B.squeeze(out, 0)
+    return B.cast(B.round(out), dtype) if _is_int(dtype) else out
+
+
+def _resolve(first, second, target, size, names, fn):
+    """Two of (first, second, target) given: the two edges (first, second) along one axis."""
+    if [first, second, target].count(None) != 1:
+        raise ValueError(f"ops.image.{fn}: must specify exactly two of {', '.join(names)}. Received: "
+                         f"{names[0]}={first}, {names[1]}={second}, {names[2]}={target}")
+    for name, value in zip(names, (first, second, target)):
+        if value is not None and value < 0:
+            raise ValueError(f"ops.image.{fn}: {name} must be >= 0. Received: {name}={value}")
+    return first, second, target
+
+
+@_op
+def pad_images(images, top_padding=None, left_padding=None, bottom_padding=None, right_padding=None,
+               target_height=None, target_width=None, data_format=None):
+    """Pad images with zeros to a given size; exactly two of (top, bottom, target_height) and two of
+    (left, right, target_width) must be given.
+
+    >>> pad_images(np.ones((15, 25, 3)), 2, 3, target_height=20, target_width=30).shape
+    (20, 30, 3)
+    """
+    data_format = _data_format(data_format, "pad_images")
+    images = _images(images, "pad_images")
+    height, width = _hw(images, data_format)
+    top, bottom, target_h = _resolve(top_padding, bottom_padding, target_height, height,
+                                     ("top_padding", "bottom_padding", "target_height"), "pad_images")
+    left, right, target_w = _resolve(left_padding, right_padding, target_width, width,
+                                     ("left_padding", "right_padding", "target_width"), "pad_images")
+    top = target_h - bottom - height if top is None else top
+    bottom = target_h - top - height if bottom is None else bottom
+    left = target_w - right - width if left is None else left
+    right = target_w - left - width if right is None else right
+    for name, value in (("top_padding", top), ("bottom_padding", bottom), ("left_padding", left),
+                        ("right_padding", right)):
+        if value < 0:
+            raise ValueError(f"ops.image.pad_images: {name} must be >= 0. Received: {name}={value}")
+    spatial = [(top, bottom), (left, right)]
+    pads = spatial + [(0, 0)] if data_format == "channels_last" else [(0, 0)] + spatial
+    if B.ndim(images) == 4:
+        pads = [(0, 0)] + pads
+    return B.pad(images, pads)
+
+
+@_op
+def crop_images(images, top_cropping=None, left_cropping=None, bottom_cropping=None, right_cropping=None,
+                target_height=None, target_width=None, data_format=None):
+    """Crop images to a given size; exactly two of (top, bottom, target_height) and two of
+    (left, right, target_width) must be given.
+
+    >>> crop_images(np.ones((3, 3, 3)), 0, 0, target_height=2, target_width=2).shape
+    (2, 2, 3)
+    """
+    data_format = _data_format(data_format, "crop_images")
+    images = _images(images, "crop_images")
+    height, width = _hw(images, data_format)
+    top, bottom, target_h = _resolve(top_cropping, bottom_cropping, target_height, height,
+                                     ("top_cropping", "bottom_cropping", "target_height"), "crop_images")
+    left, right, target_w = _resolve(left_cropping, right_cropping, target_width, width,
+                                     ("left_cropping", "right_cropping", "target_width"), "crop_images")
+    top = height - target_h - bottom if top is None else top
+    target_h = height - bottom - top if target_h is None else target_h
+    left = width - target_w - right if left is None else left
+    target_w = width - right - left if target_w is None else target_w
+    for name, value in (("top_cropping", top), ("target_height", target_h), ("left_cropping", left),
+                        ("target_width", target_w)):
+        if value < 0:
+            raise ValueError(f"ops.image.crop_images: {name} must be >= 0. Received: {name}={value}")
+    return _spatial_slice(images, data_format, slice(top, top + target_h), slice(left, left + target_w))
+
+
+def _channels_last(images, data_format):
+    return images if data_format == "channels_last" else B.moveaxis(images, -3, -1)
+
+
+def _restore(images, data_format):
+    return images if data_format == "channels_last" else B.moveaxis(images, -1, -3)
+
+
+@_op
+def rgb_to_grayscale(images, data_format=None):
+    """Luma ``0.2989 R + 0.5870 G + 0.1140 B``, one channel kept (as ``tf.image.rgb_to_grayscale``).
+
+    One-channel images come back unchanged; integer images are converted in float and cast back.
+    """
+    data_format = _data_format(data_format, "rgb_to_grayscale")
+    images = _images(images, "rgb_to_grayscale")
+    axis = -1 if data_format == "channels_last" else -3
+    channels = B.shape(images)[axis]
+    if channels not in (1, 3):
+        raise ValueError("ops.image.rgb_to_grayscale: invalid channel size: expected 3 (RGB) or 1 (Grayscale). "
+                         f"Received input with shape: images.shape={tuple(images.shape)}")
+    if channels == 1:
+        return images
+    dtype = B.dtype(images)
+    x = B.cast(images, "float32") if "float" not in dtype else images
+    weights = B.convert_to_tensor(np.array([0.2989, 0.5870, 0.1140]), B.dtype(x))
+    gray = B.expand_dims(B.tensordot(_channels_last(x, data_format), weights, axes=([-1], [0])), axis)
+    return B.cast(gray, dtype)
+
+
+def _hsv(images, data_format, fn, kernel):
+    data_format = _data_format(data_format, fn)
+    images = _images(images, fn)
+    if "float" not in B.dtype(images):
+        raise ValueError(f"ops.image.{fn}: invalid images dtype: expected float dtype. "
+                         f"Received: images.dtype={B.dtype(images)}")
+    return _restore(kernel(_channels_last(images, data_format)), data_format)
+
+
+@_op
+def rgb_to_hsv(images, data_format=None):
+    """RGB (floats in [0, 1]) to HSV, hue in [0, 1) (as ``tf.image.rgb_to_hsv``)."""
+    return _hsv(images, data_format, "rgb_to_hsv", B.image_rgb_to_hsv)
+
+
+@_op
+def hsv_to_rgb(images, data_format=None):
+    """HSV (floats in [0, 1]) to RGB (as ``tf.image.hsv_to_rgb``)."""
+    return _hsv(images, data_format, "hsv_to_rgb", B.image_hsv_to_rgb)
+
+
+@_op
+def extract_patches(images, size, strides=None, dilation_rate=1, padding="valid", data_format=None):
+    """Patches of ``size`` (int or (ph, pw)) flattened into the channel axis: (N, H', W', ph*pw*C).
+
+    ``strides`` defaults to ``size`` (non-overlapping patches); ``padding`` "valid" or "same".
+    """
+    data_format = _data_format(data_format, "extract_patches")
+    if isinstance(size, int):
+        size = (size, size)
+    if not isinstance(size, (tuple, list)) or len(size) != 2:
+        raise ValueError(f"ops.image.extract_patches: expected `size` to be an int or a tuple of 2 ints. "
+                         f"Received: size={size}")
+    images = _images(images, "extract_patches")
+    channels = B.shape(images)[-1 if data_format == "channels_last" else -3]
+    out_dim = size[0] * size[1] * channels
+    kernel = B.reshape(B.eye(out_dim, dtype=B.dtype(images)), (size[0], size[1], channels, out_dim))
+    unbatched = B.ndim(images) == 3
+    x = B.expand_dims(images, 0) if unbatched else images
+    patches = B.conv(x, kernel, strides=tuple(strides or size), padding=padding, data_format=data_format,
+                     dilation_rate=dilation_rate)
+    return B.squeeze(patches, 0) if unbatched else patches
+
+
+@_op
+def map_coordinates(inputs, coordinates, order, fill_mode="constant", fill_value=0):
+    """Samples ``inputs`` at ``coordinates`` (shape ``(inputs.ndim, ...)``) by interpolation.
+
+    Args:
+        order: 0 (nearest, halves to even) or 1 (linear).
+        fill_mode: "constant" (``fill_value``), "nearest", "wrap", "mirror" or "reflect".
+    """
+    inputs, coordinates = B.convert_to_tensor(inputs), B.convert_to_tensor(coordinates)
+    if B.ndim(coordinates) < 2 or B.shape(coordinates)[0] != B.ndim(inputs):
+        raise ValueError("ops.image.map_coordinates: first dim of `coordinates` must be the rank of `inputs` and "
+                         f"`coordinates` at least rank 2. Received inputs with shape {tuple(inputs.shape)} and "
+                         f"coordinates with shape {tuple(coordinates.shape)}")
+    if fill_mode not in MAP_FILL_MODES:
+        raise ValueError(f"ops.image.map_coordinates: invalid value for argument `fill_mode`. Expected one of "
+                         f"{MAP_FILL_MODES}. Received: fill_mode={fill_mode}")
+    if order not in (0, 1):
+        raise NotImplementedError(f"ops.image.map_coordinates requires order <= 1. Received: order={order}")
+    return B.image_map_coordinates(inputs, coordinates, order, fill_mode, fill_value)
+
+
+@_op
+def gaussian_blur(images, kernel_size=(3, 3), sigma=(1.0, 1.0), data_format=None):
+    """Blur each channel with a (kh, kw) Gaussian of std ``sigma`` (sy, sx), "same" padding with zeros."""
+    data_format = _data_format(data_format, "gaussian_blur")
+    images = _images(images, "gaussian_blur")
+
+    def gaussian(n, s):
+        x = np.arange(n, dtype=np.float64) - (n - 1) / 2
+        k = np.exp(-0.5 * (x / s) ** 2)
+        return k / k.sum()
+
+    channels = B.shape(images)[-1 if data_format == "channels_last" else -3]
+    kernel = np.outer(gaussian(kernel_size[1], sigma[1]), gaussian(kernel_size[0], sigma[0]))
+    kernel = kernel.reshape(kernel_size[0], kernel_size[1])  # Keras's layout, also for non-square kernels
+    kernel = np.tile(kernel[:, :, None, None], (1, 1, channels, 1))
+    unbatched = B.ndim(images) == 3
+    x = B.expand_dims(images, 0) if unbatched else images
+    out = B.depthwise_conv(x, B.convert_to_tensor(kernel, B.dtype(x)), strides=1, padding="same",
+                           data_format=data_format)
+    return B.squeeze(out, 0) if unbatched else out
+

@@ -1,0 +1,149 @@
+"""``kerasport.ops.image`` against ``keras.ops.image`` (Keras 3, TensorFlow backend) on both backends."""
+import numpy as np
+import pytest
+
+import kerasport
+from kerasport import ops
+from kerasport.backends import B
+from tests.helpers import keras_module, to_numpy
+
+RNG = np.random.RandomState(0)
+IMAGES = RNG.rand(2, 9, 13, 3).astype("float32")
+CF = (0, 3, 1, 2)
+
+
+@pytest.fixture(scope="module")
+def keras():
+    return keras_module()
+
+
+def close(ours, theirs, tol=1e-5):
+    np.testing.assert_allclose(to_numpy(ours), np.asarray(theirs), rtol=tol, atol=tol)
+
+
+# PyTorch reproduces tf.image.resize by TF's own weights (Keys cubic table, area overlaps,
+# ScaleAndTranslate kernels); measured max |diff| on [0, 1] images is below 1e-6 (area
+# upsampling ~2e-6), so every mode is held to 1e-5.
+@pytest.mark.parametrize("interpolation", ["bilinear", "nearest", "bicubic", "area", "lanczos3", "lanczos5"])
+@pytest.mark.parametrize("antialias", [False, True])
+@pytest.mark.parametrize("size", [(4, 5), (17, 30), (9, 6)])
+def test_resize_matches_keras(keras, interpolation, antialias, size):
+    want = keras.ops.image.resize(IMAGES, size, interpolation=interpolation, antialias=antialias)
+    close(ops.image.resize(IMAGES, size, interpolation=interpolation, antialias=antialias), want)
+
+
+@pytest.mark.parametrize("kwargs", [{"crop_to_aspect_ratio": True}, {"pad_to_aspect_ratio": True, "fill_value": 0.5},
+                                    {"interpolation": "bicubic", "data_format": "channels_first"}])
+@pytest.mark.parametrize("size", [(6, 4), (4, 12)])
+def test_resize_aspect_ratio_and_channels_first(keras, kwargs, size):
+    x = IMAGES if kwargs.get("data_format") != "channels_first" else np.transpose(IMAGES, CF)
+    close(ops.image.resize(x, size, **kwargs), keras.ops.image.resize(x, size, **kwargs))
+
+
+def test_resize_unbatched_and_uint8(keras):
+    close(ops.image.resize(IMAGES[0], (5, 7)), keras.ops.image.resize(IMAGES[0], (5, 7)))
+    x = (IMAGES * 255).astype("uint8")
+    ours = ops.image.resize(x, (5, 20))
+    assert B.dtype(ours) == "uint8"
+    np.testing.assert_array_equal(to_numpy(ours), keras.ops.image.resize(x, (5, 20)).numpy())
+
+
+TRANSFORMS = np.array([[1.2, 0.3, -2.5, -0.2, 0.9, 1.7, 0, 0], [0.5, -0.7, 6.1, 0.6, 0.8, -3.3, 0.001, 0.002]],
+                      "float32")
+
+
+@pytest.mark.parametrize("interpolation", ["nearest", "bilinear"])
+@pytest.mark.parametrize("fill_mode", ["constant", "nearest", "wrap", "reflect"])
+@pytest.mark.parametrize("data_format", ["channels_last", "channels_first"])
+def test_affine_transform_matches_keras(keras, interpolation, fill_mode, data_format):
+    x = IMAGES if data_format == "channels_last" else np.transpose(IMAGES, CF)
+    kwargs = dict(interpolation=interpolation, fill_mode=fill_mode, fill_value=0.7, data_format=data_format)
+    close(ops.image.affine_transform(x, TRANSFORMS, **kwargs), keras.ops.image.affine_transform(x, TRANSFORMS, **kwargs))
+
+
+def test_affine_transform_unbatched_and_gradient(keras):
+    close(ops.image.affine_transform(IMAGES[0], TRANSFORMS[0]),
+          keras.ops.image.affine_transform(IMAGES[0], TRANSFORMS[0]))
+    identity = np.array([1, 0, 0, 0, 1, 0, 0, 0], "float32")
+    close(ops.image.affine_transform(IMAGES, identity), IMAGES)
+    if B.NAME == "torch":
+        import torch
+        x = torch.tensor(IMAGES, requires_grad=True)
+        ops.image.affine_transform(x, identity).sum().backward()
+        np.testing.assert_allclose(x.grad.numpy(), np.ones_like(IMAGES))
+
+
+def test_crop_and_pad_images(keras):
+    for kwargs in [dict(top_cropping=1, left_cropping=2, target_height=5, target_width=6),
+                   dict(top_cropping=1, bottom_cropping=2, left_cropping=0, right_cropping=3)]:
+        close(ops.image.crop_images(IMAGES, **kwargs), keras.ops.image.crop_images(IMAGES, **kwargs))
+        cf = np.transpose(IMAGES, CF)
+        close(ops.image.crop_images(cf, data_format="channels_first", **kwargs),
+              keras.ops.image.crop_images(cf, data_format="channels_first", **kwargs))
+    kwargs = dict(top_padding=2, left_padding=3, target_height=14, target_width=20)
+    close(ops.image.pad_images(IMAGES, **kwargs), keras.ops.image.pad_images(IMAGES, **kwargs))
+    close(ops.image.pad_images(IMAGES[0], 1, 2, 3, 4), keras.ops.image.pad_images(IMAGES[0], 1, 2, 3, 4))
+    with pytest.raises(ValueError, match="exactly two of top_padding"):
+        ops.image.pad_images(IMAGES, 1, 1, 1, 1, target_height=3)
+    with pytest.raises(ValueError, match="top_cropping must be >= 0"):
+        ops.image.crop_images(IMAGES, target_height=20, bottom_cropping=0, left_cropping=0, right_cropping=0)
+
+
+@pytest.mark.parametrize("data_format", ["channels_last", "channels_first"])
+def test_colour_conversions(keras, data_format):
+    x = IMAGES if data_format == "channels_last" else np.transpose(IMAGES, CF)
+    for name in ("rgb_to_grayscale", "rgb_to_hsv", "hsv_to_rgb"):
+        close(getattr(ops.image, name)(x, data_format=data_format),
+              getattr(keras.ops.image, name)(x, data_format=data_format))
+    gray = np.array([[[0.0, 0.0, 0.0], [1.0, 1.0, 1.0]]], "float32")  # zero saturation: hue 0
+    close(ops.image.rgb_to_hsv(gray), keras.ops.image.rgb_to_hsv(gray))
+    with pytest.raises(ValueError, match="expected float dtype"):
+        ops.image.rgb_to_hsv(np.zeros((2, 2, 3), "int32"))
+    with pytest.raises(ValueError, match="expected 3 \\(RGB\\) or 1"):
+        ops.image.rgb_to_grayscale(np.zeros((2, 2, 2), "float32"))
+
+
+@pytest.mark.parametrize("kwargs", [dict(size=3), dict(size=(2, 4), strides=(1, 2), padding="same"),
+                                    dict(size=2, data_format="channels_first")])
+def test_extract_patches(keras, kwargs):
+    x = IMAGES if kwargs.get("data_format") != "channels_first" else np.transpose(IMAGES, CF)
+    close(ops.image.extract_patches(x, **kwargs), keras.ops.image.extract_patches(x, **kwargs))
+    close(ops.image.extract_patches(x[0], **kwargs), keras.ops.image.extract_patches(x[0], **kwargs))
+
+
+@pytest.mark.parametrize("order", [0, 1])
+@pytest.mark.parametrize("fill_mode", ["constant", "nearest", "wrap", "mirror", "reflect"])
+def test_map_coordinates(keras, order, fill_mode):
+    x = RNG.rand(5, 7).astype("float32")
+    coords = np.stack(np.meshgrid(np.linspace(-3.3, 7.2, 6), np.linspace(-2.6, 8.9, 8), indexing="ij")).astype(
+        "float32")
+    if fill_mode == "mirror":  # Keras's TF kernel indexes out of range at exactly 2 * size: stay inside
+        coords = np.clip(coords, -3, 3.9)
+    close(ops.image.map_coordinates(x, coords, order, fill_mode, 0.25),
+          keras.ops.image.map_coordinates(x, coords, order, fill_mode, 0.25))
+
+
+def test_gaussian_blur(keras):
+    for kwargs in [{}, dict(kernel_size=(5, 5), sigma=(2.0, 2.0))]:
+        close(ops.image.gaussian_blur(IMAGES, **kwargs), keras.ops.image.gaussian_blur(IMAGES, **kwargs))
+
+
+def test_validation_errors():
+    with pytest.raises(ValueError, match="ops.image.resize: invalid images rank"):
+        ops.image.resize(np.zeros((4, 4), "float32"), (2, 2))
+    with pytest.raises(ValueError, match="`interpolation`"):
+        ops.image.resize(IMAGES, (2, 2), interpolation="cubic")
+    with pytest.raises(ValueError, match="only one of"):
+        ops.image.resize(IMAGES, (2, 2), crop_to_aspect_ratio=True, pad_to_aspect_ratio=True)
+    with pytest.raises(ValueError, match="`fill_mode`"):
+        ops.image.affine_transform(IMAGES, TRANSFORMS, fill_mode="mirror")
+    with pytest.raises(ValueError, match="transform.shape"):
+        ops.image.affine_transform(IMAGES, np.zeros((2, 6), "float32"))
+
+
+def test_symbolic_op_in_functional_model():
+    inp = kerasport.Input((9, 13, 3))
+    out = ops.image.resize(inp, (4, 6))
+    assert tuple(out.shape) == (None, 4, 6, 3)
+    model = kerasport.Model(inp, out)
+    close(model.predict(IMAGES, verbose=0), to_numpy(ops.image.resize(IMAGES, (4, 6))))
