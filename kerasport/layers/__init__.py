@@ -32,6 +32,15 @@ from kerasport.layers.regularization import (ActivityRegularization, AlphaDropou
 from kerasport.layers.attention import AdditiveAttention, Attention, MultiHeadAttention
 from kerasport.layers.rnn import (GRU, LSTM, RNN, Bidirectional, GRUCell, LSTMCell, SimpleRNN, SimpleRNNCell,
                                   StackedRNNCells, TimeDistributed)
+from kerasport.layers.einsum_dense import EinsumDense
+from kerasport.layers.wrapper import Wrapper
+from kerasport.layers.normalization_extra import RMSNormalization, SpectralNormalization
+from kerasport.layers.conv_lstm import ConvLSTM1D, ConvLSTM2D, ConvLSTM3D
+from kerasport.layers.adaptive_pooling import (AdaptiveAveragePooling1D, AdaptiveAveragePooling2D,
+                                               AdaptiveAveragePooling3D, AdaptiveMaxPooling1D, AdaptiveMaxPooling2D,
+                                               AdaptiveMaxPooling3D)
+from kerasport.layers.grouped_query_attention import GroupedQueryAttention, GroupQueryAttention
+Convolution1DTranspose = Conv1DTranspose
 from kerasport.saving.serialization import deserialize_keras_object, serialize_keras_object
 
 

@@ -368,7 +368,7 @@ class Model(Layer):
                         break
                     logs = self._logs()
                     if val_data is not None and _should_validate(epoch, validation_freq):
-                        val_logs = self._evaluate_adapter(val_data, callbacks=None)
+                        val_logs = self._evaluate_adapter(val_data, callbacks)
                         if val_logs is None:
                             warn_ran_out()
                             val_data = None

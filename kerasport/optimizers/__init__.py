@@ -4,13 +4,16 @@ from kerasport.optimizers.adagrad import Adadelta, Adagrad
 from kerasport.optimizers.adam import Adam, Adamax, AdamW, Nadam
 from kerasport.optimizers.base import Optimizer
 from kerasport.optimizers.ftrl import Ftrl
+from kerasport.optimizers.adafactor import Adafactor
+from kerasport.optimizers.lamb import Lamb
+from kerasport.optimizers.loss_scale import LossScaleOptimizer
 from kerasport.optimizers.lion import Lion
 from kerasport.optimizers.rmsprop import RMSprop
 from kerasport.optimizers.sgd import SGD
 from kerasport.saving.serialization import deserialize_keras_object, serialize_keras_object
 
 _CLASSES = {c.__name__: c for c in (Optimizer, SGD, Adam, AdamW, Adamax, Nadam, RMSprop, Adagrad, Adadelta, Lion,
-                                    Ftrl)}
+                                    Ftrl, Adafactor, Lamb, LossScaleOptimizer)}
 _LOOKUP = {**_CLASSES, **{k.lower(): v for k, v in _CLASSES.items() if k != "Optimizer"}}
 
 

@@ -194,3 +194,32 @@ def test_tensorboard_writes_event_files(tmp_path):
     assert {"epoch_loss", "epoch_learning_rate", "batch_loss"} <= train
     assert any(tag.endswith("/histogram") for tag in train)
     assert "epoch_loss" in _event_tags(os.path.join(log_dir, "validation"))
+
+
+def test_validation_in_fit_calls_the_test_hooks_as_keras_does():
+    events = []
+
+    class Recorder(callbacks.Callback):
+        def on_epoch_begin(self, epoch, logs=None):
+            events.append("epoch_begin")
+
+        def on_test_begin(self, logs=None):
+            events.append("test_begin")
+
+        def on_test_batch_end(self, batch, logs=None):
+            events.append(f"test_batch_{batch}")
+
+        def on_test_end(self, logs=None):
+            events.append(f"test_end:{sorted(logs)}")
+
+        def on_epoch_end(self, epoch, logs=None):
+            events.append("epoch_end")
+
+    x = np.random.RandomState(0).rand(8, 3).astype("float32")
+    model = kerasport.Sequential([kerasport.Input((3,)), kerasport.layers.Dense(1)])
+    model.compile("sgd", "mse", metrics=["mae"])
+    model.fit(x, x[:, :1], validation_data=(x, x[:, :1]), batch_size=4, epochs=2, verbose=0,
+              callbacks=[Recorder()])
+    one_epoch = ["epoch_begin", "test_begin", "test_batch_0", "test_batch_1", "test_end:['loss', 'mae']",
+                 "epoch_end"]
+    assert events == one_epoch * 2

@@ -1,0 +1,172 @@
+"""``EinsumDense``: a dense layer whose contraction is any einsum equation (Keras's shapes and weight names)."""
+import re
+
+from kerasport import activations, constraints, initializers, regularizers
+from kerasport.backends import B
+from kerasport.layers.layer import Layer
+from kerasport.saving.serialization import serialize_keras_object
+
+
+def _ser(obj):
+    return serialize_keras_object(obj) if obj is not None else None
+
+
+def _parse(equation):
+    """``(input_spec, weight_spec, output_spec, left_elided)``; ``...`` may lead the input/output or end them."""
+    eq = re.sub(r"\.\.\.", "0", equation)
+    for pattern, left in ((r"([a-zA-Z]+),([a-zA-Z]+)->([a-zA-Z]+)$", False),
+                          (r"0([a-zA-Z]+),([a-zA-Z]+)->0([a-zA-Z]+)$", True),
+                          (r"([a-zA-Z]{2,})0,([a-zA-Z]+)->([a-zA-Z]+)0$", False)):
+        m = re.match(pattern, eq)
+        if m:
+            return m.group(1), m.group(2), m.group(3), left
+    raise ValueError(f"EinsumDense: invalid einsum equation {equation!r}. Equations must be in the form "
+                     "[X],[Y]->[Z], ...[X],[Y]->...[Z], or [X]...,[Y]->[Z]....")
+
+
+def analyze_einsum(equation, bias_axes, input_shape, output_shape):
+    """Keras's shape analysis of an ``EinsumDense`` equation.
+
+    Returns ``(kernel_shape, bias_shape or None, full_output_shape, kernel_input_axes, kernel_output_axes)``.
+    """
+    input_spec, weight_spec, output_spec, left = _parse(equation)
+    input_shape = tuple(input_shape)
+    elided = len(input_shape) - len(input_spec)
+    out = [output_shape] if isinstance(output_shape, int) else list(output_shape)
+    out.insert(0, input_shape[0])
+    if elided > 0 and left:
+        for i in range(1, elided):
+            out.insert(1, input_shape[i])
+    elif elided > 0:
+        out.extend(input_shape[len(input_shape) - elided:])
+    if left:
+        in_map = {d: i + elided - len(input_shape) for i, d in enumerate(input_spec)}
+        out_map = {d: i + elided for i, d in enumerate(output_spec)}
+    else:
+        in_map = {d: i for i, d in enumerate(input_spec)}
+        out_map = {d: i for i, d in enumerate(output_spec)}
+    for d in input_spec:
+        if d in out_map and out[out_map[d]] is not None and out[out_map[d]] != input_shape[in_map[d]]:
+            raise ValueError(f"EinsumDense: input shape and output shape do not match at shared dimension {d!r}. "
+                             f"Input shape is {input_shape[in_map[d]]}, and output shape is {out[out_map[d]]}.")
+    for d in output_spec:
+        if d not in input_spec and d not in weight_spec:
+            raise ValueError(f"EinsumDense: dimension {d!r} was specified in the output {output_spec!r} but has no "
+                             f"corresponding dim in the input spec {input_spec!r} or weight spec {weight_spec!r}.")
+    kernel_shape, in_axes, out_axes = [], [], []
+    for i, d in enumerate(weight_spec):
+        if d in out_map:
+            kernel_shape.append(out[out_map[d]])
+            out_axes.append(i)
+        elif d in in_map:
+            kernel_shape.append(input_shape[in_map[d]])
+            in_axes.append(i)
+        else:
+            raise ValueError(f"EinsumDense: weight dimension {d!r} did not have a match in either the input spec "
+                             f"{input_spec!r} or the output spec {output_spec!r}. For this layer, the weight must "
+                             "be fully specified.")
+    bias_shape = None
+    if bias_axes is not None:
+        shift = elided if left else 0
+        sizes = {d: out[i + shift] for i, d in enumerate(output_spec)}
+        for d in bias_axes:
+            if d not in output_spec:
+                raise ValueError(f"EinsumDense: bias dimension {d!r} was requested, but is not part of the output "
+                                 f"spec {output_spec!r}.")
+        first = min(output_spec.find(d) for d in bias_axes)
+        bias_shape = [sizes[d] if d in bias_axes else 1 for d in output_spec[first:]]
+        if not left:
+            bias_shape += [1] * elided
+    return kernel_shape, bias_shape, out, in_axes, out_axes
+
+
+class EinsumDense(Layer):
+    """A dense layer computing ``activation(einsum(equation, inputs, kernel) + bias)``.
+
+    Args:
+        equation: an einsum equation ``"ab,bc->ac"``; ``...`` may stand for leading
+            (``"...b,bc->...c"``) or trailing (``"ab...,bc->ac..."``) input dims.
+        output_shape: the output shape without the batch dim and the dims ``...`` stands for
+            (an int for one dim; ``None`` for a dim inferred from the input).
+        activation: applied to the result (none by default).
+        bias_axes: the output letters that get a bias (e.g. ``"c"``); ``None``: no bias.
+        kernel_initializer, bias_initializer: ``"glorot_uniform"``, ``"zeros"``; the kernel's fans
+            are computed over its input and output axes, as in Keras.
+        kernel_regularizer, bias_regularizer, activity_regularizer, kernel_constraint, bias_constraint.
+
+    Example::
+
+        layer = kerasport.layers.EinsumDense("abc,cde->abde", output_shape=(None, 8, 4), bias_axes="de")
+        layer(x)  # (batch, T, C) -> (batch, T, 8, 4); kernel (C, 8, 4), bias (8, 4)
+    """
+
+    def __init__(self, equation, output_shape, activation=None, bias_axes=None, kernel_initializer="glorot_uniform",
+                 bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
+                 kernel_constraint=None, bias_constraint=None, **kwargs):
+        super().__init__(**kwargs)
+        if not isinstance(equation, str):
+            raise TypeError(f"EinsumDense {self.name!r}: `equation` must be a string, received {equation!r}.")
+        _parse(equation)
+        self.equation = equation
+        self.partial_output_shape = (output_shape,) if isinstance(output_shape, int) else tuple(output_shape)
+        self.bias_axes = bias_axes
+        self.activation = activations.get(activation)
+        self.kernel_initializer = initializers.get(kernel_initializer)
+        self.bias_initializer = initializers.get(bias_initializer)
+        self.kernel_regularizer = regularizers.get(kernel_regularizer)
+        self.bias_regularizer = regularizers.get(bias_regularizer)
+        self.activity_regularizer = regularizers.get(activity_regularizer)
+        self.kernel_constraint = constraints.get(kernel_constraint)
+        self.bias_constraint = constraints.get(bias_constraint)
+
+    def _check_input_spec(self, shape):
+        spec = _parse(self.equation)[0]
+        if len(shape) < len(spec):
+            raise ValueError(f"Input 0 of layer {self.name!r} (EinsumDense) is incompatible: equation "
+                             f"{self.equation!r} needs at least {len(spec)} dims, received shape {tuple(shape)}.")
+
+    def build(self, input_shape):
+        kernel_shape, bias_shape, _, in_axes, out_axes = analyze_einsum(self.equation, self.bias_axes, input_shape,
+                                                                        self.partial_output_shape)
+        if any(d is None for d in kernel_shape):
+            raise ValueError(f"EinsumDense {self.name!r}: the kernel shape {tuple(kernel_shape)} has an unknown "
+                             f"dim; give the input dims it contracts a known size (input shape {tuple(input_shape)}).")
+        init = self.kernel_initializer
+        if isinstance(init, initializers.VarianceScaling) and (init.input_axes is None or init.output_axes is None):
+            init = type(init)(**{**init.get_config(), "input_axes": in_axes, "output_axes": out_axes})
+        self._input_ndim = len(input_shape)
+        self.kernel = self.add_weight(tuple(kernel_shape), init, name="kernel", regularizer=self.kernel_regularizer,
+                                      constraint=self.kernel_constraint)
+        self.bias = None if bias_shape is None else self.add_weight(
+            tuple(bias_shape), self.bias_initializer, name="bias", regularizer=self.bias_regularizer,
+            constraint=self.bias_constraint)
+        self.built = True
+
+    def call(self, inputs):
+        if B.ndim(inputs) != self._input_ndim:
+            raise ValueError(f"Input 0 of layer {self.name!r} (EinsumDense) is incompatible: expected ndim="
+                             f"{self._input_ndim}, found ndim={B.ndim(inputs)}. Full shape received: "
+                             f"{tuple(inputs.shape)}")
+        x = B.einsum(self.equation, inputs, self.kernel)
+        if self.bias is not None:
+            x = x + self.bias
+        return x if self.activation is activations.linear else self.activation(x)
+
+    def compute_output_shape(self, input_shape):
+        """Keras's output shape, with ``None`` output dims taken from the input dim of the same letter."""
+        out = analyze_einsum(self.equation, self.bias_axes, input_shape, self.partial_output_shape)[2]
+        input_spec, _, output_spec, left = _parse(self.equation)
+        shift_in = len(input_shape) - len(input_spec) if left else 0
+        shift_out = len(out) - len(output_spec) if left else 0
+        for i, d in enumerate(output_spec):
+            if out[i + shift_out] is None and d in input_spec:
+                out[i + shift_out] = input_shape[input_spec.index(d) + shift_in]
+        return tuple(out)
+
+    def get_config(self):
+        return {**super().get_config(), "output_shape": self.partial_output_shape, "equation": self.equation,
+                "activation": activations.serialize(self.activation), "bias_axes": self.bias_axes,
+                "kernel_initializer": _ser(self.kernel_initializer), "bias_initializer": _ser(self.bias_initializer),
+                "kernel_regularizer": _ser(self.kernel_regularizer), "bias_regularizer": _ser(self.bias_regularizer),
+                "activity_regularizer": _ser(self.activity_regularizer),
+                "kernel_constraint": _ser(self.kernel_constraint), "bias_constraint": _ser(self.bias_constraint)}

@@ -1,0 +1,118 @@
+"""``RMSNormalization`` and ``SpectralNormalization`` (a ``Wrapper``), with Keras 3's weights and formulas."""
+from kerasport import initializers
+from kerasport.backends import B
+from kerasport.layers.layer import Layer
+from kerasport.layers.normalization import _check_axes
+from kerasport.layers.wrapper import Wrapper
+
+_EPSILON = 1e-7  # Keras's backend.epsilon(), the floor of the power iteration's norms.
+
+
+class RMSNormalization(Layer):
+    """Root mean square normalization (Zhang & Sennrich, 2019): ``x * rsqrt(mean(x^2) + epsilon) * scale``.
+
+    Args:
+        axis: the axis (or list of axes) normalized over; ``-1`` by default.
+        epsilon: added to the mean square (``1e-6``).
+
+    Weights: ``scale``, shaped like the normalized axes, initialized to ones.
+    """
+
+    def __init__(self, axis=-1, epsilon=1e-6, **kwargs):
+        super().__init__(**kwargs)
+        if not isinstance(axis, (int, list, tuple)):
+            raise TypeError(f"RMSNormalization {self.name!r}: `axis` must be an int or a list of ints, "
+                            f"received {axis!r}.")
+        self.axis, self.epsilon = axis, epsilon
+        self.supports_masking = True
+
+    def build(self, input_shape):
+        axes = sorted(self.axis) if isinstance(self.axis, (list, tuple)) else [self.axis]
+        _check_axes(self, input_shape, axes)
+        self.axis = axes
+        self._ndim = len(input_shape)
+        self.scale = self.add_weight(tuple(input_shape[a] for a in axes), "ones", name="scale")
+        self.built = True
+
+    def call(self, inputs):
+        axes = [a % self._ndim for a in self.axis]
+        rrms = B.rsqrt(B.mean(B.square(inputs), axis=tuple(axes), keepdims=True) + self.epsilon)
+        shape = [inputs.shape[a] if a in axes else 1 for a in range(self._ndim)]
+        return inputs * rrms * B.reshape(self.scale, shape)
+
+    def compute_output_shape(self, input_shape):
+        axes = self.axis if isinstance(self.axis, (list, tuple)) else [self.axis]
+        _check_axes(self, input_shape, axes, known=False)
+        return tuple(input_shape)
+
+    def get_config(self):
+        return {**super().get_config(), "axis": self.axis, "epsilon": self.epsilon}
+
+
+def _l2_normalize(x):
+    """``x / ||x||`` over all elements, the norm floored at Keras's epsilon."""
+    return x * B.minimum(B.rsqrt(B.sum(B.square(x))), 1.0 / _EPSILON)
+
+
+class SpectralNormalization(Wrapper):
+    """Divides the wrapped layer's kernel by its spectral norm (Miyato et al., 2018) when training.
+
+    In training, ``power_iterations`` steps of the power method (from the stored ``vector_u``)
+    estimate the largest singular value ``sigma`` of the kernel reshaped to
+    ``(-1, kernel.shape[-1])``; ``vector_u`` and the kernel (``kernel / sigma``) are then written
+    back in place, as in Keras, and the layer runs on the new kernel. In inference the layer runs
+    on the kernel as it is.
+
+    Args:
+        layer: a layer with a ``kernel`` (``Dense``, ``Conv2D``, ...) or ``embeddings`` attribute.
+        power_iterations: power-method steps per training call (``1``).
+
+    Weights: the wrapped layer's, then ``vector_u (1, kernel.shape[-1])`` (non-trainable).
+    """
+
+    def __init__(self, layer, power_iterations=1, **kwargs):
+        super().__init__(layer, **kwargs)
+        if not isinstance(power_iterations, int) or power_iterations <= 0:
+            raise ValueError("SpectralNormalization: `power_iterations` should be greater than zero. Received: "
+                             f"`power_iterations={power_iterations}`")
+        self.power_iterations = power_iterations
+
+    def build(self, input_shape):
+        super().build(input_shape)
+        if hasattr(self.layer, "kernel"):
+            self.kernel = self.layer.kernel
+        elif hasattr(self.layer, "embeddings"):
+            self.kernel = self.layer.embeddings
+        else:
+            raise ValueError(f"SpectralNormalization {self.name!r}: {type(self.layer).__name__} object has no "
+                             "attribute 'kernel' nor 'embeddings'")
+        self.kernel_shape = tuple(self.kernel.shape)
+        # Keras tracks the kernel as this layer's own weight too, hence its weight order: kernel, vector_u, bias.
+        self._weights_list.append(self.kernel)
+        self._trainable_flags[id(self.kernel)] = self.layer._trainable_flags[id(self.kernel)]
+        self.vector_u = self.add_weight((1, self.kernel_shape[-1]), initializers.TruncatedNormal(stddev=0.02),
+                                        trainable=False, name="vector_u")
+        self.built = True
+
+    def normalized_weights(self):
+        """``(new vector_u, kernel / sigma)`` after ``power_iterations`` power-method steps."""
+        weights = B.reshape(self.kernel, (-1, self.kernel_shape[-1]))
+        u = B.convert_to_tensor(self.vector_u)
+        for _ in range(self.power_iterations):
+            v = _l2_normalize(B.matmul(u, B.transpose(weights)))
+            u = _l2_normalize(B.matmul(v, weights))
+        sigma = B.matmul(B.matmul(v, weights), B.transpose(u))
+        return u, B.reshape(B.divide(weights, sigma), self.kernel_shape)
+
+    def call(self, inputs, training=False):
+        if training:
+            with B.no_grad():
+                kernel = B.convert_to_tensor(self.kernel)
+                u, new_kernel = B.cond(B.all(B.equal(kernel, 0)), lambda: (B.convert_to_tensor(self.vector_u), kernel),
+                                       self.normalized_weights)
+                B.assign(self.vector_u, u)
+                B.assign(self.kernel, new_kernel)
+        return B.cast(self.layer(inputs), B.dtype(inputs))
+
+    def get_config(self):
+        return {**super().get_config(), "power_iterations": self.power_iterations}
