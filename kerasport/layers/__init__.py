@@ -27,6 +27,8 @@ from kerasport.layers.preprocessing import Normalization, Rescaling
 from kerasport.layers.image_preprocessing import (AutoContrast, CenterCrop, RandomBrightness, RandomContrast,
                                                  RandomCrop, RandomFlip, RandomGrayscale, RandomRotation,
                                                  RandomTranslation, RandomZoom, Resizing, Solarization)
+from kerasport.layers.preprocessing_lookup import (CategoryEncoding, Discretization, HashedCrossing, Hashing,
+                                                   IntegerLookup, StringLookup, TextVectorization)
 from kerasport.layers.regularization import (ActivityRegularization, AlphaDropout, GaussianDropout, GaussianNoise,
                                              SpatialDropout1D, SpatialDropout2D, SpatialDropout3D)
 from kerasport.layers.attention import AdditiveAttention, Attention, MultiHeadAttention

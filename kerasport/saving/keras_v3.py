@@ -12,6 +12,7 @@ import datetime
 import io
 import json
 import os
+import tempfile
 import warnings
 import zipfile
 
@@ -37,7 +38,8 @@ def _children(layer):
     from kerasport.models import Functional, Sequential
     if isinstance(layer, (Functional, Sequential)):
         yield "layers", layer.layers
-    for attr in sorted(vars(layer), key=lambda a: f"~{a}" if a.startswith("_") else a):
+    # ``_layers`` (kerasport's own list of tracked sublayers; Keras skips it) last: attributes name the paths.
+    for attr in sorted(vars(layer), key=lambda a: "~~" if a == "_layers" else f"~{a}" if a.startswith("_") else a):
         value = vars(layer)[attr]
         if isinstance(value, Layer):
             yield attr, value
@@ -47,17 +49,15 @@ def _children(layer):
                 yield attr, items
 
 
-def variable_paths(model):
-    """``{path: [variables]}`` for every layer of ``model`` that owns variables, in Keras 3's layout."""
+def layer_paths(model):
+    """``{path: layer}`` for ``model`` and every layer in it, at the paths of Keras 3's saver."""
     out, visited = {}, set()
 
     def visit(layer, path):
         if id(layer) in visited:
             return
         visited.add(id(layer))
-        own = _own_variables(layer)
-        if own:
-            out[path] = own
+        out[path] = layer
         for attr, child in _children(layer):
             base = f"{path}/{attr}" if path else attr
             if not isinstance(child, list):
@@ -73,6 +73,38 @@ def variable_paths(model):
     return out
 
 
+def variable_paths(model):
+    """``{path: [variables]}`` for every layer of ``model`` that owns variables, in Keras 3's layout."""
+    return {path: _own_variables(layer) for path, layer in layer_paths(model).items() if _own_variables(layer)}
+
+
+def _write_assets(z, model):
+    """Files a layer's ``save_assets(dir)`` writes (adapted vocabularies), as ``assets/<path>/...`` in ``z``."""
+    for path, layer in layer_paths(model).items():
+        if hasattr(layer, "save_assets"):
+            with tempfile.TemporaryDirectory() as tmp:
+                layer.save_assets(tmp)
+                for name in sorted(os.listdir(tmp)):
+                    z.write(os.path.join(tmp, name), f"assets/{path}/{name}")
+
+
+def _read_assets(path, model):
+    """Hand each layer with ``load_assets(dir)`` its ``assets/<path>/`` files from the archive ``path``."""
+    with zipfile.ZipFile(path) as z:
+        names = [n for n in z.namelist() if n.startswith("assets/")]
+        if not names:
+            return
+        for inner, layer in layer_paths(model).items():
+            prefix = f"assets/{inner}/"
+            files = [n for n in names if n.startswith(prefix) and "/" not in n[len(prefix):]]
+            if files and hasattr(layer, "load_assets"):
+                with tempfile.TemporaryDirectory() as tmp:
+                    for n in files:
+                        with open(os.path.join(tmp, n[len(prefix):]), "wb") as f:
+                            f.write(z.read(n))
+                    layer.load_assets(tmp)
+
+
 def _write_weights(f, model, include_optimizer=True):
     """Write ``model``'s weights, and its built optimizer's state unless excluded, into the open h5 file ``f``."""
     f.create_group("vars").attrs["name"] = model.name
@@ -81,6 +113,12 @@ def _write_weights(f, model, include_optimizer=True):
         group.attrs["name"] = path.rsplit("/", 1)[-1]
         for i, v in enumerate(variables):
             group.create_dataset(str(i), data=B.convert_to_numpy(v))
+    for path, layer in layer_paths(model).items():
+        store = {}
+        if path and hasattr(layer, "save_own_variables") and not _own_variables(layer):
+            layer.save_own_variables(store)  # state kept outside variables (a lookup's IDF weights)
+        for key, value in store.items():
+            f.require_group(path).require_group("vars").create_dataset(key, data=value)
     optimizer = getattr(model, "optimizer", None)
     if include_optimizer and optimizer is not None and optimizer.built:
         group = f.create_group("optimizer").create_group("vars")
@@ -167,6 +205,7 @@ def save_model(model, filepath, overwrite=True, include_optimizer=True):
         z.writestr("metadata.json", metadata)
         z.writestr("config.json", config)
         z.writestr("model.weights.h5", weights.getvalue())
+        _write_assets(z, model)
 
 
 def load_weights_from_zip(model, path, skip_mismatch=False):
@@ -187,6 +226,10 @@ def load_model(path, custom_objects=None, compile=True, safe_mode=True):
         model = layers_mod.deserialize(config, custom_objects=custom_objects)
     with h5py.File(io.BytesIO(weights), "r") as f:
         load_weights_from_h5(model, f, path)
+        for inner, layer in layer_paths(model).items():
+            if inner and hasattr(layer, "load_own_variables") and not _own_variables(layer) and f"{inner}/vars" in f:
+                layer.load_own_variables({k: np.asarray(v) for k, v in f[f"{inner}/vars"].items()})
+        _read_assets(path, model)
         if compile and compile_config:
             compile_config = {**compile_config, "optimizer_config": compile_config.get("optimizer")}
             model.compile(**configs.compile_args(compile_config, custom_objects, path))
