@@ -8,6 +8,14 @@ from kerasport import (activations, backend, config, constraints, initializers, 
 from kerasport import callbacks, datasets, layers, models, random, saving  # noqa: F401
 from kerasport.layers import Input, InputLayer, InputSpec, Layer  # noqa: F401
 from kerasport.models import Functional, Model, Sequential  # noqa: F401
+from kerasport import tree  # noqa: F401
+from kerasport.backend import Variable, name_scope  # noqa: F401
+from kerasport.initializers import Initializer  # noqa: F401
+from kerasport.layers.layer import KerasTensor  # noqa: F401
+from kerasport.losses import Loss  # noqa: F401
+from kerasport.metrics import Metric  # noqa: F401
+from kerasport.optimizers import Optimizer  # noqa: F401
+from kerasport.regularizers import Regularizer  # noqa: F401
 
 __version__ = "0.1.0"
 version = __version__

@@ -1,6 +1,10 @@
 """``kerasport.backend``: which framework runs, and Keras's global backend settings."""
+import numpy as np
+
 from kerasport.backends import B, backend  # noqa: F401
 from kerasport.utils import naming
+from kerasport.utils.dtype_utils import is_float_dtype, is_int_dtype, result_type, standardize_dtype  # noqa: F401
+from kerasport.utils.graph_utils import is_keras_tensor  # noqa: F401
 
 _FLOATX = "float32"
 _EPSILON = 1e-7
@@ -38,3 +42,93 @@ def device():
 
 def is_tensor(x):
     return B.is_tensor(x)
+
+
+def set_floatx(value):
+    """Default float dtype of new layers (same as ``kerasport.config.set_floatx``)."""
+    from kerasport import config
+    config.set_floatx(value)
+
+
+def set_image_data_format(data_format):
+    """Default ``data_format`` of new image layers (same as ``kerasport.config.set_image_data_format``)."""
+    from kerasport import config
+    config.set_image_data_format(data_format)
+
+
+def get_uid(prefix=""):
+    """A counter per ``prefix``, starting at 1; it is the one automatic layer names use (``dense_1``, ...),
+    and ``clear_session`` resets it, as in Keras."""
+    naming._counts[prefix] += 1
+    return naming._counts[prefix]
+
+
+class _VariableMeta(type):
+    def __instancecheck__(cls, obj):
+        return B.is_variable(obj)
+
+
+class Variable(metaclass=_VariableMeta):
+    """Keras's ``keras.Variable(initializer, shape, dtype, trainable, name)``: makes the backend's native
+    variable (a ``torch.nn.Parameter`` subclass on torch, a ``tf.Variable`` on TensorFlow).
+
+    ``isinstance(v, kerasport.Variable)`` is True for every backend variable.
+
+    Args:
+        initializer: a value (array, tensor, number), or an initializer (name,
+            ``Initializer`` or callable ``(shape, dtype)``), which then needs ``shape``.
+        shape: the shape, for an initializer.
+        dtype: the dtype; by default the value's dtype (floats as ``floatx()``), or ``floatx()`` for an initializer.
+        trainable: whether gradients flow to it.
+        name: its name (``"variable"``, ``"variable_1"``, ... by default); inside
+            ``name_scope`` blocks its ``path`` is prefixed with the scopes.
+    """
+
+    def __new__(cls, initializer, shape=None, dtype=None, trainable=True, autocast=True, aggregation="none",
+                synchronization="auto", name=None):
+        from kerasport import initializers
+        from kerasport.layers.layer import current_path
+        if name is not None and (not isinstance(name, str) or "/" in name):
+            raise ValueError(f"Variable: `name` must be a string without '/', received {name!r}.")
+        name = name or naming.uniquify("variable")
+        if isinstance(initializer, str) or isinstance(initializer, initializers.Initializer) or callable(initializer):
+            if shape is None:
+                raise ValueError(f"Variable: when creating a Variable from an initializer, the `shape` argument "
+                                 f"should be specified. Received: initializer={initializer} and shape=None")
+            dtype = standardize_dtype(dtype)
+            value = initializers.get(initializer)(tuple(shape), dtype=dtype)
+        else:
+            value = B.convert_to_numpy(initializer) if B.is_tensor(initializer) else np.asarray(initializer)
+            if dtype is None:
+                dtype = floatx() if value.dtype.kind == "f" else standardize_dtype(value.dtype)
+            if shape is not None and tuple(shape) != value.shape:
+                raise ValueError(f"Variable: initial value of shape {value.shape} does not match shape={shape}.")
+        var = B.variable(value, dtype=dtype, trainable=trainable, name=name)
+        parent = current_path()
+        var.path = f"{parent}/{name}" if parent else name
+        return var
+
+
+class name_scope:
+    """Context manager that prefixes the ``path`` of the variables and layers created inside it.
+
+    Example::
+
+        with kerasport.name_scope("block1"):
+            v = kerasport.Variable(np.ones(2), name="w")   # v.path == "block1/w"
+    """
+
+    def __init__(self, name, **kwargs):
+        if not isinstance(name, str) or not name:
+            raise ValueError(f"name_scope: `name` must be a non-empty string, received {name!r}.")
+        self.name = name
+
+    def __enter__(self):
+        from kerasport.layers.layer import _SCOPES, current_path
+        parent = current_path()
+        _SCOPES.append((self, f"{parent}/{self.name}" if parent else self.name))
+        return self
+
+    def __exit__(self, *exc):
+        from kerasport.layers.layer import _SCOPES
+        _SCOPES.pop()

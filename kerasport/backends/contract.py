@@ -51,6 +51,10 @@ Training (``<name>_train.py``)
     clip_each_by_norm(grads, c), clip_by_global_norm(grads, c)
     make_train_function(model), make_test_function(model), make_predict_function(model)
         -> callable(batch=(x, y, sample_weight)); built once per compile
+    dataset_from_batches(py_dataset) -> backend dataset (tf.data.Dataset / the PyDataset itself)
+    split_source(dataset) | arrays_split_source(arrays) -> (samples, total, batch_size); split_order(total,
+        shuffle, seed) -> list; split_parts(samples, left_idx, right_idx, batch_size) -> (left, right)
+        (``<name>_data.py``, used by kerasport.utils.split_dataset and the *_dataset_from_* builders)
 """
 
 CREATION = ["zeros", "ones", "full", "zeros_like", "ones_like", "full_like", "arange", "eye", "linspace",
@@ -108,7 +112,8 @@ VARIABLES = ["variable", "is_variable", "assign", "standardize_dtype", "to_dtype
              "dense", "embedding", "item", "device_name", "zero_grad"]
 TRAINING = ["compile_step", "host_variable", "read", "increment", "weight_decay", "sgd", "adam", "rmsprop",
             "clip_each_by_norm", "clip_by_global_norm", "make_train_function", "make_test_function", "make_predict_function",
-            "adamax", "nadam", "adagrad", "adadelta", "lion", "ftrl", "accumulate", "zero", "ema", "copy_into"]
+            "adamax", "nadam", "adagrad", "adadelta", "lion", "ftrl", "accumulate", "zero", "ema", "copy_into",
+            "dataset_from_batches", "split_source", "arrays_split_source", "split_order", "split_parts"]
 
 IMAGE = ["image_resize", "image_affine_transform", "image_rgb_to_hsv", "image_hsv_to_rgb", "image_map_coordinates"]
 

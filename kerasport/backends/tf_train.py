@@ -244,3 +244,5 @@ def make_predict_function(model):
 
     compiled = _compile(step, model)
     return lambda batch: compiled(batch[0])
+
+from kerasport.backends.tf_data import *  # noqa: E402,F401,F403  (dataset builders of kerasport.utils)

@@ -252,3 +252,5 @@ def make_predict_function(model):
         return model(batch[0], training=False)
 
     return step
+
+from kerasport.backends.torch_data import *  # noqa: E402,F401,F403  (dataset builders of kerasport.utils)

@@ -13,6 +13,7 @@ import tqdm.autonotebook
 import tqdm.std
 
 from kerasport.callbacks.callback import Callback
+from kerasport.utils import io_utils
 
 
 def format_logs(logs):
@@ -57,7 +58,7 @@ class ProgbarLogger(Callback):
 
     def _bar_class(self):
         """The tqdm class to draw with, or ``None`` to print plain lines."""
-        if self.params.get("verbose", 1) != 1:
+        if self.params.get("verbose", 1) != 1 or not io_utils.is_interactive_logging_enabled():
             return None
         if self.file is None and tqdm.autonotebook.tqdm is not tqdm.std.tqdm:
             return tqdm.autonotebook.tqdm  # a Jupyter widget
@@ -100,7 +101,10 @@ class ProgbarLogger(Callback):
             parts.insert(0, self._desc)
         if logs:
             parts.append(format_logs(logs))
-        print(" - ".join(parts), file=self._out, flush=True)
+        if io_utils.is_interactive_logging_enabled():
+            print(" - ".join(parts), file=self._out, flush=True)
+        else:  # kerasport.config.disable_interactive_logging(): to the "kerasport" logger, as Keras logs
+            io_utils.logger.info(" - ".join(parts))
 
     def _close(self):
         if self._bar is not None:

@@ -4,6 +4,12 @@ from kerasport.models.model import Model
 from kerasport.models.sequential import Sequential
 
 
+def save_model(model, filepath, overwrite=True, include_optimizer=True):
+    """Save a whole model (``.keras`` or ``.h5``): see ``kerasport.saving.save_model``."""
+    from kerasport.saving import save_model as _save
+    _save(model, filepath, overwrite=overwrite, include_optimizer=include_optimizer)
+
+
 def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
     """Load a model saved with ``model.save`` (or by Keras): see ``kerasport.saving.load_model``."""
     from kerasport.saving import load_model as _load

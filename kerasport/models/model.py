@@ -6,6 +6,7 @@ batch goes to a step function that the backend builds once per ``compile``.
 """
 import numpy as np
 
+from kerasport import config
 from kerasport import optimizers as optimizers_mod
 from kerasport.backends import B, T
 from kerasport.callbacks.callback import CallbackList
@@ -336,7 +337,8 @@ class Model(Layer):
                 raise ValueError("validation_split is only supported for array inputs; pass validation_data "
                                  f"for a {type(x).__name__}.")
             adapter, val_adapter = adapter.split(validation_split)
-        data = EpochIterator(adapter, steps_per_epoch)
+        epochs = config.capped_epochs(epochs)
+        data = EpochIterator(adapter, config.capped_steps(steps_per_epoch))
         val_data = EpochIterator(val_adapter, validation_steps) if val_adapter is not None else None
         try:
             self._prepare(data.peek())
@@ -424,7 +426,7 @@ class Model(Layer):
         """
         _check_batch_size(batch_size)
         adapter = get_adapter(x, y, sample_weight, batch_size)
-        data = EpochIterator(adapter, steps)
+        data = EpochIterator(adapter, config.capped_steps(steps))
         try:
             self._prepare(data.peek())
             verbose = 1 if verbose == "auto" else verbose
@@ -466,7 +468,7 @@ class Model(Layer):
         """
         _check_batch_size(batch_size)
         adapter = get_adapter(x, None, None, batch_size)
-        data = EpochIterator(adapter, steps)
+        data = EpochIterator(adapter, config.capped_steps(steps))
         chunks = []
         try:
             self._prepare(data.peek(), for_training=False)

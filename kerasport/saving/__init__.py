@@ -15,6 +15,16 @@ from kerasport.saving.serialization import (CustomObjectScope, custom_object_sco
 _H5 = (".h5", ".hdf5")
 
 
+def get_custom_objects():
+    """The global ``{name: object}`` registry that loading searches (Keras's ``get_custom_objects``).
+
+    ``register_keras_serializable`` adds ``"package>name"`` entries to it; adding
+    ``get_custom_objects()["MyLayer"] = MyLayer`` makes ``MyLayer`` loadable by name.
+    """
+    from kerasport.saving.serialization import _REGISTERED
+    return _REGISTERED
+
+
 def _kind(filepath, purpose):
     path = os.fspath(filepath).lower()
     if path.endswith(".weights.h5"):
