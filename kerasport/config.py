@@ -173,6 +173,13 @@ class DTypePolicy:
     def __repr__(self):
         return f'<DTypePolicy "{self.name}">'
 
+    def get_config(self):
+        return {"name": self.name}
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
+
 
 def dtype_policy():
     """The global dtype policy: ``DTypePolicy(floatx())``."""

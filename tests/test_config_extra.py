@@ -202,3 +202,17 @@ def test_top_level_names():
                    if not n.startswith("_") and not hasattr(getattr(kerasport, m), n)]
                for m in ("datasets", "config", "backend", "models")}
     assert missing == {"datasets": [], "config": [], "backend": [], "models": []}
+
+
+def test_mixed_precision_and_dtype_policies_modules():
+    import kerasport
+    policy = kerasport.mixed_precision.Policy("float32")
+    assert policy.compute_dtype == policy.variable_dtype == "float32"
+    assert kerasport.dtype_policies.get({"module": "keras", "class_name": "DTypePolicy",
+                                         "config": {"name": "float32"}}) == policy
+    assert kerasport.dtype_policies.serialize(policy)["config"] == {"name": "float32"}
+    assert kerasport.mixed_precision.global_policy().name == kerasport.config.floatx()
+    with pytest.raises(NotImplementedError, match="mixed precision"):
+        kerasport.mixed_precision.set_global_policy("mixed_float16")
+    assert kerasport.mixed_precision.LossScaleOptimizer is kerasport.optimizers.LossScaleOptimizer
+    assert kerasport.FloatDTypePolicy is kerasport.DTypePolicy
