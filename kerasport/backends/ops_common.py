@@ -1,8 +1,348 @@
-"""Framework-neutral algorithms shared by ``torch_ops_extra`` and ``tf_ops_extra``.
+"""Framework-neutral code shared by ``torch_ops_extra`` and ``tf_ops_extra``.
 
-They work on any tensor type with NumPy-style slicing; the framework calls they need are passed in.
+Two kinds: algorithms that work on any tensor type with NumPy-style slicing, the framework calls they
+need passed in (``associative_scan``, ``vectorize``, ``scan``, ...); and ``shared_ops(tb, ...)``, the ops
+written only in terms of other backend functions, built once per backend module ``tb``. Nothing here
+imports a framework or ``kerasport.backends.B``.
 """
+import math
 import re
+
+
+def _named(op, name, doc=None):
+    op.__name__ = op.__qualname__ = name
+    op.__doc__ = doc if doc is not None else op.__doc__
+    return op
+
+
+def unary_float_op(fn, name, to_float):
+    """The op ``x -> fn(to_float(x))`` named ``name`` (NumPy's unary math; ints become float32)."""
+    return _named(lambda x: fn(to_float(x)), name, f"NumPy's ``{name}``; ints become float32.")
+
+
+def binary_op(fn, name, operands, doc=""):
+    """The op ``(x1, x2) -> fn(*operands(x1, x2))`` named ``name``; ``operands`` promotes the two inputs."""
+    return _named(lambda x1, x2: fn(*operands(x1, x2)), name,
+                  doc or f"NumPy's ``{name}``, with Keras's dtype promotion.")
+
+
+def window_op(make, name):
+    """The window op ``x -> make(int(x))`` named ``name`` (``make(n)``: the float32 window of length n)."""
+    return _named(lambda x: make(int(x)), name, f"The ``{name}`` window of length ``x`` (NumPy's symmetric window).")
+
+
+def check_data_format(data_format):
+    """``data_format``, once checked to be "channels_last" or "channels_first"."""
+    if data_format not in ("channels_last", "channels_first"):
+        raise ValueError(f"Expected data_format 'channels_last' or 'channels_first'; received {data_format!r}.")
+    return data_format
+
+
+def block_rearrange(name, x, block_size, data_format, channels_last_op, transpose):
+    """``depth_to_space`` or ``space_to_depth`` (``name``): checks ``block_size`` (at least 2) and
+    ``data_format``, then runs ``channels_last_op(x, block_size)`` on the NHWC ``x``; a channels_first ``x``
+    is moved there and back with ``transpose(x, perm)``."""
+    if block_size < 2:
+        raise ValueError(f"{name}: block_size must be at least 2; received {block_size}.")
+    if check_data_format(data_format) == "channels_first":
+        return transpose(channels_last_op(transpose(x, (0, 2, 3, 1)), block_size), (0, 3, 1, 2))
+    return channels_last_op(x, block_size)
+
+
+def check_attention_inputs(q, k, v, bias, mask, flash_attention, ndim):
+    """The checks ``dot_product_attention`` makes on its tensors and options before any computation
+    (``ndim``: the backend's rank function)."""
+    if ndim(q) != 4 or ndim(k) != 4 or ndim(v) != 4:
+        raise ValueError("dot_product_attention expects 4D (batch, length, heads, head_dim) query/key/value; "
+                         f"received {tuple(q.shape)}, {tuple(k.shape)}, {tuple(v.shape)}.")
+    if bias is not None and mask is not None:
+        raise ValueError("dot_product_attention: pass `bias` or `mask`, not both.")
+    if flash_attention:
+        raise ValueError("dot_product_attention: flash_attention=True is not supported by kerasport.")
+
+
+def complex_parts(x, to_float):
+    """The float ``(real, imag)`` parts of a complex input given as a pair, checked to match in shape."""
+    if not isinstance(x, (tuple, list)) or len(x) != 2:
+        raise ValueError("Expected a (real, imag) pair of tensors for a complex input; "
+                         f"received {type(x).__name__}.")
+    re_, im = to_float(x[0]), to_float(x[1])
+    if tuple(re_.shape) != tuple(im.shape):
+        raise ValueError(f"real and imag parts must have the same shape; received {tuple(re_.shape)} "
+                         f"and {tuple(im.shape)}.")
+    return re_, im
+
+
+def check_select(condlist, choicelist):
+    """``select``'s check: one choice per condition."""
+    if len(condlist) != len(choicelist):
+        raise ValueError(f"select: condlist and choicelist must have the same length; "
+                         f"received {len(condlist)} and {len(choicelist)}.")
+
+
+def cross(a, b, axisa, axisb, axisc, axis, moveaxis, cross3):
+    """``np.cross`` of the promoted ``a`` and ``b``: 2- or 3-vectors along ``axisa``/``axisb``, the result's
+    vectors along ``axisc`` (``axis`` sets all three); two 2-vectors give the scalar z component.
+
+    ``cross3(a, b)``: the cross product of vectors on the last axis, where either may be a 2-vector (z = 0).
+    """
+    if axis is not None:
+        axisa = axisb = axisc = axis
+    a, b = moveaxis(a, axisa, -1), moveaxis(b, axisb, -1)
+    if a.shape[-1] not in (2, 3) or b.shape[-1] not in (2, 3):
+        raise ValueError(f"cross: vectors must have 2 or 3 components; received {a.shape[-1]} and {b.shape[-1]}.")
+    if a.shape[-1] == 2 and b.shape[-1] == 2:
+        return a[..., 0] * b[..., 1] - a[..., 1] * b[..., 0]
+    return moveaxis(cross3(a, b), -1, axisc)
+
+
+def correlate(a, v, mode, full):
+    """``np.correlate`` of the 1-D ``a`` and ``v``: ``full(a, v)`` is the "full" correlation (length
+    ``n + m - 1``); "valid" and "same" are cut from it as NumPy does."""
+    if mode not in ("valid", "same", "full"):
+        raise ValueError(f"correlate: mode must be 'valid', 'same' or 'full'; received {mode!r}.")
+    n, m = a.shape[0], v.shape[0]
+    out = full(a, v)
+    if mode == "full":
+        return out
+    if mode == "valid":
+        return out[min(n, m) - 1:max(n, m)]
+    length = max(n, m)
+    start = (out.shape[0] - length) // 2
+    return out[start:start + length]
+
+
+def unique_outputs(out, size, fill_value, return_index, return_inverse, return_counts, fit):
+    """``unique``'s result from the list ``out`` (values, then the asked-for first indices, inverse and
+    counts): with ``size``, values are padded with ``fill_value`` (default the first value) and first
+    indices and counts with 0, or all cut, to ``size`` by ``fit(t, fill)``."""
+    if size is not None:
+        out[0] = fit(out[0], out[0][0] if fill_value is None else fill_value)
+        k = 1
+        if return_index:
+            out[k] = fit(out[k], 0)
+            k += 1
+        if return_inverse:
+            k += 1
+        if return_counts:
+            out[k] = fit(out[k], 0)
+    return out[0] if len(out) == 1 else tuple(out)
+
+
+def scan(f, init, xs, length, reverse, leaves, item, stack_tree):
+    """``keras.ops.scan`` as a Python loop: ``carry, y = f(carry, item(i))`` over ``range(n)``.
+
+    Args:
+        leaves: the flattened ``xs`` (``n`` is their leading size unless ``length`` is given).
+        item: ``item(i)`` -> the nest ``xs`` at index ``i`` of the leading axis.
+        stack_tree: stacks a list of nests leaf by leaf.
+    Returns ``(carry, stacked ys)`` (``ys`` None when ``f`` returns None for ``y``).
+    """
+    if xs is None and length is None:
+        raise ValueError("scan: pass `xs` or `length`.")
+    n = int(length) if length is not None else leaves[0].shape[0]
+    carry, ys = init, []
+    for i in (reversed(range(n)) if reverse else range(n)):
+        carry, y = f(carry, None if xs is None else item(i))
+        ys.append(y)
+    if reverse:
+        ys.reverse()
+    if not ys or ys[0] is None:
+        return carry, None
+    return carry, stack_tree(ys)
+
+
+def fft_ops(make_complex, to_float, to_pair, c_fft, c_fft2, c_ifft2, r_fft, r_ifft):
+    """``fft``, ``fft2``, ``ifft2``, ``rfft`` and ``irfft`` on complex values given as ``(real, imag)`` pairs of
+    float tensors (as in Keras), built from a framework's complex kernels.
+
+    Args:
+        make_complex: ``(re, im) -> z``; to_float: ``x`` as a float tensor; to_pair: ``z -> (real, imag)``.
+        c_fft, c_fft2, c_ifft2: ``z -> z`` over the last axis (two axes for the 2-D ones).
+        r_fft: ``(x, n) -> z``, r_ifft: ``(z, n) -> x`` (``n``: the signal length, or None).
+    Returns a dict ``{name: function}``.
+    """
+    def to_complex(x):
+        return make_complex(*complex_parts(x, to_float))
+
+    def fft(x):
+        """FFT over the last axis of a complex ``(real, imag)`` pair."""
+        return to_pair(c_fft(to_complex(x)))
+
+    def fft2(x):
+        """2-D FFT over the last two axes of a ``(real, imag)`` pair."""
+        return to_pair(c_fft2(to_complex(x)))
+
+    def ifft2(x):
+        """Inverse 2-D FFT over the last two axes of a ``(real, imag)`` pair."""
+        return to_pair(c_ifft2(to_complex(x)))
+
+    def rfft(x, fft_length=None):
+        """FFT of real ``x`` over the last axis: ``(real, imag)`` with ``fft_length // 2 + 1`` bins."""
+        return to_pair(r_fft(to_float(x), fft_length))
+
+    def irfft(x, fft_length=None):
+        """Inverse of ``rfft``: a real signal of ``fft_length`` samples from a ``(real, imag)`` pair."""
+        return r_ifft(to_complex(x), fft_length)
+
+    return {name: _named(fn, name) for name, fn in (("fft", fft), ("fft2", fft2), ("ifft2", ifft2), ("rfft", rfft),
+                                                    ("irfft", irfft))}
+
+
+def shared_ops(tb, to_float, is_float):
+    """The ``keras.ops`` functions written only in terms of other backend functions, built for the backend
+    module ``tb`` (``torch_backend`` or ``tf_backend``); each ``*_ops_extra`` module adds them to its names.
+
+    ``tb``'s functions are looked up when an op runs, not here: ``tb`` is still being built when this runs,
+    and some ops used (``nanquantile``) come from ``*_ops_extra`` itself.
+
+    Args:
+        tb: the backend module.
+        to_float: ``x`` as a float tensor (ints and bools become float32; floats and complex unchanged).
+        is_float: whether a tensor has a (real) floating-point dtype.
+    Returns a dict ``{name: function}``.
+    """
+    def nan_fill(x, value):
+        x = tb._t(x)
+        return tb.where(tb.isnan(x), value, x) if is_float(x) else x
+
+    def hard_swish(x):
+        """Alias of ``hard_silu``: ``x * relu6(x + 3) / 6``."""
+        return tb.hard_silu(to_float(x))
+
+    def sparse_plus(x):
+        """0 for ``x <= -1``, ``x`` for ``x >= 1``, ``(x + 1)**2 / 4`` between."""
+        x = to_float(x)
+        return tb.where(x <= -1, tb.zeros_like(x), tb.where(x >= 1, x, (x + 1) ** 2 / 4))
+
+    def sparse_sigmoid(x):
+        """0 for ``x <= -1``, 1 for ``x >= 1``, ``(x + 1) / 2`` between."""
+        return tb.clip((to_float(x) + 1) / 2, 0.0, 1.0)
+
+    def squareplus(x, b=4):
+        """``(x + sqrt(x**2 + b)) / 2``."""
+        x = to_float(x)
+        return (x + tb.sqrt(x * x + b)) / 2
+
+    def multi_hot(inputs, num_classes=None, axis=-1, dtype=None, sparse=False, **kwargs):
+        """Multi-hot encoding: ``(B, L)`` int labels -> ``(B, num_classes)``, 1 where a label occurs."""
+        if num_classes is None:
+            num_classes = kwargs.pop("num_tokens", None)
+        if num_classes is None:
+            raise ValueError("multi_hot: `num_classes` is required.")
+        if sparse:
+            raise ValueError("multi_hot: sparse=True is not supported by kerasport.")
+        x = tb._t(inputs)
+        out = tb.one_hot(x, num_classes, axis=axis, dtype=dtype or "float32")
+        return tb.max(out, axis=1 if tb.ndim(x) > 1 else 0)
+
+    def array(x, dtype=None):
+        """``convert_to_tensor`` under NumPy's name."""
+        return tb.convert_to_tensor(x, dtype)
+
+    def allclose(x1, x2, rtol=1e-5, atol=1e-8, equal_nan=False):
+        """Whether all elements are close (a 0-d bool tensor)."""
+        return tb.all(tb.isclose(x1, x2, rtol, atol, equal_nan))
+
+    def amax(x, axis=None, keepdims=False):
+        return tb.max(x, axis=axis, keepdims=keepdims)
+
+    def amin(x, axis=None, keepdims=False):
+        return tb.min(x, axis=axis, keepdims=keepdims)
+
+    def ptp(x, axis=None, keepdims=False):
+        """Range (max - min) along ``axis``."""
+        return tb.max(x, axis, keepdims) - tb.min(x, axis, keepdims)
+
+    def nansum(x, axis=None, keepdims=False):
+        """Sum treating NaNs as 0."""
+        return tb.sum(nan_fill(x, 0.0), axis, keepdims)
+
+    def nanprod(x, axis=None, keepdims=False):
+        """Product treating NaNs as 1."""
+        return tb.prod(nan_fill(x, 1.0), axis, keepdims)
+
+    def nanmean(x, axis=None, keepdims=False):
+        """Mean over the non-NaN elements."""
+        x = to_float(x)
+        valid = tb.cast(tb.logical_not(tb.isnan(x)), x.dtype)
+        return tb.sum(nan_fill(x, 0.0), axis, keepdims) / tb.sum(valid, axis, keepdims)
+
+    def nanvar(x, axis=None, keepdims=False):
+        """Variance over the non-NaN elements."""
+        x = to_float(x)
+        mu = nanmean(x, axis, keepdims=True)
+        return nanmean(tb.square(x - mu), axis, keepdims)
+
+    def nanstd(x, axis=None, keepdims=False):
+        return tb.sqrt(nanvar(x, axis, keepdims))
+
+    def nanmax(x, axis=None, keepdims=False):
+        """Max ignoring NaNs (NaN where a slice is all NaN)."""
+        x = tb._t(x)
+        if not is_float(x):
+            return tb.max(x, axis, keepdims)
+        out = tb.max(nan_fill(x, -math.inf), axis, keepdims)
+        return tb.where(tb.all(tb.isnan(x), axis, keepdims), math.nan, out)
+
+    def nanmin(x, axis=None, keepdims=False):
+        """Min ignoring NaNs (NaN where a slice is all NaN)."""
+        x = tb._t(x)
+        if not is_float(x):
+            return tb.min(x, axis, keepdims)
+        out = tb.min(nan_fill(x, math.inf), axis, keepdims)
+        return tb.where(tb.all(tb.isnan(x), axis, keepdims), math.nan, out)
+
+    def nanargmax(x, axis=None, keepdims=False):
+        """Index of the max ignoring NaNs."""
+        return tb.argmax(nan_fill(x, -math.inf), axis, keepdims)
+
+    def nanargmin(x, axis=None, keepdims=False):
+        """Index of the min ignoring NaNs."""
+        return tb.argmin(nan_fill(x, math.inf), axis, keepdims)
+
+    def nancumsum(x, axis=None, dtype=None):
+        return tb.cumsum(nan_fill(x, 0.0), axis, dtype)
+
+    def nancumprod(x, axis=None, dtype=None):
+        return tb.cumprod(nan_fill(x, 1.0), axis, dtype)
+
+    def nanmedian(x, axis=None, keepdims=False):
+        return tb.nanquantile(x, 0.5, axis=axis, keepdims=keepdims)
+
+    def nanpercentile(x, q, axis=None, method="linear", keepdims=False):
+        return tb.nanquantile(x, to_float(q) / 100.0, axis, method, keepdims)
+
+    def percentile(x, q, axis=None, method="linear", keepdims=False):
+        """``quantile`` with ``q`` in percent."""
+        return tb.quantile(x, to_float(q) / 100.0, axis, method, keepdims)
+
+    def fliplr(x):
+        return tb.flip(x, 1)
+
+    def flipud(x):
+        return tb.flip(x, 0)
+
+    def hsplit(x, indices_or_sections):
+        x = tb._t(x)
+        return tb.split(x, indices_or_sections, 1 if tb.ndim(x) > 1 else 0)
+
+    def vsplit(x, indices_or_sections):
+        return tb.split(x, indices_or_sections, 0)
+
+    def dsplit(x, indices_or_sections):
+        return tb.split(x, indices_or_sections, 2)
+
+    def argpartition(x, kth, axis=-1):
+        """Indices that partition ``x`` around its ``kth`` element (here: a stable full argsort)."""
+        return tb.argsort(x, axis)
+
+    def get_item(x, key):
+        """``x[key]``."""
+        return tb._t(x)[key]
+
+    return {name: _named(fn, name) for name, fn in locals().items()
+            if name not in ("tb", "to_float", "is_float", "nan_fill")}
 
 
 def associative_scan(fn, leaves, concat, interleave):

@@ -41,6 +41,11 @@ def _c(value, like):
     return tf.constant(value, like.dtype)
 
 
+# amax, ptp, allclose, the nan-reductions, percentile, hsplit, get_item, multi_hot, hard_swish, ...: written
+# with backend functions only, once, in ops_common.
+globals().update(_common.shared_ops(_tb, to_float=_f, is_float=lambda x: x.dtype.is_floating))
+
+
 # ----------------------------------------------------------------------------- activations
 def celu(x, alpha=1.0):
     """Continuously differentiable ELU: ``max(x, 0) + alpha * expm1(min(x, 0) / alpha)``."""
@@ -74,17 +79,6 @@ def soft_shrink(x, threshold=0.5):
     return tf.where(x > threshold, x - threshold, tf.where(x < -threshold, x + threshold, tf.zeros_like(x)))
 
 
-def sparse_plus(x):
-    """0 for ``x <= -1``, ``x`` for ``x >= 1``, ``(x + 1)**2 / 4`` between."""
-    x = _f(x)
-    return tf.where(x <= -1, tf.zeros_like(x), tf.where(x >= 1, x, (x + 1) ** 2 / 4))
-
-
-def sparse_sigmoid(x):
-    """0 for ``x <= -1``, 1 for ``x >= 1``, ``(x + 1) / 2`` between."""
-    return tf.clip_by_value((_f(x) + 1) / 2, 0.0, 1.0)
-
-
 def sparsemax(x, axis=-1):
     """Sparsemax along ``axis``, computed exactly as Keras 3 does so the numbers match.
 
@@ -103,12 +97,6 @@ def sparsemax(x, axis=-1):
     return tf.maximum(x - tau, 0.0)
 
 
-def squareplus(x, b=4):
-    """``(x + sqrt(x**2 + b)) / 2``."""
-    x = _f(x)
-    return (x + tf.sqrt(x * x + b)) / 2
-
-
 def tanh_shrink(x):
     """``x - tanh(x)``."""
     x = _f(x)
@@ -119,11 +107,6 @@ def threshold(x, threshold, default_value):
     """``x`` where ``x > threshold``, else ``default_value``."""
     x = _f(x)
     return tf.where(x > threshold, x, tf.cast(default_value, x.dtype))
-
-
-def hard_swish(x):
-    """Alias of ``hard_silu``: ``x * relu6(x + 3) / 6``."""
-    return _tb.hard_silu(_f(x))
 
 
 # ----------------------------------------------------------------------------- nn
@@ -152,13 +135,7 @@ def dot_product_attention(query, key, value, bias=None, mask=None, scale=None, i
     Returns ``(B, T, N, H)``.
     """
     q, k, v = _t(query), _t(key), _t(value)
-    if q.shape.rank != 4 or k.shape.rank != 4 or v.shape.rank != 4:
-        raise ValueError("dot_product_attention expects 4D (batch, length, heads, head_dim) query/key/value; "
-                         f"received {q.shape}, {k.shape}, {v.shape}.")
-    if bias is not None and mask is not None:
-        raise ValueError("dot_product_attention: pass `bias` or `mask`, not both.")
-    if flash_attention:
-        raise ValueError("dot_product_attention: flash_attention=True is not supported by kerasport.")
+    _common.check_attention_inputs(q, k, v, bias, mask, flash_attention, _tb.ndim)
     d = _tb._result_dtype(_tb._result_dtype(q.dtype, k.dtype), v.dtype)
     q, k, v = (tf.cast(t, d) for t in (q, k, v))
     if q.shape[2] > k.shape[2]:
@@ -198,43 +175,16 @@ def in_top_k(targets, predictions, k):
     return target_val >= kth
 
 
-def multi_hot(inputs, num_classes=None, axis=-1, dtype=None, sparse=False, **kwargs):
-    """Multi-hot encoding: ``(B, L)`` int labels -> ``(B, num_classes)``, 1 where a label occurs."""
-    if num_classes is None:
-        num_classes = kwargs.pop("num_tokens", None)
-    if num_classes is None:
-        raise ValueError("multi_hot: `num_classes` is required.")
-    if sparse:
-        raise ValueError("multi_hot: sparse=True is not supported by kerasport.")
-    x = _t(inputs)
-    out = _tb.one_hot(x, num_classes, axis=axis, dtype=dtype or "float32")
-    return tf.reduce_max(out, axis=1 if x.shape.rank > 1 else 0)
-
-
-def _data_format(data_format):
-    if data_format not in ("channels_last", "channels_first"):
-        raise ValueError(f"Expected data_format 'channels_last' or 'channels_first'; received {data_format!r}.")
-    return data_format
-
-
 def depth_to_space(x, block_size, data_format="channels_last"):
     """Moves channel blocks into ``block_size x block_size`` spatial tiles (``tf.nn.depth_to_space``)."""
-    if block_size < 2:
-        raise ValueError(f"depth_to_space: block_size must be at least 2; received {block_size}.")
-    x = _t(x)
-    if _data_format(data_format) == "channels_first":
-        return tf.transpose(tf.nn.depth_to_space(tf.transpose(x, [0, 2, 3, 1]), block_size), [0, 3, 1, 2])
-    return tf.nn.depth_to_space(x, block_size)
+    return _common.block_rearrange("depth_to_space", _t(x), block_size, data_format, tf.nn.depth_to_space,
+                                   tf.transpose)
 
 
 def space_to_depth(x, block_size, data_format="channels_last"):
     """Inverse of ``depth_to_space``: ``block_size x block_size`` tiles become channels."""
-    if block_size < 2:
-        raise ValueError(f"space_to_depth: block_size must be at least 2; received {block_size}.")
-    x = _t(x)
-    if _data_format(data_format) == "channels_first":
-        return tf.transpose(tf.nn.space_to_depth(tf.transpose(x, [0, 2, 3, 1]), block_size), [0, 3, 1, 2])
-    return tf.nn.space_to_depth(x, block_size)
+    return _common.block_rearrange("space_to_depth", _t(x), block_size, data_format, tf.nn.space_to_depth,
+                                   tf.transpose)
 
 
 def ctc_loss(target, output, target_length, output_length, mask_index=0):
@@ -253,11 +203,7 @@ def ctc_loss(target, output, target_length, output_length, mask_index=0):
 
 # ----------------------------------------------------------------------------- elementwise math
 def _unary_f(fn, name):
-    def op(x):
-        return fn(_f(x))
-    op.__name__ = name
-    op.__doc__ = f"NumPy's ``{name}``; ints become float32."
-    return op
+    return _common.unary_float_op(fn, name, _f)
 
 
 arccos = _unary_f(tf.acos, "arccos")
@@ -347,17 +293,8 @@ def copy(x):
     return tf.identity(_t(x))
 
 
-def array(x, dtype=None):
-    """``convert_to_tensor`` under NumPy's name."""
-    return _tb.convert_to_tensor(x, dtype)
-
-
 def _binary(fn, name, floating=False, doc=""):
-    def op(x1, x2):
-        return fn(*(_two_f(x1, x2) if floating else _two(x1, x2)))
-    op.__name__ = name
-    op.__doc__ = doc or f"NumPy's ``{name}``, with Keras's dtype promotion."
-    return op
+    return _common.binary_op(fn, name, _two_f if floating else _two, doc)
 
 
 def _fmax(a, b):
@@ -443,25 +380,7 @@ def isin(x1, x2, assume_unique=False, invert=False):
     return tf.logical_not(out) if invert else out
 
 
-def allclose(x1, x2, rtol=1e-5, atol=1e-8, equal_nan=False):
-    """Whether all elements are close (a 0-d bool tensor)."""
-    return tf.reduce_all(_tb.isclose(x1, x2, rtol, atol, equal_nan))
-
-
 # ----------------------------------------------------------------------------- reductions and statistics
-def amax(x, axis=None, keepdims=False):
-    return _tb.max(x, axis=axis, keepdims=keepdims)
-
-
-def amin(x, axis=None, keepdims=False):
-    return _tb.min(x, axis=axis, keepdims=keepdims)
-
-
-def ptp(x, axis=None, keepdims=False):
-    """Range (max - min) along ``axis``."""
-    return _tb.max(x, axis, keepdims) - _tb.min(x, axis, keepdims)
-
-
 def average(x, axis=None, weights=None):
     """Weighted mean; 1-D ``weights`` apply along ``axis``."""
     x = _f(x)
@@ -477,75 +396,6 @@ def average(x, axis=None, weights=None):
     return tf.reduce_sum(x * w, axis=dims) / tf.reduce_sum(w, axis=dims)
 
 
-def _nan_fill(x, value):
-    x = _t(x)
-    return tf.where(tf.math.is_nan(x), tf.cast(value, x.dtype), x) if x.dtype.is_floating else x
-
-
-def nansum(x, axis=None, keepdims=False):
-    """Sum treating NaNs as 0."""
-    return _tb.sum(_nan_fill(x, 0.0), axis, keepdims)
-
-
-def nanprod(x, axis=None, keepdims=False):
-    """Product treating NaNs as 1."""
-    return _tb.prod(_nan_fill(x, 1.0), axis, keepdims)
-
-
-def nanmean(x, axis=None, keepdims=False):
-    """Mean over the non-NaN elements."""
-    x = _f(x)
-    valid = tf.cast(tf.logical_not(tf.math.is_nan(x)), x.dtype)
-    return _tb.sum(_nan_fill(x, 0.0), axis, keepdims) / _tb.sum(valid, axis, keepdims)
-
-
-def nanvar(x, axis=None, keepdims=False):
-    """Variance over the non-NaN elements."""
-    x = _f(x)
-    mu = nanmean(x, axis, keepdims=True)
-    return nanmean(tf.square(x - mu), axis, keepdims)
-
-
-def nanstd(x, axis=None, keepdims=False):
-    return tf.sqrt(nanvar(x, axis, keepdims))
-
-
-def nanmax(x, axis=None, keepdims=False):
-    """Max ignoring NaNs (NaN where a slice is all NaN)."""
-    x = _t(x)
-    if not x.dtype.is_floating:
-        return _tb.max(x, axis, keepdims)
-    out = _tb.max(_nan_fill(x, -np.inf), axis, keepdims)
-    return tf.where(_tb.all(tf.math.is_nan(x), axis, keepdims), tf.cast(np.nan, x.dtype), out)
-
-
-def nanmin(x, axis=None, keepdims=False):
-    """Min ignoring NaNs (NaN where a slice is all NaN)."""
-    x = _t(x)
-    if not x.dtype.is_floating:
-        return _tb.min(x, axis, keepdims)
-    out = _tb.min(_nan_fill(x, np.inf), axis, keepdims)
-    return tf.where(_tb.all(tf.math.is_nan(x), axis, keepdims), tf.cast(np.nan, x.dtype), out)
-
-
-def nanargmax(x, axis=None, keepdims=False):
-    """Index of the max ignoring NaNs."""
-    return _tb.argmax(_nan_fill(x, -np.inf), axis, keepdims)
-
-
-def nanargmin(x, axis=None, keepdims=False):
-    """Index of the min ignoring NaNs."""
-    return _tb.argmin(_nan_fill(x, np.inf), axis, keepdims)
-
-
-def nancumsum(x, axis=None, dtype=None):
-    return _tb.cumsum(_nan_fill(x, 0.0), axis, dtype)
-
-
-def nancumprod(x, axis=None, dtype=None):
-    return _tb.cumprod(_nan_fill(x, 1.0), axis, dtype)
-
-
 def nanquantile(x, q, axis=None, method="linear", keepdims=False):
     """Quantile over the non-NaN elements of each slice (NaN for an all-NaN slice)."""
     x = _f(x)
@@ -554,7 +404,7 @@ def nanquantile(x, q, axis=None, method="linear", keepdims=False):
     rest = [a for a in range(rank) if a not in axes]
     y = tf.reshape(tf.transpose(x, rest + axes), [dims[a] for a in rest] + [-1])
     valid = tf.reduce_sum(tf.cast(tf.logical_not(tf.math.is_nan(y)), x.dtype), axis=-1)
-    y = tf.sort(_nan_fill(y, np.inf), axis=-1)
+    y = tf.sort(tf.where(tf.math.is_nan(y), tf.cast(np.inf, y.dtype), y), axis=-1)
     q = tf.cast(_t(q), x.dtype)
     qs = tf.reshape(q, [-1])
     pos = qs * (valid[..., None] - 1)
@@ -571,19 +421,6 @@ def nanquantile(x, q, axis=None, method="linear", keepdims=False):
     if keepdims:
         out = tf.reshape(out, [-1] + [1 if a in axes else n for a, n in enumerate(dims)])
     return tf.reshape(out, q.shape.as_list() + out.shape.as_list()[1:])
-
-
-def nanmedian(x, axis=None, keepdims=False):
-    return nanquantile(x, 0.5, axis=axis, keepdims=keepdims)
-
-
-def nanpercentile(x, q, axis=None, method="linear", keepdims=False):
-    return nanquantile(x, _f(q) / 100.0, axis, method, keepdims)
-
-
-def percentile(x, q, axis=None, method="linear", keepdims=False):
-    """``quantile`` with ``q`` in percent."""
-    return _tb.quantile(x, _f(q) / 100.0, axis, method, keepdims)
 
 
 def bincount(x, weights=None, minlength=0, sparse=False):
@@ -638,18 +475,11 @@ def trapezoid(y, x=None, dx=1.0, axis=-1):
 def correlate(x1, x2, mode="valid"):
     """Cross-correlation of two 1-D sequences (``np.correlate``)."""
     a, v = _two_f(x1, x2)
-    if mode not in ("valid", "same", "full"):
-        raise ValueError(f"correlate: mode must be 'valid', 'same' or 'full'; received {mode!r}.")
-    n, m = a.shape[0], v.shape[0]
-    padded = tf.pad(a, [[m - 1, m - 1]])
-    full = tf.nn.conv1d(padded[None, :, None], v[:, None, None], 1, "VALID")[0, :, 0]
-    if mode == "full":
-        return full
-    if mode == "valid":
-        return full[_bi.min(n, m) - 1:_bi.max(n, m)]
-    length = _bi.max(n, m)
-    start = (full.shape[0] - length) // 2
-    return full[start:start + length]
+
+    def full(a, v):
+        m = v.shape[0]
+        return tf.nn.conv1d(tf.pad(a, [[m - 1, m - 1]])[None, :, None], v[:, None, None], 1, "VALID")[0, :, 0]
+    return _common.correlate(a, v, mode, full)
 
 
 # ----------------------------------------------------------------------------- shapes and indexing
@@ -688,14 +518,6 @@ def rot90(array, k=1, axes=(0, 1)):
     return tf.reverse(tf.transpose(x, perm), [a1])
 
 
-def fliplr(x):
-    return tf.reverse(_t(x), [1])
-
-
-def flipud(x):
-    return tf.reverse(_t(x), [0])
-
-
 def _promoted(xs):
     xs = [_t(x) for x in xs]
     d = xs[0].dtype
@@ -730,19 +552,6 @@ def array_split(x, indices_or_sections, axis=0):
         sizes = [n // s + 1] * (n % s) + [n // s] * (s - n % s)
         return tf.split(x, sizes, axis=axis)
     return _tb.split(x, indices_or_sections, axis)
-
-
-def hsplit(x, indices_or_sections):
-    x = _t(x)
-    return _tb.split(x, indices_or_sections, 1 if x.shape.rank > 1 else 0)
-
-
-def vsplit(x, indices_or_sections):
-    return _tb.split(x, indices_or_sections, 0)
-
-
-def dsplit(x, indices_or_sections):
-    return _tb.split(x, indices_or_sections, 2)
 
 
 def diagflat(x, k=0):
@@ -801,9 +610,7 @@ def unravel_index(indices, shape):
 
 def select(condlist, choicelist, default=0):
     """The ``choicelist`` entry of the first true ``condlist`` entry, else ``default``."""
-    if len(condlist) != len(choicelist):
-        raise ValueError(f"select: condlist and choicelist must have the same length; "
-                         f"received {len(condlist)} and {len(choicelist)}.")
+    _common.check_select(condlist, choicelist)
     choices = _promoted(choicelist)
     shape = tf.TensorShape([])
     for c in list(choices) + [_t(c) for c in condlist]:
@@ -812,16 +619,6 @@ def select(condlist, choicelist, default=0):
     for cond, choice in zip(reversed(condlist), reversed(choices)):
         out = tf.where(tf.cast(_t(cond), tf.bool), choice, out)
     return out
-
-
-def argpartition(x, kth, axis=-1):
-    """Indices that partition ``x`` around its ``kth`` element (here: a stable full argsort)."""
-    return _tb.argsort(x, axis)
-
-
-def get_item(x, key):
-    """``x[key]``."""
-    return _t(x)[key]
 
 
 def view(x, dtype=None):
@@ -897,11 +694,7 @@ def vander(x, N=None, increasing=False):
 
 
 def _window(np_fn, name):
-    def op(x):
-        return tf.constant(np_fn(int(x)), tf.float32)
-    op.__name__ = name
-    op.__doc__ = f"The ``{name}`` window of length ``x`` (NumPy's symmetric window)."
-    return op
+    return _common.window_op(lambda n: tf.constant(np_fn(n), tf.float32), name)
 
 
 bartlett = _window(np.bartlett, "bartlett")
@@ -936,21 +729,11 @@ def kron(x1, x2):
 
 def cross(x1, x2, axisa=-1, axisb=-1, axisc=-1, axis=None):
     """Cross product of 2- or 3-vectors along ``axisa``/``axisb`` (all three set by ``axis``)."""
-    if axis is not None:
-        axisa = axisb = axisc = axis
-    a, b = _two(x1, x2)
-    a, b = tnp.moveaxis(a, axisa, -1), tnp.moveaxis(b, axisb, -1)
-    if a.shape[-1] not in (2, 3) or b.shape[-1] not in (2, 3):
-        raise ValueError(f"cross: vectors must have 2 or 3 components; received {a.shape[-1]} and {b.shape[-1]}.")
-    if a.shape[-1] == 2 and b.shape[-1] == 2:
-        return a[..., 0] * b[..., 1] - a[..., 1] * b[..., 0]
-    pad = [[0, 0]] * (a.shape.rank - 1)
-    a = tf.pad(a, pad + [[0, 1]]) if a.shape[-1] == 2 else a
-    pad = [[0, 0]] * (b.shape.rank - 1)
-    b = tf.pad(b, pad + [[0, 1]]) if b.shape[-1] == 2 else b
-    out = tf.stack([a[..., 1] * b[..., 2] - a[..., 2] * b[..., 1], a[..., 2] * b[..., 0] - a[..., 0] * b[..., 2],
-                    a[..., 0] * b[..., 1] - a[..., 1] * b[..., 0]], -1)
-    return tnp.moveaxis(out, -1, axisc)
+    def cross3(a, b):
+        a, b = (tf.pad(t, [[0, 0]] * (t.shape.rank - 1) + [[0, 1]]) if t.shape[-1] == 2 else t for t in (a, b))
+        return tf.stack([a[..., 1] * b[..., 2] - a[..., 2] * b[..., 1], a[..., 2] * b[..., 0] - a[..., 0] * b[..., 2],
+                         a[..., 0] * b[..., 1] - a[..., 1] * b[..., 0]], -1)
+    return _common.cross(*_two(x1, x2), axisa, axisb, axisc, axis, tnp.moveaxis, cross3)
 
 
 # ----------------------------------------------------------------------------- core
@@ -1051,20 +834,11 @@ def unique(x, sorted=True, return_index=False, return_inverse=False, return_coun
         out.append(tf.reshape(inverse, tf.shape(x)))
     if return_counts:
         out.append(tf.math.unsorted_segment_sum(tf.ones_like(inverse), inverse, n))
-    if size is not None:
-        def fix(t, fill):
-            t = t[:size]
-            return tf.concat([t, tf.fill([size - tf.shape(t)[0]], tf.cast(fill, t.dtype))], 0)
-        out[0] = fix(values, values[0] if fill_value is None else fill_value)
-        k = 1
-        if return_index:
-            out[k] = fix(out[k], 0)
-            k += 1
-        if return_inverse:
-            k += 1
-        if return_counts:
-            out[k] = fix(out[k], 0)
-    return out[0] if len(out) == 1 else tuple(out)
+
+    def fit(t, fill):
+        t = t[:size]
+        return tf.concat([t, tf.fill([size - tf.shape(t)[0]], tf.cast(fill, t.dtype))], 0)
+    return _common.unique_outputs(out, size, fill_value, return_index, return_inverse, return_counts, fit)
 
 
 def fori_loop(lower, upper, body_fun, init_val):
@@ -1099,20 +873,9 @@ def _stack_tree(items):
 
 def scan(f, init, xs=None, length=None, reverse=False, unroll=1):
     """``carry, y = f(carry, x)`` over the leading axis of ``xs``; returns ``(carry, stacked ys)``."""
-    if xs is None and length is None:
-        raise ValueError("scan: pass `xs` or `length`.")
     leaves = tf.nest.flatten(xs)
-    n = int(length) if length is not None else leaves[0].shape[0]
-    carry, ys = init, []
-    for i in (reversed(range(n)) if reverse else range(n)):
-        x = None if xs is None else tf.nest.pack_sequence_as(xs, [_t(l)[i] for l in leaves])
-        carry, y = f(carry, x)
-        ys.append(y)
-    if reverse:
-        ys.reverse()
-    if not ys or ys[0] is None:
-        return carry, None
-    return carry, _stack_tree(ys)
+    return _common.scan(f, init, xs, length, reverse, leaves,
+                        lambda i: tf.nest.pack_sequence_as(xs, [_t(l)[i] for l in leaves]), _stack_tree)
 
 
 def map(f, xs):
@@ -1279,43 +1042,13 @@ def matrix_rank(x, tol=None):
 
 
 # ----------------------------------------------------------------------------- FFT ((real, imag) pairs)
-def _complex(x):
-    if not isinstance(x, (tuple, list)) or len(x) != 2:
-        raise ValueError("Expected a (real, imag) pair of tensors for a complex input; "
-                         f"received {type(x).__name__}.")
-    re, im = _f(x[0]), _f(x[1])
-    if re.shape != im.shape:
-        raise ValueError(f"real and imag parts must have the same shape; received {re.shape} and {im.shape}.")
-    return tf.complex(re, im)
-
-
 def _pair(z):
     return tf.math.real(z), tf.math.imag(z)
 
 
-def fft(x):
-    """FFT over the last axis of a complex ``(real, imag)`` pair."""
-    return _pair(tf.signal.fft(_complex(x)))
-
-
-def fft2(x):
-    """2-D FFT over the last two axes of a ``(real, imag)`` pair."""
-    return _pair(tf.signal.fft2d(_complex(x)))
-
-
-def ifft2(x):
-    """Inverse 2-D FFT over the last two axes of a ``(real, imag)`` pair."""
-    return _pair(tf.signal.ifft2d(_complex(x)))
-
-
-def rfft(x, fft_length=None):
-    """FFT of real ``x`` over the last axis: ``(real, imag)`` with ``fft_length // 2 + 1`` bins."""
-    return _pair(tf.signal.rfft(_f(x), None if fft_length is None else [fft_length]))
-
-
-def irfft(x, fft_length=None):
-    """Inverse of ``rfft``: a real signal of ``fft_length`` samples from a ``(real, imag)`` pair."""
-    return tf.signal.irfft(_complex(x), None if fft_length is None else [fft_length])
+globals().update(_common.fft_ops(tf.complex, _f, _pair, tf.signal.fft, tf.signal.fft2d, tf.signal.ifft2d,
+                                 lambda x, n: tf.signal.rfft(x, None if n is None else [n]),
+                                 lambda z, n: tf.signal.irfft(z, None if n is None else [n])))
 
 
 __all__ = [n for n in list(globals()) if not n.startswith("_") and n not in ("math", "np", "tf", "tnp")]

@@ -41,6 +41,11 @@ def _axes(x, axis):
     return tuple(range(x.dim())) if axis is None else tuple(axis) if isinstance(axis, (list, tuple)) else (axis,)
 
 
+# amax, ptp, allclose, the nan-reductions, percentile, hsplit, get_item, multi_hot, hard_swish, ...: written
+# with backend functions only, once, in ops_common.
+globals().update(_common.shared_ops(_tb, to_float=_f, is_float=lambda x: x.is_floating_point()))
+
+
 # ----------------------------------------------------------------------------- activations
 def celu(x, alpha=1.0):
     """Continuously differentiable ELU: ``max(x, 0) + alpha * expm1(min(x, 0) / alpha)``."""
@@ -70,17 +75,6 @@ def soft_shrink(x, threshold=0.5):
     return F.softshrink(_f(x), threshold)
 
 
-def sparse_plus(x):
-    """0 for ``x <= -1``, ``x`` for ``x >= 1``, ``(x + 1)**2 / 4`` between."""
-    x = _f(x)
-    return torch.where(x <= -1, torch.zeros_like(x), torch.where(x >= 1, x, (x + 1) ** 2 / 4))
-
-
-def sparse_sigmoid(x):
-    """0 for ``x <= -1``, 1 for ``x >= 1``, ``(x + 1) / 2`` between."""
-    return torch.clamp((_f(x) + 1) / 2, 0, 1)
-
-
 def sparsemax(x, axis=-1):
     """Sparsemax along ``axis``, computed exactly as Keras 3 does so the numbers match.
 
@@ -99,12 +93,6 @@ def sparsemax(x, axis=-1):
     return torch.clamp(x - tau, min=0)
 
 
-def squareplus(x, b=4):
-    """``(x + sqrt(x**2 + b)) / 2``."""
-    x = _f(x)
-    return (x + torch.sqrt(x * x + b)) / 2
-
-
 def tanh_shrink(x):
     """``x - tanh(x)``."""
     return F.tanhshrink(_f(x))
@@ -113,11 +101,6 @@ def tanh_shrink(x):
 def threshold(x, threshold, default_value):
     """``x`` where ``x > threshold``, else ``default_value``."""
     return F.threshold(_f(x), threshold, default_value)
-
-
-def hard_swish(x):
-    """Alias of ``hard_silu``: ``x * relu6(x + 3) / 6``."""
-    return _tb.hard_silu(_f(x))
 
 
 # ----------------------------------------------------------------------------- nn
@@ -150,13 +133,7 @@ def dot_product_attention(query, key, value, bias=None, mask=None, scale=None, i
     Returns ``(B, T, N, H)``. Runs ``F.scaled_dot_product_attention`` unless a soft cap is asked for.
     """
     q, k, v = _t(query), _t(key), _t(value)
-    if q.dim() != 4 or k.dim() != 4 or v.dim() != 4:
-        raise ValueError("dot_product_attention expects 4D (batch, length, heads, head_dim) query/key/value; "
-                         f"received {tuple(q.shape)}, {tuple(k.shape)}, {tuple(v.shape)}.")
-    if bias is not None and mask is not None:
-        raise ValueError("dot_product_attention: pass `bias` or `mask`, not both.")
-    if flash_attention:
-        raise ValueError("dot_product_attention: flash_attention=True is not supported by kerasport.")
+    _common.check_attention_inputs(q, k, v, bias, mask, flash_attention, _tb.ndim)
     d = torch.promote_types(torch.promote_types(q.dtype, k.dtype), v.dtype)
     q, k, v = (t.to(d).transpose(1, 2) for t in (q, k, v))
     if q.shape[1] > k.shape[1]:
@@ -199,47 +176,28 @@ def in_top_k(targets, predictions, k):
     return (target_val >= kth)[:, 0]
 
 
-def multi_hot(inputs, num_classes=None, axis=-1, dtype=None, sparse=False, **kwargs):
-    """Multi-hot encoding: ``(B, L)`` int labels -> ``(B, num_classes)``, 1 where a label occurs."""
-    if num_classes is None:
-        num_classes = kwargs.pop("num_tokens", None)
-    if num_classes is None:
-        raise ValueError("multi_hot: `num_classes` is required.")
-    if sparse:
-        raise ValueError("multi_hot: sparse=True is not supported by kerasport.")
-    x = _t(inputs)
-    out = _tb.one_hot(x, num_classes, axis=axis, dtype=dtype or "float32")
-    return torch.amax(out, dim=1 if x.dim() > 1 else 0)
+def _depth_to_space_nhwc(x, b):
+    n, h, w, c = x.shape
+    b = int(b)
+    return x.reshape(n, h, w, b, b, c // (b * b)).permute(0, 1, 3, 2, 4, 5).reshape(n, h * b, w * b, c // (b * b))
 
 
-def _data_format(data_format):
-    if data_format not in ("channels_last", "channels_first"):
-        raise ValueError(f"Expected data_format 'channels_last' or 'channels_first'; received {data_format!r}.")
-    return data_format
+def _space_to_depth_nhwc(x, b):
+    n, h, w, c = x.shape
+    b = int(b)
+    return x.reshape(n, h // b, b, w // b, b, c).permute(0, 1, 3, 2, 4, 5).reshape(n, h // b, w // b, c * b * b)
 
 
 def depth_to_space(x, block_size, data_format="channels_last"):
     """Moves channel blocks into ``block_size x block_size`` spatial tiles (TensorFlow's DCR order)."""
-    x, b = _t(x), int(block_size)
-    if b < 2:
-        raise ValueError(f"depth_to_space: block_size must be at least 2; received {block_size}.")
-    if _data_format(data_format) == "channels_first":
-        x = x.permute(0, 2, 3, 1)
-    n, h, w, c = x.shape
-    out = x.reshape(n, h, w, b, b, c // (b * b)).permute(0, 1, 3, 2, 4, 5).reshape(n, h * b, w * b, c // (b * b))
-    return out.permute(0, 3, 1, 2) if data_format == "channels_first" else out
+    return _common.block_rearrange("depth_to_space", _t(x), block_size, data_format, _depth_to_space_nhwc,
+                                   lambda t, perm: t.permute(*perm))
 
 
 def space_to_depth(x, block_size, data_format="channels_last"):
     """Inverse of ``depth_to_space``: ``block_size x block_size`` tiles become channels."""
-    x, b = _t(x), int(block_size)
-    if b < 2:
-        raise ValueError(f"space_to_depth: block_size must be at least 2; received {block_size}.")
-    if _data_format(data_format) == "channels_first":
-        x = x.permute(0, 2, 3, 1)
-    n, h, w, c = x.shape
-    out = x.reshape(n, h // b, b, w // b, b, c).permute(0, 1, 3, 2, 4, 5).reshape(n, h // b, w // b, c * b * b)
-    return out.permute(0, 3, 1, 2) if data_format == "channels_first" else out
+    return _common.block_rearrange("space_to_depth", _t(x), block_size, data_format, _space_to_depth_nhwc,
+                                   lambda t, perm: t.permute(*perm))
 
 
 def ctc_loss(target, output, target_length, output_length, mask_index=0):
@@ -258,11 +216,7 @@ def ctc_loss(target, output, target_length, output_length, mask_index=0):
 
 # ----------------------------------------------------------------------------- elementwise math
 def _unary_f(fn, name):
-    def op(x):
-        return fn(_f(x))
-    op.__name__ = name
-    op.__doc__ = f"NumPy's ``{name}``; ints become float32."
-    return op
+    return _common.unary_float_op(fn, name, _f)
 
 
 arccos = _unary_f(torch.acos, "arccos")
@@ -337,17 +291,8 @@ def copy(x):
     return _t(x).clone()
 
 
-def array(x, dtype=None):
-    """``convert_to_tensor`` under NumPy's name."""
-    return _tb.convert_to_tensor(x, dtype)
-
-
 def _binary(fn, name, floating=False, doc=""):
-    def op(x1, x2):
-        return fn(*(_two_f(x1, x2) if floating else _two(x1, x2)))
-    op.__name__ = name
-    op.__doc__ = doc or f"NumPy's ``{name}``, with Keras's dtype promotion."
-    return op
+    return _common.binary_op(fn, name, _two_f if floating else _two, doc)
 
 
 fmax = _binary(torch.fmax, "fmax", doc="Elementwise maximum that ignores NaNs.")
@@ -393,25 +338,7 @@ def isin(x1, x2, assume_unique=False, invert=False):
     return torch.isin(x1, x2, assume_unique=assume_unique, invert=invert)
 
 
-def allclose(x1, x2, rtol=1e-5, atol=1e-8, equal_nan=False):
-    """Whether all elements are close (a 0-d bool tensor)."""
-    return torch.all(_tb.isclose(x1, x2, rtol, atol, equal_nan))
-
-
 # ----------------------------------------------------------------------------- reductions and statistics
-def amax(x, axis=None, keepdims=False):
-    return _tb.max(x, axis=axis, keepdims=keepdims)
-
-
-def amin(x, axis=None, keepdims=False):
-    return _tb.min(x, axis=axis, keepdims=keepdims)
-
-
-def ptp(x, axis=None, keepdims=False):
-    """Range (max - min) along ``axis``."""
-    return _tb.max(x, axis, keepdims) - _tb.min(x, axis, keepdims)
-
-
 def average(x, axis=None, weights=None):
     """Weighted mean; 1-D ``weights`` apply along ``axis``."""
     x = _f(x)
@@ -429,76 +356,6 @@ def average(x, axis=None, weights=None):
     return torch.sum(x * w, dim=dims) / torch.sum(w, dim=dims)
 
 
-def _nan_fill(x, value):
-    x = _t(x)
-    return torch.where(torch.isnan(x), torch.full((), value, dtype=x.dtype, device=x.device), x) \
-        if x.is_floating_point() else x
-
-
-def nansum(x, axis=None, keepdims=False):
-    """Sum treating NaNs as 0."""
-    return _tb.sum(_nan_fill(x, 0.0), axis, keepdims)
-
-
-def nanprod(x, axis=None, keepdims=False):
-    """Product treating NaNs as 1."""
-    return _tb.prod(_nan_fill(x, 1.0), axis, keepdims)
-
-
-def nanmean(x, axis=None, keepdims=False):
-    """Mean over the non-NaN elements."""
-    x = _f(x)
-    valid = (~torch.isnan(x)).to(x.dtype)
-    return _tb.sum(_nan_fill(x, 0.0), axis, keepdims) / _tb.sum(valid, axis, keepdims)
-
-
-def nanvar(x, axis=None, keepdims=False):
-    """Variance over the non-NaN elements."""
-    x = _f(x)
-    mu = nanmean(x, axis, keepdims=True)
-    return nanmean(torch.square(x - mu), axis, keepdims)
-
-
-def nanstd(x, axis=None, keepdims=False):
-    return torch.sqrt(nanvar(x, axis, keepdims))
-
-
-def nanmax(x, axis=None, keepdims=False):
-    """Max ignoring NaNs (NaN where a slice is all NaN)."""
-    x = _t(x)
-    if not x.is_floating_point():
-        return _tb.max(x, axis, keepdims)
-    out = _tb.max(_nan_fill(x, -math.inf), axis, keepdims)
-    return torch.where(_tb.all(torch.isnan(x), axis, keepdims), torch.full((), math.nan, dtype=x.dtype), out)
-
-
-def nanmin(x, axis=None, keepdims=False):
-    """Min ignoring NaNs (NaN where a slice is all NaN)."""
-    x = _t(x)
-    if not x.is_floating_point():
-        return _tb.min(x, axis, keepdims)
-    out = _tb.min(_nan_fill(x, math.inf), axis, keepdims)
-    return torch.where(_tb.all(torch.isnan(x), axis, keepdims), torch.full((), math.nan, dtype=x.dtype), out)
-
-
-def nanargmax(x, axis=None, keepdims=False):
-    """Index of the max ignoring NaNs."""
-    return _tb.argmax(_nan_fill(x, -math.inf), axis, keepdims)
-
-
-def nanargmin(x, axis=None, keepdims=False):
-    """Index of the min ignoring NaNs."""
-    return _tb.argmin(_nan_fill(x, math.inf), axis, keepdims)
-
-
-def nancumsum(x, axis=None, dtype=None):
-    return _tb.cumsum(_nan_fill(x, 0.0), axis, dtype)
-
-
-def nancumprod(x, axis=None, dtype=None):
-    return _tb.cumprod(_nan_fill(x, 1.0), axis, dtype)
-
-
 def nanquantile(x, q, axis=None, method="linear", keepdims=False):
     """Quantile over the non-NaN elements (``torch.nanquantile``)."""
     x = _f(x)
@@ -510,19 +367,6 @@ def nanquantile(x, q, axis=None, method="linear", keepdims=False):
     if keepdims:
         out = out.reshape(qt.shape + tuple(1 if a in axes else n for a, n in enumerate(x.shape)))
     return out
-
-
-def nanmedian(x, axis=None, keepdims=False):
-    return nanquantile(x, 0.5, axis=axis, keepdims=keepdims)
-
-
-def nanpercentile(x, q, axis=None, method="linear", keepdims=False):
-    return nanquantile(x, _f(q) / 100.0, axis, method, keepdims)
-
-
-def percentile(x, q, axis=None, method="linear", keepdims=False):
-    """``quantile`` with ``q`` in percent."""
-    return _tb.quantile(x, _f(q) / 100.0, axis, method, keepdims)
 
 
 def bincount(x, weights=None, minlength=0, sparse=False):
@@ -569,17 +413,8 @@ def trapezoid(y, x=None, dx=1.0, axis=-1):
 def correlate(x1, x2, mode="valid"):
     """Cross-correlation of two 1-D sequences (``np.correlate``)."""
     a, v = _two_f(x1, x2)
-    if mode not in ("valid", "same", "full"):
-        raise ValueError(f"correlate: mode must be 'valid', 'same' or 'full'; received {mode!r}.")
-    n, m = a.shape[0], v.shape[0]
-    full = F.conv1d(a[None, None], v[None, None], padding=m - 1)[0, 0]
-    if mode == "full":
-        return full
-    if mode == "valid":
-        return full[_bi.min(n, m) - 1:_bi.max(n, m)]
-    length = _bi.max(n, m)
-    start = (full.shape[0] - length) // 2
-    return full[start:start + length]
+    return _common.correlate(a, v, mode, lambda a, v: F.conv1d(a[None, None], v[None, None],
+                                                                padding=v.shape[0] - 1)[0, 0])
 
 
 # ----------------------------------------------------------------------------- shapes and indexing
@@ -608,14 +443,6 @@ def rot90(array, k=1, axes=(0, 1)):
     return torch.rot90(_t(array), k, list(axes))
 
 
-def fliplr(x):
-    return torch.flip(_t(x), [1])
-
-
-def flipud(x):
-    return torch.flip(_t(x), [0])
-
-
 def _promoted(xs):
     xs = [_t(x) for x in xs]
     d = xs[0].dtype
@@ -639,19 +466,6 @@ def dstack(xs):
 def array_split(x, indices_or_sections, axis=0):
     """``split`` that allows sections of unequal size."""
     return _tb.split(x, indices_or_sections, axis)
-
-
-def hsplit(x, indices_or_sections):
-    x = _t(x)
-    return _tb.split(x, indices_or_sections, 1 if x.dim() > 1 else 0)
-
-
-def vsplit(x, indices_or_sections):
-    return _tb.split(x, indices_or_sections, 0)
-
-
-def dsplit(x, indices_or_sections):
-    return _tb.split(x, indices_or_sections, 2)
 
 
 def diagflat(x, k=0):
@@ -694,25 +508,13 @@ def unravel_index(indices, shape):
 
 def select(condlist, choicelist, default=0):
     """The ``choicelist`` entry of the first true ``condlist`` entry, else ``default``."""
-    if len(condlist) != len(choicelist):
-        raise ValueError(f"select: condlist and choicelist must have the same length; "
-                         f"received {len(condlist)} and {len(choicelist)}.")
+    _common.check_select(condlist, choicelist)
     choices = _promoted(choicelist)
     out = torch.broadcast_to(torch.as_tensor(default, dtype=choices[0].dtype, device=choices[0].device),
                              torch.broadcast_shapes(*[c.shape for c in choices], *[_t(c).shape for c in condlist]))
     for cond, choice in zip(reversed(condlist), reversed(choices)):
         out = torch.where(_t(cond).bool(), choice, out)
     return out
-
-
-def argpartition(x, kth, axis=-1):
-    """Indices that partition ``x`` around its ``kth`` element (here: a stable full argsort)."""
-    return _tb.argsort(x, axis)
-
-
-def get_item(x, key):
-    """``x[key]``."""
-    return _t(x)[key]
 
 
 def view(x, dtype=None):
@@ -771,11 +573,7 @@ def vander(x, N=None, increasing=False):
 
 
 def _window(fn, name):
-    def op(x):
-        return fn(int(x), periodic=False, dtype=torch.float32, device=_tb.DEVICE)
-    op.__name__ = name
-    op.__doc__ = f"The ``{name}`` window of length ``x`` (NumPy's symmetric window)."
-    return op
+    return _common.window_op(lambda n: fn(n, periodic=False, dtype=torch.float32, device=_tb.DEVICE), name)
 
 
 bartlett = _window(torch.bartlett_window, "bartlett")
@@ -808,17 +606,10 @@ def kron(x1, x2):
 
 def cross(x1, x2, axisa=-1, axisb=-1, axisc=-1, axis=None):
     """Cross product of 2- or 3-vectors along ``axisa``/``axisb`` (all three set by ``axis``)."""
-    if axis is not None:
-        axisa = axisb = axisc = axis
-    a, b = _two(x1, x2)
-    a, b = torch.movedim(a, axisa, -1), torch.movedim(b, axisb, -1)
-    if a.shape[-1] not in (2, 3) or b.shape[-1] not in (2, 3):
-        raise ValueError(f"cross: vectors must have 2 or 3 components; received {a.shape[-1]} and {b.shape[-1]}.")
-    if a.shape[-1] == 2 and b.shape[-1] == 2:
-        return a[..., 0] * b[..., 1] - a[..., 1] * b[..., 0]
-    a, b = (F.pad(t, (0, 1)) if t.shape[-1] == 2 else t for t in (a, b))
-    a, b = torch.broadcast_tensors(a, b)
-    return torch.movedim(torch.linalg.cross(a, b, dim=-1), -1, axisc)
+    def cross3(a, b):
+        a, b = (F.pad(t, (0, 1)) if t.shape[-1] == 2 else t for t in (a, b))
+        return torch.linalg.cross(*torch.broadcast_tensors(a, b), dim=-1)
+    return _common.cross(*_two(x1, x2), axisa, axisb, axisc, axis, torch.movedim, cross3)
 
 
 # ----------------------------------------------------------------------------- core
@@ -932,22 +723,13 @@ def unique(x, sorted=True, return_index=False, return_inverse=False, return_coun
         out.append(inverse.to(torch.int32) if axis is not None else inverse.reshape(x.shape).to(torch.int32))
     if return_counts:
         out.append(counts.to(torch.int32))
-    if size is not None:
-        def fix(t, fill):
-            if t.shape[0] >= size:
-                return t[:size]
-            pad = torch.full((size - t.shape[0],) + tuple(t.shape[1:]), fill, dtype=t.dtype, device=t.device)
-            return torch.cat([t, pad])
-        out[0] = fix(values, values[0] if fill_value is None else fill_value)
-        k = 1
-        if return_index:
-            out[k] = fix(out[k], 0)
-            k += 1
-        if return_inverse:
-            k += 1
-        if return_counts:
-            out[k] = fix(out[k], 0)
-    return out[0] if len(out) == 1 else tuple(out)
+
+    def fit(t, fill):
+        if t.shape[0] >= size:
+            return t[:size]
+        pad = torch.full((size - t.shape[0],) + tuple(t.shape[1:]), fill, dtype=t.dtype, device=t.device)
+        return torch.cat([t, pad])
+    return _common.unique_outputs(out, size, fill_value, return_index, return_inverse, return_counts, fit)
 
 
 def fori_loop(lower, upper, body_fun, init_val):
@@ -978,20 +760,9 @@ def _stack_tree(items):
 
 def scan(f, init, xs=None, length=None, reverse=False, unroll=1):
     """``carry, y = f(carry, x)`` over the leading axis of ``xs``; returns ``(carry, stacked ys)``."""
-    if xs is None and length is None:
-        raise ValueError("scan: pass `xs` or `length`.")
     leaves, spec = torch.utils._pytree.tree_flatten(xs)
-    n = int(length) if length is not None else leaves[0].shape[0]
-    carry, ys = init, []
-    for i in (reversed(range(n)) if reverse else range(n)):
-        x = None if xs is None else torch.utils._pytree.tree_unflatten([_t(l)[i] for l in leaves], spec)
-        carry, y = f(carry, x)
-        ys.append(y)
-    if reverse:
-        ys.reverse()
-    if not ys or ys[0] is None:
-        return carry, None
-    return carry, _stack_tree(ys)
+    return _common.scan(f, init, xs, length, reverse, leaves,
+                        lambda i: torch.utils._pytree.tree_unflatten([_t(l)[i] for l in leaves], spec), _stack_tree)
 
 
 def map(f, xs):
@@ -1164,44 +935,12 @@ def matrix_rank(x, tol=None):
 
 
 # ----------------------------------------------------------------------------- FFT ((real, imag) pairs)
-def _complex(x):
-    if not isinstance(x, (tuple, list)) or len(x) != 2:
-        raise ValueError("Expected a (real, imag) pair of tensors for a complex input; "
-                         f"received {type(x).__name__}.")
-    re, im = _f(x[0]), _f(x[1])
-    if re.shape != im.shape:
-        raise ValueError(f"real and imag parts must have the same shape; received {tuple(re.shape)} "
-                         f"and {tuple(im.shape)}.")
-    return torch.complex(re, im)
-
-
 def _pair(z):
     return torch.real(z).contiguous(), torch.imag(z).contiguous()
 
 
-def fft(x):
-    """FFT over the last axis of a complex ``(real, imag)`` pair."""
-    return _pair(torch.fft.fft(_complex(x)))
-
-
-def fft2(x):
-    """2-D FFT over the last two axes of a ``(real, imag)`` pair."""
-    return _pair(torch.fft.fft2(_complex(x)))
-
-
-def ifft2(x):
-    """Inverse 2-D FFT over the last two axes of a ``(real, imag)`` pair."""
-    return _pair(torch.fft.ifft2(_complex(x)))
-
-
-def rfft(x, fft_length=None):
-    """FFT of real ``x`` over the last axis: ``(real, imag)`` with ``fft_length // 2 + 1`` bins."""
-    return _pair(torch.fft.rfft(_f(x), n=fft_length))
-
-
-def irfft(x, fft_length=None):
-    """Inverse of ``rfft``: a real signal of ``fft_length`` samples from a ``(real, imag)`` pair."""
-    return torch.fft.irfft(_complex(x), n=fft_length)
+globals().update(_common.fft_ops(torch.complex, _f, _pair, torch.fft.fft, torch.fft.fft2, torch.fft.ifft2,
+                                 lambda x, n: torch.fft.rfft(x, n=n), lambda z, n: torch.fft.irfft(z, n=n)))
 
 
 __all__ = [n for n in list(globals()) if not n.startswith("_") and n not in (

@@ -28,6 +28,39 @@ def _causal_mask(q_len, v_len):
     return B.expand_dims(B.greater_equal(rows, B.expand_dims(B.arange(v_len), 0)), 0)
 
 
+def _attention_mask(query, value, key, query_mask, value_mask, key_mask, attention_mask, use_causal_mask,
+                    sliding_window=None):
+    """The mask of ``MultiHeadAttention`` and ``GroupQueryAttention``: bool, broadcastable to ``(B, T, S)``,
+    True where query ``t`` may attend to key ``s``; None when nothing masks.
+
+    It combines the query's ``(B, T)`` and the value's and key's ``(B, S)`` masks (when not given, their
+    Keras masks; ``key`` is ``value`` when the caller had no key, and then adds nothing), the causal mask,
+    the sliding window (``|t - s| < sliding_window``) and ``attention_mask`` ``(B, T, S)``.
+    """
+    query_mask = _mask_of(query) if query_mask is None else query_mask
+    value_mask = _mask_of(value) if value_mask is None else value_mask
+    key_mask = _mask_of(key) if key_mask is None and key is not value else key_mask
+    mask = None
+    if query_mask is not None:
+        mask = B.expand_dims(B.cast(query_mask, "bool"), -1)
+    for m in (value_mask, key_mask):
+        if m is not None:
+            m = B.expand_dims(B.cast(m, "bool"), -2)
+            mask = m if mask is None else B.logical_and(mask, m)
+    q_len, v_len = B.shape(query)[1], B.shape(value)[1]
+    if use_causal_mask:
+        m = _causal_mask(q_len, v_len)
+        mask = m if mask is None else B.logical_and(mask, m)
+    if sliding_window is not None:
+        gap = B.abs(B.expand_dims(B.arange(q_len), 1) - B.expand_dims(B.arange(v_len), 0))
+        m = B.expand_dims(B.less(gap, sliding_window), 0)
+        mask = m if mask is None else B.logical_and(mask, m)
+    if attention_mask is not None:
+        attention_mask = B.cast(attention_mask, "bool")
+        mask = attention_mask if mask is None else B.logical_and(attention_mask, mask)
+    return mask
+
+
 def _fresh(initializer):
     """A copy of ``initializer``, so that each projection draws its own values (as in Keras)."""
     return type(initializer).from_config(initializer.get_config())
@@ -180,36 +213,13 @@ class MultiHeadAttention(Layer):
             self._build_projections(query_shape, value_shape, key_shape)
         self.built = True
 
-    def _attention_mask(self, query, value, query_mask, value_mask, key_mask, attention_mask, use_causal_mask):
-        mask = None
-        if query_mask is not None:
-            mask = B.expand_dims(B.cast(query_mask, "bool"), -1)
-        for m in (value_mask, key_mask):
-            if m is not None:
-                m = B.expand_dims(B.cast(m, "bool"), -2)
-                mask = m if mask is None else B.logical_and(mask, m)
-        q_len, v_len = B.shape(query)[1], B.shape(value)[1]
-        if use_causal_mask:
-            m = _causal_mask(q_len, v_len)
-            mask = m if mask is None else B.logical_and(mask, m)
-        if self.sliding_window is not None:
-            gap = B.abs(B.expand_dims(B.arange(q_len), 1) - B.expand_dims(B.arange(v_len), 0))
-            m = B.expand_dims(B.less(gap, self.sliding_window), 0)
-            mask = m if mask is None else B.logical_and(mask, m)
-        if attention_mask is not None:
-            attention_mask = B.cast(attention_mask, "bool")
-            mask = attention_mask if mask is None else B.logical_and(attention_mask, mask)
-        return mask
-
     def call(self, query, value, key=None, query_mask=None, value_mask=None, key_mask=None, attention_mask=None,
              return_attention_scores=False, training=None, use_causal_mask=False):
         if not self._projections_built:
             self._build_projections(tuple(query.shape), tuple(value.shape), None if key is None else tuple(key.shape))
         key = value if key is None else key
-        query_mask = _mask_of(query) if query_mask is None else query_mask
-        value_mask = _mask_of(value) if value_mask is None else value_mask
-        key_mask = _mask_of(key) if key_mask is None and key is not value else key_mask
-        mask = self._attention_mask(query, value, query_mask, value_mask, key_mask, attention_mask, use_causal_mask)
+        mask = _attention_mask(query, value, key, query_mask, value_mask, key_mask, attention_mask, use_causal_mask,
+                               self.sliding_window)
         gate = self.gate_dense(query) if self.use_gate else None
         q = self.query_dense(query) * (1.0 / float(self.key_dim) ** 0.5)
         k, v = self.key_dense(key), self.value_dense(value)

@@ -1,7 +1,7 @@
 """``GroupQueryAttention``: key and value heads shared by groups of query heads (Ainslie et al., 2023)."""
 from kerasport import constraints, initializers, regularizers
 from kerasport.backends import B
-from kerasport.layers.attention import _NEG_INF, _causal_mask, _fresh, _mask_of, _ser
+from kerasport.layers.attention import _NEG_INF, _attention_mask, _fresh, _ser
 from kerasport.layers.core import check_rank
 from kerasport.layers.einsum_dense import EinsumDense
 from kerasport.layers.layer import KerasTensor, Layer
@@ -115,36 +115,13 @@ class GroupedQueryAttention(Layer):
             self._build_projections(query_shape, value_shape, key_shape)
         self.built = True
 
-    def _attention_mask(self, query, value, query_mask, value_mask, key_mask, attention_mask, use_causal_mask):
-        mask = None
-        if query_mask is not None:
-            mask = B.expand_dims(B.cast(query_mask, "bool"), -1)
-        for m in (value_mask, key_mask):
-            if m is not None:
-                m = B.expand_dims(B.cast(m, "bool"), -2)
-                mask = m if mask is None else B.logical_and(mask, m)
-        q_len, v_len = B.shape(query)[1], B.shape(value)[1]
-        if use_causal_mask:
-            m = _causal_mask(q_len, v_len)
-            mask = m if mask is None else B.logical_and(mask, m)
-        if self.sliding_window is not None:
-            gap = B.abs(B.expand_dims(B.arange(q_len), 1) - B.expand_dims(B.arange(v_len), 0))
-            m = B.expand_dims(B.less(gap, self.sliding_window), 0)
-            mask = m if mask is None else B.logical_and(mask, m)
-        if attention_mask is not None:
-            attention_mask = B.cast(attention_mask, "bool")
-            mask = attention_mask if mask is None else B.logical_and(attention_mask, mask)
-        return mask
-
     def call(self, query, value, key=None, query_mask=None, value_mask=None, key_mask=None, attention_mask=None,
              return_attention_scores=False, training=None, use_causal_mask=False):
         if not self._projections_built:
             self._build_projections(tuple(query.shape), tuple(value.shape), None if key is None else tuple(key.shape))
         key = value if key is None else key
-        query_mask = _mask_of(query) if query_mask is None else query_mask
-        value_mask = _mask_of(value) if value_mask is None else value_mask
-        key_mask = _mask_of(key) if key_mask is None and key is not value else key_mask
-        mask = self._attention_mask(query, value, query_mask, value_mask, key_mask, attention_mask, use_causal_mask)
+        mask = _attention_mask(query, value, key, query_mask, value_mask, key_mask, attention_mask, use_causal_mask,
+                               self.sliding_window)
         gate = self._gate_dense(query) if self.use_gate else None
         q = self._query_dense(query) * (1.0 / float(self.head_dim) ** 0.5)
         k = B.repeat(self._key_dense(key), self.num_repeats, axis=2)
