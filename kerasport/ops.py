@@ -9,6 +9,8 @@ itself and skip even that check.
 """
 import builtins as _builtins
 
+import numpy as _np
+
 from kerasport.backends import B as _B
 from kerasport.backends.contract import OPS as _OPS
 from kerasport.layers.layer import KerasTensor as _KerasTensor
@@ -22,12 +24,33 @@ def _symbolic(values):
     return False
 
 
+def _host_to_tensor(v):
+    """NumPy arrays and scalars (also inside a list or tuple) as backend tensors; anything else unchanged."""
+    if isinstance(v, (_np.ndarray, _np.generic)):
+        return _B.convert_to_tensor(v)
+    if isinstance(v, (list, tuple)) and _builtins.any(isinstance(t, (_np.ndarray, _np.generic)) for t in v):
+        return type(v)(_host_to_tensor(t) for t in v)
+    return v
+
+
 def _bind(name, fn):
     def op(*args, **kwargs):
         if _symbolic(args) or kwargs and _symbolic(kwargs.values()):
             from kerasport.layers.op_layer import symbolic_op
             return symbolic_op(name, args, kwargs)
-        return fn(*args, **kwargs)
+        try:
+            return fn(*args, **kwargs)
+        except TypeError as error:
+            # Keras's ops take NumPy values anywhere a tensor goes; torch's kernels reject them.
+            converted = [_host_to_tensor(a) for a in args]
+            converted_kw = {k: _host_to_tensor(v) for k, v in kwargs.items()}
+            if _builtins.all(c is a for c, a in zip(converted, args)) and _builtins.all(
+                    converted_kw[k] is v for k, v in kwargs.items()):
+                raise
+            try:
+                return fn(*converted, **converted_kw)
+            except Exception:
+                raise error from None
 
     op.__name__ = op.__qualname__ = name
     op.__doc__ = fn.__doc__

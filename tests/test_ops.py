@@ -185,6 +185,15 @@ def test_every_keras_named_op_has_a_row():
     assert not untested
 
 
+def test_ops_take_numpy_values_as_keras_ops_do():
+    a = np.array([[1.0, -2.0], [3.0, 0.5]], "float32")
+    for name, args in [("exp", (a,)), ("abs", (a,)), ("add", (a, a)), ("softmax", (a,)), ("sqrt", (np.abs(a),)),
+                       ("concatenate", ([a, a],)), ("square", (np.float32(3.0),))]:
+        out = getattr(ops, name)(*args)
+        assert ops.is_tensor(out), name
+        np.testing.assert_allclose(to_numpy(out), np.asarray(getattr(keras_module().ops, name)(*args)), rtol=1e-6)
+
+
 def test_introspection_and_cond():
     x = ops.convert_to_tensor(X3)
     assert ops.shape(x) == (2, 3, 4) and ops.ndim(x) == 3 and int(ops.size(x)) == 24

@@ -53,13 +53,14 @@ class History(Callback):
         self.epoch = []
 
     def on_train_begin(self, logs=None):
-        self.epoch = []
-        self.history = {}
+        self.epoch = []  # as in Keras, ``history`` keeps growing when one History is passed to several fits
 
     def on_epoch_end(self, epoch, logs=None):
         self.epoch.append(epoch)
         for k, v in (logs or {}).items():
             self.history.setdefault(k, []).append(v)
+        if self.model is not None:
+            self.model.history = self
 
 
 class CallbackList:
@@ -75,8 +76,11 @@ class CallbackList:
         if add_progbar and not any(isinstance(c, ProgbarLogger) for c in self.callbacks):
             self.callbacks.append(ProgbarLogger(mode=mode))
         if add_history:
-            history = History()
-            self.callbacks.append(history)
+            # A History among ``callbacks`` is the one ``fit`` returns (Keras adds its own only if none is given).
+            history = next((cb for cb in self.callbacks if isinstance(cb, History)), None)
+            if history is None:
+                history = History()
+                self.callbacks.append(history)
             model.history = history
         params = {"verbose": verbose, "epochs": epochs, "steps": steps}
         for cb in self.callbacks:

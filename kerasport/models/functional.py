@@ -114,7 +114,7 @@ class Functional(Model):
         self._build_shapes = tree.map_structure(lambda t: t.shape, inputs)
         self.output_names = [t._keras_history[0].name for t in self.outputs]
         if isinstance(outputs, dict):
-            self.output_names = list(outputs.keys())
+            self.output_names = sorted(outputs.keys())  # the order of tree.flatten(outputs), as in Keras
         self.input_names = [t._keras_history[0].name for t in self.inputs]
         self._plan = [(node.layer, node.args, node.kwargs, [id(t) for t in node.output_tensors])
                       for node in self._nodes]
@@ -168,6 +168,26 @@ class Functional(Model):
                 for oid, o in zip(out_ids, tree.flatten(out)):
                     values[oid] = o
         return tree.pack_as(self._nested_outputs, [values[id(t)] for t in self.outputs])
+
+    @property
+    def input(self):
+        """The symbolic inputs the model was built from, nested as given (Keras's ``model.input``)."""
+        return self._nested_inputs
+
+    @property
+    def output(self):
+        """The symbolic outputs, nested as given: ``Model(base.input, head(base.output))`` works as in Keras."""
+        return self._nested_outputs
+
+    @property
+    def input_shape(self):
+        shapes = [t.shape for t in self.inputs]
+        return shapes[0] if len(shapes) == 1 else shapes
+
+    @property
+    def output_shape(self):
+        shapes = [t.shape for t in self.outputs]
+        return shapes[0] if len(shapes) == 1 else shapes
 
     def compute_output_spec(self, *args, **kwargs):
         return tree.map_structure(lambda t: KerasTensor(t.shape, t.dtype), self._nested_outputs)

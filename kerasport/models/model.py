@@ -45,6 +45,12 @@ class Model(Layer):
         return super().__new__(cls)
 
     def __init__(self, *args, **kwargs):
+        if len(args) == 2 or (len(args) == 1 and "outputs" in kwargs) or ("inputs" in kwargs and "outputs" in kwargs):
+            # A subclass called as ``MyModel(inputs, outputs)``: as in Keras, it becomes a Functional subclass.
+            from kerasport.models.functional import Functional
+            _inject_functional_model_class(type(self))
+            Functional.__init__(self, *args, **kwargs)
+            return
         Layer.__init__(self, trainable=kwargs.pop("trainable", True), name=kwargs.pop("name", None),
                        dtype=kwargs.pop("dtype", None), **kwargs)
         self._init_model()
@@ -583,6 +589,17 @@ class Model(Layer):
         if type(self).get_config is Model.get_config and type(self).__init__ is not Model.__init__:
             return Layer.get_config(self)
         return {"name": self.name, "trainable": self.trainable}
+
+
+def _inject_functional_model_class(cls):
+    """Put ``Functional`` in place of ``Model`` among the bases of ``cls`` (Keras's own trick)."""
+    from kerasport.models.functional import Functional
+    if cls is Model:
+        return Functional
+    if cls is object or cls is Functional:
+        return cls
+    cls.__bases__ = tuple(_inject_functional_model_class(base) for base in cls.__bases__)
+    return cls
 
 
 def _json_default(obj):

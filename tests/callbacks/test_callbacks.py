@@ -28,6 +28,15 @@ def _scripted(monitor, values):
 
 
 
+def test_a_history_passed_in_callbacks_is_the_one_fit_returns_and_keeps_growing():
+    model = _model()
+    history = callbacks.History()
+    assert model.fit(X, Y, epochs=2, verbose=0, callbacks=[history]) is history
+    assert model.history is history and history.epoch == [0, 1]
+    model.fit(X, Y, epochs=1, verbose=0, callbacks=[history])
+    assert history.epoch == [0] and len(history.history["loss"]) == 3  # as in Keras
+
+
 def test_early_stopping_stops_at_patience_and_restores_best_weights():
     model = _model()
     seen = []

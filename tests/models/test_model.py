@@ -64,6 +64,48 @@ def test_functional_dict_inputs_and_outputs():
     assert set(out) == {"y"} and out["y"].shape == (2, 2)
 
 
+def test_dict_outputs_pair_losses_by_name_whatever_the_insertion_order():
+    x = kerasport.Input((3,))
+    h = layers.Dense(4)(x)
+    model = kerasport.Model(x, {"z_reg": layers.Dense(1, name="z_reg")(h), "a_cls": layers.Dense(3, name="a_cls")(h)})
+    assert model.output_names == ["a_cls", "z_reg"]  # tree.flatten's order, as Keras's model.output_names
+    model.compile("sgd", loss={"z_reg": "mse", "a_cls": "sparse_categorical_crossentropy"})
+    xs = np.ones((4, 3), "float32")
+    logs = model.evaluate(xs, {"z_reg": np.zeros((4, 1)), "a_cls": np.zeros(4)}, verbose=0, return_dict=True)
+    assert set(logs) == {"loss", "z_reg_loss", "a_cls_loss"}
+
+
+def test_model_subclass_called_with_inputs_and_outputs_is_functional():
+    class Custom(kerasport.Model):
+        def extra(self):
+            return len(self.layers)
+
+    class Built(kerasport.Model):
+        def __init__(self):
+            inputs = kerasport.Input((3,))
+            super().__init__(inputs, layers.Dense(2)(inputs), name="built")
+
+    x = kerasport.Input((3,))
+    model = Custom(x, layers.Dense(2)(layers.Dense(4)(x)))
+    assert isinstance(model, kerasport.Model) and model.extra() == 3 and len(model.weights) == 4
+    model.set_weights([np.ones(w.shape, "float32") for w in model.weights])
+    np.testing.assert_allclose(model.predict(np.ones((1, 3)), verbose=0), [[17.0, 17.0]])
+    built = Built()
+    assert built.name == "built" and built.output_shape == (None, 2)
+
+
+def test_functional_input_output_and_shapes_are_keras_s():
+    def shapes(api):
+        a, b = api.Input((3,), name="a"), api.Input((4,), name="b")
+        model = api.Model([a, b], {"y": api.layers.Dense(2)(a), "x": api.layers.Dense(1)(b)})
+        head = api.layers.Dense(5)(api.layers.Concatenate()([model.output["x"], model.output["y"]]))
+        extended = api.Model(model.input, head)  # the transfer-learning idiom Model(base.input, f(base.output))
+        return [model.input_shape, model.output_shape, extended.input_shape, extended.output_shape,
+                len(model.input), sorted(model.output)]
+
+    assert shapes(kerasport) == shapes(keras_module())
+
+
 def test_disconnected_graph_is_a_clear_error():
     a, b = kerasport.Input((2,)), kerasport.Input((2,))
     with pytest.raises(ValueError, match="Graph disconnected"):
