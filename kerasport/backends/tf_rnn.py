@@ -108,7 +108,21 @@ def rnn(step_function, inputs, initial_states, go_backwards=False, mask=None, un
 
     n = tf.shape(xs)[0]
     x_ta = tf.TensorArray(xs.dtype, size=n).unstack(xs)
-    m_ta = None if ms is None else tf.TensorArray(tf.bool, size=n).unstack(ms)
+    if ms is None:  # as Keras's loop: no output carried, each step's output written to a TensorArray
+        spec, _ = step_function(xs[0], list(initial_states))  # shape and dtype only; pruned from the graph
+        out_ta = tf.TensorArray(spec.dtype, size=n if return_all_outputs else 1, element_shape=spec.shape)
+
+        def plain_body(t, out_ta, states):
+            out, states = step_function(x_ta.read(t), list(states))
+            return t + 1, out_ta.write(t if return_all_outputs else 0, out), list(states)
+
+        _, out_ta, states = tf.while_loop(lambda t, *_: t < n, plain_body, (tf.constant(0), out_ta, initial_states),
+                                          maximum_iterations=n, parallel_iterations=32, swap_memory=True)
+        if not return_all_outputs:
+            return out_ta.read(0), None, list(states)
+        stacked = out_ta.stack()
+        return stacked[-1], tf.transpose(stacked, perm), list(states)
+    m_ta = tf.TensorArray(tf.bool, size=n).unstack(ms)
     # The first step runs outside the loop: it gives the output's shape and the masked-step fill.
     out0, states0 = step(x_ta.read(0), None if m_ta is None else m_ta.read(0), None, initial_states)
     outs = (tf.TensorArray(out0.dtype, size=n, element_shape=out0.shape).write(0, out0),) \
