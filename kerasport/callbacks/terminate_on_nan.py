@@ -3,6 +3,7 @@ import math
 
 from kerasport.backends import B, T
 from kerasport.callbacks.callback import Callback
+from kerasport.utils import io_utils
 
 
 class TerminateOnNaN(Callback):
@@ -35,7 +36,7 @@ class TerminateOnNaN(Callback):
         if self.raise_error:
             raise RuntimeError(f"NaN or Inf loss encountered at batch {batch}. Loss value: {loss}. Terminating "
                                "training immediately.")
-        print(f"Batch {batch}: Invalid loss, terminating training")
+        io_utils.print_msg(f"Batch {batch}: Invalid loss, terminating training")
         self.model.stop_training = True
 
     def on_train_end(self, logs=None):
