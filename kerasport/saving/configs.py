@@ -114,6 +114,19 @@ _OP_ALIASES = {"AllClose": "allclose", "IsIn": "isin", "SearchSorted": "searchso
                "CDist": "cdist"}
 
 
+def _legacy_op_modules():
+    """``{class name: module}`` of Keras's op classes that no layer or registered object shares a name with.
+
+    Keras's legacy ``.h5`` config records an op node (``x[:, 0]``: ``GetItem``) without its module;
+    names such as ``Add`` stay layers there, as they do for Keras.
+    """
+    from kerasport import layers
+    from kerasport.saving.keras_ops import KERAS_OPS
+    from kerasport.saving.serialization import _REGISTERED
+    return {name: f"keras.src.ops.{module}" for module, name, _ in KERAS_OPS.values()
+            if not hasattr(layers, name) and name not in _REGISTERED}
+
+
 def op_layer_entry(entry):
     """Keras 3's record of a ``keras.ops`` call in a Functional graph as an ``OpLayer`` entry
     (other entries are returned as they are).
@@ -125,6 +138,9 @@ def op_layer_entry(entry):
     from kerasport import ops
     from kerasport.backends import B
     from kerasport.layers.op_layer import _OPERATORS
+    if not entry.get("module") and entry.get("class_name") not in (None, "InputLayer"):
+        module = _legacy_op_modules().get(entry["class_name"])
+        entry = {**entry, "module": module} if module else entry
     if not str(entry.get("module", "")).startswith(("keras.src.ops.", "keras.ops")):
         return entry
     class_name = entry["class_name"]
@@ -150,7 +166,7 @@ def op_layer_entry(entry):
             return {"__slice__": [v["config"].get(k) for k in ("start", "stop", "step")]}
         if isinstance(v, dict) and v.get("class_name") == "__ellipsis__":
             return {"__ellipsis__": True}
-        if isinstance(v, list):
+        if isinstance(v, (list, tuple)):  # tuples: an in-memory ``get_config()``, not read from JSON
             return [mark(item) for item in v]
         if isinstance(v, dict):
             return {k: mark(item) for k, item in v.items()}

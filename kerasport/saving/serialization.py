@@ -83,13 +83,19 @@ def serialize_keras_object(obj):
     if not hasattr(obj, "get_config"):
         raise TypeError(f"Cannot serialize {obj!r}: it has no get_config() method.")
     config = obj.get_config()
-    out = {"module": _keras_module(cls), "class_name": cls.__name__, "config": config,
+    class_name = _KERAS_EXPORT_NAMES.get(cls.__name__, cls.__name__) if cls.__module__.startswith("kerasport.") \
+        else cls.__name__
+    out = {"module": _keras_module(cls), "class_name": class_name, "config": config,
            "registered_name": None if cls.__module__.startswith("kerasport.") else
            getattr(cls, "_registered_name", None) or cls.__name__}
     build_config = obj.get_build_config() if hasattr(obj, "get_build_config") else None
     if build_config is not None:
         out["build_config"] = build_config
     return out
+
+
+# Built-in classes whose Keras class is exported (and so written and found) under another name.
+_KERAS_EXPORT_NAMES = {"GroupedQueryAttention": "GroupQueryAttention"}
 
 
 def _keras_module(cls):
