@@ -64,6 +64,15 @@ def _as_tensors(x, dtype):
     return x
 
 
+def _cast_floats(x, dtype):
+    """``x`` (a tensor, or a list / tuple of them) with its float tensors cast to ``dtype``."""
+    if isinstance(x, (list, tuple)):
+        return type(x)(_cast_floats(v, dtype) for v in x)
+    if B.is_tensor(x) and "float" in B.dtype(x) and B.dtype(x) != dtype:
+        return B.cast(x, dtype)
+    return x
+
+
 def _any_symbolic(args, kwargs):
     """Whether a call's arguments hold a KerasTensor; a few type checks for plain tensors."""
     for value in (*args, *kwargs.values()) if kwargs else args:
@@ -174,6 +183,7 @@ class Layer:
             dtype = dtype.get("config", {}).get("name", "float32")
         self.dtype = dtype or backend.floatx()
         self.compute_dtype = self.dtype
+        self.autocast = autocast
         self.built = False
         self.supports_masking = getattr(self, "supports_masking", False)
         self._weights_list = []
@@ -375,8 +385,14 @@ class Layer:
             return self._symbolic_call(args, kwargs)
         if args and not (len(args) == 1 and B.is_tensor(args[0])):
             args = tuple(_as_tensors(a, self.compute_dtype) for a in args)
-        if kwargs:
-            kwargs = {k: _as_tensors(v, self.compute_dtype) for k, v in kwargs.items()}
+        for v in kwargs.values():
+            if isinstance(v, (np.ndarray, list, tuple, dict)):
+                kwargs = {k: _as_tensors(v, self.compute_dtype) for k, v in kwargs.items()}
+                break
+        if args and self.autocast and "float" in self.compute_dtype:  # as Keras, float inputs in the layer's dtype
+            x = args[0]
+            if isinstance(x, (list, tuple)) or B.is_tensor(x) and B.dtype(x) != self.compute_dtype:
+                args = (_cast_floats(x, self.compute_dtype),) + args[1:]
         if self.input_spec is not None:
             assert_input_compatibility(self.input_spec, args[0] if args else None, self.name)
         if not self.built:
@@ -506,7 +522,9 @@ class Layer:
 
     def get_build_config(self):
         """What ``build_from_config`` needs to build this layer again (``{"input_shape": ...}``)."""
-        return {"input_shape": _jsonable_shape(self._build_shapes)} if self.built and self._build_shapes is not None else None
+        if not self.built or self._build_shapes is None:
+            return None
+        return {"input_shape": _jsonable_shape(self._build_shapes)}
 
     def build_from_config(self, config):
         shape = config.get("input_shape")

@@ -187,3 +187,20 @@ def test_build_config_matches_keras():
 
     ours, theirs = build_configs(kerasport), build_configs(keras)
     assert [plain(c) for c in ours] == [plain(c) for c in theirs]
+
+
+def test_float_inputs_are_cast_to_the_layer_dtype_as_keras_does():
+    keras = keras_module()
+    x = np.random.RandomState(0).rand(2, 3).astype("float32")
+    outputs = []
+    for lib in (kerasport, keras):
+        inp = lib.Input((3,))
+        model = lib.Model(inp, lib.layers.Dense(2)(lib.layers.Dense(2, dtype="float64", name="wide")(inp)))
+        outputs.append(model)
+    outputs[0].set_weights(outputs[1].get_weights())
+    ours = outputs[0].predict(x, verbose=0)
+    assert ours.dtype == np.float32
+    np.testing.assert_allclose(ours, outputs[1].predict(x, verbose=0), atol=1e-6)
+    assert B.dtype(outputs[0].get_layer("wide")(B.convert_to_tensor(x))) == "float64"
+    ints = B.convert_to_tensor(np.array([[1, 2]], "int32"))
+    assert B.dtype(layers.Embedding(4, 2)(ints)) == "float32"  # integer inputs are left alone
