@@ -143,7 +143,7 @@ class ArrayAdapter(DataAdapter):
         to_t = B.convert_to_tensor
         self.x = tree.map_structure(to_t, x)
         self.y = tree.map_structure(to_t, y) if y is not None else None
-        self.sample_weight = to_t(sample_weight) if sample_weight is not None else None
+        self.sample_weight = tree.map_structure(to_t, sample_weight) if sample_weight is not None else None
 
     @property
     def num_batches(self):
@@ -191,7 +191,7 @@ class ArrayAdapter(DataAdapter):
             sl = lambda t: t[lo:hi]  # noqa: E731
             sub.x = tree.map_structure(sl, self.x)
             sub.y = None if self.y is None else tree.map_structure(sl, self.y)
-            sub.sample_weight = None if self.sample_weight is None else sl(self.sample_weight)
+            sub.sample_weight = None if self.sample_weight is None else tree.map_structure(sl, self.sample_weight)
             sub.num_samples = hi - lo
             return sub
 

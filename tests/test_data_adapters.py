@@ -260,3 +260,16 @@ def test_steps_per_epoch_on_a_generator_runs_out():
 def test_steps_must_be_positive():
     with pytest.raises(ValueError, match="steps must be a positive integer"):
         EpochIterator(ArrayAdapter(*data(4)), steps=0)
+
+
+def test_array_adapter_keeps_nested_sample_weight_per_output():
+    """``sample_weight={"a": ..., "b": ...}`` (one per output, as Keras accepts) is batched leaf by leaf,
+    and ``split`` (``validation_split``) cuts every leaf."""
+    x, y = data(10)
+    sw = {"a": np.arange(10, dtype="float32"), "b": np.arange(10, dtype="float32") * 2}
+    train, val = ArrayAdapter(x, {"a": y, "b": y}, sample_weight=sw, batch_size=4).split(0.2)
+    batches = list(train)
+    assert [sorted(b[2]) for b in batches] == [["a", "b"]] * 2
+    np.testing.assert_array_equal(B.convert_to_numpy(batches[1][2]["b"]), [8, 10, 12, 14])
+    (_, _, val_sw), = list(val)
+    np.testing.assert_array_equal(B.convert_to_numpy(val_sw["a"]), [8, 9])

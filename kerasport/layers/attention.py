@@ -10,6 +10,7 @@ from kerasport.backends import B
 from kerasport.layers.core import check_rank
 from kerasport.layers.layer import KerasTensor, Layer
 from kerasport.saving.serialization import serialize_keras_object
+from kerasport.utils import naming
 
 _NEG_INF = -1e9
 
@@ -59,6 +60,17 @@ def _attention_mask(query, value, key, query_mask, value_mask, key_mask, attenti
         attention_mask = B.cast(attention_mask, "bool")
         mask = attention_mask if mask is None else B.logical_and(attention_mask, mask)
     return mask
+
+
+def _take_sublayer_names():
+    """Take the automatic names ``softmax`` and ``dropout`` as Keras's attention layers do.
+
+    Keras's ``MultiHeadAttention`` / ``GroupQueryAttention`` build a ``Softmax`` and a ``Dropout``
+    sublayer, which consume the next automatic ``softmax`` / ``dropout`` names; kerasport computes
+    both inline, so it takes the names to keep later layers' names (``dropout_1``, ...) as in Keras.
+    """
+    naming.uniquify("softmax")
+    naming.uniquify("dropout")
 
 
 def _fresh(initializer):
@@ -196,6 +208,7 @@ class MultiHeadAttention(Layer):
                           [source[i] for i in self._axes])
         self._dot_equation = f"{source},{target}->{product}"
         self._combine_equation = f"{product},{source}->{target}"
+        _take_sublayer_names()
         self._projections_built = True
 
     def get_build_config(self):

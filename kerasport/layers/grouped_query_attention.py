@@ -1,7 +1,7 @@
 """``GroupQueryAttention``: key and value heads shared by groups of query heads (Ainslie et al., 2023)."""
 from kerasport import constraints, initializers, regularizers
 from kerasport.backends import B
-from kerasport.layers.attention import _NEG_INF, _attention_mask, _fresh, _ser
+from kerasport.layers.attention import _NEG_INF, _attention_mask, _fresh, _ser, _take_sublayer_names
 from kerasport.layers.core import check_rank
 from kerasport.layers.einsum_dense import EinsumDense
 from kerasport.layers.layer import KerasTensor, Layer
@@ -98,6 +98,7 @@ class GroupedQueryAttention(Layer):
         self._value_dense = self._dense("bkm,mvh->bkvh", kv_heads, "vh", "value", value_shape)
         self._output_dense = self._dense("bquh,uhm->bqm", (None, self.feature_dim), "m", "attention_output",
                                          (None, None, self.num_query_heads, self.head_dim))
+        _take_sublayer_names()
         self._projections_built = True
 
     def get_build_config(self):

@@ -136,6 +136,23 @@ class Normalization(Layer):
             expanded[self._keep_axis[-i]] = value.shape[-i]
         return np.broadcast_to(value.reshape(expanded), self._broadcast_shape)
 
+    @property
+    def mean(self):
+        """The mean ``call`` uses, broadcast to the inputs' rank (``None`` before the layer is built), as Keras."""
+        return self._stat("adapt_mean", "_mean")
+
+    @property
+    def variance(self):
+        """The variance ``call`` uses, broadcast to the inputs' rank (``None`` before the layer is built)."""
+        return self._stat("adapt_variance", "_variance")
+
+    def _stat(self, adapted, given):
+        if not self.built:
+            return None
+        if self.input_mean is not None:
+            return getattr(self, given)
+        return B.cast(B.reshape(getattr(self, adapted), self._broadcast_shape), self.compute_dtype)
+
     def adapt(self, data):
         """Compute ``mean`` and ``variance`` from ``data``, replacing earlier values.
 

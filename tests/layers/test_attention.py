@@ -124,3 +124,20 @@ def test_bad_input_is_rejected(rng):
         layers.MultiHeadAttention(2, 4, name="mha")(x, x)
     with pytest.raises(ValueError, match="list"):
         layers.Attention()(x)
+
+
+@pytest.mark.parametrize("make", [lambda L: L.MultiHeadAttention(num_heads=2, key_dim=3),
+                                  lambda L: L.GroupQueryAttention(head_dim=3, num_query_heads=2,
+                                                                  num_key_value_heads=1)])
+def test_attention_build_takes_softmax_and_dropout_names_as_keras(make):
+    """Keras's attention layers build ``Softmax`` and ``Dropout`` sublayers, so the next automatic
+    ``dropout`` / ``softmax`` names after one is built are ``dropout_1`` / ``softmax_1``."""
+    import kerasport
+    keras = keras_module()
+    names = []
+    for module in (keras, kerasport):
+        module.backend.clear_session()
+        q = module.Input((4, 6))
+        make(module.layers)(q, q)
+        names.append([module.layers.Dropout(0.1).name, module.layers.Softmax().name])
+    assert names[0] == names[1] == ["dropout_1", "softmax_1"]

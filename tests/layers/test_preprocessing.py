@@ -106,3 +106,18 @@ def test_bad_inputs():
         layers.Normalization(mean=1.0, variance=1.0).adapt(_x((3, 2)))
     with pytest.raises(TypeError, match="iterable of batches"):
         layers.Normalization().adapt(3.0)
+
+
+@pytest.mark.parametrize("kwargs", [{}, {"axis": None}, {"mean": [1.0, 2.0, 3.0], "variance": [1.0, 4.0, 9.0]}])
+def test_normalization_mean_and_variance_attributes_match_keras(kwargs):
+    """``layer.mean`` / ``layer.variance``: ``None`` before build, then broadcast to the inputs' rank."""
+    keras = keras_module()
+    x = _x((6, 3), seed=3)
+    ours, ref = layers.Normalization(**kwargs), keras.layers.Normalization(**kwargs)
+    assert ours.mean is None and ref.mean is None
+    if "mean" in kwargs:
+        ours.build(x.shape), ref.build(x.shape)
+    else:
+        ours.adapt(x), ref.adapt(x)
+    for name in ("mean", "variance"):
+        np.testing.assert_allclose(to_numpy(getattr(ours, name)), np.asarray(getattr(ref, name)), rtol=1e-6)
