@@ -647,7 +647,7 @@ def _flat_logs(logs, prefix=""):
 def _to_float(v):
     """A Python float for a scalar result; a NumPy array for a vector one (``F1Score(average=None)``)."""
     v = np.asarray(B.convert_to_numpy(v) if B.is_tensor(v) else v)
-    return float(v) if v.size == 1 else v
+    return float(v) if v.ndim == 0 else v
 
 
 
