@@ -16,8 +16,7 @@ import numpy as np
 import pytest
 
 import kerasport
-from tests.helpers import keras_module
-from tests.test_keras_programs import _assert_same, _data, _structure, _summary_totals, _tokens
+from tests.test_keras_programs import _data, _structure, _summary_totals, _tokens, check_program, program_id
 
 
 def _tmpdir():
@@ -1052,15 +1051,6 @@ KNOWN_GAPS = [pytest.param(embedding_adam_repeated_tokens, marks=pytest.mark.xfa
     strict=True, reason="Keras on TF squares IndexedSlices per token occurrence in Adam/RMSprop"))]
 
 
-@pytest.mark.parametrize("program", PROGRAMS + KNOWN_GAPS,
-                         ids=lambda p: getattr(p, "__name__", None) or p.values[0].__name__)
+@pytest.mark.parametrize("program", PROGRAMS + KNOWN_GAPS, ids=program_id)
 def test_program_gives_keras_numbers(program):
-    keras = keras_module()
-    initial = []
-    keras.backend.clear_session()
-    keras.utils.set_random_seed(0)
-    want = program(keras, lambda model: initial.append(model.get_weights()))
-    queue = iter(initial)
-    kerasport.backend.clear_session()
-    got = program(kerasport, lambda model: model.set_weights(next(queue)))
-    _assert_same(got, want)
+    check_program(program)
