@@ -12,6 +12,8 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
+from kerasport.backends import tf_kernels as _kernels  # noqa: E402
+
 NAME = "tensorflow"
 Tensor = tf.Tensor
 
@@ -745,43 +747,74 @@ def _same_pad(x, kernel, strides, dilation):
     return tf.pad(x, pads + [[0, 0]])
 
 
+def _strided_by_slicing(x, kernel_size, strides, padding, dilation, fn):
+    """``fn(x)`` at stride 1 (padding done here), then every ``strides``-th output: for the stride and
+    dilation combinations that a kernel refuses."""
+    if padding == "same":
+        x = _same_pad(x, kernel_size, strides, dilation)
+    out = fn(x)
+    return out[(_bi.slice(None),) + tuple(_bi.slice(None, None, s) for s in strides)]
+
+
+def _conv_cl(x, kernel, strides, padding, dilation):
+    """Convolution of channels_last ``x`` in a form that this machine's kernels run forward and backward."""
+    n = kernel.shape.rank - 2
+    in_per_group = kernel.shape[-2]
+    groups = x.shape[-1] // in_per_group
+    # Grouped: native on oneDNN and GPUs in 1D/2D; Eigen has no gradient for it and no CPU kernel has a
+    # grouped Conv3D. There, one input channel per group is a depthwise convolution, else one conv per group.
+    if groups > 1 and (n == 3 or not _kernels.supports("grouped_conv")):
+        if in_per_group == 1 and n < 3:
+            ks = kernel.shape
+            return _depthwise_cl(x, tf.reshape(kernel, list(ks[:n]) + [groups, ks[-1] // groups]),
+                                 strides, padding, dilation)
+        return tf.concat([_conv_cl(xg, kg, strides, padding, dilation)
+                          for xg, kg in zip(tf.split(x, groups, -1), tf.split(kernel, groups, -1))], -1)
+    fmt = _fmt(n, "channels_last")
+    if _bi.max(strides) > 1 and _bi.max(dilation) > 1:
+        # tf.nn.convolution refuses strides and dilation together.
+        return _strided_by_slicing(x, kernel.shape[:n], strides, padding, dilation,
+                                   lambda xp: tf.nn.convolution(xp, kernel, 1, "VALID", fmt, dilation))
+    return tf.nn.convolution(x, kernel, strides, padding.upper(), fmt, dilation)
+
+
+def _depthwise_cl(x, kernel, strides, padding, dilation):
+    """Depthwise convolution of channels_last ``x`` (1D or 2D); kernel (*k, in, multiplier)."""
+    if kernel.shape.rank == 3:
+        # 1D as 2D over a height of one; the stride is repeated so that the two strides are equal.
+        out = _depthwise_cl(x[:, None], kernel[None], [strides[0]] * 2, padding, [1, dilation[0]])
+        return out[:, 0]
+    equal = strides[0] == strides[1] or _kernels.supports("unequal_strides_depthwise")
+    if equal and (_bi.max(strides) == 1 or _bi.max(dilation) == 1):
+        return tf.nn.depthwise_conv2d(x, kernel, [1, *strides, 1], padding.upper(), dilations=dilation)
+    return _strided_by_slicing(x, kernel.shape[:2], strides, padding, dilation,
+                               lambda xp: tf.nn.depthwise_conv2d(xp, kernel, [1, 1, 1, 1], "VALID",
+                                                                 dilations=dilation))
+
+
+def _finish(out, bias, data_format):
+    if bias is not None:
+        out = tf.nn.bias_add(out, bias)
+    return _from_cl(out, data_format)
+
+
 def conv(inputs, kernel, strides=1, padding="valid", data_format=None, dilation_rate=1, bias=None):
     """N-d convolution. inputs (batch, *spatial, in) channels_last; kernel (*k, in/groups, out)."""
     n = kernel.shape.rank - 2
     # CPU kernels only support channels_last; transpose around them when asked for channels_first.
-    x = _to_cl(inputs, data_format)
-    strides, dilation = _tuple(strides, n), _tuple(dilation_rate, n)
-    groups, fmt = x.shape[-1] // kernel.shape[-2], _fmt(n, "channels_last")
-    if n == 3 and groups > 1:
-        # TensorFlow's CPU Conv3D has no grouped kernel: one convolution per group.
-        out = tf.concat([tf.nn.convolution(xg, kg, strides, padding.upper(), fmt, dilation)
-                         for xg, kg in zip(tf.split(x, groups, -1), tf.split(kernel, groups, -1))], -1)
-    elif _bi.max(strides) > 1 and _bi.max(dilation) > 1:
-        # tf.nn.convolution refuses strides and dilation together: dilated conv at stride 1, then subsample.
-        if padding == "same":
-            x = _same_pad(x, kernel.shape[:n], strides, dilation)
-        out = tf.nn.convolution(x, kernel, 1, "VALID", fmt, dilation)
-        out = out[(_bi.slice(None),) + tuple(_bi.slice(None, None, s) for s in strides)]
-    else:
-        out = tf.nn.convolution(x, kernel, strides, padding.upper(), fmt, dilation)
-    if bias is not None:
-        out = tf.nn.bias_add(out, bias)
-    return _from_cl(out, data_format)
+    out = _conv_cl(_to_cl(inputs, data_format), kernel, _tuple(strides, n), padding, _tuple(dilation_rate, n))
+    return _finish(out, bias, data_format)
 
 
 def depthwise_conv(inputs, kernel, strides=1, padding="valid", data_format=None, dilation_rate=1, bias=None):
     """Depthwise conv. kernel (*k, in, multiplier) -> output channels in*multiplier (+ ``bias``)."""
     n = kernel.shape.rank - 2
     s, d = _tuple(strides, n), _tuple(dilation_rate, n)
-    if n == 2 and not (_bi.max(s) > 1 and _bi.max(d) > 1):
-        out = tf.nn.depthwise_conv2d(_to_cl(inputs, data_format), kernel, [1, s[0], s[1], 1], padding.upper(),
-                                     dilations=d)
-        if bias is not None:
-            out = tf.nn.bias_add(out, bias)
-        return _from_cl(out, data_format)
-    ks = kernel.shape
-    k = tf.reshape(kernel, list(ks[:n]) + [1, ks[-2] * ks[-1]])
-    return conv(inputs, k, s, padding, data_format, d, bias=bias)
+    if n == 3:
+        ks = kernel.shape
+        return conv(inputs, tf.reshape(kernel, list(ks[:n]) + [1, ks[-2] * ks[-1]]), s, padding, data_format, d,
+                    bias=bias)
+    return _finish(_depthwise_cl(_to_cl(inputs, data_format), kernel, s, padding, d), bias, data_format)
 
 
 def separable_conv(inputs, depthwise_kernel, pointwise_kernel, strides=1, padding="valid",
@@ -791,12 +824,30 @@ def separable_conv(inputs, depthwise_kernel, pointwise_kernel, strides=1, paddin
     return conv(x, pointwise_kernel, 1, "valid", data_format, bias=bias)
 
 
+def _dilate_kernel(kernel, dilation):
+    """``kernel`` (*k, ...) with ``d - 1`` zeros between its taps along each spatial axis."""
+    for axis, d in enumerate(dilation):
+        if d == 1:
+            continue
+        k = kernel.shape[axis]
+        pads = [[0, 0]] * (kernel.shape.rank + 1)
+        pads[axis + 1] = [0, d - 1]
+        spread = tf.pad(tf.expand_dims(kernel, axis + 1), pads)
+        shape_ = list(kernel.shape)
+        shape_[axis] = k * d
+        kernel = tf.reshape(spread, shape_)[(_bi.slice(None),) * axis + (_bi.slice(0, (k - 1) * d + 1),)]
+    return kernel
+
+
 def conv_transpose(inputs, kernel, strides=1, padding="valid", output_padding=None,
                    data_format=None, dilation_rate=1, bias=None):
     """Transposed conv. kernel (*k, out, in); output sizes follow Keras."""
     n = kernel.shape.rank - 2
     x = _to_cl(inputs, data_format)
     strides_, dil = _tuple(strides, n), _tuple(dilation_rate, n)
+    if _bi.max(dil) > 1 and not _kernels.supports("dilated_conv_transpose"):
+        # Eigen has no dilated transposed convolution: the same sum with the zeros written into the kernel.
+        kernel, dil = _dilate_kernel(kernel, dil), [1] * n
     ops_ = [None] * n if output_padding is None else _tuple(output_padding, n)
     in_shape = shape(x)
     out_spatial = []
@@ -809,10 +860,7 @@ def conv_transpose(inputs, kernel, strides=1, padding="valid", output_padding=No
             out_spatial.append(size * s if op is None else (size - 1) * s + k - 2 * (k // 2) + op)
     out_shape = [in_shape[0]] + out_spatial + [kernel.shape[-2]]
     fn = {1: tf.nn.conv1d_transpose, 2: tf.nn.conv2d_transpose, 3: tf.nn.conv3d_transpose}[n]
-    out = fn(x, kernel, tf.stack(out_shape), strides_, padding.upper(), dilations=dil)
-    if bias is not None:
-        out = tf.nn.bias_add(out, bias)
-    return _from_cl(out, data_format)
+    return _finish(fn(x, kernel, tf.stack(out_shape), strides_, padding.upper(), dilations=dil), bias, data_format)
 
 
 def _pool(x, pool_size, strides, padding, data_format, kind):
