@@ -6,6 +6,10 @@ training step. ``keras_oracle`` copies the same weights into the Keras layer of
 the same name and compares outputs and gradients.
 """
 import os
+import pickle
+import re
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -88,33 +92,65 @@ def _forward_backward(layer, inputs, weights_out, call_kwargs=None):
     return to_numpy(out), [to_numpy(g) for g in grads]
 
 
+# What TensorFlow's Eigen CPU kernels (no oneDNN: TF_ENABLE_ONEDNN_OPTS=0, CPUs without AVX-512) say
+# about the ops they lack.
+_MISSING_TF_KERNEL = re.compile("not supported on CPU|do not yet support|does not support|only supports")
+
+
+def keras_reference(keras_layer, inputs, call_kwargs=None):
+    """Keras's output ``y`` for ``inputs`` (a list of arrays), the random cotangent ``r`` (seed 1, ``y``'s shape)
+    and the gradients of ``sum(y * r)`` w.r.t. every input and every trainable weight, as numpy arrays.
+
+    Keras runs on TensorFlow, in this process. Where this machine's TensorFlow kernels cannot run the
+    layer (``_MISSING_TF_KERNEL``), the same layer with the same weights runs under Keras's torch
+    backend in a child process (``tests/keras_torch_oracle.py``): the reference is computed another
+    way, never skipped.
+    """
+    import tensorflow as tf
+    kx = [tf.constant(x) for x in inputs]
+    try:
+        with tf.GradientTape() as tape:
+            tape.watch(kx)
+            kout = keras_layer(kx if len(kx) > 1 else kx[0], **(call_kwargs or {}))
+            r = np.random.RandomState(1).randn(*kout.shape).astype("float32")
+            kloss = tf.reduce_sum(kout * r)
+        kgrads = tape.gradient(kloss, kx + list(keras_layer.trainable_weights))
+        return kout.numpy(), r, [g.numpy() for g in kgrads]
+    except (tf.errors.UnimplementedError, tf.errors.InvalidArgumentError) as e:
+        if not _MISSING_TF_KERNEL.search(str(e)):
+            raise
+    keras = keras_module()
+    request = dict(layer=keras.layers.serialize(keras_layer), weights=keras_layer.get_weights(),
+                   inputs=list(inputs), call_kwargs=call_kwargs or {})
+    child = subprocess.run([sys.executable, os.path.join(os.path.dirname(__file__), "keras_torch_oracle.py")],
+                           input=pickle.dumps(request), capture_output=True, timeout=300,
+                           env=dict(os.environ, KERAS_BACKEND="torch"))
+    assert child.returncode == 0, child.stderr.decode()[-3000:]
+    return pickle.loads(child.stdout)
+
+
 def keras_oracle(layer, keras_layer, inputs, grads=True, perm=None, atol=1e-5, rtol=1e-4, call_kwargs=None):
     """Compare ``layer`` with ``keras_layer`` (real Keras 3, TensorFlow backend) on the same weights.
 
     Both are built on ``inputs`` (an array or a list of arrays), Keras's weights are copied into
     ``layer``, and the outputs must match; with ``grads``, so must the gradients of
-    ``sum(output * r)`` (``r`` random) w.r.t. every input and every trainable weight. ``perm`` runs
+    ``sum(output * r)`` (``r`` random) w.r.t. every input and every trainable weight (Keras's side comes
+    from ``keras_reference``, so configs that TensorFlow cannot run here still get an oracle). ``perm`` runs
     Keras on transposed inputs (e.g. a channels_last oracle for a channels_first layer): inputs and
     outputs are transposed by ``perm`` on the way to Keras and back with its inverse. ``call_kwargs``
     (e.g. ``{"training": True}``) go to both calls.
     """
-    import tensorflow as tf
     inputs = [np.asarray(x) for x in (inputs if isinstance(inputs, list) else [inputs])]
     inv = None if perm is None else tuple(np.argsort(perm))
-    kx = [tf.constant(x if perm is None else np.transpose(x, perm)) for x in inputs]
-    with tf.GradientTape() as tape:
-        tape.watch(kx)
-        kout = keras_layer(kx if len(kx) > 1 else kx[0], **(call_kwargs or {}))
-        r = np.random.RandomState(1).randn(*kout.shape).astype("float32")
-        kloss = tf.reduce_sum(kout * r)
-    kgrads = tape.gradient(kloss, kx + list(keras_layer.trainable_weights))
+    kout, r, kgrads = keras_reference(keras_layer, [x if perm is None else np.transpose(x, perm) for x in inputs],
+                                      call_kwargs)
     back = (lambda a: a) if perm is None else (lambda a: np.transpose(a, inv))
     layer(B.convert_to_tensor(inputs[0]) if len(inputs) == 1 else [B.convert_to_tensor(x) for x in inputs])
     layer.set_weights(keras_layer.get_weights())
     out, ours = _forward_backward(layer, inputs, back(r), call_kwargs)
-    np.testing.assert_allclose(out, back(kout.numpy()), atol=atol, rtol=rtol)
+    np.testing.assert_allclose(out, back(kout), atol=atol, rtol=rtol)
     if grads:
-        expected = [back(g.numpy()) for g in kgrads[:len(kx)]] + [g.numpy() for g in kgrads[len(kx):]]
+        expected = [back(g) for g in kgrads[:len(inputs)]] + kgrads[len(inputs):]
         assert len(ours) == len(expected)
         for got, want in zip(ours, expected):
             np.testing.assert_allclose(got, want, atol=atol, rtol=rtol)
