@@ -17,12 +17,7 @@ $(BIN)/activate: pyproject.toml constraints-cpu.txt
 quickstart: $(BIN)/activate
 	KERASPORT_BACKEND=$(BACKEND) $(BIN)/python examples/quickstart.py
 
-# The whole test suite, once per backend. pytest's exit code 5 (no test collected) means the
-# suite is broken, so it fails the run with its own message instead of passing silently.
+# The whole test suite once per backend, the two side by side, then the TensorFlow-kernel-sensitive
+# tests again with TF_ENABLE_ONEDNN_OPTS=0 (see tools/run_tests.sh).
 test: $(BIN)/activate
-	@status=0; for b in torch tensorflow; do \
-	  echo "=== KERASPORT_BACKEND=$$b ==="; \
-	  KERASPORT_BACKEND=$$b $(BIN)/python -m pytest -q -p no:cacheprovider tests; rc=$$?; \
-	  if [ $$rc -eq 5 ]; then echo "pytest collected no test under $$b"; fi; \
-	  if [ $$rc -ne 0 ]; then status=1; fi; \
-	done; exit $$status
+	tools/run_tests.sh $(BIN)/python
