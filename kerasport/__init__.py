@@ -5,7 +5,7 @@ before importing; ``kerasport.backend.backend()`` says which one runs.
 """
 from kerasport import (activations, backend, config, constraints, initializers, losses, metrics, ops, optimizers,  # noqa: F401
                        regularizers, utils)
-from kerasport import callbacks, datasets, layers, models, random, saving  # noqa: F401
+from kerasport import callbacks, layers, models, random, saving  # noqa: F401
 from kerasport.layers import Input, InputLayer, InputSpec, Layer  # noqa: F401
 from kerasport.models import Functional, Model, Sequential  # noqa: F401
 from kerasport import tree  # noqa: F401
@@ -19,6 +19,15 @@ from kerasport.regularizers import Regularizer  # noqa: F401
 from kerasport import dtype_policies, mixed_precision  # noqa: F401
 from kerasport.config import DTypePolicy  # noqa: F401
 FloatDTypePolicy = DTypePolicy
+
+
+def __getattr__(name):
+    # ``kerasport.datasets`` (nine loaders, urllib, zipfile) is imported on first use: most programs never need it.
+    if name == "datasets":
+        import kerasport.datasets
+        return kerasport.datasets
+    raise AttributeError(f"module 'kerasport' has no attribute {name!r}")
+
 
 __version__ = "0.1.0"
 version = __version__

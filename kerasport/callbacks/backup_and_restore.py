@@ -2,7 +2,6 @@
 import os
 import shutil
 
-import h5py
 import numpy as np
 
 from kerasport.backends import B
@@ -85,6 +84,7 @@ class BackupAndRestore(Callback):
     def _save(self, epoch):
         os.makedirs(self.backup_dir, exist_ok=True)
         tmp = self._path + ".tmp"
+        import h5py  # on first use: importing kerasport does not need it
         with h5py.File(tmp, "w") as f:
             f.attrs["epoch"] = epoch
             for group, values in (("weights", self.model.get_weights()),
@@ -95,6 +95,7 @@ class BackupAndRestore(Callback):
         os.replace(tmp, self._path)
 
     def _restore(self):
+        import h5py  # on first use: importing kerasport does not need it
         with h5py.File(self._path, "r") as f:
             weights = [np.asarray(f["weights"][str(i)]) for i in range(len(f["weights"]))]
             optimizer = [np.asarray(f["optimizer"][str(i)]) for i in range(len(f["optimizer"]))]

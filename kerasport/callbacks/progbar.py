@@ -9,7 +9,6 @@ line per epoch.
 import sys
 import time
 
-import tqdm.autonotebook
 import tqdm.std
 
 from kerasport.callbacks.callback import Callback
@@ -60,6 +59,7 @@ class ProgbarLogger(Callback):
         """The tqdm class to draw with, or ``None`` to print plain lines."""
         if self.params.get("verbose", 1) != 1 or not io_utils.is_interactive_logging_enabled():
             return None
+        import tqdm.autonotebook  # imported on first use: it probes for Jupyter
         if self.file is None and tqdm.autonotebook.tqdm is not tqdm.std.tqdm:
             return tqdm.autonotebook.tqdm  # a Jupyter widget
         isatty = getattr(self._out, "isatty", None)

@@ -4,11 +4,11 @@ import re
 
 import numpy as np
 import pytest
+import tqdm.autonotebook
 import tqdm.std
 
 import kerasport
 from kerasport import layers
-from kerasport.callbacks import progbar
 from kerasport.callbacks.progbar import ProgbarLogger, format_time_per_step
 
 
@@ -79,7 +79,7 @@ def test_notebook_bar(monkeypatch):
             kwargs["file"] = io.StringIO()
             super().__init__(*args, **kwargs)
 
-    monkeypatch.setattr(progbar.tqdm.autonotebook, "tqdm", Widget)
+    monkeypatch.setattr(tqdm.autonotebook, "tqdm", Widget)
     model, x, y = model_and_data()
     model.fit(x, y, batch_size=10, epochs=2, verbose=1)
     assert drawn == ["Epoch 1/2", "Epoch 2/2"]
