@@ -150,6 +150,10 @@ class ArrayAdapter(DataAdapter):
         return math.ceil(self.num_samples / self.batch_size)
 
     def peek(self):
+        if self.num_samples == 0:
+            shapes = [tuple(leaf.shape) for leaf in tree.flatten(self.x)]
+            raise ValueError(f"No data: the arrays hold 0 samples (x shapes {shapes}); fit, evaluate and predict "
+                             "need at least one sample.")
         return self.x
 
     def __iter__(self):
