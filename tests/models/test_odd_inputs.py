@@ -1,5 +1,8 @@
 """Odd inputs to fit / evaluate / predict: clear errors instead of silence or raw framework errors."""
 import inspect
+import os
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -77,3 +80,38 @@ def test_an_empty_generator_raises_a_clear_error():
     model = _model("mse")
     with pytest.raises(ValueError, match="yielded no batch"):
         model.fit(iter([]), verbose=0)
+
+
+PREDICT_RSS = """
+import resource, sys
+import numpy as np
+import kerasport
+model = kerasport.Sequential([kerasport.Input((32,)), kerasport.layers.Dense(1)])
+model.predict(np.ones((64, 32), "float32"), verbose=0)
+x = np.ones((400_000, 32), "float32")
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+y = model.predict(x, batch_size=1024, verbose=0)
+assert y.shape == (400_000, 1)
+print((resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) * 1024 / x.nbytes)
+"""
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="ru_maxrss is in KiB on Linux")
+def test_predict_streams_array_batches_without_copying_the_input():
+    out = subprocess.run([sys.executable, "-c", PREDICT_RSS], capture_output=True, text=True, timeout=300,
+                         env={**os.environ, "OMP_NUM_THREADS": "1"})
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert float(out.stdout.split()[-1]) < 0.5  # a copy of the whole input would be 1.0 per copy
+
+
+def test_predict_stream_batches_match_fit_style_batches():
+    model = kerasport.Sequential([kerasport.Input((3,)), kerasport.layers.Dense(2)])
+    x = np.random.RandomState(0).rand(1000, 3).astype("float32")
+    expected = x @ model.get_weights()[0] + model.get_weights()[1]
+    for batch_size in (1, 7, 32, 1000, 5000):
+        np.testing.assert_allclose(model.predict(x, batch_size=batch_size, verbose=0), expected, rtol=1e-5,
+                                   atol=1e-6)
+    two = kerasport.Model(*(lambda a, b: ([a, b], kerasport.layers.Concatenate()([a, b])))(
+        kerasport.Input((3,)), kerasport.Input((2,))))
+    np.testing.assert_array_equal(two.predict([x, x[:, :2]], batch_size=300, verbose=0),
+                                  np.concatenate([x, x[:, :2]], axis=1))
