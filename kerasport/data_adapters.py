@@ -115,9 +115,14 @@ class DataAdapter:
 
 
 class ArrayAdapter(DataAdapter):
-    """Batches from in-memory arrays, held on the device for the whole ``fit``."""
+    """Batches from in-memory arrays, held on the device for the whole ``fit``.
 
-    def __init__(self, x, y=None, sample_weight=None, batch_size=32, shuffle=False, class_weight=None):
+    With ``stream=True`` (``predict``) the arrays stay where they are and each
+    batch is sliced and converted on its own, so no copy of the whole input is made.
+    """
+
+    def __init__(self, x, y=None, sample_weight=None, batch_size=32, shuffle=False, class_weight=None,
+                 stream=False):
         x, y, sample_weight = _as_array(x), _as_array(y), _as_array(sample_weight)
         if class_weight is not None:
             if y is None:
@@ -140,7 +145,8 @@ class ArrayAdapter(DataAdapter):
         self.num_samples = sizes.pop() if sizes else 0
         self.batch_size = 32 if batch_size is None else int(batch_size)
         self.shuffle = shuffle
-        to_t = B.convert_to_tensor
+        self.stream = stream
+        to_t = (lambda t: t) if stream else B.convert_to_tensor
         self.x = tree.map_structure(to_t, x)
         self.y = tree.map_structure(to_t, y) if y is not None else None
         self.sample_weight = tree.map_structure(to_t, sample_weight) if sample_weight is not None else None
@@ -150,13 +156,45 @@ class ArrayAdapter(DataAdapter):
         return math.ceil(self.num_samples / self.batch_size)
 
     def peek(self):
+        if self.num_samples == 0:
+            shapes = [tuple(leaf.shape) for leaf in tree.flatten(self.x)]
+            raise ValueError(f"No data: the arrays hold 0 samples (x shapes {shapes}); fit, evaluate and predict "
+                             "need at least one sample.")
+        if self.stream:
+            return self._slice(self.x, 0, self.batch_size)
         return self.x
+
+    _STREAM_CHUNK_BYTES = 1 << 18
+
+    def _streamed_batches(self, n, bs):
+        """The batches of ``stream`` mode: whole batches of about ``_STREAM_CHUNK_BYTES`` in all are converted
+        with one op and split with another, so that memory holds one chunk and a step costs no op of its own."""
+        parts = [v for v in (self.x, self.y, self.sample_weight) if v is not None]
+        row_bytes = sum(B.convert_to_numpy(leaf[:1]).nbytes for part in parts for leaf in tree.flatten(part))
+        step = bs * max(1, self._STREAM_CHUNK_BYTES // max(1, row_bytes * bs))
+        for lo in range(0, n, step):
+            cuts = list(range(bs, min(n - lo, step), bs))
+
+            def batches(value):
+                if value is None:
+                    return [None] * (len(cuts) + 1)
+                flat = [B.split(leaf, cuts, axis=0) if cuts else [leaf]
+                        for leaf in tree.flatten(self._slice(value, lo, lo + step))]
+                return [tree.pack_as(value, [pieces[i] for pieces in flat]) for i in range(len(cuts) + 1)]
+            yield from zip(batches(self.x), batches(self.y), batches(self.sample_weight))
+
+    @staticmethod
+    def _slice(value, lo, hi):
+        return None if value is None else tree.map_structure(lambda t: B.convert_to_tensor(t[lo:hi]), value)
 
     def __iter__(self):
         """One epoch of batches. Each array is cut into all its batches with one split op
         (after one gather when shuffling), so a step costs no slicing op of its own."""
         n, bs = self.num_samples, self.batch_size
         if n == 0:
+            return
+        if self.stream:
+            yield from self._streamed_batches(n, bs)
             return
         cuts = list(range(bs, n, bs))
         perm = B.random_permutation(n) if self.shuffle is True and n > 1 else None
@@ -436,11 +474,12 @@ def _is_torch_dataloader(x):
     return "torch.utils.data.dataloader.DataLoader" in _class_names(x)
 
 
-def get_adapter(x, y=None, sample_weight=None, batch_size=None, shuffle=False, class_weight=None):
+def get_adapter(x, y=None, sample_weight=None, batch_size=None, shuffle=False, class_weight=None, stream=False):
     """The adapter for this kind of input.
 
     Arrays (NumPy, backend tensors, lists/dicts of them) take ``y``,
-    ``sample_weight`` and ``batch_size``; a generator, ``PyDataset``,
+    ``sample_weight`` and ``batch_size`` (and ``stream``: convert them one batch
+    at a time, for ``predict``); a generator, ``PyDataset``,
     ``DataLoader`` or ``tf.data.Dataset`` yields whole batches with their
     targets, so ``y`` and ``sample_weight`` must be ``None``.
     """
@@ -457,7 +496,7 @@ def get_adapter(x, y=None, sample_weight=None, batch_size=None, shuffle=False, c
     elif isinstance(x, collections.abc.Iterator):
         stream, adapter = "generator", lambda: GeneratorAdapter(x, class_weight)
     else:
-        return ArrayAdapter(x, y, sample_weight, batch_size, shuffle, class_weight)
+        return ArrayAdapter(x, y, sample_weight, batch_size, shuffle, class_weight, stream)
     for name, value in (("y", y), ("sample_weight", sample_weight)):
         if value is not None:
             raise ValueError(f"`{name}` must be None when `x` is a {stream}: yield (x, y, sample_weight) "

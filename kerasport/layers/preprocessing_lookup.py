@@ -15,6 +15,7 @@ import numpy as np
 from kerasport import backend
 from kerasport.backends import B
 from kerasport.layers.layer import KerasTensor, Layer, is_symbolic
+from kerasport.saving.serialization import check_local_file_allowed
 from kerasport.utils import farmhash
 
 _INT64_MAX = np.iinfo(np.int64).max
@@ -302,6 +303,7 @@ class _IndexLookup(Layer):
             raise ValueError(f"{name}: `idf_weights` is only used with output_mode='tf_idf', received "
                              f"output_mode={self.output_mode!r}.")
         if isinstance(vocabulary, str):
+            check_local_file_allowed(vocabulary, f"the vocabulary of {name}")
             if not os.path.exists(vocabulary):
                 raise ValueError(f"{name}: vocabulary file {vocabulary} does not exist.")
             if self.output_mode == "tf_idf":

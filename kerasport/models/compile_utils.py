@@ -55,13 +55,60 @@ class CompileLoss:
             if fn is None:
                 parts.append(None)
                 continue
-            value = fn(yt, yp, sample_weight=sw) if _accepts_sw(fn) else _apply_sw(fn(yt, yp), sw)
+            try:
+                value = fn(yt, yp, sample_weight=sw) if _accepts_sw(fn) else _apply_sw(fn(yt, yp), sw)
+            except Exception as e:
+                _raise_if_shapes_cannot_match(name, fn, yt, yp, e)
+                raise
             parts.append(value)
             if name in self.trackers:
                 self.trackers[name].update_state(B.stop_gradient(value), sample_weight=B.shape(yp)[0])
             term = value if w == 1.0 else B.multiply(value, w)
             total = term if total is None else B.add(total, term)
         return total, parts
+
+
+def _static_shape(x):
+    return tuple(None if d is None else int(d) for d in x.shape)
+
+
+def _shapes_can_match(true_shape, pred_shape, sparse):
+    """Whether targets of ``true_shape`` can go with predictions of ``pred_shape`` (``None``: any size).
+
+    A sparse loss takes one label per prediction row: ``pred_shape[:-1]``, or that
+    with a trailing 1. Other losses compare elementwise: after dropping or adding a
+    trailing axis of size 1 (as the losses align ranks), every dimension must be
+    equal, unknown or 1 (broadcast).
+    """
+    if sparse:
+        labels = true_shape[:-1] if len(true_shape) == len(pred_shape) and true_shape[-1:] == (1,) else true_shape
+        return len(labels) == len(pred_shape) - 1 and all(
+            a is None or b is None or a == b for a, b in zip(labels, pred_shape))
+    if len(true_shape) == len(pred_shape) + 1 and true_shape[-1] == 1:
+        true_shape = true_shape[:-1]
+    elif len(pred_shape) == len(true_shape) + 1 and pred_shape[-1] == 1:
+        pred_shape = pred_shape[:-1]
+    return len(true_shape) == len(pred_shape) and all(
+        a is None or b is None or a == b or a == 1 or b == 1 for a, b in zip(true_shape, pred_shape))
+
+
+def _raise_if_shapes_cannot_match(output, fn, y_true, y_pred, error):
+    """Turn the framework's error from a loss into one naming the output and both shapes, when they cannot match.
+
+    Called only once a loss has failed, so well-shaped steps pay nothing; a loss
+    that failed for another reason (a label out of range) keeps its own error.
+    """
+    try:
+        true_shape, pred_shape = _static_shape(y_true), _static_shape(y_pred)
+    except (AttributeError, TypeError, ValueError):
+        return
+    name = getattr(fn, "name", None) or getattr(fn, "__name__", type(fn).__name__)
+    if _shapes_can_match(true_shape, pred_shape, "sparse" in name.lower()):
+        return
+    raise ValueError(f"Loss {name!r} cannot compare the targets and the predictions of output {output!r}: the "
+                     f"targets have shape {true_shape}, the predictions shape {pred_shape}. Give targets shaped "
+                     f"like the output (integer labels without the class axis for a sparse loss). "
+                     f"({type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''})") from error
 
 
 def _accepts_sw(fn):

@@ -473,7 +473,7 @@ class Model(Layer):
         data as ``fit`` (targets in a dataset's batches are ignored).
         """
         _check_batch_size(batch_size)
-        adapter = get_adapter(x, None, None, batch_size)
+        adapter = get_adapter(x, None, None, batch_size, stream=True)
         data = EpochIterator(adapter, config.capped_steps(steps))
         chunks = []
         try:

@@ -114,7 +114,7 @@ def load_weights(model, filepath, skip_mismatch=False, by_name=False):
     with h5.open_h5(path) as f:
         if "layer_names" in f.attrs or "layer_names0" in f.attrs or "model_weights" in f:
             group = f["model_weights"] if "model_weights" in f else f
-            h5.assign(h5.weight_assignments(group, model, path, skip_mismatch=skip_mismatch, by_name=by_name))
+            h5.assign(h5.weight_assignments(group, model, path, skip_mismatch=skip_mismatch, by_name=by_name), path)
         else:
             if by_name:
                 raise ValueError(f"{path}: by_name=True needs a legacy `.h5` weights file; this file has "

@@ -9,6 +9,7 @@ than an HDF5 object header are split into ``name0``, ``name1``, ... as Keras
 does. Loading checks every count and shape before it assigns anything.
 """
 import contextlib
+import io
 import json
 import os
 import warnings
@@ -68,13 +69,17 @@ def _json_attr(f, name, filepath):
 
 # ---------------------------------------------------------------------------- opening files
 @contextlib.contextmanager
-def open_h5(filepath):
-    """Open ``filepath`` for reading; turn HDF5 failures (truncated, not HDF5, missing objects) into ValueErrors."""
+def open_h5(filepath, content=None):
+    """Open ``filepath`` for reading; turn HDF5 failures (truncated, not HDF5, missing objects) into ValueErrors.
+
+    With ``content`` (bytes: the weights inside a ``.keras`` archive) those bytes
+    are opened instead, and ``filepath`` only names them in errors.
+    """
     filepath = os.fspath(filepath)
-    if not os.path.isfile(filepath):
+    if content is None and not os.path.isfile(filepath):
         raise FileNotFoundError(f"No such file: {filepath}")
     try:
-        f = h5py.File(filepath, "r")
+        f = h5py.File(filepath if content is None else io.BytesIO(content), "r")
     except OSError as e:
         raise ValueError(f"{filepath} is not a readable HDF5 file (truncated, corrupted or another format): "
                          f"{e}") from None
@@ -127,12 +132,44 @@ def save_weights_to_group(group, model):
     _write_weights(group.create_group(TOP_LEVEL), top, [v.path for v in top])
 
 
+_BOMB_FLOOR_BYTES = 1 << 30  # a dataset declaring more than this must not declare over _MAX_EXPANSION x its storage
+_MAX_EXPANSION = 1000
+
+
+def checked_dataset(group, name, filepath):
+    """The dataset ``group[name]``, checked from its HDF5 metadata alone: nothing is read yet.
+
+    Refused with a ``ValueError`` naming the file and the dataset: links (soft or
+    to other files), external or virtual datasets (they would read other files),
+    groups where a weight should be, non-numeric dtypes (strings, compounds) and
+    sizes that the stored bytes cannot hold (a 4 TB weight in a small file).
+    """
+    where = f"{filepath}: weight {group.name.rstrip('/')}/{name}"
+    link = group.get(name, getlink=True)
+    if link is None:
+        raise ValueError(f"{where} is missing from the file.")
+    if isinstance(link, (h5py.SoftLink, h5py.ExternalLink)):
+        raise ValueError(f"{where} is an HDF5 {type(link).__name__}; weights must be stored in the file itself.")
+    dataset = group[name]
+    if not isinstance(dataset, h5py.Dataset):
+        raise ValueError(f"{where} should be a dataset (an array), found {type(dataset).__name__}.")
+    if dataset.external or dataset.is_virtual:
+        raise ValueError(f"{where} is an external or virtual dataset (its data lives in other files); weights "
+                         "must be stored in the file itself.")
+    if dataset.dtype.kind not in "biuf":
+        raise ValueError(f"{where} has dtype {dataset.dtype} ({dataset.dtype.kind!r}); expected a numeric (float, "
+                         "int or bool) array.")
+    declared = int(np.prod(dataset.shape, dtype=np.float64)) * dataset.dtype.itemsize
+    stored = dataset.id.get_storage_size()
+    if declared > _BOMB_FLOOR_BYTES and declared > _MAX_EXPANSION * stored:
+        raise ValueError(f"{where} declares shape {dataset.shape} ({declared} bytes) but stores only {stored} bytes; "
+                         "refusing to read it.")
+    return dataset
+
+
 def _read_weights(group, filepath):
     names = load_attributes(group, "weight_names")
-    missing = [n for n in names if n not in group]
-    if missing:
-        raise ValueError(f"{filepath}: group {group.name!r} lists weights {missing} that are not in the file.")
-    return names, [np.asarray(group[n]) for n in names]
+    return names, [checked_dataset(group, n, filepath) for n in names]
 
 
 def _match(pairs, variables, values, where, filepath, skip_mismatch):
@@ -209,10 +246,22 @@ def weight_assignments(group, model, filepath, skip_mismatch=False, by_name=Fals
     return pairs
 
 
-def assign(pairs):
-    """Copy each value into its variable (the values were checked beforehand)."""
+def assign(pairs, filepath):
+    """Read every value (checked beforehand), then copy each into its variable: all or nothing.
+
+    ``value`` may be an array or an HDF5 dataset; a read failure (a damaged
+    file) raises a ``ValueError`` naming ``filepath`` before any variable changes.
+    """
+    tensors = []
     for var, value in pairs:
-        B.assign(var, B.convert_to_tensor(np.asarray(value), B.dtype(var)))
+        try:
+            tensors.append(B.convert_to_tensor(np.asarray(value), B.dtype(var)))
+        except (OSError, ValueError, TypeError) as e:
+            name = getattr(value, "name", None) or var.path
+            raise ValueError(f"{filepath}: cannot read weight {name!r} for {var.path!r} (shape {tuple(var.shape)}, "
+                             f"{B.dtype(var)}): {e}") from None
+    for (var, _), tensor in zip(pairs, tensors):
+        B.assign(var, tensor)
 
 
 def save_weights(model, filepath, overwrite=True):
@@ -256,7 +305,8 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
                 model = layers_mod.deserialize(config, custom_objects=custom_objects)
             except (TypeError, KeyError) as e:
                 raise ValueError(f"{filepath}: cannot rebuild the model from its config: {e}") from e
-        assign(weight_assignments(_group(f, "model_weights", filepath, "the model's weights"), model, filepath))
+        assign(weight_assignments(_group(f, "model_weights", filepath, "the model's weights"), model, filepath),
+               filepath)
         training_config = _json_attr(f, "training_config", filepath) if compile else None
         if training_config is not None:
             model.compile(**configs.compile_args(training_config, custom_objects, filepath))
@@ -289,4 +339,4 @@ def restore_optimizer(model, values, filepath, names=None):
                       f"({len(variables)} variables: {[tuple(v.shape) for v in variables]}); the model starts "
                       "with a freshly initialized optimizer.", stacklevel=3)
         return
-    assign(list(zip(variables, values)))
+    assign(list(zip(variables, values)), filepath)

@@ -15,6 +15,7 @@ import os
 import tempfile
 import warnings
 import zipfile
+import zlib
 
 import h5py
 import numpy as np
@@ -133,22 +134,21 @@ def save_weights(model, filepath, overwrite=True):
         _write_weights(f, model)
 
 
-def _read_vars(f, path):
+def _read_vars(f, path, filepath):
     key = f"{path}/vars" if path else "vars"
     if key not in f:
         return None
     group = f[key]
-    return [np.asarray(group[str(i)]) for i in range(len(group))]
+    if not isinstance(group, h5py.Group):
+        raise ValueError(f"{filepath}: {key!r} should be a group of weights, found {type(group).__name__}.")
+    return [h5.checked_dataset(group, str(i), filepath) for i in range(len(group))]
 
 
 def weight_assignments(f, model, filepath, skip_mismatch=False):
     """Checked ``(variable, value)`` pairs for loading a ``.weights.h5`` file (open as ``f``) into ``model``."""
     pairs = []
     for path, variables in variable_paths(model).items():
-        try:
-            values = _read_vars(f, path)
-        except KeyError as e:
-            raise ValueError(f"{filepath}: the weights at {path!r} are numbered with gaps: {e}") from None
+        values = _read_vars(f, path, filepath)
         where = f"layer {path!r} ({variables[0].path.rsplit('/', 1)[0]!r} in the model)"
         if values is None or len(values) != len(variables):
             message = (f"{filepath}: {where} has {len(variables)} weight(s) {[tuple(v.shape) for v in variables]}, "
@@ -164,7 +164,7 @@ def weight_assignments(f, model, filepath, skip_mismatch=False):
 
 def load_weights_from_h5(model, f, filepath, skip_mismatch=False):
     """Load a ``.weights.h5`` file (already open as ``f``) into ``model``; nothing is assigned on error."""
-    h5.assign(weight_assignments(f, model, filepath, skip_mismatch))
+    h5.assign(weight_assignments(f, model, filepath, skip_mismatch), filepath)
 
 
 # ---------------------------------------------------------------------------- .keras archives
@@ -180,8 +180,16 @@ def _read_archive(path):
             missing = {"config.json", "model.weights.h5"} - names
             if missing:
                 raise ValueError(f"{path}: a `.keras` archive needs {sorted(missing)}, which it lacks.")
-            return json.loads(z.read("config.json")), z.read("model.weights.h5")
-    except (zipfile.BadZipFile, OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+            for info in z.infolist():
+                if info.file_size > h5._BOMB_FLOOR_BYTES and info.file_size > h5._MAX_EXPANSION * info.compress_size:
+                    raise ValueError(f"{path}: archive member {info.filename!r} declares {info.file_size} bytes but "
+                                     f"stores only {info.compress_size}; refusing to unpack it.")
+            config = json.loads(z.read("config.json"))
+            if not isinstance(config, dict):
+                raise ValueError(f"{path}: config.json should hold a JSON object, found {type(config).__name__}.")
+            return config, z.read("model.weights.h5")
+    except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, OSError, UnicodeDecodeError,
+            json.JSONDecodeError) as e:
         raise ValueError(f"{path} is not a readable `.keras` archive: {e}") from None
 
 
@@ -211,7 +219,7 @@ def save_model(model, filepath, overwrite=True, include_optimizer=True):
 def load_weights_from_zip(model, path, skip_mismatch=False):
     """Load the weights of a ``.keras`` archive into ``model``."""
     _, weights = _read_archive(path)
-    with h5py.File(io.BytesIO(weights), "r") as f:
+    with h5.open_h5(path, weights) as f:
         load_weights_from_h5(model, f, path, skip_mismatch)
 
 
@@ -224,16 +232,17 @@ def load_model(path, custom_objects=None, compile=True, safe_mode=True):
     config = configs.normalize_model_config(config, custom_objects, safe_mode, path)
     with safe_mode_scope(safe_mode):
         model = layers_mod.deserialize(config, custom_objects=custom_objects)
-    with h5py.File(io.BytesIO(weights), "r") as f:
+    with h5.open_h5(path, weights) as f:
         load_weights_from_h5(model, f, path)
         for inner, layer in layer_paths(model).items():
             if inner and hasattr(layer, "load_own_variables") and not _own_variables(layer) and f"{inner}/vars" in f:
-                layer.load_own_variables({k: np.asarray(v) for k, v in f[f"{inner}/vars"].items()})
+                store = f[f"{inner}/vars"]
+                layer.load_own_variables({k: np.asarray(h5.checked_dataset(store, k, path)) for k in store})
         _read_assets(path, model)
         if compile and compile_config:
             compile_config = {**compile_config, "optimizer_config": compile_config.get("optimizer")}
             model.compile(**configs.compile_args(compile_config, custom_objects, path))
-            values = _read_vars(f, "optimizer")
+            values = _read_vars(f, "optimizer", path)
             if values is not None:
                 h5.restore_optimizer(model, values, path)
     return model

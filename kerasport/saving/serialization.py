@@ -179,3 +179,20 @@ def safe_mode_scope(safe_mode=True):
 def in_safe_mode():
     """Whether deserialization must refuse to execute code stored in a config (True by default)."""
     return _SAFE_MODE[-1]
+
+
+def check_local_file_allowed(path, what):
+    """Refuse to read the local file ``path`` for ``what`` while a file is being loaded in safe mode.
+
+    A loaded config must not make the library read other files on this machine
+    (a vocabulary path pointing at ``/etc/passwd``): inside ``load_model`` with
+    ``safe_mode=True`` any config field that names a path raises this
+    ``ValueError``. Outside loading (a layer built in code) and with
+    ``safe_mode=False`` the path is read. Assets stored inside a ``.keras``
+    archive are not affected.
+    """
+    if len(_SAFE_MODE) > 1 and _SAFE_MODE[-1]:
+        raise ValueError(f"Requested the loading of {what} from the file {path!r}, outside of the model file being "
+                         "loaded. A loaded file may not make kerasport read other local files in safe mode (it "
+                         "could expose arbitrary, sensitive files). If you trust the source of the file, pass "
+                         "`safe_mode=False` to the loading function.")
