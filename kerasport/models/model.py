@@ -105,8 +105,13 @@ class Model(Layer):
             run_eagerly: (TensorFlow) run the step eagerly instead of in one ``tf.function``.
             jit_compile: ``True`` compiles the step with XLA (TensorFlow) or ``torch.compile`` (torch);
                 ``"auto"`` leaves it off on CPU.
+            auto_scale_loss: under the ``"mixed_float16"`` policy, wrap the optimizer in a
+                ``LossScaleOptimizer`` (dynamic loss scaling), as Keras does.
         """
         self.optimizer = optimizers_mod.get(optimizer)
+        if auto_scale_loss and self.dtype_policy.name == "mixed_float16" and self.optimizer is not None \
+                and not isinstance(self.optimizer, optimizers_mod.LossScaleOptimizer):
+            self.optimizer = optimizers_mod.LossScaleOptimizer(self.optimizer, name="loss_scale_optimizer")
         self.loss = loss
         output_names = self._output_names()
         self._compile_loss = CompileLoss(loss, loss_weights, output_names) if loss is not None else None
