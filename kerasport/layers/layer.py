@@ -304,14 +304,14 @@ class Layer:
 
     def _flatten_layers(self, include_self=True):
         seen, out = set(), []
-        stack = [self] if include_self else list(self._layers)
-        while stack:
-            layer = stack.pop(0)
+        stack = [self] if include_self else self._layers[::-1]
+        while stack:  # depth first, in order: children pushed in reverse, popped from the end (linear time)
+            layer = stack.pop()
             if id(layer) in seen:
                 continue
             seen.add(id(layer))
             out.append(layer)
-            stack = list(layer._layers) + stack
+            stack.extend(layer._layers[::-1])
         return out
 
     @property
