@@ -148,33 +148,67 @@ def set_backend(backend_name):
                            "importing kerasport, in a new process.")
 
 
-# ----------------------------------------------------------------------------- dtype policy (float only)
+# ----------------------------------------------------------------------------- dtype policy
+_MIXED = {"mixed_float16": "float16", "mixed_bfloat16": "bfloat16"}
+_OTHER_TYPES = ("int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64", "bool", "string")
+_GLOBAL_POLICY = None
+
+
 class DTypePolicy:
-    """A float dtype policy: variables and computations in one dtype (``name``). Mixed policies are not supported."""
+    """A dtype policy: the dtype of a layer's variables and the dtype of its computations.
+
+    A plain policy (``"float32"``, ``"float64"``, ``"bfloat16"``, ``"int32"``, ...) uses one
+    dtype for both. The mixed policies keep the variables in float32 and compute in 16 bits:
+    ``"mixed_float16"`` (compute ``float16``; ``compile()`` then wraps the optimizer in a
+    ``LossScaleOptimizer``) and ``"mixed_bfloat16"`` (compute ``bfloat16``).
+
+    Args:
+        name: the policy's name; ``floatx()`` by default.
+
+    Example::
+
+        policy = kerasport.DTypePolicy("mixed_float16")
+        policy.compute_dtype, policy.variable_dtype   # ("float16", "float32")
+        layer = kerasport.layers.Dense(4, dtype=policy)
+    """
 
     def __init__(self, name=None):
-        name = name or floatx()
-        if name.startswith("mixed_") or name not in _FLOAT_TYPES:
-            raise NotImplementedError(f"kerasport supports only plain float dtype policies {_FLOAT_TYPES}; "
-                                      f"received {name!r} (mixed precision is not implemented).")
-        self.name = name
+        name = floatx() if name is None else name
+        if not isinstance(name, str) or name not in _MIXED and name not in _FLOAT_TYPES + _OTHER_TYPES:
+            raise ValueError(f"Cannot convert {name!r} to a DTypePolicy. Expected a dtype name "
+                             f"{_FLOAT_TYPES + _OTHER_TYPES} or a mixed policy {tuple(_MIXED)}.")
+        self._name = name
+
+    @property
+    def name(self):
+        return self._name
 
     @property
     def compute_dtype(self):
-        return self.name
+        """The dtype of the layer's computations (``float16`` under ``"mixed_float16"``)."""
+        return _MIXED.get(self._name, self._name)
 
     @property
     def variable_dtype(self):
-        return self.name
+        """The dtype of the layer's variables (``float32`` under the mixed policies)."""
+        return "float32" if self._name in _MIXED else self._name
+
+    @property
+    def is_mixed(self):
+        """Whether the variables and the computations have different dtypes."""
+        return self._name in _MIXED
 
     def __eq__(self, other):
         return isinstance(other, DTypePolicy) and other.name == self.name
 
+    def __hash__(self):
+        return hash(self._name)
+
     def __repr__(self):
-        return f'<DTypePolicy "{self.name}">'
+        return f'<DTypePolicy "{self._name}">'
 
     def get_config(self):
-        return {"name": self.name}
+        return {"name": self._name}
 
     @classmethod
     def from_config(cls, config):
@@ -182,18 +216,28 @@ class DTypePolicy:
 
 
 def dtype_policy():
-    """The global dtype policy: ``DTypePolicy(floatx())``."""
-    return DTypePolicy(floatx())
+    """The global dtype policy: the one ``set_dtype_policy`` set, else ``DTypePolicy(floatx())``."""
+    return _GLOBAL_POLICY or DTypePolicy(floatx())
 
 
 def set_dtype_policy(policy):
-    """Set the global dtype policy; a plain float policy (``"float32"``, ``"float64"``, ...) sets ``floatx``.
+    """Set the global dtype policy, the default of every layer (and model) created afterwards.
 
-    ``"mixed_float16"`` / ``"mixed_bfloat16"`` raise ``NotImplementedError``.
+    A mixed policy (``"mixed_float16"``, ``"mixed_bfloat16"``) leaves ``floatx()`` at its
+    value, as in Keras: losses and metrics keep computing in it. A plain float policy
+    (``"float64"``) also sets ``floatx``.
+
+    Args:
+        policy: a policy name or a ``DTypePolicy``.
     """
+    global _GLOBAL_POLICY
     if isinstance(policy, str):
         policy = DTypePolicy(policy)
     if not isinstance(policy, DTypePolicy):
         raise ValueError(f"Invalid `policy` argument. Expected the string name of a policy (such as 'float32') or "
                          f"a `DTypePolicy` instance. Received: policy={policy!r} (of type {type(policy)})")
-    set_floatx(policy.name)
+    if policy.is_mixed:
+        _GLOBAL_POLICY = policy
+    else:
+        set_floatx(policy.name)
+        _GLOBAL_POLICY = None

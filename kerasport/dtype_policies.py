@@ -1,11 +1,11 @@
-"""``kerasport.dtype_policies``: ``DTypePolicy`` objects, by name or config (plain float policies only)."""
+"""``kerasport.dtype_policies``: ``DTypePolicy`` objects, by name or config (plain and mixed policies)."""
 from kerasport.config import DTypePolicy
 
 FloatDTypePolicy = DTypePolicy
 
 
 def get(identifier):
-    """A ``DTypePolicy`` from a name (``"float32"``), a config dict or a policy."""
+    """A ``DTypePolicy`` from a name (``"float32"``, ``"mixed_float16"``), a config dict or a policy."""
     if isinstance(identifier, DTypePolicy):
         return identifier
     if isinstance(identifier, str):
@@ -21,5 +21,5 @@ def serialize(policy):
 
 
 def deserialize(config):
-    """The policy a serialized dict (or a bare ``{"name": ...}`` config) describes."""
-    return DTypePolicy.from_config(config.get("config", config))
+    """The policy a serialized dict (Keras 3's, Keras 2's ``Policy``, or a bare ``{"name": ...}``) describes."""
+    return DTypePolicy(config.get("config", config)["name"])

@@ -1,9 +1,8 @@
 """``kerasport.mixed_precision``: Keras's names for dtype policies and loss scaling.
 
-kerasport runs every layer in one float dtype: plain policies (``"float32"``,
-``"float64"``, ``"float16"``, ``"bfloat16"``) work; the mixed ones
-(``"mixed_float16"``, ``"mixed_bfloat16"``) raise ``NotImplementedError``.
-``LossScaleOptimizer`` (dynamic loss scaling around any optimizer) is available on its own.
+``set_global_policy("mixed_float16")`` (or ``"mixed_bfloat16"``) makes the layers created
+afterwards keep float32 variables and compute in 16 bits; ``compile()`` then wraps the
+optimizer in a ``LossScaleOptimizer`` (``mixed_float16`` only).
 """
 from kerasport.config import DTypePolicy, dtype_policy, set_dtype_policy  # noqa: F401
 from kerasport.optimizers import LossScaleOptimizer  # noqa: F401

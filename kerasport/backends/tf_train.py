@@ -224,8 +224,7 @@ def make_train_function(model):
             var.assign(constraint(var))
         model.update_metrics(loss, y, y_pred, sw, _batch_size(x))
 
-    compiled = _compile(step, model)
-    return lambda batch: compiled(*batch)
+    return _runner(step, model)
 
 
 def make_test_function(model):
@@ -234,8 +233,38 @@ def make_test_function(model):
         loss = model.compute_loss(x, y, y_pred, sw)
         model.update_metrics(loss, y, y_pred, sw, _batch_size(x))
 
-    compiled = _compile(step, model)
-    return lambda batch: compiled(*batch)
+    return _runner(step, model)
+
+
+def _runner(step, model):
+    """``run(batch)`` for one step, and ``run.loop(batches)`` for ``steps_per_execution`` steps:
+    batches of one shape go stacked into one ``tf.function`` that loops over them in the graph."""
+    one = _compile(step, model)
+
+    def many(xs, ys, sws):
+        def body(i):
+            step(*tree.map_structure(lambda t: None if t is None else t[i], (xs, ys, sws)))
+            return (i + 1,)
+        count = tf.shape(tree.flatten(xs)[0])[0]
+        tf.while_loop(lambda i: i < count, body, (tf.constant(0),))
+
+    looped = _compile(many, model)
+
+    def run(batch):
+        return one(*batch)
+
+    def loop(batches):
+        flats = [tree.flatten(b) for b in batches]
+        shapes = [[None if t is None else tuple(t.shape) for t in f] for f in flats]
+        if model._run_eagerly or not one.experimental_get_tracing_count() or any(s != shapes[0] for s in shapes):
+            for batch in batches:  # eager, the first trace (variables are made in it), or a ragged group
+                one(*batch)
+            return
+        looped(*tree.pack_as(batches[0], [None if ts[0] is None else tf.stack(ts) for ts in zip(*flats)]))
+
+    loop.compiled = looped  # the tf.function with the in-graph loop
+    run.loop = loop
+    return run
 
 
 def make_predict_function(model):

@@ -125,6 +125,8 @@ def convert_to_tensor(x, dtype=None):
         if dtype is not None and x.dtype != dtype:
             x = x.to(dtype)
         return x if x.device == DEVICE else x.to(DEVICE)
+    if type(x) in (bool, int, float):  # without NumPy: torch.compile traces it
+        return torch.tensor(x, dtype=dtype or (torch.float32 if type(x) is float else None), device=DEVICE)
     if not isinstance(x, np.ndarray):
         x = np.asarray(x.numpy() if hasattr(x, "numpy") else x)
     if dtype is None and x.dtype == np.float64:

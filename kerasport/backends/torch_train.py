@@ -208,17 +208,42 @@ def compile_step(fn, model):
     return fn
 
 
+COMPILE_BACKEND = "inductor"  # torch.compile's backend for compile(jit_compile=True)
+
+
+def _jit(step, model):
+    """``step`` itself, or with ``jit_compile=True`` the whole step in one ``torch.compile`` graph.
+
+    Dynamo traces ``torch.autograd.grad`` (``trace_autograd_ops``) and the host step
+    counters (``capture_scalar_outputs``), so forward, loss, backward, optimizer update and
+    metric updates are one graph. The first step runs eagerly (layers finish their first-call
+    set-up); a batch of a new size then recompiles once, with a dynamic batch dimension.
+    """
+    if not model._jit_compile:
+        return step
+    compiled = torch.compile(step, backend=COMPILE_BACKEND)
+    warm = []
+
+    def run(batch):
+        if not warm:
+            warm.append(True)
+            return step(batch)
+        with torch._dynamo.config.patch(trace_autograd_ops=True, capture_scalar_outputs=True):
+            return compiled(batch)
+
+    return run
+
+
 def make_train_function(model):
     """The callable ``step((x, y, sample_weight))`` that trains ``model`` on one batch."""
     params = model.trainable_weights
     optimizer = model.optimizer
     optimizer.build(params)
     constrained = _constraints(model)
-    forward = torch.compile(model.__call__) if model._jit_compile else model.__call__
 
     def step(batch):
         x, y, sw = batch
-        y_pred = forward(x, training=True)
+        y_pred = model(x, training=True)
         loss = model.compute_loss(x, y, y_pred, sw)
         grads = torch.autograd.grad(optimizer.scale_loss(loss), params, allow_unused=True) if params else ()
         with torch.no_grad():
@@ -228,29 +253,29 @@ def make_train_function(model):
             model.update_metrics(loss.detach(), y, tree.map_structure(torch.Tensor.detach, y_pred), sw,
                                  _batch_size(x))
 
-    return step
+    return _jit(step, model)
 
 
 def make_test_function(model):
     """The callable ``step((x, y, sample_weight))`` that updates the metrics on one batch."""
 
-    @torch.no_grad()
     def step(batch):
         x, y, sw = batch
-        y_pred = model(x, training=False)
-        loss = model.compute_loss(x, y, y_pred, sw)
-        model.update_metrics(loss, y, y_pred, sw, _batch_size(x))
+        with torch.no_grad():
+            y_pred = model(x, training=False)
+            loss = model.compute_loss(x, y, y_pred, sw)
+            model.update_metrics(loss, y, y_pred, sw, _batch_size(x))
 
-    return step
+    return _jit(step, model)
 
 
 def make_predict_function(model):
     """The callable ``step((x, None, None))`` returning the model's outputs."""
 
-    @torch.no_grad()
     def step(batch):
-        return model(batch[0], training=False)
+        with torch.no_grad():
+            return model(batch[0], training=False)
 
-    return step
+    return _jit(step, model)
 
 from kerasport.backends.torch_data import *  # noqa: E402,F401,F403  (dataset builders of kerasport.utils)

@@ -76,7 +76,8 @@ class ProgbarLogger(Callback):
                             dynamic_ncols=True, mininterval=self.interval)
 
     def _step(self, batch):
-        self._seen = batch + 1
+        steps = self.params.get("steps")
+        self._seen = batch + 1 if not steps else min(batch + 1, steps)  # steps_per_execution may pass the end
         if self._bar is None:
             return
         now = time.monotonic()

@@ -176,7 +176,7 @@ class MultiHeadAttention(Layer):
     def _projection(self, name, bound_dims, output_shape, input_shape):
         layer = _Projection(bound_dims, output_shape, self.use_bias, _fresh(self.kernel_initializer),
                             _fresh(self.bias_initializer), self.kernel_regularizer, self.bias_regularizer,
-                            self.kernel_constraint, self.bias_constraint, name=name, dtype=self.dtype)
+                            self.kernel_constraint, self.bias_constraint, name=name, dtype=self.dtype_policy)
         layer.build(input_shape)
         return layer
 

@@ -122,10 +122,14 @@ class Dense(Layer):
         self.built = True
 
     def call(self, inputs):
-        if inputs.shape[-1] is not None and inputs.shape[-1] != self.kernel.shape[0]:
-            raise ValueError(f"Input 0 of layer {self.name!r} (Dense) is incompatible: expected axis -1 to have "
-                             f"value {self.kernel.shape[0]}, received input of shape {tuple(inputs.shape)}")
-        out = B.dense(inputs, self.kernel, self.bias)
+        try:
+            out = B.dense(inputs, self.kernel, self.bias)
+        except Exception as error:  # the shape is checked only when the kernel refused the input
+            if inputs.shape[-1] is not None and inputs.shape[-1] != self.kernel.shape[0]:
+                raise ValueError(f"Input 0 of layer {self.name!r} (Dense) is incompatible: expected axis -1 to "
+                                 f"have value {self.kernel.shape[0]}, received input of shape "
+                                 f"{tuple(inputs.shape)}") from error
+            raise
         return out if self.activation is activations.linear else self.activation(out)
 
     def compute_output_shape(self, input_shape):

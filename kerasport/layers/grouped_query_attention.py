@@ -72,7 +72,7 @@ class GroupedQueryAttention(Layer):
                             kernel_initializer=_fresh(self.kernel_initializer),
                             bias_initializer=_fresh(self.bias_initializer), kernel_regularizer=self.kernel_regularizer,
                             bias_regularizer=self.bias_regularizer, kernel_constraint=self.kernel_constraint,
-                            bias_constraint=self.bias_constraint, name=name, dtype=self.dtype)
+                            bias_constraint=self.bias_constraint, name=name, dtype=self.dtype_policy)
         layer.build(tuple(input_shape))
         return layer
 

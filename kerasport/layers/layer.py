@@ -10,7 +10,7 @@ import inspect
 
 import numpy as np
 
-from kerasport import backend, constraints, initializers, regularizers
+from kerasport import config, constraints, dtype_policies, initializers, regularizers
 from kerasport.backends import B
 from kerasport.layers.input_spec import assert_input_compatibility
 from kerasport.utils import naming, tree
@@ -152,7 +152,11 @@ class Layer:
     Args:
         trainable: whether the layer's weights are updated by training.
         name: the layer's name; unique automatic names (``dense``, ``dense_1``) by default.
-        dtype: the dtype of the layer's weights and computations (``"float32"``).
+        dtype: the layer's dtype policy: a name (``"float32"``, ``"mixed_float16"``,
+            ``"mixed_bfloat16"``), a ``DTypePolicy`` or its config; the global policy
+            (``kerasport.mixed_precision.set_global_policy``) by default. Under a mixed policy the
+            variables are float32 and ``call`` sees them, and its float inputs, in the 16-bit
+            compute dtype.
         input_shape: (first layer of a ``Sequential``) the shape of one sample.
     """
 
@@ -179,15 +183,13 @@ class Layer:
         self._trainable = trainable
         self._first_call = True
         self.name = name or naming.uniquify(naming.to_snake_case(type(self).__name__))
-        if isinstance(dtype, dict):
-            dtype = dtype.get("config", {}).get("name", "float32")
-        self.dtype = dtype or backend.floatx()
-        self.compute_dtype = self.dtype
+        self.dtype_policy = dtype
         self.autocast = autocast
         self.built = False
         self.supports_masking = getattr(self, "supports_masking", False)
         self._weights_list = []
         self._trainable_flags = {}
+        self._no_autocast = set()
         self._regularizers = []
         self._constraints = []
         self._losses = []
@@ -205,6 +207,36 @@ class Layer:
             Layer._call_signature_cache[cls] = _call_params(cls)
         self._call_has_training, self._call_has_mask, _ = Layer._call_signature_cache[cls]
         self._makes_masks = cls.compute_mask is not Layer.compute_mask
+
+    # ------------------------------------------------------------------ dtype policy
+    _statistics_in_float32 = False  # normalization layers: float32 inputs and variables under a mixed policy
+
+    @property
+    def dtype_policy(self):
+        """The layer's ``DTypePolicy``."""
+        return self._dtype_policy
+
+    @dtype_policy.setter
+    def dtype_policy(self, value):
+        policy = config.dtype_policy() if value is None else dtype_policies.get(value)
+        self._dtype_policy = policy
+        self._compute_dtype = policy.compute_dtype
+        self._autocast_variables = policy.is_mixed and not self._statistics_in_float32
+        self._input_dtype = policy.variable_dtype if self._statistics_in_float32 else policy.compute_dtype
+
+    @property
+    def dtype(self):
+        """The dtype of the layer's variables (the policy's ``variable_dtype``)."""
+        return self._dtype_policy.variable_dtype
+
+    @property
+    def variable_dtype(self):
+        return self._dtype_policy.variable_dtype
+
+    @property
+    def compute_dtype(self):
+        """The dtype of the layer's computations (``float16`` under ``"mixed_float16"``)."""
+        return self._compute_dtype
 
     # ------------------------------------------------------------------ attribute tracking
     def __setattr__(self, name, value):
@@ -231,7 +263,7 @@ class Layer:
             constraint: projection applied after each optimizer update.
         """
         shape = tuple(int(d) for d in (shape or ()))
-        dtype = dtype or self.dtype
+        dtype = B.standardize_dtype(dtype) if dtype else self.dtype
         if initializer is None:
             initializer = "glorot_uniform" if "float" in str(dtype) else "zeros"
         init = initializers.get(initializer)
@@ -241,6 +273,8 @@ class Layer:
             var.path = f"{current_path()}/{name}"
         self._weights_list.append(var)
         self._trainable_flags[id(var)] = trainable
+        if not autocast:
+            self._no_autocast.add(id(var))
         if regularizer is not None:
             self._regularizers.append((var, regularizers.get(regularizer)))
         if constraint is not None:
@@ -270,14 +304,14 @@ class Layer:
 
     def _flatten_layers(self, include_self=True):
         seen, out = set(), []
-        stack = [self] if include_self else list(self._layers)
-        while stack:
-            layer = stack.pop(0)
+        stack = [self] if include_self else self._layers[::-1]
+        while stack:  # depth first, in order: children pushed in reverse, popped from the end (linear time)
+            layer = stack.pop()
             if id(layer) in seen:
                 continue
             seen.add(id(layer))
             out.append(layer)
-            stack = list(layer._layers) + stack
+            stack.extend(layer._layers[::-1])
         return out
 
     @property
@@ -389,10 +423,10 @@ class Layer:
             if isinstance(v, (np.ndarray, list, tuple, dict)):
                 kwargs = {k: _as_tensors(v, self.compute_dtype) for k, v in kwargs.items()}
                 break
-        if args and self.autocast and "float" in self.compute_dtype:  # as Keras, float inputs in the layer's dtype
+        if args and self.autocast and "float" in self._input_dtype:  # as Keras, float inputs in the layer's dtype
             x = args[0]
-            if isinstance(x, (list, tuple)) or B.is_tensor(x) and B.dtype(x) != self.compute_dtype:
-                args = (_cast_floats(x, self.compute_dtype),) + args[1:]
+            if isinstance(x, (list, tuple)) or B.is_tensor(x) and B.dtype(x) != self._input_dtype:
+                args = (_cast_floats(x, self._input_dtype),) + args[1:]
         if self.input_spec is not None:
             assert_input_compatibility(self.input_spec, args[0] if args else None, self.name)
         if not self.built:
@@ -405,12 +439,16 @@ class Layer:
                 kwargs["mask"] = in_mask
         if "training" in kwargs and not self._call_has_training:
             del kwargs["training"]
-        if self._first_call:  # sublayers built inside the first call get this layer's path
+        if self._autocast_variables:
+            outputs = self._call_autocast(args, kwargs)
+        elif self._first_call:  # sublayers built inside the first call get this layer's path
             with _LayerScope(self):
                 outputs = self.call(*args, **kwargs)
             self._first_call = False
         else:
             outputs = self.call(*args, **kwargs)
+        if self._statistics_in_float32 and self._input_dtype != self._compute_dtype:
+            outputs = _cast_floats(outputs, self._compute_dtype)
         if self.activity_regularizer is not None:
             for out in tree.flatten(outputs):
                 self.add_loss(B.divide(self.activity_regularizer(out), B.cast(B.shape(out)[0], out.dtype)))
@@ -421,6 +459,34 @@ class Layer:
                 masks = tree.flatten(out_mask) if isinstance(out_mask, (list, tuple)) else [out_mask] * len(flat)
                 for o, m in zip(flat, masks):
                     _set_mask(o, m)
+        return outputs
+
+    def _call_autocast(self, args, kwargs):
+        """``call`` with this layer's (and its sublayers') float variables read in their compute dtype.
+
+        As Keras's autocast scope: each attribute holding a float variable is replaced by the
+        variable cast to its layer's compute dtype (gradients flow back to the float32
+        variable) and restored afterwards. Normalization layers and ``add_weight(autocast=False)``
+        variables keep float32. Sublayers are included for layers (RNNs) that read their
+        cells' weights without calling them.
+        """
+        swapped = []
+        for layer in self._flatten_layers():
+            if layer._statistics_in_float32 or not layer._dtype_policy.is_mixed:
+                continue
+            compute = layer._compute_dtype
+            for name, value in list(layer.__dict__.items()):
+                if B.is_variable(value) and id(value) not in layer._no_autocast and "float" in B.dtype(value) \
+                        and B.dtype(value) != compute:
+                    object.__setattr__(layer, name, B.cast(value, compute))
+                    swapped.append((layer, name, value))
+        try:
+            with _LayerScope(self):
+                outputs = self.call(*args, **kwargs)
+            self._first_call = False
+        finally:
+            for layer, name, value in swapped:
+                object.__setattr__(layer, name, value)
         return outputs
 
     def compute_mask(self, inputs, mask=None):
@@ -500,7 +566,7 @@ class Layer:
     # ------------------------------------------------------------------ config
     def get_config(self):
         """The constructor arguments that rebuild this layer (``from_config``)."""
-        config = {"name": self.name, "trainable": self.trainable, "dtype": _dtype_policy(self.dtype)}
+        config = {"name": self.name, "trainable": self.trainable, "dtype": dtype_policies.serialize(self._dtype_policy)}
         if self._input_shape_arg is not None:
             config["batch_input_shape"] = (self._batch_size_arg,) + tuple(self._input_shape_arg)
         init_params = inspect.signature(type(self).__init__).parameters
@@ -516,8 +582,6 @@ class Layer:
     @classmethod
     def from_config(cls, config):
         config = dict(config)
-        if "dtype" in config and isinstance(config["dtype"], dict):
-            config["dtype"] = config["dtype"].get("config", {}).get("name", "float32")
         return cls(**config)
 
     def get_build_config(self):
@@ -569,10 +633,6 @@ def _jsonable_shape(s):
     if isinstance(s, dict):
         return {k: list(v) for k, v in s.items()}
     return list(s) if s is not None else None
-
-
-def _dtype_policy(dtype):
-    return {"module": "keras", "class_name": "DTypePolicy", "config": {"name": dtype}, "registered_name": None}
 
 
 def _get_mask(x):

@@ -35,6 +35,8 @@ def _check_axes(layer, shape, axes, known=True, expected=None):
 class _GammaBeta(Layer):
     """Shared arguments and config of the layers with ``gamma``/``beta`` weights."""
 
+    _statistics_in_float32 = True  # as Keras: float32 inputs, weights and statistics under mixed policies
+
     def __init__(self, center=True, scale=True, beta_initializer="zeros", gamma_initializer="ones",
                  beta_regularizer=None, gamma_regularizer=None, beta_constraint=None, gamma_constraint=None,
                  **kwargs):

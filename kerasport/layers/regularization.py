@@ -35,7 +35,7 @@ class _SpatialDropout(Dropout):
 
     def get_config(self):
         # Keras's spatial dropout configs hold exactly these keys (its constructors take no others).
-        return {"rate": self.rate, "seed": self.seed, "name": self.name, "dtype": self.dtype}
+        return {"rate": self.rate, "seed": self.seed, "name": self.name, "dtype": self.dtype_policy.name}
 
 
 class SpatialDropout1D(_SpatialDropout):

@@ -4,6 +4,8 @@
 write ``call`` for a subclassed one. The epoch loop here is backend-free: each
 batch goes to a step function that the backend builds once per ``compile``.
 """
+import itertools
+
 import numpy as np
 
 from kerasport import config
@@ -68,6 +70,7 @@ class Model(Layer):
         self._compile_config = None
         self._run_eagerly = False
         self._jit_compile = False
+        self.steps_per_execution = 1
 
     # ------------------------------------------------------------------ building
     def _build_from_data(self, x):
@@ -103,10 +106,18 @@ class Model(Layer):
             metrics: names, functions or ``Metric``s; a list per output or a dict for several outputs.
             weighted_metrics: metrics that take ``sample_weight``/``class_weight`` into account.
             run_eagerly: (TensorFlow) run the step eagerly instead of in one ``tf.function``.
+            steps_per_execution: batches per execution of the train / test step: on TensorFlow
+                one ``tf.function`` loops over them (batches of one shape), on torch they run
+                back to back; batch callbacks fire once per execution, at Keras's batch indices.
             jit_compile: ``True`` compiles the step with XLA (TensorFlow) or ``torch.compile`` (torch);
                 ``"auto"`` leaves it off on CPU.
+            auto_scale_loss: under the ``"mixed_float16"`` policy, wrap the optimizer in a
+                ``LossScaleOptimizer`` (dynamic loss scaling), as Keras does.
         """
         self.optimizer = optimizers_mod.get(optimizer)
+        if auto_scale_loss and self.dtype_policy.name == "mixed_float16" and self.optimizer is not None \
+                and not isinstance(self.optimizer, optimizers_mod.LossScaleOptimizer):
+            self.optimizer = optimizers_mod.LossScaleOptimizer(self.optimizer, name="loss_scale_optimizer")
         self.loss = loss
         output_names = self._output_names()
         self._compile_loss = CompileLoss(loss, loss_weights, output_names) if loss is not None else None
@@ -114,6 +125,11 @@ class Model(Layer):
         self._compile_metrics = None
         self._loss_tracker = Mean(name="loss")
         self._run_eagerly = bool(run_eagerly)
+        if not isinstance(steps_per_execution, int) or isinstance(steps_per_execution, bool) or \
+                steps_per_execution < 1:
+            raise ValueError(f"compile(): `steps_per_execution` must be a positive integer, received "
+                             f"{steps_per_execution!r}.")
+        self.steps_per_execution = steps_per_execution
         self._jit_compile = jit_compile is True
         self._step_functions = {}
         self.compiled = True
@@ -253,6 +269,17 @@ class Model(Layer):
             self._step_logs = out
         return out
 
+    def _run_steps(self, kind, batches):
+        """Run one step per batch without returning to the epoch loop; one call of the backend's
+        multi-step loop (TensorFlow's in-graph loop) when the built-in step runs."""
+        fn = self._step(kind)
+        loop = getattr(fn, "loop", None)
+        if len(batches) > 1 and loop is not None:
+            loop(batches)
+            return
+        for batch in batches:
+            self._run_step(kind, batch)
+
     def _logs(self):
         """The logs users see: what a custom step returned last, else the metrics' results."""
         if self._step_logs is not None:
@@ -365,10 +392,10 @@ class Model(Layer):
                     self._step_logs = None
                     callbacks.on_epoch_begin(epoch)
                     step = -1
-                    for step, batch in enumerate(data):
+                    for step, end, batches in _executions(data, self.steps_per_execution):
                         callbacks.on_train_batch_begin(step)
-                        self._run_step("train", batch)
-                        callbacks.on_train_batch_end(step, self._batch_logs if callbacks.wants_batch_logs else None)
+                        self._run_steps("train", batches)
+                        callbacks.on_train_batch_end(end, self._batch_logs if callbacks.wants_batch_logs else None)
                         if self.stop_training:
                             break
                     if step < 0:
@@ -453,12 +480,12 @@ class Model(Layer):
         if callbacks:
             callbacks.on_test_begin()
         step = -1
-        for step, batch in enumerate(data):
+        for step, end, batches in _executions(data, self.steps_per_execution):
             if callbacks:
                 callbacks.on_test_batch_begin(step)
-            self._run_step("test", batch)
+            self._run_steps("test", batches)
             if callbacks:
-                callbacks.on_test_batch_end(step, self._batch_logs if callbacks.wants_batch_logs else None)
+                callbacks.on_test_batch_end(end, self._batch_logs if callbacks.wants_batch_logs else None)
         logs = self._logs() if step >= 0 else None
         if callbacks:
             callbacks.on_test_end(logs)
@@ -650,6 +677,24 @@ def _to_float(v):
     return float(v) if v.ndim == 0 else v
 
 
+
+
+def _executions(data, steps_per_execution):
+    """``(first index, last index, batches)`` per execution of ``steps_per_execution`` batches.
+
+    As in Keras, the last index is ``first + steps_per_execution - 1`` even when the data
+    runs out inside the execution.
+    """
+    if steps_per_execution == 1:
+        for step, batch in enumerate(data):
+            yield step, step, (batch,)
+        return
+    batches = iter(data)
+    for first in itertools.count(0, steps_per_execution):
+        group = tuple(itertools.islice(batches, steps_per_execution))
+        if not group:
+            return
+        yield first, first + steps_per_execution - 1, group
 
 
 def _check_validation_freq(freq):

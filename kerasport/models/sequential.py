@@ -1,4 +1,5 @@
 """``Sequential``: a plain stack of layers, each with one input and one output."""
+from kerasport import dtype_policies
 from kerasport.layers.core import InputLayer
 from kerasport.layers.layer import KerasTensor, Layer
 from kerasport.models.model import Model
@@ -115,8 +116,7 @@ class Sequential(Model):
         layers = [serialize_keras_object(self._input_layer)] if self._input_layer is not None else []
         layers += [serialize_keras_object(layer) for layer in self._seq]
         config = {"name": self.name, "trainable": self.trainable,
-                  "dtype": {"module": "keras", "class_name": "DTypePolicy", "config": {"name": "float32"},
-                            "registered_name": None}, "layers": layers}
+                  "dtype": dtype_policies.serialize(self.dtype_policy), "layers": layers}
         if self.built and self._build_shapes is not None:
             config["build_input_shape"] = list(self._build_shapes)
         return config

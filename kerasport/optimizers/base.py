@@ -207,19 +207,26 @@ class Optimizer:
                 raise ValueError("When passing `grads` without `variables`, the optimizer must already be built "
                                  "on a list of variables. Call `optimizer.build(trainable_variables)` first.")
             variables = self._trainable_variables
+        elif trainable_variables is self.__dict__.get("_applied_list"):  # a train step's list: built already
+            variables = trainable_variables
         else:
             variables = list(trainable_variables)
             self.build(variables)
+            if isinstance(trainable_variables, list):
+                self._applied_list = trainable_variables
         if not grads:
             return
-        pairs = [(g, v) for g, v in zip(grads, variables) if g is not None]
-        if not pairs:
-            raise ValueError("No gradients provided for any variable.")
-        if len(pairs) < len(variables):
-            missing = [v.path for g, v in zip(grads, variables) if g is None]
-            warnings.warn(f"Gradients do not exist for variables {missing} when minimizing the loss. If using "
-                          "`model.compile()`, did you forget to provide a `loss` argument?", stacklevel=2)
-        grads, variables = [g for g, _ in pairs], [v for _, v in pairs]
+        if len(grads) != len(variables) or any(g is None for g in grads):
+            pairs = [(g, v) for g, v in zip(grads, variables) if g is not None]
+            if not pairs:
+                raise ValueError("No gradients provided for any variable.")
+            if len(pairs) < len(variables):
+                missing = [v.path for g, v in zip(grads, variables) if g is None]
+                warnings.warn(f"Gradients do not exist for variables {missing} when minimizing the loss. If "
+                              "using `model.compile()`, did you forget to provide a `loss` argument?", stacklevel=2)
+            grads, variables = [g for g, _ in pairs], [v for _, v in pairs]
+        else:
+            grads = list(grads)
         if self.loss_scale_factor is not None:
             grads = [g / self.loss_scale_factor for g in grads]
         with B.no_grad():

@@ -248,7 +248,8 @@ def training_config(model):
     """Keras's ``training_config`` for a compiled model: compile arguments plus ``optimizer_config``."""
     cc = model.get_compile_config()
     out = {key: _legacy_serialize(cc.get(key)) for key in ("loss", "loss_weights", "metrics", "weighted_metrics")}
-    out.update(run_eagerly=bool(cc.get("run_eagerly")), steps_per_execution=1, jit_compile=cc.get("jit_compile"))
+    out.update(run_eagerly=bool(cc.get("run_eagerly")), steps_per_execution=model.steps_per_execution,
+               jit_compile=cc.get("jit_compile"))
     optimizer = model.optimizer
     out["optimizer_config"] = {"class_name": get_registered_name(type(optimizer)), "config": optimizer.get_config()}
     return out
@@ -260,7 +261,7 @@ def compile_config(model):
     out = {"optimizer": serialize_keras_object(model.optimizer)}
     out.update({key: serialize_keras_object(cc.get(key)) for key in ("loss", "loss_weights", "metrics",
                                                                       "weighted_metrics")})
-    out.update(run_eagerly=bool(cc.get("run_eagerly")), steps_per_execution=1,
+    out.update(run_eagerly=bool(cc.get("run_eagerly")), steps_per_execution=model.steps_per_execution,
                jit_compile=cc.get("jit_compile") is True)
     return out
 
@@ -293,7 +294,8 @@ def compile_args(training_config, custom_objects=None, source="the file"):
     return dict(optimizer=optimizer, loss=resolve(training_config.get("loss"), "loss"),
                 loss_weights=training_config.get("loss_weights"),
                 metrics=metric_list(training_config.get("metrics")),
-                weighted_metrics=metric_list(training_config.get("weighted_metrics")))
+                weighted_metrics=metric_list(training_config.get("weighted_metrics")),
+                steps_per_execution=int(training_config.get("steps_per_execution") or 1))
 
 
 def _compile_object(spec, kind, custom_objects, source):
