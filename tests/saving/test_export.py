@@ -136,3 +136,64 @@ def test_artifact_matches_predict(exported, format, name):
         assert got[f"b{n}/0"].shape == expected[name][f"b{n}/0"].shape
         np.testing.assert_allclose(got[f"b{n}/0"], expected[name][f"b{n}/0"], atol=1e-5, rtol=1e-5,
                                    err_msg=f"{format} {name} batch {n}")
+
+
+def test_rnn_time_dimension_stays_dynamic_in_saved_model(tmp_path):
+    i = keras.Input((None, 5))
+    model = keras.Model(i, layers.Dense(2)(layers.GRU(7, return_sequences=True)(layers.LSTM(6, return_sequences=True)(i))))
+    artifact = str(tmp_path / "rnn_saved_model")
+    model.export(artifact, format="tf_saved_model", verbose=False)
+    spec = ServingSpec(model)
+    rng = np.random.RandomState(0)
+    data = {f"b{n}t{t}/0": rng.randn(n, t, 5).astype("float32") for n in BATCHES for t in (2, 11)}
+    np.savez(tmp_path / "inputs.npz", **data)
+    outputs = str(tmp_path / "outputs.npz")
+    got = run_bare([["tf_saved_model", artifact, spec.names, spec.output_names, str(tmp_path / "inputs.npz"),
+                     outputs]], str(tmp_path))[artifact]
+    for key, x in data.items():
+        case = key.split("/")[0]
+        np.testing.assert_allclose(got[f"{case}/0"], model.predict(x, verbose=0), atol=1e-5, rtol=1e-5)
+
+
+@pytest.mark.parametrize("format", ["torch", "onnx", "litert"])
+def test_free_time_dimension_is_a_clear_error_where_the_format_fixes_it(tmp_path, format):
+    i = keras.Input((None, 5))
+    model = keras.Model(i, layers.LSTM(3, name="encoder")(i))
+    target = tmp_path / f"rnn{FORMATS[format][1]}"
+    with pytest.raises(ValueError, match=f"{format}.*encoder|encoder.*{format}") as info:
+        model.export(target, format=format, verbose=False)
+    assert "keras.Input((timesteps, features))" in str(info.value)
+    assert os.listdir(tmp_path) == []
+
+
+@pytest.mark.parametrize("format", sorted(FORMATS))
+def test_host_layer_is_refused_before_anything_is_written(tmp_path, format):
+    i = keras.Input((3,), dtype="int32")
+    model = keras.Model(i, layers.Dense(2)(layers.IntegerLookup(vocabulary=[4, 5, 6], name="ids")(i)))
+    target = tmp_path / "model.out"
+    target.write_bytes(b"previous")
+    with pytest.raises(ValueError, match=f"Layer 'ids' \\(IntegerLookup\\) cannot be exported to the '{format}'"):
+        model.export(target, format=format)
+    assert target.read_bytes() == b"previous" and os.listdir(tmp_path) == ["model.out"]
+
+
+def test_bad_arguments_are_named():
+    model = _mlp()
+    with pytest.raises(ValueError, match="Unknown export format 'tflite'.*'litert'"):
+        model.export("m.tflite", format="tflite")
+    with pytest.raises(ValueError, match="unexpected arguments \\['input_signature'\\]"):
+        model.export("m.onnx", format="onnx", input_signature=[])
+
+
+def test_exporting_process_never_imports_the_other_framework(tmp_path):
+    other = "tensorflow" if keras.backend.backend() == "torch" else "torch"
+    format = "tf_saved_model" if other == "tensorflow" else "onnx"
+    script = (
+        "import sys, numpy as np, kerasport as keras\n"
+        "model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(2)])\n"
+        f"model.export(sys.argv[1], format={format!r}, verbose=False)\n"
+        f"assert {other!r} not in sys.modules, 'the parent imported {other}'\n")
+    target = str(tmp_path / "artifact")
+    run = subprocess.run([sys.executable, "-c", script, target], capture_output=True, text=True, timeout=600)
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert os.path.exists(target)
