@@ -11,7 +11,9 @@ import sys
 import tempfile
 
 from kerasport.backends import backend
-from kerasport.saving.export.spec import ServingSpec, check_exportable
+from kerasport.saving.atomic import atomic_write
+from kerasport.saving.export.atomic_folder import atomic_folder
+from kerasport.saving.export.spec import ServingSpec, check_exportable, unrolled_rnns
 
 # format -> (framework that writes it, file extension)
 FORMATS = {"torch": ("torch", ".pt2"), "onnx": ("torch", ".onnx"),
@@ -71,21 +73,43 @@ def export_models(jobs, verbose=None):
     for model, filepath, format in jobs:
         if format not in FORMATS:
             raise ValueError(f"Unknown export format {format!r}; expected one of {sorted(FORMATS)}.")
+        spec = ServingSpec(model)
         check_exportable(model, format)
-        checked.append((model, ServingSpec(model), os.fspath(filepath), format))
+        checked.append((model, spec, os.fspath(filepath), format))
     here = [job for job in checked if FORMATS[job[3]][0] == backend()]
     there = [job for job in checked if FORMATS[job[3]][0] != backend()]
     for model, spec, filepath, format in here:
-        if backend() == "torch":
-            from kerasport.saving.export import torch_export as writer
-        else:
-            from kerasport.saving.export import tf_export as writer
-        writer.export(model, spec, filepath, format)
+        _write(model, spec, filepath, format)
     if there:
         _export_in_child([(model, filepath, format) for model, _, filepath, format in there])
     if verbose is None or verbose:
         for _, _, filepath, format in checked:
             print(f"Saved artifact at '{filepath}' (format {format!r}).")
+
+
+def _write(model, spec, filepath, format):
+    """Export one model with this process's backend writer, atomically."""
+    if backend() == "torch":
+        from kerasport.backends import torch_export as writer
+    else:
+        from kerasport.backends import tf_export as writer
+
+    def call(*inputs):
+        return model(spec.pack(inputs), training=False)
+
+    def serve(*inputs):
+        return spec.flat_outputs(call(*inputs))
+
+    if format == "tf_saved_model":
+        with atomic_folder(filepath) as tmp:
+            writer.export(call, model.weights, spec, tmp, format)
+        return
+    with atomic_write(filepath) as tmp:
+        if format == "litert":
+            with unrolled_rnns(model):
+                writer.export(call, model.weights, spec, tmp, format)
+        else:
+            writer.export(serve, model.weights, spec, tmp, format)
 
 
 def _export_in_child(jobs):

@@ -2,6 +2,7 @@
 
 Both backends' writers use this, so every format names inputs and outputs alike.
 """
+import contextlib
 import re
 
 from kerasport import tree
@@ -60,8 +61,22 @@ class ServingSpec:
         return tree.flatten(outputs)
 
 
+def _rnn_layers(model):
+    return [layer for layer in model._flatten_layers(include_self=False)
+            if any(cls.__name__ == "RNN" for cls in type(layer).__mro__)]
+
+
 def check_exportable(model, format):
     """Raise ``ValueError`` naming the first layer that ``format`` cannot express (before anything is written)."""
+    free = [f"{t.name} {tuple(t.shape)}" for t in model.inputs if None in tuple(t.shape)[1:]]
+    rnns = _rnn_layers(model)
+    if format in ("torch", "onnx", "litert") and free and rnns:
+        how = "torch.export unrolls" if format != "litert" else "LiteRT's builtin ops run unrolled"
+        raise ValueError(
+            f"Layer {rnns[0].name!r} ({type(rnns[0]).__name__}) cannot be exported to the {format!r} format with a "
+            f"free time dimension (input(s) {', '.join(free)}): {how} the RNN over its time steps, so their number "
+            "must be fixed. Give the model keras.Input((timesteps, features)); the batch dimension stays dynamic. "
+            "The 'tf_saved_model' format keeps the time dimension dynamic.")
     for layer in model._flatten_layers(include_self=False):
         kinds = {cls.__name__ for cls in type(layer).__mro__}
         host = kinds.intersection(_HOST_LAYERS)
@@ -76,3 +91,20 @@ def _identifier(name):
     """``name`` as a valid identifier (TF signature keys and ONNX input names)."""
     name = re.sub(r"\W", "_", str(name))
     return name if name and not name[0].isdigit() else f"input_{name}"
+
+
+@contextlib.contextmanager
+def unrolled_rnns(model):
+    """Unroll every RNN layer over its (fixed) time steps while tracing for LiteRT.
+
+    LiteRT's builtin ops hold a ``tf.while_loop`` over time only with static tensor-list
+    shapes, which a dynamic batch rules out; an unrolled loop needs neither.
+    """
+    rnns = [layer for layer in _rnn_layers(model) if not layer.unroll]
+    for layer in rnns:
+        layer.unroll = True
+    try:
+        yield
+    finally:
+        for layer in rnns:
+            layer.unroll = False
