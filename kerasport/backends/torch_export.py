@@ -39,13 +39,13 @@ def _plain_parameters(variables):
             v.__class__ = Variable
 
 
-def _examples_and_dims(spec):
+def _examples_and_dims(spec, device):
     batch = torch.export.Dim("batch", min=1)
     examples, dims = [], []
     for name, shape, dtype in zip(spec.names, spec.shapes, spec.dtypes):
         sizes = [_EXAMPLE_SIZE if s is None else s for s in shape]
         make = torch.rand if np.issubdtype(np.dtype(dtype), np.floating) else torch.zeros
-        examples.append(make(sizes, dtype=getattr(torch, dtype)))
+        examples.append(make(sizes, dtype=getattr(torch, dtype), device=device))
         dims.append({axis: batch if axis == 0 else torch.export.Dim(f"{name}_dim{axis}", min=1)
                      for axis, s in enumerate(shape) if s is None})
     return tuple(examples), (tuple(dims),)
@@ -61,7 +61,7 @@ def export(serve, variables, spec, path, format):
         path: the file to write.
         format: ``"torch"`` or ``"onnx"``.
     """
-    examples, dims = _examples_and_dims(spec)
+    examples, dims = _examples_and_dims(spec, variables[0].device if variables else None)
     module = _Serving(serve).eval()
     with _plain_parameters(variables), torch.no_grad():
         try:

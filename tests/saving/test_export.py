@@ -140,7 +140,8 @@ def test_artifact_matches_predict(exported, format, name):
 
 def test_rnn_time_dimension_stays_dynamic_in_saved_model(tmp_path):
     i = keras.Input((None, 5))
-    model = keras.Model(i, layers.Dense(2)(layers.GRU(7, return_sequences=True)(layers.LSTM(6, return_sequences=True)(i))))
+    x = layers.GRU(7, return_sequences=True)(layers.LSTM(6, return_sequences=True)(i))
+    model = keras.Model(i, layers.Dense(2)(x))
     artifact = str(tmp_path / "rnn_saved_model")
     model.export(artifact, format="tf_saved_model", verbose=False)
     spec = ServingSpec(model)

@@ -33,6 +33,7 @@ def export_model(model, filepath, format="tf_saved_model", verbose=None):
     Formats:
 
     - ``"torch"``: a ``.pt2`` ``torch.export`` program; ``torch.export.load(path).module()(*inputs)``.
+      It is traced on the model's device: ``KERASPORT_DEVICE=cpu`` exports a CPU program from a GPU machine.
     - ``"onnx"``: an ONNX model (``torch.onnx.export(..., dynamo=True)``); run it with onnxruntime.
       Its inputs are named after the model's inputs (dict keys for a dict-input model).
     - ``"tf_saved_model"``: a SavedModel folder with a ``serve`` endpoint (the model's
