@@ -596,6 +596,17 @@ class Model(Layer):
         from kerasport.saving import load_weights
         load_weights(self, filepath, skip_mismatch=skip_mismatch, by_name=by_name, **kwargs)
 
+    def export(self, filepath, format="tf_saved_model", verbose=None, **kwargs):
+        """Export the model for serving: ``"tf_saved_model"``, ``"torch"`` (``.pt2``), ``"onnx"`` or ``"litert"``.
+
+        Every format works from both backends (see ``kerasport.saving.export.export_model``).
+        """
+        if kwargs:
+            raise ValueError(f"Model.export got unexpected arguments {sorted(kwargs)}; it takes filepath, "
+                             "format and verbose.")
+        from kerasport.saving.export import export_model
+        export_model(self, filepath, format=format, verbose=verbose)
+
     def to_json(self, **kwargs):
         import json
         from kerasport.saving.serialization import serialize_keras_object

@@ -1,8 +1,9 @@
-"""Utilities: seeding, and helpers users reach for (``to_categorical``, ``plot_history``)."""
+"""Utilities: seeding, and helpers users reach for (``to_categorical``, ``plot_history``, ``plot_model``)."""
 import numpy as np
 
 from kerasport.backends import B
 from kerasport.utils.plotting import plot_history  # noqa: F401
+from kerasport.utils.model_visualization import model_to_dot, plot_model  # noqa: F401
 from kerasport.utils.py_dataset import PyDataset, Sequence  # noqa: F401
 from kerasport.utils.config import Config  # noqa: F401
 from kerasport.utils.dataset_utils import (image_dataset_from_directory, split_dataset,  # noqa: F401

@@ -1,0 +1,30 @@
+"""The child process that exports in the other framework: ``python -m kerasport.saving.export.child JOBS.json``.
+
+``JOBS.json`` lists ``[model.keras, target, format]`` jobs; each ``.keras`` file is a temporary
+file the parent wrote from its own in-memory model. An error is reported on stderr as one
+``kerasport-export-error: Type: message`` line, which the parent raises.
+"""
+import json
+import sys
+
+
+def main(argv=None):
+    jobs_file, = sys.argv[1:] if argv is None else argv
+    from kerasport.saving import load_model
+    from kerasport.saving.export import _ERROR_PREFIX, export_models
+    try:
+        with open(jobs_file) as f:
+            jobs = json.load(f)
+        # Each file was written a moment ago by the parent from its own model (Lambda layers
+        # included), so safe mode's refusal of stored bytecode has nothing to protect here.
+        models = [load_model(source, compile=False, safe_mode=False) for source, _, _ in jobs]
+        export_models([(model, target, format) for model, (_, target, format) in zip(models, jobs)], verbose=False)
+    except Exception as error:  # reported to the parent, which raises it
+        message = " ".join(str(error).split())
+        print(f"{_ERROR_PREFIX}{type(error).__name__}: {message}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
