@@ -13,6 +13,7 @@ import numpy as np
 from kerasport import backend, constraints, initializers, regularizers
 from kerasport.backends import B
 from kerasport.layers.input_spec import assert_input_compatibility
+from kerasport.metrics.base import Metric
 from kerasport.utils import naming, tree
 
 
@@ -208,7 +209,10 @@ class Layer:
 
     # ------------------------------------------------------------------ attribute tracking
     def __setattr__(self, name, value):
-        if isinstance(value, Layer) and name != "_parent" and not name.startswith("_keras"):
+        if isinstance(value, Metric) and not name.startswith("_"):
+            if value not in self.__dict__.get("_metrics", []):
+                self.__dict__.setdefault("_metrics", []).append(value)
+        elif isinstance(value, Layer) and name != "_parent" and not name.startswith("_keras"):
             if value not in self.__dict__.get("_layers", []):
                 self.__dict__.setdefault("_layers", []).append(value)
         elif isinstance(value, (list, tuple)) and value and all(isinstance(v, Layer) for v in value):
@@ -283,6 +287,14 @@ class Layer:
     @property
     def layers(self):
         return list(self._layers)
+
+    @property
+    def metrics(self):
+        """The metric objects held as attributes of this layer and of its sublayers (Keras's order)."""
+        out = list(self.__dict__.get("_metrics", []))
+        for layer in self._layers:
+            out.extend(layer.metrics)
+        return out
 
     @property
     def weights(self):

@@ -110,8 +110,8 @@ class Model(Layer):
         self.loss = loss
         output_names = self._output_names()
         self._compile_loss = CompileLoss(loss, loss_weights, output_names) if loss is not None else None
-        self._metric_specs = (metrics, weighted_metrics)
-        self._compile_metrics = None
+        if metrics is not None or weighted_metrics is not None:  # else Keras keeps the previous compile's metrics
+            self._compile_metrics = CompileMetrics(metrics, weighted_metrics, output_names, self._compile_loss)
         self._loss_tracker = Mean(name="loss")
         self._run_eagerly = bool(run_eagerly)
         self._jit_compile = jit_compile is True
@@ -128,21 +128,25 @@ class Model(Layer):
         return list(names) if names else ["output"]
 
     def _build_metrics(self, y_pred_shapes=None):
-        if self._compile_metrics is not None:
+        if self._compile_metrics is None or self._compile_metrics.built:
             return
         if y_pred_shapes is None and getattr(self, "outputs", None):
             y_pred_shapes = [t.shape for t in self.outputs]
-        metrics, weighted = self._metric_specs
-        loss = self._compile_loss or CompileLoss(None, None, self._output_names())
-        self._compile_metrics = CompileMetrics(metrics, weighted, self._output_names(), loss, y_pred_shapes)
-        self._step_functions.pop("results", None)
+        self._compile_metrics.build(y_pred_shapes)
 
     @property
     def metrics(self):
-        """The loss tracker and the compiled metrics (and any metrics of sublayers)."""
-        out = [self._loss_tracker] if self._loss_tracker is not None else []
-        if self._compile_metrics is not None:
-            out += self._compile_metrics.metrics
+        """The metrics in Keras's order: the ``loss`` tracker, ``compile_metrics`` (all compiled metrics in
+        one), the per-output loss trackers, the metrics held as attributes, then those of the sublayers."""
+        out = []
+        if self.compiled:
+            out += [self._loss_tracker] if self._loss_tracker is not None else []
+            out += [self._compile_metrics] if self._compile_metrics is not None else []
+            out += self._compile_loss.metrics if self._compile_loss is not None else []
+        out += self.__dict__.get("_metrics", [])
+        for layer in self._flatten_layers(include_self=False):
+            if not isinstance(layer, Model):
+                out += layer.__dict__.get("_metrics", [])
         return out
 
     @property
@@ -179,7 +183,7 @@ class Model(Layer):
         """Update the compiled metrics with one batch and return all metric results (Keras 3 API)."""
         if self._compile_metrics is not None:
             self._compile_metrics.update_state(y, y_pred, sample_weight)
-        return {m.name: m.result() for m in self.metrics}
+        return _flat_results(self.metrics, [m.result() for m in self.metrics], lambda v: v)
 
     @property
     def compiled_loss(self):
@@ -265,7 +269,7 @@ class Model(Layer):
         if for_training:
             if not self.compiled:
                 raise RuntimeError(f"You must compile() model {self.name!r} before training or evaluating it.")
-            if self._compile_metrics is None:
+            if self._compile_metrics is not None and not self._compile_metrics.built:
                 self._build_metrics(self._infer_output_shapes(x))
 
     def _infer_output_shapes(self, x):
@@ -280,7 +284,8 @@ class Model(Layer):
         expected = getattr(self, "inputs", None)
         if not expected:
             return
-        flat = tree.flatten(x)
+        flat = self._standardize_inputs(x) if hasattr(self, "_standardize_inputs") else x
+        flat = tree.flatten(flat)
         if len(flat) != len(expected):
             raise ValueError(f"Model {self.name!r} expects {len(expected)} input(s), received {len(flat)}.")
         for i, (t, spec) in enumerate(zip(flat, expected)):
@@ -401,7 +406,8 @@ class Model(Layer):
         own (unprefixed) names, then the remaining keys sorted; a lone value is returned as is."""
         if return_dict:
             return logs
-        names = [getattr(m, "_base_name", m.name) for m in self.metrics]
+        names = [getattr(m, "_base_name", m.name) for metric in self.metrics
+                 for m in (metric.metrics if isinstance(metric, CompileMetrics) else [metric])]
         values = [logs[n] for n in names if n in logs] + [logs[k] for k in sorted(logs) if k not in names]
         return values[0] if len(values) == 1 else values
 
@@ -411,16 +417,11 @@ class Model(Layer):
     def get_metrics_result(self):
         """Current metric values as Python floats (``{"loss": ..., "accuracy": ...}``)."""
         metrics = self.metrics
-        results = self._step_functions.get("results")
-        if results is None:  # one compiled call on TensorFlow instead of a few eager ops per metric
-            results = self._step_functions["results"] = T.compile_step(lambda: [m.result() for m in metrics], self)
-        out = {}
-        for m, r in zip(metrics, results()):
-            if isinstance(r, dict):
-                out.update({k: _to_float(v) for k, v in r.items()})
-            else:
-                out[m.name] = _to_float(r)
-        return out
+        cached, results = self._step_functions.get("results", (None, None))
+        if cached != [id(m) for m in metrics]:  # one compiled call on TensorFlow instead of eager ops per metric
+            results = T.compile_step(lambda: [m.result() for m in metrics], self)
+            self._step_functions["results"] = ([id(m) for m in metrics], results)
+        return _flat_results(metrics, results(), _to_float)
 
     def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None, steps=None,
                  callbacks=None, return_dict=False):
@@ -641,6 +642,17 @@ def _flat_logs(logs, prefix=""):
             out.update(_flat_logs(v))
         else:
             out[prefix + k] = _to_float(v)
+    return out
+
+
+def _flat_results(metrics, results, convert):
+    """``{name: convert(result)}``; a metric whose result is a dict (``compile_metrics``) adds its entries."""
+    out = {}
+    for m, r in zip(metrics, results):
+        if isinstance(r, dict):
+            out.update({k: convert(v) for k, v in r.items()})
+        else:
+            out[m.name] = convert(r)
     return out
 
 
