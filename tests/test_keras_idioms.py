@@ -144,8 +144,53 @@ def metrics_structure_of_compiled_models(keras, sync):
     return out
 
 
+# ---------------------------------------------------------------------------------------------- plain loss functions
+
+
+def plain_loss_functions_align_ranks(keras, sync):
+    """A ``(N,)`` target against an ``(N, 1)`` prediction: Keras's ``LossFunctionWrapper`` expands the
+    target to ``(N, 1)`` instead of broadcasting the difference to ``(N, N)``."""
+    ops = keras.ops
+
+    def custom_mse(y_true, y_pred):
+        return ops.mean(ops.square(y_true - y_pred), axis=-1)
+
+    rng = np.random.RandomState(5)
+    x = rng.randn(24, 3).astype("float32")
+    y = (x[:, 0] - x[:, 2]).astype("float32")
+    sw = rng.rand(24).astype("float32")
+    out = {}
+    for name, loss in [("custom", custom_mse), ("lambda", lambda t, p: ops.abs(t - p)),
+                       ("keras_function", keras.losses.mean_squared_error), ("name", "huber")]:
+        model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)])
+        sync(model)
+        model.compile(optimizer=keras.optimizers.SGD(0.1), loss=loss)
+        history = model.fit(x, y, sample_weight=sw, batch_size=8, epochs=2, shuffle=False, verbose=0)
+        out[name] = {"history": history.history, "evaluate": model.evaluate(x, y, verbose=0),
+                     "weighted": model.evaluate(x, y, sample_weight=sw, verbose=0)}
+    return out
+
+
+def plain_loss_function_on_sequences(keras, sync):
+    """Rank alignment squeezes a trailing 1 of the prediction when the target has rank 2."""
+    ops = keras.ops
+
+    def sequence_loss(y_true, y_pred):
+        return ops.mean(ops.abs(y_true - y_pred), axis=-1)
+
+    rng = np.random.RandomState(6)
+    x = rng.randn(12, 5, 2).astype("float32")
+    y = x.sum(-1)
+    model = keras.Sequential([keras.Input((5, 2)), keras.layers.Dense(1)])
+    sync(model)
+    model.compile(optimizer="sgd", loss=sequence_loss)
+    history = model.fit(x, y, batch_size=4, epochs=2, shuffle=False, verbose=0)
+    return {"history": history.history, "predict": model.predict(x[:2], verbose=0)}
+
+
 PROGRAMS = [dict_inputs_and_targets_any_order, dict_data_for_list_inputs_and_outputs,
-            metric_attributes_tracked_and_reset, metrics_structure_of_compiled_models]
+            metric_attributes_tracked_and_reset, metrics_structure_of_compiled_models,
+            plain_loss_functions_align_ranks, plain_loss_function_on_sequences]
 
 
 @pytest.mark.parametrize("program", PROGRAMS, ids=program_id)

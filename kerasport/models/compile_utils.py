@@ -40,7 +40,7 @@ class CompileLoss:
     def __init__(self, loss, loss_weights, output_names):
         self.output_names = output_names
         specs = _per_output(loss, output_names, "loss")
-        self.losses = [losses_mod.get(s) for s in specs]
+        self.losses = [_as_loss(s) for s in specs]
         if loss_weights is None:
             weights = [1.0] * len(output_names)
         elif isinstance(loss_weights, dict):
@@ -74,7 +74,7 @@ class CompileLoss:
             if fn is None:
                 parts.append(None)
                 continue
-            value = fn(yt, yp, sample_weight=sw) if _accepts_sw(fn) else _apply_sw(fn(yt, yp), sw)
+            value = fn(yt, yp, sample_weight=sw)
             parts.append(value)
             if name in self.trackers:
                 self.trackers[name].update_state(B.stop_gradient(value), sample_weight=B.shape(yp)[0])
@@ -83,12 +83,15 @@ class CompileLoss:
         return total, parts
 
 
-def _accepts_sw(fn):
-    return isinstance(fn, losses_mod.Loss)
-
-
-def _apply_sw(values, sample_weight):
-    return losses_mod.reduce_weighted_values(values, sample_weight, "sum_over_batch_size")
+def _as_loss(spec):
+    """The ``Loss`` for a compile spec: a plain function is wrapped as Keras wraps it, in a
+    ``LossFunctionWrapper`` that matches the ranks of ``y_true`` and ``y_pred`` and applies the
+    reduction and ``sample_weight``."""
+    loss = losses_mod.get(spec)
+    if loss is None or isinstance(loss, losses_mod.Loss):
+        return loss
+    name = spec if isinstance(spec, str) else getattr(loss, "__name__", None) or type(loss).__name__
+    return losses_mod.LossFunctionWrapper(loss, name=name)
 
 
 def _resolve_metric(m, loss_fn, output_shape):
