@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 import kerasport
-from tests.test_keras_programs import _data, check_program, program_id
+from tests.test_keras_programs import _data, _summary_totals, check_program, program_id
 from tests.test_keras_programs_more import _gradient_step
 
 
@@ -188,9 +188,199 @@ def plain_loss_function_on_sequences(keras, sync):
     return {"history": history.history, "predict": model.predict(x[:2], verbose=0)}
 
 
+# ---------------------------------------------------------------------------------------------- model.losses
+
+
+def model_losses_at_every_point(keras, sync):
+    """``model.losses`` holds the ``add_loss`` terms of the last call (and the weight regularizers),
+    never those of a symbolic call or of shape inference. (After ``fit`` Keras on TensorFlow holds
+    the traced step's symbolic terms, so only their number is compared there.)"""
+    ops = keras.ops
+
+    class ActivityPenalty(keras.layers.Layer):
+        def call(self, inputs):
+            self.add_loss(0.01 * ops.sum(ops.square(inputs)))
+            return inputs
+
+    class Subclassed(keras.Model):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.dense = keras.layers.Dense(2, kernel_regularizer=keras.regularizers.L2(0.1))
+            self.penalty = ActivityPenalty()
+
+        def call(self, inputs):
+            return self.penalty(self.dense(inputs))
+
+    rng = np.random.RandomState(7)
+    x = rng.randn(8, 3).astype("float32")
+    y = rng.randn(8, 2).astype("float32")
+    out = {}
+    inputs = keras.Input((3,))
+    functional = keras.Model(inputs, ActivityPenalty()(keras.layers.Dense(2, kernel_regularizer="l2")(inputs)))
+    subclassed = Subclassed()
+    subclassed(x[:1])
+    for name, model in [("functional", functional), ("subclassed", subclassed)]:
+        out[f"{name}_built"] = len(model.losses)  # (the subclassed model's terms come from weights before sync)
+        sync(model)
+        model(x[:4])
+        out[f"{name}_called"] = [ops.convert_to_numpy(v) for v in model.losses]
+        model.compile(optimizer="sgd", loss="mse")
+        out[f"{name}_fit"] = model.fit(x, y, batch_size=4, epochs=1, shuffle=False, verbose=0).history
+        out[f"{name}_after_fit"] = len(model.losses)
+        model.predict(x, verbose=0)
+        out[f"{name}_after_predict"] = len(model.losses)
+        model.evaluate(x, y, verbose=0)
+        out[f"{name}_after_evaluate"] = len(model.losses)
+    return out
+
+
+# ---------------------------------------------------------------------------------------------- data iteration
+
+
+def py_dataset_epoch_hooks(keras, sync):
+    """``PyDataset.on_epoch_end`` is called as Keras calls it, in the same order as the callbacks."""
+    events = []
+
+    class Batches(keras.utils.PyDataset):
+        def __init__(self, x, y, batch_size, **kwargs):
+            super().__init__(**kwargs)
+            self.x, self.y, self.batch_size = x, y, batch_size
+
+        def __len__(self):
+            return len(self.x) // self.batch_size
+
+        def __getitem__(self, index):
+            part = slice(index * self.batch_size, (index + 1) * self.batch_size)
+            return self.x[part], self.y[part]
+
+        def on_epoch_end(self):
+            events.append("dataset.on_epoch_end")
+
+    class Recorder(keras.callbacks.Callback):
+        def on_epoch_begin(self, epoch, logs=None):
+            events.append(f"epoch_begin {epoch}")
+
+        def on_epoch_end(self, epoch, logs=None):
+            events.append(f"epoch_end {epoch}")
+
+        def on_train_end(self, logs=None):
+            events.append("train_end")
+
+    x, y = _data(24, seed=8)
+    model = keras.Sequential([keras.Input((6,)), keras.layers.Dense(3, activation="softmax")])
+    sync(model)
+    model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")
+    history = model.fit(Batches(x, y, 8), epochs=3, verbose=0, callbacks=[Recorder()])
+    events.append("evaluate")
+    model.evaluate(Batches(x, y, 8), verbose=0)
+    events.append("predict")
+    model.predict(Batches(x, y, 8), verbose=0)
+    return {"history": history.history, "events": " | ".join(events)}
+
+
+def steps_per_epoch_beyond_the_data(keras, sync):
+    """More ``steps_per_epoch`` than the data holds: Keras warns that the input ran out of data and
+    stops, with the batches it had."""
+    x, y = _data(24, seed=9)
+
+    def batches():
+        for start in range(0, 24, 8):
+            yield x[start:start + 8], y[start:start + 8]
+
+    model = keras.Sequential([keras.Input((6,)), keras.layers.Dense(3, activation="softmax")])
+    sync(model)
+    model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    out = {}
+    runs = [("generator", lambda: model.fit(batches(), steps_per_epoch=5, epochs=1, verbose=0)),
+            ("arrays", lambda: model.fit(x, y, batch_size=8, steps_per_epoch=5, epochs=2, shuffle=False, verbose=0)),
+            ("arrays_across_passes",
+             lambda: model.fit(x, y, batch_size=8, steps_per_epoch=2, epochs=3, shuffle=False, verbose=0)),
+            ("validation_steps", lambda: model.fit(x, y, batch_size=8, epochs=2, shuffle=False, verbose=0,
+                                                   validation_data=(x, y), validation_steps=2))]
+    for name, run in runs:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            history = run()
+        out[name] = {"history": history.history,
+                     "ran_out": sum("ran out of data" in str(w.message) for w in caught)}
+    out["weights"] = model.get_weights()
+    return out
+
+
+def generator_of_bare_arrays_to_predict(keras, sync):
+    """Keras takes ``(x,)`` tuples from a generator and refuses bare arrays (ambiguous with ``(x, y)``)."""
+    x, _ = _data(20, seed=10)
+
+    def inputs_only():
+        for start in range(0, 20, 6):
+            yield x[start:start + 6]
+
+    def one_tuples():
+        for start in range(0, 20, 6):
+            yield (x[start:start + 6],)
+
+    model = keras.Sequential([keras.Input((6,)), keras.layers.Dense(2)])
+    sync(model)
+    try:
+        model.predict(inputs_only(), verbose=0)
+        bare = "accepted"
+    except ValueError as e:
+        bare = "refused: must yield tuples" if "tuple" in str(e) else str(e)
+    return {"bare": bare, "tuples": model.predict(one_tuples(), verbose=0),
+            "steps": model.predict(one_tuples(), steps=2, verbose=0)}
+
+
+# ---------------------------------------------------------------------------------------------- Sequential
+
+
+def sequential_around_a_base_model(keras, sync):
+    """The transfer-learning guide: a ``Sequential`` whose first layer is a model is built at once, so
+    ``summary()``, ``count_params()``, ``get_weights()`` and ``set_weights()`` work before ``fit``."""
+    x, y = _data(16, seed=11)
+    base = keras.Sequential([keras.Input((6,)), keras.layers.Dense(8, activation="relu"),
+                             keras.layers.BatchNormalization()], name="base")
+    inputs = keras.Input((6,))
+    functional_base = keras.Model(inputs, keras.layers.Dense(5)(inputs), name="functional_base")
+    out = {}
+    for name, first in [("sequential_base", base), ("functional_base", functional_base)]:
+        first.trainable = False
+        model = keras.Sequential([first, keras.layers.Dense(1, activation="sigmoid")])
+        out[name] = {"built": model.built, "params": model.count_params(), "summary": _summary_totals(model),
+                     "n_weights": len(model.get_weights()), "trainable": len(model.trainable_weights)}
+        sync(model)
+        model.compile(optimizer="adam", loss="binary_crossentropy", metrics=["accuracy"])
+        out[name]["history"] = model.fit(x, (y > 0).astype("float32"), batch_size=8, epochs=2, shuffle=False,
+                                         verbose=0).history
+    return out
+
+
+# ---------------------------------------------------------------------------------------------- small things
+
+
+def smaller_differences(keras, sync):
+    model = keras.Sequential([keras.Input((6,)), keras.layers.Dense(3)])
+    sync(model)
+    out = {"jit_before_compile": model.jit_compile}
+    model.compile(optimizer="sgd", loss="mse")
+    out["jit_auto"] = model.jit_compile
+    model.compile(optimizer="sgd", loss="mse", jit_compile=True)
+    out["jit_true"] = model.jit_compile
+    model.jit_compile = False
+    out["jit_set"] = model.jit_compile
+    out["weight_paths"] = [w.path for w in model.weights]
+    try:
+        keras.Sequential().pop()
+        out["pop_empty"] = "no error"
+    except Exception as e:  # noqa: BLE001 -- the exception's type is what is compared
+        out["pop_empty"] = type(e).__name__
+    return out
+
+
 PROGRAMS = [dict_inputs_and_targets_any_order, dict_data_for_list_inputs_and_outputs,
             metric_attributes_tracked_and_reset, metrics_structure_of_compiled_models,
-            plain_loss_functions_align_ranks, plain_loss_function_on_sequences]
+            plain_loss_functions_align_ranks, plain_loss_function_on_sequences, model_losses_at_every_point,
+            py_dataset_epoch_hooks, steps_per_epoch_beyond_the_data, generator_of_bare_arrays_to_predict,
+            sequential_around_a_base_model, smaller_differences]
 
 
 @pytest.mark.parametrize("program", PROGRAMS, ids=program_id)

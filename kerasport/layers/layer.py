@@ -5,6 +5,7 @@ call, and runs ``call`` eagerly on real tensors. Called on ``KerasTensor``s
 (from ``kerasport.Input``) it records a ``Node`` instead, which is how
 Functional models are wired.
 """
+import contextlib
 import functools
 import inspect
 
@@ -357,13 +358,11 @@ class Layer:
     # ------------------------------------------------------------------ losses
     @property
     def losses(self):
-        """Regularization penalties of this layer and its sublayers, plus ``add_loss`` terms."""
-        out = []
-        for layer in self._flatten_layers():
-            for var, reg in layer._regularizers:
-                out.append(reg(var))
-            out.extend(layer._losses)
-        return out
+        """The ``add_loss`` terms of the last call of this layer and its sublayers, then the weight
+        regularization penalties (Keras's order)."""
+        layers = self._flatten_layers()
+        return [term for layer in layers for term in layer._losses] + \
+            [reg(var) for layer in layers for var, reg in layer._regularizers]
 
     def add_loss(self, loss):
         """Add a loss term (a scalar tensor) to be minimised; cleared at each call of the model."""
@@ -372,6 +371,16 @@ class Layer:
     def _clear_losses(self):
         for layer in self._flatten_layers():
             layer._losses = []
+
+    @contextlib.contextmanager
+    def _losses_kept(self):
+        """Run a probe call (shape inference) without leaving its ``add_loss`` terms behind."""
+        saved = [(layer, list(layer._losses)) for layer in self._flatten_layers()]
+        try:
+            yield
+        finally:
+            for layer, terms in saved:
+                layer._losses = terms
 
     # ------------------------------------------------------------------ build / call
     def build(self, input_shape):
@@ -618,7 +627,7 @@ def _spec_by_running(layer, args, kwargs):
             ckwargs.setdefault("training", False)
         if "mask" in ckwargs and not layer._call_has_mask:
             ckwargs.pop("mask")
-        with B.no_grad():
+        with B.no_grad(), layer._losses_kept():
             out = layer.call(*cargs, **ckwargs)
         results.append(out)
         if not any(d is None for t in tree.flatten((args, kwargs)) if isinstance(t, KerasTensor) for d in t.shape):

@@ -88,7 +88,7 @@ class Model(Layer):
             else B.zeros(tuple(1 if d is None else d for d in input_shape))
         self.built = True
         self._build_shapes = input_shape
-        with B.no_grad():
+        with B.no_grad(), self._losses_kept():
             self.call(batch, training=False) if self._call_has_training else self.call(batch)
 
     # ------------------------------------------------------------------ compile
@@ -122,6 +122,16 @@ class Model(Layer):
                                 "run_eagerly": run_eagerly, "jit_compile": jit_compile}
         if self.built and getattr(self, "outputs", None) is not None:
             self._build_metrics()
+
+    @property
+    def jit_compile(self):
+        """Whether the train/test/predict steps are compiled (XLA on TensorFlow, ``torch.compile`` on torch)."""
+        return self._jit_compile
+
+    @jit_compile.setter
+    def jit_compile(self, value):
+        self._jit_compile = bool(value)
+        self._step_functions = {}
 
     def _output_names(self):
         names = getattr(self, "output_names", None)
@@ -276,7 +286,7 @@ class Model(Layer):
         if getattr(self, "outputs", None):
             return [t.shape for t in self.outputs]
         sample = tree.map_structure(lambda t: t[:1], x)
-        with B.no_grad():
+        with B.no_grad(), self._losses_kept():
             out = self(sample, training=False)
         return [tuple(o.shape) for o in tree.flatten(out)]
 
@@ -356,6 +366,7 @@ class Model(Layer):
             if val_data is not None:
                 self._check_data_shapes(val_data.peek())
             self._step("train")
+            data.reset()
             verbose = 1 if verbose == "auto" else verbose
             callbacks = CallbackList(callbacks, model=self, add_history=True, add_progbar=verbose != 0,
                                      verbose=verbose, epochs=epochs, steps=data.num_batches)
@@ -376,6 +387,8 @@ class Model(Layer):
                         callbacks.on_train_batch_end(step, self._batch_logs if callbacks.wants_batch_logs else None)
                         if self.stop_training:
                             break
+                    else:
+                        adapter.on_epoch_end()
                     if step < 0:
                         warn_ran_out()
                         break
@@ -388,7 +401,6 @@ class Model(Layer):
                         else:
                             logs.update({"val_" + k: v for k, v in val_logs.items()})
                     callbacks.on_epoch_end(epoch, logs)
-                    adapter.on_epoch_end()
                     if self.stop_training:
                         break
                 if epochs > 0:
@@ -449,6 +461,7 @@ class Model(Layer):
     def _evaluate_adapter(self, data, callbacks):
         """Metrics over the batches of ``data``, or ``None`` when it has none left."""
         self._step("test")
+        data.reset()
         self.reset_metrics()
         self._step_logs = None
         if callbacks:
@@ -460,6 +473,7 @@ class Model(Layer):
             self._run_step("test", batch)
             if callbacks:
                 callbacks.on_test_batch_end(step, self._batch_logs if callbacks.wants_batch_logs else None)
+        data.adapter.on_epoch_end()
         logs = self._logs() if step >= 0 else None
         if callbacks:
             callbacks.on_test_end(logs)
@@ -488,6 +502,7 @@ class Model(Layer):
                 cbs.on_predict_batch_begin(step)
                 chunks.append(tree.map_structure(_to_host, predict_fn(batch)))
                 cbs.on_predict_batch_end(step, None)
+            adapter.on_epoch_end()
             cbs.on_predict_end()
         finally:
             adapter.close()
