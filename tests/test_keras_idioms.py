@@ -376,11 +376,36 @@ def smaller_differences(keras, sync):
     return out
 
 
+def summary_text_as_keras(keras, sync):
+    """``summary()`` prints Keras 3's table and totals with byte sizes, character for character."""
+    x, y = _data(8, seed=12)
+    sequential = keras.Sequential([keras.Input((6,)), keras.layers.Dense(300), keras.layers.BatchNormalization(),
+                                   keras.layers.Dense(3, activation="softmax")], name="seq")
+    a, b = keras.Input((6,), name="a"), keras.Input((3,), name="b")
+    h = keras.layers.Concatenate(name="concatenate")([keras.layers.Dense(4, name="hidden")(a), b])
+    functional = keras.Model([a, b], [keras.layers.Dense(2, name="o1")(h), keras.layers.Dense(1, name="o2")(h)],
+                             name="two_in_two_out")
+    nested = keras.Sequential([sequential, keras.layers.Dense(1, name="head")], name="nested")
+    out = {}
+    for name, model in [("sequential", sequential), ("functional", functional), ("nested", nested)]:
+        for options in [{}, {"show_trainable": True}, {"line_length": 100}]:
+            lines = []
+            model.summary(print_fn=lambda text, *args, **kwargs: lines.append(text), **options)
+            out[f"{name}_{sorted(options)}"] = "".join(lines)
+    sync(sequential)
+    sequential.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    sequential.fit(x, y, batch_size=4, verbose=0)
+    lines = []
+    sequential.summary(print_fn=lambda text, *args, **kwargs: lines.append(text))
+    out["after_fit"] = "".join(lines)
+    return out
+
+
 PROGRAMS = [dict_inputs_and_targets_any_order, dict_data_for_list_inputs_and_outputs,
             metric_attributes_tracked_and_reset, metrics_structure_of_compiled_models,
             plain_loss_functions_align_ranks, plain_loss_function_on_sequences, model_losses_at_every_point,
             py_dataset_epoch_hooks, steps_per_epoch_beyond_the_data, generator_of_bare_arrays_to_predict,
-            sequential_around_a_base_model, smaller_differences]
+            sequential_around_a_base_model, smaller_differences, summary_text_as_keras]
 
 
 @pytest.mark.parametrize("program", PROGRAMS, ids=program_id)

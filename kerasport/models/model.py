@@ -556,7 +556,8 @@ class Model(Layer):
     def summary(self, line_length=None, positions=None, print_fn=None, expand_nested=False, show_trainable=False):
         """Print Keras's table: layer (type), output shape, parameter count, and the totals."""
         from kerasport.utils.summary import print_summary
-        print_summary(self, line_length=line_length, print_fn=print_fn, show_trainable=show_trainable)
+        print_summary(self, line_length=line_length, positions=positions, print_fn=print_fn,
+                      show_trainable=show_trainable)
 
     def get_layer(self, name=None, index=None):
         """A layer by ``name`` or by ``index``."""
