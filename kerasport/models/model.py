@@ -333,7 +333,9 @@ class Model(Layer):
             sample_weight: per-sample loss weights, shape ``(samples,)``.
             initial_epoch: epoch to start from (to resume a run).
             steps_per_epoch: batches per epoch; a pass over the data then continues
-                into the next epoch. Required for endless generators/datasets.
+                into the next epoch, and an epoch that reaches the end of the pass stops
+                there with Keras's "ran out of data" warning. Required for endless
+                generators/datasets.
             validation_steps: batches per validation (all of them by default).
             validation_batch_size: batch size of array ``validation_data``
                 (``batch_size`` by default).
