@@ -341,6 +341,12 @@ class GeneratorAdapter(_StreamAdapter):
     def _open(self):
         return self._generator
 
+    def _convert(self, element):
+        if not isinstance(element, tuple):  # as in Keras: a bare array would be ambiguous
+            raise ValueError(f"A generator passed to a model must yield tuples, either (inputs,) or (inputs, "
+                             f"targets) or (inputs, targets, sample_weights); it yielded a {type(element).__name__}.")
+        return super()._convert(element)
+
 
 class PyDatasetAdapter(_StreamAdapter):
     """A ``PyDataset``: batches by index, loaded ahead by a pool of threads or processes."""
@@ -508,9 +514,10 @@ class EpochIterator:
     """The batches of each epoch drawn from an adapter.
 
     Without ``steps`` an epoch is one pass over the data. With ``steps`` an epoch
-    is the next ``steps`` batches: a pass continues into the next epoch and a
-    new pass starts when one ends. A generator cannot start over, so once it is
-    exhausted its epochs are empty: ``fit`` then stops (see ``warn_ran_out``).
+    is the next ``steps`` batches: a pass continues into the next epoch, and, as in
+    Keras, an epoch that reaches the end of a pass stops there with the "ran out
+    of data" warning; the next epoch starts a new pass. A generator cannot start
+    over, so once it is exhausted its epochs are empty: ``fit`` then stops.
     """
 
     def __init__(self, adapter, steps=None):
@@ -530,15 +537,26 @@ class EpochIterator:
     def __iter__(self):
         return iter(self.adapter) if self.steps is None else self._take(self.steps)
 
+    def reset(self):
+        """Start the next epoch on a new pass; the adapter's ``on_epoch_end`` runs, as in Keras."""
+        self._iterator = None
+        self.adapter.on_epoch_end()
+
     def _take(self, steps):
+        known = self.adapter.num_batches
+        if self._iterator is None:
+            self._iterator, self._seen = iter(self.adapter), 0
         for _ in range(steps):
-            batch = next(self._iterator, None) if self._iterator is not None else None
+            batch = None if known is not None and self._seen >= known else next(self._iterator, None)
             if batch is None:
-                self._iterator = iter(self.adapter)
-                batch = next(self._iterator, None)
-                if batch is None:
-                    return
+                if self._seen:
+                    warn_ran_out()
+                self._iterator = None
+                return
+            self._seen += 1
             yield batch
+        if known is not None and self._seen >= known:
+            self._iterator = None
 
 
 def warn_ran_out():

@@ -244,17 +244,21 @@ def test_tf_dataset_batches_become_backend_tensors():
 
 
 # ----------------------------------------------------------------------------- epochs
-def test_steps_per_epoch_continues_the_pass_and_starts_a_new_one():
+def test_steps_per_epoch_continues_the_pass_and_stops_at_its_end():
+    """As in Keras: an epoch continues the pass, stops at its end with the "ran out of data" warning,
+    and the next epoch starts a new pass."""
     epochs = EpochIterator(ArrayAdapter(*data(10), batch_size=2), steps=3)
     assert epochs.num_batches == 3
-    assert [ids(epochs) for _ in range(3)] == [[[0, 1], [2, 3], [4, 5]], [[6, 7], [8, 9], [0, 1]],
-                                               [[2, 3], [4, 5], [6, 7]]]
+    with pytest.warns(UserWarning, match="ran out of data"):
+        got = [ids(epochs) for _ in range(3)]
+    assert got == [[[0, 1], [2, 3], [4, 5]], [[6, 7], [8, 9]], [[0, 1], [2, 3], [4, 5]]]
 
 
 def test_steps_per_epoch_on_a_generator_runs_out():
     x, y = data(10)
     epochs = EpochIterator(get_adapter((x[i:i + 2], y[i:i + 2]) for i in range(0, 10, 2)), steps=3)
-    assert [len(list(epochs)) for _ in range(3)] == [3, 2, 0]
+    with pytest.warns(UserWarning, match="ran out of data"):
+        assert [len(list(epochs)) for _ in range(3)] == [3, 2, 0]
 
 
 def test_steps_must_be_positive():

@@ -483,8 +483,7 @@ def functional_multi_output_list_loss_weights(keras, sync):
 
 
 def metrics_names_after_compile_metrics(keras, sync):
-    """Keras 3 lists the compiled metrics as one ``compile_metrics`` entry in ``metrics_names``;
-    kerasport lists each sub-metric's name."""
+    """Keras 3 lists the compiled metrics as one ``compile_metrics`` entry in ``metrics_names``."""
     x, y = _data(12, seed=119)
     model = keras.Sequential([keras.Input((6,)), keras.layers.Dense(3, activation="softmax")])
     sync(model)
@@ -538,13 +537,11 @@ PROGRAMS = [gru_variants_and_simple_rnn, custom_cell_and_stacked_cells, bidirect
             conv_channels_first_1d_3d, multi_output_weights_and_metric_dicts, steps_per_execution_and_eager,
             optimizer_zoo_with_schedules, regression_losses_in_fit, classification_losses_in_fit,
             classification_metrics_in_fit, functional_multi_output_list_loss_weights,
-            f1_score_per_class_in_history]
+            f1_score_per_class_in_history, metrics_names_after_compile_metrics]
 KNOWN_GAPS = [
     pytest.param(hashing_inside_compiled_model, marks=pytest.mark.xfail(
         kerasport.backend.backend() == "tensorflow", strict=True,
         reason="Hashing hashes in NumPy on the host: fails on symbolic tensors in the TF backend's traced step")),
-    pytest.param(metrics_names_after_compile_metrics, marks=pytest.mark.xfail(
-        strict=True, reason="Model.metrics_names lists sub-metrics, Keras 3 lists 'compile_metrics'")),
     pytest.param(per_output_loss_partial_batch_on_tf, marks=pytest.mark.xfail(
         strict=True,
         reason="Keras on TF averages per-output loss trackers per batch (shape[0] is None in tf.function)")),

@@ -5,6 +5,7 @@ call, and runs ``call`` eagerly on real tensors. Called on ``KerasTensor``s
 (from ``kerasport.Input``) it records a ``Node`` instead, which is how
 Functional models are wired.
 """
+import contextlib
 import functools
 import inspect
 
@@ -13,6 +14,7 @@ import numpy as np
 from kerasport import config, constraints, dtype_policies, initializers, regularizers
 from kerasport.backends import B
 from kerasport.layers.input_spec import assert_input_compatibility
+from kerasport.metrics.base import Metric
 from kerasport.utils import naming, tree
 
 
@@ -240,7 +242,10 @@ class Layer:
 
     # ------------------------------------------------------------------ attribute tracking
     def __setattr__(self, name, value):
-        if isinstance(value, Layer) and name != "_parent" and not name.startswith("_keras"):
+        if isinstance(value, Metric) and not name.startswith("_"):
+            if value not in self.__dict__.get("_metrics", []):
+                self.__dict__.setdefault("_metrics", []).append(value)
+        elif isinstance(value, Layer) and name != "_parent" and not name.startswith("_keras"):
             if value not in self.__dict__.get("_layers", []):
                 self.__dict__.setdefault("_layers", []).append(value)
         elif isinstance(value, (list, tuple)) and value and all(isinstance(v, Layer) for v in value):
@@ -319,6 +324,14 @@ class Layer:
         return list(self._layers)
 
     @property
+    def metrics(self):
+        """The metric objects held as attributes of this layer and of its sublayers (Keras's order)."""
+        out = list(self.__dict__.get("_metrics", []))
+        for layer in self._layers:
+            out.extend(layer.metrics)
+        return out
+
+    @property
     def weights(self):
         """All variables in Keras's order: own trainable, own non-trainable, then each sublayer's weights."""
         out = [v for v in self._weights_list if self._trainable_flags[id(v)]]
@@ -379,13 +392,11 @@ class Layer:
     # ------------------------------------------------------------------ losses
     @property
     def losses(self):
-        """Regularization penalties of this layer and its sublayers, plus ``add_loss`` terms."""
-        out = []
-        for layer in self._flatten_layers():
-            for var, reg in layer._regularizers:
-                out.append(reg(var))
-            out.extend(layer._losses)
-        return out
+        """The ``add_loss`` terms of the last call of this layer and its sublayers, then the weight
+        regularization penalties (Keras's order)."""
+        layers = self._flatten_layers()
+        return [term for layer in layers for term in layer._losses] + \
+            [reg(var) for layer in layers for var, reg in layer._regularizers]
 
     def add_loss(self, loss):
         """Add a loss term (a scalar tensor) to be minimised; cleared at each call of the model."""
@@ -394,6 +405,16 @@ class Layer:
     def _clear_losses(self):
         for layer in self._flatten_layers():
             layer._losses = []
+
+    @contextlib.contextmanager
+    def _losses_kept(self):
+        """Run a probe call (shape inference) without leaving its ``add_loss`` terms behind."""
+        saved = [(layer, list(layer._losses)) for layer in self._flatten_layers()]
+        try:
+            yield
+        finally:
+            for layer, terms in saved:
+                layer._losses = terms
 
     # ------------------------------------------------------------------ build / call
     def build(self, input_shape):
@@ -666,7 +687,7 @@ def _spec_by_running(layer, args, kwargs):
             ckwargs.setdefault("training", False)
         if "mask" in ckwargs and not layer._call_has_mask:
             ckwargs.pop("mask")
-        with B.no_grad():
+        with B.no_grad(), layer._losses_kept():
             out = layer.call(*cargs, **ckwargs)
         results.append(out)
         if not any(d is None for t in tree.flatten((args, kwargs)) if isinstance(t, KerasTensor) for d in t.shape):

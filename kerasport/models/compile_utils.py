@@ -23,13 +23,24 @@ def _per_output(spec, output_names, what):
     return [spec] * n
 
 
+def by_output(data, output_names, what):
+    """The leaves of ``data`` in output order: a dict keyed by output names is matched by name, in any order."""
+    if not isinstance(data, dict) or len(output_names) == 1 and not set(data) & set(output_names):
+        return tree.flatten(data)
+    unknown = [k for k in data if k not in output_names]
+    if unknown:
+        raise ValueError(f"The {what} dict has unknown key(s) {', '.join(repr(k) for k in unknown)}; expected keys "
+                         f"are the output names {list(output_names)}.")
+    return tree.values_by_key(data, output_names, "The model", f"{what} keyed by the output names")
+
+
 class CompileLoss:
     """Total loss = sum over outputs of ``weight * loss(y_true, y_pred, sample_weight)``."""
 
     def __init__(self, loss, loss_weights, output_names):
         self.output_names = output_names
         specs = _per_output(loss, output_names, "loss")
-        self.losses = [losses_mod.get(s) for s in specs]
+        self.losses = [_as_loss(s) for s in specs]
         if loss_weights is None:
             weights = [1.0] * len(output_names)
         elif isinstance(loss_weights, dict):
@@ -44,10 +55,18 @@ class CompileLoss:
         named = [name for name, fn in zip(output_names, self.losses) if fn is not None]
         # Keras 3 tracks each output's unweighted loss (``out1_loss``) when there are several.
         self.trackers = {name: metrics_mod.Mean(name=f"{name}_loss") for name in named} if len(named) > 1 else {}
+        self.built = False
+
+    @property
+    def metrics(self):
+        """The per-output loss trackers, listed (as in Keras) once the loss has been computed."""
+        return list(self.trackers.values()) if self.built else []
 
     def __call__(self, y_true, y_pred, sample_weight=None):
-        ys_true, ys_pred = tree.flatten(y_true), tree.flatten(y_pred)
-        sws = tree.flatten(sample_weight) if sample_weight is not None else [None] * len(ys_pred)
+        self.built = True
+        ys_true, ys_pred = by_output(y_true, self.output_names, "targets"), tree.flatten(y_pred)
+        sws = by_output(sample_weight, self.output_names, "sample weights") if sample_weight is not None \
+            else [None] * len(ys_pred)
         if len(sws) == 1 and len(ys_pred) > 1:
             sws = sws * len(ys_pred)
         total, parts = None, []
@@ -56,7 +75,7 @@ class CompileLoss:
                 parts.append(None)
                 continue
             try:
-                value = fn(yt, yp, sample_weight=sw) if _accepts_sw(fn) else _apply_sw(fn(yt, yp), sw)
+                value = fn(yt, yp, sample_weight=sw)
             except Exception as e:
                 _raise_if_shapes_cannot_match(name, fn, yt, yp, e)
                 raise
@@ -111,12 +130,15 @@ def _raise_if_shapes_cannot_match(output, fn, y_true, y_pred, error):
                      f"({type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''})") from error
 
 
-def _accepts_sw(fn):
-    return isinstance(fn, losses_mod.Loss)
-
-
-def _apply_sw(values, sample_weight):
-    return losses_mod.reduce_weighted_values(values, sample_weight, "sum_over_batch_size")
+def _as_loss(spec):
+    """The ``Loss`` for a compile spec: a plain function is wrapped as Keras wraps it, in a
+    ``LossFunctionWrapper`` that matches the ranks of ``y_true`` and ``y_pred`` and applies the
+    reduction and ``sample_weight``."""
+    loss = losses_mod.get(spec)
+    if loss is None or isinstance(loss, losses_mod.Loss):
+        return loss
+    name = spec if isinstance(spec, str) else getattr(loss, "__name__", None) or type(loss).__name__
+    return losses_mod.LossFunctionWrapper(loss, name=name)
 
 
 def _resolve_metric(m, loss_fn, output_shape):
@@ -141,33 +163,60 @@ def _resolve_metric(m, loss_fn, output_shape):
     return metrics_mod.get(m)
 
 
-class CompileMetrics:
-    """Metric objects per output; names follow Keras (``accuracy``, ``out_1_accuracy``, ``weighted_accuracy``).
+class CompileMetrics(metrics_mod.Metric):
+    """The compiled metrics as one metric named ``compile_metrics``, as in Keras 3.
 
-    ``metrics`` ends with the per-output loss trackers of ``compile_loss`` (Keras's order of the logs).
+    Holds a metric object per output (names follow Keras: ``accuracy``, ``out_1_accuracy``,
+    ``weighted_accuracy``); ``result()`` is a dict of their results. The objects are made by
+    ``build`` from the outputs' shapes, since ``"accuracy"`` depends on them.
     """
 
-    def __init__(self, metrics, weighted_metrics, output_names, compile_loss, output_shapes):
+    def __init__(self, metrics, weighted_metrics, output_names, compile_loss):
+        super().__init__(name="compile_metrics")
+        self.specs = (metrics, weighted_metrics)
+        self.output_names = output_names
+        self.compile_loss = compile_loss or CompileLoss(None, None, output_names)
         self.entries = []  # (output index, metric, weighted)
+        self.built = False
+
+    def build(self, output_shapes):
         taken = set()
-        for spec, weighted in ((metrics, False), (weighted_metrics, True)):
+        for spec, weighted in ((self.specs[0], False), (self.specs[1], True)):
             if not spec:
                 continue
-            for i, per_out in enumerate(_per_output(spec, output_names, "metrics")):
+            for i, per_out in enumerate(_per_output(spec, self.output_names, "metrics")):
                 if per_out is None:
                     continue
                 per_out = per_out if isinstance(per_out, (list, tuple)) else [per_out]
                 for m in per_out:
-                    metric = _resolve_metric(m, compile_loss.losses[i], output_shapes[i] if output_shapes else None)
+                    metric = _resolve_metric(m, self.compile_loss.losses[i],
+                                             output_shapes[i] if output_shapes else None)
                     metric._base_name = metric.name
-                    metric.name = _unique_name(metric.name, output_names[i] if len(output_names) > 1 else None,
-                                               weighted, taken)
+                    metric.name = _unique_name(metric.name, self.output_names[i] if len(self.output_names) > 1
+                                               else None, weighted, taken)
                     self.entries.append((i, metric, weighted))
-        self.metrics = [m for _, m, _ in self.entries] + list(compile_loss.trackers.values())
+        self.built = True
+
+    @property
+    def metrics(self):
+        return [m for _, m, _ in self.entries]
+
+    @property
+    def variables(self):
+        return [v for m in self.metrics for v in m.variables]
+
+    def reset_state(self):
+        for m in self.metrics:
+            m.reset_state()
+
+    def result(self):
+        return {m.name: m.result() for m in self.metrics}
 
     def update_state(self, y_true, y_pred, sample_weight=None):
-        ys_true, ys_pred = tree.flatten(y_true), tree.flatten(y_pred)
-        sws = tree.flatten(sample_weight) if sample_weight is not None else None
+        ys_true, ys_pred = by_output(y_true, self.output_names, "targets"), tree.flatten(y_pred)
+        if not self.built:
+            self.build([tuple(p.shape) for p in ys_pred])
+        sws = by_output(sample_weight, self.output_names, "sample weights") if sample_weight is not None else None
         for i, metric, weighted in self.entries:
             sw = None
             if weighted and sws is not None:

@@ -126,17 +126,14 @@ class Functional(Model):
         return [layer for layer in self._functional_layers if not isinstance(layer, OpLayer)]
 
     def _standardize_inputs(self, inputs):
+        """The inputs in the order of ``self.inputs``: a dict is matched by key (extra keys are ignored, as
+        in Keras), whatever its order; a missing key is an error naming it."""
         if isinstance(self._nested_inputs, dict):
             if not isinstance(inputs, dict):
                 return dict(zip(self._nested_inputs, tree.flatten(inputs)))
-            missing = [k for k in self._nested_inputs if k not in inputs]
-            if missing:
-                raise ValueError(f"Model {self.name!r} expects inputs {list(self._nested_inputs)}, missing {missing}.")
-            return [inputs[k] for k in sorted(self._nested_inputs)]
+            return tree.values_by_key(inputs, sorted(self._nested_inputs), f"Model {self.name!r}")
         if isinstance(inputs, dict):
-            names = [t._keras_history[0].name for t in self.inputs]
-            if all(n in inputs for n in names):
-                return [inputs[n] for n in names]
+            return tree.values_by_key(inputs, [t._keras_history[0].name for t in self.inputs], f"Model {self.name!r}")
         flat = tree.flatten(inputs)
         if len(flat) != len(self.inputs):
             raise ValueError(f"Model {self.name!r} expects {len(self.inputs)} input(s), received {len(flat)}.")

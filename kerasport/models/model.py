@@ -91,7 +91,7 @@ class Model(Layer):
             else B.zeros(tuple(1 if d is None else d for d in input_shape))
         self.built = True
         self._build_shapes = input_shape
-        with B.no_grad():
+        with B.no_grad(), self._losses_kept():
             self.call(batch, training=False) if self._call_has_training else self.call(batch)
 
     # ------------------------------------------------------------------ compile
@@ -121,8 +121,8 @@ class Model(Layer):
         self.loss = loss
         output_names = self._output_names()
         self._compile_loss = CompileLoss(loss, loss_weights, output_names) if loss is not None else None
-        self._metric_specs = (metrics, weighted_metrics)
-        self._compile_metrics = None
+        if metrics is not None or weighted_metrics is not None:  # else Keras keeps the previous compile's metrics
+            self._compile_metrics = CompileMetrics(metrics, weighted_metrics, output_names, self._compile_loss)
         self._loss_tracker = Mean(name="loss")
         self._run_eagerly = bool(run_eagerly)
         if not isinstance(steps_per_execution, int) or isinstance(steps_per_execution, bool) or \
@@ -139,26 +139,40 @@ class Model(Layer):
         if self.built and getattr(self, "outputs", None) is not None:
             self._build_metrics()
 
+    @property
+    def jit_compile(self):
+        """Whether the train/test/predict steps are compiled (XLA on TensorFlow, ``torch.compile`` on torch)."""
+        return self._jit_compile
+
+    @jit_compile.setter
+    def jit_compile(self, value):
+        self._jit_compile = bool(value)
+        self._step_functions = {}
+
     def _output_names(self):
         names = getattr(self, "output_names", None)
         return list(names) if names else ["output"]
 
     def _build_metrics(self, y_pred_shapes=None):
-        if self._compile_metrics is not None:
+        if self._compile_metrics is None or self._compile_metrics.built:
             return
         if y_pred_shapes is None and getattr(self, "outputs", None):
             y_pred_shapes = [t.shape for t in self.outputs]
-        metrics, weighted = self._metric_specs
-        loss = self._compile_loss or CompileLoss(None, None, self._output_names())
-        self._compile_metrics = CompileMetrics(metrics, weighted, self._output_names(), loss, y_pred_shapes)
-        self._step_functions.pop("results", None)
+        self._compile_metrics.build(y_pred_shapes)
 
     @property
     def metrics(self):
-        """The loss tracker and the compiled metrics (and any metrics of sublayers)."""
-        out = [self._loss_tracker] if self._loss_tracker is not None else []
-        if self._compile_metrics is not None:
-            out += self._compile_metrics.metrics
+        """The metrics in Keras's order: the ``loss`` tracker, ``compile_metrics`` (all compiled metrics in
+        one), the per-output loss trackers, the metrics held as attributes, then those of the sublayers."""
+        out = []
+        if self.compiled:
+            out += [self._loss_tracker] if self._loss_tracker is not None else []
+            out += [self._compile_metrics] if self._compile_metrics is not None else []
+            out += self._compile_loss.metrics if self._compile_loss is not None else []
+        out += self.__dict__.get("_metrics", [])
+        for layer in self._flatten_layers(include_self=False):
+            if not isinstance(layer, Model):
+                out += layer.__dict__.get("_metrics", [])
         return out
 
     @property
@@ -195,7 +209,7 @@ class Model(Layer):
         """Update the compiled metrics with one batch and return all metric results (Keras 3 API)."""
         if self._compile_metrics is not None:
             self._compile_metrics.update_state(y, y_pred, sample_weight)
-        return {m.name: m.result() for m in self.metrics}
+        return _flat_results(self.metrics, [m.result() for m in self.metrics], lambda v: v)
 
     @property
     def compiled_loss(self):
@@ -292,14 +306,14 @@ class Model(Layer):
         if for_training:
             if not self.compiled:
                 raise RuntimeError(f"You must compile() model {self.name!r} before training or evaluating it.")
-            if self._compile_metrics is None:
+            if self._compile_metrics is not None and not self._compile_metrics.built:
                 self._build_metrics(self._infer_output_shapes(x))
 
     def _infer_output_shapes(self, x):
         if getattr(self, "outputs", None):
             return [t.shape for t in self.outputs]
         sample = tree.map_structure(lambda t: t[:1], x)
-        with B.no_grad():
+        with B.no_grad(), self._losses_kept():
             out = self(sample, training=False)
         return [tuple(o.shape) for o in tree.flatten(out)]
 
@@ -307,7 +321,8 @@ class Model(Layer):
         expected = getattr(self, "inputs", None)
         if not expected:
             return
-        flat = tree.flatten(x)
+        flat = self._standardize_inputs(x) if hasattr(self, "_standardize_inputs") else x
+        flat = tree.flatten(flat)
         if len(flat) != len(expected):
             raise ValueError(f"Model {self.name!r} expects {len(expected)} input(s), received {len(flat)}.")
         for i, (t, spec) in enumerate(zip(flat, expected)):
@@ -345,7 +360,9 @@ class Model(Layer):
             sample_weight: per-sample loss weights, shape ``(samples,)``.
             initial_epoch: epoch to start from (to resume a run).
             steps_per_epoch: batches per epoch; a pass over the data then continues
-                into the next epoch. Required for endless generators/datasets.
+                into the next epoch, and an epoch that reaches the end of the pass stops
+                there with Keras's "ran out of data" warning. Required for endless
+                generators/datasets.
             validation_steps: batches per validation (all of them by default).
             validation_batch_size: batch size of array ``validation_data``
                 (``batch_size`` by default).
@@ -378,6 +395,7 @@ class Model(Layer):
             if val_data is not None:
                 self._check_data_shapes(val_data.peek())
             self._step("train")
+            data.reset()
             verbose = 1 if verbose == "auto" else verbose
             callbacks = CallbackList(callbacks, model=self, add_history=True, add_progbar=verbose != 0,
                                      verbose=verbose, epochs=epochs, steps=data.num_batches)
@@ -398,6 +416,8 @@ class Model(Layer):
                         callbacks.on_train_batch_end(end, self._batch_logs if callbacks.wants_batch_logs else None)
                         if self.stop_training:
                             break
+                    else:
+                        adapter.on_epoch_end()
                     if step < 0:
                         warn_ran_out()
                         break
@@ -410,7 +430,6 @@ class Model(Layer):
                         else:
                             logs.update({"val_" + k: v for k, v in val_logs.items()})
                     callbacks.on_epoch_end(epoch, logs)
-                    adapter.on_epoch_end()
                     if self.stop_training:
                         break
                 if epochs > 0:
@@ -428,7 +447,8 @@ class Model(Layer):
         own (unprefixed) names, then the remaining keys sorted; a lone value is returned as is."""
         if return_dict:
             return logs
-        names = [getattr(m, "_base_name", m.name) for m in self.metrics]
+        names = [getattr(m, "_base_name", m.name) for metric in self.metrics
+                 for m in (metric.metrics if isinstance(metric, CompileMetrics) else [metric])]
         values = [logs[n] for n in names if n in logs] + [logs[k] for k in sorted(logs) if k not in names]
         return values[0] if len(values) == 1 else values
 
@@ -438,16 +458,11 @@ class Model(Layer):
     def get_metrics_result(self):
         """Current metric values as Python floats (``{"loss": ..., "accuracy": ...}``)."""
         metrics = self.metrics
-        results = self._step_functions.get("results")
-        if results is None:  # one compiled call on TensorFlow instead of a few eager ops per metric
-            results = self._step_functions["results"] = T.compile_step(lambda: [m.result() for m in metrics], self)
-        out = {}
-        for m, r in zip(metrics, results()):
-            if isinstance(r, dict):
-                out.update({k: _to_float(v) for k, v in r.items()})
-            else:
-                out[m.name] = _to_float(r)
-        return out
+        cached, results = self._step_functions.get("results", (None, None))
+        if cached != [id(m) for m in metrics]:  # one compiled call on TensorFlow instead of eager ops per metric
+            results = T.compile_step(lambda: [m.result() for m in metrics], self)
+            self._step_functions["results"] = ([id(m) for m in metrics], results)
+        return _flat_results(metrics, results(), _to_float)
 
     def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None, steps=None,
                  callbacks=None, return_dict=False):
@@ -475,6 +490,7 @@ class Model(Layer):
     def _evaluate_adapter(self, data, callbacks):
         """Metrics over the batches of ``data``, or ``None`` when it has none left."""
         self._step("test")
+        data.reset()
         self.reset_metrics()
         self._step_logs = None
         if callbacks:
@@ -486,6 +502,7 @@ class Model(Layer):
             self._run_steps("test", batches)
             if callbacks:
                 callbacks.on_test_batch_end(end, self._batch_logs if callbacks.wants_batch_logs else None)
+        data.adapter.on_epoch_end()
         logs = self._logs() if step >= 0 else None
         if callbacks:
             callbacks.on_test_end(logs)
@@ -514,6 +531,7 @@ class Model(Layer):
                 cbs.on_predict_batch_begin(step)
                 chunks.append(tree.map_structure(_to_host, predict_fn(batch)))
                 cbs.on_predict_batch_end(step, None)
+            adapter.on_epoch_end()
             cbs.on_predict_end()
         finally:
             adapter.close()
@@ -567,7 +585,8 @@ class Model(Layer):
     def summary(self, line_length=None, positions=None, print_fn=None, expand_nested=False, show_trainable=False):
         """Print Keras's table: layer (type), output shape, parameter count, and the totals."""
         from kerasport.utils.summary import print_summary
-        print_summary(self, line_length=line_length, print_fn=print_fn, show_trainable=show_trainable)
+        print_summary(self, line_length=line_length, positions=positions, print_fn=print_fn,
+                      show_trainable=show_trainable)
 
     def get_layer(self, name=None, index=None):
         """A layer by ``name`` or by ``index``."""
@@ -679,6 +698,17 @@ def _flat_logs(logs, prefix=""):
             out.update(_flat_logs(v))
         else:
             out[prefix + k] = _to_float(v)
+    return out
+
+
+def _flat_results(metrics, results, convert):
+    """``{name: convert(result)}``; a metric whose result is a dict (``compile_metrics``) adds its entries."""
+    out = {}
+    for m, r in zip(metrics, results):
+        if isinstance(r, dict):
+            out.update({k: convert(v) for k, v in r.items()})
+        else:
+            out[m.name] = convert(r)
     return out
 
 

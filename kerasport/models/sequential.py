@@ -53,7 +53,7 @@ class Sequential(Model):
     def pop(self):
         """Remove and return the last layer."""
         if not self._seq:
-            raise TypeError("There are no layers in the model.")
+            raise IndexError(f"pop from empty Sequential model {self.name!r}: there are no layers to remove.")
         layer = self._seq.pop()
         self._layers.remove(layer)
         self.built = False
@@ -66,6 +66,8 @@ class Sequential(Model):
         elif self._seq and self._seq[0]._input_shape_arg is not None:
             first = self._seq[0]
             self.build((first._batch_size_arg,) + tuple(first._input_shape_arg))
+        elif self._seq and isinstance(self._seq[0], Model) and _single_shape(self._seq[0].input_shape):
+            self.build(tuple(self._seq[0].input_shape))  # a built model first knows its input shape, as in Keras
 
     def build(self, input_shape=None):
         """Wire the layers symbolically from ``input_shape`` (batch dim included)."""
@@ -134,3 +136,8 @@ class Sequential(Model):
         else:
             model._maybe_build_graph()
         return model
+
+
+def _single_shape(shape):
+    """Whether ``shape`` is one input shape (a tuple of ints and ``None``), not a list of shapes or ``None``."""
+    return isinstance(shape, (tuple, list)) and all(d is None or isinstance(d, int) for d in shape)

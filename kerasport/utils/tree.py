@@ -39,3 +39,12 @@ def pack_as(structure, flat):
 
 def is_nested(x):
     return isinstance(x, (list, tuple, dict))
+
+
+def values_by_key(data, expected, owner, what="keys"):
+    """``[data[k] for k in expected]``, or an error naming the missing key(s) and the expected ones."""
+    missing = [k for k in expected if k not in data]
+    if missing:
+        raise ValueError(f"{owner} expected {what} {list(expected)}, missing "
+                         f"{', '.join(repr(k) for k in missing)}; the data dict has keys {list(data)}.")
+    return [data[k] for k in expected]

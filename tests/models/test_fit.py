@@ -121,7 +121,7 @@ def test_validation_freq_must_be_positive():
 
 
 def test_steps_per_epoch_and_initial_epoch():
-    x, y = regression(64)
+    x, y = regression(72)
     rec = Recorder()
     history = mlp().fit(x, y, batch_size=8, epochs=5, initial_epoch=2, steps_per_epoch=3, callbacks=[rec],
                         verbose=0)
@@ -365,7 +365,8 @@ def test_pydataset_epochs_and_validation():
     x, y = regression(40)
     train, val = Batches(x, y, 16), Batches(x[:8], y[:8], 4)
     history = mlp().fit(train, epochs=3, validation_data=val, verbose=0)
-    assert train.epochs_ended == 3 and len(history.history["val_loss"]) == 3
+    # As in Keras: once before the first epoch, then after each epoch; twice per evaluation.
+    assert train.epochs_ended == 4 and val.epochs_ended == 6 and len(history.history["val_loss"]) == 3
 
 
 def test_finite_generator_is_one_epoch_then_runs_out():
