@@ -114,6 +114,14 @@ class DataAdapter:
         pass
 
 
+def _batchable(leaf):
+    """``leaf`` as a backend tensor; strings stay a NumPy object array where the backend has no
+    string tensor (torch), for the string preprocessing layers to read on the host."""
+    if not B.STRING_TENSORS and getattr(getattr(leaf, "dtype", None), "kind", None) in ("O", "U", "S"):
+        return np.asarray(leaf, dtype=object)
+    return B.convert_to_tensor(leaf)
+
+
 class ArrayAdapter(DataAdapter):
     """Batches from in-memory arrays, held on the device for the whole ``fit``."""
 
@@ -140,7 +148,7 @@ class ArrayAdapter(DataAdapter):
         self.num_samples = sizes.pop() if sizes else 0
         self.batch_size = 32 if batch_size is None else int(batch_size)
         self.shuffle = shuffle
-        to_t = B.convert_to_tensor
+        to_t = _batchable
         self.x = tree.map_structure(to_t, x)
         self.y = tree.map_structure(to_t, y) if y is not None else None
         self.sample_weight = tree.map_structure(to_t, sample_weight) if sample_weight is not None else None
@@ -162,6 +170,8 @@ class ArrayAdapter(DataAdapter):
         perm = B.random_permutation(n) if self.shuffle is True and n > 1 else None
 
         def batches(t):
+            if isinstance(t, np.ndarray):
+                return np.split(t if perm is None else t[B.convert_to_numpy(perm)], cuts)
             return B.split(t if perm is None else B.take(t, perm, axis=0), cuts, axis=0)
 
         def per_batch(value):

@@ -56,6 +56,8 @@ def is_symbolic(x):
 def _as_tensors(x, dtype):
     """NumPy arrays (also inside lists, tuples and dicts) as backend tensors; floats in ``dtype``."""
     if isinstance(x, np.ndarray):
+        if x.dtype.kind in "OUS" and not B.STRING_TENSORS:
+            return x  # strings stay on the host for the string preprocessing layers
         return B.convert_to_tensor(x, dtype if x.dtype.kind == "f" else None)
     if isinstance(x, (list, tuple)):
         return type(x)(_as_tensors(v, dtype) for v in x)
