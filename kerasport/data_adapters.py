@@ -114,6 +114,14 @@ class DataAdapter:
         pass
 
 
+def _batchable(leaf):
+    """``leaf`` as a backend tensor; strings stay a NumPy object array where the backend has no
+    string tensor (torch), for the string preprocessing layers to read on the host."""
+    if not B.STRING_TENSORS and getattr(getattr(leaf, "dtype", None), "kind", None) in ("O", "U", "S"):
+        return np.asarray(leaf, dtype=object)
+    return B.convert_to_tensor(leaf)
+
+
 class ArrayAdapter(DataAdapter):
     """Batches from in-memory arrays, held on the device for the whole ``fit``.
 
@@ -146,7 +154,7 @@ class ArrayAdapter(DataAdapter):
         self.batch_size = 32 if batch_size is None else int(batch_size)
         self.shuffle = shuffle
         self.stream = stream
-        to_t = (lambda t: t) if stream else B.convert_to_tensor
+        to_t = (lambda t: t) if stream else _batchable
         self.x = tree.map_structure(to_t, x)
         self.y = tree.map_structure(to_t, y) if y is not None else None
         self.sample_weight = tree.map_structure(to_t, sample_weight) if sample_weight is not None else None
@@ -178,14 +186,15 @@ class ArrayAdapter(DataAdapter):
             def batches(value):
                 if value is None:
                     return [None] * (len(cuts) + 1)
-                flat = [B.split(leaf, cuts, axis=0) if cuts else [leaf]
+                flat = [(np.split(leaf, cuts) if isinstance(leaf, np.ndarray) else B.split(leaf, cuts, axis=0))
+                        if cuts else [leaf]
                         for leaf in tree.flatten(self._slice(value, lo, lo + step))]
                 return [tree.pack_as(value, [pieces[i] for pieces in flat]) for i in range(len(cuts) + 1)]
             yield from zip(batches(self.x), batches(self.y), batches(self.sample_weight))
 
     @staticmethod
     def _slice(value, lo, hi):
-        return None if value is None else tree.map_structure(lambda t: B.convert_to_tensor(t[lo:hi]), value)
+        return None if value is None else tree.map_structure(lambda t: _batchable(t[lo:hi]), value)
 
     def __iter__(self):
         """One epoch of batches. Each array is cut into all its batches with one split op
@@ -200,6 +209,8 @@ class ArrayAdapter(DataAdapter):
         perm = B.random_permutation(n) if self.shuffle is True and n > 1 else None
 
         def batches(t):
+            if isinstance(t, np.ndarray):
+                return np.split(t if perm is None else t[B.convert_to_numpy(perm)], cuts)
             return B.split(t if perm is None else B.take(t, perm, axis=0), cuts, axis=0)
 
         def per_batch(value):

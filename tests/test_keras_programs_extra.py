@@ -11,7 +11,6 @@ metrics used through ``compile`` and ``fit``.
 import numpy as np
 import pytest
 
-import kerasport
 from tests.test_keras_programs import _data, _structure, _tokens, check_program, program_id
 
 
@@ -505,8 +504,7 @@ def f1_score_per_class_in_history(keras, sync):
 
 
 def hashing_inside_compiled_model(keras, sync):
-    """kerasport's ``Hashing`` hashes on the host in NumPy: inside the TensorFlow backend's traced
-    train step its input is symbolic and ``call`` raises (the torch backend runs it eagerly)."""
+    """``Hashing`` on integers inside the TensorFlow backend's traced train step (its graph path)."""
     rng = np.random.RandomState(121)
     ids = rng.choice([3, 7, 11, 19, 42], size=(20, 1)).astype("int64")
     y = (ids[:, 0] > 10).astype("float32")
@@ -537,11 +535,8 @@ PROGRAMS = [gru_variants_and_simple_rnn, custom_cell_and_stacked_cells, bidirect
             conv_channels_first_1d_3d, multi_output_weights_and_metric_dicts, steps_per_execution_and_eager,
             optimizer_zoo_with_schedules, regression_losses_in_fit, classification_losses_in_fit,
             classification_metrics_in_fit, functional_multi_output_list_loss_weights,
-            f1_score_per_class_in_history, metrics_names_after_compile_metrics]
+            f1_score_per_class_in_history, metrics_names_after_compile_metrics, hashing_inside_compiled_model]
 KNOWN_GAPS = [
-    pytest.param(hashing_inside_compiled_model, marks=pytest.mark.xfail(
-        kerasport.backend.backend() == "tensorflow", strict=True,
-        reason="Hashing hashes in NumPy on the host: fails on symbolic tensors in the TF backend's traced step")),
     pytest.param(per_output_loss_partial_batch_on_tf, marks=pytest.mark.xfail(
         strict=True,
         reason="Keras on TF averages per-output loss trackers per batch (shape[0] is None in tf.function)")),

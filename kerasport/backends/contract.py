@@ -7,6 +7,7 @@ Ops follow ``keras.ops`` names and semantics (NumPy-style broadcasting,
 channels_last images); shapes below use ``B`` for batch and ``C`` for channels.
 
 Tensors and variables
+    NAME ("torch" | "tensorflow"); STRING_TENSORS: whether string data can be a tensor (else NumPy object arrays)
     convert_to_tensor(x, dtype=None) -> Tensor     NumPy/Python -> device tensor; float64 -> float32
     convert_to_numpy(x) -> np.ndarray
     variable(value, dtype, trainable, name) -> native variable (nn.Parameter / tf.Variable)

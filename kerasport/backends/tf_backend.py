@@ -15,6 +15,7 @@ import tensorflow as tf  # noqa: E402
 from kerasport.backends import tf_kernels as _kernels  # noqa: E402
 
 NAME = "tensorflow"
+STRING_TENSORS = True  # tf.string tensors: string data and the string layers stay in the graph
 Tensor = tf.Tensor
 
 _DTYPES = {
@@ -1043,6 +1044,7 @@ def layer_normalization(x, gamma=None, beta=None, axis=-1, epsilon=None, rms_sca
 
 from kerasport.backends.tf_rnn import *  # noqa: E402,F401,F403
 from kerasport.backends.tf_image import *  # noqa: E402,F401,F403
+from kerasport.backends.tf_strings import *  # noqa: E402,F401,F403
 
 
 # --- added for losses/metrics

@@ -13,6 +13,7 @@ import torch
 import torch.nn.functional as F
 
 NAME = "torch"
+STRING_TENSORS = False  # no string tensor: string data stays in NumPy object arrays on the host
 Tensor = torch.Tensor
 
 _dev = os.environ.get("KERASPORT_DEVICE")

@@ -94,3 +94,13 @@ def assert_input_compatibility(input_spec, inputs, layer_name):
                 want = want[:-1] if want and want[-1] == 1 else want
             if any(a is not None and b is not None and a != b for a, b in zip(want, got)):
                 raise ValueError(f"{where}: expected shape={spec.shape}, found shape={shape}")
+
+
+def rank_adjustment(shape, ref_shape):
+    """How Keras fits data of ``shape`` to a model ``Input`` of ``ref_shape``: ``-1`` drops a last axis
+    of size 1 (one rank too many), ``1`` adds one (one rank short of an ``Input`` ending in 1), else ``0``."""
+    if len(shape) == len(ref_shape) + 1 and shape[-1] == 1:
+        return -1
+    if len(shape) == len(ref_shape) - 1 and ref_shape[-1] == 1:
+        return 1
+    return 0

@@ -58,6 +58,8 @@ def is_symbolic(x):
 def _as_tensors(x, dtype):
     """NumPy arrays (also inside lists, tuples and dicts) as backend tensors; floats in ``dtype``."""
     if isinstance(x, np.ndarray):
+        if x.dtype.kind in "OUS" and not B.STRING_TENSORS:
+            return x  # strings stay on the host for the string preprocessing layers
         return B.convert_to_tensor(x, dtype if x.dtype.kind == "f" else None)
     if isinstance(x, (list, tuple)):
         return type(x)(_as_tensors(v, dtype) for v in x)
@@ -160,6 +162,7 @@ class Layer:
             variables are float32 and ``call`` sees them, and its float inputs, in the 16-bit
             compute dtype.
         input_shape: (first layer of a ``Sequential``) the shape of one sample.
+        activity_regularizer: a regularizer applied to the layer's output, added to ``losses``.
     """
 
     _call_signature_cache = {}
@@ -171,7 +174,7 @@ class Layer:
             cls.build = _once(cls.__dict__["build"])
 
     def __init__(self, trainable=True, name=None, dtype=None, autocast=True, input_shape=None,
-                 batch_input_shape=None, input_dim=None, batch_size=None, **kwargs):
+                 batch_input_shape=None, input_dim=None, batch_size=None, activity_regularizer=None, **kwargs):
         for legacy in ("dynamic", "input_length", "autocast"):
             kwargs.pop(legacy, None)
         for unsupported in ("lora_rank", "lora_alpha", "quantization_config"):
@@ -197,7 +200,8 @@ class Layer:
         self._losses = []
         self._inbound_nodes = []
         self._build_shapes = None
-        self.activity_regularizer = getattr(self, "activity_regularizer", None)
+        self.activity_regularizer = (regularizers.get(activity_regularizer) if activity_regularizer is not None
+                                     else getattr(self, "activity_regularizer", None))
         if input_dim is not None and input_shape is None:
             input_shape = (input_dim,)
         if batch_input_shape is not None:
@@ -590,14 +594,20 @@ class Layer:
         config = {"name": self.name, "trainable": self.trainable, "dtype": dtype_policies.serialize(self._dtype_policy)}
         if self._input_shape_arg is not None:
             config["batch_input_shape"] = (self._batch_size_arg,) + tuple(self._input_shape_arg)
-        init_params = inspect.signature(type(self).__init__).parameters
-        own = [p for p in init_params if p not in ("self", "trainable", "name", "dtype", "kwargs")]
+        base_params = inspect.signature(Layer.__init__).parameters
+        own = [p for p in inspect.signature(type(self).__init__).parameters
+               if p not in base_params and p not in ("self", "kwargs")]
         if type(self).get_config is Layer.get_config and own and type(self).__module__.split(".")[0] != "kerasport":
             raise NotImplementedError(
                 f"Layer {type(self).__name__} has constructor arguments {own} but no get_config(). "
                 f"Add a get_config() method that returns them, e.g.\n"
                 f"    def get_config(self):\n        return {{**super().get_config(), "
                 + ", ".join(f'"{p}": self.{p}' for p in own) + "}")
+        if type(self).__init__ is Layer.__init__:
+            # Keras records a plain subclass's base arguments: these two travel too.
+            config["activity_regularizer"] = (None if self.activity_regularizer is None
+                                              else regularizers.serialize(self.activity_regularizer))
+            config["autocast"] = self.autocast
         return config
 
     @classmethod

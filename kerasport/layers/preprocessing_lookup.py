@@ -44,6 +44,12 @@ def _host_numpy(x):
     return np.asarray(x, dtype=object if _has_strings(x) else None)
 
 
+def _traced_strings(x):
+    """Whether ``x`` is a string (or number) tensor inside a traced TensorFlow step: the layers then use
+    the backend's string kernels instead of NumPy."""
+    return B.STRING_TENSORS and B.string_is_symbolic(x)
+
+
 def _has_strings(x):
     while isinstance(x, (list, tuple)) and x:
         x = x[0]
@@ -369,6 +375,7 @@ class _IndexLookup(Layer):
             order = np.argsort(keys, kind="stable") if len(keys) else np.zeros(0, np.int64)
             self._keys, self._key_index = keys[order], order.astype(np.int64) + start
             self._token_array = keys
+            self._graph_table = None
         else:
             keys = np.asarray(self._tokens, np.int64).reshape(-1)
             order = np.argsort(keys, kind="stable")
@@ -678,9 +685,29 @@ class StringLookup(_IndexLookup):
 
     def call(self, inputs):
         self._check_ready()
+        if _traced_strings(inputs):
+            if self.invert:
+                raise NotImplementedError(f"{self._name()}: `invert=True` runs eagerly only; call the layer "
+                                          f"outside a compiled step (or with run_eagerly=True).")
+            return self._finish(self.lookup_graph(inputs))
         if self.invert:
             return self._invert(np.asarray(_host_numpy(inputs)).astype(np.int64))
         return self._finish(B.convert_to_tensor(self.lookup_strings(_as_strings(inputs))))
+
+    def lookup_graph(self, strings):
+        """``lookup_strings`` on a ``tf.string`` tensor inside a traced step, with a static hash table.
+        With ``num_oov_indices=0`` an OOV string gets ``-1`` (Keras raises at run time)."""
+        if getattr(self, "_graph_table", None) is None:
+            self._graph_table = B.string_table(self._keys.tolist(), self._key_index.tolist(), -1)
+        ids = B.string_table_lookup(self._graph_table, strings)
+        if self.num_oov_indices == 1:
+            ids = B.where(B.less(ids, 0), self._oov_start_index(), ids)
+        elif self.num_oov_indices > 1:
+            buckets = B.string_hash_bucket(strings, self.num_oov_indices, self.salt) + self._oov_start_index()
+            ids = B.where(B.less(ids, 0), buckets, ids)
+        if self.mask_token is not None:
+            ids = B.where(B.string_equal(strings, self.mask_token), 0 if self.output_mode == "int" else -1, ids)
+        return ids
 
     def lookup_strings(self, strings):
         """The int64 indices (NumPy, ``-1`` for a mask outside ``"int"`` mode) of an object array of ``str``."""
@@ -884,6 +911,8 @@ class TextVectorization(Layer):
     def call(self, inputs):
         lookup = self._lookup_layer
         lookup._check_ready()
+        if _traced_strings(inputs):
+            return lookup._finish(self._call_graph(inputs))
         tokens = self._preprocess(inputs)
         if isinstance(tokens, np.ndarray):
             indices = lookup.lookup_strings(tokens)
@@ -907,6 +936,42 @@ class TextVectorization(Layer):
         keep = cols < width
         dense[rows[keep], cols[keep]] = ids[keep]
         return lookup._finish(B.convert_to_tensor(dense))
+
+    def _call_graph(self, strings):
+        """``call``'s int indices (``-1``: padding outside ``"int"``) from ``tf.string`` inputs in a traced step."""
+        lookup, pad = self._lookup_layer, 0 if self._output_mode == "int" else -1
+        if callable(self._standardize):
+            strings = self._standardize(strings)
+        else:
+            if self._standardize in ("lower", "lower_and_strip_punctuation"):
+                strings = B.string_lower(strings)
+            if self._standardize in ("strip_punctuation", "lower_and_strip_punctuation"):
+                strings = B.string_regex_replace(strings, _PUNCTUATION.pattern, "")
+        if self._split is None:
+            if self._ngrams is not None:
+                raise NotImplementedError(f"TextVectorization {self.name!r}: `ngrams` with split=None runs "
+                                          f"eagerly only (run_eagerly=True).")
+            indices = lookup.lookup_graph(strings)
+            if self._output_mode != "int" and len(B.shape(indices)) < 2:
+                indices = B.reshape(indices, (-1, 1))
+            if self._output_mode == "int" and self._output_sequence_length is not None:
+                length = self._output_sequence_length
+                indices = indices[..., :length]
+                missing = length - B.shape(indices)[-1]
+                if missing:
+                    indices = B.pad(indices, [(0, 0)] * (len(B.shape(indices)) - 1) + [(0, missing)])
+            return indices
+        if len(B.shape(strings)) > 1:
+            if B.shape(strings)[-1] != 1:
+                raise ValueError(f"TextVectorization {self.name!r}: with `split`, inputs must be 1-D or have a last "
+                                 f"dimension of 1, received shape {B.shape(strings)}.")
+            strings = B.squeeze(strings, -1)
+        rows = self._split(strings) if callable(self._split) else B.string_split(strings, self._split)
+        if self._ngrams is not None:
+            rows = B.string_ngrams(rows, self._ngrams)
+        rows = B.rows_with_values(rows, lookup.lookup_graph(B.rows_flat_values(rows)))
+        width = self._output_sequence_length if self._output_mode == "int" else None
+        return B.rows_to_dense(rows, width, pad)
 
     def compute_output_shape(self, input_shape):
         if self._output_mode == "int":
@@ -1002,26 +1067,32 @@ class Hashing(Layer):
         return self.call(inputs)
 
     def call(self, inputs):
-        values = _host_numpy(inputs)
-        if values.dtype.kind == "f":
-            values = values.astype(np.int64)
-        strings = _as_strings(values)
-        bins = self.num_bins
-        mask = None
-        if self.mask_value is not None and bins > 1:
-            bins -= 1
-            mask = (strings == str(self.mask_value) if not isinstance(self.mask_value, bytes)
-                    else strings == self.mask_value.decode("utf-8"))
-        flat = list(strings.reshape(-1))
-        hashed = (farmhash.hash_bucket_strong(flat, bins, self.salt) if self.strong_hash
-                  else farmhash.hash_bucket_fast(flat, bins)).reshape(strings.shape)
-        if mask is not None:
-            hashed = np.where(mask, 0, hashed + 1)
+        masked = self.mask_value is not None and self.num_bins > 1
+        bins = self.num_bins - 1 if masked else self.num_bins
+        mask_text = (self.mask_value.decode("utf-8") if isinstance(self.mask_value, bytes)
+                     else str(self.mask_value))
+        if _traced_strings(inputs):
+            strings = B.as_strings(inputs)
+            hashed = B.string_hash_bucket(strings, bins, self.salt)
+            if masked:
+                hashed = B.where(B.string_equal(strings, mask_text), 0, hashed + 1)
+        else:
+            values = _host_numpy(inputs)
+            if values.dtype.kind == "f":
+                values = values.astype(np.int64)
+            strings = _as_strings(values)
+            flat = list(strings.reshape(-1))
+            hashed = (farmhash.hash_bucket_strong(flat, bins, self.salt) if self.strong_hash
+                      else farmhash.hash_bucket_fast(flat, bins)).reshape(strings.shape)
+            if masked:
+                hashed = np.where(strings == mask_text, 0, hashed + 1)
+            hashed = B.convert_to_tensor(hashed.astype(np.int64))
         if self.output_mode == "int":
-            return B.convert_to_tensor(hashed.astype(self.dtype))
-        if self.output_mode == "one_hot" and hashed.ndim and hashed.shape[-1] == 1:
-            hashed = hashed[..., 0]
-        return _encode(B.convert_to_tensor(hashed), self.output_mode, self.num_bins, self.dtype)
+            return B.cast(hashed, self.dtype)
+        shape = B.shape(hashed)
+        if self.output_mode == "one_hot" and len(shape) and shape[-1] == 1:
+            hashed = B.squeeze(hashed, -1)
+        return _encode(hashed, self.output_mode, self.num_bins, self.dtype)
 
     def compute_output_shape(self, input_shape):
         if self.output_mode == "int":

@@ -1,8 +1,24 @@
 """Functional models: a graph of layer calls from ``Input``s to outputs."""
+import numpy as np
+
+from kerasport.backends import B
 from kerasport.layers.core import InputLayer
+from kerasport.layers.input_spec import rank_adjustment
 from kerasport.layers.layer import KerasTensor, Layer, _set_mask
 from kerasport.models.model import Model
 from kerasport.utils import tree
+
+
+def _fit_rank(x, ref_shape):
+    """``x`` with Keras's rank adjustment to its ``Input`` (``rank_adjustment``)."""
+    if not hasattr(x, "shape") or isinstance(x, KerasTensor):
+        return x
+    change = rank_adjustment(tuple(x.shape), ref_shape)
+    if change == 0:
+        return x
+    if isinstance(x, np.ndarray):
+        return np.expand_dims(x, -1) if change > 0 else np.squeeze(x, -1)
+    return B.expand_dims(x, -1) if change > 0 else B.squeeze(x, -1)
 
 
 def _node_of(t):
@@ -143,7 +159,7 @@ class Functional(Model):
         flat = self._standardize_inputs(inputs)
         if isinstance(flat, dict):
             flat = tree.flatten(flat)
-        values = {id(t): v for t, v in zip(self.inputs, flat)}
+        values = {id(t): _fit_rank(v, t.shape) for t, v in zip(self.inputs, flat)}
         if mask is not None:
             for v, m in zip(flat, tree.flatten(mask)):
                 if m is not None:

@@ -13,6 +13,7 @@ from kerasport import optimizers as optimizers_mod
 from kerasport.backends import B, T
 from kerasport.callbacks.callback import CallbackList
 from kerasport.data_adapters import ArrayAdapter, EpochIterator, get_adapter, unpack_data, warn_ran_out
+from kerasport.layers.input_spec import rank_adjustment
 from kerasport.layers.layer import KerasTensor, Layer
 from kerasport.metrics import Mean
 from kerasport.models.compile_utils import CompileLoss, CompileMetrics
@@ -327,6 +328,8 @@ class Model(Layer):
             raise ValueError(f"Model {self.name!r} expects {len(expected)} input(s), received {len(flat)}.")
         for i, (t, spec) in enumerate(zip(flat, expected)):
             shape = tuple(t.shape)
+            change = rank_adjustment(shape, spec.shape)
+            shape = shape[:-1] if change < 0 else shape + (1,) if change > 0 else shape
             if len(shape) != len(spec.shape) or any(
                     e is not None and e != s for e, s in zip(spec.shape[1:], shape[1:])):
                 raise ValueError(f"Input {i} of model {self.name!r} is incompatible: expected shape "
