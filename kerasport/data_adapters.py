@@ -140,6 +140,7 @@ class ArrayAdapter(DataAdapter):
         self.num_samples = sizes.pop() if sizes else 0
         self.batch_size = 32 if batch_size is None else int(batch_size)
         self.shuffle = shuffle
+        self.generator = None
         to_t = B.convert_to_tensor
         self.x = tree.map_structure(to_t, x)
         self.y = tree.map_structure(to_t, y) if y is not None else None
@@ -159,7 +160,7 @@ class ArrayAdapter(DataAdapter):
         if n == 0:
             return
         cuts = list(range(bs, n, bs))
-        perm = B.random_permutation(n) if self.shuffle is True and n > 1 else None
+        perm = B.random_permutation(n, self.generator) if self.shuffle is True and n > 1 else None
 
         def batches(t):
             return B.split(t if perm is None else B.take(t, perm, axis=0), cuts, axis=0)
@@ -172,7 +173,7 @@ class ArrayAdapter(DataAdapter):
 
         order = range(len(cuts) + 1)
         if self.shuffle == "batch":
-            order = [int(i) for i in B.convert_to_numpy(B.random_permutation(len(cuts) + 1))]
+            order = [int(i) for i in B.convert_to_numpy(B.random_permutation(len(cuts) + 1, self.generator))]
         xs, ys, sws = per_batch(self.x), per_batch(self.y), per_batch(self.sample_weight)
         for i in order:
             yield xs[i], ys[i], sws[i]

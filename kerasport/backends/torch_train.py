@@ -10,6 +10,7 @@ import math
 import torch
 
 from kerasport.backends import torch_backend as B
+from kerasport.backends import torch_distribute
 from kerasport.utils import tree
 
 
@@ -215,18 +216,22 @@ def make_train_function(model):
     optimizer.build(params)
     constrained = _constraints(model)
     forward = torch.compile(model.__call__) if model._jit_compile else model.__call__
+    all_reduce = torch_distribute.gradient_reducer()
 
     def step(batch):
         x, y, sw = batch
         y_pred = forward(x, training=True)
         loss = model.compute_loss(x, y, y_pred, sw)
         grads = torch.autograd.grad(optimizer.scale_loss(loss), params, allow_unused=True) if params else ()
+        n = _batch_size(x)
+        if all_reduce is not None:
+            grads = all_reduce(grads, params, n)
         with torch.no_grad():
             optimizer.apply(grads, params)
             for var, constraint in constrained:
                 var.copy_(constraint(var))
-            model.update_metrics(loss.detach(), y, tree.map_structure(torch.Tensor.detach, y_pred), sw,
-                                 _batch_size(x))
+            if n:
+                model.update_metrics(loss.detach(), y, tree.map_structure(torch.Tensor.detach, y_pred), sw, n)
 
     return step
 
@@ -238,8 +243,9 @@ def make_test_function(model):
     def step(batch):
         x, y, sw = batch
         y_pred = model(x, training=False)
-        loss = model.compute_loss(x, y, y_pred, sw)
-        model.update_metrics(loss, y, y_pred, sw, _batch_size(x))
+        n = _batch_size(x)
+        if n:  # a process's share of a batch smaller than the number of processes may be empty
+            model.update_metrics(model.compute_loss(x, y, y_pred, sw), y, y_pred, sw, n)
 
     return step
 

@@ -1,0 +1,81 @@
+"""The program the data-parallel tests run: in each of 2 processes, or in one for the reference.
+
+``python -m tests.distribution.dp_program OUT SCENARIO``: under a launcher's environment
+(torchrun's variables or ``TF_CONFIG``) it trains with ``DataParallel``; SCENARIO is
+``train`` (3 epochs, file callbacks, evaluate, save), ``crash`` (rank 1 raises during
+epoch 2), ``kill`` (every rank exits hard after epoch 2's backup) or ``resume`` (the
+same fit as ``kill``, resumed from its backup).
+"""
+import json
+import os
+import sys
+
+import numpy as np
+
+import kerasport
+
+GLOBAL_BATCH = 8  # 21 samples: batches of 8, 8, 5; each of 2 ranks gets 4, 4, then 3 or 2
+
+
+def data():
+    rng = np.random.RandomState(0)
+    x, xv = rng.randn(21, 3).astype("float32"), rng.randn(7, 3).astype("float32")
+    w = rng.randn(3, 2).astype("float32")
+    return x, np.tanh(x @ w), xv, np.tanh(xv @ w)
+
+
+def build():
+    kerasport.utils.set_random_seed(7)
+    model = kerasport.Sequential([kerasport.Input((3,)), kerasport.layers.Dense(5, activation="relu"),
+                                  kerasport.layers.Dense(2)])
+    model.compile(kerasport.optimizers.Adam(0.05), "mse", metrics=["mae"])
+    return model
+
+
+class _Fail(kerasport.callbacks.Callback):
+    def __init__(self, rank, how):
+        super().__init__()
+        self.rank, self.how = rank, how
+
+    def on_train_batch_end(self, batch, logs=None):
+        if self.how == "crash" and self.rank == 1 and self._epoch == 1 and batch == 1:
+            raise RuntimeError("rank 1 fails on purpose")
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._epoch = epoch
+
+    def on_epoch_end(self, epoch, logs=None):
+        if self.how == "kill" and epoch == 1:
+            os._exit(3)
+
+
+def run(out, scenario, distributed):
+    rank = 0
+    if distributed:
+        dp = kerasport.distribution.DataParallel()
+        kerasport.distribution.set_distribution(dp)
+        rank = dp.rank
+    x, y, xv, yv = data()
+    model = build()
+    if scenario == "train":
+        callbacks = [kerasport.callbacks.CSVLogger(os.path.join(out, f"log_rank{rank}.csv")),
+                     kerasport.callbacks.ModelCheckpoint(os.path.join(out, f"ckpt_rank{rank}.h5")),
+                     kerasport.callbacks.BackupAndRestore(os.path.join(out, f"backup_rank{rank}"),
+                                                          delete_checkpoint=False)]
+    else:
+        callbacks = [kerasport.callbacks.BackupAndRestore(os.path.join(out, "backup")), _Fail(rank, scenario)]
+    history = model.fit(x, y, batch_size=GLOBAL_BATCH, epochs=3, shuffle=False, verbose=0,
+                        validation_data=(xv, yv), validation_batch_size=4, callbacks=callbacks)
+    result = {"history": history.history, "weights": [w.tolist() for w in model.get_weights()]}
+    if scenario == "train":
+        result["evaluate"] = model.evaluate(x, y, batch_size=6, verbose=0, return_dict=True)
+        model.save(os.path.join(out, f"model_rank{rank}.h5"))
+    return result, rank
+
+
+if __name__ == "__main__":
+    out_dir, name = sys.argv[1], sys.argv[2]
+    res, r = run(out_dir, name, distributed=True)
+    os.makedirs(os.path.join(out_dir, "results"), exist_ok=True)
+    with open(os.path.join(out_dir, "results", f"{name}_rank{r}.json"), "w") as f:
+        json.dump(res, f)
