@@ -2,9 +2,9 @@
 
 ``python -m tests.distribution.dp_program OUT SCENARIO``: under a launcher's environment
 (torchrun's variables or ``TF_CONFIG``) it trains with ``DataParallel``; SCENARIO is
-``train`` (3 epochs, file callbacks, evaluate, save), ``crash`` (rank 1 raises during
-epoch 2), ``kill`` (every rank exits hard after epoch 2's backup) or ``resume`` (the
-same fit as ``kill``, resumed from its backup).
+``train`` (3 epochs, file callbacks, evaluate, save), ``crash`` (rank 1 raises once
+epoch 2 is backed up, which ends rank 0 in its next collective) or ``resume`` (the same
+fit as ``crash``, rerun: it resumes from the backup).
 """
 import json
 import os
@@ -32,21 +32,14 @@ def build():
     return model
 
 
-class _Fail(kerasport.callbacks.Callback):
-    def __init__(self, rank, how):
+class _Crash(kerasport.callbacks.Callback):
+    def __init__(self, rank, scenario):
         super().__init__()
-        self.rank, self.how = rank, how
-
-    def on_train_batch_end(self, batch, logs=None):
-        if self.how == "crash" and self.rank == 1 and self._epoch == 1 and batch == 1:
-            raise RuntimeError("rank 1 fails on purpose")
-
-    def on_epoch_begin(self, epoch, logs=None):
-        self._epoch = epoch
+        self.fail = scenario == "crash" and rank == 1
 
     def on_epoch_end(self, epoch, logs=None):
-        if self.how == "kill" and epoch == 1:
-            os._exit(3)
+        if self.fail and epoch == 1:
+            raise RuntimeError("rank 1 fails on purpose")
 
 
 def run(out, scenario, distributed):
@@ -63,7 +56,7 @@ def run(out, scenario, distributed):
                      kerasport.callbacks.BackupAndRestore(os.path.join(out, f"backup_rank{rank}"),
                                                           delete_checkpoint=False)]
     else:
-        callbacks = [kerasport.callbacks.BackupAndRestore(os.path.join(out, "backup")), _Fail(rank, scenario)]
+        callbacks = [kerasport.callbacks.BackupAndRestore(os.path.join(out, "backup")), _Crash(rank, scenario)]
     history = model.fit(x, y, batch_size=GLOBAL_BATCH, epochs=3, shuffle=False, verbose=0,
                         validation_data=(xv, yv), validation_batch_size=4, callbacks=callbacks)
     result = {"history": history.history, "weights": [w.tolist() for w in model.get_weights()]}
