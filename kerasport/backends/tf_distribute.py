@@ -28,7 +28,8 @@ def initialize(devices, strategy=None):
     """Create (or adopt) the strategy; returns ``(rank, world_size)``.
 
     ``TF_CONFIG`` naming several workers gives a ``MultiWorkerMirroredStrategy`` (rank:
-    this task's index); otherwise a ``MirroredStrategy`` over ``devices`` (one process).
+    this task's index); otherwise a ``MirroredStrategy`` over ``devices`` (one process; by
+    default its first device).
     Each worker must drive exactly one device.
     """
     if strategy is None:
@@ -37,7 +38,7 @@ def initialize(devices, strategy=None):
             options = tf.distribute.experimental.CommunicationOptions(timeout_seconds=TIMEOUT_S)
             strategy = tf.distribute.MultiWorkerMirroredStrategy(communication_options=options)
         else:
-            strategy = tf.distribute.MirroredStrategy([_tf_device(d) for d in devices] if devices else None)
+            strategy = tf.distribute.MirroredStrategy([_tf_device(d) for d in devices or list_devices()[:1]])
     resolver = getattr(strategy, "cluster_resolver", None)
     world = resolver.cluster_spec().num_tasks("worker") if resolver is not None and resolver.cluster_spec() else 1
     world = max(world, 1)
@@ -49,6 +50,11 @@ def initialize(devices, strategy=None):
     rank = resolver.task_id if world > 1 else 0
     _active["strategy"] = strategy
     return int(rank or 0), world
+
+
+def enclosing_strategy():
+    """The strategy of an enclosing ``with strategy.scope():`` block, or ``None``."""
+    return tf.distribute.get_strategy() if tf.distribute.has_strategy() else None
 
 
 def _tf_device(name):

@@ -26,11 +26,12 @@ def list_devices(device_type=None):
     raise ValueError(f"Unknown device type {device_type!r}: expected 'cpu' or 'gpu'/'cuda'.")
 
 
-def initialize(devices):
+def initialize(devices, strategy=None):
     """Join (or start) the process group; returns ``(rank, world_size)``.
 
     Without torchrun's environment (no ``WORLD_SIZE``) this is one process: ``(0, 1)``.
-    ``devices`` (one per process) only checks that it names as many devices as there are ranks.
+    ``devices`` (one per process) only checks that it names as many devices as there are ranks;
+    ``strategy`` is TensorFlow's and is ignored here.
     """
     world = int(os.environ.get("WORLD_SIZE", 1))
     if devices is not None and len(devices) not in (1, world):
@@ -47,6 +48,11 @@ def initialize(devices):
         backend = "nccl" if B.DEVICE.type == "cuda" else "gloo"
         dist.init_process_group(backend, timeout=datetime.timedelta(seconds=TIMEOUT_S))
     return dist.get_rank(), dist.get_world_size()
+
+
+def enclosing_strategy():
+    """``None``: torch has no strategy scopes (TensorFlow's ``with strategy.scope():``)."""
+    return None
 
 
 def activate(world_size):

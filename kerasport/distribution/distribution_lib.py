@@ -48,11 +48,11 @@ class DataParallel:
         model.fit(x, y, batch_size=64)    # 32 samples per process and step
     """
 
-    def __init__(self, device_mesh=None, devices=None, auto_shard_dataset=True):
+    def __init__(self, device_mesh=None, devices=None, auto_shard_dataset=True, _strategy=None):
         if device_mesh is not None:
             raise NotImplementedError("DataParallel(device_mesh=...) is not supported: kerasport runs one process "
                                       "per device; pass `devices` or nothing.")
-        self.rank, self.num_processes = _backend.initialize(devices)
+        self.rank, self.num_processes = _backend.initialize(devices, _strategy)
         self.devices = list(devices) if devices is not None else None
         self.auto_shard_dataset = bool(auto_shard_dataset)
 
@@ -90,3 +90,12 @@ def set_distribution(value):
 def distribution():
     """The current distribution (``None`` when training runs in a single process)."""
     return _current
+
+
+def adopt_enclosing_strategy():
+    """Under TensorFlow's ``with strategy.scope():`` (and no distribution set), make that
+    strategy the current distribution: the idiom ``with strategy.scope(): model = ...;
+    model.compile(...)`` then trains data-parallel."""
+    strategy = _backend.enclosing_strategy()
+    if strategy is not None and _current is None:
+        set_distribution(DataParallel(_strategy=strategy))

@@ -11,6 +11,7 @@ from kerasport import optimizers as optimizers_mod
 from kerasport.backends import B, T
 from kerasport.callbacks.callback import CallbackList
 from kerasport.data_adapters import ArrayAdapter, EpochIterator, get_adapter, unpack_data, warn_ran_out
+from kerasport.distribution import distribution_lib
 from kerasport.distribution import training_hooks as distributed
 from kerasport.layers.layer import KerasTensor, Layer
 from kerasport.metrics import Mean
@@ -107,6 +108,7 @@ class Model(Layer):
             jit_compile: ``True`` compiles the step with XLA (TensorFlow) or ``torch.compile`` (torch);
                 ``"auto"`` leaves it off on CPU.
         """
+        distribution_lib.adopt_enclosing_strategy()
         self.optimizer = optimizers_mod.get(optimizer)
         self.loss = loss
         output_names = self._output_names()

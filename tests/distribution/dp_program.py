@@ -4,7 +4,9 @@
 (torchrun's variables or ``TF_CONFIG``) it trains with ``DataParallel``; SCENARIO is
 ``train`` (3 epochs, file callbacks, evaluate, save), ``crash`` (rank 1 raises once
 epoch 2 is backed up, which ends rank 0 in its next collective) or ``resume`` (the same
-fit as ``crash``, rerun: it resumes from the backup).
+fit as ``crash``, rerun: it resumes from the backup; on TensorFlow it builds and
+compiles the model in ``MultiWorkerMirroredStrategy().scope()`` instead of setting a
+``DataParallel``).
 """
 import json
 import os
@@ -43,13 +45,16 @@ class _Crash(kerasport.callbacks.Callback):
 
 
 def run(out, scenario, distributed):
-    rank = 0
-    if distributed:
-        dp = kerasport.distribution.DataParallel()
-        kerasport.distribution.set_distribution(dp)
-        rank = dp.rank
     x, y, xv, yv = data()
-    model = build()
+    if distributed and scenario == "resume" and kerasport.backend.backend() == "tensorflow":
+        import tensorflow as tf  # TensorFlow's own idiom: the strategy's scope around building and compiling
+        with tf.distribute.MultiWorkerMirroredStrategy().scope():
+            model = build()
+    else:
+        if distributed:
+            kerasport.distribution.set_distribution(kerasport.distribution.DataParallel())
+        model = build()
+    rank = kerasport.distribution.distribution().rank if distributed else 0
     if scenario == "train":
         callbacks = [kerasport.callbacks.CSVLogger(os.path.join(out, f"log_rank{rank}.csv")),
                      kerasport.callbacks.ModelCheckpoint(os.path.join(out, f"ckpt_rank{rank}.h5")),
