@@ -1,12 +1,12 @@
 """The program the data-parallel tests run: in each of 2 processes, or in one for the reference.
 
-``python -m tests.distribution.dp_program OUT SCENARIO``: under a launcher's environment
-(torchrun's variables or ``TF_CONFIG``) it trains with ``DataParallel``; SCENARIO is
-``train`` (3 epochs, file callbacks, evaluate, save), ``crash`` (rank 1 raises once
-epoch 2 is backed up, which ends rank 0 in its next collective) or ``resume`` (the same
-fit as ``crash``, rerun: it resumes from the backup; on TensorFlow it builds and
-compiles the model in ``MultiWorkerMirroredStrategy().scope()`` instead of setting a
-``DataParallel``).
+``python -m tests.distribution.dp_program OUT SCENARIO`` under a launcher's environment
+(torchrun's variables or ``TF_CONFIG``) trains with ``DataParallel`` and writes each rank's
+results to ``OUT/results``. SCENARIO ``train`` fits 3 epochs with file callbacks, evaluates
+and saves; then it fits a fresh model again with ``BackupAndRestore``, and rank 1 raises
+once epoch 2 is backed up, which ends rank 0 in its next collective. ``resume`` reruns
+that second fit: it resumes from the backup (on TensorFlow it builds and compiles in
+``MultiWorkerMirroredStrategy().scope()`` instead of setting a ``DataParallel``).
 """
 import json
 import os
@@ -35,45 +35,58 @@ def build():
 
 
 class _Crash(kerasport.callbacks.Callback):
-    def __init__(self, rank, scenario):
+    def __init__(self, fail):
         super().__init__()
-        self.fail = scenario == "crash" and rank == 1
+        self.fail = fail
 
     def on_epoch_end(self, epoch, logs=None):
         if self.fail and epoch == 1:
             raise RuntimeError("rank 1 fails on purpose")
 
 
-def run(out, scenario, distributed):
+def _fit(model, callbacks):
     x, y, xv, yv = data()
-    if distributed and scenario == "resume" and kerasport.backend.backend() == "tensorflow":
-        import tensorflow as tf  # TensorFlow's own idiom: the strategy's scope around building and compiling
-        with tf.distribute.MultiWorkerMirroredStrategy().scope():
-            model = build()
-    else:
-        if distributed:
-            kerasport.distribution.set_distribution(kerasport.distribution.DataParallel())
-        model = build()
-    rank = kerasport.distribution.distribution().rank if distributed else 0
-    if scenario == "train":
-        callbacks = [kerasport.callbacks.CSVLogger(os.path.join(out, f"log_rank{rank}.csv")),
-                     kerasport.callbacks.ModelCheckpoint(os.path.join(out, f"ckpt_rank{rank}.h5")),
-                     kerasport.callbacks.BackupAndRestore(os.path.join(out, f"backup_rank{rank}"),
-                                                          delete_checkpoint=False)]
-    else:
-        callbacks = [kerasport.callbacks.BackupAndRestore(os.path.join(out, "backup")), _Crash(rank, scenario)]
     history = model.fit(x, y, batch_size=GLOBAL_BATCH, epochs=3, shuffle=False, verbose=0,
                         validation_data=(xv, yv), validation_batch_size=4, callbacks=callbacks)
-    result = {"history": history.history, "weights": [w.tolist() for w in model.get_weights()]}
-    if scenario == "train":
-        result["evaluate"] = model.evaluate(x, y, batch_size=6, verbose=0, return_dict=True)
-        model.save(os.path.join(out, f"model_rank{rank}.h5"))
-    return result, rank
+    return {"history": history.history, "weights": [w.tolist() for w in model.get_weights()]}
+
+
+def train(out, rank):
+    """The 3-epoch fit with file callbacks (their files named by rank), evaluate and save."""
+    model = build()
+    result = _fit(model, [kerasport.callbacks.CSVLogger(os.path.join(out, f"log_rank{rank}.csv")),
+                          kerasport.callbacks.ModelCheckpoint(os.path.join(out, f"ckpt_rank{rank}.h5")),
+                          kerasport.callbacks.BackupAndRestore(os.path.join(out, f"backup_rank{rank}"),
+                                                               delete_checkpoint=False)])
+    result["evaluate"] = model.evaluate(data()[0], data()[1], batch_size=6, verbose=0, return_dict=True)
+    model.save(os.path.join(out, f"model_rank{rank}.h5"))
+    return result
+
+
+def interrupted(model, out, rank, crash):
+    """The same fit backed up in ``out/backup``; with ``crash``, rank 1 raises after epoch 2."""
+    return _fit(model, [kerasport.callbacks.BackupAndRestore(os.path.join(out, "backup")), _Crash(crash and rank == 1)])
+
+
+def _save(out, name, rank, result):
+    os.makedirs(os.path.join(out, "results"), exist_ok=True)
+    with open(os.path.join(out, "results", f"{name}_rank{rank}.json"), "w") as f:
+        json.dump(result, f)
 
 
 if __name__ == "__main__":
-    out_dir, name = sys.argv[1], sys.argv[2]
-    res, r = run(out_dir, name, distributed=True)
-    os.makedirs(os.path.join(out_dir, "results"), exist_ok=True)
-    with open(os.path.join(out_dir, "results", f"{name}_rank{r}.json"), "w") as f:
-        json.dump(res, f)
+    out_dir, scenario = sys.argv[1], sys.argv[2]
+    if scenario == "resume" and kerasport.backend.backend() == "tensorflow":
+        import tensorflow as tf  # TensorFlow's own idiom: the strategy's scope around building and compiling
+        with tf.distribute.MultiWorkerMirroredStrategy().scope():
+            resumed = build()
+        r = kerasport.distribution.distribution().rank
+        _save(out_dir, scenario, r, interrupted(resumed, out_dir, r, crash=False))
+    else:
+        kerasport.distribution.set_distribution(kerasport.distribution.DataParallel())
+        r = kerasport.distribution.distribution().rank
+        if scenario == "resume":
+            _save(out_dir, scenario, r, interrupted(build(), out_dir, r, crash=False))
+        else:
+            _save(out_dir, scenario, r, train(out_dir, r))
+            interrupted(build(), out_dir, r, crash=True)

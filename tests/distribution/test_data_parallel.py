@@ -20,23 +20,17 @@ def _results(out, scenario):
     return [json.load(open(os.path.join(out, "results", f"{scenario}_rank{r}.json"))) for r in range(2)]
 
 
-def _launch_ok(out, scenario):
-    runs = launch(["-m", "tests.distribution.dp_program", str(out), scenario])
-    for rank, (code, output) in enumerate(runs):
-        assert code == 0, f"rank {rank} failed:\n{output[-3000:]}"
-    return _results(out, scenario)
-
-
 @pytest.fixture(scope="module")
 def reference(tmp_path_factory):
-    result, _ = dp_program.run(str(tmp_path_factory.mktemp("single")), "train", distributed=False)
-    return result
+    return dp_program.train(str(tmp_path_factory.mktemp("single")), 0)
 
 
 @pytest.fixture(scope="module")
 def two_ranks(tmp_path_factory):
+    """The ``train`` scenario: its results, and the outputs of its 2 processes (which end in rank 1's error)."""
     out = tmp_path_factory.mktemp("two_ranks")
-    return out, _launch_ok(out, "train")
+    runs = launch(["-m", "tests.distribution.dp_program", str(out), "train"])
+    return out, _results(out, "train"), runs
 
 
 def _max_diff(a, b):
@@ -44,14 +38,14 @@ def _max_diff(a, b):
 
 
 def test_ranks_hold_identical_weights_equal_to_one_process(two_ranks, reference):
-    _, (rank0, rank1) = two_ranks
+    _, (rank0, rank1), _ = two_ranks
     assert _max_diff(rank0["weights"], rank1["weights"]) == 0.0
     assert _max_diff(rank0["weights"], reference["weights"]) < 1e-5
     assert np.abs(np.asarray(rank0["weights"][0]) - np.asarray(dp_program.build().get_weights()[0])).max() > 1e-3
 
 
 def test_history_and_evaluate_equal_one_process(two_ranks, reference):
-    _, (rank0, rank1) = two_ranks
+    _, (rank0, rank1), _ = two_ranks
     assert rank0["history"] == rank1["history"] and rank0["evaluate"] == rank1["evaluate"]
     assert sorted(rank0["history"]) == sorted(reference["history"]) == ["loss", "mae", "val_loss", "val_mae"]
     for key, values in reference["history"].items():
@@ -61,14 +55,14 @@ def test_history_and_evaluate_equal_one_process(two_ranks, reference):
 
 
 def test_only_rank_0_wrote_files(two_ranks):
-    out, _ = two_ranks
-    assert sorted(os.listdir(out)) == ["backup_rank0", "ckpt_rank0.h5", "log_rank0.csv", "model_rank0.h5",
-                                       "results"]
+    out, _, _ = two_ranks
+    assert sorted(os.listdir(out)) == ["backup", "backup_rank0", "ckpt_rank0.h5", "log_rank0.csv",
+                                       "model_rank0.h5", "results"]
     assert len(open(out / "log_rank0.csv").read().splitlines()) == 4  # header and one row per epoch
 
 
 def test_saved_model_loads_in_one_process_and_in_keras(two_ranks):
-    out, (rank0, _) = two_ranks
+    out, (rank0, _), _ = two_ranks
     x = dp_program.data()[0]
     model = kerasport.models.load_model(str(out / "model_rank0.h5"))
     assert _max_diff(model.get_weights(), rank0["weights"]) == 0.0
@@ -78,13 +72,16 @@ def test_saved_model_loads_in_one_process_and_in_keras(two_ranks):
     np.testing.assert_allclose(theirs.predict(x, verbose=0), expected, atol=1e-5)
 
 
-def test_error_in_rank_1_ends_the_run_and_the_backup_resumes_it(tmp_path, two_ranks):
-    runs = launch(["-m", "tests.distribution.dp_program", str(tmp_path), "crash"])
-    (code0, output0), (code1, output1) = runs
+def test_error_in_rank_1_ends_the_run_and_the_backup_resumes_it(two_ranks, reference):
+    out, _, ((code0, output0), (code1, output1)) = two_ranks
     assert code1 != 0 and "RuntimeError: rank 1 fails on purpose" in output1
-    assert code0 != 0 and "Traceback" in output0
-    assert os.listdir(tmp_path / "backup") == ["latest.h5"]
-    rank0, rank1 = _launch_ok(tmp_path, "resume")
+    assert code0 != 0 and "Traceback" in output0 and "rank 1 fails on purpose" not in output0
+    assert os.listdir(out / "backup") == ["latest.h5"]
+    runs = launch(["-m", "tests.distribution.dp_program", str(out), "resume"])
+    for rank, (code, output) in enumerate(runs):
+        assert code == 0, f"rank {rank} failed:\n{output[-3000:]}"
+    rank0, rank1 = _results(out, "resume")
     assert len(rank0["history"]["loss"]) == 1  # only the third epoch ran again
     assert _max_diff(rank0["weights"], rank1["weights"]) == 0.0
-    assert _max_diff(rank0["weights"], two_ranks[1][0]["weights"]) < 1e-6
+    assert _max_diff(rank0["weights"], reference["weights"]) < 1e-5
+    assert not os.path.exists(out / "backup")  # deleted by rank 0 once the run finished
