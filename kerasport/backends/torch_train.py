@@ -222,8 +222,11 @@ def make_train_function(model):
         x, y, sw = batch
         y_pred = forward(x, training=True)
         loss = model.compute_loss(x, y, y_pred, sw)
-        grads = torch.autograd.grad(optimizer.scale_loss(loss), params, allow_unused=True) if params else ()
         n = _batch_size(x)
+        if n or all_reduce is None:
+            grads = torch.autograd.grad(optimizer.scale_loss(loss), params, allow_unused=True) if params else ()
+        else:  # an empty share of a last batch smaller than the number of processes adds zeros
+            grads = [torch.zeros_like(p) for p in params]
         if all_reduce is not None:
             grads = all_reduce(grads, params, n)
         with torch.no_grad():

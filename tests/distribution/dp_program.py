@@ -16,12 +16,12 @@ import numpy as np
 
 import kerasport
 
-GLOBAL_BATCH = 8  # 21 samples: batches of 8, 8, 5; each of 2 ranks gets 4, 4, then 3 or 2
+GLOBAL_BATCH = 8  # 17 samples: batches of 8, 8, 1; each of 2 ranks gets 4, 4, then 1 or none
 
 
 def data():
     rng = np.random.RandomState(0)
-    x, xv = rng.randn(21, 3).astype("float32"), rng.randn(7, 3).astype("float32")
+    x, xv = rng.randn(17, 3).astype("float32"), rng.randn(7, 3).astype("float32")
     w = rng.randn(3, 2).astype("float32")
     return x, np.tanh(x @ w), xv, np.tanh(xv @ w)
 
@@ -47,7 +47,7 @@ class _Crash(kerasport.callbacks.Callback):
 def _fit(model, callbacks):
     x, y, xv, yv = data()
     history = model.fit(x, y, batch_size=GLOBAL_BATCH, epochs=3, shuffle=False, verbose=0,
-                        validation_data=(xv, yv), validation_batch_size=4, callbacks=callbacks)
+                        validation_data=(xv, yv), validation_batch_size=6, callbacks=callbacks)
     return {"history": history.history, "weights": [w.tolist() for w in model.get_weights()]}
 
 
@@ -58,7 +58,7 @@ def train(out, rank):
                           kerasport.callbacks.ModelCheckpoint(os.path.join(out, f"ckpt_rank{rank}.h5")),
                           kerasport.callbacks.BackupAndRestore(os.path.join(out, f"backup_rank{rank}"),
                                                                delete_checkpoint=False)])
-    result["evaluate"] = model.evaluate(data()[0], data()[1], batch_size=6, verbose=0, return_dict=True)
+    result["evaluate"] = model.evaluate(data()[0], data()[1], batch_size=5, verbose=0, return_dict=True)
     model.save(os.path.join(out, f"model_rank{rank}.h5"))
     return result
 

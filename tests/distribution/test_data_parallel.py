@@ -1,8 +1,9 @@
 """Data-parallel ``fit`` in 2 processes on 127.0.0.1 (torch: gloo; TensorFlow: MultiWorkerMirroredStrategy).
 
-The program is ``dp_program.py``: 21 samples, global batch 8 (the last batch, 5, splits
-3 + 2), 3 epochs with validation. The reference is the same program in this process,
-without a distribution.
+The program is ``dp_program.py``: 17 samples, global batch 8 (the last batch, 1 sample,
+leaves rank 1 an empty shard), 3 epochs with validation (7 samples in batches of 6: 3 + 3,
+then 1 + 0) and an evaluate (batches of 5: the last one, 2, splits 1 + 1). The reference is
+the same program in this process, without a distribution.
 """
 import json
 import os
@@ -30,6 +31,8 @@ def two_ranks(tmp_path_factory):
     """The ``train`` scenario: its results, and the outputs of its 2 processes (which end in rank 1's error)."""
     out = tmp_path_factory.mktemp("two_ranks")
     runs = launch(["-m", "tests.distribution.dp_program", str(out), "train"])
+    written = os.listdir(out / "results") if os.path.isdir(out / "results") else []
+    assert len(written) == 2, "a rank failed before its results:\n" + "\n".join(o[-3000:] for _, o in runs)
     return out, _results(out, "train"), runs
 
 
