@@ -154,6 +154,7 @@ class ArrayAdapter(DataAdapter):
         self.batch_size = 32 if batch_size is None else int(batch_size)
         self.shuffle = shuffle
         self.stream = stream
+        self.generator = None
         to_t = (lambda t: t) if stream else _batchable
         self.x = tree.map_structure(to_t, x)
         self.y = tree.map_structure(to_t, y) if y is not None else None
@@ -206,7 +207,7 @@ class ArrayAdapter(DataAdapter):
             yield from self._streamed_batches(n, bs)
             return
         cuts = list(range(bs, n, bs))
-        perm = B.random_permutation(n) if self.shuffle is True and n > 1 else None
+        perm = B.random_permutation(n, self.generator) if self.shuffle is True and n > 1 else None
 
         def batches(t):
             if isinstance(t, np.ndarray):
@@ -221,7 +222,7 @@ class ArrayAdapter(DataAdapter):
 
         order = range(len(cuts) + 1)
         if self.shuffle == "batch":
-            order = [int(i) for i in B.convert_to_numpy(B.random_permutation(len(cuts) + 1))]
+            order = [int(i) for i in B.convert_to_numpy(B.random_permutation(len(cuts) + 1, self.generator))]
         xs, ys, sws = per_batch(self.x), per_batch(self.y), per_batch(self.sample_weight)
         for i in order:
             yield xs[i], ys[i], sws[i]

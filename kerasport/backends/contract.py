@@ -116,6 +116,16 @@ TRAINING = ["compile_step", "host_variable", "read", "increment", "weight_decay"
             "adamax", "nadam", "adagrad", "adadelta", "lion", "ftrl", "accumulate", "zero", "ema", "copy_into",
             "dataset_from_batches", "split_source", "arrays_split_source", "split_order", "split_parts"]
 
+# ``<name>_distribute.py`` (data parallelism, one process per device; see kerasport.distribution):
+#   list_devices(device_type) -> ["cpu:0"] | ["gpu:0", ...]
+#   initialize(devices, strategy=None) -> (rank, world_size)   join the processes of the run
+#   activate(world_size); shutdown(); enclosing_strategy() -> TF strategy of a `with scope():` | None
+#   all_reduce_sum(tensors) -> tensors summed over processes; broadcast_variables(vars) (from rank 0)
+#   gradient_reducer() -> reduce(grads, params, count) | None: count-weighted mean of the gradients
+#   when_samples(count, update) (TF: runs update() if count > 0); replicated(step) (TF: in the replica context)
+DISTRIBUTE = ["list_devices", "initialize", "activate", "shutdown", "enclosing_strategy", "all_reduce_sum",
+              "broadcast_variables", "gradient_reducer"]
+
 IMAGE = ["image_resize", "image_affine_transform", "image_rgb_to_hsv", "image_hsv_to_rgb", "image_map_coordinates"]
 
 

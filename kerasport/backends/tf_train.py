@@ -8,6 +8,7 @@ Python only while tracing.
 import tensorflow as tf
 
 from kerasport.backends import tf_backend as B
+from kerasport.backends import tf_distribute
 from kerasport.utils import tree
 
 
@@ -211,6 +212,7 @@ def make_train_function(model):
     optimizer = model.optimizer
     optimizer.build(params)
     constrained = _constraints(model)
+    all_reduce = tf_distribute.gradient_reducer()
 
     def step(x, y, sw):
         with tf.GradientTape() as tape:
@@ -219,21 +221,25 @@ def make_train_function(model):
             loss = model.compute_loss(x, y, y_pred, sw)
             scaled = optimizer.scale_loss(loss)
         grads = tape.gradient(scaled, params)
+        n = _batch_size(x)
+        if all_reduce is not None:
+            grads = all_reduce(grads, params, n)
         optimizer.apply(grads, params)
         for var, constraint in constrained:
             var.assign(constraint(var))
-        model.update_metrics(loss, y, y_pred, sw, _batch_size(x))
+        tf_distribute.when_samples(n, lambda: model.update_metrics(loss, y, y_pred, sw, n))
 
-    return _runner(step, model)
+    return _runner(tf_distribute.replicated(step), model)
 
 
 def make_test_function(model):
     def step(x, y, sw):
         y_pred = model(x, training=False)
         loss = model.compute_loss(x, y, y_pred, sw)
-        model.update_metrics(loss, y, y_pred, sw, _batch_size(x))
+        n = _batch_size(x)
+        tf_distribute.when_samples(n, lambda: model.update_metrics(loss, y, y_pred, sw, n))
 
-    return _runner(step, model)
+    return _runner(tf_distribute.replicated(step), model)
 
 
 def _runner(step, model):

@@ -18,6 +18,9 @@ Tensor = torch.Tensor
 
 _dev = os.environ.get("KERASPORT_DEVICE")
 DEVICE = torch.device(_dev if _dev else ("cuda" if torch.cuda.is_available() else "cpu"))
+if DEVICE.type == "cuda" and DEVICE.index is None and "LOCAL_RANK" in os.environ:
+    DEVICE = torch.device("cuda", int(os.environ["LOCAL_RANK"]))  # torchrun: one GPU per process
+    torch.cuda.set_device(DEVICE)
 
 _DTYPES = {
     "float16": torch.float16, "bfloat16": torch.bfloat16, "float32": torch.float32,

@@ -10,6 +10,7 @@ import math
 import torch
 
 from kerasport.backends import torch_backend as B
+from kerasport.backends import torch_distribute
 from kerasport.utils import tree
 
 
@@ -240,18 +241,25 @@ def make_train_function(model):
     optimizer = model.optimizer
     optimizer.build(params)
     constrained = _constraints(model)
+    all_reduce = torch_distribute.gradient_reducer()
 
     def step(batch):
         x, y, sw = batch
         y_pred = model(x, training=True)
         loss = model.compute_loss(x, y, y_pred, sw)
-        grads = torch.autograd.grad(optimizer.scale_loss(loss), params, allow_unused=True) if params else ()
+        n = _batch_size(x)
+        if n or all_reduce is None:
+            grads = torch.autograd.grad(optimizer.scale_loss(loss), params, allow_unused=True) if params else ()
+        else:  # an empty share of a last batch smaller than the number of processes adds zeros
+            grads = [torch.zeros_like(p) for p in params]
+        if all_reduce is not None:
+            grads = all_reduce(grads, params, n)
         with torch.no_grad():
             optimizer.apply(grads, params)
             for var, constraint in constrained:
                 var.copy_(constraint(var))
-            model.update_metrics(loss.detach(), y, tree.map_structure(torch.Tensor.detach, y_pred), sw,
-                                 _batch_size(x))
+            if n:
+                model.update_metrics(loss.detach(), y, tree.map_structure(torch.Tensor.detach, y_pred), sw, n)
 
     return _jit(step, model)
 
@@ -263,8 +271,9 @@ def make_test_function(model):
         x, y, sw = batch
         with torch.no_grad():
             y_pred = model(x, training=False)
-            loss = model.compute_loss(x, y, y_pred, sw)
-            model.update_metrics(loss, y, y_pred, sw, _batch_size(x))
+            n = _batch_size(x)
+            if n:  # a process's share of a batch smaller than the number of processes may be empty
+                model.update_metrics(model.compute_loss(x, y, y_pred, sw), y, y_pred, sw, n)
 
     return _jit(step, model)
 

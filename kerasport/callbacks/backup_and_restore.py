@@ -6,6 +6,7 @@ import numpy as np
 
 from kerasport.backends import B
 from kerasport.callbacks.callback import Callback
+from kerasport.distribution.training_hooks import is_chief
 
 
 class BackupAndRestore(Callback):
@@ -13,8 +14,8 @@ class BackupAndRestore(Callback):
 
     At the end of every epoch (or every ``save_freq`` batches) the model's weights,
     the optimizer's variables (step count, moments, ...) and the epoch are written
-    to ``backup_dir/latest.h5``, atomically (a temporary file, then ``os.replace``),
-    so that a crash while saving leaves the previous backup intact. When ``fit``
+    (by process 0 only, under a distribution) to ``backup_dir/latest.h5``, atomically
+    (a temporary file, then ``os.replace``), so that a crash while saving leaves the previous backup intact. When ``fit``
     starts and a backup exists, it is loaded and training resumes at the start of
     the interrupted epoch. Without shuffling, the resumed run ends with the same
     weights as an uninterrupted one.
@@ -70,7 +71,7 @@ class BackupAndRestore(Callback):
 
     def on_train_end(self, logs=None):
         finished = self.model.stop_training or self._current_epoch >= self.params.get("epochs", 0)
-        if finished and self.delete_checkpoint and os.path.exists(self.backup_dir):
+        if finished and self.delete_checkpoint and is_chief() and os.path.exists(self.backup_dir):
             shutil.rmtree(self.backup_dir)
 
     def _optimizer_variables(self):
@@ -82,6 +83,8 @@ class BackupAndRestore(Callback):
         return optimizer.variables
 
     def _save(self, epoch):
+        if not is_chief():
+            return
         os.makedirs(self.backup_dir, exist_ok=True)
         tmp = self._path + ".tmp"
         import h5py  # on first use: importing kerasport does not need it

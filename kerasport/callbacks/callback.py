@@ -7,7 +7,13 @@ at its own refresh rate.
 
 
 class Callback:
-    """Base class: override any hook; ``self.model`` and ``self.params`` are set by ``fit``."""
+    """Base class: override any hook; ``self.model`` and ``self.params`` are set by ``fit``.
+
+    A callback whose ``_chief_worker_only`` is ``True`` (progress bar, file writers)
+    runs only in process 0 under a distribution.
+    """
+
+    _chief_worker_only = False
 
     def __init__(self):
         self.model = None
@@ -69,12 +75,15 @@ class CallbackList:
     def __init__(self, callbacks=None, model=None, add_history=False, add_progbar=False, verbose=1, epochs=1,
                  steps=None, mode="train"):
         from kerasport.callbacks.progbar import ProgbarLogger
+        from kerasport.distribution.training_hooks import is_chief
         self.callbacks = list(callbacks or [])
         for cb in self.callbacks:
             if not isinstance(cb, Callback):
                 raise TypeError(f"callbacks must be Callback instances, received {cb!r}.")
         if add_progbar and not any(isinstance(c, ProgbarLogger) for c in self.callbacks):
             self.callbacks.append(ProgbarLogger(mode=mode))
+        if not is_chief():
+            self.callbacks = [cb for cb in self.callbacks if not cb._chief_worker_only]
         if add_history:
             # A History among ``callbacks`` is the one ``fit`` returns (Keras adds its own only if none is given).
             history = next((cb for cb in self.callbacks if isinstance(cb, History)), None)

@@ -21,6 +21,8 @@ class CSVLogger(Callback):
         model.fit(x, y, callbacks=[kerasport.callbacks.CSVLogger("training.log")])
     """
 
+    _chief_worker_only = True
+
     def __init__(self, filename, separator=",", append=False):
         super().__init__()
         self.sep = separator

@@ -24,6 +24,8 @@ class ModelCheckpoint(MonitorCallback):
         initial_value_threshold: the best value to beat at the start (with ``save_best_only``).
     """
 
+    _chief_worker_only = True
+
     def __init__(self, filepath, monitor="val_loss", verbose=0, save_best_only=False, save_weights_only=False,
                  mode="auto", save_freq="epoch", initial_value_threshold=None):
         super().__init__(monitor, mode, initial_value_threshold)

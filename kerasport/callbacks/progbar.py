@@ -43,6 +43,8 @@ class ProgbarLogger(Callback):
             with ipywidgets; otherwise one line is printed per epoch.
     """
 
+    _chief_worker_only = True
+
     def __init__(self, mode="train", interval=0.1, file=None):
         super().__init__()
         self.mode = mode

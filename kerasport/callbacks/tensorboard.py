@@ -33,6 +33,8 @@ class TensorBoard(Callback):
     On torch it needs the ``tensorboard`` package (``pip install tensorboard``).
     """
 
+    _chief_worker_only = True
+
     def __init__(self, log_dir="logs", histogram_freq=0, write_steps_per_second=False, update_freq="epoch"):
         super().__init__()
         if update_freq != "epoch" and update_freq != "batch" and not isinstance(update_freq, int):

@@ -13,6 +13,8 @@ from kerasport import optimizers as optimizers_mod
 from kerasport.backends import B, T
 from kerasport.callbacks.callback import CallbackList
 from kerasport.data_adapters import ArrayAdapter, EpochIterator, get_adapter, unpack_data, warn_ran_out
+from kerasport.distribution import distribution_lib
+from kerasport.distribution import training_hooks as distributed
 from kerasport.layers.input_spec import rank_adjustment
 from kerasport.layers.layer import KerasTensor, Layer
 from kerasport.metrics import Mean
@@ -115,6 +117,7 @@ class Model(Layer):
             auto_scale_loss: under the ``"mixed_float16"`` policy, wrap the optimizer in a
                 ``LossScaleOptimizer`` (dynamic loss scaling), as Keras does.
         """
+        distribution_lib.adopt_enclosing_strategy()
         self.optimizer = optimizers_mod.get(optimizer)
         if auto_scale_loss and self.dtype_policy.name == "mixed_float16" and self.optimizer is not None \
                 and not isinstance(self.optimizer, optimizers_mod.LossScaleOptimizer):
@@ -391,6 +394,7 @@ class Model(Layer):
                                  f"for a {type(x).__name__}.")
             adapter, val_adapter = adapter.split(validation_split)
         epochs = config.capped_epochs(epochs)
+        adapter, val_adapter = distributed.shard(adapter), distributed.shard(val_adapter)
         data = EpochIterator(adapter, config.capped_steps(steps_per_epoch))
         val_data = EpochIterator(val_adapter, validation_steps) if val_adapter is not None else None
         try:
@@ -406,6 +410,7 @@ class Model(Layer):
             logs = {}
             self._initial_epoch = None
             callbacks.on_train_begin()
+            distributed.sync_variables(self)
             initial_epoch = self._initial_epoch or initial_epoch
             try:
                 for epoch in range(initial_epoch, epochs):
@@ -424,7 +429,7 @@ class Model(Layer):
                     if step < 0:
                         warn_ran_out()
                         break
-                    logs = self._logs()
+                    logs = distributed.global_logs(self)
                     if val_data is not None and _should_validate(epoch, validation_freq):
                         val_logs = self._evaluate_adapter(val_data, callbacks)
                         if val_logs is None:
@@ -476,7 +481,7 @@ class Model(Layer):
         a list in ``metrics_names`` order, or a dict with ``return_dict=True``.
         """
         _check_batch_size(batch_size)
-        adapter = get_adapter(x, y, sample_weight, batch_size)
+        adapter = distributed.shard(get_adapter(x, y, sample_weight, batch_size))
         data = EpochIterator(adapter, config.capped_steps(steps))
         try:
             self._prepare(data.peek())
@@ -506,7 +511,7 @@ class Model(Layer):
             if callbacks:
                 callbacks.on_test_batch_end(end, self._batch_logs if callbacks.wants_batch_logs else None)
         data.adapter.on_epoch_end()
-        logs = self._logs() if step >= 0 else None
+        logs = distributed.global_logs(self) if step >= 0 else None
         if callbacks:
             callbacks.on_test_end(logs)
         return logs
@@ -604,12 +609,20 @@ class Model(Layer):
 
     # ------------------------------------------------------------------ saving
     def save(self, filepath, overwrite=True, include_optimizer=True, **kwargs):
-        """Save architecture, weights, compile config and optimizer state (``.h5`` or ``.keras``)."""
+        """Save architecture, weights, compile config and optimizer state (``.h5`` or ``.keras``).
+
+        Under a distribution only process 0 writes the file."""
+        if not distributed.is_chief():
+            return
         from kerasport.saving import save_model
         save_model(self, filepath, overwrite=overwrite, include_optimizer=include_optimizer, **kwargs)
 
     def save_weights(self, filepath, overwrite=True, **kwargs):
-        """Save the weights only (``.h5`` in Keras's legacy layout, or ``.weights.h5``)."""
+        """Save the weights only (``.h5`` in Keras's legacy layout, or ``.weights.h5``).
+
+        Under a distribution only process 0 writes the file."""
+        if not distributed.is_chief():
+            return
         from kerasport.saving import save_weights
         save_weights(self, filepath, overwrite=overwrite, **kwargs)
 

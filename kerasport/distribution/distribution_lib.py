@@ -1,0 +1,101 @@
+"""Keras 3's distribution API: ``DataParallel``, ``set_distribution``, ``distribution``, ``list_devices``.
+
+A ``DataParallel`` joins the processes of a run (torch: ``torch.distributed`` from
+torchrun's environment; TensorFlow: ``tf.distribute`` from ``TF_CONFIG``) and, once set,
+makes ``fit``/``evaluate`` shard each global batch over the processes and average the
+gradients, so N processes train as one process with the same global batch.
+"""
+import contextlib
+import importlib
+
+from kerasport.backends import NAME
+
+_backend = importlib.import_module(f"kerasport.backends.{'torch' if NAME == 'torch' else 'tf'}_distribute")
+_current = None
+
+
+def list_devices(device_type=None):
+    """The devices of this machine available to the active backend, as ``"cpu:0"``, ``"gpu:0"``, ....
+
+    Args:
+        device_type: ``"cpu"`` or ``"gpu"``; by default the GPUs when there are any, else the CPU.
+    """
+    return _backend.list_devices(device_type)
+
+
+class DataParallel:
+    """Data parallelism: every process holds all the weights and trains on its shard of each batch.
+
+    One process runs per device. On torch the processes form a ``torch.distributed``
+    group from torchrun's environment (``RANK``, ``WORLD_SIZE``, ``LOCAL_RANK``,
+    ``MASTER_ADDR``, ``MASTER_PORT``), with gloo on CPU and NCCL on CUDA. On TensorFlow
+    they form a ``MultiWorkerMirroredStrategy`` when ``TF_CONFIG`` names several workers.
+    ``batch_size`` stays the global batch: process ``r`` trains on the ``r``-th slice of each
+    batch, the gradients are averaged over the whole batch, metrics are summed over the
+    processes, and only process 0 prints, writes callback files and saves.
+
+    Args:
+        devices: the devices of the run (one per process), for checking; by default
+            one device per process.
+        auto_shard_dataset: shard each batch over the processes (``True``); ``False``
+            when every process already reads its own part of the data (its batches are
+            then that process's local share of the global batch).
+
+    Example (``torchrun --nproc_per_node 2 train.py``)::
+
+        kerasport.distribution.set_distribution(kerasport.distribution.DataParallel())
+        model.compile("adam", "mse")
+        model.fit(x, y, batch_size=64)    # 32 samples per process and step
+    """
+
+    def __init__(self, device_mesh=None, devices=None, auto_shard_dataset=True, _strategy=None):
+        if device_mesh is not None:
+            raise NotImplementedError("DataParallel(device_mesh=...) is not supported: kerasport runs one process "
+                                      "per device; pass `devices` or nothing.")
+        self.rank, self.num_processes = _backend.initialize(devices, _strategy)
+        self.devices = list(devices) if devices is not None else None
+        self.auto_shard_dataset = bool(auto_shard_dataset)
+
+    @property
+    def data_shard_id(self):
+        """This process's rank: which slice of each batch it trains on."""
+        return self.rank
+
+    @contextlib.contextmanager
+    def scope(self):
+        """Make this the current distribution inside a ``with`` block."""
+        previous = distribution()
+        set_distribution(self)
+        try:
+            yield self
+        finally:
+            set_distribution(previous)
+
+    def __repr__(self):
+        return f"<DataParallel rank={self.rank} num_processes={self.num_processes}>"
+
+
+def set_distribution(value):
+    """Make ``value`` (a ``DataParallel``, or ``None`` for a single process) the current distribution.
+
+    Set it before ``compile``: the train step is built for the distribution current then.
+    """
+    global _current
+    if value is not None and not isinstance(value, DataParallel):
+        raise TypeError(f"set_distribution expects a DataParallel or None, received {value!r}.")
+    _current = value
+    _backend.activate(value.num_processes if value is not None else 1)
+
+
+def distribution():
+    """The current distribution (``None`` when training runs in a single process)."""
+    return _current
+
+
+def adopt_enclosing_strategy():
+    """Under TensorFlow's ``with strategy.scope():`` (and no distribution set), make that
+    strategy the current distribution: the idiom ``with strategy.scope(): model = ...;
+    model.compile(...)`` then trains data-parallel."""
+    strategy = _backend.enclosing_strategy()
+    if strategy is not None and _current is None:
+        set_distribution(DataParallel(_strategy=strategy))

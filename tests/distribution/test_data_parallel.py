@@ -1,0 +1,90 @@
+"""Data-parallel ``fit`` in 2 processes on 127.0.0.1 (torch: gloo; TensorFlow: MultiWorkerMirroredStrategy).
+
+The program is ``dp_program.py``: 17 samples, global batch 8 (the last batch, 1 sample,
+leaves rank 1 an empty shard), 3 epochs with validation (7 samples in batches of 6: 3 + 3,
+then 1 + 0) and an evaluate (batches of 5: the last one, 2, splits 1 + 1). The reference is
+the same program in this process, without a distribution.
+"""
+import json
+import os
+
+import numpy as np
+import pytest
+
+import kerasport
+from tests.distribution import dp_program
+from tests.distribution.launch import launch
+from tests.helpers import keras_module
+
+
+def _results(out, scenario):
+    return [json.load(open(os.path.join(out, "results", f"{scenario}_rank{r}.json"))) for r in range(2)]
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory):
+    return dp_program.train(str(tmp_path_factory.mktemp("single")), 0)
+
+
+@pytest.fixture(scope="module")
+def two_ranks(tmp_path_factory):
+    """The ``train`` scenario: its results, and the outputs of its 2 processes (which end in rank 1's error)."""
+    out = tmp_path_factory.mktemp("two_ranks")
+    runs = launch(["-m", "tests.distribution.dp_program", str(out), "train"])
+    written = os.listdir(out / "results") if os.path.isdir(out / "results") else []
+    assert len(written) == 2, "a rank failed before its results:\n" + "\n".join(o[-3000:] for _, o in runs)
+    return out, _results(out, "train"), runs
+
+
+def _max_diff(a, b):
+    return max(float(np.max(np.abs(np.asarray(x) - np.asarray(y)))) for x, y in zip(a, b))
+
+
+def test_ranks_hold_identical_weights_equal_to_one_process(two_ranks, reference):
+    _, (rank0, rank1), _ = two_ranks
+    assert _max_diff(rank0["weights"], rank1["weights"]) == 0.0
+    assert _max_diff(rank0["weights"], reference["weights"]) < 1e-5
+    assert np.abs(np.asarray(rank0["weights"][0]) - np.asarray(dp_program.build().get_weights()[0])).max() > 1e-3
+
+
+def test_history_and_evaluate_equal_one_process(two_ranks, reference):
+    _, (rank0, rank1), _ = two_ranks
+    assert rank0["history"] == rank1["history"] and rank0["evaluate"] == rank1["evaluate"]
+    assert sorted(rank0["history"]) == sorted(reference["history"]) == ["loss", "mae", "val_loss", "val_mae"]
+    for key, values in reference["history"].items():
+        np.testing.assert_allclose(rank0["history"][key], values, rtol=1e-5, atol=1e-6, err_msg=key)
+    for key, value in reference["evaluate"].items():
+        np.testing.assert_allclose(rank0["evaluate"][key], value, rtol=1e-5, atol=1e-6, err_msg=key)
+
+
+def test_only_rank_0_wrote_files(two_ranks):
+    out, _, _ = two_ranks
+    assert sorted(os.listdir(out)) == ["backup", "backup_rank0", "ckpt_rank0.h5", "log_rank0.csv",
+                                       "model_rank0.h5", "results"]
+    assert len(open(out / "log_rank0.csv").read().splitlines()) == 4  # header and one row per epoch
+
+
+def test_saved_model_loads_in_one_process_and_in_keras(two_ranks):
+    out, (rank0, _), _ = two_ranks
+    x = dp_program.data()[0]
+    model = kerasport.models.load_model(str(out / "model_rank0.h5"))
+    assert _max_diff(model.get_weights(), rank0["weights"]) == 0.0
+    expected = model.predict(x, verbose=0)
+    keras = keras_module()
+    theirs = keras.models.load_model(str(out / "model_rank0.h5"), compile=False)
+    np.testing.assert_allclose(theirs.predict(x, verbose=0), expected, atol=1e-5)
+
+
+def test_error_in_rank_1_ends_the_run_and_the_backup_resumes_it(two_ranks, reference):
+    out, _, ((code0, output0), (code1, output1)) = two_ranks
+    assert code1 != 0 and "RuntimeError: rank 1 fails on purpose" in output1
+    assert code0 != 0 and "Traceback" in output0 and "rank 1 fails on purpose" not in output0
+    assert os.listdir(out / "backup") == ["latest.h5"]
+    runs = launch(["-m", "tests.distribution.dp_program", str(out), "resume"])
+    for rank, (code, output) in enumerate(runs):
+        assert code == 0, f"rank {rank} failed:\n{output[-3000:]}"
+    rank0, rank1 = _results(out, "resume")
+    assert len(rank0["history"]["loss"]) == 1  # only the third epoch ran again
+    assert _max_diff(rank0["weights"], rank1["weights"]) == 0.0
+    assert _max_diff(rank0["weights"], reference["weights"]) < 1e-5
+    assert not os.path.exists(out / "backup")  # deleted by rank 0 once the run finished

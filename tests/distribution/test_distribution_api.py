@@ -1,0 +1,63 @@
+"""``kerasport.distribution`` in one process: the API, the backend's part of the contract, batch sharding."""
+import importlib
+
+import numpy as np
+import pytest
+
+import kerasport
+from kerasport.backends import B, NAME, contract
+from kerasport.data_adapters import ArrayAdapter
+from kerasport.distribution.training_hooks import ShardedAdapter, global_logs, is_chief, shard
+
+
+@pytest.fixture(autouse=True)
+def _no_distribution():
+    yield
+    kerasport.distribution.set_distribution(None)
+
+
+def test_backend_fills_the_distribute_contract():
+    module = importlib.import_module(f"kerasport.backends.{'torch' if NAME == 'torch' else 'tf'}_distribute")
+    assert [n for n in contract.DISTRIBUTE if not callable(getattr(module, n, None))] == []
+
+
+def test_list_devices_and_default_distribution():
+    devices = kerasport.distribution.list_devices("cpu")
+    assert devices == ["cpu:0"]
+    assert kerasport.distribution.list_devices()[0].split(":")[0] in ("cpu", "gpu")
+    assert kerasport.distribution.distribution() is None
+    with pytest.raises(ValueError, match="device type"):
+        kerasport.distribution.list_devices("abacus")
+    with pytest.raises(TypeError, match="DataParallel or None"):
+        kerasport.distribution.set_distribution("data")
+
+
+def test_data_parallel_in_one_process_trains_as_without():
+    x = np.random.RandomState(0).randn(10, 3).astype("float32")
+    dp = kerasport.distribution.DataParallel()
+    assert (dp.rank, dp.num_processes, dp.data_shard_id) == (0, 1, 0)
+    with dp.scope():
+        assert kerasport.distribution.distribution() is dp and is_chief()
+        model = kerasport.Sequential([kerasport.Input((3,)), kerasport.layers.Dense(2)])
+        model.compile("sgd", "mse")
+        adapter = ArrayAdapter(x, x[:, :2], batch_size=4)
+        assert shard(adapter) is adapter  # one process: nothing to shard
+        loss = model.fit(x, x[:, :2], batch_size=4, epochs=2, verbose=0).history["loss"]
+        assert global_logs(model) == model.get_metrics_result()
+    assert kerasport.distribution.distribution() is None
+    assert len(loss) == 2 and loss[1] < loss[0]
+    with pytest.raises(NotImplementedError, match="device_mesh"):
+        kerasport.distribution.DataParallel(device_mesh="mesh")
+
+
+@pytest.mark.parametrize("n, batch, world", [(21, 8, 2), (10, 4, 3), (5, 5, 4), (7, 3, 4)])
+def test_shards_cover_each_batch_once(n, batch, world):
+    x = np.arange(n, dtype="float32")[:, None]
+    shards = [list(ShardedAdapter(ArrayAdapter(x, x, batch_size=batch), r, world)) for r in range(world)]
+    assert all(len(s) == len(shards[0]) for s in shards)  # every process runs every step, even an empty one
+    for step in range(len(shards[0])):
+        parts = [B.convert_to_numpy(s[step][0])[:, 0] for s in shards]
+        np.testing.assert_array_equal(np.concatenate(parts), x[step * batch:(step + 1) * batch, 0])
+        assert max(map(len, parts)) - min(map(len, parts)) <= 1
+        np.testing.assert_array_equal(np.concatenate([B.convert_to_numpy(s[step][1])[:, 0] for s in shards]),
+                                      np.concatenate(parts))
