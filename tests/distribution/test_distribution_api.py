@@ -6,7 +6,7 @@ import pytest
 
 import kerasport
 from kerasport.backends import B, NAME, contract
-from kerasport.data_adapters import ArrayAdapter
+from kerasport.data_adapters import ArrayAdapter, get_adapter
 from kerasport.distribution.training_hooks import ShardedAdapter, global_logs, is_chief, shard
 
 
@@ -50,10 +50,17 @@ def test_data_parallel_in_one_process_trains_as_without():
         kerasport.distribution.DataParallel(device_mesh="mesh")
 
 
+def _source(kind, x, batch):
+    if kind == "arrays":
+        return ArrayAdapter(x, x, batch_size=batch)
+    return get_adapter((x[i:i + batch], x[i:i + batch]) for i in range(0, len(x), batch))
+
+
+@pytest.mark.parametrize("kind", ["arrays", "generator"])
 @pytest.mark.parametrize("n, batch, world", [(21, 8, 2), (10, 4, 3), (5, 5, 4), (7, 3, 4)])
-def test_shards_cover_each_batch_once(n, batch, world):
+def test_shards_cover_each_batch_once(kind, n, batch, world):
     x = np.arange(n, dtype="float32")[:, None]
-    shards = [list(ShardedAdapter(ArrayAdapter(x, x, batch_size=batch), r, world)) for r in range(world)]
+    shards = [list(ShardedAdapter(_source(kind, x, batch), r, world)) for r in range(world)]
     assert all(len(s) == len(shards[0]) for s in shards)  # every process runs every step, even an empty one
     for step in range(len(shards[0])):
         parts = [B.convert_to_numpy(s[step][0])[:, 0] for s in shards]
