@@ -10,6 +10,7 @@ import pickle
 import re
 import subprocess
 import sys
+import tempfile
 
 import numpy as np
 import pytest
@@ -120,8 +121,31 @@ def keras_reference(keras_layer, inputs, call_kwargs=None):
         if not _MISSING_TF_KERNEL.search(str(e)):
             raise
     keras = keras_module()
-    request = dict(layer=keras.layers.serialize(keras_layer), weights=keras_layer.get_weights(),
-                   inputs=list(inputs), call_kwargs=call_kwargs or {})
+    return _keras_on_torch(dict(layer=keras.layers.serialize(keras_layer), weights=keras_layer.get_weights(),
+                                inputs=list(inputs), call_kwargs=call_kwargs or {}))
+
+
+def keras_predict(model, inputs):
+    """Keras's ``model(inputs, training=False)`` for a list of input arrays, as a list of numpy arrays.
+
+    Where this machine's TensorFlow kernels cannot run the model (``_MISSING_TF_KERNEL``), a ``.keras``
+    copy of it runs under Keras's torch backend in a child process instead, as in ``keras_reference``.
+    """
+    import tensorflow as tf
+    try:
+        out = model(inputs if len(inputs) > 1 else inputs[0], training=False)
+        return [np.asarray(o) for o in (out if isinstance(out, (list, tuple)) else [out])]
+    except (tf.errors.UnimplementedError, tf.errors.InvalidArgumentError) as e:
+        if not _MISSING_TF_KERNEL.search(str(e)):
+            raise
+    with tempfile.TemporaryDirectory() as folder:
+        path = os.path.join(folder, "model.keras")
+        model.save(path)
+        return _keras_on_torch(dict(model=path, inputs=list(inputs)))
+
+
+def _keras_on_torch(request):
+    """The answer of ``tests/keras_torch_oracle.py`` (Keras, torch backend, in a child process) to ``request``."""
     child = subprocess.run([sys.executable, os.path.join(os.path.dirname(__file__), "keras_torch_oracle.py")],
                            input=pickle.dumps(request), capture_output=True, timeout=300,
                            env=dict(os.environ, KERAS_BACKEND="torch"))

@@ -1,10 +1,13 @@
 """Keras 3 on its torch backend, as a child process: the oracle for configs that TensorFlow's CPU kernels lack.
 
-``tests.helpers.keras_reference`` runs this file with ``KERAS_BACKEND=torch`` when Keras on TensorFlow
-cannot run a layer on this machine (Eigen kernels: no dilated transposed convolution, ...). It reads one
-pickled request on stdin: the serialized Keras layer, its weights, the inputs and call kwargs; it writes
-the pickled output, the cotangent ``r`` and the gradients of ``sum(output * r)`` w.r.t. the inputs and
-the trainable weights, exactly as the TensorFlow path of ``keras_reference`` computes them.
+``tests.helpers`` runs this file with ``KERAS_BACKEND=torch`` when Keras on TensorFlow cannot run a
+layer or model on this machine (Eigen kernels: no dilated transposed convolution, no NCHW, ...). It reads
+one pickled request on stdin and writes the pickled answer on stdout:
+
+- ``layer`` (serialized), ``weights``, ``inputs``, ``call_kwargs``: the output, the cotangent ``r`` and the
+  gradients of ``sum(output * r)`` w.r.t. the inputs and the trainable weights, exactly as the
+  TensorFlow path of ``keras_reference`` computes them;
+- ``model`` (a ``.keras`` file) and ``inputs``: the model's outputs with ``training=False``, a list of arrays.
 """
 import pickle
 import sys
@@ -17,6 +20,13 @@ def main():
     import keras
     import torch
     assert keras.backend.backend() == "torch", keras.backend.backend()
+    if "model" in request:
+        model = keras.saving.load_model(request["model"], compile=False)
+        xs = request["inputs"]
+        out = model(xs if len(xs) > 1 else xs[0], training=False)
+        pickle.dump([keras.ops.convert_to_numpy(o) for o in (out if isinstance(out, (list, tuple)) else [out])],
+                    sys.stdout.buffer)
+        return
     layer = keras.layers.deserialize(request["layer"])
     xs = [torch.tensor(x, requires_grad=True) for x in request["inputs"]]
     call_kwargs = request["call_kwargs"]

@@ -72,6 +72,24 @@ def test_matches_keras(case):
     assert set(layer.get_config()) == set(keras_layer.get_config())
 
 
+# The configs for which TensorFlow's Eigen CPU kernels (no oneDNN) lack a native kernel: grouped
+# gradients, dilated transposed convolution, depthwise with unequal or with strides and dilation.
+PORTABLE_CASES = [c for c in CASES if c[1].get("groups", 1) > 1 or c[0].startswith(("Depthwise", "Separable"))
+                  or (c[0].endswith("Transpose") and "dilation_rate" in c[1])] + [
+    ("DepthwiseConv2D", dict(kernel_size=2, strides=(2, 1), depth_multiplier=2), (1, 5, 6, 2))]
+
+
+@pytest.mark.parametrize("case", PORTABLE_CASES, ids=[_id(c) for c in PORTABLE_CASES])
+def test_portable_forms_match_keras(case, monkeypatch):
+    """On TensorFlow, the forms used where the native kernels are missing (per-group or depthwise
+    convolutions, an explicitly dilated kernel, stride by slicing) are forced on whatever this machine
+    has, and must give Keras's outputs and gradients; on torch this is the plain oracle."""
+    if B.NAME == "tensorflow":
+        from kerasport.backends import tf_kernels
+        monkeypatch.setattr(tf_kernels, "supports", lambda name: False)
+    test_matches_keras(case)
+
+
 @pytest.mark.parametrize("name, kwargs, shape, expected", [
     ("Conv1D", dict(filters=3, kernel_size=2, padding="causal"), (2, 5, 2), (2, 5, 3)),
     ("Conv2D", dict(filters=3, kernel_size=3, groups=3), (2, 5, 5, 3), (2, 3, 3, 3)),
