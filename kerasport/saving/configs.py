@@ -5,6 +5,7 @@ kerasport's constructors take, and refuses Python bytecode in safe mode;
 ``training_config`` (legacy HDF5) and ``compile_config`` (``.keras``) turn
 ``compile()`` arguments into what Keras saves, ``compile_args`` turns either back.
 """
+import contextlib
 import inspect
 import re
 
@@ -21,6 +22,24 @@ LEGACY_OPTIMIZER_ARGS = ("jit_compile", "is_legacy_optimizer", "decay")
 _LAMBDA_ENCODING_ARGS = ("module", "function_type", "output_shape_type", "output_shape_module")
 # compile() strings whose meaning depends on the loss and the output shape: kept as strings.
 _CONTEXT_METRICS = ("accuracy", "acc", "crossentropy", "ce")
+
+
+@contextlib.contextmanager
+def config_errors(source):
+    """Turn what a malformed config makes deserialization raise into one ``ValueError`` naming ``source``.
+
+    A file's config can hold anything (a number where a dict belongs, a layer
+    with 2**40 units): rebuilding the model from it must end in kerasport's
+    ``ValueError`` for a bad file, never in a ``TypeError``, ``AttributeError``
+    or ``MemoryError`` from deep inside.
+    """
+    try:
+        yield
+    except (TypeError, AttributeError, IndexError, KeyError, ValueError, MemoryError, OverflowError,
+            RecursionError) as e:
+        if type(e) is ValueError:
+            raise
+        raise ValueError(f"{source}: cannot rebuild the model from its config ({type(e).__name__}: {e}).") from e
 
 
 def _is_object_config(x):

@@ -80,13 +80,13 @@ def open_h5(filepath, content=None):
         raise FileNotFoundError(f"No such file: {filepath}")
     try:
         f = h5py.File(filepath if content is None else io.BytesIO(content), "r")
-    except OSError as e:
+    except (OSError, RuntimeError) as e:
         raise ValueError(f"{filepath} is not a readable HDF5 file (truncated, corrupted or another format): "
                          f"{e}") from None
     try:
         with f:
             yield f
-    except (OSError, KeyError) as e:
+    except (OSError, RuntimeError, KeyError) as e:  # h5py's errors for damaged metadata and data
         raise ValueError(f"{filepath} is damaged or incomplete: {e}") from None
 
 
@@ -299,17 +299,15 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
         if config is None:
             raise ValueError(f"{filepath} holds no model config (`model_config` attribute): it is not a whole-model "
                              "file. If it holds weights only, build the model and call `model.load_weights`.")
-        config = configs.normalize_model_config(config, custom_objects, safe_mode, filepath)
-        with safe_mode_scope(safe_mode):
-            try:
-                model = layers_mod.deserialize(config, custom_objects=custom_objects)
-            except (TypeError, KeyError) as e:
-                raise ValueError(f"{filepath}: cannot rebuild the model from its config: {e}") from e
+        with configs.config_errors(filepath), safe_mode_scope(safe_mode):
+            config = configs.normalize_model_config(config, custom_objects, safe_mode, filepath)
+            model = layers_mod.deserialize(config, custom_objects=custom_objects)
         assign(weight_assignments(_group(f, "model_weights", filepath, "the model's weights"), model, filepath),
                filepath)
         training_config = _json_attr(f, "training_config", filepath) if compile else None
         if training_config is not None:
-            model.compile(**configs.compile_args(training_config, custom_objects, filepath))
+            with configs.config_errors(filepath):
+                model.compile(**configs.compile_args(training_config, custom_objects, filepath))
             if "optimizer_weights" in f:
                 names, values = _read_weights(f["optimizer_weights"], filepath)
                 restore_optimizer(model, values, filepath, names)

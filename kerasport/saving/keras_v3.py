@@ -242,8 +242,8 @@ def load_model(path, custom_objects=None, compile=True, safe_mode=True):
     from kerasport import layers as layers_mod
     config, weights = _read_archive(path)
     compile_config = config.pop("compile_config", None)
-    config = configs.normalize_model_config(config, custom_objects, safe_mode, path)
-    with safe_mode_scope(safe_mode):
+    with configs.config_errors(path), safe_mode_scope(safe_mode):
+        config = configs.normalize_model_config(config, custom_objects, safe_mode, path)
         model = layers_mod.deserialize(config, custom_objects=custom_objects)
     with h5.open_h5(path, weights) as f:
         load_weights_from_h5(model, f, path)
@@ -253,8 +253,9 @@ def load_model(path, custom_objects=None, compile=True, safe_mode=True):
                 layer.load_own_variables({k: np.asarray(h5.checked_dataset(store, k, path)) for k in store})
         _read_assets(path, model)
         if compile and compile_config:
-            compile_config = {**compile_config, "optimizer_config": compile_config.get("optimizer")}
-            model.compile(**configs.compile_args(compile_config, custom_objects, path))
+            with configs.config_errors(path):
+                compile_config = {**compile_config, "optimizer_config": compile_config.get("optimizer")}
+                model.compile(**configs.compile_args(compile_config, custom_objects, path))
             values = _read_vars(f, "optimizer", path)
             if values is not None:
                 h5.restore_optimizer(model, values, path)
