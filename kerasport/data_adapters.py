@@ -459,7 +459,8 @@ def get_adapter(x, y=None, sample_weight=None, batch_size=None, shuffle=False, c
     if shuffle not in (True, False, "batch"):
         raise ValueError(f'shuffle must be True, False or "batch", received {shuffle!r}.')
     if isinstance(x, PyDataset):
-        stream, adapter = "PyDataset", lambda: PyDatasetAdapter(x, bool(shuffle), class_weight)
+        shuffle = bool(shuffle) and getattr(x, "fit_shuffles", True)
+        stream, adapter = "PyDataset", lambda: PyDatasetAdapter(x, shuffle, class_weight)
     elif _is_tf_dataset(x):
         stream, adapter = "tf.data.Dataset", lambda: TFDatasetAdapter(x, class_weight)
     elif _is_torch_dataloader(x):
