@@ -189,11 +189,10 @@ class ArrayAdapter(DataAdapter):
 
     def split(self, fraction):
         """(train, validation) adapters: the last ``fraction`` of samples validate, as Keras."""
-        n_val = int(self.num_samples * fraction)
-        if n_val == 0 or n_val == self.num_samples:
+        cut = int(math.floor(self.num_samples * (1.0 - fraction)))  # Keras's split point
+        if cut == 0 or cut == self.num_samples:
             raise ValueError(f"validation_split={fraction} leaves no sample for training or validation "
                              f"({self.num_samples} samples).")
-        cut = self.num_samples - n_val
 
         def part(lo, hi):
             sub = object.__new__(ArrayAdapter)
