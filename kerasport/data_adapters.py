@@ -229,11 +229,10 @@ class ArrayAdapter(DataAdapter):
 
     def split(self, fraction):
         """(train, validation) adapters: the last ``fraction`` of samples validate, as Keras."""
-        n_val = int(self.num_samples * fraction)
-        if n_val == 0 or n_val == self.num_samples:
+        cut = int(math.floor(self.num_samples * (1.0 - fraction)))  # Keras's split point
+        if cut == 0 or cut == self.num_samples:
             raise ValueError(f"validation_split={fraction} leaves no sample for training or validation "
                              f"({self.num_samples} samples).")
-        cut = self.num_samples - n_val
 
         def part(lo, hi):
             sub = object.__new__(ArrayAdapter)
@@ -506,7 +505,8 @@ def get_adapter(x, y=None, sample_weight=None, batch_size=None, shuffle=False, c
     if shuffle not in (True, False, "batch"):
         raise ValueError(f'shuffle must be True, False or "batch", received {shuffle!r}.')
     if isinstance(x, PyDataset):
-        stream, adapter = "PyDataset", lambda: PyDatasetAdapter(x, bool(shuffle), class_weight)
+        shuffle = bool(shuffle) and getattr(x, "fit_shuffles", True)
+        stream, adapter = "PyDataset", lambda: PyDatasetAdapter(x, shuffle, class_weight)
     elif _is_tf_dataset(x):
         stream, adapter = "tf.data.Dataset", lambda: TFDatasetAdapter(x, class_weight)
     elif _is_torch_dataloader(x):

@@ -30,6 +30,9 @@ class ArrayBatches(PyDataset):
         seed: seed of the shuffles.
     """
 
+    # Stands in for the tf.data.Dataset Keras returns: fit ignores its `shuffle` for it, as for a Dataset.
+    fit_shuffles = False
+
     def __init__(self, num_samples, make_batch, batch_size, shuffle=False, seed=None):
         super().__init__()
         self.make_batch = make_batch
