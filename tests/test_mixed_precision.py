@@ -206,3 +206,17 @@ def test_quickstart_under_mixed_bfloat16_within_one_percent_of_float32(policy):
         accuracies.append(model.evaluate(x_test, y_test, verbose=0)[1])
     assert accuracies[0] > 0.9
     assert abs(accuracies[1] - accuracies[0]) <= 0.01
+
+
+def test_embedding_and_recurrent_layers_train_under_mixed_float16(policy):
+    policy("mixed_float16")
+    model = kerasport.Sequential([kerasport.Input((10,), dtype="int32"), layers.Embedding(50, 8),
+                                  layers.GRU(8, return_sequences=True), layers.LSTM(4),
+                                  layers.Dense(2, dtype="float32")])
+    model.compile("adam", kerasport.losses.SparseCategoricalCrossentropy(from_logits=True))
+    rng = np.random.RandomState(0)
+    before = model.get_weights()
+    history = model.fit(rng.randint(0, 50, (32, 10)), rng.randint(0, 2, 32), verbose=0).history
+    assert np.isfinite(history["loss"]).all()
+    assert all(not np.array_equal(a, b) for a, b in zip(before, model.get_weights()))
+    assert B.dtype(model.layers[0].embeddings) == "float32"

@@ -68,6 +68,8 @@ def assign(var, value):
 def convert_to_tensor(x, dtype=None):
     """A tf tensor. Python floats and float64 arrays become float32."""
     dtype = to_dtype(dtype)
+    if isinstance(x, tf.IndexedSlices):  # a gather's gradient (Embedding), made dense
+        x = tf.convert_to_tensor(x)
     if isinstance(x, (tf.Tensor, tf.Variable)):
         return x if dtype is None or x.dtype == dtype else tf.cast(x, dtype)
     if not isinstance(x, np.ndarray):
