@@ -1,0 +1,46 @@
+"""Every ``kerasport.applications`` architecture gives Keras's numbers from Keras's weight files.
+
+CI runs a fixed representative subset (one configuration per family, small images); the full sweep
+over every model function is marked ``slow``.
+"""
+import importlib
+import os
+
+import numpy as np
+import pytest
+
+from tests.applications.oracle import case, generate
+
+CI_CASES = [
+    case("vgg16", "VGG16", (32, 32, 3), include_top=False, input_shape=(32, 32, 3)),
+    case("vgg19", "VGG19", (32, 32, 3), legacy=False, include_top=False, pooling="max", input_shape=(32, 32, 3)),
+    case("resnet", "ResNet50", (64, 64, 3), include_top=False, pooling="avg", input_shape=(64, 64, 3)),
+    case("resnet_v2", "ResNet50V2", (64, 64, 3), legacy=False, include_top=True, classes=7,
+         input_shape=(64, 64, 3)),
+    case("mobilenet", "MobileNet", (64, 64, 3), alpha=0.25, classes=5, input_shape=(64, 64, 3)),
+    case("mobilenet_v2", "MobileNetV2", (96, 96, 3), legacy=False, alpha=0.35, include_top=False, pooling="avg",
+         input_shape=(96, 96, 3)),
+]
+
+
+@pytest.fixture(scope="module")
+def ci_files(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("applications")
+    generate(CI_CASES, folder)
+    return folder
+
+
+def check_case(c, folder):
+    module = importlib.import_module(f"kerasport.applications.{c['module']}")
+    path = os.path.join(folder, c["id"] + (".h5" if c["legacy"] else ".weights.h5"))
+    model = getattr(module, c["fn"])(weights=path, **c["kwargs"])
+    images = np.load(os.path.join(folder, c["id"] + "_images.npy"))
+    got = model.predict(module.preprocess_input(images.copy()), verbose=0)
+    expected = np.load(os.path.join(folder, c["id"] + "_pred.npy"))
+    assert got.shape == expected.shape
+    np.testing.assert_allclose(got, expected, rtol=1e-4, atol=1e-4)
+
+
+@pytest.mark.parametrize("c", CI_CASES, ids=[c["id"] for c in CI_CASES])
+def test_same_numbers_as_keras(c, ci_files):
+    check_case(c, ci_files)
