@@ -20,6 +20,12 @@ CI_CASES = [
     case("mobilenet", "MobileNet", (64, 64, 3), alpha=0.25, classes=5, input_shape=(64, 64, 3)),
     case("mobilenet_v2", "MobileNetV2", (96, 96, 3), legacy=False, alpha=0.35, include_top=False, pooling="avg",
          input_shape=(96, 96, 3)),
+    case("densenet", "DenseNet121", (32, 32, 3), include_top=False, pooling="max", input_shape=(32, 32, 3)),
+    case("xception", "Xception", (71, 71, 3), legacy=False, include_top=False, input_shape=(71, 71, 3)),
+    case("inception_v3", "InceptionV3", (75, 75, 3), include_top=False, pooling="avg", input_shape=(75, 75, 3)),
+    case("inception_resnet_v2", "InceptionResNetV2", (75, 75, 3), legacy=False, include_top=False,
+         pooling="max", input_shape=(75, 75, 3)),
+    case("efficientnet", "EfficientNetB0", (32, 32, 3), classes=3, input_shape=(32, 32, 3)),
 ]
 
 
