@@ -21,7 +21,8 @@ GENERATOR = textwrap.dedent("""
     for case in cases:
         keras.utils.set_random_seed(0)
         module = importlib.import_module(keras.applications.__name__ + "." + case["module"])
-        model = getattr(module, case["fn"])(weights=None, **case["kwargs"])
+        build = getattr(module, case["fn"], None) or getattr(keras.applications, case["fn"])
+        model = build(weights=None, **case["kwargs"])
         rng = np.random.RandomState(1)
         for w in model.weights:
             name, shape = w.name.split("/")[-1].split(":")[0], tuple(w.shape)
