@@ -756,6 +756,11 @@ def conv(inputs, kernel, strides=1, padding="valid", data_format=None, dilation_
         # TensorFlow's CPU Conv3D has no grouped kernel: one convolution per group.
         out = tf.concat([tf.nn.convolution(xg, kg, strides, padding.upper(), fmt, dilation)
                          for xg, kg in zip(tf.split(x, groups, -1), tf.split(kernel, groups, -1))], -1)
+    elif n == 2 and groups > 1 and kernel.shape[-2] == 1 and not (_bi.max(strides) > 1 and _bi.max(dilation) > 1):
+        # One input channel per group is a depthwise convolution: TensorFlow's CPU kernels without oneDNN
+        # cannot run a grouped Conv2D fused with its bias (ConvNeXt's 7x7 convolutions), but have this one.
+        dw = tf.reshape(kernel, list(kernel.shape[:2]) + [groups, kernel.shape[-1] // groups])
+        out = tf.nn.depthwise_conv2d(x, dw, [1, strides[0], strides[1], 1], padding.upper(), dilations=dilation)
     elif _bi.max(strides) > 1 and _bi.max(dilation) > 1:
         # tf.nn.convolution refuses strides and dilation together: dilated conv at stride 1, then subsample.
         if padding == "same":
