@@ -3,9 +3,10 @@
 BatchNormalization statistics, saves its weights, a batch of images and its ``predict`` after
 ``preprocess_input``."""
 import json
+import os
+import subprocess
+import sys
 import textwrap
-
-from tests.saving.zoo import run_python
 
 GENERATOR = textwrap.dedent("""
     import json, os, sys
@@ -44,6 +45,15 @@ def case(module, fn, image, legacy=True, **kwargs):
     pooling = kwargs.get("pooling")
     cid = f"{fn}_{'top' if kwargs.get('include_top', True) else pooling or 'notop'}_{image[0]}_{'h5' if legacy else 'v3'}"
     return {"id": cid, "module": module, "fn": fn, "image": list(image), "kwargs": kwargs, "legacy": legacy}
+
+
+def run_python(script, *args, **env):
+    """Run ``script`` in a child process with extra environment ``env`` (an hour at most: the full sweep
+    builds the largest models); fail on a non-zero exit."""
+    environment = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", **env}
+    result = subprocess.run([sys.executable, "-c", script, *map(str, args)], env=environment, capture_output=True,
+                            text=True, timeout=3600)
+    assert result.returncode == 0, result.stderr[-3000:]
 
 
 def generate(cases, folder):
