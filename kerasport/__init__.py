@@ -22,10 +22,11 @@ FloatDTypePolicy = DTypePolicy
 
 
 def __getattr__(name):
-    # ``kerasport.datasets`` (nine loaders, urllib, zipfile) is imported on first use: most programs never need it.
-    if name == "datasets":
-        import kerasport.datasets
-        return kerasport.datasets
+    # ``kerasport.datasets`` (nine loaders, urllib, zipfile) and ``kerasport.applications`` (twenty model
+    # families) are imported on first use: most programs never need them.
+    if name in ("datasets", "applications"):
+        import importlib
+        return importlib.import_module(f"kerasport.{name}")
     raise AttributeError(f"module 'kerasport' has no attribute {name!r}")
 
 

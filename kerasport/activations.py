@@ -5,8 +5,10 @@ from kerasport.saving.serialization import deserialize_keras_object, get_registe
 
 def relu(x, negative_slope=0.0, max_value=None, threshold=0.0):
     """max(x, 0), with Keras's optional slope below ``threshold`` and cap ``max_value``."""
-    if negative_slope == 0.0 and max_value is None and threshold == 0.0:
-        return B.relu(x)
+    if negative_slope == 0.0 and threshold == 0.0:  # one kernel for relu / relu6 / capped relu
+        if max_value is None:
+            return B.relu(x)
+        return B.relu6(x) if max_value == 6.0 else B.minimum(B.relu(x), max_value)
     out = B.where(B.greater(x, threshold), x, B.multiply(B.subtract(x, threshold), negative_slope)
                   if negative_slope else B.zeros_like(x))
     return out if max_value is None else B.minimum(out, max_value)

@@ -7,10 +7,12 @@ import pytest
 
 EXAMPLES = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "examples")
 SCRIPTS = ["cnn_image_classifier.py", "sequence_classifier.py", "regression_with_callbacks.py",
-           "subclassed_model.py", "augmentation_in_the_model.py", "data_parallel.py"]
+           "subclassed_model.py", "augmentation_in_the_model.py", "data_parallel.py",
+           "transfer_learning.py"]
 LAST_LINE = {"cnn_image_classifier.py": "most confused:", "sequence_classifier.py": "P(positive |",
              "regression_with_callbacks.py": "best model on the test set:", "subclassed_model.py": "test: loss",
-             "augmentation_in_the_model.py": "test loss", "data_parallel.py": "final: loss"}
+             "augmentation_in_the_model.py": "test loss", "data_parallel.py": "final: loss",
+             "transfer_learning.py": "test accuracy"}
 
 
 @pytest.mark.parametrize("script", SCRIPTS)

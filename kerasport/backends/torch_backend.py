@@ -873,11 +873,10 @@ def batch_normalization(x, mean, variance, axis, offset=None, scale=None, epsilo
     inv = torch.rsqrt(variance + epsilon)
     if scale is not None:
         inv = inv * scale
-    res = x * inv.reshape(shape_)
     shift = -mean * inv
     if offset is not None:
         shift = shift + offset
-    return res + shift.reshape(shape_)
+    return torch.addcmul(shift.reshape(shape_), x, inv.reshape(shape_))  # one pass over x
 
 
 def normalize(x, axis=-1, order=2, epsilon=None):
