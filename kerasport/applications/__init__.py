@@ -12,8 +12,9 @@ from kerasport.applications.resnet_v2 import ResNet50V2, ResNet101V2, ResNet152V
 from kerasport.applications.vgg16 import VGG16  # noqa: F401
 from kerasport.applications.vgg19 import VGG19  # noqa: F401
 from kerasport.applications.densenet import DenseNet121, DenseNet169, DenseNet201  # noqa: F401
-from kerasport.applications.efficientnet import (EfficientNetB0, EfficientNetB1, EfficientNetB2, EfficientNetB3,  # noqa: F401
-                                                 EfficientNetB4, EfficientNetB5, EfficientNetB6, EfficientNetB7)
+from kerasport.applications.efficientnet import (EfficientNetB0, EfficientNetB1, EfficientNetB2,  # noqa: F401
+                                                 EfficientNetB3, EfficientNetB4, EfficientNetB5, EfficientNetB6,
+                                                 EfficientNetB7)
 from kerasport.applications.inception_resnet_v2 import InceptionResNetV2  # noqa: F401
 from kerasport.applications.inception_v3 import InceptionV3  # noqa: F401
 from kerasport.applications.xception import Xception  # noqa: F401
