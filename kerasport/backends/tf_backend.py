@@ -796,6 +796,7 @@ def _depthwise_cl(x, kernel, strides, padding, dilation):
 
 
 def _finish(out, bias, data_format):
+    """Adds ``bias`` to the channels_last ``out`` and transposes it back to ``data_format``."""
     if bias is not None:
         out = tf.nn.bias_add(out, bias)
     return _from_cl(out, data_format)
