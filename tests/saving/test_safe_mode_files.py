@@ -1,13 +1,10 @@
 """Safe mode: a loaded file never makes kerasport read another local file (a vocabulary path in a config)."""
-import json
-import zipfile
-
-import h5py
 import numpy as np
 import pytest
 
 import kerasport
 from kerasport import layers
+from tests.saving.crafted_files import edit_config
 
 
 def _lookup_model(kind):
@@ -23,30 +20,19 @@ def _lookup_model(kind):
     return kerasport.Model(inputs, lookup(inputs)), lookup
 
 
-def _point_vocabulary_at(config, path):
-    for layer in config["config"]["layers"]:
-        if layer["config"]["name"] == "lookup":
-            layer["config"]["vocabulary"] = path
-            return config
-    raise AssertionError("no lookup layer in the config")
-
-
 def _crafted(tmp_path, kind, fmt, secret):
+    """Save a model with a lookup layer, then point the layer's `vocabulary` in the file's config at ``secret``."""
     model, _ = _lookup_model(kind)
     path = tmp_path / f"m.{fmt}"
     model.save(path)
-    if fmt == "h5":
-        with h5py.File(path, "r+") as f:
-            config = json.loads(f.attrs["model_config"])
-            f.attrs["model_config"] = json.dumps(_point_vocabulary_at(config, str(secret)))
-        return path
-    with zipfile.ZipFile(path) as z:
-        entries = {n: z.read(n) for n in z.namelist()}
-    config = _point_vocabulary_at(json.loads(entries["config.json"]), str(secret))
-    entries["config.json"] = json.dumps(config).encode()
-    with zipfile.ZipFile(path, "w") as z:
-        for name, data in entries.items():
-            z.writestr(name, data)
+
+    def point_at_secret(config):
+        for layer in config["config"]["layers"]:
+            if layer["config"]["name"] == "lookup":
+                layer["config"]["vocabulary"] = str(secret)
+                return config
+        raise AssertionError("no lookup layer in the config")
+    edit_config(path, fmt, point_at_secret)
     return path
 
 
