@@ -21,3 +21,14 @@ def _fresh_state():
 @pytest.fixture
 def rng():
     return np.random.RandomState(0)
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests marked ``sweep`` (full sweeps, such as every applications architecture) run only when
+    asked for, with ``-m sweep`` or ``KERASPORT_SWEEP=1``; ``slow`` tests always run."""
+    if os.environ.get("KERASPORT_SWEEP") == "1" or "sweep" in (config.getoption("markexpr") or ""):
+        return
+    skip = pytest.mark.skip(reason="full sweep: run with -m sweep or KERASPORT_SWEEP=1")
+    for item in items:
+        if "sweep" in item.keywords:
+            item.add_marker(skip)

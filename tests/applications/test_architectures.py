@@ -2,7 +2,7 @@
 
 CI runs a fixed representative subset (one configuration per family, small images; VGG19 and
 InceptionResNetV2 share their builders with VGG16 and InceptionV3 and are left to the sweep); the full
-sweep over every model function is marked ``slow``.
+sweep over every model function is marked ``sweep``.
 """
 import importlib
 import os
@@ -90,7 +90,7 @@ def _sweep():
 SWEEP = _sweep()
 
 
-@pytest.mark.slow
+@pytest.mark.sweep
 @pytest.mark.parametrize("c", SWEEP, ids=[c["id"] for c in SWEEP])
 def test_full_sweep_same_numbers_as_keras(c, keras_files):
     check_case(c, keras_files)
