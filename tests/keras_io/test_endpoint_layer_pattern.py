@@ -38,6 +38,5 @@ def program(keras, sync):
     return {"history": history.history}
 
 
-@pytest.mark.xfail(strict=True, reason="w10a: dict inputs by name / metric attributes of layers in the logs")
 def test_endpoint_layer_pattern():
     check_program(program)

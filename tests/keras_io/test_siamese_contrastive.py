@@ -57,7 +57,5 @@ def program(keras, sync):
     return {"history": history.history, "test loss, test acc": results, "predictions": predictions}
 
 
-@pytest.mark.xfail(strict=True, reason="w10a: LossFunctionWrapper rank alignment (labels (N,) against the "
-                                      "(N, 1) output in a plain-function loss)")
 def test_siamese_contrastive():
     check_program(program)
