@@ -7,13 +7,15 @@ only under ``KERASPORT_BACKEND=tensorflow``; the oracle is Keras 3 on TensorFlow
 32 validation samples of uniform noise in [0, 1) instead of MNIST, the training set unshuffled (``shuffle``
 draws from TensorFlow's global generator, whose state differs between the two runs), 2 epochs, and each
 loop records the loss of every step and the accuracies instead of printing them. Added: the guide defines
-the ``model.losses`` train step but never runs it; here it trains for an epoch. The GAN section is left out
-(``tf.random.normal`` noise from the global generator).
+the ``model.losses`` train step but never runs it; here it trains for an epoch. The GAN loop uses the tiny
+networks of ``test_dcgan_overriding_train_step.py``, 8 noise images in batches of 4, 2 epochs, and fixed
+patterns instead of ``tf.random`` latent vectors and label noise (global-generator streams that differ).
 """
 import numpy as np
 import pytest
 
 import kerasport
+from tests.keras_io.test_dcgan_overriding_train_step import _latent_vectors, _networks
 from tests.test_keras_programs import check_program
 
 pytestmark = pytest.mark.skipif(kerasport.backend.backend() != "tensorflow",
@@ -213,7 +215,74 @@ def losses_tracked_by_the_model(keras, sync):
     return {"losses": losses, "train_acc": float(train_acc_metric.result()), "weights": model.get_weights()}
 
 
-@pytest.mark.parametrize("program", [first_end_to_end_example, metrics_then_tf_function, losses_tracked_by_the_model],
+def gan_training_loop_from_scratch(keras, sync):
+    import tensorflow as tf
+
+    # The example's networks, shrunk as in tests/keras_io/test_dcgan_overriding_train_step.py.
+    discriminator, generator = _networks(keras)
+    sync(discriminator)
+    sync(generator)
+
+    # Instantiate one optimizer for the discriminator and another for the generator.
+    d_optimizer = keras.optimizers.Adam(learning_rate=0.0003)
+    g_optimizer = keras.optimizers.Adam(learning_rate=0.0004)
+
+    # Instantiate a loss function.
+    loss_fn = keras.losses.BinaryCrossentropy(from_logits=True)
+    gan_batch_size = 4
+
+    @tf.function
+    def train_step(real_images):
+        # Sample random points in the latent space
+        random_latent_vectors = _latent_vectors(keras.ops, gan_batch_size)
+        # Decode them to fake images
+        generated_images = generator(random_latent_vectors)
+        # Combine them with real images
+        combined_images = tf.concat([generated_images, real_images], axis=0)
+
+        # Assemble labels discriminating real from fake images
+        labels = tf.concat(
+            [tf.ones((gan_batch_size, 1)), tf.zeros((real_images.shape[0], 1))], axis=0
+        )
+        # Add random noise to the labels - important trick!
+        labels += 0.05 * 0.5 * tf.ones(labels.shape)
+
+        # Train the discriminator
+        with tf.GradientTape() as tape:
+            predictions = discriminator(combined_images)
+            d_loss = loss_fn(labels, predictions)
+        grads = tape.gradient(d_loss, discriminator.trainable_weights)
+        d_optimizer.apply(grads, discriminator.trainable_weights)
+
+        # Sample random points in the latent space
+        random_latent_vectors = _latent_vectors(keras.ops, gan_batch_size, first=False)
+        # Assemble labels that say "all real images"
+        misleading_labels = tf.zeros((gan_batch_size, 1))
+
+        # Train the generator (note that we should *not* update the weights
+        # of the discriminator)!
+        with tf.GradientTape() as tape:
+            predictions = discriminator(generator(random_latent_vectors))
+            g_loss = loss_fn(misleading_labels, predictions)
+        grads = tape.gradient(g_loss, generator.trainable_weights)
+        g_optimizer.apply(grads, generator.trainable_weights)
+        return d_loss, g_loss, generated_images
+
+    all_digits = np.random.RandomState(1).random_sample((8, 28, 28, 1)).astype("float32")
+    dataset = tf.data.Dataset.from_tensor_slices(all_digits).batch(gan_batch_size)
+    logged = {"d_loss": [], "g_loss": []}
+    for epoch in range(2):
+        for step, real_images in enumerate(dataset):
+            # Train the discriminator & generator on one batch of real images.
+            d_loss, g_loss, generated_images = train_step(real_images)
+            logged["d_loss"].append(float(d_loss))
+            logged["g_loss"].append(float(g_loss))
+    logged["generated_images"] = generated_images.numpy()
+    return logged
+
+
+@pytest.mark.parametrize("program", [first_end_to_end_example, metrics_then_tf_function, losses_tracked_by_the_model,
+                                     gan_training_loop_from_scratch],
                          ids=lambda program: program.__name__)
 def test_writing_a_custom_training_loop_in_tensorflow(program):
     check_program(program)
