@@ -12,7 +12,7 @@ import inspect
 import numpy as np
 
 from kerasport import config, constraints, dtype_policies, initializers, regularizers
-from kerasport.backends import B
+from kerasport.backends import B, NAME
 from kerasport.layers.input_spec import assert_input_compatibility
 from kerasport.metrics.base import Metric
 from kerasport.utils import naming, tree
@@ -368,6 +368,19 @@ class Layer:
     trainable_variables = trainable_weights
     non_trainable_variables = non_trainable_weights
     variables = weights
+
+    def parameters(self, recurse=True):
+        """``torch.nn.Module.parameters()``, as Keras's layers are torch modules on its torch backend.
+
+        Yields the layer's variables (native ``torch.nn.Parameter``; the non-trainable ones do not require
+        gradients), so that a native optimizer such as ``torch.optim.Adam(model.parameters())`` trains the
+        model. With ``recurse=False``, only the variables the layer itself created. TensorFlow's layers have
+        no such method: there it raises ``AttributeError``, as Keras does.
+        """
+        if NAME != "torch":
+            raise AttributeError(f"'{type(self).__name__}' object has no attribute 'parameters' "
+                                 f"(torch.nn.Module.parameters() exists on the torch backend only)")
+        return iter(self.weights if recurse else self._weights_list)
 
     def get_weights(self):
         """Copies of the weights as NumPy arrays, in ``weights`` order (torch's would alias the live weights)."""

@@ -10,7 +10,7 @@ import numpy as np
 
 from kerasport import config
 from kerasport import optimizers as optimizers_mod
-from kerasport.backends import B, T
+from kerasport.backends import B, NAME, T
 from kerasport.callbacks.callback import CallbackList
 from kerasport.data_adapters import ArrayAdapter, EpochIterator, get_adapter, unpack_data, warn_ran_out
 from kerasport.distribution import distribution_lib
@@ -77,8 +77,12 @@ class Model(Layer):
 
     # ------------------------------------------------------------------ building
     def _build_from_data(self, x):
-        """Build a model whose input shape was unknown, from a first batch."""
-        if self.built:
+        """Build a model whose input shape was unknown, from a first batch.
+
+        A model without ``call()`` (a GAN whose ``train_step`` drives its sub-models) stays unbuilt on
+        TensorFlow, as Keras leaves it there; on torch Keras refuses it unless ``self.built = True``.
+        """
+        if self.built or (type(self).call is Layer.call and NAME == "tensorflow"):
             return
         shapes = tree.map_structure(lambda t: (None,) + tuple(t.shape)[1:], x)
         self.build(shapes)
