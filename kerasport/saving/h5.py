@@ -315,7 +315,12 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
 
 
 def restore_optimizer(model, values, filepath, names=None):
-    """Load the optimizer's state (step count, learning rate, slots), or warn and keep a fresh one.
+    """Load the optimizer's state (step count, learning rate, slots), or warn and keep a fresh one."""
+    assign(optimizer_assignments(model, values, filepath, names), filepath)
+
+
+def optimizer_assignments(model, values, filepath, names=None):
+    """Checked ``(variable, value)`` pairs for the optimizer's state, or none (with a warning) when it does not fit.
 
     tf_keras files (``names`` without a ``learning_rate``) have no learning-rate
     variable: their state maps onto the step count and the slots, and the
@@ -335,6 +340,6 @@ def restore_optimizer(model, values, filepath, names=None):
         warnings.warn(f"{filepath}: the saved optimizer state ({len(values)} variables: "
                       f"{[tuple(np.shape(x)) for x in values]}) does not fit optimizer {optimizer.name!r} "
                       f"({len(variables)} variables: {[tuple(v.shape) for v in variables]}); the model starts "
-                      "with a freshly initialized optimizer.", stacklevel=3)
-        return
-    assign(list(zip(variables, values)), filepath)
+                      "with a freshly initialized optimizer.", stacklevel=4)
+        return []
+    return list(zip(variables, values))

@@ -167,17 +167,17 @@ def load_weights_from_h5(model, f, filepath, skip_mismatch=False):
 
     The file's optimizer state (step count, learning rate, slots) loads into the model's optimizer when
     it is built; an unbuilt optimizer keeps its fresh state, with Keras's warning."""
-    h5.assign(weight_assignments(f, model, filepath, skip_mismatch), filepath)
-    optimizer, values = getattr(model, "optimizer", None), _read_vars(f, "optimizer", filepath)
-    if optimizer is None or values is None:
-        return
-    if optimizer.built:
-        h5.restore_optimizer(model, values, filepath)
-    else:
+    pairs = weight_assignments(f, model, filepath, skip_mismatch)
+    optimizer = getattr(model, "optimizer", None)
+    values = _read_vars(f, "optimizer", filepath) if optimizer is not None else None
+    if values is not None and optimizer.built:
+        pairs += h5.optimizer_assignments(model, values, filepath)
+    elif values is not None:
         warnings.warn(f"{filepath}: skipping variable loading for optimizer {optimizer.name!r}, because it has "
                       f"not been built yet whereas the saved optimizer has {len(values)} variables. Build it "
                       f"first (`model.optimizer.build(model.trainable_variables)`) to restore its state.",
                       stacklevel=3)
+    h5.assign(pairs, filepath)
 
 
 # ---------------------------------------------------------------------------- .keras archives

@@ -9,7 +9,7 @@ from tests.test_keras_programs import check_program
 
 
 def program(keras, sync):
-    rng = np.random.RandomState(0)
+    rng = np.random.RandomState(1)  # (with seed 0 one validation series sits on the decision boundary: losses agree, its class flips)
     x_train = rng.randn(48, 50).astype("float32")
     y_train = (x_train[:, :25].mean(1) > 0).astype("int64") * 2 - 1
     x_test, y_test = x_train[:16], y_train[:16]
