@@ -95,7 +95,7 @@ def _forward_backward(layer, inputs, weights_out, call_kwargs=None):
 
 # What TensorFlow's Eigen CPU kernels (no oneDNN: TF_ENABLE_ONEDNN_OPTS=0, CPUs without AVX-512) say
 # about the ops they lack.
-_MISSING_TF_KERNEL = re.compile("not supported on CPU|do not yet support|does not support|only supports")
+MISSING_TF_KERNEL = re.compile("not supported on CPU|do not yet support|does not support|only supports")
 
 
 def keras_reference(keras_layer, inputs, call_kwargs=None):
@@ -103,7 +103,7 @@ def keras_reference(keras_layer, inputs, call_kwargs=None):
     and the gradients of ``sum(y * r)`` w.r.t. every input and every trainable weight, as numpy arrays.
 
     Keras runs on TensorFlow, in this process. Where this machine's TensorFlow kernels cannot run the
-    layer (``_MISSING_TF_KERNEL``), the same layer with the same weights runs under Keras's torch
+    layer (``MISSING_TF_KERNEL``), the same layer with the same weights runs under Keras's torch
     backend in a child process (``tests/keras_torch_oracle.py``): the reference is computed another
     way, never skipped.
     """
@@ -118,7 +118,7 @@ def keras_reference(keras_layer, inputs, call_kwargs=None):
         kgrads = tape.gradient(kloss, kx + list(keras_layer.trainable_weights))
         return kout.numpy(), r, [g.numpy() for g in kgrads]
     except (tf.errors.UnimplementedError, tf.errors.InvalidArgumentError) as e:
-        if not _MISSING_TF_KERNEL.search(str(e)):
+        if not MISSING_TF_KERNEL.search(str(e)):
             raise
     keras = keras_module()
     return _keras_on_torch(dict(layer=keras.layers.serialize(keras_layer), weights=keras_layer.get_weights(),
@@ -128,7 +128,7 @@ def keras_reference(keras_layer, inputs, call_kwargs=None):
 def keras_predict(model, inputs):
     """Keras's ``model(inputs, training=False)`` for a list of input arrays, as a list of numpy arrays.
 
-    Where this machine's TensorFlow kernels cannot run the model (``_MISSING_TF_KERNEL``), a ``.keras``
+    Where this machine's TensorFlow kernels cannot run the model (``MISSING_TF_KERNEL``), a ``.keras``
     copy of it runs under Keras's torch backend in a child process instead, as in ``keras_reference``.
     """
     import tensorflow as tf
@@ -136,7 +136,7 @@ def keras_predict(model, inputs):
         out = model(inputs if len(inputs) > 1 else inputs[0], training=False)
         return [np.asarray(o) for o in (out if isinstance(out, (list, tuple)) else [out])]
     except (tf.errors.UnimplementedError, tf.errors.InvalidArgumentError) as e:
-        if not _MISSING_TF_KERNEL.search(str(e)):
+        if not MISSING_TF_KERNEL.search(str(e)):
             raise
     with tempfile.TemporaryDirectory() as folder:
         path = os.path.join(folder, "model.keras")

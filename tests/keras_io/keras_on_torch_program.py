@@ -37,6 +37,11 @@ def _keras_answers(module_name, function_names):
     return dict(zip(function_names, pickle.loads(child.stdout)))
 
 
+def keras_on_torch_answer(program):
+    """``(result, initial weights)`` of ``program`` run by Keras 3 on torch in a child process of its own."""
+    return _keras_answers(program.__module__, (program.__name__,))[program.__name__]
+
+
 def check_torch_program(program, programs):
     """Run ``program`` (one of ``programs``, all in one module) with Keras 3 on torch, then with kerasport.
 
