@@ -1047,7 +1047,9 @@ def layer_normalization(x, gamma=None, beta=None, axis=-1, epsilon=None, rms_sca
 
 from kerasport.backends.tf_rnn import *  # noqa: E402,F401,F403
 from kerasport.backends.tf_image import *  # noqa: E402,F401,F403
-from kerasport.backends.tf_strings import *  # noqa: E402,F401,F403
+from kerasport.backends.tf_strings import (  # noqa: E402,F401
+    as_strings, rows_flat_values, rows_to_dense, rows_with_values, string_equal, string_hash_bucket, string_lower,
+    string_ngrams, string_regex_replace, string_split, string_table, string_table_lookup, string_is_symbolic)
 
 
 # --- added for losses/metrics
