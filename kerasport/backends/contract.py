@@ -10,8 +10,8 @@ Tensors and variables
     NAME ("torch" | "tensorflow"); STRING_TENSORS: whether string data can be a tensor (else NumPy object arrays)
     convert_to_tensor(x, dtype=None) -> Tensor     NumPy/Python -> device tensor; float64 -> float32
     convert_to_numpy(x) -> np.ndarray
-    variable(value, dtype, trainable, name) -> native variable (nn.Parameter / tf.Variable)
-        with .assign / .assign_add / .assign_sub / .numpy() / .path
+    variable(value, dtype, trainable, name, constraint=None) -> native variable (nn.Parameter / tf.Variable)
+        with .assign / .assign_add / .assign_sub / .numpy() / .path / .constraint
     assign(var, value)                            in-place copy, same shape
     is_tensor(x), is_variable(x), shape(x) -> tuple, ndim(x), size(x), dtype(x) -> "float32", cast(x, dtype)
     standardize_dtype(d), to_dtype(name), stop_gradient(x), no_grad() (context manager)

@@ -49,9 +49,10 @@ def standardize_dtype(dtype):
 
 
 # ----------------------------------------------------------------------------- variables
-def variable(value, dtype=None, trainable=True, name=None):
-    """Create a native ``tf.Variable`` holding ``value``; ``.path`` is set to ``name``."""
-    v = tf.Variable(convert_to_tensor(value, dtype), trainable=trainable, name=name)
+def variable(value, dtype=None, trainable=True, name=None, constraint=None):
+    """Create a native ``tf.Variable`` holding ``value``; ``.path`` is set to ``name``, ``.constraint``
+    to ``constraint`` (the optimizer step applies it)."""
+    v = tf.Variable(convert_to_tensor(value, dtype), trainable=trainable, name=name, constraint=constraint)
     v.path = name
     return v
 

@@ -192,13 +192,14 @@ def _batch_size(x):
 
 
 def _compile(fn, model):
-    if model._run_eagerly:
+    if model.run_eagerly:
         return fn
-    return tf.function(fn, jit_compile=model._jit_compile, reduce_retracing=True)
+    return tf.function(fn, jit_compile=model.jit_compile, reduce_retracing=True)
 
 
 def _constraints(model):
-    return [(v, c) for layer in model._flatten_layers() for v, c in layer._constraints]
+    """(variable, constraint) for each trainable variable with a constraint, as Keras's optimizer applies them."""
+    return [(v, v.constraint) for v in model.trainable_variables if getattr(v, "constraint", None) is not None]
 
 
 def compile_step(fn, model):
@@ -262,7 +263,7 @@ def _runner(step, model):
     def loop(batches):
         flats = [tree.flatten(b) for b in batches]
         shapes = [[None if t is None else tuple(t.shape) for t in f] for f in flats]
-        if model._run_eagerly or not one.experimental_get_tracing_count() or any(s != shapes[0] for s in shapes):
+        if model.run_eagerly or not one.experimental_get_tracing_count() or any(s != shapes[0] for s in shapes):
             for batch in batches:  # eager, the first trace (variables are made in it), or a ragged group
                 one(*batch)
             return

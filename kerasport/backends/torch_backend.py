@@ -62,6 +62,7 @@ class Variable(torch.nn.Parameter):
         self = super().__new__(cls, value, requires_grad=trainable and value.is_floating_point())
         self._kp_name = name
         self.path = name
+        self.constraint = None
         return self
 
     @property
@@ -105,12 +106,17 @@ class Variable(torch.nn.Parameter):
         return (Variable, (self.detach().cpu(), self.requires_grad, self.name))
 
     def __deepcopy__(self, memo):
-        return Variable(self.detach().clone(), self.requires_grad, self.name)
+        copy = Variable(self.detach().clone(), self.requires_grad, self.name)
+        copy.constraint = self.constraint
+        return copy
 
 
-def variable(value, dtype=None, trainable=True, name=None):
-    """Create a native variable (``torch.nn.Parameter``) holding ``value``."""
-    return Variable(convert_to_tensor(value, dtype).detach().clone(), trainable, name)
+def variable(value, dtype=None, trainable=True, name=None, constraint=None):
+    """Create a native variable (``torch.nn.Parameter``) holding ``value``; ``.constraint`` is applied
+    by the optimizer step."""
+    v = Variable(convert_to_tensor(value, dtype).detach().clone(), trainable, name)
+    v.constraint = constraint
+    return v
 
 
 def is_variable(x):

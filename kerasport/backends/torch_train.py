@@ -201,7 +201,8 @@ def _batch_size(x):
 
 
 def _constraints(model):
-    return [(v, c) for layer in model._flatten_layers() for v, c in layer._constraints]
+    """(variable, constraint) for each trainable variable with a constraint, as Keras's optimizer applies them."""
+    return [(v, v.constraint) for v in model.trainable_variables if getattr(v, "constraint", None) is not None]
 
 
 def compile_step(fn, model):
@@ -220,7 +221,7 @@ def _jit(step, model):
     metric updates are one graph. The first step runs eagerly (layers finish their first-call
     set-up); a batch of a new size then recompiles once, with a dynamic batch dimension.
     """
-    if not model._jit_compile:
+    if not model.jit_compile:
         return step
     compiled = torch.compile(step, backend=COMPILE_BACKEND)
     warm = []

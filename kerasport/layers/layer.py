@@ -196,7 +196,6 @@ class Layer:
         self._trainable_flags = {}
         self._no_autocast = set()
         self._regularizers = []
-        self._constraints = []
         self._losses = []
         self._inbound_nodes = []
         self._build_shapes = None
@@ -277,7 +276,8 @@ class Layer:
             initializer = "glorot_uniform" if "float" in str(dtype) else "zeros"
         init = initializers.get(initializer)
         value = init(shape, dtype=dtype) if not isinstance(init, initializers.Initializer) else init(shape, dtype)
-        var = B.variable(value, dtype=dtype, trainable=trainable, name=name)
+        var = B.variable(value, dtype=dtype, trainable=trainable, name=name,
+                         constraint=None if constraint is None else constraints.get(constraint))
         with _LayerScope(self):
             var.path = f"{current_path()}/{name}"
         self._weights_list.append(var)
@@ -286,8 +286,6 @@ class Layer:
             self._no_autocast.add(id(var))
         if regularizer is not None:
             self._regularizers.append((var, regularizers.get(regularizer)))
-        if constraint is not None:
-            self._constraints.append((var, constraints.get(constraint)))
         self._sync_requires_grad()
         return var
 

@@ -148,6 +148,16 @@ class Model(Layer):
             self._build_metrics()
 
     @property
+    def run_eagerly(self):
+        """Whether the train/test/predict steps run eagerly (TensorFlow: no ``tf.function``)."""
+        return self._run_eagerly
+
+    @run_eagerly.setter
+    def run_eagerly(self, value):
+        self._run_eagerly = bool(value)
+        self._step_functions = {}
+
+    @property
     def jit_compile(self):
         """Whether the train/test/predict steps are compiled (XLA on TensorFlow, ``torch.compile`` on torch)."""
         return self._jit_compile
