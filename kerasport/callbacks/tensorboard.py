@@ -12,7 +12,9 @@ from kerasport.callbacks.callback import Callback
 
 
 def _writer_module():
-    return importlib.import_module(f"kerasport.backends.{BACKENDS[NAME].replace('_backend', '_summary')}")
+    module = BACKENDS[NAME]  # a backend package's ``summary`` module, or a flat ``<name>_summary``
+    return importlib.import_module(f"kerasport.backends.{module.replace('_backend', '_summary')}"
+                                   if module.endswith("_backend") else f"kerasport.backends.{module}.summary")
 
 
 class TensorBoard(Callback):

@@ -8,9 +8,11 @@ gradients, so N processes train as one process with the same global batch.
 import contextlib
 import importlib
 
-from kerasport.backends import NAME
+from kerasport.backends import BACKENDS, NAME
 
-_backend = importlib.import_module(f"kerasport.backends.{'torch' if NAME == 'torch' else 'tf'}_distribute")
+_backend = importlib.import_module(  # a backend package's ``distribute`` module, or a flat ``<name>_distribute``
+    f"kerasport.backends.{BACKENDS[NAME].replace('_backend', '_distribute')}" if BACKENDS[NAME].endswith("_backend")
+    else f"kerasport.backends.{BACKENDS[NAME]}.distribute")
 _current = None
 
 

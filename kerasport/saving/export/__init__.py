@@ -91,7 +91,7 @@ def export_models(jobs, verbose=None):
 def _write(model, spec, filepath, format):
     """Export one model with this process's backend writer, atomically."""
     if backend() == "torch":
-        from kerasport.backends import torch_export as writer
+        from kerasport.backends.torch import export as writer
     else:
         from kerasport.backends import tf_export as writer
 

@@ -1,6 +1,7 @@
-"""PyTorch image kernels behind ``kerasport.ops.image``: resizing, projective warps, HSV, map_coordinates.
+"""PyTorch backend, image kernels behind ``kerasport.ops.image``: resizing, projective warps, HSV,
+map_coordinates.
 
-Star-imported at the end of ``torch_backend``. Images are 4-D ``(N, H, W, C)`` or
+Images are 4-D ``(N, H, W, C)`` or
 ``(N, C, H, W)`` float tensors (``kerasport/ops_image.py`` validates, batches and
 casts). Every kernel reproduces TensorFlow's (the oracle Keras runs on): half-pixel
 resizing, Keys cubic with TF's coefficient table, ``ImageProjectiveTransformV3``'s
@@ -10,9 +11,6 @@ import math
 
 import torch
 import torch.nn.functional as F
-
-__all__ = ["image_resize", "image_affine_transform", "image_rgb_to_hsv", "image_hsv_to_rgb",
-           "image_map_coordinates"]
 
 _TABLE = 1024  # TF's ResizeBicubic looks the Keys-cubic weights up in a table of 1024 steps.
 

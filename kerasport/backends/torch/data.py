@@ -1,15 +1,13 @@
-"""PyTorch pieces of the dataset builders of ``kerasport.utils`` (``dataset_utils``).
+"""PyTorch backend, the dataset pieces of ``kerasport.utils``'s builders (``dataset_utils``), which
+calls them as ``T.dataset_from_batches`` etc.
 
-Star-imported at the end of ``torch_train`` so that ``dataset_utils`` calls them as
-``T.dataset_from_batches`` etc. The builders return ``kerasport.utils.PyDataset``
+The builders return ``kerasport.utils.PyDataset``
 objects of NumPy batches here, and ``split_dataset`` returns
 ``torch.utils.data.Subset``s, as Keras's torch path does.
 """
 import numpy as np
 import torch
 from torch.utils.data import Dataset, Subset, TensorDataset
-
-__all__ = ["dataset_from_batches", "split_source", "arrays_split_source", "split_order", "split_parts"]
 
 
 def dataset_from_batches(batches):

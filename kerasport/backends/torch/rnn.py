@@ -1,12 +1,8 @@
-"""PyTorch recurrent kernels: the generic step loop and PyTorch's fused LSTM/GRU.
-
-Star-imported at the end of ``torch_backend`` so that layers call them as
-``B.rnn``, ``B.lstm`` and ``B.gru``. Sequences are batch-major ``(B, T, ...)``.
+"""PyTorch backend, recurrent kernels: the generic step loop and PyTorch's fused LSTM/GRU.
+Layers call them as ``B.rnn``, ``B.lstm`` and ``B.gru``; sequences are batch-major ``(B, T, ...)``.
 """
 import torch
 from torch.nn.utils.rnn import PackedSequence, pack_padded_sequence, pad_packed_sequence
-
-__all__ = ["rnn", "lstm", "gru"]
 
 
 def _expand(mask_t, x):

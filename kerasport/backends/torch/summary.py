@@ -1,4 +1,6 @@
-"""TensorBoard event writing on torch: ``torch.utils.tensorboard`` (needs the ``tensorboard`` package)."""
+"""PyTorch backend, TensorBoard event writing: ``torch.utils.tensorboard`` (needs the ``tensorboard``
+package).
+"""
 try:
     from torch.utils.tensorboard import SummaryWriter as _TorchWriter
 except ImportError as e:

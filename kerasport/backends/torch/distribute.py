@@ -1,4 +1,5 @@
-"""PyTorch collectives for data-parallel training: one process per device, ``torch.distributed``.
+"""PyTorch backend, collectives for data-parallel training: one process per device,
+``torch.distributed``.
 
 The process group comes from ``torchrun``'s environment (``RANK``, ``WORLD_SIZE``,
 ``LOCAL_RANK``, ``MASTER_ADDR``, ``MASTER_PORT``): gloo on CPU, NCCL on CUDA. Every
@@ -10,7 +11,7 @@ import os
 import torch
 import torch.distributed as dist
 
-from kerasport.backends import torch_backend as B
+from kerasport.backends.torch.core import DEVICE
 
 TIMEOUT_S = float(os.environ.get("KERASPORT_COLLECTIVE_TIMEOUT", 30))
 _active = {"world": 1}
@@ -45,7 +46,7 @@ def initialize(devices, strategy=None):
         if missing:
             raise ValueError(f"WORLD_SIZE={world} but {', '.join(missing)} is not set: launch with torchrun or "
                              f"set RANK, WORLD_SIZE, MASTER_ADDR and MASTER_PORT.")
-        backend = "nccl" if B.DEVICE.type == "cuda" else "gloo"
+        backend = "nccl" if DEVICE.type == "cuda" else "gloo"
         dist.init_process_group(backend, timeout=datetime.timedelta(seconds=TIMEOUT_S))
     return dist.get_rank(), dist.get_world_size()
 

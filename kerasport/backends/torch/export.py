@@ -1,4 +1,5 @@
-"""Torch's serving writers: ``.pt2`` programs with ``torch.export`` and ONNX with the ``dynamo=True`` exporter.
+"""PyTorch backend, serving writers: ``.pt2`` programs with ``torch.export`` and ONNX with the
+``dynamo=True`` exporter.
 
 Called by ``kerasport.saving.export`` in a torch-backend process. ``serve(*inputs)`` is the
 model in inference mode on flat inputs; free input dimensions become ``torch.export.Dim``s.
@@ -8,7 +9,7 @@ import contextlib
 import numpy as np
 import torch
 
-from kerasport.backends.torch_backend import Variable
+from kerasport.backends.torch.core import Variable
 
 _EXAMPLE_SIZE = 3  # torch.export specializes example sizes 0 and 1
 

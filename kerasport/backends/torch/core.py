@@ -1,0 +1,400 @@
+"""PyTorch backend, core: dtypes, Variable, conversion, device, shape/cast/no_grad, the operand helpers
+every op module uses, keras.ops.core's scatter and control flow. The bottom of the package.
+"""
+import builtins as _bi
+import os
+
+import numpy as np
+import torch
+
+from kerasport.backends import ops_common as _common
+
+
+NAME = "torch"
+STRING_TENSORS = False  # no string tensor: string data stays in NumPy object arrays on the host
+Tensor = torch.Tensor
+
+_dev = os.environ.get("KERASPORT_DEVICE")
+DEVICE = torch.device(_dev if _dev else ("cuda" if torch.cuda.is_available() else "cpu"))
+if DEVICE.type == "cuda" and DEVICE.index is None and "LOCAL_RANK" in os.environ:
+    DEVICE = torch.device("cuda", int(os.environ["LOCAL_RANK"]))  # torchrun: one GPU per process
+    torch.cuda.set_device(DEVICE)
+
+_DTYPES = {
+    "float16": torch.float16, "bfloat16": torch.bfloat16, "float32": torch.float32,
+    "float64": torch.float64, "int8": torch.int8, "int16": torch.int16,
+    "int32": torch.int32, "int64": torch.int64, "uint8": torch.uint8,
+    "bool": torch.bool, "complex64": torch.complex64,
+}
+_NAMES = {v: k for k, v in _DTYPES.items()}
+
+
+def to_dtype(dtype):
+    """Framework dtype for a Keras dtype name (or a framework dtype)."""
+    if dtype is None or isinstance(dtype, torch.dtype):
+        return dtype
+    if isinstance(dtype, np.dtype) or isinstance(dtype, type):
+        dtype = np.dtype(dtype).name
+    try:
+        return _DTYPES[dtype]
+    except KeyError:
+        raise ValueError(f"Unknown dtype {dtype!r}; expected one of {sorted(_DTYPES)}") from None
+
+
+def standardize_dtype(dtype):
+    """Keras dtype name (``"float32"``) of a torch/numpy dtype or name."""
+    if isinstance(dtype, torch.dtype):
+        return _NAMES[dtype]
+    if dtype in (float, "float"):
+        return "float32"
+    if dtype in (int, "int"):
+        return "int64"
+    return np.dtype(dtype).name if not isinstance(dtype, str) else dtype
+
+
+# ----------------------------------------------------------------------------- variables
+class Variable(torch.nn.Parameter):
+    """A ``torch.nn.Parameter`` with Keras's variable methods (assign, numpy, name)."""
+
+    def __new__(cls, value, trainable=True, name=None):
+        self = super().__new__(cls, value, requires_grad=trainable and value.is_floating_point())
+        self._kp_name = name
+        self.path = name
+        self.constraint = None
+        return self
+
+    @property
+    def name(self):
+        return self._kp_name
+
+    @property
+    def trainable(self):
+        return self.requires_grad
+
+    @trainable.setter
+    def trainable(self, flag):
+        self.requires_grad_(bool(flag) and self.is_floating_point())
+
+    @property
+    def value(self):
+        return self
+
+    def assign(self, value):
+        with torch.no_grad():
+            self.copy_(convert_to_tensor(value, self.dtype).reshape(self.shape))
+        return self
+
+    def assign_add(self, value):
+        with torch.no_grad():
+            self.add_(value if isinstance(value, (int, float)) else convert_to_tensor(value, self.dtype))
+        return self
+
+    def assign_sub(self, value):
+        with torch.no_grad():
+            self.sub_(value if isinstance(value, (int, float)) else convert_to_tensor(value, self.dtype))
+        return self
+
+    def numpy(self):
+        return self.detach().cpu().numpy()
+
+    def __repr__(self):
+        return f"<Variable path={self.path}, shape={tuple(self.shape)}, dtype={_NAMES[self.dtype]}>"
+
+    def __reduce_ex__(self, proto):
+        return (Variable, (self.detach().cpu(), self.requires_grad, self.name))
+
+    def __deepcopy__(self, memo):
+        copy = Variable(self.detach().clone(), self.requires_grad, self.name)
+        copy.constraint = self.constraint
+        return copy
+
+
+def variable(value, dtype=None, trainable=True, name=None, constraint=None):
+    """Create a native variable (``torch.nn.Parameter``) holding ``value``; ``.constraint`` is applied
+    by the optimizer step."""
+    v = Variable(convert_to_tensor(value, dtype).detach().clone(), trainable, name)
+    v.constraint = constraint
+    return v
+
+
+def is_variable(x):
+    return isinstance(x, torch.nn.Parameter)
+
+
+def assign(var, value):
+    var.assign(value)
+
+
+# ----------------------------------------------------------------------------- conversion
+def convert_to_tensor(x, dtype=None):
+    """A tensor on the backend's device. Python floats and float64 arrays become float32."""
+    dtype = to_dtype(dtype)
+    if isinstance(x, torch.Tensor):
+        if dtype is not None and x.dtype != dtype:
+            x = x.to(dtype)
+        return x if x.device == DEVICE else x.to(DEVICE)
+    if type(x) in (bool, int, float):  # without NumPy: torch.compile traces it
+        return torch.tensor(x, dtype=dtype or (torch.float32 if type(x) is float else None), device=DEVICE)
+    if not isinstance(x, np.ndarray):
+        x = np.asarray(x.numpy() if hasattr(x, "numpy") else x)
+    if dtype is None and x.dtype == np.float64:
+        dtype = torch.float32
+    if not x.flags.writeable or not x.flags.c_contiguous:
+        x = np.array(x, order="C")
+    return torch.from_numpy(x).to(device=DEVICE, dtype=dtype)
+
+
+def convert_to_numpy(x):
+    if isinstance(x, torch.Tensor):
+        x = x.detach()
+        if x.dtype == torch.bfloat16:
+            x = x.float()
+        return x.cpu().numpy()
+    return np.asarray(x)
+
+
+def is_tensor(x):
+    return isinstance(x, torch.Tensor)
+
+
+def shape(x):
+    return tuple(x.shape)
+
+
+def ndim(x):
+    return x.dim()
+
+
+def size(x):
+    return x.numel()
+
+
+def dtype(x):
+    return _NAMES[x.dtype]
+
+
+def cast(x, dtype):
+    x = convert_to_tensor(x)
+    d = to_dtype(dtype)
+    return x if x.dtype == d else x.to(d)
+
+
+def stop_gradient(x):
+    return x.detach()
+
+
+def item(x):
+    return x.item()
+
+
+# ----------------------------------------------------------------------------- operand helpers
+def as_tensor(x):
+    return x if isinstance(x, torch.Tensor) else convert_to_tensor(x)
+
+
+def operand(x):
+    """``x`` as a tensor; a Python scalar becomes a 0-d CPU tensor, which torch promotes weakly (as Keras
+    does) and passes to device kernels without a host-to-device copy."""
+    if isinstance(x, torch.Tensor):
+        return x
+    return torch.tensor(x) if isinstance(x, (int, float)) else convert_to_tensor(x)
+
+
+def as_float(x):
+    """``x`` as a float tensor (ints and bools become float32, as in Keras)."""
+    x = as_tensor(x)
+    return x if x.is_floating_point() or x.is_complex() else x.float()
+
+
+def promote(x1, x2):
+    """Two operands promoted to one dtype (Python scalars weakly typed, as Keras does)."""
+    x1, x2 = operand(x1), operand(x2)
+    d = torch.result_type(x1, x2)
+    dev = x1.device if x1.dim() else x2.device
+    return x1.to(dev, d), x2.to(dev, d)
+
+
+def promote_float(x1, x2):
+    x1, x2 = promote(x1, x2)
+    return (x1, x2) if x1.is_floating_point() else (x1.float(), x2.float())
+
+
+def axes_tuple(x, axis):
+    return tuple(range(x.dim())) if axis is None else tuple(axis) if isinstance(axis, (list, tuple)) else (axis,)
+
+
+# ----------------------------------------------------------------------------- control flow and misc
+def cond(pred, true_fn, false_fn):
+    return true_fn() if bool(pred) else false_fn()
+
+
+def no_grad():
+    return torch.no_grad()
+
+
+def device_name():
+    return str(DEVICE)
+
+
+def zero_grad(variables):
+    """Drop the ``.grad`` that ``loss.backward()`` left on ``variables``."""
+    for v in variables:
+        v.grad = None
+
+
+# ----------------------------------------------------------------------------- keras.ops.core
+def _indices(indices):
+    idx = as_tensor(indices).long()
+    return tuple(idx[..., i] for i in range(idx.shape[-1]))
+
+
+def scatter(indices, values, shape):
+    """A zero tensor of ``shape`` with ``values`` added at ``indices`` (N, k)."""
+    values = as_tensor(values)
+    out = torch.zeros(tuple(shape), dtype=values.dtype, device=values.device)
+    return out.index_put_(_indices(indices), values, accumulate=True)
+
+
+def scatter_update(inputs, indices, updates, reduction=None):
+    """``inputs`` with ``updates`` written (or reduced: "add", "max", "min", "mul") at ``indices`` (N, k)."""
+    x = as_tensor(inputs).clone()
+    idx, upd = _indices(indices), as_tensor(updates).to(x.dtype)
+    if reduction is None:
+        return x.index_put_(idx, upd)
+    if reduction == "add":
+        return x.index_put_(idx, upd, accumulate=True)
+    if reduction not in ("max", "min", "mul"):
+        raise ValueError(f"scatter_update: unsupported reduction {reduction!r}; expected None, 'add', 'max', "
+                         "'min' or 'mul'.")
+    k = len(idx)
+    flat_idx = torch.zeros_like(idx[0])
+    for i, n in zip(idx, x.shape[:k]):
+        flat_idx = flat_idx * n + i
+    flat = x.reshape((-1,) + x.shape[k:])
+    upd = upd.reshape((-1,) + x.shape[k:])
+    index = flat_idx.reshape((-1,) + (1,) * (flat.dim() - 1)).expand_as(upd)
+    mode = {"max": "amax", "min": "amin", "mul": "prod"}[reduction]
+    return flat.scatter_reduce(0, index, upd, mode, include_self=True).reshape(x.shape)
+
+
+def slice_update(inputs, start_indices, updates):
+    """``inputs`` with the block starting at ``start_indices`` replaced by ``updates``."""
+    x, u = as_tensor(inputs).clone(), as_tensor(updates)
+    x[tuple(_bi.slice(int(s), int(s) + n) for s, n in zip(start_indices, u.shape))] = u.to(x.dtype)
+    return x
+
+
+def saturate_cast(x, dtype):
+    """Cast that clips values to the range of ``dtype`` first."""
+    x, d = as_tensor(x), to_dtype(dtype)
+    if d == torch.bool or x.dtype == d:
+        return x.to(d)
+    info = torch.finfo(d) if d.is_floating_point else torch.iinfo(d)
+    src = torch.finfo(x.dtype) if x.is_floating_point() else torch.iinfo(x.dtype) if x.dtype != torch.bool else None
+    if src is not None:
+        lo, hi = _bi.max(info.min, src.min), _bi.min(info.max, src.max)
+        if x.is_floating_point() and not d.is_floating_point:
+            hi = float(np.nextafter(np.float32(hi), -np.inf)) if x.dtype == torch.float32 and hi > 2 ** 24 else hi
+        x = torch.clamp(x, lo, hi)
+    return x.to(d)
+
+
+def fori_loop(lower, upper, body_fun, init_val):
+    """``init_val`` updated by ``body_fun(i, val)`` for ``i`` in ``range(lower, upper)``."""
+    val = init_val
+    for i in range(int(lower), int(upper)):
+        val = body_fun(i, val)
+    return val
+
+
+def while_loop(cond, body, loop_vars, maximum_iterations=None):
+    """``loop_vars = body(*loop_vars)`` while ``cond(*loop_vars)``; a bare value is treated as a 1-tuple."""
+    single = not isinstance(loop_vars, (list, tuple))
+    vars_ = (loop_vars,) if single else tuple(loop_vars)
+    n = 0
+    while bool(cond(*vars_)) and (maximum_iterations is None or n < maximum_iterations):
+        out = body(*vars_)
+        vars_ = (out,) if single or not isinstance(out, (list, tuple)) else tuple(out)
+        n += 1
+    return vars_[0] if single else type(loop_vars)(vars_)
+
+
+def _stack_tree(items):
+    flat = [torch.utils._pytree.tree_flatten(i) for i in items]
+    leaves = [torch.stack([as_tensor(f[0][j]) for f in flat]) for j in range(len(flat[0][0]))]
+    return torch.utils._pytree.tree_unflatten(leaves, flat[0][1])
+
+
+def scan(f, init, xs=None, length=None, reverse=False, unroll=1):
+    """``carry, y = f(carry, x)`` over the leading axis of ``xs``; returns ``(carry, stacked ys)``."""
+    leaves, spec = torch.utils._pytree.tree_flatten(xs)
+    return _common.scan(f, init, xs, length, reverse, leaves,
+                        lambda i: torch.utils._pytree.tree_unflatten([as_tensor(l)[i] for l in leaves], spec),
+                        _stack_tree)
+
+
+def map(f, xs):
+    """``f`` applied to each slice of ``xs`` along the leading axis; results stacked."""
+    leaves, spec = torch.utils._pytree.tree_flatten(xs)
+    return _stack_tree([f(torch.utils._pytree.tree_unflatten([as_tensor(l)[i] for l in leaves], spec))
+                        for i in range(leaves[0].shape[0])])
+
+
+def switch(index, branches, *operands):
+    """``branches[index](*operands)``; ``index`` is clamped into range."""
+    i = _bi.min(_bi.max(int(index), 0), len(branches) - 1)
+    return branches[i](*operands)
+
+
+def vectorized_map(function, elements):
+    """``function`` over the leading axis of ``elements``, vectorized with ``torch.vmap``."""
+    return torch.vmap(function)(elements)
+
+
+def _interleave(even, odd):
+    inter = torch.stack([even[:odd.shape[0]], odd], dim=1).reshape((-1,) + tuple(odd.shape[1:]))
+    return torch.cat([inter, even[odd.shape[0]:]]) if even.shape[0] > odd.shape[0] else inter
+
+
+def associative_scan(f, elems, reverse=False, axis=0):
+    """Inclusive scan of the associative ``f`` along ``axis`` in O(log n) vectorized steps.
+
+    ``elems`` may be a tensor or a nest of tensors of equal length along ``axis``; ``f(a, b)`` combines two
+    such nests elementwise.
+    """
+    leaves, spec = torch.utils._pytree.tree_flatten(elems)
+    leaves = [torch.movedim(as_tensor(x), axis, 0) for x in leaves]
+    if reverse:
+        leaves = [torch.flip(x, [0]) for x in leaves]
+
+    def fn(a, b):
+        out = f(torch.utils._pytree.tree_unflatten(a, spec), torch.utils._pytree.tree_unflatten(b, spec))
+        return torch.utils._pytree.tree_flatten(out)[0]
+
+    out = _common.associative_scan(fn, leaves, torch.cat, _interleave)
+    if reverse:
+        out = [torch.flip(o, [0]) for o in out]
+    return torch.utils._pytree.tree_unflatten([torch.movedim(o, 0, axis) for o in out], spec)
+
+
+def custom_gradient(f):
+    """Decorator: ``f(*args)`` returns ``(output, grad_fn)``; ``grad_fn(upstream)`` gives the input gradients."""
+    class _Fn(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx, *args):
+            with torch.enable_grad():
+                out, grad_fn = f(*args)
+            ctx.grad_fn = grad_fn
+            return out.detach() if isinstance(out, torch.Tensor) else out
+
+        @staticmethod
+        def backward(ctx, *upstream):
+            grads = ctx.grad_fn(*upstream)
+            return tuple(grads) if isinstance(grads, (list, tuple)) else (grads,)
+
+    def wrapped(*args):
+        return _Fn.apply(*args)
+
+    wrapped.__name__ = getattr(f, "__name__", "custom_gradient")
+    wrapped.__doc__ = f.__doc__
+    return wrapped

@@ -1,0 +1,152 @@
+"""PyTorch backend, linear algebra: products (matmul, einsum, ...) and keras.ops.linalg
+(decompositions, solves, determinants).
+"""
+import torch
+import torch.nn.functional as F
+
+from kerasport.backends import ops_common as _common
+from kerasport.backends.torch.core import as_float, as_tensor, promote, promote_float
+
+
+# ----------------------------------------------------------------------------- products
+def matmul(x1, x2):
+    return torch.matmul(as_tensor(x1), as_tensor(x2))
+
+
+def dot(x1, x2):
+    x1, x2 = as_tensor(x1), as_tensor(x2)
+    if x1.dim() == 0 or x2.dim() == 0:
+        return x1 * x2
+    if x2.dim() <= 2:
+        return torch.matmul(x1, x2)
+    return torch.tensordot(x1, x2, dims=([-1], [-2]))
+
+
+def tensordot(x1, x2, axes=2):
+    return torch.tensordot(as_tensor(x1), as_tensor(x2), dims=axes)
+
+
+def outer(x1, x2):
+    return torch.mul(as_tensor(x1).reshape(-1, 1), as_tensor(x2).reshape(1, -1))
+
+
+def einsum(subscripts, *operands):
+    return torch.einsum(subscripts, *[as_tensor(o) for o in operands])
+
+def inner(x1, x2):
+    x1, x2 = promote(x1, x2)
+    return torch.inner(x1, x2)
+
+
+def vdot(x1, x2):
+    """Dot product of the flattened inputs (the first conjugated)."""
+    x1, x2 = promote(x1, x2)
+    return torch.sum(torch.conj(x1.reshape(-1)) * x2.reshape(-1), dtype=x1.dtype)
+
+
+def kron(x1, x2):
+    x1, x2 = promote(x1, x2)
+    return torch.kron(x1, x2)
+
+
+def cross(x1, x2, axisa=-1, axisb=-1, axisc=-1, axis=None):
+    """Cross product of 2- or 3-vectors along ``axisa``/``axisb`` (all three set by ``axis``)."""
+    def cross3(a, b):
+        a, b = (F.pad(t, (0, 1)) if t.shape[-1] == 2 else t for t in (a, b))
+        return torch.linalg.cross(*torch.broadcast_tensors(a, b), dim=-1)
+    return _common.cross(*promote(x1, x2), axisa, axisb, axisc, axis, torch.movedim, cross3)
+
+
+# ----------------------------------------------------------------------------- linear algebra
+def cholesky(x, upper=False):
+    """Cholesky factor of a symmetric positive-definite ``x`` (lower unless ``upper``)."""
+    return torch.linalg.cholesky(as_float(x), upper=upper)
+
+
+def cholesky_inverse(x, upper=False):
+    """Inverse of ``A`` from its Cholesky factor ``x``."""
+    return torch.cholesky_inverse(as_float(x), upper=upper)
+
+
+def det(x):
+    return torch.linalg.det(as_float(x))
+
+
+def eig(x):
+    """Eigenvalues and eigenvectors of a square ``x`` (complex64)."""
+    return tuple(torch.linalg.eig(as_float(x)))
+
+
+def eigh(x):
+    """Eigenvalues (ascending) and eigenvectors of a symmetric ``x``."""
+    return tuple(torch.linalg.eigh(as_float(x)))
+
+
+def inv(x):
+    return torch.linalg.inv(as_float(x))
+
+
+def lstsq(a, b, rcond=None):
+    """Least-squares solution of ``a @ x = b``."""
+    a, b = as_float(a), as_float(b)
+    vec = b.dim() == 1
+    out = torch.linalg.lstsq(a, b[:, None] if vec else b, rcond=rcond, driver="gelsd").solution
+    return out[:, 0] if vec else out
+
+
+def lu_factor(x):
+    """LU factorization: the packed ``LU`` matrix and 0-based int32 pivots (LAPACK's swaps)."""
+    lu, piv = torch.linalg.lu_factor(as_float(x))
+    return lu, (piv - 1).to(torch.int32)
+
+
+def qr(x, mode="reduced"):
+    """QR decomposition; ``mode`` "reduced" or "complete"."""
+    if mode not in ("reduced", "complete"):
+        raise ValueError(f"qr: mode must be 'reduced' or 'complete'; received {mode!r}.")
+    return tuple(torch.linalg.qr(as_float(x), mode=mode))
+
+
+def solve(a, b):
+    """Solution of ``a @ x = b``."""
+    a, b = promote_float(a, b)
+    return torch.linalg.solve(a, b)
+
+
+def solve_triangular(a, b, lower=False):
+    """Solution of ``a @ x = b`` for a triangular ``a``."""
+    a, b = promote_float(a, b)
+    vec = b.dim() == a.dim() - 1
+    out = torch.linalg.solve_triangular(a, b[..., None] if vec else b, upper=not lower)
+    return out[..., 0] if vec else out
+
+
+def svd(x, full_matrices=True, compute_uv=True):
+    """Singular value decomposition ``(u, s, vh)``, or ``s`` alone when not ``compute_uv``."""
+    x = as_float(x)
+    if not compute_uv:
+        return torch.linalg.svdvals(x)
+    return tuple(torch.linalg.svd(x, full_matrices=full_matrices))
+
+
+def slogdet(x):
+    """Sign and log of the absolute value of the determinant."""
+    return tuple(torch.linalg.slogdet(as_float(x)))
+
+
+def logdet(x):
+    """Log-determinant of a positive-definite ``x``."""
+    return torch.logdet(as_float(x))
+
+
+def pinv(x, rcond=None):
+    """Moore-Penrose pseudo-inverse (singular values below ``rcond * max`` dropped)."""
+    x = as_float(x)
+    return torch.linalg.pinv(x, rtol=1e-15 if rcond is None else rcond)
+
+
+def matrix_rank(x, tol=None):
+    """Number of singular values above ``tol`` (int32)."""
+    x = as_float(x)
+    return torch.linalg.matrix_rank(x, atol=tol).to(torch.int32) if tol is not None else \
+        torch.linalg.matrix_rank(x).to(torch.int32)

@@ -1,0 +1,473 @@
+"""PyTorch backend, layer kernels and keras.ops.nn: dense, embedding, activations, convolution,
+pooling, normalization, loss kernels, attention, ctc.
+
+Layout follows Keras (channels_last); convolutions run on a permuted view with
+channels_last memory format, so NHWC data reaches oneDNN/cuDNN without copies.
+"""
+import builtins as _bi
+import math
+import types
+
+import torch
+import torch.nn.functional as F
+
+from kerasport.backends import ops_common as _common
+from kerasport.backends.torch import core as _core
+from kerasport.backends.torch import numpy as _numpy
+from kerasport.backends.torch.core import as_float, as_tensor, axes_tuple, convert_to_tensor, ndim
+
+
+# ----------------------------------------------------------------------------- activations
+relu = F.relu
+sigmoid = torch.sigmoid
+tanh = torch.tanh
+softplus = F.softplus
+softsign = F.softsign
+silu = F.silu
+swish = F.silu
+selu = F.selu
+log_sigmoid = F.logsigmoid
+
+
+def relu6(x):
+    return F.relu6(x)
+
+
+def elu(x, alpha=1.0):
+    return F.elu(x, alpha)
+
+
+def gelu(x, approximate=True):
+    return F.gelu(x, approximate="tanh" if approximate else "none")
+
+
+def leaky_relu(x, negative_slope=0.2):
+    return F.leaky_relu(x, negative_slope)
+
+
+def hard_sigmoid(x):
+    return F.relu6(x + 3.0) / 6.0
+
+
+def hard_silu(x):
+    return x * hard_sigmoid(x)
+
+
+def softmax(x, axis=-1):
+    return torch.softmax(x, dim=axis) if isinstance(axis, int) else _multi_axis_softmax(x, axis, False)
+
+
+def log_softmax(x, axis=-1):
+    return torch.log_softmax(x, dim=axis) if isinstance(axis, int) else _multi_axis_softmax(x, axis, True)
+
+
+def _multi_axis_softmax(x, axis, log):
+    lse = torch.logsumexp(x, dim=tuple(axis), keepdim=True)
+    return x - lse if log else torch.exp(x - lse)
+
+
+# ----------------------------------------------------------------------------- convolution and pooling
+def _tuple(v, n):
+    return tuple(v) if isinstance(v, (list, tuple)) else (v,) * n
+
+
+def _to_cf(x, data_format):
+    """Channels-first view of a channels_last tensor (no copy for 2D/3D)."""
+    if data_format == "channels_first":
+        return x
+    return torch.movedim(x, -1, 1)
+
+
+def _from_cf(x, data_format):
+    return x if data_format == "channels_first" else torch.movedim(x, 1, -1)
+
+
+def _same_pad(x, kernel, strides, dilation):
+    """TF-style 'same' padding of a channels-first tensor (extra pixel on the right)."""
+    pads = []
+    for i, (k, s, d) in enumerate(zip(kernel, strides, dilation)):
+        size = x.shape[2 + i]
+        eff = (k - 1) * d + 1
+        out = -(-size // s)
+        total = _bi.max(0, (out - 1) * s + eff - size)
+        pads.append((total // 2, total - total // 2))
+    return pads
+
+
+def _prepare_padding(x, kernel, strides, dilation, padding):
+    """Returns (x, torch padding argument) realising Keras's padding."""
+    if padding == "valid":
+        return x, 0
+    pads = _same_pad(x, kernel, strides, dilation)
+    if _bi.all(lo == hi for lo, hi in pads):
+        return x, tuple(lo for lo, _ in pads)
+    flat = []
+    for lo, hi in reversed(pads):
+        flat += [lo, hi]
+    return F.pad(x, flat), 0
+
+
+_CONV = {1: F.conv1d, 2: F.conv2d, 3: F.conv3d}
+_CONV_T = {1: F.conv_transpose1d, 2: F.conv_transpose2d, 3: F.conv_transpose3d}
+
+
+def conv(inputs, kernel, strides=1, padding="valid", data_format=None, dilation_rate=1, bias=None):
+    """N-d convolution. inputs (batch, *spatial, in) channels_last; kernel (*k, in/groups, out).
+
+    ``bias`` (out,) is fused into the kernel call when given (a kerasport extension).
+    """
+    data_format = data_format or "channels_last"
+    n = kernel.dim() - 2
+    strides, dilation = _tuple(strides, n), _tuple(dilation_rate, n)
+    x = _to_cf(inputs, data_format)
+    w = kernel.permute(n + 1, n, *range(n))
+    groups = x.shape[1] // kernel.shape[-2]
+    x, pad_arg = _prepare_padding(x, kernel.shape[:n], strides, dilation, padding)
+    if n == 2 and data_format != "channels_first":
+        x = x.contiguous(memory_format=torch.channels_last)
+    out = _CONV[n](x, w, bias, strides, pad_arg, dilation, groups)
+    return _from_cf(out, data_format)
+
+
+def depthwise_conv(inputs, kernel, strides=1, padding="valid", data_format=None, dilation_rate=1, bias=None):
+    """Depthwise conv. kernel (*k, in, multiplier) -> output channels in*multiplier (+ ``bias``)."""
+    n = kernel.dim() - 2
+    kshape = kernel.shape
+    k = kernel.reshape(*kshape[:n], 1, kshape[-2] * kshape[-1])
+    return conv(inputs, k, strides, padding, data_format, dilation_rate, bias=bias)
+
+
+def separable_conv(inputs, depthwise_kernel, pointwise_kernel, strides=1, padding="valid",
+                   data_format=None, dilation_rate=1, bias=None):
+    """Depthwise conv (strides, padding, dilation apply here), then the 1x1 ``pointwise_kernel`` (+ ``bias``)."""
+    x = depthwise_conv(inputs, depthwise_kernel, strides, padding, data_format, dilation_rate)
+    return conv(x, pointwise_kernel, 1, "valid", data_format, bias=bias)
+
+
+def conv_transpose(inputs, kernel, strides=1, padding="valid", output_padding=None,
+                   data_format=None, dilation_rate=1, bias=None):
+    """Transposed conv. kernel (*k, out, in) as in Keras; output sizes follow TensorFlow.
+
+    Runs torch's kernel unpadded, then crops (or zero-pads) each spatial side to
+    Keras's left/right padding, which is exact for every argument combination.
+    """
+    data_format = data_format or "channels_last"
+    n = kernel.dim() - 2
+    strides, dilation = _tuple(strides, n), _tuple(dilation_rate, n)
+    ops_ = (None,) * n if output_padding is None else _tuple(output_padding, n)
+    x = _to_cf(inputs, data_format)
+    w = kernel.permute(n + 1, n, *range(n))  # (in, out, *k)
+    out = _CONV_T[n](x, w, None, strides, 0, 0, 1, dilation)
+    index = [_bi.slice(None)] * 2
+    flat = []
+    for i in range(n):
+        k = (kernel.shape[i] - 1) * dilation[i] + 1
+        s, op = strides[i], ops_[i]
+        if padding == "valid":
+            op = _bi.max(k, s) - k if op is None else op
+            left, right = k - 1, k - 1 + op
+        else:
+            pad_len = s + k - 2 if op is None else k + k % 2 - 2 + op
+            left = _bi.min(pad_len // 2 + pad_len % 2, k - 1)
+            right = pad_len - left
+        crop_l, crop_r = k - 1 - left, k - 1 - right
+        size = out.shape[2 + i]
+        index.append(_bi.slice(_bi.max(crop_l, 0), size - _bi.max(crop_r, 0)))
+        flat = [_bi.max(-crop_l, 0), _bi.max(-crop_r, 0)] + flat
+    out = out[tuple(index)]
+    if _bi.any(flat):
+        out = F.pad(out, flat)
+    if bias is not None:
+        out = out + bias.reshape(-1, *(1,) * n)
+    return _from_cf(out, data_format)
+
+
+def _pool(x, pool_size, strides, padding, data_format, kind):
+    """Max or average pooling; 'same' pads as TensorFlow does, and padded cells never count."""
+    data_format = data_format or "channels_last"
+    n = x.dim() - 2
+    pool_size = _tuple(pool_size, n)
+    strides = _tuple(strides if strides is not None else pool_size, n)
+    x = _to_cf(x, data_format)
+    fn = ({1: F.max_pool1d, 2: F.max_pool2d, 3: F.max_pool3d} if kind == "max" else
+          {1: F.avg_pool1d, 2: F.avg_pool2d, 3: F.avg_pool3d})[n]
+    if padding != "same":
+        return _from_cf(fn(x, pool_size, strides), data_format)
+    flat = []
+    for lo, hi in reversed(_same_pad(x, pool_size, strides, (1,) * n)):
+        flat += [lo, hi]
+    if kind == "max":
+        out = fn(F.pad(x, flat, value=-math.inf), pool_size, strides)
+    else:
+        out = fn(F.pad(x, flat), pool_size, strides) / fn(F.pad(torch.ones_like(x[:1, :1]), flat), pool_size, strides)
+    return _from_cf(out, data_format)
+
+
+def max_pool(inputs, pool_size, strides=None, padding="valid", data_format=None):
+    return _pool(inputs, pool_size, strides, padding, data_format, "max")
+
+
+def average_pool(inputs, pool_size, strides=None, padding="valid", data_format=None):
+    return _pool(inputs, pool_size, strides, padding, data_format, "avg")
+
+
+# ----------------------------------------------------------------------------- normalisation helpers
+def moments(x, axes, keepdims=False):
+    x = as_tensor(x)
+    var_, mean_ = torch.var_mean(x, dim=tuple(axes), keepdim=keepdims, correction=0)
+    return mean_, var_
+
+
+def batch_normalization(x, mean, variance, axis, offset=None, scale=None, epsilon=1e-3):
+    shape_ = [1] * x.dim()
+    shape_[axis] = x.shape[axis]
+    inv = torch.rsqrt(variance + epsilon)
+    if scale is not None:
+        inv = inv * scale
+    shift = -mean * inv
+    if offset is not None:
+        shift = shift + offset
+    return torch.addcmul(shift.reshape(shape_), x, inv.reshape(shape_))  # one pass over x
+
+
+def normalize(x, axis=-1, order=2, epsilon=None):
+    return F.normalize(x, p=order, dim=axis, eps=epsilon or 1e-12)
+
+
+# ----------------------------------------------------------------------------- losses
+def categorical_crossentropy(target, output, from_logits=False, axis=-1):
+    if from_logits:
+        return -(target * torch.log_softmax(output, dim=axis)).sum(dim=axis)
+    output = output / output.sum(dim=axis, keepdim=True)
+    output = output.clamp(1e-7, 1 - 1e-7)
+    return -(target * torch.log(output)).sum(dim=axis)
+
+
+def sparse_categorical_crossentropy(target, output, from_logits=False, axis=-1):
+    target = target.long()
+    if target.dim() == output.dim():
+        target = target.squeeze(axis)
+    if from_logits:
+        logp = torch.log_softmax(output, dim=axis)
+    else:
+        output = output / output.sum(dim=axis, keepdim=True)
+        logp = torch.log(output.clamp(1e-7, 1 - 1e-7))
+    if axis != -1 and axis != output.dim() - 1:
+        logp = torch.movedim(logp, axis, -1)
+    return -torch.gather(logp, -1, target.unsqueeze(-1)).squeeze(-1)
+
+
+def binary_crossentropy(target, output, from_logits=False):
+    target = target.to(output.dtype)
+    if from_logits:
+        return F.binary_cross_entropy_with_logits(output, target, reduction="none")
+    output = output.clamp(1e-7, 1 - 1e-7)
+    return -(target * torch.log(output) + (1 - target) * torch.log(1 - output))
+
+
+# ----------------------------------------------------------------------------- layer kernels (kerasport extensions)
+def dense(x, kernel, bias=None):
+    """``x @ kernel + bias``; one fused addmm for 2D inputs."""
+    if bias is not None and x.dim() == 2:
+        return torch.addmm(bias, x, kernel)
+    out = torch.matmul(x, kernel)
+    return out if bias is None else out + bias
+
+
+def embedding(indices, table):
+    """Rows of ``table`` (vocab, dim) at integer ``indices``: (...) -> (..., dim)."""
+    if indices.dtype not in (torch.int64, torch.int32):
+        indices = indices.long()
+    return F.embedding(indices, table)
+
+
+# --- normalization helpers (layers/normalization.py)
+def layer_normalization(x, gamma=None, beta=None, axis=-1, epsilon=None, rms_scaling=False):
+    """Normalize each sample over ``axis`` (int or list), then ``* gamma + beta``.
+
+    ``gamma`` and ``beta`` have the shape of the normalized dims. Trailing axes use the
+    fused ``F.layer_norm`` kernel. ``rms_scaling`` (Keras's deprecated flag) divides by the
+    standard deviation without centering and ignores ``beta``.
+    """
+    epsilon = 1e-7 if epsilon is None else epsilon
+    axes = sorted(a % x.dim() for a in ([axis] if isinstance(axis, int) else axis))
+    if not rms_scaling and axes == list(range(x.dim() - len(axes), x.dim())):
+        return F.layer_norm(x, tuple(x.shape[a] for a in axes), gamma, beta, epsilon)
+    bshape = [x.shape[i] if i in axes else 1 for i in range(x.dim())]
+    variance, mean_ = torch.var_mean(x, dim=axes, keepdim=True, correction=0)
+    inv = torch.rsqrt(variance + epsilon)
+    if gamma is not None:
+        inv = inv * gamma.reshape(bshape)
+    if rms_scaling:
+        return x * inv
+    shift = -mean_ * inv
+    if beta is not None:
+        shift = shift + beta.reshape(bshape)
+    return x * inv + shift
+
+
+# ----------------------------------------------------------------------------- more activations
+def celu(x, alpha=1.0):
+    """Continuously differentiable ELU: ``max(x, 0) + alpha * expm1(min(x, 0) / alpha)``."""
+    return F.celu(as_float(x), alpha)
+
+
+def glu(x, axis=-1):
+    """Gated linear unit: the first half of ``axis`` times the sigmoid of the second half."""
+    x = as_float(x)
+    if x.shape[axis] % 2:
+        raise ValueError(f"glu: axis {axis} must have an even size; received shape {tuple(x.shape)}.")
+    return F.glu(x, dim=axis)
+
+
+def hard_shrink(x, threshold=0.5):
+    """``x`` where ``|x| > threshold``, else 0."""
+    return F.hardshrink(as_float(x), threshold)
+
+
+def hard_tanh(x):
+    """``clip(x, -1, 1)``."""
+    return F.hardtanh(as_float(x))
+
+
+def soft_shrink(x, threshold=0.5):
+    """``x - threshold`` above ``threshold``, ``x + threshold`` below ``-threshold``, else 0."""
+    return F.softshrink(as_float(x), threshold)
+
+
+def sparsemax(x, axis=-1):
+    """Sparsemax along ``axis``, computed exactly as Keras 3 does so the numbers match.
+
+    Keras's threshold sums the cumulative sums over the whole support (not just the last one), so where
+    the support has more than one element the result is not the textbook simplex projection.
+    """
+    x = as_float(x)
+    srt = torch.sort(x, dim=axis, descending=True).values
+    cum = torch.cumsum(srt, dim=axis)
+    shape = [1] * x.dim()
+    shape[axis] = -1
+    r = torch.arange(1, x.shape[axis] + 1, dtype=x.dtype, device=x.device).reshape(shape)
+    support = srt - (cum - 1) / r > 0
+    k = support.sum(dim=axis, keepdim=True).to(x.dtype)
+    tau = (torch.where(support, cum, torch.zeros_like(cum)).sum(dim=axis, keepdim=True) - 1) / k
+    return torch.clamp(x - tau, min=0)
+
+
+def tanh_shrink(x):
+    """``x - tanh(x)``."""
+    return F.tanhshrink(as_float(x))
+
+
+def threshold(x, threshold, default_value):
+    """``x`` where ``x > threshold``, else ``default_value``."""
+    return F.threshold(as_float(x), threshold, default_value)
+
+
+# ----------------------------------------------------------------------------- attention and other nn ops
+def rms_normalization(x, scale=None, axis=-1, epsilon=None):
+    """``x * rsqrt(mean(x**2, axis) + epsilon) * scale`` (computed in at least float32)."""
+    x = as_tensor(x)
+    orig = x.dtype
+    x = x.float() if not x.is_floating_point() or x.element_size() < 4 else x
+    eps = 1e-7 if epsilon is None else epsilon
+    out = x * torch.rsqrt(torch.mean(x * x, dim=axes_tuple(x, axis), keepdim=True) + eps)
+    if scale is not None:
+        out = out * convert_to_tensor(scale, x.dtype)
+    return out.to(orig) if orig.is_floating_point else out
+
+
+def _large_negative(dtype):
+    return -0.7 * (65500.0 if dtype == torch.float16 else 3.38953e38)
+
+
+def dot_product_attention(query, key, value, bias=None, mask=None, scale=None, is_causal=False,
+                          flash_attention=None, attn_logits_soft_cap=None):
+    """Scaled dot-product attention on ``(B, T, N, H)`` query and ``(B, S, K, H)`` key/value.
+
+    Args:
+        bias: added to the logits, broadcastable to ``(B, N, T, S)``.
+        mask: bool, broadcastable to ``(B, N, T, S)``; False positions get no attention.
+        scale: logits multiplier, default ``1 / sqrt(H)``.
+        is_causal: mask out keys after each query position.
+        attn_logits_soft_cap: when set, logits become ``cap * tanh(logits / cap)``.
+    Returns ``(B, T, N, H)``. Runs ``F.scaled_dot_product_attention`` unless a soft cap is asked for.
+    """
+    q, k, v = as_tensor(query), as_tensor(key), as_tensor(value)
+    _common.check_attention_inputs(q, k, v, bias, mask, flash_attention, ndim)
+    d = torch.promote_types(torch.promote_types(q.dtype, k.dtype), v.dtype)
+    q, k, v = (t.to(d).transpose(1, 2) for t in (q, k, v))
+    if q.shape[1] > k.shape[1]:
+        k, v = (torch.repeat_interleave(t, q.shape[1] // t.shape[1], dim=1) for t in (k, v))
+    scale = 1.0 / math.sqrt(q.shape[-1]) if scale is None else float(scale)
+    attn = None
+    if mask is not None or is_causal:
+        allowed = torch.ones((q.shape[2], k.shape[2]), dtype=torch.bool, device=q.device)
+        if is_causal:
+            allowed = torch.tril(allowed)
+        if mask is not None:
+            allowed = allowed & as_tensor(mask).bool()
+        attn = torch.where(allowed, torch.zeros((), dtype=d, device=q.device),
+                           torch.full((), _large_negative(d), dtype=d, device=q.device))
+    if bias is not None:
+        attn = convert_to_tensor(bias, d)
+    if attn_logits_soft_cap is None:
+        return F.scaled_dot_product_attention(q, k, v, attn_mask=attn, scale=scale).transpose(1, 2)
+    logits = torch.matmul(q, k.transpose(-1, -2)) * scale
+    logits = attn_logits_soft_cap * torch.tanh(logits / attn_logits_soft_cap)
+    if attn is not None:
+        logits = logits + attn
+    return torch.matmul(torch.softmax(logits, dim=-1), v).transpose(1, 2)
+
+
+def psnr(x1, x2, max_val):
+    """Peak signal-to-noise ratio ``20 log10(max_val) - 10 log10(mean((x1 - x2)**2))``."""
+    x1, x2 = as_tensor(x1), as_tensor(x2)
+    if x1.shape != x2.shape:
+        raise ValueError(f"psnr: shapes must match; received {tuple(x1.shape)} and {tuple(x2.shape)}.")
+    mse = torch.mean(torch.square(x1 - x2))
+    return 20 * torch.log10(torch.as_tensor(max_val, dtype=x2.dtype, device=x2.device)) - 10 * torch.log10(mse)
+
+
+def _depth_to_space_nhwc(x, b):
+    n, h, w, c = x.shape
+    b = int(b)
+    return x.reshape(n, h, w, b, b, c // (b * b)).permute(0, 1, 3, 2, 4, 5).reshape(n, h * b, w * b, c // (b * b))
+
+
+def _space_to_depth_nhwc(x, b):
+    n, h, w, c = x.shape
+    b = int(b)
+    return x.reshape(n, h // b, b, w // b, b, c).permute(0, 1, 3, 2, 4, 5).reshape(n, h // b, w // b, c * b * b)
+
+
+def depth_to_space(x, block_size, data_format="channels_last"):
+    """Moves channel blocks into ``block_size x block_size`` spatial tiles (TensorFlow's DCR order)."""
+    return _common.block_rearrange("depth_to_space", as_tensor(x), block_size, data_format, _depth_to_space_nhwc,
+                                   lambda t, perm: t.permute(*perm))
+
+
+def space_to_depth(x, block_size, data_format="channels_last"):
+    """Inverse of ``depth_to_space``: ``block_size x block_size`` tiles become channels."""
+    return _common.block_rearrange("space_to_depth", as_tensor(x), block_size, data_format, _space_to_depth_nhwc,
+                                   lambda t, perm: t.permute(*perm))
+
+
+def ctc_loss(target, output, target_length, output_length, mask_index=0):
+    """CTC loss per sample.
+
+    Args:
+        target: int labels ``(B, L)``; output: logits ``(B, T, C)``;
+        target_length, output_length: ``(B,)`` ints; mask_index: the blank class.
+    Returns ``(B,)`` negative log-likelihoods.
+    """
+    output = as_float(output)
+    logp = torch.log_softmax(output.transpose(0, 1), dim=-1)
+    return F.ctc_loss(logp, as_tensor(target).long(), as_tensor(output_length).long(), as_tensor(target_length).long(),
+                      blank=mask_index, reduction="none")
+
+
+# ----------------------------------------------------------------------------- written once, in ops_common
+# hard_swish, multi_hot, sparse_plus, sparse_sigmoid, squareplus: see the end of numpy.py.
+globals().update({name: op for name, op in _common.shared_ops(
+    types.SimpleNamespace(**{**vars(_core), **vars(_numpy), **globals(), "_t": as_tensor}), to_float=as_float,
+    is_float=lambda x: x.is_floating_point()).items() if name in _numpy.SHARED_NN})
