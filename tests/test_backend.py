@@ -110,3 +110,47 @@ def test_device_is_overridable_by_environment():
         assert env_out.stdout.strip() == "cpu"
     else:
         assert "CPU" in out.stdout or "GPU" in out.stdout
+
+
+def _sibling_imports(path, package, siblings):
+    """(sibling, names) for each module-level import of a module of ``package`` from another of its modules."""
+    for node in ast.parse(path.read_text()).body:
+        if isinstance(node, ast.ImportFrom):
+            module = node.module or ""
+            if node.level == 1:
+                module = f"{package}.{module}" if module else package
+            names = [alias.name for alias in node.names]
+            if module == package:
+                yield from ((name, []) for name in names if name in siblings)
+            elif module.startswith(package + "."):
+                yield module[len(package) + 1:], names
+
+
+def test_backend_packages_are_layered():
+    """A backend package (``kerasport/backends/<name>/``) has no star import, no module over 800 lines, no
+    import of a sibling's ``_private`` name, and no import cycle between its modules."""
+    packages = [p.parent for p in (ROOT / "backends").glob("*/__init__.py")]
+    problems = []
+    for directory in packages:
+        package = f"kerasport.backends.{directory.name}"
+        siblings = {p.stem for p in directory.glob("*.py")} - {"__init__"}
+        graph = {}
+        for path in directory.glob("*.py"):
+            if any(alias.name == "*" for node in ast.walk(ast.parse(path.read_text()))
+                   if isinstance(node, ast.ImportFrom) for alias in node.names):
+                problems.append(f"{package}.{path.stem}: star import")
+            if path.stem == "__init__":
+                continue
+            if len(path.read_text().splitlines()) > 800:
+                problems.append(f"{package}.{path.stem}: over 800 lines")
+            imports = list(_sibling_imports(path, package, siblings))
+            graph[path.stem] = {sibling for sibling, _ in imports}
+            problems += [f"{package}.{path.stem}: imports {sibling}.{name}" for sibling, names in imports
+                         for name in names if name.startswith("_")]
+
+        def reaches(start, target, seen):
+            return any(m == target or (m not in seen and reaches(m, target, seen | {m})) for m in graph.get(start, ()))
+
+        problems += [f"{package}.{module}: in an import cycle" for module in sorted(graph)
+                     if reaches(module, module, set())]
+    assert packages and problems == []
