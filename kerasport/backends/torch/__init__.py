@@ -38,11 +38,11 @@ from kerasport.backends.torch.numpy import (  # noqa: F401
     linspace, log, log10, log1p, log2, logaddexp, logical_and, logical_not, logical_or, logical_xor, logspace, max,
     maximum, mean, median, meshgrid, min, minimum, mod, moveaxis, multiply, nan_to_num, nanargmax, nanargmin,
     nancumprod, nancumsum, nanmax, nanmean, nanmedian, nanmin, nanpercentile, nanprod, nanquantile, nanstd, nansum,
-    nanvar, negative, nonzero, norm, not_equal, one_hot, ones, ones_like, pad, percentile, power, prod, ptp,
-    quantile, ravel, reciprocal, repeat, reshape, roll, rot90, round, rsqrt, searchsorted, select, sign, sin, sinh,
-    slice, sort, split, sqrt, square, squeeze, stack, std, subtract, sum, swapaxes, take, take_along_axis, tan,
-    tile, trace, transpose, trapezoid, tri, tril, triu, true_divide, unique, unravel_index, unstack, vander, var,
-    vectorize, view, vsplit, vstack, where, zeros, zeros_like)
+    nanvar, negative, nonzero, norm, not_equal, ones, ones_like, pad, percentile, power, prod, ptp, quantile, ravel,
+    reciprocal, repeat, reshape, roll, rot90, round, rsqrt, searchsorted, select, sign, sin, sinh, slice, sort,
+    split, sqrt, square, squeeze, stack, std, subtract, sum, swapaxes, take, take_along_axis, tan, tile, trace,
+    transpose, trapezoid, tri, tril, triu, true_divide, unique, unravel_index, unstack, vander, var, vectorize,
+    view, vsplit, vstack, where, zeros, zeros_like)
 from kerasport.backends.torch.math import (  # noqa: F401
     angle, arccos, arccosh, arcsin, arcsinh, arctanh, bitwise_and, bitwise_invert, bitwise_left_shift, bitwise_not,
     bitwise_or, bitwise_right_shift, bitwise_xor, cbrt, conj, conjugate, copy, deg2rad, erf, erfc, erfinv, exp2,
@@ -59,9 +59,9 @@ from kerasport.backends.torch.nn import (  # noqa: F401
     average_pool, batch_normalization, binary_crossentropy, categorical_crossentropy, celu, conv, conv_transpose,
     ctc_loss, dense, depth_to_space, depthwise_conv, dot_product_attention, elu, embedding, gelu, glu, hard_shrink,
     hard_sigmoid, hard_silu, hard_swish, hard_tanh, layer_normalization, leaky_relu, log_sigmoid, log_softmax,
-    max_pool, moments, multi_hot, normalize, psnr, relu, relu6, rms_normalization, selu, separable_conv, sigmoid,
-    silu, soft_shrink, softmax, softplus, softsign, space_to_depth, sparse_categorical_crossentropy, sparse_plus,
-    sparse_sigmoid, sparsemax, squareplus, swish, tanh, tanh_shrink, threshold)
+    max_pool, moments, multi_hot, normalize, one_hot, psnr, relu, relu6, rms_normalization, selu, separable_conv,
+    sigmoid, silu, soft_shrink, softmax, softplus, softsign, space_to_depth, sparse_categorical_crossentropy,
+    sparse_plus, sparse_sigmoid, sparsemax, squareplus, swish, tanh, tanh_shrink, threshold)
 from kerasport.backends.torch.image import (  # noqa: F401
     image_affine_transform, image_hsv_to_rgb, image_map_coordinates, image_resize, image_rgb_to_hsv)
 from kerasport.backends.torch.rnn import (  # noqa: F401

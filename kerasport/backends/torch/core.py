@@ -189,6 +189,7 @@ def item(x):
 
 # ----------------------------------------------------------------------------- operand helpers
 def as_tensor(x):
+    """``x`` itself if it is a tensor (on whatever device), else ``convert_to_tensor(x)``."""
     return x if isinstance(x, torch.Tensor) else convert_to_tensor(x)
 
 
@@ -215,11 +216,13 @@ def promote(x1, x2):
 
 
 def promote_float(x1, x2):
+    """``promote(x1, x2)``, then float32 when the common dtype is not a float."""
     x1, x2 = promote(x1, x2)
     return (x1, x2) if x1.is_floating_point() else (x1.float(), x2.float())
 
 
 def axes_tuple(x, axis):
+    """``axis`` (None, an int, a list or a tuple) as a tuple of axes of ``x`` (None: all of them)."""
     return tuple(range(x.dim())) if axis is None else tuple(axis) if isinstance(axis, (list, tuple)) else (axis,)
 
 

@@ -14,7 +14,7 @@ import torch.nn.functional as F
 from kerasport.backends import ops_common as _common
 from kerasport.backends.torch import core as _core
 from kerasport.backends.torch import numpy as _numpy
-from kerasport.backends.torch.core import as_float, as_tensor, axes_tuple, convert_to_tensor, ndim
+from kerasport.backends.torch.core import as_float, as_tensor, axes_tuple, convert_to_tensor, ndim, to_dtype
 
 
 # ----------------------------------------------------------------------------- activations
@@ -364,6 +364,12 @@ def threshold(x, threshold, default_value):
 
 
 # ----------------------------------------------------------------------------- attention and other nn ops
+def one_hot(x, num_classes, axis=-1, dtype="float32"):
+    out = F.one_hot(as_tensor(x).long().clamp(min=-1) % (num_classes + 1), num_classes + 1)[..., :num_classes]
+    out = out.to(to_dtype(dtype))
+    return out if axis == -1 else torch.movedim(out, -1, axis)
+
+
 def rms_normalization(x, scale=None, axis=-1, epsilon=None):
     """``x * rsqrt(mean(x**2, axis) + epsilon) * scale`` (computed in at least float32)."""
     x = as_tensor(x)

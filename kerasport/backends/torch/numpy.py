@@ -188,6 +188,7 @@ def nan_to_num(x, nan=0.0, posinf=None, neginf=None):
 
 # ----------------------------------------------------------------------------- reductions
 def torch_axis(axis):
+    """``axis`` as torch's ``dim`` takes it: a list becomes a tuple."""
     return tuple(axis) if isinstance(axis, list) else axis
 
 
@@ -437,12 +438,6 @@ def tril(x, k=0):
 
 def triu(x, k=0):
     return torch.triu(as_tensor(x), k)
-
-
-def one_hot(x, num_classes, axis=-1, dtype="float32"):
-    out = F.one_hot(as_tensor(x).long().clamp(min=-1) % (num_classes + 1), num_classes + 1)[..., :num_classes]
-    out = out.to(to_dtype(dtype))
-    return out if axis == -1 else torch.movedim(out, -1, axis)
 
 
 # --- added for losses/metrics
