@@ -11,7 +11,6 @@ from kerasport.backends.torch.core import DEVICE, to_dtype
 
 
 # ----------------------------------------------------------------------------- random
-
 def seed(value):
     """Seed the framework's global random state."""
     torch.manual_seed(value)
