@@ -12,7 +12,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
-from kerasport.backends import tf_kernels as _kernels  # noqa: E402
+from kerasport.backends.tensorflow import kernels as _kernels  # noqa: E402
 
 NAME = "tensorflow"
 STRING_TENSORS = True  # tf.string tensors: string data and the string layers stay in the graph
@@ -1046,9 +1046,9 @@ def layer_normalization(x, gamma=None, beta=None, axis=-1, epsilon=None, rms_sca
     return x * inv + shift
 
 
-from kerasport.backends.tf_rnn import *  # noqa: E402,F401,F403
-from kerasport.backends.tf_image import *  # noqa: E402,F401,F403
-from kerasport.backends.tf_strings import (  # noqa: E402,F401
+from kerasport.backends.tensorflow.rnn import *  # noqa: E402,F401,F403
+from kerasport.backends.tensorflow.image import *  # noqa: E402,F401,F403
+from kerasport.backends.tensorflow.strings import (  # noqa: E402,F401
     as_strings, rows_flat_values, rows_to_dense, rows_with_values, string_equal, string_hash_bucket, string_lower,
     string_ngrams, string_regex_replace, string_split, string_table, string_table_lookup, string_is_symbolic)
 

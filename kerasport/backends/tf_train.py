@@ -8,7 +8,7 @@ Python only while tracing.
 import tensorflow as tf
 
 from kerasport.backends import tf_backend as B
-from kerasport.backends import tf_distribute
+from kerasport.backends.tensorflow import distribute as tf_distribute
 from kerasport.utils import tree
 
 
@@ -281,4 +281,4 @@ def make_predict_function(model):
     compiled = _compile(step, model)
     return lambda batch: compiled(batch[0])
 
-from kerasport.backends.tf_data import *  # noqa: E402,F401,F403  (dataset builders of kerasport.utils)
+from kerasport.backends.tensorflow.data import *  # noqa: E402,F401,F403  (dataset builders of kerasport.utils)

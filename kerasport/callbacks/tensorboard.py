@@ -7,12 +7,13 @@ import importlib
 import os
 import time
 
-from kerasport.backends import BACKENDS, NAME, B
+from kerasport.backends import NAME, B
 from kerasport.callbacks.callback import Callback
 
 
 def _writer_module():
-    return importlib.import_module(f"kerasport.backends.{BACKENDS[NAME].replace('_backend', '_summary')}")
+    return importlib.import_module("kerasport.backends.torch_summary" if NAME == "torch"
+                                   else "kerasport.backends.tensorflow.summary")
 
 
 class TensorBoard(Callback):

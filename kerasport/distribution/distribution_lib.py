@@ -10,7 +10,8 @@ import importlib
 
 from kerasport.backends import NAME
 
-_backend = importlib.import_module(f"kerasport.backends.{'torch' if NAME == 'torch' else 'tf'}_distribute")
+_backend = importlib.import_module("kerasport.backends.torch_distribute" if NAME == "torch"
+                                   else "kerasport.backends.tensorflow.distribute")
 _current = None
 
 

@@ -17,7 +17,8 @@ def _no_distribution():
 
 
 def test_backend_fills_the_distribute_contract():
-    module = importlib.import_module(f"kerasport.backends.{'torch' if NAME == 'torch' else 'tf'}_distribute")
+    module = importlib.import_module("kerasport.backends.torch_distribute" if NAME == "torch"
+                                     else "kerasport.backends.tensorflow.distribute")
     assert [n for n in contract.DISTRIBUTE if not callable(getattr(module, n, None))] == []
 
 
