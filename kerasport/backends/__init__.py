@@ -9,7 +9,7 @@ The functions every backend provides are listed in ``contract.py``.
 import importlib
 import os
 
-BACKENDS = {"torch": "torch_backend", "tensorflow": "tf_backend"}
+BACKENDS = {"torch": "torch_backend", "tensorflow": "tensorflow"}
 _ALIASES = {"tf": "tensorflow", "pytorch": "torch"}
 
 
@@ -26,7 +26,9 @@ def _select():
 
 NAME = _select()
 B = importlib.import_module(f"kerasport.backends.{BACKENDS[NAME]}")
-T = importlib.import_module(f"kerasport.backends.{BACKENDS[NAME].replace('_backend', '_train')}")
+# A backend package (``tensorflow/``) offers the training functions too; a flat ``*_backend`` module has a ``*_train``.
+T = importlib.import_module(f"kerasport.backends.{BACKENDS[NAME][:-len('_backend')]}_train") \
+    if BACKENDS[NAME].endswith("_backend") else B
 
 
 def backend():
