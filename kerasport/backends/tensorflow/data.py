@@ -1,6 +1,6 @@
 """TensorFlow pieces of the dataset builders of ``kerasport.utils`` (``dataset_utils``).
 
-Star-imported at the end of ``tf_train`` so that ``dataset_utils`` calls them as
+The package gathers them, so that ``dataset_utils`` calls them as
 ``T.dataset_from_batches`` etc. and never imports TensorFlow itself. The builders
 return ``tf.data.Dataset`` objects here, as Keras does.
 """
