@@ -8,7 +8,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
-from kerasport.backends import ops_common as _common
+from kerasport.backends import ops_common as _common  # noqa: E402
 
 tnp = tf.experimental.numpy
 
