@@ -81,6 +81,46 @@ def test_only_backends_import_a_framework():
     assert offenders == []
 
 
+def _sibling_imports(tree, package):
+    """(sibling module, imported names) of each module-level import from the backend package ``package``."""
+    for node in tree.body:
+        if isinstance(node, ast.ImportFrom) and node.module == package:
+            yield from ((alias.name, []) for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.module.startswith(package + "."):
+            yield node.module[len(package) + 1:], [alias.name for alias in node.names]
+
+
+def test_backend_packages_are_layered():
+    """Each backend package (``backends/<name>/``): no star import, no module over 800 lines, no private name
+    taken from a sibling, and module-level imports between siblings that form no cycle."""
+    problems, edges = [], {}
+    for package in sorted(p for p in (ROOT / "backends").iterdir() if (p / "__init__.py").exists()):
+        dotted = f"kerasport.backends.{package.name}"
+        for path in sorted(package.glob("*.py")):
+            text = path.read_text()
+            where = f"backends/{package.name}/{path.name}"
+            tree = ast.parse(text)
+            if len(text.splitlines()) > 800:
+                problems.append(f"{where}: {len(text.splitlines())} lines")
+            for node in ast.walk(tree):
+                if isinstance(node, ast.ImportFrom) and any(alias.name == "*" for alias in node.names):
+                    problems.append(f"{where}: from {node.module} import *")
+            for sibling, names in _sibling_imports(tree, dotted):
+                problems += [f"{where}: imports {sibling}.{n}" for n in names if n.startswith("_")]
+                if path.stem != "__init__":
+                    edges.setdefault((package.name, path.stem), set()).add((package.name, sibling))
+
+    def reaches(start, goal, seen):
+        for nxt in edges.get(start, ()):
+            if nxt == goal or (nxt not in seen and reaches(nxt, goal, seen | {nxt})):
+                return True
+        return False
+
+    problems += [f"import cycle through backends/{p}/{m}.py" for p, m in edges if reaches((p, m), (p, m), set())]
+    assert problems == []
+    assert edges  # the walk saw the package's imports
+
+
 def test_set_random_seed_repeats_weights_and_dropout():
     import numpy as np
 
@@ -111,46 +151,3 @@ def test_device_is_overridable_by_environment():
     else:
         assert "CPU" in out.stdout or "GPU" in out.stdout
 
-
-def _sibling_imports(path, package, siblings):
-    """(sibling, names) for each module-level import of a module of ``package`` from another of its modules."""
-    for node in ast.parse(path.read_text()).body:
-        if isinstance(node, ast.ImportFrom):
-            module = node.module or ""
-            if node.level == 1:
-                module = f"{package}.{module}" if module else package
-            names = [alias.name for alias in node.names]
-            if module == package:
-                yield from ((name, []) for name in names if name in siblings)
-            elif module.startswith(package + "."):
-                yield module[len(package) + 1:], names
-
-
-def test_backend_packages_are_layered():
-    """A backend package (``kerasport/backends/<name>/``) has no star import, no module over 800 lines, no
-    import of a sibling's ``_private`` name, and no import cycle between its modules."""
-    packages = [p.parent for p in (ROOT / "backends").glob("*/__init__.py")]
-    problems = []
-    for directory in packages:
-        package = f"kerasport.backends.{directory.name}"
-        siblings = {p.stem for p in directory.glob("*.py")} - {"__init__"}
-        graph = {}
-        for path in directory.glob("*.py"):
-            if any(alias.name == "*" for node in ast.walk(ast.parse(path.read_text()))
-                   if isinstance(node, ast.ImportFrom) for alias in node.names):
-                problems.append(f"{package}.{path.stem}: star import")
-            if path.stem == "__init__":
-                continue
-            if len(path.read_text().splitlines()) > 800:
-                problems.append(f"{package}.{path.stem}: over 800 lines")
-            imports = list(_sibling_imports(path, package, siblings))
-            graph[path.stem] = {sibling for sibling, _ in imports}
-            problems += [f"{package}.{path.stem}: imports {sibling}.{name}" for sibling, names in imports
-                         for name in names if name.startswith("_")]
-
-        def reaches(start, target, seen):
-            return any(m == target or (m not in seen and reaches(m, target, seen | {m})) for m in graph.get(start, ()))
-
-        problems += [f"{package}.{module}: in an import cycle" for module in sorted(graph)
-                     if reaches(module, module, set())]
-    assert packages and problems == []

@@ -1,7 +1,7 @@
 """Backend selection: the one place that picks PyTorch or TensorFlow.
 
 ``KERASPORT_BACKEND`` (``torch`` by default, or ``tensorflow``) is read once, at
-import. The chosen module is bound as ``B``; everything else in kerasport calls
+import. The chosen package (``torch/`` or ``tensorflow/``, one module per op family) is bound as ``B``; everything else in kerasport calls
 ``B.<op>`` (or ``kerasport.ops.<op>``, the same functions) directly, so there is
 no dispatch on the hot path. Only the chosen framework is ever imported.
 The functions every backend provides are listed in ``contract.py``.
@@ -9,7 +9,7 @@ The functions every backend provides are listed in ``contract.py``.
 import importlib
 import os
 
-BACKENDS = {"torch": "torch", "tensorflow": "tf_backend"}
+BACKENDS = ("torch", "tensorflow")  # each the name of its package here
 _ALIASES = {"tf": "tensorflow", "pytorch": "torch"}
 
 
@@ -25,10 +25,8 @@ def _select():
 
 
 NAME = _select()
-B = importlib.import_module(f"kerasport.backends.{BACKENDS[NAME]}")
-# A backend package (``torch/``) offers the training names too; a flat ``<name>_backend`` module has a ``_train`` twin.
-T = importlib.import_module(f"kerasport.backends.{BACKENDS[NAME][:-len('_backend')]}_train") \
-    if BACKENDS[NAME].endswith("_backend") else B
+B = importlib.import_module(f"kerasport.backends.{NAME}")
+T = B  # the training functions' old name: the package offers them too
 
 
 def backend():

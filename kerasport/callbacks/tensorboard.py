@@ -7,14 +7,12 @@ import importlib
 import os
 import time
 
-from kerasport.backends import BACKENDS, NAME, B
+from kerasport.backends import NAME, B
 from kerasport.callbacks.callback import Callback
 
 
 def _writer_module():
-    module = BACKENDS[NAME]  # a backend package's ``summary`` module, or a flat ``<name>_summary``
-    return importlib.import_module(f"kerasport.backends.{module.replace('_backend', '_summary')}"
-                                   if module.endswith("_backend") else f"kerasport.backends.{module}.summary")
+    return importlib.import_module(f"kerasport.backends.{NAME}.summary")
 
 
 class TensorBoard(Callback):

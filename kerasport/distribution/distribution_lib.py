@@ -8,11 +8,9 @@ gradients, so N processes train as one process with the same global batch.
 import contextlib
 import importlib
 
-from kerasport.backends import BACKENDS, NAME
+from kerasport.backends import NAME
 
-_backend = importlib.import_module(  # a backend package's ``distribute`` module, or a flat ``<name>_distribute``
-    f"kerasport.backends.{BACKENDS[NAME].replace('_backend', '_distribute')}" if BACKENDS[NAME].endswith("_backend")
-    else f"kerasport.backends.{BACKENDS[NAME]}.distribute")
+_backend = importlib.import_module(f"kerasport.backends.{NAME}.distribute")
 _current = None
 
 

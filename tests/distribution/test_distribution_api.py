@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 import kerasport
-from kerasport.backends import BACKENDS, B, NAME, contract
+from kerasport.backends import B, NAME, contract
 from kerasport.data_adapters import ArrayAdapter, get_adapter
 from kerasport.distribution.training_hooks import ShardedAdapter, global_logs, is_chief, shard
 
@@ -17,9 +17,7 @@ def _no_distribution():
 
 
 def test_backend_fills_the_distribute_contract():
-    package = BACKENDS[NAME]  # a backend package's ``distribute`` module, or a flat ``<name>_distribute``
-    module = importlib.import_module(f"kerasport.backends.{package.replace('_backend', '_distribute')}"
-                                     if package.endswith("_backend") else f"kerasport.backends.{package}.distribute")
+    module = importlib.import_module(f"kerasport.backends.{NAME}.distribute")
     assert [n for n in contract.DISTRIBUTE if not callable(getattr(module, n, None))] == []
 
 

@@ -85,8 +85,8 @@ def test_portable_forms_match_keras(case, monkeypatch):
     convolutions, an explicitly dilated kernel, stride by slicing) are forced on whatever this machine
     has, and must give Keras's outputs and gradients; on torch this is the plain oracle."""
     if B.NAME == "tensorflow":
-        from kerasport.backends import tf_kernels
-        monkeypatch.setattr(tf_kernels, "supports", lambda name: False)
+        from kerasport.backends.tensorflow import kernels
+        monkeypatch.setattr(kernels, "supports", lambda name: False)
     test_matches_keras(case)
 
 

@@ -1,4 +1,6 @@
 """Recurrent layers against Keras 3: outputs and gradients, fused and step-loop paths, masks, states."""
+import importlib
+
 import numpy as np
 import pytest
 
@@ -356,7 +358,7 @@ def _cudnn_reference(input, input_h, input_c, params, is_training, rnn_mode, seq
 def test_cudnn_path_lays_out_weights_as_cudnn_expects(rng, monkeypatch, cls, kwargs):
     """With a GPU, unmasked LSTM/GRU call cuDNN; here cuDNN's formulas stand in for it, and the
     results (outputs, states, gradients) must equal the step loop's."""
-    from kerasport.backends import tf_rnn
+    tf_rnn = importlib.import_module("kerasport.backends.tensorflow.rnn")  # the package's ``rnn`` is the function
     x = _x(rng)
     looped = cls(3, use_cudnn=False, **kwargs)
     expected = looped(x)

@@ -93,7 +93,7 @@ def _write(model, spec, filepath, format):
     if backend() == "torch":
         from kerasport.backends.torch import export as writer
     else:
-        from kerasport.backends import tf_export as writer
+        from kerasport.backends.tensorflow import export as writer
 
     def call(*inputs):
         return model(spec.pack(inputs), training=False)

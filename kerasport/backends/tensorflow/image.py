@@ -1,6 +1,6 @@
 """TensorFlow image kernels behind ``kerasport.ops.image``: resizing, projective warps, HSV, map_coordinates.
 
-Star-imported at the end of ``tf_backend``. Images are 4-D ``(N, H, W, C)`` or
+The package gathers them (``B.image_resize``, ...). Images are 4-D ``(N, H, W, C)`` or
 ``(N, C, H, W)`` float tensors (``kerasport/ops_image.py`` validates, batches and
 casts); the kernels are TensorFlow's own (``tf.image.resize``,
 ``ImageProjectiveTransformV3``), the ones Keras calls on this backend.

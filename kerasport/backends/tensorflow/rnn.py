@@ -1,6 +1,6 @@
 """TensorFlow recurrent kernels: one ``tf.while_loop`` over time, inside the compiled step.
 
-Star-imported at the end of ``tf_backend`` so that layers call them as
+The package gathers them, so that layers call them as
 ``B.rnn``, ``B.lstm`` and ``B.gru``. Sequences are batch-major ``(B, T, ...)``.
 With a GPU, unmasked ``lstm`` and ``gru`` run cuDNN's fused kernel (``CudnnRNNV3``),
 with the weights laid out as Keras lays them out for it.

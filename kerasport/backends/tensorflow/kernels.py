@@ -4,7 +4,7 @@ TensorFlow's Eigen CPU kernels (CPUs without AVX-512, or ``TF_ENABLE_ONEDNN_OPTS
 gradient of grouped convolutions, dilated transposed convolutions and depthwise convolutions with
 unequal strides; oneDNN and GPUs have them. (``channels_first`` is always transposed to
 ``channels_last`` around the kernel: Eigen has no NCHW convolution, and on a GPU grappler's layout
-optimizer picks the layout itself.) ``tf_backend`` asks ``supports(name)`` when it builds a
+optimizer picks the layout itself.) ``nn`` asks ``supports(name)`` when it builds a
 convolution (at trace time under ``tf.function``) and picks the native kernel where it exists, an
 equivalent form that every kernel set runs otherwise.
 """

@@ -1,0 +1,307 @@
+"""TensorFlow kernels of ``keras.ops.math`` and NumPy's elementwise math: exp/log/trig, erf, segment ops, top_k, FFT.
+Ints and bools become float32 first, as in Keras; complex results are ``(real, imag)`` pairs of float tensors."""
+
+import math
+
+import numpy as np
+import tensorflow as tf
+
+from kerasport.backends import ops_common as _common
+from kerasport.backends.tensorflow.core import (
+    as_tensor as _t, axis_arg as _axis, promote_float_pair as _float_pair, promote_pair as _same, to_float as _f)
+
+
+# ----------------------------------------------------------------------------- elementwise math
+def _floating(fn):
+    """``fn`` on a float tensor: ints and bools become float32 first, as in Keras."""
+    def op(x):
+        x = _t(x)
+        return fn(x if x.dtype.is_floating else tf.cast(x, tf.float32))
+    op.__name__ = fn.__name__
+    return op
+
+
+sqrt = _floating(tf.sqrt)
+rsqrt = _floating(tf.math.rsqrt)
+exp = _floating(tf.exp)
+expm1 = _floating(tf.math.expm1)
+log = _floating(tf.math.log)
+log1p = _floating(tf.math.log1p)
+sin = _floating(tf.sin)
+cos = _floating(tf.cos)
+tan = _floating(tf.tan)
+arctan = _floating(tf.atan)
+sinh = _floating(tf.sinh)
+cosh = _floating(tf.cosh)
+floor = _floating(tf.floor)
+ceil = _floating(tf.math.ceil)
+erf = _floating(tf.math.erf)
+reciprocal = _floating(tf.math.reciprocal)
+log2 = _floating(lambda x: tf.math.log(x) / tf.math.log(tf.constant(2.0, x.dtype)))
+log10 = _floating(lambda x: tf.math.log(x) / tf.math.log(tf.constant(10.0, x.dtype)))
+erfinv = _floating(tf.math.erfinv)
+
+
+def logaddexp(x1, x2):
+    x1, x2 = _float_pair(x1, x2)
+    big = tf.maximum(x1, x2)
+    return big + tf.math.log1p(tf.exp(-tf.abs(x1 - x2)))
+
+
+def arctan2(x1, x2):
+    return tf.atan2(*_float_pair(x1, x2))
+
+
+# ----------------------------------------------------------------------------- reductions, top_k and segments
+def logsumexp(x, axis=None, keepdims=False):
+    return tf.reduce_logsumexp(_t(x), axis=_axis(axis), keepdims=keepdims)
+
+
+def top_k(x, k, sorted=True):
+    out = tf.math.top_k(_t(x), k, sorted=sorted)
+    return out.values, out.indices
+
+
+def segment_sum(data, segment_ids, num_segments):
+    """Sums of ``data`` rows (N, ...) grouped by ``segment_ids`` (N,) in [0, num_segments)."""
+    return tf.math.unsorted_segment_sum(_t(data), tf.cast(_t(segment_ids), tf.int32), num_segments)
+
+
+def _c(value, like):
+    return tf.constant(value, like.dtype)
+
+
+def in_top_k(targets, predictions, k):
+    """Whether each ``targets[i]`` is among the ``k`` largest ``predictions[i]`` (ties count as in)."""
+    predictions = _t(predictions)
+    target_val = tf.gather(predictions, tf.cast(_t(targets), tf.int32), axis=1, batch_dims=1)
+    kth = tf.math.top_k(predictions, k).values[:, -1]
+    return target_val >= kth
+
+
+# ----------------------------------------------------------------------------- more elementwise math (NumPy's)
+def _unary_f(fn, name):
+    return _common.unary_float_op(fn, name, _f)
+
+
+arccos = _unary_f(tf.acos, "arccos")
+arccosh = _unary_f(tf.acosh, "arccosh")
+arcsin = _unary_f(tf.asin, "arcsin")
+arcsinh = _unary_f(tf.asinh, "arcsinh")
+arctanh = _unary_f(tf.atanh, "arctanh")
+erfc = _unary_f(tf.math.erfc, "erfc")
+exp2 = _unary_f(lambda x: tf.pow(_c(2.0, x), x), "exp2")
+i0 = _unary_f(tf.math.bessel_i0, "i0")
+deg2rad = _unary_f(lambda x: x * _c(math.pi / 180.0, x), "deg2rad")
+rad2deg = _unary_f(lambda x: x * _c(180.0 / math.pi, x), "rad2deg")
+fabs = _unary_f(tf.abs, "fabs")
+
+
+def sinc(x):
+    """``sin(pi x) / (pi x)``, 1 at 0."""
+    x = _f(x)
+    px = x * _c(math.pi, x)
+    safe = tf.where(x == 0, tf.ones_like(x), px)
+    return tf.where(x == 0, tf.ones_like(x), tf.sin(safe) / safe)
+
+
+def cbrt(x):
+    """Cube root (real, sign-preserving)."""
+    x = _f(x)
+    return tf.sign(x) * tf.pow(tf.abs(x), _c(1.0 / 3.0, x))
+
+
+def trunc(x):
+    """Rounds towards zero; ints are returned unchanged."""
+    x = _t(x)
+    return tf.sign(x) * tf.floor(tf.abs(x)) if x.dtype.is_floating else x
+
+
+def signbit(x):
+    """True where the sign bit is set (negative numbers and -0.0)."""
+    x = _t(x)
+    if x.dtype.is_floating:
+        return tf.logical_or(x < 0, tf.logical_and(tf.equal(x, 0), tf.math.reciprocal(x) < 0))
+    return x < 0 if x.dtype != tf.bool else tf.zeros_like(x)
+
+
+def isneginf(x):
+    x = _t(x)
+    return tf.equal(x, -np.inf) if x.dtype.is_floating else tf.zeros_like(x, tf.bool)
+
+
+def isposinf(x):
+    x = _t(x)
+    return tf.equal(x, np.inf) if x.dtype.is_floating else tf.zeros_like(x, tf.bool)
+
+
+def isreal(x):
+    x = _t(x)
+    return tf.equal(tf.math.imag(x), 0) if x.dtype.is_complex else tf.ones_like(x, tf.bool)
+
+
+def real(x):
+    x = _t(x)
+    return tf.math.real(x) if x.dtype.is_complex else x
+
+
+def imag(x):
+    x = _t(x)
+    return tf.math.imag(x) if x.dtype.is_complex else tf.zeros_like(x)
+
+
+def conj(x):
+    x = _t(x)
+    return tf.math.conj(x) if x.dtype.is_complex else x
+
+
+conjugate = conj
+
+
+def angle(x):
+    """Argument of complex ``x`` (0 or pi for real ``x``)."""
+    x = _t(x)
+    if x.dtype.is_complex:
+        return tf.math.angle(x)
+    x = _f(x)
+    return tf.atan2(tf.zeros_like(x), x)
+
+
+def _binary(fn, name, floating=False, doc=""):
+    return _common.binary_op(fn, name, _float_pair if floating else _same, doc)
+
+
+def _fmax(a, b):
+    return tf.where(tf.math.is_nan(a), b, tf.where(tf.math.is_nan(b), a, tf.maximum(a, b))) \
+        if a.dtype.is_floating else tf.maximum(a, b)
+
+
+def _fmin(a, b):
+    return tf.where(tf.math.is_nan(a), b, tf.where(tf.math.is_nan(b), a, tf.minimum(a, b))) \
+        if a.dtype.is_floating else tf.minimum(a, b)
+
+
+def _heaviside(a, b):
+    return tf.where(a < 0, tf.zeros_like(a), tf.where(a > 0, tf.ones_like(a), b))
+
+
+def _logaddexp2(a, b):
+    big = tf.maximum(a, b)
+    ln2 = _c(math.log(2.0), a)
+    return big + tf.math.log1p(tf.pow(_c(2.0, a), -tf.abs(a - b))) / ln2
+
+
+def _gcd(a, b):
+    a, b = tf.abs(a), tf.abs(b)
+
+    def body(a, b):
+        done = tf.equal(b, 0)
+        return tf.where(done, a, b), tf.where(done, b, tf.math.floormod(a, tf.where(done, tf.ones_like(b), b)))
+
+    a, b = tf.broadcast_to(a, tf.broadcast_dynamic_shape(tf.shape(a), tf.shape(b))), \
+        tf.broadcast_to(b, tf.broadcast_dynamic_shape(tf.shape(a), tf.shape(b)))
+    a, _ = tf.while_loop(lambda a, b: tf.reduce_any(b != 0), body, (a, b))
+    return a
+
+
+def _lcm(a, b):
+    g = _gcd(a, b)
+    return tf.abs(a * tf.math.floordiv(b, tf.where(tf.equal(g, 0), tf.ones_like(g), g)))
+
+
+fmax = _binary(_fmax, "fmax", doc="Elementwise maximum that ignores NaNs.")
+fmin = _binary(_fmin, "fmin", doc="Elementwise minimum that ignores NaNs.")
+fmod = _binary(tf.truncatemod, "fmod", doc="C-style remainder (the sign of ``x1``).")
+gcd = _binary(_gcd, "gcd")
+lcm = _binary(_lcm, "lcm")
+def heaviside(x1, x2):
+    """0 for x1 < 0, x2 for x1 == 0, 1 for x1 > 0; ints give float32 (int64: float64), as in Keras."""
+    x1, x2 = _same(x1, x2)
+    if not x1.dtype.is_floating:
+        d = tf.float64 if x1.dtype == tf.int64 else tf.float32
+        x1, x2 = tf.cast(x1, d), tf.cast(x2, d)
+    return _heaviside(x1, x2)
+hypot = _binary(lambda a, b: tf.sqrt(a * a + b * b), "hypot", floating=True)
+logaddexp2 = _binary(_logaddexp2, "logaddexp2", floating=True)
+nextafter = _binary(tf.math.nextafter, "nextafter", floating=True)
+bitwise_and = _binary(tf.bitwise.bitwise_and, "bitwise_and")
+bitwise_or = _binary(tf.bitwise.bitwise_or, "bitwise_or")
+bitwise_xor = _binary(tf.bitwise.bitwise_xor, "bitwise_xor")
+bitwise_left_shift = _binary(tf.bitwise.left_shift, "bitwise_left_shift")
+bitwise_right_shift = _binary(tf.bitwise.right_shift, "bitwise_right_shift")
+left_shift = bitwise_left_shift
+right_shift = bitwise_right_shift
+
+
+def bitwise_invert(x):
+    x = _t(x)
+    return tf.logical_not(x) if x.dtype == tf.bool else tf.bitwise.invert(x)
+
+
+bitwise_not = bitwise_invert
+
+
+def ldexp(x1, x2):
+    """``x1 * 2**x2`` (``x2`` integer)."""
+    x1 = _f(x1)
+    return x1 * tf.pow(_c(2.0, x1), tf.cast(_t(x2), x1.dtype))
+
+
+def isin(x1, x2, assume_unique=False, invert=False):
+    """Whether each element of ``x1`` occurs in ``x2``."""
+    x1, x2 = _same(x1, x2)
+    out = tf.reduce_any(tf.equal(x1[..., None], tf.reshape(x2, [-1])), axis=-1)
+    return tf.logical_not(out) if invert else out
+
+
+# ----------------------------------------------------------------------------- signal windows
+def _window(np_fn, name):
+    return _common.window_op(lambda n: tf.constant(np_fn(n), tf.float32), name)
+
+
+bartlett = _window(np.bartlett, "bartlett")
+blackman = _window(np.blackman, "blackman")
+hamming = _window(np.hamming, "hamming")
+hanning = _window(np.hanning, "hanning")
+
+
+def kaiser(x, beta):
+    """The Kaiser window of length ``x`` and shape ``beta``."""
+    return tf.constant(np.kaiser(int(x), float(beta)), tf.float32)
+
+
+# ----------------------------------------------------------------------------- segment reductions
+def _segment(fn, data, segment_ids, num_segments, sorted):
+    """Segment reduction; an empty segment holds ``fn``'s identity (``sorted=True``: 0, as ``tf.math.segment_*``)."""
+    ids = tf.cast(_t(segment_ids), tf.int32)
+    n = tf.reduce_max(ids) + 1 if num_segments is None else num_segments
+    out = fn(_t(data), ids, n)
+    if sorted and fn is not tf.math.unsorted_segment_prod:
+        empty = tf.math.bincount(ids, minlength=n, maxlength=n) == 0
+        out = tf.where(tf.reshape(empty, [-1] + [1] * (out.shape.rank - 1)), tf.zeros_like(out), out)
+    return out
+
+
+def segment_max(data, segment_ids, num_segments=None, sorted=False):
+    """Max of ``data`` rows per segment (empty segment: the dtype's lowest value, or 0 when ``sorted``)."""
+    return _segment(tf.math.unsorted_segment_max, data, segment_ids, num_segments, sorted)
+
+
+def segment_min(data, segment_ids, num_segments=None, sorted=False):
+    """Min of ``data`` rows per segment (empty segment: the dtype's highest value, or 0 when ``sorted``)."""
+    return _segment(tf.math.unsorted_segment_min, data, segment_ids, num_segments, sorted)
+
+
+def segment_prod(data, segment_ids, num_segments=None, sorted=False):
+    """Product of ``data`` rows per segment (1 for an empty segment)."""
+    return _segment(tf.math.unsorted_segment_prod, data, segment_ids, num_segments, sorted)
+
+
+# ----------------------------------------------------------------------------- FFT ((real, imag) pairs)
+def _pair(z):
+    return tf.math.real(z), tf.math.imag(z)
+
+
+globals().update(_common.fft_ops(tf.complex, _f, _pair, tf.signal.fft, tf.signal.fft2d, tf.signal.ifft2d,
+                                 lambda x, n: tf.signal.rfft(x, None if n is None else [n]),
+                                 lambda z, n: tf.signal.irfft(z, None if n is None else [n])))
