@@ -191,19 +191,19 @@ def fft_ops(make_complex, to_float, to_pair, c_fft, c_fft2, c_ifft2, r_fft, r_if
 
 def shared_ops(tb, to_float, is_float):
     """The ``keras.ops`` functions written only in terms of other backend functions, built for the backend
-    module ``tb`` (``torch_backend`` or ``tf_backend``); each ``*_ops_extra`` module adds them to its names.
+    package ``tb`` (``backends/torch`` or ``backends/tensorflow``); each package's ``__init__`` binds them.
 
     ``tb``'s functions are looked up when an op runs, not here: ``tb`` is still being built when this runs,
-    and some ops used (``nanquantile``) come from ``*_ops_extra`` itself.
+    and some ops used (``nanquantile``) come from the package itself.
 
     Args:
-        tb: the backend module.
+        tb: the backend package.
         to_float: ``x`` as a float tensor (ints and bools become float32; floats and complex unchanged).
         is_float: whether a tensor has a (real) floating-point dtype.
     Returns a dict ``{name: function}``.
     """
     def nan_fill(x, value):
-        x = tb._t(x)
+        x = tb.as_tensor(x)
         return tb.where(tb.isnan(x), value, x) if is_float(x) else x
 
     def hard_swish(x):
@@ -232,7 +232,7 @@ def shared_ops(tb, to_float, is_float):
             raise ValueError("multi_hot: `num_classes` is required.")
         if sparse:
             raise ValueError("multi_hot: sparse=True is not supported by kerasport.")
-        x = tb._t(inputs)
+        x = tb.as_tensor(inputs)
         out = tb.one_hot(x, num_classes, axis=axis, dtype=dtype or "float32")
         return tb.max(out, axis=1 if tb.ndim(x) > 1 else 0)
 
@@ -279,7 +279,7 @@ def shared_ops(tb, to_float, is_float):
 
     def nanmax(x, axis=None, keepdims=False):
         """Max ignoring NaNs (NaN where a slice is all NaN)."""
-        x = tb._t(x)
+        x = tb.as_tensor(x)
         if not is_float(x):
             return tb.max(x, axis, keepdims)
         out = tb.max(nan_fill(x, -math.inf), axis, keepdims)
@@ -287,7 +287,7 @@ def shared_ops(tb, to_float, is_float):
 
     def nanmin(x, axis=None, keepdims=False):
         """Min ignoring NaNs (NaN where a slice is all NaN)."""
-        x = tb._t(x)
+        x = tb.as_tensor(x)
         if not is_float(x):
             return tb.min(x, axis, keepdims)
         out = tb.min(nan_fill(x, math.inf), axis, keepdims)
@@ -324,7 +324,7 @@ def shared_ops(tb, to_float, is_float):
         return tb.flip(x, 0)
 
     def hsplit(x, indices_or_sections):
-        x = tb._t(x)
+        x = tb.as_tensor(x)
         return tb.split(x, indices_or_sections, 1 if tb.ndim(x) > 1 else 0)
 
     def vsplit(x, indices_or_sections):
@@ -339,7 +339,7 @@ def shared_ops(tb, to_float, is_float):
 
     def get_item(x, key):
         """``x[key]``."""
-        return tb._t(x)[key]
+        return tb.as_tensor(x)[key]
 
     return {name: _named(fn, name) for name, fn in locals().items()
             if name not in ("tb", "to_float", "is_float", "nan_fill")}

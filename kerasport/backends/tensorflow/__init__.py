@@ -74,7 +74,6 @@ from kerasport.backends.tensorflow.step import (
     compile_step, make_predict_function, make_test_function, make_train_function)
 from kerasport.backends.tensorflow.data import (
     arrays_split_source, dataset_from_batches, split_order, split_parts, split_source)
-from kerasport.backends.tensorflow.core import as_tensor as _t  # noqa: F401  (the shared ops below read ``tb._t``)
 
 # The ops that ``ops_common`` writes once from other backend functions (amax, nanmean, hard_swish, ...); they look
 # those functions up on this package when they run.

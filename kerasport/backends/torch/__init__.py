@@ -23,32 +23,33 @@ The public names of the op, kernel, step and data modules are gathered below. ``
 the TensorBoard callback): export and summary load on demand. The function ``rnn`` hides the ``rnn`` module
 here: import it as ``kerasport.backends.torch.rnn``.
 """
+import sys as _sys
+
+from kerasport.backends import ops_common as _common
 from kerasport.backends.torch.core import (  # noqa: F401
-    DEVICE, NAME, STRING_TENSORS, Tensor, Variable, assign, associative_scan, cast, cond, convert_to_numpy,
-    convert_to_tensor, custom_gradient, device_name, dtype, fori_loop, is_tensor, is_variable, item, map, ndim,
-    no_grad, saturate_cast, scan, scatter, scatter_update, shape, size, slice_update, standardize_dtype,
-    stop_gradient, switch, to_dtype, variable, vectorized_map, while_loop, zero_grad)
+    as_float, as_tensor, assign, associative_scan, cast, cond, convert_to_numpy, convert_to_tensor, custom_gradient,
+    DEVICE, device_name, dtype, fori_loop, is_tensor, is_variable, item, map, NAME, ndim, no_grad, saturate_cast,
+    scan, scatter, scatter_update, shape, size, slice_update, standardize_dtype, stop_gradient, STRING_TENSORS,
+    switch, Tensor, to_dtype, Variable, variable, vectorized_map, while_loop, zero_grad)
 from kerasport.backends.torch.numpy import (  # noqa: F401
-    abs, absolute, add, all, allclose, amax, amin, any, append, arange, arctan, arctan2, argmax, argmin,
-    argpartition, argsort, array, array_split, average, bartlett, bincount, blackman, broadcast_to, ceil, clip,
-    concatenate, corrcoef, correlate, cos, cosh, count_nonzero, cumprod, cumsum, diag, diagflat, diagonal, diff,
-    digitize, divide, divide_no_nan, dsplit, dstack, empty, empty_like, equal, exp, expand_dims, expm1, eye, flip,
-    fliplr, flipud, floor, floor_divide, full, full_like, geomspace, get_item, greater, greater_equal, hamming,
-    hanning, histogram, hsplit, hstack, identity, isclose, isfinite, isinf, isnan, kaiser, less, less_equal,
-    linspace, log, log10, log1p, log2, logaddexp, logical_and, logical_not, logical_or, logical_xor, logspace, max,
-    maximum, mean, median, meshgrid, min, minimum, mod, moveaxis, multiply, nan_to_num, nanargmax, nanargmin,
-    nancumprod, nancumsum, nanmax, nanmean, nanmedian, nanmin, nanpercentile, nanprod, nanquantile, nanstd, nansum,
-    nanvar, negative, nonzero, norm, not_equal, ones, ones_like, pad, percentile, power, prod, ptp, quantile, ravel,
-    reciprocal, repeat, reshape, roll, rot90, round, rsqrt, searchsorted, select, sign, sin, sinh, slice, sort,
-    split, sqrt, square, squeeze, stack, std, subtract, sum, swapaxes, take, take_along_axis, tan, tile, trace,
-    transpose, trapezoid, tri, tril, triu, true_divide, unique, unravel_index, unstack, vander, var, vectorize,
-    view, vsplit, vstack, where, zeros, zeros_like)
+    abs, absolute, add, all, any, append, arange, arctan, arctan2, argmax, argmin, argsort, array_split, average,
+    bartlett, bincount, blackman, broadcast_to, ceil, clip, concatenate, corrcoef, correlate, cos, cosh,
+    count_nonzero, cumprod, cumsum, diag, diagflat, diagonal, diff, digitize, divide, divide_no_nan, dstack, empty,
+    empty_like, equal, exp, expand_dims, expm1, eye, flip, floor, floor_divide, full, full_like, geomspace, greater,
+    greater_equal, hamming, hanning, histogram, hstack, identity, isclose, isfinite, isinf, isnan, kaiser, less,
+    less_equal, linspace, log, log10, log1p, log2, logaddexp, logical_and, logical_not, logical_or, logical_xor,
+    logspace, max, maximum, mean, median, meshgrid, min, minimum, mod, moveaxis, multiply, nan_to_num, nanquantile,
+    negative, nonzero, norm, not_equal, ones, ones_like, pad, power, prod, quantile, ravel, reciprocal, repeat,
+    reshape, roll, rot90, round, rsqrt, searchsorted, select, sign, sin, sinh, slice, sort, split, sqrt, square,
+    squeeze, stack, std, subtract, sum, swapaxes, take, take_along_axis, tan, tile, trace, transpose, trapezoid, tri,
+    tril, triu, true_divide, unique, unravel_index, unstack, vander, var, vectorize, view, vstack, where, zeros,
+    zeros_like)
 from kerasport.backends.torch.math import (  # noqa: F401
     angle, arccos, arccosh, arcsin, arcsinh, arctanh, bitwise_and, bitwise_invert, bitwise_left_shift, bitwise_not,
-    bitwise_or, bitwise_right_shift, bitwise_xor, cbrt, conj, conjugate, copy, deg2rad, erf, erfc, erfinv, exp2,
-    fabs, fft, fft2, fmax, fmin, fmod, gcd, heaviside, hypot, i0, ifft2, imag, in_top_k, irfft, isin, isneginf,
-    isposinf, isreal, lcm, ldexp, left_shift, logaddexp2, logsumexp, nextafter, rad2deg, real, rfft, right_shift,
-    segment_max, segment_min, segment_prod, segment_sum, signbit, sinc, top_k, trunc)
+    bitwise_or, bitwise_right_shift, bitwise_xor, cbrt, conj, conjugate, copy, deg2rad, erf, erfc, erfinv, exp2, fabs,
+    fft, fft2, fmax, fmin, fmod, gcd, heaviside, hypot, i0, ifft2, imag, in_top_k, irfft, isin, isneginf, isposinf,
+    isreal, lcm, ldexp, left_shift, logaddexp2, logsumexp, nextafter, rad2deg, real, rfft, right_shift, segment_max,
+    segment_min, segment_prod, segment_sum, signbit, sinc, top_k, trunc)
 from kerasport.backends.torch.linalg import (  # noqa: F401
     cholesky, cholesky_inverse, cross, det, dot, eig, eigh, einsum, inner, inv, kron, logdet, lstsq, lu_factor,
     matmul, matrix_rank, outer, pinv, qr, slogdet, solve, solve_triangular, svd, tensordot, vdot)
@@ -58,10 +59,10 @@ from kerasport.backends.torch.random import (  # noqa: F401
 from kerasport.backends.torch.nn import (  # noqa: F401
     average_pool, batch_normalization, binary_crossentropy, categorical_crossentropy, celu, conv, conv_transpose,
     ctc_loss, dense, depth_to_space, depthwise_conv, dot_product_attention, elu, embedding, gelu, glu, hard_shrink,
-    hard_sigmoid, hard_silu, hard_swish, hard_tanh, layer_normalization, leaky_relu, log_sigmoid, log_softmax,
-    max_pool, moments, multi_hot, normalize, one_hot, psnr, relu, relu6, rms_normalization, selu, separable_conv,
-    sigmoid, silu, soft_shrink, softmax, softplus, softsign, space_to_depth, sparse_categorical_crossentropy,
-    sparse_plus, sparse_sigmoid, sparsemax, squareplus, swish, tanh, tanh_shrink, threshold)
+    hard_sigmoid, hard_silu, hard_tanh, layer_normalization, leaky_relu, log_sigmoid, log_softmax, max_pool, moments,
+    normalize, one_hot, psnr, relu, relu6, rms_normalization, selu, separable_conv, sigmoid, silu, soft_shrink,
+    softmax, softplus, softsign, space_to_depth, sparse_categorical_crossentropy, sparsemax, swish, tanh, tanh_shrink,
+    threshold)
 from kerasport.backends.torch.image import (  # noqa: F401
     image_affine_transform, image_hsv_to_rgb, image_map_coordinates, image_resize, image_rgb_to_hsv)
 from kerasport.backends.torch.rnn import (  # noqa: F401
@@ -74,3 +75,12 @@ from kerasport.backends.torch.step import (  # noqa: F401
     make_train_function, read)
 from kerasport.backends.torch.data import (  # noqa: F401
     arrays_split_source, dataset_from_batches, split_order, split_parts, split_source)
+
+# The ops that ``ops_common`` writes once from other backend functions (amax, nanmean, hard_swish, ...); they look
+# those functions up on this package when they run.
+_SHARED = _common.shared_ops(_sys.modules[__name__], to_float=as_float, is_float=lambda x: x.is_floating_point())
+(
+    allclose, amax, amin, argpartition, array, dsplit, fliplr, flipud, get_item, hard_swish, hsplit, multi_hot,
+    nanargmax, nanargmin, nancumprod, nancumsum, nanmax, nanmean, nanmedian, nanmin, nanpercentile, nanprod, nanstd,
+    nansum, nanvar, percentile, ptp, sparse_plus, sparse_sigmoid, squareplus, vsplit,
+) = (_SHARED[name] for name in sorted(_SHARED))

@@ -6,14 +6,11 @@ channels_last memory format, so NHWC data reaches oneDNN/cuDNN without copies.
 """
 import builtins as _bi
 import math
-import types
 
 import torch
 import torch.nn.functional as F
 
 from kerasport.backends import ops_common as _common
-from kerasport.backends.torch import core as _core
-from kerasport.backends.torch import numpy as _numpy
 from kerasport.backends.torch.core import as_float, as_tensor, axes_tuple, convert_to_tensor, ndim, to_dtype
 
 
@@ -470,10 +467,3 @@ def ctc_loss(target, output, target_length, output_length, mask_index=0):
     logp = torch.log_softmax(output.transpose(0, 1), dim=-1)
     return F.ctc_loss(logp, as_tensor(target).long(), as_tensor(output_length).long(), as_tensor(target_length).long(),
                       blank=mask_index, reduction="none")
-
-
-# ----------------------------------------------------------------------------- written once, in ops_common
-# hard_swish, multi_hot, sparse_plus, sparse_sigmoid, squareplus: see the end of numpy.py.
-globals().update({name: op for name, op in _common.shared_ops(
-    types.SimpleNamespace(**{**vars(_core), **vars(_numpy), **globals(), "_t": as_tensor}), to_float=as_float,
-    is_float=lambda x: x.is_floating_point()).items() if name in _numpy.SHARED_NN})

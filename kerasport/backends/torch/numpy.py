@@ -2,14 +2,12 @@
 shapes, indexing, sorting and statistics on torch tensors.
 """
 import builtins as _bi
-import types
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 
 from kerasport.backends import ops_common as _common
-from kerasport.backends.torch import core as _core
 from kerasport.backends.torch.core import (DEVICE, as_float, as_tensor, axes_tuple, convert_to_tensor, operand, promote,
                                            promote_float, to_dtype)
 
@@ -729,13 +727,3 @@ def vectorize(pyfunc, *, excluded=None, signature=None):
     "(n),(n)->()") mapped over the broadcast batch axes with ``torch.vmap``."""
     return _common.vectorize(pyfunc, excluded, signature, torch.vmap, as_tensor, lambda s: torch.broadcast_shapes(*s),
                              lambda t, s: t.expand(s))
-
-
-# ----------------------------------------------------------------------------- written once, in ops_common
-# amax, ptp, allclose, the nan-reductions, percentile, hsplit, get_item, ...: written with backend functions only,
-# once, in ops_common, which looks them up on the namespace it is given (``_t`` there is ``as_tensor``). The
-# ones in SHARED_NN are nn ops (``hard_swish`` calls ``hard_silu``): nn.py builds those.
-SHARED_NN = ("hard_swish", "multi_hot", "sparse_plus", "sparse_sigmoid", "squareplus")
-globals().update({name: op for name, op in _common.shared_ops(
-    types.SimpleNamespace(**{**vars(_core), **globals(), "_t": as_tensor}), to_float=as_float,
-    is_float=lambda x: x.is_floating_point()).items() if name not in SHARED_NN})
