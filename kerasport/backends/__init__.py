@@ -4,10 +4,12 @@
 import. The chosen package (``torch/`` or ``tensorflow/``, one module per op family) is bound as ``B``; everything else in kerasport calls
 ``B.<op>`` (or ``kerasport.ops.<op>``, the same functions) directly, so there is
 no dispatch on the hot path. Only the chosen framework is ever imported.
-The functions every backend provides are listed in ``contract.py``.
+The functions every backend provides, typed and documented, are the contract (``contract/``).
 """
 import importlib
 import os
+
+from kerasport.backends import contract
 
 BACKENDS = ("torch", "tensorflow")  # each the name of its package here
 _ALIASES = {"tf": "tensorflow", "pytorch": "torch"}
@@ -26,6 +28,7 @@ def _select():
 
 NAME = _select()
 B = importlib.import_module(f"kerasport.backends.{NAME}")
+contract.document(B)  # a backend function's docstring is written once, in the contract
 T = B  # the training functions' old name: the package offers them too
 
 

@@ -24,7 +24,6 @@ _DTYPES = {
 
 
 def to_dtype(dtype):
-    """Framework dtype for a Keras dtype name (or a framework dtype)."""
     if dtype is None or isinstance(dtype, tf.DType):
         return dtype
     if not isinstance(dtype, str):
@@ -220,12 +219,10 @@ def zero_grad(variables):
 
 # ----------------------------------------------------------------------------- scatter, slices, loops (keras.ops.core)
 def scatter(indices, values, shape):
-    """A zero tensor of ``shape`` with ``values`` added at ``indices`` (N, k)."""
     return tf.scatter_nd(as_tensor(indices), as_tensor(values), shape)
 
 
 def scatter_update(inputs, indices, updates, reduction=None):
-    """``inputs`` with ``updates`` written (or reduced: "add", "max", "min", "mul") at ``indices`` (N, k)."""
     x, idx = as_tensor(inputs), as_tensor(indices)
     upd = tf.cast(as_tensor(updates), x.dtype)
     if reduction is None:
@@ -251,7 +248,6 @@ def scatter_update(inputs, indices, updates, reduction=None):
 
 
 def slice_update(inputs, start_indices, updates):
-    """``inputs`` with the block starting at ``start_indices`` replaced by ``updates``."""
     x = as_tensor(inputs)
     u = tf.cast(as_tensor(updates), x.dtype)
     start = tf.cast(tf.stack([as_tensor(s) for s in start_indices]) if isinstance(start_indices, (list, tuple))
@@ -262,12 +258,10 @@ def slice_update(inputs, start_indices, updates):
 
 
 def saturate_cast(x, dtype):
-    """Cast that clips values to the range of ``dtype`` first."""
     return tf.dtypes.saturate_cast(as_tensor(x), to_dtype(dtype))
 
 
 def fori_loop(lower, upper, body_fun, init_val):
-    """``init_val`` updated by ``body_fun(i, val)`` for ``i`` in ``range(lower, upper)``."""
     if isinstance(lower, int) and isinstance(upper, int):
         val = init_val
         for i in range(lower, upper):
@@ -279,7 +273,6 @@ def fori_loop(lower, upper, body_fun, init_val):
 
 
 def while_loop(cond, body, loop_vars, maximum_iterations=None):
-    """``loop_vars = body(*loop_vars)`` while ``cond(*loop_vars)``; a bare value is treated as a 1-tuple."""
     single = not isinstance(loop_vars, (list, tuple))
     vars_ = (loop_vars,) if single else tuple(loop_vars)
 
@@ -297,21 +290,18 @@ def _stack_tree(items):
 
 
 def scan(f, init, xs=None, length=None, reverse=False, unroll=1):
-    """``carry, y = f(carry, x)`` over the leading axis of ``xs``; returns ``(carry, stacked ys)``."""
     leaves = tf.nest.flatten(xs)
     return _common.scan(f, init, xs, length, reverse, leaves,
                         lambda i: tf.nest.pack_sequence_as(xs, [as_tensor(l)[i] for l in leaves]), _stack_tree)
 
 
 def map(f, xs):
-    """``f`` applied to each slice of ``xs`` along the leading axis; results stacked."""
     leaves = tf.nest.flatten(xs)
     return _stack_tree([f(tf.nest.pack_sequence_as(xs, [as_tensor(l)[i] for l in leaves]))
                         for i in range(leaves[0].shape[0])])
 
 
 def switch(index, branches, *operands):
-    """``branches[index](*operands)``; ``index`` is clamped into range."""
     index = tf.clip_by_value(tf.cast(as_tensor(index), tf.int32), 0, len(branches) - 1)
     return tf.switch_case(index, [lambda b=b: b(*operands) for b in branches])
 
@@ -343,11 +333,6 @@ def _interleave(even, odd):
 
 
 def associative_scan(f, elems, reverse=False, axis=0):
-    """Inclusive scan of the associative ``f`` along ``axis`` in O(log n) vectorized steps.
-
-    ``elems`` may be a tensor or a nest of tensors of equal length along ``axis``; ``f(a, b)`` combines two
-    such nests elementwise.
-    """
     leaves = [tnp.moveaxis(as_tensor(x), axis, 0) for x in tf.nest.flatten(elems)]
     if reverse:
         leaves = [tf.reverse(x, [0]) for x in leaves]
@@ -362,5 +347,4 @@ def associative_scan(f, elems, reverse=False, axis=0):
 
 
 def custom_gradient(f):
-    """Decorator: ``f(*args)`` returns ``(output, grad_fn)``; ``grad_fn(upstream)`` gives the input gradients."""
     return tf.custom_gradient(f)

@@ -50,7 +50,6 @@ def image_rgb_to_hsv(images):
 
 
 def image_hsv_to_rgb(images):
-    """HSV -> RGB along the last axis (``tf.image.hsv_to_rgb``)."""
     return tf.image.hsv_to_rgb(images)
 
 
@@ -70,7 +69,6 @@ def _fold(index, size, fill_mode):
 
 
 def image_map_coordinates(inputs, coordinates, order, fill_mode="constant", fill_value=0.0):
-    """Sample ``inputs`` at ``coordinates`` (rank(inputs), ...) by spline ``order`` 0 or 1 (as Keras)."""
     dtype = inputs.dtype
     coords = tf.cast(coordinates, tf.float32) if coordinates.dtype.is_integer else coordinates
     taps = []

@@ -60,7 +60,6 @@ def inner(x1, x2):
 
 
 def vdot(x1, x2):
-    """Dot product of the flattened inputs (the first conjugated)."""
     x1, x2 = _same(x1, x2)
     return tf.reduce_sum(conj(tf.reshape(x1, [-1])) * tf.reshape(x2, [-1]))
 
@@ -71,7 +70,6 @@ def kron(x1, x2):
 
 
 def cross(x1, x2, axisa=-1, axisb=-1, axisc=-1, axis=None):
-    """Cross product of 2- or 3-vectors along ``axisa``/``axisb`` (all three set by ``axis``)."""
     def cross3(a, b):
         a, b = (tf.pad(t, [[0, 0]] * (t.shape.rank - 1) + [[0, 1]]) if t.shape[-1] == 2 else t for t in (a, b))
         return tf.stack([a[..., 1] * b[..., 2] - a[..., 2] * b[..., 1], a[..., 2] * b[..., 0] - a[..., 0] * b[..., 2],
@@ -81,13 +79,11 @@ def cross(x1, x2, axisa=-1, axisb=-1, axisc=-1, axis=None):
 
 # ----------------------------------------------------------------------------- linear algebra
 def cholesky(x, upper=False):
-    """Cholesky factor of a symmetric positive-definite ``x`` (lower unless ``upper``)."""
     low = tf.linalg.cholesky(_f(x))
     return tf.linalg.adjoint(low) if upper else low
 
 
 def cholesky_inverse(x, upper=False):
-    """Inverse of ``A`` from its Cholesky factor ``x``."""
     x = _f(x)
     low = tf.linalg.adjoint(x) if upper else x
     eye = tf.eye(tf.shape(x)[-1], batch_shape=tf.shape(x)[:-2], dtype=x.dtype)
@@ -99,12 +95,10 @@ def det(x):
 
 
 def eig(x):
-    """Eigenvalues and eigenvectors of a square ``x`` (complex64)."""
     return tf.linalg.eig(_f(x))
 
 
 def eigh(x):
-    """Eigenvalues (ascending) and eigenvectors of a symmetric ``x``."""
     return tf.linalg.eigh(_f(x))
 
 
@@ -128,14 +122,12 @@ def lu_factor(x):
 
 
 def qr(x, mode="reduced"):
-    """QR decomposition; ``mode`` "reduced" or "complete"."""
     if mode not in ("reduced", "complete"):
         raise ValueError(f"qr: mode must be 'reduced' or 'complete'; received {mode!r}.")
     return tuple(tf.linalg.qr(_f(x), full_matrices=mode == "complete"))
 
 
 def solve(a, b):
-    """Solution of ``a @ x = b``."""
     a, b = _float_pair(a, b)
     vec = b.shape.rank == a.shape.rank - 1
     out = tf.linalg.solve(a, b[..., None] if vec else b)
@@ -143,7 +135,6 @@ def solve(a, b):
 
 
 def solve_triangular(a, b, lower=False):
-    """Solution of ``a @ x = b`` for a triangular ``a``."""
     a, b = _float_pair(a, b)
     vec = b.shape.rank == a.shape.rank - 1
     out = tf.linalg.triangular_solve(a, b[..., None] if vec else b, lower=lower)
@@ -151,7 +142,6 @@ def solve_triangular(a, b, lower=False):
 
 
 def svd(x, full_matrices=True, compute_uv=True):
-    """Singular value decomposition ``(u, s, vh)``, or ``s`` alone when not ``compute_uv``."""
     x = _f(x)
     if not compute_uv:
         return tf.linalg.svd(x, compute_uv=False)
@@ -160,17 +150,14 @@ def svd(x, full_matrices=True, compute_uv=True):
 
 
 def slogdet(x):
-    """Sign and log of the absolute value of the determinant."""
     return tuple(tf.linalg.slogdet(_f(x)))
 
 
 def logdet(x):
-    """Log-determinant of a positive-definite ``x``."""
     return tf.linalg.logdet(_f(x))
 
 
 def pinv(x, rcond=None):
-    """Moore-Penrose pseudo-inverse (singular values below ``rcond * max`` dropped)."""
     return tf.linalg.pinv(_f(x), rcond=rcond)
 
 

@@ -63,7 +63,6 @@ def top_k(x, k, sorted=True):
 
 
 def segment_sum(data, segment_ids, num_segments):
-    """Sums of ``data`` rows (N, ...) grouped by ``segment_ids`` (N,) in [0, num_segments)."""
     return tf.math.unsorted_segment_sum(_t(data), tf.cast(_t(segment_ids), tf.int32), num_segments)
 
 
@@ -72,7 +71,6 @@ def _c(value, like):
 
 
 def in_top_k(targets, predictions, k):
-    """Whether each ``targets[i]`` is among the ``k`` largest ``predictions[i]`` (ties count as in)."""
     predictions = _t(predictions)
     target_val = tf.gather(predictions, tf.cast(_t(targets), tf.int32), axis=1, batch_dims=1)
     kth = tf.math.top_k(predictions, k).values[:, -1]
@@ -106,19 +104,16 @@ def sinc(x):
 
 
 def cbrt(x):
-    """Cube root (real, sign-preserving)."""
     x = _f(x)
     return tf.sign(x) * tf.pow(tf.abs(x), _c(1.0 / 3.0, x))
 
 
 def trunc(x):
-    """Rounds towards zero; ints are returned unchanged."""
     x = _t(x)
     return tf.sign(x) * tf.floor(tf.abs(x)) if x.dtype.is_floating else x
 
 
 def signbit(x):
-    """True where the sign bit is set (negative numbers and -0.0)."""
     x = _t(x)
     if x.dtype.is_floating:
         return tf.logical_or(x < 0, tf.logical_and(tf.equal(x, 0), tf.math.reciprocal(x) < 0))
@@ -159,7 +154,6 @@ conjugate = conj
 
 
 def angle(x):
-    """Argument of complex ``x`` (0 or pi for real ``x``)."""
     x = _t(x)
     if x.dtype.is_complex:
         return tf.math.angle(x)
@@ -215,7 +209,6 @@ fmod = _binary(tf.truncatemod, "fmod", doc="C-style remainder (the sign of ``x1`
 gcd = _binary(_gcd, "gcd")
 lcm = _binary(_lcm, "lcm")
 def heaviside(x1, x2):
-    """0 for x1 < 0, x2 for x1 == 0, 1 for x1 > 0; ints give float32 (int64: float64), as in Keras."""
     x1, x2 = _same(x1, x2)
     if not x1.dtype.is_floating:
         d = tf.float64 if x1.dtype == tf.int64 else tf.float32
@@ -242,13 +235,11 @@ bitwise_not = bitwise_invert
 
 
 def ldexp(x1, x2):
-    """``x1 * 2**x2`` (``x2`` integer)."""
     x1 = _f(x1)
     return x1 * tf.pow(_c(2.0, x1), tf.cast(_t(x2), x1.dtype))
 
 
 def isin(x1, x2, assume_unique=False, invert=False):
-    """Whether each element of ``x1`` occurs in ``x2``."""
     x1, x2 = _same(x1, x2)
     out = tf.reduce_any(tf.equal(x1[..., None], tf.reshape(x2, [-1])), axis=-1)
     return tf.logical_not(out) if invert else out
@@ -266,7 +257,6 @@ hanning = _window(np.hanning, "hanning")
 
 
 def kaiser(x, beta):
-    """The Kaiser window of length ``x`` and shape ``beta``."""
     return tf.constant(np.kaiser(int(x), float(beta)), tf.float32)
 
 
@@ -283,17 +273,14 @@ def _segment(fn, data, segment_ids, num_segments, sorted):
 
 
 def segment_max(data, segment_ids, num_segments=None, sorted=False):
-    """Max of ``data`` rows per segment (empty segment: the dtype's lowest value, or 0 when ``sorted``)."""
     return _segment(tf.math.unsorted_segment_max, data, segment_ids, num_segments, sorted)
 
 
 def segment_min(data, segment_ids, num_segments=None, sorted=False):
-    """Min of ``data`` rows per segment (empty segment: the dtype's highest value, or 0 when ``sorted``)."""
     return _segment(tf.math.unsorted_segment_min, data, segment_ids, num_segments, sorted)
 
 
 def segment_prod(data, segment_ids, num_segments=None, sorted=False):
-    """Product of ``data`` rows per segment (1 for an empty segment)."""
     return _segment(tf.math.unsorted_segment_prod, data, segment_ids, num_segments, sorted)
 
 

@@ -161,7 +161,6 @@ def conv(inputs, kernel, strides=1, padding="valid", data_format=None, dilation_
 
 
 def depthwise_conv(inputs, kernel, strides=1, padding="valid", data_format=None, dilation_rate=1, bias=None):
-    """Depthwise conv. kernel (*k, in, multiplier) -> output channels in*multiplier (+ ``bias``)."""
     n = kernel.shape.rank - 2
     s, d = _tuple(strides, n), _tuple(dilation_rate, n)
     if n == 3:
@@ -173,7 +172,6 @@ def depthwise_conv(inputs, kernel, strides=1, padding="valid", data_format=None,
 
 def separable_conv(inputs, depthwise_kernel, pointwise_kernel, strides=1, padding="valid",
                    data_format=None, dilation_rate=1, bias=None):
-    """Depthwise conv (strides, padding, dilation apply here), then the 1x1 ``pointwise_kernel`` (+ ``bias``)."""
     x = depthwise_conv(inputs, depthwise_kernel, strides, padding, data_format, dilation_rate)
     return conv(x, pointwise_kernel, 1, "valid", data_format, bias=bias)
 
@@ -297,7 +295,6 @@ def dense(x, kernel, bias=None):
 
 
 def embedding(indices, table):
-    """Rows of ``table`` (vocab, dim) at integer ``indices``: (...) -> (..., dim)."""
     if indices.dtype not in (tf.int32, tf.int64):
         indices = tf.cast(indices, tf.int32)
     return tf.nn.embedding_lookup(table, indices)
@@ -328,13 +325,11 @@ def layer_normalization(x, gamma=None, beta=None, axis=-1, epsilon=None, rms_sca
 
 # ----------------------------------------------------------------------------- more activations (keras.ops.nn)
 def celu(x, alpha=1.0):
-    """Continuously differentiable ELU: ``max(x, 0) + alpha * expm1(min(x, 0) / alpha)``."""
     x = _f(x)
     return tf.maximum(x, 0.0) + alpha * tf.math.expm1(tf.minimum(x, 0.0) / alpha)
 
 
 def glu(x, axis=-1):
-    """Gated linear unit: the first half of ``axis`` times the sigmoid of the second half."""
     x = _f(x)
     if x.shape[axis] % 2:
         raise ValueError(f"glu: axis {axis} must have an even size; received shape {tuple(x.shape)}.")
@@ -343,28 +338,20 @@ def glu(x, axis=-1):
 
 
 def hard_shrink(x, threshold=0.5):
-    """``x`` where ``|x| > threshold``, else 0."""
     x = _f(x)
     return tf.where(tf.abs(x) > threshold, x, tf.zeros_like(x))
 
 
 def hard_tanh(x):
-    """``clip(x, -1, 1)``."""
     return tf.clip_by_value(_f(x), -1.0, 1.0)
 
 
 def soft_shrink(x, threshold=0.5):
-    """``x - threshold`` above ``threshold``, ``x + threshold`` below ``-threshold``, else 0."""
     x = _f(x)
     return tf.where(x > threshold, x - threshold, tf.where(x < -threshold, x + threshold, tf.zeros_like(x)))
 
 
 def sparsemax(x, axis=-1):
-    """Sparsemax along ``axis``, computed exactly as Keras 3 does so the numbers match.
-
-    Keras's threshold sums the cumulative sums over the whole support (not just the last one), so where
-    the support has more than one element the result is not the textbook simplex projection.
-    """
     x = _f(x)
     srt = tf.sort(x, direction="DESCENDING", axis=axis)
     cum = tf.cumsum(srt, axis=axis)
@@ -378,20 +365,17 @@ def sparsemax(x, axis=-1):
 
 
 def tanh_shrink(x):
-    """``x - tanh(x)``."""
     x = _f(x)
     return x - tf.tanh(x)
 
 
 def threshold(x, threshold, default_value):
-    """``x`` where ``x > threshold``, else ``default_value``."""
     x = _f(x)
     return tf.where(x > threshold, x, tf.cast(default_value, x.dtype))
 
 
 # ----------------------------------------------------------------------------- attention, rms norm, ctc and the rest
 def rms_normalization(x, scale=None, axis=-1, epsilon=None):
-    """``x * rsqrt(mean(x**2, axis) + epsilon) * scale`` (computed in at least float32)."""
     x = _t(x)
     orig = x.dtype
     x = tf.cast(x, tf.float32) if not x.dtype.is_floating or x.dtype.size < 4 else x
@@ -439,7 +423,6 @@ def dot_product_attention(query, key, value, bias=None, mask=None, scale=None, i
 
 
 def psnr(x1, x2, max_val):
-    """Peak signal-to-noise ratio ``20 log10(max_val) - 10 log10(mean((x1 - x2)**2))``."""
     x1, x2 = _t(x1), _t(x2)
     if x1.shape != x2.shape:
         raise ValueError(f"psnr: shapes must match; received {x1.shape} and {x2.shape}.")
@@ -454,19 +437,11 @@ def depth_to_space(x, block_size, data_format="channels_last"):
 
 
 def space_to_depth(x, block_size, data_format="channels_last"):
-    """Inverse of ``depth_to_space``: ``block_size x block_size`` tiles become channels."""
     return _common.block_rearrange("space_to_depth", _t(x), block_size, data_format, tf.nn.space_to_depth,
                                    tf.transpose)
 
 
 def ctc_loss(target, output, target_length, output_length, mask_index=0):
-    """CTC loss per sample.
-
-    Args:
-        target: int labels ``(B, L)``; output: logits ``(B, T, C)``;
-        target_length, output_length: ``(B,)`` ints; mask_index: the blank class.
-    Returns ``(B,)`` negative log-likelihoods.
-    """
     return tf.nn.ctc_loss(labels=tf.cast(_t(target), tf.int32), logits=_f(output),
                           label_length=tf.cast(_t(target_length), tf.int32),
                           logit_length=tf.cast(_t(output_length), tf.int32), logits_time_major=False,

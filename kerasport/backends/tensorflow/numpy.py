@@ -250,7 +250,6 @@ def count_nonzero(x, axis=None):
 
 
 def quantile(x, q, axis=None, method="linear", keepdims=False):
-    """NumPy's quantile of ``x`` over ``axis`` (None, int or tuple); a 1-D ``q`` adds a leading axis."""
     x = _t(x)
     x = x if x.dtype.is_floating else tf.cast(x, tf.float32)
     rank, dims = x.shape.rank, list(shape(x))
@@ -419,7 +418,6 @@ def triu(x, k=0):
 
 # --- added for losses/metrics
 def divide_no_nan(x1, x2):
-    """``x1 / x2``, and 0 where ``x2 == 0``."""
     return tf.math.divide_no_nan(*_float_pair(x1, x2))
 
 
@@ -429,7 +427,6 @@ def copy(x):
 
 # ----------------------------------------------------------------------------- reductions and statistics
 def average(x, axis=None, weights=None):
-    """Weighted mean; 1-D ``weights`` apply along ``axis``."""
     x = _f(x)
     if weights is None:
         return mean(x, axis)
@@ -471,7 +468,6 @@ def nanquantile(x, q, axis=None, method="linear", keepdims=False):
 
 
 def bincount(x, weights=None, minlength=0, sparse=False):
-    """Counts (or summed ``weights``) of each non-negative int in 1-D ``x``, or per row of 2-D ``x``."""
     if sparse:
         raise ValueError("bincount: sparse=True is not supported by kerasport.")
     x = tf.cast(_t(x), tf.int32)
@@ -485,8 +481,6 @@ def bincount(x, weights=None, minlength=0, sparse=False):
 
 
 def histogram(x, bins=10, range=None):
-    """Counts (as floats, like Keras) of the 1-D ``x`` in ``bins`` equal bins over ``range`` (default: min
-    to max), and the bin edges."""
     x = _f(x)
     if x.shape.rank != 1:
         raise ValueError(f"histogram: expected a 1-D input; received shape {x.shape}.")
@@ -500,7 +494,6 @@ def histogram(x, bins=10, range=None):
 
 
 def corrcoef(x):
-    """Pearson correlation coefficients of the rows of ``x``."""
     x = _f(x)
     x = x if x.shape.rank == 2 else tf.reshape(x, [1, -1])
     c = x - tf.reduce_mean(x, axis=1, keepdims=True)
@@ -510,7 +503,6 @@ def corrcoef(x):
 
 
 def trapezoid(y, x=None, dx=1.0, axis=-1):
-    """Integral of ``y`` along ``axis`` by the trapezoidal rule."""
     y = tnp.moveaxis(_f(y), axis, -1)
     if x is None:
         return tf.reduce_sum(y[..., 1:] + y[..., :-1], axis=-1) * tf.cast(dx, y.dtype) / 2
@@ -520,7 +512,6 @@ def trapezoid(y, x=None, dx=1.0, axis=-1):
 
 
 def correlate(x1, x2, mode="valid"):
-    """Cross-correlation of two 1-D sequences (``np.correlate``)."""
     a, v = _float_pair(x1, x2)
 
     def full(a, v):
@@ -531,7 +522,6 @@ def correlate(x1, x2, mode="valid"):
 
 # ----------------------------------------------------------------------------- more shapes and indexing
 def append(x1, x2, axis=None):
-    """``x2`` appended to ``x1`` along ``axis`` (both flattened when ``axis`` is None)."""
     x1, x2 = _same(x1, x2)
     if axis is None:
         return tf.concat([tf.reshape(x1, [-1]), tf.reshape(x2, [-1])], 0)
@@ -543,7 +533,6 @@ def ravel(x):
 
 
 def roll(x, shift, axis=None):
-    """Elements shifted by ``shift`` along ``axis`` (flattened when None), wrapping around."""
     x = _t(x)
     if axis is None:
         return tf.reshape(tf.roll(tf.reshape(x, [-1]), shift, 0), tf.shape(x))
@@ -551,7 +540,6 @@ def roll(x, shift, axis=None):
 
 
 def rot90(array, k=1, axes=(0, 1)):
-    """Rotation by 90 degrees ``k`` times in the plane of ``axes``."""
     x, (a0, a1) = _t(array), axes
     k %= 4
     if k == 0:
@@ -592,7 +580,6 @@ def dstack(xs):
 
 
 def array_split(x, indices_or_sections, axis=0):
-    """``split`` that allows sections of unequal size."""
     x = _t(x)
     if isinstance(indices_or_sections, int):
         n, s = x.shape[axis], indices_or_sections
@@ -606,7 +593,6 @@ def diagflat(x, k=0):
 
 
 def diff(a, n=1, axis=-1):
-    """n-th discrete difference along ``axis``."""
     x = _t(a)
     rank = x.shape.rank
     axis %= rank
@@ -626,26 +612,22 @@ def _search(sorted_sequence, values, side):
 
 
 def digitize(x, bins):
-    """Index of the bin of each ``x``: ``bins[i-1] <= x < bins[i]`` (int32)."""
     return _search(bins, x, "right")
 
 
 def searchsorted(sorted_sequence, values, side="left"):
-    """Insertion indices of ``values`` into the 1-D ``sorted_sequence`` (int32)."""
     if side not in ("left", "right"):
         raise ValueError(f"searchsorted: side must be 'left' or 'right'; received {side!r}.")
     return _search(sorted_sequence, values, side)
 
 
 def nonzero(x):
-    """Indices of the non-zero elements, one int32 tensor per axis."""
     x = _t(x)
     idx = tf.cast(tf.where(tf.not_equal(x, tf.zeros((), x.dtype))), tf.int32)
     return tuple(tf.unstack(idx, num=x.shape.rank, axis=1))
 
 
 def unravel_index(indices, shape):
-    """Flat ``indices`` as a tuple of coordinate tensors into an array of ``shape``."""
     idx = _t(indices)
     out = []
     for dim in reversed(shape):
@@ -656,7 +638,6 @@ def unravel_index(indices, shape):
 
 
 def select(condlist, choicelist, default=0):
-    """The ``choicelist`` entry of the first true ``condlist`` entry, else ``default``."""
     _common.check_select(condlist, choicelist)
     choices = _promoted(choicelist)
     shape = tf.TensorShape([])
@@ -669,7 +650,6 @@ def select(condlist, choicelist, default=0):
 
 
 def view(x, dtype=None):
-    """The bits of ``x`` reinterpreted as ``dtype`` (last axis rescaled for a different item size)."""
     x = _t(x)
     if dtype is None:
         return x
@@ -685,7 +665,6 @@ def view(x, dtype=None):
 
 # ----------------------------------------------------------------------------- more creation
 def empty(shape, dtype=None):
-    """A tensor of ``shape`` (zero-filled)."""
     return tf.zeros(shape, to_dtype(dtype or "float32"))
 
 
@@ -694,7 +673,6 @@ def empty_like(x, dtype=None):
 
 
 def tri(N, M=None, k=0, dtype=None):
-    """Ones at and below the ``k``-th diagonal of an ``N x M`` matrix."""
     m = N if M is None else M
     rows = tf.range(N)[:, None]
     cols = tf.range(m)[None, :]
@@ -713,13 +691,11 @@ def _lin(start, stop, num, endpoint, axis):
 
 
 def logspace(start, stop, num=50, endpoint=True, base=10, dtype=None, axis=0):
-    """``base ** linspace(start, stop, num)``."""
     out = tf.pow(tf.constant(float(base), tf.float64), _lin(start, stop, num, endpoint, axis))
     return tf.cast(out, to_dtype(dtype or "float32"))
 
 
 def geomspace(start, stop, num=50, endpoint=True, dtype=None, axis=0):
-    """Numbers spaced evenly on a log scale from ``start`` to ``stop`` (same sign)."""
     s, e = tf.cast(_t(start), tf.float64), tf.cast(_t(stop), tf.float64)
     out = tf.sign(s) * tf.exp(_lin(tf.math.log(tf.abs(s)), tf.math.log(tf.abs(e)), num, endpoint, 0))
     pieces = [s[None], out[1:-1] if endpoint and num > 1 else out[1:]]
@@ -731,7 +707,6 @@ def geomspace(start, stop, num=50, endpoint=True, dtype=None, axis=0):
 
 
 def vander(x, N=None, increasing=False):
-    """Vandermonde matrix: columns are powers of the 1-D ``x``."""
     x = _t(x)
     n = x.shape[0] if N is None else N
     powers = tf.range(n, dtype=x.dtype)

@@ -31,13 +31,11 @@ def _f(x):
 
 
 def weight_decay(variables, lr, decay):
-    """``w -= lr * decay * w`` for each variable."""
     for v in variables:
         v.assign_sub(v * tf.cast(lr * decay, v.dtype))
 
 
 def sgd(variables, grads, moms, lr, momentum, nesterov):
-    """``m = momentum*m - lr*g; w += m`` (Nesterov: ``w += momentum*m - lr*g``); ``w -= lr*g`` without ``moms``."""
     lr = _f(lr)
     if moms is None:
         for v, g in zip(variables, grads):
@@ -52,7 +50,6 @@ def sgd(variables, grads, moms, lr, momentum, nesterov):
 
 
 def adam(variables, grads, ms, vs, vhats, lr, beta_1, beta_2, epsilon, step):
-    """Adam with Keras's bias correction folded into the step size; AMSGrad when ``vhats`` is given."""
     step = _f(step)
     alpha = _f(lr) * tf.sqrt(1 - tf.pow(beta_2, step)) / (1 - tf.pow(beta_1, step))
     for i, (v, g, m, s) in enumerate(zip(variables, grads, ms, vs)):
@@ -65,7 +62,6 @@ def adam(variables, grads, ms, vs, vhats, lr, beta_1, beta_2, epsilon, step):
 
 
 def adamax(variables, grads, ms, us, lr, beta_1, beta_2, epsilon, step):
-    """``m = lerp(m, g, 1-b1); u = max(b2*u, |g|); w -= lr/(1-b1^t) * m/(u+eps)``."""
     lr, step = _f(lr), _f(step)
     for v, g, m, u in zip(variables, grads, ms, us):
         m.assign_add((g - m) * (1 - beta_1))
@@ -89,7 +85,6 @@ def nadam(variables, grads, ms, vs, u_product, lr, beta_1, beta_2, epsilon, step
 
 
 def rmsprop(variables, grads, velocities, moms, avgs, lr, rho, momentum, epsilon):
-    """RMSprop; centered when ``avgs`` is given, with momentum when ``moms`` is given."""
     lr = _f(lr)
     for i, (v, g, vel) in enumerate(zip(variables, grads, velocities)):
         vel.assign(rho * vel + (1 - rho) * tf.square(g))
@@ -107,7 +102,6 @@ def rmsprop(variables, grads, velocities, moms, avgs, lr, rho, momentum, epsilon
 
 
 def adagrad(variables, grads, accumulators, lr, epsilon):
-    """``a += g^2; w -= lr * g / sqrt(a + eps)``."""
     lr = _f(lr)
     for v, g, a in zip(variables, grads, accumulators):
         a.assign_add(tf.square(g))
@@ -115,7 +109,6 @@ def adagrad(variables, grads, accumulators, lr, epsilon):
 
 
 def adadelta(variables, grads, acc_grads, acc_deltas, lr, rho, epsilon):
-    """``a = rho*a + (1-rho)*g^2; d = sqrt(s+eps)/sqrt(a+eps)*g; s = rho*s + (1-rho)*d^2; w -= lr*d``."""
     lr = _f(lr)
     for v, g, a, s in zip(variables, grads, acc_grads, acc_deltas):
         a.assign(rho * a + (1 - rho) * tf.square(g))
@@ -133,7 +126,6 @@ def lion(variables, grads, ms, lr, beta_1, beta_2):
 
 
 def ftrl(variables, grads, accumulators, linears, lr, lr_power, l1, l2, l2_shrinkage, beta):
-    """FTRL-Proximal: accumulate ``z`` (``linears``) and ``n`` (``accumulators``), then solve for ``w``."""
     lr = _f(lr)
     l2_reg = l2 + beta / (2.0 * lr)
     for v, g, n, z in zip(variables, grads, accumulators, linears):
@@ -145,29 +137,24 @@ def ftrl(variables, grads, accumulators, linears, lr, lr_power, l1, l2, l2_shrin
 
 
 def clip_each_by_norm(grads, clipnorm):
-    """Each gradient scaled to an L2 norm of at most ``clipnorm``."""
     return [tf.clip_by_norm(g, clipnorm) for g in grads]
 
 
 def clip_by_global_norm(grads, clipnorm):
-    """All gradients scaled together to a global L2 norm of at most ``clipnorm``."""
     return tf.clip_by_global_norm(grads, clipnorm)[0]
 
 
 def accumulate(accumulators, grads):
-    """``a += g`` (gradient accumulation)."""
     for a, g in zip(accumulators, grads):
         a.assign_add(g)
 
 
 def zero(variables):
-    """Set every variable to zeros."""
     for v in variables:
         v.assign(tf.zeros_like(v))
 
 
 def ema(averages, variables, momentum, count):
-    """``a = momentum*a + (1-momentum)*w``, or ``a = w`` at update count 0."""
     momentum = tf.cast(tf.not_equal(count, 0), tf.float32) * momentum
     for a, v in zip(averages, variables):
         a.assign(momentum * a + (1 - momentum) * v)

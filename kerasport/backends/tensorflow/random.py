@@ -11,12 +11,10 @@ from kerasport.backends.tensorflow.core import to_dtype
 
 # ----------------------------------------------------------------------------- random
 def seed(value):
-    """Seed the framework's global random state."""
     tf.random.set_seed(value)
 
 
 def make_generator(seed_value):
-    """A random-state object for one layer or initializer (``None``: the global state)."""
     return None if seed_value is None else tf.random.Generator.from_seed(int(seed_value))
 
 
@@ -39,7 +37,6 @@ def random_permutation(n, generator=None):
 
 
 def dropout(x, rate, noise_shape=None, generator=None):
-    """Inverted dropout: zero with probability ``rate``, scale the rest by 1/(1-rate)."""
     if noise_shape is not None:
         dyn = tf.shape(x)
         noise_shape = tf.stack([dyn[i] if d is None else d for i, d in enumerate(noise_shape)])
@@ -75,11 +72,9 @@ class _StatelessGenerator:
 
 
 def seeded_generator(seed_value):
-    """Random state started from ``seed_value`` afresh on each call (same seed, same draws)."""
     return _StatelessGenerator(int(seed_value))
 
 
 def random_randint(shape, minval, maxval, dtype="int32", generator=None):
-    """Integers uniform in ``[minval, maxval)``."""
     draw = (generator or tf.random).uniform(shape, minval, maxval, dtype=tf.int64)
     return tf.cast(draw, to_dtype(dtype))

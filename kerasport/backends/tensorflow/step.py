@@ -28,7 +28,6 @@ def compile_step(fn, model):
 
 
 def make_train_function(model):
-    """The callable ``step((x, y, sample_weight))`` that trains ``model`` on one batch."""
     params = model.trainable_weights
     optimizer = model.optimizer
     optimizer.build(params)

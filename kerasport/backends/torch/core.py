@@ -30,7 +30,6 @@ _NAMES = {v: k for k, v in _DTYPES.items()}
 
 
 def to_dtype(dtype):
-    """Framework dtype for a Keras dtype name (or a framework dtype)."""
     if dtype is None or isinstance(dtype, torch.dtype):
         return dtype
     if isinstance(dtype, np.dtype) or isinstance(dtype, type):
@@ -252,14 +251,12 @@ def _indices(indices):
 
 
 def scatter(indices, values, shape):
-    """A zero tensor of ``shape`` with ``values`` added at ``indices`` (N, k)."""
     values = as_tensor(values)
     out = torch.zeros(tuple(shape), dtype=values.dtype, device=values.device)
     return out.index_put_(_indices(indices), values, accumulate=True)
 
 
 def scatter_update(inputs, indices, updates, reduction=None):
-    """``inputs`` with ``updates`` written (or reduced: "add", "max", "min", "mul") at ``indices`` (N, k)."""
     x = as_tensor(inputs).clone()
     idx, upd = _indices(indices), as_tensor(updates).to(x.dtype)
     if reduction is None:
@@ -281,14 +278,12 @@ def scatter_update(inputs, indices, updates, reduction=None):
 
 
 def slice_update(inputs, start_indices, updates):
-    """``inputs`` with the block starting at ``start_indices`` replaced by ``updates``."""
     x, u = as_tensor(inputs).clone(), as_tensor(updates)
     x[tuple(_bi.slice(int(s), int(s) + n) for s, n in zip(start_indices, u.shape))] = u.to(x.dtype)
     return x
 
 
 def saturate_cast(x, dtype):
-    """Cast that clips values to the range of ``dtype`` first."""
     x, d = as_tensor(x), to_dtype(dtype)
     if d == torch.bool or x.dtype == d:
         return x.to(d)
@@ -303,7 +298,6 @@ def saturate_cast(x, dtype):
 
 
 def fori_loop(lower, upper, body_fun, init_val):
-    """``init_val`` updated by ``body_fun(i, val)`` for ``i`` in ``range(lower, upper)``."""
     val = init_val
     for i in range(int(lower), int(upper)):
         val = body_fun(i, val)
@@ -311,7 +305,6 @@ def fori_loop(lower, upper, body_fun, init_val):
 
 
 def while_loop(cond, body, loop_vars, maximum_iterations=None):
-    """``loop_vars = body(*loop_vars)`` while ``cond(*loop_vars)``; a bare value is treated as a 1-tuple."""
     single = not isinstance(loop_vars, (list, tuple))
     vars_ = (loop_vars,) if single else tuple(loop_vars)
     n = 0
@@ -329,7 +322,6 @@ def _stack_tree(items):
 
 
 def scan(f, init, xs=None, length=None, reverse=False, unroll=1):
-    """``carry, y = f(carry, x)`` over the leading axis of ``xs``; returns ``(carry, stacked ys)``."""
     leaves, spec = torch.utils._pytree.tree_flatten(xs)
     return _common.scan(f, init, xs, length, reverse, leaves,
                         lambda i: torch.utils._pytree.tree_unflatten([as_tensor(l)[i] for l in leaves], spec),
@@ -337,14 +329,12 @@ def scan(f, init, xs=None, length=None, reverse=False, unroll=1):
 
 
 def map(f, xs):
-    """``f`` applied to each slice of ``xs`` along the leading axis; results stacked."""
     leaves, spec = torch.utils._pytree.tree_flatten(xs)
     return _stack_tree([f(torch.utils._pytree.tree_unflatten([as_tensor(l)[i] for l in leaves], spec))
                         for i in range(leaves[0].shape[0])])
 
 
 def switch(index, branches, *operands):
-    """``branches[index](*operands)``; ``index`` is clamped into range."""
     i = _bi.min(_bi.max(int(index), 0), len(branches) - 1)
     return branches[i](*operands)
 
@@ -360,11 +350,6 @@ def _interleave(even, odd):
 
 
 def associative_scan(f, elems, reverse=False, axis=0):
-    """Inclusive scan of the associative ``f`` along ``axis`` in O(log n) vectorized steps.
-
-    ``elems`` may be a tensor or a nest of tensors of equal length along ``axis``; ``f(a, b)`` combines two
-    such nests elementwise.
-    """
     leaves, spec = torch.utils._pytree.tree_flatten(elems)
     leaves = [torch.movedim(as_tensor(x), axis, 0) for x in leaves]
     if reverse:
@@ -381,7 +366,6 @@ def associative_scan(f, elems, reverse=False, axis=0):
 
 
 def custom_gradient(f):
-    """Decorator: ``f(*args)`` returns ``(output, grad_fn)``; ``grad_fn(upstream)`` gives the input gradients."""
     class _Fn(torch.autograd.Function):
         @staticmethod
         def forward(ctx, *args):

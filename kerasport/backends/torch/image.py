@@ -194,7 +194,6 @@ def image_rgb_to_hsv(images):
 
 
 def image_hsv_to_rgb(images):
-    """HSV -> RGB along the last axis (``tf.image.hsv_to_rgb``)."""
     h, s, v = images.unbind(-1)
     dh = h * 6.0
     dr = (torch.abs(dh - 3.0) - 1.0).clamp(0.0, 1.0)
@@ -220,7 +219,6 @@ def _fold(index, size, fill_mode):
 
 
 def image_map_coordinates(inputs, coordinates, order, fill_mode="constant", fill_value=0.0):
-    """Sample ``inputs`` at ``coordinates`` (rank(inputs), ...) by spline ``order`` 0 or 1 (as Keras)."""
     dtype = inputs.dtype
     coords = coordinates.to(torch.float32) if not coordinates.is_floating_point() else coordinates
     taps = []

@@ -39,7 +39,6 @@ def inner(x1, x2):
 
 
 def vdot(x1, x2):
-    """Dot product of the flattened inputs (the first conjugated)."""
     x1, x2 = promote(x1, x2)
     return torch.sum(torch.conj(x1.reshape(-1)) * x2.reshape(-1), dtype=x1.dtype)
 
@@ -50,7 +49,6 @@ def kron(x1, x2):
 
 
 def cross(x1, x2, axisa=-1, axisb=-1, axisc=-1, axis=None):
-    """Cross product of 2- or 3-vectors along ``axisa``/``axisb`` (all three set by ``axis``)."""
     def cross3(a, b):
         a, b = (F.pad(t, (0, 1)) if t.shape[-1] == 2 else t for t in (a, b))
         return torch.linalg.cross(*torch.broadcast_tensors(a, b), dim=-1)
@@ -59,12 +57,10 @@ def cross(x1, x2, axisa=-1, axisb=-1, axisc=-1, axis=None):
 
 # ----------------------------------------------------------------------------- linear algebra
 def cholesky(x, upper=False):
-    """Cholesky factor of a symmetric positive-definite ``x`` (lower unless ``upper``)."""
     return torch.linalg.cholesky(as_float(x), upper=upper)
 
 
 def cholesky_inverse(x, upper=False):
-    """Inverse of ``A`` from its Cholesky factor ``x``."""
     return torch.cholesky_inverse(as_float(x), upper=upper)
 
 
@@ -73,12 +69,10 @@ def det(x):
 
 
 def eig(x):
-    """Eigenvalues and eigenvectors of a square ``x`` (complex64)."""
     return tuple(torch.linalg.eig(as_float(x)))
 
 
 def eigh(x):
-    """Eigenvalues (ascending) and eigenvectors of a symmetric ``x``."""
     return tuple(torch.linalg.eigh(as_float(x)))
 
 
@@ -101,20 +95,17 @@ def lu_factor(x):
 
 
 def qr(x, mode="reduced"):
-    """QR decomposition; ``mode`` "reduced" or "complete"."""
     if mode not in ("reduced", "complete"):
         raise ValueError(f"qr: mode must be 'reduced' or 'complete'; received {mode!r}.")
     return tuple(torch.linalg.qr(as_float(x), mode=mode))
 
 
 def solve(a, b):
-    """Solution of ``a @ x = b``."""
     a, b = promote_float(a, b)
     return torch.linalg.solve(a, b)
 
 
 def solve_triangular(a, b, lower=False):
-    """Solution of ``a @ x = b`` for a triangular ``a``."""
     a, b = promote_float(a, b)
     vec = b.dim() == a.dim() - 1
     out = torch.linalg.solve_triangular(a, b[..., None] if vec else b, upper=not lower)
@@ -122,7 +113,6 @@ def solve_triangular(a, b, lower=False):
 
 
 def svd(x, full_matrices=True, compute_uv=True):
-    """Singular value decomposition ``(u, s, vh)``, or ``s`` alone when not ``compute_uv``."""
     x = as_float(x)
     if not compute_uv:
         return torch.linalg.svdvals(x)
@@ -130,17 +120,14 @@ def svd(x, full_matrices=True, compute_uv=True):
 
 
 def slogdet(x):
-    """Sign and log of the absolute value of the determinant."""
     return tuple(torch.linalg.slogdet(as_float(x)))
 
 
 def logdet(x):
-    """Log-determinant of a positive-definite ``x``."""
     return torch.logdet(as_float(x))
 
 
 def pinv(x, rcond=None):
-    """Moore-Penrose pseudo-inverse (singular values below ``rcond * max`` dropped)."""
     x = as_float(x)
     return torch.linalg.pinv(x, rtol=1e-15 if rcond is None else rcond)
 

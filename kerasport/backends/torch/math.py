@@ -30,7 +30,6 @@ def top_k(x, k, sorted=True):
 
 
 def in_top_k(targets, predictions, k):
-    """Whether each ``targets[i]`` is among the ``k`` largest ``predictions[i]`` (ties count as in)."""
     predictions = as_tensor(predictions)
     target_val = torch.take_along_dim(predictions, as_tensor(targets).long()[:, None], dim=-1)
     kth = torch.topk(predictions, k, dim=-1).values[:, -1:]
@@ -38,7 +37,6 @@ def in_top_k(targets, predictions, k):
 
 
 def segment_sum(data, segment_ids, num_segments):
-    """Sums of ``data`` rows (N, ...) grouped by ``segment_ids`` (N,) in [0, num_segments)."""
     data = as_tensor(data)
     out = torch.zeros((num_segments,) + tuple(data.shape[1:]), dtype=data.dtype, device=data.device)
     return out.index_add_(0, as_tensor(segment_ids).long(), data)
@@ -66,17 +64,14 @@ def _highest(d):
 
 
 def segment_max(data, segment_ids, num_segments=None, sorted=False):
-    """Max of ``data`` rows per segment (empty segment: the dtype's lowest value, or 0 when ``sorted``)."""
     return _segment(data, segment_ids, num_segments, sorted, "amax", _lowest)
 
 
 def segment_min(data, segment_ids, num_segments=None, sorted=False):
-    """Min of ``data`` rows per segment (empty segment: the dtype's highest value, or 0 when ``sorted``)."""
     return _segment(data, segment_ids, num_segments, sorted, "amin", _highest)
 
 
 def segment_prod(data, segment_ids, num_segments=None, sorted=False):
-    """Product of ``data`` rows per segment (1 for an empty segment)."""
     return _segment(data, segment_ids, num_segments, sorted, "prod", lambda d: 1)
 
 
@@ -100,19 +95,16 @@ fabs = _unary_f(torch.abs, "fabs")
 
 
 def cbrt(x):
-    """Cube root (real, sign-preserving)."""
     x = as_float(x)
     return torch.sign(x) * torch.abs(x) ** (1.0 / 3.0)
 
 
 def trunc(x):
-    """Rounds towards zero; ints are returned unchanged."""
     x = as_tensor(x)
     return torch.trunc(x) if x.is_floating_point() else x
 
 
 def signbit(x):
-    """True where the sign bit is set (negative numbers and -0.0)."""
     return torch.signbit(as_tensor(x))
 
 
@@ -148,7 +140,6 @@ conjugate = conj
 
 
 def angle(x):
-    """Argument of complex ``x`` (0 or pi for real ``x``)."""
     x = as_tensor(x)
     return torch.angle(x if x.is_complex() else as_float(x))
 
@@ -167,7 +158,6 @@ fmod = _binary(torch.fmod, "fmod", doc="C-style remainder (the sign of ``x1``)."
 gcd = _binary(torch.gcd, "gcd")
 lcm = _binary(torch.lcm, "lcm")
 def heaviside(x1, x2):
-    """0 for x1 < 0, x2 for x1 == 0, 1 for x1 > 0; ints give float32 (int64: float64), as in Keras."""
     x1, x2 = promote(x1, x2)
     if not x1.is_floating_point():
         d = torch.float64 if x1.dtype == torch.int64 else torch.float32
@@ -193,13 +183,11 @@ bitwise_not = bitwise_invert
 
 
 def ldexp(x1, x2):
-    """``x1 * 2**x2`` (``x2`` integer)."""
     x1 = as_float(x1)
     return x1 * torch.pow(2.0, as_tensor(x2).to(x1.dtype))
 
 
 def isin(x1, x2, assume_unique=False, invert=False):
-    """Whether each element of ``x1`` occurs in ``x2``."""
     x1, x2 = promote(x1, x2)
     return torch.isin(x1, x2, assume_unique=assume_unique, invert=invert)
 

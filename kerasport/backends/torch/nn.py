@@ -127,7 +127,6 @@ def conv(inputs, kernel, strides=1, padding="valid", data_format=None, dilation_
 
 
 def depthwise_conv(inputs, kernel, strides=1, padding="valid", data_format=None, dilation_rate=1, bias=None):
-    """Depthwise conv. kernel (*k, in, multiplier) -> output channels in*multiplier (+ ``bias``)."""
     n = kernel.dim() - 2
     kshape = kernel.shape
     k = kernel.reshape(*kshape[:n], 1, kshape[-2] * kshape[-1])
@@ -136,7 +135,6 @@ def depthwise_conv(inputs, kernel, strides=1, padding="valid", data_format=None,
 
 def separable_conv(inputs, depthwise_kernel, pointwise_kernel, strides=1, padding="valid",
                    data_format=None, dilation_rate=1, bias=None):
-    """Depthwise conv (strides, padding, dilation apply here), then the 1x1 ``pointwise_kernel`` (+ ``bias``)."""
     x = depthwise_conv(inputs, depthwise_kernel, strides, padding, data_format, dilation_rate)
     return conv(x, pointwise_kernel, 1, "valid", data_format, bias=bias)
 
@@ -272,7 +270,6 @@ def dense(x, kernel, bias=None):
 
 
 def embedding(indices, table):
-    """Rows of ``table`` (vocab, dim) at integer ``indices``: (...) -> (..., dim)."""
     if indices.dtype not in (torch.int64, torch.int32):
         indices = indices.long()
     return F.embedding(indices, table)
@@ -305,12 +302,10 @@ def layer_normalization(x, gamma=None, beta=None, axis=-1, epsilon=None, rms_sca
 
 # ----------------------------------------------------------------------------- more activations
 def celu(x, alpha=1.0):
-    """Continuously differentiable ELU: ``max(x, 0) + alpha * expm1(min(x, 0) / alpha)``."""
     return F.celu(as_float(x), alpha)
 
 
 def glu(x, axis=-1):
-    """Gated linear unit: the first half of ``axis`` times the sigmoid of the second half."""
     x = as_float(x)
     if x.shape[axis] % 2:
         raise ValueError(f"glu: axis {axis} must have an even size; received shape {tuple(x.shape)}.")
@@ -318,26 +313,18 @@ def glu(x, axis=-1):
 
 
 def hard_shrink(x, threshold=0.5):
-    """``x`` where ``|x| > threshold``, else 0."""
     return F.hardshrink(as_float(x), threshold)
 
 
 def hard_tanh(x):
-    """``clip(x, -1, 1)``."""
     return F.hardtanh(as_float(x))
 
 
 def soft_shrink(x, threshold=0.5):
-    """``x - threshold`` above ``threshold``, ``x + threshold`` below ``-threshold``, else 0."""
     return F.softshrink(as_float(x), threshold)
 
 
 def sparsemax(x, axis=-1):
-    """Sparsemax along ``axis``, computed exactly as Keras 3 does so the numbers match.
-
-    Keras's threshold sums the cumulative sums over the whole support (not just the last one), so where
-    the support has more than one element the result is not the textbook simplex projection.
-    """
     x = as_float(x)
     srt = torch.sort(x, dim=axis, descending=True).values
     cum = torch.cumsum(srt, dim=axis)
@@ -351,12 +338,10 @@ def sparsemax(x, axis=-1):
 
 
 def tanh_shrink(x):
-    """``x - tanh(x)``."""
     return F.tanhshrink(as_float(x))
 
 
 def threshold(x, threshold, default_value):
-    """``x`` where ``x > threshold``, else ``default_value``."""
     return F.threshold(as_float(x), threshold, default_value)
 
 
@@ -368,7 +353,6 @@ def one_hot(x, num_classes, axis=-1, dtype="float32"):
 
 
 def rms_normalization(x, scale=None, axis=-1, epsilon=None):
-    """``x * rsqrt(mean(x**2, axis) + epsilon) * scale`` (computed in at least float32)."""
     x = as_tensor(x)
     orig = x.dtype
     x = x.float() if not x.is_floating_point() or x.element_size() < 4 else x
@@ -423,7 +407,6 @@ def dot_product_attention(query, key, value, bias=None, mask=None, scale=None, i
 
 
 def psnr(x1, x2, max_val):
-    """Peak signal-to-noise ratio ``20 log10(max_val) - 10 log10(mean((x1 - x2)**2))``."""
     x1, x2 = as_tensor(x1), as_tensor(x2)
     if x1.shape != x2.shape:
         raise ValueError(f"psnr: shapes must match; received {tuple(x1.shape)} and {tuple(x2.shape)}.")
@@ -450,19 +433,11 @@ def depth_to_space(x, block_size, data_format="channels_last"):
 
 
 def space_to_depth(x, block_size, data_format="channels_last"):
-    """Inverse of ``depth_to_space``: ``block_size x block_size`` tiles become channels."""
     return _common.block_rearrange("space_to_depth", as_tensor(x), block_size, data_format, _space_to_depth_nhwc,
                                    lambda t, perm: t.permute(*perm))
 
 
 def ctc_loss(target, output, target_length, output_length, mask_index=0):
-    """CTC loss per sample.
-
-    Args:
-        target: int labels ``(B, L)``; output: logits ``(B, T, C)``;
-        target_length, output_length: ``(B,)`` ints; mask_index: the blank class.
-    Returns ``(B,)`` negative log-likelihoods.
-    """
     output = as_float(output)
     logp = torch.log_softmax(output.transpose(0, 1), dim=-1)
     return F.ctc_loss(logp, as_tensor(target).long(), as_tensor(output_length).long(), as_tensor(target_length).long(),

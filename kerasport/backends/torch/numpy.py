@@ -280,7 +280,6 @@ def count_nonzero(x, axis=None):
 
 
 def quantile(x, q, axis=None, method="linear", keepdims=False):
-    """NumPy's quantile of ``x`` over ``axis`` (None, int or tuple); a 1-D ``q`` adds a leading axis."""
     x = as_tensor(x)
     x = x if x.is_floating_point() else x.float()
     axes = [a % x.dim() for a in (range(x.dim()) if axis is None else [axis] if isinstance(axis, int) else axis)]
@@ -440,14 +439,12 @@ def triu(x, k=0):
 
 # --- added for losses/metrics
 def divide_no_nan(x1, x2):
-    """``x1 / x2``, and 0 where ``x2 == 0``."""
     x1, x2 = as_tensor(x1), as_tensor(x2)
     return torch.where(x2 == 0, torch.zeros((), dtype=x1.dtype, device=x1.device), x1 / x2)
 
 
 # ----------------------------------------------------------------------------- reductions and statistics
 def average(x, axis=None, weights=None):
-    """Weighted mean; 1-D ``weights`` apply along ``axis``."""
     x = as_float(x)
     if weights is None:
         return mean(x, axis)
@@ -477,7 +474,6 @@ def nanquantile(x, q, axis=None, method="linear", keepdims=False):
 
 
 def bincount(x, weights=None, minlength=0, sparse=False):
-    """Counts (or summed ``weights``) of each non-negative int in 1-D ``x``, or per row of 2-D ``x``."""
     if sparse:
         raise ValueError("bincount: sparse=True is not supported by kerasport.")
     x = as_tensor(x).long()
@@ -493,8 +489,6 @@ def bincount(x, weights=None, minlength=0, sparse=False):
 
 
 def histogram(x, bins=10, range=None):
-    """Counts (as floats, like Keras) of the 1-D ``x`` in ``bins`` equal bins over ``range`` (default: min
-    to max), and the bin edges."""
     x = as_float(x)
     if x.dim() != 1:
         raise ValueError(f"histogram: expected a 1-D input; received shape {tuple(x.shape)}.")
@@ -507,18 +501,15 @@ def histogram(x, bins=10, range=None):
 
 
 def corrcoef(x):
-    """Pearson correlation coefficients of the rows of ``x``."""
     return torch.corrcoef(as_float(x))
 
 
 def trapezoid(y, x=None, dx=1.0, axis=-1):
-    """Integral of ``y`` along ``axis`` by the trapezoidal rule."""
     y = as_float(y)
     return torch.trapezoid(y, dx=dx, dim=axis) if x is None else torch.trapezoid(y, as_float(x), dim=axis)
 
 
 def correlate(x1, x2, mode="valid"):
-    """Cross-correlation of two 1-D sequences (``np.correlate``)."""
     a, v = promote_float(x1, x2)
     return _common.correlate(a, v, mode, lambda a, v: F.conv1d(a[None, None], v[None, None],
                                                                 padding=v.shape[0] - 1)[0, 0])
@@ -526,7 +517,6 @@ def correlate(x1, x2, mode="valid"):
 
 # ----------------------------------------------------------------------------- shapes and indexing
 def append(x1, x2, axis=None):
-    """``x2`` appended to ``x1`` along ``axis`` (both flattened when ``axis`` is None)."""
     x1, x2 = promote(x1, x2)
     if axis is None:
         return torch.cat([x1.reshape(-1), x2.reshape(-1)])
@@ -538,7 +528,6 @@ def ravel(x):
 
 
 def roll(x, shift, axis=None):
-    """Elements shifted by ``shift`` along ``axis`` (flattened when None), wrapping around."""
     x = as_tensor(x)
     if axis is None:
         return torch.roll(x.reshape(-1), shift).reshape(x.shape)
@@ -546,7 +535,6 @@ def roll(x, shift, axis=None):
 
 
 def rot90(array, k=1, axes=(0, 1)):
-    """Rotation by 90 degrees ``k`` times in the plane of ``axes``."""
     return torch.rot90(as_tensor(array), k, list(axes))
 
 
@@ -571,7 +559,6 @@ def dstack(xs):
 
 
 def array_split(x, indices_or_sections, axis=0):
-    """``split`` that allows sections of unequal size."""
     return split(x, indices_or_sections, axis)
 
 
@@ -580,18 +567,15 @@ def diagflat(x, k=0):
 
 
 def diff(a, n=1, axis=-1):
-    """n-th discrete difference along ``axis``."""
     return torch.diff(as_tensor(a), n=n, dim=axis)
 
 
 def digitize(x, bins):
-    """Index of the bin of each ``x``: ``bins[i-1] <= x < bins[i]`` (int32)."""
     x, bins = promote(x, bins)
     return torch.bucketize(x, bins, right=True, out_int32=True)
 
 
 def searchsorted(sorted_sequence, values, side="left"):
-    """Insertion indices of ``values`` into the 1-D ``sorted_sequence`` (int32)."""
     if side not in ("left", "right"):
         raise ValueError(f"searchsorted: side must be 'left' or 'right'; received {side!r}.")
     s, v = promote(sorted_sequence, values)
@@ -599,12 +583,10 @@ def searchsorted(sorted_sequence, values, side="left"):
 
 
 def nonzero(x):
-    """Indices of the non-zero elements, one int32 tensor per axis."""
     return tuple(i.to(torch.int32) for i in torch.nonzero(as_tensor(x), as_tuple=True))
 
 
 def unravel_index(indices, shape):
-    """Flat ``indices`` as a tuple of coordinate tensors into an array of ``shape``."""
     idx = as_tensor(indices)
     out = []
     for dim in reversed(shape):
@@ -614,7 +596,6 @@ def unravel_index(indices, shape):
 
 
 def select(condlist, choicelist, default=0):
-    """The ``choicelist`` entry of the first true ``condlist`` entry, else ``default``."""
     _common.check_select(condlist, choicelist)
     choices = _promoted(choicelist)
     out = torch.broadcast_to(torch.as_tensor(default, dtype=choices[0].dtype, device=choices[0].device),
@@ -626,14 +607,12 @@ def select(condlist, choicelist, default=0):
 
 
 def view(x, dtype=None):
-    """The bits of ``x`` reinterpreted as ``dtype`` (last axis rescaled for a different item size)."""
     x = as_tensor(x)
     return x if dtype is None else x.view(to_dtype(dtype))
 
 
 # ----------------------------------------------------------------------------- creation
 def empty(shape, dtype=None):
-    """A tensor of ``shape`` (zero-filled)."""
     return torch.zeros(shape, dtype=to_dtype(dtype or "float32"), device=DEVICE)
 
 
@@ -642,7 +621,6 @@ def empty_like(x, dtype=None):
 
 
 def tri(N, M=None, k=0, dtype=None):
-    """Ones at and below the ``k``-th diagonal of an ``N x M`` matrix."""
     m = N if M is None else M
     return torch.ones(N, m, dtype=to_dtype(dtype or "float32"), device=DEVICE).tril_(k)
 
@@ -659,12 +637,10 @@ def _lin(start, stop, num, endpoint, axis):
 
 
 def logspace(start, stop, num=50, endpoint=True, base=10, dtype=None, axis=0):
-    """``base ** linspace(start, stop, num)``."""
     return torch.pow(float(base), _lin(start, stop, num, endpoint, axis)).to(to_dtype(dtype or "float32"))
 
 
 def geomspace(start, stop, num=50, endpoint=True, dtype=None, axis=0):
-    """Numbers spaced evenly on a log scale from ``start`` to ``stop`` (same sign)."""
     s, e = as_float(start).to(torch.float64), as_float(stop).to(torch.float64)
     sign = torch.sign(s)
     out = sign * torch.exp(_lin(torch.log(torch.abs(s)), torch.log(torch.abs(e)), num, endpoint, 0))
@@ -676,7 +652,6 @@ def geomspace(start, stop, num=50, endpoint=True, dtype=None, axis=0):
 
 
 def vander(x, N=None, increasing=False):
-    """Vandermonde matrix: columns are powers of the 1-D ``x``."""
     return torch.vander(as_tensor(x), N=N, increasing=increasing)
 
 
@@ -691,7 +666,6 @@ hanning = _window(torch.hann_window, "hanning")
 
 
 def kaiser(x, beta):
-    """The Kaiser window of length ``x`` and shape ``beta``."""
     return torch.kaiser_window(int(x), periodic=False, beta=float(beta), dtype=torch.float32, device=DEVICE)
 
 

@@ -10,13 +10,11 @@ import torch
 # Each kernel updates a whole list of variables with a few ``torch._foreach_*``
 # launches. ``lr`` and ``step`` (the 1-based update count) are Python numbers.
 def weight_decay(variables, lr, decay):
-    """``w -= lr * decay * w`` for each variable."""
     if variables:
         torch._foreach_mul_(variables, 1.0 - lr * decay)
 
 
 def sgd(variables, grads, moms, lr, momentum, nesterov):
-    """``m = momentum*m - lr*g; w += m`` (Nesterov: ``w += momentum*m - lr*g``); ``w -= lr*g`` without ``moms``."""
     if moms is None:
         torch._foreach_add_(variables, grads, alpha=-lr)
         return
@@ -30,7 +28,6 @@ def sgd(variables, grads, moms, lr, momentum, nesterov):
 
 
 def adam(variables, grads, ms, vs, vhats, lr, beta_1, beta_2, epsilon, step):
-    """Adam with Keras's bias correction folded into the step size; AMSGrad when ``vhats`` is given."""
     alpha = lr * math.sqrt(1 - beta_2 ** step) / (1 - beta_1 ** step)
     torch._foreach_lerp_(ms, grads, 1 - beta_1)
     torch._foreach_lerp_(vs, torch._foreach_mul(grads, grads), 1 - beta_2)
@@ -43,7 +40,6 @@ def adam(variables, grads, ms, vs, vhats, lr, beta_1, beta_2, epsilon, step):
 
 
 def adamax(variables, grads, ms, us, lr, beta_1, beta_2, epsilon, step):
-    """``m = lerp(m, g, 1-b1); u = max(b2*u, |g|); w -= lr/(1-b1^t) * m/(u+eps)``."""
     torch._foreach_lerp_(ms, grads, 1 - beta_1)
     torch._foreach_mul_(us, beta_2)
     torch._foreach_maximum_(us, torch._foreach_abs(grads))
@@ -68,7 +64,6 @@ def nadam(variables, grads, ms, vs, u_product, lr, beta_1, beta_2, epsilon, step
 
 
 def rmsprop(variables, grads, velocities, moms, avgs, lr, rho, momentum, epsilon):
-    """RMSprop; centered when ``avgs`` is given, with momentum when ``moms`` is given."""
     torch._foreach_mul_(velocities, rho)
     torch._foreach_addcmul_(velocities, grads, grads, value=1 - rho)
     if avgs is not None:
@@ -88,7 +83,6 @@ def rmsprop(variables, grads, velocities, moms, avgs, lr, rho, momentum, epsilon
 
 
 def adagrad(variables, grads, accumulators, lr, epsilon):
-    """``a += g^2; w -= lr * g / sqrt(a + eps)``."""
     torch._foreach_addcmul_(accumulators, grads, grads)
     denom = torch._foreach_add(accumulators, epsilon)
     torch._foreach_sqrt_(denom)
@@ -96,7 +90,6 @@ def adagrad(variables, grads, accumulators, lr, epsilon):
 
 
 def adadelta(variables, grads, acc_grads, acc_deltas, lr, rho, epsilon):
-    """``a = rho*a + (1-rho)*g^2; d = sqrt(s+eps)/sqrt(a+eps)*g; s = rho*s + (1-rho)*d^2; w -= lr*d``."""
     torch._foreach_mul_(acc_grads, rho)
     torch._foreach_addcmul_(acc_grads, grads, grads, value=1 - rho)
     delta = torch._foreach_add(acc_deltas, epsilon)
@@ -119,7 +112,6 @@ def lion(variables, grads, ms, lr, beta_1, beta_2):
 
 
 def ftrl(variables, grads, accumulators, linears, lr, lr_power, l1, l2, l2_shrinkage, beta):
-    """FTRL-Proximal: accumulate ``z`` (``linears``) and ``n`` (``accumulators``), then solve for ``w``."""
     new_acc = torch._foreach_addcmul(accumulators, grads, grads)
     new_pow = torch._foreach_pow(new_acc, -lr_power)
     sigma = torch._foreach_sub(new_pow, torch._foreach_pow(accumulators, -lr_power))
@@ -137,30 +129,25 @@ def ftrl(variables, grads, accumulators, linears, lr, lr_power, l1, l2, l2_shrin
 
 
 def clip_each_by_norm(grads, clipnorm):
-    """Each gradient scaled to an L2 norm of at most ``clipnorm``."""
     norms = torch._foreach_norm(grads)
     return [g * (clipnorm / torch.clamp(n, min=clipnorm)) for g, n in zip(grads, norms)]
 
 
 def clip_by_global_norm(grads, clipnorm):
-    """All gradients scaled together to a global L2 norm of at most ``clipnorm``."""
     total = torch.linalg.vector_norm(torch.stack(torch._foreach_norm(grads)))
     scale = clipnorm / torch.clamp(total, min=clipnorm)
     return torch._foreach_mul(grads, scale)
 
 
 def accumulate(accumulators, grads):
-    """``a += g`` (gradient accumulation)."""
     torch._foreach_add_(accumulators, grads)
 
 
 def zero(variables):
-    """Set every variable to zeros."""
     torch._foreach_zero_(variables)
 
 
 def ema(averages, variables, momentum, count):
-    """``a = momentum*a + (1-momentum)*w``, or ``a = w`` at update count 0."""
     torch._foreach_lerp_(averages, variables, 1.0 - (momentum if count else 0.0))
 
 

@@ -12,12 +12,10 @@ from kerasport.backends.torch.core import DEVICE, to_dtype
 
 # ----------------------------------------------------------------------------- random
 def seed(value):
-    """Seed the framework's global random state."""
     torch.manual_seed(value)
 
 
 def make_generator(seed_value):
-    """A random-state object for one layer or initializer (``None``: the global state)."""
     if seed_value is None:
         return None
     g = torch.Generator(device=DEVICE)
@@ -40,7 +38,6 @@ def random_permutation(n, generator=None):
 
 
 def dropout(x, rate, noise_shape=None, generator=None):
-    """Inverted dropout: zero with probability ``rate``, scale the rest by 1/(1-rate)."""
     if noise_shape is None and generator is None:
         return F.dropout(x, rate, True)
     shape_ = tuple(x.shape[i] if d is None else d for i, d in enumerate(noise_shape or x.shape))
@@ -56,11 +53,9 @@ def set_seed_all(seed_value):
 
 # --- random (kerasport/random.py)
 def seeded_generator(seed_value):
-    """Random state started from ``seed_value`` afresh on each call (same seed, same draws)."""
     return make_generator(seed_value)
 
 
 def random_randint(shape, minval, maxval, dtype="int32", generator=None):
-    """Integers uniform in ``[minval, maxval)``."""
     return torch.randint(int(minval), int(maxval), tuple(shape), generator=generator, device=DEVICE,
                          dtype=to_dtype(dtype))

@@ -1,62 +1,21 @@
-"""The backend contract: every function a backend module provides, in one place.
+"""The backend contract: every function a backend provides, typed and documented once.
 
-A backend is two modules: ``<name>_backend.py`` (tensors, variables, ops: the
-names in ``OPS`` plus ``VARIABLES``) and ``<name>_train.py`` (the names in
-``TRAINING``). Layers, losses, metrics, optimizers and models call only these.
-Ops follow ``keras.ops`` names and semantics (NumPy-style broadcasting,
-channels_last images); shapes below use ``B`` for batch and ``C`` for channels.
+A backend is a package ``kerasport/backends/<name>/`` with one module per family; this package has a module of the
+same name for each family (``core``, ``numpy``, ``math``, ``linalg``, ``random``, ``nn``, ``image``, ``rnn``,
+``optimizers``, ``step``, ``data``, and ``strings`` for backends with ``STRING_TENSORS``), whose function stubs
+give each name's signature, types (``contract.types``) and docstring. ``tests/backends/test_contract.py`` checks
+that each backend implements every stub with the same parameters, and that the library calls nothing else.
+Adding a backend means filling in these modules (plus ``distribute``, ``export`` and ``summary``: the lists below).
 
-Tensors and variables
-    NAME ("torch" | "tensorflow"); STRING_TENSORS: whether string data can be a tensor (else NumPy object arrays)
-    convert_to_tensor(x, dtype=None) -> Tensor     NumPy/Python -> device tensor; float64 -> float32
-    convert_to_numpy(x) -> np.ndarray
-    variable(value, dtype, trainable, name, constraint=None) -> native variable (nn.Parameter / tf.Variable)
-        with .assign / .assign_add / .assign_sub / .numpy() / .path / .constraint
-    assign(var, value)                            in-place copy, same shape
-    is_tensor(x), is_variable(x), shape(x) -> tuple, ndim(x), size(x), dtype(x) -> "float32", cast(x, dtype)
-    standardize_dtype(d), to_dtype(name), stop_gradient(x), no_grad() (context manager)
-
-Random (explicit state)
-    seed(n); set_seed_all(n) (Python, NumPy and framework)
-    make_generator(seed | None) -> state or None (None: the global, seeded stream)
-    random_uniform(shape, minval, maxval, dtype, generator), random_normal(shape, mean, stddev, dtype, generator)
-    random_permutation(n, generator) -> int tensor (n,)
-    dropout(x, rate, noise_shape=None, generator=None) -> x with rate dropped, rest scaled 1/(1-rate)
-    seeded_generator(seed) -> state restarted from an int seed (safe to make inside a compiled step)
-    random_randint(shape, minval, maxval, dtype, generator) -> ints uniform in [minval, maxval)
-
-Layer kernels (kerasport extensions; fused where the framework has it)
-    dense(x (..., I), kernel (I, U), bias (U,) | None) -> (..., U)
-    embedding(indices (...) int, table (V, D)) -> (..., D)
-    conv(x (B, *S, C), kernel (*K, C/groups, F), strides, padding "valid"|"same", data_format,
-         dilation_rate, bias=None) -> (B, *S', F)
-    depthwise_conv(x, kernel (*K, C, M), ..., bias=None) -> (B, *S', C*M)
-    separable_conv(x, depthwise (*K, C, M), pointwise (1.., C*M, F), ..., bias=None) -> (B, *S', F)
-    conv_transpose(x, kernel (*K, F, C), strides, padding, output_padding, data_format, dilation_rate,
-                   bias=None) -> (B, *S', F)
-    max_pool / average_pool(x (B, *S, C), pool_size, strides, padding, data_format) -> (B, *S', C)
-    moments(x, axes, keepdims) -> (mean, variance); batch_normalization(x, mean, var, axis, offset, scale, eps)
-    layer_normalization(x, gamma, beta, axis, epsilon, rms_scaling) -> x normalized per sample over axis
-
-Image kernels (``<name>_image.py``, star-imported into the backend; ``kerasport.ops.image`` validates)
-    image_resize(x (N, H, W, C) | (N, C, H, W) float, size, interpolation, antialias, data_format)
-    image_affine_transform(x, transform (N | 1, 8), interpolation, fill_mode, fill_value, data_format)
-    image_rgb_to_hsv(x (..., 3)), image_hsv_to_rgb(x (..., 3))
-    image_map_coordinates(x, coordinates (x.ndim, ...), order 0 | 1, fill_mode, fill_value)
-
-Training (``<name>_train.py``)
-    host_variable(value, dtype, name), read(var), increment(counter) -> new count
-    weight_decay(vars, lr, decay); sgd(...), adam(...), rmsprop(...), adamax(...), nadam(...), adagrad(...),
-        adadelta(...), lion(...), ftrl(...) fused multi-tensor updates (lr, step: Python numbers on torch)
-    accumulate(accs, grads), zero(vars), ema(averages, vars, momentum, count), copy_into(targets, sources)
-    clip_each_by_norm(grads, c), clip_by_global_norm(grads, c)
-    make_train_function(model), make_test_function(model), make_predict_function(model)
-        -> callable(batch=(x, y, sample_weight)); built once per compile
-    dataset_from_batches(py_dataset) -> backend dataset (tf.data.Dataset / the PyDataset itself)
-    split_source(dataset) | arrays_split_source(arrays) -> (samples, total, batch_size); split_order(total,
-        shuffle, seed) -> list; split_parts(samples, left_idx, right_idx, batch_size) -> (left, right)
-        (``<name>_data.py``, used by kerasport.utils.split_dataset and the *_dataset_from_* builders)
+Ops follow ``keras.ops`` names and semantics (NumPy-style broadcasting, channels_last images). The lists below
+group the names as ``kerasport.ops`` exposes them.
 """
+import importlib
+import inspect
+
+FAMILIES = ("core", "numpy", "math", "linalg", "random", "nn", "image", "rnn", "optimizers", "step", "data", "strings")
+CONSTANTS = {"NAME": "the backend's name, ``torch`` or ``tensorflow``",
+             "STRING_TENSORS": "whether string data can be a tensor (else NumPy object arrays)"}
 
 CREATION = ["zeros", "ones", "full", "zeros_like", "ones_like", "full_like", "arange", "eye", "linspace",
             "identity", "meshgrid"]
@@ -80,8 +39,7 @@ NN = ["relu", "relu6", "sigmoid", "tanh", "softplus", "softsign", "silu", "swish
       "moments", "batch_normalization", "normalize", "layer_normalization",
       "categorical_crossentropy", "sparse_categorical_crossentropy", "binary_crossentropy"]
 
-# The rest of keras.ops (``torch_ops_extra.py`` / ``tf_ops_extra.py``), grouped as keras.ops.nn / numpy / core /
-# linalg expose them. Complex values (FFT) are ``(real, imag)`` pairs, as in Keras.
+# The rest of keras.ops, grouped as keras.ops.nn / numpy / core / linalg expose them. Complex values (FFT) are ``(real, imag)`` pairs, as in Keras.
 EXTRA_NN = ["celu", "glu", "hard_shrink", "hard_tanh", "hard_swish", "soft_shrink", "sparse_plus", "sparse_sigmoid",
             "sparsemax", "squareplus", "tanh_shrink", "threshold", "rms_normalization", "dot_product_attention",
             "psnr", "in_top_k", "multi_hot", "depth_to_space", "space_to_depth", "ctc_loss"]
@@ -116,7 +74,7 @@ TRAINING = ["compile_step", "host_variable", "read", "increment", "weight_decay"
             "adamax", "nadam", "adagrad", "adadelta", "lion", "ftrl", "accumulate", "zero", "ema", "copy_into",
             "dataset_from_batches", "split_source", "arrays_split_source", "split_order", "split_parts"]
 
-# ``<name>_distribute.py`` (data parallelism, one process per device; see kerasport.distribution):
+# ``backends/<name>/distribute.py`` (data parallelism, one process per device; see kerasport.distribution):
 #   list_devices(device_type) -> ["cpu:0"] | ["gpu:0", ...]
 #   initialize(devices, strategy=None) -> (rank, world_size)   join the processes of the run
 #   activate(world_size); shutdown(); enclosing_strategy() -> TF strategy of a `with scope():` | None
@@ -129,7 +87,25 @@ DISTRIBUTE = ["list_devices", "initialize", "activate", "shutdown", "enclosing_s
 IMAGE = ["image_resize", "image_affine_transform", "image_rgb_to_hsv", "image_hsv_to_rgb", "image_map_coordinates"]
 
 
-def missing(backend_module, train_module):
-    """Names of the contract that a backend does not define (empty when complete)."""
-    return [n for n in OPS + VARIABLES + IMAGE if not hasattr(backend_module, n)] + \
-           [n for n in TRAINING if not hasattr(train_module, n)]
+def missing(backend):
+    """Names of the contract that ``backend`` (a backend package) does not define: empty when complete. The
+    ``strings`` family is required only of a backend with ``STRING_TENSORS``."""
+    families = [f for f in FAMILIES if f != "strings" or getattr(backend, "STRING_TENSORS", False)]
+    return [name for name in CONSTANTS if not hasattr(backend, name)] + \
+           [name for family in families for name in stubs(family) if not hasattr(backend, name)]
+
+
+def stubs(family):
+    """``{name: stub function}`` of one family module of the contract."""
+    module = importlib.import_module(f"kerasport.backends.contract.{family}")
+    return {name: fn for name, fn in vars(module).items()
+            if inspect.isfunction(fn) and fn.__module__ == module.__name__}
+
+
+def document(backend):
+    """Give each of ``backend``'s own functions that has no docstring the contract's (written once, here)."""
+    for family in FAMILIES:
+        for name, stub in stubs(family).items():
+            fn = getattr(backend, name, None)
+            if inspect.isfunction(fn) and fn.__module__.startswith("kerasport.") and not fn.__doc__:
+                fn.__doc__ = stub.__doc__

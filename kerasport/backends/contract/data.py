@@ -1,0 +1,34 @@
+"""The backend contract, ``data``: dataset pieces of kerasport.utils's builders.
+
+Each backend implements these in ``backends/<name>/data.py``; signatures and docstrings live here, once."""
+from typing import Any, Callable  # noqa: F401
+
+import numpy as np  # noqa: F401
+
+from kerasport.backends.contract.types import ArrayLike, Axis, DType, Generator, Shape, Tensor, Variable  # noqa: F401
+
+
+def arrays_split_source(arrays: list[Tensor]) -> Any:
+    """A ``TensorDataset`` of a NumPy array or a tuple of arrays with the same first dim:
+    ``(dataset, total, None)``.
+    """
+
+
+def dataset_from_batches(batches) -> Any:
+    """``batches`` itself: a ``PyDataset`` is the torch backend's dataset type."""
+
+
+def split_order(total, shuffle, seed) -> Any:
+    """Sample order of ``split_dataset``: ``range(total)``, or with ``shuffle`` a
+    ``torch.randperm`` drawn from a generator seeded with ``seed`` (fresh when ``None``).
+    """
+
+
+def split_parts(source: ArrayLike, left_indices, right_indices, batch_size) -> Any:
+    """``(left, right)`` ``torch.utils.data.Subset``s of ``source`` (``batch_size`` is unused: wrap them
+    in a ``DataLoader`` to batch them).
+    """
+
+
+def split_source(dataset) -> Any:
+    """``(dataset, len(dataset), None)`` for a ``torch.utils.data.Dataset``, ``None`` for anything else."""
