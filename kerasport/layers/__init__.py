@@ -32,8 +32,11 @@ from kerasport.layers.preprocessing_lookup import (CategoryEncoding, Discretizat
 from kerasport.layers.regularization import (ActivityRegularization, AlphaDropout, GaussianDropout, GaussianNoise,
                                              SpatialDropout1D, SpatialDropout2D, SpatialDropout3D)
 from kerasport.layers.attention import AdditiveAttention, Attention, MultiHeadAttention
-from kerasport.layers.rnn import (GRU, LSTM, RNN, Bidirectional, GRUCell, LSTMCell, SimpleRNN, SimpleRNNCell,
-                                  StackedRNNCells, TimeDistributed)
+from kerasport.layers.rnn import RNN
+from kerasport.layers.rnn_cells import GRUCell, LSTMCell, SimpleRNNCell, StackedRNNCells
+from kerasport.layers.recurrent import GRU, LSTM, SimpleRNN
+from kerasport.layers.bidirectional import Bidirectional
+from kerasport.layers.time_distributed import TimeDistributed
 from kerasport.layers.einsum_dense import EinsumDense
 from kerasport.layers.wrapper import Wrapper
 from kerasport.layers.normalization_extra import RMSNormalization, SpectralNormalization
