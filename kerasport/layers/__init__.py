@@ -27,13 +27,21 @@ from kerasport.layers.preprocessing import Normalization, Rescaling
 from kerasport.layers.image_preprocessing import (AutoContrast, CenterCrop, RandomBrightness, RandomContrast,
                                                  RandomCrop, RandomFlip, RandomGrayscale, RandomRotation,
                                                  RandomTranslation, RandomZoom, Resizing, Solarization)
-from kerasport.layers.preprocessing_lookup import (CategoryEncoding, Discretization, HashedCrossing, Hashing,
-                                                   IntegerLookup, StringLookup, TextVectorization)
+from kerasport.layers.category_encoding import CategoryEncoding
+from kerasport.layers.discretization import Discretization
+from kerasport.layers.hashed_crossing import HashedCrossing
+from kerasport.layers.hashing import Hashing
+from kerasport.layers.integer_lookup import IntegerLookup
+from kerasport.layers.string_lookup import StringLookup
+from kerasport.layers.text_vectorization import TextVectorization
 from kerasport.layers.regularization import (ActivityRegularization, AlphaDropout, GaussianDropout, GaussianNoise,
                                              SpatialDropout1D, SpatialDropout2D, SpatialDropout3D)
 from kerasport.layers.attention import AdditiveAttention, Attention, MultiHeadAttention
-from kerasport.layers.rnn import (GRU, LSTM, RNN, Bidirectional, GRUCell, LSTMCell, SimpleRNN, SimpleRNNCell,
-                                  StackedRNNCells, TimeDistributed)
+from kerasport.layers.rnn import RNN
+from kerasport.layers.rnn_cells import GRUCell, LSTMCell, SimpleRNNCell, StackedRNNCells
+from kerasport.layers.recurrent import GRU, LSTM, SimpleRNN
+from kerasport.layers.bidirectional import Bidirectional
+from kerasport.layers.time_distributed import TimeDistributed
 from kerasport.layers.einsum_dense import EinsumDense
 from kerasport.layers.wrapper import Wrapper
 from kerasport.layers.normalization_extra import RMSNormalization, SpectralNormalization

@@ -10,7 +10,8 @@ from kerasport import activations, backend, constraints, initializers, regulariz
 from kerasport.backends import B
 from kerasport.layers.core import _ser, check_rank
 from kerasport.layers.layer import Layer
-from kerasport.layers.rnn import RNN, _DropoutCell
+from kerasport.layers.rnn import RNN
+from kerasport.layers.rnn_cells import DropoutCell
 
 
 def _tuple(value, rank, name, owner):
@@ -30,7 +31,7 @@ def conv_output_length(length, kernel, stride, padding, dilation):
     return (length - dilation * (kernel - 1) - 1) // stride + 1
 
 
-class ConvLSTMCell(Layer, _DropoutCell):
+class ConvLSTMCell(Layer, DropoutCell):
     """One step of a convolutional LSTM.
 
     Args:

@@ -12,7 +12,7 @@ from kerasport import losses
 
 LOSS_CLASSES = sorted(name for name, obj in vars(losses).items()
                       if inspect.isclass(obj) and issubclass(obj, losses.Loss) and obj is not losses.Loss
-                      and obj.__module__ == losses.__name__)
+                      and obj.__module__.startswith(f"{losses.__name__}."))
 # CTC: predictions (batch, time, classes), targets (batch, label length), any widths fit; the wrapper needs an `fn`
 # (the string losses below go through it).
 NOT_ELEMENTWISE = {"CTC", "LossFunctionWrapper"}
