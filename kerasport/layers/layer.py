@@ -481,10 +481,11 @@ class Layer:
             assert_input_compatibility(self.input_spec, args[0] if args else None, self.name)
         if not self.built:
             self._maybe_build(args)
-        if not kwargs and len(args) == 1 and not self._call_mask_pairs and B.is_tensor(args[0]):
+        if len(args) == 1 and (not kwargs or len(kwargs) == 1 and "training" in kwargs) \
+                and not self._call_mask_pairs and B.is_tensor(args[0]):  # the common case, in short
             in_mask = getattr(args[0], "_keras_mask", None)
             if in_mask is not None and self._call_has_mask:
-                kwargs = {"mask": in_mask}
+                kwargs["mask"] = in_mask
         else:
             kwargs, in_mask = self._mask_arguments(args, kwargs)
         if "training" in kwargs and not self._call_has_training:

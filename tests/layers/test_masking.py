@@ -138,8 +138,43 @@ def initial_state_keeps_mask_out(keras, sync):
     return out
 
 
+def masked_sequence_tagger(keras, sync):
+    """Per-step outputs keep the mask to the end, and the loss and metrics leave the padded steps out."""
+    L = keras.layers
+    x_data = _padded(keras, n=12, seed=7)
+    y_data = (x_data % 3).astype("int64")
+    inputs = keras.Input((7,), dtype="int32")
+    h = L.Embedding(20, 6, mask_zero=True)(inputs)
+    h = L.Bidirectional(L.LSTM(4, return_sequences=True))(h)
+    outputs = L.Dense(3, activation="softmax")(h)
+    model = keras.Model(inputs, outputs)
+    sync(model)
+    # SGD: Keras on TensorFlow's Adam differs on repeated tokens (tests/test_keras_programs_more.py KNOWN_GAPS)
+    model.compile(optimizer=keras.optimizers.SGD(0.5), loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    history = model.fit(x_data, y_data, batch_size=4, epochs=2, shuffle=False, verbose=0)
+    return {"history": history.history, "evaluate": model.evaluate(x_data, y_data, verbose=0),
+            "output_mask": _has_mask(outputs)}
+
+
+def explicit_mask_to_models(keras, sync):
+    """A ``mask`` given to a Sequential or Functional model's call reaches its first layers."""
+    rng = np.random.RandomState(6)
+    x = rng.randn(4, 5, 3).astype("float32")
+    mask = rng.rand(4, 5) > 0.4
+    sequential = keras.Sequential([keras.Input((5, 3)), keras.layers.Dense(3), keras.layers.GRU(2)])
+    sync(sequential)
+    inputs = keras.Input((5, 3))
+    functional = keras.Model(inputs, keras.layers.LSTM(2)(inputs))
+    sync(functional)
+    t = keras.ops.convert_to_tensor(x)
+    return {"sequential": sequential(t, mask=keras.ops.convert_to_tensor(mask)),
+            "functional": functional(keras.ops.convert_to_tensor(x), mask=keras.ops.convert_to_tensor(mask))}
+
+
 @pytest.mark.parametrize("program", [consumers_in_functional, self_attention_block, masking_layer_sequential,
-                                     custom_mask_layers, initial_state_keeps_mask_out], ids=program_id)
+                                     custom_mask_layers, initial_state_keeps_mask_out, explicit_mask_to_models,
+                                     masked_sequence_tagger],
+                         ids=program_id)
 def test_masks_as_keras(program):
     check_program(program)
 
