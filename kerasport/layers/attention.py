@@ -90,6 +90,9 @@ class _Projection(Layer):
         self.bound_dims, self.out_shape, self.use_bias = bound_dims, tuple(output_shape), use_bias
         self._init = (kernel_initializer, bias_initializer, kernel_regularizer, bias_regularizer, kernel_constraint,
                       bias_constraint)
+        # Keras's attention layers take the masks off their inputs before projecting them (it handles them
+        # itself); these projections pass them on, unused, rather than warn that they drop them.
+        self.supports_masking = True
 
     def build(self, input_shape):
         k_init, b_init, k_reg, b_reg, k_con, b_con = self._init

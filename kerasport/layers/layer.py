@@ -8,6 +8,7 @@ Functional models are wired.
 import contextlib
 import functools
 import inspect
+import warnings
 
 import numpy as np
 
@@ -139,8 +140,18 @@ class _LayerScope:
 
 
 def _call_params(cls):
+    """What ``cls.call`` takes: ``training``, ``mask``, ``**kwargs``, and its ``<arg>_mask`` pairs.
+
+    A pair is ``(position, name, mask_name)`` for an argument ``name`` that has a ``name_mask``
+    companion (``MultiHeadAttention``'s ``query`` / ``query_mask``); ``position`` is its index among
+    the positional arguments (None for a keyword-only one).
+    """
     params = inspect.signature(cls.call).parameters
-    return "training" in params, "mask" in params, any(p.kind == p.VAR_KEYWORD for p in params.values())
+    names = [n for n in params if n != "self"]
+    positional = [n for n in names if params[n].kind in (params[n].POSITIONAL_ONLY, params[n].POSITIONAL_OR_KEYWORD)]
+    pairs = tuple((positional.index(n) if n in positional else None, n, f"{n}_mask")
+                  for n in names if f"{n}_mask" in params)
+    return "training" in params, "mask" in params, any(p.kind == p.VAR_KEYWORD for p in params.values()), pairs
 
 
 def _shape_key(shape):
@@ -191,7 +202,6 @@ class Layer:
         self.dtype_policy = dtype
         self.autocast = autocast
         self.built = False
-        self.supports_masking = getattr(self, "supports_masking", False)
         self._weights_list = []
         self._trainable_flags = {}
         self._no_autocast = set()
@@ -210,8 +220,10 @@ class Layer:
         cls = type(self)
         if cls not in Layer._call_signature_cache:
             Layer._call_signature_cache[cls] = _call_params(cls)
-        self._call_has_training, self._call_has_mask, _ = Layer._call_signature_cache[cls]
+        self._call_has_training, self._call_has_mask, _, self._call_mask_pairs = Layer._call_signature_cache[cls]
         self._makes_masks = cls.compute_mask is not Layer.compute_mask
+        # As in Keras, a layer that defines compute_mask supports masking unless it says otherwise.
+        self.supports_masking = getattr(self, "supports_masking", self._makes_masks)
 
     # ------------------------------------------------------------------ dtype policy
     _statistics_in_float32 = False  # normalization layers: float32 inputs and variables under a mixed policy
@@ -462,17 +474,20 @@ class Layer:
         if args and self.autocast and "float" in self._input_dtype:  # as Keras, float inputs in the layer's dtype
             x = args[0]
             if isinstance(x, (list, tuple)) or B.is_tensor(x) and B.dtype(x) != self._input_dtype:
-                args = (_cast_floats(x, self._input_dtype),) + args[1:]
+                cast = _cast_floats(x, self._input_dtype)
+                _copy_masks(x, cast)
+                args = (cast,) + args[1:]
         if self.input_spec is not None:
             assert_input_compatibility(self.input_spec, args[0] if args else None, self.name)
         if not self.built:
             self._maybe_build(args)
-        if "mask" in kwargs:
-            in_mask = kwargs["mask"] if self._call_has_mask else kwargs.pop("mask")
-        else:
-            in_mask = _get_mask(args[0]) if args else None
+        if len(args) == 1 and (not kwargs or len(kwargs) == 1 and "training" in kwargs) \
+                and not self._call_mask_pairs and B.is_tensor(args[0]):  # the common case, in short
+            in_mask = getattr(args[0], "_keras_mask", None)
             if in_mask is not None and self._call_has_mask:
                 kwargs["mask"] = in_mask
+        else:
+            kwargs, in_mask = self._mask_arguments(args, kwargs)
         if "training" in kwargs and not self._call_has_training:
             del kwargs["training"]
         if self._autocast_variables:
@@ -488,14 +503,65 @@ class Layer:
         if self.activity_regularizer is not None:
             for out in tree.flatten(outputs):
                 self.add_loss(B.divide(self.activity_regularizer(out), B.cast(B.shape(out)[0], out.dtype)))
-        if in_mask is not None and self.supports_masking or self._makes_masks:
-            out_mask = self.compute_mask(args[0] if args else None, in_mask)
-            if out_mask is not None:
-                flat = tree.flatten(outputs)
-                masks = tree.flatten(out_mask) if isinstance(out_mask, (list, tuple)) else [out_mask] * len(flat)
-                for o, m in zip(flat, masks):
-                    _set_mask(o, m)
+        if in_mask is not None or self._makes_masks:
+            self._set_output_masks(args[0] if args else None, outputs, in_mask)
         return outputs
+
+    def _mask_arguments(self, args, kwargs):
+        """The call's keyword arguments with Keras's masks filled in, and the input mask.
+
+        As in Keras: when ``call`` has a ``mask`` argument, left out or None, and the call has a
+        single tensor argument (a tensor, or a list / dict of them), ``mask`` is that argument's
+        ``_keras_mask`` (a list / dict of them). With several tensor arguments, each ``<arg>_mask``
+        argument of ``call`` left None gets ``<arg>``'s mask. The input mask, which ``compute_mask``
+        receives, is ``mask`` when given, else the first argument's mask.
+        """
+        kwargs = dict(kwargs)
+        given = kwargs.get("mask")
+        if "mask" in kwargs and not self._call_has_mask:
+            del kwargs["mask"]
+        if given is not None:
+            return kwargs, given
+        in_mask = _get_mask(args[0]) if args else None
+        tensor_args = [v for v in (*args, *(v for k, v in kwargs.items() if k not in ("mask", "training")))
+                       if _is_tensor_argument(v)]
+        if len(tensor_args) == 1 and self._call_has_mask and in_mask is not None:
+            kwargs["mask"] = in_mask if tensor_args[0] is (args[0] if args else None) else _get_mask(tensor_args[0])
+        elif len(tensor_args) > 1:
+            for position, name, mask_name in self._call_mask_pairs:
+                value = args[position] if position is not None and position < len(args) else kwargs.get(name)
+                if kwargs.get(mask_name) is None and _is_tensor_argument(value):
+                    mask = _get_mask(value)
+                    if mask is not None:
+                        kwargs[mask_name] = mask
+        return kwargs, in_mask
+
+    def _set_output_masks(self, inputs, outputs, mask, symbolic=False):
+        """Attach ``compute_mask(inputs, mask)`` to the outputs that have no mask yet, as Keras does.
+
+        A layer that does not support masking drops the input mask, with Keras's warning. On
+        symbolic inputs the output masks are symbolic too: ``compute_mask`` runs on probe tensors.
+        """
+        if not self.supports_masking:
+            if any(m is not None for m in tree.flatten(mask)):
+                warnings.warn(f"Layer '{self.name}' (of type {type(self).__name__}) was passed an input with a mask "
+                              "attached to it. However, this layer does not support masking and will therefore "
+                              "destroy the mask information. Downstream layers will not see the mask.", stacklevel=3)
+            return
+        flat = tree.flatten(outputs)
+        if all(_get_mask(o) is not None for o in flat):
+            return
+        if not self._makes_masks:
+            out_mask = mask
+        elif symbolic:
+            out_mask = _mask_spec_by_running(self, inputs, mask)
+        else:
+            out_mask = self.compute_mask(inputs, mask)
+        if out_mask is None:
+            return
+        for o, m in zip(flat, tree.flatten(out_mask)):
+            if m is not None and _get_mask(o) is None:
+                _set_mask(o, m)
 
     def _call_autocast(self, args, kwargs):
         """``call`` with this layer's (and its sublayers') float variables read in their compute dtype.
@@ -526,8 +592,12 @@ class Layer:
         return outputs
 
     def compute_mask(self, inputs, mask=None):
-        """The output mask; by default passes the input mask through when ``supports_masking``."""
-        return mask if self.supports_masking else None
+        """The output mask for ``inputs`` and their mask ``mask``: by default ``mask`` itself.
+
+        It is attached to the outputs (``_keras_mask``) when the layer ``supports_masking``, also
+        while a Functional model is wired, where ``inputs`` and ``mask`` are symbolic.
+        """
+        return mask
 
     # ------------------------------------------------------------------ symbolic execution
     def _symbolic_call(self, args, kwargs):
@@ -544,10 +614,13 @@ class Layer:
             self.build(shapes)
             self.built = True
             self._build_shapes = shapes
-        outputs = self.compute_output_spec(*args, **kwargs)
+        call_kwargs, in_mask = self._mask_arguments(args, kwargs)
+        outputs = self.compute_output_spec(*args, **call_kwargs)
         outputs = tree.map_structure(
             lambda t: KerasTensor(t.shape, t.dtype) if isinstance(t, KerasTensor) else t, outputs)
-        Node(self, args, kwargs, outputs)
+        Node(self, args, kwargs, outputs)  # the masks filled in are not graph inputs: each call reads its own
+        if in_mask is not None or self._makes_masks:
+            self._set_output_masks(args[0] if args else None, outputs, in_mask, symbolic=True)
         return outputs
 
     def compute_output_shape(self, input_shape):
@@ -678,7 +751,10 @@ def _jsonable_shape(s):
 
 
 def _get_mask(x):
-    return getattr(x, "_keras_mask", None) if not isinstance(x, (list, tuple, dict)) else None
+    """``x``'s Keras mask (``_keras_mask``); for a list / tuple / dict, the same structure of masks."""
+    if isinstance(x, (list, tuple, dict)):
+        return tree.map_structure(lambda t: getattr(t, "_keras_mask", None), x)
+    return getattr(x, "_keras_mask", None)
 
 
 def _set_mask(x, mask):
@@ -688,28 +764,65 @@ def _set_mask(x, mask):
         pass
 
 
+def _copy_masks(source, target):
+    """Carry the masks of ``source``'s tensors over to ``target``'s (a cast of the same structure)."""
+    for s, t in zip(tree.flatten(source), tree.flatten(target)):
+        mask = getattr(s, "_keras_mask", None)
+        if mask is not None and t is not s:
+            _set_mask(t, mask)
+
+
+def _is_tensor_argument(x):
+    """Whether a call argument counts as a tensor argument in Keras: a tensor, or a non-empty nest of them."""
+    if isinstance(x, (list, tuple, dict)):
+        flat = tree.flatten(x)
+        return bool(flat) and all(t is None or isinstance(t, KerasTensor) or B.is_tensor(t) for t in flat) \
+            and any(t is not None for t in flat)
+    return isinstance(x, KerasTensor) or B.is_tensor(x)
+
+
 _PROBE_SIZES = (83, 89)
 
 
 def _spec_by_running(layer, args, kwargs):
     """Run ``layer.call`` on zeros for two sizes of every unknown dim; differing dims are None."""
+    def run(cargs, ckwargs):
+        if layer._call_has_training:
+            ckwargs.setdefault("training", False)
+        if "mask" in ckwargs and not layer._call_has_mask:
+            ckwargs.pop("mask")
+        with B.no_grad(), layer._losses_kept():
+            return layer.call(*cargs, **ckwargs)
+
+    return _probe(run, args, kwargs)
+
+
+def _mask_spec_by_running(layer, inputs, mask):
+    """The symbolic output mask(s) of ``layer``: its ``compute_mask`` run on probe tensors."""
+    def run(cargs, ckwargs):
+        with B.no_grad():
+            return layer.compute_mask(*cargs)
+
+    return _probe(run, (inputs, mask), {})
+
+
+def _probe(fn, args, kwargs):
+    """``fn(args, kwargs)`` with the KerasTensors made concrete (zeros; masks and other bools all True), for
+    two sizes of every unknown dim: the output KerasTensors, None where the sizes differ."""
     results = []
     for size in _PROBE_SIZES:
         def concrete(t, size=size):
             if not isinstance(t, KerasTensor):
                 return t
             shape = tuple(size if d is None else d for d in t.shape)
+            if t.dtype == "bool":
+                return B.ones(shape, dtype="bool")
             dtype = t.dtype if t.dtype != "string" else "float32"
             return B.zeros(shape, dtype=dtype)
 
-        cargs = tree.map_structure(concrete, args)
-        ckwargs = tree.map_structure(concrete, kwargs)
-        if layer._call_has_training:
-            ckwargs.setdefault("training", False)
-        if "mask" in ckwargs and not layer._call_has_mask:
-            ckwargs.pop("mask")
-        with B.no_grad(), layer._losses_kept():
-            out = layer.call(*cargs, **ckwargs)
+        out = fn(tree.map_structure(concrete, args), tree.map_structure(concrete, kwargs))
+        if out is None:
+            return None
         results.append(out)
         if not any(d is None for t in tree.flatten((args, kwargs)) if isinstance(t, KerasTensor) for d in t.shape):
             results.append(out)

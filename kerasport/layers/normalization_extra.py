@@ -24,7 +24,6 @@ class RMSNormalization(Layer):
             raise TypeError(f"RMSNormalization {self.name!r}: `axis` must be an int or a list of ints, "
                             f"received {axis!r}.")
         self.axis, self.epsilon = axis, epsilon
-        self.supports_masking = True
 
     def build(self, input_shape):
         axes = sorted(self.axis) if isinstance(self.axis, (list, tuple)) else [self.axis]

@@ -68,6 +68,10 @@ class OpLayer(Layer):
         kwargs = fill(self._kwargs)
         return self._fn(*args, **kwargs)
 
+    def compute_mask(self, inputs, mask=None):
+        """None: as Keras's ops, an op's output carries no mask, and its inputs' masks go without a warning."""
+        return None
+
     def get_config(self):
         return {**super().get_config(), "op": self.op, "arguments": self.arguments,
                 "keyword_arguments": self.keyword_arguments}

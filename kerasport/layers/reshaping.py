@@ -44,7 +44,6 @@ class Permute(Layer):
         if sorted(self.dims) != list(range(1, len(self.dims) + 1)):
             raise ValueError(f"Permute {self.name!r}: `dims` must be a permutation of 1..{len(self.dims)}, "
                              f"received {dims!r}.")
-        self.supports_masking = True
 
     def _check_input_spec(self, shape):
         check_rank(self, shape, rank=len(self.dims) + 1)

@@ -1,7 +1,7 @@
 """``Sequential``: a plain stack of layers, each with one input and one output."""
 from kerasport import dtype_policies
 from kerasport.layers.core import InputLayer
-from kerasport.layers.layer import KerasTensor, Layer
+from kerasport.layers.layer import KerasTensor, Layer, _set_mask
 from kerasport.models.model import Model
 from kerasport.utils import tree
 
@@ -105,6 +105,8 @@ class Sequential(Model):
         return self.outputs[0].shape if self.built else None
 
     def call(self, inputs, training=None, mask=None):
+        if mask is not None:  # as in Keras, a mask given with the inputs reaches the first layers
+            _set_mask(inputs, mask)
         x = inputs
         for layer in self._seq:
             x = layer(x, training=training) if training is not None and layer._call_has_training else layer(x)

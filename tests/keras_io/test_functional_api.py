@@ -8,6 +8,7 @@ import pytest
 
 import kerasport
 
+from tests.keras_io.keras_on_torch_program import check_torch_program
 from tests.test_keras_programs import check_program, program_id
 
 
@@ -96,12 +97,20 @@ def toy_resnet(keras, sync):
     return out
 
 
-@pytest.mark.parametrize("program", [
-    mnist_mlp, toy_resnet,
-    pytest.param(ticket_classifier, marks=pytest.mark.xfail(
-        kerasport.backend.backend() == "torch", strict=True,
-        reason="on torch the History differs from the oracle (Keras on TensorFlow) by up to 0.5%; probably the known "
-               "Embedding + RMSprop difference (Keras's TF backend updates slots of the rows seen only), not confirmed"))],
-    ids=program_id)
+@pytest.mark.parametrize("program", [mnist_mlp, toy_resnet], ids=program_id)
 def test_functional_api(program):
     check_program(program)
+
+
+def test_ticket_classifier():
+    """On torch the oracle is Keras 3 on torch (in a child process), on TensorFlow Keras 3 on TensorFlow.
+
+    From the same initial weights Keras's two backends part by up to 0.6 % on this program: Keras on
+    TensorFlow gets the Embedding's gradient as ``IndexedSlices`` and RMSprop squares it per token
+    occurrence (a token seen twice in a batch adds ``g1² + g2²`` to the velocity, not ``(g1 + g2)²``); with
+    SGD instead the two Kerases still part by 0.1 %. kerasport on each backend gives that backend's Keras numbers.
+    """
+    if kerasport.backend.backend() == "torch":
+        check_torch_program(ticket_classifier, [ticket_classifier])
+    else:
+        check_program(ticket_classifier)

@@ -123,8 +123,49 @@ def temporal_softmax(keras, sync):
     return out
 
 
-@pytest.mark.parametrize("program", [program, pytest.param(temporal_softmax, marks=pytest.mark.xfail(
-    strict=True, reason="kerasport's symbolic tensors carry no mask: call gets mask=None while the Functional "
-                        "model is built (Keras passes the symbolic mask)"))], ids=program_id)
+def attached_masks(keras, sync):
+    """The guide's ``_keras_mask`` prints: on eager outputs, split by ``compute_mask``, and on the
+    symbolic tensor of a Functional model (``MyActivation`` passes the mask on to the ``LSTM``)."""
+    layers, ops, out = keras.layers, keras.ops, {}
+    padded_inputs = keras.utils.pad_sequences([[711, 632, 71], [73, 8, 3215, 55, 927], [83, 91, 1, 645, 1253, 927]],
+                                              padding="post")
+    embedding = layers.Embedding(input_dim=5000, output_dim=16, mask_zero=True)
+    out["embedding_output_mask"] = embedding(padded_inputs)._keras_mask
+    unmasked_embedding = ops.cast(ops.tile(ops.expand_dims(padded_inputs, axis=-1), [1, 1, 10]), "float32")
+    masked_embedding = layers.Masking()(unmasked_embedding)
+    out["masking_output_mask"] = masked_embedding._keras_mask
+
+    class TemporalSplit(keras.layers.Layer):
+        def call(self, inputs):
+            return ops.split(inputs, 2, axis=1)
+
+        def compute_mask(self, inputs, mask=None):
+            if mask is None:
+                return None
+            return ops.split(mask, 2, axis=1)
+
+    first_half, second_half = TemporalSplit()(masked_embedding)
+    out["split_masks"] = [first_half._keras_mask, second_half._keras_mask]
+
+    class MyActivation(keras.layers.Layer):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.supports_masking = True
+
+        def call(self, inputs):
+            return ops.relu(inputs)
+
+    inputs = keras.Input(shape=(None,), dtype="int32")
+    x = layers.Embedding(input_dim=5000, output_dim=16, mask_zero=True)(inputs)
+    x = MyActivation()(x)
+    out["symbolic_mask"] = [tuple(x._keras_mask.shape), str(x._keras_mask.dtype)]
+    outputs = layers.LSTM(32)(x)
+    model = keras.Model(inputs, outputs)
+    sync(model)
+    out["lstm_after_activation"] = model(padded_inputs)
+    return out
+
+
+@pytest.mark.parametrize("program", [program, temporal_softmax, attached_masks], ids=program_id)
 def test_understanding_masking_and_padding(program):
     check_program(program)

@@ -61,10 +61,14 @@ def test_layer_checks(name, kwargs, shape, expected):
     run_layer_test(getattr(layers, name), kwargs, shape, expected_output_shape=expected)
 
 
-def test_permute_passes_masks_through():
+def test_permute_drops_masks_as_keras():
     x = B.zeros((2, 3, 4))
     x._keras_mask = B.convert_to_tensor(np.array([[1, 1, 0], [1, 0, 0]], bool))
-    assert layers.Permute((2, 1))(x)._keras_mask is x._keras_mask
+    keras_layer = keras_module().layers.Permute((2, 1))
+    assert not keras_layer.supports_masking
+    with pytest.warns(UserWarning, match="does not support masking"):
+        y = layers.Permute((2, 1))(x)
+    assert getattr(y, "_keras_mask", None) is None
 
 
 @pytest.mark.parametrize("make, match", [

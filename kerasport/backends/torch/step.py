@@ -96,9 +96,18 @@ def make_train_function(model):
             for var, constraint in constrained:
                 var.copy_(constraint(var))
             if n:
-                model.update_metrics(loss.detach(), y, tree.map_structure(torch.Tensor.detach, y_pred), sw, n)
+                model.update_metrics(loss.detach(), y, tree.map_structure(_detached, y_pred), sw, n)
 
     return _jit(step, model)
+
+
+def _detached(t):
+    """``t.detach()`` with the Keras mask a layer attached to ``t``: the metrics leave masked steps out."""
+    out = t.detach()
+    mask = getattr(t, "_keras_mask", None)
+    if mask is not None:
+        out._keras_mask = mask
+    return out
 
 
 def make_test_function(model):
