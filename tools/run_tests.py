@@ -2,12 +2,16 @@
 
 The work is four passes: the whole suite under ``KERASPORT_BACKEND=torch`` and under
 ``KERASPORT_BACKEND=tensorflow``, then the TensorFlow-kernel-sensitive tests again with
-``TF_ENABLE_ONEDNN_OPTS=0``, i.e. on the Eigen CPU kernels of machines without AVX-512 (see
-``EIGEN``). Each pass is cut into shards (one pytest process each, one thread each, see ``SHARDS``);
+``TF_ENABLE_ONEDNN_OPTS=0``, i.e. on the Eigen CPU kernels of machines without AVX-512 (``EIGEN``
+says which, and why). Each pass is cut into shards (one pytest process each, one thread each, see ``SHARDS``);
 the last shard of a default pass is ``tests`` minus the other shards, so a new test file is always run.
 The shards run on ``KERASPORT_TEST_WORKERS`` workers (default: the number of CPUs), longest first
 (``COST``, measured core-seconds), so that no core idles while another still has a long queue; the
 shards that mostly wait on child processes (``WAITING``) run beside them, one at a time.
+
+The shards share the Keras oracle's answers through a folder of this run (``KERASPORT_TEST_ORACLE_CACHE``,
+see ``shared_answer`` in tests/helpers.py): Keras runs each program once per kind of CPU kernels instead
+of once per backend.
 
 Each shard's log is printed once the shard ends, then a table of every shard. pytest's exit code 5
 (no test collected) means the suite is broken, so it fails the run with its own message instead of
@@ -45,28 +49,19 @@ SAVING_INTEROP = ["tests/saving/test_interop.py", "tests/saving/test_interop_ext
                   "tests/saving/test_keras_ops_graphs.py", "tests/saving/test_layer_without_init.py",
                   "tests/saving/test_weights_h5_optimizer.py"]
 
-# The TF_ENABLE_ONEDNN_OPTS=0 pass, per backend: the tests whose numbers can depend on the kind of CPU.
-# Under TensorFlow every computation changes kernels: the convolutions (the forms Eigen lacks:
-# channels_first, grouped, dilated transposed, run another way by the backend), ConvLSTM, the saving
-# interop, the export matrix (each format's runtime against predict) and the Keras programs (keras_io
-# included) run again. The other saving tests (atomic writes, crafted and fuzzed files, safe mode, round
-# trips within kerasport) compare kerasport with itself on the same kernels, so they run once.
-# Under torch only the Keras-on-TensorFlow oracle changes kernels, and where Eigen lacks one, the oracle
-# falls back to Keras on torch in a child process (tests/helpers.py: keras_reference, keras_predict;
-# check_program): the tests whose oracle can take that path run again (convolutions and ConvLSTM, the
-# saving interop, the Keras programs and keras_io); export runs no Keras on torch.
+# The TF_ENABLE_ONEDNN_OPTS=0 pass, the same on both backends: the tests whose numbers depend on the kind of
+# CPU kernels. Under TensorFlow every computation changes kernels: the convolutions (the forms Eigen lacks,
+# channels_first, grouped, dilated transposed, run another way by the backend), ConvLSTM, the saving interop
+# with Keras and the Keras programs (keras_io included) run again. Under torch only the Keras-on-TensorFlow
+# oracle changes kernels, and where Eigen lacks one, the oracle falls back to Keras on torch in a child
+# process (tests/helpers.py: keras_reference, keras_predict; check_program): these are the tests whose
+# oracle can take that path. The other saving tests (atomic writes, crafted and fuzzed files, safe mode,
+# round trips within kerasport, the export matrix of channels_last models against each format's runtime)
+# compare kerasport with itself or with runtimes of their own, on forms both kinds of kernel have.
 EIGEN = {
-    "tensorflow": {
-        "eigen-conv+saving": ["tests/layers/test_conv.py", "tests/layers/test_conv_lstm.py", *SAVING_INTEROP,
-                              "tests/saving/test_export.py"],
-        "eigen-keras_programs": SHARDS["keras_programs"],
-        "eigen-keras_io": SHARDS["keras_io"],
-    },
-    "torch": {
-        "eigen-conv+saving": ["tests/layers/test_conv.py", "tests/layers/test_conv_lstm.py", *SAVING_INTEROP],
-        "eigen-keras_programs": SHARDS["keras_programs"],
-        "eigen-keras_io": SHARDS["keras_io"],
-    },
+    "eigen-conv+saving": ["tests/layers/test_conv.py", "tests/layers/test_conv_lstm.py", *SAVING_INTEROP],
+    "eigen-keras_programs": SHARDS["keras_programs"],
+    "eigen-keras_io": SHARDS["keras_io"],
 }
 
 # Core-seconds each shard takes on one thread (measured on the 2-core CI machine); only the order uses them.
@@ -91,7 +86,7 @@ def plan():
         ignored = [path for paths in SHARDS.values() for path in paths]
         for name, paths in list(SHARDS.items()) + [("rest", ["tests"] + [f"--ignore={p}" for p in ignored])]:
             jobs.append((backend, name, {}, paths))
-        for name, paths in EIGEN[backend].items():
+        for name, paths in EIGEN.items():
             jobs.append((backend, name, {"TF_ENABLE_ONEDNN_OPTS": "0"}, paths))
     return sorted(jobs, key=lambda job: -COST.get(job[:2], 0))
 
@@ -106,6 +101,8 @@ def run(python, jobs, workers, out=sys.stdout):
     running, results = [], []
     start = time.monotonic()
     with tempfile.TemporaryDirectory() as logs:
+        env["KERASPORT_TEST_ORACLE_CACHE"] = os.path.join(logs, "oracle")  # see tests/helpers.py: shared_answer
+        os.mkdir(env["KERASPORT_TEST_ORACLE_CACHE"])
         while running or any(queues.values()):
             for lane, queue in queues.items():
                 while queue and sum(item["lane"] == lane for item in running) < limits[lane]:
