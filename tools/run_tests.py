@@ -32,9 +32,8 @@ SHARDS = {
     "distribution": ["tests/distribution"],
     "applications": ["tests/applications"],
     "saving": ["tests/saving"],
-    "keras_io": ["tests/keras_io"],
     "keras_programs": ["tests/test_keras_programs.py", "tests/test_keras_programs_extra.py",
-                       "tests/test_keras_programs_more.py", "tests/test_keras_programs_strings.py"],
+                       "tests/test_keras_programs_more.py", "tests/test_keras_programs_strings.py", "tests/keras_io"],
     "layers": ["tests/layers"],
     "ops": ["tests/test_ops.py", "tests/test_ops_extra.py", "tests/test_ops_image.py"],
 }
@@ -61,19 +60,16 @@ SAVING_INTEROP = ["tests/saving/test_interop.py", "tests/saving/test_interop_ext
 EIGEN = {
     "eigen-conv+saving": ["tests/layers/test_conv.py", "tests/layers/test_conv_lstm.py", *SAVING_INTEROP],
     "eigen-keras_programs": SHARDS["keras_programs"],
-    "eigen-keras_io": SHARDS["keras_io"],
 }
 
 # Rough core-seconds of each shard on one thread (estimates from runs on the 2-core machine; the table a run
 # prints at its end gives new ones). Only the order uses them: longest first, WAITING shards aside.
 COST = {
     ("tensorflow", "rest"): 400, ("torch", "rest"): 300,
+    ("tensorflow", "keras_programs"): 400, ("torch", "keras_programs"): 300,
+    ("tensorflow", "eigen-keras_programs"): 400, ("torch", "eigen-keras_programs"): 220,
     ("tensorflow", "layers"): 240, ("torch", "layers"): 180,
     ("tensorflow", "saving"): 240, ("torch", "saving"): 150,
-    ("tensorflow", "keras_programs"): 200, ("torch", "keras_programs"): 150,
-    ("tensorflow", "keras_io"): 200, ("torch", "keras_io"): 150,
-    ("tensorflow", "eigen-keras_programs"): 200, ("torch", "eigen-keras_programs"): 110,
-    ("tensorflow", "eigen-keras_io"): 200, ("torch", "eigen-keras_io"): 110,
     ("tensorflow", "eigen-conv+saving"): 180, ("torch", "eigen-conv+saving"): 120,
     ("tensorflow", "ops"): 140, ("torch", "ops"): 100,
     ("tensorflow", "applications"): 110, ("torch", "applications"): 60,
