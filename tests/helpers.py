@@ -158,7 +158,7 @@ def shared_answer(key, compute, kernels=True):
     folder = os.environ.get("KERASPORT_TEST_ORACLE_CACHE")
     if not folder:
         return compute()
-    name = f"{key}|{os.environ.get('TF_ENABLE_ONEDNN_OPTS', '') if kernels else ''}"
+    name = f"{key}|TF_ENABLE_ONEDNN_OPTS={os.environ.get('TF_ENABLE_ONEDNN_OPTS', '') if kernels else 'any'}"
     path = os.path.join(folder, hashlib.sha256(name.encode()).hexdigest() + ".pkl")
     with open(path + ".lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)

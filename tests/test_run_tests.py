@@ -68,3 +68,28 @@ def test_failures_and_empty_shards_fail_the_run_and_every_log_is_printed(runner,
     assert "=== KERASPORT_BACKEND=tensorflow X=1 bad ===" in text and "1 failed" in text
     assert "pytest collected no test (KERASPORT_BACKEND=torch empty)" in text
     assert "FAILED (exit 1)" in text and "FAILED (exit 5)" in text
+
+
+def test_shared_answer_is_computed_once_per_run_and_kind_of_kernels(tmp_path, monkeypatch):
+    from tests.helpers import shared_answer
+    calls = []
+
+    def compute():
+        calls.append(1)
+        return {"loss": [0.5, 0.25], "n": len(calls)}
+
+    monkeypatch.delenv("KERASPORT_TEST_ORACLE_CACHE", raising=False)
+    assert shared_answer("k", compute)["n"] == 1 and shared_answer("k", compute)["n"] == 2  # no folder: every time
+    monkeypatch.setenv("KERASPORT_TEST_ORACLE_CACHE", str(tmp_path))
+    monkeypatch.delenv("TF_ENABLE_ONEDNN_OPTS", raising=False)
+    assert shared_answer("k", compute) == {"loss": [0.5, 0.25], "n": 3}
+    assert shared_answer("k", compute)["n"] == 3 and len(calls) == 3  # stored: read, not computed
+    assert shared_answer("other", compute)["n"] == 4
+    monkeypatch.setenv("TF_ENABLE_ONEDNN_OPTS", "0")
+    assert shared_answer("k", compute)["n"] == 5  # the other kind of kernels computes its own
+    assert shared_answer("k", compute, kernels=False)["n"] == 6
+    monkeypatch.delenv("TF_ENABLE_ONEDNN_OPTS")
+    assert shared_answer("k", compute, kernels=False)["n"] == 6
+    with pytest.raises(ZeroDivisionError):
+        shared_answer("fails", lambda: 1 / 0)
+    assert shared_answer("fails", compute)["n"] == 7  # a failed computation stores nothing
