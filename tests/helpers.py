@@ -5,6 +5,8 @@
 training step. ``keras_oracle`` copies the same weights into the Keras layer of
 the same name and compares outputs and gradients.
 """
+import fcntl
+import hashlib
 import os
 import pickle
 import re
@@ -142,6 +144,32 @@ def keras_predict(model, inputs):
         path = os.path.join(folder, "model.keras")
         model.save(path)
         return _keras_on_torch(dict(model=path, inputs=list(inputs)))
+
+
+def shared_answer(key, compute, kernels=True):
+    """``compute()``, an oracle's picklable answer named ``key``, computed once per ``make test`` run.
+
+    ``make test`` (``tools/run_tests.py``) runs each backend's tests in pytest processes of their own, and
+    the Keras oracle gives the same answer in all of them. So where ``KERASPORT_TEST_ORACLE_CACHE`` names a
+    folder (fresh for each run), the first process that needs the answer computes and stores it there, and
+    the others wait for it and read it. With ``kernels`` the answer depends on TensorFlow's CPU kernels, so
+    the ``TF_ENABLE_ONEDNN_OPTS=0`` pass computes its own. Without the folder, ``compute()`` runs each time.
+    """
+    folder = os.environ.get("KERASPORT_TEST_ORACLE_CACHE")
+    if not folder:
+        return compute()
+    name = f"{key}|TF_ENABLE_ONEDNN_OPTS={os.environ.get('TF_ENABLE_ONEDNN_OPTS', '') if kernels else 'any'}"
+    path = os.path.join(folder, hashlib.sha256(name.encode()).hexdigest() + ".pkl")
+    with open(path + ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if os.path.exists(path):
+            with open(path, "rb") as f:
+                return pickle.load(f)
+        answer = compute()
+        with open(path + ".tmp", "wb") as f:
+            pickle.dump(answer, f)
+        os.replace(path + ".tmp", path)
+        return answer
 
 
 def _keras_on_torch(request):

@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 
 import kerasport
-from tests.helpers import MISSING_TF_KERNEL, keras_module
-from tests.keras_io.keras_on_torch_program import keras_on_torch_answer
+from tests.helpers import MISSING_TF_KERNEL, keras_module, shared_answer
+from tests.keras_io.keras_on_torch_program import keras_on_torch_answer, to_numpy_tree
 
 
 def _data(n=64, features=6, classes=3, seed=0):
@@ -431,15 +431,20 @@ def check_program(program, rtol=1e-4, atol=1e-5):
     instead: the reference is computed another way, never skipped.
     """
     keras = keras_module()
-    initial = []
-    keras.backend.clear_session()
-    keras.utils.set_random_seed(0)
-    try:
-        want = program(keras, lambda model: initial.append(model.get_weights()))
-    except Exception as e:  # noqa: BLE001 (only the missing-kernel errors are caught; the rest are raised)
-        if not MISSING_TF_KERNEL.search(str(e)):
-            raise
-        want, initial = keras_on_torch_answer(program)
+
+    def keras_answer():
+        initial = []
+        keras.backend.clear_session()
+        keras.utils.set_random_seed(0)
+        try:
+            want = program(keras, lambda model: initial.append(model.get_weights()))
+        except Exception as e:  # noqa: BLE001 (only the missing-kernel errors are caught; the rest are raised)
+            if not MISSING_TF_KERNEL.search(str(e)):
+                raise
+            return keras_on_torch_answer(program)
+        return to_numpy_tree(want, keras.ops.convert_to_numpy), initial
+
+    want, initial = shared_answer(f"check_program {program.__module__}.{program.__qualname__}", keras_answer)
     queue = iter(initial)
     kerasport.backend.clear_session()
     got = program(kerasport, lambda model: model.set_weights(next(queue)))

@@ -5,12 +5,15 @@ InceptionResNetV2 share their builders with VGG16 and InceptionV3 and are left t
 sweep over every model function is marked ``sweep``.
 """
 import importlib
+import json
 import os
+import tempfile
 
 import numpy as np
 import pytest
 
 from tests.applications.oracle import case, generate
+from tests.helpers import shared_answer
 
 CI_CASES = [
     case("vgg16", "VGG16", (32, 32, 3), include_top=False, input_shape=(32, 32, 3)),
@@ -35,12 +38,17 @@ CI_CASES = [
 
 @pytest.fixture(scope="module")
 def keras_files(request, tmp_path_factory):
-    """Keras's files for every case selected in this session, written by one child process per Keras."""
+    """Keras's files for every case selected in this session, written by one child process per Keras (once
+    per ``make test`` run: ``shared_answer``)."""
     selected = [item.callspec.params["c"] for item in request.session.items if hasattr(item, "callspec")
                 and "c" in item.callspec.params and not item.get_closest_marker("skip")]
-    folder = tmp_path_factory.mktemp("applications")
-    generate(selected, folder)
-    return folder
+
+    def write():
+        folder = tempfile.mkdtemp(prefix="applications",
+                                  dir=os.environ.get("KERASPORT_TEST_ORACLE_CACHE") or tmp_path_factory.getbasetemp())
+        generate(selected, folder)
+        return folder
+    return shared_answer("applications " + json.dumps(selected, sort_keys=True), write)
 
 
 def check_case(c, folder):

@@ -17,11 +17,13 @@ import sys
 import numpy as np
 
 
-def _to_numpy(value, convert):
+def to_numpy_tree(value, convert):
+    """``value`` (dicts, lists and tuples of results) with every other leaf but ``None``, strings and Python
+    numbers made a NumPy array by ``convert``."""
     if isinstance(value, dict):
-        return {key: _to_numpy(item, convert) for key, item in value.items()}
+        return {key: to_numpy_tree(item, convert) for key, item in value.items()}
     if isinstance(value, (list, tuple)):
-        return type(value)(_to_numpy(item, convert) for item in value)
+        return type(value)(to_numpy_tree(item, convert) for item in value)
     if value is None or isinstance(value, (str, int, float)):
         return value
     return np.asarray(convert(value))
@@ -29,6 +31,12 @@ def _to_numpy(value, convert):
 
 @functools.lru_cache(maxsize=None)
 def _keras_answers(module_name, function_names):
+    from tests.helpers import shared_answer
+    return shared_answer(f"keras on torch {module_name} {function_names}",
+                         functools.partial(_run_child, module_name, function_names), kernels=False)
+
+
+def _run_child(module_name, function_names):
     root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     child = subprocess.run([sys.executable, os.path.abspath(__file__), module_name, *function_names],
                            capture_output=True, timeout=300, cwd=root,
@@ -68,7 +76,7 @@ def main(module_name, *function_names):
         keras.backend.clear_session()
         keras.utils.set_random_seed(0)
         want = getattr(module, name)(keras, lambda model: initial.append(model.get_weights()))
-        answers.append((_to_numpy(want, keras.ops.convert_to_numpy), initial))
+        answers.append((to_numpy_tree(want, keras.ops.convert_to_numpy), initial))
     pickle.dump(answers, sys.stdout.buffer)
 
 

@@ -1,0 +1,138 @@
+"""The test command of `make test` (and so of .ci/run): the suite on both backends, on every core.
+
+The work is four passes: the whole suite under ``KERASPORT_BACKEND=torch`` and under
+``KERASPORT_BACKEND=tensorflow``, then the TensorFlow-kernel-sensitive tests again with
+``TF_ENABLE_ONEDNN_OPTS=0``, i.e. on the Eigen CPU kernels of machines without AVX-512 (``EIGEN``
+says which, and why). Each pass is cut into shards (one pytest process each, one thread each, see ``SHARDS``);
+the last shard of a default pass is ``tests`` minus the other shards, so a new test file is always run.
+The shards run on ``KERASPORT_TEST_WORKERS`` workers (default: the number of CPUs), longest first
+(``COST``, estimated core-seconds), so that no core idles while another still has a long queue; the
+shards that mostly wait on child processes (``WAITING``) run beside them, one at a time.
+
+The shards share the Keras oracle's answers through a folder of this run (``KERASPORT_TEST_ORACLE_CACHE``,
+see ``shared_answer`` in tests/helpers.py): Keras runs each program once per kind of CPU kernels instead
+of once per backend.
+
+Each shard's log is printed once the shard ends, then a table of every shard. pytest's exit code 5
+(no test collected) means the suite is broken, so it fails the run with its own message instead of
+passing silently; the exit status is non-zero if any shard fails.
+
+Usage: python tools/run_tests.py [PYTHON]   (PYTHON runs pytest; default: this interpreter)
+"""
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+BACKENDS = ("torch", "tensorflow")
+
+# The default pass's shards (paths relative to the repository root); "rest" is everything else under tests/.
+SHARDS = {
+    "distribution": ["tests/distribution"],
+    "applications": ["tests/applications"],
+    "saving": ["tests/saving"],
+    "keras_programs": ["tests/test_keras_programs.py", "tests/test_keras_programs_extra.py",
+                       "tests/test_keras_programs_more.py", "tests/test_keras_programs_strings.py", "tests/keras_io"],
+    "layers": ["tests/layers"],
+    "ops": ["tests/test_ops.py", "tests/test_ops_extra.py", "tests/test_ops_image.py"],
+}
+
+# Shards that mostly wait (the 2-process distribution runs: TensorFlow imports in the children, a 30 s
+# collective timeout) run beside the workers, one at a time, instead of holding a core.
+WAITING = {"distribution"}
+
+# The saving tests that exchange files with Keras 3 / tf_keras and compare numbers with it.
+SAVING_INTEROP = ["tests/saving/test_interop.py", "tests/saving/test_interop_extra.py",
+                  "tests/saving/test_interop_layers.py", "tests/saving/test_keras_files_sweep.py",
+                  "tests/saving/test_keras_ops_graphs.py", "tests/saving/test_layer_without_init.py",
+                  "tests/saving/test_weights_h5_optimizer.py"]
+
+# The TF_ENABLE_ONEDNN_OPTS=0 pass, the same on both backends: the tests whose numbers depend on the kind of
+# CPU kernels. Under TensorFlow every computation changes kernels: the convolutions (the forms Eigen lacks,
+# channels_first, grouped, dilated transposed, run another way by the backend), ConvLSTM, the saving interop
+# with Keras and the Keras programs (keras_io included) run again. Under torch only the Keras-on-TensorFlow
+# oracle changes kernels, and where Eigen lacks one, the oracle falls back to Keras on torch in a child
+# process (tests/helpers.py: keras_reference, keras_predict; check_program): these are the tests whose
+# oracle can take that path. The other saving tests (atomic writes, crafted and fuzzed files, safe mode,
+# round trips within kerasport, the export matrix of channels_last models against each format's runtime)
+# compare kerasport with itself or with runtimes of their own, on forms both kinds of kernel have.
+EIGEN = {
+    "eigen-conv+saving": ["tests/layers/test_conv.py", "tests/layers/test_conv_lstm.py", *SAVING_INTEROP],
+    "eigen-keras_programs": SHARDS["keras_programs"],
+}
+
+# Rough core-seconds of each shard on one thread (estimates from runs on the 2-core machine; the table a run
+# prints at its end gives new ones). Only the order uses them: longest first, WAITING shards aside.
+COST = {
+    ("tensorflow", "rest"): 400, ("torch", "rest"): 300,
+    ("tensorflow", "keras_programs"): 400, ("torch", "keras_programs"): 300,
+    ("tensorflow", "eigen-keras_programs"): 400, ("torch", "eigen-keras_programs"): 220,
+    ("tensorflow", "layers"): 240, ("torch", "layers"): 180,
+    ("tensorflow", "saving"): 240, ("torch", "saving"): 150,
+    ("tensorflow", "eigen-conv+saving"): 180, ("torch", "eigen-conv+saving"): 120,
+    ("tensorflow", "ops"): 140, ("torch", "ops"): 100,
+    ("tensorflow", "applications"): 110, ("torch", "applications"): 60,
+}
+
+
+def plan():
+    """Every shard as ``(backend, name, extra environment, pytest arguments)``, longest first."""
+    jobs = []
+    for backend in BACKENDS:
+        ignored = [path for paths in SHARDS.values() for path in paths]
+        for name, paths in list(SHARDS.items()) + [("rest", ["tests"] + [f"--ignore={p}" for p in ignored])]:
+            jobs.append((backend, name, {}, paths))
+        for name, paths in EIGEN.items():
+            jobs.append((backend, name, {"TF_ENABLE_ONEDNN_OPTS": "0"}, paths))
+    return sorted(jobs, key=lambda job: -COST.get(job[:2], 0))
+
+
+def run(python, jobs, workers, out=sys.stdout):
+    """Run ``jobs`` (as from ``plan``, in that order) with pytest under ``python``: ``workers`` shards at a time,
+    and a ``WAITING`` shard beside them. Prints each log as its shard ends, then a table of every shard;
+    returns the exit status, 1 if any shard failed (or collected no test), else 0."""
+    env = dict(os.environ, OMP_NUM_THREADS="1", TF_NUM_INTRAOP_THREADS="1", TF_NUM_INTEROP_THREADS="1")
+    queues = {lane: [job for job in jobs if (job[1] in WAITING) == (lane == "waiting")] for lane in ("cpu", "waiting")}
+    limits = {"cpu": workers, "waiting": 1}
+    running, results = [], []
+    start = time.monotonic()
+    with tempfile.TemporaryDirectory() as logs:
+        env["KERASPORT_TEST_ORACLE_CACHE"] = os.path.join(logs, "oracle")  # see tests/helpers.py: shared_answer
+        os.mkdir(env["KERASPORT_TEST_ORACLE_CACHE"])
+        while running or any(queues.values()):
+            for lane, queue in queues.items():
+                while queue and sum(item["lane"] == lane for item in running) < limits[lane]:
+                    # The other backend's run of the same shard would wait for Keras's answers: run it later.
+                    busy = [item["shard"] for item in running]
+                    backend, name, extra, args = queue.pop(next(
+                        (i for i, job in enumerate(queue) if (job[1], job[2]) not in busy), 0))
+                    log = open(os.path.join(logs, f"{backend}-{name}.log"), "w+")
+                    proc = subprocess.Popen([python, "-m", "pytest", "-q", "-p", "no:cacheprovider", *args],
+                                            env={**env, **extra, "KERASPORT_BACKEND": backend}, stdout=log,
+                                            stderr=subprocess.STDOUT)
+                    label = " ".join([f"KERASPORT_BACKEND={backend}", *(f"{k}={v}" for k, v in extra.items()), name])
+                    running.append({"proc": proc, "log": log, "lane": lane, "label": label, "shard": (name, extra),
+                                    "began": time.monotonic()})
+            time.sleep(0.2)
+            for item in [item for item in running if item["proc"].poll() is not None]:
+                running.remove(item)
+                code = item["proc"].returncode
+                item["log"].seek(0)
+                out.write(f"=== {item['label']} ===\n{item['log'].read()}")
+                item["log"].close()
+                if code == 5:
+                    out.write(f"pytest collected no test ({item['label']})\n")
+                results.append((item["label"], code, time.monotonic() - item["began"]))
+                out.flush()
+    out.write(f"=== {len(results)} shards, {workers} workers, {time.monotonic() - start:.0f} s ===\n")
+    for label, code, seconds in results:
+        out.write(f"{'ok' if code == 0 else f'FAILED (exit {code})':>16}  {seconds:6.0f} s  {label}\n")
+    out.flush()
+    return int(any(code != 0 for _, code, _ in results))
+
+
+if __name__ == "__main__":
+    os.chdir(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    sys.exit(run(sys.argv[1] if len(sys.argv) > 1 else sys.executable, plan(),
+                 int(os.environ.get("KERASPORT_TEST_WORKERS") or os.cpu_count() or 1)))
