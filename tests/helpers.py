@@ -153,10 +153,11 @@ def shared_answer(key, compute, kernels=True):
     the Keras oracle gives the same answer in all of them. So where ``KERASPORT_TEST_ORACLE_CACHE`` names a
     folder (fresh for each run), the first process that needs the answer computes and stores it there, and
     the others wait for it and read it. With ``kernels`` the answer depends on TensorFlow's CPU kernels, so
-    the ``TF_ENABLE_ONEDNN_OPTS=0`` pass computes its own. Without the folder, ``compute()`` runs each time.
+    the ``TF_ENABLE_ONEDNN_OPTS=0`` pass computes its own. Without the folder, or with ``key`` None (an
+    answer with no name that is the same in every process), ``compute()`` runs each time.
     """
     folder = os.environ.get("KERASPORT_TEST_ORACLE_CACHE")
-    if not folder:
+    if not folder or key is None:
         return compute()
     name = f"{key}|TF_ENABLE_ONEDNN_OPTS={os.environ.get('TF_ENABLE_ONEDNN_OPTS', '') if kernels else 'any'}"
     path = os.path.join(folder, hashlib.sha256(name.encode()).hexdigest() + ".pkl")

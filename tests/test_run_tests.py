@@ -93,3 +93,4 @@ def test_shared_answer_is_computed_once_per_run_and_kind_of_kernels(tmp_path, mo
     with pytest.raises(ZeroDivisionError):
         shared_answer("fails", lambda: 1 / 0)
     assert shared_answer("fails", compute)["n"] == 7  # a failed computation stores nothing
+    assert shared_answer(None, compute)["n"] == 8 and shared_answer(None, compute)["n"] == 9  # no name: no sharing
