@@ -26,7 +26,7 @@ __all__ = ["resize", "affine_transform", "crop_images", "pad_images", "rgb_to_gr
 def _op(fn):
     """Register ``fn`` as ``image.<name>`` for ``OpLayer`` and route symbolic calls to it."""
     name = "image." + fn.__name__
-    op_layer._OPERATORS[name] = fn
+    op_layer.OPERATORS[name] = fn
 
     @functools.wraps(fn)
     def op(*args, **kwargs):

@@ -1,8 +1,9 @@
 """The shape of the house: reads kerasport/'s source (ast, nothing imported) and reports what breaks the floors.
 
 Prints, per check: module-level import cycles (strongly connected components), imports of another module's
-``_private`` names, star imports, files over the line limit, and package faces (``__init__``) imported to
-reach a sibling's names; then the lazy (in-function) imports, for the record.
+``_private`` names, star imports, files over the line limit, package faces (``__init__``) imported to
+reach a sibling's names, and ground-floor (``kerasport/core``) imports of anything above it, lazy ones
+included; then, for the record, the lazy (in-function) imports and the cycles they would close.
 Usage: ``python tools/house.py [--exclude PATH ...]``; the exit code is 1 when a check finds anything.
 """
 import argparse
@@ -13,6 +14,8 @@ import sys
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PACKAGE = "kerasport"
 MAX_LINES = 800
+GROUND = "kerasport.core"  # the ground floor: imports only itself and the backend choice below it
+BASEMENT = "kerasport.backends"
 
 
 def module_files(root=ROOT):
@@ -141,7 +144,7 @@ def survey(root=ROOT, exclude=()):
     files = module_files(root)
     excluded = tuple(os.path.normpath(e) for e in exclude)
     skip = {m for m, path in files.items() if excluded and os.path.normpath(path).startswith(excluded)}
-    graph, with_lazy, lazy, private, stars, long_files, faces = {}, {}, [], [], [], [], []
+    graph, with_lazy, lazy, private, stars, long_files, faces, ground = {}, {}, [], [], [], [], [], []
     for module, path in sorted(files.items()):
         with open(os.path.join(root, path), encoding="utf-8") as f:
             source = f.read()
@@ -161,6 +164,8 @@ def survey(root=ROOT, exclude=()):
                 private.append(f"{where}: {target}.{name}")
             if name is None and _private(target.rpartition(".")[2]) and not _same_package(module, target, files):
                 private.append(f"{where}: module {target}")
+            if module.startswith(GROUND + ".") and not target.startswith((GROUND, BASEMENT)):
+                ground.append(f"{where}: {target}")
             if is_lazy:
                 lazy.append(f"{where}: {target}" + (f".{name}" if name else ""))
             if target != module:
@@ -173,11 +178,12 @@ def survey(root=ROOT, exclude=()):
         stars += [f"{path}:{lineno}: from {source} import *" for source, lineno in visitor.stars]
     return {"cycles": [" <-> ".join(c) for c in _strong_components(graph)], "private imports": private,
             "star imports": stars, f"files over {MAX_LINES} lines": long_files,
-            "package faces reached into": faces, "lazy imports (for the record)": lazy,
+            "package faces reached into": faces, "ground floor importing above it": ground, "lazy imports (for the record)": lazy,
             "cycles counting lazy imports (for the record)": [" <-> ".join(c) for c in _strong_components(with_lazy)]}
 
 
-FAULTS = ("cycles", "private imports", "star imports", f"files over {MAX_LINES} lines", "package faces reached into")
+FAULTS = ("cycles", "private imports", "star imports", f"files over {MAX_LINES} lines", "package faces reached into",
+          "ground floor importing above it")
 
 
 def main(argv=None):

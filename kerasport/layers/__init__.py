@@ -43,10 +43,11 @@ from kerasport.layers.adaptive_pooling import (AdaptiveAveragePooling1D, Adaptiv
                                                AdaptiveMaxPooling3D)
 from kerasport.layers.grouped_query_attention import GroupedQueryAttention, GroupQueryAttention
 Convolution1DTranspose = Conv1DTranspose
-from kerasport.saving.serialization import deserialize_keras_object, serialize_keras_object
+from kerasport.core.serialization import deserialize_keras_object, serialize_keras_object
 
 
-def _layer_table():
+def layer_classes():
+    """``{name: class}`` of every built-in layer, and the three model classes: what ``deserialize`` looks up."""
     import kerasport.models as models
     table = {k: v for k, v in globals().items() if isinstance(v, type) and issubclass(v, Layer)}
     table.update(Sequential=models.Sequential, Functional=models.Functional, Model=models.Model)
@@ -55,7 +56,7 @@ def _layer_table():
 
 def deserialize(config, custom_objects=None):
     """A layer (or model) from its Keras 3 or Keras 2 config dict."""
-    return deserialize_keras_object(config, _layer_table(), custom_objects, "layer")
+    return deserialize_keras_object(config, layer_classes(), custom_objects, "layer")
 
 
 serialize = serialize_keras_object

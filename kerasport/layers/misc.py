@@ -7,10 +7,10 @@ import types
 
 from kerasport import activations, ops
 from kerasport.backends import B
-from kerasport.layers.layer import Layer, _spec_by_running
-from kerasport.layers.preprocessing import _serialize_value
-from kerasport.saving.serialization import (deserialize_keras_object, get_registered_object, in_safe_mode,
-                                            serialize_keras_object)
+from kerasport.layers.layer import Layer, spec_by_running
+from kerasport.layers.preprocessing import serialize_value
+from kerasport.core.serialization import (deserialize_keras_object, get_registered_object, in_safe_mode,
+                                          serialize_keras_object)
 
 
 class Masking(Layer):
@@ -41,7 +41,7 @@ class Masking(Layer):
         return input_shape
 
     def get_config(self):
-        return {**super().get_config(), "mask_value": _serialize_value(self.mask_value)}
+        return {**super().get_config(), "mask_value": serialize_value(self.mask_value)}
 
 
 # Where a function config's ``module`` says to look its name up. Keras writes its own functions in a
@@ -134,7 +134,7 @@ class Lambda(Layer):
 
     def compute_output_spec(self, *args, **kwargs):
         if self._output_shape is None:
-            return _spec_by_running(self, args, kwargs)
+            return spec_by_running(self, args, kwargs)
         return super().compute_output_spec(*args, **kwargs)
 
     def compute_output_shape(self, input_shape):

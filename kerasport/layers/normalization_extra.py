@@ -2,7 +2,7 @@
 from kerasport import initializers
 from kerasport.backends import B
 from kerasport.layers.layer import Layer
-from kerasport.layers.normalization import _check_axes
+from kerasport.layers.normalization import check_axes
 from kerasport.layers.wrapper import Wrapper
 
 _EPSILON = 1e-7  # Keras's backend.epsilon(), the floor of the power iteration's norms.
@@ -28,7 +28,7 @@ class RMSNormalization(Layer):
 
     def build(self, input_shape):
         axes = sorted(self.axis) if isinstance(self.axis, (list, tuple)) else [self.axis]
-        _check_axes(self, input_shape, axes)
+        check_axes(self, input_shape, axes)
         self.axis = axes
         self._ndim = len(input_shape)
         self.scale = self.add_weight(tuple(input_shape[a] for a in axes), "ones", name="scale")
@@ -42,7 +42,7 @@ class RMSNormalization(Layer):
 
     def compute_output_shape(self, input_shape):
         axes = self.axis if isinstance(self.axis, (list, tuple)) else [self.axis]
-        _check_axes(self, input_shape, axes, known=False)
+        check_axes(self, input_shape, axes, known=False)
         return tuple(input_shape)
 
     def get_config(self):

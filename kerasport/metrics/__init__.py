@@ -20,8 +20,8 @@ from kerasport.metrics.probabilistic import (BinaryCrossentropy, CategoricalCros
 from kerasport.metrics.regression import (CosineSimilarity, LogCoshError, MeanAbsoluteError,
                                           MeanAbsolutePercentageError, MeanSquaredError, MeanSquaredLogarithmicError,
                                           R2Score, RootMeanSquaredError)
-from kerasport.saving.serialization import deserialize_keras_object, serialize_keras_object
-from kerasport.utils.naming import to_snake_case
+from kerasport.core.serialization import deserialize_keras_object, serialize_keras_object
+from kerasport.core.naming import to_snake_case
 
 mse = MSE = mean_squared_error
 mae = MAE = mean_absolute_error
@@ -44,8 +44,8 @@ _FUNCTIONS = (accuracy, binary_accuracy, categorical_accuracy, sparse_categorica
               log_cosh, pearson_correlation, concordance_correlation)
 # Keras's lookup: class names and their snake-case forms give classes (so "mse" is a
 # MeanSquaredError metric); names of functions without a class give the function.
-_FUNCTIONS_BY_NAME = {f.__name__: f for f in _FUNCTIONS}
-_LOOKUP = dict(_FUNCTIONS_BY_NAME)
+FUNCTIONS_BY_NAME = {f.__name__: f for f in _FUNCTIONS}
+_LOOKUP = dict(FUNCTIONS_BY_NAME)
 _LOOKUP.update({name: cls for cls in _CLASSES for name in (cls.__name__, to_snake_case(cls.__name__))})
 _LOOKUP.update(bce=BinaryCrossentropy, BCE=BinaryCrossentropy, mse=MeanSquaredError, MSE=MeanSquaredError,
                mae=MeanAbsoluteError, MAE=MeanAbsoluteError, mape=MeanAbsolutePercentageError,

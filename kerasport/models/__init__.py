@@ -18,9 +18,9 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
 
 def clone_model(model, input_tensors=None, clone_function=None):
     """A new model with the same architecture and freshly initialised weights."""
-    from kerasport.saving.serialization import deserialize_keras_object, serialize_keras_object
-    from kerasport.layers import _layer_table
-    return deserialize_keras_object(serialize_keras_object(model), _layer_table())
+    from kerasport.core.serialization import deserialize_keras_object, serialize_keras_object
+    from kerasport.layers import layer_classes
+    return deserialize_keras_object(serialize_keras_object(model), layer_classes())
 
 
 def model_from_json(json_string, custom_objects=None):

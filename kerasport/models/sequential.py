@@ -3,7 +3,7 @@ from kerasport import dtype_policies
 from kerasport.layers.core import InputLayer
 from kerasport.layers.layer import KerasTensor, Layer
 from kerasport.models.model import Model
-from kerasport.utils import tree
+from kerasport.core import nest
 
 
 class Sequential(Model):
@@ -90,7 +90,7 @@ class Sequential(Model):
 
     def _build_from_data(self, x):
         if not self.built:
-            self.build((None,) + tuple(tree.flatten(x)[0].shape)[1:])
+            self.build((None,) + tuple(nest.flatten(x)[0].shape)[1:])
 
     @property
     def layers(self):
@@ -114,7 +114,7 @@ class Sequential(Model):
         return KerasTensor(self.outputs[0].shape, self.outputs[0].dtype)
 
     def get_config(self):
-        from kerasport.saving.serialization import serialize_keras_object
+        from kerasport.core.serialization import serialize_keras_object
         layers = [serialize_keras_object(self._input_layer)] if self._input_layer is not None else []
         layers += [serialize_keras_object(layer) for layer in self._seq]
         config = {"name": self.name, "trainable": self.trainable,

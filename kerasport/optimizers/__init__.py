@@ -10,7 +10,7 @@ from kerasport.optimizers.loss_scale import LossScaleOptimizer
 from kerasport.optimizers.lion import Lion
 from kerasport.optimizers.rmsprop import RMSprop
 from kerasport.optimizers.sgd import SGD
-from kerasport.saving.serialization import deserialize_keras_object, serialize_keras_object
+from kerasport.core.serialization import deserialize_keras_object, serialize_keras_object
 
 _CLASSES = {c.__name__: c for c in (Optimizer, SGD, Adam, AdamW, Adamax, Nadam, RMSprop, Adagrad, Adadelta, Lion,
                                     Ftrl, Adafactor, Lamb, LossScaleOptimizer)}

@@ -110,7 +110,7 @@ class LossScaleOptimizer(Optimizer):
         self.inner_optimizer.finalize_variable_values(var_list)
 
     def get_config(self):
-        from kerasport.saving.serialization import serialize_keras_object
+        from kerasport.core.serialization import serialize_keras_object
         return {"name": self.name, "inner_optimizer": serialize_keras_object(self.inner_optimizer),
                 "initial_scale": self.initial_scale, "dynamic_growth_steps": self.dynamic_growth_steps}
 

@@ -8,21 +8,12 @@ imported on first use: they need losses, metrics and optimizers, which import th
 """
 import os
 
-from kerasport.saving.serialization import (CustomObjectScope, custom_object_scope, deserialize_keras_object,
-                                            get_registered_name, get_registered_object, in_safe_mode,
-                                            register_keras_serializable, safe_mode_scope, serialize_keras_object)
+from kerasport.core.serialization import (CustomObjectScope, custom_object_scope, deserialize_keras_object,
+                                          get_custom_objects, get_registered_name, get_registered_object,  # noqa: F401
+                                          in_safe_mode, register_keras_serializable, safe_mode_scope,
+                                          serialize_keras_object)
 
 _H5 = (".h5", ".hdf5")
-
-
-def get_custom_objects():
-    """The global ``{name: object}`` registry that loading searches (Keras's ``get_custom_objects``).
-
-    ``register_keras_serializable`` adds ``"package>name"`` entries to it; adding
-    ``get_custom_objects()["MyLayer"] = MyLayer`` makes ``MyLayer`` loadable by name.
-    """
-    from kerasport.saving.serialization import _REGISTERED
-    return _REGISTERED
 
 
 def _kind(filepath, purpose):

@@ -10,7 +10,7 @@ import inspect
 import re
 
 from kerasport import initializers, losses, metrics, optimizers
-from kerasport.saving.serialization import get_registered_name, get_registered_object, serialize_keras_object
+from kerasport.core.serialization import get_registered_name, get_registered_object, serialize_keras_object
 
 # Constructor arguments of Keras 2 that Keras 3 dropped; removed when the target class does not take them.
 LEGACY_LAYER_ARGS = ("time_major", "input_dtype", "implementation", "zero_output_for_mask", "ragged",
@@ -72,7 +72,7 @@ def normalize_model_config(config, custom_objects=None, safe_mode=True, source="
         source: how to name the config's origin in errors (usually the file path).
     """
     from kerasport import layers as layers_mod
-    table = layers_mod._layer_table()
+    table = layers_mod.layer_classes()
 
     def walk(x):
         if isinstance(x, list):
@@ -141,9 +141,9 @@ def _legacy_op_modules():
     """
     from kerasport import layers
     from kerasport.saving.keras_ops import KERAS_OPS
-    from kerasport.saving.serialization import _REGISTERED
+    from kerasport.core.serialization import get_custom_objects
     return {name: f"keras.src.ops.{module}" for module, name, _ in KERAS_OPS.values()
-            if not hasattr(layers, name) and name not in _REGISTERED}
+            if not hasattr(layers, name) and name not in get_custom_objects()}
 
 
 def op_layer_entry(entry):
@@ -156,7 +156,7 @@ def op_layer_entry(entry):
     """
     from kerasport import ops
     from kerasport.backends import B
-    from kerasport.layers.op_layer import _OPERATORS
+    from kerasport.layers.op_layer import OPERATORS
     if not entry.get("module") and entry.get("class_name") not in (None, "InputLayer"):
         module = _legacy_op_modules().get(entry["class_name"])
         entry = {**entry, "module": module} if module else entry
@@ -167,7 +167,7 @@ def op_layer_entry(entry):
                                                class_name).lower()
     if entry.get("module", "").endswith(".image"):
         op = f"image.{op}"
-    fn = _OPERATORS.get(op) or getattr(ops, op, None) or getattr(B, op, None)
+    fn = OPERATORS.get(op) or getattr(ops, op, None) or getattr(B, op, None)
     if fn is None:
         raise ValueError(f"Functional graph node {entry.get('name')!r} calls the Keras op {class_name} "
                          f"(keras.ops.{op}), which kerasport does not have.")

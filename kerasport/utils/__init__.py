@@ -8,16 +8,16 @@ from kerasport.utils.py_dataset import PyDataset, Sequence  # noqa: F401
 from kerasport.utils.config import Config  # noqa: F401
 from kerasport.utils.dataset_utils import (image_dataset_from_directory, split_dataset,  # noqa: F401
                                            text_dataset_from_directory, timeseries_dataset_from_array)
-from kerasport.utils.dtype_utils import standardize_dtype  # noqa: F401
+from kerasport.core.dtypes import standardize_dtype  # noqa: F401
 from kerasport.utils.file_utils import get_file  # noqa: F401
 from kerasport.utils.graph_utils import get_source_inputs, is_keras_tensor  # noqa: F401
 from kerasport.utils.image_utils import array_to_img, img_to_array, load_img, save_img  # noqa: F401
 from kerasport.utils.io_utils import (disable_interactive_logging, enable_interactive_logging,  # noqa: F401
                                       is_interactive_logging_enabled)
 from kerasport.utils.progbar import Progbar  # noqa: F401
-from kerasport.saving.serialization import (CustomObjectScope, custom_object_scope,  # noqa: F401,E402
-                                            deserialize_keras_object, get_registered_name, get_registered_object,
-                                            register_keras_serializable, serialize_keras_object)
+from kerasport.core.serialization import (CustomObjectScope, custom_object_scope,  # noqa: F401,E402
+                                          deserialize_keras_object, get_custom_objects, get_registered_name,
+                                          get_registered_object, register_keras_serializable, serialize_keras_object)
 
 
 def set_random_seed(seed):
@@ -77,7 +77,4 @@ def __getattr__(name):
     if name == "clear_session":
         from kerasport.backend import clear_session
         return clear_session
-    if name == "get_custom_objects":
-        from kerasport.saving import get_custom_objects
-        return get_custom_objects
     raise AttributeError(f"module 'kerasport.utils' has no attribute {name!r}")

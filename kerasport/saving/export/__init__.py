@@ -19,7 +19,7 @@ from kerasport.saving.export.spec import ServingSpec, check_exportable, unrolled
 FORMATS = {"torch": ("torch", ".pt2"), "onnx": ("torch", ".onnx"),
            "tf_saved_model": ("tensorflow", ""), "litert": ("tensorflow", ".tflite")}
 EXTENSIONS = {ext: fmt for fmt, (_, ext) in FORMATS.items() if ext}
-_ERROR_PREFIX = "kerasport-export-error: "
+ERROR_PREFIX = "kerasport-export-error: "
 
 
 def export_model(model, filepath, format="tf_saved_model", verbose=None):
@@ -129,9 +129,9 @@ def _export_in_child(jobs):
                              env=env, capture_output=True, text=True)
     if run.returncode != 0:
         formats = sorted({format for _, _, format in jobs})
-        lines = [l for l in run.stderr.splitlines() if l.startswith(_ERROR_PREFIX)]
+        lines = [l for l in run.stderr.splitlines() if l.startswith(ERROR_PREFIX)]
         if lines:
-            kind, _, message = lines[-1][len(_ERROR_PREFIX):].partition(": ")
+            kind, _, message = lines[-1][len(ERROR_PREFIX):].partition(": ")
             if kind == "ValueError":
                 raise ValueError(message)
             raise RuntimeError(f"Exporting to {formats} in a {framework} child process failed: {kind}: {message}")
