@@ -2,8 +2,9 @@
 
 Prints, per check: module-level import cycles (strongly connected components), imports of another module's
 ``_private`` names, star imports, files over the line limit, package faces (``__init__``) imported to
-reach a sibling's names, and ground-floor (``kerasport/core``) imports of anything above it, lazy ones
-included; then, for the record, the lazy (in-function) imports and the cycles they would close.
+reach names a sibling module defines, and ground-floor (``kerasport/core``) imports of anything above it,
+lazy ones included; then, for the record, package faces that hold code, the lazy (in-function) imports and
+the cycles they would close.
 Usage: ``python tools/house.py [--exclude PATH ...]``; the exit code is 1 when a check finds anything.
 """
 import argparse
@@ -94,6 +95,18 @@ class _Imports(ast.NodeVisitor):
         self.generic_visit(node)
 
 
+def _own_names(tree):
+    """The names a module defines itself at its top level (functions, classes, assignments), not imports."""
+    names = set()
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(node.name)
+        elif isinstance(node, (ast.Assign, ast.AnnAssign)):
+            for target in node.targets if isinstance(node, ast.Assign) else [node.target]:
+                names |= {n.id for n in ast.walk(target) if isinstance(n, ast.Name)}
+    return names
+
+
 def _private(name):
     return name.startswith("_") and not name.startswith("__")
 
@@ -145,20 +158,27 @@ def survey(root=ROOT, exclude=()):
     excluded = tuple(os.path.normpath(e) for e in exclude)
     skip = {m for m, path in files.items() if excluded and os.path.normpath(path).startswith(excluded)}
     graph, with_lazy, lazy, private, stars, long_files, faces, ground = {}, {}, [], [], [], [], [], []
-    for module, path in sorted(files.items()):
+    sources, trees = {}, {}
+    for module, path in files.items():
         with open(os.path.join(root, path), encoding="utf-8") as f:
-            source = f.read()
-        visitor = _Imports(module, files)
-        visitor.visit(ast.parse(source, path))
+            sources[module] = f.read()
+        trees[module] = ast.parse(sources[module], path)
+    face_code = [f"{files[m]}: {', '.join(sorted(n for n in _own_names(t) if not _private(n)))}"
+                 for m, t in sorted(trees.items())
+                 if _is_face(m, files) and m not in skip and any(isinstance(node, (ast.FunctionDef, ast.ClassDef))
+                                                                  and node.name != "__getattr__" for node in t.body)]
+    for module, path in sorted(files.items()):
         if module in skip:
             continue
-        lines = source.count("\n")
+        visitor = _Imports(module, files)
+        visitor.visit(trees[module])
+        lines = sources[module].count("\n")
         if lines > MAX_LINES:
             long_files.append(f"{path}: {lines} lines")
         for target, name, lineno, is_lazy in visitor.found:
             where = f"{path}:{lineno}"
             if name is not None and _is_face(target, files) and not _is_face(module, files) \
-                    and module.startswith(target + "."):
+                    and module.startswith(target + ".") and name not in _own_names(trees[target]):
                 faces.append(f"{where}: {name} from the package face {target}")
             if name is not None and _private(name) and target != module:
                 private.append(f"{where}: {target}.{name}")
@@ -178,7 +198,8 @@ def survey(root=ROOT, exclude=()):
         stars += [f"{path}:{lineno}: from {source} import *" for source, lineno in visitor.stars]
     return {"cycles": [" <-> ".join(c) for c in _strong_components(graph)], "private imports": private,
             "star imports": stars, f"files over {MAX_LINES} lines": long_files,
-            "package faces reached into": faces, "ground floor importing above it": ground, "lazy imports (for the record)": lazy,
+            "package faces reached into": faces, "ground floor importing above it": ground,
+            "package faces holding code (for the record)": face_code, "lazy imports (for the record)": lazy,
             "cycles counting lazy imports (for the record)": [" <-> ".join(c) for c in _strong_components(with_lazy)]}
 
 

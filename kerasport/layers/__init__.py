@@ -20,7 +20,8 @@ from kerasport.layers.reshaping import (Cropping1D, Cropping2D, Cropping3D, Perm
                                         UpSampling2D, UpSampling3D, ZeroPadding1D, ZeroPadding2D, ZeroPadding3D)
 from kerasport.layers.activation_layers import ELU, LeakyReLU, PReLU, ReLU, Softmax
 from kerasport.layers.op_layer import OpLayer
-from kerasport.layers.misc import Lambda, Masking
+from kerasport.layers.lambda_layer import Lambda
+from kerasport.layers.masking import Masking
 from kerasport.layers.normalization import (BatchNormalization, GroupNormalization, LayerNormalization,
                                             UnitNormalization)
 from kerasport.layers.preprocessing import Normalization, Rescaling
@@ -36,7 +37,8 @@ from kerasport.layers.rnn import (GRU, LSTM, RNN, Bidirectional, GRUCell, LSTMCe
                                   StackedRNNCells, TimeDistributed)
 from kerasport.layers.einsum_dense import EinsumDense
 from kerasport.layers.wrapper import Wrapper
-from kerasport.layers.normalization_extra import RMSNormalization, SpectralNormalization
+from kerasport.layers.rms_normalization import RMSNormalization
+from kerasport.layers.spectral_normalization import SpectralNormalization
 from kerasport.layers.conv_lstm import ConvLSTM1D, ConvLSTM2D, ConvLSTM3D
 from kerasport.layers.adaptive_pooling import (AdaptiveAveragePooling1D, AdaptiveAveragePooling2D,
                                                AdaptiveAveragePooling3D, AdaptiveMaxPooling1D, AdaptiveMaxPooling2D,

@@ -9,7 +9,7 @@ from kerasport import constraints, initializers, regularizers
 from kerasport.backends import B
 from kerasport.layers.core import check_rank
 from kerasport.layers.layer import KerasTensor, Layer
-from kerasport.core.serialization import serialize_keras_object, serialized
+from kerasport.core.serialization import serialized
 from kerasport.core import naming
 
 NEG_INF = -1e9

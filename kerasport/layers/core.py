@@ -4,7 +4,7 @@ import math
 from kerasport import activations, backend, constraints, initializers, regularizers
 from kerasport.backends import B
 from kerasport.layers.layer import KerasTensor, Layer
-from kerasport.core.serialization import serialize_keras_object, serialized
+from kerasport.core.serialization import serialized
 
 
 def check_rank(layer, shape, min_rank=None, rank=None):

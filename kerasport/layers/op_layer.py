@@ -8,6 +8,7 @@ import inspect
 import operator
 
 from kerasport.backends import B
+from kerasport.layers.keras_op_classes import KERAS_OPS
 from kerasport.layers.layer import KerasTensor, Layer
 from kerasport.core import nest
 
@@ -79,7 +80,6 @@ class OpLayer(Layer):
         arguments (``config``), and the call's arguments with ``tensors`` (the node's inputs)
         in place; slices and ``...`` in Keras's JSON form.
         """
-        from kerasport.saving.keras_ops import KERAS_OPS
         if self.op not in KERAS_OPS:
             return None
         suffix, class_name, init_names = KERAS_OPS[self.op]

@@ -183,7 +183,7 @@ class MeanMetricWrapper(Mean):
     @classmethod
     def from_config(cls, config):
         if "fn" in config:
-            from kerasport.metrics import FUNCTIONS_BY_NAME
+            from kerasport.metrics.lookup import FUNCTIONS_BY_NAME
             fn = deserialize_keras_object(config["fn"], FUNCTIONS_BY_NAME, printable_module_name="metric function")
             config = {**config, "fn": fn}
         return cls(**config)

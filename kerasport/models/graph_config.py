@@ -12,6 +12,7 @@ calls from 0.
 from kerasport.layers.core import InputLayer
 from kerasport.layers.layer import KerasTensor
 from kerasport.layers.op_layer import OpLayer
+from kerasport.models.keras_op_nodes import op_layer_entry
 from kerasport.core.serialization import serialize_keras_object
 from kerasport.core import nest
 
@@ -93,7 +94,6 @@ def _is_ref(x):
 
 def functional_from_config(cls, config, custom_objects=None):
     from kerasport import layers as layers_mod
-    from kerasport.saving.configs import op_layer_entry
     config = {**config, "layers": [op_layer_entry(e) for e in config["layers"]]}
     created, outputs_of = {}, {}  # name -> layer ; (name, call index from 0) -> output structure
     keras2 = any(isinstance(node, list) for entry in config["layers"] for node in entry.get("inbound_nodes", []))

@@ -4,6 +4,7 @@ from kerasport.layers.core import InputLayer
 from kerasport.layers.layer import KerasTensor, Layer
 from kerasport.models.model import Model
 from kerasport.core import nest
+from kerasport.core.serialization import serialize_keras_object
 
 
 class Sequential(Model):
@@ -114,7 +115,6 @@ class Sequential(Model):
         return KerasTensor(self.outputs[0].shape, self.outputs[0].dtype)
 
     def get_config(self):
-        from kerasport.core.serialization import serialize_keras_object
         layers = [serialize_keras_object(self._input_layer)] if self._input_layer is not None else []
         layers += [serialize_keras_object(layer) for layer in self._seq]
         config = {"name": self.name, "trainable": self.trainable,

@@ -10,8 +10,8 @@ import sys
 
 def main(argv=None):
     jobs_file, = sys.argv[1:] if argv is None else argv
-    from kerasport.saving import load_model
-    from kerasport.saving.export import ERROR_PREFIX, export_models
+    from kerasport.saving.export.export_lib import ERROR_PREFIX, export_models
+    from kerasport.saving.saving_api import load_model
     try:
         with open(jobs_file) as f:
             jobs = json.load(f)
