@@ -12,7 +12,7 @@ import numpy as np
 from kerasport import backend
 from kerasport.backends import B
 from kerasport.layers import op_layer
-from kerasport.layers.layer import KerasTensor
+from kerasport.core.keras_tensor import KerasTensor
 
 RESIZE_INTERPOLATIONS = ("bilinear", "nearest", "bicubic", "area", "lanczos3", "lanczos5")
 AFFINE_INTERPOLATIONS = ("nearest", "bilinear")

@@ -10,6 +10,7 @@ import importlib
 
 from kerasport.backends import NAME
 
+# The active backend's distribution module (process groups, all-reduce), shared with training_hooks.
 backend_distribute = importlib.import_module(f"kerasport.backends.{'torch' if NAME == 'torch' else 'tf'}_distribute")
 _current = None
 

@@ -35,7 +35,8 @@ class ShardedAdapter(DataAdapter):
         self.adapter, self.rank, self.world = adapter, rank, world
         if isinstance(adapter, ArrayAdapter) and adapter.shuffle:
             seed = int(np.random.randint(0, 2 ** 31 - 1)) if rank == 0 else 0
-            seed = int(B.convert_to_numpy(backend_distribute.all_reduce_sum([B.convert_to_tensor(float(seed), "float64")])[0]))
+            total = backend_distribute.all_reduce_sum([B.convert_to_tensor(float(seed), "float64")])
+            seed = int(B.convert_to_numpy(total[0]))
             adapter.generator = B.make_generator(seed)
 
     @property

@@ -114,7 +114,8 @@ class PReLU(_Elementwise):
 
     def get_config(self):
         return {**super().get_config(), "alpha_initializer": serialized(self.alpha_initializer),
-                "alpha_regularizer": serialized(self.alpha_regularizer), "alpha_constraint": serialized(self.alpha_constraint),
+                "alpha_regularizer": serialized(self.alpha_regularizer),
+                "alpha_constraint": serialized(self.alpha_constraint),
                 "shared_axes": self.shared_axes}
 
 

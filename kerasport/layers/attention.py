@@ -12,7 +12,7 @@ from kerasport.layers.layer import KerasTensor, Layer
 from kerasport.core.serialization import serialized
 from kerasport.core import naming
 
-NEG_INF = -1e9
+NEG_INF = -1e9  # the score of a masked query-key pair before the softmax
 
 
 def _mask_of(x):
@@ -26,7 +26,7 @@ def _causal_mask(q_len, v_len):
 
 
 def combined_attention_mask(query, value, key, query_mask, value_mask, key_mask, attention_mask, use_causal_mask,
-                    sliding_window=None):
+                            sliding_window=None):
     """The mask of ``MultiHeadAttention`` and ``GroupQueryAttention``: bool, broadcastable to ``(B, T, S)``,
     True where query ``t`` may attend to key ``s``; None when nothing masks.
 
@@ -227,8 +227,8 @@ class MultiHeadAttention(Layer):
         if not self._projections_built:
             self._build_projections(tuple(query.shape), tuple(value.shape), None if key is None else tuple(key.shape))
         key = value if key is None else key
-        mask = combined_attention_mask(query, value, key, query_mask, value_mask, key_mask, attention_mask, use_causal_mask,
-                               self.sliding_window)
+        mask = combined_attention_mask(query, value, key, query_mask, value_mask, key_mask, attention_mask,
+                                       use_causal_mask, self.sliding_window)
         gate = self.gate_dense(query) if self.use_gate else None
         q = self.query_dense(query) * (1.0 / float(self.key_dim) ** 0.5)
         k, v = self.key_dense(key), self.value_dense(value)
@@ -269,10 +269,13 @@ class MultiHeadAttention(Layer):
                 "value_dim": self.value_dim, "dropout": self.dropout, "use_bias": self.use_bias,
                 "output_shape": self.output_shape_arg, "attention_axes": self.attention_axes,
                 "sliding_window": self.sliding_window, "flash_attention": self.flash_attention,
-                "kernel_initializer": serialized(self.kernel_initializer), "bias_initializer": serialized(self.bias_initializer),
-                "kernel_regularizer": serialized(self.kernel_regularizer), "bias_regularizer": serialized(self.bias_regularizer),
+                "kernel_initializer": serialized(self.kernel_initializer),
+                "bias_initializer": serialized(self.bias_initializer),
+                "kernel_regularizer": serialized(self.kernel_regularizer),
+                "bias_regularizer": serialized(self.bias_regularizer),
                 "activity_regularizer": serialized(self.activity_regularizer),
-                "kernel_constraint": serialized(self.kernel_constraint), "bias_constraint": serialized(self.bias_constraint),
+                "kernel_constraint": serialized(self.kernel_constraint),
+                "bias_constraint": serialized(self.bias_constraint),
                 "use_gate": self.use_gate, "seed": self.seed}
 
 

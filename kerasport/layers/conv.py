@@ -135,7 +135,8 @@ class _Convolution(Layer):
         return {**super().get_config(), "kernel_size": self.kernel_size, "strides": self.strides,
                 "padding": self.padding, "data_format": self.data_format, "dilation_rate": self.dilation_rate,
                 "activation": activations.serialize(self.activation), "use_bias": self.use_bias,
-                "bias_initializer": serialized(self.bias_initializer), "bias_regularizer": serialized(self.bias_regularizer),
+                "bias_initializer": serialized(self.bias_initializer),
+                "bias_regularizer": serialized(self.bias_regularizer),
                 "activity_regularizer": serialized(self.activity_regularizer),
                 "bias_constraint": serialized(self.bias_constraint)}
 

@@ -188,7 +188,8 @@ class ConvLSTMCell(Layer, _DropoutCell):
                 "bias_initializer": serialized(self.bias_initializer), "unit_forget_bias": self.unit_forget_bias,
                 "kernel_regularizer": serialized(self.kernel_regularizer),
                 "recurrent_regularizer": serialized(self.recurrent_regularizer),
-                "bias_regularizer": serialized(self.bias_regularizer), "kernel_constraint": serialized(self.kernel_constraint),
+                "bias_regularizer": serialized(self.bias_regularizer),
+                "kernel_constraint": serialized(self.kernel_constraint),
                 "recurrent_constraint": serialized(self.recurrent_constraint),
                 "bias_constraint": serialized(self.bias_constraint), "dropout": self.dropout,
                 "recurrent_dropout": self.recurrent_dropout, "seed": self.seed}

@@ -135,9 +135,11 @@ class Dense(Layer):
         return {**super().get_config(), "units": self.units, "activation": activations.serialize(self.activation),
                 "use_bias": self.use_bias, "kernel_initializer": serialized(self.kernel_initializer),
                 "bias_initializer": serialized(self.bias_initializer),
-                "kernel_regularizer": serialized(self.kernel_regularizer), "bias_regularizer": serialized(self.bias_regularizer),
+                "kernel_regularizer": serialized(self.kernel_regularizer),
+                "bias_regularizer": serialized(self.bias_regularizer),
                 "activity_regularizer": serialized(self.activity_regularizer),
-                "kernel_constraint": serialized(self.kernel_constraint), "bias_constraint": serialized(self.bias_constraint)}
+                "kernel_constraint": serialized(self.kernel_constraint),
+                "bias_constraint": serialized(self.bias_constraint)}
 
 
 class Activation(Layer):

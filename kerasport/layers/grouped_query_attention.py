@@ -71,9 +71,10 @@ class GroupedQueryAttention(Layer):
         layer = EinsumDense(equation, output_shape, activation=activation,
                             bias_axes=bias_axes if self.use_bias else None,
                             kernel_initializer=fresh_initializer(self.kernel_initializer),
-                            bias_initializer=fresh_initializer(self.bias_initializer), kernel_regularizer=self.kernel_regularizer,
-                            bias_regularizer=self.bias_regularizer, kernel_constraint=self.kernel_constraint,
-                            bias_constraint=self.bias_constraint, name=name, dtype=self.dtype_policy)
+                            bias_initializer=fresh_initializer(self.bias_initializer),
+                            kernel_regularizer=self.kernel_regularizer, bias_regularizer=self.bias_regularizer,
+                            kernel_constraint=self.kernel_constraint, bias_constraint=self.bias_constraint, name=name,
+                            dtype=self.dtype_policy)
         layer.build(tuple(input_shape))
         return layer
 
@@ -122,8 +123,8 @@ class GroupedQueryAttention(Layer):
         if not self._projections_built:
             self._build_projections(tuple(query.shape), tuple(value.shape), None if key is None else tuple(key.shape))
         key = value if key is None else key
-        mask = combined_attention_mask(query, value, key, query_mask, value_mask, key_mask, attention_mask, use_causal_mask,
-                               self.sliding_window)
+        mask = combined_attention_mask(query, value, key, query_mask, value_mask, key_mask, attention_mask,
+                                       use_causal_mask, self.sliding_window)
         gate = self._gate_dense(query) if self.use_gate else None
         q = self._query_dense(query) * (1.0 / float(self.head_dim) ** 0.5)
         k = B.repeat(self._key_dense(key), self.num_repeats, axis=2)
@@ -159,10 +160,13 @@ class GroupedQueryAttention(Layer):
         return {**super().get_config(), "head_dim": self.head_dim, "num_query_heads": self.num_query_heads,
                 "num_key_value_heads": self.num_key_value_heads, "use_bias": self.use_bias,
                 "use_gate": self.use_gate, "sliding_window": self.sliding_window, "dropout": self.dropout,
-                "kernel_initializer": serialized(self.kernel_initializer), "bias_initializer": serialized(self.bias_initializer),
-                "kernel_regularizer": serialized(self.kernel_regularizer), "bias_regularizer": serialized(self.bias_regularizer),
+                "kernel_initializer": serialized(self.kernel_initializer),
+                "bias_initializer": serialized(self.bias_initializer),
+                "kernel_regularizer": serialized(self.kernel_regularizer),
+                "bias_regularizer": serialized(self.bias_regularizer),
                 "activity_regularizer": serialized(self.activity_regularizer),
-                "kernel_constraint": serialized(self.kernel_constraint), "bias_constraint": serialized(self.bias_constraint),
+                "kernel_constraint": serialized(self.kernel_constraint),
+                "bias_constraint": serialized(self.bias_constraint),
                 "seed": self.seed}
 
 

@@ -644,6 +644,7 @@ def _get_mask(x):
 
 
 def set_mask(x, mask):
+    """Attach ``mask`` to the tensor ``x`` as its ``_keras_mask`` (where the tensor type allows it)."""
     try:
         x._keras_mask = mask
     except AttributeError:

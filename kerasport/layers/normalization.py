@@ -67,8 +67,10 @@ class _GammaBeta(Layer):
         return {**super().get_config(), "axis": self.axis, "epsilon": self.epsilon, "center": self.center,
                 "scale": self.scale, "beta_initializer": serialized(self.beta_initializer),
                 "gamma_initializer": serialized(self.gamma_initializer),
-                "beta_regularizer": serialized(self.beta_regularizer), "gamma_regularizer": serialized(self.gamma_regularizer),
-                "beta_constraint": serialized(self.beta_constraint), "gamma_constraint": serialized(self.gamma_constraint)}
+                "beta_regularizer": serialized(self.beta_regularizer),
+                "gamma_regularizer": serialized(self.gamma_regularizer),
+                "beta_constraint": serialized(self.beta_constraint),
+                "gamma_constraint": serialized(self.gamma_constraint)}
 
 
 class BatchNormalization(_GammaBeta):

@@ -13,7 +13,7 @@ from kerasport.layers.layer import KerasTensor, Layer
 from kerasport.core import nest
 
 _TENSOR = "__tensor__"
-OPERATORS = {"getitem": operator.getitem}
+OPERATORS = {"getitem": operator.getitem}  # ops that are Python operators, not functions of kerasport.ops
 
 
 def _encode(value):
