@@ -1,6 +1,6 @@
 """Activation functions by Keras name; ``get`` resolves a name, callable or config."""
 from kerasport.backends import B
-from kerasport.saving.serialization import deserialize_keras_object, get_registered_object
+from kerasport.core.serialization import deserialize_keras_object, get_registered_object, serialize_keras_object
 
 
 def relu(x, negative_slope=0.0, max_value=None, threshold=0.0):
@@ -172,7 +172,6 @@ def serialize(fn):
     name = getattr(fn, "__name__", None)
     if _ALL.get(name) is fn:
         return name
-    from kerasport.saving.serialization import serialize_keras_object
     return serialize_keras_object(fn)
 
 

@@ -2,32 +2,12 @@
 import numpy as np
 
 from kerasport.backends import B, backend  # noqa: F401
-from kerasport.utils import naming
-from kerasport.utils.dtype_utils import is_float_dtype, is_int_dtype, result_type, standardize_dtype  # noqa: F401
-from kerasport.utils.graph_utils import is_keras_tensor  # noqa: F401
-
-_FLOATX = "float32"
-_EPSILON = 1e-7
-_IMAGE_DATA_FORMAT = "channels_last"
-
-
-def floatx():
-    """Default float dtype of new layers (``kerasport.config.set_floatx`` changes it)."""
-    return _FLOATX
-
-
-def epsilon():
-    return _EPSILON
-
-
-def set_epsilon(value):
-    global _EPSILON
-    _EPSILON = float(value)
-
-
-def image_data_format():
-    """Default ``data_format`` of new image layers (``kerasport.config.set_image_data_format``)."""
-    return _IMAGE_DATA_FORMAT
+from kerasport.core import naming
+from kerasport.core.dtypes import is_float_dtype, is_int_dtype, result_type, standardize_dtype  # noqa: F401
+from kerasport.core.keras_tensor import is_keras_tensor  # noqa: F401
+from kerasport.core.naming import SCOPES, current_path, get_uid  # noqa: F401
+from kerasport.core.settings import (epsilon, floatx, image_data_format, set_epsilon, set_floatx,  # noqa: F401
+                                     set_image_data_format)
 
 
 def clear_session():
@@ -42,25 +22,6 @@ def device():
 
 def is_tensor(x):
     return B.is_tensor(x)
-
-
-def set_floatx(value):
-    """Default float dtype of new layers (same as ``kerasport.config.set_floatx``)."""
-    from kerasport import config
-    config.set_floatx(value)
-
-
-def set_image_data_format(data_format):
-    """Default ``data_format`` of new image layers (same as ``kerasport.config.set_image_data_format``)."""
-    from kerasport import config
-    config.set_image_data_format(data_format)
-
-
-def get_uid(prefix=""):
-    """A counter per ``prefix``, starting at 1; it is the one automatic layer names use (``dense_1``, ...),
-    and ``clear_session`` resets it, as in Keras."""
-    naming._counts[prefix] += 1
-    return naming._counts[prefix]
 
 
 class _VariableMeta(type):
@@ -87,7 +48,6 @@ class Variable(metaclass=_VariableMeta):
     def __new__(cls, initializer, shape=None, dtype=None, trainable=True, autocast=True, aggregation="none",
                 synchronization="auto", name=None):
         from kerasport import initializers
-        from kerasport.layers.layer import current_path
         if name is not None and (not isinstance(name, str) or "/" in name):
             raise ValueError(f"Variable: `name` must be a string without '/', received {name!r}.")
         name = name or naming.uniquify("variable")
@@ -124,11 +84,9 @@ class name_scope:
         self.name = name
 
     def __enter__(self):
-        from kerasport.layers.layer import _SCOPES, current_path
         parent = current_path()
-        _SCOPES.append((self, f"{parent}/{self.name}" if parent else self.name))
+        SCOPES.append((self, f"{parent}/{self.name}" if parent else self.name))
         return self
 
     def __exit__(self, *exc):
-        from kerasport.layers.layer import _SCOPES
-        _SCOPES.pop()
+        SCOPES.pop()

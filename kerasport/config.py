@@ -6,36 +6,11 @@ its default dtype and ``image_data_format()`` as its default ``data_format``.
 import os
 import warnings
 
-from kerasport import backend as _backend
 from kerasport.backends import backend  # noqa: F401
-from kerasport.saving import serialization as _serialization
+from kerasport.core.serialization import enable_unsafe_deserialization  # noqa: F401
+from kerasport.core.settings import (FLOAT_TYPES, epsilon, floatx, image_data_format, set_epsilon,  # noqa: F401
+                                     set_floatx, set_image_data_format)
 from kerasport.utils import io_utils
-
-floatx = _backend.floatx
-epsilon = _backend.epsilon
-set_epsilon = _backend.set_epsilon
-image_data_format = _backend.image_data_format
-
-_FLOAT_TYPES = ("float16", "bfloat16", "float32", "float64")
-
-
-def set_floatx(value):
-    """Default dtype of new layers' weights and computations (``"float32"`` by default)."""
-    if value not in _FLOAT_TYPES:
-        raise ValueError(f"Unknown floatx {value!r}; expected one of {_FLOAT_TYPES}.")
-    _backend._FLOATX = value
-
-
-def set_image_data_format(data_format):
-    """Default ``data_format`` of new image layers: ``"channels_last"`` or ``"channels_first"``."""
-    if data_format not in ("channels_last", "channels_first"):
-        raise ValueError(f"Unknown data_format {data_format!r}; expected 'channels_last' or 'channels_first'.")
-    _backend._IMAGE_DATA_FORMAT = data_format
-
-
-def enable_unsafe_deserialization():
-    """Let loading rebuild ``Lambda`` layers from stored Python bytecode (only for files you trust)."""
-    _serialization._SAFE_MODE[0] = False
 
 
 # ----------------------------------------------------------------------------- debugging caps on fit
@@ -174,9 +149,9 @@ class DTypePolicy:
 
     def __init__(self, name=None):
         name = floatx() if name is None else name
-        if not isinstance(name, str) or name not in _MIXED and name not in _FLOAT_TYPES + _OTHER_TYPES:
+        if not isinstance(name, str) or name not in _MIXED and name not in FLOAT_TYPES + _OTHER_TYPES:
             raise ValueError(f"Cannot convert {name!r} to a DTypePolicy. Expected a dtype name "
-                             f"{_FLOAT_TYPES + _OTHER_TYPES} or a mixed policy {tuple(_MIXED)}.")
+                             f"{FLOAT_TYPES + _OTHER_TYPES} or a mixed policy {tuple(_MIXED)}.")
         self._name = name
 
     @property

@@ -1,6 +1,6 @@
 """Weight constraints applied after each optimizer step, as in Keras."""
 from kerasport.backends import B
-from kerasport.saving.serialization import deserialize_keras_object, serialize_keras_object
+from kerasport.core.serialization import deserialize_keras_object, serialize_keras_object
 
 
 class Constraint:

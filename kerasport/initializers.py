@@ -8,7 +8,7 @@ import math
 import numpy as np
 
 from kerasport.backends import B
-from kerasport.saving.serialization import deserialize_keras_object, serialize_keras_object
+from kerasport.core.serialization import deserialize_keras_object, serialize_keras_object
 
 
 class Initializer:

@@ -13,7 +13,7 @@ import numpy as _np
 
 from kerasport.backends import B as _B
 from kerasport.backends.contract import OPS as _OPS
-from kerasport.layers.layer import KerasTensor as _KerasTensor
+from kerasport.core.keras_tensor import KerasTensor as _KerasTensor
 
 
 def _symbolic(values):

@@ -12,7 +12,7 @@ import numpy as np
 from kerasport import backend
 from kerasport.backends import B
 from kerasport.layers import op_layer
-from kerasport.layers.layer import KerasTensor
+from kerasport.core.keras_tensor import KerasTensor
 
 RESIZE_INTERPOLATIONS = ("bilinear", "nearest", "bicubic", "area", "lanczos3", "lanczos5")
 AFFINE_INTERPOLATIONS = ("nearest", "bilinear")
@@ -26,7 +26,7 @@ __all__ = ["resize", "affine_transform", "crop_images", "pad_images", "rgb_to_gr
 def _op(fn):
     """Register ``fn`` as ``image.<name>`` for ``OpLayer`` and route symbolic calls to it."""
     name = "image." + fn.__name__
-    op_layer._OPERATORS[name] = fn
+    op_layer.OPERATORS[name] = fn
 
     @functools.wraps(fn)
     def op(*args, **kwargs):

@@ -1,6 +1,6 @@
 """Weight regularizers L1, L2 and L1L2 (and OrthogonalRegularizer), as in Keras."""
 from kerasport.backends import B
-from kerasport.saving.serialization import deserialize_keras_object, serialize_keras_object
+from kerasport.core.serialization import deserialize_keras_object, serialize_keras_object
 
 
 class Regularizer:

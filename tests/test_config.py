@@ -33,7 +33,7 @@ def test_new_layers_follow_floatx_and_image_data_format(restore_config):
 
 
 def test_enable_unsafe_deserialization_lifts_the_default_safe_mode():
-    from kerasport.saving import serialization
+    from kerasport.core import serialization
     assert serialization.in_safe_mode()
     config.enable_unsafe_deserialization()
     try:

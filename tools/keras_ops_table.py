@@ -1,10 +1,10 @@
-"""Print Keras 3's op classes as ``kerasport/saving/keras_ops.py`` records them (a development tool).
+"""Print Keras 3's op classes as ``kerasport/layers/keras_op_classes.py`` records them (a development tool).
 
 Keras writes a ``keras.ops`` call in a Functional graph as its op class (module, class name),
 the class's constructor arguments and the call's arguments. kerasport needs that table to
 write graphs Keras can load; this script derives it from the installed Keras:
 
-    python tools/keras_ops_table.py > kerasport/saving/keras_ops.py
+    python tools/keras_ops_table.py > kerasport/layers/keras_op_classes.py
 
 ``tests/saving/test_keras_ops_graphs.py`` checks that the shipped table matches Keras.
 """

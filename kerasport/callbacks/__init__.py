@@ -7,7 +7,7 @@ from kerasport.callbacks.lambda_callback import LambdaCallback
 from kerasport.callbacks.learning_rate import LearningRateScheduler, ReduceLROnPlateau
 from kerasport.callbacks.model_checkpoint import ModelCheckpoint
 from kerasport.callbacks.monitor_callback import MonitorCallback
-from kerasport.callbacks.progbar import ProgbarLogger
+from kerasport.callbacks.progbar_logger import ProgbarLogger
 from kerasport.callbacks.swap_ema_weights import SwapEMAWeights
 from kerasport.callbacks.tensorboard import TensorBoard
 from kerasport.callbacks.terminate_on_nan import TerminateOnNaN

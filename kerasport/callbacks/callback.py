@@ -74,7 +74,7 @@ class CallbackList:
 
     def __init__(self, callbacks=None, model=None, add_history=False, add_progbar=False, verbose=1, epochs=1,
                  steps=None, mode="train"):
-        from kerasport.callbacks.progbar import ProgbarLogger
+        from kerasport.callbacks.progbar_logger import ProgbarLogger
         from kerasport.distribution.training_hooks import is_chief
         self.callbacks = list(callbacks or [])
         for cb in self.callbacks:

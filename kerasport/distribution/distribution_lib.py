@@ -10,7 +10,8 @@ import importlib
 
 from kerasport.backends import NAME
 
-_backend = importlib.import_module(f"kerasport.backends.{NAME}.distribute")
+# The active backend's distribution module (process groups, all-reduce), shared with training_hooks.
+backend_distribute = importlib.import_module(f"kerasport.backends.{NAME}.distribute")
 _current = None
 
 
@@ -20,7 +21,7 @@ def list_devices(device_type=None):
     Args:
         device_type: ``"cpu"`` or ``"gpu"``; by default the GPUs when there are any, else the CPU.
     """
-    return _backend.list_devices(device_type)
+    return backend_distribute.list_devices(device_type)
 
 
 class DataParallel:
@@ -52,7 +53,7 @@ class DataParallel:
         if device_mesh is not None:
             raise NotImplementedError("DataParallel(device_mesh=...) is not supported: kerasport runs one process "
                                       "per device; pass `devices` or nothing.")
-        self.rank, self.num_processes = _backend.initialize(devices, _strategy)
+        self.rank, self.num_processes = backend_distribute.initialize(devices, _strategy)
         self.devices = list(devices) if devices is not None else None
         self.auto_shard_dataset = bool(auto_shard_dataset)
 
@@ -84,7 +85,7 @@ def set_distribution(value):
     if value is not None and not isinstance(value, DataParallel):
         raise TypeError(f"set_distribution expects a DataParallel or None, received {value!r}.")
     _current = value
-    _backend.activate(value.num_processes if value is not None else 1)
+    backend_distribute.activate(value.num_processes if value is not None else 1)
 
 
 def distribution():
@@ -96,6 +97,6 @@ def adopt_enclosing_strategy():
     """Under TensorFlow's ``with strategy.scope():`` (and no distribution set), make that
     strategy the current distribution: the idiom ``with strategy.scope(): model = ...;
     model.compile(...)`` then trains data-parallel."""
-    strategy = _backend.enclosing_strategy()
+    strategy = backend_distribute.enclosing_strategy()
     if strategy is not None and _current is None:
         set_distribution(DataParallel(_strategy=strategy))

@@ -7,8 +7,8 @@ import numpy as np
 
 from kerasport.backends import B
 from kerasport.data_adapters import ArrayAdapter, DataAdapter
-from kerasport.distribution.distribution_lib import _backend, distribution
-from kerasport.utils import tree
+from kerasport.distribution.distribution_lib import backend_distribute, distribution
+from kerasport.core import nest
 
 
 def _active():
@@ -35,7 +35,8 @@ class ShardedAdapter(DataAdapter):
         self.adapter, self.rank, self.world = adapter, rank, world
         if isinstance(adapter, ArrayAdapter) and adapter.shuffle:
             seed = int(np.random.randint(0, 2 ** 31 - 1)) if rank == 0 else 0
-            seed = int(B.convert_to_numpy(_backend.all_reduce_sum([B.convert_to_tensor(float(seed), "float64")])[0]))
+            total = backend_distribute.all_reduce_sum([B.convert_to_tensor(float(seed), "float64")])
+            seed = int(B.convert_to_numpy(total[0]))
             adapter.generator = B.make_generator(seed)
 
     @property
@@ -47,10 +48,10 @@ class ShardedAdapter(DataAdapter):
 
     def __iter__(self):
         for batch in self.adapter:
-            n = int(tree.flatten(batch[0])[0].shape[0])
+            n = int(nest.flatten(batch[0])[0].shape[0])
             lo = self.rank * (n // self.world) + min(self.rank, n % self.world)
             hi = lo + n // self.world + (self.rank < n % self.world)
-            yield tuple(None if part is None else tree.map_structure(lambda t: t[lo:hi], part) for part in batch)
+            yield tuple(None if part is None else nest.map_structure(lambda t: t[lo:hi], part) for part in batch)
 
     def on_epoch_end(self):
         self.adapter.on_epoch_end()
@@ -74,7 +75,7 @@ def sync_variables(model):
     variables = list(model.weights)
     if model.optimizer is not None and model.optimizer.built:
         variables += list(model.optimizer.variables)
-    _backend.broadcast_variables(variables)
+    backend_distribute.broadcast_variables(variables)
 
 
 def global_logs(model):
@@ -86,12 +87,12 @@ def global_logs(model):
     if model._step_logs is not None:
         logs = model._logs()
         keys = sorted(logs)
-        sums = _backend.all_reduce_sum([B.convert_to_tensor(np.asarray(logs[k], np.float64)) for k in keys])
+        sums = backend_distribute.all_reduce_sum([B.convert_to_tensor(np.asarray(logs[k], np.float64)) for k in keys])
         world = distribution().num_processes
         return {k: _plain(B.convert_to_numpy(v) / world) for k, v in zip(keys, sums)}
     variables = [v for m in model.metrics for v in m.variables]
     local = [np.array(B.convert_to_numpy(v)) for v in variables]
-    for var, total in zip(variables, _backend.all_reduce_sum(variables)):
+    for var, total in zip(variables, backend_distribute.all_reduce_sum(variables)):
         B.assign(var, total)
     try:
         return model._logs()

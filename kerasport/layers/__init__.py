@@ -20,7 +20,8 @@ from kerasport.layers.reshaping import (Cropping1D, Cropping2D, Cropping3D, Perm
                                         UpSampling2D, UpSampling3D, ZeroPadding1D, ZeroPadding2D, ZeroPadding3D)
 from kerasport.layers.activation_layers import ELU, LeakyReLU, PReLU, ReLU, Softmax
 from kerasport.layers.op_layer import OpLayer
-from kerasport.layers.misc import Lambda, Masking
+from kerasport.layers.lambda_layer import Lambda
+from kerasport.layers.masking import Masking
 from kerasport.layers.normalization import (BatchNormalization, GroupNormalization, LayerNormalization,
                                             UnitNormalization)
 from kerasport.layers.preprocessing import Normalization, Rescaling
@@ -44,17 +45,19 @@ from kerasport.layers.bidirectional import Bidirectional
 from kerasport.layers.time_distributed import TimeDistributed
 from kerasport.layers.einsum_dense import EinsumDense
 from kerasport.layers.wrapper import Wrapper
-from kerasport.layers.normalization_extra import RMSNormalization, SpectralNormalization
+from kerasport.layers.rms_normalization import RMSNormalization
+from kerasport.layers.spectral_normalization import SpectralNormalization
 from kerasport.layers.conv_lstm import ConvLSTM1D, ConvLSTM2D, ConvLSTM3D
 from kerasport.layers.adaptive_pooling import (AdaptiveAveragePooling1D, AdaptiveAveragePooling2D,
                                                AdaptiveAveragePooling3D, AdaptiveMaxPooling1D, AdaptiveMaxPooling2D,
                                                AdaptiveMaxPooling3D)
 from kerasport.layers.grouped_query_attention import GroupedQueryAttention, GroupQueryAttention
 Convolution1DTranspose = Conv1DTranspose
-from kerasport.saving.serialization import deserialize_keras_object, serialize_keras_object
+from kerasport.core.serialization import deserialize_keras_object, serialize_keras_object
 
 
-def _layer_table():
+def layer_classes():
+    """``{name: class}`` of every built-in layer, and the three model classes: what ``deserialize`` looks up."""
     import kerasport.models as models
     table = {k: v for k, v in globals().items() if isinstance(v, type) and issubclass(v, Layer)}
     table.update(Sequential=models.Sequential, Functional=models.Functional, Model=models.Model)
@@ -63,7 +66,7 @@ def _layer_table():
 
 def deserialize(config, custom_objects=None):
     """A layer (or model) from its Keras 3 or Keras 2 config dict."""
-    return deserialize_keras_object(config, _layer_table(), custom_objects, "layer")
+    return deserialize_keras_object(config, layer_classes(), custom_objects, "layer")
 
 
 serialize = serialize_keras_object

@@ -4,7 +4,7 @@
 """
 from kerasport import activations, constraints, initializers, regularizers
 from kerasport.backends import B
-from kerasport.layers.core import _ser
+from kerasport.core.serialization import serialized
 from kerasport.layers.layer import Layer
 
 
@@ -113,8 +113,9 @@ class PReLU(_Elementwise):
         return B.relu(inputs) - self.alpha * B.relu(-inputs)
 
     def get_config(self):
-        return {**super().get_config(), "alpha_initializer": _ser(self.alpha_initializer),
-                "alpha_regularizer": _ser(self.alpha_regularizer), "alpha_constraint": _ser(self.alpha_constraint),
+        return {**super().get_config(), "alpha_initializer": serialized(self.alpha_initializer),
+                "alpha_regularizer": serialized(self.alpha_regularizer),
+                "alpha_constraint": serialized(self.alpha_constraint),
                 "shared_axes": self.shared_axes}
 
 

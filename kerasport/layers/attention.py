@@ -9,14 +9,10 @@ from kerasport import constraints, initializers, regularizers
 from kerasport.backends import B
 from kerasport.layers.core import check_rank
 from kerasport.layers.layer import KerasTensor, Layer
-from kerasport.saving.serialization import serialize_keras_object
-from kerasport.utils import naming
+from kerasport.core.serialization import serialized
+from kerasport.core import naming
 
-_NEG_INF = -1e9
-
-
-def _ser(obj):
-    return serialize_keras_object(obj) if obj is not None else None
+NEG_INF = -1e9  # the score of a masked query-key pair before the softmax
 
 
 def _mask_of(x):
@@ -29,8 +25,8 @@ def _causal_mask(q_len, v_len):
     return B.expand_dims(B.greater_equal(rows, B.expand_dims(B.arange(v_len), 0)), 0)
 
 
-def _attention_mask(query, value, key, query_mask, value_mask, key_mask, attention_mask, use_causal_mask,
-                    sliding_window=None):
+def combined_attention_mask(query, value, key, query_mask, value_mask, key_mask, attention_mask, use_causal_mask,
+                            sliding_window=None):
     """The mask of ``MultiHeadAttention`` and ``GroupQueryAttention``: bool, broadcastable to ``(B, T, S)``,
     True where query ``t`` may attend to key ``s``; None when nothing masks.
 
@@ -62,7 +58,7 @@ def _attention_mask(query, value, key, query_mask, value_mask, key_mask, attenti
     return mask
 
 
-def _take_sublayer_names():
+def take_sublayer_names():
     """Take the automatic names ``softmax`` and ``dropout`` as Keras's attention layers do.
 
     Keras's ``MultiHeadAttention`` / ``GroupQueryAttention`` build a ``Softmax`` and a ``Dropout``
@@ -73,7 +69,7 @@ def _take_sublayer_names():
     naming.uniquify("dropout")
 
 
-def _fresh(initializer):
+def fresh_initializer(initializer):
     """A copy of ``initializer``, so that each projection draws its own values (as in Keras)."""
     return type(initializer).from_config(initializer.get_config())
 
@@ -177,8 +173,8 @@ class MultiHeadAttention(Layer):
         check_rank(self, query_shape, min_rank=3)
 
     def _projection(self, name, bound_dims, output_shape, input_shape):
-        layer = _Projection(bound_dims, output_shape, self.use_bias, _fresh(self.kernel_initializer),
-                            _fresh(self.bias_initializer), self.kernel_regularizer, self.bias_regularizer,
+        layer = _Projection(bound_dims, output_shape, self.use_bias, fresh_initializer(self.kernel_initializer),
+                            fresh_initializer(self.bias_initializer), self.kernel_regularizer, self.bias_regularizer,
                             self.kernel_constraint, self.bias_constraint, name=name, dtype=self.dtype_policy)
         layer.build(input_shape)
         return layer
@@ -211,7 +207,7 @@ class MultiHeadAttention(Layer):
                           [source[i] for i in self._axes])
         self._dot_equation = f"{source},{target}->{product}"
         self._combine_equation = f"{product},{source}->{target}"
-        _take_sublayer_names()
+        take_sublayer_names()
         self._projections_built = True
 
     def get_build_config(self):
@@ -234,8 +230,8 @@ class MultiHeadAttention(Layer):
         if not self._projections_built:
             self._build_projections(tuple(query.shape), tuple(value.shape), None if key is None else tuple(key.shape))
         key = value if key is None else key
-        mask = _attention_mask(query, value, key, query_mask, value_mask, key_mask, attention_mask, use_causal_mask,
-                               self.sliding_window)
+        mask = combined_attention_mask(query, value, key, query_mask, value_mask, key_mask, attention_mask,
+                                       use_causal_mask, self.sliding_window)
         gate = self.gate_dense(query) if self.use_gate else None
         q = self.query_dense(query) * (1.0 / float(self.key_dim) ** 0.5)
         k, v = self.key_dense(key), self.value_dense(value)
@@ -244,7 +240,7 @@ class MultiHeadAttention(Layer):
         if mask is not None:
             while mask.ndim < scores.ndim:
                 mask = B.expand_dims(mask, -2 * len(self._axes) - 1)
-            scores = B.where(mask, scores, _NEG_INF)
+            scores = B.where(mask, scores, NEG_INF)
         scores = B.softmax(scores, axis=softmax_axes if len(softmax_axes) > 1 else softmax_axes[0])
         # Keras zeroes fully masked rows only on its Softmax-layer path (scores returned, dropout, or
         # several attention axes); its fused dot-product path leaves them uniform.
@@ -276,10 +272,13 @@ class MultiHeadAttention(Layer):
                 "value_dim": self.value_dim, "dropout": self.dropout, "use_bias": self.use_bias,
                 "output_shape": self.output_shape_arg, "attention_axes": self.attention_axes,
                 "sliding_window": self.sliding_window, "flash_attention": self.flash_attention,
-                "kernel_initializer": _ser(self.kernel_initializer), "bias_initializer": _ser(self.bias_initializer),
-                "kernel_regularizer": _ser(self.kernel_regularizer), "bias_regularizer": _ser(self.bias_regularizer),
-                "activity_regularizer": _ser(self.activity_regularizer),
-                "kernel_constraint": _ser(self.kernel_constraint), "bias_constraint": _ser(self.bias_constraint),
+                "kernel_initializer": serialized(self.kernel_initializer),
+                "bias_initializer": serialized(self.bias_initializer),
+                "kernel_regularizer": serialized(self.kernel_regularizer),
+                "bias_regularizer": serialized(self.bias_regularizer),
+                "activity_regularizer": serialized(self.activity_regularizer),
+                "kernel_constraint": serialized(self.kernel_constraint),
+                "bias_constraint": serialized(self.bias_constraint),
                 "use_gate": self.use_gate, "seed": self.seed}
 
 

@@ -5,7 +5,8 @@ Inputs are ``(batch, *spatial, channels)`` (``channels_last``, the default) or
 """
 from kerasport import activations, backend, constraints, initializers, regularizers
 from kerasport.backends import B
-from kerasport.layers.core import _ser, check_rank
+from kerasport.core.serialization import serialized
+from kerasport.layers.core import check_rank
 from kerasport.layers.layer import Layer
 
 
@@ -134,9 +135,10 @@ class _Convolution(Layer):
         return {**super().get_config(), "kernel_size": self.kernel_size, "strides": self.strides,
                 "padding": self.padding, "data_format": self.data_format, "dilation_rate": self.dilation_rate,
                 "activation": activations.serialize(self.activation), "use_bias": self.use_bias,
-                "bias_initializer": _ser(self.bias_initializer), "bias_regularizer": _ser(self.bias_regularizer),
-                "activity_regularizer": _ser(self.activity_regularizer),
-                "bias_constraint": _ser(self.bias_constraint)}
+                "bias_initializer": serialized(self.bias_initializer),
+                "bias_regularizer": serialized(self.bias_regularizer),
+                "activity_regularizer": serialized(self.activity_regularizer),
+                "bias_constraint": serialized(self.bias_constraint)}
 
 
 class BaseConv(_Convolution):
@@ -198,9 +200,9 @@ class BaseConv(_Convolution):
 
     def get_config(self):
         return {**super().get_config(), "filters": self.filters, "groups": self.groups,
-                "kernel_initializer": _ser(self.kernel_initializer),
-                "kernel_regularizer": _ser(self.kernel_regularizer),
-                "kernel_constraint": _ser(self.kernel_constraint)}
+                "kernel_initializer": serialized(self.kernel_initializer),
+                "kernel_regularizer": serialized(self.kernel_regularizer),
+                "kernel_constraint": serialized(self.kernel_constraint)}
 
 
 class Conv1D(BaseConv):
@@ -284,9 +286,9 @@ class BaseConvTranspose(_Convolution):
 
     def get_config(self):
         return {**super().get_config(), "filters": self.filters, "output_padding": self.output_padding,
-                "kernel_initializer": _ser(self.kernel_initializer),
-                "kernel_regularizer": _ser(self.kernel_regularizer),
-                "kernel_constraint": _ser(self.kernel_constraint)}
+                "kernel_initializer": serialized(self.kernel_initializer),
+                "kernel_regularizer": serialized(self.kernel_regularizer),
+                "kernel_constraint": serialized(self.kernel_constraint)}
 
 
 class Conv1DTranspose(BaseConvTranspose):
@@ -358,9 +360,9 @@ class BaseDepthwiseConv(_Convolution):
 
     def get_config(self):
         return {**super().get_config(), "depth_multiplier": self.depth_multiplier,
-                "depthwise_initializer": _ser(self.depthwise_initializer),
-                "depthwise_regularizer": _ser(self.depthwise_regularizer),
-                "depthwise_constraint": _ser(self.depthwise_constraint)}
+                "depthwise_initializer": serialized(self.depthwise_initializer),
+                "depthwise_regularizer": serialized(self.depthwise_regularizer),
+                "depthwise_constraint": serialized(self.depthwise_constraint)}
 
 
 class DepthwiseConv1D(BaseDepthwiseConv):
@@ -431,12 +433,12 @@ class BaseSeparableConv(_Convolution):
 
     def get_config(self):
         return {**super().get_config(), "filters": self.filters, "depth_multiplier": self.depth_multiplier,
-                "depthwise_initializer": _ser(self.depthwise_initializer),
-                "pointwise_initializer": _ser(self.pointwise_initializer),
-                "depthwise_regularizer": _ser(self.depthwise_regularizer),
-                "pointwise_regularizer": _ser(self.pointwise_regularizer),
-                "depthwise_constraint": _ser(self.depthwise_constraint),
-                "pointwise_constraint": _ser(self.pointwise_constraint)}
+                "depthwise_initializer": serialized(self.depthwise_initializer),
+                "pointwise_initializer": serialized(self.pointwise_initializer),
+                "depthwise_regularizer": serialized(self.depthwise_regularizer),
+                "pointwise_regularizer": serialized(self.pointwise_regularizer),
+                "depthwise_constraint": serialized(self.depthwise_constraint),
+                "pointwise_constraint": serialized(self.pointwise_constraint)}
 
 
 class SeparableConv1D(BaseSeparableConv):

@@ -8,7 +8,8 @@ import math
 
 from kerasport import activations, backend, constraints, initializers, regularizers
 from kerasport.backends import B
-from kerasport.layers.core import _ser, check_rank
+from kerasport.core.serialization import serialized
+from kerasport.layers.core import check_rank
 from kerasport.layers.layer import Layer
 from kerasport.layers.rnn import RNN
 from kerasport.layers.rnn_cells import DropoutCell
@@ -183,14 +184,15 @@ class ConvLSTMCell(Layer, DropoutCell):
                 "strides": self.strides, "padding": self.padding, "data_format": self.data_format,
                 "dilation_rate": self.dilation_rate, "activation": activations.serialize(self.activation),
                 "recurrent_activation": activations.serialize(self.recurrent_activation),
-                "use_bias": self.use_bias, "kernel_initializer": _ser(self.kernel_initializer),
-                "recurrent_initializer": _ser(self.recurrent_initializer),
-                "bias_initializer": _ser(self.bias_initializer), "unit_forget_bias": self.unit_forget_bias,
-                "kernel_regularizer": _ser(self.kernel_regularizer),
-                "recurrent_regularizer": _ser(self.recurrent_regularizer),
-                "bias_regularizer": _ser(self.bias_regularizer), "kernel_constraint": _ser(self.kernel_constraint),
-                "recurrent_constraint": _ser(self.recurrent_constraint),
-                "bias_constraint": _ser(self.bias_constraint), "dropout": self.dropout,
+                "use_bias": self.use_bias, "kernel_initializer": serialized(self.kernel_initializer),
+                "recurrent_initializer": serialized(self.recurrent_initializer),
+                "bias_initializer": serialized(self.bias_initializer), "unit_forget_bias": self.unit_forget_bias,
+                "kernel_regularizer": serialized(self.kernel_regularizer),
+                "recurrent_regularizer": serialized(self.recurrent_regularizer),
+                "bias_regularizer": serialized(self.bias_regularizer),
+                "kernel_constraint": serialized(self.kernel_constraint),
+                "recurrent_constraint": serialized(self.recurrent_constraint),
+                "bias_constraint": serialized(self.bias_constraint), "dropout": self.dropout,
                 "recurrent_dropout": self.recurrent_dropout, "seed": self.seed}
 
 
@@ -244,7 +246,7 @@ class ConvLSTM(RNN):
         config = {k: v for k, v in self.cell.get_config().items() if k not in ("name", "trainable", "dtype")}
         base = super().get_config()
         del base["cell"]
-        return {**base, **config, "activity_regularizer": _ser(self.activity_regularizer)}
+        return {**base, **config, "activity_regularizer": serialized(self.activity_regularizer)}
 
     @classmethod
     def from_config(cls, config):

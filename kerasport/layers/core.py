@@ -4,11 +4,7 @@ import math
 from kerasport import activations, backend, constraints, initializers, regularizers
 from kerasport.backends import B
 from kerasport.layers.layer import KerasTensor, Layer
-from kerasport.saving.serialization import serialize_keras_object
-
-
-def _ser(obj):
-    return serialize_keras_object(obj) if obj is not None else None
+from kerasport.core.serialization import serialized
 
 
 def check_rank(layer, shape, min_rank=None, rank=None):
@@ -137,11 +133,13 @@ class Dense(Layer):
 
     def get_config(self):
         return {**super().get_config(), "units": self.units, "activation": activations.serialize(self.activation),
-                "use_bias": self.use_bias, "kernel_initializer": _ser(self.kernel_initializer),
-                "bias_initializer": _ser(self.bias_initializer),
-                "kernel_regularizer": _ser(self.kernel_regularizer), "bias_regularizer": _ser(self.bias_regularizer),
-                "activity_regularizer": _ser(self.activity_regularizer),
-                "kernel_constraint": _ser(self.kernel_constraint), "bias_constraint": _ser(self.bias_constraint)}
+                "use_bias": self.use_bias, "kernel_initializer": serialized(self.kernel_initializer),
+                "bias_initializer": serialized(self.bias_initializer),
+                "kernel_regularizer": serialized(self.kernel_regularizer),
+                "bias_regularizer": serialized(self.bias_regularizer),
+                "activity_regularizer": serialized(self.activity_regularizer),
+                "kernel_constraint": serialized(self.kernel_constraint),
+                "bias_constraint": serialized(self.bias_constraint)}
 
 
 class Activation(Layer):
@@ -300,9 +298,9 @@ class Embedding(Layer):
 
     def get_config(self):
         return {**super().get_config(), "input_dim": self.input_dim, "output_dim": self.output_dim,
-                "embeddings_initializer": _ser(self.embeddings_initializer),
-                "embeddings_regularizer": _ser(self.embeddings_regularizer),
-                "embeddings_constraint": _ser(self.embeddings_constraint), "mask_zero": self.mask_zero}
+                "embeddings_initializer": serialized(self.embeddings_initializer),
+                "embeddings_regularizer": serialized(self.embeddings_regularizer),
+                "embeddings_constraint": serialized(self.embeddings_constraint), "mask_zero": self.mask_zero}
 
 
 class Identity(Layer):

@@ -4,7 +4,7 @@ import re
 from kerasport import activations, constraints, initializers, regularizers
 from kerasport.backends import B
 from kerasport.layers.layer import Layer
-from kerasport.saving.serialization import serialize_keras_object
+from kerasport.core.serialization import serialize_keras_object
 
 
 def _ser(obj):

@@ -1,7 +1,8 @@
 """``GroupQueryAttention``: key and value heads shared by groups of query heads (Ainslie et al., 2023)."""
 from kerasport import constraints, initializers, regularizers
 from kerasport.backends import B
-from kerasport.layers.attention import _NEG_INF, _attention_mask, _fresh, _ser, _take_sublayer_names
+from kerasport.core.serialization import serialized
+from kerasport.layers.attention import NEG_INF, combined_attention_mask, fresh_initializer, take_sublayer_names
 from kerasport.layers.core import check_rank
 from kerasport.layers.einsum_dense import EinsumDense
 from kerasport.layers.layer import KerasTensor, Layer
@@ -69,10 +70,11 @@ class GroupedQueryAttention(Layer):
     def _dense(self, equation, output_shape, bias_axes, name, input_shape, activation=None):
         layer = EinsumDense(equation, output_shape, activation=activation,
                             bias_axes=bias_axes if self.use_bias else None,
-                            kernel_initializer=_fresh(self.kernel_initializer),
-                            bias_initializer=_fresh(self.bias_initializer), kernel_regularizer=self.kernel_regularizer,
-                            bias_regularizer=self.bias_regularizer, kernel_constraint=self.kernel_constraint,
-                            bias_constraint=self.bias_constraint, name=name, dtype=self.dtype_policy)
+                            kernel_initializer=fresh_initializer(self.kernel_initializer),
+                            bias_initializer=fresh_initializer(self.bias_initializer),
+                            kernel_regularizer=self.kernel_regularizer, bias_regularizer=self.bias_regularizer,
+                            kernel_constraint=self.kernel_constraint, bias_constraint=self.bias_constraint, name=name,
+                            dtype=self.dtype_policy)
         layer.build(tuple(input_shape))
         return layer
 
@@ -98,7 +100,7 @@ class GroupedQueryAttention(Layer):
         self._value_dense = self._dense("bkm,mvh->bkvh", kv_heads, "vh", "value", value_shape)
         self._output_dense = self._dense("bquh,uhm->bqm", (None, self.feature_dim), "m", "attention_output",
                                          (None, None, self.num_query_heads, self.head_dim))
-        _take_sublayer_names()
+        take_sublayer_names()
         self._projections_built = True
 
     def get_build_config(self):
@@ -121,8 +123,8 @@ class GroupedQueryAttention(Layer):
         if not self._projections_built:
             self._build_projections(tuple(query.shape), tuple(value.shape), None if key is None else tuple(key.shape))
         key = value if key is None else key
-        mask = _attention_mask(query, value, key, query_mask, value_mask, key_mask, attention_mask, use_causal_mask,
-                               self.sliding_window)
+        mask = combined_attention_mask(query, value, key, query_mask, value_mask, key_mask, attention_mask,
+                                       use_causal_mask, self.sliding_window)
         gate = self._gate_dense(query) if self.use_gate else None
         q = self._query_dense(query) * (1.0 / float(self.head_dim) ** 0.5)
         k = B.repeat(self._key_dense(key), self.num_repeats, axis=2)
@@ -131,7 +133,7 @@ class GroupedQueryAttention(Layer):
         if mask is not None:
             while mask.ndim < scores.ndim:
                 mask = B.expand_dims(mask, -3)
-            scores = B.where(mask, scores, _NEG_INF)
+            scores = B.where(mask, scores, NEG_INF)
         scores = B.softmax(scores, axis=-1)
         # As in MultiHeadAttention: Keras zeroes fully masked rows only on its Softmax-layer path.
         if mask is not None and (return_attention_scores or self.dropout > 0):
@@ -158,10 +160,13 @@ class GroupedQueryAttention(Layer):
         return {**super().get_config(), "head_dim": self.head_dim, "num_query_heads": self.num_query_heads,
                 "num_key_value_heads": self.num_key_value_heads, "use_bias": self.use_bias,
                 "use_gate": self.use_gate, "sliding_window": self.sliding_window, "dropout": self.dropout,
-                "kernel_initializer": _ser(self.kernel_initializer), "bias_initializer": _ser(self.bias_initializer),
-                "kernel_regularizer": _ser(self.kernel_regularizer), "bias_regularizer": _ser(self.bias_regularizer),
-                "activity_regularizer": _ser(self.activity_regularizer),
-                "kernel_constraint": _ser(self.kernel_constraint), "bias_constraint": _ser(self.bias_constraint),
+                "kernel_initializer": serialized(self.kernel_initializer),
+                "bias_initializer": serialized(self.bias_initializer),
+                "kernel_regularizer": serialized(self.kernel_regularizer),
+                "bias_regularizer": serialized(self.bias_regularizer),
+                "activity_regularizer": serialized(self.activity_regularizer),
+                "kernel_constraint": serialized(self.kernel_constraint),
+                "bias_constraint": serialized(self.bias_constraint),
                 "seed": self.seed}
 
 

@@ -4,7 +4,7 @@ A layer that sets ``self.input_spec`` (one spec, or one per input) gets its inpu
 checked before it builds and before each call, with Keras's error messages.
 """
 from kerasport.backends import B
-from kerasport.utils import tree
+from kerasport.core import nest
 
 
 class InputSpec:
@@ -52,14 +52,14 @@ class InputSpec:
 
 def assert_input_compatibility(input_spec, inputs, layer_name):
     """Raise Keras's ``ValueError`` when ``inputs`` do not match ``input_spec``."""
-    specs = tree.flatten(input_spec)
+    specs = nest.flatten(input_spec)
     if isinstance(inputs, dict) and all(s.name for s in specs):
         missing = [s.name for s in specs if s.name not in inputs]
         if missing:
             raise ValueError(f'Missing data for input "{missing[0]}". You passed a data dictionary with keys '
                              f"{list(inputs)}. Expected the following keys: {[s.name for s in specs]}")
         inputs = [inputs[s.name] for s in specs]
-    inputs = tree.flatten(inputs)
+    inputs = nest.flatten(inputs)
     if len(inputs) != len(specs):
         raise ValueError(f'Layer "{layer_name}" expects {len(specs)} input(s), but it received {len(inputs)} '
                          f"input tensors. Inputs received: {inputs}")

@@ -16,40 +16,10 @@ from kerasport import config, constraints, dtype_policies, initializers, regular
 from kerasport.backends import B, NAME
 from kerasport.layers.input_spec import assert_input_compatibility
 from kerasport.metrics.base import Metric
-from kerasport.utils import naming, tree
-
-
-class KerasTensor:
-    """A symbolic tensor: a shape (``None`` for unknown dims), a dtype, and where it came from."""
-
-    def __init__(self, shape, dtype="float32", sparse=False, name=None, history=None):
-        self.shape = tuple(None if d is None else int(d) for d in shape)
-        self.dtype = dtype
-        self.sparse = sparse
-        self.name = name
-        self._keras_history = history  # (layer, node_index, tensor_index)
-
-    @property
-    def ndim(self):
-        return len(self.shape)
-
-    def __repr__(self):
-        return f"<KerasTensor shape={self.shape}, dtype={self.dtype}, name={self.name}>"
-
-    def __len__(self):
-        raise TypeError("A symbolic KerasTensor has no length; use .shape.")
-
-    def __iter__(self):
-        raise TypeError("A symbolic KerasTensor cannot be iterated over.")
-
-    def __bool__(self):
-        raise TypeError("A symbolic KerasTensor has no truth value.")
-
-    def __getattr__(self, name):
-        if name.startswith("_"):
-            raise AttributeError(name)
-        raise AttributeError(f"KerasTensor has no attribute {name!r}: it is a symbolic placeholder in a "
-                             "Functional model. Wrap backend ops in a Layer (or a Lambda layer).")
+from kerasport.core import naming
+from kerasport.core import nest as tree
+from kerasport.core.keras_tensor import KerasTensor
+from kerasport.core.naming import SCOPES, current_path
 
 
 def is_symbolic(x):
@@ -109,14 +79,6 @@ class Node:
         return nodes
 
 
-_SCOPES = []  # (layer, path) of the layers now building or calling: Keras's name scopes
-
-
-def current_path():
-    """The ``/``-joined names of the layers now building or calling (variables' path prefix)."""
-    return _SCOPES[-1][1] if _SCOPES else ""
-
-
 class _LayerScope:
     """Open ``layer``'s name scope. Its parent path is fixed the first time it opens, as in Keras."""
 
@@ -127,16 +89,16 @@ class _LayerScope:
 
     def __enter__(self):
         layer = self.layer
-        self.pushed = not (_SCOPES and _SCOPES[-1][0] is layer)
+        self.pushed = not (SCOPES and SCOPES[-1][0] is layer)
         if self.pushed:
             parent = layer.__dict__.get("_parent_path")
             if parent is None:
                 parent = layer._parent_path = current_path()
-            _SCOPES.append((layer, f"{parent}/{layer.name}" if parent else layer.name))
+            SCOPES.append((layer, f"{parent}/{layer.name}" if parent else layer.name))
 
     def __exit__(self, *exc):
         if self.pushed:
-            _SCOPES.pop()
+            SCOPES.pop()
 
 
 def _call_params(cls):
@@ -561,7 +523,7 @@ class Layer:
             return
         for o, m in zip(flat, tree.flatten(out_mask)):
             if m is not None and _get_mask(o) is None:
-                _set_mask(o, m)
+                set_mask(o, m)
 
     def _call_autocast(self, args, kwargs):
         """``call`` with this layer's (and its sublayers') float variables read in their compute dtype.
@@ -648,7 +610,7 @@ class Layer:
             return tree.map_structure(lambda s: KerasTensor(s, dtype), out_shapes) \
                 if not isinstance(out_shapes, (list, tuple)) or not _is_shape(out_shapes[0]) \
                 else type(out_shapes)(KerasTensor(s, dtype) for s in out_shapes)
-        return _spec_by_running(self, args, kwargs)
+        return spec_by_running(self, args, kwargs)
 
     # ------------------------------------------------------------------ functional-graph helpers
     @property
@@ -757,7 +719,8 @@ def _get_mask(x):
     return getattr(x, "_keras_mask", None)
 
 
-def _set_mask(x, mask):
+def set_mask(x, mask):
+    """Attach ``mask`` to the tensor ``x`` as its ``_keras_mask`` (where the tensor type allows it)."""
     try:
         x._keras_mask = mask
     except AttributeError:
@@ -769,7 +732,7 @@ def _copy_masks(source, target):
     for s, t in zip(tree.flatten(source), tree.flatten(target)):
         mask = getattr(s, "_keras_mask", None)
         if mask is not None and t is not s:
-            _set_mask(t, mask)
+            set_mask(t, mask)
 
 
 def _is_tensor_argument(x):
@@ -784,7 +747,7 @@ def _is_tensor_argument(x):
 _PROBE_SIZES = (83, 89)
 
 
-def _spec_by_running(layer, args, kwargs):
+def spec_by_running(layer, args, kwargs):
     """Run ``layer.call`` on zeros for two sizes of every unknown dim; differing dims are None."""
     def run(cargs, ckwargs):
         if layer._call_has_training:

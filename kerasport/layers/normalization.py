@@ -5,7 +5,7 @@ Weights, names, defaults and formulas follow Keras 3, so weights copy across wit
 """
 from kerasport import constraints, initializers, regularizers
 from kerasport.backends import B
-from kerasport.layers.core import _ser
+from kerasport.core.serialization import serialized
 from kerasport.layers.layer import Layer
 
 _MASK_EPSILON = 1e-7  # Keras's backend.epsilon(), guarding the masked-moments division.
@@ -15,7 +15,7 @@ def _axes_list(axis):
     return [axis] if isinstance(axis, int) else list(axis)
 
 
-def _check_axes(layer, shape, axes, known=True, expected=None):
+def check_axes(layer, shape, axes, known=True, expected=None):
     """Raise a clear error when ``axes`` are out of range for ``shape`` or have an unexpected size."""
     for a in axes:
         if not -len(shape) <= a < len(shape):
@@ -60,15 +60,17 @@ class _GammaBeta(Layer):
                                     regularizer=self.beta_regularizer, constraint=self.beta_constraint)
 
     def compute_output_shape(self, input_shape):
-        _check_axes(self, input_shape, _axes_list(self.axis), known=False)
+        check_axes(self, input_shape, _axes_list(self.axis), known=False)
         return input_shape
 
     def get_config(self):
         return {**super().get_config(), "axis": self.axis, "epsilon": self.epsilon, "center": self.center,
-                "scale": self.scale, "beta_initializer": _ser(self.beta_initializer),
-                "gamma_initializer": _ser(self.gamma_initializer),
-                "beta_regularizer": _ser(self.beta_regularizer), "gamma_regularizer": _ser(self.gamma_regularizer),
-                "beta_constraint": _ser(self.beta_constraint), "gamma_constraint": _ser(self.gamma_constraint)}
+                "scale": self.scale, "beta_initializer": serialized(self.beta_initializer),
+                "gamma_initializer": serialized(self.gamma_initializer),
+                "beta_regularizer": serialized(self.beta_regularizer),
+                "gamma_regularizer": serialized(self.gamma_regularizer),
+                "beta_constraint": serialized(self.beta_constraint),
+                "gamma_constraint": serialized(self.gamma_constraint)}
 
 
 class BatchNormalization(_GammaBeta):
@@ -130,7 +132,7 @@ class BatchNormalization(_GammaBeta):
         self.moving_mean = self.moving_variance = None
 
     def _check_input_spec(self, shape):
-        _check_axes(self, shape, [self.axis])
+        check_axes(self, shape, [self.axis])
 
     def build(self, input_shape):
         shape = (input_shape[self.axis],)
@@ -153,7 +155,7 @@ class BatchNormalization(_GammaBeta):
         self.built = True
 
     def call(self, inputs, training=None, mask=None):
-        _check_axes(self, tuple(inputs.shape), [self.axis], expected=self._spec)
+        check_axes(self, tuple(inputs.shape), [self.axis], expected=self._spec)
         gamma, beta = self.gamma, self.beta
         if training and self.trainable:
             mean, variance = self._moments(inputs, mask)
@@ -216,8 +218,8 @@ class BatchNormalization(_GammaBeta):
 
     def get_config(self):
         return {**super().get_config(), "momentum": self.momentum,
-                "moving_mean_initializer": _ser(self.moving_mean_initializer),
-                "moving_variance_initializer": _ser(self.moving_variance_initializer),
+                "moving_mean_initializer": serialized(self.moving_mean_initializer),
+                "moving_variance_initializer": serialized(self.moving_variance_initializer),
                 "synchronized": self.synchronized, "renorm": self.renorm, "renorm_clipping": self.renorm_clipping,
                 "renorm_momentum": self.renorm_momentum}
 
@@ -256,7 +258,7 @@ class LayerNormalization(_GammaBeta):
         self.rms_scaling = rms_scaling
 
     def _check_input_spec(self, shape):
-        _check_axes(self, shape, _axes_list(self.axis))
+        check_axes(self, shape, _axes_list(self.axis))
 
     def build(self, input_shape):
         self.axis = sorted(_axes_list(self.axis))
@@ -298,7 +300,7 @@ class GroupNormalization(_GammaBeta):
         self.groups, self.axis, self.epsilon = groups, axis, epsilon
 
     def _check_input_spec(self, shape):
-        _check_axes(self, shape, [self.axis])
+        check_axes(self, shape, [self.axis])
         channels = shape[self.axis]
         groups = channels if self.groups == -1 else self.groups
         if channels < groups or channels % groups:
@@ -326,7 +328,7 @@ class GroupNormalization(_GammaBeta):
         self.built = True
 
     def call(self, inputs):
-        _check_axes(self, tuple(inputs.shape), [self.axis], expected=self._spec)
+        check_axes(self, tuple(inputs.shape), [self.axis], expected=self._spec)
         shape = B.shape(inputs)
         grouped = list(shape)
         grouped[self._group_axis:self._group_axis + 1] = [self.groups, shape[self._group_axis] // self.groups]
@@ -363,13 +365,13 @@ class UnitNormalization(Layer):
         self.supports_masking = True
 
     def _check_input_spec(self, shape):
-        _check_axes(self, shape, _axes_list(self.axis), known=False)
+        check_axes(self, shape, _axes_list(self.axis), known=False)
 
     def call(self, inputs):
         return B.normalize(inputs, axis=self.axis, order=2, epsilon=1e-12)
 
     def compute_output_shape(self, input_shape):
-        _check_axes(self, input_shape, _axes_list(self.axis), known=False)
+        check_axes(self, input_shape, _axes_list(self.axis), known=False)
         return input_shape
 
     def get_config(self):

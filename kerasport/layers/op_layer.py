@@ -8,11 +8,12 @@ import inspect
 import operator
 
 from kerasport.backends import B
+from kerasport.layers.keras_op_classes import KERAS_OPS
 from kerasport.layers.layer import KerasTensor, Layer
-from kerasport.utils import tree
+from kerasport.core import nest
 
 _TENSOR = "__tensor__"
-_OPERATORS = {"getitem": operator.getitem}
+OPERATORS = {"getitem": operator.getitem}  # ops that are Python operators, not functions of kerasport.ops
 
 
 def _encode(value):
@@ -54,7 +55,7 @@ class OpLayer(Layer):
         self.op = op
         self.arguments = list(arguments)
         self.keyword_arguments = dict(keyword_arguments or {})
-        self._fn = _OPERATORS.get(op) or getattr(B, op)
+        self._fn = OPERATORS.get(op) or getattr(B, op)
         self._args = [_decode(a) for a in self.arguments]
         self._kwargs = {k: _decode(v) for k, v in self.keyword_arguments.items()}
 
@@ -62,7 +63,7 @@ class OpLayer(Layer):
         tensors = iter(inputs)
 
         def fill(template):
-            return tree.map_structure(lambda a: next(tensors) if a == _TENSOR else a, template)
+            return nest.map_structure(lambda a: next(tensors) if a == _TENSOR else a, template)
 
         args = fill(self._args)
         kwargs = fill(self._kwargs)
@@ -83,14 +84,13 @@ class OpLayer(Layer):
         arguments (``config``), and the call's arguments with ``tensors`` (the node's inputs)
         in place; slices and ``...`` in Keras's JSON form.
         """
-        from kerasport.saving.keras_ops import KERAS_OPS
         if self.op not in KERAS_OPS:
             return None
         suffix, class_name, init_names = KERAS_OPS[self.op]
         tensors = iter(tensors)
 
         def fill(template):
-            return tree.map_structure(lambda a: next(tensors) if a == _TENSOR else a, template)
+            return nest.map_structure(lambda a: next(tensors) if a == _TENSOR else a, template)
 
         args, kwargs = fill(self._args), fill(self._kwargs)
         if self.op == "getitem":
@@ -143,8 +143,8 @@ def symbolic_op(name, args, kwargs):
             return _TENSOR
         return _encode(value) if isinstance(value, (slice, type(Ellipsis))) else value
 
-    arguments = tree.map_structure(mark, list(args))
-    keyword_arguments = tree.map_structure(mark, dict(kwargs))
+    arguments = nest.map_structure(mark, list(args))
+    keyword_arguments = nest.map_structure(mark, dict(kwargs))
     arguments = [_encode(a) if isinstance(a, tuple) else a for a in arguments]
     layer = OpLayer(name, arguments, keyword_arguments, name=None)
     return layer(tensors)

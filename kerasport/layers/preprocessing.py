@@ -4,12 +4,12 @@ import numpy as np
 from kerasport import backend
 from kerasport.backends import B
 from kerasport.layers.layer import Layer
-from kerasport.saving.serialization import deserialize_keras_object
+from kerasport.core.serialization import deserialize_keras_object
 
 _EPSILON = 1e-7  # Keras's backend.epsilon(): floor of the standard deviation.
 
 
-def _serialize_value(value):
+def serialize_value(value):
     """A scale/offset/mean in Keras's config form: numbers and lists as is, arrays as ``__numpy__``."""
     if isinstance(value, np.ndarray):
         return {"class_name": "__numpy__", "config": {"value": value.tolist(), "dtype": value.dtype.name}}
@@ -45,8 +45,8 @@ class Rescaling(Layer):
         return input_shape
 
     def get_config(self):
-        return {**super().get_config(), "scale": _serialize_value(self.scale),
-                "offset": _serialize_value(self.offset)}
+        return {**super().get_config(), "scale": serialize_value(self.scale),
+                "offset": serialize_value(self.offset)}
 
     @classmethod
     def from_config(cls, config):

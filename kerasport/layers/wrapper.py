@@ -1,6 +1,6 @@
 """``Wrapper``: the base of layers that wrap another layer (``SpectralNormalization``, user wrappers)."""
 from kerasport.layers.layer import Layer
-from kerasport.saving.serialization import serialize_keras_object
+from kerasport.core.serialization import serialize_keras_object
 
 
 class Wrapper(Layer):

@@ -6,8 +6,8 @@ metric updates inside the compiled TensorFlow step and without autograd on torch
 from kerasport import backend, initializers
 from kerasport import losses as losses_mod
 from kerasport.backends import B
-from kerasport.saving.serialization import deserialize_keras_object, serialize_keras_object
-from kerasport.utils import naming
+from kerasport.core.serialization import deserialize_keras_object, serialize_keras_object
+from kerasport.core import naming
 
 
 class Metric:
@@ -183,7 +183,7 @@ class MeanMetricWrapper(Mean):
     @classmethod
     def from_config(cls, config):
         if "fn" in config:
-            from kerasport.metrics import _FUNCTIONS_BY_NAME
-            fn = deserialize_keras_object(config["fn"], _FUNCTIONS_BY_NAME, printable_module_name="metric function")
+            from kerasport.metrics.lookup import FUNCTIONS_BY_NAME
+            fn = deserialize_keras_object(config["fn"], FUNCTIONS_BY_NAME, printable_module_name="metric function")
             config = {**config, "fn": fn}
         return cls(**config)

@@ -4,9 +4,9 @@ import numpy as np
 from kerasport.backends import B
 from kerasport.layers.core import InputLayer
 from kerasport.layers.input_spec import rank_adjustment
-from kerasport.layers.layer import KerasTensor, Layer, _set_mask
+from kerasport.layers.layer import KerasTensor, Layer, set_mask
 from kerasport.models.model import Model
-from kerasport.utils import tree
+from kerasport.core import nest as tree
 
 
 def _fit_rank(x, ref_shape):
@@ -163,7 +163,7 @@ class Functional(Model):
         if mask is not None:
             for v, m in zip(flat, tree.flatten(mask)):
                 if m is not None:
-                    _set_mask(v, m)
+                    set_mask(v, m)
 
         def fetch(x):
             return values[id(x)] if isinstance(x, KerasTensor) else x

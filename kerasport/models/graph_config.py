@@ -12,8 +12,9 @@ calls from 0.
 from kerasport.layers.core import InputLayer
 from kerasport.layers.layer import KerasTensor
 from kerasport.layers.op_layer import OpLayer
-from kerasport.saving.serialization import serialize_keras_object
-from kerasport.utils import tree
+from kerasport.models.keras_op_nodes import op_layer_entry
+from kerasport.core.serialization import serialize_keras_object
+from kerasport.core import nest
 
 
 def _own_nodes(model):
@@ -63,14 +64,14 @@ def functional_config(model):
         entry = serialize_keras_object(layer)
         entry["name"] = layer.name
         entry["inbound_nodes"] = [
-            {"args": [tree.map_structure(ser_arg, a) for a in node.args],
-             "kwargs": {k: tree.map_structure(ser_arg, v) for k, v in node.kwargs.items()}}
+            {"args": [nest.map_structure(ser_arg, a) for a in node.args],
+             "kwargs": {k: nest.map_structure(ser_arg, v) for k, v in node.kwargs.items()}}
             for node in layer._inbound_nodes if id(node) in own and node.input_tensors]
         layer_configs.append(entry)
     return {"name": model.name, "trainable": model.trainable, "layers": layer_configs,
-            "input_layers": tree.map_structure(tensor_ref, model._nested_inputs) if not isinstance(
+            "input_layers": nest.map_structure(tensor_ref, model._nested_inputs) if not isinstance(
                 model._nested_inputs, KerasTensor) else [tensor_ref(model._nested_inputs)],
-            "output_layers": tree.map_structure(tensor_ref, model._nested_outputs) if not isinstance(
+            "output_layers": nest.map_structure(tensor_ref, model._nested_outputs) if not isinstance(
                 model._nested_outputs, KerasTensor) else [tensor_ref(model._nested_outputs)]}
 
 
@@ -83,8 +84,8 @@ def _keras_op_entry(layer, own, ser_arg):
     module, class_name, config, args, kwargs = form
     return {"module": module, "class_name": class_name, "config": {"name": layer.name, **config},
             "registered_name": None, "name": layer.name,
-            "inbound_nodes": [{"args": tree.map_structure(ser_arg, args),
-                               "kwargs": {k: tree.map_structure(ser_arg, v) for k, v in kwargs.items()}}]}
+            "inbound_nodes": [{"args": nest.map_structure(ser_arg, args),
+                               "kwargs": {k: nest.map_structure(ser_arg, v) for k, v in kwargs.items()}}]}
 
 
 def _is_ref(x):
@@ -93,7 +94,6 @@ def _is_ref(x):
 
 def functional_from_config(cls, config, custom_objects=None):
     from kerasport import layers as layers_mod
-    from kerasport.saving.configs import op_layer_entry
     config = {**config, "layers": [op_layer_entry(e) for e in config["layers"]]}
     created, outputs_of = {}, {}  # name -> layer ; (name, call index from 0) -> output structure
     keras2 = any(isinstance(node, list) for entry in config["layers"] for node in entry.get("inbound_nodes", []))
@@ -114,7 +114,7 @@ def functional_from_config(cls, config, custom_objects=None):
         out = outputs_of.get((name, node_index - offset * offsets.get(name, 0)))
         if out is None:
             return None
-        flat = tree.flatten(out)
+        flat = nest.flatten(out)
         return flat[tensor_index] if tensor_index < len(flat) else None
 
     def resolve(x):

@@ -1,9 +1,10 @@
 """``Sequential``: a plain stack of layers, each with one input and one output."""
 from kerasport import dtype_policies
 from kerasport.layers.core import InputLayer
-from kerasport.layers.layer import KerasTensor, Layer, _set_mask
+from kerasport.layers.layer import KerasTensor, Layer, set_mask
 from kerasport.models.model import Model
-from kerasport.utils import tree
+from kerasport.core import nest
+from kerasport.core.serialization import serialize_keras_object
 
 
 class Sequential(Model):
@@ -90,7 +91,7 @@ class Sequential(Model):
 
     def _build_from_data(self, x):
         if not self.built:
-            self.build((None,) + tuple(tree.flatten(x)[0].shape)[1:])
+            self.build((None,) + tuple(nest.flatten(x)[0].shape)[1:])
 
     @property
     def layers(self):
@@ -106,7 +107,7 @@ class Sequential(Model):
 
     def call(self, inputs, training=None, mask=None):
         if mask is not None:  # as in Keras, a mask given with the inputs reaches the first layers
-            _set_mask(inputs, mask)
+            set_mask(inputs, mask)
         x = inputs
         for layer in self._seq:
             x = layer(x, training=training) if training is not None and layer._call_has_training else layer(x)
@@ -116,7 +117,6 @@ class Sequential(Model):
         return KerasTensor(self.outputs[0].shape, self.outputs[0].dtype)
 
     def get_config(self):
-        from kerasport.saving.serialization import serialize_keras_object
         layers = [serialize_keras_object(self._input_layer)] if self._input_layer is not None else []
         layers += [serialize_keras_object(layer) for layer in self._seq]
         config = {"name": self.name, "trainable": self.trainable,

@@ -13,7 +13,8 @@ import numpy as np
 
 from kerasport.backends import B, T
 from kerasport.optimizers.schedules import LearningRateSchedule
-from kerasport.utils import naming
+from kerasport.core import naming
+from kerasport.core.serialization import serialize_keras_object
 
 
 class Optimizer:
@@ -308,7 +309,6 @@ class Optimizer:
         """The constructor arguments, with a schedule in its serialized form."""
         lr = self._learning_rate
         if callable(lr):
-            from kerasport.saving.serialization import serialize_keras_object
             lr = serialize_keras_object(lr)
         else:
             lr = float(B.convert_to_numpy(lr))

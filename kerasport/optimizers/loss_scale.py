@@ -1,6 +1,7 @@
 """``LossScaleOptimizer``: dynamic loss scaling around an inner optimizer (for float16 training)."""
 from kerasport.backends import B, T
 from kerasport.optimizers.base import Optimizer
+from kerasport.core.serialization import serialize_keras_object
 
 
 class LossScaleOptimizer(Optimizer):
@@ -110,13 +111,12 @@ class LossScaleOptimizer(Optimizer):
         self.inner_optimizer.finalize_variable_values(var_list)
 
     def get_config(self):
-        from kerasport.saving.serialization import serialize_keras_object
         return {"name": self.name, "inner_optimizer": serialize_keras_object(self.inner_optimizer),
                 "initial_scale": self.initial_scale, "dynamic_growth_steps": self.dynamic_growth_steps}
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
-        from kerasport.optimizers import deserialize
+        from kerasport.optimizers.lookup import deserialize
         config = dict(config)
         inner = deserialize(config.pop("inner_optimizer"), custom_objects)
         return cls(inner, **config)

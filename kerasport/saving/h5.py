@@ -20,7 +20,7 @@ import numpy as np
 from kerasport.backends import B
 from kerasport.saving import configs
 from kerasport.saving.atomic import atomic_write
-from kerasport.saving.serialization import safe_mode_scope, serialize_keras_object
+from kerasport.core.serialization import json_default, safe_mode_scope, serialize_keras_object
 
 HDF5_OBJECT_HEADER_LIMIT = 64512
 KERAS_VERSION = "3.15.1"  # the Keras release whose file format this module writes
@@ -132,8 +132,8 @@ def save_weights_to_group(group, model):
     _write_weights(group.create_group(TOP_LEVEL), top, [v.path for v in top])
 
 
-_BOMB_FLOOR_BYTES = 1 << 30  # a dataset declaring more than this must not declare over _MAX_EXPANSION x its storage
-_MAX_EXPANSION = 1000
+BOMB_FLOOR_BYTES = 1 << 30  # a dataset declaring more than this must not declare over MAX_EXPANSION x its storage
+MAX_EXPANSION = 1000
 
 
 def checked_dataset(group, name, filepath):
@@ -161,7 +161,7 @@ def checked_dataset(group, name, filepath):
                          "int or bool) array.")
     declared = int(np.prod(dataset.shape, dtype=np.float64)) * dataset.dtype.itemsize
     stored = dataset.id.get_storage_size()
-    if declared > _BOMB_FLOOR_BYTES and declared > _MAX_EXPANSION * stored:
+    if declared > BOMB_FLOOR_BYTES and declared > MAX_EXPANSION * stored:
         raise ValueError(f"{where} declares shape {dataset.shape} ({declared} bytes) but stores only {stored} bytes; "
                          "refusing to read it.")
     return dataset
@@ -172,7 +172,7 @@ def _read_weights(group, filepath):
     return names, [checked_dataset(group, n, filepath) for n in names]
 
 
-def _match(pairs, variables, values, where, filepath, skip_mismatch):
+def match_weights(pairs, variables, values, where, filepath, skip_mismatch):
     """Append ``(variable, value)`` pairs after checking shapes; mismatches raise or (skip_mismatch) warn."""
     for var, value in zip(variables, values):
         expected, received = tuple(var.shape), tuple(value.shape)
@@ -218,7 +218,7 @@ def weight_assignments(group, model, filepath, skip_mismatch=False, by_name=Fals
                 if len(variables) != len(values):
                     _count_error(filepath, where, variables, values, skip_mismatch)
                     continue
-                _match(pairs, variables, values, where, filepath, skip_mismatch)
+                match_weights(pairs, variables, values, where, filepath, skip_mismatch)
     else:
         layers = [layer for layer in model.layers if layer_weights(layer)]
         saved = [name for name in saved if load_attributes(group[name], "weight_names")]
@@ -234,7 +234,7 @@ def weight_assignments(group, model, filepath, skip_mismatch=False, by_name=Fals
                 raise ValueError(f"{filepath}: weight count mismatch for {where}: the layer has {len(variables)} "
                                  f"weight(s) {[tuple(v.shape) for v in variables]}, the file holds {len(values)} "
                                  f"{[tuple(v.shape) for v in values]}.")
-            _match(pairs, variables, values, where, filepath, skip_mismatch)
+            match_weights(pairs, variables, values, where, filepath, skip_mismatch)
     top = _top_level_weights(model)
     if TOP_LEVEL in group and (top or load_attributes(group[TOP_LEVEL], "weight_names")):
         _, values = _read_weights(group[TOP_LEVEL], filepath)
@@ -242,7 +242,7 @@ def weight_assignments(group, model, filepath, skip_mismatch=False, by_name=Fals
         if len(top) != len(values):
             _count_error(filepath, where, top, values, skip_mismatch)
         else:
-            _match(pairs, top, values, where, filepath, skip_mismatch)
+            match_weights(pairs, top, values, where, filepath, skip_mismatch)
     return pairs
 
 
@@ -273,10 +273,9 @@ def save_weights(model, filepath, overwrite=True):
 # ---------------------------------------------------------------------------- whole models
 def save_model(model, filepath, overwrite=True, include_optimizer=True):
     """Write ``model`` to ``filepath`` in Keras's legacy HDF5 format, atomically."""
-    from kerasport.models.model import _json_default
-    model_config = json.dumps(serialize_keras_object(model), default=_json_default)
+    model_config = json.dumps(serialize_keras_object(model), default=json_default)
     compiled = include_optimizer and model.compiled and model.optimizer is not None
-    training_config = json.dumps(configs.training_config(model), default=_json_default) if compiled else None
+    training_config = json.dumps(configs.training_config(model), default=json_default) if compiled else None
     with atomic_write(filepath, overwrite) as tmp, h5py.File(tmp, "w") as f:
         f.attrs["keras_version"] = KERAS_VERSION
         f.attrs["backend"] = B.NAME

@@ -23,8 +23,8 @@ import numpy as np
 from kerasport.backends import B
 from kerasport.saving import configs, h5
 from kerasport.saving.atomic import atomic_write
-from kerasport.saving.serialization import safe_mode_scope, serialize_keras_object
-from kerasport.utils.naming import to_snake_case
+from kerasport.core.serialization import json_default, safe_mode_scope, serialize_keras_object
+from kerasport.core.naming import to_snake_case
 
 
 def _own_variables(layer):
@@ -158,7 +158,7 @@ def weight_assignments(f, model, filepath, skip_mismatch=False):
                 raise ValueError(message)
             warnings.warn(message + " Skipped (skip_mismatch=True).", stacklevel=3)
             continue
-        h5._match(pairs, variables, values, where, filepath, skip_mismatch)
+        h5.match_weights(pairs, variables, values, where, filepath, skip_mismatch)
     return pairs
 
 
@@ -194,7 +194,7 @@ def _read_archive(path):
             if missing:
                 raise ValueError(f"{path}: a `.keras` archive needs {sorted(missing)}, which it lacks.")
             for info in z.infolist():
-                if info.file_size > h5._BOMB_FLOOR_BYTES and info.file_size > h5._MAX_EXPANSION * info.compress_size:
+                if info.file_size > h5.BOMB_FLOOR_BYTES and info.file_size > h5.MAX_EXPANSION * info.compress_size:
                     raise ValueError(f"{path}: archive member {info.filename!r} declares {info.file_size} bytes but "
                                      f"stores only {info.compress_size}; refusing to unpack it.")
             config = json.loads(z.read("config.json"))
@@ -211,12 +211,11 @@ def save_model(model, filepath, overwrite=True, include_optimizer=True):
 
     With ``include_optimizer=False`` the archive holds neither, and loads as an uncompiled model.
     """
-    from kerasport.models.model import _json_default
     config = serialize_keras_object(model)
     compiled = include_optimizer and model.compiled and model.optimizer is not None
     if compiled:
         config["compile_config"] = configs.compile_config(model)
-    config = json.dumps(config, default=_json_default)
+    config = json.dumps(config, default=json_default)
     metadata = json.dumps({"keras_version": h5.KERAS_VERSION,
                            "date_saved": datetime.datetime.now().strftime("%Y-%m-%d@%H:%M:%S")})
     weights = io.BytesIO()

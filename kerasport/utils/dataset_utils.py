@@ -13,7 +13,8 @@ import numpy as np
 
 from kerasport import backends  # its ``T`` is read at call time: T imports kerasport.utils
 from kerasport.backends import B
-from kerasport.utils import io_utils, tree
+from kerasport.core import nest
+from kerasport.utils import io_utils
 from kerasport.utils.py_dataset import PyDataset
 
 
@@ -200,8 +201,8 @@ def split_dataset(dataset, left_size=None, right_size=None, shuffle=False, seed=
 
 def _check_arrays(dataset):
     if isinstance(dataset, (list, tuple, dict)) and dataset:
-        arrays = tree.map_structure(np.asarray, dataset)
-        lengths = {len(a) for a in tree.flatten(arrays)}
+        arrays = nest.map_structure(np.asarray, dataset)
+        lengths = {len(a) for a in nest.flatten(arrays)}
         if len(lengths) != 1:
             raise ValueError(f"split_dataset: the arrays of `dataset` must have the same first dimension, "
                              f"received lengths {sorted(lengths)}.")

@@ -1,10 +1,5 @@
 """Questions about symbolic tensors: ``is_keras_tensor`` and ``get_source_inputs``."""
-
-
-def is_keras_tensor(x):
-    """Whether ``x`` is a symbolic ``KerasTensor`` (from ``kerasport.Input`` or a layer called on one)."""
-    from kerasport.layers.layer import KerasTensor
-    return isinstance(x, KerasTensor)
+from kerasport.core.keras_tensor import is_keras_tensor  # noqa: F401
 
 
 def get_source_inputs(tensor):

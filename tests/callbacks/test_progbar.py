@@ -9,7 +9,7 @@ import tqdm.std
 
 import kerasport
 from kerasport import layers
-from kerasport.callbacks.progbar import ProgbarLogger, format_time_per_step
+from kerasport.callbacks.progbar_logger import ProgbarLogger, format_time_per_step
 
 
 class FakeTTY(io.StringIO):

@@ -180,7 +180,7 @@ def test_build_config_matches_keras():
         mha(np.ones((2, 3, 8), "float32"), np.ones((2, 5, 6), "float32"))
         dense = lib.layers.Dense(3)
         dense.build((None, 7))
-        return kerasport.utils.tree.map_structure(lambda v: v, (mha.get_build_config(), dense.get_build_config()))
+        return kerasport.core.nest.map_structure(lambda v: v, (mha.get_build_config(), dense.get_build_config()))
 
     def plain(config):  # tuples and lists alike
         return {k: plain(v) if isinstance(v, dict) else list(v) for k, v in config.items()}

@@ -6,7 +6,7 @@ import kerasport
 from kerasport import activations, layers, ops
 from kerasport.backends import B
 from kerasport.saving import register_keras_serializable
-from kerasport.saving.serialization import safe_mode_scope
+from kerasport.core.serialization import safe_mode_scope
 from tests.helpers import keras_module, run_layer_test, to_numpy
 
 

@@ -368,5 +368,5 @@ def test_cudnn_path_lays_out_weights_as_cudnn_expects(rng, monkeypatch, cls, kwa
     fused = cls(3, **kwargs)
     check_oracle(fused, looped, x, pick=lambda o: o[0] if isinstance(o, (list, tuple)) else o)
     assert calls and calls[0] == ("lstm" if cls is layers.LSTM else "gru")
-    for a, b in zip(kerasport.utils.tree.flatten(fused(x)), kerasport.utils.tree.flatten(expected)):
+    for a, b in zip(kerasport.core.nest.flatten(fused(x)), kerasport.core.nest.flatten(expected)):
         np.testing.assert_allclose(to_numpy(a), to_numpy(b), atol=1e-5)

@@ -10,8 +10,8 @@ import sys
 
 def main(argv=None):
     jobs_file, = sys.argv[1:] if argv is None else argv
-    from kerasport.saving import load_model
-    from kerasport.saving.export import _ERROR_PREFIX, export_models
+    from kerasport.saving.export.export_lib import ERROR_PREFIX, export_models
+    from kerasport.saving.saving_api import load_model
     try:
         with open(jobs_file) as f:
             jobs = json.load(f)
@@ -21,7 +21,7 @@ def main(argv=None):
         export_models([(model, target, format) for model, (_, target, format) in zip(models, jobs)], verbose=False)
     except Exception as error:  # reported to the parent, which raises it
         message = " ".join(str(error).split())
-        print(f"{_ERROR_PREFIX}{type(error).__name__}: {message}", file=sys.stderr)
+        print(f"{ERROR_PREFIX}{type(error).__name__}: {message}", file=sys.stderr)
         return 1
     return 0
 

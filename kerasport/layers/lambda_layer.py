@@ -1,4 +1,4 @@
-"""Utility layers: Masking (marks padded steps) and Lambda (wraps a function as a layer)."""
+"""``Lambda``: wraps a Python function as a layer, and (de)serializes the function as Keras does."""
 import base64
 import builtins
 import inspect
@@ -6,42 +6,9 @@ import marshal
 import types
 
 from kerasport import activations, ops
-from kerasport.backends import B
-from kerasport.layers.layer import Layer, _spec_by_running
-from kerasport.layers.preprocessing import _serialize_value
-from kerasport.saving.serialization import (deserialize_keras_object, get_registered_object, in_safe_mode,
-                                            serialize_keras_object)
-
-
-class Masking(Layer):
-    """Masks the timesteps whose features all equal ``mask_value``.
-
-    For inputs ``(batch, steps, features)`` the mask is ``any(inputs != mask_value, axis=-1)``;
-    masked steps are set to 0 and later mask-aware layers (RNNs, pooling, losses) skip them.
-
-    Args:
-        mask_value: the padding value (``0.0``).
-    """
-
-    def __init__(self, mask_value=0.0, **kwargs):
-        super().__init__(**kwargs)
-        if isinstance(mask_value, dict) and mask_value.get("config"):
-            mask_value = deserialize_keras_object(mask_value)
-        self.mask_value = mask_value
-        self.supports_masking = True
-
-    def compute_mask(self, inputs, mask=None):
-        return B.any(B.not_equal(inputs, self.mask_value), axis=-1)
-
-    def call(self, inputs):
-        keep = B.any(B.not_equal(inputs, self.mask_value), axis=-1, keepdims=True)
-        return B.where(keep, inputs, 0)
-
-    def compute_output_shape(self, input_shape):
-        return input_shape
-
-    def get_config(self):
-        return {**super().get_config(), "mask_value": _serialize_value(self.mask_value)}
+from kerasport.core.serialization import (deserialize_keras_object, get_registered_object, in_safe_mode,
+                                          serialize_keras_object)
+from kerasport.layers.layer import Layer, spec_by_running
 
 
 # Where a function config's ``module`` says to look its name up. Keras writes its own functions in a
@@ -134,7 +101,7 @@ class Lambda(Layer):
 
     def compute_output_spec(self, *args, **kwargs):
         if self._output_shape is None:
-            return _spec_by_running(self, args, kwargs)
+            return spec_by_running(self, args, kwargs)
         return super().compute_output_spec(*args, **kwargs)
 
     def compute_output_shape(self, input_shape):

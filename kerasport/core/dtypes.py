@@ -7,6 +7,7 @@ backend-dependent choices: a Python ``int`` is ``int64`` on TensorFlow and
 import functools
 
 from kerasport.backends import B
+from kerasport.core.settings import floatx
 
 BOOL_TYPES = ("bool",)
 INT_TYPES = ("uint8", "uint16", "uint32", "uint64", "int8", "int16", "int32", "int64")
@@ -23,16 +24,11 @@ _NARROW = {"int64": "int64" if _TF else "int32", "uint64": "uint32", "float64": 
            "complex128": "complex64"}
 
 
-def _floatx():
-    from kerasport import backend
-    return backend.floatx()
-
-
 def standardize_dtype(dtype):
     """Keras's name of a dtype: ``None`` -> ``floatx()``, ``float`` -> ``"float32"``, ``np.int8`` -> ``"int8"``,
     ``torch.float16`` / ``tf.float16`` -> ``"float16"``. Raises ``ValueError`` for an unknown dtype."""
     if dtype is None:
-        return _floatx()
+        return floatx()
     try:
         dtype = _PYTHON.get(dtype, dtype)
     except TypeError:  # unhashable
@@ -121,11 +117,11 @@ def result_type(*dtypes):
     Example: ``result_type("int32", "float16")`` is ``"float16"``.
     """
     if not dtypes:
-        return _floatx()
+        return floatx()
     if any(d in FLOAT8_TYPES for d in dtypes if isinstance(d, str)):
         raise ValueError(f"There is no implicit conversions from float8 dtypes to others. You must cast it "
                          f"internally. Received: {dtypes}")
-    args = [_floatx() if d is None else d for d in dtypes]
+    args = [floatx() if d is None else d for d in dtypes]
     names = [standardize_dtype(d) for d in args]
     weak = [d is int or d is float for d in args]
     if len(names) == 1:
@@ -138,5 +134,5 @@ def result_type(*dtypes):
         out = _least_upper_bound(*{_weak(d) if w else d for d, w in zip(names, weak)})
         out_weak = out in WEAK_TYPES
     if out_weak and out != "bool":
-        out = _resolve_weak(out, _floatx()[-2:])
+        out = _resolve_weak(out, floatx()[-2:])
     return _NARROW.get(out, out)

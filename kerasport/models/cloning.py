@@ -1,0 +1,15 @@
+"""Models rebuilt from a model or from a JSON config: ``clone_model`` and ``model_from_json``."""
+from kerasport.core.serialization import deserialize_keras_object, serialize_keras_object
+
+
+def clone_model(model, input_tensors=None, clone_function=None):
+    """A new model with the same architecture and freshly initialised weights."""
+    from kerasport.layers import layer_classes
+    return deserialize_keras_object(serialize_keras_object(model), layer_classes())
+
+
+def model_from_json(json_string, custom_objects=None):
+    """A model (or layer) from the JSON string of ``model.to_json()``."""
+    import json
+    from kerasport import layers
+    return layers.deserialize(json.loads(json_string), custom_objects=custom_objects)
