@@ -19,6 +19,7 @@ from kerasport.metrics.base import Metric
 from kerasport.core import naming
 from kerasport.core import nest as tree
 from kerasport.core.keras_tensor import KerasTensor
+from kerasport.core.masks import copy_masks, get_mask, set_mask
 from kerasport.core.naming import SCOPES, current_path
 
 
@@ -437,7 +438,7 @@ class Layer:
             x = args[0]
             if isinstance(x, (list, tuple)) or B.is_tensor(x) and B.dtype(x) != self._input_dtype:
                 cast = _cast_floats(x, self._input_dtype)
-                _copy_masks(x, cast)
+                copy_masks(x, cast)
                 args = (cast,) + args[1:]
         if self.input_spec is not None:
             assert_input_compatibility(self.input_spec, args[0] if args else None, self.name)
@@ -484,16 +485,16 @@ class Layer:
             del kwargs["mask"]
         if given is not None:
             return kwargs, given
-        in_mask = _get_mask(args[0]) if args else None
+        in_mask = get_mask(args[0]) if args else None
         tensor_args = [v for v in (*args, *(v for k, v in kwargs.items() if k not in ("mask", "training")))
                        if _is_tensor_argument(v)]
         if len(tensor_args) == 1 and self._call_has_mask and in_mask is not None:
-            kwargs["mask"] = in_mask if tensor_args[0] is (args[0] if args else None) else _get_mask(tensor_args[0])
+            kwargs["mask"] = in_mask if tensor_args[0] is (args[0] if args else None) else get_mask(tensor_args[0])
         elif len(tensor_args) > 1:
             for position, name, mask_name in self._call_mask_pairs:
                 value = args[position] if position is not None and position < len(args) else kwargs.get(name)
                 if kwargs.get(mask_name) is None and _is_tensor_argument(value):
-                    mask = _get_mask(value)
+                    mask = get_mask(value)
                     if mask is not None:
                         kwargs[mask_name] = mask
         return kwargs, in_mask
@@ -511,7 +512,7 @@ class Layer:
                               "destroy the mask information. Downstream layers will not see the mask.", stacklevel=3)
             return
         flat = tree.flatten(outputs)
-        if all(_get_mask(o) is not None for o in flat):
+        if all(get_mask(o) is not None for o in flat):
             return
         if not self._makes_masks:
             out_mask = mask
@@ -522,7 +523,7 @@ class Layer:
         if out_mask is None:
             return
         for o, m in zip(flat, tree.flatten(out_mask)):
-            if m is not None and _get_mask(o) is None:
+            if m is not None and get_mask(o) is None:
                 set_mask(o, m)
 
     def _call_autocast(self, args, kwargs):
@@ -710,29 +711,6 @@ def _jsonable_shape(s):
     if isinstance(s, dict):
         return {k: list(v) for k, v in s.items()}
     return list(s) if s is not None else None
-
-
-def _get_mask(x):
-    """``x``'s Keras mask (``_keras_mask``); for a list / tuple / dict, the same structure of masks."""
-    if isinstance(x, (list, tuple, dict)):
-        return tree.map_structure(lambda t: getattr(t, "_keras_mask", None), x)
-    return getattr(x, "_keras_mask", None)
-
-
-def set_mask(x, mask):
-    """Attach ``mask`` to the tensor ``x`` as its ``_keras_mask`` (where the tensor type allows it)."""
-    try:
-        x._keras_mask = mask
-    except AttributeError:
-        pass
-
-
-def _copy_masks(source, target):
-    """Carry the masks of ``source``'s tensors over to ``target``'s (a cast of the same structure)."""
-    for s, t in zip(tree.flatten(source), tree.flatten(target)):
-        mask = getattr(s, "_keras_mask", None)
-        if mask is not None and t is not s:
-            set_mask(t, mask)
 
 
 def _is_tensor_argument(x):

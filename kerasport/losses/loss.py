@@ -34,12 +34,6 @@ def get_mask(x):
     return getattr(x, "_keras_mask", None)
 
 
-def set_mask(x, mask):
-    """Attach the boolean ``mask`` to ``x`` (read back by ``get_mask``); returns ``x``."""
-    x._keras_mask = mask
-    return x
-
-
 def standardize_reduction(reduction):
     """``reduction`` if it is one of ``REDUCTIONS``; a ValueError naming the valid ones otherwise."""
     if reduction not in REDUCTIONS:

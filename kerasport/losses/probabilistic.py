@@ -1,7 +1,8 @@
 """Probabilistic losses: binary, categorical and sparse crossentropies (focal, generalized), KL divergence, Poisson."""
 from kerasport import backend
 from kerasport.backends import B
-from kerasport.losses.loss import LossFunctionWrapper, prepare_inputs, set_mask
+from kerasport.core.masks import set_mask
+from kerasport.losses.loss import LossFunctionWrapper, prepare_inputs
 
 
 def _smooth_categorical(y_true, label_smoothing):

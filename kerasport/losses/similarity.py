@@ -1,6 +1,7 @@
 """Metric-learning losses on embeddings: the Circle loss."""
 from kerasport.backends import B
-from kerasport.losses.loss import LossFunctionWrapper, set_mask
+from kerasport.core.masks import set_mask
+from kerasport.losses.loss import LossFunctionWrapper
 
 
 def circle(y_true, y_pred, ref_labels=None, ref_embeddings=None, remove_diagonal=True, gamma=80, margin=0.4):

@@ -4,7 +4,8 @@ import numpy as np
 from kerasport.backends import B
 from kerasport.layers.core import InputLayer
 from kerasport.layers.input_spec import rank_adjustment
-from kerasport.layers.layer import KerasTensor, Layer, set_mask
+from kerasport.core.masks import set_mask
+from kerasport.layers.layer import KerasTensor, Layer
 from kerasport.models.model import Model
 from kerasport.core import nest as tree
 

@@ -1,7 +1,8 @@
 """``Sequential``: a plain stack of layers, each with one input and one output."""
 from kerasport import dtype_policies
 from kerasport.layers.core import InputLayer
-from kerasport.layers.layer import KerasTensor, Layer, set_mask
+from kerasport.core.masks import set_mask
+from kerasport.layers.layer import KerasTensor, Layer
 from kerasport.models.model import Model
 from kerasport.core import nest
 from kerasport.core.serialization import serialize_keras_object
