@@ -6,7 +6,7 @@ Each function is a no-op (or the identity) when no distribution is set, so
 import numpy as np
 
 from kerasport.backends import B
-from kerasport.data_adapters import ArrayAdapter, DataAdapter
+from kerasport.trainers.data_adapters import ArrayAdapter, DataAdapter
 from kerasport.distribution.distribution_lib import _backend, distribution
 from kerasport.utils import tree
 

@@ -6,6 +6,7 @@ from kerasport.layers.core import InputLayer
 from kerasport.layers.input_spec import rank_adjustment
 from kerasport.layers.layer import KerasTensor, Layer, _set_mask
 from kerasport.models.model import Model
+from kerasport.trainers.trainer import Trainer
 from kerasport.utils import tree
 
 
@@ -111,7 +112,7 @@ class Functional(Model):
 
     def __init__(self, inputs, outputs, name=None, trainable=True, **kwargs):
         Layer.__init__(self, name=name or None, trainable=trainable, **kwargs)
-        Model._init_model(self)
+        Trainer.__init__(self)
         self._nested_inputs = inputs
         self._nested_outputs = outputs
         self.inputs = tree.flatten(inputs)
