@@ -45,6 +45,9 @@ class ShardedAdapter(DataAdapter):
     def peek(self):
         return self.adapter.peek()
 
+    def peek_y(self):
+        return self.adapter.peek_y()
+
     def __iter__(self):
         for batch in self.adapter:
             n = int(tree.flatten(batch[0])[0].shape[0])

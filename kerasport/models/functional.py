@@ -143,8 +143,8 @@ class Functional(Model):
         return [layer for layer in self._functional_layers if not isinstance(layer, OpLayer)]
 
     def _standardize_inputs(self, inputs):
-        """The inputs in the order of ``self.inputs``: a dict is matched by key (extra keys are ignored, as
-        in Keras), whatever its order; a missing key is an error naming it."""
+        """The inputs in the order of ``self.inputs``: a dict is matched by key, whatever its order; a missing
+        or unknown key is an error naming it (Keras warns of an unknown one and ignores it)."""
         if isinstance(self._nested_inputs, dict):
             if not isinstance(inputs, dict):
                 return dict(zip(self._nested_inputs, tree.flatten(inputs)))

@@ -109,7 +109,7 @@ class DataAdapter:
 
     ``num_batches`` is the number of batches in a pass (``None`` while unknown);
     ``peek()`` returns the ``x`` of the first batch (for building the model)
-    without losing it; ``on_epoch_end()`` runs after each epoch; ``close()``
+    without losing it, ``peek_y()`` its ``y``; ``on_epoch_end()`` runs after each epoch; ``close()``
     frees loader workers when ``fit``/``evaluate``/``predict`` return.
     """
 
@@ -119,6 +119,9 @@ class DataAdapter:
         raise NotImplementedError
 
     def peek(self):
+        raise NotImplementedError
+
+    def peek_y(self):
         raise NotImplementedError
 
     def on_epoch_end(self):
@@ -186,6 +189,9 @@ class ArrayAdapter(DataAdapter):
         if self.stream:
             return self._slice(self.x, 0, self.batch_size)
         return self.x
+
+    def peek_y(self):
+        return self.y
 
     _STREAM_CHUNK_BYTES = 1 << 18
 
@@ -341,6 +347,10 @@ class _StreamAdapter(DataAdapter):
             else:
                 raise ValueError(f"The {self.kind} yielded no batch.")
         return self._peeked[0][0]
+
+    def peek_y(self):
+        self.peek()
+        return self._peeked[0][1]
 
     def __iter__(self):
         if self._peeked is not None:

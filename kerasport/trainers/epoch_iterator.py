@@ -32,6 +32,9 @@ class EpochIterator:
     def peek(self):
         return self.adapter.peek()
 
+    def peek_y(self):
+        return self.adapter.peek_y()
+
     def __iter__(self):
         return iter(self.adapter) if self.steps is None else self._take(self.steps)
 

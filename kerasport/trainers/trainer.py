@@ -14,7 +14,7 @@ from kerasport.distribution import training_hooks as distributed
 from kerasport.layers.input_spec import rank_adjustment
 from kerasport.layers.layer import Layer
 from kerasport.metrics import Mean
-from kerasport.trainers.compile_utils import CompileLoss, CompileMetrics
+from kerasport.trainers.compile_utils import CompileLoss, CompileMetrics, by_output
 from kerasport.trainers.data_adapters import (ArrayAdapter, get_adapter, pack_x_y_sample_weight, unpack_data,
                                               unpack_x_y_sample_weight)
 from kerasport.trainers.epoch_iterator import EpochIterator, executions, warn_ran_out
@@ -273,14 +273,25 @@ class Trainer:
             return _flat_logs(self._step_logs)
         return self.get_metrics_result()
 
-    def _prepare(self, x, for_training=True):
+    def _prepare(self, data, for_training=True):
+        """Build the model and its metrics from the first batch of ``data`` (an adapter), and check that
+        batch against the model, before anything changes."""
+        x = data.peek()
         self._build_from_data(x)
         self._check_data_shapes(x)
         if for_training:
             if not self.compiled:
                 raise RuntimeError(f"You must compile() model {self.name!r} before training or evaluating it.")
+            self._check_target_keys(data.peek_y())
             if self._compile_metrics is not None and not self._compile_metrics.built:
                 self._build_metrics(self._infer_output_shapes(x))
+
+    def _check_target_keys(self, y):
+        """An error naming the unknown or missing keys of a ``y`` dict keyed by the output names (as the
+        compiled loss matches it), raised before the first step; a custom step reads ``y`` as it likes."""
+        if isinstance(y, dict) and self._compile_loss is not None and \
+                type(self).train_step is Trainer.train_step and type(self).test_step is Trainer.test_step:
+            by_output(y, self._output_names(), "targets")
 
     def _infer_output_shapes(self, x):
         if getattr(self, "outputs", None):
@@ -367,9 +378,10 @@ class Trainer:
         data = EpochIterator(adapter, config.capped_steps(steps_per_epoch))
         val_data = EpochIterator(val_adapter, validation_steps) if val_adapter is not None else None
         try:
-            self._prepare(data.peek())
+            self._prepare(data)
             if val_data is not None:
                 self._check_data_shapes(val_data.peek())
+                self._check_target_keys(val_data.peek_y())
             self._step("train")
             data.reset()
             verbose = 1 if verbose == "auto" else verbose
@@ -453,7 +465,7 @@ class Trainer:
         adapter = distributed.shard(get_adapter(x, y, sample_weight, batch_size))
         data = EpochIterator(adapter, config.capped_steps(steps))
         try:
-            self._prepare(data.peek())
+            self._prepare(data)
             verbose = 1 if verbose == "auto" else verbose
             cbs = CallbackList(callbacks, model=self, add_progbar=verbose != 0, verbose=verbose, epochs=1,
                                steps=data.num_batches, mode="test")
@@ -498,7 +510,7 @@ class Trainer:
         data = EpochIterator(adapter, config.capped_steps(steps))
         chunks = []
         try:
-            self._prepare(data.peek(), for_training=False)
+            self._prepare(data, for_training=False)
             predict_fn = self._step("predict")
             verbose = 1 if verbose == "auto" else verbose
             cbs = CallbackList(callbacks, model=self, add_progbar=verbose != 0, verbose=verbose, epochs=1,
@@ -524,7 +536,7 @@ class Trainer:
             raise TypeError(f"*_on_batch methods take arrays (or lists/dicts of arrays), received a "
                             f"{type(x).__name__}.")
         adapter.batch_size = max(adapter.num_samples, 1)
-        self._prepare(adapter.peek(), for_training=for_training)
+        self._prepare(adapter, for_training=for_training)
         return next(iter(adapter))
 
     def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None, return_dict=False):
