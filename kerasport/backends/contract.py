@@ -50,8 +50,13 @@ Training (``<name>_train.py``)
         adadelta(...), lion(...), ftrl(...) fused multi-tensor updates (lr, step: Python numbers on torch)
     accumulate(accs, grads), zero(vars), ema(averages, vars, momentum, count), copy_into(targets, sources)
     clip_each_by_norm(grads, c), clip_by_global_norm(grads, c)
-    make_train_function(model), make_test_function(model), make_predict_function(model)
-        -> callable(batch=(x, y, sample_weight)); built once per compile
+    Step hooks (``<name>_step.py``; kerasport.trainers.step writes the steps once over them):
+    batch_size(x) -> sample count (torch: int; TF: float tensor)
+    value_and_grad(fn, variables, count=None) -> (aux, grads); fn() -> (scalar value, aux)
+    compile_function(fn, jit_compile, run_eagerly) -> fn compiled (torch.compile / tf.function, XLA)
+    compile_user_function(fn, jit_compile, run_eagerly) -> a user's overridden step, compiled as the backend does
+    compile_loop(step, compiled, jit_compile, run_eagerly) -> loop(batches) (TF: in-graph) | None (torch)
+    replicated(step), gradient_reducer(), when_samples(count, update): the distribution hooks (below)
     dataset_from_batches(py_dataset) -> backend dataset (tf.data.Dataset / the PyDataset itself)
     split_source(dataset) | arrays_split_source(arrays) -> (samples, total, batch_size); split_order(total,
         shuffle, seed) -> list; split_parts(samples, left_idx, right_idx, batch_size) -> (left, right)
@@ -111,8 +116,9 @@ VARIABLES = ["variable", "is_variable", "assign", "standardize_dtype", "to_dtype
              "set_seed_all", "make_generator", "seeded_generator", "random_uniform", "random_normal",
              "random_permutation", "random_randint", "dropout",
              "dense", "embedding", "item", "device_name", "zero_grad"]
-TRAINING = ["compile_step", "host_variable", "read", "increment", "weight_decay", "sgd", "adam", "rmsprop",
-            "clip_each_by_norm", "clip_by_global_norm", "make_train_function", "make_test_function", "make_predict_function",
+TRAINING = ["host_variable", "read", "increment", "weight_decay", "sgd", "adam", "rmsprop",
+            "clip_each_by_norm", "clip_by_global_norm", "batch_size", "value_and_grad", "compile_function",
+            "compile_user_function", "compile_loop", "replicated", "gradient_reducer", "when_samples",
             "adamax", "nadam", "adagrad", "adadelta", "lion", "ftrl", "accumulate", "zero", "ema", "copy_into",
             "dataset_from_batches", "split_source", "arrays_split_source", "split_order", "split_parts"]
 

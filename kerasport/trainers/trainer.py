@@ -14,6 +14,7 @@ from kerasport.distribution import training_hooks as distributed
 from kerasport.layers.input_spec import rank_adjustment
 from kerasport.layers.layer import Layer
 from kerasport.metrics import Mean
+from kerasport.trainers import step as steps
 from kerasport.trainers.compile_utils import CompileLoss, CompileMetrics, by_output
 from kerasport.trainers.data_adapters import (ArrayAdapter, get_adapter, pack_x_y_sample_weight, unpack_data,
                                               unpack_x_y_sample_weight)
@@ -234,18 +235,38 @@ class Trainer:
             if getattr(type(self), f"{kind}_step") is not getattr(Trainer, f"{kind}_step"):
                 if kind == "train" and self.optimizer is not None:
                     self.optimizer.build(self.trainable_weights)
-                user_step = T.compile_step(getattr(self, f"{kind}_step"), self)
+                user_step = T.compile_user_function(getattr(self, f"{kind}_step"), self.jit_compile,
+                                                    self.run_eagerly)
                 fn = lambda batch: user_step(pack_x_y_sample_weight(*batch))  # noqa: E731
             else:
                 fn = self._default_step(kind)
             self._step_functions[kind] = fn
         return fn
 
+    def make_train_function(self, force=False):
+        """The function that trains on one batch ``(x, y, sample_weight)``: an overridden ``train_step``
+        or the built-in step, built once per ``compile`` and cached; ``force=True`` builds it anew."""
+        return self._make_function("train", force)
+
+    def make_test_function(self, force=False):
+        """The function that evaluates one batch (updates the metrics); as ``make_train_function``."""
+        return self._make_function("test", force)
+
+    def make_predict_function(self, force=False):
+        """The function that returns the outputs for one batch; as ``make_train_function``."""
+        return self._make_function("predict", force)
+
+    def _make_function(self, kind, force):
+        if force:
+            self._step_functions.pop(kind, None)
+            self._step_functions.pop("default_" + kind, None)
+        return self._step(kind)
+
     def _default_step(self, kind):
         key = "default_" + kind
         if key not in self._step_functions:
-            builder = {"train": T.make_train_function, "test": T.make_test_function,
-                       "predict": T.make_predict_function}[kind]
+            builder = {"train": steps.make_train_function, "test": steps.make_test_function,
+                       "predict": steps.make_predict_function}[kind]
             self._step_functions[key] = builder(self)
         return self._step_functions[key]
 
@@ -449,7 +470,8 @@ class Trainer:
         metrics = self.metrics
         cached, results = self._step_functions.get("results", (None, None))
         if cached != [id(m) for m in metrics]:  # one compiled call on TensorFlow instead of eager ops per metric
-            results = T.compile_step(lambda: [m.result() for m in metrics], self)
+            results = T.compile_user_function(lambda: [m.result() for m in metrics], self.jit_compile,
+                                              self.run_eagerly)
             self._step_functions["results"] = ([id(m) for m in metrics], results)
         return _flat_results(metrics, results(), _to_float)
 

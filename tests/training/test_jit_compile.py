@@ -7,7 +7,7 @@ import pytest
 
 import kerasport
 from kerasport import layers
-from kerasport.backends import B, T
+from kerasport.backends import B
 
 
 def _fit(jit, optimizer="adam", epochs=2, dropout=0.2):
@@ -27,12 +27,13 @@ def dynamo():
         pytest.skip("torch.compile is torch's")
     import torch
     from torch._dynamo.utils import counters
-    backend = T.COMPILE_BACKEND
-    T.COMPILE_BACKEND = "aot_eager"
+    from kerasport.backends import torch_step
+    backend = torch_step.COMPILE_BACKEND
+    torch_step.COMPILE_BACKEND = "aot_eager"
     torch._dynamo.reset()
     counters.clear()
     yield counters
-    T.COMPILE_BACKEND = backend
+    torch_step.COMPILE_BACKEND = backend
     torch._dynamo.reset()
 
 

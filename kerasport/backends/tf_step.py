@@ -1,0 +1,70 @@
+"""TensorFlow's hooks for the train / test / predict steps that ``kerasport.trainers.step`` writes once.
+
+Gradients come from a ``GradientTape``; a step is one ``tf.function`` (XLA with ``jit_compile``),
+and ``steps_per_execution`` steps over batches of one shape run in one ``tf.function`` that loops
+over them in the graph. Sample counts are float tensors.
+"""
+import tensorflow as tf
+
+from kerasport.backends.tf_distribute import gradient_reducer, replicated, when_samples
+from kerasport.utils import tree
+
+__all__ = ["batch_size", "value_and_grad", "compile_function", "compile_user_function", "compile_loop",
+           "replicated", "gradient_reducer", "when_samples"]
+
+
+def batch_size(x):
+    """The number of samples in the batch ``x`` (a tensor or a structure of tensors), a float32 tensor."""
+    return tf.cast(tf.shape(tree.flatten(x)[0])[0], tf.float32)
+
+
+def value_and_grad(fn, variables, count=None):
+    """``(aux, grads)``: ``fn()`` returns ``(value, aux)``; ``grads`` are the gradients of the scalar
+    ``value`` with respect to ``variables`` (``None`` where unused), taken on a ``GradientTape``.
+
+    ``count`` (the sample count under a distribution) is not needed: the gradient reducer zeroes
+    an empty share's gradients in the graph.
+    """
+    with tf.GradientTape() as tape:
+        tape.watch(variables)
+        value, aux = fn()
+    return aux, tape.gradient(value, variables)
+
+
+def compile_function(fn, jit_compile, run_eagerly):
+    """``fn`` traced once into a ``tf.function`` (XLA with ``jit_compile``), or ``fn`` itself when ``run_eagerly``."""
+    if run_eagerly:
+        return fn
+    return tf.function(fn, jit_compile=jit_compile, reduce_retracing=True)
+
+
+compile_user_function = compile_function
+
+
+def compile_loop(step, compiled, jit_compile, run_eagerly):
+    """``loop(batches)``, running ``step`` once per batch: batches of one shape go stacked into one
+    ``tf.function`` that loops over them in the graph (``loop.compiled``).
+
+    ``compiled`` is ``step``'s own compiled function: it runs the batches one by one when eager, before
+    its first trace (variables are made in it), and for a group of batches of different shapes.
+    """
+    def many(batches):
+        def body(i):
+            step(tree.map_structure(lambda t: None if t is None else t[i], batches))
+            return (i + 1,)
+        count = tf.shape(tree.flatten(batches[0])[0])[0]
+        tf.while_loop(lambda i: i < count, body, (tf.constant(0),))
+
+    looped = compile_function(many, jit_compile, run_eagerly)
+
+    def loop(batches):
+        flats = [tree.flatten(b) for b in batches]
+        shapes = [[None if t is None else tuple(t.shape) for t in f] for f in flats]
+        if run_eagerly or not compiled.experimental_get_tracing_count() or any(s != shapes[0] for s in shapes):
+            for batch in batches:
+                compiled(batch)
+            return
+        looped(tree.pack_as(batches[0], [None if ts[0] is None else tf.stack(ts) for ts in zip(*flats)]))
+
+    loop.compiled = looped
+    return loop

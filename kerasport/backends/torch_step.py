@@ -1,0 +1,80 @@
+"""PyTorch's hooks for the train / test / predict steps that ``kerasport.trainers.step`` writes once.
+
+Gradients come from ``torch.autograd.grad`` (eager autograd); ``jit_compile=True`` puts a whole
+step in one ``torch.compile`` graph. There is no in-graph loop: ``steps_per_execution`` steps run
+back to back. Sample counts are Python ints.
+"""
+import torch
+
+from kerasport.backends.torch_distribute import gradient_reducer
+from kerasport.utils import tree
+
+__all__ = ["COMPILE_BACKEND", "batch_size", "value_and_grad", "compile_function", "compile_user_function",
+           "compile_loop", "replicated", "gradient_reducer", "when_samples"]
+
+COMPILE_BACKEND = "inductor"  # torch.compile's backend for compile(jit_compile=True)
+
+
+def batch_size(x):
+    """The number of samples in the batch ``x`` (a tensor or a structure of tensors), a Python int."""
+    return tree.flatten(x)[0].shape[0]
+
+
+def value_and_grad(fn, variables, count=None):
+    """``(aux, grads)``: ``fn()`` returns ``(value, aux)``; ``grads`` are the gradients of the scalar
+    ``value`` with respect to ``variables`` (``None`` where unused).
+
+    ``count`` is the batch's sample count under a distribution: an empty share of a last batch
+    smaller than the number of processes skips the backward pass and adds zeros.
+    """
+    value, aux = fn()
+    if not variables:
+        return aux, ()
+    if count is not None and not count:
+        return aux, [torch.zeros_like(v) for v in variables]
+    return aux, torch.autograd.grad(value, variables, allow_unused=True)
+
+
+def compile_function(fn, jit_compile, run_eagerly):
+    """``fn`` itself (eager), or with ``jit_compile`` the whole of ``fn`` in one ``torch.compile`` graph.
+
+    Dynamo traces ``torch.autograd.grad`` (``trace_autograd_ops``) and the host step counters
+    (``capture_scalar_outputs``), so forward, loss, backward, optimizer update and metric updates
+    are one graph. The first call runs eagerly (layers finish their first-call set-up); a batch of
+    a new size then recompiles once, with a dynamic batch dimension. ``run_eagerly`` changes
+    nothing on torch, which is always eager without ``jit_compile``.
+    """
+    if not jit_compile:
+        return fn
+    compiled = torch.compile(fn, backend=COMPILE_BACKEND)
+    warm = []
+
+    def run(*args):
+        if not warm:
+            warm.append(True)
+            return fn(*args)
+        with torch._dynamo.config.patch(trace_autograd_ops=True, capture_scalar_outputs=True):
+            return compiled(*args)
+
+    return run
+
+
+def compile_user_function(fn, jit_compile, run_eagerly):
+    """A user's overridden step (or other code of theirs) runs eagerly on torch."""
+    return fn
+
+
+def compile_loop(step, compiled, jit_compile, run_eagerly):
+    """No in-graph loop on torch: ``None``, and the trainer runs the steps back to back."""
+    return None
+
+
+def replicated(step):
+    """``step`` itself: each torch process runs its own step (``torchrun``)."""
+    return step
+
+
+def when_samples(count, update):
+    """Run ``update()`` when the batch holds samples (a process's share of a small last batch may not)."""
+    if count:
+        update()
