@@ -8,7 +8,7 @@ import sys
 import pytest
 
 import kerasport
-from kerasport.backends import B, T, contract
+from kerasport.backends import B, contract
 
 ROOT = pathlib.Path(kerasport.__file__).parent
 

@@ -7,9 +7,9 @@ import pytest
 
 import kerasport
 from kerasport.backends import B
-from kerasport.data_adapters import (ArrayAdapter, EpochIterator, GeneratorAdapter, PyDatasetAdapter,
-                                     TFDatasetAdapter, TorchDataLoaderAdapter, class_weight_to_sample_weight,
-                                     get_adapter)
+from kerasport.trainers.data_adapters import (ArrayAdapter, GeneratorAdapter, PyDatasetAdapter, TFDatasetAdapter,
+                                              TorchDataLoaderAdapter, class_weight_to_sample_weight, get_adapter)
+from kerasport.trainers.epoch_iterator import EpochIterator
 
 
 def ids(batches):

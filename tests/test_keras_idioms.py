@@ -87,6 +87,49 @@ def test_dict_data_with_a_missing_key_names_it():
         listed.predict({"alpha": x["alpha"]}, verbose=0)
 
 
+def test_dict_data_with_an_unknown_key_names_it_before_anything_changes():
+    """Keras 3 raises for an unknown target key and only warns of an unknown input key (then ignores it);
+    kerasport raises for both, naming the key and the expected ones, before a callback runs or a weight moves."""
+    x, y = _dict_data(8)
+    model = _two_input_model(kerasport)
+    model.compile(optimizer="sgd", loss="mse")
+    before = [w.copy() for w in model.get_weights()]
+    seen = []
+    spy = kerasport.callbacks.LambdaCallback(on_train_begin=lambda logs: seen.append("train"),
+                                             on_test_begin=lambda logs: seen.append("test"))
+    extra_x, extra_y = dict(x, gamma=x["alpha"]), dict(y, omega=y["eta"])
+    x_error = r"unknown key\(s\) 'gamma'.*\['alpha', 'beta'\]"
+    y_error = r"unknown key\(s\) 'omega'.*\['eta', 'zeta'\]"
+
+    def batches(inputs, targets):
+        yield inputs, targets
+
+    calls = [
+        (x_error, lambda: model.fit(extra_x, y, callbacks=[spy], verbose=0)),
+        (x_error, lambda: model.fit(batches(extra_x, y), callbacks=[spy], verbose=0)),
+        (x_error, lambda: model.fit(x, y, validation_data=(extra_x, y), callbacks=[spy], verbose=0)),
+        (x_error, lambda: model.evaluate(extra_x, y, callbacks=[spy], verbose=0)),
+        (x_error, lambda: model.predict(extra_x, verbose=0)),
+        (x_error, lambda: model.train_on_batch(extra_x, y)),
+        (x_error, lambda: model.test_on_batch(extra_x, y)),
+        (x_error, lambda: model.predict_on_batch(extra_x)),
+        (x_error, lambda: model(extra_x)),
+        (y_error, lambda: model.fit(x, extra_y, callbacks=[spy], verbose=0)),
+        (y_error, lambda: model.fit(batches(x, extra_y), callbacks=[spy], verbose=0)),
+        (y_error, lambda: model.fit(x, y, validation_data=(x, extra_y), callbacks=[spy], verbose=0)),
+        (y_error, lambda: model.evaluate(x, extra_y, callbacks=[spy], verbose=0)),
+        (y_error, lambda: model.train_on_batch(x, extra_y)),
+        (y_error, lambda: model.test_on_batch(x, extra_y)),
+    ]
+    for error, call in calls:
+        with pytest.raises(ValueError, match=error):
+            call()
+    assert seen == []
+    assert model.optimizer.iterations.numpy() == 0
+    for w, b in zip(model.get_weights(), before):
+        np.testing.assert_array_equal(w, b)
+
+
 # ---------------------------------------------------------------------------------------------- metrics
 
 

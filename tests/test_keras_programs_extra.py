@@ -493,7 +493,7 @@ def metrics_names_after_compile_metrics(keras, sync):
 
 def f1_score_per_class_in_history(keras, sync):
     """``F1Score(average=None)`` on one sigmoid output gives a result of shape ``(1,)``; Keras keeps
-    it as an array in the logs, kerasport's ``_to_float`` (models/model.py) calls ``float()`` on the
+    it as an array in the logs, kerasport's ``_to_float`` (trainers/trainer.py) calls ``float()`` on the
     1-d array, which NumPy 2 refuses (TypeError)."""
     x, y = _data(24, seed=120)
     model = keras.Sequential([keras.Input((6,)), keras.layers.Dense(1, activation="sigmoid")])

@@ -29,7 +29,6 @@ def _select():
 NAME = _select()
 B = importlib.import_module(f"kerasport.backends.{NAME}")
 contract.document(B)  # a backend function's docstring is written once, in the contract
-T = B  # the training functions' old name: the package offers them too
 
 
 def backend():

@@ -1,5 +1,5 @@
 """``SwapEMAWeights``: evaluate and predict with the optimizer's moving averages of the weights (``use_ema``)."""
-from kerasport.backends import B, T
+from kerasport.backends import B
 from kerasport.callbacks.callback import Callback
 
 
@@ -39,12 +39,12 @@ class SwapEMAWeights(Callback):
         variables, averages = list(optimizer._trainable_variables), list(optimizer._averages)
         with B.no_grad():
             saved = [B.add(v, B.zeros_like(v)) for v in variables]
-            T.copy_into(variables, averages)
-            T.copy_into(averages, saved)
+            B.copy_into(variables, averages)
+            B.copy_into(averages, saved)
 
     def _finalize_ema_values(self):
         optimizer = self._optimizer()
-        T.copy_into(list(optimizer._averages), list(optimizer._trainable_variables))
+        B.copy_into(list(optimizer._averages), list(optimizer._trainable_variables))
 
     def on_epoch_begin(self, epoch, logs=None):
         if self.swap_on_epoch and self._ema_weights_in_model:

@@ -1,7 +1,7 @@
 """``TerminateOnNaN``: stop training at the first NaN or infinite loss, keeping the last good weights."""
 import math
 
-from kerasport.backends import B, T
+from kerasport.backends import B
 from kerasport.callbacks.callback import Callback
 from kerasport.utils import io_utils
 
@@ -25,14 +25,14 @@ class TerminateOnNaN(Callback):
     def on_train_begin(self, logs=None):
         self._weights = list(self.model.weights)
         self._last_good = [B.variable(B.zeros_like(w), trainable=False, name="last_good") for w in self._weights]
-        T.copy_into(self._last_good, self._weights)
+        B.copy_into(self._last_good, self._weights)
 
     def on_train_batch_end(self, batch, logs=None):
         loss = (logs or {}).get("loss")
         if loss is None or math.isfinite(loss):
-            T.copy_into(self._last_good, self._weights)
+            B.copy_into(self._last_good, self._weights)
             return
-        T.copy_into(self._weights, self._last_good)
+        B.copy_into(self._weights, self._last_good)
         if self.raise_error:
             raise RuntimeError(f"NaN or Inf loss encountered at batch {batch}. Loss value: {loss}. Terminating "
                                "training immediately.")

@@ -46,9 +46,13 @@ def is_nested(x):
 
 
 def values_by_key(data, expected, owner, what="keys"):
-    """``[data[k] for k in expected]``, or an error naming the missing key(s) and the expected ones."""
+    """``[data[k] for k in expected]``, or an error naming the missing or unknown key(s) and the expected ones."""
     missing = [k for k in expected if k not in data]
     if missing:
         raise ValueError(f"{owner} expected {what} {list(expected)}, missing "
                          f"{', '.join(repr(k) for k in missing)}; the data dict has keys {list(data)}.")
+    if len(data) > len(expected):
+        unknown = [k for k in data if k not in expected]
+        raise ValueError(f"{owner} received unknown key(s) {', '.join(repr(k) for k in unknown)} in a data dict; "
+                         f"expected {what} {list(expected)}.")
     return [data[k] for k in expected]

@@ -6,9 +6,9 @@ Each function is a no-op (or the identity) when no distribution is set, so
 import numpy as np
 
 from kerasport.backends import B
-from kerasport.data_adapters import ArrayAdapter, DataAdapter
-from kerasport.distribution.distribution_lib import backend_distribute, distribution
 from kerasport.core import nest
+from kerasport.distribution.distribution_lib import backend_distribute, distribution
+from kerasport.trainers.data_adapters import ArrayAdapter, DataAdapter
 
 
 def _active():
@@ -45,6 +45,9 @@ class ShardedAdapter(DataAdapter):
 
     def peek(self):
         return self.adapter.peek()
+
+    def peek_y(self):
+        return self.adapter.peek_y()
 
     def __iter__(self):
         for batch in self.adapter:

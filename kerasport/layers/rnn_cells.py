@@ -4,7 +4,7 @@ from kerasport import activations, constraints, initializers, regularizers
 from kerasport.backends import B
 from kerasport.layers.layer import Layer
 from kerasport.saving.serialization import serialize_keras_object
-from kerasport.utils import tree
+from kerasport.core import nest as tree
 
 
 def _ser(obj):

@@ -7,6 +7,7 @@ from kerasport.layers.input_spec import rank_adjustment
 from kerasport.core.masks import set_mask
 from kerasport.layers.layer import KerasTensor, Layer
 from kerasport.models.model import Model
+from kerasport.trainers.trainer import Trainer
 from kerasport.core import nest as tree
 
 
@@ -112,7 +113,7 @@ class Functional(Model):
 
     def __init__(self, inputs, outputs, name=None, trainable=True, **kwargs):
         Layer.__init__(self, name=name or None, trainable=trainable, **kwargs)
-        Model._init_model(self)
+        Trainer.__init__(self)
         self._nested_inputs = inputs
         self._nested_outputs = outputs
         self.inputs = tree.flatten(inputs)
@@ -143,8 +144,8 @@ class Functional(Model):
         return [layer for layer in self._functional_layers if not isinstance(layer, OpLayer)]
 
     def _standardize_inputs(self, inputs):
-        """The inputs in the order of ``self.inputs``: a dict is matched by key (extra keys are ignored, as
-        in Keras), whatever its order; a missing key is an error naming it."""
+        """The inputs in the order of ``self.inputs``: a dict is matched by key, whatever its order; a missing
+        or unknown key is an error naming it (Keras warns of an unknown one and ignores it)."""
         if isinstance(self._nested_inputs, dict):
             if not isinstance(inputs, dict):
                 return dict(zip(self._nested_inputs, tree.flatten(inputs)))

@@ -1,5 +1,5 @@
 """Adagrad and Adadelta: per-coordinate learning rates from accumulated squared gradients."""
-from kerasport.backends import T
+from kerasport.backends import B
 from kerasport.optimizers.base import Optimizer
 
 
@@ -25,7 +25,7 @@ class Adagrad(Optimizer):
                                                          initializer=float(self.initial_accumulator_value))
 
     def update(self, grads, variables, lr, step):
-        T.adagrad(variables, grads, self._slots_of(self.accumulators, variables), lr, self.epsilon)
+        B.adagrad(variables, grads, self._slots_of(self.accumulators, variables), lr, self.epsilon)
 
     def get_config(self):
         return {**super().get_config(), "initial_accumulator_value": self.initial_accumulator_value,
@@ -57,7 +57,7 @@ class Adadelta(Optimizer):
             variables, ["accumulated_grad", "accumulated_delta_var"])
 
     def update(self, grads, variables, lr, step):
-        T.adadelta(variables, grads, self._slots_of(self.accumulated_grads, variables),
+        B.adadelta(variables, grads, self._slots_of(self.accumulated_grads, variables),
                    self._slots_of(self.accumulated_delta_vars, variables), lr, self.rho, self.epsilon)
 
     def get_config(self):

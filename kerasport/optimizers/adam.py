@@ -1,5 +1,5 @@
 """Adam, AdamW, Adamax and Nadam: the Adam family, with Keras's epsilon placement and bias correction."""
-from kerasport.backends import T
+from kerasport.backends import B
 from kerasport.optimizers.base import Optimizer
 
 
@@ -31,7 +31,7 @@ class Adam(Optimizer):
         self.velocity_hats = self.add_optimizer_variables(variables, "velocity_hat") if self.amsgrad else None
 
     def update(self, grads, variables, lr, step):
-        T.adam(variables, grads, self._slots_of(self.momentums, variables),
+        B.adam(variables, grads, self._slots_of(self.momentums, variables),
                self._slots_of(self.velocities, variables), self._slots_of(self.velocity_hats, variables),
                lr, self.beta_1, self.beta_2, self.epsilon, step)
 
@@ -80,7 +80,7 @@ class Adamax(Optimizer):
         self.momentums, self.norms = self.add_optimizer_variables(variables, ["momentum", "norm"])
 
     def update(self, grads, variables, lr, step):
-        T.adamax(variables, grads, self._slots_of(self.momentums, variables), self._slots_of(self.norms, variables),
+        B.adamax(variables, grads, self._slots_of(self.momentums, variables), self._slots_of(self.norms, variables),
                  lr, self.beta_1, self.beta_2, self.epsilon, step)
 
     def get_config(self):
@@ -107,12 +107,12 @@ class Nadam(Optimizer):
             return
         super().build(variables)
         self.momentums, self.velocities = self.add_optimizer_variables(variables, ["momentum", "velocity"])
-        self.u_product = T.host_variable(1.0, "float32", "u_product")
+        self.u_product = B.host_variable(1.0, "float32", "u_product")
         self.u_product.path = f"{self.name}/u_product"
         self._slots.append(self.u_product)
 
     def update(self, grads, variables, lr, step):
-        T.nadam(variables, grads, self._slots_of(self.momentums, variables),
+        B.nadam(variables, grads, self._slots_of(self.momentums, variables),
                 self._slots_of(self.velocities, variables), self.u_product, lr, self.beta_1, self.beta_2,
                 self.epsilon, step)
 

@@ -1,7 +1,7 @@
 """The ``Optimizer`` base: learning rate, slots, clipping, weight decay, EMA and gradient accumulation.
 
-The update rules are the backend's fused multi-tensor kernels (``T.adam``,
-``T.sgd``, ...); an optimizer only says which kernel and which slots. ``apply``
+The update rules are the backend's fused multi-tensor kernels (``B.adam``,
+``B.sgd``, ...); an optimizer only says which kernel and which slots. ``apply``
 runs inside the backend's train step: on torch the step count and the learning
 rate are Python numbers (host scalars: no device sync, no extra kernel), on
 TensorFlow they are tensors of the compiled step.
@@ -11,7 +11,7 @@ import warnings
 
 import numpy as np
 
-from kerasport.backends import B, T
+from kerasport.backends import B
 from kerasport.optimizers.schedules import LearningRateSchedule
 from kerasport.core import naming
 from kerasport.core.serialization import serialize_keras_object
@@ -65,9 +65,9 @@ class Optimizer:
         self.use_ema, self.ema_momentum, self.ema_overwrite_frequency = use_ema, ema_momentum, ema_overwrite_frequency
         self.loss_scale_factor = loss_scale_factor
         self.gradient_accumulation_steps = gradient_accumulation_steps
-        self._iterations = T.host_variable(0, "int64", "iteration")
+        self._iterations = B.host_variable(0, "int64", "iteration")
         self._learning_rate = learning_rate if callable(learning_rate) else \
-            T.host_variable(float(learning_rate), "float32", "learning_rate")
+            B.host_variable(float(learning_rate), "float32", "learning_rate")
         for var in (self._iterations, self._learning_rate):
             if not callable(var):
                 var.path = f"{self.name}/{var.path}"
@@ -86,7 +86,7 @@ class Optimizer:
     @property
     def learning_rate(self):
         """The learning rate: its variable, or the schedule's value at the current step."""
-        return self._current_lr(T.read(self._iterations)) if callable(self._learning_rate) else \
+        return self._current_lr(B.read(self._iterations)) if callable(self._learning_rate) else \
             self._learning_rate
 
     @learning_rate.setter
@@ -104,7 +104,7 @@ class Optimizer:
         lr = self._learning_rate
         if isinstance(lr, LearningRateSchedule):
             return lr(iterations)
-        return lr() if callable(lr) else T.read(lr)
+        return lr() if callable(lr) else B.read(lr)
 
     # ------------------------------------------------------------------ variables
     def build(self, variables):
@@ -234,23 +234,23 @@ class Optimizer:
             self._apply(grads, variables)
 
     def _apply(self, grads, variables):
-        count = T.read(self._iterations)
+        count = B.read(self._iterations)
         lr = self._current_lr(count)
         steps = self.gradient_accumulation_steps
         if steps:
             accumulators = self._slots_of(self._accumulated_gradients, variables)
             B.cond((count + 1) % steps == 0,
                    lambda: self._accumulated_update(grads, accumulators, variables, lr, count // steps + 1),
-                   lambda: T.accumulate(accumulators, grads))
+                   lambda: B.accumulate(accumulators, grads))
             count = count // steps
         else:
             self._update(grads, variables, lr, count + 1)
         if self.use_ema:
-            T.ema(self._averages, self._trainable_variables, self.ema_momentum, count)
+            B.ema(self._averages, self._trainable_variables, self.ema_momentum, count)
             if self.ema_overwrite_frequency:
                 B.cond((count + 1) % self.ema_overwrite_frequency == 0,
-                       lambda: T.copy_into(self._trainable_variables, self._averages), lambda: None)
-        T.increment(self._iterations)
+                       lambda: B.copy_into(self._trainable_variables, self._averages), lambda: None)
+        B.increment(self._iterations)
 
     def apply_gradients(self, grads_and_vars):
         """``apply`` for a list of ``(gradient, variable)`` pairs; returns ``iterations``."""
@@ -261,19 +261,19 @@ class Optimizer:
     def _accumulated_update(self, grads, accumulators, variables, lr, step):
         steps = self.gradient_accumulation_steps
         self._update([B.divide(B.add(g, a), steps) for g, a in zip(grads, accumulators)], variables, lr, step)
-        T.zero(self._accumulated_gradients)
+        B.zero(self._accumulated_gradients)
 
     def _update(self, grads, variables, lr, step):
         grads = self._clip_gradients(grads)
         if self.weight_decay:
-            T.weight_decay([v for v in variables if self._use_weight_decay(v)], lr, self.weight_decay)
+            B.weight_decay([v for v in variables if self._use_weight_decay(v)], lr, self.weight_decay)
         self.update(grads, variables, lr, step)
 
     def _clip_gradients(self, grads):
         if self.clipnorm:
-            return T.clip_each_by_norm(grads, self.clipnorm)
+            return B.clip_each_by_norm(grads, self.clipnorm)
         if self.global_clipnorm:
-            return T.clip_by_global_norm(grads, self.global_clipnorm)
+            return B.clip_by_global_norm(grads, self.global_clipnorm)
         if self.clipvalue:
             return [B.clip(g, -self.clipvalue, self.clipvalue) for g in grads]
         return grads
@@ -302,7 +302,7 @@ class Optimizer:
     def finalize_variable_values(self, var_list):
         """With ``use_ema``, write the moving averages into ``var_list`` (``fit`` calls it at the end)."""
         if self.use_ema:
-            T.copy_into(list(var_list), self._averages)
+            B.copy_into(list(var_list), self._averages)
 
     # ------------------------------------------------------------------ config
     def get_config(self):

@@ -1,5 +1,5 @@
 """FTRL-Proximal (McMahan et al., 2013), with L1, L2 and L2-shrinkage regularization."""
-from kerasport.backends import T
+from kerasport.backends import B
 from kerasport.optimizers.base import Optimizer
 
 
@@ -48,7 +48,7 @@ class Ftrl(Optimizer):
             variables, ["accumulator", "linear"], initializer=[float(self.initial_accumulator_value), "zeros"])
 
     def update(self, grads, variables, lr, step):
-        T.ftrl(variables, grads, self._slots_of(self.accumulators, variables), self._slots_of(self.linears, variables),
+        B.ftrl(variables, grads, self._slots_of(self.accumulators, variables), self._slots_of(self.linears, variables),
                lr, self.learning_rate_power, self.l1_regularization_strength, self.l2_regularization_strength,
                self.l2_shrinkage_regularization_strength, self.beta)
 

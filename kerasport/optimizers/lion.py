@@ -1,5 +1,5 @@
 """Lion: sign updates of an interpolated momentum (Chen et al., 2023)."""
-from kerasport.backends import T
+from kerasport.backends import B
 from kerasport.optimizers.base import Optimizer
 
 
@@ -30,7 +30,7 @@ class Lion(Optimizer):
         self.momentums = self.add_optimizer_variables(variables, "momentum")
 
     def update(self, grads, variables, lr, step):
-        T.lion(variables, grads, self._slots_of(self.momentums, variables), lr, self.beta_1, self.beta_2)
+        B.lion(variables, grads, self._slots_of(self.momentums, variables), lr, self.beta_1, self.beta_2)
 
     def get_config(self):
         return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2}

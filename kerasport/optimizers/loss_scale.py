@@ -1,5 +1,5 @@
 """``LossScaleOptimizer``: dynamic loss scaling around an inner optimizer (for float16 training)."""
-from kerasport.backends import B, T
+from kerasport.backends import B
 from kerasport.optimizers.base import Optimizer
 from kerasport.core.serialization import serialize_keras_object
 
@@ -51,8 +51,8 @@ class LossScaleOptimizer(Optimizer):
     def build(self, variables):
         if self.built:
             return
-        self.step_counter = T.host_variable(0, "int64", "step_counter")
-        self.dynamic_scale = T.host_variable(self.initial_scale, "float32", "dynamic_scale")
+        self.step_counter = B.host_variable(0, "int64", "step_counter")
+        self.dynamic_scale = B.host_variable(self.initial_scale, "float32", "dynamic_scale")
         self._slots += [self.step_counter, self.dynamic_scale]
         self.step_counter.path, self.dynamic_scale.path = f"{self.name}/step_counter", f"{self.name}/dynamic_scale"
         self.inner_optimizer.build(variables)

@@ -1,5 +1,5 @@
 """RMSprop, plain or centered, with optional momentum."""
-from kerasport.backends import T
+from kerasport.backends import B
 from kerasport.optimizers.base import Optimizer
 
 
@@ -34,7 +34,7 @@ class RMSprop(Optimizer):
             if self.centered else None
 
     def update(self, grads, variables, lr, step):
-        T.rmsprop(variables, grads, self._slots_of(self.velocities, variables),
+        B.rmsprop(variables, grads, self._slots_of(self.velocities, variables),
                   self._slots_of(self.momentums, variables), self._slots_of(self.average_gradients, variables),
                   lr, self.rho, self.momentum, self.epsilon)
 

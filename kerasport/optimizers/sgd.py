@@ -1,5 +1,5 @@
 """Stochastic gradient descent with optional (Nesterov) momentum."""
-from kerasport.backends import T
+from kerasport.backends import B
 from kerasport.optimizers.base import Optimizer
 
 
@@ -29,7 +29,7 @@ class SGD(Optimizer):
         self.momentums = self.add_optimizer_variables(variables, "momentum") if self.momentum else None
 
     def update(self, grads, variables, lr, step):
-        T.sgd(variables, grads, self._slots_of(self.momentums, variables), lr, self.momentum, self.nesterov)
+        B.sgd(variables, grads, self._slots_of(self.momentums, variables), lr, self.momentum, self.nesterov)
 
     def get_config(self):
         return {**super().get_config(), "momentum": self.momentum, "nesterov": self.nesterov}

@@ -23,8 +23,8 @@ from kerasport.core.serialization import (CustomObjectScope, custom_object_scope
 def __getattr__(name):
     """Names that live in modules importing this package: resolved on first use."""
     if name in ("pack_x_y_sample_weight", "unpack_x_y_sample_weight"):
-        from kerasport.models import model
-        return getattr(model, name)
+        from kerasport.trainers import data_adapters
+        return getattr(data_adapters, name)
     if name == "clear_session":
         from kerasport.backend import clear_session
         return clear_session

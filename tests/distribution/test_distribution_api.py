@@ -6,7 +6,7 @@ import pytest
 
 import kerasport
 from kerasport.backends import B, NAME, contract
-from kerasport.data_adapters import ArrayAdapter, get_adapter
+from kerasport.trainers.data_adapters import ArrayAdapter, get_adapter
 from kerasport.distribution.training_hooks import ShardedAdapter, global_logs, is_chief, shard
 
 

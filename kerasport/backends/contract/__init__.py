@@ -69,8 +69,9 @@ VARIABLES = ["variable", "is_variable", "assign", "standardize_dtype", "to_dtype
              "set_seed_all", "make_generator", "seeded_generator", "random_uniform", "random_normal",
              "random_permutation", "random_randint", "dropout",
              "dense", "embedding", "item", "device_name", "zero_grad"]
-TRAINING = ["compile_step", "host_variable", "read", "increment", "weight_decay", "sgd", "adam", "rmsprop",
-            "clip_each_by_norm", "clip_by_global_norm", "make_train_function", "make_test_function", "make_predict_function",
+TRAINING = ["host_variable", "read", "increment", "weight_decay", "sgd", "adam", "rmsprop",
+            "clip_each_by_norm", "clip_by_global_norm", "batch_size", "value_and_grad", "compile_function",
+            "compile_user_function", "compile_loop", "replicated", "gradient_reducer", "when_samples",
             "adamax", "nadam", "adagrad", "adadelta", "lion", "ftrl", "accumulate", "zero", "ema", "copy_into",
             "dataset_from_batches", "split_source", "arrays_split_source", "split_order", "split_parts"]
 

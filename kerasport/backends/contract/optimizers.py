@@ -131,3 +131,15 @@ def weight_decay(variables: list[Tensor], lr, decay) -> None:
 
 def zero(variables: list[Tensor]) -> None:
     """Set every variable to zeros."""
+
+
+def host_variable(value: ArrayLike, dtype: DType | None, name) -> Any:
+    """A scalar variable kept on the host (step counts, learning rates)."""
+
+
+def increment(counter) -> Any:
+    """Add 1 to ``counter``; returns the new count as a Python int."""
+
+
+def read(var) -> Any:
+    """A host scalar variable's value as a Python number."""

@@ -1,36 +1,47 @@
-"""The backend contract, ``step``: the step builders and host counters.
+"""The backend contract, ``step``: the hooks of the train / test / predict steps that ``kerasport.trainers.step``
+writes once: gradients, compilation, the in-graph loop of ``steps_per_execution``, and the data-parallel hooks.
 
 Each backend implements these in ``backends/<name>/step.py``; signatures and docstrings live here, once."""
-from typing import Any, Callable  # noqa: F401
+from typing import Any, Callable
 
-import numpy as np  # noqa: F401
-
-from kerasport.backends.contract.types import ArrayLike, Axis, DType, Generator, Shape, Tensor, Variable  # noqa: F401
+from kerasport.backends.contract.types import Tensor, Variable
 
 
-def compile_step(fn, model) -> Callable:
-    """A user's overridden step runs eagerly on torch."""
+def batch_size(x: Any) -> Any:
+    """The number of samples in the batch ``x`` (a tensor or a structure of tensors): a Python int where the
+    backend runs eagerly (torch), a float32 tensor inside a compiled step (TensorFlow)."""
 
 
-def host_variable(value: ArrayLike, dtype: DType | None, name) -> Any:
-    """A scalar variable kept on the host (step counts, learning rates)."""
+def value_and_grad(fn: Callable[[], tuple[Tensor, Any]], variables: list[Variable], count: Any = None) -> tuple[Any, list]:
+    """``(aux, grads)``: ``fn()`` returns ``(value, aux)``; ``grads`` are the gradients of the scalar ``value``
+    with respect to ``variables`` (``None`` where unused). ``count`` is the batch's sample count under a
+    distribution: an empty share of a last batch smaller than the number of processes gets zero gradients."""
 
 
-def increment(counter) -> Any:
-    """Add 1 to ``counter``; returns the new count as a Python int."""
+def compile_function(fn: Callable, jit_compile: bool, run_eagerly: bool) -> Callable:
+    """``fn`` compiled once for the steps: ``tf.function`` (XLA with ``jit_compile``) on TensorFlow, the whole
+    step in one ``torch.compile`` graph with ``jit_compile`` on torch; ``fn`` itself when eager."""
 
 
-def make_predict_function(model) -> Callable:
-    """The callable ``step((x, None, None))`` returning the model's outputs."""
+def compile_user_function(fn: Callable, jit_compile: bool, run_eagerly: bool) -> Callable:
+    """A user's overridden ``train_step`` / ``test_step`` / ``predict_step``, compiled as the backend runs user code
+    (traced into a ``tf.function`` on TensorFlow; eager on torch)."""
 
 
-def make_test_function(model) -> Callable:
-    """The callable ``step((x, y, sample_weight))`` that updates the metrics on one batch."""
+def compile_loop(step: Callable, compiled: Callable, jit_compile: bool, run_eagerly: bool) -> Callable | None:
+    """``loop(batches)`` running ``step`` once per batch of a ``steps_per_execution`` group inside one compiled
+    function (an in-graph loop), or None where the backend has none and the trainer runs the steps back to back.
+    ``compiled`` is ``step``'s own compiled function, for the groups that cannot be stacked."""
 
 
-def make_train_function(model) -> Callable:
-    """The callable ``step((x, y, sample_weight))`` that trains ``model`` on one batch."""
+def replicated(step: Callable) -> Callable:
+    """``step`` run in the replica context of the enclosing distribution strategy (itself where there is none)."""
 
 
-def read(var) -> Any:
-    """A host scalar variable's value as a Python number."""
+def gradient_reducer() -> Callable | None:
+    """``reduce(grads, variables, count)``: the count-weighted mean of the gradients over the processes of a
+    data-parallel run, or None outside one."""
+
+
+def when_samples(count: Any, update: Callable[[], Any]) -> None:
+    """Run ``update()`` when the batch holds samples (a process's share of a small last batch may not)."""

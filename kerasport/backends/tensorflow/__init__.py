@@ -1,8 +1,8 @@
 """The TensorFlow backend: kerasport's contract (``contract.py``) on tf tensors, one module per op family.
 
 Every function works eagerly and inside ``tf.function``; variables are plain ``tf.Variable`` objects, and
-TensorFlow places ops itself (GPU when present). ``kerasport.backends`` binds this package as both ``B``
-(ops, variables, layer kernels) and ``T`` (optimizer kernels, step and dataset builders); the names of its
+TensorFlow places ops itself (GPU when present). ``kerasport.backends`` binds this package as ``B``
+(ops, variables, layer kernels, optimizer kernels, step hooks, dataset pieces); the names of its
 modules are gathered here one by one. ``distribute``, ``export``, ``summary`` and ``kernels`` are used as
 modules (``kerasport.backends.tensorflow.distribute``, ...).
 
@@ -71,7 +71,8 @@ from kerasport.backends.tensorflow.optimizers import (
     accumulate, adadelta, adagrad, adam, adamax, clip_by_global_norm, clip_each_by_norm, copy_into, ema, ftrl,
     host_variable, increment, lion, nadam, read, rmsprop, sgd, weight_decay, zero)
 from kerasport.backends.tensorflow.step import (
-    compile_step, make_predict_function, make_test_function, make_train_function)
+    batch_size, compile_function, compile_loop, compile_user_function, gradient_reducer, replicated, value_and_grad,
+    when_samples)
 from kerasport.backends.tensorflow.data import (
     arrays_split_source, dataset_from_batches, split_order, split_parts, split_source)
 

@@ -1,13 +1,15 @@
 """TensorFlow pieces of the dataset builders of ``kerasport.utils`` (``dataset_utils``).
 
 The package gathers them, so that ``dataset_utils`` calls them as
-``T.dataset_from_batches`` etc. and never imports TensorFlow itself. The builders
+``B.dataset_from_batches`` etc. and never imports TensorFlow itself. The builders
 return ``tf.data.Dataset`` objects here, as Keras does.
 """
 import random
 
 import numpy as np
 import tensorflow as tf
+
+from kerasport.core import nest as tree
 
 
 __all__ = ["dataset_from_batches", "split_source", "arrays_split_source", "split_order", "split_parts"]
@@ -24,7 +26,6 @@ def dataset_from_batches(batches):
         A ``tf.data.Dataset`` of the same batches (strings as ``tf.string``) with
         a known cardinality.
     """
-    from kerasport.utils import tree  # kerasport.utils imports kerasport.backends: imported on first use
 
     def spec(a):
         a = np.asarray(a)
@@ -48,7 +49,6 @@ def split_source(dataset):
         arrays (same structure as an element), their count, and the batch size of
         ``dataset`` (``None`` if it is not batched).
     """
-    from kerasport.utils import tree  # kerasport.utils imports kerasport.backends: imported on first use
     if not isinstance(dataset, tf.data.Dataset):
         return None
     batch_size = getattr(dataset, "_batch_size", None)
@@ -62,7 +62,6 @@ def split_source(dataset):
 
 def arrays_split_source(arrays):
     """``(arrays, total, None)`` for a NumPy array or a tuple/dict of arrays with the same first dim."""
-    from kerasport.utils import tree  # kerasport.utils imports kerasport.backends: imported on first use
     return arrays, len(tree.flatten(arrays)[0]), None
 
 
@@ -78,7 +77,6 @@ def split_order(total, shuffle, seed):
 def split_parts(source, left_indices, right_indices, batch_size):
     """``(left, right)`` ``tf.data.Dataset``s of the samples of ``source`` at the given indices,
     batched by ``batch_size`` when it is not ``None``, prefetched."""
-    from kerasport.utils import tree  # kerasport.utils imports kerasport.backends: imported on first use
     parts = []
     for indices in (left_indices, right_indices):
         indices = np.asarray(indices, dtype="int64")

@@ -1,5 +1,5 @@
 """The PyTorch backend: kerasport's contract (``kerasport/backends/contract.py``) on torch tensors, one module
-per op family; ``kerasport.backends`` binds both ``B`` and ``T`` to this package.
+per op family; ``kerasport.backends`` binds it as ``B``.
 
 Module-level imports point down this order (a module imports only modules listed before it):
 
@@ -13,7 +13,7 @@ Module-level imports point down this order (a module imports only modules listed
     rnn         recurrent kernels                                           (none)
     optimizers  fused multi-tensor update kernels                           (none)
     distribute  collectives for data parallelism                            (core)
-    step        step builders and host counters                             (core, distribute)
+    step        the hooks of the steps kerasport.trainers writes once         (distribute)
     data        dataset pieces of kerasport.utils's builders                (none)
     export      serving writers                                             (core)
     summary     TensorBoard event writing                                   (none)
@@ -68,11 +68,11 @@ from kerasport.backends.torch.image import (  # noqa: F401
 from kerasport.backends.torch.rnn import (  # noqa: F401
     gru, lstm, rnn)
 from kerasport.backends.torch.optimizers import (  # noqa: F401
-    accumulate, adadelta, adagrad, adam, adamax, clip_by_global_norm, clip_each_by_norm, copy_into, ema, ftrl, lion,
-    nadam, rmsprop, sgd, weight_decay, zero)
+    accumulate, adadelta, adagrad, adam, adamax, clip_by_global_norm, clip_each_by_norm, copy_into, ema, ftrl,
+    host_variable, increment, lion, nadam, read, rmsprop, sgd, weight_decay, zero)
 from kerasport.backends.torch.step import (  # noqa: F401
-    COMPILE_BACKEND, compile_step, host_variable, increment, make_predict_function, make_test_function,
-    make_train_function, read)
+    batch_size, compile_function, compile_loop, compile_user_function, gradient_reducer, replicated, value_and_grad,
+    when_samples)
 from kerasport.backends.torch.data import (  # noqa: F401
     arrays_split_source, dataset_from_batches, split_order, split_parts, split_source)
 

@@ -1,5 +1,5 @@
 """PyTorch backend, the dataset pieces of ``kerasport.utils``'s builders (``dataset_utils``), which
-calls them as ``T.dataset_from_batches`` etc.
+calls them as ``B.dataset_from_batches`` etc.
 
 The builders return ``kerasport.utils.PyDataset``
 objects of NumPy batches here, and ``split_dataset`` returns

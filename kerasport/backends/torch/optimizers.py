@@ -1,9 +1,29 @@
 """PyTorch backend, optimizer kernels: fused multi-tensor (``torch._foreach_*``) updates, one per
-Keras optimizer, plus clipping, accumulation and averaging. ``lr`` and ``step`` are Python numbers.
+Keras optimizer, plus clipping, accumulation and averaging, and the optimizer's host scalars (step counts,
+learning rates: CPU tensors, so reading them never syncs a GPU). ``lr`` and ``step`` are Python numbers.
 """
 import math
 
 import torch
+
+from kerasport.backends.torch.core import Variable, to_dtype
+
+
+# ----------------------------------------------------------------------------- optimizer state
+def host_variable(value, dtype, name):
+    """A scalar variable kept on the host (step counts, learning rates)."""
+    return Variable(torch.tensor(value, dtype=to_dtype(dtype)), trainable=False, name=name)
+
+
+def read(var):
+    """A host scalar variable's value as a Python number."""
+    return var.item()
+
+
+def increment(counter):
+    """Add 1 to ``counter``; returns the new count as a Python int."""
+    counter.data.add_(1)
+    return int(counter.item())
 
 
 # ----------------------------------------------------------------------------- fused update kernels

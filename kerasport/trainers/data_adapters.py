@@ -4,7 +4,6 @@ Every adapter yields ``(x, y, sample_weight)`` tuples, ``None`` where a part is
 absent. ``ArrayAdapter`` moves arrays to the device once and slices them;
 generators, ``PyDataset``, ``torch.utils.data.DataLoader`` and
 ``tf.data.Dataset`` are streams whose batches are converted one by one.
-``EpochIterator`` cuts the batches into epochs (``steps_per_epoch``).
 """
 import collections
 import collections.abc
@@ -12,13 +11,12 @@ import itertools
 import math
 import multiprocessing
 import pickle
-import warnings
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 
 import numpy as np
 
 from kerasport.backends import B
-from kerasport.utils import tree
+from kerasport.core import nest as tree
 from kerasport.utils.py_dataset import PyDataset
 
 
@@ -90,12 +88,28 @@ def unpack_data(data):
     return data, None, None
 
 
+def unpack_x_y_sample_weight(data):
+    """``(x, y, sample_weight)`` from a packed batch, ``None`` for the parts it lacks."""
+    if isinstance(data, list):
+        data = tuple(data)
+    if not isinstance(data, tuple):
+        return data, None, None
+    return tuple(data) + (None,) * (3 - len(data)) if len(data) <= 3 else (data, None, None)
+
+
+def pack_x_y_sample_weight(x, y=None, sample_weight=None):
+    """A batch as Keras hands it to an overridden step: ``x``, ``(x, y)`` or ``(x, y, sample_weight)``."""
+    if y is None:
+        return (x,) if isinstance(x, (list, tuple)) else x
+    return (x, y) if sample_weight is None else (x, y, sample_weight)
+
+
 class DataAdapter:
     """One pass over the data, as ``(x, y, sample_weight)`` batches of backend tensors.
 
     ``num_batches`` is the number of batches in a pass (``None`` while unknown);
     ``peek()`` returns the ``x`` of the first batch (for building the model)
-    without losing it; ``on_epoch_end()`` runs after each epoch; ``close()``
+    without losing it, ``peek_y()`` its ``y``; ``on_epoch_end()`` runs after each epoch; ``close()``
     frees loader workers when ``fit``/``evaluate``/``predict`` return.
     """
 
@@ -105,6 +119,9 @@ class DataAdapter:
         raise NotImplementedError
 
     def peek(self):
+        raise NotImplementedError
+
+    def peek_y(self):
         raise NotImplementedError
 
     def on_epoch_end(self):
@@ -172,6 +189,9 @@ class ArrayAdapter(DataAdapter):
         if self.stream:
             return self._slice(self.x, 0, self.batch_size)
         return self.x
+
+    def peek_y(self):
+        return self.y
 
     _STREAM_CHUNK_BYTES = 1 << 18
 
@@ -327,6 +347,10 @@ class _StreamAdapter(DataAdapter):
             else:
                 raise ValueError(f"The {self.kind} yielded no batch.")
         return self._peeked[0][0]
+
+    def peek_y(self):
+        self.peek()
+        return self._peeked[0][1]
 
     def __iter__(self):
         if self._peeked is not None:
@@ -520,58 +544,3 @@ def get_adapter(x, y=None, sample_weight=None, batch_size=None, shuffle=False, c
             raise ValueError(f"`{name}` must be None when `x` is a {stream}: yield (x, y, sample_weight) "
                              f"batches from it instead.")
     return adapter()
-
-
-class EpochIterator:
-    """The batches of each epoch drawn from an adapter.
-
-    Without ``steps`` an epoch is one pass over the data. With ``steps`` an epoch
-    is the next ``steps`` batches: a pass continues into the next epoch, and, as in
-    Keras, an epoch that reaches the end of a pass stops there with the "ran out
-    of data" warning; the next epoch starts a new pass. A generator cannot start
-    over, so once it is exhausted its epochs are empty: ``fit`` then stops.
-    """
-
-    def __init__(self, adapter, steps=None):
-        if steps is not None and (not isinstance(steps, (int, np.integer)) or steps <= 0):
-            raise ValueError(f"steps must be a positive integer, received {steps!r}.")
-        self.adapter = adapter
-        self.steps = steps
-        self._iterator = None
-
-    @property
-    def num_batches(self):
-        return self.steps or self.adapter.num_batches
-
-    def peek(self):
-        return self.adapter.peek()
-
-    def __iter__(self):
-        return iter(self.adapter) if self.steps is None else self._take(self.steps)
-
-    def reset(self):
-        """Start the next epoch on a new pass; the adapter's ``on_epoch_end`` runs, as in Keras."""
-        self._iterator = None
-        self.adapter.on_epoch_end()
-
-    def _take(self, steps):
-        known = self.adapter.num_batches
-        if self._iterator is None:
-            self._iterator, self._seen = iter(self.adapter), 0
-        for _ in range(steps):
-            batch = None if known is not None and self._seen >= known else next(self._iterator, None)
-            if batch is None:
-                if self._seen:
-                    warn_ran_out()
-                self._iterator = None
-                return
-            self._seen += 1
-            yield batch
-        if known is not None and self._seen >= known:
-            self._iterator = None
-
-
-def warn_ran_out():
-    """The warning of an epoch that found no data left, as Keras words it."""
-    warnings.warn("Your input ran out of data; interrupting training. Make sure that your dataset or generator "
-                  "can generate at least `steps_per_epoch * epochs` batches.", stacklevel=3)

@@ -2,7 +2,7 @@
 from kerasport import losses as losses_mod
 from kerasport import metrics as metrics_mod
 from kerasport.backends import B
-from kerasport.utils import tree
+from kerasport.core import nest as tree
 
 
 def _per_output(spec, output_names, what):
@@ -27,10 +27,6 @@ def by_output(data, output_names, what):
     """The leaves of ``data`` in output order: a dict keyed by output names is matched by name, in any order."""
     if not isinstance(data, dict) or len(output_names) == 1 and not set(data) & set(output_names):
         return tree.flatten(data)
-    unknown = [k for k in data if k not in output_names]
-    if unknown:
-        raise ValueError(f"The {what} dict has unknown key(s) {', '.join(repr(k) for k in unknown)}; expected keys "
-                         f"are the output names {list(output_names)}.")
     return tree.values_by_key(data, output_names, "The model", f"{what} keyed by the output names")
 
 

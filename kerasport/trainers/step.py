@@ -1,0 +1,77 @@
+"""The built-in train / test / predict steps, written once over the model's public methods.
+
+A step takes one batch ``(x, y, sample_weight)``. The backend (``T``) supplies only the hooks:
+``value_and_grad``, ``compile_function``, ``compile_loop`` (TensorFlow's in-graph loop for
+``steps_per_execution``), ``batch_size`` and the distribution hooks (``gradient_reducer``,
+``when_samples``, ``replicated``). Each builder runs once per ``compile``, never per step.
+"""
+from kerasport.backends import B
+
+
+def make_train_function(model):
+    """The callable ``step((x, y, sample_weight))`` that trains ``model`` on one batch: forward, loss,
+    gradients (all-reduced under a distribution), the optimizer's update, the variables' constraints
+    and the metric updates. ``step.loop(batches)`` runs several (TensorFlow)."""
+    params = model.trainable_weights
+    optimizer = model.optimizer
+    optimizer.build(params)
+    constrained = [(v, v.constraint) for v in params if getattr(v, "constraint", None) is not None]
+    all_reduce = B.gradient_reducer()
+
+    def step(batch):
+        x, y, sw = batch
+
+        def forward():
+            y_pred = model(x, training=True)
+            loss = model.compute_loss(x, y, y_pred, sw)
+            return optimizer.scale_loss(loss), (loss, y_pred)
+
+        n = B.batch_size(x)
+        (loss, y_pred), grads = B.value_and_grad(forward, params, None if all_reduce is None else n)
+        if all_reduce is not None:
+            grads = all_reduce(grads, params, n)
+        with B.no_grad():
+            optimizer.apply(grads, params)
+            for var, constraint in constrained:
+                var.assign(constraint(var))
+            B.when_samples(n, lambda: model.update_metrics(loss, y, y_pred, sw, n))
+
+    return _runner(B.replicated(step), model)
+
+
+def make_test_function(model):
+    """The callable ``step((x, y, sample_weight))`` that updates the metrics on one batch."""
+
+    def step(batch):
+        x, y, sw = batch
+        with B.no_grad():
+            y_pred = model(x, training=False)
+            n = B.batch_size(x)
+            B.when_samples(n, lambda: model.update_metrics(model.compute_loss(x, y, y_pred, sw), y, y_pred, sw, n))
+
+    return _runner(B.replicated(step), model)
+
+
+def make_predict_function(model):
+    """The callable ``step((x, y, sample_weight))`` returning the model's outputs for ``x``."""
+
+    def step(x):
+        with B.no_grad():
+            return model(x, training=False)
+
+    compiled = B.compile_function(step, model.jit_compile, model.run_eagerly)
+    return lambda batch: compiled(batch[0])
+
+
+def _runner(step, model):
+    """``step`` compiled, with ``.loop(batches)`` where the backend runs several steps in one call."""
+    compiled = B.compile_function(step, model.jit_compile, model.run_eagerly)
+    loop = B.compile_loop(step, compiled, model.jit_compile, model.run_eagerly)
+    if loop is None:
+        return compiled
+
+    def run(batch):
+        return compiled(batch)
+
+    run.loop = loop
+    return run

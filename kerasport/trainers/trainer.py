@@ -1,0 +1,638 @@
+"""``Trainer``: what ``Model`` does to learn: ``compile``, ``fit`` / ``evaluate`` / ``predict``, the steps.
+
+Written once for both backends: the epoch loop drives, batch by batch, the step
+functions built once per ``compile``; ``Model`` inherits it (``Model(Trainer, Layer)``).
+"""
+import numpy as np
+
+from kerasport import config
+from kerasport import optimizers as optimizers_mod
+from kerasport.backends import B, NAME
+from kerasport.callbacks.callback import CallbackList
+from kerasport.distribution import distribution_lib
+from kerasport.distribution import training_hooks as distributed
+from kerasport.layers.input_spec import rank_adjustment
+from kerasport.layers.layer import Layer
+from kerasport.metrics import Mean
+from kerasport.trainers import step as steps
+from kerasport.trainers.compile_utils import CompileLoss, CompileMetrics, by_output
+from kerasport.trainers.data_adapters import (ArrayAdapter, get_adapter, pack_x_y_sample_weight, unpack_data,
+                                              unpack_x_y_sample_weight)
+from kerasport.trainers.epoch_iterator import EpochIterator, executions, warn_ran_out
+from kerasport.core import nest as tree
+
+
+class Trainer:
+    """The training half of ``Model``: ``compile``, ``fit``, ``evaluate``, ``predict``, ``*_on_batch``.
+
+    Steps are built once per ``compile`` (or when ``run_eagerly`` / ``jit_compile`` change) and
+    cached; the epoch loop touches Python numbers only where the user sees them.
+    """
+
+    def __init__(self):
+        self.optimizer = None
+        self.compiled = False
+        self.stop_training = False
+        self.history = None
+        self._step_logs = None
+        self._compile_loss = None
+        self._compile_metrics = None
+        self._loss_tracker = None
+        self._step_functions = {}
+        self._compile_config = None
+        self._run_eagerly = False
+        self._jit_compile = False
+        self.steps_per_execution = 1
+
+    # ------------------------------------------------------------------ building
+    def _build_from_data(self, x):
+        """Build a model whose input shape was unknown, from a first batch.
+
+        A model without ``call()`` (a GAN whose ``train_step`` drives its sub-models) stays unbuilt on
+        TensorFlow, as Keras leaves it there; on torch Keras refuses it unless ``self.built = True``.
+        """
+        if self.built or (type(self).call is Layer.call and NAME == "tensorflow"):
+            return
+        shapes = tree.map_structure(lambda t: (None,) + tuple(t.shape)[1:], x)
+        self.build(shapes)
+
+
+    # ------------------------------------------------------------------ compile
+    def compile(self, optimizer="rmsprop", loss=None, loss_weights=None, metrics=None, weighted_metrics=None,
+                run_eagerly=False, steps_per_execution=1, jit_compile="auto", auto_scale_loss=True):
+        """Configure training.
+
+        Args:
+            optimizer: name (``"adam"``) or ``Optimizer``.
+            loss: name, function or ``Loss``; a list or dict for several outputs.
+            loss_weights: weights of each output's loss (list or dict).
+            metrics: names, functions or ``Metric``s; a list per output or a dict for several outputs.
+            weighted_metrics: metrics that take ``sample_weight``/``class_weight`` into account.
+            run_eagerly: (TensorFlow) run the step eagerly instead of in one ``tf.function``.
+            steps_per_execution: batches per execution of the train / test step: on TensorFlow
+                one ``tf.function`` loops over them (batches of one shape), on torch they run
+                back to back; batch callbacks fire once per execution, at Keras's batch indices.
+            jit_compile: ``True`` compiles the step with XLA (TensorFlow) or ``torch.compile`` (torch);
+                ``"auto"`` leaves it off on CPU.
+            auto_scale_loss: under the ``"mixed_float16"`` policy, wrap the optimizer in a
+                ``LossScaleOptimizer`` (dynamic loss scaling), as Keras does.
+        """
+        distribution_lib.adopt_enclosing_strategy()
+        self.optimizer = optimizers_mod.get(optimizer)
+        if auto_scale_loss and self.dtype_policy.name == "mixed_float16" and self.optimizer is not None \
+                and not isinstance(self.optimizer, optimizers_mod.LossScaleOptimizer):
+            self.optimizer = optimizers_mod.LossScaleOptimizer(self.optimizer, name="loss_scale_optimizer")
+        self.loss = loss
+        output_names = self._output_names()
+        self._compile_loss = CompileLoss(loss, loss_weights, output_names) if loss is not None else None
+        if metrics is not None or weighted_metrics is not None:  # else Keras keeps the previous compile's metrics
+            self._compile_metrics = CompileMetrics(metrics, weighted_metrics, output_names, self._compile_loss)
+        self._loss_tracker = Mean(name="loss")
+        self._run_eagerly = bool(run_eagerly)
+        if not isinstance(steps_per_execution, int) or isinstance(steps_per_execution, bool) or \
+                steps_per_execution < 1:
+            raise ValueError(f"compile(): `steps_per_execution` must be a positive integer, received "
+                             f"{steps_per_execution!r}.")
+        self.steps_per_execution = steps_per_execution
+        self._jit_compile = jit_compile is True
+        self._step_functions = {}
+        self.compiled = True
+        self._compile_config = {"optimizer": optimizer, "loss": loss, "loss_weights": loss_weights,
+                                "metrics": metrics, "weighted_metrics": weighted_metrics,
+                                "run_eagerly": run_eagerly, "jit_compile": jit_compile}
+        if self.built and getattr(self, "outputs", None) is not None:
+            self._build_metrics()
+
+    @property
+    def run_eagerly(self):
+        """Whether the train/test/predict steps run eagerly (TensorFlow: no ``tf.function``)."""
+        return self._run_eagerly
+
+    @run_eagerly.setter
+    def run_eagerly(self, value):
+        self._run_eagerly = bool(value)
+        self._step_functions = {}
+
+    @property
+    def jit_compile(self):
+        """Whether the train/test/predict steps are compiled (XLA on TensorFlow, ``torch.compile`` on torch)."""
+        return self._jit_compile
+
+    @jit_compile.setter
+    def jit_compile(self, value):
+        self._jit_compile = bool(value)
+        self._step_functions = {}
+
+    def _output_names(self):
+        names = getattr(self, "output_names", None)
+        return list(names) if names else ["output"]
+
+    def _build_metrics(self, y_pred_shapes=None):
+        if self._compile_metrics is None or self._compile_metrics.built:
+            return
+        if y_pred_shapes is None and getattr(self, "outputs", None):
+            y_pred_shapes = [t.shape for t in self.outputs]
+        self._compile_metrics.build(y_pred_shapes)
+
+    @property
+    def metrics(self):
+        """The metrics in Keras's order: the ``loss`` tracker, ``compile_metrics`` (all compiled metrics in
+        one), the per-output loss trackers, the metrics held as attributes, then those of the sublayers."""
+        out = []
+        if self.compiled:
+            out += [self._loss_tracker] if self._loss_tracker is not None else []
+            out += [self._compile_metrics] if self._compile_metrics is not None else []
+            out += self._compile_loss.metrics if self._compile_loss is not None else []
+        out += self.__dict__.get("_metrics", [])
+        for layer in self._flatten_layers(include_self=False):
+            if not isinstance(layer, Trainer):
+                out += layer.__dict__.get("_metrics", [])
+        return out
+
+    @property
+    def metrics_names(self):
+        return [m.name for m in self.metrics]
+
+    def reset_metrics(self):
+        for m in self.metrics:
+            m.reset_state()
+
+    # ------------------------------------------------------------------ the pieces a step runs
+    def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
+        """Compiled loss of ``(y, y_pred)`` plus the model's regularization and ``add_loss`` terms."""
+        total = None
+        if self._compile_loss is not None and y is not None:
+            total, _ = self._compile_loss(y, y_pred, sample_weight)
+        extra = self.losses
+        if extra:
+            reg = extra[0]
+            for term in extra[1:]:
+                reg = B.add(reg, term)
+            total = reg if total is None else B.add(total, reg)
+        if total is None:
+            raise ValueError("No loss to optimize: compile() the model with a `loss`, pass targets `y`, "
+                             "or add losses with `add_loss`.")
+        return total
+
+    def update_metrics(self, loss, y, y_pred, sample_weight, batch_size):
+        self._loss_tracker.update_state(loss, sample_weight=batch_size)
+        if self._compile_metrics is not None and y is not None:
+            self._compile_metrics.update_state(y, y_pred, sample_weight)
+
+    def compute_metrics(self, x, y, y_pred, sample_weight=None):
+        """Update the compiled metrics with one batch and return all metric results (Keras 3 API)."""
+        if self._compile_metrics is not None:
+            self._compile_metrics.update_state(y, y_pred, sample_weight)
+        return _flat_results(self.metrics, [m.result() for m in self.metrics], lambda v: v)
+
+    @property
+    def compiled_loss(self):
+        """Keras 2's ``compiled_loss(y, y_pred, sample_weight, regularization_losses)`` (prefer ``compute_loss``)."""
+        def loss(y_true, y_pred, sample_weight=None, regularization_losses=None):
+            total, _ = self._compile_loss(y_true, y_pred, sample_weight)
+            for term in regularization_losses or []:
+                total = B.add(total, term)
+            return total
+        return loss
+
+    @property
+    def compiled_metrics(self):
+        """Keras 2's ``compiled_metrics.update_state(y, y_pred, sample_weight)`` (prefer ``compute_metrics``)."""
+        self._build_metrics()
+        return self._compile_metrics
+
+    def zero_grad(self):
+        """Clear the gradients left on the weights by ``loss.backward()`` (torch; no-op on TensorFlow)."""
+        B.zero_grad(self.trainable_weights)
+
+    def train_step(self, data):
+        """One step of training on ``data`` (``x``, ``(x, y)`` or ``(x, y, sample_weight)``).
+
+        Override it as in Keras: an override is traced into one ``tf.function`` on
+        TensorFlow and runs eagerly on torch, and may return the logs to show.
+        ``super().train_step(data)`` runs the backend's built-in step.
+        """
+        return self._default_step("train")(unpack_x_y_sample_weight(data))
+
+    def test_step(self, data):
+        """One evaluation step on ``data``; overridable as ``train_step``."""
+        return self._default_step("test")(unpack_x_y_sample_weight(data))
+
+    def predict_step(self, data):
+        """The outputs for one batch ``data``; overridable as ``train_step``."""
+        return self._default_step("predict")(unpack_x_y_sample_weight(data))
+
+    # ------------------------------------------------------------------ step functions
+    def _step(self, kind):
+        """The backend's step function for ``kind``, built once per compile.
+
+        An overridden ``train_step``/``test_step``/``predict_step`` receives the batch
+        packed as Keras packs it (``x``, ``(x, y)`` or ``(x, y, sample_weight)``) and may
+        return the logs to show (a dict of values).
+        """
+        fn = self._step_functions.get(kind)
+        if fn is None:
+            if getattr(type(self), f"{kind}_step") is not getattr(Trainer, f"{kind}_step"):
+                if kind == "train" and self.optimizer is not None:
+                    self.optimizer.build(self.trainable_weights)
+                user_step = B.compile_user_function(getattr(self, f"{kind}_step"), self.jit_compile,
+                                                    self.run_eagerly)
+                fn = lambda batch: user_step(pack_x_y_sample_weight(*batch))  # noqa: E731
+            else:
+                fn = self._default_step(kind)
+            self._step_functions[kind] = fn
+        return fn
+
+    def make_train_function(self, force=False):
+        """The function that trains on one batch ``(x, y, sample_weight)``: an overridden ``train_step``
+        or the built-in step, built once per ``compile`` and cached; ``force=True`` builds it anew."""
+        return self._make_function("train", force)
+
+    def make_test_function(self, force=False):
+        """The function that evaluates one batch (updates the metrics); as ``make_train_function``."""
+        return self._make_function("test", force)
+
+    def make_predict_function(self, force=False):
+        """The function that returns the outputs for one batch; as ``make_train_function``."""
+        return self._make_function("predict", force)
+
+    def _make_function(self, kind, force):
+        if force:
+            self._step_functions.pop(kind, None)
+            self._step_functions.pop("default_" + kind, None)
+        return self._step(kind)
+
+    def _default_step(self, kind):
+        key = "default_" + kind
+        if key not in self._step_functions:
+            builder = {"train": steps.make_train_function, "test": steps.make_test_function,
+                       "predict": steps.make_predict_function}[kind]
+            self._step_functions[key] = builder(self)
+        return self._step_functions[key]
+
+    def _run_step(self, kind, batch):
+        """Run one step; keep the logs an overridden step returned (else the metrics give them)."""
+        out = self._step(kind)(batch)
+        if isinstance(out, dict):
+            self._step_logs = out
+        return out
+
+    def _run_steps(self, kind, batches):
+        """Run one step per batch without returning to the epoch loop; one call of the backend's
+        multi-step loop (TensorFlow's in-graph loop) when the built-in step runs."""
+        fn = self._step(kind)
+        loop = getattr(fn, "loop", None)
+        if len(batches) > 1 and loop is not None:
+            loop(batches)
+            return
+        for batch in batches:
+            self._run_step(kind, batch)
+
+    def _logs(self):
+        """The logs users see: what a custom step returned last, else the metrics' results."""
+        if self._step_logs is not None:
+            return _flat_logs(self._step_logs)
+        return self.get_metrics_result()
+
+    def _prepare(self, data, for_training=True):
+        """Build the model and its metrics from the first batch of ``data`` (an adapter), and check that
+        batch against the model, before anything changes."""
+        x = data.peek()
+        self._build_from_data(x)
+        self._check_data_shapes(x)
+        if for_training:
+            if not self.compiled:
+                raise RuntimeError(f"You must compile() model {self.name!r} before training or evaluating it.")
+            self._check_target_keys(data.peek_y())
+            if self._compile_metrics is not None and not self._compile_metrics.built:
+                self._build_metrics(self._infer_output_shapes(x))
+
+    def _check_target_keys(self, y):
+        """An error naming the unknown or missing keys of a ``y`` dict keyed by the output names (as the
+        compiled loss matches it), raised before the first step; a custom step reads ``y`` as it likes."""
+        if isinstance(y, dict) and self._compile_loss is not None and \
+                type(self).train_step is Trainer.train_step and type(self).test_step is Trainer.test_step:
+            by_output(y, self._output_names(), "targets")
+
+    def _infer_output_shapes(self, x):
+        if getattr(self, "outputs", None):
+            return [t.shape for t in self.outputs]
+        sample = tree.map_structure(lambda t: t[:1], x)
+        with B.no_grad(), self._losses_kept():
+            out = self(sample, training=False)
+        return [tuple(o.shape) for o in tree.flatten(out)]
+
+    def _check_data_shapes(self, x):
+        expected = getattr(self, "inputs", None)
+        if not expected:
+            return
+        flat = self._standardize_inputs(x) if hasattr(self, "_standardize_inputs") else x
+        flat = tree.flatten(flat)
+        if len(flat) != len(expected):
+            raise ValueError(f"Model {self.name!r} expects {len(expected)} input(s), received {len(flat)}.")
+        for i, (t, spec) in enumerate(zip(flat, expected)):
+            shape = tuple(t.shape)
+            change = rank_adjustment(shape, spec.shape)
+            shape = shape[:-1] if change < 0 else shape + (1,) if change > 0 else shape
+            if len(shape) != len(spec.shape) or any(
+                    e is not None and e != s for e, s in zip(spec.shape[1:], shape[1:])):
+                raise ValueError(f"Input {i} of model {self.name!r} is incompatible: expected shape "
+                                 f"{spec.shape}, received data of shape {shape}.")
+
+    # ------------------------------------------------------------------ fit / evaluate / predict
+    def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None,
+            validation_split=0.0, validation_data=None, shuffle=True, class_weight=None, sample_weight=None,
+            initial_epoch=0, steps_per_epoch=None, validation_steps=None, validation_batch_size=None,
+            validation_freq=1):
+        """Train for ``epochs`` epochs; returns a ``History`` (``history.history[name]`` per epoch).
+
+        Args:
+            x, y: arrays (or lists/dicts of arrays for several inputs/outputs), or a
+                generator, ``kerasport.utils.PyDataset``, ``tf.data.Dataset`` or
+                ``torch.utils.data.DataLoader`` yielding ``(x, y[, sample_weight])``
+                batches (then ``y`` and ``sample_weight`` must be ``None``).
+            batch_size: samples per step for arrays (32 by default).
+            epochs: index of the last epoch (training starts at ``initial_epoch``).
+            verbose: 0 silent, 1 progress bar (one line per epoch when stdout is not
+                a terminal), 2 one line per epoch; ``"auto"`` is 1.
+            callbacks: list of ``Callback``.
+            validation_split: fraction in ``[0, 1)`` of the arrays, taken from their
+                end before shuffling, to validate on instead of training.
+            validation_data: ``(x_val, y_val[, sw_val])`` or a dataset/generator.
+            shuffle: ``True`` shuffles array samples each epoch, ``"batch"`` shuffles
+                the order of batches, ``False`` keeps the order (a ``PyDataset``
+                shuffles its batch indices; other streams are left as they are).
+            class_weight: ``{class index: weight}`` scaling each sample's loss (and
+                weighted metrics) by its class; classes not named weigh 1.
+            sample_weight: per-sample loss weights, shape ``(samples,)``.
+            initial_epoch: epoch to start from (to resume a run).
+            steps_per_epoch: batches per epoch; a pass over the data then continues
+                into the next epoch, and an epoch that reaches the end of the pass stops
+                there with Keras's "ran out of data" warning. Required for endless
+                generators/datasets.
+            validation_steps: batches per validation (all of them by default).
+            validation_batch_size: batch size of array ``validation_data``
+                (``batch_size`` by default).
+            validation_freq: validate every ``n`` epochs (an int), or after the
+                epochs listed (1-based, e.g. ``[1, 5, 10]``).
+        """
+        _check_batch_size(batch_size)
+        _check_batch_size(validation_batch_size)
+        if not 0 <= validation_split < 1:
+            raise ValueError(f"validation_split must be in [0, 1), received {validation_split}.")
+        if epochs < 0 or initial_epoch < 0:
+            raise ValueError(f"epochs and initial_epoch must be non-negative, received {epochs}, {initial_epoch}.")
+        _check_validation_freq(validation_freq)
+        adapter = get_adapter(x, y, sample_weight, batch_size, shuffle, class_weight)
+        val_adapter = None
+        if validation_data is not None:
+            vx, vy, vsw = unpack_data(tuple(validation_data) if isinstance(validation_data, list)
+                                      else validation_data)
+            val_adapter = get_adapter(vx, vy, vsw, validation_batch_size or batch_size)
+        elif validation_split:
+            if not isinstance(adapter, ArrayAdapter):
+                raise ValueError("validation_split is only supported for array inputs; pass validation_data "
+                                 f"for a {type(x).__name__}.")
+            adapter, val_adapter = adapter.split(validation_split)
+        epochs = config.capped_epochs(epochs)
+        adapter, val_adapter = distributed.shard(adapter), distributed.shard(val_adapter)
+        data = EpochIterator(adapter, config.capped_steps(steps_per_epoch))
+        val_data = EpochIterator(val_adapter, validation_steps) if val_adapter is not None else None
+        try:
+            self._prepare(data)
+            if val_data is not None:
+                self._check_data_shapes(val_data.peek())
+                self._check_target_keys(val_data.peek_y())
+            self._step("train")
+            data.reset()
+            verbose = 1 if verbose == "auto" else verbose
+            callbacks = CallbackList(callbacks, model=self, add_history=True, add_progbar=verbose != 0,
+                                     verbose=verbose, epochs=epochs, steps=data.num_batches)
+            self.stop_training = False
+            logs = {}
+            self._initial_epoch = None
+            callbacks.on_train_begin()
+            distributed.sync_variables(self)
+            initial_epoch = self._initial_epoch or initial_epoch
+            try:
+                for epoch in range(initial_epoch, epochs):
+                    self.reset_metrics()
+                    self._step_logs = None
+                    callbacks.on_epoch_begin(epoch)
+                    step = -1
+                    for step, end, batches in executions(data, self.steps_per_execution):
+                        callbacks.on_train_batch_begin(step)
+                        self._run_steps("train", batches)
+                        callbacks.on_train_batch_end(end, self._batch_logs if callbacks.wants_batch_logs else None)
+                        if self.stop_training:
+                            break
+                    else:
+                        adapter.on_epoch_end()
+                    if step < 0:
+                        warn_ran_out()
+                        break
+                    logs = distributed.global_logs(self)
+                    if val_data is not None and _should_validate(epoch, validation_freq):
+                        val_logs = self._evaluate_adapter(val_data, callbacks)
+                        if val_logs is None:
+                            warn_ran_out()
+                            val_data = None
+                        else:
+                            logs.update({"val_" + k: v for k, v in val_logs.items()})
+                    callbacks.on_epoch_end(epoch, logs)
+                    if self.stop_training:
+                        break
+                if epochs > 0:
+                    self.optimizer.finalize_variable_values(self.trainable_weights)
+            finally:
+                callbacks.on_train_end(logs)
+        finally:
+            adapter.close()
+            if val_adapter is not None:
+                val_adapter.close()
+        return self.history
+
+    def _format_result(self, logs, return_dict):
+        """The logs as a dict, or as Keras lists them: metrics in ``self.metrics`` order by their
+        own (unprefixed) names, then the remaining keys sorted; a lone value is returned as is."""
+        if return_dict:
+            return logs
+        names = [getattr(m, "_base_name", m.name) for metric in self.metrics
+                 for m in (metric.metrics if isinstance(metric, CompileMetrics) else [metric])]
+        values = [logs[n] for n in names if n in logs] + [logs[k] for k in sorted(logs) if k not in names]
+        return values[0] if len(values) == 1 else values
+
+    def _batch_logs(self):
+        return self._logs()
+
+    def get_metrics_result(self):
+        """Current metric values as Python floats (``{"loss": ..., "accuracy": ...}``)."""
+        metrics = self.metrics
+        cached, results = self._step_functions.get("results", (None, None))
+        if cached != [id(m) for m in metrics]:  # one compiled call on TensorFlow instead of eager ops per metric
+            results = B.compile_user_function(lambda: [m.result() for m in metrics], self.jit_compile,
+                                              self.run_eagerly)
+            self._step_functions["results"] = ([id(m) for m in metrics], results)
+        return _flat_results(metrics, results(), _to_float)
+
+    def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None, steps=None,
+                 callbacks=None, return_dict=False):
+        """Loss and metrics on ``(x, y)``.
+
+        Takes the same kinds of data as ``fit``; ``steps`` limits the number of
+        batches. Returns the loss as a float when the model has no metrics, else
+        a list in ``metrics_names`` order, or a dict with ``return_dict=True``.
+        """
+        _check_batch_size(batch_size)
+        adapter = distributed.shard(get_adapter(x, y, sample_weight, batch_size))
+        data = EpochIterator(adapter, config.capped_steps(steps))
+        try:
+            self._prepare(data)
+            verbose = 1 if verbose == "auto" else verbose
+            cbs = CallbackList(callbacks, model=self, add_progbar=verbose != 0, verbose=verbose, epochs=1,
+                               steps=data.num_batches, mode="test")
+            logs = self._evaluate_adapter(data, cbs)
+        finally:
+            adapter.close()
+        if logs is None:
+            raise ValueError("evaluate() received no data: the generator or dataset yielded no batch.")
+        return self._format_result(logs, return_dict)
+
+    def _evaluate_adapter(self, data, callbacks):
+        """Metrics over the batches of ``data``, or ``None`` when it has none left."""
+        self._step("test")
+        data.reset()
+        self.reset_metrics()
+        self._step_logs = None
+        if callbacks:
+            callbacks.on_test_begin()
+        step = -1
+        for step, end, batches in executions(data, self.steps_per_execution):
+            if callbacks:
+                callbacks.on_test_batch_begin(step)
+            self._run_steps("test", batches)
+            if callbacks:
+                callbacks.on_test_batch_end(end, self._batch_logs if callbacks.wants_batch_logs else None)
+        data.adapter.on_epoch_end()
+        logs = distributed.global_logs(self) if step >= 0 else None
+        if callbacks:
+            callbacks.on_test_end(logs)
+        return logs
+
+    def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
+        """Outputs for ``x`` as NumPy arrays (a list or dict for several outputs).
+
+        Batches stream through the model one at a time; each batch's outputs are
+        copied to host memory at once and all are concatenated at the end, so no
+        device memory is held beyond one batch. ``x`` takes the same kinds of
+        data as ``fit`` (targets in a dataset's batches are ignored).
+        """
+        _check_batch_size(batch_size)
+        adapter = get_adapter(x, None, None, batch_size, stream=True)
+        data = EpochIterator(adapter, config.capped_steps(steps))
+        chunks = []
+        try:
+            self._prepare(data, for_training=False)
+            predict_fn = self._step("predict")
+            verbose = 1 if verbose == "auto" else verbose
+            cbs = CallbackList(callbacks, model=self, add_progbar=verbose != 0, verbose=verbose, epochs=1,
+                               steps=data.num_batches, mode="predict")
+            cbs.on_predict_begin()
+            for step, batch in enumerate(data):
+                cbs.on_predict_batch_begin(step)
+                chunks.append(tree.map_structure(_to_host, predict_fn(batch)))
+                cbs.on_predict_batch_end(step, None)
+            adapter.on_epoch_end()
+            cbs.on_predict_end()
+        finally:
+            adapter.close()
+        if not chunks:
+            raise ValueError("predict() received no data: the generator or dataset yielded no batch.")
+        flat = [np.concatenate(parts, axis=0) for parts in zip(*[tree.flatten(c) for c in chunks])]
+        return tree.pack_as(chunks[0], flat)
+
+    def _one_batch(self, x, y=None, sample_weight=None, class_weight=None, for_training=True):
+        """``(x, y, sample_weight)`` of arrays as a single batch of device tensors."""
+        adapter = get_adapter(x, y, sample_weight, None, False, class_weight)
+        if not isinstance(adapter, ArrayAdapter):
+            raise TypeError(f"*_on_batch methods take arrays (or lists/dicts of arrays), received a "
+                            f"{type(x).__name__}.")
+        adapter.batch_size = max(adapter.num_samples, 1)
+        self._prepare(adapter, for_training=for_training)
+        return next(iter(adapter))
+
+    def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None, return_dict=False):
+        """One training step on one batch; returns the loss (and metrics) of that batch."""
+        batch = self._one_batch(x, y, sample_weight, class_weight)
+        self.reset_metrics()
+        self._step_logs = None
+        self._run_step("train", batch)
+        return self._format_result(self._logs(), return_dict)
+
+    def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
+        """Loss (and metrics) of one batch, without training."""
+        batch = self._one_batch(x, y, sample_weight)
+        self.reset_metrics()
+        self._step_logs = None
+        self._run_step("test", batch)
+        return self._format_result(self._logs(), return_dict)
+
+    def predict_on_batch(self, x):
+        """Outputs for one batch as NumPy arrays."""
+        batch = self._one_batch(x, for_training=False)
+        return tree.map_structure(B.convert_to_numpy, self._step("predict")(batch))
+
+
+
+def _to_host(t):
+    """A NumPy copy of ``t``: a view (torch on CPU) would keep the tensor's memory pinned between the freed
+    activations of later batches, and the process heap would grow by a batch of activations per batch."""
+    return np.array(B.convert_to_numpy(t))
+
+
+
+def _flat_logs(logs, prefix=""):
+    out = {}
+    for k, v in logs.items():
+        if isinstance(v, dict):
+            out.update(_flat_logs(v))
+        else:
+            out[prefix + k] = _to_float(v)
+    return out
+
+
+def _flat_results(metrics, results, convert):
+    """``{name: convert(result)}``; a metric whose result is a dict (``compile_metrics``) adds its entries."""
+    out = {}
+    for m, r in zip(metrics, results):
+        if isinstance(r, dict):
+            out.update({k: convert(v) for k, v in r.items()})
+        else:
+            out[m.name] = convert(r)
+    return out
+
+
+def _to_float(v):
+    """A Python float for a scalar result; a NumPy array for a vector one (``F1Score(average=None)``)."""
+    v = np.asarray(B.convert_to_numpy(v) if B.is_tensor(v) else v)
+    return float(v) if v.ndim == 0 else v
+
+
+def _check_validation_freq(freq):
+    if isinstance(freq, (int, np.integer)) and not isinstance(freq, bool):
+        if freq < 1:
+            raise ValueError(f"validation_freq must be at least 1, received {freq}.")
+    elif not isinstance(freq, (list, tuple, set, range)) or not all(isinstance(e, (int, np.integer)) for e in freq):
+        raise ValueError(f"validation_freq must be an int or a list of epoch numbers, received {freq!r}.")
+
+
+def _should_validate(epoch, freq):
+    """Whether to validate after 0-based ``epoch``: every ``freq`` epochs, or after the (1-based) listed ones."""
+    if isinstance(freq, (int, np.integer)):
+        return (epoch + 1) % freq == 0
+    return epoch + 1 in freq
+
+
+def _check_batch_size(batch_size):
+    if batch_size is not None and (not isinstance(batch_size, (int, np.integer)) or batch_size <= 0):
+        raise ValueError(f"batch_size must be a positive integer, received {batch_size!r}.")
