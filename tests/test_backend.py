@@ -81,45 +81,6 @@ def test_only_backends_import_a_framework():
     assert offenders == []
 
 
-def _sibling_imports(tree, package):
-    """(sibling module, imported names) of each module-level import from the backend package ``package``."""
-    for node in tree.body:
-        if isinstance(node, ast.ImportFrom) and node.module == package:
-            yield from ((alias.name, []) for alias in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.module and node.module.startswith(package + "."):
-            yield node.module[len(package) + 1:], [alias.name for alias in node.names]
-
-
-def test_backend_packages_are_layered():
-    """Each backend package (``backends/<name>/``): no star import, no module over 800 lines, no private name
-    taken from a sibling, and module-level imports between siblings that form no cycle."""
-    problems, edges = [], {}
-    for package in sorted(p for p in (ROOT / "backends").iterdir() if (p / "__init__.py").exists()):
-        dotted = f"kerasport.backends.{package.name}"
-        for path in sorted(package.glob("*.py")):
-            text = path.read_text()
-            where = f"backends/{package.name}/{path.name}"
-            tree = ast.parse(text)
-            if len(text.splitlines()) > 800:
-                problems.append(f"{where}: {len(text.splitlines())} lines")
-            for node in ast.walk(tree):
-                if isinstance(node, ast.ImportFrom) and any(alias.name == "*" for alias in node.names):
-                    problems.append(f"{where}: from {node.module} import *")
-            for sibling, names in _sibling_imports(tree, dotted):
-                problems += [f"{where}: imports {sibling}.{n}" for n in names if n.startswith("_")]
-                if path.stem != "__init__":
-                    edges.setdefault((package.name, path.stem), set()).add((package.name, sibling))
-
-    def reaches(start, goal, seen):
-        for nxt in edges.get(start, ()):
-            if nxt == goal or (nxt not in seen and reaches(nxt, goal, seen | {nxt})):
-                return True
-        return False
-
-    problems += [f"import cycle through backends/{p}/{m}.py" for p, m in edges if reaches((p, m), (p, m), set())]
-    assert problems == []
-    assert edges  # the walk saw the package's imports
-
 
 def test_set_random_seed_repeats_weights_and_dropout():
     import numpy as np

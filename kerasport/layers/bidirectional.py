@@ -2,7 +2,7 @@
 from kerasport.backends import B
 from kerasport.layers.layer import Layer
 from kerasport.layers.time_distributed import ShapeOnly
-from kerasport.saving.serialization import serialize_keras_object
+from kerasport.core.serialization import serialize_keras_object
 
 
 def _merge(merge_mode, y, y_rev):

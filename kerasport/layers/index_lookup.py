@@ -10,7 +10,7 @@ from kerasport.layers.layer import KerasTensor, Layer
 from kerasport.layers.preprocessing_utils import (adapt_batches, as_strings, batch_features, check_not_sparse,
                                                   check_output_mode, encode_categorical, encoded_shape, host_numpy,
                                                   is_ragged)
-from kerasport.saving.serialization import check_local_file_allowed
+from kerasport.core.serialization import check_local_file_allowed
 from kerasport.utils import farmhash
 
 

@@ -6,8 +6,8 @@ from kerasport.layers.core import check_rank
 from kerasport.layers.layer import Layer
 from kerasport.layers.rnn import RNN
 from kerasport.layers.rnn_cells import GRUCell, LSTMCell, SimpleRNNCell
-from kerasport.saving.serialization import serialize_keras_object
-from kerasport.utils import naming
+from kerasport.core.serialization import serialize_keras_object
+from kerasport.core import naming
 
 
 _CELL_ARGS = frozenset(["units", "activation", "recurrent_activation", "use_bias", "unit_forget_bias", "reset_after",

@@ -6,7 +6,7 @@ from kerasport.layers.core import check_rank
 from kerasport.layers.layer import Layer
 from kerasport.layers.rnn_cells import (DropoutCell, StackedRNNCells, call_cell, cell_initial_state,
                                        cell_output_size)
-from kerasport.saving.serialization import serialize_keras_object
+from kerasport.core.serialization import serialize_keras_object
 from kerasport.core import nest as tree
 
 

@@ -3,7 +3,7 @@ their per-sequence dropout masks (``DropoutCell``), and how ``RNN`` asks any cel
 from kerasport import activations, constraints, initializers, regularizers
 from kerasport.backends import B
 from kerasport.layers.layer import Layer
-from kerasport.saving.serialization import serialize_keras_object
+from kerasport.core.serialization import serialize_keras_object
 from kerasport.core import nest as tree
 
 

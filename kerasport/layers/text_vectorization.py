@@ -269,7 +269,7 @@ class TextVectorization(Layer):
 
     @classmethod
     def from_config(cls, config):
-        from kerasport.saving.serialization import deserialize_keras_object
+        from kerasport.core.serialization import deserialize_keras_object
         config = dict(config)
         for key in ("standardize", "split"):
             if config.get(key) is not None and not isinstance(config[key], str) and not callable(config[key]):

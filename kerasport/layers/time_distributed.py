@@ -2,7 +2,7 @@
 from kerasport.backends import B
 from kerasport.layers.core import check_rank
 from kerasport.layers.layer import Layer
-from kerasport.saving.serialization import serialize_keras_object
+from kerasport.core.serialization import serialize_keras_object
 
 
 class ShapeOnly:

@@ -18,7 +18,7 @@ from kerasport.losses.regression import (MAE, MAPE, MSE, MSLE, CosineSimilarity,
                                          mean_squared_logarithmic_error, mse, msle)
 from kerasport.losses.segmentation import Dice, Tversky, dice, tversky
 from kerasport.losses.similarity import Circle, circle
-from kerasport.saving.serialization import deserialize_keras_object, serialize_keras_object
+from kerasport.core.serialization import deserialize_keras_object, serialize_keras_object
 
 _CLASSES = (Loss, LossFunctionWrapper, MeanSquaredError, MeanAbsoluteError, MeanAbsolutePercentageError,
             MeanSquaredLogarithmicError, CosineSimilarity, Huber, LogCosh, Hinge, SquaredHinge, CategoricalHinge,

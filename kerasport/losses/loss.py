@@ -2,9 +2,9 @@
 weighted by ``sample_weight`` and reduced (``"sum_over_batch_size"`` by default)."""
 from kerasport import backend
 from kerasport.backends import B
-from kerasport.saving.serialization import serialize_keras_object
+from kerasport.core.serialization import serialize_keras_object
 from kerasport.core import nest as tree
-from kerasport.utils import naming
+from kerasport.core import naming
 
 REDUCTIONS = ("sum_over_batch_size", "sum", "mean", "mean_with_sample_weight", "none", None)
 

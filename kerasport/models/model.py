@@ -4,7 +4,6 @@
 write ``call`` for a subclassed one. This module holds what is the model's own:
 building, calling, inspection, saving hooks and config.
 """
-import numpy as np
 
 from kerasport.backends import B
 from kerasport.distribution import training_hooks as distributed
@@ -131,8 +130,8 @@ class Model(Trainer, Layer):
 
     def to_json(self, **kwargs):
         import json
-        from kerasport.saving.serialization import serialize_keras_object
-        return json.dumps(serialize_keras_object(self), default=_json_default, **kwargs)
+        from kerasport.core.serialization import json_default, serialize_keras_object
+        return json.dumps(serialize_keras_object(self), default=json_default, **kwargs)
 
     def get_compile_config(self):
         return self._compile_config
@@ -160,14 +159,4 @@ def _inject_functional_model_class(cls):
         return cls
     cls.__bases__ = tuple(_inject_functional_model_class(base) for base in cls.__bases__)
     return cls
-
-
-def _json_default(obj):
-    if isinstance(obj, (np.integer,)):
-        return int(obj)
-    if isinstance(obj, (np.floating,)):
-        return float(obj)
-    if isinstance(obj, np.ndarray):
-        return obj.tolist()
-    raise TypeError(f"Object of type {type(obj).__name__} is not JSON serializable")
 
