@@ -1,7 +1,7 @@
 """``kerasport.ops``: Keras's op names and semantics on the active backend.
 
 A custom layer written with these functions runs unchanged on PyTorch and
-TensorFlow; ``kerasport/backends/contract.py`` lists them with their shapes.
+TensorFlow; ``kerasport/backends/contract/`` types and documents them.
 Each op calls the backend module's function directly; only when one of its
 arguments is a symbolic ``KerasTensor`` (a Functional model being wired) does it
 add an ``OpLayer`` to the graph instead. Library layers call the backend module

@@ -1,4 +1,4 @@
-"""Framework-neutral code shared by ``torch_ops_extra`` and ``tf_ops_extra``.
+"""Framework-neutral code shared by the backend packages (``backends/torch``, ``backends/tensorflow``).
 
 Two kinds: algorithms that work on any tensor type with NumPy-style slicing, the framework calls they
 need passed in (``associative_scan``, ``vectorize``, ``scan``, ...); and ``shared_ops(tb, ...)``, the ops

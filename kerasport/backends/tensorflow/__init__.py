@@ -1,4 +1,4 @@
-"""The TensorFlow backend: kerasport's contract (``contract.py``) on tf tensors, one module per op family.
+"""The TensorFlow backend: kerasport's contract (``kerasport/backends/contract/``) on tf tensors, one module per op family.
 
 Every function works eagerly and inside ``tf.function``; variables are plain ``tf.Variable`` objects, and
 TensorFlow places ops itself (GPU when present). ``kerasport.backends`` binds this package as ``B``

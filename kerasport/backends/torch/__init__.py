@@ -1,4 +1,4 @@
-"""The PyTorch backend: kerasport's contract (``kerasport/backends/contract.py``) on torch tensors, one module
+"""The PyTorch backend: kerasport's contract (``kerasport/backends/contract/``) on torch tensors, one module
 per op family; ``kerasport.backends`` binds it as ``B``.
 
 Module-level imports point down this order (a module imports only modules listed before it):
