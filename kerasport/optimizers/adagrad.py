@@ -25,7 +25,8 @@ class Adagrad(Optimizer):
                                                          initializer=float(self.initial_accumulator_value))
 
     def update(self, grads, variables, lr, step):
-        T.adagrad(variables, grads, self._slots_of(self.accumulators, variables), lr, self.epsilon)
+        accumulators = T.foreach_addcmul_(self._slots_of(self.accumulators, variables), grads, grads)
+        T.foreach_addcdiv_(variables, grads, T.foreach_sqrt_(T.foreach_add(accumulators, self.epsilon)), value=-lr)
 
     def get_config(self):
         return {**super().get_config(), "initial_accumulator_value": self.initial_accumulator_value,
@@ -57,8 +58,14 @@ class Adadelta(Optimizer):
             variables, ["accumulated_grad", "accumulated_delta_var"])
 
     def update(self, grads, variables, lr, step):
-        T.adadelta(variables, grads, self._slots_of(self.accumulated_grads, variables),
-                   self._slots_of(self.accumulated_delta_vars, variables), lr, self.rho, self.epsilon)
+        rho = self.rho
+        acc_grads = T.foreach_addcmul_(T.foreach_mul_(self._slots_of(self.accumulated_grads, variables), rho),
+                                       grads, grads, value=1 - rho)
+        acc_deltas = self._slots_of(self.accumulated_delta_vars, variables)
+        delta = T.foreach_mul_(T.foreach_sqrt_(T.foreach_add(acc_deltas, self.epsilon)), grads)
+        delta = T.foreach_div_(delta, T.foreach_sqrt_(T.foreach_add(acc_grads, self.epsilon)))
+        T.foreach_addcmul_(T.foreach_mul_(acc_deltas, rho), delta, delta, value=1 - rho)
+        T.foreach_add_(variables, delta, alpha=-lr)
 
     def get_config(self):
         return {**super().get_config(), "rho": self.rho, "epsilon": self.epsilon}

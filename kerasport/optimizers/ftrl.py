@@ -48,9 +48,20 @@ class Ftrl(Optimizer):
             variables, ["accumulator", "linear"], initializer=[float(self.initial_accumulator_value), "zeros"])
 
     def update(self, grads, variables, lr, step):
-        T.ftrl(variables, grads, self._slots_of(self.accumulators, variables), self._slots_of(self.linears, variables),
-               lr, self.learning_rate_power, self.l1_regularization_strength, self.l2_regularization_strength,
-               self.l2_shrinkage_regularization_strength, self.beta)
+        accumulators = self._slots_of(self.accumulators, variables)
+        power, l1, shrinkage = -self.learning_rate_power, self.l1_regularization_strength, \
+            self.l2_shrinkage_regularization_strength
+        new_accumulators = T.foreach_addcmul(accumulators, grads, grads)
+        new_pow = T.foreach_pow(new_accumulators, power)
+        sigma = T.foreach_div_(T.foreach_add(new_pow, T.foreach_pow(accumulators, power), alpha=-1), lr)
+        linears = T.foreach_add_(self._slots_of(self.linears, variables),
+                                 T.foreach_add(grads, variables, alpha=2 * shrinkage) if shrinkage else grads)
+        linears = T.foreach_add_(linears, T.foreach_mul(sigma, variables), alpha=-1)
+        quadratic = T.foreach_add_(T.foreach_div(new_pow, lr),
+                                   2 * (self.l2_regularization_strength + self.beta / (2.0 * lr)))
+        new_w = T.foreach_add_(T.foreach_clamp_min(T.foreach_clamp_max(linears, l1), -l1), linears, alpha=-1)
+        T.copy_into(variables, T.foreach_div_(new_w, quadratic))
+        T.copy_into(accumulators, new_accumulators)
 
     def get_config(self):
         return {**super().get_config(), "learning_rate_power": self.learning_rate_power,

@@ -34,9 +34,22 @@ class RMSprop(Optimizer):
             if self.centered else None
 
     def update(self, grads, variables, lr, step):
-        T.rmsprop(variables, grads, self._slots_of(self.velocities, variables),
-                  self._slots_of(self.momentums, variables), self._slots_of(self.average_gradients, variables),
-                  lr, self.rho, self.momentum, self.epsilon)
+        rho = self.rho
+        velocities = T.foreach_addcmul_(T.foreach_mul_(self._slots_of(self.velocities, variables), rho), grads, grads,
+                                        value=1 - rho)
+        if self.average_gradients is not None:
+            averages = T.foreach_add_(T.foreach_mul_(self._slots_of(self.average_gradients, variables), rho), grads,
+                                      alpha=1 - rho)
+            denom = T.foreach_add_(T.foreach_addcmul(velocities, averages, averages, value=-1), self.epsilon)
+        else:
+            denom = T.foreach_add(velocities, self.epsilon)
+        denom = T.foreach_sqrt_(denom)
+        if self.momentums is not None:
+            moms = T.foreach_addcdiv_(T.foreach_mul_(self._slots_of(self.momentums, variables), self.momentum),
+                                      grads, denom, value=lr)
+            T.foreach_add_(variables, moms, alpha=-1)
+        else:
+            T.foreach_addcdiv_(variables, grads, denom, value=-lr)
 
     def get_config(self):
         return {**super().get_config(), "rho": self.rho, "momentum": self.momentum, "epsilon": self.epsilon,

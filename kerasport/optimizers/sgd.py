@@ -29,7 +29,15 @@ class SGD(Optimizer):
         self.momentums = self.add_optimizer_variables(variables, "momentum") if self.momentum else None
 
     def update(self, grads, variables, lr, step):
-        T.sgd(variables, grads, self._slots_of(self.momentums, variables), lr, self.momentum, self.nesterov)
+        if self.momentums is None:
+            T.foreach_add_(variables, grads, alpha=-lr)
+            return
+        moms = T.foreach_add_(T.foreach_mul_(self._slots_of(self.momentums, variables), self.momentum), grads,
+                              alpha=-lr)
+        if self.nesterov:
+            T.foreach_add_(T.foreach_add_(variables, moms, alpha=self.momentum), grads, alpha=-lr)
+        else:
+            T.foreach_add_(variables, moms)
 
     def get_config(self):
         return {**super().get_config(), "momentum": self.momentum, "nesterov": self.nesterov}
