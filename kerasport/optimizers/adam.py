@@ -1,6 +1,5 @@
 """Adam, AdamW, Adamax and Nadam: the Adam family, with Keras's epsilon placement and bias correction."""
-from kerasport.backends import T
-from kerasport.backends import B
+from kerasport.backends import B, T
 from kerasport.optimizers.base import Optimizer, float_step
 
 
