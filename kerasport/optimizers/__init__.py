@@ -1,4 +1,5 @@
-"""Optimizers with Keras's names, defaults and update rules (fused kernels per backend), and their schedules."""
+"""Optimizers with Keras's names, defaults and update rules (each written once, over the backends' multi-tensor
+primitives), and their schedules."""
 from kerasport.optimizers import schedules
 from kerasport.optimizers.adagrad import Adadelta, Adagrad
 from kerasport.optimizers.adam import Adam, Adamax, AdamW, Nadam

@@ -25,7 +25,8 @@ class Adagrad(Optimizer):
                                                          initializer=float(self.initial_accumulator_value))
 
     def update(self, grads, variables, lr, step):
-        B.adagrad(variables, grads, self._slots_of(self.accumulators, variables), lr, self.epsilon)
+        accumulators = B.foreach_addcmul_(self._slots_of(self.accumulators, variables), grads, grads)
+        B.foreach_addcdiv_(variables, grads, B.foreach_sqrt_(B.foreach_add(accumulators, self.epsilon)), value=-lr)
 
     def get_config(self):
         return {**super().get_config(), "initial_accumulator_value": self.initial_accumulator_value,
@@ -57,8 +58,14 @@ class Adadelta(Optimizer):
             variables, ["accumulated_grad", "accumulated_delta_var"])
 
     def update(self, grads, variables, lr, step):
-        B.adadelta(variables, grads, self._slots_of(self.accumulated_grads, variables),
-                   self._slots_of(self.accumulated_delta_vars, variables), lr, self.rho, self.epsilon)
+        rho = self.rho
+        acc_grads = B.foreach_addcmul_(B.foreach_mul_(self._slots_of(self.accumulated_grads, variables), rho),
+                                       grads, grads, value=1 - rho)
+        acc_deltas = self._slots_of(self.accumulated_delta_vars, variables)
+        delta = B.foreach_mul_(B.foreach_sqrt_(B.foreach_add(acc_deltas, self.epsilon)), grads)
+        delta = B.foreach_div_(delta, B.foreach_sqrt_(B.foreach_add(acc_grads, self.epsilon)))
+        B.foreach_addcmul_(B.foreach_mul_(acc_deltas, rho), delta, delta, value=1 - rho)
+        B.foreach_add_(variables, delta, alpha=-lr)
 
     def get_config(self):
         return {**super().get_config(), "rho": self.rho, "epsilon": self.epsilon}

@@ -1,6 +1,6 @@
 """Adam, AdamW, Adamax and Nadam: the Adam family, with Keras's epsilon placement and bias correction."""
 from kerasport.backends import B
-from kerasport.optimizers.base import Optimizer
+from kerasport.optimizers.base import Optimizer, float_step
 
 
 class Adam(Optimizer):
@@ -31,9 +31,14 @@ class Adam(Optimizer):
         self.velocity_hats = self.add_optimizer_variables(variables, "velocity_hat") if self.amsgrad else None
 
     def update(self, grads, variables, lr, step):
-        B.adam(variables, grads, self._slots_of(self.momentums, variables),
-               self._slots_of(self.velocities, variables), self._slots_of(self.velocity_hats, variables),
-               lr, self.beta_1, self.beta_2, self.epsilon, step)
+        step = float_step(step)
+        alpha = lr * (1 - self.beta_2 ** step) ** 0.5 / (1 - self.beta_1 ** step)
+        ms = B.foreach_lerp_(self._slots_of(self.momentums, variables), grads, 1 - self.beta_1)
+        vs = B.foreach_lerp_(self._slots_of(self.velocities, variables), B.foreach_mul(grads, grads),
+                             1 - self.beta_2)
+        if self.velocity_hats is not None:
+            vs = B.foreach_maximum_(self._slots_of(self.velocity_hats, variables), vs)
+        B.foreach_addcdiv_(variables, ms, B.foreach_add_(B.foreach_sqrt(vs), self.epsilon), value=-alpha)
 
     def get_config(self):
         return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon,
@@ -80,8 +85,11 @@ class Adamax(Optimizer):
         self.momentums, self.norms = self.add_optimizer_variables(variables, ["momentum", "norm"])
 
     def update(self, grads, variables, lr, step):
-        B.adamax(variables, grads, self._slots_of(self.momentums, variables), self._slots_of(self.norms, variables),
-                 lr, self.beta_1, self.beta_2, self.epsilon, step)
+        ms = B.foreach_lerp_(self._slots_of(self.momentums, variables), grads, 1 - self.beta_1)
+        us = B.foreach_maximum_(B.foreach_mul_(self._slots_of(self.norms, variables), self.beta_2),
+                                B.foreach_abs(grads))
+        B.foreach_addcdiv_(variables, ms, B.foreach_add(us, self.epsilon),
+                           value=-lr / (1 - self.beta_1 ** float_step(step)))
 
     def get_config(self):
         return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon}
@@ -112,9 +120,18 @@ class Nadam(Optimizer):
         self._slots.append(self.u_product)
 
     def update(self, grads, variables, lr, step):
-        B.nadam(variables, grads, self._slots_of(self.momentums, variables),
-                self._slots_of(self.velocities, variables), self.u_product, lr, self.beta_1, self.beta_2,
-                self.epsilon, step)
+        step = float_step(step)
+        u_t = self.beta_1 * (1.0 - 0.5 * 0.96 ** step)
+        u_t_1 = self.beta_1 * (1.0 - 0.5 * 0.96 ** (step + 1))
+        product = B.read(self.u_product) * u_t  # the running product of the momentum schedule
+        B.assign(self.u_product, product)
+        ms = B.foreach_lerp_(self._slots_of(self.momentums, variables), grads, 1 - self.beta_1)
+        vs = B.foreach_lerp_(self._slots_of(self.velocities, variables), B.foreach_mul(grads, grads),
+                             1 - self.beta_2)
+        m_hat = B.foreach_add_(B.foreach_mul(ms, u_t_1 / (1 - product * u_t_1)), grads,
+                               alpha=(1 - u_t) / (1 - product))
+        denom = B.foreach_add_(B.foreach_sqrt_(B.foreach_div(vs, 1 - self.beta_2 ** step)), self.epsilon)
+        B.foreach_addcdiv_(variables, m_hat, denom, value=-lr)
 
     def get_config(self):
         return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon}

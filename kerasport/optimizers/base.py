@@ -1,10 +1,12 @@
 """The ``Optimizer`` base: learning rate, slots, clipping, weight decay, EMA and gradient accumulation.
 
-The update rules are the backend's fused multi-tensor kernels (``B.adam``,
-``B.sgd``, ...); an optimizer only says which kernel and which slots. ``apply``
-runs inside the backend's train step: on torch the step count and the learning
-rate are Python numbers (host scalars: no device sync, no extra kernel), on
-TensorFlow they are tensors of the compiled step.
+Each update rule is written once, in its optimizer's ``update``, over the
+backend's multi-tensor primitives (``B.foreach_lerp_``, ``B.foreach_addcdiv_``,
+..., one fused ``torch._foreach_*`` launch each on torch). ``apply`` runs inside
+the backend's train step: on torch the step count and the learning rate are
+Python numbers (host scalars: no device sync, no extra kernel), on TensorFlow
+they are tensors of the compiled step; the scalar maths on them is written with
+Python operators, which serve both.
 """
 import re
 import warnings
@@ -15,6 +17,12 @@ from kerasport.backends import B
 from kerasport.optimizers.schedules import LearningRateSchedule
 from kerasport.core import naming
 from kerasport.core.serialization import serialize_keras_object
+
+
+def float_step(step):
+    """A step count ready for float maths (``beta ** step``): a Python number as it is (torch), a tensor cast to
+    float32 (TensorFlow)."""
+    return B.cast(step, "float32") if B.is_tensor(step) else step
 
 
 class Optimizer:
@@ -241,12 +249,13 @@ class Optimizer:
             accumulators = self._slots_of(self._accumulated_gradients, variables)
             B.cond((count + 1) % steps == 0,
                    lambda: self._accumulated_update(grads, accumulators, variables, lr, count // steps + 1),
-                   lambda: B.accumulate(accumulators, grads))
+                   lambda: self._accumulate(accumulators, grads))
             count = count // steps
         else:
             self._update(grads, variables, lr, count + 1)
-        if self.use_ema:
-            B.ema(self._averages, self._trainable_variables, self.ema_momentum, count)
+        if self.use_ema:  # the first average is the variable itself (0 ** 0 == 1)
+            momentum = self.ema_momentum * (1.0 - 0.0 ** float_step(count))
+            B.foreach_lerp_(self._averages, self._trainable_variables, 1.0 - momentum)
             if self.ema_overwrite_frequency:
                 B.cond((count + 1) % self.ema_overwrite_frequency == 0,
                        lambda: B.copy_into(self._trainable_variables, self._averages), lambda: None)
@@ -261,12 +270,17 @@ class Optimizer:
     def _accumulated_update(self, grads, accumulators, variables, lr, step):
         steps = self.gradient_accumulation_steps
         self._update([B.divide(B.add(g, a), steps) for g, a in zip(grads, accumulators)], variables, lr, step)
-        B.zero(self._accumulated_gradients)
+        B.foreach_zero_(self._accumulated_gradients)
+
+    @staticmethod
+    def _accumulate(accumulators, grads):
+        B.foreach_add_(accumulators, grads)
 
     def _update(self, grads, variables, lr, step):
         grads = self._clip_gradients(grads)
-        if self.weight_decay:
-            B.weight_decay([v for v in variables if self._use_weight_decay(v)], lr, self.weight_decay)
+        decayed = [v for v in variables if self._use_weight_decay(v)] if self.weight_decay else []
+        if decayed:  # ``w -= lr * weight_decay * w``
+            B.foreach_mul_(decayed, 1.0 - lr * self.weight_decay)
         self.update(grads, variables, lr, step)
 
     def _clip_gradients(self, grads):
@@ -285,13 +299,13 @@ class Optimizer:
         return [slots[self._index[id(v)]] for v in variables]
 
     def update(self, grads, variables, lr, step):
-        """One fused update of ``variables``: subclasses call their backend kernel here.
+        """One update of ``variables``: subclasses write their rule here, over the backend's ``foreach_*`` primitives.
 
         Args:
             grads: clipped gradients, one per variable.
             variables: the variables to update (those with a gradient).
             lr: the learning rate (Python float on torch, tensor on TensorFlow).
-            step: the 1-based update count (Python int on torch, tensor on TensorFlow).
+            step: the 1-based update count (Python int on torch, tensor on TensorFlow; see ``float_step``).
         """
         raise NotImplementedError(f"{type(self).__name__} must implement `update(grads, variables, lr, step)`.")
 

@@ -48,9 +48,20 @@ class Ftrl(Optimizer):
             variables, ["accumulator", "linear"], initializer=[float(self.initial_accumulator_value), "zeros"])
 
     def update(self, grads, variables, lr, step):
-        B.ftrl(variables, grads, self._slots_of(self.accumulators, variables), self._slots_of(self.linears, variables),
-               lr, self.learning_rate_power, self.l1_regularization_strength, self.l2_regularization_strength,
-               self.l2_shrinkage_regularization_strength, self.beta)
+        accumulators = self._slots_of(self.accumulators, variables)
+        power, l1, shrinkage = -self.learning_rate_power, self.l1_regularization_strength, \
+            self.l2_shrinkage_regularization_strength
+        new_accumulators = B.foreach_addcmul(accumulators, grads, grads)
+        new_pow = B.foreach_pow(new_accumulators, power)
+        sigma = B.foreach_div_(B.foreach_add(new_pow, B.foreach_pow(accumulators, power), alpha=-1), lr)
+        linears = B.foreach_add_(self._slots_of(self.linears, variables),
+                                 B.foreach_add(grads, variables, alpha=2 * shrinkage) if shrinkage else grads)
+        linears = B.foreach_add_(linears, B.foreach_mul(sigma, variables), alpha=-1)
+        quadratic = B.foreach_add_(B.foreach_div(new_pow, lr),
+                                   2 * (self.l2_regularization_strength + self.beta / (2.0 * lr)))
+        new_w = B.foreach_add_(B.foreach_clamp_min(B.foreach_clamp_max(linears, l1), -l1), linears, alpha=-1)
+        B.copy_into(variables, B.foreach_div_(new_w, quadratic))
+        B.copy_into(accumulators, new_accumulators)
 
     def get_config(self):
         return {**super().get_config(), "learning_rate_power": self.learning_rate_power,

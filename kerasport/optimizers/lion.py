@@ -30,7 +30,9 @@ class Lion(Optimizer):
         self.momentums = self.add_optimizer_variables(variables, "momentum")
 
     def update(self, grads, variables, lr, step):
-        B.lion(variables, grads, self._slots_of(self.momentums, variables), lr, self.beta_1, self.beta_2)
+        ms = self._slots_of(self.momentums, variables)
+        B.foreach_add_(variables, B.foreach_sign_(B.foreach_lerp(ms, grads, 1 - self.beta_1)), alpha=-lr)
+        B.foreach_lerp_(ms, grads, 1 - self.beta_2)
 
     def get_config(self):
         return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2}

@@ -34,9 +34,22 @@ class RMSprop(Optimizer):
             if self.centered else None
 
     def update(self, grads, variables, lr, step):
-        B.rmsprop(variables, grads, self._slots_of(self.velocities, variables),
-                  self._slots_of(self.momentums, variables), self._slots_of(self.average_gradients, variables),
-                  lr, self.rho, self.momentum, self.epsilon)
+        rho = self.rho
+        velocities = B.foreach_addcmul_(B.foreach_mul_(self._slots_of(self.velocities, variables), rho), grads, grads,
+                                        value=1 - rho)
+        if self.average_gradients is not None:
+            averages = B.foreach_add_(B.foreach_mul_(self._slots_of(self.average_gradients, variables), rho), grads,
+                                      alpha=1 - rho)
+            denom = B.foreach_add_(B.foreach_addcmul(velocities, averages, averages, value=-1), self.epsilon)
+        else:
+            denom = B.foreach_add(velocities, self.epsilon)
+        denom = B.foreach_sqrt_(denom)
+        if self.momentums is not None:
+            moms = B.foreach_addcdiv_(B.foreach_mul_(self._slots_of(self.momentums, variables), self.momentum),
+                                      grads, denom, value=lr)
+            B.foreach_add_(variables, moms, alpha=-1)
+        else:
+            B.foreach_addcdiv_(variables, grads, denom, value=-lr)
 
     def get_config(self):
         return {**super().get_config(), "rho": self.rho, "momentum": self.momentum, "epsilon": self.epsilon,

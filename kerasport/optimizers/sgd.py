@@ -29,7 +29,15 @@ class SGD(Optimizer):
         self.momentums = self.add_optimizer_variables(variables, "momentum") if self.momentum else None
 
     def update(self, grads, variables, lr, step):
-        B.sgd(variables, grads, self._slots_of(self.momentums, variables), lr, self.momentum, self.nesterov)
+        if self.momentums is None:
+            B.foreach_add_(variables, grads, alpha=-lr)
+            return
+        moms = B.foreach_add_(B.foreach_mul_(self._slots_of(self.momentums, variables), self.momentum), grads,
+                              alpha=-lr)
+        if self.nesterov:
+            B.foreach_add_(B.foreach_add_(variables, moms, alpha=self.momentum), grads, alpha=-lr)
+        else:
+            B.foreach_add_(variables, moms)
 
     def get_config(self):
         return {**super().get_config(), "momentum": self.momentum, "nesterov": self.nesterov}

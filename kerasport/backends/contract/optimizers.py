@@ -1,6 +1,13 @@
-"""The backend contract, ``optimizers``: the fused multi-tensor optimizer updates and gradient clipping.
+"""The backend contract, ``optimizers``: multi-tensor primitives (in the manner of ``torch._foreach_*``) over which
+every optimizer's update rule is written once (``kerasport/optimizers/``), plus gradient clipping and copying.
 
-Each backend implements these in ``backends/<name>/optimizers.py``; signatures and docstrings live here, once."""
+Each primitive works on a list ``xs`` of same-dtype tensors. A name ending in ``_`` updates ``xs`` in place where its
+entries are variables and returns the updated list; entries that are plain tensors are not changed (TensorFlow
+tensors are immutable) and the list returned holds their new values, so a rule written once always goes on with the
+returned list. Names without ``_`` return new tensors. ``other`` is a list (one per entry of ``xs``) or a scalar: a
+Python number (torch, where one primitive is one fused ``torch._foreach_*`` launch) or a scalar tensor (TensorFlow,
+cast to each entry's dtype). Backends implement these in ``backends/<name>/optimizers.py``; signatures and
+docstrings live here, once."""
 from typing import Any, Callable  # noqa: F401
 
 import numpy as np  # noqa: F401
@@ -8,53 +15,84 @@ import numpy as np  # noqa: F401
 from kerasport.backends.contract.types import ArrayLike, Axis, DType, Generator, Shape, Tensor, Variable  # noqa: F401
 
 
-def accumulate(accumulators: list[Tensor], grads: list[Tensor]) -> None:
-    """``a += g`` (gradient accumulation)."""
+def foreach_abs(xs: list[Tensor]) -> list[Tensor]:
+    """``|x|`` for each tensor."""
 
 
-def adadelta(
-        variables: list[Tensor],
-        grads: list[Tensor],
-        acc_grads: list[Tensor],
-        acc_deltas: list[Tensor],
-        lr,
-        rho,
-        epsilon,
-) -> None:
-    """``a = rho*a + (1-rho)*g^2; d = sqrt(s+eps)/sqrt(a+eps)*g; s = rho*s + (1-rho)*d^2; w -= lr*d``."""
+def foreach_add(xs: list[Tensor], other, alpha=1) -> list[Tensor]:
+    """``x + alpha*y`` for each pair (``other`` a list), or ``x + alpha*other`` (a scalar)."""
 
 
-def adagrad(variables: list[Tensor], grads: list[Tensor], accumulators: list[Tensor], lr, epsilon) -> None:
-    """``a += g^2; w -= lr * g / sqrt(a + eps)``."""
+def foreach_add_(xs: list[Tensor], other, alpha=1) -> list[Tensor]:
+    """``x += alpha*y`` for each pair (``other`` a list), or ``x += alpha*other`` (a scalar)."""
 
 
-def adam(
-        variables: list[Tensor],
-        grads: list[Tensor],
-        ms: list[Tensor],
-        vs: list[Tensor],
-        vhats: list[Tensor],
-        lr,
-        beta_1,
-        beta_2,
-        epsilon,
-        step,
-) -> None:
-    """Adam with Keras's bias correction folded into the step size; AMSGrad when ``vhats`` is given."""
+def foreach_addcdiv_(xs: list[Tensor], a: list[Tensor], b: list[Tensor], value=1) -> list[Tensor]:
+    """``x += value * a / b`` for each triple."""
 
 
-def adamax(
-        variables: list[Tensor],
-        grads: list[Tensor],
-        ms: list[Tensor],
-        us: list[Tensor],
-        lr,
-        beta_1,
-        beta_2,
-        epsilon,
-        step,
-) -> None:
-    """``m = lerp(m, g, 1-b1); u = max(b2*u, |g|); w -= lr/(1-b1^t) * m/(u+eps)``."""
+def foreach_addcmul(xs: list[Tensor], a: list[Tensor], b: list[Tensor], value=1) -> list[Tensor]:
+    """``x + value * a * b`` for each triple."""
+
+
+def foreach_addcmul_(xs: list[Tensor], a: list[Tensor], b: list[Tensor], value=1) -> list[Tensor]:
+    """``x += value * a * b`` for each triple."""
+
+
+def foreach_clamp_max(xs: list[Tensor], other) -> list[Tensor]:
+    """``minimum(x, other)`` for each tensor (``other`` a scalar)."""
+
+
+def foreach_clamp_min(xs: list[Tensor], other) -> list[Tensor]:
+    """``maximum(x, other)`` for each tensor (``other`` a scalar)."""
+
+
+def foreach_div(xs: list[Tensor], other) -> list[Tensor]:
+    """``x / y`` for each pair (``other`` a list), or ``x / other`` (a scalar)."""
+
+
+def foreach_div_(xs: list[Tensor], other) -> list[Tensor]:
+    """``x /= y`` for each pair (``other`` a list), or ``x /= other`` (a scalar)."""
+
+
+def foreach_lerp(xs: list[Tensor], ys: list[Tensor], weight) -> list[Tensor]:
+    """``x + weight * (y - x)`` for each pair (``weight`` a scalar)."""
+
+
+def foreach_lerp_(xs: list[Tensor], ys: list[Tensor], weight) -> list[Tensor]:
+    """``x += weight * (y - x)`` for each pair (``weight`` a scalar): a moving average of ``ys``."""
+
+
+def foreach_maximum_(xs: list[Tensor], ys: list[Tensor]) -> list[Tensor]:
+    """``x = maximum(x, y)`` for each pair."""
+
+
+def foreach_mul(xs: list[Tensor], other) -> list[Tensor]:
+    """``x * y`` for each pair (``other`` a list), or ``x * other`` (a scalar)."""
+
+
+def foreach_mul_(xs: list[Tensor], other) -> list[Tensor]:
+    """``x *= y`` for each pair (``other`` a list), or ``x *= other`` (a scalar)."""
+
+
+def foreach_pow(xs: list[Tensor], exponent) -> list[Tensor]:
+    """``x ** exponent`` for each tensor (``exponent`` a scalar)."""
+
+
+def foreach_sign_(xs: list[Tensor]) -> list[Tensor]:
+    """``x = sign(x)`` for each tensor."""
+
+
+def foreach_sqrt(xs: list[Tensor]) -> list[Tensor]:
+    """``sqrt(x)`` for each tensor."""
+
+
+def foreach_sqrt_(xs: list[Tensor]) -> list[Tensor]:
+    """``x = sqrt(x)`` for each tensor."""
+
+
+def foreach_zero_(xs: list[Tensor]) -> list[Tensor]:
+    """``x = 0`` for each tensor."""
 
 
 def clip_by_global_norm(grads: list[Tensor], clipnorm) -> list[Tensor]:
@@ -68,69 +106,6 @@ def clip_each_by_norm(grads: list[Tensor], clipnorm) -> list[Tensor]:
 def copy_into(targets: list[Tensor], sources: list[Tensor]) -> None:
     """``t = s`` for each pair, in place."""
 
-
-def ema(averages: list[Tensor], variables: list[Tensor], momentum, count) -> None:
-    """``a = momentum*a + (1-momentum)*w``, or ``a = w`` at update count 0."""
-
-
-def ftrl(
-        variables: list[Tensor],
-        grads: list[Tensor],
-        accumulators: list[Tensor],
-        linears,
-        lr,
-        lr_power,
-        l1,
-        l2,
-        l2_shrinkage,
-        beta: ArrayLike,
-) -> None:
-    """FTRL-Proximal: accumulate ``z`` (``linears``) and ``n`` (``accumulators``), then solve for ``w``."""
-
-
-def lion(variables: list[Tensor], grads: list[Tensor], ms: list[Tensor], lr, beta_1, beta_2) -> None:
-    """``w -= lr * sign(lerp(m, g, 1-b1)); m = lerp(m, g, 1-b2)``."""
-
-
-def nadam(
-        variables: list[Tensor],
-        grads: list[Tensor],
-        ms: list[Tensor],
-        vs: list[Tensor],
-        u_product,
-        lr,
-        beta_1,
-        beta_2,
-        epsilon,
-        step,
-) -> None:
-    """Nadam; ``u_product`` (a host scalar) is the running product of the momentum schedule."""
-
-
-def rmsprop(
-        variables: list[Tensor],
-        grads: list[Tensor],
-        velocities,
-        moms: list[Tensor],
-        avgs,
-        lr,
-        rho,
-        momentum,
-        epsilon,
-) -> None:
-    """RMSprop; centered when ``avgs`` is given, with momentum when ``moms`` is given."""
-
-
-def sgd(variables: list[Tensor], grads: list[Tensor], moms: list[Tensor], lr, momentum, nesterov) -> None:
-    """``m = momentum*m - lr*g; w += m`` (Nesterov: ``w += momentum*m - lr*g``); ``w -= lr*g`` without ``moms``."""
-
-
-def weight_decay(variables: list[Tensor], lr, decay) -> None:
-    """``w -= lr * decay * w`` for each variable."""
-
-
-def zero(variables: list[Tensor]) -> None:
-    """Set every variable to zeros."""
 
 
 def host_variable(value: ArrayLike, dtype: DType | None, name) -> Any:

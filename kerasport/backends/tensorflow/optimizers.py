@@ -1,5 +1,6 @@
-"""TensorFlow optimizer kernels: per-variable assigns, traced once into the train step, where Grappler/XLA fuse them.
-Also the optimizer's state helpers (host counters, learning-rate variables) and gradient clipping."""
+"""TensorFlow optimizer primitives: per-tensor ops (assigns for variables), traced once into the train step, where
+Grappler/XLA fuse them. Also the optimizer's state helpers (host counters, learning-rate variables), gradient clipping
+and copying."""
 import tensorflow as tf
 
 from kerasport.backends.tensorflow.core import variable
@@ -22,142 +23,129 @@ def increment(counter):
     return tf.cast(counter, tf.float32)
 
 
-# ----------------------------------------------------------------------------- update kernels
-# Per-variable assigns, traced once into the train step (Grappler/XLA fuse them).
-# ``lr`` is a float tensor (or a Python float) and ``step`` the 1-based update
-# count, an integer tensor.
-def _f(x):
-    return tf.cast(x, tf.float32)
+# ----------------------------------------------------------------------------- multi-tensor primitives
+# ``lr`` and the other scalars are float tensors (cast to each entry's dtype) or Python numbers.
+def _scalar(c, x):
+    return tf.cast(c, x.dtype) if tf.is_tensor(c) else c
 
 
-def weight_decay(variables, lr, decay):
-    for v in variables:
-        v.assign_sub(v * tf.cast(lr * decay, v.dtype))
+def _others(xs, other):
+    """``other`` as one operand per entry of ``xs``: the list itself, or the scalar in each entry's dtype."""
+    return other if isinstance(other, (list, tuple)) else [_scalar(other, x) for x in xs]
 
 
-def sgd(variables, grads, moms, lr, momentum, nesterov):
-    lr = _f(lr)
-    if moms is None:
-        for v, g in zip(variables, grads):
-            v.assign_sub(g * lr)
-        return
-    for v, g, m in zip(variables, grads, moms):
-        m.assign(m * momentum - g * lr)
-        if nesterov:
-            v.assign_add(m * momentum - g * lr)
+def _in_place(xs, values):
+    """Assign ``values`` into the variables of ``xs``; the list of updated entries (new tensors for the others)."""
+    out = []
+    for x, value in zip(xs, values):
+        if isinstance(x, tf.Variable):
+            x.assign(value)
+            out.append(x)
         else:
-            v.assign_add(m)
+            out.append(value)
+    return out
 
 
-def adam(variables, grads, ms, vs, vhats, lr, beta_1, beta_2, epsilon, step):
-    step = _f(step)
-    alpha = _f(lr) * tf.sqrt(1 - tf.pow(beta_2, step)) / (1 - tf.pow(beta_1, step))
-    for i, (v, g, m, s) in enumerate(zip(variables, grads, ms, vs)):
-        m.assign_add((g - m) * (1 - beta_1))
-        s.assign_add((tf.square(g) - s) * (1 - beta_2))
-        if vhats is not None:
-            vhats[i].assign(tf.maximum(vhats[i], s))
-            s = vhats[i]
-        v.assign_sub((m * alpha) / (tf.sqrt(s) + epsilon))
+def _add(xs, other, alpha):
+    unit = isinstance(alpha, (int, float)) and alpha == 1
+    return [x + (y if unit else y * _scalar(alpha, x)) for x, y in zip(xs, _others(xs, other))]
 
 
-def adamax(variables, grads, ms, us, lr, beta_1, beta_2, epsilon, step):
-    lr, step = _f(lr), _f(step)
-    for v, g, m, u in zip(variables, grads, ms, us):
-        m.assign_add((g - m) * (1 - beta_1))
-        u.assign(tf.maximum(beta_2 * u, tf.abs(g)))
-        v.assign_sub(lr * m / ((1 - tf.pow(beta_1, step)) * (u + epsilon)))
+def _addcmul(xs, a, b, value):
+    return [x + _scalar(value, x) * p * q for x, p, q in zip(xs, a, b)]
 
 
-def nadam(variables, grads, ms, vs, u_product, lr, beta_1, beta_2, epsilon, step):
-    """Nadam; ``u_product`` is the running product of the momentum schedule."""
-    lr, step = _f(lr), _f(step)
-    u_t = beta_1 * (1.0 - 0.5 * tf.pow(0.96, step))
-    u_t_1 = beta_1 * (1.0 - 0.5 * tf.pow(0.96, step + 1))
-    product = u_product.assign(u_product * u_t)
-    product_1 = product * u_t_1
-    v_scale = 1 - tf.pow(beta_2, step)
-    for v, g, m, s in zip(variables, grads, ms, vs):
-        m.assign_add((g - m) * (1 - beta_1))
-        s.assign_add((tf.square(g) - s) * (1 - beta_2))
-        m_hat = u_t_1 * m / (1 - product_1) + (1 - u_t) * g / (1 - product)
-        v.assign_sub(m_hat * lr / (tf.sqrt(s / v_scale) + epsilon))
+def _lerp(xs, ys, weight):
+    return [x + (y - x) * _scalar(weight, x) for x, y in zip(xs, ys)]
 
 
-def rmsprop(variables, grads, velocities, moms, avgs, lr, rho, momentum, epsilon):
-    lr = _f(lr)
-    for i, (v, g, vel) in enumerate(zip(variables, grads, velocities)):
-        vel.assign(rho * vel + (1 - rho) * tf.square(g))
-        if avgs is not None:
-            avgs[i].assign(rho * avgs[i] + (1 - rho) * g)
-            denom = vel - tf.square(avgs[i]) + epsilon
-        else:
-            denom = vel + epsilon
-        increment_ = lr * g / tf.sqrt(denom)
-        if moms is not None:
-            moms[i].assign(momentum * moms[i] + increment_)
-            v.assign_sub(moms[i])
-        else:
-            v.assign_sub(increment_)
+def foreach_abs(xs):
+    return [tf.abs(x) for x in xs]
 
 
-def adagrad(variables, grads, accumulators, lr, epsilon):
-    lr = _f(lr)
-    for v, g, a in zip(variables, grads, accumulators):
-        a.assign_add(tf.square(g))
-        v.assign_sub(lr * g / tf.sqrt(a + epsilon))
+def foreach_add(xs, other, alpha=1):
+    return _add(xs, other, alpha)
 
 
-def adadelta(variables, grads, acc_grads, acc_deltas, lr, rho, epsilon):
-    lr = _f(lr)
-    for v, g, a, s in zip(variables, grads, acc_grads, acc_deltas):
-        a.assign(rho * a + (1 - rho) * tf.square(g))
-        delta = tf.sqrt(s + epsilon) * g / tf.sqrt(a + epsilon)
-        s.assign(rho * s + (1 - rho) * tf.square(delta))
-        v.assign_sub(lr * delta)
+def foreach_add_(xs, other, alpha=1):
+    return _in_place(xs, _add(xs, other, alpha))
 
 
-def lion(variables, grads, ms, lr, beta_1, beta_2):
-    """``w -= lr * sign(b1*m + (1-b1)*g); m = b2*m + (1-b2)*g``."""
-    lr = _f(lr)
-    for v, g, m in zip(variables, grads, ms):
-        v.assign_sub(lr * tf.sign(m * beta_1 + g * (1.0 - beta_1)))
-        m.assign(m * beta_2 + g * (1.0 - beta_2))
+def foreach_addcdiv_(xs, a, b, value=1):
+    return _in_place(xs, [x + _scalar(value, x) * p / q for x, p, q in zip(xs, a, b)])
 
 
-def ftrl(variables, grads, accumulators, linears, lr, lr_power, l1, l2, l2_shrinkage, beta):
-    lr = _f(lr)
-    l2_reg = l2 + beta / (2.0 * lr)
-    for v, g, n, z in zip(variables, grads, accumulators, linears):
-        new_n = n + tf.square(g)
-        new_pow = tf.pow(new_n, -lr_power)
-        z.assign_add(g + 2 * l2_shrinkage * v - (new_pow - tf.pow(n, -lr_power)) / lr * v)
-        v.assign((tf.clip_by_value(z, -l1, l1) - z) / (new_pow / lr + 2 * l2_reg))
-        n.assign(new_n)
+def foreach_addcmul(xs, a, b, value=1):
+    return _addcmul(xs, a, b, value)
 
 
+def foreach_addcmul_(xs, a, b, value=1):
+    return _in_place(xs, _addcmul(xs, a, b, value))
+
+
+def foreach_clamp_max(xs, other):
+    return [tf.minimum(x, _scalar(other, x)) for x in xs]
+
+
+def foreach_clamp_min(xs, other):
+    return [tf.maximum(x, _scalar(other, x)) for x in xs]
+
+
+def foreach_div(xs, other):
+    return [x / y for x, y in zip(xs, _others(xs, other))]
+
+
+def foreach_div_(xs, other):
+    return _in_place(xs, foreach_div(xs, other))
+
+
+def foreach_lerp(xs, ys, weight):
+    return _lerp(xs, ys, weight)
+
+
+def foreach_lerp_(xs, ys, weight):
+    return _in_place(xs, _lerp(xs, ys, weight))
+
+
+def foreach_maximum_(xs, ys):
+    return _in_place(xs, [tf.maximum(x, y) for x, y in zip(xs, ys)])
+
+
+def foreach_mul(xs, other):
+    return [x * y for x, y in zip(xs, _others(xs, other))]
+
+
+def foreach_mul_(xs, other):
+    return _in_place(xs, foreach_mul(xs, other))
+
+
+def foreach_pow(xs, exponent):
+    return [tf.pow(x, _scalar(exponent, x)) for x in xs]
+
+
+def foreach_sign_(xs):
+    return _in_place(xs, [tf.sign(x) for x in xs])
+
+
+def foreach_sqrt(xs):
+    return [tf.sqrt(x) for x in xs]
+
+
+def foreach_sqrt_(xs):
+    return _in_place(xs, foreach_sqrt(xs))
+
+
+def foreach_zero_(xs):
+    return _in_place(xs, [tf.zeros_like(x) for x in xs])
+
+
+# ----------------------------------------------------------------------------- clipping and copying
 def clip_each_by_norm(grads, clipnorm):
     return [tf.clip_by_norm(g, clipnorm) for g in grads]
 
 
 def clip_by_global_norm(grads, clipnorm):
     return tf.clip_by_global_norm(grads, clipnorm)[0]
-
-
-def accumulate(accumulators, grads):
-    for a, g in zip(accumulators, grads):
-        a.assign_add(g)
-
-
-def zero(variables):
-    for v in variables:
-        v.assign(tf.zeros_like(v))
-
-
-def ema(averages, variables, momentum, count):
-    momentum = tf.cast(tf.not_equal(count, 0), tf.float32) * momentum
-    for a, v in zip(averages, variables):
-        a.assign(momentum * a + (1 - momentum) * v)
 
 
 def copy_into(targets, sources):

@@ -11,7 +11,7 @@ Module-level imports point down this order (a module imports only modules listed
     nn          layer kernels and keras.ops.nn                              (core, numpy)
     image       image kernels of kerasport.ops.image                        (none)
     rnn         recurrent kernels                                           (none)
-    optimizers  fused multi-tensor update kernels                           (none)
+    optimizers  multi-tensor optimizer primitives                           (none)
     distribute  collectives for data parallelism                            (core)
     step        the hooks of the steps kerasport.trainers writes once         (distribute)
     data        dataset pieces of kerasport.utils's builders                (none)
@@ -68,8 +68,10 @@ from kerasport.backends.torch.image import (  # noqa: F401
 from kerasport.backends.torch.rnn import (  # noqa: F401
     gru, lstm, rnn)
 from kerasport.backends.torch.optimizers import (  # noqa: F401
-    accumulate, adadelta, adagrad, adam, adamax, clip_by_global_norm, clip_each_by_norm, copy_into, ema, ftrl,
-    host_variable, increment, lion, nadam, read, rmsprop, sgd, weight_decay, zero)
+    clip_by_global_norm, clip_each_by_norm, copy_into, foreach_abs, foreach_add, foreach_add_, foreach_addcdiv_,
+    foreach_addcmul, foreach_addcmul_, foreach_clamp_max, foreach_clamp_min, foreach_div, foreach_div_, foreach_lerp,
+    foreach_lerp_, foreach_maximum_, foreach_mul, foreach_mul_, foreach_pow, foreach_sign_, foreach_sqrt,
+    foreach_sqrt_, foreach_zero_, host_variable, increment, read)
 from kerasport.backends.torch.step import (  # noqa: F401
     batch_size, compile_function, compile_loop, compile_user_function, gradient_reducer, replicated, value_and_grad,
     when_samples)

@@ -1,0 +1,55 @@
+"""The backend's multi-tensor primitives (``foreach_*``) against NumPy: in place on variables, new values for tensors."""
+import numpy as np
+import pytest
+
+from kerasport.backends import B
+
+SHAPES = [(3, 4), (5,)]
+RNG = np.random.RandomState(0)
+X, Y, Z = ([RNG.uniform(0.5, 2.0, s).astype("float32") * RNG.choice([-1, 1], s) for s in SHAPES] for _ in range(3))
+P = [np.abs(z) for z in Z]
+
+# name, (list arguments), scalar arguments, NumPy reference
+CASES = [
+    ("foreach_abs", (X,), {}, lambda x: np.abs(x)),
+    ("foreach_add", (X, Y), {"alpha": -0.5}, lambda x, y: x - 0.5 * y),
+    ("foreach_add_", (X, Y), {"alpha": 2.0}, lambda x, y: x + 2.0 * y),
+    ("foreach_add_", (X,), {"other": 0.25}, lambda x: x + 0.25),
+    ("foreach_addcdiv_", (X, Y, Z), {"value": -0.3}, lambda x, a, b: x - 0.3 * a / b),
+    ("foreach_addcmul", (X, Y, Z), {"value": 0.7}, lambda x, a, b: x + 0.7 * a * b),
+    ("foreach_addcmul_", (X, Y, Z), {}, lambda x, a, b: x + a * b),
+    ("foreach_clamp_max", (X,), {"other": 1.0}, lambda x: np.minimum(x, 1.0)),
+    ("foreach_clamp_min", (X,), {"other": -1.0}, lambda x: np.maximum(x, -1.0)),
+    ("foreach_div", (X, Y), {}, lambda x, y: x / y),
+    ("foreach_div_", (X,), {"other": 4.0}, lambda x: x / 4.0),
+    ("foreach_lerp", (X, Y), {"weight": 0.1}, lambda x, y: x + 0.1 * (y - x)),
+    ("foreach_lerp_", (X, Y), {"weight": 0.9}, lambda x, y: x + 0.9 * (y - x)),
+    ("foreach_maximum_", (X, Y), {}, np.maximum),
+    ("foreach_mul", (X, Y), {}, lambda x, y: x * y),
+    ("foreach_mul_", (X,), {"other": -3.0}, lambda x: -3.0 * x),
+    ("foreach_pow", (P,), {"exponent": -0.5}, lambda x: x ** -0.5),
+    ("foreach_sign_", (X,), {}, np.sign),
+    ("foreach_sqrt", (P,), {}, np.sqrt),
+    ("foreach_sqrt_", (P,), {}, np.sqrt),
+    ("foreach_zero_", (X,), {}, np.zeros_like),
+]
+
+
+@pytest.mark.parametrize("name,arrays,kwargs,reference", CASES, ids=[c[0] + str(i) for i, c in enumerate(CASES)])
+@pytest.mark.parametrize("target", ["variables", "tensors"])
+def test_primitive_matches_numpy(name, arrays, kwargs, reference, target):
+    make = (lambda a: B.variable(a, trainable=False)) if target == "variables" else B.convert_to_tensor
+    xs = [make(a) for a in arrays[0]]
+    others = [[B.convert_to_tensor(a) for a in arg] for arg in arrays[1:]]
+    with B.no_grad():
+        out = getattr(B, name)(xs, *others, **kwargs)
+    want = [reference(*group) for group in zip(*arrays)]
+    assert len(out) == len(xs)
+    for got, expected in zip(out, want):
+        np.testing.assert_allclose(B.convert_to_numpy(got), expected, rtol=1e-6, atol=1e-6)
+    if target == "variables":  # the in-place forms update them and return them; the others leave them as they were
+        in_place = name.endswith("_")
+        for x, original, expected in zip(xs, arrays[0], want):
+            np.testing.assert_allclose(B.convert_to_numpy(x), expected if in_place else original, rtol=1e-6,
+                                       atol=1e-6)
+        assert all((o is x) == in_place for o, x in zip(out, xs))
