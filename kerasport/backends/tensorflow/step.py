@@ -7,7 +7,7 @@ over them in the graph. Sample counts are float tensors.
 import tensorflow as tf
 
 from kerasport.backends.tensorflow.distribute import gradient_reducer, replicated, when_samples  # noqa: F401
-from kerasport.core import tree
+from kerasport.core import nest as tree
 
 
 def batch_size(x):

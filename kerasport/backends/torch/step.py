@@ -7,7 +7,7 @@ back to back. Sample counts are Python ints.
 import torch
 
 from kerasport.backends.torch.distribute import gradient_reducer  # noqa: F401  (a step hook)
-from kerasport.core import tree
+from kerasport.core import nest as tree
 
 COMPILE_BACKEND = "inductor"  # torch.compile's backend for compile(jit_compile=True)
 
