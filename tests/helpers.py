@@ -166,11 +166,22 @@ def shared_answer(key, compute, kernels=True):
         if os.path.exists(path):
             with open(path, "rb") as f:
                 return pickle.load(f)
-        answer = compute()
+        answer = _plain(compute())
         with open(path + ".tmp", "wb") as f:
             pickle.dump(answer, f)
         os.replace(path + ".tmp", path)
         return answer
+
+
+def _plain(x):
+    """``x`` with its lists, tuples and dicts as the built-in types (Keras's tracked containers do not unpickle)."""
+    if isinstance(x, dict):
+        return {k: _plain(v) for k, v in x.items()}
+    if isinstance(x, list):
+        return [_plain(v) for v in x]
+    if isinstance(x, tuple) and not hasattr(x, "_fields"):
+        return tuple(_plain(v) for v in x)
+    return x
 
 
 def _keras_on_torch(request):
