@@ -1,6 +1,6 @@
 """The built-in train / test / predict steps, written once over the model's public methods.
 
-A step takes one batch ``(x, y, sample_weight)``. The backend (``T``) supplies only the hooks:
+A step takes one batch ``(x, y, sample_weight)``. The backend (``B``) supplies only the hooks:
 ``value_and_grad``, ``compile_function``, ``compile_loop`` (TensorFlow's in-graph loop for
 ``steps_per_execution``), ``batch_size`` and the distribution hooks (``gradient_reducer``,
 ``when_samples``, ``replicated``). Each builder runs once per ``compile``, never per step.

@@ -11,7 +11,6 @@ import os
 
 import numpy as np
 
-from kerasport import backends  # its ``T`` is read at call time: T imports kerasport.utils
 from kerasport.backends import B
 from kerasport.core import nest
 from kerasport.utils import io_utils
@@ -62,7 +61,7 @@ class ArrayBatches(PyDataset):
 def to_backend_dataset(batches):
     """``batches`` (an ``ArrayBatches``) as the backend's dataset type: itself on torch, a ``tf.data.Dataset``
     of the same batches on TensorFlow (built by the backend's ``dataset_from_batches``)."""
-    return backends.B.dataset_from_batches(batches)
+    return B.dataset_from_batches(batches)
 
 
 # ----------------------------------------------------------------------------- time series
@@ -190,13 +189,13 @@ def split_dataset(dataset, left_size=None, right_size=None, shuffle=False, seed=
     if backend != B.NAME:
         raise ValueError(f"split_dataset: preferred_backend={preferred_backend!r} cannot be served by the "
                          f"{B.NAME!r} backend of this process (kerasport never imports the other framework).")
-    source = backends.B.split_source(dataset)
+    source = B.split_source(dataset)
     if source is None:
-        source = backends.B.arrays_split_source(_check_arrays(dataset))
+        source = B.arrays_split_source(_check_arrays(dataset))
     samples, total, batch_size = source
     left, right = _split_sizes(left_size, right_size, total)
-    order = backends.B.split_order(total, shuffle, seed)
-    return backends.B.split_parts(samples, order[:left], order[total - right:], batch_size)
+    order = B.split_order(total, shuffle, seed)
+    return B.split_parts(samples, order[:left], order[total - right:], batch_size)
 
 
 def _check_arrays(dataset):
