@@ -53,3 +53,18 @@ def test_primitive_matches_numpy(name, arrays, kwargs, reference, target):
             np.testing.assert_allclose(B.convert_to_numpy(x), expected if in_place else original, rtol=1e-6,
                                        atol=1e-6)
         assert all((o is x) == in_place for o, x in zip(out, xs))
+
+
+@pytest.mark.parametrize("name", ["sgd", "adam", "adamw", "adamax", "nadam", "rmsprop", "adagrad", "adadelta",
+                                  "lion", "ftrl"])
+def test_an_embedding_gradient_trains_with_every_optimizer(name):
+    """An Embedding's gradient (``tf.IndexedSlices`` on TensorFlow) goes through each update rule."""
+    import kerasport
+    model = kerasport.Sequential([kerasport.Input((5,), dtype="int32"), kerasport.layers.Embedding(20, 4),
+                                  kerasport.layers.GlobalAveragePooling1D(), kerasport.layers.Dense(1)])
+    model.compile(optimizer=name, loss="mse")
+    before = model.layers[0].get_weights()[0].copy()
+    x = np.random.default_rng(0).integers(0, 20, (16, 5)).astype("int32")
+    history = model.fit(x, np.ones((16, 1), "float32"), batch_size=8, epochs=1, verbose=0)
+    assert np.isfinite(history.history["loss"][0])
+    assert not np.allclose(model.layers[0].get_weights()[0], before)
