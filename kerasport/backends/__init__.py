@@ -1,9 +1,10 @@
 """Backend selection: the one place that picks PyTorch or TensorFlow.
 
 ``KERASPORT_BACKEND`` (``torch`` by default, or ``tensorflow``) is read once, at
-import. The chosen package (``torch/`` or ``tensorflow/``, one module per op family) is bound as ``B``; everything else in kerasport calls
-``B.<op>`` (or ``kerasport.ops.<op>``, the same functions) directly, so there is
-no dispatch on the hot path. Only the chosen framework is ever imported.
+import. The chosen package (``torch/`` or ``tensorflow/``, one module per op family)
+is bound as ``B``; everything else in kerasport calls ``B.<op>`` (or
+``kerasport.ops.<op>``, the same functions) directly, so there is no dispatch on
+the hot path. Only the chosen framework is ever imported.
 The functions every backend provides, typed and documented, are the contract (``contract/``).
 """
 import importlib
