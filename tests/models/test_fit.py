@@ -432,6 +432,7 @@ def test_predict_streams_a_million_rows():
     out = model.predict(x, batch_size=8192, verbose=0)
     growth = _rss_mb("VmHWM") - before
     assert out.shape == (1_000_000, 1) and isinstance(out, np.ndarray)
-    # The input (16 MB) may be copied to the device and the outputs (4 MB) are held twice while they are
-    # concatenated; all hidden activations at once would be 256 MB.
-    assert growth < 100, f"peak resident memory grew by {growth:.0f} MB"
+    # Streaming holds one batch's activations (2 MB here) plus the outputs (4 MB, twice while they are
+    # concatenated); the allocator's arenas add tens of MB that vary by machine (20-110 MB seen). Holding
+    # every hidden activation at once would need 256 MB for the first Dense alone, twice with its ReLU.
+    assert growth < 200, f"peak resident memory grew by {growth:.0f} MB"
