@@ -411,6 +411,9 @@ def smaller_differences(keras, sync):
     model.jit_compile = False
     out["jit_set"] = model.jit_compile
     out["weight_paths"] = [w.path for w in model.weights]
+    out["weight_names"] = [w.name for w in model.weights]  # on TensorFlow too: "kernel", not "kernel:0"
+    model.optimizer.build(model.trainable_variables)
+    out["optimizer_variable_names"] = [v.name for v in model.optimizer.variables]
     try:
         keras.Sequential().pop()
         out["pop_empty"] = "no error"

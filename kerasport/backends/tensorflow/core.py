@@ -1,6 +1,7 @@
 """TensorFlow backend core: dtypes, variables, conversion, shape and cast, device, control flow (``keras.ops.core``).
 The bottom of the package, importing no sibling: the glue they all use (``as_tensor``, Keras's dtype promotion)."""
 
+import functools
 import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -48,10 +49,38 @@ def standardize_dtype(dtype):
 # ----------------------------------------------------------------------------- variables
 def variable(value, dtype=None, trainable=True, name=None, constraint=None):
     """Create a native ``tf.Variable`` holding ``value``; ``.path`` is set to ``name``, ``.constraint``
-    to ``constraint`` (the optimizer step applies it)."""
+    to ``constraint`` (the optimizer step applies it), and ``.name`` is Keras's (``kernel``, without
+    TensorFlow's ``:0``)."""
     v = tf.Variable(convert_to_tensor(value, dtype), trainable=trainable, name=name, constraint=constraint)
     v.path = name
+    v.__class__ = _keras_named(type(v))
     return v
+
+
+@functools.cache
+def _keras_named(cls):
+    """``cls`` (the class of a freshly made ``tf.Variable``, ``ResourceVariable`` unless a strategy's
+    creator made another) with Keras 3's ``name``. Only the name differs: the variable stays native."""
+    native_name = cls.name.fget  # TensorFlow appends ":0" to every name it gives
+    keras_name = property(lambda var: native_name(var).rsplit(":", 1)[0])
+    members = {"name": keras_name, "_shared_name": keras_name, "__module__": cls.__module__, "__doc__": cls.__doc__}
+    if hasattr(cls, "__deepcopy__"):
+        def deepcopy(var, memo):
+            copy = cls.__deepcopy__(var, memo)
+            copy.__class__, copy.path = _keras_named(type(copy)), getattr(var, "path", None)
+            return copy
+        members["__deepcopy__"] = deepcopy
+
+    def write_object_proto(var, proto, options):  # SavedModel's writer checks for the ":0" and then drops it
+        var.__class__ = cls
+        try:
+            cls._write_object_proto(var, proto, options)
+        finally:
+            var.__class__ = named
+
+    members["_write_object_proto"] = write_object_proto
+    named = type(cls.__name__, (cls,), members)
+    return named
 
 
 def is_variable(x):
