@@ -67,12 +67,20 @@ def foreach_maximum_(xs: list[Tensor], ys: list[Tensor]) -> list[Tensor]:
     """``x = maximum(x, y)`` for each pair."""
 
 
+def foreach_mean(xs: list[Tensor], axis: Axis = None, keepdims: bool = False) -> list[Tensor]:
+    """The mean of each tensor over ``axis`` (all of it by default): new tensors, one per entry."""
+
+
 def foreach_mul(xs: list[Tensor], other) -> list[Tensor]:
     """``x * y`` for each pair (``other`` a list), or ``x * other`` (a scalar)."""
 
 
 def foreach_mul_(xs: list[Tensor], other) -> list[Tensor]:
     """``x *= y`` for each pair (``other`` a list), or ``x *= other`` (a scalar)."""
+
+
+def foreach_norm(xs: list[Tensor]) -> list[Tensor]:
+    """The L2 norm of each tensor (all its entries): a scalar tensor per entry."""
 
 
 def foreach_pow(xs: list[Tensor], exponent) -> list[Tensor]:

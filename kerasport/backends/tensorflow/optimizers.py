@@ -140,6 +140,11 @@ def foreach_maximum_(xs, ys):
 
 
 @_dense_lists
+def foreach_mean(xs, axis=None, keepdims=False):
+    return [tf.reduce_mean(x, axis=axis, keepdims=keepdims) for x in xs]
+
+
+@_dense_lists
 def foreach_mul(xs, other):
     return [x * y for x, y in zip(xs, _others(xs, other))]
 
@@ -147,6 +152,11 @@ def foreach_mul(xs, other):
 @_dense_lists
 def foreach_mul_(xs, other):
     return _in_place(xs, foreach_mul(xs, other))
+
+
+@_dense_lists
+def foreach_norm(xs):
+    return [tf.norm(x) for x in xs]
 
 
 @_dense_lists

@@ -88,6 +88,10 @@ def foreach_maximum_(xs, ys):
     return xs
 
 
+def foreach_mean(xs, axis=None, keepdims=False):
+    return [x.mean() if axis is None else x.mean(dim=axis, keepdim=keepdims) for x in xs]
+
+
 def foreach_mul(xs, other):
     return torch._foreach_mul(xs, other)
 
@@ -95,6 +99,10 @@ def foreach_mul(xs, other):
 def foreach_mul_(xs, other):
     torch._foreach_mul_(xs, other)
     return xs
+
+
+def foreach_norm(xs):
+    return list(torch._foreach_norm(xs))
 
 
 def foreach_pow(xs, exponent):
