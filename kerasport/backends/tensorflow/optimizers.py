@@ -1,6 +1,5 @@
 """TensorFlow optimizer primitives: per-tensor ops (assigns for variables), traced once into the train step, where
-Grappler/XLA fuse them. Also the optimizer's state helpers (host counters, learning-rate variables), gradient clipping
-and copying."""
+Grappler/XLA fuse them. Also the optimizer's state helpers (host counters, learning-rate variables) and copying."""
 import functools
 
 import tensorflow as tf
@@ -184,15 +183,7 @@ def foreach_zero_(xs):
     return _in_place(xs, [tf.zeros_like(x) for x in xs])
 
 
-# ----------------------------------------------------------------------------- clipping and copying
-def clip_each_by_norm(grads, clipnorm):
-    return [tf.clip_by_norm(g, clipnorm) for g in grads]
-
-
-def clip_by_global_norm(grads, clipnorm):
-    return tf.clip_by_global_norm(grads, clipnorm)[0]
-
-
+# ----------------------------------------------------------------------------- copying
 def copy_into(targets, sources):
     """``t = s`` for each pair."""
     for t, s in zip(targets, sources):

@@ -1,5 +1,5 @@
 """PyTorch backend, optimizer primitives: each one fused multi-tensor launch (``torch._foreach_*``), in place where
-the name ends in ``_``; plus gradient clipping and copying, and the optimizer's host scalars (step counts, learning
+the name ends in ``_``; plus copying, and the optimizer's host scalars (step counts, learning
 rates: CPU tensors, so reading them never syncs a GPU). Scalars (``lr``, bias corrections) are Python numbers.
 """
 import torch
@@ -128,18 +128,7 @@ def foreach_zero_(xs):
     return xs
 
 
-# ----------------------------------------------------------------------------- clipping and copying
-def clip_each_by_norm(grads, clipnorm):
-    norms = torch._foreach_norm(grads)
-    return [g * (clipnorm / torch.clamp(n, min=clipnorm)) for g, n in zip(grads, norms)]
-
-
-def clip_by_global_norm(grads, clipnorm):
-    total = torch.linalg.vector_norm(torch.stack(torch._foreach_norm(grads)))
-    scale = clipnorm / torch.clamp(total, min=clipnorm)
-    return torch._foreach_mul(grads, scale)
-
-
+# ----------------------------------------------------------------------------- copying
 @torch.no_grad()
 def copy_into(targets, sources):
     """``t = s`` for each pair, in place."""
