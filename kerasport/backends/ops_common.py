@@ -31,6 +31,23 @@ def window_op(make, name):
     return _named(lambda x: make(int(x)), name, f"The ``{name}`` window of length ``x`` (NumPy's symmetric window).")
 
 
+def axes_of(axis, rank):
+    """``axis`` (None: all of them; an int; a sequence) as the tuple of axes it names of a rank-``rank`` tensor."""
+    return tuple(range(rank)) if axis is None else tuple(axis) if isinstance(axis, (list, tuple)) else (axis,)
+
+
+def reduced_last(axis, rank):
+    """``(rest, axes)`` for a reduction over ``axis`` done on the last axis of a reshaped copy (quantiles): the
+    kept axes and the reduced ones (non-negative); transposing to ``rest + axes`` puts the reduced ones last."""
+    axes = [a % rank for a in axes_of(axis, rank)]
+    return [a for a in range(rank) if a not in axes], axes
+
+
+def kept_dims(shape, axes):
+    """``shape`` with the reduced ``axes`` kept as 1 (a reduction's ``keepdims=True`` shape)."""
+    return [1 if a in axes else n for a, n in enumerate(shape)]
+
+
 def check_data_format(data_format):
     """``data_format``, once checked to be "channels_last" or "channels_first"."""
     if data_format not in ("channels_last", "channels_first"):

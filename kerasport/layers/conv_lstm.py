@@ -92,10 +92,7 @@ class ConvLSTMCell(Layer, DropoutCell):
         self.kernel_constraint = constraints.get(kernel_constraint)
         self.recurrent_constraint = constraints.get(recurrent_constraint)
         self.bias_constraint = constraints.get(bias_constraint)
-        self.dropout = min(1.0, max(0.0, dropout))
-        self.recurrent_dropout = min(1.0, max(0.0, recurrent_dropout))
-        self.seed = seed
-        self._generator = B.make_generator(seed)
+        self._set_dropout(dropout, recurrent_dropout, seed)
         self.state_size = [filters, filters]
         self.output_size = filters
 
@@ -143,15 +140,10 @@ class ConvLSTMCell(Layer, DropoutCell):
     def _make_dropout_masks(self, batch_size, input_dim):
         step = (self.spatial_dims + (self.input_dim,)) if self.data_format == "channels_last" else \
             ((self.input_dim,) + self.spatial_dims)
-
-        def masks(shape, rate):
-            ones = B.ones((batch_size,) + tuple(shape), dtype=self.compute_dtype)
-            return [B.dropout(ones, rate, generator=self._generator) for _ in range(4)]
-
         if 0 < self.dropout < 1:
-            self._dropout_mask = masks(step, self.dropout)
+            self._dropout_mask = self._masks((batch_size,) + step, self.dropout, 4)
         if 0 < self.recurrent_dropout < 1:
-            self._recurrent_dropout_mask = masks(self.state_shape()[1:], self.recurrent_dropout)
+            self._recurrent_dropout_mask = self._masks(self.state_shape(batch_size), self.recurrent_dropout, 4)
 
     def _input_conv(self, x, kernel, bias):
         return B.conv(x, kernel, self.strides, self.padding, self.data_format, self.dilation_rate, bias=bias)

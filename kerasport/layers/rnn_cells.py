@@ -3,12 +3,8 @@ their per-sequence dropout masks (``DropoutCell``), and how ``RNN`` asks any cel
 from kerasport import activations, constraints, initializers, regularizers
 from kerasport.backends import B
 from kerasport.layers.layer import Layer
-from kerasport.core.serialization import serialize_keras_object
+from kerasport.core.serialization import serialize_keras_object, serialized
 from kerasport.core import nest as tree
-
-
-def _ser(obj):
-    return serialize_keras_object(obj) if obj is not None else None
 
 
 def _check_units(layer, units):
@@ -27,19 +23,26 @@ class DropoutCell:
     _dropout_mask = None
     _recurrent_dropout_mask = None
 
+    def _set_dropout(self, dropout, recurrent_dropout, seed):
+        """The rates (clipped to [0, 1], as Keras does), the seed and the generator of the masks."""
+        self.dropout = min(1.0, max(0.0, dropout))
+        self.recurrent_dropout = min(1.0, max(0.0, recurrent_dropout))
+        self.seed = seed
+        self._generator = B.make_generator(seed)
+
+    def _masks(self, shape, rate, count=None):
+        """``count`` dropout masks of ``shape`` (a single mask when ``count`` is None)."""
+        ones = B.ones(shape, dtype=self.compute_dtype)
+        if count is None:
+            return B.dropout(ones, rate, generator=self._generator)
+        return [B.dropout(ones, rate, generator=self._generator) for _ in range(count)]
+
     def _make_dropout_masks(self, batch_size, input_dim):
         count = self._gates if self.recurrent_dropout and self._gates > 1 else None
-
-        def masks(dim, rate):
-            ones = B.ones((batch_size, dim), dtype=self.compute_dtype)
-            if count is None:
-                return B.dropout(ones, rate, generator=self._generator)
-            return [B.dropout(ones, rate, generator=self._generator) for _ in range(count)]
-
         if self.dropout > 0:
-            self._dropout_mask = masks(input_dim, self.dropout)
+            self._dropout_mask = self._masks((batch_size, input_dim), self.dropout, count)
         if self.recurrent_dropout > 0:
-            self._recurrent_dropout_mask = masks(self.units, self.recurrent_dropout)
+            self._recurrent_dropout_mask = self._masks((batch_size, self.units), self.recurrent_dropout, count)
 
     def _reset_dropout_masks(self):
         self._dropout_mask = self._recurrent_dropout_mask = None
@@ -77,10 +80,7 @@ class _Cell(Layer, DropoutCell):
         self.kernel_constraint = constraints.get(kernel_constraint)
         self.recurrent_constraint = constraints.get(recurrent_constraint)
         self.bias_constraint = constraints.get(bias_constraint)
-        self.dropout = min(1.0, max(0.0, dropout))
-        self.recurrent_dropout = min(1.0, max(0.0, recurrent_dropout))
-        self.seed = seed
-        self._generator = B.make_generator(seed)
+        self._set_dropout(dropout, recurrent_dropout, seed)
         self.output_size = units
 
     def _bias_shape_and_initializer(self):
@@ -108,14 +108,14 @@ class _Cell(Layer, DropoutCell):
     def get_config(self):
         config = {"units": self.units, "activation": activations.serialize(self.activation),
                   "recurrent_activation": activations.serialize(self.recurrent_activation),
-                  "use_bias": self.use_bias, "kernel_initializer": _ser(self.kernel_initializer),
-                  "recurrent_initializer": _ser(self.recurrent_initializer),
-                  "bias_initializer": _ser(self.bias_initializer),
-                  "kernel_regularizer": _ser(self.kernel_regularizer),
-                  "recurrent_regularizer": _ser(self.recurrent_regularizer),
-                  "bias_regularizer": _ser(self.bias_regularizer), "kernel_constraint": _ser(self.kernel_constraint),
-                  "recurrent_constraint": _ser(self.recurrent_constraint),
-                  "bias_constraint": _ser(self.bias_constraint), "dropout": self.dropout,
+                  "use_bias": self.use_bias, "kernel_initializer": serialized(self.kernel_initializer),
+                  "recurrent_initializer": serialized(self.recurrent_initializer),
+                  "bias_initializer": serialized(self.bias_initializer),
+                  "kernel_regularizer": serialized(self.kernel_regularizer),
+                  "recurrent_regularizer": serialized(self.recurrent_regularizer),
+                  "bias_regularizer": serialized(self.bias_regularizer), "kernel_constraint": serialized(self.kernel_constraint),
+                  "recurrent_constraint": serialized(self.recurrent_constraint),
+                  "bias_constraint": serialized(self.bias_constraint), "dropout": self.dropout,
                   "recurrent_dropout": self.recurrent_dropout, "seed": self.seed}
         return {**super().get_config(), **config}
 

@@ -3,10 +3,11 @@ from kerasport.losses import (binary_crossentropy, binary_focal_crossentropy, ca
                               categorical_focal_crossentropy, categorical_hinge, hinge, huber, kl_divergence,
                               log_cosh, mean_absolute_error, mean_absolute_percentage_error, mean_squared_error,
                               mean_squared_logarithmic_error, poisson, sparse_categorical_crossentropy, squared_hinge)
-from kerasport.metrics.accuracy import (Accuracy, BinaryAccuracy, CategoricalAccuracy, SparseCategoricalAccuracy,
-                                        SparseTopKCategoricalAccuracy, TopKCategoricalAccuracy, accuracy,
-                                        binary_accuracy, categorical_accuracy, sparse_categorical_accuracy,
-                                        sparse_top_k_categorical_accuracy, top_k_categorical_accuracy)
+from kerasport.metrics.accuracy_metrics import (Accuracy, BinaryAccuracy, CategoricalAccuracy,
+                                                SparseCategoricalAccuracy, SparseTopKCategoricalAccuracy,
+                                                TopKCategoricalAccuracy, accuracy, binary_accuracy,
+                                                categorical_accuracy, sparse_categorical_accuracy,
+                                                sparse_top_k_categorical_accuracy, top_k_categorical_accuracy)
 from kerasport.metrics.base import Mean, MeanMetricWrapper, Metric, Sum
 from kerasport.metrics.confusion import (AUC, FalseNegatives, FalsePositives, Precision, PrecisionAtRecall, Recall,
                                          RecallAtPrecision, SensitivityAtSpecificity, SpecificityAtSensitivity,

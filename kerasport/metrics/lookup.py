@@ -1,52 +1,43 @@
 """Metrics by Keras name: ``get``, ``serialize``, ``deserialize`` and the tables they read."""
-from kerasport.losses import (binary_crossentropy, binary_focal_crossentropy, categorical_crossentropy,
-                              categorical_focal_crossentropy, categorical_hinge, hinge, huber, kl_divergence,
-                              log_cosh, mean_absolute_error, mean_absolute_percentage_error, mean_squared_error,
-                              mean_squared_logarithmic_error, poisson, sparse_categorical_crossentropy, squared_hinge)
-from kerasport.metrics.accuracy import (Accuracy, BinaryAccuracy, CategoricalAccuracy, SparseCategoricalAccuracy,
-                                        SparseTopKCategoricalAccuracy, TopKCategoricalAccuracy, accuracy,
-                                        binary_accuracy, categorical_accuracy, sparse_categorical_accuracy,
-                                        sparse_top_k_categorical_accuracy, top_k_categorical_accuracy)
-from kerasport.metrics.base import Mean, MeanMetricWrapper, Metric, Sum
-from kerasport.metrics.confusion import (AUC, FalseNegatives, FalsePositives, Precision, PrecisionAtRecall, Recall,
-                                         RecallAtPrecision, SensitivityAtSpecificity, SpecificityAtSensitivity,
-                                         TrueNegatives, TruePositives)
-from kerasport.metrics.correlation import (ConcordanceCorrelation, PearsonCorrelation, concordance_correlation,
-                                           pearson_correlation)
-from kerasport.metrics.f_score import F1Score, FBetaScore
-from kerasport.metrics.iou import BinaryIoU, IoU, MeanIoU, OneHotIoU, OneHotMeanIoU
-from kerasport.metrics.probabilistic import (BinaryCrossentropy, CategoricalCrossentropy, CategoricalHinge, Hinge,
-                                             KLDivergence, Poisson, SparseCategoricalCrossentropy, SquaredHinge)
-from kerasport.metrics.regression import (CosineSimilarity, LogCoshError, MeanAbsoluteError,
-                                          MeanAbsolutePercentageError, MeanSquaredError, MeanSquaredLogarithmicError,
-                                          R2Score, RootMeanSquaredError)
+from kerasport import losses
+from kerasport.metrics import accuracy_metrics, base, confusion, correlation, f_score, iou, probabilistic, regression
 from kerasport.core.serialization import deserialize_keras_object, serialize_keras_object
 from kerasport.core.naming import to_snake_case
 
-_CLASSES = (Metric, Mean, Sum, MeanMetricWrapper, MeanSquaredError, RootMeanSquaredError, MeanAbsoluteError,
-            MeanAbsolutePercentageError, MeanSquaredLogarithmicError, CosineSimilarity, LogCoshError, R2Score,
-            AUC, FalseNegatives, FalsePositives, Precision, PrecisionAtRecall, Recall, RecallAtPrecision,
-            SensitivityAtSpecificity, SpecificityAtSensitivity, TrueNegatives, TruePositives, ConcordanceCorrelation,
-            PearsonCorrelation, Hinge, SquaredHinge, CategoricalHinge, KLDivergence, Poisson, BinaryCrossentropy,
-            CategoricalCrossentropy, SparseCategoricalCrossentropy, Accuracy, BinaryAccuracy, CategoricalAccuracy,
-            SparseCategoricalAccuracy, TopKCategoricalAccuracy, SparseTopKCategoricalAccuracy, F1Score, FBetaScore,
-            IoU, BinaryIoU, MeanIoU, OneHotIoU, OneHotMeanIoU)
-_FUNCTIONS = (accuracy, binary_accuracy, categorical_accuracy, sparse_categorical_accuracy,
-              top_k_categorical_accuracy, sparse_top_k_categorical_accuracy, mean_squared_error, mean_absolute_error,
-              mean_absolute_percentage_error, mean_squared_logarithmic_error, hinge, squared_hinge,
-              categorical_hinge, kl_divergence, poisson, binary_crossentropy, binary_focal_crossentropy,
-              categorical_crossentropy, categorical_focal_crossentropy, sparse_categorical_crossentropy, huber,
-              log_cosh, pearson_correlation, concordance_correlation)
+_CLASSES = (base.Metric, base.Mean, base.Sum, base.MeanMetricWrapper, regression.MeanSquaredError,
+            regression.RootMeanSquaredError, regression.MeanAbsoluteError, regression.MeanAbsolutePercentageError,
+            regression.MeanSquaredLogarithmicError, regression.CosineSimilarity, regression.LogCoshError,
+            regression.R2Score, confusion.AUC, confusion.FalseNegatives, confusion.FalsePositives, confusion.Precision,
+            confusion.PrecisionAtRecall, confusion.Recall, confusion.RecallAtPrecision,
+            confusion.SensitivityAtSpecificity, confusion.SpecificityAtSensitivity, confusion.TrueNegatives,
+            confusion.TruePositives, correlation.ConcordanceCorrelation, correlation.PearsonCorrelation,
+            probabilistic.Hinge, probabilistic.SquaredHinge, probabilistic.CategoricalHinge,
+            probabilistic.KLDivergence, probabilistic.Poisson, probabilistic.BinaryCrossentropy,
+            probabilistic.CategoricalCrossentropy, probabilistic.SparseCategoricalCrossentropy,
+            accuracy_metrics.Accuracy, accuracy_metrics.BinaryAccuracy, accuracy_metrics.CategoricalAccuracy,
+            accuracy_metrics.SparseCategoricalAccuracy, accuracy_metrics.TopKCategoricalAccuracy,
+            accuracy_metrics.SparseTopKCategoricalAccuracy, f_score.F1Score, f_score.FBetaScore, iou.IoU,
+            iou.BinaryIoU, iou.MeanIoU, iou.OneHotIoU, iou.OneHotMeanIoU)
+_FUNCTIONS = (accuracy_metrics.accuracy, accuracy_metrics.binary_accuracy, accuracy_metrics.categorical_accuracy,
+              accuracy_metrics.sparse_categorical_accuracy, accuracy_metrics.top_k_categorical_accuracy,
+              accuracy_metrics.sparse_top_k_categorical_accuracy, losses.mean_squared_error,
+              losses.mean_absolute_error, losses.mean_absolute_percentage_error, losses.mean_squared_logarithmic_error,
+              losses.hinge, losses.squared_hinge, losses.categorical_hinge, losses.kl_divergence, losses.poisson,
+              losses.binary_crossentropy, losses.binary_focal_crossentropy, losses.categorical_crossentropy,
+              losses.categorical_focal_crossentropy, losses.sparse_categorical_crossentropy, losses.huber,
+              losses.log_cosh, correlation.pearson_correlation, correlation.concordance_correlation)
 # Keras's lookup: class names and their snake-case forms give classes (so "mse" is a
 # MeanSquaredError metric); names of functions without a class give the function.
 FUNCTIONS_BY_NAME = {f.__name__: f for f in _FUNCTIONS}
 _LOOKUP = dict(FUNCTIONS_BY_NAME)
 _LOOKUP.update({name: cls for cls in _CLASSES for name in (cls.__name__, to_snake_case(cls.__name__))})
-_LOOKUP.update(bce=BinaryCrossentropy, BCE=BinaryCrossentropy, mse=MeanSquaredError, MSE=MeanSquaredError,
-               mae=MeanAbsoluteError, MAE=MeanAbsoluteError, mape=MeanAbsolutePercentageError,
-               MAPE=MeanAbsolutePercentageError, msle=MeanSquaredLogarithmicError, MSLE=MeanSquaredLogarithmicError,
-               logcosh=LogCoshError, kld=KLDivergence, KLD=KLDivergence, mean_iou=MeanIoU, iou=IoU,
-               binary_iou=BinaryIoU, one_hot_iou=OneHotIoU, one_hot_mean_iou=OneHotMeanIoU)
+_LOOKUP.update(bce=probabilistic.BinaryCrossentropy, BCE=probabilistic.BinaryCrossentropy,
+               mse=regression.MeanSquaredError, MSE=regression.MeanSquaredError, mae=regression.MeanAbsoluteError,
+               MAE=regression.MeanAbsoluteError, mape=regression.MeanAbsolutePercentageError,
+               MAPE=regression.MeanAbsolutePercentageError, msle=regression.MeanSquaredLogarithmicError,
+               MSLE=regression.MeanSquaredLogarithmicError, logcosh=regression.LogCoshError,
+               kld=probabilistic.KLDivergence, KLD=probabilistic.KLDivergence, mean_iou=iou.MeanIoU, iou=iou.IoU,
+               binary_iou=iou.BinaryIoU, one_hot_iou=iou.OneHotIoU, one_hot_mean_iou=iou.OneHotMeanIoU)
 _ABSTRACT = ("Metric", "metric", "MeanMetricWrapper", "mean_metric_wrapper")
 
 
@@ -71,7 +62,7 @@ def get(identifier):
     Raises:
         ValueError: for an unknown name, listing the valid ones.
     """
-    if isinstance(identifier, Metric):
+    if isinstance(identifier, base.Metric):
         return identifier
     if isinstance(identifier, str):
         if identifier not in _LOOKUP or identifier in _ABSTRACT:
@@ -79,11 +70,11 @@ def get(identifier):
             raise ValueError(f"Unknown metric: {identifier!r}. Expected one of: {', '.join(valid)}; "
                              "or a Metric instance or function.")
         obj = _LOOKUP[identifier]
-        return obj(name=identifier) if isinstance(obj, type) else MeanMetricWrapper(obj, name=identifier)
+        return obj(name=identifier) if isinstance(obj, type) else base.MeanMetricWrapper(obj, name=identifier)
     if isinstance(identifier, dict):
         return deserialize(identifier)
     if isinstance(identifier, type):
         return identifier()
     if callable(identifier):
-        return MeanMetricWrapper(identifier, name=getattr(identifier, "__name__", None))
+        return base.MeanMetricWrapper(identifier, name=getattr(identifier, "__name__", None))
     raise ValueError(f"Could not interpret metric identifier: {identifier!r}")

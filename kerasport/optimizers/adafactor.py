@@ -1,11 +1,21 @@
 """Adafactor: Adam-like steps with factored second moments for matrices (Shazeer & Stern, 2018)."""
 from kerasport.backends import B
-from kerasport.optimizers.base import Optimizer
-from kerasport.optimizers.lamb import as_float
+from kerasport.optimizers.base import Optimizer, float_step
 
 
-def _rms(x):
-    return B.sqrt(B.mean(B.square(x)))
+def _rms(xs):
+    """``sqrt(mean(x^2))`` of each tensor."""
+    return B.foreach_sqrt_(B.foreach_mean(B.foreach_mul(xs, xs)))
+
+
+def _split(xs, factored):
+    """``xs`` split into the entries of the factored variables (rank >= 2) and those of the others."""
+    return [x for x, f in zip(xs, factored) if f], [x for x, f in zip(xs, factored) if not f]
+
+
+def _smaller(a, b):
+    """``min(a, b)`` of two step scalars: Python numbers (torch) or tensors (TensorFlow)."""
+    return B.minimum(a, b) if B.is_tensor(a) or B.is_tensor(b) else min(a, b)
 
 
 class Adafactor(Optimizer):
@@ -19,13 +29,13 @@ class Adafactor(Optimizer):
     ``w -= max(epsilon_2, rms(w)) * min(lr, 1/sqrt(t)) * u``.
 
     Args:
-        learning_rate: 0.001 by default; with ``relative_step`` (and a constant rate) it is capped
-            at ``1 / sqrt(t)``.
+        learning_rate: 0.001 by default; the step uses ``min(learning_rate, 1 / sqrt(t))``.
         beta_2_decay: decay exponent of the second-moment rate (-0.8).
         epsilon_1: added to the squared gradients (1e-30).
         epsilon_2: the floor of the relative step's ``rms(w)`` (1e-3).
         clip_threshold: the update-clipping threshold (1.0).
-        relative_step: cap the learning rate at ``1 / sqrt(t)`` (True).
+        relative_step: Keras's flag (True), kept in the config; as in Keras, the rate is capped at
+            ``1 / sqrt(t)`` either way.
         **kwargs: the common arguments of ``Optimizer``.
     """
 
@@ -52,24 +62,25 @@ class Adafactor(Optimizer):
             self._v.append(self.add_variable_from_reference(var, "velocity"))
 
     def update(self, grads, variables, lr, step):
-        lr, t = as_float(lr), as_float(step)
-        if not callable(self._learning_rate) and self.relative_step:
-            lr = B.minimum(lr, 1.0 / B.sqrt(t))
-        rho = B.minimum(lr, 1.0 / B.sqrt(t))
-        beta_2_t = 1.0 - B.power(t, self.beta_2_decay)
-        for var, g, r, c, v in zip(variables, grads, self._slots_of(self._r, variables),
-                                   self._slots_of(self._c, variables), self._slots_of(self._v, variables)):
-            alpha = B.maximum(self.epsilon_2, _rms(var)) * rho
-            g2 = B.square(g) + self.epsilon_1
-            if len(var.shape) >= 2:
-                B.assign(r, beta_2_t * r + (1.0 - beta_2_t) * B.mean(g2, axis=-1))
-                B.assign(c, beta_2_t * c + (1.0 - beta_2_t) * B.mean(g2, axis=-2))
-                B.assign(v, B.expand_dims(r / B.mean(r, axis=-1, keepdims=True), -1) * B.expand_dims(c, -2))
-            else:
-                B.assign(v, beta_2_t * v + (1.0 - beta_2_t) * g2)
-            u = g / B.sqrt(v)
-            u = u / B.maximum(1.0, _rms(u) / self.clip_threshold)
-            B.assign(var, var - alpha * u)
+        t = float_step(step)
+        rho = _smaller(lr, 1.0 / t ** 0.5)  # Keras caps lr at 1/sqrt(t) here with or without `relative_step`
+        beta_2_t = 1.0 - t ** self.beta_2_decay
+        alphas = B.foreach_mul_(B.foreach_clamp_min(_rms(variables), self.epsilon_2), rho)
+        g2 = B.foreach_add_(B.foreach_mul(grads, grads), self.epsilon_1)
+        vs = self._slots_of(self._v, variables)
+        factored = [len(var.shape) >= 2 for var in variables]
+        (g2_f, g2_v), (v_f, v_v) = _split(g2, factored), _split(vs, factored)
+        if g2_f:  # the second moment's row and column means, and v rebuilt from them
+            rs, cs = (_split(self._slots_of(slots, variables), factored)[0] for slots in (self._r, self._c))
+            rs = B.foreach_add_(B.foreach_mul_(rs, beta_2_t), B.foreach_mean(g2_f, axis=-1), alpha=1.0 - beta_2_t)
+            cs = B.foreach_add_(B.foreach_mul_(cs, beta_2_t), B.foreach_mean(g2_f, axis=-2), alpha=1.0 - beta_2_t)
+            rows = B.foreach_div(rs, B.foreach_mean(rs, axis=-1, keepdims=True))
+            B.copy_into(v_f, B.foreach_mul([B.expand_dims(r, -1) for r in rows], [B.expand_dims(c, -2) for c in cs]))
+        if g2_v:
+            B.foreach_add_(B.foreach_mul_(v_v, beta_2_t), g2_v, alpha=1.0 - beta_2_t)
+        us = B.foreach_div(grads, B.foreach_sqrt(vs))
+        clips = B.foreach_clamp_min(B.foreach_div_(_rms(us), self.clip_threshold), 1.0)
+        B.foreach_addcdiv_(variables, B.foreach_mul_(us, alphas), clips, value=-1.0)
 
     def get_config(self):
         return {**super().get_config(), "beta_2_decay": self.beta_2_decay, "epsilon_1": self.epsilon_1,

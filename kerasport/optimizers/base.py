@@ -284,12 +284,19 @@ class Optimizer:
         self.update(grads, variables, lr, step)
 
     def _clip_gradients(self, grads):
+        """Keras's clipping: ``clipnorm`` scales each gradient to an L2 norm of at most ``clipnorm``
+        (``g * clipnorm / max(||g||, clipnorm)``); ``global_clipnorm`` scales all of them together to a global
+        norm of at most ``global_clipnorm`` (NaN everywhere when that norm is not finite, as in Keras);
+        ``clipvalue`` clips each entry to ``[-clipvalue, clipvalue]``."""
         if self.clipnorm:
-            return B.clip_each_by_norm(grads, self.clipnorm)
+            return B.foreach_div(B.foreach_mul(grads, self.clipnorm),
+                                 B.foreach_clamp_min(B.foreach_norm(grads), self.clipnorm))
         if self.global_clipnorm:
-            return B.clip_by_global_norm(grads, self.global_clipnorm)
+            norm = B.sqrt(B.sum(B.square(B.stack(B.foreach_norm(grads)))))
+            scale = self.global_clipnorm * B.minimum(1.0 / norm, 1.0 / self.global_clipnorm) + (norm - norm)
+            return B.foreach_mul(grads, scale)
         if self.clipvalue:
-            return [B.clip(g, -self.clipvalue, self.clipvalue) for g in grads]
+            return B.foreach_clamp_max(B.foreach_clamp_min(grads, -self.clipvalue), self.clipvalue)
         return grads
 
     def _slots_of(self, slots, variables):

@@ -1,11 +1,6 @@
 """Lamb: Adam moments with a layer-wise trust ratio ``||w|| / ||update||`` (You et al., 2019)."""
 from kerasport.backends import B
-from kerasport.optimizers.base import Optimizer
-
-
-def as_float(x):
-    """A step count or learning rate (Python number on torch, tensor on TensorFlow) as a float32 tensor."""
-    return B.cast(B.convert_to_tensor(x), "float32")
+from kerasport.optimizers.base import Optimizer, float_step
 
 
 class Lamb(Optimizer):
@@ -34,16 +29,15 @@ class Lamb(Optimizer):
         self.momentums, self.velocities = self.add_optimizer_variables(variables, ["momentum", "velocity"])
 
     def update(self, grads, variables, lr, step):
-        lr, t = as_float(lr), as_float(step)
-        c1, c2 = 1.0 - self.beta_1 ** t, 1.0 - self.beta_2 ** t
-        for v, g, m, s in zip(variables, grads, self._slots_of(self.momentums, variables),
-                              self._slots_of(self.velocities, variables)):
-            B.assign(m, m + (g - m) * (1 - self.beta_1))
-            B.assign(s, s + (B.square(g) - s) * (1 - self.beta_2))
-            update = (m / c1) / (B.sqrt(s / c2) + self.epsilon)
-            w_norm, u_norm = B.sqrt(B.sum(B.square(v))), B.sqrt(B.sum(B.square(update)))
-            ratio = B.where(B.greater(w_norm, 0), B.where(B.greater(u_norm, 0), w_norm / u_norm, 1.0), 1.0)
-            B.assign(v, v - ratio * lr * update)
+        step = float_step(step)
+        ms = B.foreach_lerp_(self._slots_of(self.momentums, variables), grads, 1 - self.beta_1)
+        vs = B.foreach_lerp_(self._slots_of(self.velocities, variables), B.foreach_mul(grads, grads),
+                             1 - self.beta_2)
+        denom = B.foreach_add_(B.foreach_sqrt_(B.foreach_div(vs, 1 - self.beta_2 ** step)), self.epsilon)
+        updates = B.foreach_div_(B.foreach_div(ms, 1 - self.beta_1 ** step), denom)
+        w_norm, u_norm = B.stack(B.foreach_norm(variables)), B.stack(B.foreach_norm(updates))
+        ratio = B.where(B.greater(w_norm, 0), B.where(B.greater(u_norm, 0), w_norm / u_norm, 1.0), 1.0)
+        B.foreach_addcmul_(variables, updates, B.unstack(ratio), value=-lr)
 
     def get_config(self):
         return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon}

@@ -25,8 +25,12 @@ CASES = [
     ("foreach_lerp", (X, Y), {"weight": 0.1}, lambda x, y: x + 0.1 * (y - x)),
     ("foreach_lerp_", (X, Y), {"weight": 0.9}, lambda x, y: x + 0.9 * (y - x)),
     ("foreach_maximum_", (X, Y), {}, np.maximum),
+    ("foreach_mean", (X,), {}, np.mean),
+    ("foreach_mean", (X,), {"axis": -1, "keepdims": True}, lambda x: x.mean(-1, keepdims=True)),
+    ("foreach_mean", (X,), {"axis": 0}, lambda x: x.mean(0)),
     ("foreach_mul", (X, Y), {}, lambda x, y: x * y),
     ("foreach_mul_", (X,), {"other": -3.0}, lambda x: -3.0 * x),
+    ("foreach_norm", (X,), {}, np.linalg.norm),
     ("foreach_pow", (P,), {"exponent": -0.5}, lambda x: x ** -0.5),
     ("foreach_sign_", (X,), {}, np.sign),
     ("foreach_sqrt", (P,), {}, np.sqrt),
@@ -56,7 +60,7 @@ def test_primitive_matches_numpy(name, arrays, kwargs, reference, target):
 
 
 @pytest.mark.parametrize("name", ["sgd", "adam", "adamw", "adamax", "nadam", "rmsprop", "adagrad", "adadelta",
-                                  "lion", "ftrl"])
+                                  "lion", "ftrl", "lamb", "adafactor"])
 def test_an_embedding_gradient_trains_with_every_optimizer(name):
     """An Embedding's gradient (``tf.IndexedSlices`` on TensorFlow) goes through each update rule."""
     import kerasport

@@ -15,7 +15,8 @@ CASES = [
     ("Ftrl", {}), ("Ftrl", {"l1_regularization_strength": 0.01, "l2_regularization_strength": 0.02,
                             "l2_shrinkage_regularization_strength": 0.03, "beta": 0.1, "learning_rate_power": -0.3}),
     ("Adam", {"weight_decay": 0.05}), ("SGD", {"clipnorm": 0.5}), ("SGD", {"clipvalue": 0.1}),
-    ("Adam", {"global_clipnorm": 0.5}), ("Adam", {"use_ema": True, "ema_momentum": 0.5}),
+    ("Adam", {"global_clipnorm": 0.5}), ("SGD", {"clipnorm": 3.0}), ("SGD", {"global_clipnorm": 100.0}),
+    ("Adam", {"use_ema": True, "ema_momentum": 0.5}),
     ("SGD", {"use_ema": True, "ema_momentum": 0.8, "ema_overwrite_frequency": 2}),
     ("Adam", {"gradient_accumulation_steps": 2}),
     ("Nadam", {"gradient_accumulation_steps": 3, "use_ema": True, "ema_overwrite_frequency": 1}),
@@ -53,6 +54,20 @@ def test_same_updates_as_keras(name, kwargs):
     _, ours = _run(name, kwargs, init, grads)
     for o, k in zip(ours, _keras_run(name, kwargs, init, grads)):
         np.testing.assert_allclose(o, k, rtol=1e-6, atol=1e-6)
+
+
+@pytest.mark.parametrize("kwargs", [{"global_clipnorm": 1.0}, {"clipnorm": 1.0}, {"clipvalue": 1.0}])
+def test_clipping_a_non_finite_gradient_as_keras(kwargs):
+    """Keras's global clipping makes every gradient NaN when the global norm is not finite; per-tensor clipping
+    keeps the finite tensors finite."""
+    init = [np.ones(s, "float32") for s in SHAPES]
+    grads = [[np.full(SHAPES[0], np.inf, "float32"), np.full(SHAPES[1], 0.5, "float32")]]
+    _, ours = _run("SGD", kwargs, init, grads)
+    theirs = _keras_run("SGD", kwargs, init, grads)
+    for o, k in zip(ours, theirs):
+        np.testing.assert_array_equal(np.isnan(o), np.isnan(k))
+        np.testing.assert_allclose(o[np.isfinite(k)], k[np.isfinite(k)], rtol=1e-6)
+    assert np.isnan(ours[1]).all() == ("global_clipnorm" in kwargs)
 
 
 def test_schedule_learning_rate_matches_keras():

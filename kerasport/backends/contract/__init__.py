@@ -71,9 +71,9 @@ VARIABLES = ["variable", "is_variable", "assign", "standardize_dtype", "to_dtype
              "dense", "embedding", "item", "device_name", "zero_grad"]
 FOREACH = ["foreach_abs", "foreach_add", "foreach_add_", "foreach_addcdiv_", "foreach_addcmul", "foreach_addcmul_",
            "foreach_clamp_max", "foreach_clamp_min", "foreach_div", "foreach_div_", "foreach_lerp", "foreach_lerp_",
-           "foreach_maximum_", "foreach_mul", "foreach_mul_", "foreach_pow", "foreach_sign_", "foreach_sqrt",
-           "foreach_sqrt_", "foreach_zero_"]
-TRAINING = ["host_variable", "read", "increment", "clip_each_by_norm", "clip_by_global_norm", "copy_into",
+           "foreach_maximum_", "foreach_mean", "foreach_mul", "foreach_mul_", "foreach_norm", "foreach_pow",
+           "foreach_sign_", "foreach_sqrt", "foreach_sqrt_", "foreach_zero_"]
+TRAINING = ["host_variable", "read", "increment", "copy_into",
             "batch_size", "value_and_grad", "compile_function", "compile_user_function", "compile_loop", "replicated",
             "gradient_reducer", "when_samples",
             "dataset_from_batches", "split_source", "arrays_split_source", "split_order", "split_parts"] + FOREACH

@@ -1,5 +1,5 @@
 """The backend contract, ``optimizers``: multi-tensor primitives (in the manner of ``torch._foreach_*``) over which
-every optimizer's update rule is written once (``kerasport/optimizers/``), plus gradient clipping and copying.
+every optimizer's update rule (and the gradient clipping) is written once (``kerasport/optimizers/``), plus copying.
 
 Each primitive works on a list ``xs`` of same-dtype tensors. A name ending in ``_`` updates ``xs`` in place where its
 entries are variables and returns the updated list; entries that are plain tensors are not changed (TensorFlow
@@ -67,12 +67,20 @@ def foreach_maximum_(xs: list[Tensor], ys: list[Tensor]) -> list[Tensor]:
     """``x = maximum(x, y)`` for each pair."""
 
 
+def foreach_mean(xs: list[Tensor], axis: Axis = None, keepdims: bool = False) -> list[Tensor]:
+    """The mean of each tensor over ``axis`` (all of it by default): new tensors, one per entry."""
+
+
 def foreach_mul(xs: list[Tensor], other) -> list[Tensor]:
     """``x * y`` for each pair (``other`` a list), or ``x * other`` (a scalar)."""
 
 
 def foreach_mul_(xs: list[Tensor], other) -> list[Tensor]:
     """``x *= y`` for each pair (``other`` a list), or ``x *= other`` (a scalar)."""
+
+
+def foreach_norm(xs: list[Tensor]) -> list[Tensor]:
+    """The L2 norm of each tensor (all its entries): a scalar tensor per entry."""
 
 
 def foreach_pow(xs: list[Tensor], exponent) -> list[Tensor]:
@@ -93,14 +101,6 @@ def foreach_sqrt_(xs: list[Tensor]) -> list[Tensor]:
 
 def foreach_zero_(xs: list[Tensor]) -> list[Tensor]:
     """``x = 0`` for each tensor."""
-
-
-def clip_by_global_norm(grads: list[Tensor], clipnorm) -> list[Tensor]:
-    """All gradients scaled together to a global L2 norm of at most ``clipnorm``."""
-
-
-def clip_each_by_norm(grads: list[Tensor], clipnorm) -> list[Tensor]:
-    """Each gradient scaled to an L2 norm of at most ``clipnorm``."""
 
 
 def copy_into(targets: list[Tensor], sources: list[Tensor]) -> None:

@@ -19,7 +19,7 @@ def gru(
         zero_output_for_mask: bool = False,
         return_sequences: bool = True,
 ) -> tuple[Tensor, ...]:
-    """Keras's GRU with ``reset_after=True`` (tanh, sigmoid; gates z, r, h) with PyTorch's fused kernel.
+    """Keras's GRU with ``reset_after=True`` (tanh, sigmoid; gates z, r, h), on the framework's fused kernel.
 
     Args:
         inputs: ``(B, T, I)``; ``initial_h``: ``(B, U)``.
@@ -43,13 +43,13 @@ def lstm(
         zero_output_for_mask: bool = False,
         return_sequences: bool = True,
 ) -> tuple[Tensor, ...]:
-    """Keras's LSTM (tanh, sigmoid; gates i, f, c, o) with PyTorch's fused kernel.
+    """Keras's LSTM (tanh, sigmoid; gates i, f, c, o), on the framework's fused kernel.
 
     Args:
         inputs: ``(B, T, I)``; ``initial_h``, ``initial_c``: ``(B, U)``.
         kernel: ``(I, 4U)``; recurrent_kernel: ``(U, 4U)``; bias: ``(4U,)`` or None.
-        mask: optional ``(B, T)`` bool; right-padded masks run packed, others raise
-            ``NotImplementedError`` (the caller then uses ``rnn``).
+        mask: optional ``(B, T)`` bool, with ``rnn``'s masking semantics; a mask the kernel cannot take
+            raises ``NotImplementedError`` (the caller then uses ``rnn``).
 
     Returns:
         ``(last_output (B, U), outputs (B, T, U) or None, [h, c])``.
@@ -75,7 +75,8 @@ def rnn(
         go_backwards: process the steps from last to first (outputs stay in processing order).
         mask: optional ``(B, T)`` bool; at a masked step the states are kept, and the output is the
             previous output (zeros when ``zero_output_for_mask``).
-        unroll: accepted for Keras compatibility; the eager loop is the same either way.
+        unroll: unroll the loop over a static ``T`` where the backend builds a graph (a backend that runs
+            the steps eagerly runs the same loop either way).
         return_all_outputs: whether to stack every step's output.
 
     Returns:

@@ -23,7 +23,7 @@ import sys as _sys
 
 from kerasport.backends import ops_common as _common
 from kerasport.backends.tensorflow.core import (
-    as_tensor, assign, associative_scan, axis_arg, axis_list, cast, cond, convert_to_numpy, convert_to_tensor,
+    as_tensor, assign, associative_scan, axis_arg, cast, cond, convert_to_numpy, convert_to_tensor,
     custom_gradient, device_name, dtype, fori_loop, is_tensor, is_variable, item, map, NAME, ndim, no_grad,
     promote_float_pair, promote_pair, result_dtype, saturate_cast, scan, scatter, scatter_update, shape, size,
     slice_update, standardize_dtype, stop_gradient, STRING_TENSORS, switch, Tensor, to_dtype, to_float, variable,
@@ -68,10 +68,10 @@ from kerasport.backends.tensorflow.strings import (
     string_is_symbolic, string_lower, string_ngrams, string_regex_replace, string_split, string_table,
     string_table_lookup)
 from kerasport.backends.tensorflow.optimizers import (
-    clip_by_global_norm, clip_each_by_norm, copy_into, foreach_abs, foreach_add, foreach_add_, foreach_addcdiv_,
-    foreach_addcmul, foreach_addcmul_, foreach_clamp_max, foreach_clamp_min, foreach_div, foreach_div_, foreach_lerp,
-    foreach_lerp_, foreach_maximum_, foreach_mul, foreach_mul_, foreach_pow, foreach_sign_, foreach_sqrt,
-    foreach_sqrt_, foreach_zero_, host_variable, increment, read)
+    copy_into, foreach_abs, foreach_add, foreach_add_, foreach_addcdiv_, foreach_addcmul, foreach_addcmul_,
+    foreach_clamp_max, foreach_clamp_min, foreach_div, foreach_div_, foreach_lerp, foreach_lerp_, foreach_maximum_,
+    foreach_mean, foreach_mul, foreach_mul_, foreach_norm, foreach_pow, foreach_sign_, foreach_sqrt, foreach_sqrt_,
+    foreach_zero_, host_variable, increment, read)
 from kerasport.backends.tensorflow.step import (
     batch_size, compile_function, compile_loop, compile_user_function, gradient_reducer, replicated, value_and_grad,
     when_samples)

@@ -209,11 +209,6 @@ def to_float(x):
     return x if x.dtype.is_floating or x.dtype.is_complex else tf.cast(x, tf.float32)
 
 
-def axis_list(x, axis):
-    """The axes of ``x`` named by ``axis`` (None: all; an int or a sequence) as a list."""
-    return list(range(x.shape.rank)) if axis is None else list(axis) if isinstance(axis, (list, tuple)) else [axis]
-
-
 def axis_arg(axis):
     """``axis`` as the tf reductions take it (a tuple becomes a list)."""
     return list(axis) if isinstance(axis, tuple) else axis

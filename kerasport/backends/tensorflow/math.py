@@ -12,34 +12,29 @@ from kerasport.backends.tensorflow.core import (
 
 
 # ----------------------------------------------------------------------------- elementwise math
-def _floating(fn):
-    """``fn`` on a float tensor: ints and bools become float32 first, as in Keras."""
-    def op(x):
-        x = _t(x)
-        return fn(x if x.dtype.is_floating else tf.cast(x, tf.float32))
-    op.__name__ = fn.__name__
-    return op
+def _unary_f(fn, name):
+    return _common.unary_float_op(fn, name, _f)
 
 
-sqrt = _floating(tf.sqrt)
-rsqrt = _floating(tf.math.rsqrt)
-exp = _floating(tf.exp)
-expm1 = _floating(tf.math.expm1)
-log = _floating(tf.math.log)
-log1p = _floating(tf.math.log1p)
-sin = _floating(tf.sin)
-cos = _floating(tf.cos)
-tan = _floating(tf.tan)
-arctan = _floating(tf.atan)
-sinh = _floating(tf.sinh)
-cosh = _floating(tf.cosh)
-floor = _floating(tf.floor)
-ceil = _floating(tf.math.ceil)
-erf = _floating(tf.math.erf)
-reciprocal = _floating(tf.math.reciprocal)
-log2 = _floating(lambda x: tf.math.log(x) / tf.math.log(tf.constant(2.0, x.dtype)))
-log10 = _floating(lambda x: tf.math.log(x) / tf.math.log(tf.constant(10.0, x.dtype)))
-erfinv = _floating(tf.math.erfinv)
+sqrt = _unary_f(tf.sqrt, "sqrt")
+rsqrt = _unary_f(tf.math.rsqrt, "rsqrt")
+exp = _unary_f(tf.exp, "exp")
+expm1 = _unary_f(tf.math.expm1, "expm1")
+log = _unary_f(tf.math.log, "log")
+log1p = _unary_f(tf.math.log1p, "log1p")
+sin = _unary_f(tf.sin, "sin")
+cos = _unary_f(tf.cos, "cos")
+tan = _unary_f(tf.tan, "tan")
+arctan = _unary_f(tf.atan, "arctan")
+sinh = _unary_f(tf.sinh, "sinh")
+cosh = _unary_f(tf.cosh, "cosh")
+floor = _unary_f(tf.floor, "floor")
+ceil = _unary_f(tf.math.ceil, "ceil")
+erf = _unary_f(tf.math.erf, "erf")
+reciprocal = _unary_f(tf.math.reciprocal, "reciprocal")
+log2 = _unary_f(lambda x: tf.math.log(x) / tf.math.log(tf.constant(2.0, x.dtype)), "log2")
+log10 = _unary_f(lambda x: tf.math.log(x) / tf.math.log(tf.constant(10.0, x.dtype)), "log10")
+erfinv = _unary_f(tf.math.erfinv, "erfinv")
 
 
 def logaddexp(x1, x2):
@@ -78,10 +73,6 @@ def in_top_k(targets, predictions, k):
 
 
 # ----------------------------------------------------------------------------- more elementwise math (NumPy's)
-def _unary_f(fn, name):
-    return _common.unary_float_op(fn, name, _f)
-
-
 arccos = _unary_f(tf.acos, "arccos")
 arccosh = _unary_f(tf.acosh, "arccosh")
 arcsin = _unary_f(tf.asin, "arcsin")

@@ -9,7 +9,7 @@ import tensorflow as tf
 from kerasport.backends import ops_common as _common
 from kerasport.backends.tensorflow import kernels as _kernels
 from kerasport.backends.tensorflow.core import (
-    as_tensor as _t, axis_list as _ax, convert_to_tensor, ndim, result_dtype as _result_dtype, shape, to_dtype,
+    as_tensor as _t, convert_to_tensor, ndim, result_dtype as _result_dtype, shape, to_dtype,
     to_float as _f)
 from kerasport.backends.tensorflow.math import log10
 
@@ -380,7 +380,7 @@ def rms_normalization(x, scale=None, axis=-1, epsilon=None):
     orig = x.dtype
     x = tf.cast(x, tf.float32) if not x.dtype.is_floating or x.dtype.size < 4 else x
     eps = 1e-7 if epsilon is None else epsilon
-    out = x * tf.math.rsqrt(tf.reduce_mean(x * x, axis=_ax(x, axis), keepdims=True) + eps)
+    out = x * tf.math.rsqrt(tf.reduce_mean(x * x, axis=list(_common.axes_of(axis, x.shape.rank)), keepdims=True) + eps)
     if scale is not None:
         out = out * convert_to_tensor(scale, x.dtype)
     return tf.cast(out, orig) if orig.is_floating else out

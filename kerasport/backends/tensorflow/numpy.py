@@ -8,7 +8,7 @@ import tensorflow as tf
 
 from kerasport.backends import ops_common as _common
 from kerasport.backends.tensorflow.core import (
-    as_tensor as _t, axis_arg as _axis, axis_list as _ax, cast, promote_float_pair as _float_pair,
+    as_tensor as _t, axis_arg as _axis, cast, promote_float_pair as _float_pair,
     promote_pair as _same, result_dtype as _result_dtype, shape, to_dtype, to_float as _f)
 
 tnp = tf.experimental.numpy
@@ -203,8 +203,7 @@ def prod(x, axis=None, keepdims=False):
 
 
 def var(x, axis=None, keepdims=False):
-    return tf.math.reduce_variance(tf.cast(_t(x), tf.float32) if not _t(x).dtype.is_floating else _t(x),
-                                   axis=_axis(axis), keepdims=keepdims)
+    return tf.math.reduce_variance(_f(x), axis=_axis(axis), keepdims=keepdims)
 
 
 def std(x, axis=None, keepdims=False):
@@ -250,11 +249,9 @@ def count_nonzero(x, axis=None):
 
 
 def quantile(x, q, axis=None, method="linear", keepdims=False):
-    x = _t(x)
-    x = x if x.dtype.is_floating else tf.cast(x, tf.float32)
+    x = _f(x)
     rank, dims = x.shape.rank, list(shape(x))
-    axes = [a % rank for a in (range(rank) if axis is None else [axis] if isinstance(axis, int) else axis)]
-    rest = [a for a in range(rank) if a not in axes]
+    rest, axes = _common.reduced_last(axis, rank)
     y = tf.sort(tf.reshape(tf.transpose(x, rest + axes), [dims[a] for a in rest] + [-1]), axis=-1)
     q = tf.cast(_t(q), x.dtype)
     pos = q * tf.cast(tf.shape(y)[-1] - 1, x.dtype)
@@ -266,7 +263,7 @@ def quantile(x, q, axis=None, method="linear", keepdims=False):
     if q.shape.rank:
         out = tf.experimental.numpy.moveaxis(out, -1, 0)
     if keepdims:
-        out = tf.reshape(out, q.shape.as_list() + [1 if a in axes else n for a, n in enumerate(dims)])
+        out = tf.reshape(out, q.shape.as_list() + _common.kept_dims(dims, axes))
     return out
 
 
@@ -436,7 +433,7 @@ def average(x, axis=None, weights=None):
         shape[axis] = -1
         w = tf.reshape(w, shape)
     w = tf.broadcast_to(w, tf.shape(x))
-    dims = _ax(x, axis)
+    dims = list(_common.axes_of(axis, x.shape.rank))
     return tf.reduce_sum(x * w, axis=dims) / tf.reduce_sum(w, axis=dims)
 
 
@@ -444,8 +441,7 @@ def nanquantile(x, q, axis=None, method="linear", keepdims=False):
     """Quantile over the non-NaN elements of each slice (NaN for an all-NaN slice)."""
     x = _f(x)
     rank, dims = x.shape.rank, list(shape(x))
-    axes = [a % rank for a in _ax(x, axis)]
-    rest = [a for a in range(rank) if a not in axes]
+    rest, axes = _common.reduced_last(axis, rank)
     y = tf.reshape(tf.transpose(x, rest + axes), [dims[a] for a in rest] + [-1])
     valid = tf.reduce_sum(tf.cast(tf.logical_not(tf.math.is_nan(y)), x.dtype), axis=-1)
     y = tf.sort(tf.where(tf.math.is_nan(y), tf.cast(np.inf, y.dtype), y), axis=-1)
@@ -463,7 +459,7 @@ def nanquantile(x, q, axis=None, method="linear", keepdims=False):
     out = tf.where(valid[..., None] > 0, out, tf.cast(np.nan, x.dtype))
     out = tnp.moveaxis(out, -1, 0)
     if keepdims:
-        out = tf.reshape(out, [-1] + [1 if a in axes else n for a, n in enumerate(dims)])
+        out = tf.reshape(out, [-1] + _common.kept_dims(dims, axes))
     return tf.reshape(out, q.shape.as_list() + out.shape.as_list()[1:])
 
 

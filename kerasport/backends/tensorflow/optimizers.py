@@ -1,6 +1,5 @@
 """TensorFlow optimizer primitives: per-tensor ops (assigns for variables), traced once into the train step, where
-Grappler/XLA fuse them. Also the optimizer's state helpers (host counters, learning-rate variables), gradient clipping
-and copying."""
+Grappler/XLA fuse them. Also the optimizer's state helpers (host counters, learning-rate variables) and copying."""
 import functools
 
 import tensorflow as tf
@@ -140,6 +139,11 @@ def foreach_maximum_(xs, ys):
 
 
 @_dense_lists
+def foreach_mean(xs, axis=None, keepdims=False):
+    return [tf.reduce_mean(x, axis=axis, keepdims=keepdims) for x in xs]
+
+
+@_dense_lists
 def foreach_mul(xs, other):
     return [x * y for x, y in zip(xs, _others(xs, other))]
 
@@ -147,6 +151,11 @@ def foreach_mul(xs, other):
 @_dense_lists
 def foreach_mul_(xs, other):
     return _in_place(xs, foreach_mul(xs, other))
+
+
+@_dense_lists
+def foreach_norm(xs):
+    return [tf.norm(x) for x in xs]
 
 
 @_dense_lists
@@ -174,15 +183,7 @@ def foreach_zero_(xs):
     return _in_place(xs, [tf.zeros_like(x) for x in xs])
 
 
-# ----------------------------------------------------------------------------- clipping and copying
-def clip_each_by_norm(grads, clipnorm):
-    return [tf.clip_by_norm(g, clipnorm) for g in grads]
-
-
-def clip_by_global_norm(grads, clipnorm):
-    return tf.clip_by_global_norm(grads, clipnorm)[0]
-
-
+# ----------------------------------------------------------------------------- copying
 def copy_into(targets, sources):
     """``t = s`` for each pair."""
     for t, s in zip(targets, sources):

@@ -3,7 +3,7 @@
 The package gathers them, so that layers call them as
 ``B.rnn``, ``B.lstm`` and ``B.gru``. Sequences are batch-major ``(B, T, ...)``.
 With a GPU, unmasked ``lstm`` and ``gru`` run cuDNN's fused kernel (``CudnnRNNV3``),
-with the weights laid out as Keras lays them out for it.
+with the weights laid out as Keras lays them out for it; masked or on a CPU they run the loop.
 """
 import tensorflow as tf
 
@@ -67,21 +67,6 @@ def _expand(mask_t, x):
 
 def rnn(step_function, inputs, initial_states, go_backwards=False, mask=None, unroll=False,
         zero_output_for_mask=False, return_all_outputs=True):
-    """Run ``step_function`` over the time axis of ``inputs``.
-
-    Args:
-        step_function: ``(x_t (B, ...), states list) -> (output_t (B, ...), new_states list)``.
-        inputs: ``(B, T, ...)``.
-        initial_states: list of ``(B, ...)`` tensors.
-        go_backwards: process the steps from last to first (outputs stay in processing order).
-        mask: optional ``(B, T)`` bool; at a masked step the states are kept, and the output is the
-            previous output (zeros when ``zero_output_for_mask``).
-        unroll: unroll the loop in the graph (needs a static ``T``) instead of a ``tf.while_loop``.
-        return_all_outputs: whether to stack every step's output.
-
-    Returns:
-        ``(last_output (B, ...), outputs (B, T, ...) or None, new_states list)``.
-    """
     perm = [1, 0] + list(range(2, inputs.shape.rank))
     xs = tf.transpose(inputs, perm)
     ms = None if mask is None else tf.transpose(tf.cast(mask, tf.bool))
@@ -140,17 +125,6 @@ def rnn(step_function, inputs, initial_states, go_backwards=False, mask=None, un
 
 def lstm(inputs, initial_h, initial_c, kernel, recurrent_kernel, bias=None, go_backwards=False, mask=None,
          zero_output_for_mask=False, return_sequences=True):
-    """Keras's LSTM (tanh, sigmoid; gates i, f, c, o): cuDNN on a GPU when unmasked, else one
-    ``tf.while_loop`` of fused steps.
-
-    Args:
-        inputs: ``(B, T, I)``; ``initial_h``, ``initial_c``: ``(B, U)``.
-        kernel: ``(I, 4U)``; recurrent_kernel: ``(U, 4U)``; bias: ``(4U,)`` or None.
-        mask: optional ``(B, T)`` bool, with Keras's masking semantics (see ``rnn``).
-
-    Returns:
-        ``(last_output (B, U), outputs (B, T, U) or None, [h, c])``.
-    """
     if mask is None and _gpu_available():
         return _cudnn_lstm(inputs, initial_h, initial_c, kernel, recurrent_kernel, bias, go_backwards,
                            return_sequences)
@@ -171,17 +145,6 @@ def lstm(inputs, initial_h, initial_c, kernel, recurrent_kernel, bias=None, go_b
 
 def gru(inputs, initial_h, kernel, recurrent_kernel, bias=None, go_backwards=False, mask=None,
         zero_output_for_mask=False, return_sequences=True):
-    """Keras's GRU with ``reset_after=True`` (tanh, sigmoid; gates z, r, h): cuDNN on a GPU when
-    unmasked, else one ``tf.while_loop``.
-
-    Args:
-        inputs: ``(B, T, I)``; ``initial_h``: ``(B, U)``.
-        kernel: ``(I, 3U)``; recurrent_kernel: ``(U, 3U)``; bias: ``(2, 3U)`` (input, recurrent) or None.
-        mask: as in ``lstm``.
-
-    Returns:
-        ``(last_output (B, U), outputs (B, T, U) or None, [h])``.
-    """
     if mask is None and _gpu_available():
         return _cudnn_gru(inputs, initial_h, kernel, recurrent_kernel, bias, go_backwards, return_sequences)
 

@@ -220,11 +220,6 @@ def promote_float(x1, x2):
     return (x1, x2) if x1.is_floating_point() else (x1.float(), x2.float())
 
 
-def axes_tuple(x, axis):
-    """``axis`` (None, an int, a list or a tuple) as a tuple of axes of ``x`` (None: all of them)."""
-    return tuple(range(x.dim())) if axis is None else tuple(axis) if isinstance(axis, (list, tuple)) else (axis,)
-
-
 # ----------------------------------------------------------------------------- control flow and misc
 def cond(pred, true_fn, false_fn):
     return true_fn() if bool(pred) else false_fn()

@@ -14,11 +14,6 @@ from kerasport.backends.torch.numpy import torch_axis
 erf = torch.erf
 
 
-def erfinv(x):
-    x = as_tensor(x)
-    return torch.erfinv(x if x.is_floating_point() else x.float())
-
-
 def logsumexp(x, axis=None, keepdims=False):
     x = as_tensor(x)
     return torch.logsumexp(x, dim=torch_axis(axis) if axis is not None else tuple(range(x.dim())), keepdim=keepdims)
@@ -92,6 +87,7 @@ sinc = _unary_f(torch.sinc, "sinc")
 deg2rad = _unary_f(torch.deg2rad, "deg2rad")
 rad2deg = _unary_f(torch.rad2deg, "rad2deg")
 fabs = _unary_f(torch.abs, "fabs")
+erfinv = _unary_f(torch.erfinv, "erfinv")
 
 
 def cbrt(x):

@@ -11,7 +11,7 @@ import torch
 import torch.nn.functional as F
 
 from kerasport.backends import ops_common as _common
-from kerasport.backends.torch.core import as_float, as_tensor, axes_tuple, convert_to_tensor, ndim, to_dtype
+from kerasport.backends.torch.core import as_float, as_tensor, convert_to_tensor, ndim, to_dtype
 
 
 # ----------------------------------------------------------------------------- activations
@@ -357,7 +357,7 @@ def rms_normalization(x, scale=None, axis=-1, epsilon=None):
     orig = x.dtype
     x = x.float() if not x.is_floating_point() or x.element_size() < 4 else x
     eps = 1e-7 if epsilon is None else epsilon
-    out = x * torch.rsqrt(torch.mean(x * x, dim=axes_tuple(x, axis), keepdim=True) + eps)
+    out = x * torch.rsqrt(torch.mean(x * x, dim=_common.axes_of(axis, x.dim()), keepdim=True) + eps)
     if scale is not None:
         out = out * convert_to_tensor(scale, x.dtype)
     return out.to(orig) if orig.is_floating_point else out

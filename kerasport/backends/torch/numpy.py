@@ -8,7 +8,7 @@ import torch
 import torch.nn.functional as F
 
 from kerasport.backends import ops_common as _common
-from kerasport.backends.torch.core import (DEVICE, as_float, as_tensor, axes_tuple, convert_to_tensor, operand, promote,
+from kerasport.backends.torch.core import (DEVICE, as_float, as_tensor, convert_to_tensor, operand, promote,
                                            promote_float, to_dtype)
 
 
@@ -124,14 +124,8 @@ def isclose(x1, x2, rtol=1e-5, atol=1e-8, equal_nan=False):
     return torch.isclose(x1.to(d), x2.to(d), rtol, atol, equal_nan)
 
 
-def floor(x):
-    x = as_tensor(x)
-    return torch.floor(x if x.is_floating_point() else x.float())
-
-
-def ceil(x):
-    x = as_tensor(x)
-    return torch.ceil(x if x.is_floating_point() else x.float())
+floor = _common.unary_float_op(torch.floor, "floor", as_float)
+ceil = _common.unary_float_op(torch.ceil, "ceil", as_float)
 
 
 def round(x, decimals=0):
@@ -280,15 +274,13 @@ def count_nonzero(x, axis=None):
 
 
 def quantile(x, q, axis=None, method="linear", keepdims=False):
-    x = as_tensor(x)
-    x = x if x.is_floating_point() else x.float()
-    axes = [a % x.dim() for a in (range(x.dim()) if axis is None else [axis] if isinstance(axis, int) else axis)]
-    rest = [a for a in range(x.dim()) if a not in axes]
+    x = as_float(x)
+    rest, axes = _common.reduced_last(axis, x.dim())
     y = x.permute(*rest, *axes).reshape(*(x.shape[a] for a in rest), -1)
     q = torch.as_tensor(q, dtype=x.dtype, device=x.device)
     out = torch.quantile(y, q, dim=-1, interpolation=method)
     if keepdims:
-        out = out.reshape(q.shape + tuple(1 if a in axes else n for a, n in enumerate(x.shape)))
+        out = out.reshape(tuple(q.shape) + tuple(_common.kept_dims(x.shape, axes)))
     return out
 
 
@@ -456,20 +448,19 @@ def average(x, axis=None, weights=None):
         shape[axis] = -1
         w = w.reshape(shape)
     w = torch.broadcast_to(w, x.shape)
-    dims = axes_tuple(x, axis)
+    dims = _common.axes_of(axis, x.dim())
     return torch.sum(x * w, dim=dims) / torch.sum(w, dim=dims)
 
 
 def nanquantile(x, q, axis=None, method="linear", keepdims=False):
     """Quantile over the non-NaN elements (``torch.nanquantile``)."""
     x = as_float(x)
-    axes = [a % x.dim() for a in axes_tuple(x, axis)]
-    rest = [a for a in range(x.dim()) if a not in axes]
+    rest, axes = _common.reduced_last(axis, x.dim())
     y = x.permute(*rest, *axes).reshape(*(x.shape[a] for a in rest), -1)
     qt = torch.as_tensor(q, dtype=x.dtype, device=x.device)
     out = torch.nanquantile(y, qt, dim=-1, interpolation=method)
     if keepdims:
-        out = out.reshape(qt.shape + tuple(1 if a in axes else n for a, n in enumerate(x.shape)))
+        out = out.reshape(tuple(qt.shape) + tuple(_common.kept_dims(x.shape, axes)))
     return out
 
 

@@ -1,5 +1,5 @@
 """PyTorch backend, optimizer primitives: each one fused multi-tensor launch (``torch._foreach_*``), in place where
-the name ends in ``_``; plus gradient clipping and copying, and the optimizer's host scalars (step counts, learning
+the name ends in ``_``; plus copying, and the optimizer's host scalars (step counts, learning
 rates: CPU tensors, so reading them never syncs a GPU). Scalars (``lr``, bias corrections) are Python numbers.
 """
 import torch
@@ -88,6 +88,10 @@ def foreach_maximum_(xs, ys):
     return xs
 
 
+def foreach_mean(xs, axis=None, keepdims=False):
+    return [x.mean() if axis is None else x.mean(dim=axis, keepdim=keepdims) for x in xs]
+
+
 def foreach_mul(xs, other):
     return torch._foreach_mul(xs, other)
 
@@ -95,6 +99,10 @@ def foreach_mul(xs, other):
 def foreach_mul_(xs, other):
     torch._foreach_mul_(xs, other)
     return xs
+
+
+def foreach_norm(xs):
+    return list(torch._foreach_norm(xs))
 
 
 def foreach_pow(xs, exponent):
@@ -120,18 +128,7 @@ def foreach_zero_(xs):
     return xs
 
 
-# ----------------------------------------------------------------------------- clipping and copying
-def clip_each_by_norm(grads, clipnorm):
-    norms = torch._foreach_norm(grads)
-    return [g * (clipnorm / torch.clamp(n, min=clipnorm)) for g, n in zip(grads, norms)]
-
-
-def clip_by_global_norm(grads, clipnorm):
-    total = torch.linalg.vector_norm(torch.stack(torch._foreach_norm(grads)))
-    scale = clipnorm / torch.clamp(total, min=clipnorm)
-    return torch._foreach_mul(grads, scale)
-
-
+# ----------------------------------------------------------------------------- copying
 @torch.no_grad()
 def copy_into(targets, sources):
     """``t = s`` for each pair, in place."""

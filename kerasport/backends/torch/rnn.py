@@ -1,4 +1,5 @@
-"""PyTorch backend, recurrent kernels: the generic step loop and PyTorch's fused LSTM/GRU.
+"""PyTorch backend, recurrent kernels: the generic step loop (eager: ``unroll`` changes nothing) and PyTorch's
+fused LSTM/GRU, which take right-padded masks (run packed) and raise ``NotImplementedError`` for any other.
 Layers call them as ``B.rnn``, ``B.lstm`` and ``B.gru``; sequences are batch-major ``(B, T, ...)``.
 """
 import torch
@@ -11,21 +12,6 @@ def _expand(mask_t, x):
 
 def rnn(step_function, inputs, initial_states, go_backwards=False, mask=None, unroll=False,
         zero_output_for_mask=False, return_all_outputs=True):
-    """Run ``step_function`` over the time axis of ``inputs``.
-
-    Args:
-        step_function: ``(x_t (B, ...), states list) -> (output_t (B, ...), new_states list)``.
-        inputs: ``(B, T, ...)``.
-        initial_states: list of ``(B, ...)`` tensors.
-        go_backwards: process the steps from last to first (outputs stay in processing order).
-        mask: optional ``(B, T)`` bool; at a masked step the states are kept, and the output is the
-            previous output (zeros when ``zero_output_for_mask``).
-        unroll: accepted for Keras compatibility; the eager loop is the same either way.
-        return_all_outputs: whether to stack every step's output.
-
-    Returns:
-        ``(last_output (B, ...), outputs (B, T, ...) or None, new_states list)``.
-    """
     steps = list(inputs.unbind(1))
     masks = list(mask.bool().unbind(1)) if mask is not None else None
     if go_backwards:
@@ -87,17 +73,6 @@ def _run_fused(kernel_fn, inputs, hx, mask, go_backwards, zero_output_for_mask, 
 
 def lstm(inputs, initial_h, initial_c, kernel, recurrent_kernel, bias=None, go_backwards=False, mask=None,
          zero_output_for_mask=False, return_sequences=True):
-    """Keras's LSTM (tanh, sigmoid; gates i, f, c, o) with PyTorch's fused kernel.
-
-    Args:
-        inputs: ``(B, T, I)``; ``initial_h``, ``initial_c``: ``(B, U)``.
-        kernel: ``(I, 4U)``; recurrent_kernel: ``(U, 4U)``; bias: ``(4U,)`` or None.
-        mask: optional ``(B, T)`` bool; right-padded masks run packed, others raise
-            ``NotImplementedError`` (the caller then uses ``rnn``).
-
-    Returns:
-        ``(last_output (B, U), outputs (B, T, U) or None, [h, c])``.
-    """
     # Keras's gate order i, f, c, o is PyTorch's i, f, g, o: only a transpose is needed.
     params = [kernel.t(), recurrent_kernel.t()]
     if bias is not None:
@@ -123,16 +98,6 @@ def _zrh_to_rzh(w, units):
 
 def gru(inputs, initial_h, kernel, recurrent_kernel, bias=None, go_backwards=False, mask=None,
         zero_output_for_mask=False, return_sequences=True):
-    """Keras's GRU with ``reset_after=True`` (tanh, sigmoid; gates z, r, h) with PyTorch's fused kernel.
-
-    Args:
-        inputs: ``(B, T, I)``; ``initial_h``: ``(B, U)``.
-        kernel: ``(I, 3U)``; recurrent_kernel: ``(U, 3U)``; bias: ``(2, 3U)`` (input, recurrent) or None.
-        mask: as in ``lstm``.
-
-    Returns:
-        ``(last_output (B, U), outputs (B, T, U) or None, [h])``.
-    """
     units = recurrent_kernel.shape[0]
     # PyTorch orders the gates r, z, n and applies r after the recurrent matmul, as reset_after=True.
     params = [_zrh_to_rzh(kernel, units).t(), _zrh_to_rzh(recurrent_kernel, units).t()]
