@@ -39,9 +39,10 @@ class DataParallel:
     are summed over the replicas, and only process 0 prints, writes callback files and saves.
 
     Args:
-        devices: the devices of the run: on torch one per process, for checking; on
-            TensorFlow without ``TF_CONFIG`` the local devices to train on, e.g.
-            ``["gpu:0", "gpu:1"]``. By default one device per process.
+        devices: the devices of the run: on torch one per process, for checking (by
+            default one device per process); on TensorFlow without ``TF_CONFIG`` the
+            local devices to train on, e.g. ``["gpu:0", "gpu:1"]`` (by default all of
+            ``list_devices()``, as in Keras).
         auto_shard_dataset: shard each batch over the processes (``True``); ``False``
             when every process already reads its own part of the data (its batches are
             then that process's local share of the global batch).

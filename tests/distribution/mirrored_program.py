@@ -62,6 +62,7 @@ if __name__ == "__main__":
     result.update(run(model))
     d = kerasport.distribution.distribution()
     result.update(devices=devices, num_processes=d.num_processes, num_replicas=d.num_replicas,
-                  weight_replicas=[len(_replicas(w)) for w in model.weights])
+                  weight_replicas=[len(_replicas(w)) for w in model.weights],
+                  default_replicas=kerasport.distribution.DataParallel().num_replicas)
     with open(os.path.join(out_dir, f"{scenario}.json"), "w") as f:
         json.dump(result, f)

@@ -15,6 +15,7 @@ import sys
 import numpy as np
 import pytest
 
+import kerasport
 from kerasport.backends import NAME
 from tests.distribution.launch import REPO, rank_env
 
@@ -55,6 +56,7 @@ def _max_diff(a, b):
 def test_two_replicas_in_one_process_over_both_logical_devices(mirrored):
     assert mirrored["devices"] == ["cpu:0", "cpu:1"]
     assert (mirrored["num_processes"], mirrored["num_replicas"]) == (1, 2)
+    assert mirrored["default_replicas"] == 2  # DataParallel() takes every local device, as Keras's does
     assert mirrored["weight_replicas"] == [2, 2, 2, 2]  # every weight mirrored on both devices
     assert mirrored["replica_weight_gap"] == 0.0  # and updated identically
 
@@ -84,3 +86,10 @@ def test_evaluate_counts_every_sample_once(mirrored, reference):
 def test_model_built_before_the_distribution_is_refused(runs):
     message = runs["data_parallel"]["early_error"]
     assert "2 local devices" in message and "created before" in message and "set_distribution" in message
+
+
+@pytest.mark.parametrize("devices", [["cpu:0", "gpu:7"], ["tpu:0"], []])
+def test_devices_not_on_this_machine_are_refused(devices):
+    with pytest.raises(ValueError, match=r"expects some of this machine's devices \['cpu:0'.*received"):
+        kerasport.distribution.DataParallel(devices=devices)
+    assert kerasport.distribution.distribution() is None

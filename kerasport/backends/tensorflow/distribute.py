@@ -35,7 +35,8 @@ def initialize(devices, strategy=None):
 
     ``TF_CONFIG`` naming several workers gives a ``MultiWorkerMirroredStrategy`` (rank:
     this task's index); otherwise a ``MirroredStrategy`` over ``devices`` (one process, one
-    replica per device; by default its first device). Several workers each drive one device.
+    replica per device; by default every device of ``list_devices()``, as in Keras). Several
+    workers each drive one device.
     """
     if strategy is None:
         workers = json.loads(os.environ.get("TF_CONFIG") or "{}").get("cluster", {}).get("worker", [])
@@ -43,7 +44,7 @@ def initialize(devices, strategy=None):
             options = tf.distribute.experimental.CommunicationOptions(timeout_seconds=TIMEOUT_S)
             strategy = tf.distribute.MultiWorkerMirroredStrategy(communication_options=options)
         else:
-            strategy = tf.distribute.MirroredStrategy([_tf_device(d) for d in devices or list_devices()[:1]])
+            strategy = tf.distribute.MirroredStrategy([_tf_device(d) for d in _local_devices(devices)])
     resolver = getattr(strategy, "cluster_resolver", None)
     world = resolver.cluster_spec().num_tasks("worker") if resolver is not None and resolver.cluster_spec() else 1
     world = max(world, 1)
@@ -62,6 +63,19 @@ def initialize(devices, strategy=None):
 def enclosing_strategy():
     """The strategy of an enclosing ``with strategy.scope():`` block, or ``None``."""
     return tf.distribute.get_strategy() if tf.distribute.has_strategy() else None
+
+
+def _local_devices(devices):
+    """``devices`` (by default ``list_devices()``) as ``"gpu:1"``, checked against this machine's devices."""
+    if devices is None:
+        return list_devices()
+    names = [str(d).lower().lstrip("/").replace("cuda", "gpu") for d in devices]
+    names = [n if ":" in n else n + ":0" for n in names]
+    known = list_devices("cpu") + list_devices("gpu")
+    if not names or any(n not in known for n in names):
+        raise ValueError(f"DataParallel(devices=...) expects some of this machine's devices {known}, "
+                         f"received {list(devices)}.")
+    return names
 
 
 def _tf_device(name):
