@@ -3,7 +3,8 @@
 ``python -m tests.distribution.mirrored_program OUT SCENARIO`` trains ``dp_program``'s model
 over both devices (``run``) and writes the results to ``OUT/SCENARIO.json``. SCENARIO
 ``data_parallel`` sets ``DataParallel(devices=["cpu:0", "cpu:1"])`` before building (after
-trying to fit a model built before it: that must fail); ``scope`` builds and compiles inside
+trying to fit a model built before it: that must fail), and also fits with
+``steps_per_execution`` (``looped``); ``scope`` builds and compiles inside
 ``tf.distribute.MirroredStrategy(...).scope()`` (TensorFlow's idiom). The logical devices
 must exist before TensorFlow initialises its devices, hence a process of its own; the tests
 call ``run`` in their own process for the single-device reference.
@@ -41,6 +42,15 @@ def run(model):
     return result
 
 
+def looped(model):
+    """Fit 2 epochs in executions of 3 steps (17 samples in batches of 4: 3 stacked in one in-graph
+    loop, then 4 and 1 one by one); returns the history and the weights."""
+    x, y = dp_program.data()[:2]
+    model.compile(kerasport.optimizers.Adam(0.05), "mse", metrics=["mae"], steps_per_execution=3)
+    history = model.fit(x, y, batch_size=4, epochs=2, shuffle=False, verbose=0)
+    return {"history": history.history, "weights": [w.tolist() for w in model.get_weights()]}
+
+
 if __name__ == "__main__":
     tf.config.set_logical_device_configuration(tf.config.list_physical_devices("CPU")[0],
                                                [tf.config.LogicalDeviceConfiguration()] * 2)
@@ -60,6 +70,8 @@ if __name__ == "__main__":
         with tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"]).scope():
             model = dp_program.build()
     result.update(run(model))
+    if scenario == "data_parallel":
+        result["looped"] = looped(dp_program.build())
     d = kerasport.distribution.distribution()
     result.update(devices=devices, num_processes=d.num_processes, num_replicas=d.num_replicas,
                   weight_replicas=[len(_replicas(w)) for w in model.weights],

@@ -83,6 +83,14 @@ def test_evaluate_counts_every_sample_once(mirrored, reference):
     np.testing.assert_allclose(sum(total), sum(reference["loss_states"][0]), rtol=1e-5)
 
 
+def test_steps_per_execution_loop_equals_one_device(runs):
+    from tests.distribution import dp_program, mirrored_program
+    looped, reference = runs["data_parallel"]["looped"], mirrored_program.looped(dp_program.build())
+    assert _max_diff(looped["weights"], reference["weights"]) < 1e-5
+    for key, values in reference["history"].items():
+        np.testing.assert_allclose(looped["history"][key], values, rtol=1e-5, atol=1e-6, err_msg=key)
+
+
 def test_model_built_before_the_distribution_is_refused(runs):
     message = runs["data_parallel"]["early_error"]
     assert "2 local devices" in message and "created before" in message and "set_distribution" in message
