@@ -91,14 +91,20 @@ def sync_variables(model):
         backend_distribute.broadcast_variables(variables)
 
 
+def process_logs(model):
+    """The model's logs over this process's replicas: with several local replicas (TensorFlow's
+    devices) their metric states are summed first; else simply the model's logs."""
+    if _local_replicas() is not None and model._step_logs is None:
+        backend_distribute.merge_local_replicas([v for m in model.metrics for v in m.variables])
+    return model._logs()
+
+
 def global_logs(model):
     """The model's logs over all replicas: metric states are summed over the replicas before
     the results are read (the logs of an overridden step are averaged over the processes), so
     every process sees the single-device figures and callbacks decide the same way everywhere."""
-    if _local_replicas() is not None and model._step_logs is None:
-        backend_distribute.merge_local_replicas([v for m in model.metrics for v in m.variables])
     if _active() is None:
-        return model._logs()
+        return process_logs(model)
     if model._step_logs is not None:
         logs = model._logs()
         keys = sorted(logs)

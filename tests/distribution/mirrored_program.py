@@ -4,7 +4,7 @@
 over both devices (``run``) and writes the results to ``OUT/SCENARIO.json``. SCENARIO
 ``data_parallel`` sets ``DataParallel(devices=["cpu:0", "cpu:1"])`` before building (after
 trying to fit a model built before it: that must fail), and also fits with
-``steps_per_execution`` (``looped``); ``scope`` builds and compiles inside
+``steps_per_execution`` (``looped``) and runs ``*_on_batch`` (``on_batch``); ``scope`` builds and compiles inside
 ``tf.distribute.MirroredStrategy(...).scope()`` (TensorFlow's idiom). The logical devices
 must exist before TensorFlow initialises its devices, hence a process of its own; the tests
 call ``run`` in their own process for the single-device reference.
@@ -51,6 +51,14 @@ def looped(model):
     return {"history": history.history, "weights": [w.tolist() for w in model.get_weights()]}
 
 
+def on_batch(model):
+    """``train_on_batch`` then ``test_on_batch`` on 5 samples (3 + 2 over 2 replicas): their logs."""
+    x, y = dp_program.data()[:2]
+    return {"train": model.train_on_batch(x[:5], y[:5], return_dict=True),
+            "test": model.test_on_batch(x[5:10], y[5:10], return_dict=True),
+            "weights": [w.tolist() for w in model.get_weights()]}
+
+
 if __name__ == "__main__":
     tf.config.set_logical_device_configuration(tf.config.list_physical_devices("CPU")[0],
                                                [tf.config.LogicalDeviceConfiguration()] * 2)
@@ -72,6 +80,7 @@ if __name__ == "__main__":
     result.update(run(model))
     if scenario == "data_parallel":
         result["looped"] = looped(dp_program.build())
+        result["on_batch"] = on_batch(dp_program.build())
     d = kerasport.distribution.distribution()
     result.update(devices=devices, num_processes=d.num_processes, num_replicas=d.num_replicas,
                   weight_replicas=[len(_replicas(w)) for w in model.weights],

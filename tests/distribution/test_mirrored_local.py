@@ -91,6 +91,16 @@ def test_steps_per_execution_loop_equals_one_device(runs):
         np.testing.assert_allclose(looped["history"][key], values, rtol=1e-5, atol=1e-6, err_msg=key)
 
 
+def test_on_batch_logs_cover_the_whole_batch(runs):
+    from tests.distribution import dp_program, mirrored_program
+    got, reference = runs["data_parallel"]["on_batch"], mirrored_program.on_batch(dp_program.build())
+    assert _max_diff(got["weights"], reference["weights"]) < 1e-5
+    for kind in ("train", "test"):
+        assert sorted(got[kind]) == ["loss", "mae"]
+        for key, value in reference[kind].items():
+            np.testing.assert_allclose(got[kind][key], value, rtol=1e-5, atol=1e-6, err_msg=f"{kind} {key}")
+
+
 def test_model_built_before_the_distribution_is_refused(runs):
     message = runs["data_parallel"]["early_error"]
     assert "2 local devices" in message and "created before" in message and "set_distribution" in message
