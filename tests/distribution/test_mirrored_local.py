@@ -4,7 +4,8 @@ The program is ``mirrored_program.py``, in a child process (the logical devices 
 before TensorFlow starts): 17 samples, global batch 8 (the last batch, 1 sample, leaves
 replica 1 an empty share), 3 epochs with validation, evaluate and predict, once with
 ``DataParallel(devices=["cpu:0", "cpu:1"])`` and once with TensorFlow's
-``with strategy.scope():`` idiom. The reference is the same ``run`` in this process on one device.
+``with strategy.scope():`` idiom; the first also fits with ``steps_per_execution`` and runs
+``*_on_batch``. The reference is the same functions in this process on one device.
 Torch runs one device per process (``test_data_parallel.py``), so these tests are TensorFlow's.
 """
 import json
