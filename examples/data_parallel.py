@@ -12,6 +12,8 @@ single process with batch 256. Only process 0 prints and writes the checkpoint.
     TF_CONFIG='{"cluster": {"worker": ["127.0.0.1:12345", "127.0.0.1:12346"]},
                 "task": {"type": "worker", "index": 0}}' \\
         KERASPORT_BACKEND=tensorflow python examples/data_parallel.py
+    # TensorFlow on the GPUs of one machine: no TF_CONFIG; one process, one replica per GPU
+    KERASPORT_BACKEND=tensorflow python examples/data_parallel.py
 
 Set ``KERASPORT_EXAMPLE_FAST=1`` for a short run (used by the tests).
 """

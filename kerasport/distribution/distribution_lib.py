@@ -1,9 +1,10 @@
 """Keras 3's distribution API: ``DataParallel``, ``set_distribution``, ``distribution``, ``list_devices``.
 
 A ``DataParallel`` joins the processes of a run (torch: ``torch.distributed`` from
-torchrun's environment; TensorFlow: ``tf.distribute`` from ``TF_CONFIG``) and, once set,
-makes ``fit``/``evaluate`` shard each global batch over the processes and average the
-gradients, so N processes train as one process with the same global batch.
+torchrun's environment; TensorFlow: ``tf.distribute`` from ``TF_CONFIG``, or several
+local devices of one process) and, once set, makes ``fit``/``evaluate`` shard each global
+batch over the replicas and average the gradients, so N replicas train as one device with
+the same global batch.
 """
 import contextlib
 import importlib
@@ -25,19 +26,23 @@ def list_devices(device_type=None):
 
 
 class DataParallel:
-    """Data parallelism: every process holds all the weights and trains on its shard of each batch.
+    """Data parallelism: every replica holds all the weights and trains on its shard of each batch.
 
-    One process runs per device. On torch the processes form a ``torch.distributed``
+    On torch one process runs per device: the processes form a ``torch.distributed``
     group from torchrun's environment (``RANK``, ``WORLD_SIZE``, ``LOCAL_RANK``,
     ``MASTER_ADDR``, ``MASTER_PORT``), with gloo on CPU and NCCL on CUDA. On TensorFlow
-    they form a ``MultiWorkerMirroredStrategy`` when ``TF_CONFIG`` names several workers.
-    ``batch_size`` stays the global batch: process ``r`` trains on the ``r``-th slice of each
-    batch, the gradients are averaged over the whole batch, metrics are summed over the
-    processes, and only process 0 prints, writes callback files and saves.
+    they form a ``MultiWorkerMirroredStrategy`` when ``TF_CONFIG`` names several workers
+    (one device each); otherwise one process trains a ``MirroredStrategy`` replica on each
+    of ``devices``, whose variables are mirrored over them (set the distribution before
+    building the model). ``batch_size`` stays the global batch: replica ``r`` trains on the
+    ``r``-th slice of each batch, the gradients are averaged over the whole batch, metrics
+    are summed over the replicas, and only process 0 prints, writes callback files and saves.
 
     Args:
-        devices: the devices of the run (one per process), for checking; by default
-            one device per process.
+        devices: the devices of the run: on torch one per process, for checking (by
+            default one device per process); on TensorFlow without ``TF_CONFIG`` the
+            local devices to train on, e.g. ``["gpu:0", "gpu:1"]`` (by default all of
+            ``list_devices()``, as in Keras).
         auto_shard_dataset: shard each batch over the processes (``True``); ``False``
             when every process already reads its own part of the data (its batches are
             then that process's local share of the global batch).
@@ -53,7 +58,7 @@ class DataParallel:
         if device_mesh is not None:
             raise NotImplementedError("DataParallel(device_mesh=...) is not supported: kerasport runs one process "
                                       "per device; pass `devices` or nothing.")
-        self.rank, self.num_processes = backend_distribute.initialize(devices, _strategy)
+        self.rank, self.num_processes, self.num_replicas = backend_distribute.initialize(devices, _strategy)
         self.devices = list(devices) if devices is not None else None
         self.auto_shard_dataset = bool(auto_shard_dataset)
 
@@ -73,7 +78,7 @@ class DataParallel:
             set_distribution(previous)
 
     def __repr__(self):
-        return f"<DataParallel rank={self.rank} num_processes={self.num_processes}>"
+        return f"<DataParallel rank={self.rank} num_processes={self.num_processes} num_replicas={self.num_replicas}>"
 
 
 def set_distribution(value):
@@ -85,7 +90,7 @@ def set_distribution(value):
     if value is not None and not isinstance(value, DataParallel):
         raise TypeError(f"set_distribution expects a DataParallel or None, received {value!r}.")
     _current = value
-    backend_distribute.activate(value.num_processes if value is not None else 1)
+    backend_distribute.activate(value.num_replicas if value is not None else 1)
 
 
 def distribution():

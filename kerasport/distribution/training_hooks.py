@@ -71,22 +71,40 @@ def shard(adapter):
     return ShardedAdapter(adapter, d.rank, d.num_processes)
 
 
+def _local_replicas():
+    """The distribution when this process holds several replicas (TensorFlow's local devices), else ``None``."""
+    d = distribution()
+    return d if d is not None and d.num_replicas > d.num_processes else None
+
+
 def sync_variables(model):
-    """Give every process rank 0's weights and optimizer state (after a restore, before training)."""
-    if _active() is None:
+    """Give every process rank 0's weights and optimizer state (after a restore, before training);
+    with several replicas in this process, check first that the variables are mirrored over them."""
+    if _active() is None and _local_replicas() is None:
         return
     variables = list(model.weights)
     if model.optimizer is not None and model.optimizer.built:
         variables += list(model.optimizer.variables)
-    backend_distribute.broadcast_variables(variables)
+    if _local_replicas() is not None:
+        backend_distribute.check_replicated(variables + [v for m in model.metrics for v in m.variables])
+    if _active() is not None:
+        backend_distribute.broadcast_variables(variables)
+
+
+def process_logs(model):
+    """The model's logs over this process's replicas: with several local replicas (TensorFlow's
+    devices) their metric states are summed first; else simply the model's logs."""
+    if _local_replicas() is not None and model._step_logs is None:
+        backend_distribute.merge_local_replicas([v for m in model.metrics for v in m.variables])
+    return model._logs()
 
 
 def global_logs(model):
-    """The model's logs over all processes: metric states are summed over the processes before
-    the results are read (the logs of an overridden step are averaged), so every process
-    sees the single-process figures and callbacks decide the same way everywhere."""
+    """The model's logs over all replicas: metric states are summed over the replicas before
+    the results are read (the logs of an overridden step are averaged over the processes), so
+    every process sees the single-device figures and callbacks decide the same way everywhere."""
     if _active() is None:
-        return model._logs()
+        return process_logs(model)
     if model._step_logs is not None:
         logs = model._logs()
         keys = sorted(logs)

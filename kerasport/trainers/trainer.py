@@ -567,7 +567,7 @@ class Trainer:
         self.reset_metrics()
         self._step_logs = None
         self._run_step("train", batch)
-        return self._format_result(self._logs(), return_dict)
+        return self._format_result(distributed.process_logs(self), return_dict)
 
     def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
         """Loss (and metrics) of one batch, without training."""
@@ -575,7 +575,7 @@ class Trainer:
         self.reset_metrics()
         self._step_logs = None
         self._run_step("test", batch)
-        return self._format_result(self._logs(), return_dict)
+        return self._format_result(distributed.process_logs(self), return_dict)
 
     def predict_on_batch(self, x):
         """Outputs for one batch as NumPy arrays."""

@@ -80,11 +80,12 @@ TRAINING = ["host_variable", "read", "increment", "copy_into",
 
 # ``backends/<name>/distribute.py`` (data parallelism, one process per device; see kerasport.distribution):
 #   list_devices(device_type) -> ["cpu:0"] | ["gpu:0", ...]
-#   initialize(devices, strategy=None) -> (rank, world_size)   join the processes of the run
-#   activate(world_size); shutdown(); enclosing_strategy() -> TF strategy of a `with scope():` | None
+#   initialize(devices, strategy=None) -> (rank, processes, replicas)   join the processes of the run
+#   activate(replicas); shutdown(); enclosing_strategy() -> TF strategy of a `with scope():` | None
 #   all_reduce_sum(tensors) -> tensors summed over processes; broadcast_variables(vars) (from rank 0)
 #   gradient_reducer() -> reduce(grads, params, count) | None: count-weighted mean of the gradients
 #   when_samples(count, update) (TF: runs update() if count > 0); replicated(step) (TF: in the replica context)
+#   only where a process has several replicas (TF): check_replicated(vars), merge_local_replicas(metric vars)
 DISTRIBUTE = ["list_devices", "initialize", "activate", "shutdown", "enclosing_strategy", "all_reduce_sum",
               "broadcast_variables", "gradient_reducer"]
 

@@ -15,7 +15,8 @@ Module-level imports point down this order only, so the package has no import cy
     nn                             <- core, math, kernels
     image, rnn, strings            import no sibling
     optimizers                     <- core
-    distribute, export, summary    import no sibling
+    distribute                     <- core
+    export, summary                import no sibling
     step                           <- distribute
     data                           imports no sibling
 """

@@ -1,6 +1,7 @@
 """TensorFlow backend core: dtypes, variables, conversion, shape and cast, device, control flow (``keras.ops.core``).
 The bottom of the package, importing no sibling: the glue they all use (``as_tensor``, Keras's dtype promotion)."""
 
+import contextlib
 import functools
 import os
 
@@ -47,11 +48,21 @@ def standardize_dtype(dtype):
 
 
 # ----------------------------------------------------------------------------- variables
+_creation_scope = [contextlib.nullcontext]
+
+
+def set_variable_creation_scope(scope):
+    """Create variables from now on inside ``scope()`` (a context manager factory): ``distribute``
+    sets its strategy's scope there to mirror new variables over several local devices."""
+    _creation_scope[0] = scope
+
+
 def variable(value, dtype=None, trainable=True, name=None, constraint=None):
     """Create a native ``tf.Variable`` holding ``value``; ``.path`` is set to ``name``, ``.constraint``
     to ``constraint`` (the optimizer step applies it), and ``.name`` is Keras's (``kernel``, without
     TensorFlow's ``:0``)."""
-    v = tf.Variable(convert_to_tensor(value, dtype), trainable=trainable, name=name, constraint=constraint)
+    with _creation_scope[0]():
+        v = tf.Variable(convert_to_tensor(value, dtype), trainable=trainable, name=name, constraint=constraint)
     v.path = name
     v.__class__ = _keras_named(type(v))
     return v

@@ -1,18 +1,24 @@
-"""TensorFlow collectives for data-parallel training: one worker process per device, ``tf.distribute``.
+"""TensorFlow collectives for data-parallel training with ``tf.distribute``.
 
-Several workers named in ``TF_CONFIG`` form a ``MultiWorkerMirroredStrategy``; otherwise a
-``MirroredStrategy`` over the local device. Weights stay plain ``tf.Variable``s that every
-worker updates identically: the train step runs in the strategy's replica context, where
-gradients, metric states and broadcasts are one ``all_reduce`` each. Collectives time out,
-so a worker that died ends the others instead of hanging them.
+Several workers named in ``TF_CONFIG`` form a ``MultiWorkerMirroredStrategy`` (one device
+per worker process); otherwise a ``MirroredStrategy`` over the local devices, one replica
+each, in this process. Every replica holds a copy of every variable and updates it
+identically: the train step runs in the strategy's replica context, where gradients,
+metric states and broadcasts are one ``all_reduce`` each. A worker's weights stay plain
+``tf.Variable``s; with several local replicas they are ``tf.distribute`` mirrored
+variables (one component per device), created in the strategy's scope. Collectives time
+out, so a worker that died ends the others instead of hanging them.
 """
+import contextlib
 import json
 import os
 
 import tensorflow as tf
 
+from kerasport.backends.tensorflow import core
+
 TIMEOUT_S = float(os.environ.get("KERASPORT_COLLECTIVE_TIMEOUT", 30))
-_active = {"world": 1, "strategy": None}
+_active = {"replicas": 1, "strategy": None}
 
 
 def list_devices(device_type=None):
@@ -25,12 +31,12 @@ def list_devices(device_type=None):
 
 
 def initialize(devices, strategy=None):
-    """Create (or adopt) the strategy; returns ``(rank, world_size)``.
+    """Create (or adopt) the strategy; returns ``(rank, num_processes, num_replicas)``.
 
     ``TF_CONFIG`` naming several workers gives a ``MultiWorkerMirroredStrategy`` (rank:
-    this task's index); otherwise a ``MirroredStrategy`` over ``devices`` (one process; by
-    default its first device).
-    Each worker must drive exactly one device.
+    this task's index); otherwise a ``MirroredStrategy`` over ``devices`` (one process, one
+    replica per device; by default every device of ``list_devices()``, as in Keras). Several
+    workers each drive one device.
     """
     if strategy is None:
         workers = json.loads(os.environ.get("TF_CONFIG") or "{}").get("cluster", {}).get("worker", [])
@@ -38,18 +44,20 @@ def initialize(devices, strategy=None):
             options = tf.distribute.experimental.CommunicationOptions(timeout_seconds=TIMEOUT_S)
             strategy = tf.distribute.MultiWorkerMirroredStrategy(communication_options=options)
         else:
-            strategy = tf.distribute.MirroredStrategy([_tf_device(d) for d in devices or list_devices()[:1]])
+            strategy = tf.distribute.MirroredStrategy([_tf_device(d) for d in _local_devices(devices)])
     resolver = getattr(strategy, "cluster_resolver", None)
     world = resolver.cluster_spec().num_tasks("worker") if resolver is not None and resolver.cluster_spec() else 1
     world = max(world, 1)
-    if strategy.num_replicas_in_sync != world:
+    replicas = strategy.num_replicas_in_sync
+    if world > 1 and replicas != world:
         raise NotImplementedError(
-            f"DataParallel on TensorFlow runs one device per worker process, but the strategy has "
-            f"{strategy.num_replicas_in_sync} replicas over {world} worker(s). Start one worker per device "
-            f"(TF_CONFIG, with CUDA_VISIBLE_DEVICES naming one GPU each).")
+            f"DataParallel on TensorFlow with several workers runs one device per worker process, but the "
+            f"strategy has {replicas} replicas over {world} workers. Start one worker per device (TF_CONFIG, "
+            f"with CUDA_VISIBLE_DEVICES naming one GPU each), or train on the local devices of one process "
+            f"without TF_CONFIG (MirroredStrategy).")
     rank = resolver.task_id if world > 1 else 0
     _active["strategy"] = strategy
-    return int(rank or 0), world
+    return int(rank or 0), world, replicas
 
 
 def enclosing_strategy():
@@ -57,30 +65,101 @@ def enclosing_strategy():
     return tf.distribute.get_strategy() if tf.distribute.has_strategy() else None
 
 
+def _local_devices(devices):
+    """``devices`` (by default ``list_devices()``) as ``"gpu:1"``, checked against this machine's devices."""
+    if devices is None:
+        return list_devices()
+    names = [str(d).lower().lstrip("/").replace("cuda", "gpu") for d in devices]
+    names = [n if ":" in n else n + ":0" for n in names]
+    known = list_devices("cpu") + list_devices("gpu")
+    if not names or any(n not in known for n in names):
+        raise ValueError(f"DataParallel(devices=...) expects some of this machine's devices {known}, "
+                         f"received {list(devices)}.")
+    return names
+
+
 def _tf_device(name):
     kind, _, index = name.partition(":")
     return f"/{kind.upper()}:{index or 0}"
 
 
-def activate(world_size):
-    """Make step functions built from now on run in the strategy and average gradients."""
-    _active["world"] = world_size
+def activate(num_replicas):
+    """Make step functions built from now on run in the strategy over ``num_replicas`` replicas
+    and average gradients (``1``: no distribution)."""
+    _active["replicas"] = num_replicas
+    core.set_variable_creation_scope(_creation_scope if _local_replicas() > 1 else contextlib.nullcontext)
+
+
+def _local_replicas():
+    strategy = _active["strategy"]
+    return len(strategy.extended.worker_devices) if _active["replicas"] > 1 and strategy is not None else 1
+
+
+def _creation_scope():
+    """Where variables are created: the strategy's scope while it has several local replicas (its
+    variables are mirrored over the devices), unless that scope is entered already."""
+    strategy = _active["strategy"]
+    if _local_replicas() == 1 or (tf.distribute.has_strategy() and tf.distribute.get_strategy() is strategy):
+        return contextlib.nullcontext()
+    return strategy.scope()
+
+
+def check_replicated(variables):
+    """Raise when several local replicas would share a plain (not mirrored) variable in ``variables``."""
+    if _local_replicas() == 1:
+        return
+    plain = [v.name for v in variables if not isinstance(v, tf.distribute.DistributedValues)]
+    if plain:
+        raise ValueError(
+            f"DataParallel over {_local_replicas()} local devices needs its variables created in its scope, "
+            f"but {len(plain)} were created before (e.g. {plain[0]!r}). Set the distribution "
+            f"(`set_distribution(DataParallel(...))`) before building and compiling the model, or build and "
+            f"compile it inside `with strategy.scope():`.")
+
+
+def merge_local_replicas(variables):
+    """Give each variable's first local replica the sum over the local replicas and the others zeros
+    (metric states: reading the variable then gives this process's totals). A no-op with one replica."""
+    if _local_replicas() == 1:
+        return
+    for var in variables:
+        parts = _active["strategy"].experimental_local_results(var)
+        if len(parts) > 1:
+            total = tf.add_n([tf.identity(p.read_value()) for p in parts])
+            parts[0].assign(total)
+            for part in parts[1:]:
+                part.assign(tf.zeros_like(total))
 
 
 def shutdown():
     """Forget the strategy."""
-    _active["strategy"], _active["world"] = None, 1
+    _active["strategy"] = None
+    activate(1)
 
 
 def _in_replica(fn, *args):
     return _active["strategy"].run(fn, args=args)
 
 
+def _local_share(batch):
+    """This local replica's contiguous slice of the process's batch: the ``n`` rows are cut into
+    slices whose sizes differ by at most one, so an uneven batch is split without duplicating or
+    dropping a sample (a replica may get none)."""
+    context = tf.distribute.get_replica_context()
+    r, world = context.replica_id_in_sync_group, context.num_replicas_in_sync
+    n = tf.shape(tf.nest.flatten(batch[0])[0])[0]
+    lo = r * (n // world) + tf.minimum(r, n % world)
+    hi = lo + n // world + tf.cast(r < n % world, n.dtype)
+    return tuple(None if part is None else tf.nest.map_structure(lambda t: t[lo:hi], part) for part in batch)
+
+
 def _all_reduce(values):
-    """Sum ``values`` over the workers, from the replica context (pinned to this worker's
-    device: a collective needs to know where its inputs live)."""
-    with tf.device(_active["strategy"].extended.worker_devices[0]):
-        values = tf.nest.map_structure(tf.identity, values)
+    """Sum ``values`` over the replicas, from the replica context. A worker's values are pinned to
+    its device (a collective needs to know where its inputs live); local replicas run on theirs."""
+    devices = _active["strategy"].extended.worker_devices
+    if len(devices) == 1:
+        with tf.device(devices[0]):
+            values = tf.nest.map_structure(tf.identity, values)
     return tf.distribute.get_replica_context().all_reduce("sum", values)
 
 
@@ -111,9 +190,12 @@ def broadcast_variables(variables):
 
 
 def replicated(step):
-    """``step`` run in the strategy's replica context under an active distribution (else ``step``)."""
-    if _active["world"] == 1:
+    """``step(batch)`` run in the strategy's replica context under an active distribution (else
+    ``step``); with several local replicas, each runs on its share of the batch."""
+    if _active["replicas"] == 1:
         return step
+    if _local_replicas() > 1:
+        return lambda batch: _in_replica(lambda b: step(_local_share(b)), batch)
     return lambda *args: _in_replica(step, *args)
 
 
@@ -126,7 +208,7 @@ def gradient_reducer():
     shards of a global batch get the gradients of that whole batch, even for uneven
     shards (a worker with an empty shard adds zeros). A ``None`` gradient stays ``None``.
     """
-    if _active["world"] == 1:
+    if _active["replicas"] == 1:
         return None
 
     def reduce(grads, params, count):
@@ -148,7 +230,7 @@ def gradient_reducer():
 
 def when_samples(count, update):
     """Run ``update()`` only when ``count`` (a scalar tensor) is positive, under a distribution."""
-    if _active["world"] == 1:
+    if _active["replicas"] == 1:
         update()
     else:
         tf.cond(count > 0, lambda: (update(), tf.constant(0))[1], lambda: tf.constant(0))

@@ -28,9 +28,10 @@ def list_devices(device_type=None):
 
 
 def initialize(devices, strategy=None):
-    """Join (or start) the process group; returns ``(rank, world_size)``.
+    """Join (or start) the process group; returns ``(rank, world_size, world_size)``: rank, processes,
+    replicas (one per process).
 
-    Without torchrun's environment (no ``WORLD_SIZE``) this is one process: ``(0, 1)``.
+    Without torchrun's environment (no ``WORLD_SIZE``) this is one process: ``(0, 1, 1)``.
     ``devices`` (one per process) only checks that it names as many devices as there are ranks;
     ``strategy`` is TensorFlow's and is ignored here.
     """
@@ -40,7 +41,7 @@ def initialize(devices, strategy=None):
                          f"{len(devices)} devices but WORLD_SIZE is {world}. Launch one process per device "
                          f"with `torchrun --nproc_per_node {len(devices)}`.")
     if world == 1 and not dist.is_initialized():
-        return 0, 1
+        return 0, 1, 1
     if not dist.is_initialized():
         missing = [k for k in ("RANK", "MASTER_ADDR", "MASTER_PORT") if k not in os.environ]
         if missing:
@@ -48,7 +49,7 @@ def initialize(devices, strategy=None):
                              f"set RANK, WORLD_SIZE, MASTER_ADDR and MASTER_PORT.")
         backend = "nccl" if DEVICE.type == "cuda" else "gloo"
         dist.init_process_group(backend, timeout=datetime.timedelta(seconds=TIMEOUT_S))
-    return dist.get_rank(), dist.get_world_size()
+    return dist.get_rank(), dist.get_world_size(), dist.get_world_size()
 
 
 def enclosing_strategy():
