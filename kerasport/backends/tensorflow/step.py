@@ -32,7 +32,7 @@ def compile_function(fn, jit_compile, run_eagerly):
     """``fn`` traced once into a ``tf.function`` (XLA with ``jit_compile``), or ``fn`` itself when ``run_eagerly``."""
     if run_eagerly:
         return fn
-    return tf.function(fn, jit_compile=jit_compile, reduce_retracing=True)
+    return tf.function(fn, jit_compile=jit_compile, reduce_retracing=True, autograph=False)
 
 
 compile_user_function = compile_function
