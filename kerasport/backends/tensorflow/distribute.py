@@ -220,7 +220,7 @@ def gradient_reducer():
         flat = flat[:-1] / flat[-1]
         out, i = [], 0
         for g, p in zip(grads, params):
-            size = int(tf.size(p))
+            size = p.shape.num_elements()
             out.append(None if g is None else tf.reshape(flat[i:i + size], p.shape))
             i += size
         return out
