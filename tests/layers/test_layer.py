@@ -1,8 +1,11 @@
-"""The Layer base: weights, names, trainable freezing, config, the training argument, losses."""
+"""The Layer base: weights, names, trainable freezing, config, the training argument, losses, the
+traversal order of nested layers, and ``Layer.parameters()`` (torch's ``nn.Module.parameters()`` on the torch
+backend, absent on TensorFlow, as in Keras)."""
 import numpy as np
 import pytest
 
 import kerasport
+import kerasport as keras
 from kerasport import layers, ops
 from kerasport.backends import B
 from tests.helpers import keras_module, to_numpy
@@ -204,3 +207,58 @@ def test_float_inputs_are_cast_to_the_layer_dtype_as_keras_does():
     assert B.dtype(outputs[0].get_layer("wide")(B.convert_to_tensor(x))) == "float64"
     ints = B.convert_to_tensor(np.array([[1, 2]], "int32"))
     assert B.dtype(layers.Embedding(4, 2)(ints)) == "float32"  # integer inputs are left alone
+
+
+def _reference_order(layer, seen=None):
+    seen = set() if seen is None else seen
+    if id(layer) in seen:
+        return []
+    seen.add(id(layer))
+    out = [layer]
+    for child in layer._layers:
+        out += _reference_order(child, seen)
+    return out
+
+
+def test_flatten_layers_is_depth_first_in_order_with_shared_layers():
+    shared = layers.Dense(2, name="shared")
+    inner = kerasport.Sequential([kerasport.Input((3,)), layers.Dense(3, name="a"), shared], name="inner")
+    x = kerasport.Input((3,))
+    outer = kerasport.Model(x, layers.Dense(1, name="b")(shared(inner(x))), name="outer")
+    names = [l.name for l in outer._flatten_layers()]
+    assert names == [l.name for l in _reference_order(outer)]
+    assert names.count("shared") == 1 and names[0] == "outer"
+    assert [l.name for l in outer._flatten_layers(include_self=False)] == names[1:]
+
+
+def _model():
+    inputs = keras.Input((3,))
+    hidden = keras.layers.BatchNormalization()(keras.layers.Dense(4)(inputs))
+    return keras.Model(inputs, keras.layers.Dense(2)(hidden))
+
+
+@pytest.mark.skipif(keras.backend.backend() != "torch", reason="torch.nn.Module.parameters() is a torch-backend API")
+def test_parameters_feed_a_native_torch_optimizer():
+    import torch
+
+    model = _model()
+    params = list(model.parameters())
+    assert len(params) == len(model.weights) == 8
+    assert all(p is w for p, w in zip(params, model.weights))
+    assert list(model.layers[1].parameters(recurse=False)) == model.layers[1].weights
+    assert [p.requires_grad for p in params] == [True, True, True, True, False, False, True, True]
+    before = model.get_weights()
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    loss = model(np.ones((5, 3), "float32")).sum()
+    model.zero_grad()
+    loss.backward()
+    optimizer.step()
+    after = model.get_weights()
+    for i, (b, a) in enumerate(zip(before, after)):
+        assert np.array_equal(a, b) == (not params[i].requires_grad), model.weights[i].path
+
+
+@pytest.mark.skipif(keras.backend.backend() != "tensorflow", reason="the TensorFlow side of the same API")
+def test_parameters_is_absent_on_tensorflow():
+    with pytest.raises(AttributeError, match="parameters"):
+        _model().parameters()
