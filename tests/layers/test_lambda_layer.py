@@ -1,4 +1,5 @@
-"""Masking and Lambda: Keras as the oracle, mask propagation, config formats and safe-mode loading."""
+"""Lambda (and Masking in the shared layer checks): Keras as the oracle, output shapes, arguments,
+config formats and safe-mode loading."""
 import numpy as np
 import pytest
 
@@ -8,14 +9,6 @@ from kerasport.backends import B
 from kerasport.saving import register_keras_serializable
 from kerasport.core.serialization import safe_mode_scope
 from tests.helpers import keras_module, run_layer_test, to_numpy
-
-
-def _padded():
-    x = np.random.RandomState(0).randn(2, 4, 3).astype("float32")
-    x[0, 2:] = 0.0
-    x[1, 0] = 0.0
-    x[1, 1, 0] = 0.0  # partly zero: not masked
-    return x
 
 
 @register_keras_serializable(package="test_misc")
@@ -30,23 +23,6 @@ def double(x, factor=2.0):
 ])
 def test_shared_checks(layer_cls, kwargs, shape):
     run_layer_test(layer_cls, kwargs, shape, train=False)
-
-
-def test_masking_matches_keras():
-    keras = keras_module()
-    x = _padded()
-    k_out = keras.layers.Masking()(x)
-    out = layers.Masking()(B.convert_to_tensor(x))
-    np.testing.assert_array_equal(to_numpy(out), k_out.numpy())
-    np.testing.assert_array_equal(to_numpy(out._keras_mask), [[True, True, False, False], [False, True, True, True]])
-
-
-def test_masking_mask_flows_through_a_functional_model():
-    inp = kerasport.Input((4, 3))
-    masked = layers.Masking(mask_value=0.0)(inp)
-    out = layers.Lambda(lambda t, mask: B.cast(mask, "float32") + B.sum(t, axis=-1) * 0, output_shape=(4,))(masked)
-    model = kerasport.Model(inp, out)
-    np.testing.assert_array_equal(to_numpy(model(B.convert_to_tensor(_padded()))), [[1, 1, 0, 0], [0, 1, 1, 1]])
 
 
 def test_lambda_output_shapes():
