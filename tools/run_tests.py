@@ -32,8 +32,9 @@ SHARDS = {
     "distribution": ["tests/distribution"],
     "applications": ["tests/applications"],
     "saving": ["tests/saving"],
-    "keras_programs": ["tests/test_keras_programs.py", "tests/test_keras_programs_extra.py",
-                       "tests/test_keras_programs_more.py", "tests/test_keras_programs_strings.py", "tests/keras_io"],
+    "keras_programs": ["tests/programs/test_keras_programs.py", "tests/programs/test_layer_and_loss_programs.py",
+                       "tests/programs/test_guide_programs.py", "tests/programs/test_string_programs.py",
+                       "tests/keras_io"],
     "layers": ["tests/layers"],
     "ops": ["tests/test_ops.py", "tests/test_ops_extra.py", "tests/test_ops_image.py"],
 }

@@ -11,7 +11,7 @@ import kerasport
 from kerasport import layers
 from kerasport.backends import B
 from tests.helpers import keras_module, to_numpy
-from tests.test_keras_programs import check_program, program_id
+from tests.programs.test_keras_programs import check_program, program_id
 
 
 def _padded(keras, n=8, length=7, vocab=20, seed=0):
@@ -150,7 +150,7 @@ def masked_sequence_tagger(keras, sync):
     outputs = L.Dense(3, activation="softmax")(h)
     model = keras.Model(inputs, outputs)
     sync(model)
-    # SGD: Keras on TensorFlow's Adam differs on repeated tokens (tests/test_keras_programs_more.py KNOWN_GAPS)
+    # SGD: Keras on TensorFlow's Adam differs on repeated tokens (tests/programs/test_guide_programs.py KNOWN_GAPS)
     model.compile(optimizer=keras.optimizers.SGD(0.5), loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     history = model.fit(x_data, y_data, batch_size=4, epochs=2, shuffle=False, verbose=0)
     return {"history": history.history, "evaluate": model.evaluate(x_data, y_data, verbose=0),

@@ -1,6 +1,6 @@
 """Even more whole Keras programs, run by real Keras 3 and by kerasport, that must agree.
 
-Same harness as ``tests/test_keras_programs.py``: each ``program(keras, sync)`` takes the API
+Same harness as ``tests/programs/test_keras_programs.py``: each ``program(keras, sync)`` takes the API
 module, Keras runs first, ``sync(model)`` hands its initial weights to kerasport's model, and
 everything returned must agree. Programs here cover recurrent variants (GRU without
 ``reset_after``, custom cells, stacked cells, bidirectional merge modes, ``go_backwards``,
@@ -11,7 +11,7 @@ metrics used through ``compile`` and ``fit``.
 import numpy as np
 import pytest
 
-from tests.test_keras_programs import _data, _structure, _tokens, check_program, program_id
+from tests.programs.test_keras_programs import _data, _structure, _tokens, check_program, program_id
 
 
 # ---------------------------------------------------------------------------------------------- recurrent

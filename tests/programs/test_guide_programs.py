@@ -1,6 +1,6 @@
 """More whole Keras programs (keras.io guide idioms), run by real Keras 3 and by kerasport.
 
-Same harness as ``tests/test_keras_programs.py``: each ``program(keras, sync)`` takes the API
+Same harness as ``tests/programs/test_keras_programs.py``: each ``program(keras, sync)`` takes the API
 module, Keras runs first, ``sync(model)`` hands its initial weights to kerasport's model, and
 everything returned (histories, evaluate / predict results, names, shapes, configs, files
 written) must agree. Programs here cover custom layers / losses / metrics / train steps,
@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 import kerasport
-from tests.test_keras_programs import _data, _structure, _summary_totals, _tokens, check_program, program_id
+from tests.programs.test_keras_programs import _data, _structure, _summary_totals, _tokens, check_program, program_id
 
 
 def _tmpdir():

@@ -7,7 +7,7 @@ with ``tf.string`` kernels); the bins, indices and histories must equal Keras's.
 import numpy as np
 import pytest
 
-from tests.test_keras_programs import check_program, program_id
+from tests.programs.test_keras_programs import check_program, program_id
 
 _WORDS = ["the", "cat", "sat", "on", "mat", "dog", "ran", "far", "away", "and", "Sun", "rose", "A", "bird"]
 

@@ -5,7 +5,7 @@ import sys
 
 import pytest
 
-EXAMPLES = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "examples")
+EXAMPLES = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "examples")
 SCRIPTS = ["cnn_image_classifier.py", "sequence_classifier.py", "regression_with_callbacks.py",
            "subclassed_model.py", "augmentation_in_the_model.py", "data_parallel.py",
            "transfer_learning.py"]

@@ -1,6 +1,6 @@
 """Keras idioms from keras.io guides, run by real Keras 3 and by kerasport, that must agree.
 
-Same harness as ``tests/test_keras_programs.py``: each ``program(keras, sync)`` takes the API
+Same harness as ``tests/programs/test_keras_programs.py``: each ``program(keras, sync)`` takes the API
 module, Keras runs first, ``sync(model)`` hands its initial weights to kerasport's model, and
 everything returned must agree. Programs here cover dict inputs/targets in any key order,
 metric trackers on subclassed models (VAE / GAN guides), plain loss functions with ranks that
@@ -14,8 +14,8 @@ import numpy as np
 import pytest
 
 import kerasport
-from tests.test_keras_programs import _data, _summary_totals, check_program, program_id
-from tests.test_keras_programs_more import _gradient_step
+from tests.programs.test_keras_programs import _data, _summary_totals, check_program, program_id
+from tests.programs.test_guide_programs import _gradient_step
 
 
 # ---------------------------------------------------------------------------------------------- dict data
