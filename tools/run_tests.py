@@ -36,7 +36,7 @@ SHARDS = {
                        "tests/programs/test_guide_programs.py", "tests/programs/test_string_programs.py",
                        "tests/keras_io"],
     "layers": ["tests/layers"],
-    "ops": ["tests/test_ops.py", "tests/test_ops_extra.py", "tests/test_ops_image.py"],
+    "ops": ["tests/test_ops.py", "tests/test_ops_image.py"],
 }
 
 # Shards that mostly wait (the 2-process distribution runs: TensorFlow imports in the children, a 30 s
