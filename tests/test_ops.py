@@ -180,7 +180,7 @@ def test_op_matches_keras(name, args, kwargs):
 def test_every_keras_named_op_has_a_row():
     K = keras_module()
     tested = {r[0] for r in ROWS}
-    # contract.EXTRA (the rest of keras.ops) has its rows in test_ops_extra.py.
+    # contract.EXTRA (the rest of keras.ops) has its rows below (EXTRA_ROWS).
     untested = {n for n in contract.OPS if hasattr(K.ops, n)} - tested - set(contract.EXTRA) - {
         "shape", "ndim", "size", "dtype", "convert_to_numpy", "is_tensor", "cond"}
     assert not untested
