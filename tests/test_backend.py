@@ -1,14 +1,19 @@
-"""Backend selection, the contract, and the rule that the library never imports Keras."""
+"""Backend selection, the contract, and the rule that the library never imports Keras; the
+``kerasport.backend`` API against Keras: setters, uids, dtypes, ``Variable`` and ``name_scope``."""
 import ast
 import os
 import pathlib
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 import kerasport
+from kerasport import backend, config
 from kerasport.backends import B, contract
+from tests.helpers import keras_module
+
 
 ROOT = pathlib.Path(kerasport.__file__).parent
 
@@ -81,7 +86,6 @@ def test_only_backends_import_a_framework():
     assert offenders == []
 
 
-
 def test_set_random_seed_repeats_weights_and_dropout():
     import numpy as np
 
@@ -112,3 +116,78 @@ def test_device_is_overridable_by_environment():
     else:
         assert "CPU" in out.stdout or "GPU" in out.stdout
 
+
+def test_backend_setters():
+    backend.set_floatx("float16")
+    backend.set_image_data_format("channels_first")
+    try:
+        assert config.floatx() == "float16" and config.image_data_format() == "channels_first"
+    finally:
+        backend.set_floatx("float32")
+        backend.set_image_data_format("channels_last")
+    with pytest.raises(ValueError, match="floatx"):
+        backend.set_floatx("int8")
+
+
+def test_get_uid_shares_layer_name_counters():
+    keras = keras_module()
+    keras.backend.clear_session()
+    kerasport.backend.clear_session()
+    for mod in (keras, kerasport):
+        assert [mod.backend.get_uid("x"), mod.backend.get_uid("x"), mod.backend.get_uid()] == [1, 2, 1]
+        mod.layers.Dense(1)
+        assert mod.backend.get_uid("dense") == 2
+        assert mod.layers.Dense(1).name == "dense_2"
+    keras.backend.clear_session()
+
+
+RESULT_TYPES = [("int32", "float16"), ("int8", "uint8"), ("bool", "int16"), ("float16", float), ("int32", int),
+                ("uint8", int), ("bfloat16", "float16"), ("float32",), (int, float), ("int16", "int32", "uint16"),
+                (None, "int8"), ("uint32", "int32"), ("int64", "float32"), ("float64", "float32"), ()]
+
+
+@pytest.mark.parametrize("dtypes", RESULT_TYPES)
+def test_result_type_matches_keras(dtypes):
+    want = keras_module().backend.result_type(*dtypes)
+    if B.NAME == "torch":  # Keras narrows 64-bit results to 32 bits on every backend but TensorFlow
+        want = {"int64": "int32", "float64": "float32"}.get(want, want)
+    assert backend.result_type(*dtypes) == want
+
+
+def test_dtype_predicates():
+    assert backend.is_float_dtype("bfloat16") and backend.is_float_dtype(float) and not backend.is_float_dtype("int8")
+    assert backend.is_int_dtype("uint16") and not backend.is_int_dtype("bool")
+    assert backend.standardize_dtype("float64") == "float64"
+
+
+def test_variable_factory():
+    v = kerasport.Variable(np.array([1, 2]))
+    assert isinstance(v, kerasport.Variable) and B.is_variable(v)
+    assert backend.standardize_dtype(v.dtype) == "int64" and v.path == "variable"
+    w = kerasport.Variable("ones", shape=(2, 3), trainable=False, name="w")
+    np.testing.assert_array_equal(B.convert_to_numpy(w), np.ones((2, 3)))
+    assert w.name.split(":")[0] == "w" and not w.trainable
+    f = kerasport.Variable(np.zeros(2))
+    assert backend.standardize_dtype(f.dtype) == "float32" and f.path == "variable_1"
+    x = kerasport.Variable(kerasport.initializers.Constant(3.0), shape=(2,), dtype="float64")
+    assert backend.standardize_dtype(x.dtype) == "float64"
+    assert not isinstance(np.zeros(2), kerasport.Variable)
+    with pytest.raises(ValueError, match="shape"):
+        kerasport.Variable("zeros")
+    with pytest.raises(ValueError, match="does not match"):
+        kerasport.Variable(np.zeros(2), shape=(3,))
+
+
+def test_name_scope_matches_keras():
+    keras = keras_module()
+    paths = {}
+    for mod in (keras, kerasport):
+        with mod.name_scope("outer"):
+            with mod.name_scope("inner"):
+                v = mod.Variable(np.ones(2), name="w")
+            layer = mod.layers.Dense(2, name="d")
+            layer.build((None, 3))
+        paths[mod] = (v.path, layer.kernel.path)
+    assert paths[kerasport] == paths[keras] == ("outer/inner/w", "outer/d/kernel")
+    with pytest.raises(ValueError, match="name"):
+        kerasport.name_scope("")
