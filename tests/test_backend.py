@@ -1,5 +1,5 @@
-"""Backend selection, the contract, and the rule that the library never imports Keras; the
-``kerasport.backend`` API against Keras: setters, uids, dtypes, ``Variable`` and ``name_scope``."""
+"""Backend selection, the contract, and the rule that the library never imports Keras; ``kerasport.backend``'s
+``Variable``, ``name_scope`` and ``clear_session`` as in Keras."""
 import ast
 import os
 import pathlib
@@ -10,10 +10,9 @@ import numpy as np
 import pytest
 
 import kerasport
-from kerasport import backend, config
+from kerasport import backend, utils
 from kerasport.backends import B, contract
 from tests.helpers import keras_module
-
 
 ROOT = pathlib.Path(kerasport.__file__).parent
 
@@ -117,49 +116,6 @@ def test_device_is_overridable_by_environment():
         assert "CPU" in out.stdout or "GPU" in out.stdout
 
 
-def test_backend_setters():
-    backend.set_floatx("float16")
-    backend.set_image_data_format("channels_first")
-    try:
-        assert config.floatx() == "float16" and config.image_data_format() == "channels_first"
-    finally:
-        backend.set_floatx("float32")
-        backend.set_image_data_format("channels_last")
-    with pytest.raises(ValueError, match="floatx"):
-        backend.set_floatx("int8")
-
-
-def test_get_uid_shares_layer_name_counters():
-    keras = keras_module()
-    keras.backend.clear_session()
-    kerasport.backend.clear_session()
-    for mod in (keras, kerasport):
-        assert [mod.backend.get_uid("x"), mod.backend.get_uid("x"), mod.backend.get_uid()] == [1, 2, 1]
-        mod.layers.Dense(1)
-        assert mod.backend.get_uid("dense") == 2
-        assert mod.layers.Dense(1).name == "dense_2"
-    keras.backend.clear_session()
-
-
-RESULT_TYPES = [("int32", "float16"), ("int8", "uint8"), ("bool", "int16"), ("float16", float), ("int32", int),
-                ("uint8", int), ("bfloat16", "float16"), ("float32",), (int, float), ("int16", "int32", "uint16"),
-                (None, "int8"), ("uint32", "int32"), ("int64", "float32"), ("float64", "float32"), ()]
-
-
-@pytest.mark.parametrize("dtypes", RESULT_TYPES)
-def test_result_type_matches_keras(dtypes):
-    want = keras_module().backend.result_type(*dtypes)
-    if B.NAME == "torch":  # Keras narrows 64-bit results to 32 bits on every backend but TensorFlow
-        want = {"int64": "int32", "float64": "float32"}.get(want, want)
-    assert backend.result_type(*dtypes) == want
-
-
-def test_dtype_predicates():
-    assert backend.is_float_dtype("bfloat16") and backend.is_float_dtype(float) and not backend.is_float_dtype("int8")
-    assert backend.is_int_dtype("uint16") and not backend.is_int_dtype("bool")
-    assert backend.standardize_dtype("float64") == "float64"
-
-
 def test_variable_factory():
     v = kerasport.Variable(np.array([1, 2]))
     assert isinstance(v, kerasport.Variable) and B.is_variable(v)
@@ -191,3 +147,9 @@ def test_name_scope_matches_keras():
     assert paths[kerasport] == paths[keras] == ("outer/inner/w", "outer/d/kernel")
     with pytest.raises(ValueError, match="name"):
         kerasport.name_scope("")
+
+
+def test_clear_session_resets_names():
+    kerasport.layers.Dense(1)
+    utils.clear_session()
+    assert kerasport.layers.Dense(1).name == "dense"

@@ -1,4 +1,5 @@
-"""Adapters: every kind of input becomes the same ``(x, y, sample_weight)`` batches of backend tensors."""
+"""Adapters: every kind of input becomes the same ``(x, y, sample_weight)`` batches of backend tensors;
+``pack_x_y_sample_weight`` / ``unpack_x_y_sample_weight`` as in Keras."""
 import threading
 import time
 
@@ -6,10 +7,11 @@ import numpy as np
 import pytest
 
 import kerasport
+from kerasport import utils
 from kerasport.backends import B
-from kerasport.trainers.data_adapters import (ArrayAdapter, GeneratorAdapter, PyDatasetAdapter, TFDatasetAdapter,
-                                              TorchDataLoaderAdapter, class_weight_to_sample_weight, get_adapter)
+from kerasport.trainers.data_adapters import ArrayAdapter, GeneratorAdapter, PyDatasetAdapter, TFDatasetAdapter, TorchDataLoaderAdapter, class_weight_to_sample_weight, get_adapter
 from kerasport.trainers.epoch_iterator import EpochIterator
+from tests.helpers import keras_module
 
 
 def ids(batches):
@@ -277,3 +279,12 @@ def test_array_adapter_keeps_nested_sample_weight_per_output():
     np.testing.assert_array_equal(B.convert_to_numpy(batches[1][2]["b"]), [8, 10, 12, 14])
     (_, _, val_sw), = list(val)
     np.testing.assert_array_equal(B.convert_to_numpy(val_sw["a"]), [8, 9])
+
+
+# ----------------------------------------------------------------------------- small helpers
+def test_pack_unpack_match_keras():
+    keras = keras_module()
+    for args in [(1,), (1, 2), (1, 2, 3), ([1, 2],), ((1, 2), None, 3)]:
+        assert utils.pack_x_y_sample_weight(*args) == keras.utils.pack_x_y_sample_weight(*args)
+    for data in [1, (1,), (1, 2), [1, 2, 3]]:
+        assert utils.unpack_x_y_sample_weight(data) == keras.utils.unpack_x_y_sample_weight(data)

@@ -1,4 +1,4 @@
-"""``kerasport.utils`` helpers give Keras's results."""
+"""``pad_sequences`` gives Keras's results."""
 import numpy as np
 import pytest
 
@@ -15,10 +15,3 @@ def test_pad_sequences_matches_keras(kwargs):
     got = kerasport.utils.pad_sequences(SEQUENCES, **kwargs)
     assert got.dtype == want.dtype
     np.testing.assert_array_equal(got, want)
-
-
-def test_normalize_matches_keras():
-    x = np.array([[3.0, 4.0], [0.0, 0.0], [1.0, -1.0]])
-    for axis, order in [(-1, 2), (1, 1)]:
-        np.testing.assert_allclose(kerasport.utils.normalize(x, axis, order),
-                                   keras_module().utils.normalize(x, axis, order))
