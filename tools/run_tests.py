@@ -44,10 +44,9 @@ SHARDS = {
 WAITING = {"distribution"}
 
 # The saving tests that exchange files with Keras 3 / tf_keras and compare numbers with it.
-SAVING_INTEROP = ["tests/saving/test_interop.py", "tests/saving/test_interop_extra.py",
-                  "tests/saving/test_interop_layers.py", "tests/saving/test_keras_files_sweep.py",
-                  "tests/saving/test_keras_ops_graphs.py", "tests/saving/test_layer_without_init.py",
-                  "tests/saving/test_weights_h5_optimizer.py"]
+SAVING_INTEROP = ["tests/saving/test_interop.py", "tests/saving/test_interop_layers.py",
+                  "tests/saving/test_keras_files_sweep.py", "tests/saving/test_keras_ops_graphs.py",
+                  "tests/saving/test_layer_without_init.py", "tests/saving/test_weights_h5_optimizer.py"]
 
 # The TF_ENABLE_ONEDNN_OPTS=0 pass, the same on both backends: the tests whose numbers depend on the kind of
 # CPU kernels. Under TensorFlow every computation changes kernels: the convolutions (the forms Eigen lacks,
