@@ -1,14 +1,18 @@
-"""Backend selection, the contract, and the rule that the library never imports Keras."""
+"""Backend selection, the contract, and the rule that the library never imports Keras; ``kerasport.backend``'s
+``Variable``, ``name_scope`` and ``clear_session`` as in Keras."""
 import ast
 import os
 import pathlib
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 import kerasport
+from kerasport import backend, utils
 from kerasport.backends import B, contract
+from tests.helpers import keras_module
 
 ROOT = pathlib.Path(kerasport.__file__).parent
 
@@ -81,7 +85,6 @@ def test_only_backends_import_a_framework():
     assert offenders == []
 
 
-
 def test_set_random_seed_repeats_weights_and_dropout():
     import numpy as np
 
@@ -112,3 +115,41 @@ def test_device_is_overridable_by_environment():
     else:
         assert "CPU" in out.stdout or "GPU" in out.stdout
 
+
+def test_variable_factory():
+    v = kerasport.Variable(np.array([1, 2]))
+    assert isinstance(v, kerasport.Variable) and B.is_variable(v)
+    assert backend.standardize_dtype(v.dtype) == "int64" and v.path == "variable"
+    w = kerasport.Variable("ones", shape=(2, 3), trainable=False, name="w")
+    np.testing.assert_array_equal(B.convert_to_numpy(w), np.ones((2, 3)))
+    assert w.name.split(":")[0] == "w" and not w.trainable
+    f = kerasport.Variable(np.zeros(2))
+    assert backend.standardize_dtype(f.dtype) == "float32" and f.path == "variable_1"
+    x = kerasport.Variable(kerasport.initializers.Constant(3.0), shape=(2,), dtype="float64")
+    assert backend.standardize_dtype(x.dtype) == "float64"
+    assert not isinstance(np.zeros(2), kerasport.Variable)
+    with pytest.raises(ValueError, match="shape"):
+        kerasport.Variable("zeros")
+    with pytest.raises(ValueError, match="does not match"):
+        kerasport.Variable(np.zeros(2), shape=(3,))
+
+
+def test_name_scope_matches_keras():
+    keras = keras_module()
+    paths = {}
+    for mod in (keras, kerasport):
+        with mod.name_scope("outer"):
+            with mod.name_scope("inner"):
+                v = mod.Variable(np.ones(2), name="w")
+            layer = mod.layers.Dense(2, name="d")
+            layer.build((None, 3))
+        paths[mod] = (v.path, layer.kernel.path)
+    assert paths[kerasport] == paths[keras] == ("outer/inner/w", "outer/d/kernel")
+    with pytest.raises(ValueError, match="name"):
+        kerasport.name_scope("")
+
+
+def test_clear_session_resets_names():
+    kerasport.layers.Dense(1)
+    utils.clear_session()
+    assert kerasport.layers.Dense(1).name == "dense"

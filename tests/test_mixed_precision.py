@@ -1,5 +1,6 @@
 """Mixed precision as in Keras 3: policies, 16-bit compute with float32 variables, float32
-statistics in normalization layers, dynamic loss scaling, saving, and Keras's numbers."""
+statistics in normalization layers, dynamic loss scaling, saving, and Keras's numbers; the
+``mixed_precision`` and ``dtype_policies`` modules' names."""
 import numpy as np
 import pytest
 
@@ -220,3 +221,17 @@ def test_embedding_and_recurrent_layers_train_under_mixed_float16(policy):
     assert np.isfinite(history["loss"]).all()
     assert all(not np.array_equal(a, b) for a, b in zip(before, model.get_weights()))
     assert B.dtype(model.layers[0].embeddings) == "float32"
+
+
+def test_mixed_precision_and_dtype_policies_modules():
+    import kerasport
+    policy = kerasport.mixed_precision.Policy("float32")
+    assert policy.compute_dtype == policy.variable_dtype == "float32"
+    assert kerasport.dtype_policies.get({"module": "keras", "class_name": "DTypePolicy",
+                                         "config": {"name": "float32"}}) == policy
+    assert kerasport.dtype_policies.serialize(policy)["config"] == {"name": "float32"}
+    assert kerasport.mixed_precision.global_policy().name == kerasport.config.floatx()
+    with pytest.raises(ValueError, match="mixed_float8"):
+        kerasport.mixed_precision.set_global_policy("mixed_float8")
+    assert kerasport.mixed_precision.LossScaleOptimizer is kerasport.optimizers.LossScaleOptimizer
+    assert kerasport.FloatDTypePolicy is kerasport.DTypePolicy

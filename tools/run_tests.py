@@ -32,10 +32,11 @@ SHARDS = {
     "distribution": ["tests/distribution"],
     "applications": ["tests/applications"],
     "saving": ["tests/saving"],
-    "keras_programs": ["tests/test_keras_programs.py", "tests/test_keras_programs_extra.py",
-                       "tests/test_keras_programs_more.py", "tests/test_keras_programs_strings.py", "tests/keras_io"],
+    "keras_programs": ["tests/programs/test_keras_programs.py", "tests/programs/test_layer_and_loss_programs.py",
+                       "tests/programs/test_guide_programs.py", "tests/programs/test_string_programs.py",
+                       "tests/keras_io"],
     "layers": ["tests/layers"],
-    "ops": ["tests/test_ops.py", "tests/test_ops_extra.py", "tests/test_ops_image.py"],
+    "ops": ["tests/test_ops.py", "tests/test_ops_image.py"],
 }
 
 # Shards that mostly wait (the 2-process distribution runs: TensorFlow imports in the children, a 30 s
@@ -43,10 +44,9 @@ SHARDS = {
 WAITING = {"distribution"}
 
 # The saving tests that exchange files with Keras 3 / tf_keras and compare numbers with it.
-SAVING_INTEROP = ["tests/saving/test_interop.py", "tests/saving/test_interop_extra.py",
-                  "tests/saving/test_interop_layers.py", "tests/saving/test_keras_files_sweep.py",
-                  "tests/saving/test_keras_ops_graphs.py", "tests/saving/test_layer_without_init.py",
-                  "tests/saving/test_weights_h5_optimizer.py"]
+SAVING_INTEROP = ["tests/saving/test_interop.py", "tests/saving/test_interop_layers.py",
+                  "tests/saving/test_keras_files_sweep.py", "tests/saving/test_keras_ops_graphs.py",
+                  "tests/saving/test_layer_without_init.py", "tests/saving/test_weights_h5_optimizer.py"]
 
 # The TF_ENABLE_ONEDNN_OPTS=0 pass, the same on both backends: the tests whose numbers depend on the kind of
 # CPU kernels. Under TensorFlow every computation changes kernels: the convolutions (the forms Eigen lacks,

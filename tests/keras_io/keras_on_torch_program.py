@@ -1,7 +1,7 @@
 """Torch-form keras.io programs: Keras 3 on its torch backend, in a child process, is their oracle.
 
 A program written for the torch backend (``loss.backward()``, ``self.zero_grad()``, ``v.value.grad``) is
-checked like ``tests.test_keras_programs.check_program`` checks the others, except that Keras runs in a
+checked like ``tests.programs.test_keras_programs.check_program`` checks the others, except that Keras runs in a
 child process with ``KERAS_BACKEND=torch`` (the parent test process already holds Keras on TensorFlow).
 One child runs all the programs of a test file, once. Run as a script, this file is that child: ``argv``
 names the module and its program functions, and it writes on stdout, pickled, one pair per program: the
@@ -57,7 +57,7 @@ def check_torch_program(program, programs):
     kerasport then runs ``program`` on Keras's initial weights and must give Keras's results.
     """
     import kerasport
-    from tests.test_keras_programs import _assert_same
+    from tests.programs.test_keras_programs import _assert_same
 
     want, initial = _keras_answers(program.__module__, tuple(p.__name__ for p in programs))[program.__name__]
     queue = iter(initial)

@@ -5,7 +5,7 @@ LSTM decoder / Dense softmax model are the example's; fewer questions and epochs
 """
 import numpy as np
 
-from tests.test_keras_programs import check_program
+from tests.programs.test_keras_programs import check_program
 
 
 def program(keras, sync):

@@ -1,7 +1,7 @@
 """keras.io example "Simple custom layer example: Antirectifier" (examples/keras_recipes/antirectifier.py)."""
 import numpy as np
 
-from tests.test_keras_programs import check_program
+from tests.programs.test_keras_programs import check_program
 
 
 def program(keras, sync):

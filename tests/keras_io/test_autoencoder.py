@@ -5,7 +5,7 @@ the Conv2D / MaxPooling2D encoder and Conv2DTranspose decoder, and both training
 """
 import numpy as np
 
-from tests.test_keras_programs import check_program
+from tests.programs.test_keras_programs import check_program
 
 
 def program(keras, sync):

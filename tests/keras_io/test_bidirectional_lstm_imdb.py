@@ -1,7 +1,7 @@
 """keras.io example "Bidirectional LSTM on IMDB" (examples/nlp/bidirectional_lstm_imdb.py), on synthetic reviews."""
 import numpy as np
 
-from tests.test_keras_programs import check_program
+from tests.programs.test_keras_programs import check_program
 
 
 def program(keras, sync):

@@ -5,7 +5,7 @@ ConvLSTM2D / BatchNormalization / Conv3D model are the example's, shrunk.
 """
 import numpy as np
 
-from tests.test_keras_programs import check_program
+from tests.programs.test_keras_programs import check_program
 
 
 def program(keras, sync):

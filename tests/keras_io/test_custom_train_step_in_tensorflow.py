@@ -13,7 +13,7 @@ import pytest
 
 import kerasport
 from tests.keras_io.test_dcgan_overriding_train_step import _latent_vectors, _networks, latent_dim
-from tests.test_keras_programs import check_program
+from tests.programs.test_keras_programs import check_program
 
 pytestmark = pytest.mark.skipif(kerasport.backend.backend() != "tensorflow",
                                 reason="the TensorFlow form of the guide (tf.GradientTape) runs under TensorFlow only")

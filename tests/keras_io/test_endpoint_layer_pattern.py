@@ -6,7 +6,7 @@ owns; the model is compiled without a loss and trained on dict inputs, as in the
 import numpy as np
 import pytest
 
-from tests.test_keras_programs import check_program
+from tests.programs.test_keras_programs import check_program
 
 
 def program(keras, sync):

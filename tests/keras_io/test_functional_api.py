@@ -9,7 +9,7 @@ import pytest
 import kerasport
 
 from tests.keras_io.keras_on_torch_program import check_torch_program
-from tests.test_keras_programs import check_program, program_id
+from tests.programs.test_keras_programs import check_program, program_id
 
 
 def mnist_mlp(keras, sync):

@@ -6,7 +6,7 @@ divergence of temperature-softened teacher and student outputs), as in the Keras
 import numpy as np
 import pytest
 
-from tests.test_keras_programs import check_program
+from tests.programs.test_keras_programs import check_program
 
 
 def program(keras, sync):

@@ -7,7 +7,7 @@ distribution, since the example's multinomial draw is random) are the example's.
 """
 import numpy as np
 
-from tests.test_keras_programs import check_program
+from tests.programs.test_keras_programs import check_program
 
 _TEXT = ("the quick brown fox jumps over the lazy dog. a stitch in time saves nine. "
          "all that glitters is not gold. the early bird catches the worm. ") * 2

@@ -5,7 +5,7 @@ layer's ``add_loss``, and the end-to-end VAE trained with ``fit`` on small synth
 """
 import numpy as np
 
-from tests.test_keras_programs import check_program
+from tests.programs.test_keras_programs import check_program
 
 
 def program(keras, sync):

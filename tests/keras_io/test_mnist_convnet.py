@@ -1,7 +1,7 @@
 """keras.io example "Simple MNIST convnet" (examples/vision/mnist_convnet.py), on small synthetic digits."""
 import numpy as np
 
-from tests.test_keras_programs import check_program
+from tests.programs.test_keras_programs import check_program
 
 
 def program(keras, sync):

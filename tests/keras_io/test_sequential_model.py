@@ -1,7 +1,7 @@
 """keras.io guide "The Sequential model" (guides/sequential_model.py), ported with small synthetic data."""
 import numpy as np
 
-from tests.test_keras_programs import check_program
+from tests.programs.test_keras_programs import check_program
 
 
 def program(keras, sync):

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from tests.test_keras_programs import check_program
+from tests.programs.test_keras_programs import check_program
 
 
 def program(keras, sync):

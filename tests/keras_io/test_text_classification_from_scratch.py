@@ -7,7 +7,7 @@ end-to-end model on raw strings are the example's.
 """
 import numpy as np
 
-from tests.test_keras_programs import check_program
+from tests.programs.test_keras_programs import check_program
 
 _WORDS = ["great", "awful", "movie", "plot", "<br />", "Loved", "it", "boring", "fine", "the", "acting", "bad!"]
 

@@ -5,7 +5,7 @@ layers are the example's (dropout rates 0: their masks are random), trained brie
 """
 import numpy as np
 
-from tests.test_keras_programs import check_program
+from tests.programs.test_keras_programs import check_program
 
 
 def program(keras, sync):

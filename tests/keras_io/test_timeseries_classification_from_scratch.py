@@ -5,7 +5,7 @@ Synthetic univariate series instead of FordA; the fully convolutional network, i
 """
 import numpy as np
 
-from tests.test_keras_programs import check_program
+from tests.programs.test_keras_programs import check_program
 
 
 def program(keras, sync):

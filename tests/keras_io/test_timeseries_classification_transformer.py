@@ -2,7 +2,7 @@
 (examples/timeseries/timeseries_classification_transformer.py), synthetic series, dropout 0."""
 import numpy as np
 
-from tests.test_keras_programs import check_program
+from tests.programs.test_keras_programs import check_program
 
 
 def program(keras, sync):

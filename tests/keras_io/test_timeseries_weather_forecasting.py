@@ -5,7 +5,7 @@ split, ``timeseries_dataset_from_array`` windows, and the LSTM regressor, shrunk
 """
 import numpy as np
 
-from tests.test_keras_programs import check_program
+from tests.programs.test_keras_programs import check_program
 
 
 def program(keras, sync):

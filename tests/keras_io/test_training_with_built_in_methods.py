@@ -7,7 +7,7 @@ weights, and the EarlyStopping callback, as in the guide.
 """
 import numpy as np
 
-from tests.test_keras_programs import check_program
+from tests.programs.test_keras_programs import check_program
 
 
 def program(keras, sync):

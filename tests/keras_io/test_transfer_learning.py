@@ -7,7 +7,7 @@ then the whole model unfrozen and fine-tuned with a low learning rate.
 """
 import numpy as np
 
-from tests.test_keras_programs import check_program
+from tests.programs.test_keras_programs import check_program
 
 
 def program(keras, sync):

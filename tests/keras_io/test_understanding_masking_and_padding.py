@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from tests.test_keras_programs import check_program, program_id
+from tests.programs.test_keras_programs import check_program, program_id
 
 
 def program(keras, sync):

@@ -15,7 +15,7 @@ import pytest
 
 import kerasport
 from tests.keras_io.keras_on_torch_program import check_torch_program
-from tests.test_keras_programs import check_program
+from tests.programs.test_keras_programs import check_program
 
 
 def _build(keras, layers, ops):

@@ -1,7 +1,7 @@
 """keras.io guide "Working with RNNs" (guides/working_with_rnns.py), with small synthetic data."""
 import numpy as np
 
-from tests.test_keras_programs import check_program
+from tests.programs.test_keras_programs import check_program
 
 
 def program(keras, sync):

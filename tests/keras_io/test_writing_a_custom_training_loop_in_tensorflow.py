@@ -16,7 +16,7 @@ import pytest
 
 import kerasport
 from tests.keras_io.test_dcgan_overriding_train_step import _latent_vectors, _networks
-from tests.test_keras_programs import check_program
+from tests.programs.test_keras_programs import check_program
 
 pytestmark = pytest.mark.skipif(kerasport.backend.backend() != "tensorflow",
                                 reason="the TensorFlow form of the guide (tf.GradientTape, tf.function) runs under TensorFlow only")

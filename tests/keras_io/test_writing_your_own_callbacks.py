@@ -5,7 +5,7 @@ The callbacks record what the guide prints (method calls, loss and mean-absolute
 """
 import numpy as np
 
-from tests.test_keras_programs import check_program
+from tests.programs.test_keras_programs import check_program
 
 
 def program(keras, sync):

@@ -134,3 +134,10 @@ def test_bad_arguments_and_shapes_give_clear_errors():
         layers.Conv2D(2, 3)(B.ones((1, 3, 3)))
     with pytest.raises(ValueError, match="cannot reshape|must equal"):
         layers.Reshape((5,))(kerasport.Input((2, 3)))
+
+
+def test_dense_still_names_an_incompatible_input():
+    dense = layers.Dense(2, name="head")
+    dense(np.zeros((1, 3), "float32"))
+    with pytest.raises(ValueError, match=r"head.*expected axis -1 to have value 3.*\(1, 4\)"):
+        dense(np.zeros((1, 4), "float32"))

@@ -2,7 +2,7 @@
 
 Each program builds a model on masked sequences (``Embedding(mask_zero=True)``, ``Masking``, an explicit
 ``mask``) with mask producers, consumers and pass-through layers; ``check_program`` runs it with Keras 3
-and then with kerasport on Keras's initial weights.
+and then with kerasport on Keras's initial weights. The Masking layer itself matches Keras's outputs and masks.
 """
 import numpy as np
 import pytest
@@ -10,7 +10,8 @@ import pytest
 import kerasport
 from kerasport import layers
 from kerasport.backends import B
-from tests.test_keras_programs import check_program, program_id
+from tests.helpers import keras_module, to_numpy
+from tests.programs.test_keras_programs import check_program, program_id
 
 
 def _padded(keras, n=8, length=7, vocab=20, seed=0):
@@ -149,7 +150,7 @@ def masked_sequence_tagger(keras, sync):
     outputs = L.Dense(3, activation="softmax")(h)
     model = keras.Model(inputs, outputs)
     sync(model)
-    # SGD: Keras on TensorFlow's Adam differs on repeated tokens (tests/test_keras_programs_more.py KNOWN_GAPS)
+    # SGD: Keras on TensorFlow's Adam differs on repeated tokens (tests/programs/test_guide_programs.py KNOWN_GAPS)
     model.compile(optimizer=keras.optimizers.SGD(0.5), loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     history = model.fit(x_data, y_data, batch_size=4, epochs=2, shuffle=False, verbose=0)
     return {"history": history.history, "evaluate": model.evaluate(x_data, y_data, verbose=0),
@@ -222,3 +223,28 @@ def test_defining_compute_mask_means_supports_masking():
         pass
 
     assert Producer().supports_masking and not Plain().supports_masking
+
+
+def _zero_padded():
+    x = np.random.RandomState(0).randn(2, 4, 3).astype("float32")
+    x[0, 2:] = 0.0
+    x[1, 0] = 0.0
+    x[1, 1, 0] = 0.0  # partly zero: not masked
+    return x
+
+
+def test_masking_matches_keras():
+    keras = keras_module()
+    x = _zero_padded()
+    k_out = keras.layers.Masking()(x)
+    out = layers.Masking()(B.convert_to_tensor(x))
+    np.testing.assert_array_equal(to_numpy(out), k_out.numpy())
+    np.testing.assert_array_equal(to_numpy(out._keras_mask), [[True, True, False, False], [False, True, True, True]])
+
+
+def test_masking_mask_flows_through_a_functional_model():
+    inp = kerasport.Input((4, 3))
+    masked = layers.Masking(mask_value=0.0)(inp)
+    out = layers.Lambda(lambda t, mask: B.cast(mask, "float32") + B.sum(t, axis=-1) * 0, output_shape=(4,))(masked)
+    model = kerasport.Model(inp, out)
+    np.testing.assert_array_equal(to_numpy(model(B.convert_to_tensor(_zero_padded()))), [[1, 1, 0, 0], [0, 1, 1, 1]])

@@ -384,7 +384,7 @@ XFAIL = {("lora", check): _LORA for check in ("load", "weights", "reverse")}  # 
 # Shared classes no case uses, and why (aliases such as Conv2D/Convolution2D count as one class).
 NOT_SWEPT = {
     "InputLayer": "in every model", "InputSpec": "not a layer", "Layer": "base class", "Wrapper": "base class",
-    "Lambda": "Python bytecode; loading it needs safe_mode=False (tests/saving/test_keras_format.py)",
+    "Lambda": "Python bytecode; loading it needs safe_mode=False (tests/saving/test_keras_v3.py)",
     "StringLookup": "string inputs", "TextVectorization": "string inputs",
 }
 

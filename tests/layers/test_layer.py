@@ -1,0 +1,264 @@
+"""The Layer base: weights, names, trainable freezing, config, the training argument, losses, the
+traversal order of nested layers, and ``Layer.parameters()`` (torch's ``nn.Module.parameters()`` on the torch
+backend, absent on TensorFlow, as in Keras)."""
+import numpy as np
+import pytest
+
+import kerasport
+import kerasport as keras
+from kerasport import layers, ops
+from kerasport.backends import B
+from tests.helpers import keras_module, to_numpy
+
+
+class Scale(layers.Layer):
+    """A custom layer written only with kerasport.ops."""
+
+    def __init__(self, factor=2.0, **kwargs):
+        super().__init__(**kwargs)
+        self.factor = factor
+
+    def build(self, input_shape):
+        self.w = self.add_weight((input_shape[-1],), initializer="ones", name="w",
+                                 regularizer=kerasport.regularizers.L2(0.5))
+        self.counter = self.add_weight((), initializer="zeros", name="counter", trainable=False)
+
+    def call(self, inputs, training=None):
+        out = ops.multiply(ops.multiply(inputs, self.w), self.factor)
+        return out if training else ops.add(out, 0.0)
+
+    def get_config(self):
+        return {**super().get_config(), "factor": self.factor}
+
+
+def test_automatic_names_are_unique_as_in_keras():
+    names = [layers.Dense(2).name, layers.Dense(2).name, layers.Conv2D(1, 1).name, layers.MaxPooling2D().name]
+    assert names == ["dense", "dense_1", "conv2d", "max_pooling2d"]
+    assert layers.Dense(1, name="head").name == "head"
+
+
+def test_custom_layer_with_ops_weights_and_losses():
+    layer = Scale(3.0)
+    out = layer(B.ones((2, 4)))
+    np.testing.assert_allclose(to_numpy(out), np.full((2, 4), 3.0))
+    assert [w.path for w in layer.weights] == ["scale/w", "scale/counter"]
+    assert len(layer.trainable_weights) == 1 and len(layer.non_trainable_weights) == 1
+    np.testing.assert_allclose(float(B.convert_to_numpy(layer.losses[0])), 0.5 * 4)
+    clone = Scale.from_config(layer.get_config())
+    assert clone.factor == 3.0 and clone.name == layer.name
+
+
+def test_get_set_weights_checks_count_and_shapes_before_assigning():
+    dense = layers.Dense(3)
+    dense.build((None, 2))
+    before = dense.get_weights()
+    with pytest.raises(ValueError, match=r"expects 2 weight arrays"):
+        dense.set_weights([np.zeros((2, 3))])
+    with pytest.raises(ValueError, match=r"dense/bias has shape \(3,\), received an array of shape \(4,\)"):
+        dense.set_weights([np.ones((2, 3)), np.ones(4)])
+    for a, b in zip(before, dense.get_weights()):
+        np.testing.assert_array_equal(a, b)
+    dense.set_weights([np.ones((2, 3)), np.arange(3)])
+    np.testing.assert_array_equal(dense.get_weights()[1], [0, 1, 2])
+
+
+def test_freezing_moves_weights_and_stops_training():
+    model = kerasport.Sequential([kerasport.Input((3,)), layers.Dense(4), layers.Dense(1)])
+    model.layers[0].trainable = False
+    assert len(model.trainable_weights) == 2 and len(model.non_trainable_weights) == 2
+    frozen = model.layers[0].get_weights()
+    model.compile("sgd", "mse")
+    model.fit(np.random.rand(16, 3), np.random.rand(16, 1), epochs=2, verbose=0)
+    for a, b in zip(frozen, model.layers[0].get_weights()):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_training_argument_reaches_call():
+    drop = layers.Dropout(0.9)
+    x = B.ones((50, 50))
+    assert (to_numpy(drop(x, training=True)) == 0).mean() > 0.5
+    model = kerasport.Sequential([kerasport.Input((50,)), drop])
+    np.testing.assert_array_equal(model.predict(np.ones((4, 50)), verbose=0), np.ones((4, 50)))
+
+
+def test_constraint_is_applied_after_each_update():
+    model = kerasport.Sequential([kerasport.Input((3,)),
+                                  layers.Dense(2, kernel_constraint=kerasport.constraints.NonNeg())])
+    model.compile(kerasport.optimizers.SGD(1.0), "mse")
+    model.fit(np.random.rand(8, 3), -10 * np.ones((8, 2)), epochs=3, verbose=0)
+    assert (model.layers[0].get_weights()[0] >= 0).all()
+
+
+def test_layer_without_get_config_gets_a_helpful_error():
+    class NoConfig(layers.Layer):
+        def __init__(self, units, **kwargs):
+            super().__init__(**kwargs)
+            self.units = units
+
+    with pytest.raises(NotImplementedError, match=r"get_config\(\).*\"units\": self.units"):
+        NoConfig(3).get_config()
+
+
+def test_initializers_are_seeded_and_match_keras_statistics():
+    init = kerasport.initializers.get("glorot_uniform")
+    a = B.convert_to_numpy(kerasport.initializers.GlorotUniform(seed=3)((100, 50)))
+    b = B.convert_to_numpy(kerasport.initializers.GlorotUniform(seed=3)((100, 50)))
+    np.testing.assert_array_equal(a, b)
+    limit = np.sqrt(6 / 150)
+    assert np.abs(a).max() <= limit and np.abs(a).max() > 0.9 * limit
+    he = B.convert_to_numpy(kerasport.initializers.HeNormal(seed=1)((400, 300)))
+    assert abs(he.std() - np.sqrt(2 / 400)) < 0.05 * np.sqrt(2 / 400)
+    q = B.convert_to_numpy(kerasport.initializers.Orthogonal(seed=0)((6, 6)))
+    np.testing.assert_allclose(q @ q.T, np.eye(6), atol=1e-5)
+    assert isinstance(init, kerasport.initializers.GlorotUniform)
+    with pytest.raises(ValueError, match="Unknown initializer"):
+        kerasport.initializers.get("glorot_unifrom")
+
+
+def test_regularizers_match_keras_formula():
+    w = B.convert_to_tensor(np.array([[1.0, -2.0], [3.0, 0.5]], "float32"))
+    assert np.isclose(float(to_numpy(kerasport.regularizers.L1(0.1)(w))), 0.1 * 6.5)
+    assert np.isclose(float(to_numpy(kerasport.regularizers.L2(0.1)(w))), 0.1 * 14.25)
+    assert np.isclose(float(to_numpy(kerasport.regularizers.L1L2(0.1, 0.2)(w))), 0.65 + 2.85)
+    cfg = kerasport.regularizers.L1L2(0.1, 0.2).get_config()
+    assert kerasport.regularizers.get({"class_name": "L1L2", "config": cfg}).l2 == 0.2
+
+
+def _paths(lib):
+    seq = lib.Sequential([lib.Input((4,)), lib.layers.Dense(3), lib.layers.BatchNormalization()])
+    x = lib.Input((5, 4))
+    y = lib.layers.Bidirectional(lib.layers.LSTM(3))(x)
+    y = lib.layers.TimeDistributed(lib.layers.Dense(2))(lib.layers.RepeatVector(2)(y))
+    y = lib.layers.MultiHeadAttention(2, 3)(y, y)
+    functional = lib.Model(x, y)
+
+    class Sub(lib.Model):
+        def __init__(self):
+            super().__init__(name="sub")
+            self.d = lib.layers.Dense(2)
+
+        def call(self, x):
+            return self.d(x)
+
+    sub = Sub()
+    sub(np.ones((1, 3), "float32"))
+    opt = lib.optimizers.Adam()
+    opt.build(seq.trainable_variables)
+    return [[w.path for w in m.weights] for m in (seq, functional, sub)] + [[v.path for v in opt.variables]]
+
+
+def test_variable_paths_follow_keras_name_scopes():
+    """``variable.path`` is the chain of layers building it, as Keras's name scopes make it."""
+    keras = keras_module()
+    ours = _paths(kerasport)
+    kerasport.backend.clear_session()
+    keras.backend.clear_session()
+    assert ours == _paths(keras)
+
+
+def test_input_spec_is_checked_with_keras_messages():
+    class Pair(layers.Layer):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.input_spec = kerasport.InputSpec(ndim=3, axes={-1: 4})
+
+        def call(self, x):
+            return x
+
+    layer = Pair(name="pair")
+    assert to_numpy(layer(np.ones((2, 3, 4), "float32"))).shape == (2, 3, 4)
+    with pytest.raises(ValueError, match="layer 'pair' is incompatible with the layer: expected ndim=3, found ndim=2"):
+        layer(np.ones((2, 4), "float32"))
+    with pytest.raises(ValueError, match="expected axis -1 of input shape to have value 4"):
+        layer(kerasport.Input((3, 5)))
+    spec = kerasport.layers.InputSpec(shape=(None, 8), dtype="float32")
+    assert spec.ndim == 2 and kerasport.layers.InputSpec.from_config(spec.get_config()).shape == (None, 8)
+
+
+def test_build_config_matches_keras():
+    keras = keras_module()
+
+    def build_configs(lib):
+        mha = lib.layers.MultiHeadAttention(2, 4)
+        mha(np.ones((2, 3, 8), "float32"), np.ones((2, 5, 6), "float32"))
+        dense = lib.layers.Dense(3)
+        dense.build((None, 7))
+        return kerasport.core.nest.map_structure(lambda v: v, (mha.get_build_config(), dense.get_build_config()))
+
+    def plain(config):  # tuples and lists alike
+        return {k: plain(v) if isinstance(v, dict) else list(v) for k, v in config.items()}
+
+    ours, theirs = build_configs(kerasport), build_configs(keras)
+    assert [plain(c) for c in ours] == [plain(c) for c in theirs]
+
+
+def test_float_inputs_are_cast_to_the_layer_dtype_as_keras_does():
+    keras = keras_module()
+    x = np.random.RandomState(0).rand(2, 3).astype("float32")
+    outputs = []
+    for lib in (kerasport, keras):
+        inp = lib.Input((3,))
+        model = lib.Model(inp, lib.layers.Dense(2)(lib.layers.Dense(2, dtype="float64", name="wide")(inp)))
+        outputs.append(model)
+    outputs[0].set_weights(outputs[1].get_weights())
+    ours = outputs[0].predict(x, verbose=0)
+    assert ours.dtype == np.float32
+    np.testing.assert_allclose(ours, outputs[1].predict(x, verbose=0), atol=1e-6)
+    assert B.dtype(outputs[0].get_layer("wide")(B.convert_to_tensor(x))) == "float64"
+    ints = B.convert_to_tensor(np.array([[1, 2]], "int32"))
+    assert B.dtype(layers.Embedding(4, 2)(ints)) == "float32"  # integer inputs are left alone
+
+
+def _reference_order(layer, seen=None):
+    seen = set() if seen is None else seen
+    if id(layer) in seen:
+        return []
+    seen.add(id(layer))
+    out = [layer]
+    for child in layer._layers:
+        out += _reference_order(child, seen)
+    return out
+
+
+def test_flatten_layers_is_depth_first_in_order_with_shared_layers():
+    shared = layers.Dense(2, name="shared")
+    inner = kerasport.Sequential([kerasport.Input((3,)), layers.Dense(3, name="a"), shared], name="inner")
+    x = kerasport.Input((3,))
+    outer = kerasport.Model(x, layers.Dense(1, name="b")(shared(inner(x))), name="outer")
+    names = [l.name for l in outer._flatten_layers()]
+    assert names == [l.name for l in _reference_order(outer)]
+    assert names.count("shared") == 1 and names[0] == "outer"
+    assert [l.name for l in outer._flatten_layers(include_self=False)] == names[1:]
+
+
+def _model():
+    inputs = keras.Input((3,))
+    hidden = keras.layers.BatchNormalization()(keras.layers.Dense(4)(inputs))
+    return keras.Model(inputs, keras.layers.Dense(2)(hidden))
+
+
+@pytest.mark.skipif(keras.backend.backend() != "torch", reason="torch.nn.Module.parameters() is a torch-backend API")
+def test_parameters_feed_a_native_torch_optimizer():
+    import torch
+
+    model = _model()
+    params = list(model.parameters())
+    assert len(params) == len(model.weights) == 8
+    assert all(p is w for p, w in zip(params, model.weights))
+    assert list(model.layers[1].parameters(recurse=False)) == model.layers[1].weights
+    assert [p.requires_grad for p in params] == [True, True, True, True, False, False, True, True]
+    before = model.get_weights()
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    loss = model(np.ones((5, 3), "float32")).sum()
+    model.zero_grad()
+    loss.backward()
+    optimizer.step()
+    after = model.get_weights()
+    for i, (b, a) in enumerate(zip(before, after)):
+        assert np.array_equal(a, b) == (not params[i].requires_grad), model.weights[i].path
+
+
+@pytest.mark.skipif(keras.backend.backend() != "tensorflow", reason="the TensorFlow side of the same API")
+def test_parameters_is_absent_on_tensorflow():
+    with pytest.raises(AttributeError, match="parameters"):
+        _model().parameters()

@@ -1,0 +1,67 @@
+"""Functional models: several inputs and outputs, shared layers, nested models, dicts, Keras's inputs, outputs
+and shapes, disconnected graphs, and configs from Keras 3."""
+import numpy as np
+import pytest
+
+import kerasport
+from kerasport import layers
+from tests.helpers import keras_module
+
+
+def test_functional_multi_input_output_shared_layer_and_nested_model():
+    a, b = kerasport.Input((4,), name="a"), kerasport.Input((4,), name="b")
+    shared = layers.Dense(5, activation="relu")
+    inner_in = kerasport.Input((5,))
+    inner = kerasport.Model(inner_in, layers.Dense(2)(inner_in), name="inner")
+    ha, hb = shared(a), shared(b)
+    merged = layers.Dense(5)(ha) if not hasattr(layers, "Add") else layers.Add()([ha, hb])
+    out1 = inner(merged)
+    out2 = layers.Dense(1, name="score")(hb)
+    model = kerasport.Model([a, b], [out1, out2])
+    xa, xb = np.random.rand(3, 4).astype("float32"), np.random.rand(3, 4).astype("float32")
+    p1, p2 = model.predict([xa, xb], verbose=0)
+    assert p1.shape == (3, 2) and p2.shape == (3, 1)
+    assert len(shared._inbound_nodes) == 2
+    model.compile("adam", ["mse", "mae"], loss_weights=[1.0, 0.5], metrics=[["mae"], ["mse"]])
+    hist = model.fit([xa, xb], [np.zeros((3, 2)), np.ones((3, 1))], epochs=2, verbose=0)
+    assert {"loss", "inner_mae", "score_mse"} <= set(hist.history)
+    clone = kerasport.Model.from_config(model.get_config())
+    clone.set_weights(model.get_weights())
+    c1, c2 = clone.predict([xa, xb], verbose=0)
+    np.testing.assert_allclose(c1, model.predict([xa, xb], verbose=0)[0], rtol=1e-5)
+
+
+def test_functional_dict_inputs_and_outputs():
+    x = kerasport.Input((3,), name="x")
+    model = kerasport.Model({"x": x}, {"y": layers.Dense(2)(x)})
+    out = model.predict({"x": np.ones((2, 3))}, verbose=0)
+    assert set(out) == {"y"} and out["y"].shape == (2, 2)
+
+
+def test_functional_input_output_and_shapes_are_keras_s():
+    def shapes(api):
+        a, b = api.Input((3,), name="a"), api.Input((4,), name="b")
+        model = api.Model([a, b], {"y": api.layers.Dense(2)(a), "x": api.layers.Dense(1)(b)})
+        head = api.layers.Dense(5)(api.layers.Concatenate()([model.output["x"], model.output["y"]]))
+        extended = api.Model(model.input, head)  # the transfer-learning idiom Model(base.input, f(base.output))
+        return [model.input_shape, model.output_shape, extended.input_shape, extended.output_shape,
+                len(model.input), sorted(model.output)]
+
+    assert shapes(kerasport) == shapes(keras_module())
+
+
+def test_disconnected_graph_is_a_clear_error():
+    a, b = kerasport.Input((2,)), kerasport.Input((2,))
+    with pytest.raises(ValueError, match="Graph disconnected"):
+        kerasport.Model(a, layers.Dense(1)(b))
+
+
+def test_functional_config_from_keras_rebuilds_the_same_graph():
+    keras = keras_module()
+    inp = keras.Input((5,))
+    h = keras.layers.Dense(4, activation="relu")(inp)
+    theirs = keras.Model(inp, keras.layers.Dense(2, activation="softmax")(h))
+    ours = kerasport.Model.from_config(theirs.get_config())
+    ours.set_weights(theirs.get_weights())
+    x = np.random.rand(3, 5).astype("float32")
+    np.testing.assert_allclose(ours.predict(x, verbose=0), theirs.predict(x, verbose=0), rtol=1e-5)

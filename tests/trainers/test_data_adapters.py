@@ -1,0 +1,290 @@
+"""Adapters: every kind of input becomes the same ``(x, y, sample_weight)`` batches of backend tensors;
+``pack_x_y_sample_weight`` / ``unpack_x_y_sample_weight`` as in Keras."""
+import threading
+import time
+
+import numpy as np
+import pytest
+
+import kerasport
+from kerasport import utils
+from kerasport.backends import B
+from kerasport.trainers.data_adapters import ArrayAdapter, GeneratorAdapter, PyDatasetAdapter, TFDatasetAdapter, TorchDataLoaderAdapter, class_weight_to_sample_weight, get_adapter
+from kerasport.trainers.epoch_iterator import EpochIterator
+from tests.helpers import keras_module
+
+
+def ids(batches):
+    """The first feature of each sample of each batch (the tests store sample indices there)."""
+    return [B.convert_to_numpy(x)[:, 0].astype(int).tolist() for x, _, _ in batches]
+
+
+def data(n=10):
+    x = np.stack([np.arange(n), np.zeros(n)], axis=1).astype("float32")
+    return x, np.arange(n).astype("float32")
+
+
+class Batches(kerasport.utils.PyDataset):
+    """Batch ``i`` holds samples ``[i*bs, (i+1)*bs)``; records calls and concurrent loads."""
+
+    def __init__(self, n=10, batch_size=3, delay=0.0, **kwargs):
+        super().__init__(**kwargs)
+        self.x, self.y = data(n)
+        self.batch_size, self.delay = batch_size, delay
+        self.epochs_ended = 0
+        self.active = self.max_active = 0
+        self._lock = threading.Lock()
+
+    def __len__(self):
+        return -(-len(self.x) // self.batch_size)
+
+    def __getitem__(self, i):
+        with self._lock:
+            self.active += 1
+            self.max_active = max(self.max_active, self.active)
+        time.sleep(self.delay * (1 + (i % 3)))  # later batches may finish first
+        with self._lock:
+            self.active -= 1
+        sl = slice(i * self.batch_size, (i + 1) * self.batch_size)
+        return self.x[sl], self.y[sl]
+
+    def on_epoch_end(self):
+        self.epochs_ended += 1
+
+
+class Plain(kerasport.utils.PyDataset):
+    """A dataset picklable for spawned worker processes (module level, no locks)."""
+
+    def __len__(self):
+        return 4
+
+    def __getitem__(self, i):
+        return np.full((2, 2), i, "float32"), np.zeros(2, "float32")
+
+
+# ----------------------------------------------------------------------------- arrays
+def test_array_batches_in_order_and_last_batch_partial():
+    adapter = ArrayAdapter(*data(10), batch_size=4)
+    assert adapter.num_batches == 3
+    assert ids(adapter) == [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9]]
+    x, y, sw = next(iter(adapter))
+    assert B.is_tensor(x) and B.is_tensor(y) and sw is None
+
+
+def test_array_shuffle_permutes_samples_each_epoch():
+    adapter = ArrayAdapter(*data(64), batch_size=8, shuffle=True)
+    first, second = sum(ids(adapter), []), sum(ids(adapter), [])
+    assert sorted(first) == sorted(second) == list(range(64))
+    assert first != list(range(64)) and first != second
+
+
+def test_array_shuffle_batch_keeps_batches_contiguous():
+    adapter = ArrayAdapter(*data(40), batch_size=8, shuffle="batch")
+    batches = ids(adapter)
+    assert sorted(b[0] for b in batches) == [0, 8, 16, 24, 32]
+    assert all(b == list(range(b[0], b[0] + 8)) for b in batches)
+
+
+def test_array_y_and_sample_weight_follow_x_through_shuffle():
+    x, y = data(32)
+    adapter = ArrayAdapter(x, y, sample_weight=y * 2, batch_size=5, shuffle=True)
+    for xb, yb, swb in adapter:
+        np.testing.assert_array_equal(B.convert_to_numpy(xb)[:, 0], B.convert_to_numpy(yb))
+        np.testing.assert_array_equal(B.convert_to_numpy(swb), 2 * B.convert_to_numpy(yb))
+
+
+def test_array_nested_inputs():
+    x, y = data(6)
+    adapter = ArrayAdapter({"a": x, "b": [x, x]}, y, batch_size=4)
+    xb, _, _ = next(iter(adapter))
+    assert set(xb) == {"a", "b"} and tuple(B.shape(xb["b"][1])) == (4, 2)
+
+
+def test_array_cardinality_mismatch_names_sizes():
+    x, _ = data(10)
+    with pytest.raises(ValueError, match=r"x: \[10\], y: \[9\]"):
+        ArrayAdapter(x, np.zeros(9), batch_size=4)
+
+
+def test_split_keeps_last_fraction_for_validation():
+    train, val = ArrayAdapter(*data(10), batch_size=4, shuffle=True).split(0.3)
+    assert sorted(sum(ids(train), [])) == list(range(7))
+    assert ids(val) == [[7, 8, 9]]
+
+
+# ----------------------------------------------------------------------------- class weights
+def test_class_weight_sparse_and_one_hot_labels():
+    cw = {0: 0.5, 2: 3.0}
+    np.testing.assert_array_equal(class_weight_to_sample_weight(np.array([0, 1, 2, 2]), cw), [0.5, 1, 3, 3])
+    one_hot = np.eye(3)[[2, 0, 1]]
+    np.testing.assert_array_equal(class_weight_to_sample_weight(one_hot, cw), [3, 0.5, 1])
+
+
+def test_class_weight_naming_missing_class_is_an_error():
+    with pytest.raises(ValueError, match=r"class\(es\) \[7\].*3 classes"):
+        class_weight_to_sample_weight(np.array([0, 1, 2]), {0: 1.0, 7: 2.0})
+    with pytest.raises(ValueError, match=r"\[3\]"):
+        class_weight_to_sample_weight(np.eye(3), {3: 1.0}, all_classes_seen=False)
+    with pytest.raises(ValueError, match="non-negative class indices"):
+        class_weight_to_sample_weight(np.array([0, 1]), {"cat": 1.0})
+
+
+def test_class_weight_of_a_batch_tolerates_classes_absent_from_it():
+    np.testing.assert_array_equal(class_weight_to_sample_weight(np.array([0, 0]), {0: 2.0, 4: 3.0},
+                                                                all_classes_seen=False), [2, 2])
+
+
+# ----------------------------------------------------------------------------- dispatch and errors
+def test_get_adapter_dispatch():
+    x, y = data(4)
+    assert isinstance(get_adapter(x, y), ArrayAdapter)
+    assert isinstance(get_adapter(iter([(x, y)])), GeneratorAdapter)
+    assert isinstance(get_adapter(Batches()), PyDatasetAdapter)
+
+
+@pytest.mark.parametrize("source", ["generator", "pydataset"])
+def test_streams_reject_separate_targets(source):
+    x, y = data(4)
+    stream = iter([(x, y)]) if source == "generator" else Batches()
+    with pytest.raises(ValueError, match="`y` must be None"):
+        get_adapter(stream, y)
+
+
+def test_bad_shuffle_value():
+    with pytest.raises(ValueError, match="shuffle must be"):
+        get_adapter(*data(4), shuffle="yes")
+
+
+@pytest.mark.parametrize("elements, message", [
+    ([(np.zeros((2, 2)),) * 4], "tuple of 4 items"),
+    ([(np.zeros((2, 2)), np.zeros(2)), (np.zeros((2, 2)),)], "changed the structure"),
+    ([(np.zeros((2, 2)), np.zeros(3))], r"different numbers of samples \[2, 3\]"),
+    ([(np.float32(1.0), np.zeros(1))], "without a batch dimension"),
+    ([({"a": object()}, np.zeros(2))], "not an array"),
+    ([(None, np.zeros(2))], "without inputs"),
+])
+def test_generator_with_wrong_structure(elements, message):
+    adapter = get_adapter(iter(elements))
+    with pytest.raises(ValueError, match=message):
+        list(adapter)
+
+
+def test_empty_generator():
+    with pytest.raises(ValueError, match="yielded no batch"):
+        get_adapter(iter([])).peek()
+
+
+# ----------------------------------------------------------------------------- streams
+def test_generator_peek_does_not_lose_the_first_batch():
+    x, y = data(9)
+    adapter = get_adapter((x[i:i + 3], y[i:i + 3]) for i in range(0, 9, 3))
+    assert tuple(B.shape(adapter.peek())) == (3, 2)
+    assert ids(adapter) == [[0, 1, 2], [3, 4, 5], [6, 7, 8]]
+    assert ids(adapter) == []
+
+
+def test_generator_class_weight_per_batch():
+    x, y = data(4)
+    adapter = get_adapter(iter([(x, np.array([0, 1, 1, 0]))]), class_weight={1: 4.0})
+    _, _, sw = next(iter(adapter))
+    np.testing.assert_array_equal(B.convert_to_numpy(sw), [1, 4, 4, 1])
+
+
+def test_pydataset_batches_in_index_order_and_shuffled():
+    assert ids(get_adapter(Batches())) == [[0, 1, 2], [3, 4, 5], [6, 7, 8], [9]]
+    shuffled = ids(get_adapter(Batches(n=30), shuffle=True))
+    assert sorted(map(tuple, shuffled)) == [tuple(range(i, i + 3)) for i in range(0, 30, 3)]
+    assert shuffled != ids(get_adapter(Batches(n=30)))
+
+
+def test_pydataset_workers_load_in_parallel_and_keep_order():
+    dataset = Batches(n=24, delay=0.01, workers=3, max_queue_size=4)
+    adapter = get_adapter(dataset)
+    try:
+        assert ids(adapter) == [[i, i + 1, i + 2] for i in range(0, 24, 3)]
+    finally:
+        adapter.close()
+    assert dataset.max_active >= 2
+
+
+def test_pydataset_in_worker_processes():
+    adapter = get_adapter(Plain(workers=2, use_multiprocessing=True))
+    try:
+        assert ids(adapter) == ids(adapter) == [[0, 0], [1, 1], [2, 2], [3, 3]]
+    finally:
+        adapter.close()
+
+
+def test_pydataset_arguments_are_checked():
+    with pytest.raises(ValueError, match="workers"):
+        Batches(workers=0)
+    with pytest.raises(ValueError, match="max_queue_size"):
+        Batches(max_queue_size=0)
+
+
+def test_torch_dataloader_batches_become_backend_tensors():
+    torch = pytest.importorskip("torch")
+    x, y = data(10)
+    loader = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(torch.from_numpy(x), torch.from_numpy(y)),
+                                         batch_size=4)
+    adapter = get_adapter(loader)
+    assert isinstance(adapter, TorchDataLoaderAdapter) and adapter.num_batches == 3
+    batches = list(adapter)
+    assert ids(batches) == [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9]]
+    assert all(B.is_tensor(xb) and B.is_tensor(yb) and sw is None for xb, yb, sw in batches)
+
+
+def test_tf_dataset_batches_become_backend_tensors():
+    tf = pytest.importorskip("tensorflow")
+    x, y = data(10)
+    adapter = get_adapter(tf.data.Dataset.from_tensor_slices((x, y)).batch(4))
+    assert isinstance(adapter, TFDatasetAdapter) and adapter.num_batches == 3
+    batches = list(adapter)
+    assert ids(batches) == [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9]]
+    assert all(B.is_tensor(xb) and B.is_tensor(yb) for xb, yb, _ in batches)
+    assert get_adapter(tf.data.Dataset.from_tensor_slices(x).batch(4).repeat()).num_batches is None
+
+
+# ----------------------------------------------------------------------------- epochs
+def test_steps_per_epoch_continues_the_pass_and_stops_at_its_end():
+    """As in Keras: an epoch continues the pass, stops at its end with the "ran out of data" warning,
+    and the next epoch starts a new pass."""
+    epochs = EpochIterator(ArrayAdapter(*data(10), batch_size=2), steps=3)
+    assert epochs.num_batches == 3
+    with pytest.warns(UserWarning, match="ran out of data"):
+        got = [ids(epochs) for _ in range(3)]
+    assert got == [[[0, 1], [2, 3], [4, 5]], [[6, 7], [8, 9]], [[0, 1], [2, 3], [4, 5]]]
+
+
+def test_steps_per_epoch_on_a_generator_runs_out():
+    x, y = data(10)
+    epochs = EpochIterator(get_adapter((x[i:i + 2], y[i:i + 2]) for i in range(0, 10, 2)), steps=3)
+    with pytest.warns(UserWarning, match="ran out of data"):
+        assert [len(list(epochs)) for _ in range(3)] == [3, 2, 0]
+
+
+def test_steps_must_be_positive():
+    with pytest.raises(ValueError, match="steps must be a positive integer"):
+        EpochIterator(ArrayAdapter(*data(4)), steps=0)
+
+
+def test_array_adapter_keeps_nested_sample_weight_per_output():
+    """``sample_weight={"a": ..., "b": ...}`` (one per output, as Keras accepts) is batched leaf by leaf,
+    and ``split`` (``validation_split``) cuts every leaf."""
+    x, y = data(10)
+    sw = {"a": np.arange(10, dtype="float32"), "b": np.arange(10, dtype="float32") * 2}
+    train, val = ArrayAdapter(x, {"a": y, "b": y}, sample_weight=sw, batch_size=4).split(0.2)
+    batches = list(train)
+    assert [sorted(b[2]) for b in batches] == [["a", "b"]] * 2
+    np.testing.assert_array_equal(B.convert_to_numpy(batches[1][2]["b"]), [8, 10, 12, 14])
+    (_, _, val_sw), = list(val)
+    np.testing.assert_array_equal(B.convert_to_numpy(val_sw["a"]), [8, 9])
+
+
+# ----------------------------------------------------------------------------- small helpers
+def test_pack_unpack_match_keras():
+    keras = keras_module()
+    for args in [(1,), (1, 2), (1, 2, 3), ([1, 2],), ((1, 2), None, 3)]:
+        assert utils.pack_x_y_sample_weight(*args) == keras.utils.pack_x_y_sample_weight(*args)
+    for data in [1, (1,), (1, 2), [1, 2, 3]]:
+        assert utils.unpack_x_y_sample_weight(data) == keras.utils.unpack_x_y_sample_weight(data)

@@ -1,0 +1,203 @@
+"""The train / test / predict steps: overriding them in Keras's idioms, on each backend, and compiling them.
+
+``compile(jit_compile=True)``: torch compiles the whole step (forward, loss, backward, optimizer,
+metrics) with ``torch.compile`` and no graph break; TensorFlow runs the XLA-compiled ``tf.function``.
+Numbers equal eager's. The torch tests use the ``aot_eager`` backend: Dynamo's graph capture (what
+graph breaks and recompiles are about) is the same as Inductor's, without its long C++ build."""
+import numpy as np
+import pytest
+
+import kerasport
+from kerasport import layers
+from kerasport.backends import B
+
+
+def _gradients(model, x, y):
+    """The backend-specific part of a Keras custom train_step: loss and gradients."""
+    if B.NAME == "torch":
+        model.zero_grad()
+        y_pred = model(x, training=True)
+        loss = model.compute_loss(y=y, y_pred=y_pred)
+        loss.backward()
+        return loss, y_pred, [v.value.grad for v in model.trainable_weights]
+    import tensorflow as tf
+    with tf.GradientTape() as tape:
+        y_pred = model(x, training=True)
+        loss = model.compute_loss(y=y, y_pred=y_pred)
+    return loss, y_pred, tape.gradient(loss, model.trainable_weights)
+
+
+class CustomStep(kerasport.Model):
+    def __init__(self):
+        super().__init__()
+        self.dense = layers.Dense(1)
+        self.mae = kerasport.metrics.MeanAbsoluteError(name="mae")
+        self.loss_tracker = kerasport.metrics.Mean(name="loss")
+        self.steps_seen = 0
+
+    def call(self, x):
+        return self.dense(x)
+
+    @property
+    def metrics(self):
+        return [self.loss_tracker, self.mae]
+
+    def train_step(self, data):
+        x, y = data
+        self.steps_seen += 1
+        loss, y_pred, grads = _gradients(self, x, y)
+        with kerasport.backend.B.no_grad():
+            self.optimizer.apply(grads, self.trainable_weights)
+        self.loss_tracker.update_state(loss)
+        self.mae.update_state(y, y_pred)
+        return {m.name: m.result() for m in self.metrics}
+
+    def test_step(self, data):
+        x, y = data
+        y_pred = self(x, training=False)
+        self.loss_tracker.update_state(self.compute_loss(y=y, y_pred=y_pred))
+        self.mae.update_state(y, y_pred)
+        return {"loss": self.loss_tracker.result(), "mae": self.mae.result(), "extra": 1.0}
+
+
+def _data():
+    x = np.random.RandomState(0).rand(64, 3).astype("float32")
+    return x, x @ np.array([[1.0], [-2.0], [0.5]], "float32") + 0.3
+
+
+def test_custom_train_and_test_steps_train_and_report_their_logs():
+    x, y = _data()
+    model = CustomStep()
+    model.compile(kerasport.optimizers.SGD(0.1), "mse")
+    hist = model.fit(x, y, epochs=15, batch_size=16, verbose=0)
+    assert set(hist.history) == {"loss", "mae"}
+    assert hist.history["loss"][-1] < hist.history["loss"][0] / 5
+    logs = model.evaluate(x, y, verbose=0, return_dict=True)
+    assert logs["extra"] == 1.0 and abs(logs["mae"] - hist.history["mae"][-1]) < hist.history["mae"][0]
+
+
+def test_super_train_step_runs_the_built_in_step():
+    class Wrapped(kerasport.Model):
+        def __init__(self):
+            super().__init__()
+            self.dense = layers.Dense(1)
+            self.calls = 0
+
+        def call(self, x):
+            return self.dense(x)
+
+        def train_step(self, data):
+            self.calls += 1
+            return super().train_step(data)
+
+    x, y = _data()
+    kerasport.utils.set_random_seed(1)
+    plain = kerasport.Sequential([kerasport.Input((3,)), layers.Dense(1)])
+    kerasport.utils.set_random_seed(1)
+    wrapped = Wrapped()
+    wrapped.build((None, 3))
+    wrapped.set_weights(plain.get_weights())
+    for m in (plain, wrapped):
+        m.compile(kerasport.optimizers.Adam(0.01), "mse", metrics=["mae"])
+    h1 = plain.fit(x, y, epochs=3, batch_size=16, verbose=0, shuffle=False)
+    h2 = wrapped.fit(x, y, epochs=3, batch_size=16, verbose=0, shuffle=False)
+    assert wrapped.calls >= 1
+    np.testing.assert_allclose(h1.history["loss"], h2.history["loss"], rtol=1e-5)
+    np.testing.assert_allclose(plain.get_weights()[0], wrapped.get_weights()[0], rtol=1e-5)
+
+
+def test_custom_predict_step_and_keras_2_compiled_helpers():
+    class Doubled(kerasport.Model):
+        def __init__(self):
+            super().__init__()
+            self.dense = layers.Dense(2)
+
+        def call(self, x):
+            return self.dense(x)
+
+        def predict_step(self, data):
+            return self(data) * 2.0
+
+    model = Doubled()
+    x = np.ones((5, 3), "float32")
+    model.build((None, 3))
+    np.testing.assert_allclose(model.predict(x, verbose=0), 2 * B.convert_to_numpy(model(B.convert_to_tensor(x))),
+                               rtol=1e-6)
+    model.compile("sgd", "mse", metrics=["mae"])
+    y_pred = model(B.convert_to_tensor(x))
+    loss = model.compiled_loss(B.zeros((5, 2)), y_pred)
+    assert float(B.convert_to_numpy(loss)) > 0
+    model.compiled_metrics.update_state(B.zeros((5, 2)), y_pred)
+    assert model.compute_metrics(x, B.zeros((5, 2)), y_pred)["mae"] is not None
+
+
+def _fit(jit, optimizer="adam", epochs=2, dropout=0.2):
+    kerasport.utils.set_random_seed(0)
+    model = kerasport.Sequential([kerasport.Input((8,)), layers.Dense(16, activation="relu"), layers.Dropout(dropout),
+                                  layers.Dense(3, activation="softmax")])
+    model.compile(optimizer, "sparse_categorical_crossentropy", metrics=["accuracy"], jit_compile=jit)
+    rng = np.random.RandomState(0)
+    x, y = rng.rand(70, 8).astype("float32"), rng.randint(0, 3, 70)  # 32, 32, then a partial batch of 6
+    history = model.fit(x, y, batch_size=32, epochs=epochs, shuffle=False, verbose=0).history
+    return model, history, x, y
+
+
+@pytest.fixture
+def dynamo():
+    if kerasport.backend.backend() != "torch":
+        pytest.skip("torch.compile is torch's")
+    import torch
+    from torch._dynamo.utils import counters
+
+    from kerasport.backends.torch import step  # the module whose step builders read COMPILE_BACKEND
+    backend = step.COMPILE_BACKEND
+    step.COMPILE_BACKEND = "aot_eager"
+    torch._dynamo.reset()
+    counters.clear()
+    yield counters
+    step.COMPILE_BACKEND = backend
+    torch._dynamo.reset()
+
+
+@pytest.mark.parametrize("optimizer", ["adam", "sgd"])
+def test_torch_whole_train_step_one_graph_no_break(dynamo, optimizer):
+    model, history, x, y = _fit(True, optimizer)
+    assert dict(dynamo["graph_break"]) == {}
+    # one graph for the full batches, one recompile (dynamic batch size) for the partial last batch
+    assert dynamo["stats"]["unique_graphs"] == 2
+    eager, eager_history, _, _ = _fit(False, optimizer)
+    for key in history:
+        np.testing.assert_allclose(history[key], eager_history[key], rtol=1e-6)
+    for a, b in zip(model.get_weights(), eager.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+    assert int(B.convert_to_numpy(model.optimizer.iterations)) == 6
+
+
+def test_torch_compiled_evaluate_and_predict(dynamo):
+    model, _, x, y = _fit(True, epochs=1)
+    eager, _, _, _ = _fit(False, epochs=1)
+    dynamo.clear()
+    np.testing.assert_allclose(model.evaluate(x, y, verbose=0), eager.evaluate(x, y, verbose=0), rtol=1e-6)
+    np.testing.assert_allclose(model.predict(x, verbose=0), eager.predict(x, verbose=0), rtol=1e-6, atol=1e-7)
+    assert dict(dynamo["graph_break"]) == {}
+
+
+def test_tensorflow_xla_numbers_equal_eager():
+    if kerasport.backend.backend() != "tensorflow":
+        pytest.skip("XLA is TensorFlow's")
+    # no Dropout: XLA's random ops draw other numbers than TensorFlow's kernels
+    model, history, x, y = _fit(True, dropout=0.0)
+    eager, eager_history, _, _ = _fit(False, dropout=0.0)
+    assert model._jit_compile and not eager._jit_compile
+    for key in history:
+        np.testing.assert_allclose(history[key], eager_history[key], rtol=1e-5)
+    for a, b in zip(model.get_weights(), eager.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
+
+
+def test_auto_stays_eager_on_cpu():
+    model = kerasport.Sequential([kerasport.Input((3,)), layers.Dense(1)])
+    model.compile("sgd", "mse")
+    assert model._jit_compile is False
+    model.compile("sgd", "mse", jit_compile=True)
+    assert model._jit_compile is True
