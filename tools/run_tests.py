@@ -48,18 +48,21 @@ SAVING_INTEROP = ["tests/saving/test_interop.py", "tests/saving/test_interop_lay
                   "tests/saving/test_keras_files_sweep.py", "tests/saving/test_keras_ops_graphs.py",
                   "tests/saving/test_layer_without_init.py", "tests/saving/test_weights_h5_optimizer.py"]
 
-# The TF_ENABLE_ONEDNN_OPTS=0 pass, the same on both backends: the tests whose numbers depend on the kind of
-# CPU kernels. Under TensorFlow every computation changes kernels: the convolutions (the forms Eigen lacks,
-# channels_first, grouped, dilated transposed, run another way by the backend), ConvLSTM, the saving interop
-# with Keras and the Keras programs (keras_io included) run again. Under torch only the Keras-on-TensorFlow
-# oracle changes kernels, and where Eigen lacks one, the oracle falls back to Keras on torch in a child
-# process (tests/helpers.py: keras_reference, keras_predict; check_program): these are the tests whose
-# oracle can take that path. The other saving tests (atomic writes, crafted and fuzzed files, safe mode,
-# round trips within kerasport, the export matrix of channels_last models against each format's runtime)
-# compare kerasport with itself or with runtimes of their own, on forms both kinds of kernel have.
+# The TF_ENABLE_ONEDNN_OPTS=0 pass: the tests whose numbers depend on the kind of CPU kernels, as
+# {name: (backends, paths)}. Under TensorFlow every computation changes kernels: the convolutions (the forms
+# Eigen lacks, channels_first, grouped, dilated transposed, run another way by the backend), ConvLSTM, the
+# saving interop with Keras and the Keras programs (keras_io included) run again. Under torch only the
+# Keras-on-TensorFlow oracle changes kernels, and where Eigen lacks one, the oracle falls back to Keras on
+# torch in a child process (tests/helpers.py: keras_reference, keras_predict): the convolution and saving
+# interop tests take that path. The Keras programs' oracle answer is one for both kinds of kernels
+# (check_program), so under torch they would repeat the default pass exactly, and run once. The other saving
+# tests (atomic writes, crafted and fuzzed files, safe mode, round trips within kerasport, the export matrix
+# of channels_last models against each format's runtime) compare kerasport with itself or with runtimes of
+# their own, on forms both kinds of kernel have.
 EIGEN = {
-    "eigen-conv+saving": ["tests/layers/test_conv.py", "tests/layers/test_conv_lstm.py", *SAVING_INTEROP],
-    "eigen-keras_programs": SHARDS["keras_programs"],
+    "eigen-conv+saving": (BACKENDS, ["tests/layers/test_conv.py", "tests/layers/test_conv_lstm.py",
+                                     *SAVING_INTEROP]),
+    "eigen-keras_programs": (("tensorflow",), SHARDS["keras_programs"]),
 }
 
 # Rough core-seconds of each shard on one thread (estimates from runs on the 2-core machine; the table a run
@@ -67,7 +70,7 @@ EIGEN = {
 COST = {
     ("tensorflow", "rest"): 400, ("torch", "rest"): 300,
     ("tensorflow", "keras_programs"): 400, ("torch", "keras_programs"): 300,
-    ("tensorflow", "eigen-keras_programs"): 400, ("torch", "eigen-keras_programs"): 220,
+    ("tensorflow", "eigen-keras_programs"): 200,
     ("tensorflow", "layers"): 240, ("torch", "layers"): 180,
     ("tensorflow", "saving"): 240, ("torch", "saving"): 150,
     ("tensorflow", "eigen-conv+saving"): 180, ("torch", "eigen-conv+saving"): 120,
@@ -83,8 +86,9 @@ def plan():
         ignored = [path for paths in SHARDS.values() for path in paths]
         for name, paths in list(SHARDS.items()) + [("rest", ["tests"] + [f"--ignore={p}" for p in ignored])]:
             jobs.append((backend, name, {}, paths))
-        for name, paths in EIGEN.items():
-            jobs.append((backend, name, {"TF_ENABLE_ONEDNN_OPTS": "0"}, paths))
+        for name, (backends, paths) in EIGEN.items():
+            if backend in backends:
+                jobs.append((backend, name, {"TF_ENABLE_ONEDNN_OPTS": "0"}, paths))
     return sorted(jobs, key=lambda job: -COST.get(job[:2], 0))
 
 
