@@ -225,6 +225,17 @@ def batch_normalization(x, mean, variance, axis, offset=None, scale=None, epsilo
     return torch.addcmul(shift.reshape(shape_), x, inv.reshape(shape_))  # one pass over x
 
 
+def batch_normalization_training(x, axis, offset=None, scale=None, epsilon=1e-3):
+    x = as_tensor(x)
+    axis = axis % x.dim()
+    if x.dtype not in (torch.float32, torch.float64):
+        mean_, variance = moments(x, [i for i in range(x.dim()) if i != axis])
+        return batch_normalization(x, mean_, variance, axis, offset, scale, epsilon), mean_, variance
+    out, mean_, invstd = torch.native_batch_norm(torch.movedim(x, axis, 1), scale, offset, None, None, True, 0.0,
+                                                 epsilon)
+    return torch.movedim(out, 1, axis), mean_, torch.reciprocal(invstd * invstd) - epsilon
+
+
 def normalize(x, axis=-1, order=2, epsilon=None):
     return F.normalize(x, p=order, dim=axis, eps=epsilon or 1e-12)
 
