@@ -188,8 +188,12 @@ def _pool(x, pool_size, strides, padding, data_format, kind):
           {1: F.avg_pool1d, 2: F.avg_pool2d, 3: F.avg_pool3d})[n]
     if padding != "same":
         return _from_cf(fn(x, pool_size, strides), data_format)
+    pads = _same_pad(x, pool_size, strides, (1,) * n)
+    if _bi.all(lo == hi for lo, hi in pads):  # torch pads in the kernel: -inf for max, uncounted for average
+        extra = {} if kind == "max" else {"count_include_pad": False}
+        return _from_cf(fn(x, pool_size, strides, tuple(lo for lo, _ in pads), **extra), data_format)
     flat = []
-    for lo, hi in reversed(_same_pad(x, pool_size, strides, (1,) * n)):
+    for lo, hi in reversed(pads):
         flat += [lo, hi]
     if kind == "max":
         out = fn(F.pad(x, flat, value=-math.inf), pool_size, strides)
