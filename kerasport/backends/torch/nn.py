@@ -237,7 +237,7 @@ def batch_normalization_training(x, axis, offset=None, scale=None, epsilon=1e-3)
         return batch_normalization(x, mean_, variance, axis, offset, scale, epsilon), mean_, variance
     out, mean_, invstd = torch.native_batch_norm(torch.movedim(x, axis, 1), scale, offset, None, None, True, 0.0,
                                                  epsilon)
-    return torch.movedim(out, 1, axis), mean_, torch.reciprocal(invstd * invstd) - epsilon
+    return torch.movedim(out, 1, axis), mean_, torch.clamp_min(torch.reciprocal(invstd * invstd) - epsilon, 0.0)
 
 
 def normalize(x, axis=-1, order=2, epsilon=None):
