@@ -147,15 +147,14 @@ def raw_torch_runner(model, batch, jit=False):
 
         net = Block()
     elif model == "resnet":
-        def unit():
-            return [nn.Conv2d(32, 32, 3, padding=1, bias=False), nn.BatchNorm2d(32, 1e-3, 0.01)]
+        def unit(cin=32):
+            return [nn.Conv2d(cin, 32, 3, padding=1, bias=False), nn.BatchNorm2d(32, 1e-3, 0.01), nn.ReLU()]
 
-        class ResNet(nn.Module):
+        class ResNet(nn.Module):  # as keras_like's: each block is conv-BN-ReLU then BN, before the residual add
             def __init__(self):
                 super().__init__()
-                self.stem = nn.Sequential(nn.Conv2d(3, 32, 3, padding=1, bias=False), nn.BatchNorm2d(32, 1e-3, 0.01),
-                                          nn.ReLU())
-                self.blocks = nn.ModuleList(nn.Sequential(*unit(), nn.ReLU(), *unit()) for _ in range(2))
+                self.stem = nn.Sequential(*unit(3))
+                self.blocks = nn.ModuleList(nn.Sequential(*unit(), nn.BatchNorm2d(32, 1e-3, 0.01)) for _ in range(2))
                 self.head = nn.Linear(32, 10)
 
             def forward(self, x):

@@ -14,6 +14,13 @@ implementation runs in a process of its own, ``--calls`` timed calls after warm-
 - Keras 3: ``keras.applications.<Model>(weights=None).predict(x, batch_size=8)`` on the same backend.
 
 Prints ms per batch, kerasport / raw (target <= 1.05) and kerasport / Keras 3 (target < 1).
+
+Why torchvision is usually absent: the ``torchvision`` wheel on PyPI that matches torch 2.13 (0.28.0) is
+the CUDA build. Its ``torchvision/_C.so`` links ``libc10_cuda.so``, ``libtorch_cuda.so`` and
+``libcudart.so.13``, which the CPU torch (``2.13.0+cpu``) does not ship, so the library does not load and
+``import torchvision`` stops at ``RuntimeError: operator torchvision::nms does not exist``. The CPU build
+(``0.28.0+cpu``) is published only on PyTorch's own wheel index, not on PyPI; install it from there
+(``pip install torchvision==0.28.0+cpu`` with that index) and this benchmark uses it.
 """
 import argparse
 import json

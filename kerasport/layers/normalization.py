@@ -157,20 +157,23 @@ class BatchNormalization(_GammaBeta):
     def call(self, inputs, training=None, mask=None):
         check_axes(self, tuple(inputs.shape), [self.axis], expected=self._spec)
         gamma, beta = self.gamma, self.beta
-        if training and self.trainable:
+        if not (training and self.trainable):
+            return B.batch_normalization(inputs, self.moving_mean, self.moving_variance, self.axis, beta, gamma,
+                                         self.epsilon)
+        if mask is None and not self.renorm:
+            outputs, mean, variance = B.batch_normalization_training(inputs, self.axis, beta, gamma, self.epsilon)
+        else:
             mean, variance = self._moments(inputs, mask)
             if self.renorm:
                 gamma, beta = self._renorm_transform(mean, variance, gamma, beta)
-            with B.no_grad():
-                if self.renorm:
-                    self._update_renorm_statistics(mean, variance)
-                else:
-                    self.moving_mean.assign(self.moving_mean * self.momentum + mean * (1.0 - self.momentum))
-                    self.moving_variance.assign(
-                        self.moving_variance * self.momentum + variance * (1.0 - self.momentum))
-        else:
-            mean, variance = self.moving_mean, self.moving_variance
-        return B.batch_normalization(inputs, mean, variance, self.axis, beta, gamma, self.epsilon)
+            outputs = B.batch_normalization(inputs, mean, variance, self.axis, beta, gamma, self.epsilon)
+        with B.no_grad():
+            if self.renorm:
+                self._update_renorm_statistics(mean, variance)
+            else:
+                self.moving_mean.assign(self.moving_mean * self.momentum + mean * (1.0 - self.momentum))
+                self.moving_variance.assign(self.moving_variance * self.momentum + variance * (1.0 - self.momentum))
+        return outputs
 
     def _moments(self, inputs, mask):
         if mask is None:

@@ -39,6 +39,7 @@ def test_shared_checks(layer_cls, kwargs, shape):
     ({"axis": 1, "epsilon": 1e-2}, (4, 3, 5), True),
     ({"axis": 1}, (4, 3, 5), False),
     ({"center": False, "scale": False}, (3, 2, 2, 4), True),
+    ({"epsilon": 1e-5}, (8, 5, 6, 4), True),  # an image batch, channels_last: torch's fused kernel on the NCHW view
     ({"renorm": True, "renorm_clipping": {"rmax": 1.1, "rmin": 0.9, "dmax": 0.2}}, (8, 3), True),
     ({"renorm": True, "center": False}, (8, 3), False),
 ])

@@ -17,6 +17,11 @@ CASES = [
     ("AveragePooling2D", dict(pool_size=3, strides=2, padding="same"), (2, 5, 6, 2)),
     ("AveragePooling2D", dict(pool_size=(2, 3), data_format="channels_first"), (1, 2, 5, 7)),
     ("AveragePooling3D", dict(pool_size=(2, 2, 3), padding="same"), (1, 3, 4, 5, 2)),
+    # 'same' with equal padding on both sides: torch pools with its own padding (edge windows count fewer cells)
+    ("MaxPooling1D", dict(pool_size=3, strides=1, padding="same"), (2, 6, 3)),
+    ("MaxPooling2D", dict(pool_size=3, strides=2, padding="same"), (2, 7, 5, 3)),
+    ("AveragePooling2D", dict(pool_size=3, strides=1, padding="same"), (2, 5, 6, 2)),
+    ("AveragePooling3D", dict(pool_size=3, strides=2, padding="same"), (1, 5, 3, 7, 2)),
     ("GlobalMaxPooling1D", dict(), (2, 5, 3)),
     ("GlobalMaxPooling2D", dict(keepdims=True, data_format="channels_first"), (2, 3, 4, 5)),
     ("GlobalMaxPooling3D", dict(), (1, 2, 3, 4, 2)),

@@ -30,6 +30,22 @@ def batch_normalization(
     """Keras's ``keras.ops.batch_normalization``: the same arguments and results."""
 
 
+def batch_normalization_training(
+        x: ArrayLike,
+        axis: int,
+        offset: ArrayLike | None = None,
+        scale: ArrayLike | None = None,
+        epsilon: float = 0.001,
+) -> tuple[Tensor, Tensor, Tensor]:
+    """``BatchNormalization``'s training kernel: normalizes ``x`` with its own statistics over every axis but ``axis``.
+
+    Returns ``(outputs, mean, variance)``: the outputs of ``batch_normalization(x, mean, variance, axis, offset,
+    scale, epsilon)`` with ``mean, variance = moments(x, other axes)``, and those statistics (the biased variance),
+    of shape ``(x.shape[axis],)``; the gradient flows through the outputs only. PyTorch runs one fused kernel
+    (``torch.native_batch_norm`` on a channels-first view, no copy of a channels_last tensor).
+    """
+
+
 def binary_crossentropy(target: ArrayLike, output: ArrayLike, from_logits: bool = False) -> Tensor:
     """Keras's ``keras.ops.binary_crossentropy``: the same arguments and results."""
 

@@ -250,6 +250,13 @@ def batch_normalization(x, mean, variance, axis, offset=None, scale=None, epsilo
     return tf.nn.batch_normalization(x, mean, variance, offset, scale, epsilon)
 
 
+def batch_normalization_training(x, axis, offset=None, scale=None, epsilon=1e-3):
+    x = _t(x)
+    axis = axis % x.shape.rank
+    mean, variance = moments(x, [i for i in range(x.shape.rank) if i != axis])
+    return batch_normalization(x, mean, variance, axis, offset, scale, epsilon), mean, variance
+
+
 def normalize(x, axis=-1, order=2, epsilon=None):
     if order != 2:
         n = tf.norm(x, ord=order, axis=axis, keepdims=True)

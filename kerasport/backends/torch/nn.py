@@ -188,8 +188,12 @@ def _pool(x, pool_size, strides, padding, data_format, kind):
           {1: F.avg_pool1d, 2: F.avg_pool2d, 3: F.avg_pool3d})[n]
     if padding != "same":
         return _from_cf(fn(x, pool_size, strides), data_format)
+    pads = _same_pad(x, pool_size, strides, (1,) * n)
+    if _bi.all(lo == hi for lo, hi in pads):  # torch pads in the kernel: -inf for max, uncounted for average
+        extra = {} if kind == "max" else {"count_include_pad": False}
+        return _from_cf(fn(x, pool_size, strides, tuple(lo for lo, _ in pads), **extra), data_format)
     flat = []
-    for lo, hi in reversed(_same_pad(x, pool_size, strides, (1,) * n)):
+    for lo, hi in reversed(pads):
         flat += [lo, hi]
     if kind == "max":
         out = fn(F.pad(x, flat, value=-math.inf), pool_size, strides)
@@ -223,6 +227,17 @@ def batch_normalization(x, mean, variance, axis, offset=None, scale=None, epsilo
     if offset is not None:
         shift = shift + offset
     return torch.addcmul(shift.reshape(shape_), x, inv.reshape(shape_))  # one pass over x
+
+
+def batch_normalization_training(x, axis, offset=None, scale=None, epsilon=1e-3):
+    x = as_tensor(x)
+    axis = axis % x.dim()
+    if x.dtype not in (torch.float32, torch.float64):
+        mean_, variance = moments(x, [i for i in range(x.dim()) if i != axis])
+        return batch_normalization(x, mean_, variance, axis, offset, scale, epsilon), mean_, variance
+    out, mean_, invstd = torch.native_batch_norm(torch.movedim(x, axis, 1), scale, offset, None, None, True, 0.0,
+                                                 epsilon)
+    return torch.movedim(out, 1, axis), mean_, torch.clamp_min(torch.reciprocal(invstd * invstd) - epsilon, 0.0)
 
 
 def normalize(x, axis=-1, order=2, epsilon=None):
