@@ -428,21 +428,29 @@ def check_program(program, rtol=1e-4, atol=1e-5):
 
     Where this machine's TensorFlow kernels cannot run the program under Keras (``MISSING_TF_KERNEL``:
     ``channels_first`` convolutions on Eigen), Keras on its torch backend runs it in a child process
-    instead: the reference is computed another way, never skipped. Under ``make test`` Keras's answer is
+    instead: the reference is computed another way, never skipped. Keras runs the program as with
+    ``run_eagerly=True`` (its kernels, without tracing a graph for a few steps), unless the program is marked
+    ``keras_traced``. Under ``make test`` Keras's answer is
     computed once per run, by whichever pass needs it first, and shared by every pass (``shared_answer``).
     """
     keras = keras_module()
 
     def keras_answer():
+        import tensorflow as tf
         initial = []
         keras.backend.clear_session()
         keras.utils.set_random_seed(0)
+        # Keras's numbers as with run_eagerly=True: the same kernels, without tracing graphs for a few steps.
+        # A program marked ``keras_traced`` needs Keras's traced step (where Keras's two modes differ).
+        tf.config.run_functions_eagerly(not getattr(program, "keras_traced", False))
         try:
             want = program(keras, lambda model: initial.append(model.get_weights()))
         except Exception as e:  # noqa: BLE001 (only the missing-kernel errors are caught; the rest are raised)
             if not MISSING_TF_KERNEL.search(str(e)):
                 raise
             return keras_on_torch_answer(program)
+        finally:
+            tf.config.run_functions_eagerly(False)
         return to_numpy_tree(want, keras.ops.convert_to_numpy), initial
 
     name = f"{program.__module__}.{program.__qualname__}"  # one program per name, unless defined in a function

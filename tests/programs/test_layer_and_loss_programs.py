@@ -529,6 +529,9 @@ def per_output_loss_partial_batch_on_tf(keras, sync):
     return {"evaluate": model.evaluate(x, [y, x[:, :1]], batch_size=32, verbose=0, return_dict=True)}
 
 
+per_output_loss_partial_batch_on_tf.keras_traced = True  # Keras's eager step weights them by batch size too
+
+
 PROGRAMS = [gru_variants_and_simple_rnn, custom_cell_and_stacked_cells, bidirectional_merge_modes_and_states,
             masking_layer_lstm, conv_lstm2d_small, attention_masks_and_scores, tiny_transformer_encoder,
             einsum_dense_and_group_query_attention, preprocessing_layers_in_model, conv_variants_channels_last,
