@@ -175,6 +175,11 @@ def foreach_zero_(xs):
 
 
 # ----------------------------------------------------------------------------- clipping and copying
+def fused_adam_(variables, grads, momentums, velocities, velocity_hats, lr, beta_1, beta_2, epsilon, step):
+    """No fused Adam kernel: ``Adam.update`` writes it with the primitives above, which XLA/Grappler fuse."""
+    return False
+
+
 def clip_each_by_norm(grads, clipnorm):
     return [tf.clip_by_norm(g, clipnorm) for g in grads]
 
