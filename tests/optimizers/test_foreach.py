@@ -91,7 +91,8 @@ def test_fused_adam_is_keras_adam_or_declines_unchanged(amsgrad, dtype):
     for step in (1, 2, 3):
         grads = [rng.randn(*s).astype(dtype) for s in SHAPES]
         with B.no_grad():
-            ran.append(B.fused_adam_(variables, [B.convert_to_tensor(g) for g in grads], slots[0], slots[1],
+            tensors = [B.transpose(B.convert_to_tensor(np.ascontiguousarray(g.T))) for g in grads]  # views on torch
+            ran.append(B.fused_adam_(variables, tensors, slots[0], slots[1],
                                      slots[2] if amsgrad else None, 0.01, 0.9, 0.999, 1e-7, step))
         if not ran[-1]:
             break
