@@ -59,3 +59,14 @@ def test_apply_on_the_same_list_builds_once_and_still_skips_missing_gradients():
     optimizer.loss_scale_factor = 2.0
     optimizer.apply([grad, grad], variables)
     np.testing.assert_allclose(kerasport.ops.convert_to_numpy(a), [-0.25, -0.25])
+
+
+def test_mean_of_scalar_losses_weighed_by_sample_counts_matches_the_general_path():
+    shortcut, general = kerasport.metrics.Mean(), kerasport.metrics.Mean()
+    for loss, count in [(0.5, 32), (2.0, 8), (1.25, 0)]:
+        shortcut.update_state(kerasport.ops.convert_to_tensor(loss), sample_weight=count)
+        general.update_state(kerasport.ops.convert_to_tensor([loss]), sample_weight=np.array([count], "float32"))
+    expected = (0.5 * 32 + 2.0 * 8) / 40
+    for metric in (shortcut, general):
+        np.testing.assert_allclose(float(metric.result()), expected, rtol=1e-6)
+        np.testing.assert_allclose(float(metric.count), 40.0)
