@@ -128,6 +128,11 @@ class Mean(Metric):
         self.count = self.add_variable((), name="count")
 
     def update_state(self, values, sample_weight=None):
+        if type(sample_weight) in (int, float) and B.is_tensor(values) and B.ndim(values) == 0 and \
+                losses_mod.get_mask(values) is None:  # a batch's mean loss weighed by its sample count
+            self.total.assign_add(B.cast(values, self.dtype) * sample_weight)
+            self.count.assign_add(sample_weight)
+            return
         values, sample_weight = reduce_to_samplewise_values(values, sample_weight, B.mean, self.dtype)
         self.total.assign_add(B.sum(values))
         if sample_weight is not None:

@@ -72,3 +72,41 @@ def test_an_embedding_gradient_trains_with_every_optimizer(name):
     history = model.fit(x, np.ones((16, 1), "float32"), batch_size=8, epochs=1, verbose=0)
     assert np.isfinite(history.history["loss"][0])
     assert not np.allclose(model.layers[0].get_weights()[0], before)
+
+
+def _keras_adam(w, m, v, v_hat, g, lr, beta_1, beta_2, epsilon, step):
+    m, v = m + (g - m) * (1 - beta_1), v + (g * g - v) * (1 - beta_2)
+    v_hat = None if v_hat is None else np.maximum(v_hat, v)
+    alpha = lr * np.sqrt(1 - beta_2 ** step) / (1 - beta_1 ** step)
+    return w - alpha * m / (np.sqrt(v if v_hat is None else v_hat) + epsilon), m, v, v_hat
+
+
+@pytest.mark.parametrize("amsgrad", [False, True])
+@pytest.mark.parametrize("dtype", ["float32", "float16"])
+def test_fused_adam_is_keras_adam_or_declines_unchanged(amsgrad, dtype):
+    """Torch fuses float32 Adam: three steps give Keras's numbers. Elsewhere it declines and changes nothing
+    (``Adam.update`` then writes the rule with the primitives)."""
+    rng = np.random.RandomState(1)
+    w = [rng.randn(*s).astype(dtype) for s in SHAPES]
+    state = [[np.zeros(s, dtype) for s in SHAPES] for _ in range(3)]
+    slots = [[B.variable(a, trainable=False) for a in arrays] for arrays in state]
+    variables = [B.variable(a, trainable=False) for a in w]
+    ran = []
+    for step in (1, 2, 3):
+        grads = [rng.randn(*s).astype(dtype) for s in SHAPES]
+        with B.no_grad():
+            tensors = [B.transpose(B.convert_to_tensor(np.ascontiguousarray(g.T))) for g in grads]  # views on torch
+            ran.append(B.fused_adam_(variables, tensors, slots[0], slots[1],
+                                     slots[2] if amsgrad else None, 0.01, 0.9, 0.999, 1e-7, step))
+        if not ran[-1]:
+            break
+        for i, g in enumerate(grads):
+            w[i], state[0][i], state[1][i], v_hat = _keras_adam(
+                w[i].astype("float64"), state[0][i], state[1][i], state[2][i] if amsgrad else None, g, 0.01, 0.9,
+                0.999, 1e-7, step)
+            if amsgrad:
+                state[2][i] = v_hat
+    from kerasport.backends import backend
+    assert ran == ([True] * 3 if backend() == "torch" and dtype == "float32" else [False])
+    for var, expected in zip(variables + [s for group in slots for s in group], w + [a for g in state for a in g]):
+        np.testing.assert_allclose(B.convert_to_numpy(var), np.asarray(expected, dtype), rtol=1e-5, atol=1e-6)

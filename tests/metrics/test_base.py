@@ -57,3 +57,16 @@ def test_metric_subclass_with_own_state(rng):
     close(metric(None, data), (data > 0).sum())
     metric.reset_state()
     close(metric.result(), 0.0)
+
+
+def test_mean_of_scalar_losses_weighed_by_sample_counts_matches_the_general_path():
+    """The loss tracker's shortcut (a scalar loss weighed by a Python sample count) gives the general path's
+    mean and count."""
+    shortcut, general = metrics.Mean(), metrics.Mean()
+    for loss, count in [(0.5, 32), (2.0, 8), (1.25, 0)]:
+        shortcut.update_state(B.convert_to_tensor(loss), sample_weight=count)
+        general.update_state(B.convert_to_tensor([loss]), sample_weight=np.array([count], "float32"))
+    expected = (0.5 * 32 + 2.0 * 8) / 40
+    for metric in (shortcut, general):
+        np.testing.assert_allclose(float(to_numpy(metric.result())), expected, rtol=1e-6)
+        np.testing.assert_allclose(float(to_numpy(metric.count)), 40.0)

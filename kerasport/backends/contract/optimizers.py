@@ -103,6 +103,17 @@ def foreach_zero_(xs: list[Tensor]) -> list[Tensor]:
     """``x = 0`` for each tensor."""
 
 
+def fused_adam_(variables: list[Variable], grads: list[Tensor], momentums: list[Variable],
+                velocities: list[Variable], velocity_hats: list[Variable] | None, lr, beta_1, beta_2, epsilon,
+                step) -> bool:
+    """Keras's Adam update in one fused kernel, where the backend has one for these variables: ``m`` and ``v`` (and,
+    with ``velocity_hats``, AMSGrad's running maximum of ``v``) move towards ``g`` and ``g^2``, then
+    ``w -= lr * sqrt(1 - beta_2^step) / (1 - beta_1^step) * m / (sqrt(v) + epsilon)``, all in place.
+
+    Returns True when it ran; False, changing nothing, where the backend has no such kernel for these tensors (the
+    caller then writes the update with the ``foreach_*`` primitives)."""
+
+
 def copy_into(targets: list[Tensor], sources: list[Tensor]) -> None:
     """``t = s`` for each pair, in place."""
 

@@ -73,7 +73,7 @@ from kerasport.backends.tensorflow.optimizers import (
     copy_into, foreach_abs, foreach_add, foreach_add_, foreach_addcdiv_, foreach_addcmul, foreach_addcmul_,
     foreach_clamp_max, foreach_clamp_min, foreach_div, foreach_div_, foreach_lerp, foreach_lerp_, foreach_maximum_,
     foreach_mean, foreach_mul, foreach_mul_, foreach_norm, foreach_pow, foreach_sign_, foreach_sqrt, foreach_sqrt_,
-    foreach_zero_, host_variable, increment, read)
+    foreach_zero_, fused_adam_, host_variable, increment, read)
 from kerasport.backends.tensorflow.step import (
     batch_size, compile_function, compile_loop, compile_user_function, gradient_reducer, replicated, value_and_grad,
     when_samples)

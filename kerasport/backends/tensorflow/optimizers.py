@@ -183,6 +183,11 @@ def foreach_zero_(xs):
     return _in_place(xs, [tf.zeros_like(x) for x in xs])
 
 
+def fused_adam_(variables, grads, momentums, velocities, velocity_hats, lr, beta_1, beta_2, epsilon, step):
+    """No fused Adam kernel: ``Adam.update`` writes it with the primitives above, which XLA/Grappler fuse."""
+    return False
+
+
 # ----------------------------------------------------------------------------- copying
 def copy_into(targets, sources):
     """``t = s`` for each pair."""

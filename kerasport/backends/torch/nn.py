@@ -253,10 +253,20 @@ def categorical_crossentropy(target, output, from_logits=False, axis=-1):
     return -(target * torch.log(output)).sum(dim=axis)
 
 
+_NO_LABEL = torch.iinfo(torch.int64).min  # cross_entropy's ignore_index, set where no label can be
+
+
 def sparse_categorical_crossentropy(target, output, from_logits=False, axis=-1):
     target = target.long()
     if target.dim() == output.dim():
         target = target.squeeze(axis)
+    if from_logits and axis in (-1, output.dim() - 1) and output.dtype in (torch.float32, torch.float64):
+        # one fused kernel (log-softmax and pick, one backward node); no label is ignored
+        if output.dim() == 2:
+            return F.cross_entropy(output, target, reduction="none", ignore_index=_NO_LABEL)
+        losses = F.cross_entropy(output.reshape(-1, output.shape[-1]), target.reshape(-1), reduction="none",
+                                 ignore_index=_NO_LABEL)
+        return losses.view(target.shape)
     if from_logits:
         logp = torch.log_softmax(output, dim=axis)
     else:

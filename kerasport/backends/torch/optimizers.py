@@ -128,6 +128,34 @@ def foreach_zero_(xs):
     return xs
 
 
+# ----------------------------------------------------------------------------- fused updates
+_FUSED_DTYPES = (torch.float32, torch.float64)
+_step_counts = {}  # device -> the float32 step count that ``torch._fused_adam_`` reads there
+
+
+def fused_adam_(variables, grads, momentums, velocities, velocity_hats, lr, beta_1, beta_2, epsilon, step):
+    # torch's Adam divides sqrt(v) by sqrt(1 - beta_2^step) before adding its epsilon, Keras adds epsilon first:
+    # torch's epsilon = Keras's / sqrt(1 - beta_2^step) gives Keras's update.
+    # The kernel walks each tensor's memory in order: the state must be contiguous, the gradients are made so.
+    first = variables[0]
+    dtype, device = first.dtype, first.device
+    if dtype not in _FUSED_DTYPES or not isinstance(lr, (int, float)) or torch.compiler.is_compiling() or any(
+            v.dtype != dtype or v.device != device or g.dtype != dtype or g.is_sparse or not v.is_contiguous()
+            for v, g in zip(variables, grads)) or not all(
+            t.is_contiguous() for slots in (momentums, velocities, velocity_hats or ()) for t in slots):
+        return False
+    grads = [g if g.is_contiguous() else g.contiguous() for g in grads]
+    count = _step_counts.get(device)
+    if count is None:
+        count = _step_counts[device] = torch.zeros((), dtype=torch.float32, device=device)
+    count.fill_(step)
+    torch._fused_adam_(variables, grads, momentums, velocities, velocity_hats or [], [count] * len(variables),
+                       lr=lr, beta1=beta_1, beta2=beta_2, weight_decay=0.0,
+                       eps=epsilon / (1.0 - beta_2 ** step) ** 0.5, amsgrad=velocity_hats is not None,
+                       maximize=False)
+    return True
+
+
 # ----------------------------------------------------------------------------- copying
 @torch.no_grad()
 def copy_into(targets, sources):

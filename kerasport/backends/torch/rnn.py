@@ -91,9 +91,15 @@ def lstm(inputs, initial_h, initial_c, kernel, recurrent_kernel, bias=None, go_b
     return last, outputs, [h[0], c[0]]
 
 
+_RZH = {}  # (units, device) -> the index that reorders Keras's gate blocks z, r, h as PyTorch's r, z, n
+
+
 def _zrh_to_rzh(w, units):
-    z, r, h = w[..., :units], w[..., units:2 * units], w[..., 2 * units:]
-    return torch.cat([r, z, h], -1)
+    index = _RZH.get((units, w.device))
+    if index is None:
+        index = torch.arange(3 * units, device=w.device).view(3, units)[[1, 0, 2]].reshape(-1)
+        _RZH[(units, w.device)] = index
+    return w.index_select(-1, index)  # one gather (and one scatter-add backward) per weight
 
 
 def gru(inputs, initial_h, kernel, recurrent_kernel, bias=None, go_backwards=False, mask=None,
