@@ -91,15 +91,9 @@ def lstm(inputs, initial_h, initial_c, kernel, recurrent_kernel, bias=None, go_b
     return last, outputs, [h[0], c[0]]
 
 
-_RZH = {}  # (units, device) -> the index that reorders Keras's gate blocks z, r, h as PyTorch's r, z, n
-
-
 def _zrh_to_rzh(w, units):
-    index = _RZH.get((units, w.device))
-    if index is None:
-        index = torch.arange(3 * units, device=w.device).view(3, units)[[1, 0, 2]].reshape(-1)
-        _RZH[(units, w.device)] = index
-    return w.index_select(-1, index)  # one gather (and one scatter-add backward) per weight
+    """Keras's gate blocks z, r, h as PyTorch's r, z, n (no cached index tensor: ``torch.export`` traces this)."""
+    return torch.cat((w[..., units:2 * units], w[..., :units], w[..., 2 * units:]), -1)
 
 
 def gru(inputs, initial_h, kernel, recurrent_kernel, bias=None, go_backwards=False, mask=None,
