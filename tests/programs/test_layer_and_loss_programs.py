@@ -236,7 +236,7 @@ def preprocessing_layers_in_model(keras, sync):
     # SGD: Adam on Keras-TF's IndexedSlices embedding gradients differs (see embedding_adam_repeated_tokens).
     model.compile(optimizer=keras.optimizers.SGD(0.1, momentum=0.9), loss="binary_crossentropy",
                   metrics=["accuracy"])
-    # Hashing runs in the input pipeline (see hashing_inside_compiled_model for it inside the model).
+    # Hashing runs in the input pipeline (see test_string_programs.py's hashing_integers_in_compiled_model for it inside the model).
     data = {"num": num, "ids": ids, "hashed": keras.layers.Hashing(num_bins=5)(ids)}
     history = model.fit(data, y, batch_size=10, epochs=2, shuffle=False, verbose=0)
     return {"history": history.history, "predict": model.predict(data, verbose=0)[:5],
@@ -503,19 +503,6 @@ def f1_score_per_class_in_history(keras, sync):
     return {"history": model.fit(x, yb, batch_size=8, epochs=1, shuffle=False, verbose=0).history}
 
 
-def hashing_inside_compiled_model(keras, sync):
-    """``Hashing`` on integers inside the TensorFlow backend's traced train step (its graph path)."""
-    rng = np.random.RandomState(121)
-    ids = rng.choice([3, 7, 11, 19, 42], size=(20, 1)).astype("int64")
-    y = (ids[:, 0] > 10).astype("float32")
-    id_in = keras.Input((1,), dtype="int64")
-    h = keras.layers.CategoryEncoding(num_tokens=5, output_mode="one_hot")(keras.layers.Hashing(num_bins=5)(id_in))
-    model = keras.Model(id_in, keras.layers.Dense(1, activation="sigmoid")(h))
-    sync(model)
-    model.compile(optimizer="sgd", loss="binary_crossentropy")
-    return {"history": model.fit(ids, y, batch_size=5, epochs=1, shuffle=False, verbose=0).history}
-
-
 def per_output_loss_partial_batch_on_tf(keras, sync):
     """Keras on TensorFlow weights each per-output loss tracker by ``y_pred.shape[0]``, which is
     ``None`` inside its traced step, so ``a_loss`` / ``b_loss`` average batches equally when the last
@@ -538,7 +525,7 @@ PROGRAMS = [gru_variants_and_simple_rnn, custom_cell_and_stacked_cells, bidirect
             conv_channels_first_1d_3d, multi_output_weights_and_metric_dicts, steps_per_execution_and_eager,
             optimizer_zoo_with_schedules, regression_losses_in_fit, classification_losses_in_fit,
             classification_metrics_in_fit, functional_multi_output_list_loss_weights,
-            f1_score_per_class_in_history, metrics_names_after_compile_metrics, hashing_inside_compiled_model]
+            f1_score_per_class_in_history, metrics_names_after_compile_metrics]
 KNOWN_GAPS = [
     pytest.param(per_output_loss_partial_batch_on_tf, marks=pytest.mark.xfail(
         strict=True,
