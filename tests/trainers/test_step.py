@@ -182,6 +182,25 @@ def test_torch_compiled_evaluate_and_predict(dynamo):
     assert dict(dynamo["graph_break"]) == {}
 
 
+def test_torch_inductor_compiles_an_lstm_step():
+    # torch's fused CPU LSTM does not survive Inductor's backward (pytorch/pytorch#158007): the layer
+    # runs its cell loop when compiled, with the same numbers
+    if kerasport.backend.backend() != "torch":
+        pytest.skip("torch.compile is torch's")
+    rng = np.random.RandomState(0)
+    x, y = rng.rand(24, 5, 3).astype("float32"), rng.randint(0, 2, 24)
+    models = []
+    for jit in (True, False):
+        kerasport.utils.set_random_seed(0)
+        model = kerasport.Sequential([kerasport.Input((5, 3)), layers.LSTM(4), layers.Dense(2)])
+        model.compile("adam", kerasport.losses.SparseCategoricalCrossentropy(from_logits=True), jit_compile=jit)
+        models.append((model, model.fit(x, y, batch_size=8, epochs=2, shuffle=False, verbose=0).history))
+    (compiled, history), (eager, eager_history) = models
+    np.testing.assert_allclose(history["loss"], eager_history["loss"], rtol=1e-5)
+    for a, b in zip(compiled.get_weights(), eager.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+
+
 def test_tensorflow_xla_numbers_equal_eager():
     if kerasport.backend.backend() != "tensorflow":
         pytest.skip("XLA is TensorFlow's")

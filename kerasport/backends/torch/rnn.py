@@ -71,8 +71,16 @@ def _run_fused(kernel_fn, inputs, hx, mask, go_backwards, zero_output_for_mask, 
     return padded[:, -1], padded if return_sequences else None, hx
 
 
+def _refuse_compiled_cpu(inputs):
+    """Inductor cannot compile the backward of PyTorch's fused CPU LSTM (its oneDNN workspace is lost:
+    pytorch/pytorch#158007), so a compiled step on CPU runs the layer's cell loop instead."""
+    if inputs.device.type == "cpu" and torch.compiler.is_compiling():
+        raise NotImplementedError("the fused CPU kernel does not compile")
+
+
 def lstm(inputs, initial_h, initial_c, kernel, recurrent_kernel, bias=None, go_backwards=False, mask=None,
          zero_output_for_mask=False, return_sequences=True):
+    _refuse_compiled_cpu(inputs)
     # Keras's gate order i, f, c, o is PyTorch's i, f, g, o: only a transpose is needed.
     params = [kernel.t(), recurrent_kernel.t()]
     if bias is not None:
