@@ -322,9 +322,13 @@ def measure(impls, backend, model, batch, steps, warmup, rounds, jit=False, poli
         else:
             import keras
             runners[impl] = keras_like_runner(keras, model, batch, jit, policy)
+    for impl, run in list(runners.items()):
+        try:
+            run(warmup)
+        except Exception as e:  # e.g. a framework bug under --jit: report it, time the others
+            print(f"# {impl} {backend} {model}/{batch} failed: {type(e).__name__}: {str(e)[:300]}", file=sys.stderr)
+            del runners[impl]
     times = {impl: [] for impl in runners}
-    for run in runners.values():
-        run(warmup)
     for _ in range(rounds):
         for impl, run in runners.items():
             times[impl] += run(steps)
@@ -339,6 +343,9 @@ def run_case(impls, backend, model, batch, args):
            str(args.steps), "--warmup", str(args.warmup), "--rounds", str(args.rounds)] + \
         (["--jit"] if args.jit else []) + (["--policy", args.policy] if args.policy else [])
     out = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=3600)
+    for line in out.stderr.splitlines():
+        if line.startswith("# "):
+            print(line, file=sys.stderr)
     if out.returncode != 0:
         print(f"# {','.join(impls)} {backend} {model}/{batch} failed: {out.stderr.strip()[-300:]}", file=sys.stderr)
         return {}
