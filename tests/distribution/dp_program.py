@@ -4,7 +4,8 @@
 (torchrun's variables or ``TF_CONFIG``) trains with ``DataParallel`` and writes each rank's
 results to ``OUT/results``. SCENARIO ``train`` fits 3 epochs with file callbacks, evaluates
 and saves (on torch it counts the forwards through ``DistributedDataParallel``); then, on torch, it fits
-a model whose ``train_step`` is keras.io's PyTorch idiom (``custom``, 16 samples: even shards); then
+a model whose ``train_step`` is keras.io's PyTorch idiom (``custom``, 16 samples: even shards) and one
+whose ``train_step`` trains a sub-model instead (refused); then
 it fits a fresh model again with ``BackupAndRestore``, and rank 1 raises
 once epoch 2 is backed up, which ends rank 0 in its next collective. ``resume`` reruns
 that second fit: it resumes from the backup (on TensorFlow it builds and compiles in
@@ -120,6 +121,34 @@ def custom():
             "no_grad": [v.value.grad is None for v in model.trainable_weights]}
 
 
+def sub_model_step():
+    """A ``train_step`` that trains a sub-model (as a GAN's does) without calling the model itself: under a
+    distribution its gradients would not be all-reduced, so the first step raises; the error's text."""
+    import torch
+
+    class Outer(kerasport.Model):
+        def __init__(self, inner):
+            super().__init__()
+            self.inner = inner
+            self.built = True  # no call(): Keras on torch asks for this
+
+        def train_step(self, x):
+            self.zero_grad()
+            loss = kerasport.ops.mean(kerasport.ops.square(self.inner(x, training=True)))
+            loss.backward()
+            with torch.no_grad():
+                self.optimizer.apply([v.value.grad for v in self.trainable_weights], self.trainable_weights)
+            return {"loss": loss}
+
+    outer = Outer(build())
+    outer.compile(optimizer=kerasport.optimizers.SGD(0.1))
+    try:
+        outer.fit(data()[0], batch_size=GLOBAL_BATCH, epochs=1, verbose=0)
+    except NotImplementedError as e:
+        return str(e)
+    return None
+
+
 def interrupted(model, out, rank, crash):
     """The same fit backed up in ``out/backup``; with ``crash``, rank 1 raises after epoch 2."""
     return _fit(model, [kerasport.callbacks.BackupAndRestore(os.path.join(out, "backup")), _Crash(crash and rank == 1)])
@@ -149,6 +178,7 @@ if __name__ == "__main__":
             result = train(out_dir, r)
             if ddp_forwards is not None:
                 result["ddp_forwards"] = ddp_forwards[0]
-                _save(out_dir, "custom", r, dict(custom(), ddp_forwards=ddp_forwards[0] - result["ddp_forwards"]))
+                _save(out_dir, "custom", r, dict(custom(), ddp_forwards=ddp_forwards[0] - result["ddp_forwards"],
+                                                 sub_model_error=sub_model_step()))
             _save(out_dir, scenario, r, result)
             interrupted(build(), out_dir, r, crash=True)

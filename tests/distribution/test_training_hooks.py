@@ -59,6 +59,7 @@ def test_the_train_step_goes_through_distributed_data_parallel(two_ranks):
 
 
 @torch_only
+@pytest.mark.filterwarnings("ignore:Gradients do not exist for variables")  # the unused weight, as in Keras
 def test_overridden_torch_train_step_trains_data_parallel(two_ranks):
     out, _, _ = two_ranks
     rank0, rank1 = _results(out, "custom")
@@ -71,6 +72,13 @@ def test_overridden_torch_train_step_trains_data_parallel(two_ranks):
     assert rank0["history"] == rank1["history"] and sorted(rank0["history"]) == ["loss", "mae"]
     for key, values in reference["history"].items():
         np.testing.assert_allclose(rank0["history"][key], values, rtol=1e-5, atol=1e-6, err_msg=key)
+
+
+@torch_only
+def test_train_step_that_skips_the_models_call_is_refused(two_ranks):
+    out, _, _ = two_ranks
+    for result in _results(out, "custom"):
+        assert "Outer.train_step took gradients without calling the model itself" in result["sub_model_error"]
 
 
 def test_history_and_evaluate_equal_one_process(two_ranks, reference):

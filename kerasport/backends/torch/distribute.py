@@ -133,7 +133,7 @@ class DataParallelGradients:
 
     def __init__(self, variables):
         self.variables = list(variables)
-        self.count = 1
+        self.count, self.ddp_calls = 1, 0
         module = _Parameters(self.variables)
         self.ddp = DistributedDataParallel(module, device_ids=[DEVICE] if DEVICE.type == "cuda" else None,
                                            init_sync=False, static_graph=True)
@@ -160,11 +160,13 @@ class DataParallelGradients:
 
     @contextlib.contextmanager
     def routing(self, model, count):
-        """Inside the block, ``model(...)`` (its top-level call, once per step) runs through DDP, so that
-        ``loss.backward()`` all-reduces the gradients, ``count``-weighted, into ``.grad``."""
+        """Inside the block, ``model(...)`` runs through DDP, so that ``loss.backward()`` all-reduces the
+        gradients, ``count``-weighted, into ``.grad``: the model's instance gets, for the block, a subclass
+        of its class whose ``__call__`` is the DDP forward (``self(x)`` looks ``__call__`` up on the class).
+        The model's layers and other models are called as usual."""
         cls = type(model)
         if cls not in self._routed:
-            ddp = self.ddp
+            parallel = self
 
             def __call__(self, *args, **kwargs):
                 kept = []
@@ -173,7 +175,8 @@ class DataParallelGradients:
                     kept.append(cls.__call__(self, *args, **kwargs))
                     return kept[0]
 
-                outputs = ddp(call)
+                parallel.ddp_calls += 1
+                outputs = parallel.ddp(call)
                 for mine, theirs in zip(tree.flatten(outputs), tree.flatten(kept[0])):
                     if mine is not theirs and hasattr(theirs, "__dict__"):
                         mine.__dict__.update(theirs.__dict__)  # DDP's copies keep the outputs' masks
@@ -195,7 +198,12 @@ def _count_weighted_mean(parallel, bucket):
     count = float(parallel.count)
     grads = bucket.buffer()
     flat = torch.cat([grads.mul_(count) if count else grads.zero_(), grads.new_tensor([count])])
-    return dist.all_reduce(flat, async_op=True).get_future().then(lambda fut: fut.value()[0][:-1] / fut.value()[0][-1])
+
+    def mean(fut):
+        total = fut.value()[0]
+        return total[:-1] / total[-1]
+
+    return dist.all_reduce(flat, async_op=True).get_future().then(mean)
 
 
 def data_parallel(variables):
@@ -217,6 +225,14 @@ def distributed_user_step(step, model, kind):
 
     def run(data):
         with parallel.routing(model, tree.flatten(data)[0].shape[0]):
-            return step(data)
+            calls = parallel.ddp_calls
+            out = step(data)
+        if parallel.ddp_calls == calls and any(v.grad is not None for v in parallel.variables):
+            raise NotImplementedError(
+                f"{type(model).__name__}.train_step took gradients without calling the model itself (`self(x)`), so "
+                "they were not all-reduced and the processes now differ: under a DataParallel distribution on torch "
+                "an overridden train_step must run its forward as `self(...)` (sub-models, such as a GAN's "
+                "generator and discriminator, are not data-parallel; call them from the model's `call`).")
+        return out
 
     return run
