@@ -4,8 +4,9 @@
 (torchrun's variables or ``TF_CONFIG``) trains with ``DataParallel`` and writes each rank's
 results to ``OUT/results``. SCENARIO ``train`` fits 3 epochs with file callbacks, evaluates
 and saves (on torch it counts the forwards through ``DistributedDataParallel``); then, on torch, it fits
-a model whose ``train_step`` is keras.io's PyTorch idiom (``custom``, 16 samples: even shards) and one
-whose ``train_step`` trains a sub-model instead (refused); then
+a model whose ``train_step`` is keras.io's PyTorch idiom (``custom``, 16 samples: even shards), one
+whose ``train_step`` trains a sub-model instead (refused) and one whose ``train_step`` returns
+``super().train_step(data)`` (``super``); then
 it fits a fresh model again with ``BackupAndRestore``, and rank 1 raises
 once epoch 2 is backed up, which ends rank 0 in its next collective. ``resume`` reruns
 that second fit: it resumes from the backup (on TensorFlow it builds and compiles in
@@ -121,6 +122,21 @@ def custom():
             "no_grad": [v.value.grad is None for v in model.trainable_weights]}
 
 
+def super_step():
+    """3 epochs of a model whose ``train_step`` returns ``super().train_step(data)``: the built-in step,
+    exact also for the uneven last batch (17 samples), with one forward through DDP per step."""
+    class SuperModel(kerasport.Model):
+        def train_step(self, data):
+            return super().train_step(data)
+
+    kerasport.utils.set_random_seed(7)
+    inputs = kerasport.Input((3,))
+    model = SuperModel(inputs, kerasport.layers.Dense(2)(kerasport.layers.Dense(5, activation="relu")(inputs)))
+    model.compile(kerasport.optimizers.Adam(0.05), "mse")
+    history = model.fit(*data()[:2], batch_size=GLOBAL_BATCH, epochs=3, shuffle=False, verbose=0)
+    return {"history": history.history, "weights": [w.tolist() for w in model.get_weights()]}
+
+
 def sub_model_step():
     """A ``train_step`` that trains a sub-model (as a GAN's does) without calling the model itself: under a
     distribution its gradients would not be all-reduced, so the first step raises; the error's text."""
@@ -180,5 +196,7 @@ if __name__ == "__main__":
                 result["ddp_forwards"] = ddp_forwards[0]
                 _save(out_dir, "custom", r, dict(custom(), ddp_forwards=ddp_forwards[0] - result["ddp_forwards"],
                                                  sub_model_error=sub_model_step()))
+                before = ddp_forwards[0]
+                _save(out_dir, "super", r, dict(super_step(), ddp_forwards=ddp_forwards[0] - before))
             _save(out_dir, scenario, r, result)
             interrupted(build(), out_dir, r, crash=True)

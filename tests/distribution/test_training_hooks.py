@@ -75,6 +75,17 @@ def test_overridden_torch_train_step_trains_data_parallel(two_ranks):
 
 
 @torch_only
+def test_train_step_calling_super_runs_the_built_in_step_once_through_ddp(two_ranks):
+    out, _, _ = two_ranks
+    rank0, rank1 = _results(out, "super")
+    reference = dp_program.super_step()
+    assert rank0["ddp_forwards"] == rank1["ddp_forwards"] == 3 * 3  # not twice: the routed call is not nested
+    assert _max_diff(rank0["weights"], rank1["weights"]) == 0.0
+    assert _max_diff(rank0["weights"], reference["weights"]) < 1e-5
+    np.testing.assert_allclose(rank0["history"]["loss"], reference["history"]["loss"], rtol=1e-5, atol=1e-6)
+
+
+@torch_only
 def test_train_step_that_skips_the_models_call_is_refused(two_ranks):
     out, _, _ = two_ranks
     for result in _results(out, "custom"):

@@ -17,7 +17,7 @@ from kerasport.backends.torch.core import DEVICE, zero_grad
 from kerasport.core import nest as tree
 
 TIMEOUT_S = float(os.environ.get("KERASPORT_COLLECTIVE_TIMEOUT", 30))
-_active = {"world": 1}
+_active = {"world": 1, "forward": False}  # forward: inside a forward through DDP
 
 
 def list_devices(device_type=None):
@@ -111,7 +111,11 @@ class _Parameters(torch.nn.Module):
         self.variables = torch.nn.ParameterList(variables)
 
     def forward(self, fn, *args, **kwargs):
-        return fn(*args, **kwargs)
+        _active["forward"] = True
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            _active["forward"] = False
 
 
 class DataParallelGradients:
@@ -169,6 +173,8 @@ class DataParallelGradients:
             parallel = self
 
             def __call__(self, *args, **kwargs):
+                if _active["forward"]:  # the built-in step (``super().train_step``) already runs through DDP
+                    return cls.__call__(self, *args, **kwargs)
                 kept = []
 
                 def call():

@@ -1,9 +1,8 @@
 """PyTorch's hooks for the train / test / predict steps that ``kerasport.trainers.step`` writes once.
 
 Gradients come from ``torch.autograd.grad`` (eager autograd), or through ``DistributedDataParallel``
-under a distribution; ``jit_compile=True`` puts a whole
-step in one ``torch.compile`` graph. There is no in-graph loop: ``steps_per_execution`` steps run
-back to back. Sample counts are Python ints.
+under a distribution; ``jit_compile=True`` puts a whole step in one ``torch.compile`` graph. There
+is no in-graph loop: ``steps_per_execution`` steps run back to back. Sample counts are Python ints.
 """
 import torch
 
