@@ -37,7 +37,8 @@ def two_ranks(tmp_path_factory):
     out = tmp_path_factory.mktemp("two_ranks")
     runs = launch(["-m", "tests.distribution.dp_program", str(out), "train"])
     written = os.listdir(out / "results") if os.path.isdir(out / "results") else []
-    assert len([name for name in written if name.startswith("train_")]) == 2, "a rank failed before its results:\n" + "\n".join(o[-3000:] for _, o in runs)
+    assert len([name for name in written if name.startswith("train_")]) == 2, \
+        "a rank failed before its results:\n" + "\n".join(o[-3000:] for _, o in runs)
     return out, _results(out, "train"), runs
 
 

@@ -74,8 +74,8 @@ FOREACH = ["foreach_abs", "foreach_add", "foreach_add_", "foreach_addcdiv_", "fo
            "foreach_maximum_", "foreach_mean", "foreach_mul", "foreach_mul_", "foreach_norm", "foreach_pow",
            "foreach_sign_", "foreach_sqrt", "foreach_sqrt_", "foreach_zero_"]
 TRAINING = ["host_variable", "read", "increment", "copy_into",
-            "batch_size", "gradient_function", "compile_function", "compile_user_function", "compile_loop", "replicated",
-            "distributed_user_step", "when_samples",
+            "batch_size", "gradient_function", "compile_function", "compile_user_function", "compile_loop",
+            "replicated", "distributed_user_step", "when_samples",
             "dataset_from_batches", "split_source", "arrays_split_source", "split_order", "split_parts"] + FOREACH
 
 # ``backends/<name>/distribute.py`` (data parallelism, one process per device; see kerasport.distribution):
