@@ -1,9 +1,9 @@
 """The built-in train / test / predict steps, written once over the model's public methods.
 
 A step takes one batch ``(x, y, sample_weight)``. The backend (``B``) supplies only the hooks:
-``value_and_grad``, ``compile_function``, ``compile_loop`` (TensorFlow's in-graph loop for
-``steps_per_execution``), ``batch_size`` and the distribution hooks (``gradient_reducer``,
-``when_samples``, ``replicated``). Each builder runs once per ``compile``, never per step.
+``gradient_function`` (all-reducing under a distribution), ``compile_function``, ``compile_loop``
+(TensorFlow's in-graph loop for ``steps_per_execution``), ``batch_size`` and the distribution hooks
+(``when_samples``, ``replicated``). Each builder runs once per ``compile``, never per step.
 """
 from kerasport.backends import B
 
@@ -16,7 +16,7 @@ def make_train_function(model):
     optimizer = model.optimizer
     optimizer.build(params)
     constrained = [(v, v.constraint) for v in params if getattr(v, "constraint", None) is not None]
-    all_reduce = B.gradient_reducer()
+    gradients = B.gradient_function(params)
 
     def step(batch):
         x, y, sw = batch
@@ -27,9 +27,7 @@ def make_train_function(model):
             return optimizer.scale_loss(loss), (loss, y_pred)
 
         n = B.batch_size(x)
-        (loss, y_pred), grads = B.value_and_grad(forward, params, None if all_reduce is None else n)
-        if all_reduce is not None:
-            grads = all_reduce(grads, params, n)
+        (loss, y_pred), grads = gradients(forward, n)
         with B.no_grad():
             optimizer.apply(grads, params)
             for var, constraint in constrained:

@@ -235,8 +235,8 @@ class Trainer:
             if getattr(type(self), f"{kind}_step") is not getattr(Trainer, f"{kind}_step"):
                 if kind == "train" and self.optimizer is not None:
                     self.optimizer.build(self.trainable_weights)
-                user_step = B.compile_user_function(getattr(self, f"{kind}_step"), self.jit_compile,
-                                                    self.run_eagerly)
+                user_step = B.compile_user_function(B.distributed_user_step(getattr(self, f"{kind}_step"), self, kind),
+                                                    self.jit_compile, self.run_eagerly)
                 fn = lambda batch: user_step(pack_x_y_sample_weight(*batch))  # noqa: E731
             else:
                 fn = self._default_step(kind)

@@ -26,13 +26,19 @@ def reference(tmp_path_factory):
     return dp_program.train(str(tmp_path_factory.mktemp("single")), 0)
 
 
+torch_only = pytest.mark.skipif(kerasport.backend.backend() != "torch",
+                                reason="DistributedDataParallel and the PyTorch train_step idiom are torch's "
+                                       "(TensorFlow's distributed custom steps are tested with its strategy)")
+
+
 @pytest.fixture(scope="module")
 def two_ranks(tmp_path_factory):
     """The ``train`` scenario: its results, and the outputs of its 2 processes (which end in rank 1's error)."""
     out = tmp_path_factory.mktemp("two_ranks")
     runs = launch(["-m", "tests.distribution.dp_program", str(out), "train"])
     written = os.listdir(out / "results") if os.path.isdir(out / "results") else []
-    assert len(written) == 2, "a rank failed before its results:\n" + "\n".join(o[-3000:] for _, o in runs)
+    assert len([name for name in written if name.startswith("train_")]) == 2, \
+        "a rank failed before its results:\n" + "\n".join(o[-3000:] for _, o in runs)
     return out, _results(out, "train"), runs
 
 
@@ -45,6 +51,46 @@ def test_ranks_hold_identical_weights_equal_to_one_process(two_ranks, reference)
     assert _max_diff(rank0["weights"], rank1["weights"]) == 0.0
     assert _max_diff(rank0["weights"], reference["weights"]) < 1e-5
     assert np.abs(np.asarray(rank0["weights"][0]) - np.asarray(dp_program.build().get_weights()[0])).max() > 1e-3
+
+
+@torch_only
+def test_the_train_step_goes_through_distributed_data_parallel(two_ranks):
+    _, (rank0, rank1), _ = two_ranks
+    assert rank0["ddp_forwards"] == rank1["ddp_forwards"] == 3 * 3  # 3 epochs of 3 batches (8, 8, 1)
+
+
+@torch_only
+@pytest.mark.filterwarnings("ignore:Gradients do not exist for variables")  # the unused weight, as in Keras
+def test_overridden_torch_train_step_trains_data_parallel(two_ranks):
+    out, _, _ = two_ranks
+    rank0, rank1 = _results(out, "custom")
+    reference = dp_program.custom()
+    assert rank0["ddp_forwards"] == rank1["ddp_forwards"] == 3 * 2  # 3 epochs of 2 batches of 4 per rank
+    assert rank0["no_grad"] == rank1["no_grad"] == reference["no_grad"] == [False] * 4 + [True]
+    assert _max_diff(rank0["weights"], rank1["weights"]) == 0.0
+    assert _max_diff(rank0["weights"], reference["weights"]) < 1e-5
+    assert np.abs(np.asarray(rank0["weights"][0]) - np.asarray(dp_program.build().get_weights()[0])).max() > 1e-3
+    assert rank0["history"] == rank1["history"] and sorted(rank0["history"]) == ["loss", "mae"]
+    for key, values in reference["history"].items():
+        np.testing.assert_allclose(rank0["history"][key], values, rtol=1e-5, atol=1e-6, err_msg=key)
+
+
+@torch_only
+def test_train_step_calling_super_runs_the_built_in_step_once_through_ddp(two_ranks):
+    out, _, _ = two_ranks
+    rank0, rank1 = _results(out, "super")
+    reference = dp_program.super_step()
+    assert rank0["ddp_forwards"] == rank1["ddp_forwards"] == 3 * 3  # not twice: the routed call is not nested
+    assert _max_diff(rank0["weights"], rank1["weights"]) == 0.0
+    assert _max_diff(rank0["weights"], reference["weights"]) < 1e-5
+    np.testing.assert_allclose(rank0["history"]["loss"], reference["history"]["loss"], rtol=1e-5, atol=1e-6)
+
+
+@torch_only
+def test_train_step_that_skips_the_models_call_is_refused(two_ranks):
+    out, _, _ = two_ranks
+    for result in _results(out, "custom"):
+        assert "Outer.train_step took gradients without calling the model itself" in result["sub_model_error"]
 
 
 def test_history_and_evaluate_equal_one_process(two_ranks, reference):

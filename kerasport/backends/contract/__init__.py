@@ -74,8 +74,8 @@ FOREACH = ["foreach_abs", "foreach_add", "foreach_add_", "foreach_addcdiv_", "fo
            "foreach_maximum_", "foreach_mean", "foreach_mul", "foreach_mul_", "foreach_norm", "foreach_pow",
            "foreach_sign_", "foreach_sqrt", "foreach_sqrt_", "foreach_zero_"]
 TRAINING = ["host_variable", "read", "increment", "copy_into",
-            "batch_size", "value_and_grad", "compile_function", "compile_user_function", "compile_loop", "replicated",
-            "gradient_reducer", "when_samples",
+            "batch_size", "gradient_function", "compile_function", "compile_user_function", "compile_loop",
+            "replicated", "distributed_user_step", "when_samples",
             "dataset_from_batches", "split_source", "arrays_split_source", "split_order", "split_parts"] + FOREACH
 
 # ``backends/<name>/distribute.py`` (data parallelism, one process per device; see kerasport.distribution):
@@ -83,11 +83,10 @@ TRAINING = ["host_variable", "read", "increment", "copy_into",
 #   initialize(devices, strategy=None) -> (rank, processes, replicas)   join the processes of the run
 #   activate(replicas); shutdown(); enclosing_strategy() -> TF strategy of a `with scope():` | None
 #   all_reduce_sum(tensors) -> tensors summed over processes; broadcast_variables(vars) (from rank 0)
-#   gradient_reducer() -> reduce(grads, params, count) | None: count-weighted mean of the gradients
 #   when_samples(count, update) (TF: runs update() if count > 0); replicated(step) (TF: in the replica context)
 #   only where a process has several replicas (TF): check_replicated(vars), merge_local_replicas(metric vars)
 DISTRIBUTE = ["list_devices", "initialize", "activate", "shutdown", "enclosing_strategy", "all_reduce_sum",
-              "broadcast_variables", "gradient_reducer"]
+              "broadcast_variables"]
 
 IMAGE = ["image_resize", "image_affine_transform", "image_rgb_to_hsv", "image_hsv_to_rgb", "image_map_coordinates"]
 

@@ -12,10 +12,13 @@ def batch_size(x: Any) -> Any:
     backend runs eagerly (torch), a float32 tensor inside a compiled step (TensorFlow)."""
 
 
-def value_and_grad(fn: Callable[[], tuple[Tensor, Any]], variables: list[Variable], count: Any = None) -> tuple[Any, list]:
-    """``(aux, grads)``: ``fn()`` returns ``(value, aux)``; ``grads`` are the gradients of the scalar ``value``
-    with respect to ``variables`` (``None`` where unused). ``count`` is the batch's sample count under a
-    distribution: an empty share of a last batch smaller than the number of processes gets zero gradients."""
+def gradient_function(variables: list[Variable]) -> Callable[[Callable[[], tuple[Tensor, Any]], Any], tuple]:
+    """``gradients(fn, count)``, built once per compile for ``variables``: it returns ``(aux, grads)`` where
+    ``fn()`` returns ``(value, aux)`` and ``grads`` are the gradients of the scalar ``value`` with respect to
+    ``variables`` (``None`` where unused). Under a distribution they are the global batch's: each process's
+    gradients weighted by its batch's sample ``count`` (``batch_size``), summed over the processes and divided
+    by the total count; a process whose share of a small last batch is empty adds zeros (torch: through
+    ``DistributedDataParallel``; TensorFlow: a tape and one all-reduce)."""
 
 
 def compile_function(fn: Callable, jit_compile: bool, run_eagerly: bool) -> Callable:
@@ -38,9 +41,10 @@ def replicated(step: Callable) -> Callable:
     """``step`` run in the replica context of the enclosing distribution strategy (itself where there is none)."""
 
 
-def gradient_reducer() -> Callable | None:
-    """``reduce(grads, variables, count)``: the count-weighted mean of the gradients over the processes of a
-    data-parallel run, or None outside one."""
+def distributed_user_step(step: Callable, model: Any, kind: str) -> Callable:
+    """``step``, the ``model``'s overridden ``train_step`` / ``test_step`` / ``predict_step`` (``kind``), made to
+    run data-parallel under a distribution (torch: the model's top-level call goes through
+    ``DistributedDataParallel``, so the user's ``loss.backward()`` all-reduces); ``step`` itself otherwise."""
 
 
 def when_samples(count: Any, update: Callable[[], Any]) -> None:

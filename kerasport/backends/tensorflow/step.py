@@ -15,17 +15,27 @@ def batch_size(x):
     return tf.cast(tf.shape(tree.flatten(x)[0])[0], tf.float32)
 
 
-def value_and_grad(fn, variables, count=None):
-    """``(aux, grads)``: ``fn()`` returns ``(value, aux)``; ``grads`` are the gradients of the scalar
-    ``value`` with respect to ``variables`` (``None`` where unused), taken on a ``GradientTape``.
-
-    ``count`` (the sample count under a distribution) is not needed: the gradient reducer zeroes
-    an empty share's gradients in the graph.
+def gradient_function(variables):
+    """``gradients(fn, count)``: ``(aux, grads)`` where ``fn()`` returns ``(value, aux)`` and ``grads`` are
+    the gradients of the scalar ``value`` with respect to ``variables`` (``None`` where unused), taken on
+    a ``GradientTape``; under a distribution, all-reduced by ``distribute.gradient_reducer`` into the
+    mean over the workers weighted by their ``count`` (an empty share's gradients are zeroed in the graph).
     """
-    with tf.GradientTape() as tape:
-        tape.watch(variables)
-        value, aux = fn()
-    return aux, tape.gradient(value, variables)
+    reduce = gradient_reducer()
+
+    def gradients(fn, count):
+        with tf.GradientTape() as tape:
+            tape.watch(variables)
+            value, aux = fn()
+        grads = tape.gradient(value, variables)
+        return aux, grads if reduce is None else reduce(grads, variables, count)
+
+    return gradients
+
+
+def distributed_user_step(step, model, kind):
+    """``step`` itself: an overridden step is not wrapped for a distribution on TensorFlow yet."""
+    return step
 
 
 def compile_function(fn, jit_compile, run_eagerly):

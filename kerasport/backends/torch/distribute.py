@@ -5,16 +5,19 @@ The process group comes from ``torchrun``'s environment (``RANK``, ``WORLD_SIZE`
 ``LOCAL_RANK``, ``MASTER_ADDR``, ``MASTER_PORT``): gloo on CPU, NCCL on CUDA. Every
 collective has a timeout, so a rank that died ends the others instead of hanging them.
 """
+import contextlib
 import datetime
 import os
 
 import torch
 import torch.distributed as dist
+from torch.nn.parallel import DistributedDataParallel
 
-from kerasport.backends.torch.core import DEVICE
+from kerasport.backends.torch.core import DEVICE, zero_grad
+from kerasport.core import nest as tree
 
 TIMEOUT_S = float(os.environ.get("KERASPORT_COLLECTIVE_TIMEOUT", 30))
-_active = {"world": 1}
+_active = {"world": 1, "forward": False}  # forward: inside a forward through DDP
 
 
 def list_devices(device_type=None):
@@ -99,29 +102,143 @@ def broadcast_variables(variables):
             var.copy_(value)
 
 
-def gradient_reducer():
-    """``reduce(grads, params, count)`` under an active distribution (else ``None``): the global-batch
-    gradients from each rank's gradients of its ``count`` samples.
+class _Parameters(torch.nn.Module):
+    """The trainable variables of a model registered (not copied) on a module that DDP can wrap; its
+    ``forward(fn, *args)`` runs ``fn(*args)``, the model's step code."""
 
-    Each rank's gradients are weighted by its sample count and all-reduced in one flat
-    bucket together with the counts, then divided by the total count: N ranks holding
-    shards of a global batch get the gradients of that whole batch, even for uneven
-    shards (a rank with an empty shard adds zeros). A ``None`` gradient stays ``None``.
+    def __init__(self, variables):
+        super().__init__()
+        self.variables = torch.nn.ParameterList(variables)
+
+    def forward(self, fn, *args, **kwargs):
+        _active["forward"] = True
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            _active["forward"] = False
+
+
+class DataParallelGradients:
+    """The gradients of a step's forward taken through ``DistributedDataParallel``, built once per compile.
+
+    DDP wraps a module holding ``variables`` themselves: a forward through it and ``backward()`` fill
+    the variables' ``.grad`` while DDP's reducer all-reduces them in buckets that overlap the backward.
+    Its communication hook weights each rank's bucket by its sample ``count`` and divides the sum by
+    the total count, which rides in the same collective: N ranks holding shards of a global batch get
+    that whole batch's gradients, also for an uneven last batch, and a rank with an empty shard (whose
+    loss may be NaN) adds exact zeros while still taking part in every collective.
+
+    ``static_graph=True``: a Keras model uses the same variables at every step (its layers fix them),
+    so DDP learns in the first step which variables no rank used and leaves their gradients ``None``,
+    as Keras does, without the walk of the autograd graph that ``find_unused_parameters=True`` repeats
+    at every step. A model whose set of used variables changes from step to step gets DDP's error
+    ("Your training graph has changed in this iteration").
     """
-    if _active["world"] == 1:
-        return None
 
-    def reduce(grads, params, count):
-        weight = float(count)
-        parts = [torch.zeros(p.numel(), dtype=p.dtype, device=p.device) if g is None or not weight
-                 else g.reshape(-1) * weight for g, p in zip(grads, params)]
-        flat = torch.cat(parts + [torch.tensor([weight], dtype=parts[0].dtype, device=parts[0].device)])
-        dist.all_reduce(flat)
-        flat = flat[:-1] / flat[-1]
-        out, i = [], 0
-        for g, p in zip(grads, params):
-            out.append(None if g is None else flat[i:i + p.numel()].reshape(p.shape))
-            i += p.numel()
+    def __init__(self, variables):
+        self.variables = list(variables)
+        self.count, self.ddp_calls = 1, 0
+        module = _Parameters(self.variables)
+        self.ddp = DistributedDataParallel(module, device_ids=[DEVICE] if DEVICE.type == "cuda" else None,
+                                           init_sync=False, static_graph=True)
+        self.ddp.register_comm_hook(self, _count_weighted_mean)
+        self._routed = {}
+
+    def __call__(self, fn, count):
+        """``(aux, grads)``: ``fn()`` returns ``(value, aux)``; ``grads`` are the global-batch gradients of
+        ``value``, this rank's ``count`` samples weighted against every rank's."""
+        zero_grad(self.variables)
+        self.count = count
+        kept = []
+
+        def forward():
+            value, aux = fn()
+            kept.append(aux)
+            return value if count else value.sum()  # an empty shard's loss may have no elements
+
+        self.ddp(forward).backward()
+        aux = kept[0]
+        grads = [v.grad for v in self.variables]
+        zero_grad(self.variables)
+        return aux, grads
+
+    @contextlib.contextmanager
+    def routing(self, model, count):
+        """Inside the block, ``model(...)`` runs through DDP, so that ``loss.backward()`` all-reduces the
+        gradients, ``count``-weighted, into ``.grad``: the model's instance gets, for the block, a subclass
+        of its class whose ``__call__`` is the DDP forward (``self(x)`` looks ``__call__`` up on the class).
+        The model's layers and other models are called as usual."""
+        cls = type(model)
+        if cls not in self._routed:
+            parallel = self
+
+            def __call__(self, *args, **kwargs):
+                if _active["forward"]:  # the built-in step (``super().train_step``) already runs through DDP
+                    return cls.__call__(self, *args, **kwargs)
+                kept = []
+
+                def call():
+                    kept.append(cls.__call__(self, *args, **kwargs))
+                    return kept[0]
+
+                parallel.ddp_calls += 1
+                outputs = parallel.ddp(call)
+                for mine, theirs in zip(tree.flatten(outputs), tree.flatten(kept[0])):
+                    if mine is not theirs and hasattr(theirs, "__dict__"):
+                        mine.__dict__.update(theirs.__dict__)  # DDP's copies keep the outputs' masks
+                return outputs
+
+            self._routed[cls] = type(cls.__name__, (cls,), {"__call__": __call__, "__module__": cls.__module__,
+                                                            "__qualname__": cls.__qualname__})
+        self.count = count
+        model.__class__ = self._routed[cls]
+        try:
+            yield
+        finally:
+            model.__class__ = cls
+
+
+def _count_weighted_mean(parallel, bucket):
+    """DDP's communication hook: the sum over ranks of ``count * gradient``, divided by the sum of the
+    counts (appended to the bucket, so one collective carries both)."""
+    count = float(parallel.count)
+    grads = bucket.buffer()
+    flat = torch.cat([grads.mul_(count) if count else grads.zero_(), grads.new_tensor([count])])
+
+    def mean(fut):
+        total = fut.value()[0]
+        return total[:-1] / total[-1]
+
+    return dist.all_reduce(flat, async_op=True).get_future().then(mean)
+
+
+def data_parallel(variables):
+    """A ``DataParallelGradients`` over ``variables`` under an active distribution, else ``None`` (also
+    when there is nothing to train)."""
+    if _active["world"] == 1 or not variables:
+        return None
+    return DataParallelGradients(variables)
+
+
+def distributed_user_step(step, model, kind):
+    """An overridden ``train_step`` under an active distribution: the model's top-level call inside it
+    runs through DDP, so the user's ``loss.backward()`` leaves the global-batch gradients in ``.grad``
+    (each rank weighted by its batch's sample count: the plain mean of DDP for equal shards). Test and
+    predict steps, and any step outside a distribution, are ``step`` itself."""
+    parallel = data_parallel(model.trainable_weights) if kind == "train" else None
+    if parallel is None:
+        return step
+
+    def run(data):
+        with parallel.routing(model, tree.flatten(data)[0].shape[0]):
+            calls = parallel.ddp_calls
+            out = step(data)
+        if parallel.ddp_calls == calls and any(v.grad is not None for v in parallel.variables):
+            raise NotImplementedError(
+                f"{type(model).__name__}.train_step took gradients without calling the model itself (`self(x)`), so "
+                "they were not all-reduced and the processes now differ: under a DataParallel distribution on torch "
+                "an overridden train_step must run its forward as `self(...)` (sub-models, such as a GAN's "
+                "generator and discriminator, are not data-parallel; call them from the model's `call`).")
         return out
 
-    return reduce
+    return run

@@ -1,12 +1,12 @@
 """PyTorch's hooks for the train / test / predict steps that ``kerasport.trainers.step`` writes once.
 
-Gradients come from ``torch.autograd.grad`` (eager autograd); ``jit_compile=True`` puts a whole
-step in one ``torch.compile`` graph. There is no in-graph loop: ``steps_per_execution`` steps run
-back to back. Sample counts are Python ints.
+Gradients come from ``torch.autograd.grad`` (eager autograd), or through ``DistributedDataParallel``
+under a distribution; ``jit_compile=True`` puts a whole step in one ``torch.compile`` graph. There
+is no in-graph loop: ``steps_per_execution`` steps run back to back. Sample counts are Python ints.
 """
 import torch
 
-from kerasport.backends.torch.distribute import gradient_reducer  # noqa: F401  (a step hook)
+from kerasport.backends.torch.distribute import data_parallel, distributed_user_step  # noqa: F401  (a step hook)
 from kerasport.core import nest as tree
 
 COMPILE_BACKEND = "inductor"  # torch.compile's backend for compile(jit_compile=True)
@@ -17,19 +17,21 @@ def batch_size(x):
     return tree.flatten(x)[0].shape[0]
 
 
-def value_and_grad(fn, variables, count=None):
-    """``(aux, grads)``: ``fn()`` returns ``(value, aux)``; ``grads`` are the gradients of the scalar
-    ``value`` with respect to ``variables`` (``None`` where unused).
-
-    ``count`` is the batch's sample count under a distribution: an empty share of a last batch
-    smaller than the number of processes skips the backward pass and adds zeros.
+def gradient_function(variables):
+    """``gradients(fn, count)``: ``(aux, grads)`` where ``fn()`` returns ``(value, aux)`` and ``grads`` are
+    the gradients of the scalar ``value`` with respect to ``variables`` (``None`` where unused), from
+    ``torch.autograd.grad``; under a distribution, from a backward through ``DistributedDataParallel``
+    (``distribute.DataParallelGradients``), the mean over the processes weighted by their ``count``.
     """
-    value, aux = fn()
-    if not variables:
-        return aux, ()
-    if count is not None and not count:
-        return aux, [torch.zeros_like(v) for v in variables]
-    return aux, torch.autograd.grad(value, variables, allow_unused=True)
+    parallel = data_parallel(variables)
+    if parallel is not None:
+        return parallel
+
+    def gradients(fn, count):
+        value, aux = fn()
+        return aux, torch.autograd.grad(value, variables, allow_unused=True) if variables else ()
+
+    return gradients
 
 
 def compile_function(fn, jit_compile, run_eagerly):
