@@ -21,6 +21,8 @@ channels-last convolutions, and ``torch.compile(model)`` with ``--jit``. The raw
 TensorFlow loop is one ``tf.function`` (XLA with ``--jit``); it exists for the MLP, CNN
 and LSTM rows. ``--jit`` compiles kerasport and Keras with ``jit_compile=True``;
 ``--policy mixed_bfloat16`` sets the global dtype policy for kerasport and Keras.
+``--cpu-time`` times steps in the process's CPU time instead of wall time, for a machine shared with other
+work; run it with ``OMP_NUM_THREADS=1`` (with more threads, idle-spinning workers count as busy).
 The table prints ms/step, kerasport / raw and kerasport / Keras 3.
 """
 import argparse
@@ -38,6 +40,7 @@ import numpy as np
 ROWS = [("mlp", 32), ("mlp", 256), ("cnn", 64), ("lstm", 64), ("transformer", 32), ("resnet", 64), ("gru", 64),
         ("predict", 1024)]
 TARGET = 1.05
+now = time.perf_counter  # time.process_time with --cpu-time
 N_SAMPLES = 4096
 N_PREDICT = 100_000
 SHAPES = {"mlp": (784,), "predict": (784,), "cnn": (28, 28, 1), "lstm": (40, 32), "transformer": (64, 128),
@@ -96,7 +99,7 @@ class _StepClock:
         self.starts = []
 
     def tick(self, *args, **kwargs):
-        self.starts.append(time.perf_counter())
+        self.starts.append(now())
 
     def durations(self):
         return list(np.diff(self.starts))
@@ -113,9 +116,9 @@ def keras_like_runner(api, model, batch, jit=False, policy=None):
     callback = api.callbacks.LambdaCallback(on_train_batch_begin=clock.tick)
     if model == "predict":
         def run(steps):
-            start = time.perf_counter()
+            start = now()
             net.predict(x, batch_size=batch, verbose=0)
-            return [(time.perf_counter() - start) / -(-len(x) // batch)]
+            return [(now() - start) / -(-len(x) // batch)]
         return run
 
     def run(steps):
@@ -201,16 +204,16 @@ def raw_torch_runner(model, batch, jit=False):
     forward = torch.compile(net) if jit else net
     if model == "predict":
         def run(steps):
-            start = time.perf_counter()
+            start = now()
             with torch.no_grad():
                 [forward(x[i:i + batch]) for i in range(0, len(x), batch)]
-            return [(time.perf_counter() - start) / -(-len(x) // batch)]
+            return [(now() - start) / -(-len(x) // batch)]
         return run
 
     def run(steps):
         starts = []
         for i in range(steps + 1):
-            starts.append(time.perf_counter())
+            starts.append(now())
             j = i % nb
             xb, yb = x[j * batch:(j + 1) * batch], y[j * batch:(j + 1) * batch]
             opt.zero_grad()
@@ -273,9 +276,9 @@ def raw_tf_runner(model, batch, jit=False):
         x = tf.constant(data(model, batch)[0])
 
         def run(steps):
-            start = time.perf_counter()
+            start = now()
             [predict(x[i:i + batch]).numpy() for i in range(0, len(x), batch)]
-            return [(time.perf_counter() - start) / -(-len(x) // batch)]
+            return [(now() - start) / -(-len(x) // batch)]
         return run
 
     @tf.function(jit_compile=jit)
@@ -298,7 +301,7 @@ def raw_tf_runner(model, batch, jit=False):
     def run(steps):
         starts = []
         for i in range(steps + 1):
-            starts.append(time.perf_counter())
+            starts.append(now())
             j = i % nb
             step(x[j * batch:(j + 1) * batch], y[j * batch:(j + 1) * batch])
         return list(np.diff(starts))
@@ -341,7 +344,8 @@ def run_case(impls, backend, model, batch, args):
     env = {**os.environ, "KERASPORT_BACKEND": backend, "KERAS_BACKEND": backend, "TF_CPP_MIN_LOG_LEVEL": "3"}
     cmd = [sys.executable, __file__, "--case", ",".join(impls), backend, model, str(batch), "--steps",
            str(args.steps), "--warmup", str(args.warmup), "--rounds", str(args.rounds)] + \
-        (["--jit"] if args.jit else []) + (["--policy", args.policy] if args.policy else [])
+        (["--jit"] if args.jit else []) + (["--policy", args.policy] if args.policy else []) + \
+        (["--cpu-time"] if args.cpu_time else [])
     out = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=3600)
     for line in out.stderr.splitlines():
         if line.startswith("# "):
@@ -364,7 +368,11 @@ def main():
     parser.add_argument("--rows", nargs="+", help="only these models (mlp, cnn, lstm, transformer, ...)")
     parser.add_argument("--jit", action="store_true", help="jit_compile=True; torch.compile / XLA for the raw loops")
     parser.add_argument("--policy", help="a dtype policy for kerasport and Keras (mixed_bfloat16, ...)")
+    parser.add_argument("--cpu-time", action="store_true", help="per-step process CPU time instead of wall time")
     args = parser.parse_args()
+    if args.cpu_time:
+        global now
+        now = time.process_time
     if args.case:
         impls, backend, model, batch = args.case
         print(json.dumps(measure(impls.split(","), backend, model, int(batch), args.steps, args.warmup,
@@ -375,7 +383,7 @@ def main():
     impls = ["raw", "kerasport"] + (["keras"] if with_keras else [])
     print(f"# {datetime.date.today()} {platform.machine()}, {os.cpu_count()} CPUs, python {platform.python_version()}; "
           f"median ms per training step over {args.rounds} x {args.steps} steps; jit={args.jit}, "
-          f"policy={args.policy or 'float32'}")
+          f"policy={args.policy or 'float32'}; {'process CPU' if args.cpu_time else 'wall'} time")
     print(f"{'backend':<11}{'model':<6}{'batch':>6}" + "".join(f"{i:>11}" for i in impls)
           + f"{'kp/raw':>9}{'kp/keras':>10}")
     results = []

@@ -121,7 +121,9 @@ def conv(inputs, kernel, strides=1, padding="valid", data_format=None, dilation_
     groups = x.shape[1] // kernel.shape[-2]
     x, pad_arg = _prepare_padding(x, kernel.shape[:n], strides, dilation, padding)
     if n == 2 and data_format != "channels_first":
-        x = x.contiguous(memory_format=torch.channels_last)
+        # The kernel's permuted view matches neither layout oneDNN takes: one channels-last copy here is what
+        # its forward and backward then share (and it is how the raw channels-last loop holds its weights).
+        x, w = x.contiguous(memory_format=torch.channels_last), w.contiguous(memory_format=torch.channels_last)
     out = _CONV[n](x, w, bias, strides, pad_arg, dilation, groups)
     return _from_cf(out, data_format)
 

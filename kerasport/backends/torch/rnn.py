@@ -81,8 +81,9 @@ def _refuse_compiled_cpu(inputs):
 def lstm(inputs, initial_h, initial_c, kernel, recurrent_kernel, bias=None, go_backwards=False, mask=None,
          zero_output_for_mask=False, return_sequences=True):
     _refuse_compiled_cpu(inputs)
-    # Keras's gate order i, f, c, o is PyTorch's i, f, g, o: only a transpose is needed.
-    params = [kernel.t(), recurrent_kernel.t()]
+    # Keras's gate order i, f, c, o is PyTorch's i, f, g, o: only a transpose is needed. It is made contiguous
+    # here, once per call: oneDNN's forward and backward would each copy a transposed view.
+    params = [kernel.t().contiguous(), recurrent_kernel.t().contiguous()]
     if bias is not None:
         params += [bias, torch.zeros_like(bias)]
 
@@ -99,18 +100,16 @@ def lstm(inputs, initial_h, initial_c, kernel, recurrent_kernel, bias=None, go_b
     return last, outputs, [h[0], c[0]]
 
 
-def _zrh_to_rzh(w, units):
-    """Keras's gate blocks z, r, h as PyTorch's r, z, n (no cached index tensor: ``torch.export`` traces this)."""
-    return torch.cat((w[..., units:2 * units], w[..., :units], w[..., 2 * units:]), -1)
-
-
 def gru(inputs, initial_h, kernel, recurrent_kernel, bias=None, go_backwards=False, mask=None,
         zero_output_for_mask=False, return_sequences=True):
     units = recurrent_kernel.shape[0]
-    # PyTorch orders the gates r, z, n and applies r after the recurrent matmul, as reset_after=True.
-    params = [_zrh_to_rzh(kernel, units).t(), _zrh_to_rzh(recurrent_kernel, units).t()]
+    # PyTorch orders the gates r, z, n (Keras: z, r, h) and applies r after the recurrent matmul, as
+    # reset_after=True. One index_select per weight reorders the gate blocks into PyTorch's (3 * units, in)
+    # layout; its backward is one index_add. The index is built per call, not cached: ``torch.export`` traces this.
+    rzh = torch.tensor([*range(units, 2 * units), *range(units), *range(2 * units, 3 * units)], device=kernel.device)
+    params = [kernel.t().index_select(0, rzh), recurrent_kernel.t().index_select(0, rzh)]
     if bias is not None:
-        params += list(_zrh_to_rzh(bias, units).unbind(0))
+        params += list(bias.index_select(-1, rzh).unbind(0))
 
     def kernel_fn(x, batch_sizes, hx):
         if batch_sizes is None:
