@@ -12,6 +12,7 @@ from kerasport.callbacks.callback import CallbackList
 from kerasport.distribution import distribution_lib
 from kerasport.distribution import training_hooks as distributed
 from kerasport.layers.input_spec import rank_adjustment
+from kerasport.losses.loss import scale_loss_for_distribution
 from kerasport.layers.layer import Layer
 from kerasport.metrics import Mean
 from kerasport.trainers import step as steps
@@ -168,6 +169,7 @@ class Trainer:
             reg = extra[0]
             for term in extra[1:]:
                 reg = B.add(reg, term)
+            reg = scale_loss_for_distribution(reg)
             total = reg if total is None else B.add(total, reg)
         if total is None:
             raise ValueError("No loss to optimize: compile() the model with a `loss`, pass targets `y`, "
@@ -235,8 +237,8 @@ class Trainer:
             if getattr(type(self), f"{kind}_step") is not getattr(Trainer, f"{kind}_step"):
                 if kind == "train" and self.optimizer is not None:
                     self.optimizer.build(self.trainable_weights)
-                user_step = B.compile_user_function(getattr(self, f"{kind}_step"), self.jit_compile,
-                                                    self.run_eagerly)
+                user_step = B.compile_user_function(B.distributed_user_step(getattr(self, f"{kind}_step"), self, kind),
+                                                    self.jit_compile, self.run_eagerly)
                 fn = lambda batch: user_step(pack_x_y_sample_weight(*batch))  # noqa: E731
             else:
                 fn = self._default_step(kind)
@@ -290,9 +292,15 @@ class Trainer:
 
     def _logs(self):
         """The logs users see: what a custom step returned last, else the metrics' results."""
-        if self._step_logs is not None:
-            return _flat_logs(self._step_logs)
-        return self.get_metrics_result()
+        custom = self._custom_logs()
+        return _flat_logs(custom) if custom is not None else self.get_metrics_result()
+
+    def _custom_logs(self):
+        """The logs an overridden step returned last, unless they name exactly the metrics' results (then,
+        as in Keras, the metrics give the logs: summed over the replicas under a distribution); else None."""
+        if self._step_logs is None or set(self._step_logs) == set(self.get_metrics_result()):
+            return None
+        return self._step_logs
 
     def _prepare(self, data, for_training=True):
         """Build the model and its metrics from the first batch of ``data`` (an adapter), and check that

@@ -16,9 +16,10 @@ import os
 import tensorflow as tf
 
 from kerasport.backends.tensorflow import core
+from kerasport.core import nest as tree
 
 TIMEOUT_S = float(os.environ.get("KERASPORT_COLLECTIVE_TIMEOUT", 30))
-_active = {"replicas": 1, "strategy": None}
+_active = {"replicas": 1, "strategy": None, "user_step": False}
 
 
 def list_devices(device_type=None):
@@ -142,15 +143,15 @@ def _in_replica(fn, *args):
 
 
 def _local_share(batch):
-    """This local replica's contiguous slice of the process's batch: the ``n`` rows are cut into
-    slices whose sizes differ by at most one, so an uneven batch is split without duplicating or
-    dropping a sample (a replica may get none)."""
+    """This local replica's contiguous slice of the process's batch (any structure of tensors, whose
+    first leaf gives the sample count): the ``n`` rows are cut into slices whose sizes differ by at
+    most one, so an uneven batch is split without duplicating or dropping a sample (a replica may get none)."""
     context = tf.distribute.get_replica_context()
     r, world = context.replica_id_in_sync_group, context.num_replicas_in_sync
-    n = tf.shape(tf.nest.flatten(batch[0])[0])[0]
+    n = tf.shape(next(t for t in tree.flatten(batch) if t is not None))[0]
     lo = r * (n // world) + tf.minimum(r, n % world)
     hi = lo + n // world + tf.cast(r < n % world, n.dtype)
-    return tuple(None if part is None else tf.nest.map_structure(lambda t: t[lo:hi], part) for part in batch)
+    return tree.map_structure(lambda t: None if t is None else t[lo:hi], batch)
 
 
 def _all_reduce(values):
@@ -191,12 +192,71 @@ def broadcast_variables(variables):
 
 def replicated(step):
     """``step(batch)`` run in the strategy's replica context under an active distribution (else
-    ``step``); with several local replicas, each runs on its share of the batch."""
+    ``step``); with several local replicas, each runs on its share of the batch. Called from an
+    overridden step (``super().train_step(data)``), it runs in that step's replica, on its share."""
     if _active["replicas"] == 1:
         return step
-    if _local_replicas() > 1:
-        return lambda batch: _in_replica(lambda b: step(_local_share(b)), batch)
-    return lambda *args: _in_replica(step, *args)
+    local = _local_replicas() > 1
+
+    def run(batch):
+        if _active["user_step"]:
+            with _user_step(False):
+                return step(batch)
+        return _in_replica(lambda b: step(_local_share(b) if local else b), batch)
+
+    return run
+
+
+@contextlib.contextmanager
+def _user_step(inside=True):
+    """Mark the code run (or traced) in this block as an overridden step's replica: its losses are
+    scaled by the number of replicas and ``optimizer.apply`` sums the gradients over them."""
+    previous, _active["user_step"] = _active["user_step"], inside
+    try:
+        yield
+    finally:
+        _active["user_step"] = previous
+
+
+def distributed_user_step(step, model, kind):
+    """An overridden ``train_step`` / ``test_step`` run as Keras runs it under ``tf.distribute``: once per
+    replica (``strategy.run``, each local replica on its share of the process's batch), the logs it
+    returns averaged over the local replicas. Inside it, losses that average over the batch are
+    divided by the number of replicas (``replicas_in_sync``) and ``optimizer.apply`` sums the
+    gradients over the replicas (``all_reduce_replica_gradients``): the replicas update identically,
+    as one device with the global batch. ``step`` itself without a distribution and for ``predict_step``."""
+    if _active["replicas"] == 1 or kind == "predict":
+        return step
+    strategy, local = _active["strategy"], _local_replicas() > 1
+
+    def replica_step(data):
+        with _user_step():
+            return step(_local_share(data) if local else data)
+
+    def run(data):
+        return tf.nest.map_structure(_local_mean, strategy.run(replica_step, args=(data,)))
+
+    return run
+
+
+def _local_mean(value):
+    """The mean over this process's replicas of a per-replica step output (as is when not a tensor)."""
+    parts = _active["strategy"].experimental_local_results(value)
+    if not all(tf.is_tensor(p) and p.dtype.is_floating for p in parts):
+        return parts[0]
+    return tf.add_n(list(parts)) / len(parts) if len(parts) > 1 else parts[0]
+
+
+def replicas_in_sync():
+    """The number of replicas an overridden step runs on, inside its replica (else 1)."""
+    return tf.distribute.get_replica_context().num_replicas_in_sync if _active["user_step"] else 1
+
+
+def all_reduce_replica_gradients(grads):
+    """Inside an overridden step's replica, ``grads`` summed over the replicas (one all-reduce); else as is."""
+    if not _active["user_step"]:
+        return grads
+    return _all_reduce([tf.convert_to_tensor(g) for g in grads])
 
 
 def gradient_reducer():

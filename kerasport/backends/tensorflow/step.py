@@ -6,7 +6,9 @@ over them in the graph. Sample counts are float tensors.
 """
 import tensorflow as tf
 
-from kerasport.backends.tensorflow.distribute import gradient_reducer, replicated, when_samples  # noqa: F401
+from kerasport.backends.tensorflow.distribute import (all_reduce_replica_gradients, distributed_user_step,  # noqa: F401
+                                                      gradient_reducer, replicas_in_sync, replicated,
+                                                      when_samples)
 from kerasport.core import nest as tree
 
 
