@@ -3,7 +3,7 @@
 ``python -m tests.distribution.dp_program OUT SCENARIO`` under a launcher's environment
 (torchrun's variables or ``TF_CONFIG``) trains with ``DataParallel`` and writes each rank's
 results to ``OUT/results``. SCENARIO ``train`` fits 3 epochs with file callbacks, evaluates
-and saves; then it fits a fresh model again with ``BackupAndRestore``, and rank 1 raises
+and saves (on TensorFlow it then also trains ``custom_step_program``'s overridden steps); then it fits a fresh model again with ``BackupAndRestore``, and rank 1 raises
 once epoch 2 is backed up, which ends rank 0 in its next collective. ``resume`` reruns
 that second fit: it resumes from the backup (on TensorFlow it builds and compiles in
 ``MultiWorkerMirroredStrategy().scope()`` instead of setting a ``DataParallel``).
@@ -60,6 +60,9 @@ def train(out, rank):
                                                                delete_checkpoint=False)])
     result["evaluate"] = model.evaluate(data()[0], data()[1], batch_size=5, verbose=0, return_dict=True)
     model.save(os.path.join(out, f"model_rank{rank}.h5"))
+    if kerasport.backend.backend() == "tensorflow":  # an overridden train_step / test_step (TensorFlow's idiom)
+        from tests.distribution import custom_step_program
+        result["custom"] = custom_step_program.run(custom_step_program.build(kerasport, synchronized=True))
     return result
 
 

@@ -37,10 +37,13 @@ def initialize(devices, strategy=None):
     ``TF_CONFIG`` naming several workers gives a ``MultiWorkerMirroredStrategy`` (rank:
     this task's index); otherwise a ``MirroredStrategy`` over ``devices`` (one process, one
     replica per device; by default every device of ``list_devices()``, as in Keras). Several
-    workers each drive one device.
+    workers each drive one device (MultiWorkerMirroredStrategy gives a worker one CPU device);
+    several devices per worker raise ``NotImplementedError``.
     """
     if strategy is None:
         workers = json.loads(os.environ.get("TF_CONFIG") or "{}").get("cluster", {}).get("worker", [])
+        if len(workers) > 1 and devices is not None and len(devices) > 1:
+            raise NotImplementedError(_one_device_per_worker(f"DataParallel(devices={list(devices)!r})"))
         if len(workers) > 1:
             options = tf.distribute.experimental.CommunicationOptions(timeout_seconds=TIMEOUT_S)
             strategy = tf.distribute.MultiWorkerMirroredStrategy(communication_options=options)
@@ -51,14 +54,19 @@ def initialize(devices, strategy=None):
     world = max(world, 1)
     replicas = strategy.num_replicas_in_sync
     if world > 1 and replicas != world:
-        raise NotImplementedError(
-            f"DataParallel on TensorFlow with several workers runs one device per worker process, but the "
-            f"strategy has {replicas} replicas over {world} workers. Start one worker per device (TF_CONFIG, "
-            f"with CUDA_VISIBLE_DEVICES naming one GPU each), or train on the local devices of one process "
-            f"without TF_CONFIG (MirroredStrategy).")
+        raise NotImplementedError(_one_device_per_worker(f"a strategy of {replicas} replicas over {world} workers"))
     rank = resolver.task_id if world > 1 else 0
     _active["strategy"] = strategy
     return int(rank or 0), world, replicas
+
+
+def _one_device_per_worker(received):
+    return (f"DataParallel on TensorFlow with several workers (TF_CONFIG) trains one device per worker process, "
+            f"received {received}. MultiWorkerMirroredStrategy gives each worker a single CPU device, however many "
+            f"logical CPU devices the process has, and kerasport does not split a worker's batch over several "
+            f"GPUs. Start one worker per device (TF_CONFIG naming each, CUDA_VISIBLE_DEVICES one GPU per "
+            f"worker), or train on the local devices of one process without TF_CONFIG "
+            f"(DataParallel(devices=[...]) or MirroredStrategy).")
 
 
 def enclosing_strategy():
