@@ -3,8 +3,8 @@
 ``python -m tests.distribution.custom_step_program OUT`` splits the CPU into 2 logical devices and,
 under one ``MirroredStrategy`` over both, trains the same custom-step model (Dense, BatchNormalization,
 Dense; 16 samples, global batch 8: 4 per replica) with kerasport and with Keras 3 from the same initial
-weights, for ``BatchNormalization(synchronized=False)`` and ``(synchronized=True)``; it writes the
-results to ``OUT/custom.json``. ``dp_program`` runs ``run(build(kerasport, False))`` in each of 2
+weights, for ``BatchNormalization(synchronized=False)`` and ``(synchronized=True)``, and a model whose steps
+call ``super().train_step(data)``; it writes the results to ``OUT/custom.json``. ``dp_program`` runs ``run(build(kerasport, False))`` in each of 2
 ``MultiWorkerMirroredStrategy`` workers; the tests run it in their own process for the one-device reference.
 """
 import json
@@ -56,12 +56,22 @@ def custom_model_class(lib):
     return CustomStep
 
 
-def build(lib, synchronized, weights=None):
-    """The custom-step model of ``lib``, compiled (SGD, mse, mae); with ``weights`` set to them."""
+class SuperStep(kerasport.Sequential):
+    """Steps that hand over to the built-in ones (``super().train_step(data)``)."""
+
+    def train_step(self, data):
+        return super().train_step(data)
+
+    def test_step(self, data):
+        return super().test_step(data)
+
+
+def build(lib, synchronized, weights=None, cls=None):
+    """The custom-step model of ``lib`` (or of class ``cls``), compiled (SGD, mse, mae); with ``weights`` set."""
     lib.utils.set_random_seed(7)
-    model = custom_model_class(lib)([lib.Input((3,)), lib.layers.Dense(5, activation="relu"),
-                                     lib.layers.BatchNormalization(synchronized=synchronized),
-                                     lib.layers.Dense(2)])
+    model = (cls or custom_model_class(lib))([lib.Input((3,)), lib.layers.Dense(5, activation="relu"),
+                                              lib.layers.BatchNormalization(synchronized=synchronized),
+                                              lib.layers.Dense(2)])
     model.compile(lib.optimizers.SGD(0.1), "mse", metrics=["mae"])
     if weights is not None:
         model.set_weights(weights)
@@ -102,6 +112,8 @@ if __name__ == "__main__":
             ours = build(kerasport, synchronized)
             theirs = build(keras, synchronized, ours.get_weights())
         results[f"synchronized={synchronized}"] = {"kerasport": run(ours), "keras": run(theirs)}
+    with strategy.scope():
+        results["super_step"] = run(build(kerasport, True, cls=SuperStep))
     d = kerasport.distribution.distribution()
     results["replicas"] = [d.num_processes, d.num_replicas]
     with open(os.path.join(sys.argv[1], "custom.json"), "w") as f:

@@ -79,3 +79,17 @@ def test_batch_normalization_not_synchronized_keeps_each_replicas_statistics(run
     # normalized with each half's statistics, the model trains otherwise than on one device
     assert _max_diff(ours["weights"], one_device["weights"]) > 1e-3
     assert ours["weights"][4] == ours["moving"][0][0]  # its saved weights are replica 0's, as Keras's
+
+
+def test_steps_calling_super_train_as_one_device(runs):
+    """``super().train_step(data)`` inside the replica runs the built-in step there, on the replica's half."""
+    from tests.distribution import custom_step_program
+    reference = custom_step_program.run(custom_step_program.build(kerasport, True, cls=custom_step_program.SuperStep))
+    ours = runs["super_step"]
+    assert _max_diff(ours["weights"], reference["weights"]) < 1e-5
+    for key, values in reference["history"].items():
+        np.testing.assert_allclose(ours["history"][key], values, rtol=1e-5, atol=1e-6, err_msg=key)
+    for key, value in reference["evaluate"].items():
+        np.testing.assert_allclose(ours["evaluate"][key], value, rtol=1e-5, atol=1e-6, err_msg=key)
+    for replica0, replica1 in ours["moving"]:  # synchronized: the same on both replicas
+        np.testing.assert_allclose(replica1, replica0, atol=1e-6)

@@ -12,6 +12,7 @@ out, so a worker that died ends the others instead of hanging them.
 import contextlib
 import json
 import os
+import threading
 
 import tensorflow as tf
 
@@ -19,7 +20,8 @@ from kerasport.backends.tensorflow import core
 from kerasport.core import nest as tree
 
 TIMEOUT_S = float(os.environ.get("KERASPORT_COLLECTIVE_TIMEOUT", 30))
-_active = {"replicas": 1, "strategy": None, "user_step": False}
+_active = {"replicas": 1, "strategy": None}
+_replica = threading.local()  # per replica thread (MirroredStrategy runs each replica in its own): in a user step?
 
 
 def list_devices(device_type=None):
@@ -207,7 +209,7 @@ def replicated(step):
     local = _local_replicas() > 1
 
     def run(batch):
-        if _active["user_step"]:
+        if in_user_step():
             with _user_step(False):
                 return step(batch)
         return _in_replica(lambda b: step(_local_share(b) if local else b), batch)
@@ -219,11 +221,11 @@ def replicated(step):
 def _user_step(inside=True):
     """Mark the code run (or traced) in this block as an overridden step's replica: its losses are
     scaled by the number of replicas and ``optimizer.apply`` sums the gradients over them."""
-    previous, _active["user_step"] = _active["user_step"], inside
+    previous, _replica.user_step = in_user_step(), inside
     try:
         yield
     finally:
-        _active["user_step"] = previous
+        _replica.user_step = previous
 
 
 def distributed_user_step(step, model, kind):
@@ -247,6 +249,11 @@ def distributed_user_step(step, model, kind):
     return run
 
 
+def in_user_step():
+    """Whether the code running (or being traced) now is an overridden step's, in its replica."""
+    return getattr(_replica, "user_step", False)
+
+
 def _local_mean(value):
     """The mean over this process's replicas of a per-replica step output (as is when not a tensor)."""
     parts = _active["strategy"].experimental_local_results(value)
@@ -257,12 +264,12 @@ def _local_mean(value):
 
 def replicas_in_sync():
     """The number of replicas an overridden step runs on, inside its replica (else 1)."""
-    return tf.distribute.get_replica_context().num_replicas_in_sync if _active["user_step"] else 1
+    return tf.distribute.get_replica_context().num_replicas_in_sync if in_user_step() else 1
 
 
 def all_reduce_replica_gradients(grads):
     """Inside an overridden step's replica, ``grads`` summed over the replicas (one all-reduce); else as is."""
-    if not _active["user_step"]:
+    if not in_user_step():
         return grads
     return _all_reduce([tf.convert_to_tensor(g) for g in grads])
 
