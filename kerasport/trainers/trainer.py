@@ -298,9 +298,12 @@ class Trainer:
     def _custom_logs(self):
         """The logs an overridden step returned last, unless they name exactly the metrics' results (then,
         as in Keras, the metrics give the logs: summed over the replicas under a distribution); else None."""
-        if self._step_logs is None or set(self._step_logs) == set(self.get_metrics_result()):
+        if self._step_logs is None:
             return None
-        return self._step_logs
+        keys, known = frozenset(self._step_logs), self._step_functions.setdefault("metric_keys", {})
+        if keys not in known:  # decided once per compile and set of keys: the metrics' names do not change
+            known[keys] = keys == set(self.get_metrics_result())
+        return None if known[keys] else self._step_logs
 
     def _prepare(self, data, for_training=True):
         """Build the model and its metrics from the first batch of ``data`` (an adapter), and check that
