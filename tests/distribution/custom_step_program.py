@@ -1,11 +1,12 @@
-"""An overridden ``train_step`` / ``test_step`` in Keras's TensorFlow idiom, trained under ``tf.distribute`` (TensorFlow).
+"""An overridden ``train_step`` / ``test_step`` in Keras's TensorFlow idiom, under ``tf.distribute`` (TensorFlow).
 
 ``python -m tests.distribution.custom_step_program OUT`` splits the CPU into 2 logical devices and,
 under one ``MirroredStrategy`` over both, trains the same custom-step model (Dense, BatchNormalization,
-Dense; 16 samples, global batch 8: 4 per replica) with kerasport and with Keras 3 from the same initial
-weights, for ``BatchNormalization(synchronized=False)`` and ``(synchronized=True)``, and a model whose steps
-call ``super().train_step(data)``; it writes the results to ``OUT/custom.json``. ``dp_program`` runs ``run(build(kerasport, False))`` in each of 2
-``MultiWorkerMirroredStrategy`` workers; the tests run it in their own process for the one-device reference.
+Dense; 16 samples, global batch 8: 4 per replica) with kerasport and with Keras 3 from the same
+initial weights, for ``BatchNormalization(synchronized=False)`` and ``(synchronized=True)``, and a
+model whose steps call ``super().train_step(data)``; it writes the results to ``OUT/custom.json``.
+``dp_program`` runs ``run(build(kerasport, True))`` in each of 2 ``MultiWorkerMirroredStrategy``
+workers; the tests run it in their own process for the one-device reference.
 """
 import json
 import os

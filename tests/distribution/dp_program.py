@@ -3,7 +3,8 @@
 ``python -m tests.distribution.dp_program OUT SCENARIO`` under a launcher's environment
 (torchrun's variables or ``TF_CONFIG``) trains with ``DataParallel`` and writes each rank's
 results to ``OUT/results``. SCENARIO ``train`` fits 3 epochs with file callbacks, evaluates
-and saves (on TensorFlow it then also trains ``custom_step_program``'s overridden steps); then it fits a fresh model again with ``BackupAndRestore``, and rank 1 raises
+and saves (on TensorFlow it then also trains ``custom_step_program``'s overridden steps); then
+it fits a fresh model again with ``BackupAndRestore``, and rank 1 raises
 once epoch 2 is backed up, which ends rank 0 in its next collective. ``resume`` reruns
 that second fit: it resumes from the backup (on TensorFlow it builds and compiles in
 ``MultiWorkerMirroredStrategy().scope()`` instead of setting a ``DataParallel``).

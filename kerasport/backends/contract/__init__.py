@@ -76,7 +76,8 @@ FOREACH = ["foreach_abs", "foreach_add", "foreach_add_", "foreach_addcdiv_", "fo
 TRAINING = ["host_variable", "read", "increment", "copy_into",
             "batch_size", "value_and_grad", "compile_function", "compile_user_function", "compile_loop", "replicated",
             "gradient_reducer", "when_samples", "distributed_user_step", "replicas_in_sync",
-            "all_reduce_replica_gradients", "dataset_from_batches", "split_source", "arrays_split_source", "split_order", "split_parts"] + FOREACH
+            "all_reduce_replica_gradients",
+            "dataset_from_batches", "split_source", "arrays_split_source", "split_order", "split_parts"] + FOREACH
 
 # ``backends/<name>/distribute.py`` (data parallelism, one process per device; see kerasport.distribution):
 #   list_devices(device_type) -> ["cpu:0"] | ["gpu:0", ...]
