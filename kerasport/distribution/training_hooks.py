@@ -94,7 +94,7 @@ def sync_variables(model):
 def process_logs(model):
     """The model's logs over this process's replicas: with several local replicas (TensorFlow's
     devices) their metric states are summed first; else simply the model's logs."""
-    if _local_replicas() is not None and model._step_logs is None:
+    if _local_replicas() is not None and model._custom_logs() is None:
         backend_distribute.merge_local_replicas([v for m in model.metrics for v in m.variables])
     return model._logs()
 
@@ -105,7 +105,7 @@ def global_logs(model):
     every process sees the single-device figures and callbacks decide the same way everywhere."""
     if _active() is None:
         return process_logs(model)
-    if model._step_logs is not None:
+    if model._custom_logs() is not None:
         logs = model._logs()
         keys = sorted(logs)
         sums = backend_distribute.all_reduce_sum([B.convert_to_tensor(np.asarray(logs[k], np.float64)) for k in keys])

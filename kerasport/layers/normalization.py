@@ -91,7 +91,10 @@ class BatchNormalization(_GammaBeta):
         beta_initializer, gamma_initializer, moving_mean_initializer, moving_variance_initializer:
             ``"zeros"``, ``"ones"``, ``"zeros"``, ``"ones"`` by default.
         beta_regularizer, gamma_regularizer, beta_constraint, gamma_constraint: for ``beta``/``gamma``.
-        synchronized: accepted for compatibility; kerasport trains on one device, where it changes nothing.
+        synchronized: under a TensorFlow distribution, compute the batch statistics over all the
+            replicas (all-reduced), so they and the moving statistics are those of the global batch;
+            without it each replica normalizes with its own share's statistics and keeps its own
+            moving statistics (as in Keras). Nothing changes on one device.
         renorm: whether to use Batch Renormalization (extra weights ``moving_stddev``,
             ``renorm_mean``, ``renorm_stddev``).
         renorm_clipping: dict with optional ``"rmax"``, ``"rmin"``, ``"dmax"`` clipping the corrections.
@@ -160,7 +163,7 @@ class BatchNormalization(_GammaBeta):
         if not (training and self.trainable):
             return B.batch_normalization(inputs, self.moving_mean, self.moving_variance, self.axis, beta, gamma,
                                          self.epsilon)
-        if mask is None and not self.renorm:
+        if mask is None and not self.renorm and not self.synchronized:
             outputs, mean, variance = B.batch_normalization_training(inputs, self.axis, beta, gamma, self.epsilon)
         else:
             mean, variance = self._moments(inputs, mask)
@@ -177,7 +180,7 @@ class BatchNormalization(_GammaBeta):
 
     def _moments(self, inputs, mask):
         if mask is None:
-            return B.moments(inputs, self._reduction_axes)
+            return B.moments(inputs, self._reduction_axes, synchronized=self.synchronized)
         if len(mask.shape) != len(inputs.shape) - 1:
             raise ValueError(f"BatchNormalization {self.name!r}: the mask must have one dimension less than the "
                              f"inputs, received mask shape {tuple(mask.shape)} for inputs {tuple(inputs.shape)}.")

@@ -95,10 +95,24 @@ def reduce_weighted_values(values, sample_weight=None, reduction="sum_over_batch
     if reduction == "sum":
         return total
     if reduction == "mean_with_sample_weight" and sample_weight is not None:
-        return B.divide_no_nan(total, B.sum(sample_weight))
+        return scale_loss_for_distribution(B.divide_no_nan(total, B.sum(sample_weight)))
     count = B.size(values)
     # A static count (always on torch) divides by a Python number; a traced one is cast.
-    return B.divide(total, max(count, 1)) if isinstance(count, int) else B.divide_no_nan(total, B.cast(count, dtype))
+    mean = B.divide(total, max(count, 1)) if isinstance(count, int) else B.divide_no_nan(total, B.cast(count, dtype))
+    return scale_loss_for_distribution(mean)
+
+
+def scale_loss_for_distribution(value):
+    """``value`` divided by the number of replicas inside an overridden step's replica under a TensorFlow
+    distribution (as in Keras: the replicas' gradients are then summed); ``value`` itself elsewhere."""
+    replicas = B.replicas_in_sync()
+    return value if replicas == 1 else B.multiply(value, B.cast(1.0 / replicas, B.dtype(value)))
+
+
+def unscale_loss_for_distribution(value):
+    """The inverse of ``scale_loss_for_distribution``: a replica's loss as its own batch gives it."""
+    replicas = B.replicas_in_sync()
+    return value if replicas == 1 else B.multiply(value, B.cast(replicas, B.dtype(value)))
 
 
 # ----------------------------------------------------------------------------- base classes

@@ -236,6 +236,7 @@ class Optimizer:
             grads, variables = [g for g, _ in pairs], [v for _, v in pairs]
         else:
             grads = list(grads)
+        grads = B.all_reduce_replica_gradients(grads)
         if self.loss_scale_factor is not None:
             grads = [g / self.loss_scale_factor for g in grads]
         with B.no_grad():

@@ -3,6 +3,7 @@ from kerasport import losses as losses_mod
 from kerasport import metrics as metrics_mod
 from kerasport.backends import B
 from kerasport.core import nest as tree
+from kerasport.losses.loss import unscale_loss_for_distribution
 
 
 def _per_output(spec, output_names, what):
@@ -77,7 +78,8 @@ class CompileLoss:
                 raise
             parts.append(value)
             if name in self.trackers:
-                self.trackers[name].update_state(B.stop_gradient(value), sample_weight=B.shape(yp)[0])
+                self.trackers[name].update_state(B.stop_gradient(unscale_loss_for_distribution(value)),
+                                                sample_weight=B.shape(yp)[0])
             term = value if w == 1.0 else B.multiply(value, w)
             total = term if total is None else B.add(total, term)
         return total, parts

@@ -12,6 +12,7 @@ from kerasport.callbacks.callback import CallbackList
 from kerasport.distribution import distribution_lib
 from kerasport.distribution import training_hooks as distributed
 from kerasport.layers.input_spec import rank_adjustment
+from kerasport.losses.loss import scale_loss_for_distribution
 from kerasport.layers.layer import Layer
 from kerasport.metrics import Mean
 from kerasport.trainers import step as steps
@@ -168,6 +169,7 @@ class Trainer:
             reg = extra[0]
             for term in extra[1:]:
                 reg = B.add(reg, term)
+            reg = scale_loss_for_distribution(reg)
             total = reg if total is None else B.add(total, reg)
         if total is None:
             raise ValueError("No loss to optimize: compile() the model with a `loss`, pass targets `y`, "
@@ -290,9 +292,18 @@ class Trainer:
 
     def _logs(self):
         """The logs users see: what a custom step returned last, else the metrics' results."""
-        if self._step_logs is not None:
-            return _flat_logs(self._step_logs)
-        return self.get_metrics_result()
+        custom = self._custom_logs()
+        return _flat_logs(custom) if custom is not None else self.get_metrics_result()
+
+    def _custom_logs(self):
+        """The logs an overridden step returned last, unless they name exactly the metrics' results (then,
+        as in Keras, the metrics give the logs: summed over the replicas under a distribution); else None."""
+        if self._step_logs is None:
+            return None
+        keys, known = frozenset(self._step_logs), self._step_functions.setdefault("metric_keys", {})
+        if keys not in known:  # decided once per compile and set of keys: the metrics' names do not change
+            known[keys] = keys == set(self.get_metrics_result())
+        return None if known[keys] else self._step_logs
 
     def _prepare(self, data, for_training=True):
         """Build the model and its metrics from the first batch of ``data`` (an adapter), and check that

@@ -3,7 +3,8 @@
 ``python -m tests.distribution.dp_program OUT SCENARIO`` under a launcher's environment
 (torchrun's variables or ``TF_CONFIG``) trains with ``DataParallel`` and writes each rank's
 results to ``OUT/results``. SCENARIO ``train`` fits 3 epochs with file callbacks, evaluates
-and saves (on torch it counts the forwards through ``DistributedDataParallel``); then, on torch, it fits
+and saves (on torch it counts the forwards through ``DistributedDataParallel``; on TensorFlow it then
+also trains ``custom_step_program``'s overridden steps); then, on torch, it fits
 a model whose ``train_step`` is keras.io's PyTorch idiom (``custom``, 16 samples: even shards), one
 whose ``train_step`` trains a sub-model instead (refused) and one whose ``train_step`` returns
 ``super().train_step(data)`` (``super``); then
@@ -64,6 +65,9 @@ def train(out, rank):
                                                                delete_checkpoint=False)])
     result["evaluate"] = model.evaluate(data()[0], data()[1], batch_size=5, verbose=0, return_dict=True)
     model.save(os.path.join(out, f"model_rank{rank}.h5"))
+    if kerasport.backend.backend() == "tensorflow":  # an overridden train_step / test_step (TensorFlow's idiom)
+        from tests.distribution import custom_step_program
+        result["custom"] = custom_step_program.run(custom_step_program.build(kerasport, synchronized=True))
     return result
 
 

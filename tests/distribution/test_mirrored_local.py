@@ -112,3 +112,15 @@ def test_devices_not_on_this_machine_are_refused(devices):
     with pytest.raises(ValueError, match=r"expects some of this machine's devices \['cpu:0'.*received"):
         kerasport.distribution.DataParallel(devices=devices)
     assert kerasport.distribution.distribution() is None
+
+
+def test_several_devices_per_worker_are_refused_before_joining(monkeypatch):
+    """MultiWorkerMirroredStrategy gives each worker one CPU device: several local devices per worker are refused
+    with what to do instead, before any strategy is made (no peer is waited for)."""
+    monkeypatch.setenv("TF_CONFIG", json.dumps({"cluster": {"worker": ["127.0.0.1:1", "127.0.0.1:2"]},
+                                                "task": {"type": "worker", "index": 0}}))
+    with pytest.raises(NotImplementedError, match=r"one device per worker process, received DataParallel\(devices="
+                       r"\['cpu:0', 'cpu:1'\]\)\. MultiWorkerMirroredStrategy gives each worker a single CPU device.*"
+                       r"Start one worker per device"):
+        kerasport.distribution.DataParallel(devices=["cpu:0", "cpu:1"])
+    assert kerasport.distribution.distribution() is None

@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 import kerasport
+from kerasport.backends import NAME
 from tests.distribution import dp_program
 from tests.distribution.launch import launch
 from tests.helpers import keras_module
@@ -101,6 +102,24 @@ def test_history_and_evaluate_equal_one_process(two_ranks, reference):
         np.testing.assert_allclose(rank0["history"][key], values, rtol=1e-5, atol=1e-6, err_msg=key)
     for key, value in reference["evaluate"].items():
         np.testing.assert_allclose(rank0["evaluate"][key], value, rtol=1e-5, atol=1e-6, err_msg=key)
+
+
+@pytest.mark.skipif(NAME != "tensorflow", reason="the overridden steps of the program are TensorFlow's idiom "
+                    "(tf.GradientTape); torch's custom steps are tested with torch's data-parallel tests")
+def test_custom_train_step_equals_one_process(two_ranks, reference):
+    """Each worker runs the overridden steps on its half of every batch: compute_loss is divided by the
+    2 replicas, optimizer.apply sums the gradients and BatchNormalization(synchronized=True) the
+    statistics over the workers, so both train as one process (the loss metric, fed compute_loss's
+    value, is halved, as in Keras)."""
+    _, (rank0, rank1), _ = two_ranks
+    ours, one = rank0["custom"], reference["custom"]
+    assert _max_diff(rank0["custom"]["weights"], rank1["custom"]["weights"]) == 0.0
+    assert _max_diff(ours["weights"], one["weights"]) < 1e-5
+    assert rank0["custom"]["history"] == rank1["custom"]["history"]
+    np.testing.assert_allclose(ours["history"]["mae"], one["history"]["mae"], rtol=1e-5)
+    np.testing.assert_allclose(np.asarray(ours["history"]["loss"]) * 2, one["history"]["loss"], rtol=1e-5)
+    np.testing.assert_allclose(ours["evaluate"]["mae"], one["evaluate"]["mae"], rtol=1e-5)
+    np.testing.assert_allclose(ours["evaluate"]["loss"] * 2, one["evaluate"]["loss"], rtol=1e-5)
 
 
 def test_only_rank_0_wrote_files(two_ranks):

@@ -71,6 +71,20 @@ def test_batch_normalization_training_steps_match_keras(kwargs):
         np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
 
 
+def test_synchronized_batch_normalization_on_one_device_is_the_plain_one():
+    """Without replicas there is nothing to synchronize: the same outputs and moving statistics (the
+    all-reduce over replicas is tested in tests/distribution/test_custom_step.py)."""
+    plain, synced = layers.BatchNormalization(momentum=0.7), layers.BatchNormalization(momentum=0.7, synchronized=True)
+    for step in range(2):
+        x = B.convert_to_tensor(_x((16, 3, 4), seed=step))
+        np.testing.assert_allclose(to_numpy(synced(x, training=True)), to_numpy(plain(x, training=True)),
+                                   rtol=1e-5, atol=1e-5)
+    for got, want in zip(synced.get_weights(), plain.get_weights()):
+        np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
+    assert np.abs(synced.get_weights()[2]).max() > 0.1  # the moving mean moved
+    assert synced.get_config()["synchronized"] is True
+
+
 def test_batch_normalization_masked_statistics_match_keras():
     keras = keras_module()
     x = _x((4, 5, 3))

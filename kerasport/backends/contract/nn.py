@@ -219,8 +219,9 @@ def max_pool(
     """Keras's ``keras.ops.max_pool``: the same arguments and results."""
 
 
-def moments(x: ArrayLike, axes: Axis, keepdims: bool = False) -> tuple[Tensor, ...]:
-    """Keras's ``keras.ops.moments``: the same arguments and results."""
+def moments(x: ArrayLike, axes: Axis, keepdims: bool = False, synchronized: bool = False) -> tuple[Tensor, ...]:
+    """Keras's ``keras.ops.moments``: the same arguments and results. ``synchronized``: in a replica of a
+    TensorFlow distribution, the moments of the global batch (all-reduced over the replicas)."""
 
 
 def multi_hot(

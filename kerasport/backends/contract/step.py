@@ -49,3 +49,20 @@ def distributed_user_step(step: Callable, model: Any, kind: str) -> Callable:
 
 def when_samples(count: Any, update: Callable[[], Any]) -> None:
     """Run ``update()`` when the batch holds samples (a process's share of a small last batch may not)."""
+
+
+def distributed_user_step(step: Callable, model: Any, kind: str) -> Callable:
+    """A user's overridden ``train_step`` / ``test_step`` (``kind``: ``"train"``, ``"test"`` or ``"predict"``) of
+    ``model`` as the active distribution runs it: on TensorFlow once per replica (``strategy.run``), each local
+    replica on its share of the batch, the logs it returns averaged over the local replicas; ``step`` itself
+    without a distribution."""
+
+
+def replicas_in_sync() -> int:
+    """The number of replicas whose losses are summed: inside an overridden step's replica under a TensorFlow
+    distribution, ``num_replicas_in_sync`` (a loss averaged over the batch is divided by it, as Keras does); else 1."""
+
+
+def all_reduce_replica_gradients(grads: list[Tensor]) -> list[Tensor]:
+    """``grads`` summed over the replicas inside an overridden step's replica (``optimizer.apply`` calls it, as
+    Keras's TensorFlow optimizer does); ``grads`` as they are elsewhere."""

@@ -12,13 +12,16 @@ out, so a worker that died ends the others instead of hanging them.
 import contextlib
 import json
 import os
+import threading
 
 import tensorflow as tf
 
 from kerasport.backends.tensorflow import core
+from kerasport.core import nest as tree
 
 TIMEOUT_S = float(os.environ.get("KERASPORT_COLLECTIVE_TIMEOUT", 30))
 _active = {"replicas": 1, "strategy": None}
+_replica = threading.local()  # per replica thread (MirroredStrategy runs each replica in its own): in a user step?
 
 
 def list_devices(device_type=None):
@@ -36,10 +39,13 @@ def initialize(devices, strategy=None):
     ``TF_CONFIG`` naming several workers gives a ``MultiWorkerMirroredStrategy`` (rank:
     this task's index); otherwise a ``MirroredStrategy`` over ``devices`` (one process, one
     replica per device; by default every device of ``list_devices()``, as in Keras). Several
-    workers each drive one device.
+    workers each drive one device (MultiWorkerMirroredStrategy gives a worker one CPU device);
+    several devices per worker raise ``NotImplementedError``.
     """
     if strategy is None:
         workers = json.loads(os.environ.get("TF_CONFIG") or "{}").get("cluster", {}).get("worker", [])
+        if len(workers) > 1 and devices is not None and len(devices) > 1:
+            raise NotImplementedError(_one_device_per_worker(f"DataParallel(devices={list(devices)!r})"))
         if len(workers) > 1:
             options = tf.distribute.experimental.CommunicationOptions(timeout_seconds=TIMEOUT_S)
             strategy = tf.distribute.MultiWorkerMirroredStrategy(communication_options=options)
@@ -50,14 +56,19 @@ def initialize(devices, strategy=None):
     world = max(world, 1)
     replicas = strategy.num_replicas_in_sync
     if world > 1 and replicas != world:
-        raise NotImplementedError(
-            f"DataParallel on TensorFlow with several workers runs one device per worker process, but the "
-            f"strategy has {replicas} replicas over {world} workers. Start one worker per device (TF_CONFIG, "
-            f"with CUDA_VISIBLE_DEVICES naming one GPU each), or train on the local devices of one process "
-            f"without TF_CONFIG (MirroredStrategy).")
+        raise NotImplementedError(_one_device_per_worker(f"a strategy of {replicas} replicas over {world} workers"))
     rank = resolver.task_id if world > 1 else 0
     _active["strategy"] = strategy
     return int(rank or 0), world, replicas
+
+
+def _one_device_per_worker(received):
+    return (f"DataParallel on TensorFlow with several workers (TF_CONFIG) trains one device per worker process, "
+            f"received {received}. MultiWorkerMirroredStrategy gives each worker a single CPU device, however many "
+            f"logical CPU devices the process has, and kerasport does not split a worker's batch over several "
+            f"GPUs. Start one worker per device (TF_CONFIG naming each, CUDA_VISIBLE_DEVICES one GPU per "
+            f"worker), or train on the local devices of one process without TF_CONFIG "
+            f"(DataParallel(devices=[...]) or MirroredStrategy).")
 
 
 def enclosing_strategy():
@@ -142,15 +153,15 @@ def _in_replica(fn, *args):
 
 
 def _local_share(batch):
-    """This local replica's contiguous slice of the process's batch: the ``n`` rows are cut into
-    slices whose sizes differ by at most one, so an uneven batch is split without duplicating or
-    dropping a sample (a replica may get none)."""
+    """This local replica's contiguous slice of the process's batch (any structure of tensors, whose
+    first leaf gives the sample count): the ``n`` rows are cut into slices whose sizes differ by at
+    most one, so an uneven batch is split without duplicating or dropping a sample (a replica may get none)."""
     context = tf.distribute.get_replica_context()
     r, world = context.replica_id_in_sync_group, context.num_replicas_in_sync
-    n = tf.shape(tf.nest.flatten(batch[0])[0])[0]
+    n = tf.shape(next(t for t in tree.flatten(batch) if t is not None))[0]
     lo = r * (n // world) + tf.minimum(r, n % world)
     hi = lo + n // world + tf.cast(r < n % world, n.dtype)
-    return tuple(None if part is None else tf.nest.map_structure(lambda t: t[lo:hi], part) for part in batch)
+    return tree.map_structure(lambda t: None if t is None else t[lo:hi], batch)
 
 
 def _all_reduce(values):
@@ -191,12 +202,76 @@ def broadcast_variables(variables):
 
 def replicated(step):
     """``step(batch)`` run in the strategy's replica context under an active distribution (else
-    ``step``); with several local replicas, each runs on its share of the batch."""
+    ``step``); with several local replicas, each runs on its share of the batch. Called from an
+    overridden step (``super().train_step(data)``), it runs in that step's replica, on its share."""
     if _active["replicas"] == 1:
         return step
-    if _local_replicas() > 1:
-        return lambda batch: _in_replica(lambda b: step(_local_share(b)), batch)
-    return lambda *args: _in_replica(step, *args)
+    local = _local_replicas() > 1
+
+    def run(batch):
+        if in_user_step():
+            with _user_step(False):
+                return step(batch)
+        return _in_replica(lambda b: step(_local_share(b) if local else b), batch)
+
+    return run
+
+
+@contextlib.contextmanager
+def _user_step(inside=True):
+    """Mark the code run (or traced) in this block as an overridden step's replica: its losses are
+    scaled by the number of replicas and ``optimizer.apply`` sums the gradients over them."""
+    previous, _replica.user_step = in_user_step(), inside
+    try:
+        yield
+    finally:
+        _replica.user_step = previous
+
+
+def distributed_user_step(step, model, kind):
+    """An overridden ``train_step`` / ``test_step`` run as Keras runs it under ``tf.distribute``: once per
+    replica (``strategy.run``, each local replica on its share of the process's batch), the logs it
+    returns averaged over the local replicas. Inside it, losses that average over the batch are
+    divided by the number of replicas (``replicas_in_sync``) and ``optimizer.apply`` sums the
+    gradients over the replicas (``all_reduce_replica_gradients``): the replicas update identically,
+    as one device with the global batch. ``step`` itself without a distribution and for ``predict_step``."""
+    if _active["replicas"] == 1 or kind == "predict":
+        return step
+    strategy, local = _active["strategy"], _local_replicas() > 1
+
+    def replica_step(data):
+        with _user_step():
+            return step(_local_share(data) if local else data)
+
+    def run(data):
+        return tf.nest.map_structure(_local_mean, strategy.run(replica_step, args=(data,)))
+
+    return run
+
+
+def in_user_step():
+    """Whether the code running (or being traced) now is an overridden step's, in its replica."""
+    return getattr(_replica, "user_step", False)
+
+
+def _local_mean(value):
+    """The mean over this process's replicas of a per-replica step output (as is when not a tensor)."""
+    parts = _active["strategy"].experimental_local_results(value)
+    if not all(tf.is_tensor(p) and p.dtype.is_floating for p in parts):
+        return parts[0]
+    return tf.add_n(list(parts)) / len(parts) if len(parts) > 1 else parts[0]
+
+
+def replicas_in_sync():
+    """The number of replicas an overridden step runs on, inside its replica (else 1)."""
+    return tf.distribute.get_replica_context().num_replicas_in_sync if in_user_step() else 1
+
+
+def all_reduce_replica_gradients(grads):
+    """Inside an overridden step's replica, ``grads`` summed over the replicas (one all-reduce); else as is."""
+    if not in_user_step():
+        return grads
+    return _all_reduce([tf.convert_to_tensor(g) for g in grads])
 
 
 def gradient_reducer():

@@ -234,8 +234,22 @@ def average_pool(inputs, pool_size, strides=None, padding="valid", data_format=N
 
 
 # ----------------------------------------------------------------------------- normalisation helpers
-def moments(x, axes, keepdims=False):
-    return tf.nn.moments(_t(x), axes=list(axes), keepdims=keepdims)
+def moments(x, axes, keepdims=False, synchronized=False):
+    """Keras's ``keras.ops.moments``. With ``synchronized`` in a replica context of several replicas (a
+    step under ``tf.distribute``), the statistics are those of the global batch: the sums of ``x``, of its
+    squares and the counts are all-reduced over the replicas, as in Keras."""
+    x, axes = _t(x), list(axes)
+    context = tf.distribute.get_replica_context() if synchronized else None
+    if context is None or context.num_replicas_in_sync == 1:
+        return tf.nn.moments(x, axes=axes, keepdims=keepdims)
+    count = tf.reduce_sum(tf.ones_like(x), axis=axes, keepdims=True)
+    total, squares, count = context.all_reduce("sum", [tf.reduce_sum(x, axis=axes, keepdims=True),
+                                                       tf.reduce_sum(tf.square(x), axis=axes, keepdims=True), count])
+    mean = tf.math.divide_no_nan(total, count)
+    variance = tf.maximum(tf.math.divide_no_nan(squares, count) - tf.square(mean), 0.0)
+    if not keepdims:
+        mean, variance = tf.squeeze(mean, axes), tf.squeeze(variance, axes)
+    return mean, variance
 
 
 def batch_normalization(x, mean, variance, axis, offset=None, scale=None, epsilon=1e-3):

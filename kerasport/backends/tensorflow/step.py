@@ -6,7 +6,9 @@ over them in the graph. Sample counts are float tensors.
 """
 import tensorflow as tf
 
-from kerasport.backends.tensorflow.distribute import gradient_reducer, replicated, when_samples  # noqa: F401
+from kerasport.backends.tensorflow.distribute import (all_reduce_replica_gradients, distributed_user_step,  # noqa: F401
+                                                      gradient_reducer, in_user_step, replicas_in_sync,
+                                                      replicated, when_samples)
 from kerasport.core import nest as tree
 
 
@@ -33,16 +35,22 @@ def gradient_function(variables):
     return gradients
 
 
-def distributed_user_step(step, model, kind):
-    """``step`` itself: an overridden step is not wrapped for a distribution on TensorFlow yet."""
-    return step
-
-
 def compile_function(fn, jit_compile, run_eagerly):
-    """``fn`` traced once into a ``tf.function`` (XLA with ``jit_compile``), or ``fn`` itself when ``run_eagerly``."""
+    """``fn`` traced once into a ``tf.function`` (XLA with ``jit_compile``), or ``fn`` itself when ``run_eagerly``.
+
+    Called inside an overridden step's replica under a distribution (``super().train_step(data)``), the
+    compiled function runs ``fn`` itself, traced into that step: TensorFlow refuses the all-reduces of a
+    ``tf.function`` nested in ``strategy.run``.
+    """
     if run_eagerly:
         return fn
-    return tf.function(fn, jit_compile=jit_compile, reduce_retracing=True, autograph=False)
+    traced = tf.function(fn, jit_compile=jit_compile, reduce_retracing=True, autograph=False)
+
+    def run(*args):
+        return fn(*args) if in_user_step() else traced(*args)
+
+    run.experimental_get_tracing_count = traced.experimental_get_tracing_count
+    return run
 
 
 compile_user_function = compile_function

@@ -213,7 +213,13 @@ def average_pool(inputs, pool_size, strides=None, padding="valid", data_format=N
 
 
 # ----------------------------------------------------------------------------- normalisation helpers
-def moments(x, axes, keepdims=False):
+def moments(x, axes, keepdims=False, synchronized=False):
+    """Keras's ``keras.ops.moments``; ``synchronized`` changes nothing in a single process, and several torch
+    processes (``torch.distributed``) refuse it, as Keras refuses it on torch."""
+    if synchronized and torch.distributed.is_available() and torch.distributed.is_initialized() \
+            and torch.distributed.get_world_size() > 1:
+        raise NotImplementedError("moments(synchronized=True) (BatchNormalization(synchronized=True)) is not "
+                                  "supported with several torch processes; use synchronized=False.")
     x = as_tensor(x)
     var_, mean_ = torch.var_mean(x, dim=tuple(axes), keepdim=keepdims, correction=0)
     return mean_, var_

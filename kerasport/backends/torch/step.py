@@ -77,3 +77,13 @@ def when_samples(count, update):
     """Run ``update()`` when the batch holds samples (a process's share of a small last batch may not)."""
     if count:
         update()
+
+
+def replicas_in_sync():
+    """1: a torch process holds one replica, and losses are not scaled."""
+    return 1
+
+
+def all_reduce_replica_gradients(grads):
+    """``grads`` as they are (no replica context on torch)."""
+    return grads
