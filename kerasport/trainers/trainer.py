@@ -69,7 +69,7 @@ class Trainer:
             metrics: names, functions or ``Metric``s; a list per output or a dict for several outputs.
             weighted_metrics: metrics that take ``sample_weight``/``class_weight`` into account.
             run_eagerly: (TensorFlow) run the step eagerly instead of in one ``tf.function``.
-            steps_per_execution: batches per execution of the train / test step: on TensorFlow
+            steps_per_execution: batches per execution of the train / test / predict step: on TensorFlow
                 one ``tf.function`` loops over them (batches of one shape), on torch they run
                 back to back; batch callbacks fire once per execution, at Keras's batch indices.
             jit_compile: ``True`` compiles the step with XLA (TensorFlow) or ``torch.compile`` (torch);
@@ -238,6 +238,9 @@ class Trainer:
                 user_step = B.compile_user_function(getattr(self, f"{kind}_step"), self.jit_compile,
                                                     self.run_eagerly)
                 fn = lambda batch: user_step(pack_x_y_sample_weight(*batch))  # noqa: E731
+                if kind == "predict":
+                    fn = steps.with_predict_loop(fn, lambda batch: self.predict_step(pack_x_y_sample_weight(*batch)),
+                                                 self)
             else:
                 fn = self._default_step(kind)
             self._step_functions[kind] = fn
@@ -287,6 +290,18 @@ class Trainer:
             return
         for batch in batches:
             self._run_step(kind, batch)
+
+    def _predict_steps(self, batches):
+        """The outputs of the batches of one execution, concatenated, as NumPy arrays: one call of the backend's
+        multi-step loop (TensorFlow's in-graph loop) when it has one, else one step per batch."""
+        fn = self._step("predict")
+        loop = getattr(fn, "loop", None)
+        if len(batches) > 1 and loop is not None:
+            return tree.map_structure(_to_host, loop(batches))
+        outputs = [tree.map_structure(_to_host, fn(batch)) for batch in batches]
+        if len(outputs) == 1:
+            return outputs[0]
+        return tree.pack_as(outputs[0], [np.concatenate(parts, axis=0) for parts in zip(*map(tree.flatten, outputs))])
 
     def _logs(self):
         """The logs users see: what a custom step returned last, else the metrics' results."""
@@ -522,9 +537,11 @@ class Trainer:
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
         """Outputs for ``x`` as NumPy arrays (a list or dict for several outputs).
 
-        Batches stream through the model one at a time; each batch's outputs are
-        copied to host memory at once and all are concatenated at the end, so no
-        device memory is held beyond one batch. ``x`` takes the same kinds of
+        Batches stream through the model one execution (``steps_per_execution``
+        batches) at a time; each execution's outputs are copied to host memory at
+        once and all are concatenated at the end, so no device memory is held
+        beyond one execution. ``on_predict_batch_end`` receives them as
+        ``logs["outputs"]``. ``x`` takes the same kinds of
         data as ``fit`` (targets in a dataset's batches are ignored).
         """
         _check_batch_size(batch_size)
@@ -533,15 +550,16 @@ class Trainer:
         chunks = []
         try:
             self._prepare(data, for_training=False)
-            predict_fn = self._step("predict")
+            self._step("predict")
             verbose = 1 if verbose == "auto" else verbose
             cbs = CallbackList(callbacks, model=self, add_progbar=verbose != 0, verbose=verbose, epochs=1,
                                steps=data.num_batches, mode="predict")
             cbs.on_predict_begin()
-            for step, batch in enumerate(data):
+            for step, end, batches in executions(data, self.steps_per_execution):
                 cbs.on_predict_batch_begin(step)
-                chunks.append(tree.map_structure(_to_host, predict_fn(batch)))
-                cbs.on_predict_batch_end(step, None)
+                outputs = self._predict_steps(batches)
+                chunks.append(outputs)
+                cbs.on_predict_batch_end(end, {"outputs": outputs})
             adapter.on_epoch_end()
             cbs.on_predict_end()
         finally:

@@ -75,6 +75,7 @@ FOREACH = ["foreach_abs", "foreach_add", "foreach_add_", "foreach_addcdiv_", "fo
            "foreach_sign_", "foreach_sqrt", "foreach_sqrt_", "foreach_zero_"]
 TRAINING = ["host_variable", "read", "increment", "copy_into",
             "batch_size", "value_and_grad", "compile_function", "compile_user_function", "compile_loop", "replicated",
+            "compile_predict_loop",
             "gradient_reducer", "when_samples",
             "dataset_from_batches", "split_source", "arrays_split_source", "split_order", "split_parts"] + FOREACH
 
