@@ -195,6 +195,46 @@ def test_tensorflow_xla_numbers_equal_eager():
         np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
 
 
+@pytest.fixture
+def quick_compile():
+    """``jit_compile=True`` as it runs on each backend: XLA on TensorFlow, Dynamo with ``aot_eager`` on torch."""
+    if kerasport.backend.backend() != "torch":
+        yield
+        return
+    import torch
+
+    from kerasport.backends.torch import step
+    backend = step.COMPILE_BACKEND
+    step.COMPILE_BACKEND = "aot_eager"
+    torch._dynamo.reset()
+    yield
+    step.COMPILE_BACKEND = backend
+    torch._dynamo.reset()
+
+
+TORCH_FUSED_LSTM_UNDER_DYNAMO = pytest.mark.xfail(
+    condition=kerasport.backend.backend() == "torch", strict=True, raises=RuntimeError,
+    reason="torch's fused LSTM kernel under Dynamo's traced autograd: 'Expected a proper Tensor but got None "
+           "for argument #22 workspace' (backends/torch/rnn.py)")
+
+
+@pytest.mark.parametrize("cell", [pytest.param("LSTM", marks=TORCH_FUSED_LSTM_UNDER_DYNAMO), "GRU"])
+def test_recurrent_layers_compiled_equal_eager(quick_compile, cell):
+    rng = np.random.RandomState(0)
+    x, y = rng.rand(20, 5, 3).astype("float32"), rng.rand(20, 2).astype("float32")  # batches of 8, 8, then 4
+    results = []
+    for jit in (False, True):
+        kerasport.utils.set_random_seed(0)
+        model = kerasport.Sequential([kerasport.Input((5, 3)), getattr(layers, cell)(4), layers.Dense(2)])
+        model.compile("adam", "mse", jit_compile=jit)
+        history = model.fit(x, y, batch_size=8, epochs=2, shuffle=False, verbose=0).history
+        results.append((history["loss"], model.get_weights()))
+    (eager_loss, eager_weights), (loss, weights) = results
+    np.testing.assert_allclose(loss, eager_loss, rtol=1e-5)
+    for a, b in zip(weights, eager_weights):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
+
+
 def test_auto_stays_eager_on_cpu():
     model = kerasport.Sequential([kerasport.Input((3,)), layers.Dense(1)])
     model.compile("sgd", "mse")
