@@ -2,7 +2,8 @@
 
 Masked keys get a score of -1e9 before the softmax (and a weight of exactly 0 after it where
 ``MultiHeadAttention`` computes the scores itself: with dropout, ``return_attention_scores`` or
-several attention axes; else it runs the backend's ``dot_product_attention``, as Keras); masked queries give zero outputs in ``Attention``, as in Keras.
+several attention axes; else it runs the backend's ``dot_product_attention``, as Keras); masked
+queries give zero outputs in ``Attention``, as in Keras.
 """
 import string
 
@@ -232,7 +233,7 @@ class MultiHeadAttention(Layer):
             self._build_projections(tuple(query.shape), tuple(value.shape), None if key is None else tuple(key.shape))
         key = value if key is None else key
         # Keras's fused path: one backend attention kernel (torch: scaled_dot_product_attention), the causal
-        # mask left to it; the explicit one without dropout, for the scores, or over several attention axes.
+        # mask left to it; explicit scores with dropout, when they are returned, or over several attention axes.
         fused = not (self.dropout > 0 or return_attention_scores or len(query.shape) != 3)
         mask = combined_attention_mask(query, value, key, query_mask, value_mask, key_mask, attention_mask,
                                        use_causal_mask and not fused, self.sliding_window)

@@ -60,7 +60,9 @@ def test_multi_head_attention_fused_path_masks_match_keras(case, rng):
 
 
 def test_multi_head_attention_torch_runs_one_attention_kernel(rng):
-    torch = pytest.importorskip("torch") if B.NAME == "torch" else pytest.skip("scaled_dot_product_attention is torch's")
+    if B.NAME != "torch":
+        pytest.skip("scaled_dot_product_attention is torch's")
+    import torch
     from torch.utils._python_dispatch import TorchDispatchMode
 
     class Ops(TorchDispatchMode):

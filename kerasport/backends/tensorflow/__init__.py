@@ -75,8 +75,8 @@ from kerasport.backends.tensorflow.optimizers import (
     foreach_mean, foreach_mul, foreach_mul_, foreach_norm, foreach_pow, foreach_sign_, foreach_sqrt, foreach_sqrt_,
     foreach_zero_, fused_adam_, host_variable, increment, read)
 from kerasport.backends.tensorflow.step import (
-    batch_size, compile_function, compile_loop, compile_predict_loop, compile_user_function, gradient_reducer, replicated, value_and_grad,
-    when_samples)
+    batch_size, compile_function, compile_loop, compile_predict_loop, compile_user_function, gradient_reducer,
+    replicated, value_and_grad, when_samples)
 from kerasport.backends.tensorflow.data import (
     arrays_split_source, dataset_from_batches, split_order, split_parts, split_source)
 
