@@ -248,7 +248,8 @@ def raw_tf_runner(model, batch, jit=False):
                 return i + 1, tf.sigmoid(zo) * tf.tanh(c), c
 
             zeros = tf.zeros([tf.shape(x)[0], 64])
-            _, h, _ = tf.while_loop(lambda i, *_: i < 40, body, (0, zeros, zeros))
+            # XLA sizes the gradient's accumulators from a static trip count: maximum_iterations gives it.
+            _, h, _ = tf.while_loop(lambda i, *_: i < 40, body, (0, zeros, zeros), maximum_iterations=40)
             return tf.matmul(h, w) + b
     elif model in ("mlp", "predict"):
         params = [var(784, 256), var(256), var(256, 256), var(256), var(256, 10), var(10)]

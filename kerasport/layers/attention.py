@@ -1,7 +1,9 @@
 """Attention layers: ``MultiHeadAttention``, dot-product ``Attention`` and ``AdditiveAttention``.
 
-Masked keys get a score of -1e9 before the softmax (and a weight of exactly 0 after it, in
-``MultiHeadAttention``); masked queries give zero outputs in ``Attention``, as in Keras.
+Masked keys get a score of -1e9 before the softmax (and a weight of exactly 0 after it where
+``MultiHeadAttention`` computes the scores itself: with dropout, ``return_attention_scores`` or
+several attention axes; else it runs the backend's ``dot_product_attention``, as Keras); masked
+queries give zero outputs in ``Attention``, as in Keras.
 """
 import string
 
@@ -230,11 +232,19 @@ class MultiHeadAttention(Layer):
         if not self._projections_built:
             self._build_projections(tuple(query.shape), tuple(value.shape), None if key is None else tuple(key.shape))
         key = value if key is None else key
+        # Keras's fused path: one backend attention kernel (torch: scaled_dot_product_attention), the causal
+        # mask left to it; explicit scores with dropout, when they are returned, or over several attention axes.
+        fused = not (self.dropout > 0 or return_attention_scores or len(query.shape) != 3)
         mask = combined_attention_mask(query, value, key, query_mask, value_mask, key_mask, attention_mask,
-                                       use_causal_mask, self.sliding_window)
-        gate = self.gate_dense(query) if self.use_gate else None
-        q = self.query_dense(query) * (1.0 / float(self.key_dim) ** 0.5)
+                                       use_causal_mask and not fused, self.sliding_window)
+        gate = B.sigmoid(self.gate_dense(query)) if self.use_gate else None
         k, v = self.key_dense(key), self.value_dense(value)
+        if fused:
+            output = B.dot_product_attention(self.query_dense(query), k, v,
+                                             mask=None if mask is None else B.expand_dims(mask, 1),
+                                             scale=1.0 / float(self.key_dim) ** 0.5, is_causal=use_causal_mask)
+            return self.output_dense(output * gate if gate is not None else output)
+        q = self.query_dense(query) * (1.0 / float(self.key_dim) ** 0.5)
         scores = B.einsum(self._dot_equation, k, q)
         softmax_axes = tuple(range(scores.ndim - len(self._axes), scores.ndim))
         if mask is not None:
@@ -242,9 +252,8 @@ class MultiHeadAttention(Layer):
                 mask = B.expand_dims(mask, -2 * len(self._axes) - 1)
             scores = B.where(mask, scores, NEG_INF)
         scores = B.softmax(scores, axis=softmax_axes if len(softmax_axes) > 1 else softmax_axes[0])
-        # Keras zeroes fully masked rows only on its Softmax-layer path (scores returned, dropout, or
-        # several attention axes); its fused dot-product path leaves them uniform.
-        if mask is not None and (return_attention_scores or self.dropout > 0 or q.ndim != 4):
+        # Keras zeroes fully masked rows on this Softmax-layer path; its fused path leaves them uniform.
+        if mask is not None:
             scores = B.where(mask, scores, 0.0)
         weights = B.dropout(scores, self.dropout, generator=self._generator) if training and self.dropout else scores
         output = B.einsum(self._combine_equation, weights, v)

@@ -1,9 +1,9 @@
 """The built-in train / test / predict steps, written once over the model's public methods.
 
 A step takes one batch ``(x, y, sample_weight)``. The backend (``B``) supplies only the hooks:
-``gradient_function`` (all-reducing under a distribution), ``compile_function``, ``compile_loop``
-(TensorFlow's in-graph loop for ``steps_per_execution``), ``batch_size`` and the distribution hooks
-(``when_samples``, ``replicated``). Each builder runs once per ``compile``, never per step.
+``gradient_function`` (all-reducing under a distribution), ``compile_function``, ``compile_loop`` and
+``compile_predict_loop`` (TensorFlow's in-graph loops for ``steps_per_execution``), ``batch_size`` and the
+distribution hooks (``when_samples``, ``replicated``). Each builder runs once per ``compile``, never per step.
 """
 from kerasport.backends import B
 
@@ -51,14 +51,27 @@ def make_test_function(model):
 
 
 def make_predict_function(model):
-    """The callable ``step((x, y, sample_weight))`` returning the model's outputs for ``x``."""
+    """The callable ``step((x, y, sample_weight))`` returning the model's outputs for ``x``;
+    ``step.loop(batches)`` returns those of several concatenated (TensorFlow)."""
 
-    def step(x):
+    def step(batch):
         with B.no_grad():
-            return model(x, training=False)
+            return model(batch[0], training=False)
 
-    compiled = B.compile_function(step, model.jit_compile, model.run_eagerly)
-    return lambda batch: compiled(batch[0])
+    return with_predict_loop(B.compile_function(step, model.jit_compile, model.run_eagerly), step, model)
+
+
+def with_predict_loop(compiled, step, model):
+    """``compiled`` (a predict step) with ``.loop(batches)`` where the backend runs several in one call."""
+    loop = B.compile_predict_loop(step, compiled, model.jit_compile, model.run_eagerly)
+    if loop is None:
+        return compiled
+
+    def run(batch):
+        return compiled(batch)
+
+    run.loop = loop
+    return run
 
 
 def _runner(step, model):

@@ -20,6 +20,7 @@ from kerasport.trainers.compile_utils import CompileLoss, CompileMetrics, by_out
 from kerasport.trainers.data_adapters import (ArrayAdapter, get_adapter, pack_x_y_sample_weight, unpack_data,
                                               unpack_x_y_sample_weight)
 from kerasport.trainers.epoch_iterator import EpochIterator, executions, warn_ran_out
+from kerasport.trainers.predict_outputs import HostOutputs
 from kerasport.core import nest as tree
 
 
@@ -70,7 +71,7 @@ class Trainer:
             metrics: names, functions or ``Metric``s; a list per output or a dict for several outputs.
             weighted_metrics: metrics that take ``sample_weight``/``class_weight`` into account.
             run_eagerly: (TensorFlow) run the step eagerly instead of in one ``tf.function``.
-            steps_per_execution: batches per execution of the train / test step: on TensorFlow
+            steps_per_execution: batches per execution of the train / test / predict step: on TensorFlow
                 one ``tf.function`` loops over them (batches of one shape), on torch they run
                 back to back; batch callbacks fire once per execution, at Keras's batch indices.
             jit_compile: ``True`` compiles the step with XLA (TensorFlow) or ``torch.compile`` (torch);
@@ -240,6 +241,9 @@ class Trainer:
                 user_step = B.compile_user_function(B.distributed_user_step(getattr(self, f"{kind}_step"), self, kind),
                                                     self.jit_compile, self.run_eagerly)
                 fn = lambda batch: user_step(pack_x_y_sample_weight(*batch))  # noqa: E731
+                if kind == "predict":
+                    fn = steps.with_predict_loop(fn, lambda batch: self.predict_step(pack_x_y_sample_weight(*batch)),
+                                                 self)
             else:
                 fn = self._default_step(kind)
             self._step_functions[kind] = fn
@@ -289,6 +293,15 @@ class Trainer:
             return
         for batch in batches:
             self._run_step(kind, batch)
+
+    def _predict_steps(self, batches):
+        """The outputs of the batches of one execution, as a list of output structures: one, concatenated, from
+        the backend's multi-step loop (TensorFlow's in-graph loop) when it has one, else one per batch."""
+        fn = self._step("predict")
+        loop = getattr(fn, "loop", None)
+        if len(batches) > 1 and loop is not None:
+            return [loop(batches)]
+        return [fn(batch) for batch in batches]
 
     def _logs(self):
         """The logs users see: what a custom step returned last, else the metrics' results."""
@@ -533,34 +546,37 @@ class Trainer:
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
         """Outputs for ``x`` as NumPy arrays (a list or dict for several outputs).
 
-        Batches stream through the model one at a time; each batch's outputs are
-        copied to host memory at once and all are concatenated at the end, so no
-        device memory is held beyond one batch. ``x`` takes the same kinds of
-        data as ``fit`` (targets in a dataset's batches are ignored).
+        Batches stream through the model one execution (``steps_per_execution``
+        batches) at a time; each execution's outputs are copied to host memory at
+        once (into arrays made for all rows when ``x`` is arrays, else into chunks
+        concatenated at the end), so no device memory is held beyond one
+        execution. ``on_predict_batch_end`` receives them as ``logs["outputs"]``.
+        ``x`` takes the same kinds of data as ``fit`` (targets in a dataset's
+        batches are ignored).
         """
         _check_batch_size(batch_size)
         adapter = get_adapter(x, None, None, batch_size, stream=True)
         data = EpochIterator(adapter, config.capped_steps(steps))
-        chunks = []
+        outputs = HostOutputs(adapter.num_samples if isinstance(adapter, ArrayAdapter) and data.steps is None
+                              else None)
         try:
             self._prepare(data, for_training=False)
-            predict_fn = self._step("predict")
+            self._step("predict")
             verbose = 1 if verbose == "auto" else verbose
             cbs = CallbackList(callbacks, model=self, add_progbar=verbose != 0, verbose=verbose, epochs=1,
                                steps=data.num_batches, mode="predict")
             cbs.on_predict_begin()
-            for step, batch in enumerate(data):
+            for step, end, batches in executions(data, self.steps_per_execution):
                 cbs.on_predict_batch_begin(step)
-                chunks.append(tree.map_structure(_to_host, predict_fn(batch)))
-                cbs.on_predict_batch_end(step, None)
+                batch_outputs = outputs.add(self._predict_steps(batches))
+                cbs.on_predict_batch_end(end, {"outputs": batch_outputs})
             adapter.on_epoch_end()
             cbs.on_predict_end()
         finally:
             adapter.close()
-        if not chunks:
+        if not outputs.batches:
             raise ValueError("predict() received no data: the generator or dataset yielded no batch.")
-        flat = [np.concatenate(parts, axis=0) for parts in zip(*[tree.flatten(c) for c in chunks])]
-        return tree.pack_as(chunks[0], flat)
+        return outputs.result()
 
     def _one_batch(self, x, y=None, sample_weight=None, class_weight=None, for_training=True):
         """``(x, y, sample_weight)`` of arrays as a single batch of device tensors."""
@@ -592,14 +608,6 @@ class Trainer:
         """Outputs for one batch as NumPy arrays."""
         batch = self._one_batch(x, for_training=False)
         return tree.map_structure(B.convert_to_numpy, self._step("predict")(batch))
-
-
-
-def _to_host(t):
-    """A NumPy copy of ``t``: a view (torch on CPU) would keep the tensor's memory pinned between the freed
-    activations of later batches, and the process heap would grow by a batch of activations per batch."""
-    return np.array(B.convert_to_numpy(t))
-
 
 
 def _flat_logs(logs, prefix=""):

@@ -39,6 +39,54 @@ def test_multi_head_attention_matches_keras(kwargs, call_kwargs, rng):
            call_kwargs)
 
 
+@pytest.mark.parametrize("case", ["causal_longer_keys", "causal_and_mask", "masks_and_empty_rows", "gate_and_key"])
+def test_multi_head_attention_fused_path_masks_match_keras(case, rng):
+    keras = keras_module()
+    query, value = rng.randn(3, 4, 8).astype("float32"), rng.randn(3, 6, 8).astype("float32")
+    kwargs, call_kwargs, inputs = {"num_heads": 2, "key_dim": 4}, {}, [query, value]
+    if case == "causal_longer_keys":
+        call_kwargs = {"use_causal_mask": True}
+    elif case == "causal_and_mask":
+        call_kwargs = {"use_causal_mask": True, "attention_mask": rng.rand(3, 4, 6) > 0.4}
+    elif case == "masks_and_empty_rows":
+        mask = rng.rand(3, 4, 6) > 0.5
+        mask[0, 1] = False  # a query that sees no key: Keras's fused path gives it uniform weights
+        call_kwargs = {"attention_mask": mask, "value_mask": np.array([[1] * 6, [1] * 4 + [0] * 2, [1] * 5 + [0]])}
+    else:
+        kwargs = {"num_heads": 2, "key_dim": 3, "value_dim": 2, "use_gate": True}
+        inputs = [query, value, rng.randn(3, 6, 5).astype("float32")]
+        call_kwargs = {"use_causal_mask": True}
+    _check(layers.MultiHeadAttention(**kwargs), keras.layers.MultiHeadAttention(**kwargs), inputs, call_kwargs)
+
+
+def test_multi_head_attention_torch_runs_one_attention_kernel(rng):
+    if B.NAME != "torch":
+        pytest.skip("scaled_dot_product_attention is torch's")
+    import torch
+    from torch.utils._python_dispatch import TorchDispatchMode
+
+    class Ops(TorchDispatchMode):
+        def __init__(self):
+            super().__init__()
+            self.names = []
+
+        def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+            self.names.append(str(func))
+            return func(*args, **(kwargs or {}))
+
+    layer = layers.MultiHeadAttention(2, 4)
+    x = B.convert_to_tensor(rng.randn(2, 5, 8).astype("float32"))
+    mask = B.convert_to_tensor(rng.rand(2, 5, 5) > 0.3)
+    for call_kwargs in ({}, {"use_causal_mask": True}, {"attention_mask": mask}):
+        with torch.no_grad(), Ops() as ops:
+            layer(x, x, **call_kwargs)
+        assert any("scaled_dot_product" in name for name in ops.names), ops.names
+        assert not any("softmax" in name for name in ops.names), ops.names
+    with torch.no_grad(), Ops() as ops:
+        layer(x, x, return_attention_scores=True)
+    assert any("softmax" in name for name in ops.names)
+
+
 def test_multi_head_attention_scores_and_axes(rng):
     keras = keras_module()
     query = rng.randn(2, 3, 4, 6).astype("float32")

@@ -1,4 +1,5 @@
-"""``compile(steps_per_execution=N)``: N steps per execution, Keras's batch indices, same numbers as N=1."""
+"""``compile(steps_per_execution=N)``: N steps per execution of fit / evaluate / predict, Keras's batch indices,
+same numbers as N=1."""
 import io
 
 import numpy as np
@@ -93,3 +94,82 @@ def test_saved_with_the_compile_config(tmp_path, ext):
     path = str(tmp_path / f"m.{ext}")
     model.save(path)
     assert kerasport.models.load_model(path).steps_per_execution == 3
+
+
+def _predict_program(module, n, seen, weights=None, jit_compile=False):
+    class Record(module.callbacks.Callback):
+        def on_predict_batch_begin(self, batch, logs=None):
+            seen.append(("begin", batch))
+
+        def on_predict_batch_end(self, batch, logs=None):
+            seen.append(("end", batch, np.asarray(logs["outputs"]).shape))
+
+    module.utils.set_random_seed(0)
+    model = module.Sequential([module.Input((3,)), module.layers.Dense(4, activation="relu"),
+                               module.layers.Dense(2)])
+    if weights is not None:
+        model.set_weights(weights)
+    model.compile("adam", "mse", steps_per_execution=n, jit_compile=jit_compile)
+    x = np.random.RandomState(0).rand(38, 3).astype("float32")
+    return model, model.predict(x, batch_size=4, verbose=0, callbacks=[Record()])
+
+
+def test_predict_batch_callbacks_and_outputs_as_keras():
+    keras = keras_module()
+    keras.utils.set_random_seed(0)
+    initial = keras.Sequential([keras.Input((3,)), keras.layers.Dense(4, activation="relu"),
+                                keras.layers.Dense(2)]).get_weights()
+    want, got = [], []
+    _, want_out = _predict_program(keras, 4, want, initial)
+    _, got_out = _predict_program(kerasport, 4, got, initial)
+    assert got == want
+    assert got == [("begin", 0), ("end", 3, (16, 2)), ("begin", 4), ("end", 7, (16, 2)), ("begin", 8),
+                   ("end", 11, (6, 2))]
+    np.testing.assert_allclose(got_out, want_out, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("n", [2, 3, 5])
+def test_predict_equals_one_step_per_execution(n):
+    _, one = _predict_program(kerasport, 1, [])
+    model, many = _predict_program(kerasport, n, [])
+    again = model.predict(np.random.RandomState(0).rand(38, 3).astype("float32"), batch_size=4, verbose=0)
+    np.testing.assert_allclose(many, one, rtol=1e-6, atol=1e-7)
+    np.testing.assert_allclose(again, one, rtol=1e-6, atol=1e-7)
+    if kerasport.backend.backend() == "tensorflow":
+        assert model._step("predict").loop.compiled.experimental_get_tracing_count() >= 1
+
+
+def test_predict_compiled_with_jit_equals_eager():
+    _, one = _predict_program(kerasport, 1, [])
+    model, many = _predict_program(kerasport, 3, [], jit_compile=True)
+    x = np.random.RandomState(0).rand(38, 3).astype("float32")
+    np.testing.assert_allclose(many, one, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(model.predict(x, batch_size=4, verbose=0), one, rtol=1e-5, atol=1e-6)
+
+
+def test_predict_several_outputs_and_an_overridden_predict_step():
+    class Doubled(kerasport.Model):
+        def predict_step(self, data):
+            x = data[0] if isinstance(data, tuple) else data
+            outputs = self(x, training=False)
+            return {"sum": outputs["a"] + outputs["b"], "a": 2 * outputs["a"]}
+
+    inputs = kerasport.Input((3,))
+    hidden = kerasport.layers.Dense(4, activation="tanh")(inputs)
+    outputs = {"a": kerasport.layers.Dense(2)(hidden), "b": kerasport.layers.Dense(1)(hidden)}
+    x = np.random.RandomState(1).rand(23, 3).astype("float32")
+    plain = kerasport.Model(inputs, outputs)
+    custom = Doubled(inputs, outputs)
+    results = {}
+    for n in (1, 4):
+        for name, model in (("plain", plain), ("custom", custom)):
+            model.compile("sgd", "mse", steps_per_execution=n)
+            results[name, n] = [model.predict(x, batch_size=5, verbose=0) for _ in range(2)]
+    for name in ("plain", "custom"):
+        for got in results[name, 4]:
+            assert sorted(got) == sorted(results[name, 1][0])
+            for key in got:
+                np.testing.assert_allclose(got[key], results[name, 1][0][key], rtol=1e-6, atol=1e-7)
+    np.testing.assert_allclose(results["custom", 4][0]["a"], 2 * results["plain", 1][0]["a"], rtol=1e-6)
+    np.testing.assert_allclose(results["custom", 4][0]["sum"],
+                               results["plain", 1][0]["a"] + results["plain", 1][0]["b"], rtol=1e-6)

@@ -182,25 +182,6 @@ def test_torch_compiled_evaluate_and_predict(dynamo):
     assert dict(dynamo["graph_break"]) == {}
 
 
-def test_torch_inductor_compiles_an_lstm_step():
-    # torch's fused CPU LSTM does not survive Inductor's backward (pytorch/pytorch#158007): the layer
-    # runs its cell loop when compiled, with the same numbers
-    if kerasport.backend.backend() != "torch":
-        pytest.skip("torch.compile is torch's")
-    rng = np.random.RandomState(0)
-    x, y = rng.rand(24, 5, 3).astype("float32"), rng.randint(0, 2, 24)
-    models = []
-    for jit in (True, False):
-        kerasport.utils.set_random_seed(0)
-        model = kerasport.Sequential([kerasport.Input((5, 3)), layers.LSTM(4), layers.Dense(2)])
-        model.compile("adam", kerasport.losses.SparseCategoricalCrossentropy(from_logits=True), jit_compile=jit)
-        models.append((model, model.fit(x, y, batch_size=8, epochs=2, shuffle=False, verbose=0).history))
-    (compiled, history), (eager, eager_history) = models
-    np.testing.assert_allclose(history["loss"], eager_history["loss"], rtol=1e-5)
-    for a, b in zip(compiled.get_weights(), eager.get_weights()):
-        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
-
-
 def test_tensorflow_xla_numbers_equal_eager():
     if kerasport.backend.backend() != "tensorflow":
         pytest.skip("XLA is TensorFlow's")
@@ -211,6 +192,42 @@ def test_tensorflow_xla_numbers_equal_eager():
     for key in history:
         np.testing.assert_allclose(history[key], eager_history[key], rtol=1e-5)
     for a, b in zip(model.get_weights(), eager.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
+
+
+@pytest.fixture
+def quick_compile():
+    """``jit_compile=True`` as it runs on each backend: XLA on TensorFlow, Dynamo with ``aot_eager`` on torch."""
+    if kerasport.backend.backend() != "torch":
+        yield
+        return
+    import torch
+
+    from kerasport.backends.torch import step
+    backend = step.COMPILE_BACKEND
+    step.COMPILE_BACKEND = "aot_eager"
+    torch._dynamo.reset()
+    yield
+    step.COMPILE_BACKEND = backend
+    torch._dynamo.reset()
+
+
+@pytest.mark.parametrize("cell", ["LSTM", "GRU"])
+def test_recurrent_layers_compiled_equal_eager(quick_compile, cell):
+    # torch's fused CPU LSTM loses its oneDNN workspace in a compiled backward (pytorch/pytorch#158007):
+    # compiled, the layer runs its cell loop instead, with the same numbers
+    rng = np.random.RandomState(0)
+    x, y = rng.rand(20, 5, 3).astype("float32"), rng.rand(20, 2).astype("float32")  # batches of 8, 8, then 4
+    results = []
+    for jit in (False, True):
+        kerasport.utils.set_random_seed(0)
+        model = kerasport.Sequential([kerasport.Input((5, 3)), getattr(layers, cell)(4), layers.Dense(2)])
+        model.compile("adam", "mse", jit_compile=jit)
+        history = model.fit(x, y, batch_size=8, epochs=2, shuffle=False, verbose=0).history
+        results.append((history["loss"], model.get_weights()))
+    (eager_loss, eager_weights), (loss, weights) = results
+    np.testing.assert_allclose(loss, eager_loss, rtol=1e-5)
+    for a, b in zip(weights, eager_weights):
         np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
 
 

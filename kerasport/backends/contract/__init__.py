@@ -75,7 +75,8 @@ FOREACH = ["foreach_abs", "foreach_add", "foreach_add_", "foreach_addcdiv_", "fo
            "foreach_sign_", "foreach_sqrt", "foreach_sqrt_", "foreach_zero_"]
 TRAINING = ["host_variable", "read", "increment", "copy_into",
             "batch_size", "gradient_function", "compile_function", "compile_user_function", "compile_loop",
-            "replicated", "distributed_user_step", "replicas_in_sync", "all_reduce_replica_gradients", "when_samples",
+            "compile_predict_loop", "replicated", "distributed_user_step", "replicas_in_sync",
+            "all_reduce_replica_gradients", "when_samples",
             "dataset_from_batches", "split_source", "arrays_split_source", "split_order", "split_parts"] + FOREACH
 
 # ``backends/<name>/distribute.py`` (data parallelism, one process per device; see kerasport.distribution):

@@ -37,6 +37,13 @@ def compile_loop(step: Callable, compiled: Callable, jit_compile: bool, run_eage
     ``compiled`` is ``step``'s own compiled function, for the groups that cannot be stacked."""
 
 
+def compile_predict_loop(step: Callable, compiled: Callable, jit_compile: bool, run_eagerly: bool) -> Callable | None:
+    """``loop(batches)`` returning ``step``'s outputs for each batch of a ``steps_per_execution`` group of
+    ``predict``, concatenated on the first axis, computed inside one compiled function (an in-graph loop); or
+    None where the backend has none and the trainer runs the steps back to back. ``compiled`` is ``step``'s own
+    compiled function, for the groups that cannot be stacked."""
+
+
 def replicated(step: Callable) -> Callable:
     """``step`` run in the replica context of the enclosing distribution strategy (itself where there is none)."""
 

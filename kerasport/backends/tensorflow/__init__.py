@@ -75,8 +75,8 @@ from kerasport.backends.tensorflow.optimizers import (
     foreach_mean, foreach_mul, foreach_mul_, foreach_norm, foreach_pow, foreach_sign_, foreach_sqrt, foreach_sqrt_,
     foreach_zero_, fused_adam_, host_variable, increment, read)
 from kerasport.backends.tensorflow.step import (
-    all_reduce_replica_gradients, batch_size, compile_function, compile_loop, compile_user_function,
-    distributed_user_step, gradient_function, replicas_in_sync, replicated, when_samples)
+    all_reduce_replica_gradients, batch_size, compile_function, compile_loop, compile_predict_loop,
+    compile_user_function, distributed_user_step, gradient_function, replicas_in_sync, replicated, when_samples)
 from kerasport.backends.tensorflow.data import (
     arrays_split_source, dataset_from_batches, split_order, split_parts, split_source)
 

@@ -432,9 +432,10 @@ def dot_product_attention(query, key, value, bias=None, mask=None, scale=None, i
     if bias is not None:
         logits = logits + convert_to_tensor(bias, d)
     if mask is not None or is_causal:
-        allowed = tf.ones((q.shape[1], k.shape[1]), tf.bool)
+        lengths = tf.stack([tf.shape(q)[1], tf.shape(k)[1]])  # unknown in a trace over several lengths
+        allowed = tf.ones(lengths, tf.bool)
         if is_causal:
-            allowed = tf.cast(tf.linalg.band_part(tf.ones((q.shape[1], k.shape[1])), -1, 0), tf.bool)
+            allowed = tf.cast(tf.linalg.band_part(tf.ones(lengths), -1, 0), tf.bool)
         if mask is not None:
             allowed = tf.logical_and(allowed, tf.cast(_t(mask), tf.bool))
         neg = -0.7 * (65500.0 if d == tf.float16 else 3.38953e38)

@@ -65,21 +65,72 @@ def compile_loop(step, compiled, jit_compile, run_eagerly):
     """
     def many(batches):
         def body(i):
-            step(tree.map_structure(lambda t: None if t is None else t[i], batches))
+            step(_batch(batches, i))
             return (i + 1,)
-        count = tf.shape(tree.flatten(batches[0])[0])[0]
-        tf.while_loop(lambda i: i < count, body, (tf.constant(0),))
+        tf.while_loop(lambda i: i < _count(batches), body, (tf.constant(0),))
 
     looped = compile_function(many, jit_compile, run_eagerly)
 
     def loop(batches):
-        flats = [tree.flatten(b) for b in batches]
-        shapes = [[None if t is None else tuple(t.shape) for t in f] for f in flats]
-        if run_eagerly or not compiled.experimental_get_tracing_count() or any(s != shapes[0] for s in shapes):
+        stacked = None if run_eagerly or not compiled.experimental_get_tracing_count() else _stacked(batches)
+        if stacked is None:
             for batch in batches:
                 compiled(batch)
             return
-        looped(tree.pack_as(batches[0], [None if ts[0] is None else tf.stack(ts) for ts in zip(*flats)]))
+        looped(stacked)
 
     loop.compiled = looped
     return loop
+
+
+def compile_predict_loop(step, compiled, jit_compile, run_eagerly):
+    """``loop(batches)``: ``step``'s outputs for each batch, concatenated on the first axis, as Keras's
+    ``predict`` gives them for a ``steps_per_execution`` group. Batches of one shape go stacked into one
+    ``tf.function`` that loops over them in the graph and gathers the outputs in ``TensorArray``s
+    (``loop.compiled``); ``compiled`` (``step``'s own compiled function) runs them one by one when
+    eager, in the first group (variables may be made then) and for a group of batches of different shapes.
+    """
+    def many(batches):
+        first = step(_batch(batches, 0))
+        arrays = [tf.TensorArray(t.dtype, size=_count(batches), element_shape=t.shape).write(0, t)
+                  for t in tree.flatten(first)]
+
+        def body(i, arrays):
+            outputs = tree.flatten(step(_batch(batches, i)))
+            return i + 1, [a.write(i, t) for a, t in zip(arrays, outputs)]
+
+        _, arrays = tf.while_loop(lambda i, _: i < _count(batches), body, (tf.constant(1), arrays))
+        return tree.pack_as(first, [a.concat() for a in arrays])
+
+    looped = compile_function(many, jit_compile, run_eagerly)
+    ran = []
+
+    def loop(batches):
+        stacked = None if run_eagerly or not ran else _stacked(batches)
+        ran.append(True)
+        if stacked is not None:
+            return looped(stacked)
+        outputs = [compiled(batch) for batch in batches]
+        return tree.pack_as(outputs[0], [tf.concat(ts, 0) for ts in zip(*map(tree.flatten, outputs))])
+
+    loop.compiled = looped
+    return loop
+
+
+def _count(stacked):
+    """The number of batches stacked in ``stacked``."""
+    return tf.shape(tree.flatten(stacked[0])[0])[0]
+
+
+def _batch(stacked, i):
+    """Batch ``i`` of ``stacked``."""
+    return tree.map_structure(lambda t: None if t is None else t[i], stacked)
+
+
+def _stacked(batches):
+    """The batches stacked on a new first axis into one structure, or ``None`` when their shapes differ."""
+    flats = [tree.flatten(b) for b in batches]
+    shapes = [[None if t is None else tuple(t.shape) for t in f] for f in flats]
+    if any(s != shapes[0] for s in shapes):
+        return None
+    return tree.pack_as(batches[0], [None if ts[0] is None else tf.stack(ts) for ts in zip(*flats)])

@@ -419,6 +419,8 @@ def dot_product_attention(query, key, value, bias=None, mask=None, scale=None, i
     if q.shape[1] > k.shape[1]:
         k, v = (torch.repeat_interleave(t, q.shape[1] // t.shape[1], dim=1) for t in (k, v))
     scale = 1.0 / math.sqrt(q.shape[-1]) if scale is None else float(scale)
+    if is_causal and mask is None and bias is None and attn_logits_soft_cap is None:  # the causal kernel
+        return F.scaled_dot_product_attention(q, k, v, is_causal=True, scale=scale).transpose(1, 2)
     attn = None
     if mask is not None or is_causal:
         allowed = torch.ones((q.shape[2], k.shape[2]), dtype=torch.bool, device=q.device)
@@ -426,10 +428,15 @@ def dot_product_attention(query, key, value, bias=None, mask=None, scale=None, i
             allowed = torch.tril(allowed)
         if mask is not None:
             allowed = allowed & as_tensor(mask).bool()
-        attn = torch.where(allowed, torch.zeros((), dtype=d, device=q.device),
+        # A query that sees no key gets uniform weights and no gradient, as where its logits are replaced: its
+        # logits are zeros (a large negative bias on all of them would cost the kernel's backward its precision).
+        sees = allowed.any(-1, keepdim=True)
+        q = torch.where(sees, q, torch.zeros((), dtype=d, device=q.device))
+        attn = torch.where(allowed | ~sees, torch.zeros((), dtype=d, device=q.device),
                            torch.full((), _large_negative(d), dtype=d, device=q.device))
     if bias is not None:
-        attn = convert_to_tensor(bias, d)
+        bias = convert_to_tensor(bias, d)
+        attn = bias if attn is None else attn + bias
     if attn_logits_soft_cap is None:
         return F.scaled_dot_product_attention(q, k, v, attn_mask=attn, scale=scale).transpose(1, 2)
     logits = torch.matmul(q, k.transpose(-1, -2)) * scale

@@ -68,6 +68,11 @@ def compile_loop(step, compiled, jit_compile, run_eagerly):
     return None
 
 
+def compile_predict_loop(step, compiled, jit_compile, run_eagerly):
+    """No in-graph loop on torch: ``None``, and the trainer runs the predict steps back to back."""
+    return None
+
+
 def replicated(step):
     """``step`` itself: each torch process runs its own step (``torchrun``)."""
     return step
