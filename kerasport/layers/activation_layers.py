@@ -31,6 +31,8 @@ class ReLU(_Elementwise):
         threshold: non-negative value below which the slope applies (``0``).
     """
 
+    _outputs_are_fresh = _may_overwrite_input = True
+
     def __init__(self, max_value=None, negative_slope=0.0, threshold=0.0, **kwargs):
         super().__init__(**kwargs)
         for arg, value, optional in (("max_value", max_value, True), ("negative_slope", negative_slope, False),
@@ -41,6 +43,8 @@ class ReLU(_Elementwise):
         self.max_value, self.negative_slope, self.threshold = max_value, negative_slope, threshold
 
     def call(self, inputs):
+        if self._input_is_scratch and self.negative_slope == 0.0 and self.threshold == 0.0:
+            return B.relu_overwriting(inputs, self.max_value)
         return activations.relu(inputs, self.negative_slope, self.max_value, self.threshold)
 
     def get_config(self):

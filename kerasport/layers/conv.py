@@ -55,6 +55,7 @@ class _Convolution(Layer):
     _paddings = ("valid", "same")
     _strides_with_dilation = False
     _needs_kernel_fit = True
+    _outputs_are_fresh = True
 
     def __init__(self, kernel_size, strides, padding, data_format, dilation_rate, activation, use_bias,
                  bias_initializer, bias_regularizer, activity_regularizer, bias_constraint, **kwargs):

@@ -140,6 +140,10 @@ class Layer:
     """
 
     _call_signature_cache = {}
+    # A Functional model that owns a tensor no one else reads may let its one consumer overwrite it in inference:
+    _outputs_are_fresh = False  # call returns new tensors, aliasing no input and nothing the layer keeps
+    _may_overwrite_input = False  # call can compute in its input's memory when told `_input_is_scratch`
+    _input_is_scratch = False
 
     def __init_subclass__(cls, **kwargs):
         """Wrap each subclass's ``build`` so that it runs once and marks the layer built."""

@@ -104,6 +104,7 @@ class BatchNormalization(_GammaBeta):
     """
 
     _uses_batch_statistics = True  # samples interact in training (TimeDistributed steps it)
+    _outputs_are_fresh = _may_overwrite_input = True
 
     def __init__(self, axis=-1, momentum=0.99, epsilon=1e-3, center=True, scale=True, beta_initializer="zeros",
                  gamma_initializer="ones", moving_mean_initializer="zeros", moving_variance_initializer="ones",
@@ -158,8 +159,8 @@ class BatchNormalization(_GammaBeta):
         check_axes(self, tuple(inputs.shape), [self.axis], expected=self._spec)
         gamma, beta = self.gamma, self.beta
         if not (training and self.trainable):
-            return B.batch_normalization(inputs, self.moving_mean, self.moving_variance, self.axis, beta, gamma,
-                                         self.epsilon)
+            normalize = B.batch_normalization_overwriting if self._input_is_scratch else B.batch_normalization
+            return normalize(inputs, self.moving_mean, self.moving_variance, self.axis, beta, gamma, self.epsilon)
         if mask is None and not self.renorm:
             outputs, mean, variance = B.batch_normalization_training(inputs, self.axis, beta, gamma, self.epsilon)
         else:

@@ -30,6 +30,22 @@ def batch_normalization(
     """Keras's ``keras.ops.batch_normalization``: the same arguments and results."""
 
 
+def batch_normalization_overwriting(
+        x: ArrayLike,
+        mean: ArrayLike,
+        variance: ArrayLike,
+        axis: Axis,
+        offset: ArrayLike | None = None,
+        scale: ArrayLike | None = None,
+        epsilon: float = 0.001,
+) -> Tensor:
+    """``batch_normalization``, whose result may be written into ``x`` (a kerasport extension).
+
+    For a caller that owns ``x`` and reads it no more: where tensors are mutable (torch) and no
+    gradient is recorded, the result reuses ``x``'s memory; elsewhere it is a new tensor.
+    """
+
+
 def batch_normalization_training(
         x: ArrayLike,
         axis: int,
@@ -252,6 +268,11 @@ def relu(x: ArrayLike) -> Tensor:
 
 def relu6(x: ArrayLike) -> Tensor:
     """Keras's ``keras.ops.relu6``: the same arguments and results."""
+
+
+def relu_overwriting(x: ArrayLike, max_value: float | None = None) -> Tensor:
+    """``relu(x)``, capped at ``max_value`` when given, whose result may be written into ``x`` (a kerasport
+    extension); as ``batch_normalization_overwriting``, for a caller that owns ``x`` and reads it no more."""
 
 
 def rms_normalization(x: ArrayLike, scale: ArrayLike | None = None, axis: Axis = -1, epsilon=None) -> Tensor:

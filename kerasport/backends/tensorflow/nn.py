@@ -22,6 +22,15 @@ def one_hot(x, num_classes, axis=-1, dtype="float32"):
 # ----------------------------------------------------------------------------- activations
 relu = tf.nn.relu
 relu6 = tf.nn.relu6
+
+
+def relu_overwriting(x, max_value=None):
+    """TensorFlow's tensors are immutable: a new tensor, as ``relu`` / ``relu6``."""
+    if max_value is None:
+        return tf.nn.relu(x)
+    return tf.nn.relu6(x) if max_value == 6.0 else tf.minimum(tf.nn.relu(x), max_value)
+
+
 sigmoid = tf.sigmoid
 tanh = tf.tanh
 softplus = tf.math.softplus
@@ -248,6 +257,9 @@ def batch_normalization(x, mean, variance, axis, offset=None, scale=None, epsilo
         offset = None if offset is None else tf.reshape(offset, shape_)
         scale = None if scale is None else tf.reshape(scale, shape_)
     return tf.nn.batch_normalization(x, mean, variance, offset, scale, epsilon)
+
+
+batch_normalization_overwriting = batch_normalization  # TensorFlow's tensors are immutable
 
 
 def batch_normalization_training(x, axis, offset=None, scale=None, epsilon=1e-3):
