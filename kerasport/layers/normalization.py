@@ -159,8 +159,8 @@ class BatchNormalization(_GammaBeta):
         check_axes(self, tuple(inputs.shape), [self.axis], expected=self._spec)
         gamma, beta = self.gamma, self.beta
         if not (training and self.trainable):
-            normalize = B.batch_normalization_overwriting if self._input_is_scratch else B.batch_normalization
-            return normalize(inputs, self.moving_mean, self.moving_variance, self.axis, beta, gamma, self.epsilon)
+            return B.batch_normalization_inference(inputs, self.moving_mean, self.moving_variance, self.axis, beta,
+                                                   gamma, self.epsilon, overwrite=self._input_is_scratch)
         if mask is None and not self.renorm:
             outputs, mean, variance = B.batch_normalization_training(inputs, self.axis, beta, gamma, self.epsilon)
         else:

@@ -83,8 +83,9 @@ def test_overwriting_kernels_give_the_plain_kernels_numbers():
     mean, var, beta, gamma = (B.convert_to_tensor(v) for v in (mean, np.abs(var) + 0.1, beta, gamma))
     bn_expected = B.convert_to_numpy(B.batch_normalization(B.convert_to_tensor(x), mean, var, -1, beta, gamma, 1e-3))
     with B.no_grad():
-        bn = B.batch_normalization_overwriting(B.convert_to_tensor(x), mean, var, -1, beta, gamma, 1e-3)
-        np.testing.assert_allclose(B.convert_to_numpy(bn), bn_expected, rtol=1e-6, atol=1e-6)
+        for overwrite in (False, True):
+            bn = B.batch_normalization_inference(B.convert_to_tensor(x), mean, var, -1, beta, gamma, 1e-3, overwrite)
+            np.testing.assert_allclose(B.convert_to_numpy(bn), bn_expected, rtol=1e-5, atol=1e-5)
         for cap, expected in ((None, np.maximum(x, 0)), (6.0, np.clip(x, 0, 6)), (2.5, np.clip(x, 0, 2.5))):
             out = B.relu_overwriting(B.convert_to_tensor(x), cap)
             np.testing.assert_array_equal(B.convert_to_numpy(out), expected)

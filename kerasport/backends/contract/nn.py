@@ -30,7 +30,7 @@ def batch_normalization(
     """Keras's ``keras.ops.batch_normalization``: the same arguments and results."""
 
 
-def batch_normalization_overwriting(
+def batch_normalization_inference(
         x: ArrayLike,
         mean: ArrayLike,
         variance: ArrayLike,
@@ -38,11 +38,14 @@ def batch_normalization_overwriting(
         offset: ArrayLike | None = None,
         scale: ArrayLike | None = None,
         epsilon: float = 0.001,
+        overwrite: bool = False,
 ) -> Tensor:
-    """``batch_normalization``, whose result may be written into ``x`` (a kerasport extension).
+    """``BatchNormalization``'s inference kernel (a kerasport extension): ``batch_normalization``'s numbers,
+    on the backend's fastest kernel for them.
 
-    For a caller that owns ``x`` and reads it no more: where tensors are mutable (torch) and no
-    gradient is recorded, the result reuses ``x``'s memory; elsewhere it is a new tensor.
+    ``overwrite=True`` is for a caller that owns ``x`` and reads it no more: where tensors are mutable
+    (torch) and no gradient is recorded, the result then reuses ``x``'s memory. TensorFlow runs
+    ``FusedBatchNormV3`` on 4D channels-last float32 inputs, which Grappler folds into a preceding convolution.
     """
 
 
@@ -272,7 +275,8 @@ def relu6(x: ArrayLike) -> Tensor:
 
 def relu_overwriting(x: ArrayLike, max_value: float | None = None) -> Tensor:
     """``relu(x)``, capped at ``max_value`` when given, whose result may be written into ``x`` (a kerasport
-    extension); as ``batch_normalization_overwriting``, for a caller that owns ``x`` and reads it no more."""
+    extension): as ``batch_normalization_inference(overwrite=True)``, for a caller that owns ``x`` and reads it
+    no more."""
 
 
 def rms_normalization(x: ArrayLike, scale: ArrayLike | None = None, axis: Axis = -1, epsilon=None) -> Tensor:

@@ -259,7 +259,14 @@ def batch_normalization(x, mean, variance, axis, offset=None, scale=None, epsilo
     return tf.nn.batch_normalization(x, mean, variance, offset, scale, epsilon)
 
 
-batch_normalization_overwriting = batch_normalization  # TensorFlow's tensors are immutable
+def batch_normalization_inference(x, mean, variance, axis, offset=None, scale=None, epsilon=1e-3, overwrite=False):
+    """``FusedBatchNormV3`` (as tf.keras's layer) where it applies, which Grappler folds into a preceding
+    convolution; ``overwrite`` changes nothing (TensorFlow's tensors are immutable)."""
+    if x.shape.rank != 4 or axis % 4 != 3 or x.dtype != tf.float32 or mean.dtype != tf.float32:
+        return batch_normalization(x, mean, variance, axis, offset, scale, epsilon)
+    scale = tf.ones_like(mean) if scale is None else scale
+    offset = tf.zeros_like(mean) if offset is None else offset
+    return tf.compat.v1.nn.fused_batch_norm(x, scale, offset, mean, variance, epsilon, is_training=False)[0]
 
 
 def batch_normalization_training(x, axis, offset=None, scale=None, epsilon=1e-3):

@@ -241,9 +241,9 @@ def batch_normalization(x, mean, variance, axis, offset=None, scale=None, epsilo
     return torch.addcmul(shift, x, inv)  # one pass over x
 
 
-def batch_normalization_overwriting(x, mean, variance, axis, offset=None, scale=None, epsilon=1e-3):
+def batch_normalization_inference(x, mean, variance, axis, offset=None, scale=None, epsilon=1e-3, overwrite=False):
     inv, shift = _batch_norm_affine(x, mean, variance, axis, offset, scale, epsilon)
-    if torch.is_grad_enabled() or torch.result_type(shift, x) != x.dtype:
+    if not overwrite or torch.is_grad_enabled() or torch.result_type(shift, x) != x.dtype:
         return torch.addcmul(shift, x, inv)
     return torch.addcmul(shift, x, inv, out=x)
 
