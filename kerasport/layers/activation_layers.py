@@ -5,7 +5,7 @@
 from kerasport import activations, constraints, initializers, regularizers
 from kerasport.backends import B
 from kerasport.core.serialization import serialized
-from kerasport.layers.layer import Layer
+from kerasport.layers.layer import Layer, may_overwrite_input, returns_fresh_outputs
 
 
 class _Elementwise(Layer):
@@ -31,8 +31,6 @@ class ReLU(_Elementwise):
         threshold: non-negative value below which the slope applies (``0``).
     """
 
-    _outputs_are_fresh = _may_overwrite_input = True
-
     def __init__(self, max_value=None, negative_slope=0.0, threshold=0.0, **kwargs):
         super().__init__(**kwargs)
         for arg, value, optional in (("max_value", max_value, True), ("negative_slope", negative_slope, False),
@@ -42,6 +40,8 @@ class ReLU(_Elementwise):
                                  f"received {arg}={value!r}.")
         self.max_value, self.negative_slope, self.threshold = max_value, negative_slope, threshold
 
+    @returns_fresh_outputs
+    @may_overwrite_input
     def call(self, inputs):
         if self._input_is_scratch and self.negative_slope == 0.0 and self.threshold == 0.0:
             return B.relu_overwriting(inputs, self.max_value)

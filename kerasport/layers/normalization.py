@@ -6,7 +6,7 @@ Weights, names, defaults and formulas follow Keras 3, so weights copy across wit
 from kerasport import constraints, initializers, regularizers
 from kerasport.backends import B
 from kerasport.core.serialization import serialized
-from kerasport.layers.layer import Layer
+from kerasport.layers.layer import Layer, may_overwrite_input, returns_fresh_outputs
 
 _MASK_EPSILON = 1e-7  # Keras's backend.epsilon(), guarding the masked-moments division.
 
@@ -104,7 +104,6 @@ class BatchNormalization(_GammaBeta):
     """
 
     _uses_batch_statistics = True  # samples interact in training (TimeDistributed steps it)
-    _outputs_are_fresh = _may_overwrite_input = True
 
     def __init__(self, axis=-1, momentum=0.99, epsilon=1e-3, center=True, scale=True, beta_initializer="zeros",
                  gamma_initializer="ones", moving_mean_initializer="zeros", moving_variance_initializer="ones",
@@ -155,6 +154,8 @@ class BatchNormalization(_GammaBeta):
         self._reduction_axes = [i for i in range(len(input_shape)) if i != self.axis % len(input_shape)]
         self.built = True
 
+    @returns_fresh_outputs
+    @may_overwrite_input
     def call(self, inputs, training=None, mask=None):
         check_axes(self, tuple(inputs.shape), [self.axis], expected=self._spec)
         gamma, beta = self.gamma, self.beta

@@ -109,8 +109,8 @@ def _execution_plan(nodes, inputs, outputs):
 
     ``last uses``: the ids of the tensors this node is the last to read (neither inputs nor outputs of the
     model), which the call frees so that inference keeps only the live activations. ``scratch``: the node's
-    one input is read by no one else, was made fresh by a layer of this model (``_outputs_are_fresh``), and
-    its layer may compute in that memory (``_may_overwrite_input``).
+    one input is read by no one else, was made fresh by a layer of this model (``returns_fresh_outputs``), and
+    its layer may compute in that memory (``may_overwrite_input`` in ``layers/layer.py``).
     """
     kept = {id(t) for t in inputs} | {id(t) for t in outputs}
     reads, last = {}, {}
@@ -123,8 +123,9 @@ def _execution_plan(nodes, inputs, outputs):
     for i, node in enumerate(nodes):
         args = tree.flatten((node.args, node.kwargs))
         tensors = [t for t in args if isinstance(t, KerasTensor)]
-        scratch = (node.layer._may_overwrite_input and len(tensors) == 1 and id(tensors[0]) not in kept
-                   and reads[id(tensors[0])] == 1 and tensors[0]._keras_history[0]._outputs_are_fresh)
+        scratch = (getattr(type(node.layer).call, "may_overwrite_input", False) and len(tensors) == 1
+                   and id(tensors[0]) not in kept and reads[id(tensors[0])] == 1
+                   and getattr(type(tensors[0]._keras_history[0]).call, "returns_fresh_outputs", False))
         last_uses = sorted({tid for tid in map(id, tensors) if last[tid] == i and tid not in kept})
         plan.append((node.layer, node.args, node.kwargs, [id(t) for t in node.output_tensors], last_uses, scratch))
     return plan

@@ -97,3 +97,23 @@ def test_overwriting_kernels_give_the_plain_kernels_numbers():
         xt = torch.from_numpy(x.copy())
         B.relu_overwriting(xt, 6.0)  # gradient recording on: a new tensor, the input kept
         np.testing.assert_array_equal(xt.numpy(), x)
+
+
+class _BatchNormPlusInput(layers.BatchNormalization):
+    """Reads its input after ``super().call``: its own ``call`` is unmarked, so it must get it intact."""
+
+    def call(self, inputs, training=None, mask=None):
+        return super().call(inputs, training=training) + inputs
+
+
+def test_a_subclass_overriding_call_never_gets_a_scratch_input():
+    inp = kerasport.Input((4, 4, 2))
+    conv = layers.Conv2D(3, 1, name="conv")
+    norm = _BatchNormPlusInput(name="norm")
+    model = kerasport.Model(inp, norm(conv(inp)))
+    _randomize_statistics(model)
+    assert not [plan for plan in model._plan if plan[5]]
+    x = np.random.RandomState(2).normal(0, 1, (2, 4, 4, 2)).astype("float32")
+    c = conv(B.convert_to_tensor(x))
+    expected = B.convert_to_numpy(layers.BatchNormalization.call(norm, c, training=False)) + B.convert_to_numpy(c)
+    np.testing.assert_allclose(model.predict(x, verbose=0), expected, rtol=1e-5, atol=1e-5)
