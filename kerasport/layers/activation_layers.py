@@ -5,7 +5,7 @@
 from kerasport import activations, constraints, initializers, regularizers
 from kerasport.backends import B
 from kerasport.core.serialization import serialized
-from kerasport.layers.layer import Layer
+from kerasport.layers.layer import Layer, may_overwrite_input, returns_fresh_outputs
 
 
 class _Elementwise(Layer):
@@ -40,7 +40,11 @@ class ReLU(_Elementwise):
                                  f"received {arg}={value!r}.")
         self.max_value, self.negative_slope, self.threshold = max_value, negative_slope, threshold
 
+    @returns_fresh_outputs
+    @may_overwrite_input
     def call(self, inputs):
+        if self._input_is_scratch and self.negative_slope == 0.0 and self.threshold == 0.0:
+            return B.relu_overwriting(inputs, self.max_value)
         return activations.relu(inputs, self.negative_slope, self.max_value, self.threshold)
 
     def get_config(self):

@@ -7,7 +7,7 @@ from kerasport import activations, backend, constraints, initializers, regulariz
 from kerasport.backends import B
 from kerasport.core.serialization import serialized
 from kerasport.layers.core import check_rank
-from kerasport.layers.layer import Layer
+from kerasport.layers.layer import Layer, returns_fresh_outputs
 
 
 def normalize_tuple(value, n, name, layer_name, allow_zero=False):
@@ -187,6 +187,7 @@ class BaseConv(_Convolution):
                                       constraint=self.kernel_constraint)
         self._add_bias_weight(self.filters)
 
+    @returns_fresh_outputs
     def call(self, inputs):
         self._check_channels(inputs)
         padding = self.padding
@@ -278,6 +279,7 @@ class BaseConvTranspose(_Convolution):
                                       constraint=self.kernel_constraint)
         self._add_bias_weight(self.filters)
 
+    @returns_fresh_outputs
     def call(self, inputs):
         self._check_channels(inputs)
         return self._activate(B.conv_transpose(inputs, self.kernel, self.strides, self.padding,
@@ -353,6 +355,7 @@ class BaseDepthwiseConv(_Convolution):
                                       regularizer=self.depthwise_regularizer, constraint=self.depthwise_constraint)
         self._add_bias_weight(self._in_channels * self.depth_multiplier)
 
+    @returns_fresh_outputs
     def call(self, inputs):
         self._check_channels(inputs)
         return self._activate(B.depthwise_conv(inputs, self.kernel, self.strides, self.padding, self.data_format,
@@ -425,6 +428,7 @@ class BaseSeparableConv(_Convolution):
             constraint=self.pointwise_constraint)
         self._add_bias_weight(self.filters)
 
+    @returns_fresh_outputs
     def call(self, inputs):
         self._check_channels(inputs)
         return self._activate(B.separable_conv(inputs, self.depthwise_kernel, self.pointwise_kernel, self.strides,

@@ -121,6 +121,24 @@ def _shape_key(shape):
     return tuple(shape) if shape is None or not isinstance(shape, list) else [tuple(s) for s in shape]
 
 
+def returns_fresh_outputs(call):
+    """Marks a layer's ``call`` as returning new tensors that alias no input and nothing the layer keeps, so a
+    Functional model may hand such an output to its one reader to overwrite. An overriding ``call`` is unmarked."""
+    call.returns_fresh_outputs = True
+    return call
+
+
+def may_overwrite_input(call):
+    """Marks a layer's ``call`` as able to compute in its one input's memory when ``self._input_is_scratch``.
+
+    A Functional model sets that flag, during the call only, when it owns the input (made by a
+    ``returns_fresh_outputs`` call, neither a model input nor output) and nothing else reads it.
+    An overriding ``call`` (which might read the input after ``super().call``) is unmarked.
+    """
+    call.may_overwrite_input = True
+    return call
+
+
 class Layer:
     """Base class of all layers.
 
@@ -140,6 +158,7 @@ class Layer:
     """
 
     _call_signature_cache = {}
+    _input_is_scratch = False  # set by a Functional model around a `may_overwrite_input` call (see there)
 
     def __init_subclass__(cls, **kwargs):
         """Wrap each subclass's ``build`` so that it runs once and marks the layer built."""

@@ -6,7 +6,7 @@ Weights, names, defaults and formulas follow Keras 3, so weights copy across wit
 from kerasport import constraints, initializers, regularizers
 from kerasport.backends import B
 from kerasport.core.serialization import serialized
-from kerasport.layers.layer import Layer
+from kerasport.layers.layer import Layer, may_overwrite_input, returns_fresh_outputs
 
 _MASK_EPSILON = 1e-7  # Keras's backend.epsilon(), guarding the masked-moments division.
 
@@ -157,12 +157,14 @@ class BatchNormalization(_GammaBeta):
         self._reduction_axes = [i for i in range(len(input_shape)) if i != self.axis % len(input_shape)]
         self.built = True
 
+    @returns_fresh_outputs
+    @may_overwrite_input
     def call(self, inputs, training=None, mask=None):
         check_axes(self, tuple(inputs.shape), [self.axis], expected=self._spec)
         gamma, beta = self.gamma, self.beta
         if not (training and self.trainable):
-            return B.batch_normalization(inputs, self.moving_mean, self.moving_variance, self.axis, beta, gamma,
-                                         self.epsilon)
+            return B.batch_normalization_inference(inputs, self.moving_mean, self.moving_variance, self.axis, beta,
+                                                   gamma, self.epsilon, overwrite=self._input_is_scratch)
         if mask is None and not self.renorm and not self.synchronized:
             outputs, mean, variance = B.batch_normalization_training(inputs, self.axis, beta, gamma, self.epsilon)
         else:

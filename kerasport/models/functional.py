@@ -104,6 +104,33 @@ def keras_layer_order(inputs, outputs):
     return [layer for _, layer in ranked]
 
 
+def _execution_plan(nodes, inputs, outputs):
+    """One ``(layer, args, kwargs, output ids, last uses, scratch)`` per node, in execution order.
+
+    ``last uses``: the ids of the tensors this node is the last to read (neither inputs nor outputs of the
+    model), which the call frees so that inference keeps only the live activations. ``scratch``: the node's
+    one input is read by no one else, was made fresh by a layer of this model (``returns_fresh_outputs``), and
+    its layer may compute in that memory (``may_overwrite_input`` in ``layers/layer.py``).
+    """
+    kept = {id(t) for t in inputs} | {id(t) for t in outputs}
+    reads, last = {}, {}
+    for i, node in enumerate(nodes):
+        for t in tree.flatten((node.args, node.kwargs)):
+            if isinstance(t, KerasTensor):
+                reads[id(t)] = reads.get(id(t), 0) + 1
+                last[id(t)] = i
+    plan = []
+    for i, node in enumerate(nodes):
+        args = tree.flatten((node.args, node.kwargs))
+        tensors = [t for t in args if isinstance(t, KerasTensor)]
+        scratch = (getattr(type(node.layer).call, "may_overwrite_input", False) and len(tensors) == 1
+                   and id(tensors[0]) not in kept and reads[id(tensors[0])] == 1
+                   and getattr(type(tensors[0]._keras_history[0]).call, "returns_fresh_outputs", False))
+        last_uses = sorted({tid for tid in map(id, tensors) if last[tid] == i and tid not in kept})
+        plan.append((node.layer, node.args, node.kwargs, [id(t) for t in node.output_tensors], last_uses, scratch))
+    return plan
+
+
 class Functional(Model):
     """A model defined by ``Model(inputs, outputs)`` on symbolic tensors.
 
@@ -134,8 +161,7 @@ class Functional(Model):
         if isinstance(outputs, dict):
             self.output_names = sorted(outputs.keys())  # the order of tree.flatten(outputs), as in Keras
         self.input_names = [t._keras_history[0].name for t in self.inputs]
-        self._plan = [(node.layer, node.args, node.kwargs, [id(t) for t in node.output_tensors])
-                      for node in self._nodes]
+        self._plan = _execution_plan(self._nodes, self.inputs, self.outputs)
 
     @property
     def layers(self):
@@ -170,13 +196,22 @@ class Functional(Model):
         def fetch(x):
             return values[id(x)] if isinstance(x, KerasTensor) else x
 
-        for layer, args, kwargs, out_ids in self._plan:
+        for layer, args, kwargs, out_ids, last_uses, scratch in self._plan:
             cargs = tree.map_structure(fetch, args) if len(args) != 1 or not isinstance(args[0], KerasTensor) \
                 else (values[id(args[0])],)
             ckwargs = tree.map_structure(fetch, kwargs) if kwargs else {}
             if training is not None and layer._call_has_training:
                 ckwargs["training"] = training
-            out = layer(*cargs, **ckwargs)
+            for tid in last_uses:
+                del values[tid]
+            if scratch:
+                object.__setattr__(layer, "_input_is_scratch", True)
+                try:
+                    out = layer(*cargs, **ckwargs)
+                finally:
+                    del layer._input_is_scratch
+            else:
+                out = layer(*cargs, **ckwargs)
             if len(out_ids) == 1:
                 values[out_ids[0]] = out if not isinstance(out, (list, tuple)) or len(out) != 1 else out[0]
             else:

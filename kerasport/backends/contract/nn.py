@@ -30,6 +30,25 @@ def batch_normalization(
     """Keras's ``keras.ops.batch_normalization``: the same arguments and results."""
 
 
+def batch_normalization_inference(
+        x: ArrayLike,
+        mean: ArrayLike,
+        variance: ArrayLike,
+        axis: Axis,
+        offset: ArrayLike | None = None,
+        scale: ArrayLike | None = None,
+        epsilon: float = 0.001,
+        overwrite: bool = False,
+) -> Tensor:
+    """``BatchNormalization``'s inference kernel (a kerasport extension): ``batch_normalization``'s numbers,
+    on the backend's fastest kernel for them.
+
+    ``overwrite=True`` is for a caller that owns ``x`` and reads it no more: where tensors are mutable
+    (torch) and no gradient is recorded, the result then reuses ``x``'s memory. TensorFlow runs
+    ``FusedBatchNormV3`` on 4D channels-last float32 inputs, which Grappler folds into a preceding convolution.
+    """
+
+
 def batch_normalization_training(
         x: ArrayLike,
         axis: int,
@@ -253,6 +272,12 @@ def relu(x: ArrayLike) -> Tensor:
 
 def relu6(x: ArrayLike) -> Tensor:
     """Keras's ``keras.ops.relu6``: the same arguments and results."""
+
+
+def relu_overwriting(x: ArrayLike, max_value: float | None = None) -> Tensor:
+    """``relu(x)``, capped at ``max_value`` when given, whose result may be written into ``x`` (a kerasport
+    extension): as ``batch_normalization_inference(overwrite=True)``, for a caller that owns ``x`` and reads it
+    no more."""
 
 
 def rms_normalization(x: ArrayLike, scale: ArrayLike | None = None, axis: Axis = -1, epsilon=None) -> Tensor:

@@ -55,13 +55,13 @@ from kerasport.backends.tensorflow.random import (
     dropout, make_generator, random_normal, random_permutation, random_randint, random_uniform, seed,
     seeded_generator, set_seed_all)
 from kerasport.backends.tensorflow.nn import (
-    average_pool, batch_normalization, batch_normalization_training, binary_crossentropy, categorical_crossentropy,
-    celu, conv, conv_transpose,
+    average_pool, batch_normalization, batch_normalization_inference, batch_normalization_training,
+    binary_crossentropy, categorical_crossentropy, celu, conv, conv_transpose,
     ctc_loss, dense, depth_to_space, depthwise_conv, dot_product_attention, elu, embedding, gelu, glu, hard_shrink,
     hard_sigmoid, hard_silu, hard_tanh, layer_normalization, leaky_relu, log_sigmoid, log_softmax, max_pool, moments,
-    normalize, one_hot, psnr, relu, relu6, rms_normalization, selu, separable_conv, sigmoid, silu, soft_shrink,
-    softmax, softplus, softsign, space_to_depth, sparse_categorical_crossentropy, sparsemax, swish, tanh, tanh_shrink,
-    threshold)
+    normalize, one_hot, psnr, relu, relu6, relu_overwriting, rms_normalization, selu, separable_conv, sigmoid, silu,
+    soft_shrink, softmax, softplus, softsign, space_to_depth, sparse_categorical_crossentropy, sparsemax, swish, tanh,
+    tanh_shrink, threshold)
 from kerasport.backends.tensorflow.image import (
     image_affine_transform, image_hsv_to_rgb, image_map_coordinates, image_resize, image_rgb_to_hsv)
 from kerasport.backends.tensorflow.rnn import gru, lstm, rnn

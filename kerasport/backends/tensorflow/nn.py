@@ -22,6 +22,15 @@ def one_hot(x, num_classes, axis=-1, dtype="float32"):
 # ----------------------------------------------------------------------------- activations
 relu = tf.nn.relu
 relu6 = tf.nn.relu6
+
+
+def relu_overwriting(x, max_value=None):
+    """TensorFlow's tensors are immutable: a new tensor, as ``relu`` / ``relu6``."""
+    if max_value is None:
+        return tf.nn.relu(x)
+    return tf.nn.relu6(x) if max_value == 6.0 else tf.minimum(tf.nn.relu(x), max_value)
+
+
 sigmoid = tf.sigmoid
 tanh = tf.tanh
 softplus = tf.math.softplus
@@ -262,6 +271,16 @@ def batch_normalization(x, mean, variance, axis, offset=None, scale=None, epsilo
         offset = None if offset is None else tf.reshape(offset, shape_)
         scale = None if scale is None else tf.reshape(scale, shape_)
     return tf.nn.batch_normalization(x, mean, variance, offset, scale, epsilon)
+
+
+def batch_normalization_inference(x, mean, variance, axis, offset=None, scale=None, epsilon=1e-3, overwrite=False):
+    """``FusedBatchNormV3`` (as tf.keras's layer) where it applies, which Grappler folds into a preceding
+    convolution; ``overwrite`` changes nothing (TensorFlow's tensors are immutable)."""
+    if x.shape.rank != 4 or axis % 4 != 3 or x.dtype != tf.float32 or mean.dtype != tf.float32:
+        return batch_normalization(x, mean, variance, axis, offset, scale, epsilon)
+    scale = tf.ones_like(mean) if scale is None else scale
+    offset = tf.zeros_like(mean) if offset is None else offset
+    return tf.compat.v1.nn.fused_batch_norm(x, scale, offset, mean, variance, epsilon, is_training=False)[0]
 
 
 def batch_normalization_training(x, axis, offset=None, scale=None, epsilon=1e-3):

@@ -30,6 +30,12 @@ def relu6(x):
     return F.relu6(x)
 
 
+def relu_overwriting(x, max_value=None):
+    if torch.is_grad_enabled():
+        return F.relu(x) if max_value is None else F.hardtanh(x, 0.0, max_value)
+    return F.relu_(x) if max_value is None else F.hardtanh_(x, 0.0, max_value)
+
+
 def elu(x, alpha=1.0):
     return F.elu(x, alpha)
 
@@ -225,7 +231,8 @@ def moments(x, axes, keepdims=False, synchronized=False):
     return mean_, var_
 
 
-def batch_normalization(x, mean, variance, axis, offset=None, scale=None, epsilon=1e-3):
+def _batch_norm_affine(x, mean, variance, axis, offset, scale, epsilon):
+    """``(inv, shift)`` shaped to broadcast over ``x``: batch normalization is ``x * inv + shift``."""
     shape_ = [1] * x.dim()
     shape_[axis] = x.shape[axis]
     inv = torch.rsqrt(variance + epsilon)
@@ -234,7 +241,19 @@ def batch_normalization(x, mean, variance, axis, offset=None, scale=None, epsilo
     shift = -mean * inv
     if offset is not None:
         shift = shift + offset
-    return torch.addcmul(shift.reshape(shape_), x, inv.reshape(shape_))  # one pass over x
+    return inv.reshape(shape_), shift.reshape(shape_)
+
+
+def batch_normalization(x, mean, variance, axis, offset=None, scale=None, epsilon=1e-3):
+    inv, shift = _batch_norm_affine(x, mean, variance, axis, offset, scale, epsilon)
+    return torch.addcmul(shift, x, inv)  # one pass over x
+
+
+def batch_normalization_inference(x, mean, variance, axis, offset=None, scale=None, epsilon=1e-3, overwrite=False):
+    inv, shift = _batch_norm_affine(x, mean, variance, axis, offset, scale, epsilon)
+    if not overwrite or torch.is_grad_enabled() or torch.result_type(shift, x) != x.dtype:
+        return torch.addcmul(shift, x, inv)
+    return torch.addcmul(shift, x, inv, out=x)
 
 
 def batch_normalization_training(x, axis, offset=None, scale=None, epsilon=1e-3):

@@ -398,8 +398,11 @@ def pad(x, pad_width, mode="constant", constant_values=0):
     at indices that ``np.pad`` computes, one gather per padded axis."""
     x = as_tensor(x)
     if mode == "constant":
+        pairs = [tuple(p) for p in pad_width]
+        if len(pairs) == x.dim() and _bi.all(lo >= 0 and hi >= 0 for lo, hi in pairs):
+            return _constant_pad(x, pairs, constant_values or 0)
         flat = []
-        for lo, hi in reversed([tuple(p) for p in pad_width]):
+        for lo, hi in reversed(pairs):
             flat += [lo, hi]
         return F.pad(x, flat, value=constant_values or 0)
     for axis, (lo, hi) in enumerate(pad_width):
@@ -407,6 +410,20 @@ def pad(x, pad_width, mode="constant", constant_values=0):
             index = np.pad(np.arange(x.shape[axis]), (lo, hi), mode=mode)
             x = torch.index_select(x, axis, torch.from_numpy(index).to(x.device))
     return x
+
+
+def _constant_pad(x, pairs, value):
+    """``x`` copied into an uninitialised output whose borders alone are then filled: one write per element
+    (``F.pad`` fills the whole output first, then copies ``x`` over it)."""
+    shape = [lo + n + hi for n, (lo, hi) in zip(x.shape, pairs)]
+    out = x.new_empty(shape)
+    out[tuple(_bi.slice(lo, lo + n) for n, (lo, _) in zip(x.shape, pairs))] = x
+    for axis, (lo, hi) in enumerate(pairs):
+        if lo:
+            out.narrow(axis, 0, lo).fill_(value)
+        if hi:
+            out.narrow(axis, shape[axis] - hi, hi).fill_(value)
+    return out
 
 
 def diag(x, k=0):
