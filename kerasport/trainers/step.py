@@ -63,21 +63,17 @@ def make_predict_function(model):
 
 def with_predict_loop(compiled, step, model):
     """``compiled`` (a predict step) with ``.loop(batches)`` where the backend runs several in one call."""
-    loop = B.compile_predict_loop(step, compiled, model.jit_compile, model.run_eagerly)
-    if loop is None:
-        return compiled
-
-    def run(batch):
-        return compiled(batch)
-
-    run.loop = loop
-    return run
+    return _with_loop(compiled, B.compile_predict_loop(step, compiled, model.jit_compile, model.run_eagerly))
 
 
 def _runner(step, model):
     """``step`` compiled, with ``.loop(batches)`` where the backend runs several steps in one call."""
     compiled = B.compile_function(step, model.jit_compile, model.run_eagerly)
-    loop = B.compile_loop(step, compiled, model.jit_compile, model.run_eagerly)
+    return _with_loop(compiled, B.compile_loop(step, compiled, model.jit_compile, model.run_eagerly))
+
+
+def _with_loop(compiled, loop):
+    """``compiled``, with the backend's multi-step ``loop`` (if any) as ``.loop``."""
     if loop is None:
         return compiled
 
