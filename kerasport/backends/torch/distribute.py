@@ -17,7 +17,8 @@ from kerasport.backends.torch.core import DEVICE, zero_grad
 from kerasport.core import nest as tree
 
 TIMEOUT_S = float(os.environ.get("KERASPORT_COLLECTIVE_TIMEOUT", 30))
-_active = {"world": 1, "forward": False}  # forward: inside a forward through DDP
+_active = {"world": 1, "forward": False, "user_step": None}  # forward: inside a forward through DDP;
+# user_step: (DataParallelGradients, its DDP forwards before, sample count) during an overridden train_step
 
 
 def list_devices(device_type=None):
@@ -198,18 +199,22 @@ class DataParallelGradients:
             model.__class__ = cls
 
 
+def _weighted(flat, count):
+    """``flat * count`` (exact zeros when ``count`` is 0, even where ``flat`` is NaN) with ``count`` appended:
+    all-reduced and passed to ``_mean``, it gives the sample-weighted mean over the ranks."""
+    count = float(count)
+    return torch.cat([flat.mul_(count) if count else flat.zero_(), flat.new_tensor([count])])
+
+
+def _mean(total):
+    return total[:-1] / total[-1]
+
+
 def _count_weighted_mean(parallel, bucket):
     """DDP's communication hook: the sum over ranks of ``count * gradient``, divided by the sum of the
     counts (appended to the bucket, so one collective carries both)."""
-    count = float(parallel.count)
-    grads = bucket.buffer()
-    flat = torch.cat([grads.mul_(count) if count else grads.zero_(), grads.new_tensor([count])])
-
-    def mean(fut):
-        total = fut.value()[0]
-        return total[:-1] / total[-1]
-
-    return dist.all_reduce(flat, async_op=True).get_future().then(mean)
+    flat = _weighted(bucket.buffer(), parallel.count)
+    return dist.all_reduce(flat, async_op=True).get_future().then(lambda fut: _mean(fut.value()[0]))
 
 
 def data_parallel(variables):
@@ -223,22 +228,39 @@ def data_parallel(variables):
 def distributed_user_step(step, model, kind):
     """An overridden ``train_step`` under an active distribution: the model's top-level call inside it
     runs through DDP, so the user's ``loss.backward()`` leaves the global-batch gradients in ``.grad``
-    (each rank weighted by its batch's sample count: the plain mean of DDP for equal shards). Test and
-    predict steps, and any step outside a distribution, are ``step`` itself."""
+    (each rank weighted by its batch's sample count: the plain mean of DDP for equal shards); a step that
+    trains sub-models without calling the model has its gradients reduced in ``optimizer.apply``
+    (``all_reduce_replica_gradients``). Test and predict steps, and any step outside a distribution, are
+    ``step`` itself."""
     parallel = data_parallel(model.trainable_weights) if kind == "train" else None
     if parallel is None:
         return step
 
     def run(data):
-        with parallel.routing(model, tree.flatten(data)[0].shape[0]):
-            calls = parallel.ddp_calls
-            out = step(data)
-        if parallel.ddp_calls == calls and any(v.grad is not None for v in parallel.variables):
-            raise NotImplementedError(
-                f"{type(model).__name__}.train_step took gradients without calling the model itself (`self(x)`), so "
-                "they were not all-reduced and the processes now differ: under a DataParallel distribution on torch "
-                "an overridden train_step must run its forward as `self(...)` (sub-models, such as a GAN's "
-                "generator and discriminator, are not data-parallel; call them from the model's `call`).")
-        return out
+        count = tree.flatten(data)[0].shape[0]
+        with parallel.routing(model, count):
+            _active["user_step"] = (parallel, parallel.ddp_calls, count)
+            try:
+                return step(data)
+            finally:
+                _active["user_step"] = None
 
     return run
+
+
+def all_reduce_replica_gradients(grads):
+    """Inside an overridden ``train_step`` under a distribution, gradients that did not come through the
+    model's DDP forward (sub-models trained directly, such as a GAN's generator and discriminator) are
+    all-reduced here, in ``optimizer.apply``, into the sample-weighted mean over the processes, in one
+    collective; gradients of a step that called the model itself are already reduced, and stay as they are."""
+    user_step = _active["user_step"]
+    if user_step is None or user_step[0].ddp_calls != user_step[1]:
+        return grads
+    present = [g for g in grads if g is not None]
+    if not present:
+        return grads
+    flat = torch.cat([g.detach().reshape(-1).to(torch.float64) for g in present])
+    flat = _weighted(flat, user_step[2])
+    dist.all_reduce(flat)
+    reduced = iter(_unflat(_mean(flat), present))
+    return [None if g is None else next(reduced) for g in grads]

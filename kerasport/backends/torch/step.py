@@ -6,7 +6,8 @@ is no in-graph loop: ``steps_per_execution`` steps run back to back. Sample coun
 """
 import torch
 
-from kerasport.backends.torch.distribute import data_parallel, distributed_user_step  # noqa: F401  (a step hook)
+from kerasport.backends.torch.distribute import (  # noqa: F401  (step hooks)
+    all_reduce_replica_gradients, data_parallel, distributed_user_step)
 from kerasport.core import nest as tree
 
 COMPILE_BACKEND = "inductor"  # torch.compile's backend for compile(jit_compile=True)
@@ -88,7 +89,3 @@ def replicas_in_sync():
     """1: a torch process holds one replica, and losses are not scaled."""
     return 1
 
-
-def all_reduce_replica_gradients(grads):
-    """``grads`` as they are (no replica context on torch)."""
-    return grads
