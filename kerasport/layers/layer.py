@@ -122,19 +122,15 @@ def _shape_key(shape):
 
 
 def returns_fresh_outputs(call):
-    """Marks a layer's ``call`` as returning new tensors that alias no input and nothing the layer keeps, so a
-    Functional model may hand such an output to its one reader to overwrite. An overriding ``call`` is unmarked."""
+    """Marks a layer's ``call`` as returning new tensors aliasing no input and nothing the layer keeps (a
+    Functional model may let their one reader overwrite them); an overriding ``call`` is unmarked."""
     call.returns_fresh_outputs = True
     return call
 
 
 def may_overwrite_input(call):
-    """Marks a layer's ``call`` as able to compute in its one input's memory when ``self._input_is_scratch``.
-
-    A Functional model sets that flag, during the call only, when it owns the input (made by a
-    ``returns_fresh_outputs`` call, neither a model input nor output) and nothing else reads it.
-    An overriding ``call`` (which might read the input after ``super().call``) is unmarked.
-    """
+    """Marks a layer's ``call`` as able to compute in its one input's memory when ``self._input_is_scratch``: a
+    Functional model owns that input and nothing else reads it (see ``_execution_plan``); overriding unmarks."""
     call.may_overwrite_input = True
     return call
 

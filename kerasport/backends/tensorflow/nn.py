@@ -274,8 +274,8 @@ def batch_normalization(x, mean, variance, axis, offset=None, scale=None, epsilo
 
 
 def batch_normalization_inference(x, mean, variance, axis, offset=None, scale=None, epsilon=1e-3, overwrite=False):
-    """``FusedBatchNormV3`` (as tf.keras's layer) where it applies, which Grappler folds into a preceding
-    convolution; ``overwrite`` changes nothing (TensorFlow's tensors are immutable)."""
+    """``FusedBatchNormV3`` where it applies (as Keras 2 ran the layer on TensorFlow), which Grappler folds into
+    a preceding convolution; ``overwrite`` changes nothing (TensorFlow's tensors are immutable)."""
     if x.shape.rank != 4 or axis % 4 != 3 or x.dtype != tf.float32 or mean.dtype != tf.float32:
         return batch_normalization(x, mean, variance, axis, offset, scale, epsilon)
     scale = tf.ones_like(mean) if scale is None else scale
