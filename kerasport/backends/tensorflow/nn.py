@@ -284,8 +284,17 @@ def batch_normalization_inference(x, mean, variance, axis, offset=None, scale=No
 
 
 def batch_normalization_training(x, axis, offset=None, scale=None, epsilon=1e-3):
+    """One ``FusedBatchNormV3`` (and its fused gradient) for 4D channels-last float32 inputs, as Keras 2 ran
+    the layer on TensorFlow; its variance carries Bessel's correction, which is taken out again. Other
+    inputs, and an epsilon below the kernel's floor (1.001e-5), take ``moments`` and ``batch_normalization``."""
     x = _t(x)
     axis = axis % x.shape.rank
+    if x.shape.rank == 4 and axis == 3 and x.dtype == tf.float32 and epsilon > 1.001e-5 and x.shape[3] is not None:
+        scale = tf.ones([x.shape[3]]) if scale is None else scale
+        offset = tf.zeros([x.shape[3]]) if offset is None else offset
+        outputs, mean, variance = tf.compat.v1.nn.fused_batch_norm(x, scale, offset, epsilon=epsilon, is_training=True)
+        n = tf.cast(tf.size(x) // x.shape[3], tf.float32)
+        return outputs, tf.stop_gradient(mean), tf.stop_gradient(variance * ((n - 1.0) / n))
     mean, variance = moments(x, [i for i in range(x.shape.rank) if i != axis])
     return batch_normalization(x, mean, variance, axis, offset, scale, epsilon), mean, variance
 
