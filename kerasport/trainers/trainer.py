@@ -12,8 +12,8 @@ from kerasport.callbacks.callback import CallbackList
 from kerasport.distribution import distribution_lib
 from kerasport.distribution import training_hooks as distributed
 from kerasport.layers.input_spec import rank_adjustment
-from kerasport.losses.loss import scale_loss_for_distribution
 from kerasport.layers.layer import Layer
+from kerasport.losses.loss import scale_loss_for_distribution
 from kerasport.metrics import Mean
 from kerasport.trainers import step as steps
 from kerasport.trainers.compile_utils import CompileLoss, CompileMetrics, by_output

@@ -107,7 +107,7 @@ def compile_predict_loop(step, compiled, jit_compile, run_eagerly):
 
     def loop(batches):
         stacked = None if run_eagerly or not ran else _stacked(batches)
-        ran.append(True)
+        ran[:] = [True]
         if stacked is not None:
             return looped(stacked)
         outputs = [compiled(batch) for batch in batches]
