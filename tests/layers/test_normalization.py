@@ -51,6 +51,18 @@ def test_batch_normalization_matches_keras(kwargs, shape, training):
     keras_oracle(layers.BatchNormalization(**kwargs), k, _x(shape), call_kwargs={"training": training})
 
 
+def test_batch_normalization_inference_with_a_tiny_epsilon_matches_keras():
+    # tf_keras raised epsilon to 1.001e-5 before FusedBatchNormV3; the fused path here must keep 1e-6,
+    # which tiny moving variances make visible
+    keras = keras_module()
+    k = keras.layers.BatchNormalization(epsilon=1e-6)
+    k.build((2, 3, 3, 4))
+    k.set_weights([np.full(4, 2.0, "float32"), np.full(4, 0.5, "float32"), np.full(4, 0.1, "float32"),
+                   np.full(4, 1e-6, "float32")])
+    keras_oracle(layers.BatchNormalization(epsilon=1e-6), k, 0.1 + 1e-3 * _x((2, 3, 3, 4)),
+                 call_kwargs={"training": False})
+
+
 @pytest.mark.parametrize("kwargs", [{"axis": 1}, {"renorm": True, "renorm_momentum": 0.6},
                                     {"renorm": True, "scale": False, "renorm_clipping": {"rmax": 1.2, "dmax": 0.3}}])
 def test_batch_normalization_training_steps_match_keras(kwargs):

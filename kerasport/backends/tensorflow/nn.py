@@ -273,26 +273,33 @@ def batch_normalization(x, mean, variance, axis, offset=None, scale=None, epsilo
     return tf.nn.batch_normalization(x, mean, variance, offset, scale, epsilon)
 
 
+def _fused_batch_norm(x, axis, offset, scale, epsilon, **kwargs):
+    """``FusedBatchNormV3`` (``tf.compat.v1.nn.fused_batch_norm(x, ...)``), as Keras 2 ran the layer on
+    TensorFlow, for 4D channels-last float32 ``x``; else ``None``."""
+    channels = x.shape[3] if x.shape.rank == 4 else None
+    if channels is None or axis % 4 != 3 or x.dtype != tf.float32:
+        return None
+    scale = tf.ones([channels]) if scale is None else scale
+    offset = tf.zeros([channels]) if offset is None else offset
+    return tf.compat.v1.nn.fused_batch_norm(x, scale, offset, epsilon=epsilon, **kwargs)
+
+
 def batch_normalization_inference(x, mean, variance, axis, offset=None, scale=None, epsilon=1e-3, overwrite=False):
-    """``FusedBatchNormV3`` where it applies (as Keras 2 ran the layer on TensorFlow), which Grappler folds into
-    a preceding convolution; ``overwrite`` changes nothing (TensorFlow's tensors are immutable)."""
-    if x.shape.rank != 4 or axis % 4 != 3 or x.dtype != tf.float32 or mean.dtype != tf.float32:
-        return batch_normalization(x, mean, variance, axis, offset, scale, epsilon)
-    scale = tf.ones_like(mean) if scale is None else scale
-    offset = tf.zeros_like(mean) if offset is None else offset
-    return tf.compat.v1.nn.fused_batch_norm(x, scale, offset, mean, variance, epsilon, is_training=False)[0]
+    """``_fused_batch_norm`` where it applies, which Grappler folds into a preceding convolution;
+    ``overwrite`` changes nothing (TensorFlow's tensors are immutable)."""
+    fused = None if mean.dtype != tf.float32 else _fused_batch_norm(
+        x, axis, offset, scale, epsilon, mean=mean, variance=variance, is_training=False)
+    return batch_normalization(x, mean, variance, axis, offset, scale, epsilon) if fused is None else fused[0]
 
 
 def batch_normalization_training(x, axis, offset=None, scale=None, epsilon=1e-3):
-    """One ``FusedBatchNormV3`` (and its fused gradient) for 4D channels-last float32 inputs, as Keras 2 ran
-    the layer on TensorFlow; its variance carries Bessel's correction, which is taken out again. Other
-    inputs, and an epsilon below the kernel's floor (1.001e-5), take ``moments`` and ``batch_normalization``."""
+    """One ``_fused_batch_norm`` (and its fused gradient) where it applies; its variance carries Bessel's
+    correction, which is taken out again. Otherwise ``moments`` and ``batch_normalization``."""
     x = _t(x)
     axis = axis % x.shape.rank
-    if x.shape.rank == 4 and axis == 3 and x.dtype == tf.float32 and epsilon > 1.001e-5 and x.shape[3] is not None:
-        scale = tf.ones([x.shape[3]]) if scale is None else scale
-        offset = tf.zeros([x.shape[3]]) if offset is None else offset
-        outputs, mean, variance = tf.compat.v1.nn.fused_batch_norm(x, scale, offset, epsilon=epsilon, is_training=True)
+    fused = _fused_batch_norm(x, axis, offset, scale, epsilon, is_training=True)
+    if fused is not None:
+        outputs, mean, variance = fused[:3]
         n = tf.cast(tf.size(x) // x.shape[3], tf.float32)
         return outputs, tf.stop_gradient(mean), tf.stop_gradient(variance * ((n - 1.0) / n))
     mean, variance = moments(x, [i for i in range(x.shape.rank) if i != axis])

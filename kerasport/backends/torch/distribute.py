@@ -259,8 +259,7 @@ def all_reduce_replica_gradients(grads):
     present = [g for g in grads if g is not None]
     if not present:
         return grads
-    flat = torch.cat([g.detach().reshape(-1).to(torch.float64) for g in present])
-    flat = _weighted(flat, user_step[2])
+    flat = _weighted(_flat(present), user_step[2])
     dist.all_reduce(flat)
     reduced = iter(_unflat(_mean(flat), present))
     return [None if g is None else next(reduced) for g in grads]
