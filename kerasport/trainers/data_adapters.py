@@ -136,7 +136,7 @@ def _batchable(leaf):
     string tensor (torch), for the string preprocessing layers to read on the host."""
     if not B.STRING_TENSORS and getattr(getattr(leaf, "dtype", None), "kind", None) in ("O", "U", "S"):
         return np.asarray(leaf, dtype=object)
-    return B.convert_to_tensor(leaf)
+    return B.batch_tensor(leaf) if isinstance(leaf, np.ndarray) else B.convert_to_tensor(leaf)
 
 
 class ArrayAdapter(DataAdapter):

@@ -8,11 +8,25 @@ import random
 
 import numpy as np
 import tensorflow as tf
+from tensorflow.python.eager import context
+from tensorflow.python.framework.ops import EagerTensor
 
 from kerasport.core import nest as tree
 
 
 __all__ = ["dataset_from_batches", "split_source", "arrays_split_source", "split_order", "split_parts"]
+
+
+def batch_tensor(x):
+    """The batch as an ``EagerTensor`` made straight from the array. ``tf.convert_to_tensor`` copies every NumPy
+    array first (so that the tensor never shares the caller's memory), and the tensor then copies that copy
+    unless it is 64-byte aligned: two copies of each batch. Here an aligned array is shared and any other copied
+    once."""
+    if x.dtype.kind not in "biuf" or x.dtype == np.float64:
+        return tf.convert_to_tensor(x.astype("float32") if x.dtype == np.float64 else x)
+    ctx = context.context()
+    ctx.ensure_initialized()
+    return EagerTensor(x, ctx.device_name)
 
 
 def dataset_from_batches(batches):

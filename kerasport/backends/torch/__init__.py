@@ -14,7 +14,7 @@ Module-level imports point down this order (a module imports only modules listed
     optimizers  multi-tensor optimizer primitives                           (none)
     distribute  collectives for data parallelism                            (core)
     step        the hooks of the steps kerasport.trainers writes once         (distribute)
-    data        dataset pieces of kerasport.utils's builders                (none)
+    data        dataset pieces of kerasport.utils's builders                (core)
     export      serving writers                                             (core)
     summary     TensorBoard event writing                                   (none)
 
@@ -77,7 +77,7 @@ from kerasport.backends.torch.step import (  # noqa: F401
     all_reduce_replica_gradients, batch_size, compile_function, compile_loop, compile_predict_loop,
     compile_user_function, distributed_user_step, gradient_function, replicas_in_sync, replicated, when_samples)
 from kerasport.backends.torch.data import (  # noqa: F401
-    arrays_split_source, dataset_from_batches, split_order, split_parts, split_source)
+    arrays_split_source, batch_tensor, dataset_from_batches, split_order, split_parts, split_source)
 
 # The ops that ``ops_common`` writes once from other backend functions (amax, nanmean, hard_swish, ...); they look
 # those functions up on this package when they run.

@@ -9,6 +9,13 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset, Subset, TensorDataset
 
+from kerasport.backends.torch.core import convert_to_tensor
+
+
+def batch_tensor(x):
+    """``convert_to_tensor``: ``torch.from_numpy`` shares the array's memory on the CPU."""
+    return convert_to_tensor(x)
+
 
 def dataset_from_batches(batches):
     """``batches`` itself: a ``PyDataset`` is the torch backend's dataset type."""
