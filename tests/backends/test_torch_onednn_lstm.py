@@ -1,0 +1,108 @@
+"""torch's compiled CPU LSTM (``kerasport/backends/torch/onednn_lstm.py``): ``B.lstm`` in a ``torch.compile``
+graph runs oneDNN's fused kernel as two custom ops, with ``torch._VF.lstm``'s eager outputs and gradients."""
+import numpy as np
+import pytest
+
+from kerasport.backends import B
+
+if B.NAME != "torch":
+    pytest.skip("torch.compile is torch's", allow_module_level=True)
+
+import torch  # noqa: E402
+from functorch.compile import make_boxed_func  # noqa: E402
+from torch._dynamo.backends.common import aot_autograd  # noqa: E402
+
+
+def recording_backend():
+    """An ``aot_eager`` backend that also returns the set of ops in the forward and backward graphs it runs."""
+    ops = set()
+
+    def record(graph, example_inputs):
+        ops.update(node.target for node in graph.graph.nodes if node.op == "call_function")
+        return make_boxed_func(graph.forward)
+
+    return aot_autograd(fw_compiler=record, bw_compiler=record), ops
+
+
+FUSED_OPS = {torch.ops.kerasport.lstm_forward.default, torch.ops.kerasport.lstm_backward.default}
+
+
+@pytest.mark.parametrize("return_sequences", [True, False])
+@pytest.mark.parametrize("use_bias", [True, False])
+@pytest.mark.parametrize("go_backwards", [False, True])
+def test_compiled_outputs_and_gradients_equal_eager(go_backwards, use_bias, return_sequences):
+    rng = np.random.RandomState(0)
+    units = 5
+    tensors = [rng.randn(*shape).astype("float32") for shape in
+               [(3, 6, 4), (3, units), (3, units), (4, 4 * units), (units, 4 * units), (4 * units,)]]
+    grads_in = [rng.randn(3, 6, units).astype("float32"), rng.randn(3, units).astype("float32"),
+                rng.randn(3, units).astype("float32"), rng.randn(3, units).astype("float32")]
+
+    def run(fn):
+        leaves = [torch.tensor(t, requires_grad=True) for t in tensors[:6 if use_bias else 5]]
+        last, sequences, (h, c) = fn(*leaves)
+        outputs = [last, h, c] + ([sequences] if return_sequences else [])
+        weights = [torch.tensor(g) for g in grads_in[1:] + grads_in[:1]]
+        loss = sum((o * w).sum() for o, w in zip(outputs, weights))
+        return [o.detach() for o in outputs], torch.autograd.grad(loss, leaves)
+
+    def lstm(x, h, c, kernel, recurrent_kernel, bias=None):
+        last, sequences, states = B.lstm(x, h, c, kernel, recurrent_kernel, bias, go_backwards=go_backwards,
+                                         return_sequences=return_sequences)
+        return last, sequences, states
+
+    backend, ops = recording_backend()
+    torch._dynamo.reset()
+    compiled_outputs, compiled_grads = run(torch.compile(lstm, backend=backend, fullgraph=True))
+    assert FUSED_OPS <= ops  # the compiled forward and backward ran the custom ops, not a cell loop
+    eager_outputs, eager_grads = run(lstm)
+    for a, b in zip(compiled_outputs + list(compiled_grads), eager_outputs + list(eager_grads)):
+        np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-5, atol=1e-6)
+
+
+def test_compiled_inference_runs_the_forward_op_alone():
+    backend, ops = recording_backend()
+    torch._dynamo.reset()
+    x, h = torch.randn(2, 3, 4), torch.zeros(2, 5)
+    kernel, recurrent_kernel = torch.randn(4, 20), torch.randn(5, 20)
+    with torch.no_grad():
+        compiled = torch.compile(lambda *a: B.lstm(*a)[1], backend=backend, fullgraph=True)(x, h, h, kernel,
+                                                                                         recurrent_kernel)
+        eager = B.lstm(x, h, h, kernel, recurrent_kernel)[1]
+    assert ops & FUSED_OPS == {torch.ops.kerasport.lstm_forward.default}
+    np.testing.assert_allclose(compiled.numpy(), eager.numpy(), rtol=1e-6, atol=1e-7)
+
+
+@pytest.mark.parametrize("options", [{}, {"go_backwards": True, "use_bias": False, "return_sequences": True}],
+                         ids=["default", "backwards_no_bias_sequences"])
+def test_compiled_fit_runs_the_fused_ops_in_one_graph(options):
+    from torch._dynamo.utils import counters
+
+    import kerasport
+    from kerasport import layers
+    from kerasport.backends.torch import step
+
+    rng = np.random.RandomState(0)
+    x, y = rng.rand(20, 5, 3).astype("float32"), rng.rand(20, 2).astype("float32")  # batches of 8, 8, then 4
+    backend, ops = recording_backend()
+    results = []
+    for jit in (False, True):
+        kerasport.utils.set_random_seed(0)
+        lstm = layers.LSTM(4, **options)
+        model = kerasport.Sequential([kerasport.Input((5, 3)), lstm]
+                                     + ([layers.Flatten()] if lstm.return_sequences else []) + [layers.Dense(2)])
+        model.compile("adam", "mse", jit_compile=jit)
+        compile_backend, step.COMPILE_BACKEND = step.COMPILE_BACKEND, backend
+        torch._dynamo.reset()
+        counters.clear()
+        try:
+            history = model.fit(x, y, batch_size=8, epochs=2, shuffle=False, verbose=0).history
+        finally:
+            step.COMPILE_BACKEND = compile_backend
+        results.append((history["loss"], model.get_weights()))
+    assert dict(counters["graph_break"]) == {}
+    assert FUSED_OPS <= ops
+    (eager_loss, eager_weights), (loss, weights) = results
+    np.testing.assert_allclose(loss, eager_loss, rtol=1e-5)
+    for a, b in zip(weights, eager_weights):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
