@@ -73,6 +73,15 @@ def test_compiled_inference_runs_the_forward_op_alone():
     np.testing.assert_allclose(compiled.numpy(), eager.numpy(), rtol=1e-6, atol=1e-7)
 
 
+def test_forward_op_writes_its_workspace_without_grad_mode():
+    # AOT autograd runs a compiled forward without grad mode: the workspace must come out all the same
+    x, h = torch.randn(6, 3, 4), torch.zeros(1, 3, 5)
+    w_ih, w_hh, b = torch.randn(20, 4), torch.randn(20, 5), torch.randn(20)
+    with torch.no_grad():
+        assert torch.ops.kerasport.lstm_forward(x, w_ih, w_hh, b, b, h, h, True, True)[3].numel() > 0
+        assert torch.ops.kerasport.lstm_forward(x, w_ih, w_hh, b, b, h, h, True, False)[3].numel() == 0
+
+
 def fit_eager_and_compiled(build, x, y):
     """``build()``'s model fit eagerly, then with ``jit_compile=True`` (recorded ``aot_eager``): the two
     ``(losses, weights)``, the ops of the compiled graphs and Dynamo's graph breaks."""

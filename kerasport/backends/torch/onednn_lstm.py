@@ -1,8 +1,8 @@
 """PyTorch backend: oneDNN's fused CPU LSTM layer as an opaque ``torch.compile``-able op (``lstm``).
 
 ``torch._VF.lstm`` on CPU runs ``aten::mkldnn_rnn_layer``, whose backward needs the forward's oneDNN
-workspace. Compiled, it is lost: AOT autograd runs the forward graph without grad mode, so the kernel
-writes no workspace, and the op's meta function gives it zero bytes (pytorch/pytorch#158007). Here the
+workspace. Compiled, it is lost: AOT autograd runs the compiled forward without grad mode, where the
+kernel writes no workspace, and the op's meta function gives it zero bytes (pytorch/pytorch#158007). Here the
 forward and the backward are two custom ops that Dynamo and Inductor carry as black boxes: the forward
 turns grad mode on to write the workspace and returns it, with a size the fake kernel leaves unknown
 (``new_dynamic_size``), and ``register_autograd`` hands it to ``aten::mkldnn_rnn_layer_backward``.
@@ -21,13 +21,11 @@ def _hidden_size(h0):
 def _forward(x: torch.Tensor, w_ih: torch.Tensor, w_hh: torch.Tensor, b_ih: torch.Tensor, b_hh: torch.Tensor,
              h0: torch.Tensor, c0: torch.Tensor, has_biases: bool,
              train: bool) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
-    with torch.enable_grad():  # the kernel writes its workspace only in grad mode
+    with torch.set_grad_enabled(train):  # the kernel writes its workspace only in grad mode
         out, hy, cy, workspace = torch.ops.aten.mkldnn_rnn_layer(
             x, w_ih, w_hh, b_ih, b_hh, h0, c0, False, [], _LSTM, _hidden_size(h0), 1, has_biases, False, False,
             train)
-    if workspace is None:
-        workspace = x.new_empty(0, dtype=torch.uint8)
-    return out, hy, cy, workspace
+    return out, hy, cy, workspace if train else x.new_empty(0, dtype=torch.uint8)
 
 
 @_forward.register_fake
@@ -86,7 +84,7 @@ def lstm(x, hx, params, has_biases):
     w_ih, w_hh = params[:2]
     b_ih, b_hh = params[2:] if has_biases else (w_ih.new_zeros(w_ih.shape[0]),) * 2
     train = torch.is_grad_enabled() and any(t.requires_grad for t in (x, *hx, *params))
-    # oneDNN's batch_first layout is unsupported (it crashes): the op runs time-major
+    # the kernel's batch_first=True gives wrong numbers and corrupts the heap (torch 2.13): it runs time-major
     out, h, c, _ = _forward(x.transpose(0, 1).contiguous(), w_ih, w_hh, b_ih, b_hh, hx[0].contiguous(),
                             hx[1].contiguous(), has_biases, train)
     return out.transpose(0, 1), h, c
