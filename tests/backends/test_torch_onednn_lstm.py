@@ -83,8 +83,8 @@ def test_forward_op_writes_its_workspace_without_grad_mode():
 
 
 def fit_eager_and_compiled(build, x, y):
-    """``build()``'s model fit eagerly, then with ``jit_compile=True`` (recorded ``aot_eager``): the two
-    ``(losses, weights)``, the ops of the compiled graphs and Dynamo's graph breaks."""
+    """Fit ``build()``'s model eagerly and with ``jit_compile=True`` (a recording ``aot_eager``), check that
+    losses and weights agree, and return the compiled graphs' ops, Dynamo's graph breaks and graph count."""
     from torch._dynamo.utils import counters
 
     import kerasport
@@ -108,7 +108,7 @@ def fit_eager_and_compiled(build, x, y):
     np.testing.assert_allclose(loss, eager_loss, rtol=1e-5)
     for a, b in zip(weights, eager_weights):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
-    return ops, dict(counters["graph_break"])
+    return ops, dict(counters["graph_break"]), counters["stats"]["unique_graphs"]
 
 
 @pytest.mark.parametrize("options", [{}, {"go_backwards": True, "use_bias": False, "return_sequences": True}],
@@ -123,9 +123,10 @@ def test_compiled_fit_runs_the_fused_ops_in_one_graph(options):
                                     + ([layers.Flatten()] if lstm.return_sequences else []) + [layers.Dense(2)])
 
     rng = np.random.RandomState(0)
-    ops, graph_breaks = fit_eager_and_compiled(build, rng.rand(20, 5, 3).astype("float32"),
-                                               rng.rand(20, 2).astype("float32"))
+    ops, graph_breaks, graphs = fit_eager_and_compiled(build, rng.rand(20, 5, 3).astype("float32"),
+                                                       rng.rand(20, 2).astype("float32"))
     assert graph_breaks == {}
+    assert graphs == 2  # the full batches, then the partial one with a dynamic batch size: no recompile per step
     assert FUSED_OPS <= ops
 
 
@@ -136,7 +137,7 @@ def test_compiled_masked_fit_keeps_the_cell_loop():
     rng = np.random.RandomState(0)
     x = rng.rand(20, 5, 3).astype("float32")
     x[::3, 3:] = 0.0  # right-padded rows
-    ops, _ = fit_eager_and_compiled(
+    ops, _, _ = fit_eager_and_compiled(
         lambda: kerasport.Sequential([kerasport.Input((5, 3)), layers.Masking(), layers.LSTM(4), layers.Dense(2)]),
         x, rng.rand(20, 2).astype("float32"))
     assert not ops & FUSED_OPS and ops
