@@ -41,9 +41,10 @@ def compile_function(fn, jit_compile, run_eagerly):
     Dynamo traces ``torch.autograd.grad`` (``trace_autograd_ops``), the host step counters
     (``capture_scalar_outputs``) and ops whose output size depends on data
     (``capture_dynamic_output_shape_ops``: the fused CPU LSTM's workspace), so forward, loss,
-    backward, optimizer update and metric updates are one graph. The first call runs eagerly (layers finish their first-call set-up); a batch of
-    a new size then recompiles once, with a dynamic batch dimension. ``run_eagerly`` changes
-    nothing on torch, which is always eager without ``jit_compile``.
+    backward, optimizer update and metric updates are one graph. The first call runs eagerly
+    (layers finish their first-call set-up); a batch of a new size then recompiles once, with a
+    dynamic batch dimension. ``run_eagerly`` changes nothing on torch, which is always eager
+    without ``jit_compile``.
     """
     if not jit_compile:
         return fn
