@@ -83,8 +83,9 @@ def test_forward_op_writes_its_workspace_without_grad_mode():
 
 
 def fit_eager_and_compiled(build, x, y):
-    """Fit ``build()``'s model eagerly and with ``jit_compile=True`` (a recording ``aot_eager``), check that
-    losses and weights agree, and return the compiled graphs' ops, Dynamo's graph breaks and graph count."""
+    """Fit and predict with ``build()``'s model eagerly and with ``jit_compile=True`` (a recording
+    ``aot_eager``), check that losses, predictions and weights agree, and return the compiled graphs' ops,
+    Dynamo's graph breaks and its graph count."""
     from torch._dynamo.utils import counters
 
     import kerasport
@@ -101,11 +102,13 @@ def fit_eager_and_compiled(build, x, y):
         counters.clear()
         try:
             history = model.fit(x, y, batch_size=8, epochs=2, shuffle=False, verbose=0).history  # 8, 8, then 4
+            predictions = model.predict(x, batch_size=8, verbose=0)
         finally:
             step.COMPILE_BACKEND = compile_backend
-        results.append((history["loss"], model.get_weights()))
-    (eager_loss, eager_weights), (loss, weights) = results
+        results.append((history["loss"], predictions, model.get_weights()))
+    (eager_loss, eager_predictions, eager_weights), (loss, predictions, weights) = results
     np.testing.assert_allclose(loss, eager_loss, rtol=1e-5)
+    np.testing.assert_allclose(predictions, eager_predictions, rtol=1e-5, atol=1e-6)
     for a, b in zip(weights, eager_weights):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
     return ops, dict(counters["graph_break"]), counters["stats"]["unique_graphs"]
@@ -126,7 +129,9 @@ def test_compiled_fit_runs_the_fused_ops_in_one_graph(options):
     ops, graph_breaks, graphs = fit_eager_and_compiled(build, rng.rand(20, 5, 3).astype("float32"),
                                                        rng.rand(20, 2).astype("float32"))
     assert graph_breaks == {}
-    assert graphs == 2  # the full batches, then the partial one with a dynamic batch size: no recompile per step
+    # the train and the predict step, each for the full batches and once more, with a dynamic batch size, for
+    # the partial one: no recompile per step
+    assert graphs == 4
     assert FUSED_OPS <= ops
 
 
