@@ -214,8 +214,7 @@ def quick_compile():
 
 @pytest.mark.parametrize("cell", ["LSTM", "GRU"])
 def test_recurrent_layers_compiled_equal_eager(quick_compile, cell):
-    # torch's fused CPU LSTM loses its oneDNN workspace in a compiled backward (pytorch/pytorch#158007):
-    # compiled, the layer runs its cell loop instead, with the same numbers
+    # compiled on torch's CPU, the fused LSTM is oneDNN's kernel as custom ops (tests/backends/test_torch_onednn_lstm.py)
     rng = np.random.RandomState(0)
     x, y = rng.rand(20, 5, 3).astype("float32"), rng.rand(20, 2).astype("float32")  # batches of 8, 8, then 4
     results = []

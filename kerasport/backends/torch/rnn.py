@@ -5,6 +5,8 @@ Layers call them as ``B.rnn``, ``B.lstm`` and ``B.gru``; sequences are batch-maj
 import torch
 from torch.nn.utils.rnn import PackedSequence, pack_padded_sequence, pad_packed_sequence
 
+from kerasport.backends.torch import onednn_lstm
+
 
 def _expand(mask_t, x):
     return mask_t.reshape(mask_t.shape + (1,) * (x.dim() - 1))
@@ -71,16 +73,21 @@ def _run_fused(kernel_fn, inputs, hx, mask, go_backwards, zero_output_for_mask, 
     return padded[:, -1], padded if return_sequences else None, hx
 
 
-def _refuse_compiled_cpu(inputs):
-    """Inductor cannot compile the backward of PyTorch's fused CPU LSTM (its oneDNN workspace is lost:
-    pytorch/pytorch#158007), so a compiled step on CPU runs the layer's cell loop instead."""
-    if inputs.device.type == "cpu" and torch.compiler.is_compiling():
-        raise NotImplementedError("the fused CPU kernel does not compile")
+def _compiled_cpu(inputs, mask, *tensors):
+    """Whether this call is in a ``torch.compile`` trace on CPU, where the fused LSTM is ``onednn_lstm``'s
+    op: ``torch._VF.lstm``'s backward does not compile there (pytorch/pytorch#158007). Where that op does
+    not apply (a mask, ``torch.export``, another dtype), NotImplementedError: the layer runs its cell loop."""
+    if inputs.device.type != "cpu" or not torch.compiler.is_compiling():
+        return False
+    if mask is not None or not onednn_lstm.supports(inputs, *tensors):
+        raise NotImplementedError("the compiled fused CPU LSTM takes float32 inputs without a mask")
+    return True
 
 
 def lstm(inputs, initial_h, initial_c, kernel, recurrent_kernel, bias=None, go_backwards=False, mask=None,
          zero_output_for_mask=False, return_sequences=True):
-    _refuse_compiled_cpu(inputs)
+    compiled_cpu = _compiled_cpu(inputs, mask, initial_h, initial_c, kernel, recurrent_kernel,
+                                 *([bias] if bias is not None else []))
     # Keras's gate order i, f, c, o is PyTorch's i, f, g, o: only a transpose is needed. It is made contiguous
     # here, once per call: oneDNN's forward and backward would each copy a transposed view.
     params = [kernel.t().contiguous(), recurrent_kernel.t().contiguous()]
@@ -88,7 +95,9 @@ def lstm(inputs, initial_h, initial_c, kernel, recurrent_kernel, bias=None, go_b
         params += [bias, torch.zeros_like(bias)]
 
     def kernel_fn(x, batch_sizes, hx):
-        if batch_sizes is None:
+        if compiled_cpu:
+            out, h, c = onednn_lstm.lstm(x, hx, params, bias is not None)
+        elif batch_sizes is None:
             out, h, c = torch._VF.lstm(x, hx, params, bias is not None, 1, 0.0, False, False, True)
         else:
             out, h, c = torch._VF.lstm(x, batch_sizes, hx, params, bias is not None, 1, 0.0, False, False)

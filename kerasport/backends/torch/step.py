@@ -38,11 +38,13 @@ def gradient_function(variables):
 def compile_function(fn, jit_compile, run_eagerly):
     """``fn`` itself (eager), or with ``jit_compile`` the whole of ``fn`` in one ``torch.compile`` graph.
 
-    Dynamo traces ``torch.autograd.grad`` (``trace_autograd_ops``) and the host step counters
-    (``capture_scalar_outputs``), so forward, loss, backward, optimizer update and metric updates
-    are one graph. The first call runs eagerly (layers finish their first-call set-up); a batch of
-    a new size then recompiles once, with a dynamic batch dimension. ``run_eagerly`` changes
-    nothing on torch, which is always eager without ``jit_compile``.
+    Dynamo traces ``torch.autograd.grad`` (``trace_autograd_ops``), the host step counters
+    (``capture_scalar_outputs``) and ops whose output size depends on data
+    (``capture_dynamic_output_shape_ops``: the fused CPU LSTM's workspace), so forward, loss,
+    backward, optimizer update and metric updates are one graph. The first call runs eagerly
+    (layers finish their first-call set-up); a batch of a new size then recompiles once, with a
+    dynamic batch dimension. ``run_eagerly`` changes nothing on torch, which is always eager
+    without ``jit_compile``.
     """
     if not jit_compile:
         return fn
@@ -53,7 +55,8 @@ def compile_function(fn, jit_compile, run_eagerly):
         if not warm:
             warm.append(True)
             return fn(*args)
-        with torch._dynamo.config.patch(trace_autograd_ops=True, capture_scalar_outputs=True):
+        with torch._dynamo.config.patch(trace_autograd_ops=True, capture_scalar_outputs=True,
+                                        capture_dynamic_output_shape_ops=True):
             return compiled(*args)
 
     return run
