@@ -16,8 +16,8 @@ def arrays_split_source(arrays: list[Tensor]) -> Any:
 
 def batch_tensor(x: np.ndarray) -> Tensor:
     """``x``, a NumPy array of samples read by ``fit`` / ``evaluate`` / ``predict``, as a tensor that may share
-    its memory: no copy where the framework can avoid one, at most one where it cannot. Nothing writes ``x``
-    while the tensor lives. float64 becomes float32, as in ``convert_to_tensor``.
+    its memory: no copy where the framework can avoid one, at most one where it cannot (writing to ``x`` while the
+    tensor lives may change the tensor). float64 becomes float32, as in ``convert_to_tensor``.
     """
 
 
