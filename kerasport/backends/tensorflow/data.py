@@ -14,7 +14,7 @@ from tensorflow.python.framework.ops import EagerTensor
 from kerasport.core import nest as tree
 
 
-__all__ = ["dataset_from_batches", "split_source", "arrays_split_source", "split_order", "split_parts"]
+__all__ = ["batch_tensor", "dataset_from_batches", "split_source", "arrays_split_source", "split_order", "split_parts"]
 
 
 def batch_tensor(x):
