@@ -36,3 +36,21 @@ def test_tensorflow_calls_the_graph_of_a_known_signature():
     # any other structure is matched by tf.function itself
     assert step._signature((object(),)) is step._UNKEYED
     assert step._signature(({1: x},)) is step._UNKEYED
+
+
+def test_tensorflow_run_functions_eagerly_is_still_honoured():
+    if B.NAME != "tensorflow":
+        pytest.skip("TensorFlow's switch")
+    import tensorflow as tf
+
+    seen = []
+    compiled = B.compile_function(lambda x: seen.append(tf.executing_eagerly()) or x * 2.0, False, False)
+    x = np.ones((2,), "float32")
+    compiled(x)
+    compiled(x)
+    tf.config.run_functions_eagerly(True)
+    try:
+        compiled(x)
+    finally:
+        tf.config.run_functions_eagerly(False)
+    assert seen == [False, True]  # one trace, then the eager run that the switch asks for

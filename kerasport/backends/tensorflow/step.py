@@ -51,6 +51,8 @@ def compile_function(fn, jit_compile, run_eagerly):
     def run(*args):
         if in_user_step():
             return fn(*args)
+        if not _plain_eager_call():
+            return traced(*args)
         key = _signature(args)
         graph = concrete.get(key)
         if graph is not None:
@@ -90,6 +92,12 @@ def _signature(value):
 
 
 _UNKEYED = object()
+
+
+def _plain_eager_call():
+    """Whether a call's trace depends on its arguments alone: called eagerly, with no distribution strategy
+    (whose scope ``tf.function`` keys its traces by) and ``tf.config.run_functions_eagerly`` off."""
+    return tf.executing_eagerly() and not tf.distribute.has_strategy() and not tf.config.functions_run_eagerly()
 
 
 def compile_loop(step, compiled, jit_compile, run_eagerly):
