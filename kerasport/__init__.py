@@ -5,7 +5,7 @@ before importing; ``kerasport.backend.backend()`` says which one runs.
 """
 from kerasport import (activations, backend, config, constraints, initializers, losses, metrics, ops, optimizers,  # noqa: F401
                        regularizers, utils)
-from kerasport import callbacks, distribution, layers, models, random, saving  # noqa: F401
+from kerasport import callbacks, distribution, layers, models, preprocessing, random, saving  # noqa: F401
 from kerasport.layers import Input, InputLayer, InputSpec, Layer  # noqa: F401
 from kerasport.models import Functional, Model, Sequential  # noqa: F401
 from kerasport import tree  # noqa: F401

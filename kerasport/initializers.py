@@ -200,7 +200,7 @@ _ALIASES = {"zeros": Zeros, "ones": Ones, "constant": Constant, "identity": Iden
             "truncated_normal": TruncatedNormal, "variance_scaling": VarianceScaling,
             "glorot_uniform": GlorotUniform, "glorot_normal": GlorotNormal, "he_uniform": HeUniform,
             "he_normal": HeNormal, "lecun_uniform": LecunUniform, "lecun_normal": LecunNormal,
-            "orthogonal": Orthogonal, "IdentityInitializer": Identity}
+            "orthogonal": Orthogonal, "IdentityInitializer": Identity, "OrthogonalInitializer": Orthogonal}
 _LOOKUP = {**_ALL, **_ALIASES}
 
 
@@ -226,4 +226,4 @@ def deserialize(config, custom_objects=None):
     return deserialize_keras_object(config, _LOOKUP, custom_objects, "initializer")
 
 
-globals().update({k: v for k, v in _ALIASES.items() if k != "IdentityInitializer"})
+globals().update(_ALIASES)

@@ -19,3 +19,13 @@ def test_top_level_names():
                    if not n.startswith("_") and not hasattr(getattr(kerasport, m), n)]
                for m in ("datasets", "config", "backend", "models")}
     assert missing == {"datasets": [], "config": [], "backend": [], "models": []}
+
+
+def test_initializers_have_keras_names():
+    keras = keras_module()
+    missing = [n for n in dir(keras.initializers) if not n.startswith("_") and not hasattr(kerasport.initializers, n)]
+    assert sorted(missing) == ["STFT", "STFTInitializer", "stft"]   # the kernels of STFTSpectrogram, not built
+    assert kerasport.initializers.OrthogonalInitializer is kerasport.initializers.Orthogonal
+    assert isinstance(kerasport.initializers.get("IdentityInitializer"), kerasport.initializers.Identity)
+    assert kerasport.initializers.serialize(kerasport.initializers.get("OrthogonalInitializer"))["class_name"] == \
+        keras.initializers.serialize(keras.initializers.get("OrthogonalInitializer"))["class_name"] == "Orthogonal"
