@@ -21,6 +21,7 @@ from kerasport.layers.reshaping import (Cropping1D, Cropping2D, Cropping3D, Perm
 from kerasport.layers.activation_layers import ELU, LeakyReLU, PReLU, ReLU, Softmax
 from kerasport.layers.op_layer import OpLayer
 from kerasport.layers.lambda_layer import Lambda
+from kerasport.layers.torch_module_wrapper import TorchModuleWrapper
 from kerasport.layers.masking import Masking
 from kerasport.layers.normalization import (BatchNormalization, GroupNormalization, LayerNormalization,
                                             UnitNormalization)

@@ -238,13 +238,14 @@ class Layer:
         if isinstance(value, Metric) and not name.startswith("_"):
             if value not in self.__dict__.get("_metrics", []):
                 self.__dict__.setdefault("_metrics", []).append(value)
-        elif isinstance(value, Layer) and name != "_parent" and not name.startswith("_keras"):
-            if value not in self.__dict__.get("_layers", []):
-                self.__dict__.setdefault("_layers", []).append(value)
-        elif isinstance(value, (list, tuple)) and value and all(isinstance(v, Layer) for v in value):
-            for v in value:
-                if v not in self.__dict__.get("_layers", []):
-                    self.__dict__.setdefault("_layers", []).append(v)
+        elif isinstance(value, Layer) and name != "_parent" and not name.startswith("_keras") or isinstance(
+                value, (list, tuple)) and value and all(isinstance(v, Layer) for v in value):
+            for v in value if isinstance(value, (list, tuple)) else [value]:
+                if v not in self.__dict__.setdefault("_layers", []):
+                    self._layers.append(v)
+        elif B.is_module(value) and not getattr(self, "_wraps_a_module", False):  # Keras on torch: made a layer
+            from kerasport.layers.torch_module_wrapper import TorchModuleWrapper
+            return self.__setattr__(name, TorchModuleWrapper(value))
         object.__setattr__(self, name, value)
 
     # ------------------------------------------------------------------ weights
@@ -715,9 +716,8 @@ def _is_shape(s):
 
 
 def _tuple_shape(s):
-    if isinstance(s, (list, tuple)) and s and isinstance(s[0], (list, tuple)):
-        return [tuple(x) for x in s]
-    return tuple(s) if s is not None else None
+    nested = isinstance(s, (list, tuple)) and s and isinstance(s[0], (list, tuple))
+    return [tuple(x) for x in s] if nested else tuple(s) if s is not None else None
 
 
 def _jsonable_shape(s):

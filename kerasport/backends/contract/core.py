@@ -60,12 +60,27 @@ def is_variable(x: ArrayLike) -> bool:
     """Keras's ``keras.ops.is_variable``: the same arguments and results."""
 
 
+def is_module(x: Any) -> bool:
+    """Whether ``x`` is a module of the framework that ``layers.TorchModuleWrapper`` wraps: a ``torch.nn.Module``
+    on torch; nothing is one on TensorFlow."""
+
+
 def item(x: ArrayLike) -> Any:
     """Keras's ``keras.ops.item``: the same arguments and results."""
 
 
 def map(f, xs: ArrayLike) -> Tensor:
     """``f`` applied to each slice of ``xs`` along the leading axis; results stacked."""
+
+
+def module_from_text(text: str) -> Any:
+    """The module that ``module_to_text`` wrote (``torch.load``, which runs pickled code: only for trusted
+    files, ``safe_mode=False``)."""
+
+
+def module_to_text(module: Any) -> str:
+    """``module`` pickled by ``torch.save``, as base64 text (the ``module`` of Keras's ``TorchModuleWrapper``
+    config); raises on a backend without modules."""
 
 
 def ndim(x: ArrayLike) -> int:

@@ -161,6 +161,19 @@ def cast(x, dtype):
 stop_gradient = tf.stop_gradient
 
 
+def is_module(x):
+    return False
+
+
+def module_to_text(module):
+    raise ValueError(f"TorchModuleWrapper: there are no torch modules on the TensorFlow backend; received {module!r}.")
+
+
+def module_from_text(text):
+    raise ValueError("TorchModuleWrapper: a torch module cannot be loaded on the TensorFlow backend (it runs only "
+                     "on KERASPORT_BACKEND=torch).")
+
+
 def item(x):
     return x.numpy().item()
 

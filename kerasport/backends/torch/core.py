@@ -120,6 +120,24 @@ def is_variable(x):
     return isinstance(x, torch.nn.Parameter)
 
 
+def is_module(x):
+    return isinstance(x, torch.nn.Module)
+
+
+def module_to_text(module):
+    import base64
+    import io
+    buffer = io.BytesIO()
+    torch.save(module, buffer)
+    return base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def module_from_text(text):
+    import base64
+    import io
+    return torch.load(io.BytesIO(base64.b64decode(text.encode("ascii"))), weights_only=False)
+
+
 def assign(var, value):
     var.assign(value)
 
