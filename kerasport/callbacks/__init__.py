@@ -8,6 +8,7 @@ from kerasport.callbacks.learning_rate import LearningRateScheduler, ReduceLROnP
 from kerasport.callbacks.model_checkpoint import ModelCheckpoint
 from kerasport.callbacks.monitor_callback import MonitorCallback
 from kerasport.callbacks.progbar_logger import ProgbarLogger
+from kerasport.callbacks.remote_monitor import RemoteMonitor
 from kerasport.callbacks.swap_ema_weights import SwapEMAWeights
 from kerasport.callbacks.tensorboard import TensorBoard
 from kerasport.callbacks.terminate_on_nan import TerminateOnNaN
