@@ -1,5 +1,6 @@
 """Core layers: Input, Dense, Activation, Dropout, Flatten, Reshape, Embedding, Identity."""
 import math
+import numbers
 
 from kerasport import activations, backend, constraints, initializers, regularizers
 from kerasport.backends import B
@@ -36,8 +37,8 @@ class InputLayer(Layer):
         if batch_shape is None:
             if shape is None:
                 raise ValueError("Input needs a `shape` (the shape of one sample, without the batch dim).")
-            batch_shape = (batch_size,) + tuple(shape)
-        self.batch_shape = tuple(batch_shape)
+            batch_shape = (batch_size,) + _checked_shape(shape)
+        self.batch_shape = _checked_shape(batch_shape)
         self.sparse = sparse
         self.optional = optional
         self.built = True
@@ -57,6 +58,19 @@ class InputLayer(Layer):
             config["dtype"] = config["dtype"].get("config", {}).get("name", "float32")
         config.pop("ragged", None)
         return cls(**config)
+
+
+def _checked_shape(shape):
+    """``shape`` as a tuple of ints and Nones, or Keras's error for anything else (negative, float, str dims)."""
+    if not isinstance(shape, (tuple, list)):
+        raise ValueError(f"Cannot convert '{shape}' to a shape.")
+    for d in shape:
+        if d is not None and not isinstance(d, numbers.Integral):
+            raise ValueError(f"Cannot convert '{shape}' to a shape. Found invalid dimension '{d}' of type "
+                             f"'{type(d)}'. ")
+        if d is not None and d < 0:
+            raise ValueError(f"Cannot convert '{shape}' to a shape. Negative dimensions are not allowed.")
+    return tuple(None if d is None else int(d) for d in shape)
 
 
 def Input(shape=None, batch_size=None, dtype=None, sparse=None, batch_shape=None, name=None, tensor=None,

@@ -68,6 +68,10 @@ def _json_attr(f, name, filepath):
 
 
 # ---------------------------------------------------------------------------- opening files
+class MissingFileError(FileNotFoundError, ValueError):
+    """A file to load does not exist: a ``FileNotFoundError``, and the ``ValueError`` Keras raises there."""
+
+
 @contextlib.contextmanager
 def open_h5(filepath, content=None):
     """Open ``filepath`` for reading; turn HDF5 failures (truncated, not HDF5, missing objects) into ValueErrors.
@@ -77,7 +81,7 @@ def open_h5(filepath, content=None):
     """
     filepath = os.fspath(filepath)
     if content is None and not os.path.isfile(filepath):
-        raise FileNotFoundError(f"No such file: {filepath}")
+        raise MissingFileError(f"No such file: {filepath}")
     try:
         f = h5py.File(filepath if content is None else io.BytesIO(content), "r")
     except (OSError, RuntimeError) as e:

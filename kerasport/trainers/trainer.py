@@ -326,7 +326,8 @@ class Trainer:
         self._check_data_shapes(x)
         if for_training:
             if not self.compiled:
-                raise RuntimeError(f"You must compile() model {self.name!r} before training or evaluating it.")
+                raise ValueError(f"You must call `compile()` before using the model {self.name!r} to train or "
+                                 "evaluate.")
             self._check_target_keys(data.peek_y())
             if self._compile_metrics is not None and not self._compile_metrics.built:
                 self._build_metrics(self._infer_output_shapes(x))

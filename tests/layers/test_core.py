@@ -1,4 +1,6 @@
 """Core layers: shared checks, Keras as the oracle, and clear errors for bad input."""
+import re
+
 import numpy as np
 import pytest
 
@@ -141,3 +143,16 @@ def test_dense_still_names_an_incompatible_input():
     dense(np.zeros((1, 3), "float32"))
     with pytest.raises(ValueError, match=r"head.*expected axis -1 to have value 3.*\(1, 4\)"):
         dense(np.zeros((1, 4), "float32"))
+
+
+@pytest.mark.parametrize("shape,message", [
+    ((-3,), "Negative dimensions are not allowed"), ([2, -1], "Negative dimensions are not allowed"),
+    ((2.5,), "Found invalid dimension '2.5' of type '<class 'float'>'"),
+    (("a",), "Found invalid dimension 'a' of type '<class 'str'>'"), (5, "Cannot convert '5' to a shape")])
+def test_input_refuses_what_is_not_a_shape_as_keras(shape, message):
+    keras = keras_module()
+    with pytest.raises(ValueError, match=re.escape(message)):
+        keras.Input(shape)
+    with pytest.raises(ValueError, match=re.escape(message)):
+        kerasport.Input(shape)
+    assert kerasport.Input((np.int64(3), None)).shape == keras.Input((np.int64(3), None)).shape == (None, 3, None)

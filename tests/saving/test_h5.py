@@ -290,3 +290,11 @@ def test_layer_count_and_shape_mismatch_assign_nothing(tmp_path):
         wider.load_weights(tmp_path / "w.h5")
     for a, b in zip(wider.get_weights(), before):
         np.testing.assert_array_equal(a, b)
+
+
+def test_a_missing_file_is_the_value_error_keras_raises_and_a_file_not_found_error(tmp_path):
+    model = kerasport.Sequential([kerasport.Input((3,)), kerasport.layers.Dense(1)])
+    for load in (lambda p: kerasport.saving.load_model(p), model.load_weights):
+        for kind in (ValueError, FileNotFoundError):
+            with pytest.raises(kind, match=f"No such file: {tmp_path}"):
+                load(str(tmp_path / "missing.keras"))

@@ -548,3 +548,12 @@ def test_predict_stream_batches_match_fit_style_batches():
         kerasport.Input((3,)), kerasport.Input((2,))))
     np.testing.assert_array_equal(two.predict([x, x[:, :2]], batch_size=300, verbose=0),
                                   np.concatenate([x, x[:, :2]], axis=1))
+
+
+def test_fit_and_evaluate_before_compile_raise_keras_value_error():
+    model = kerasport.Sequential([kerasport.Input((3,)), kerasport.layers.Dense(1)])
+    x = np.zeros((4, 3), "float32")
+    for run in (lambda: model.fit(x, x[:, :1], verbose=0), lambda: model.evaluate(x, x[:, :1], verbose=0)):
+        with pytest.raises(ValueError, match=r"You must call `compile\(\)` before using the model 'sequential"):
+            run()
+    assert model.predict(x, verbose=0).shape == (4, 1)   # predict needs no compile
