@@ -139,7 +139,9 @@ class Dense(Layer):
                 raise ValueError(f"Input 0 of layer {self.name!r} (Dense) is incompatible: expected axis -1 to "
                                  f"have value {self.kernel.shape[0]}, received input of shape "
                                  f"{tuple(inputs.shape)}") from error
-            raise
+            if "float" in B.dtype(inputs):
+                raise
+            out = B.dense(B.cast(inputs, B.dtype(self.kernel)), self.kernel, self.bias)   # Keras promotes ints
         return out if self.activation is activations.linear else self.activation(out)
 
     def compute_output_shape(self, input_shape):

@@ -280,6 +280,9 @@ class IndexLookup(Layer):
         return buckets.reshape(values.shape)
 
     def _check_ready(self):
+        if self._frozen_vocab_size is None and self.output_mode == "int":   # Keras: "Table not initialized"
+            raise RuntimeError(f"{self._name()}: the vocabulary is not set: pass `vocabulary` or call `adapt()` "
+                               f"before calling the layer.")
         if self.output_mode != "int" and not self.pad_to_max_tokens and self._frozen_vocab_size is None:
             raise RuntimeError(f"{self._name()}: with output_mode={self.output_mode!r} and pad_to_max_tokens=False "
                                f"the vocabulary must be set before the layer is called: pass `vocabulary` or "

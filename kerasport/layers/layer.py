@@ -171,7 +171,7 @@ class Layer:
                 raise NotImplementedError(f"{type(self).__name__}: `{unsupported}` (LoRA / quantization) is not "
                                           "supported by kerasport.")
         if kwargs:
-            raise TypeError(f"{type(self).__name__}: unexpected keyword argument(s) {sorted(kwargs)}.")
+            raise ValueError(f"Unrecognized keyword arguments passed to {type(self).__name__}: {kwargs}")
         self.__dict__.setdefault("_layers", [])
         self.__dict__.setdefault("input_spec", None)
         self._trainable = trainable

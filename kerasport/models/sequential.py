@@ -36,7 +36,8 @@ class Sequential(Model):
         if isinstance(layer, KerasTensor):
             layer = layer._keras_history[0]
         if not isinstance(layer, Layer):
-            raise TypeError(f"Sequential.add expects a Layer (or kerasport.Input), received {layer!r}.")
+            raise ValueError("Only instances of `keras.Layer` can be added to a Sequential model. Received: "
+                             f"{layer!r} (of type {type(layer)})")
         if isinstance(layer, InputLayer):
             if self._seq or self._input_layer is not None:
                 raise ValueError("An Input can only be the first entry of a Sequential model.")

@@ -156,3 +156,19 @@ def test_input_refuses_what_is_not_a_shape_as_keras(shape, message):
     with pytest.raises(ValueError, match=re.escape(message)):
         kerasport.Input(shape)
     assert kerasport.Input((np.int64(3), None)).shape == keras.Input((np.int64(3), None)).shape == (None, 3, None)
+
+
+def test_dense_takes_integer_inputs_as_keras():
+    keras = keras_module()
+    x = np.arange(6, dtype="int32").reshape(2, 3)
+    ours, theirs = layers.Dense(2, kernel_initializer="ones"), keras.layers.Dense(2, kernel_initializer="ones")
+    out = ours(x)
+    assert B.dtype(out) == "float32"
+    np.testing.assert_allclose(to_numpy(out), keras.ops.convert_to_numpy(theirs(x)))
+
+
+def test_unknown_keyword_arguments_are_keras_value_error():
+    with pytest.raises(ValueError, match=re.escape("Unrecognized keyword arguments passed to Dense: {'foo': 1}")):
+        layers.Dense(2, foo=1)
+    with pytest.raises(ValueError, match="Only instances of `keras.Layer` can be added to a Sequential model"):
+        kerasport.Sequential().add(3)

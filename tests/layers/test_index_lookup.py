@@ -104,3 +104,11 @@ def test_lookup_config_round_trip_with_keras():
         assert oc == kc
         clone = getattr(layers, cls).from_config(k.get_config())
         assert clone.get_vocabulary() == ours.get_vocabulary()
+
+
+@pytest.mark.parametrize("layer", [lambda: layers.StringLookup(), lambda: layers.IntegerLookup(),
+                                   lambda: layers.TextVectorization()])
+def test_a_lookup_without_vocabulary_refuses_to_run(layer):
+    data = np.array([1, 2]) if "Integer" in type(layer()).__name__ else np.array(["a b", "c"])
+    with pytest.raises(RuntimeError, match="the vocabulary is not set: pass `vocabulary` or call `adapt"):
+        layer()(data)
