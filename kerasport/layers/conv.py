@@ -115,7 +115,7 @@ class _Convolution(Layer):
                                     constraint=self.bias_constraint) if self.use_bias else None
 
     def _activate(self, outputs):
-        return outputs if self.activation is activations.linear else self.activation(outputs)
+        return outputs if self.activation in (None, activations.linear) else self.activation(outputs)
 
     def _output_length(self, size, i):
         return conv_output_length(size, self.kernel_size[i], self.padding, self.strides[i], self.dilation_rate[i])

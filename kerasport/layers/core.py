@@ -142,7 +142,7 @@ class Dense(Layer):
             if "float" in B.dtype(inputs):
                 raise
             out = B.dense(B.cast(inputs, B.dtype(self.kernel)), self.kernel, self.bias)   # Keras promotes ints
-        return out if self.activation is activations.linear else self.activation(out)
+        return out if self.activation in (None, activations.linear) else self.activation(out)
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape[:-1]) + (self.units,)

@@ -150,7 +150,7 @@ class EinsumDense(Layer):
         x = B.einsum(self.equation, inputs, self.kernel)
         if self.bias is not None:
             x = x + self.bias
-        return x if self.activation is activations.linear else self.activation(x)
+        return x if self.activation in (None, activations.linear) else self.activation(x)
 
     def compute_output_shape(self, input_shape):
         """Keras's output shape, with ``None`` output dims taken from the input dim of the same letter."""

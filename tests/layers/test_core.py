@@ -172,3 +172,16 @@ def test_unknown_keyword_arguments_are_keras_value_error():
         layers.Dense(2, foo=1)
     with pytest.raises(ValueError, match="Only instances of `keras.Layer` can be added to a Sequential model"):
         kerasport.Sequential().add(3)
+
+
+def test_an_activation_set_to_none_after_building_is_linear_as_keras():
+    x = np.random.RandomState(0).randn(2, 5, 5, 3).astype("float32")
+    for layer in (layers.Dense(4, activation="softmax"), layers.Conv2D(2, 3, activation="relu"),
+                  layers.EinsumDense("abcd,de->abce", output_shape=(5, 5, 2), activation="relu")):
+        layer(x)
+        layer.activation = None   # keras.io's Grad-CAM removes the classifier's softmax so
+        linear = B.dense(B.convert_to_tensor(x), layer.kernel, layer.bias) if isinstance(layer, layers.Dense) else None
+        out = to_numpy(layer(x))
+        assert out.min() < 0
+        if linear is not None:
+            np.testing.assert_allclose(out, to_numpy(linear), rtol=1e-6)
