@@ -419,3 +419,44 @@ def vectorize(pyfunc, excluded, signature, vmap, to_tensor, broadcast_shapes, br
 
     wrapped.__name__ = getattr(pyfunc, "__name__", "vectorized")
     return wrapped
+
+
+def check_stft_arguments(name, sequence_length, sequence_stride, fft_length, window):
+    """The checks ``stft`` and ``istft`` (``name``) make on their arguments before any computation."""
+    if isinstance(sequence_stride, bool) or not isinstance(sequence_stride, int) or sequence_stride <= 0:
+        raise ValueError(f"{name}: `sequence_stride` must be a positive integer; received "
+                         f"sequence_stride={sequence_stride!r}.")
+    if fft_length < sequence_length:
+        raise ValueError(f"{name}: `fft_length` must be at least `sequence_length`; received "
+                         f"sequence_length={sequence_length}, fft_length={fft_length}.")
+    if isinstance(window, str) and window not in ("hann", "hamming"):
+        raise ValueError(f'{name}: a string `window` must be "hann" or "hamming"; received window={window!r}.')
+
+
+def check_window(name, shape, sequence_length):
+    """A tensor ``window`` of ``stft``/``istft`` (its ``shape``) must hold ``sequence_length`` values."""
+    if tuple(shape) != (sequence_length,):
+        raise ValueError(f"{name}: `window` must have shape ({sequence_length},) (sequence_length); received "
+                         f"shape {tuple(shape)}.")
+
+
+def istft_span(fft_length, sequence_stride, frames, length, center):
+    """``(start, end)``: the slice of the overlap-added signal ``istft`` returns (Keras's trimming)."""
+    start = fft_length // 2 if center else 0
+    if length is not None:
+        return start, start + length
+    return start, -(fft_length // 2) if center else fft_length + sequence_stride * (frames - 1)
+
+
+def check_cdist(x_shape, y_shape):
+    """``cdist``'s checks: both inputs of rank 2 or more, with the same last dimension."""
+    if len(x_shape) < 2 or len(y_shape) < 2 or x_shape[-1] != y_shape[-1]:
+        raise ValueError("cdist: expected inputs (..., m, d) and (..., n, d) of rank >= 2 with the same last "
+                         f"dimension; received shapes {tuple(x_shape)} and {tuple(y_shape)}.")
+
+
+def check_real_pairs(shape):
+    """``view_as_complex``'s check: the last axis holds (real, imag), so it has size 2."""
+    if len(shape) < 1 or shape[-1] != 2:
+        raise ValueError("view_as_complex: the last dimension must be 2 (real and imaginary parts); received "
+                         f"shape {tuple(shape)}.")

@@ -369,3 +369,7 @@ def tanh_shrink(x: ArrayLike) -> Tensor:
 
 def threshold(x: ArrayLike, threshold, default_value) -> Tensor:
     """``x`` where ``x > threshold``, else ``default_value``."""
+
+
+def polar(abs_: ArrayLike, angle: ArrayLike) -> Tensor:
+    """The complex tensor ``abs_ * (cos(angle) + i sin(angle))`` (complex64 from float32 parts)."""

@@ -9,8 +9,8 @@ import tensorflow as tf
 from kerasport.backends import ops_common as _common
 from kerasport.backends.tensorflow import kernels as _kernels
 from kerasport.backends.tensorflow.core import (
-    as_tensor as _t, convert_to_tensor, ndim, result_dtype as _result_dtype, shape, to_dtype,
-    to_float as _f)
+    as_tensor as _t, convert_to_tensor, ndim, promote_float_pair as _float_pair, result_dtype as _result_dtype,
+    shape, to_dtype, to_float as _f)
 from kerasport.backends.tensorflow.math import log10
 
 
@@ -503,3 +503,8 @@ def ctc_loss(target, output, target_length, output_length, mask_index=0):
                           label_length=tf.cast(_t(target_length), tf.int32),
                           logit_length=tf.cast(_t(output_length), tf.int32), logits_time_major=False,
                           blank_index=mask_index)
+
+
+def polar(abs_, angle):
+    abs_, angle = _float_pair(abs_, angle)
+    return tf.complex(abs_ * tf.cos(angle), abs_ * tf.sin(angle))

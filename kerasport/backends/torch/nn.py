@@ -11,7 +11,7 @@ import torch
 import torch.nn.functional as F
 
 from kerasport.backends import ops_common as _common
-from kerasport.backends.torch.core import as_float, as_tensor, convert_to_tensor, ndim, to_dtype
+from kerasport.backends.torch.core import as_float, as_tensor, convert_to_tensor, ndim, promote_float, to_dtype
 
 
 # ----------------------------------------------------------------------------- activations
@@ -510,3 +510,7 @@ def ctc_loss(target, output, target_length, output_length, mask_index=0):
     logp = torch.log_softmax(output.transpose(0, 1), dim=-1)
     return F.ctc_loss(logp, as_tensor(target).long(), as_tensor(output_length).long(), as_tensor(target_length).long(),
                       blank=mask_index, reduction="none")
+
+
+def polar(abs_, angle):
+    return torch.polar(*promote_float(abs_, angle))

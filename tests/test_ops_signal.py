@@ -1,0 +1,114 @@
+"""The signal, distance, complex-view, pooling and decoding ops of ``keras.ops`` against Keras 3 as the oracle.
+
+As in ``tests/test_ops.py``: each row calls one op on the same inputs in both libraries and compares values,
+shapes and dtypes; ``(real, imag)`` tuples of arrays become tuples of tensors. Then the errors Keras gives for
+bad arguments, and each op in a Functional model (shape inference through ``OpLayer``) against Keras's.
+"""
+import numpy as np
+import pytest
+
+import kerasport
+from kerasport import ops
+from tests.helpers import keras_module, to_numpy
+from tests.test_ops import _call, _compare, _convert, _id
+
+rng = np.random.RandomState(7)
+SIG = rng.randn(2, 40).astype("float32")
+SIG1 = rng.randn(33).astype("float32")
+SIG3 = rng.randn(2, 2, 30).astype("float32")
+SPEC = (rng.randn(2, 11, 9).astype("float32"), rng.randn(2, 11, 9).astype("float32"))  # 11 frames, fft 16
+A = rng.randn(3, 4).astype("float32")
+B3 = rng.randn(2, 5, 4).astype("float32")
+PAIRS = rng.randn(3, 2, 2).astype("float32")
+Z = (rng.randn(3, 4) + 1j * rng.randn(3, 4)).astype("complex64")
+
+
+def _rows():
+    r = [("extract_sequences", (SIG, 8, 3), {}), ("extract_sequences", (SIG1, 5, 5), {}),
+         ("extract_sequences", (SIG3, 4, 6), {}), ("extract_sequences", (np.arange(12, dtype="int32"), 3, 2), {})]
+    r += [("stft", (SIG, 16, 4, 16), {}), ("stft", (SIG, 10, 4, 16), {}), ("stft", (SIG, 16, 5, 16),
+                                                                            {"window": "hamming"}),
+          ("stft", (SIG, 12, 4, 16), {"window": None}), ("stft", (SIG, 16, 4, 16), {"center": False}),
+          ("stft", (SIG1, 8, 3, 8), {}), ("stft", (SIG3, 8, 2, 10), {"center": False}),
+          ("stft", (SIG, 6, 2, 8), {"window": rng.uniform(0.5, 1.0, 6).astype("float32")})]
+    r += [("istft", (SPEC, 16, 4, 16), {}), ("istft", (SPEC, 16, 4, 16), {"length": 30}),
+          ("istft", (SPEC, 12, 4, 16), {"window": "hamming"}), ("istft", (SPEC, 16, 4, 16), {"center": False}),
+          ("istft", (SPEC, 16, 8, 16), {"window": None}), ("istft", (SPEC, 10, 3, 16), {"center": False,
+                                                                                      "length": 40}),
+          ("istft", ((SPEC[0][0], SPEC[1][0]), 16, 4, 16), {}),
+          ("istft", (SPEC, 16, 4, 16), {"window": rng.uniform(0.5, 1.0, 16).astype("float32")})]
+    r += [("cdist", (A, A[:2]), {}), ("cdist", (B3, A), {}), ("cdist", (B3[:, :, None][:1, :3, 0], B3), {}),
+          ("view_as_complex", (PAIRS,), {}), ("view_as_complex", (PAIRS * 2,), {}),
+          ("view_as_real", (Z,), {}), ("view_as_real", (A,), {}),
+          ("polar", (np.abs(A), A[::-1]), {})]
+    return r
+
+
+ROWS = _rows()
+TESTED = {r[0] for r in ROWS}
+
+
+@pytest.mark.parametrize("name,args,kwargs", ROWS, ids=[_id(r) for r in ROWS])
+def test_op_matches_keras(name, args, kwargs):
+    K = keras_module()
+    ours = _call(getattr(ops, name), [_convert(a, ops.convert_to_tensor) for a in args], kwargs,
+                 ops.convert_to_tensor)
+    theirs = _call(getattr(K.ops, name), [_convert(a, K.ops.convert_to_tensor) for a in args], kwargs,
+                   K.ops.convert_to_tensor)
+    _compare(ours, theirs, K)
+
+
+def test_istft_inverts_stft():
+    x = ops.convert_to_tensor(SIG)
+    back = ops.istft(ops.stft(x, 16, 4, 16), 16, 4, 16, length=40)
+    np.testing.assert_allclose(to_numpy(back)[:, 8:-8], SIG[:, 8:-8], rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.parametrize("call,error", [
+    (lambda x: ops.stft(x, 16, 0, 16), "sequence_stride"),
+    (lambda x: ops.stft(x, 16, 4, 8), "fft_length"),
+    (lambda x: ops.stft(x, 16, 4, 16, window="blackman"), "window"),
+    (lambda x: ops.stft(x, 16, 4, 16, window=ops.ones((15,))), r"\(16,\)"),
+    (lambda x: ops.istft(x, 16, 4, 16), "real, imag"),
+    (lambda x: ops.istft((x, x[:1]), 16, 4, 16), "same shape"),
+    (lambda x: ops.cdist(x, ops.ones((3, 5))), "cdist"),
+    (lambda x: ops.cdist(x[0], x), "rank"),
+    (lambda x: ops.view_as_complex(x), "last dimension must be 2"),
+])
+def test_bad_arguments_raise_clear_errors(call, error):
+    with pytest.raises(ValueError, match=error):
+        call(ops.convert_to_tensor(SIG))
+
+
+def test_stft_takes_only_float32_or_float64_signals_as_keras():
+    with pytest.raises(TypeError, match="float32"):
+        ops.stft(ops.convert_to_tensor(np.arange(40, dtype="int32")), 16, 4, 16)
+
+
+def _functional(lib, build, inputs):
+    tensors = [lib.Input(shape=i.shape[1:], dtype=str(i.dtype)) for i in inputs]
+    outputs = build(lib.ops, *tensors)
+    return lib.Model(tensors, list(outputs) if isinstance(outputs, tuple) else outputs)
+
+
+FUNCTIONAL = {
+    "stft": (lambda o, x: o.stft(x, 16, 4, 16), [SIG]),
+    "istft": (lambda o, re, im: o.istft((re, im), 16, 4, 16, length=30), list(SPEC)),
+    "extract_sequences": (lambda o, x: o.extract_sequences(x, 8, 3), [SIG]),
+    "cdist": (lambda o, x, y: o.cdist(x, y), [B3, B3[:, :3]]),
+    "view_as_real": (lambda o, a, b: o.view_as_real(o.polar(a, b)), [np.abs(A), A]),
+    "polar": (lambda o, a, b: o.real(o.polar(a, b)), [np.abs(A), A]),
+}
+
+
+@pytest.mark.parametrize("name", sorted(FUNCTIONAL))
+def test_functional_model_infers_shapes_and_matches_keras(name):
+    K = keras_module()
+    build, inputs = FUNCTIONAL[name]
+    ours, theirs = _functional(kerasport, build, inputs), _functional(K, build, inputs)
+    ours_out, theirs_out = ours.outputs, theirs.outputs
+    assert [tuple(t.shape) for t in ours_out] == [tuple(t.shape) for t in theirs_out]
+    got = ours.predict(inputs, verbose=0)
+    want = theirs.predict(inputs, verbose=0)
+    for g, w in zip(got if isinstance(got, list) else [got], want if isinstance(want, list) else [want]):
+        np.testing.assert_allclose(np.asarray(g), np.asarray(w), rtol=2e-5, atol=2e-5)
