@@ -21,6 +21,8 @@ A = rng.randn(3, 4).astype("float32")
 B3 = rng.randn(2, 5, 4).astype("float32")
 PAIRS = rng.randn(3, 2, 2).astype("float32")
 Z = (rng.randn(3, 4) + 1j * rng.randn(3, 4)).astype("complex64")
+IM1, IM2, IM3 = (rng.randn(*s).astype("float32") for s in ((2, 11, 3), (2, 7, 10, 3), (1, 5, 6, 7, 2)))
+NCHW = rng.randn(2, 3, 7, 8).astype("float32")
 
 
 def _rows():
@@ -41,6 +43,19 @@ def _rows():
           ("view_as_complex", (PAIRS,), {}), ("view_as_complex", (PAIRS * 2,), {}),
           ("view_as_real", (Z,), {}), ("view_as_real", (A,), {}),
           ("polar", (np.abs(A), A[::-1]), {})]
+    for name in ("adaptive_average_pool", "adaptive_max_pool"):
+        r += [(name, (IM1, 4), {}), (name, (IM1, (5,)), {}), (name, (IM2, (3, 4)), {}), (name, (IM2, 5), {}),
+              (name, (IM2, (7, 3)), {"data_format": "channels_first"}), (name, (IM3, (2, 3, 4)), {}),
+              (name, (IM3, 3), {"data_format": "channels_first"})]
+    r += [("adaptive_average_pool", (IM2, 1), {})]  # Keras's TensorFlow adaptive_max_pool crashes on size 1
+    r += [("unfold", (NCHW, 3), {}), ("unfold", (NCHW, (2, 3)), {"stride": 2}),
+          ("unfold", (NCHW, 3), {"dilation": 2, "padding": 1}),
+          ("unfold", (NCHW, (3, 2)), {"dilation": (1, 2), "padding": (2, 0), "stride": (2, 1)}),
+          ("fold", (rng.randn(2, 27, 30).astype("float32"), (7, 8), 3), {}),
+          ("fold", (rng.randn(2, 18, 9).astype("float32"), (7, 8), (2, 3)), {"stride": 2}),
+          ("fold", (rng.randn(1, 12, 56).astype("float32"), (7, 8), 2), {"dilation": 2, "padding": 1}),
+          ("fold", (rng.randn(2, 6, 25).astype("float32"), 7), {"kernel_size": (3, 2), "dilation": (1, 2),
+                                                                 "padding": (2, 0), "stride": (2, 1)})]
     return r
 
 
@@ -74,6 +89,11 @@ def test_istft_inverts_stft():
     (lambda x: ops.cdist(x, ops.ones((3, 5))), "cdist"),
     (lambda x: ops.cdist(x[0], x), "rank"),
     (lambda x: ops.view_as_complex(x), "last dimension must be 2"),
+    (lambda x: ops.adaptive_average_pool(x, 2), "3D, 4D or 5D"),
+    (lambda x: ops.adaptive_max_pool(ops.reshape(x, (2, 4, 10)), (2, 2)), "output_size"),
+    (lambda x: ops.adaptive_max_pool(ops.reshape(x, (2, 4, 10)), 2, data_format="NCHW"), "data_format"),
+    (lambda x: ops.unfold(x, 2), "4D"),
+    (lambda x: ops.fold(ops.reshape(x, (2, 4, 2, 5)), (4, 4), 2), "3D"),
 ])
 def test_bad_arguments_raise_clear_errors(call, error):
     with pytest.raises(ValueError, match=error):
@@ -98,6 +118,9 @@ FUNCTIONAL = {
     "cdist": (lambda o, x, y: o.cdist(x, y), [B3, B3[:, :3]]),
     "view_as_real": (lambda o, a, b: o.view_as_real(o.polar(a, b)), [np.abs(A), A]),
     "polar": (lambda o, a, b: o.real(o.polar(a, b)), [np.abs(A), A]),
+    "adaptive_average_pool": (lambda o, x: o.adaptive_average_pool(x, (4,), data_format="channels_first"), [IM1]),
+    "adaptive_max_pool": (lambda o, x: o.adaptive_max_pool(x, (3, 4), data_format="channels_first"), [IM2]),
+    "fold": (lambda o, x: o.fold(o.unfold(x, 3, padding=1), (7, 8), 3, padding=1), [NCHW]),
 }
 
 
@@ -112,3 +135,13 @@ def test_functional_model_infers_shapes_and_matches_keras(name):
     want = theirs.predict(inputs, verbose=0)
     for g, w in zip(got if isinstance(got, list) else [got], want if isinstance(want, list) else [want]):
         np.testing.assert_allclose(np.asarray(g), np.asarray(w), rtol=2e-5, atol=2e-5)
+
+
+def test_adaptive_pool_channels_last_in_a_functional_model():
+    """Keras's symbolic shape is wrong here (it keeps a spatial axis: (None, 7, 3, 4, 3)); its eager op is the
+    oracle."""
+    K = keras_module()
+    model = _functional(kerasport, lambda o, x: o.adaptive_average_pool(x, (3, 4)), [IM2])
+    assert tuple(model.outputs[0].shape) == (None, 3, 4, 3)
+    want = K.ops.convert_to_numpy(K.ops.adaptive_average_pool(K.ops.convert_to_tensor(IM2), (3, 4)))
+    np.testing.assert_allclose(model.predict(IM2, verbose=0), want, rtol=2e-5, atol=2e-5)

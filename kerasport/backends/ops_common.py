@@ -8,6 +8,8 @@ imports a framework or ``kerasport.backends.B``.
 import math
 import re
 
+import numpy as np
+
 
 def _named(op, name, doc=None):
     op.__name__ = op.__qualname__ = name
@@ -460,3 +462,52 @@ def check_real_pairs(shape):
     if len(shape) < 1 or shape[-1] != 2:
         raise ValueError("view_as_complex: the last dimension must be 2 (real and imaginary parts); received "
                          f"shape {tuple(shape)}.")
+
+
+def adaptive_pool_sizes(name, shape, output_size):
+    """The output's spatial sizes of adaptive pooling (``name``) of an input of ``shape`` (rank 3 to 5: batch,
+    channels and 1 to 3 spatial axes), checked; an int ``output_size`` serves every spatial axis."""
+    spatial = len(shape) - 2
+    if spatial not in (1, 2, 3):
+        raise ValueError(f"{name}: expected a 3D, 4D or 5D input (batch, 1 to 3 spatial axes, channels); "
+                         f"received shape {tuple(shape)}.")
+    sizes = tuple(output_size) if isinstance(output_size, (list, tuple)) else (output_size,) * spatial
+    if len(sizes) != spatial or not all(isinstance(n, int) and n > 0 for n in sizes):
+        raise ValueError(f"{name}: `output_size` must be a positive int or {spatial} of them for a "
+                         f"{len(shape)}D input; received output_size={output_size!r}.")
+    return sizes
+
+
+def adaptive_windows(length, size):
+    """Adaptive pooling's windows along an axis of ``length``: window ``i`` covers ``floor(i * length / size)``
+    up to ``ceil((i + 1) * length / size)`` (PyTorch's and Keras's). Returns ``(index, weight)``, ``(size,
+    widest)`` NumPy arrays: each window's indices (its last one repeated to fill the row) and ``1 / its
+    length`` for its own indices, 0 for the fill."""
+    starts = [i * length // size for i in range(size)]
+    ends = [-(-(i + 1) * length // size) for i in range(size)]
+    widest = max(e - s for s, e in zip(starts, ends))
+    steps = np.arange(widest)
+    index = np.array([np.minimum(s + steps, e - 1) for s, e in zip(starts, ends)], "int32")
+    weight = np.array([(steps < e - s) / (e - s) for s, e in zip(starts, ends)])
+    return index, weight
+
+
+def check_patches_input(name, shape, rank):
+    """``unfold`` (NCHW images, ``rank`` 4) and ``fold`` (blocks ``(N, C * kh * kw, L)``, ``rank`` 3) inputs."""
+    if len(shape) != rank:
+        what = "(N, C, H, W) image" if rank == 4 else "(N, C * kernel_h * kernel_w, L) blocks"
+        raise ValueError(f"{name}: expected a {rank}D {what} input; received shape {tuple(shape)}.")
+
+
+def patch_indices(channels, size, kernel_size, dilation, padding, stride):
+    """Where ``unfold``'s values come from: flat indices into the zero-padded ``(channels, H + 2 * pad_h,
+    W + 2 * pad_w)`` image of ``size`` ``(H, W)``, as a ``(channels * kh * kw, L)`` NumPy array (``L``: the
+    block positions, row-major). Returns ``(index, padded (Hp, Wp))``; ``fold`` sums blocks into the same places.
+    """
+    (kh, kw), (dh, dw), (ph, pw), (sh, sw) = (
+        tuple(v) if isinstance(v, (list, tuple)) else (v, v) for v in (kernel_size, dilation, padding, stride))
+    hp, wp = size[0] + 2 * ph, size[1] + 2 * pw
+    rows, cols = (hp - dh * (kh - 1) - 1) // sh + 1, (wp - dw * (kw - 1) - 1) // sw + 1
+    c, i, j, y, x = np.ix_(range(channels), range(kh), range(kw), range(rows), range(cols))
+    index = c * hp * wp + (y * sh + i * dh) * wp + x * sw + j * dw
+    return index.reshape(channels * kh * kw, rows * cols), (hp, wp)

@@ -373,3 +373,33 @@ def threshold(x: ArrayLike, threshold, default_value) -> Tensor:
 
 def polar(abs_: ArrayLike, angle: ArrayLike) -> Tensor:
     """The complex tensor ``abs_ * (cos(angle) + i sin(angle))`` (complex64 from float32 parts)."""
+
+
+def adaptive_average_pool(inputs: ArrayLike, output_size: int | tuple[int, ...], data_format: str | None = None
+                          ) -> Tensor:
+    """Average pooling to a fixed spatial ``output_size`` (1 to 3 spatial axes): output cell ``i`` of an axis of
+    ``L`` averages inputs ``floor(i * L / n)`` to ``ceil((i + 1) * L / n)``, as PyTorch and Keras do.
+
+    Args:
+        inputs: ``(batch, *spatial, channels)``, or ``(batch, channels, *spatial)`` for "channels_first".
+        output_size: an int for every spatial axis, or one per axis.
+        data_format: "channels_last" (None) or "channels_first".
+    """
+
+
+def adaptive_max_pool(inputs: ArrayLike, output_size: int | tuple[int, ...], data_format: str | None = None
+                      ) -> Tensor:
+    """Max pooling to a fixed spatial ``output_size``: the windows of ``adaptive_average_pool``, their maximum."""
+
+
+def unfold(x: ArrayLike, kernel_size: int | tuple[int, int], dilation: int | tuple[int, int] = 1,
+           padding: int | tuple[int, int] = 0, stride: int | tuple[int, int] = 1) -> Tensor:
+    """Sliding blocks of an NCHW image ``x`` (PyTorch's ``unfold``, im2col): ``(N, C * kh * kw, L)``, the block
+    positions ``L`` row-major, after zero ``padding`` on both sides of H and W."""
+
+
+def fold(x: ArrayLike, output_size: int | tuple[int, int], kernel_size: int | tuple[int, int],
+         dilation: int | tuple[int, int] = 1, padding: int | tuple[int, int] = 0,
+         stride: int | tuple[int, int] = 1) -> Tensor:
+    """The adjoint of ``unfold`` (col2im): blocks ``(N, C * kh * kw, L)`` summed into an ``(N, C, *output_size)``
+    image, overlapping values added."""

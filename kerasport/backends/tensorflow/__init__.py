@@ -64,7 +64,8 @@ from kerasport.backends.tensorflow.nn import (
     normalize, one_hot, psnr, relu, relu6, relu_overwriting, rms_normalization, selu, separable_conv, sigmoid, silu,
     soft_shrink, softmax, softplus, softsign, space_to_depth, sparse_categorical_crossentropy, sparsemax, swish, tanh,
     tanh_shrink, threshold)
-from kerasport.backends.tensorflow.nn import polar  # noqa: F401
+from kerasport.backends.tensorflow.nn import (  # noqa: F401
+    adaptive_average_pool, adaptive_max_pool, fold, polar, unfold)
 from kerasport.backends.tensorflow.image import (
     image_affine_transform, image_hsv_to_rgb, image_map_coordinates, image_resize, image_rgb_to_hsv)
 from kerasport.backends.tensorflow.rnn import gru, lstm, rnn

@@ -67,7 +67,8 @@ from kerasport.backends.torch.nn import (  # noqa: F401
     normalize, one_hot, psnr, relu, relu6, relu_overwriting, rms_normalization, selu, separable_conv, sigmoid, silu,
     soft_shrink, softmax, softplus, softsign, space_to_depth, sparse_categorical_crossentropy, sparsemax, swish, tanh,
     tanh_shrink, threshold)
-from kerasport.backends.torch.nn import polar  # noqa: F401
+from kerasport.backends.torch.nn import (  # noqa: F401
+    adaptive_average_pool, adaptive_max_pool, fold, polar, unfold)
 from kerasport.backends.torch.image import (  # noqa: F401
     image_affine_transform, image_hsv_to_rgb, image_map_coordinates, image_resize, image_rgb_to_hsv)
 from kerasport.backends.torch.rnn import (  # noqa: F401

@@ -514,3 +514,33 @@ def ctc_loss(target, output, target_length, output_length, mask_index=0):
 
 def polar(abs_, angle):
     return torch.polar(*promote_float(abs_, angle))
+
+
+# ----------------------------------------------------------------------------- adaptive pooling, fold and unfold
+def _adaptive_pool(name, kernels, inputs, output_size, data_format):
+    x = as_tensor(inputs)
+    sizes = _common.adaptive_pool_sizes(name, x.shape, output_size)
+    data_format = _common.check_data_format(data_format or "channels_last")
+    return _from_cf(kernels[len(sizes) - 1](_to_cf(x, data_format), sizes), data_format)
+
+
+def adaptive_average_pool(inputs, output_size, data_format=None):
+    return _adaptive_pool("adaptive_average_pool", (F.adaptive_avg_pool1d, F.adaptive_avg_pool2d,
+                                                    F.adaptive_avg_pool3d), inputs, output_size, data_format)
+
+
+def adaptive_max_pool(inputs, output_size, data_format=None):
+    return _adaptive_pool("adaptive_max_pool", (F.adaptive_max_pool1d, F.adaptive_max_pool2d, F.adaptive_max_pool3d),
+                          inputs, output_size, data_format)
+
+
+def unfold(x, kernel_size, dilation=1, padding=0, stride=1):
+    x = as_tensor(x)
+    _common.check_patches_input("unfold", x.shape, 4)
+    return F.unfold(x, kernel_size, dilation, padding, stride)
+
+
+def fold(x, output_size, kernel_size, dilation=1, padding=0, stride=1):
+    x = as_tensor(x)
+    _common.check_patches_input("fold", x.shape, 3)
+    return F.fold(x, output_size, kernel_size, dilation, padding, stride)
