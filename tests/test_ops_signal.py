@@ -23,6 +23,7 @@ PAIRS = rng.randn(3, 2, 2).astype("float32")
 Z = (rng.randn(3, 4) + 1j * rng.randn(3, 4)).astype("complex64")
 IM1, IM2, IM3 = (rng.randn(*s).astype("float32") for s in ((2, 11, 3), (2, 7, 10, 3), (1, 5, 6, 7, 2)))
 NCHW = rng.randn(2, 3, 7, 8).astype("float32")
+BHWC = rng.randn(2, 6, 4, 3).astype("float32")
 
 
 def _rows():
@@ -56,11 +57,16 @@ def _rows():
           ("fold", (rng.randn(1, 12, 56).astype("float32"), (7, 8), 2), {"dilation": 2, "padding": 1}),
           ("fold", (rng.randn(2, 6, 25).astype("float32"), 7), {"kernel_size": (3, 2), "dilation": (1, 2),
                                                                  "padding": (2, 0), "stride": (2, 1)})]
+    r += [("rearrange", (BHWC, "b h w c -> b c h w"), {}), ("rearrange", (BHWC, "b h w c -> (b h) w c"), {}),
+          ("rearrange", (BHWC, "b h w c -> h (b w) c"), {}), ("rearrange", (BHWC, "b h w c -> b (c h w)"), {}),
+          ("rearrange", (BHWC, "b (h1 h) (w1 w) c -> (b h1 w1) h w c"), {"h1": 2, "w1": 2}),
+          ("rearrange", (BHWC, "b (h h1) (w w1) c -> b h w (c h1 w1)"), {"h1": 3, "w": 2}),
+          ("rearrange", (BHWC.astype("int32"), "b h w c->c b h w"), {})]
     return r
 
 
 ROWS = _rows()
-TESTED = {r[0] for r in ROWS}
+TESTED = {r[0] for r in ROWS} | {"jvp"}  # jvp: test_jvp_matches_keras
 
 
 @pytest.mark.parametrize("name,args,kwargs", ROWS, ids=[_id(r) for r in ROWS])
@@ -90,6 +96,12 @@ def test_istft_inverts_stft():
     (lambda x: ops.cdist(x[0], x), "rank"),
     (lambda x: ops.view_as_complex(x), "last dimension must be 2"),
     (lambda x: ops.adaptive_average_pool(x, 2), "3D, 4D or 5D"),
+    (lambda x: ops.rearrange(x, "b t"), "input axes -> output axes"),
+    (lambda x: ops.rearrange(x, "b t c -> b c t"), "3 input axes, the tensor 2"),
+    (lambda x: ops.rearrange(x, "b t -> b c"), "once on each side"),
+    (lambda x: ops.rearrange(x, "b (t c) -> b c t"), "all but one"),
+    (lambda x: ops.rearrange(x, "b (t c) -> b c t", c=3), "cannot be split"),
+    (lambda x: ops.rearrange(x, "b t -> t b", c=3), r"\['c'\] are not in the pattern"),
     (lambda x: ops.adaptive_max_pool(ops.reshape(x, (2, 4, 10)), (2, 2)), "output_size"),
     (lambda x: ops.adaptive_max_pool(ops.reshape(x, (2, 4, 10)), 2, data_format="NCHW"), "data_format"),
     (lambda x: ops.unfold(x, 2), "4D"),
@@ -137,11 +149,53 @@ def test_functional_model_infers_shapes_and_matches_keras(name):
         np.testing.assert_allclose(np.asarray(g), np.asarray(w), rtol=2e-5, atol=2e-5)
 
 
-def test_adaptive_pool_channels_last_in_a_functional_model():
-    """Keras's symbolic shape is wrong here (it keeps a spatial axis: (None, 7, 3, 4, 3)); its eager op is the
-    oracle."""
+@pytest.mark.parametrize("build,shape", [
+    (lambda o, x: o.adaptive_average_pool(x, (3, 4)), (None, 3, 4, 3)),
+    (lambda o, x: o.rearrange(x, "b (h h1) (w w1) c -> b h w (c h1 w1)", h1=2, w1=2), (None, 3, 2, 12)),
+    (lambda o, x: o.rearrange(x, "b h w c -> (h w) b c"), (24, None, 3)),
+], ids=["adaptive_average_pool", "rearrange", "rearrange_batch"])
+def test_functional_model_where_keras_infers_no_shape(build, shape):
+    """Keras's symbolic shape is wrong (adaptive pooling keeps a spatial axis: (None, 7, 3, 4, 3)) or fails
+    (rearrange of an unknown batch dim) here; its eager op is the oracle."""
     K = keras_module()
-    model = _functional(kerasport, lambda o, x: o.adaptive_average_pool(x, (3, 4)), [IM2])
-    assert tuple(model.outputs[0].shape) == (None, 3, 4, 3)
-    want = K.ops.convert_to_numpy(K.ops.adaptive_average_pool(K.ops.convert_to_tensor(IM2), (3, 4)))
-    np.testing.assert_allclose(model.predict(IM2, verbose=0), want, rtol=2e-5, atol=2e-5)
+    model = _functional(kerasport, build, [BHWC])
+    assert tuple(model.outputs[0].shape) == shape
+    want = K.ops.convert_to_numpy(build(K.ops, K.ops.convert_to_tensor(BHWC)))
+    np.testing.assert_allclose(model.predict(BHWC, verbose=0), want, rtol=2e-5, atol=2e-5)
+
+
+def _jvp_cases(o):
+    def two(x, y):
+        return o.sin(x) * y + o.exp(y)
+
+    def with_aux(x):
+        return o.tanh(x) * 2.0, o.sum(x)
+
+    def structured(x, y):
+        return (o.matmul(x, y), {"twice": x * 2.0})
+
+    return [(o.sin, (A,), (A[::-1],), False), (two, (A, A[::-1]), (np.ones_like(A), A), False),
+            (with_aux, (A,), (A * 3,), True), (structured, (A, A.T), (A * 0.5, np.ones_like(A.T)), False)]
+
+
+def test_jvp_matches_keras():
+    K = keras_module()
+    for ours_case, theirs_case in zip(_jvp_cases(ops), _jvp_cases(K.ops)):
+        fn, primals, tangents, has_aux = ours_case
+        ours = ops.jvp(fn, tuple(map(ops.convert_to_tensor, primals)), tuple(map(ops.convert_to_tensor, tangents)),
+                       has_aux=has_aux)
+        fn, primals, tangents, has_aux = theirs_case
+        theirs = K.ops.jvp(fn, tuple(map(K.ops.convert_to_tensor, primals)),
+                           tuple(map(K.ops.convert_to_tensor, tangents)), has_aux=has_aux)
+        assert len(ours) == len(theirs) == (3 if has_aux else 2)
+        for got, want in zip(ours, theirs):
+            for g, w in zip(K.tree.flatten(got), K.tree.flatten(want)):
+                np.testing.assert_allclose(to_numpy(g), K.ops.convert_to_numpy(w), rtol=1e-5, atol=1e-6)
+    assert ops.linalg.jvp is ops.jvp
+
+
+def test_jvp_of_an_output_that_does_not_depend_on_the_inputs_is_zero():
+    x = ops.convert_to_tensor(A)
+    out, tangent = ops.jvp(lambda a: (a * 2.0, ops.ones((2,))), (x,), (ops.ones_like(x),))
+    np.testing.assert_allclose(to_numpy(tangent[0]), np.full_like(A, 2.0))
+    np.testing.assert_array_equal(to_numpy(tangent[1]), np.zeros(2, "float32"))

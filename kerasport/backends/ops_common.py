@@ -511,3 +511,53 @@ def patch_indices(channels, size, kernel_size, dilation, padding, stride):
     c, i, j, y, x = np.ix_(range(channels), range(kh), range(kw), range(rows), range(cols))
     index = c * hp * wp + (y * sh + i * dh) * wp + x * sw + j * dw
     return index.reshape(channels * kh * kw, rows * cols), (hp, wp)
+
+
+_REARRANGE_TOKEN = re.compile(r"\(([^()]*)\)|([A-Za-z_]\w*)|(\S)")
+
+
+def _rearrange_side(side, pattern):
+    groups = []
+    for match in _REARRANGE_TOKEN.finditer(side):
+        group, axis, other = match.groups()
+        if other is not None or group is not None and not all(a.isidentifier() for a in group.split()):
+            raise ValueError(f"rearrange: expected axis names and (groups) of them in the pattern; received "
+                             f"{pattern!r}.")
+        groups.append(group.split() if group is not None else [axis])
+    return groups
+
+
+def rearrange_plan(pattern, shape, axes_lengths):
+    """How ``rearrange`` (einops notation, as ``keras.ops.rearrange``) moves a tensor of ``shape``:
+    ``(split, permutation, merged)``, the shape with the input's groups split into their axes, the
+    permutation of those axes that gives the output's order, and the output's shape. ``shape`` may hold
+    framework scalars (unknown dims): the sizes are computed with ``*`` and ``//`` only."""
+    if not isinstance(pattern, str) or pattern.count("->") != 1:
+        raise ValueError(f"rearrange: the pattern must be 'input axes -> output axes'; received {pattern!r}.")
+    left, right = pattern.split("->")
+    inputs, outputs = _rearrange_side(left, pattern), _rearrange_side(right, pattern)
+    names_in = [a for group in inputs for a in group]
+    names_out = [a for group in outputs for a in group]
+    if len(inputs) != len(shape):
+        raise ValueError(f"rearrange: the pattern {pattern!r} has {len(inputs)} input axes, the tensor "
+                         f"{len(shape)} (shape {tuple(shape)}).")
+    if len(set(names_in)) != len(names_in) or sorted(names_in) != sorted(names_out):
+        raise ValueError(f"rearrange: each axis must appear once on each side of the pattern; received {pattern!r}.")
+    if set(axes_lengths) - set(names_in):
+        raise ValueError(f"rearrange: axes {sorted(set(axes_lengths) - set(names_in))} are not in the pattern "
+                         f"{pattern!r}.")
+    sizes = {}
+    for group, dim in zip(inputs, shape):
+        unknown = [a for a in group if a not in axes_lengths]
+        if len(unknown) > 1 and len(group) > 1:
+            raise ValueError(f"rearrange: give the lengths of all but one of the axes {group} (as keyword "
+                             f"arguments); received {axes_lengths}.")
+        known = math.prod(axes_lengths[a] for a in group if a in axes_lengths)
+        sizes.update({a: axes_lengths[a] for a in group if a in axes_lengths})
+        if unknown:
+            sizes[unknown[0]] = dim // known
+        if isinstance(dim, int) and (dim % known if unknown else dim != known):
+            raise ValueError(f"rearrange: an input axis of {dim} cannot be split as {group} with the lengths "
+                             f"{ {a: axes_lengths[a] for a in group if a in axes_lengths} }.")
+    return ([sizes[a] for a in names_in], [names_in.index(a) for a in names_out],
+            [math.prod(sizes[a] for a in group) for group in outputs])

@@ -61,10 +61,10 @@ EXTRA_CORE = ["scatter", "scatter_update", "slice_update", "saturate_cast", "seg
               "segment_prod", "fori_loop", "while_loop", "scan", "map", "switch", "associative_scan",
               "vectorized_map", "custom_gradient"]
 EXTRA_LINALG = ["cholesky", "cholesky_inverse", "det", "eig", "eigh", "inv", "lstsq", "lu_factor", "qr", "solve",
-                "solve_triangular", "svd", "slogdet", "logdet", "pinv", "matrix_rank"]
+                "solve_triangular", "svd", "slogdet", "logdet", "pinv", "matrix_rank", "jvp"]
 EXTRA_FFT = ["fft", "fft2", "ifft2", "rfft", "irfft", "stft", "istft"]
 # Only at keras.ops's top level (Keras's ``ops/math.py``), as the FFTs.
-EXTRA_MATH = ["extract_sequences", "cdist", "view_as_real", "view_as_complex"]
+EXTRA_MATH = ["extract_sequences", "cdist", "view_as_real", "view_as_complex", "rearrange"]
 EXTRA = EXTRA_NN + EXTRA_NUMPY + EXTRA_CORE + EXTRA_LINALG + EXTRA_FFT + EXTRA_MATH
 
 OPS = CREATION + MATH + REDUCTIONS + SHAPES + LINALG + NN + EXTRA

@@ -285,3 +285,13 @@ def view_as_complex(x: ArrayLike) -> Tensor:
 
 def view_as_real(x: ArrayLike) -> Tensor:
     """The real and imaginary parts of ``x`` stacked on a new last axis of size 2."""
+
+
+def rearrange(tensor: ArrayLike, pattern: str, **axes_lengths: int) -> Tensor:
+    """Axes moved, split and merged as an einops pattern says (``keras.ops.rearrange``).
+
+    Args:
+        tensor: the input; pattern: ``"input axes -> output axes"``, axis names and ``(groups)`` of them, e.g.
+            ``"b (h h1) (w w1) c -> b h w (c h1 w1)"``: a group on the left splits that axis, on the right merges.
+        **axes_lengths: the lengths of split axes (all but one of each group).
+    """

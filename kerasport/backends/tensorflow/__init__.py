@@ -49,7 +49,8 @@ from kerasport.backends.tensorflow.math import (
     reciprocal, rfft, right_shift, rsqrt, segment_max, segment_min, segment_prod, segment_sum, signbit, sin, sinc,
     sinh, sqrt, tan, top_k, trunc)
 from kerasport.backends.tensorflow.math import (  # noqa: F401
-    cdist, extract_sequences, istft, stft, view_as_complex, view_as_real)
+    cdist, extract_sequences, istft, rearrange, stft, view_as_complex, view_as_real)
+from kerasport.backends.tensorflow.linalg import jvp  # noqa: F401
 from kerasport.backends.tensorflow.linalg import (
     cholesky, cholesky_inverse, cross, det, dot, eig, eigh, einsum, inner, inv, kron, logdet, lstsq, lu_factor,
     matmul, matrix_rank, outer, pinv, qr, slogdet, solve, solve_triangular, svd, tensordot, vdot)

@@ -349,3 +349,10 @@ def view_as_real(x):
     if x.dtype.is_complex:
         return tf.stack([tf.math.real(x), tf.math.imag(x)], -1)
     return tf.stack([x, tf.zeros_like(x)], -1)
+
+
+def rearrange(tensor, pattern, **axes_lengths):
+    x = _t(tensor)
+    dims = [d if d is not None else tf.shape(x)[i] for i, d in enumerate(x.shape)]
+    split, permutation, merged = _common.rearrange_plan(pattern, dims, axes_lengths)
+    return tf.reshape(tf.transpose(tf.reshape(x, split), permutation), merged)

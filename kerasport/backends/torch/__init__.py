@@ -52,7 +52,8 @@ from kerasport.backends.torch.math import (  # noqa: F401
     isreal, lcm, ldexp, left_shift, logaddexp2, logsumexp, nextafter, rad2deg, real, rfft, right_shift, segment_max,
     segment_min, segment_prod, segment_sum, signbit, sinc, top_k, trunc)
 from kerasport.backends.torch.math import (  # noqa: F401
-    cdist, extract_sequences, istft, stft, view_as_complex, view_as_real)
+    cdist, extract_sequences, istft, rearrange, stft, view_as_complex, view_as_real)
+from kerasport.backends.torch.linalg import jvp  # noqa: F401
 from kerasport.backends.torch.linalg import (  # noqa: F401
     cholesky, cholesky_inverse, cross, det, dot, eig, eigh, einsum, inner, inv, kron, logdet, lstsq, lu_factor,
     matmul, matrix_rank, outer, pinv, qr, slogdet, solve, solve_triangular, svd, tensordot, vdot)

@@ -264,3 +264,9 @@ def view_as_complex(x):
 def view_as_real(x):
     x = as_tensor(x)
     return torch.view_as_real(x).contiguous() if x.is_complex() else torch.stack([x, torch.zeros_like(x)], -1)
+
+
+def rearrange(tensor, pattern, **axes_lengths):
+    x = as_tensor(tensor)
+    split, permutation, merged = _common.rearrange_plan(pattern, tuple(x.shape), axes_lengths)
+    return x.reshape(split).permute(permutation).reshape(merged)
