@@ -24,6 +24,8 @@ Z = (rng.randn(3, 4) + 1j * rng.randn(3, 4)).astype("complex64")
 IM1, IM2, IM3 = (rng.randn(*s).astype("float32") for s in ((2, 11, 3), (2, 7, 10, 3), (1, 5, 6, 7, 2)))
 NCHW = rng.randn(2, 3, 7, 8).astype("float32")
 BHWC = rng.randn(2, 6, 4, 3).astype("float32")
+LOGITS = (rng.randn(3, 9, 4) * 2).astype("float32")
+LENGTHS = np.array([9, 6, 4], "int32")
 
 
 def _rows():
@@ -62,6 +64,12 @@ def _rows():
           ("rearrange", (BHWC, "b (h1 h) (w1 w) c -> (b h1 w1) h w c"), {"h1": 2, "w1": 2}),
           ("rearrange", (BHWC, "b (h h1) (w w1) c -> b h w (c h1 w1)"), {"h1": 3, "w": 2}),
           ("rearrange", (BHWC.astype("int32"), "b h w c->c b h w"), {})]
+    r += [("ctc_decode", (LOGITS, LENGTHS), {}), ("ctc_decode", (LOGITS, LENGTHS), {"merge_repeated": False}),
+          ("ctc_decode", (LOGITS, LENGTHS), {"mask_index": 2}), ("ctc_decode", (LOGITS, LENGTHS), {"mask_index": None}),
+          ("ctc_decode", (LOGITS, LENGTHS), {"strategy": "beam_search"}),
+          ("ctc_decode", (LOGITS, LENGTHS), {"strategy": "beam_search", "top_paths": 3, "mask_index": 1}),
+          ("ctc_decode", (LOGITS, LENGTHS), {"strategy": "beam_search", "top_paths": 2, "beam_width": 3}),
+          ("ctc_decode", (LOGITS[:, :, :3], LENGTHS), {"strategy": "beam_search", "top_paths": 2, "mask_index": 2})]
     return r
 
 
@@ -105,6 +113,8 @@ def test_istft_inverts_stft():
     (lambda x: ops.adaptive_max_pool(ops.reshape(x, (2, 4, 10)), (2, 2)), "output_size"),
     (lambda x: ops.adaptive_max_pool(ops.reshape(x, (2, 4, 10)), 2, data_format="NCHW"), "data_format"),
     (lambda x: ops.unfold(x, 2), "4D"),
+    (lambda x: ops.ctc_decode(ops.reshape(x, (2, 4, 10)), ops.ones((2,), "int32"), strategy="best"), "strategy"),
+    (lambda x: ops.ctc_decode(x, ops.ones((2,), "int32")), r"\(batch, steps, classes\)"),
     (lambda x: ops.fold(ops.reshape(x, (2, 4, 2, 5)), (4, 4), 2), "3D"),
 ])
 def test_bad_arguments_raise_clear_errors(call, error):
@@ -132,6 +142,7 @@ FUNCTIONAL = {
     "polar": (lambda o, a, b: o.real(o.polar(a, b)), [np.abs(A), A]),
     "adaptive_average_pool": (lambda o, x: o.adaptive_average_pool(x, (4,), data_format="channels_first"), [IM1]),
     "adaptive_max_pool": (lambda o, x: o.adaptive_max_pool(x, (3, 4), data_format="channels_first"), [IM2]),
+    "ctc_decode": (lambda o, x, n: o.ctc_decode(x, n, strategy="beam_search", mask_index=2), [LOGITS, LENGTHS]),
     "fold": (lambda o, x: o.fold(o.unfold(x, 3, padding=1), (7, 8), 3, padding=1), [NCHW]),
 }
 

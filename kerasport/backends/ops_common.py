@@ -561,3 +561,48 @@ def rearrange_plan(pattern, shape, axes_lengths):
                              f"{ {a: axes_lengths[a] for a in group if a in axes_lengths} }.")
     return ([sizes[a] for a in names_in], [names_in.index(a) for a in names_out],
             [math.prod(sizes[a] for a in group) for group in outputs])
+
+
+def ctc_decode_blank(name, strategy, shape, mask_index):
+    """``ctc_decode``'s checks (a known strategy, ``(batch, steps, classes)`` inputs); returns the blank class
+    (``mask_index``; None: the last class)."""
+    if strategy not in ("greedy", "beam_search"):
+        raise ValueError(f"{name}: strategy must be 'greedy' or 'beam_search'; received {strategy!r}.")
+    if len(shape) != 3:
+        raise ValueError(f"{name}: expected inputs (batch, steps, classes); received shape {tuple(shape)}.")
+    return shape[-1] - 1 if mask_index is None else mask_index % shape[-1]
+
+
+def _log_add(a, b):
+    if a == -math.inf:
+        return b
+    if b == -math.inf:
+        return a
+    return max(a, b) + math.log1p(math.exp(-abs(a - b)))
+
+
+def ctc_prefix_beam_search(log_probs, blank, beam_width, top_paths):
+    """CTC prefix beam search over one sequence's per-step log-probabilities (a list of lists, the classes
+    of each step), as TensorFlow's decoder does it: each prefix keeps the probability of its alignments
+    ending in a blank and in its last label; at each step it goes on (a blank, or its last label again) and
+    grows by every other label, merged by prefix; the ``beam_width`` most probable survive. Returns the
+    ``top_paths`` best ``(labels, log probability)``, the most probable first."""
+    beams = {(): (0.0, -math.inf)}  # prefix -> (log p ending in blank, log p ending in its last label)
+    for step in log_probs:
+        grown = {}
+
+        def add(prefix, blank_p, label_p):
+            old_blank, old_label = grown.get(prefix, (-math.inf, -math.inf))
+            grown[prefix] = (_log_add(old_blank, blank_p), _log_add(old_label, label_p))
+
+        for prefix, (blank_p, label_p) in beams.items():
+            total = _log_add(blank_p, label_p)
+            last = prefix[-1] if prefix else None
+            add(prefix, total + step[blank], label_p + step[last] if prefix else -math.inf)
+            for label, p in enumerate(step):
+                if label != blank:
+                    add(prefix + (label,), -math.inf, (blank_p if label == last else total) + p)
+        ranked = sorted(grown.items(), key=lambda item: -_log_add(*item[1]))
+        beams = dict(ranked[:beam_width])
+    ranked = sorted(beams.items(), key=lambda item: -_log_add(*item[1]))[:top_paths]
+    return [(list(prefix), _log_add(*p)) for prefix, p in ranked]

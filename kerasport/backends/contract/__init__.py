@@ -43,7 +43,7 @@ NN = ["relu", "relu6", "sigmoid", "tanh", "softplus", "softsign", "silu", "swish
 EXTRA_NN = ["celu", "glu", "hard_shrink", "hard_tanh", "hard_swish", "soft_shrink", "sparse_plus", "sparse_sigmoid",
             "sparsemax", "squareplus", "tanh_shrink", "threshold", "rms_normalization", "dot_product_attention",
             "psnr", "in_top_k", "multi_hot", "depth_to_space", "space_to_depth", "ctc_loss", "polar",
-            "adaptive_average_pool", "adaptive_max_pool", "fold", "unfold"]
+            "adaptive_average_pool", "adaptive_max_pool", "fold", "unfold", "ctc_decode"]
 EXTRA_NUMPY = ["amax", "amin", "append", "arccos", "arccosh", "arcsin", "arcsinh", "arctanh", "average", "bincount",
                "bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not", "bitwise_invert", "bitwise_left_shift",
                "bitwise_right_shift", "left_shift", "right_shift", "cbrt", "copy", "correlate", "cross", "deg2rad",

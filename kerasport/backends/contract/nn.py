@@ -403,3 +403,17 @@ def fold(x: ArrayLike, output_size: int | tuple[int, int], kernel_size: int | tu
          stride: int | tuple[int, int] = 1) -> Tensor:
     """The adjoint of ``unfold`` (col2im): blocks ``(N, C * kh * kw, L)`` summed into an ``(N, C, *output_size)``
     image, overlapping values added."""
+
+
+def ctc_decode(inputs: ArrayLike, sequence_lengths: ArrayLike, strategy: str = "greedy", beam_width: int = 100,
+               top_paths: int = 1, merge_repeated: bool = True, mask_index: int | None = 0) -> tuple[Tensor, Tensor]:
+    """Decodes CTC logits ``(batch, steps, classes)`` (not softmaxed) of the given ``sequence_lengths``.
+
+    Args:
+        strategy: "greedy" (the best class of each step; ``merge_repeated`` merges runs) or "beam_search"
+            (prefix beam search keeping ``beam_width`` prefixes; repeats are always merged).
+        top_paths: the decodings returned by beam search; mask_index: the blank class (None: the last).
+    Returns ``(decoded, scores)``: int32 labels ``(paths, batch, steps)`` padded with -1 (``paths`` is 1 for
+    greedy, else ``top_paths``); greedy's scores are ``(batch, 1)``, minus the sum of each step's best logit,
+    beam search's ``(batch, top_paths)``, the paths' log-probabilities.
+    """

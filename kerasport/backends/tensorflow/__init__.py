@@ -66,7 +66,7 @@ from kerasport.backends.tensorflow.nn import (
     soft_shrink, softmax, softplus, softsign, space_to_depth, sparse_categorical_crossentropy, sparsemax, swish, tanh,
     tanh_shrink, threshold)
 from kerasport.backends.tensorflow.nn import (  # noqa: F401
-    adaptive_average_pool, adaptive_max_pool, fold, polar, unfold)
+    adaptive_average_pool, adaptive_max_pool, ctc_decode, fold, polar, unfold)
 from kerasport.backends.tensorflow.image import (
     image_affine_transform, image_hsv_to_rgb, image_map_coordinates, image_resize, image_rgb_to_hsv)
 from kerasport.backends.tensorflow.rnn import gru, lstm, rnn

@@ -561,3 +561,25 @@ def fold(x, output_size, kernel_size, dilation=1, padding=0, stride=1):
     out = tf.reshape(tf.transpose(summed), [-1, channels, hp, wp])
     pad_h, pad_w = (hp - height) // 2, (wp - width) // 2
     return out[:, :, pad_h:pad_h + height, pad_w:pad_w + width]
+
+
+# ----------------------------------------------------------------------------- CTC decoding
+def ctc_decode(inputs, sequence_lengths, strategy="greedy", beam_width=100, top_paths=1, merge_repeated=True,
+               mask_index=0):
+    x = _f(inputs)
+    blank = _common.ctc_decode_blank("ctc_decode", strategy, x.shape, mask_index)
+    steps = tf.shape(x)[1]
+    lengths = tf.cast(_t(sequence_lengths), tf.int32)
+    time_major = tf.transpose(x, (1, 0, 2))
+    if strategy == "greedy":
+        decoded, scores = tf.nn.ctc_greedy_decoder(time_major, lengths, merge_repeated, blank_index=blank)
+    else:  # TensorFlow's beam search takes the last class as the blank: move it there, and the labels back
+        classes = x.shape[-1]
+        order = [c for c in range(classes) if c != blank] + [blank]
+        decoded, scores = tf.nn.ctc_beam_search_decoder(tf.gather(time_major, order, axis=2), lengths, beam_width,
+                                                        top_paths)
+        decoded = [tf.SparseTensor(d.indices, tf.where(d.values >= blank, d.values + 1, d.values), d.dense_shape)
+                   for d in decoded]
+    size = tf.cast(tf.stack([tf.shape(x)[0], steps]), tf.int64)
+    dense = [tf.sparse.to_dense(tf.SparseTensor(d.indices, d.values, size), default_value=-1) for d in decoded]
+    return tf.cast(tf.stack(dense), tf.int32), scores

@@ -544,3 +544,30 @@ def fold(x, output_size, kernel_size, dilation=1, padding=0, stride=1):
     x = as_tensor(x)
     _common.check_patches_input("fold", x.shape, 3)
     return F.fold(x, output_size, kernel_size, dilation, padding, stride)
+
+
+# ----------------------------------------------------------------------------- CTC decoding
+def ctc_decode(inputs, sequence_lengths, strategy="greedy", beam_width=100, top_paths=1, merge_repeated=True,
+               mask_index=0):
+    x = as_float(inputs)
+    blank = _common.ctc_decode_blank("ctc_decode", strategy, x.shape, mask_index)
+    lengths = as_tensor(sequence_lengths).to(x.device, torch.long)
+    batch, steps, _ = x.shape
+    if strategy == "greedy":
+        best, labels = x.max(-1)
+        valid = torch.arange(steps, device=x.device) < lengths[:, None]
+        keep = valid & (labels != blank)
+        if merge_repeated:
+            keep[:, 1:] &= labels[:, 1:] != labels[:, :-1]
+        order = torch.argsort((~keep).to(torch.int8), dim=1, stable=True)
+        decoded = torch.where(keep, labels, -1).gather(1, order).to(torch.int32)
+        return decoded[None], -(best * valid).sum(1, keepdim=True)
+    log_probs = torch.log_softmax(x, -1).tolist()
+    decoded = torch.full((top_paths, batch, steps), -1, dtype=torch.int32)
+    scores = torch.full((batch, top_paths), -math.inf, dtype=x.dtype)
+    for b, length in enumerate(lengths.tolist()):
+        for k, (path, score) in enumerate(_common.ctc_prefix_beam_search(log_probs[b][:length], blank, beam_width,
+                                                                          top_paths)):
+            decoded[k, b, :len(path)] = torch.tensor(path, dtype=torch.int32)
+            scores[b, k] = score
+    return decoded.to(x.device), scores.to(x.device)
