@@ -154,3 +154,40 @@ def test_symbolic_op_in_functional_model():
     assert tuple(out.shape) == (None, 4, 6, 3)
     model = kerasport.Model(inp, out)
     close(model.predict(IMAGES, verbose=0), to_numpy(ops.image.resize(IMAGES, (4, 6))))
+
+
+@pytest.mark.parametrize("data_format", ["channels_last", "channels_first"])
+def test_sobel_edges_matches_keras(keras, data_format):
+    x = IMAGES if data_format == "channels_last" else IMAGES.transpose(CF)
+    ours = ops.image.sobel_edges(x, data_format=data_format)
+    theirs = keras.ops.image.sobel_edges(x, data_format=data_format)
+    assert tuple(ours.shape) == tuple(theirs.shape) == x.shape + (2,)
+    close(ours, theirs)
+    with pytest.raises(ValueError, match="expected rank 4"):
+        ops.image.sobel_edges(IMAGES[0])
+
+
+@pytest.mark.parametrize("kwargs", [{}, dict(max_val=2.0, filter_size=5, filter_sigma=1.0, k1=0.02, k2=0.05)])
+def test_ssim_matches_keras(keras, kwargs):
+    other = np.clip(IMAGES + RNG.randn(*IMAGES.shape).astype("float32") * 0.1, 0, 1)
+    big1, big2 = RNG.rand(2, 16, 14, 3).astype("float32"), RNG.rand(2, 16, 14, 3).astype("float32")
+    for a, b, extra in [(big1, big2, {}), (big1[0], np.clip(big1[0] + 0.05, 0, 1), {}),
+                        (big1.transpose(CF), big2.transpose(CF), {"data_format": "channels_first"}),
+                        (IMAGES, other, {"filter_size": 3})]:
+        ours = ops.image.ssim(a, b, **{**kwargs, **extra})
+        theirs = keras.ops.image.ssim(a, b, **{**kwargs, **extra})
+        assert tuple(ours.shape) == tuple(theirs.shape) and ops.dtype(ours) == "float32"
+        close(ours, theirs)
+    np.testing.assert_allclose(to_numpy(ops.image.ssim(big1, big1)), [1.0, 1.0], rtol=1e-5)
+    with pytest.raises(ValueError, match="invalid image2 rank"):
+        ops.image.ssim(big1, big1[0, 0])
+
+
+def test_sobel_and_ssim_in_a_functional_model():
+    inp, other = kerasport.Input((9, 13, 3)), kerasport.Input((9, 13, 3))
+    edges, score = ops.image.sobel_edges(inp), ops.image.ssim(inp, other, filter_size=5)
+    assert tuple(edges.shape) == (None, 9, 13, 3, 2) and tuple(score.shape) == (None,)
+    model = kerasport.Model([inp, other], [edges, score])
+    got = model.predict([IMAGES, IMAGES[::-1]], verbose=0)
+    close(got[0], to_numpy(ops.image.sobel_edges(IMAGES)))
+    close(got[1], to_numpy(ops.image.ssim(IMAGES, IMAGES[::-1], filter_size=5)))
