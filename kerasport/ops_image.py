@@ -18,9 +18,12 @@ RESIZE_INTERPOLATIONS = ("bilinear", "nearest", "bicubic", "area", "lanczos3", "
 AFFINE_INTERPOLATIONS = ("nearest", "bilinear")
 AFFINE_FILL_MODES = ("constant", "nearest", "wrap", "reflect")
 MAP_FILL_MODES = ("constant", "nearest", "wrap", "mirror", "reflect")
+SCALE_AND_TRANSLATE_METHODS = ("linear", "bilinear", "trilinear", "cubic", "bicubic", "tricubic", "lanczos3",
+                               "lanczos5")
 
 __all__ = ["resize", "affine_transform", "crop_images", "pad_images", "rgb_to_grayscale", "rgb_to_hsv",
-           "hsv_to_rgb", "extract_patches", "map_coordinates", "gaussian_blur", "sobel_edges", "ssim"]
+           "hsv_to_rgb", "extract_patches", "map_coordinates", "gaussian_blur", "sobel_edges", "ssim",
+           "scale_and_translate"]
 
 
 def _op(fn):
@@ -420,3 +423,63 @@ def ssim(image1, image2, max_val=1.0, filter_size=11, filter_sigma=1.5, k1=0.01,
     channels = B.shape(image1)[-1 if data_format == "channels_last" else -3]
     per_image = B.mean(B.reshape(B.mean(index, axis=(1, 2, 3)), (-1, channels)), axis=-1)
     return B.cast(per_image[0] if unbatched else per_image, dtype)
+
+
+def _resampling_kernel(method, x):
+    """The filter of ``scale_and_translate``'s ``method`` at the distances ``x`` (>= 0)."""
+    if method in ("linear", "bilinear", "trilinear"):
+        return B.maximum(1.0 - x, 0.0)
+    if method in ("cubic", "bicubic", "tricubic"):  # Keys, a = -0.5
+        near = ((1.5 * x - 2.5) * x) * x + 1.0
+        far = ((-0.5 * x + 2.5) * x - 4.0) * x + 2.0
+        return B.where(x >= 2.0, 0.0, B.where(x >= 1.0, far, near))
+    radius = 3.0 if method == "lanczos3" else 5.0
+    lobes = radius * B.sin(np.pi * x) * B.sin(np.pi * x / radius) / B.where(x > 1e-3, np.pi ** 2 * x * x, 1.0)
+    return B.where(x > radius, 0.0, B.where(x > 1e-3, lobes, 1.0))
+
+
+def _resampling_weights(size_in, size_out, scale, translation, method, antialias):
+    """``(size_in, size_out)`` weights taking one axis from input to output samples (JAX's
+    ``scale_and_translate``): output pixel ``j``'s centre maps to input ``(j + 0.5 - translation) / scale - 0.5``;
+    outputs landing outside the input get no weight."""
+    dtype = B.dtype(scale)
+    inverse = 1.0 / scale
+    sample = (B.arange(size_out, dtype=dtype) + 0.5) * inverse - translation * inverse - 0.5
+    spread = B.maximum(inverse, 1.0) if antialias else 1.0
+    weights = _resampling_kernel(method, B.abs(sample[None, :] - B.arange(size_in, dtype=dtype)[:, None]) / spread)
+    total = B.sum(weights, axis=0, keepdims=True)
+    weights = B.where(B.abs(total) > 1000.0 * float(np.finfo(np.float32).eps),
+                      weights / B.where(total != 0, total, 1.0), 0.0)
+    inside = B.logical_and(sample >= -0.5, sample <= size_in - 0.5)
+    return B.where(inside[None, :], weights, 0.0)
+
+
+@_op
+def scale_and_translate(images, output_shape, scale, translation, spatial_dims, method, antialias=True):
+    """Resample ``images`` to ``output_shape`` along ``spatial_dims``, input point ``x`` landing on output point
+    ``x * scale + translation`` (per axis, half-pixel centres; ``jax.image.scale_and_translate``).
+
+    Args:
+        images: any rank; output_shape: the full output shape; spatial_dims: the K resampled axes;
+        scale, translation: K values each; method: "linear" ("bilinear", "trilinear"), "cubic" ("bicubic",
+            "tricubic"; Keys), "lanczos3" or "lanczos5"; antialias: widen the filter when downsampling.
+    Integer images are rounded and clipped to their own range.
+    """
+    if method not in SCALE_AND_TRANSLATE_METHODS:
+        raise ValueError(f"ops.image.scale_and_translate: `method` must be one of {SCALE_AND_TRANSLATE_METHODS}; "
+                         f"received method={method!r}.")
+    images = B.convert_to_tensor(images)
+    scale, translation = B.convert_to_tensor(scale), B.convert_to_tensor(translation)
+    dtype = B.standardize_dtype(B.dtype(B.add(scale, translation)))
+    scale, translation = B.cast(scale, dtype), B.cast(translation, dtype)
+    integer = _is_int(B.standardize_dtype(B.dtype(images)))
+    out = B.cast(images, "float32") if integer else images
+    rank = B.ndim(images)
+    for i, axis in enumerate(spatial_dims):
+        axis %= rank
+        weights = _resampling_weights(B.shape(images)[axis], output_shape[axis], scale[i], translation[i], method,
+                                      antialias)
+        out = B.moveaxis(B.tensordot(out, B.cast(weights, B.dtype(out)), axes=([axis], [0])), -1, axis)
+    if integer:
+        out = B.cast(B.clip(B.round(out), B.min(images), B.max(images)), B.dtype(images))
+    return out

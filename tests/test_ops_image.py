@@ -183,11 +183,41 @@ def test_ssim_matches_keras(keras, kwargs):
         ops.image.ssim(big1, big1[0, 0])
 
 
-def test_sobel_and_ssim_in_a_functional_model():
+def test_sobel_ssim_and_scale_and_translate_in_a_functional_model():
     inp, other = kerasport.Input((9, 13, 3)), kerasport.Input((9, 13, 3))
     edges, score = ops.image.sobel_edges(inp), ops.image.ssim(inp, other, filter_size=5)
+    scaled = ops.image.scale_and_translate(inp, (None, 4, 20, 3), [0.5, 1.5], [0.0, 0.2], (1, 2), "cubic")
     assert tuple(edges.shape) == (None, 9, 13, 3, 2) and tuple(score.shape) == (None,)
-    model = kerasport.Model([inp, other], [edges, score])
+    assert tuple(scaled.shape) == (None, 4, 20, 3)
+    model = kerasport.Model([inp, other], [edges, score, scaled])
     got = model.predict([IMAGES, IMAGES[::-1]], verbose=0)
+    close(got[2], to_numpy(ops.image.scale_and_translate(IMAGES, (2, 4, 20, 3), [0.5, 1.5], [0.0, 0.2], (1, 2),
+                                                         "cubic")))
     close(got[0], to_numpy(ops.image.sobel_edges(IMAGES)))
     close(got[1], to_numpy(ops.image.ssim(IMAGES, IMAGES[::-1], filter_size=5)))
+
+
+@pytest.mark.parametrize("method", ["linear", "bicubic", "lanczos3", "lanczos5"])
+@pytest.mark.parametrize("antialias", [True, False])
+def test_scale_and_translate_matches_keras(keras, method, antialias):
+    cases = [(IMAGES, (2, 5, 20, 3), [0.55, 1.6], [0.3, -1.2], (1, 2)),
+             (IMAGES[0, :, :, 0], (15, 7), np.array([1.7, 0.5], "float32"), np.array([-0.4, 0.25], "float32"), (0, 1)),
+             (IMAGES, (2, 9, 26, 3), [2.0], [0.0], (-2,))]
+    for images, shape, scale, translation, dims in cases:
+        scale, translation = np.asarray(scale, "float32"), np.asarray(translation, "float32")
+        ours = ops.image.scale_and_translate(images, shape, scale, translation, dims, method, antialias)
+        theirs = keras.ops.image.scale_and_translate(images, shape, scale, translation, dims, method, antialias)
+        assert tuple(ours.shape) == tuple(theirs.shape) == shape
+        assert ops.dtype(ours) == keras.backend.standardize_dtype(theirs.dtype)
+        close(ours, theirs)
+    # Keras's TensorFlow backend fails on integer images; they are the float result rounded into their range.
+    pixels = (IMAGES * 255).astype("uint8")
+    args = ((2, 4, 6, 3), np.array([0.45, 0.45], "float32"), np.array([0.0, 0.5], "float32"), (1, 2), method,
+            antialias)
+    ours = ops.image.scale_and_translate(pixels, *args)
+    want = np.clip(np.round(to_numpy(ops.image.scale_and_translate(pixels.astype("float32"), *args))),
+                   pixels.min(), pixels.max())
+    assert ops.dtype(ours) == "uint8"
+    np.testing.assert_array_equal(to_numpy(ours), want.astype("uint8"))
+    with pytest.raises(ValueError, match="`method`"):
+        ops.image.scale_and_translate(IMAGES, (2, 4, 4, 3), scale, translation, (1, 2), "area")
