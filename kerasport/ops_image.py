@@ -18,9 +18,12 @@ RESIZE_INTERPOLATIONS = ("bilinear", "nearest", "bicubic", "area", "lanczos3", "
 AFFINE_INTERPOLATIONS = ("nearest", "bilinear")
 AFFINE_FILL_MODES = ("constant", "nearest", "wrap", "reflect")
 MAP_FILL_MODES = ("constant", "nearest", "wrap", "mirror", "reflect")
+SCALE_AND_TRANSLATE_METHODS = ("linear", "bilinear", "trilinear", "cubic", "bicubic", "tricubic", "lanczos3",
+                               "lanczos5")
 
 __all__ = ["resize", "affine_transform", "crop_images", "pad_images", "rgb_to_grayscale", "rgb_to_hsv",
-           "hsv_to_rgb", "extract_patches", "map_coordinates", "gaussian_blur"]
+           "hsv_to_rgb", "extract_patches", "map_coordinates", "gaussian_blur", "sobel_edges", "ssim",
+           "scale_and_translate"]
 
 
 def _op(fn):
@@ -341,19 +344,21 @@ def map_coordinates(inputs, coordinates, order, fill_mode="constant", fill_value
     return B.image_map_coordinates(inputs, coordinates, order, fill_mode, fill_value)
 
 
+def _gaussian(n, s):
+    """The normalised 1-D Gaussian of ``n`` taps and std ``s`` (float64 NumPy)."""
+    x = np.arange(n, dtype=np.float64) - (n - 1) / 2
+    k = np.exp(-0.5 * (x / s) ** 2)
+    return k / k.sum()
+
+
 @_op
 def gaussian_blur(images, kernel_size=(3, 3), sigma=(1.0, 1.0), data_format=None):
     """Blur each channel with a (kh, kw) Gaussian of std ``sigma`` (sy, sx), "same" padding with zeros."""
     data_format = _data_format(data_format, "gaussian_blur")
     images = _images(images, "gaussian_blur")
 
-    def gaussian(n, s):
-        x = np.arange(n, dtype=np.float64) - (n - 1) / 2
-        k = np.exp(-0.5 * (x / s) ** 2)
-        return k / k.sum()
-
     channels = B.shape(images)[-1 if data_format == "channels_last" else -3]
-    kernel = np.outer(gaussian(kernel_size[1], sigma[1]), gaussian(kernel_size[0], sigma[0]))
+    kernel = np.outer(_gaussian(kernel_size[1], sigma[1]), _gaussian(kernel_size[0], sigma[0]))
     kernel = kernel.reshape(kernel_size[0], kernel_size[1])  # Keras's layout, also for non-square kernels
     kernel = np.tile(kernel[:, :, None, None], (1, 1, channels, 1))
     unbatched = B.ndim(images) == 3
@@ -362,3 +367,119 @@ def gaussian_blur(images, kernel_size=(3, 3), sigma=(1.0, 1.0), data_format=None
                            data_format=data_format)
     return B.squeeze(out, 0) if unbatched else out
 
+
+
+@_op
+def sobel_edges(images, data_format=None):
+    """Sobel gradients of each channel of a batch of images (``tf.image.sobel_edges``: 3x3 kernels, reflected
+    borders): ``(N, H, W, C, 2)`` (``(N, C, H, W, 2)`` for "channels_first"), the last axis ``[dy, dx]``."""
+    data_format = _data_format(data_format, "sobel_edges")
+    images = B.convert_to_tensor(images)
+    if B.ndim(images) != 4:
+        raise ValueError(f"ops.image.sobel_edges: invalid images rank: expected rank 4 (batch of images). "
+                         f"Received input with shape: images.shape={tuple(images.shape)}")
+    x = _channels_last(images, data_format)
+    x = B.cast(x, "float32") if not B.standardize_dtype(B.dtype(x)).startswith(("float", "bfloat")) else x
+    channels = B.shape(x)[-1]
+    dy = np.array([[-1, -2, -1], [0, 0, 0], [1, 2, 1]], "float64")
+    kernel = np.tile(np.stack([dy, dy.T], -1)[:, :, None, :], (1, 1, channels, 1))
+    padded = B.pad(x, ((0, 0), (1, 1), (1, 1), (0, 0)), mode="reflect")
+    edges = B.depthwise_conv(padded, B.convert_to_tensor(kernel, B.dtype(x)), padding="valid")
+    edges = B.reshape(edges, tuple(B.shape(edges)[:3]) + (channels, 2))
+    return edges if data_format == "channels_last" else B.transpose(edges, (0, 3, 1, 2, 4))
+
+
+@_op
+def ssim(image1, image2, max_val=1.0, filter_size=11, filter_sigma=1.5, k1=0.01, k2=0.03, data_format=None):
+    """Structural similarity of two images or batches of them (Wang et al. 2004, as Keras computes it): local
+    statistics under a ``filter_size`` Gaussian of std ``filter_sigma`` ("valid" windows), averaged over
+    the image, then over channels; one value per image (a scalar for rank-3 images), in ``image1``'s dtype."""
+    data_format = _data_format(data_format, "ssim")
+    image1, image2 = B.convert_to_tensor(image1), B.convert_to_tensor(image2)
+    for name, image in (("image1", image1), ("image2", image2)):
+        if B.ndim(image) not in (3, 4):
+            raise ValueError(f"ops.image.ssim: invalid {name} rank: expected rank 3 (single image) or rank 4 "
+                             f"(batch of images). Received input with shape: {name}.shape={tuple(image.shape)}")
+    dtype = B.standardize_dtype(B.dtype(image1))
+    compute = dtype if dtype.startswith(("float", "bfloat")) else "float32"
+    unbatched = B.ndim(image1) == 3
+    pair = []
+    for image in (image1, image2):
+        image = _channels_last(B.cast(image, compute), data_format)
+        image = B.expand_dims(image, 0) if unbatched else image
+        pair.append(B.reshape(B.transpose(image, (0, 3, 1, 2)), (-1,) + tuple(B.shape(image)[1:3]) + (1,)))
+    x, y = pair
+    kernel = B.convert_to_tensor(np.outer(_gaussian(filter_size, filter_sigma),
+                                          _gaussian(filter_size, filter_sigma))[:, :, None, None], compute)
+
+    def local_mean(t):
+        return B.conv(t, kernel, padding="valid")
+
+    mu_x, mu_y = local_mean(x), local_mean(y)
+    var_x, var_y = local_mean(x * x) - mu_x * mu_x, local_mean(y * y) - mu_y * mu_y
+    cov = local_mean(x * y) - mu_x * mu_y
+    c1, c2 = (k1 * max_val) ** 2, (k2 * max_val) ** 2
+    index = (2.0 * mu_x * mu_y + c1) * (2.0 * cov + c2) / ((mu_x * mu_x + mu_y * mu_y + c1) * (var_x + var_y + c2))
+    channels = B.shape(image1)[-1 if data_format == "channels_last" else -3]
+    per_image = B.mean(B.reshape(B.mean(index, axis=(1, 2, 3)), (-1, channels)), axis=-1)
+    return B.cast(per_image[0] if unbatched else per_image, dtype)
+
+
+def _resampling_kernel(method, x):
+    """The filter of ``scale_and_translate``'s ``method`` at the distances ``x`` (>= 0)."""
+    if method in ("linear", "bilinear", "trilinear"):
+        return B.maximum(1.0 - x, 0.0)
+    if method in ("cubic", "bicubic", "tricubic"):  # Keys, a = -0.5
+        near = ((1.5 * x - 2.5) * x) * x + 1.0
+        far = ((-0.5 * x + 2.5) * x - 4.0) * x + 2.0
+        return B.where(x >= 2.0, 0.0, B.where(x >= 1.0, far, near))
+    radius = 3.0 if method == "lanczos3" else 5.0
+    lobes = radius * B.sin(np.pi * x) * B.sin(np.pi * x / radius) / B.where(x > 1e-3, np.pi ** 2 * x * x, 1.0)
+    return B.where(x > radius, 0.0, B.where(x > 1e-3, lobes, 1.0))
+
+
+def _resampling_weights(size_in, size_out, scale, translation, method, antialias):
+    """``(size_in, size_out)`` weights taking one axis from input to output samples (JAX's
+    ``scale_and_translate``): output pixel ``j``'s centre maps to input ``(j + 0.5 - translation) / scale - 0.5``;
+    outputs landing outside the input get no weight."""
+    dtype = B.dtype(scale)
+    inverse = 1.0 / scale
+    sample = (B.arange(size_out, dtype=dtype) + 0.5) * inverse - translation * inverse - 0.5
+    spread = B.maximum(inverse, 1.0) if antialias else 1.0
+    weights = _resampling_kernel(method, B.abs(sample[None, :] - B.arange(size_in, dtype=dtype)[:, None]) / spread)
+    total = B.sum(weights, axis=0, keepdims=True)
+    weights = B.where(B.abs(total) > 1000.0 * float(np.finfo(np.float32).eps),
+                      weights / B.where(total != 0, total, 1.0), 0.0)
+    inside = B.logical_and(sample >= -0.5, sample <= size_in - 0.5)
+    return B.where(inside[None, :], weights, 0.0)
+
+
+@_op
+def scale_and_translate(images, output_shape, scale, translation, spatial_dims, method, antialias=True):
+    """Resample ``images`` to ``output_shape`` along ``spatial_dims``, input point ``x`` landing on output point
+    ``x * scale + translation`` (per axis, half-pixel centres; ``jax.image.scale_and_translate``).
+
+    Args:
+        images: any rank; output_shape: the full output shape; spatial_dims: the K resampled axes;
+        scale, translation: K values each; method: "linear" ("bilinear", "trilinear"), "cubic" ("bicubic",
+            "tricubic"; Keys), "lanczos3" or "lanczos5"; antialias: widen the filter when downsampling.
+    Integer images are rounded and clipped to their own range.
+    """
+    if method not in SCALE_AND_TRANSLATE_METHODS:
+        raise ValueError(f"ops.image.scale_and_translate: `method` must be one of {SCALE_AND_TRANSLATE_METHODS}; "
+                         f"received method={method!r}.")
+    images = B.convert_to_tensor(images)
+    scale, translation = B.convert_to_tensor(scale), B.convert_to_tensor(translation)
+    dtype = B.standardize_dtype(B.dtype(B.add(scale, translation)))
+    scale, translation = B.cast(scale, dtype), B.cast(translation, dtype)
+    integer = _is_int(B.standardize_dtype(B.dtype(images)))
+    out = B.cast(images, "float32") if integer else images
+    rank = B.ndim(images)
+    for i, axis in enumerate(spatial_dims):
+        axis %= rank
+        weights = _resampling_weights(B.shape(images)[axis], output_shape[axis], scale[i], translation[i], method,
+                                      antialias)
+        out = B.moveaxis(B.tensordot(out, B.cast(weights, B.dtype(out)), axes=([axis], [0])), -1, axis)
+    if integer:
+        out = B.cast(B.clip(B.round(out), B.min(images), B.max(images)), B.dtype(images))
+    return out

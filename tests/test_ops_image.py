@@ -154,3 +154,70 @@ def test_symbolic_op_in_functional_model():
     assert tuple(out.shape) == (None, 4, 6, 3)
     model = kerasport.Model(inp, out)
     close(model.predict(IMAGES, verbose=0), to_numpy(ops.image.resize(IMAGES, (4, 6))))
+
+
+@pytest.mark.parametrize("data_format", ["channels_last", "channels_first"])
+def test_sobel_edges_matches_keras(keras, data_format):
+    x = IMAGES if data_format == "channels_last" else IMAGES.transpose(CF)
+    ours = ops.image.sobel_edges(x, data_format=data_format)
+    theirs = keras.ops.image.sobel_edges(x, data_format=data_format)
+    assert tuple(ours.shape) == tuple(theirs.shape) == x.shape + (2,)
+    close(ours, theirs)
+    with pytest.raises(ValueError, match="expected rank 4"):
+        ops.image.sobel_edges(IMAGES[0])
+
+
+@pytest.mark.parametrize("kwargs", [{}, dict(max_val=2.0, filter_size=5, filter_sigma=1.0, k1=0.02, k2=0.05)])
+def test_ssim_matches_keras(keras, kwargs):
+    other = np.clip(IMAGES + RNG.randn(*IMAGES.shape).astype("float32") * 0.1, 0, 1)
+    big1, big2 = RNG.rand(2, 16, 14, 3).astype("float32"), RNG.rand(2, 16, 14, 3).astype("float32")
+    for a, b, extra in [(big1, big2, {}), (big1[0], np.clip(big1[0] + 0.05, 0, 1), {}),
+                        (big1.transpose(CF), big2.transpose(CF), {"data_format": "channels_first"}),
+                        (IMAGES, other, {"filter_size": 3})]:
+        ours = ops.image.ssim(a, b, **{**kwargs, **extra})
+        theirs = keras.ops.image.ssim(a, b, **{**kwargs, **extra})
+        assert tuple(ours.shape) == tuple(theirs.shape) and ops.dtype(ours) == "float32"
+        close(ours, theirs)
+    np.testing.assert_allclose(to_numpy(ops.image.ssim(big1, big1)), [1.0, 1.0], rtol=1e-5)
+    with pytest.raises(ValueError, match="invalid image2 rank"):
+        ops.image.ssim(big1, big1[0, 0])
+
+
+def test_sobel_ssim_and_scale_and_translate_in_a_functional_model():
+    inp, other = kerasport.Input((9, 13, 3)), kerasport.Input((9, 13, 3))
+    edges, score = ops.image.sobel_edges(inp), ops.image.ssim(inp, other, filter_size=5)
+    scaled = ops.image.scale_and_translate(inp, (None, 4, 20, 3), [0.5, 1.5], [0.0, 0.2], (1, 2), "cubic")
+    assert tuple(edges.shape) == (None, 9, 13, 3, 2) and tuple(score.shape) == (None,)
+    assert tuple(scaled.shape) == (None, 4, 20, 3)
+    model = kerasport.Model([inp, other], [edges, score, scaled])
+    got = model.predict([IMAGES, IMAGES[::-1]], verbose=0)
+    close(got[2], to_numpy(ops.image.scale_and_translate(IMAGES, (2, 4, 20, 3), [0.5, 1.5], [0.0, 0.2], (1, 2),
+                                                         "cubic")))
+    close(got[0], to_numpy(ops.image.sobel_edges(IMAGES)))
+    close(got[1], to_numpy(ops.image.ssim(IMAGES, IMAGES[::-1], filter_size=5)))
+
+
+@pytest.mark.parametrize("method", ["linear", "bicubic", "lanczos3", "lanczos5"])
+@pytest.mark.parametrize("antialias", [True, False])
+def test_scale_and_translate_matches_keras(keras, method, antialias):
+    cases = [(IMAGES, (2, 5, 20, 3), [0.55, 1.6], [0.3, -1.2], (1, 2)),
+             (IMAGES[0, :, :, 0], (15, 7), np.array([1.7, 0.5], "float32"), np.array([-0.4, 0.25], "float32"), (0, 1)),
+             (IMAGES, (2, 9, 26, 3), [2.0], [0.0], (-2,))]
+    for images, shape, scale, translation, dims in cases:
+        scale, translation = np.asarray(scale, "float32"), np.asarray(translation, "float32")
+        ours = ops.image.scale_and_translate(images, shape, scale, translation, dims, method, antialias)
+        theirs = keras.ops.image.scale_and_translate(images, shape, scale, translation, dims, method, antialias)
+        assert tuple(ours.shape) == tuple(theirs.shape) == shape
+        assert ops.dtype(ours) == keras.backend.standardize_dtype(theirs.dtype)
+        close(ours, theirs)
+    # Keras's TensorFlow backend fails on integer images; they are the float result rounded into their range.
+    pixels = (IMAGES * 255).astype("uint8")
+    args = ((2, 4, 6, 3), np.array([0.45, 0.45], "float32"), np.array([0.0, 0.5], "float32"), (1, 2), method,
+            antialias)
+    ours = ops.image.scale_and_translate(pixels, *args)
+    want = np.clip(np.round(to_numpy(ops.image.scale_and_translate(pixels.astype("float32"), *args))),
+                   pixels.min(), pixels.max())
+    assert ops.dtype(ours) == "uint8"
+    np.testing.assert_array_equal(to_numpy(ours), want.astype("uint8"))
+    with pytest.raises(ValueError, match="`method`"):
+        ops.image.scale_and_translate(IMAGES, (2, 4, 4, 3), scale, translation, (1, 2), "area")

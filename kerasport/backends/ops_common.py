@@ -8,6 +8,8 @@ imports a framework or ``kerasport.backends.B``.
 import math
 import re
 
+import numpy as np
+
 
 def _named(op, name, doc=None):
     op.__name__ = op.__qualname__ = name
@@ -419,3 +421,188 @@ def vectorize(pyfunc, excluded, signature, vmap, to_tensor, broadcast_shapes, br
 
     wrapped.__name__ = getattr(pyfunc, "__name__", "vectorized")
     return wrapped
+
+
+def check_stft_arguments(name, sequence_length, sequence_stride, fft_length, window):
+    """The checks ``stft`` and ``istft`` (``name``) make on their arguments before any computation."""
+    if isinstance(sequence_stride, bool) or not isinstance(sequence_stride, int) or sequence_stride <= 0:
+        raise ValueError(f"{name}: `sequence_stride` must be a positive integer; received "
+                         f"sequence_stride={sequence_stride!r}.")
+    if fft_length < sequence_length:
+        raise ValueError(f"{name}: `fft_length` must be at least `sequence_length`; received "
+                         f"sequence_length={sequence_length}, fft_length={fft_length}.")
+    if isinstance(window, str) and window not in ("hann", "hamming"):
+        raise ValueError(f'{name}: a string `window` must be "hann" or "hamming"; received window={window!r}.')
+
+
+def check_window(name, shape, sequence_length):
+    """A tensor ``window`` of ``stft``/``istft`` (its ``shape``) must hold ``sequence_length`` values."""
+    if tuple(shape) != (sequence_length,):
+        raise ValueError(f"{name}: `window` must have shape ({sequence_length},) (sequence_length); received "
+                         f"shape {tuple(shape)}.")
+
+
+def istft_span(fft_length, sequence_stride, frames, length, center):
+    """``(start, end)``: the slice of the overlap-added signal ``istft`` returns (Keras's trimming)."""
+    start = fft_length // 2 if center else 0
+    if length is not None:
+        return start, start + length
+    return start, -(fft_length // 2) if center else fft_length + sequence_stride * (frames - 1)
+
+
+def check_cdist(x_shape, y_shape):
+    """``cdist``'s checks: both inputs of rank 2 or more, with the same last dimension."""
+    if len(x_shape) < 2 or len(y_shape) < 2 or x_shape[-1] != y_shape[-1]:
+        raise ValueError("cdist: expected inputs (..., m, d) and (..., n, d) of rank >= 2 with the same last "
+                         f"dimension; received shapes {tuple(x_shape)} and {tuple(y_shape)}.")
+
+
+def check_real_pairs(shape):
+    """``view_as_complex``'s check: the last axis holds (real, imag), so it has size 2."""
+    if len(shape) < 1 or shape[-1] != 2:
+        raise ValueError("view_as_complex: the last dimension must be 2 (real and imaginary parts); received "
+                         f"shape {tuple(shape)}.")
+
+
+def adaptive_pool_sizes(name, shape, output_size):
+    """The output's spatial sizes of adaptive pooling (``name``) of an input of ``shape`` (rank 3 to 5: batch,
+    channels and 1 to 3 spatial axes), checked; an int ``output_size`` serves every spatial axis."""
+    spatial = len(shape) - 2
+    if spatial not in (1, 2, 3):
+        raise ValueError(f"{name}: expected a 3D, 4D or 5D input (batch, 1 to 3 spatial axes, channels); "
+                         f"received shape {tuple(shape)}.")
+    sizes = tuple(output_size) if isinstance(output_size, (list, tuple)) else (output_size,) * spatial
+    if len(sizes) != spatial or not all(isinstance(n, int) and n > 0 for n in sizes):
+        raise ValueError(f"{name}: `output_size` must be a positive int or {spatial} of them for a "
+                         f"{len(shape)}D input; received output_size={output_size!r}.")
+    return sizes
+
+
+def adaptive_windows(length, size):
+    """Adaptive pooling's windows along an axis of ``length``: window ``i`` covers ``floor(i * length / size)``
+    up to ``ceil((i + 1) * length / size)`` (PyTorch's and Keras's). Returns ``(index, weight)``, ``(size,
+    widest)`` NumPy arrays: each window's indices (its last one repeated to fill the row) and ``1 / its
+    length`` for its own indices, 0 for the fill."""
+    starts = [i * length // size for i in range(size)]
+    ends = [-(-(i + 1) * length // size) for i in range(size)]
+    widest = max(e - s for s, e in zip(starts, ends))
+    steps = np.arange(widest)
+    index = np.array([np.minimum(s + steps, e - 1) for s, e in zip(starts, ends)], "int32")
+    weight = np.array([(steps < e - s) / (e - s) for s, e in zip(starts, ends)])
+    return index, weight
+
+
+def check_patches_input(name, shape, rank):
+    """``unfold`` (NCHW images, ``rank`` 4) and ``fold`` (blocks ``(N, C * kh * kw, L)``, ``rank`` 3) inputs."""
+    if len(shape) != rank:
+        what = "(N, C, H, W) image" if rank == 4 else "(N, C * kernel_h * kernel_w, L) blocks"
+        raise ValueError(f"{name}: expected a {rank}D {what} input; received shape {tuple(shape)}.")
+
+
+def patch_indices(channels, size, kernel_size, dilation, padding, stride):
+    """Where ``unfold``'s values come from: flat indices into the zero-padded ``(channels, H + 2 * pad_h,
+    W + 2 * pad_w)`` image of ``size`` ``(H, W)``, as a ``(channels * kh * kw, L)`` NumPy array (``L``: the
+    block positions, row-major). Returns ``(index, padded (Hp, Wp))``; ``fold`` sums blocks into the same places.
+    """
+    (kh, kw), (dh, dw), (ph, pw), (sh, sw) = (
+        tuple(v) if isinstance(v, (list, tuple)) else (v, v) for v in (kernel_size, dilation, padding, stride))
+    hp, wp = size[0] + 2 * ph, size[1] + 2 * pw
+    rows, cols = (hp - dh * (kh - 1) - 1) // sh + 1, (wp - dw * (kw - 1) - 1) // sw + 1
+    c, i, j, y, x = np.ix_(range(channels), range(kh), range(kw), range(rows), range(cols))
+    index = c * hp * wp + (y * sh + i * dh) * wp + x * sw + j * dw
+    return index.reshape(channels * kh * kw, rows * cols), (hp, wp)
+
+
+_REARRANGE_TOKEN = re.compile(r"\(([^()]*)\)|([A-Za-z_]\w*)|(\S)")
+
+
+def _rearrange_side(side, pattern):
+    groups = []
+    for match in _REARRANGE_TOKEN.finditer(side):
+        group, axis, other = match.groups()
+        if other is not None or group is not None and not all(a.isidentifier() for a in group.split()):
+            raise ValueError(f"rearrange: expected axis names and (groups) of them in the pattern; received "
+                             f"{pattern!r}.")
+        groups.append(group.split() if group is not None else [axis])
+    return groups
+
+
+def rearrange_plan(pattern, shape, axes_lengths):
+    """How ``rearrange`` (einops notation, as ``keras.ops.rearrange``) moves a tensor of ``shape``:
+    ``(split, permutation, merged)``, the shape with the input's groups split into their axes, the
+    permutation of those axes that gives the output's order, and the output's shape. ``shape`` may hold
+    framework scalars (unknown dims): the sizes are computed with ``*`` and ``//`` only."""
+    if not isinstance(pattern, str) or pattern.count("->") != 1:
+        raise ValueError(f"rearrange: the pattern must be 'input axes -> output axes'; received {pattern!r}.")
+    left, right = pattern.split("->")
+    inputs, outputs = _rearrange_side(left, pattern), _rearrange_side(right, pattern)
+    names_in = [a for group in inputs for a in group]
+    names_out = [a for group in outputs for a in group]
+    if len(inputs) != len(shape):
+        raise ValueError(f"rearrange: the pattern {pattern!r} has {len(inputs)} input axes, the tensor "
+                         f"{len(shape)} (shape {tuple(shape)}).")
+    if len(set(names_in)) != len(names_in) or sorted(names_in) != sorted(names_out):
+        raise ValueError(f"rearrange: each axis must appear once on each side of the pattern; received {pattern!r}.")
+    if set(axes_lengths) - set(names_in):
+        raise ValueError(f"rearrange: axes {sorted(set(axes_lengths) - set(names_in))} are not in the pattern "
+                         f"{pattern!r}.")
+    sizes = {}
+    for group, dim in zip(inputs, shape):
+        unknown = [a for a in group if a not in axes_lengths]
+        if len(unknown) > 1 and len(group) > 1:
+            raise ValueError(f"rearrange: give the lengths of all but one of the axes {group} (as keyword "
+                             f"arguments); received {axes_lengths}.")
+        known = math.prod(axes_lengths[a] for a in group if a in axes_lengths)
+        sizes.update({a: axes_lengths[a] for a in group if a in axes_lengths})
+        if unknown:
+            sizes[unknown[0]] = dim // known
+        if isinstance(dim, int) and (dim % known if unknown else dim != known):
+            raise ValueError(f"rearrange: an input axis of {dim} cannot be split as {group} with the lengths "
+                             f"{ {a: axes_lengths[a] for a in group if a in axes_lengths} }.")
+    return ([sizes[a] for a in names_in], [names_in.index(a) for a in names_out],
+            [math.prod(sizes[a] for a in group) for group in outputs])
+
+
+def ctc_decode_blank(name, strategy, shape, mask_index):
+    """``ctc_decode``'s checks (a known strategy, ``(batch, steps, classes)`` inputs); returns the blank class
+    (``mask_index``; None: the last class)."""
+    if strategy not in ("greedy", "beam_search"):
+        raise ValueError(f"{name}: strategy must be 'greedy' or 'beam_search'; received {strategy!r}.")
+    if len(shape) != 3:
+        raise ValueError(f"{name}: expected inputs (batch, steps, classes); received shape {tuple(shape)}.")
+    return shape[-1] - 1 if mask_index is None else mask_index % shape[-1]
+
+
+def _log_add(a, b):
+    if a == -math.inf:
+        return b
+    if b == -math.inf:
+        return a
+    return max(a, b) + math.log1p(math.exp(-abs(a - b)))
+
+
+def ctc_prefix_beam_search(log_probs, blank, beam_width, top_paths):
+    """CTC prefix beam search over one sequence's per-step log-probabilities (a list of lists, the classes
+    of each step), as TensorFlow's decoder does it: each prefix keeps the probability of its alignments
+    ending in a blank and in its last label; at each step it goes on (a blank, or its last label again) and
+    grows by every other label, merged by prefix; the ``beam_width`` most probable survive. Returns the
+    ``top_paths`` best ``(labels, log probability)``, the most probable first."""
+    beams = {(): (0.0, -math.inf)}  # prefix -> (log p ending in blank, log p ending in its last label)
+    for step in log_probs:
+        grown = {}
+
+        def add(prefix, blank_p, label_p):
+            old_blank, old_label = grown.get(prefix, (-math.inf, -math.inf))
+            grown[prefix] = (_log_add(old_blank, blank_p), _log_add(old_label, label_p))
+
+        for prefix, (blank_p, label_p) in beams.items():
+            total = _log_add(blank_p, label_p)
+            last = prefix[-1] if prefix else None
+            add(prefix, total + step[blank], label_p + step[last] if prefix else -math.inf)
+            for label, p in enumerate(step):
+                if label != blank:
+                    add(prefix + (label,), -math.inf, (blank_p if label == last else total) + p)
+        ranked = sorted(grown.items(), key=lambda item: -_log_add(*item[1]))
+        beams = dict(ranked[:beam_width])
+    ranked = sorted(beams.items(), key=lambda item: -_log_add(*item[1]))[:top_paths]
+    return [(list(prefix), _log_add(*p)) for prefix, p in ranked]

@@ -42,7 +42,8 @@ NN = ["relu", "relu6", "sigmoid", "tanh", "softplus", "softsign", "silu", "swish
 # The rest of keras.ops, grouped as keras.ops.nn / numpy / core / linalg expose them. Complex values (FFT) are ``(real, imag)`` pairs, as in Keras.
 EXTRA_NN = ["celu", "glu", "hard_shrink", "hard_tanh", "hard_swish", "soft_shrink", "sparse_plus", "sparse_sigmoid",
             "sparsemax", "squareplus", "tanh_shrink", "threshold", "rms_normalization", "dot_product_attention",
-            "psnr", "in_top_k", "multi_hot", "depth_to_space", "space_to_depth", "ctc_loss"]
+            "psnr", "in_top_k", "multi_hot", "depth_to_space", "space_to_depth", "ctc_loss", "polar",
+            "adaptive_average_pool", "adaptive_max_pool", "fold", "unfold", "ctc_decode"]
 EXTRA_NUMPY = ["amax", "amin", "append", "arccos", "arccosh", "arcsin", "arcsinh", "arctanh", "average", "bincount",
                "bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not", "bitwise_invert", "bitwise_left_shift",
                "bitwise_right_shift", "left_shift", "right_shift", "cbrt", "copy", "correlate", "cross", "deg2rad",
@@ -60,9 +61,11 @@ EXTRA_CORE = ["scatter", "scatter_update", "slice_update", "saturate_cast", "seg
               "segment_prod", "fori_loop", "while_loop", "scan", "map", "switch", "associative_scan",
               "vectorized_map", "custom_gradient"]
 EXTRA_LINALG = ["cholesky", "cholesky_inverse", "det", "eig", "eigh", "inv", "lstsq", "lu_factor", "qr", "solve",
-                "solve_triangular", "svd", "slogdet", "logdet", "pinv", "matrix_rank"]
-EXTRA_FFT = ["fft", "fft2", "ifft2", "rfft", "irfft"]
-EXTRA = EXTRA_NN + EXTRA_NUMPY + EXTRA_CORE + EXTRA_LINALG + EXTRA_FFT
+                "solve_triangular", "svd", "slogdet", "logdet", "pinv", "matrix_rank", "jvp"]
+EXTRA_FFT = ["fft", "fft2", "ifft2", "rfft", "irfft", "stft", "istft"]
+# Only at keras.ops's top level (Keras's ``ops/math.py``), as the FFTs.
+EXTRA_MATH = ["extract_sequences", "cdist", "view_as_real", "view_as_complex", "rearrange"]
+EXTRA = EXTRA_NN + EXTRA_NUMPY + EXTRA_CORE + EXTRA_LINALG + EXTRA_FFT + EXTRA_MATH
 
 OPS = CREATION + MATH + REDUCTIONS + SHAPES + LINALG + NN + EXTRA
 VARIABLES = ["variable", "is_variable", "assign", "standardize_dtype", "to_dtype", "no_grad", "seed",

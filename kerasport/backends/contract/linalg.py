@@ -108,3 +108,10 @@ def tensordot(x1: ArrayLike, x2: ArrayLike, axes: Axis = 2) -> Tensor:
 
 def vdot(x1: ArrayLike, x2: ArrayLike) -> Tensor:
     """Dot product of the flattened inputs (the first conjugated)."""
+
+
+def jvp(fun: Callable, primals: tuple[ArrayLike, ...], tangents: tuple[ArrayLike, ...], has_aux: bool = False
+        ) -> tuple[Any, ...]:
+    """Forward-mode Jacobian-vector product of ``fun`` at ``primals`` along ``tangents`` (cast to the primals'
+    dtypes): ``(fun(*primals), jvp)``, the ``jvp`` in the structure of ``fun``'s output (zeros where an output
+    does not depend on the inputs); with ``has_aux``, ``fun`` returns ``(output, aux)`` and ``aux`` comes third."""

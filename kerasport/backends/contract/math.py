@@ -238,3 +238,60 @@ def top_k(x: ArrayLike, k: ArrayLike, sorted: bool = True) -> tuple[Tensor, ...]
 
 def trunc(x: ArrayLike) -> Tensor:
     """Rounds towards zero; ints are returned unchanged."""
+
+
+def extract_sequences(x: ArrayLike, sequence_length: int, sequence_stride: int) -> Tensor:
+    """Frames of the last axis: ``(..., 1 + (N - sequence_length) // sequence_stride, sequence_length)``.
+
+    Args:
+        x: the signal, framed along its last axis (``N`` samples).
+        sequence_length: the samples in a frame.
+        sequence_stride: the hop between frame starts.
+    """
+
+
+def stft(x: ArrayLike, sequence_length: int, sequence_stride: int, fft_length: int,
+         window: str | ArrayLike | None = "hann", center: bool = True) -> tuple[Tensor, Tensor]:
+    """Short-time Fourier transform along the last axis of a float32/float64 ``x``, as Keras computes it.
+
+    Args:
+        sequence_length: the window's length; sequence_stride: the hop between frames;
+        fft_length: the FFT size (at least ``sequence_length``; the window is zero-padded to it, centred).
+        window: ``"hann"`` or ``"hamming"`` (periodic), a tensor of ``sequence_length`` values, or None (no
+            windowing: each frame is ``fft_length`` samples as they are).
+        center: reflect-pad ``x`` by ``fft_length // 2`` on both sides so frame t is centred at ``t * stride``.
+    Returns ``(real, imag)``, each ``(..., frames, fft_length // 2 + 1)``.
+    """
+
+
+def istft(x: tuple[ArrayLike, ArrayLike], sequence_length: int, sequence_stride: int, fft_length: int,
+          length: int | None = None, window: str | ArrayLike | None = "hann", center: bool = True) -> Tensor:
+    """Inverse of ``stft`` from its ``(real, imag)`` pair: windowed overlap-add of the inverse FFTs.
+
+    The synthesis window is the (padded) ``window`` divided by the overlapped sum of its squares (TensorFlow's
+    ``inverse_stft_window_fn``). ``length`` trims the signal to that many samples (after the ``center`` padding
+    is dropped); the other arguments are those given to ``stft``.
+    """
+
+
+def cdist(x: ArrayLike, y: ArrayLike) -> Tensor:
+    """Euclidean distances between the rows of ``x`` ``(..., m, d)`` and of ``y`` ``(..., n, d)``:
+    ``(..., m, n)``, batch dimensions broadcast; ints become float32."""
+
+
+def view_as_complex(x: ArrayLike) -> Tensor:
+    """A complex64 tensor from a real one whose last axis (of size 2) holds the real and imaginary parts."""
+
+
+def view_as_real(x: ArrayLike) -> Tensor:
+    """The real and imaginary parts of ``x`` stacked on a new last axis of size 2."""
+
+
+def rearrange(tensor: ArrayLike, pattern: str, **axes_lengths: int) -> Tensor:
+    """Axes moved, split and merged as an einops pattern says (``keras.ops.rearrange``).
+
+    Args:
+        tensor: the input; pattern: ``"input axes -> output axes"``, axis names and ``(groups)`` of them, e.g.
+            ``"b (h h1) (w w1) c -> b h w (c h1 w1)"``: a group on the left splits that axis, on the right merges.
+        **axes_lengths: the lengths of split axes (all but one of each group).
+    """

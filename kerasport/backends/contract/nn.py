@@ -369,3 +369,51 @@ def tanh_shrink(x: ArrayLike) -> Tensor:
 
 def threshold(x: ArrayLike, threshold, default_value) -> Tensor:
     """``x`` where ``x > threshold``, else ``default_value``."""
+
+
+def polar(abs_: ArrayLike, angle: ArrayLike) -> Tensor:
+    """The complex tensor ``abs_ * (cos(angle) + i sin(angle))`` (complex64 from float32 parts)."""
+
+
+def adaptive_average_pool(inputs: ArrayLike, output_size: int | tuple[int, ...], data_format: str | None = None
+                          ) -> Tensor:
+    """Average pooling to a fixed spatial ``output_size`` (1 to 3 spatial axes): output cell ``i`` of an axis of
+    ``L`` averages inputs ``floor(i * L / n)`` to ``ceil((i + 1) * L / n)``, as PyTorch and Keras do.
+
+    Args:
+        inputs: ``(batch, *spatial, channels)``, or ``(batch, channels, *spatial)`` for "channels_first".
+        output_size: an int for every spatial axis, or one per axis.
+        data_format: "channels_last" (None) or "channels_first".
+    """
+
+
+def adaptive_max_pool(inputs: ArrayLike, output_size: int | tuple[int, ...], data_format: str | None = None
+                      ) -> Tensor:
+    """Max pooling to a fixed spatial ``output_size``: the windows of ``adaptive_average_pool``, their maximum."""
+
+
+def unfold(x: ArrayLike, kernel_size: int | tuple[int, int], dilation: int | tuple[int, int] = 1,
+           padding: int | tuple[int, int] = 0, stride: int | tuple[int, int] = 1) -> Tensor:
+    """Sliding blocks of an NCHW image ``x`` (PyTorch's ``unfold``, im2col): ``(N, C * kh * kw, L)``, the block
+    positions ``L`` row-major, after zero ``padding`` on both sides of H and W."""
+
+
+def fold(x: ArrayLike, output_size: int | tuple[int, int], kernel_size: int | tuple[int, int],
+         dilation: int | tuple[int, int] = 1, padding: int | tuple[int, int] = 0,
+         stride: int | tuple[int, int] = 1) -> Tensor:
+    """The adjoint of ``unfold`` (col2im): blocks ``(N, C * kh * kw, L)`` summed into an ``(N, C, *output_size)``
+    image, overlapping values added."""
+
+
+def ctc_decode(inputs: ArrayLike, sequence_lengths: ArrayLike, strategy: str = "greedy", beam_width: int = 100,
+               top_paths: int = 1, merge_repeated: bool = True, mask_index: int | None = 0) -> tuple[Tensor, Tensor]:
+    """Decodes CTC logits ``(batch, steps, classes)`` (not softmaxed) of the given ``sequence_lengths``.
+
+    Args:
+        strategy: "greedy" (the best class of each step; ``merge_repeated`` merges runs) or "beam_search"
+            (prefix beam search keeping ``beam_width`` prefixes; repeats are always merged).
+        top_paths: the decodings returned by beam search; mask_index: the blank class (None: the last).
+    Returns ``(decoded, scores)``: int32 labels ``(paths, batch, steps)`` padded with -1 (``paths`` is 1 for
+    greedy, else ``top_paths``); greedy's scores are ``(batch, 1)``, minus the sum of each step's best logit,
+    beam search's ``(batch, top_paths)``, the paths' log-probabilities.
+    """

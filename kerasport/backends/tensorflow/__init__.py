@@ -49,6 +49,9 @@ from kerasport.backends.tensorflow.math import (
     lcm, ldexp, left_shift, log, log10, log1p, log2, logaddexp, logaddexp2, logsumexp, nextafter, rad2deg, real,
     reciprocal, rfft, right_shift, rsqrt, segment_max, segment_min, segment_prod, segment_sum, signbit, sin, sinc,
     sinh, sqrt, tan, top_k, trunc)
+from kerasport.backends.tensorflow.math import (  # noqa: F401
+    cdist, extract_sequences, istft, rearrange, stft, view_as_complex, view_as_real)
+from kerasport.backends.tensorflow.linalg import jvp  # noqa: F401
 from kerasport.backends.tensorflow.linalg import (
     cholesky, cholesky_inverse, cross, det, dot, eig, eigh, einsum, inner, inv, kron, logdet, lstsq, lu_factor,
     matmul, matrix_rank, outer, pinv, qr, slogdet, solve, solve_triangular, svd, tensordot, vdot)
@@ -63,6 +66,8 @@ from kerasport.backends.tensorflow.nn import (
     normalize, one_hot, psnr, relu, relu6, relu_overwriting, rms_normalization, selu, separable_conv, sigmoid, silu,
     soft_shrink, softmax, softplus, softsign, space_to_depth, sparse_categorical_crossentropy, sparsemax, swish, tanh,
     tanh_shrink, threshold)
+from kerasport.backends.tensorflow.nn import (  # noqa: F401
+    adaptive_average_pool, adaptive_max_pool, ctc_decode, fold, polar, unfold)
 from kerasport.backends.tensorflow.image import (
     image_affine_transform, image_hsv_to_rgb, image_map_coordinates, image_resize, image_rgb_to_hsv)
 from kerasport.backends.tensorflow.rnn import gru, lstm, rnn

@@ -164,3 +164,14 @@ def pinv(x, rcond=None):
 def matrix_rank(x, tol=None):
     """Number of singular values above ``tol`` (default ``max(s) * max(m, n) * eps``)."""
     return tf.linalg.matrix_rank(_f(x), tol=tol)
+
+
+def jvp(fun, primals, tangents, has_aux=False):
+    primals = [_t(p) for p in primals]
+    tangents = [tf.cast(_t(t), p.dtype) for t, p in zip(tangents, primals)]
+    with tf.autodiff.ForwardAccumulator(primals, tangents) as accumulator:
+        out = fun(*primals)
+    primals_out, aux = out if has_aux else (out, None)
+    tangents_out = tf.nest.map_structure(
+        lambda y: accumulator.jvp(y, unconnected_gradients=tf.UnconnectedGradients.ZERO), primals_out)
+    return (primals_out, tangents_out, aux) if has_aux else (primals_out, tangents_out)

@@ -283,3 +283,76 @@ def _pair(z):
 globals().update(_common.fft_ops(tf.complex, _f, _pair, tf.signal.fft, tf.signal.fft2d, tf.signal.ifft2d,
                                  lambda x, n: tf.signal.rfft(x, None if n is None else [n]),
                                  lambda z, n: tf.signal.irfft(z, None if n is None else [n])))
+
+
+# ----------------------------------------------------------------------------- framing and STFT
+def extract_sequences(x, sequence_length, sequence_stride):
+    return tf.signal.frame(_t(x), sequence_length, sequence_stride, axis=-1)
+
+
+def _stft_window(name, window, sequence_length, fft_length, dtype):
+    """The window function (``tf.signal``'s ``window_fn``) of the window padded (centred) to ``fft_length``, or
+    None for no windowing."""
+    if window is None:
+        return None
+    if isinstance(window, str):
+        make = tf.signal.hann_window if window == "hann" else tf.signal.hamming_window
+        win = make(sequence_length, periodic=True, dtype=dtype)
+    else:
+        win = tf.cast(_t(window), dtype)
+        _common.check_window(name, win.shape, sequence_length)
+    left = (fft_length - sequence_length) // 2
+    win = tf.pad(win, [[left, fft_length - sequence_length - left]])
+    return lambda frame_length, dtype: win
+
+
+def stft(x, sequence_length, sequence_stride, fft_length, window="hann", center=True):
+    x = _t(x)
+    _common.check_stft_arguments("stft", sequence_length, sequence_stride, fft_length, window)
+    if x.dtype not in (tf.float32, tf.float64):
+        raise TypeError(f"stft: expected a float32 or float64 signal; received {x.dtype.name}.")
+    window_fn = _stft_window("stft", window, sequence_length, fft_length, x.dtype)
+    if center:
+        half = fft_length // 2
+        x = tf.pad(x, [[0, 0]] * (x.shape.rank - 1) + [[half, half]], mode="REFLECT")
+    return _pair(tf.signal.stft(x, fft_length, sequence_stride, fft_length, window_fn=window_fn))
+
+
+def istft(x, sequence_length, sequence_stride, fft_length, length=None, window="hann", center=True):
+    _common.check_stft_arguments("istft", sequence_length, sequence_stride, fft_length, window)
+    real_part, imag_part = _common.complex_parts(x, _f)
+    window_fn = _stft_window("istft", window, sequence_length, fft_length, real_part.dtype)
+    if window_fn is not None:
+        window_fn = tf.signal.inverse_stft_window_fn(sequence_stride, window_fn)
+    signal = tf.signal.inverse_stft(tf.complex(real_part, imag_part), fft_length, sequence_stride, fft_length,
+                                    window_fn=window_fn)
+    start, end = _common.istft_span(fft_length, sequence_stride, real_part.shape[-2], length, center)
+    return signal[..., start:end]
+
+
+# ----------------------------------------------------------------------------- distances and complex views
+def cdist(x, y):
+    x, y = _float_pair(x, y)
+    _common.check_cdist(x.shape, y.shape)
+    return tf.sqrt(tf.reduce_sum(tf.math.squared_difference(x[..., :, None, :], y[..., None, :, :]), -1))
+
+
+def view_as_complex(x):
+    x = _t(x)
+    _common.check_real_pairs(x.shape)
+    x = tf.cast(x, tf.float32)
+    return tf.complex(x[..., 0], x[..., 1])
+
+
+def view_as_real(x):
+    x = _t(x)
+    if x.dtype.is_complex:
+        return tf.stack([tf.math.real(x), tf.math.imag(x)], -1)
+    return tf.stack([x, tf.zeros_like(x)], -1)
+
+
+def rearrange(tensor, pattern, **axes_lengths):
+    x = _t(tensor)
+    dims = [d if d is not None else tf.shape(x)[i] for i, d in enumerate(x.shape)]
+    split, permutation, merged = _common.rearrange_plan(pattern, dims, axes_lengths)
+    return tf.reshape(tf.transpose(tf.reshape(x, split), permutation), merged)

@@ -9,8 +9,8 @@ import tensorflow as tf
 from kerasport.backends import ops_common as _common
 from kerasport.backends.tensorflow import kernels as _kernels
 from kerasport.backends.tensorflow.core import (
-    as_tensor as _t, convert_to_tensor, ndim, result_dtype as _result_dtype, shape, to_dtype,
-    to_float as _f)
+    as_tensor as _t, convert_to_tensor, ndim, promote_float_pair as _float_pair, result_dtype as _result_dtype,
+    shape, to_dtype, to_float as _f)
 from kerasport.backends.tensorflow.math import log10
 
 
@@ -503,3 +503,83 @@ def ctc_loss(target, output, target_length, output_length, mask_index=0):
                           label_length=tf.cast(_t(target_length), tf.int32),
                           logit_length=tf.cast(_t(output_length), tf.int32), logits_time_major=False,
                           blank_index=mask_index)
+
+
+def polar(abs_, angle):
+    abs_, angle = _float_pair(abs_, angle)
+    return tf.complex(abs_ * tf.cos(angle), abs_ * tf.sin(angle))
+
+
+# ----------------------------------------------------------------------------- adaptive pooling, fold and unfold
+def _adaptive_pool(name, inputs, output_size, data_format, average):
+    """Adaptive pooling one spatial axis at a time (a box's mean or max is that of its rows' means or maxes):
+    each axis gathers its windows (``ops_common.adaptive_windows``) and reduces them."""
+    x = _t(inputs)
+    sizes = _common.adaptive_pool_sizes(name, x.shape, output_size)
+    first = 1 if _common.check_data_format(data_format or "channels_last") == "channels_last" else 2
+    for axis, size in enumerate(sizes, first):
+        index, weight = _common.adaptive_windows(x.shape[axis], size)
+        windows = tf.gather(x, index, axis=axis)
+        if average:
+            weight = tf.constant(weight.reshape(weight.shape + (1,) * (x.shape.rank - axis - 1)), x.dtype)
+            x = tf.reduce_sum(windows * weight, axis + 1)
+        else:
+            x = tf.reduce_max(windows, axis + 1)
+    return x
+
+
+def adaptive_average_pool(inputs, output_size, data_format=None):
+    return _adaptive_pool("adaptive_average_pool", inputs, output_size, data_format, average=True)
+
+
+def adaptive_max_pool(inputs, output_size, data_format=None):
+    return _adaptive_pool("adaptive_max_pool", inputs, output_size, data_format, average=False)
+
+
+def unfold(x, kernel_size, dilation=1, padding=0, stride=1):
+    x = _t(x)
+    _common.check_patches_input("unfold", x.shape, 4)
+    index, (hp, wp) = _common.patch_indices(x.shape[1], x.shape[2:], kernel_size, dilation, padding, stride)
+    pad_h, pad_w = (hp - x.shape[2]) // 2, (wp - x.shape[3]) // 2
+    x = tf.pad(x, [[0, 0], [0, 0], [pad_h, pad_h], [pad_w, pad_w]])
+    return tf.gather(tf.reshape(x, [-1, x.shape[1] * hp * wp]), index, axis=1)
+
+
+def fold(x, output_size, kernel_size, dilation=1, padding=0, stride=1):
+    """The blocks summed into place: ``unfold``'s indices as the segments of one ``unsorted_segment_sum``."""
+    x = _t(x)
+    _common.check_patches_input("fold", x.shape, 3)
+    height, width = _tuple(output_size, 2)
+    kh, kw = _tuple(kernel_size, 2)
+    channels = x.shape[1] // (kh * kw)
+    index, (hp, wp) = _common.patch_indices(channels, (height, width), kernel_size, dilation, padding, stride)
+    if index.shape[1] != x.shape[2]:
+        raise ValueError(f"fold: {x.shape[2]} blocks given, but output_size={output_size!r} with these "
+                         f"kernel_size, dilation, padding and stride has {index.shape[1]}.")
+    summed = tf.math.unsorted_segment_sum(tf.transpose(tf.reshape(x, [-1, x.shape[1] * x.shape[2]])),
+                                          index.reshape(-1), channels * hp * wp)
+    out = tf.reshape(tf.transpose(summed), [-1, channels, hp, wp])
+    pad_h, pad_w = (hp - height) // 2, (wp - width) // 2
+    return out[:, :, pad_h:pad_h + height, pad_w:pad_w + width]
+
+
+# ----------------------------------------------------------------------------- CTC decoding
+def ctc_decode(inputs, sequence_lengths, strategy="greedy", beam_width=100, top_paths=1, merge_repeated=True,
+               mask_index=0):
+    x = _f(inputs)
+    blank = _common.ctc_decode_blank("ctc_decode", strategy, x.shape, mask_index)
+    steps = tf.shape(x)[1]
+    lengths = tf.cast(_t(sequence_lengths), tf.int32)
+    time_major = tf.transpose(x, (1, 0, 2))
+    if strategy == "greedy":
+        decoded, scores = tf.nn.ctc_greedy_decoder(time_major, lengths, merge_repeated, blank_index=blank)
+    else:  # TensorFlow's beam search takes the last class as the blank: move it there, and the labels back
+        classes = x.shape[-1]
+        order = [c for c in range(classes) if c != blank] + [blank]
+        decoded, scores = tf.nn.ctc_beam_search_decoder(tf.gather(time_major, order, axis=2), lengths, beam_width,
+                                                        top_paths)
+        decoded = [tf.SparseTensor(d.indices, tf.where(d.values >= blank, d.values + 1, d.values), d.dense_shape)
+                   for d in decoded]
+    size = tf.cast(tf.stack([tf.shape(x)[0], steps]), tf.int64)
+    dense = [tf.sparse.to_dense(tf.SparseTensor(d.indices, d.values, size), default_value=-1) for d in decoded]
+    return tf.cast(tf.stack(dense), tf.int32), scores

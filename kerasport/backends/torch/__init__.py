@@ -52,6 +52,9 @@ from kerasport.backends.torch.math import (  # noqa: F401
     fft, fft2, fmax, fmin, fmod, gcd, heaviside, hypot, i0, ifft2, imag, in_top_k, irfft, isin, isneginf, isposinf,
     isreal, lcm, ldexp, left_shift, logaddexp2, logsumexp, nextafter, rad2deg, real, rfft, right_shift, segment_max,
     segment_min, segment_prod, segment_sum, signbit, sinc, top_k, trunc)
+from kerasport.backends.torch.math import (  # noqa: F401
+    cdist, extract_sequences, istft, rearrange, stft, view_as_complex, view_as_real)
+from kerasport.backends.torch.linalg import jvp  # noqa: F401
 from kerasport.backends.torch.linalg import (  # noqa: F401
     cholesky, cholesky_inverse, cross, det, dot, eig, eigh, einsum, inner, inv, kron, logdet, lstsq, lu_factor,
     matmul, matrix_rank, outer, pinv, qr, slogdet, solve, solve_triangular, svd, tensordot, vdot)
@@ -66,6 +69,8 @@ from kerasport.backends.torch.nn import (  # noqa: F401
     normalize, one_hot, psnr, relu, relu6, relu_overwriting, rms_normalization, selu, separable_conv, sigmoid, silu,
     soft_shrink, softmax, softplus, softsign, space_to_depth, sparse_categorical_crossentropy, sparsemax, swish, tanh,
     tanh_shrink, threshold)
+from kerasport.backends.torch.nn import (  # noqa: F401
+    adaptive_average_pool, adaptive_max_pool, ctc_decode, fold, polar, unfold)
 from kerasport.backends.torch.image import (  # noqa: F401
     image_affine_transform, image_hsv_to_rgb, image_map_coordinates, image_resize, image_rgb_to_hsv)
 from kerasport.backends.torch.rnn import (  # noqa: F401

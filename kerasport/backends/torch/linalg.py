@@ -137,3 +137,9 @@ def matrix_rank(x, tol=None):
     x = as_float(x)
     return torch.linalg.matrix_rank(x, atol=tol).to(torch.int32) if tol is not None else \
         torch.linalg.matrix_rank(x).to(torch.int32)
+
+
+def jvp(fun, primals, tangents, has_aux=False):
+    primals = tuple(as_tensor(p) for p in primals)
+    tangents = tuple(as_tensor(t).to(p.dtype) for t, p in zip(tangents, primals))
+    return torch.func.jvp(fun, primals, tangents, has_aux=has_aux)

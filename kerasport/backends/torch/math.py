@@ -195,3 +195,78 @@ def _pair(z):
 
 globals().update(_common.fft_ops(torch.complex, as_float, _pair, torch.fft.fft, torch.fft.fft2, torch.fft.ifft2,
                                  lambda x, n: torch.fft.rfft(x, n=n), lambda z, n: torch.fft.irfft(z, n=n)))
+
+
+# ----------------------------------------------------------------------------- framing and STFT
+def extract_sequences(x, sequence_length, sequence_stride):
+    return as_tensor(x).unfold(-1, sequence_length, sequence_stride).contiguous()
+
+
+def _stft_window(name, window, sequence_length, fft_length, like):
+    """The analysis window padded (centred) to ``fft_length``, or None for no windowing."""
+    if window is None:
+        return None
+    if isinstance(window, str):
+        make = torch.hann_window if window == "hann" else torch.hamming_window
+        win = make(sequence_length, periodic=True, dtype=like.dtype, device=like.device)
+    else:
+        win = as_tensor(window).to(like.device, like.dtype)
+        _common.check_window(name, win.shape, sequence_length)
+    left = (fft_length - sequence_length) // 2
+    return torch.nn.functional.pad(win, (left, fft_length - sequence_length - left))
+
+
+def stft(x, sequence_length, sequence_stride, fft_length, window="hann", center=True):
+    x = as_tensor(x)
+    _common.check_stft_arguments("stft", sequence_length, sequence_stride, fft_length, window)
+    if x.dtype not in (torch.float32, torch.float64):
+        raise TypeError(f"stft: expected a float32 or float64 signal; received {str(x.dtype)[6:]}.")
+    win = _stft_window("stft", window, sequence_length, fft_length, x)
+    if win is None:
+        win = torch.ones(fft_length, dtype=x.dtype, device=x.device)
+    batch = tuple(x.shape[:-1])
+    z = torch.stft(x.reshape(-1, x.shape[-1]), fft_length, sequence_stride, fft_length, win, center=center,
+                   pad_mode="reflect", return_complex=True)
+    return _pair(z.transpose(-2, -1).reshape(batch + (z.shape[-1], z.shape[-2])))
+
+
+def istft(x, sequence_length, sequence_stride, fft_length, length=None, window="hann", center=True):
+    _common.check_stft_arguments("istft", sequence_length, sequence_stride, fft_length, window)
+    real_part, imag_part = _common.complex_parts(x, as_float)
+    frames = torch.fft.irfft(torch.complex(real_part, imag_part), n=fft_length)
+    win = _stft_window("istft", window, sequence_length, fft_length, frames)
+    if win is not None:
+        overlaps = -(-fft_length // sequence_stride)
+        squares = torch.nn.functional.pad(win * win, (0, overlaps * sequence_stride - fft_length))
+        frames = frames * (win / squares.reshape(overlaps, sequence_stride).sum(0).repeat(overlaps)[:fft_length])
+    batch, count = tuple(frames.shape[:-2]), frames.shape[-2]
+    size = fft_length + sequence_stride * (count - 1)
+    signal = torch.nn.functional.fold(frames.reshape(-1, count, fft_length).transpose(1, 2), (1, size),
+                                      (1, fft_length), stride=(1, sequence_stride)).reshape(batch + (size,))
+    start, end = _common.istft_span(fft_length, sequence_stride, count, length, center)
+    return signal[..., start:end]
+
+
+# ----------------------------------------------------------------------------- distances and complex views
+def cdist(x, y):
+    x, y = promote_float(x, y)
+    _common.check_cdist(x.shape, y.shape)
+    return torch.cdist(x, y, compute_mode="donot_use_mm_for_euclid_dist")
+
+
+def view_as_complex(x):
+    x = as_tensor(x)
+    _common.check_real_pairs(x.shape)
+    x = x.to(torch.float32)
+    return torch.complex(x[..., 0], x[..., 1])
+
+
+def view_as_real(x):
+    x = as_tensor(x)
+    return torch.view_as_real(x).contiguous() if x.is_complex() else torch.stack([x, torch.zeros_like(x)], -1)
+
+
+def rearrange(tensor, pattern, **axes_lengths):
+    x = as_tensor(tensor)
+    split, permutation, merged = _common.rearrange_plan(pattern, tuple(x.shape), axes_lengths)
+    return x.reshape(split).permute(permutation).reshape(merged)

@@ -11,7 +11,7 @@ import torch
 import torch.nn.functional as F
 
 from kerasport.backends import ops_common as _common
-from kerasport.backends.torch.core import as_float, as_tensor, convert_to_tensor, ndim, to_dtype
+from kerasport.backends.torch.core import as_float, as_tensor, convert_to_tensor, ndim, promote_float, to_dtype
 
 
 # ----------------------------------------------------------------------------- activations
@@ -510,3 +510,64 @@ def ctc_loss(target, output, target_length, output_length, mask_index=0):
     logp = torch.log_softmax(output.transpose(0, 1), dim=-1)
     return F.ctc_loss(logp, as_tensor(target).long(), as_tensor(output_length).long(), as_tensor(target_length).long(),
                       blank=mask_index, reduction="none")
+
+
+def polar(abs_, angle):
+    return torch.polar(*promote_float(abs_, angle))
+
+
+# ----------------------------------------------------------------------------- adaptive pooling, fold and unfold
+def _adaptive_pool(name, kernels, inputs, output_size, data_format):
+    x = as_tensor(inputs)
+    sizes = _common.adaptive_pool_sizes(name, x.shape, output_size)
+    data_format = _common.check_data_format(data_format or "channels_last")
+    return _from_cf(kernels[len(sizes) - 1](_to_cf(x, data_format), sizes), data_format)
+
+
+def adaptive_average_pool(inputs, output_size, data_format=None):
+    return _adaptive_pool("adaptive_average_pool", (F.adaptive_avg_pool1d, F.adaptive_avg_pool2d,
+                                                    F.adaptive_avg_pool3d), inputs, output_size, data_format)
+
+
+def adaptive_max_pool(inputs, output_size, data_format=None):
+    return _adaptive_pool("adaptive_max_pool", (F.adaptive_max_pool1d, F.adaptive_max_pool2d, F.adaptive_max_pool3d),
+                          inputs, output_size, data_format)
+
+
+def unfold(x, kernel_size, dilation=1, padding=0, stride=1):
+    x = as_tensor(x)
+    _common.check_patches_input("unfold", x.shape, 4)
+    return F.unfold(x, kernel_size, dilation, padding, stride)
+
+
+def fold(x, output_size, kernel_size, dilation=1, padding=0, stride=1):
+    x = as_tensor(x)
+    _common.check_patches_input("fold", x.shape, 3)
+    return F.fold(x, output_size, kernel_size, dilation, padding, stride)
+
+
+# ----------------------------------------------------------------------------- CTC decoding
+def ctc_decode(inputs, sequence_lengths, strategy="greedy", beam_width=100, top_paths=1, merge_repeated=True,
+               mask_index=0):
+    x = as_float(inputs)
+    blank = _common.ctc_decode_blank("ctc_decode", strategy, x.shape, mask_index)
+    lengths = as_tensor(sequence_lengths).to(x.device, torch.long)
+    batch, steps, _ = x.shape
+    if strategy == "greedy":
+        best, labels = x.max(-1)
+        valid = torch.arange(steps, device=x.device) < lengths[:, None]
+        keep = valid & (labels != blank)
+        if merge_repeated:
+            keep[:, 1:] &= labels[:, 1:] != labels[:, :-1]
+        order = torch.argsort((~keep).to(torch.int8), dim=1, stable=True)
+        decoded = torch.where(keep, labels, -1).gather(1, order).to(torch.int32)
+        return decoded[None], -(best * valid).sum(1, keepdim=True)
+    log_probs = torch.log_softmax(x, -1).tolist()
+    decoded = torch.full((top_paths, batch, steps), -1, dtype=torch.int32)
+    scores = torch.full((batch, top_paths), -math.inf, dtype=x.dtype)
+    for b, length in enumerate(lengths.tolist()):
+        for k, (path, score) in enumerate(_common.ctc_prefix_beam_search(log_probs[b][:length], blank, beam_width,
+                                                                          top_paths)):
+            decoded[k, b, :len(path)] = torch.tensor(path, dtype=torch.int32)
+            scores[b, k] = score
+    return decoded.to(x.device), scores.to(x.device)
