@@ -297,7 +297,7 @@ class FeatureSpace(layers.Layer):
         """
         columns = self._adapt_columns(dataset)
         for key in self._list_adaptable_preprocessors():
-            self.preprocessors[key].adapt(columns[key])
+            self.preprocessors[key].adapt(iter(columns[key]))
         self._is_adapted = True
         self.get_encoded_features()  # finishes building the sublayers
         self.built = True
