@@ -272,3 +272,16 @@ def test_given_bin_boundaries_need_no_adapt():
     x = np.array([-3.0, 0.0, 0.5, 1.0, 7.0], "float32")
     want = np.eye(4, dtype="float32")[np.digitize(x, [0.0, 1.0, 5.0])]
     _same(fs({"w": x})["w"], want)
+
+
+def test_inside_tf_data_map_matches_eager_call():
+    """On TensorFlow a FeatureSpace maps over a ``tf.data.Dataset`` (the string layers' graph paths), as in Keras."""
+    if kerasport.backend.backend() != "tensorflow":
+        pytest.skip("tf.data is TensorFlow's")
+    import tensorflow as tf
+    ours = _pair("presets", "tuples", "concat", crossing_dim=8)[1]
+    unseen = _unseen(n=20)
+    labels = np.arange(20, dtype="float32")
+    ds = tf.data.Dataset.from_tensor_slices((unseen, labels)).batch(6).map(lambda x, y: (ours(x), y))
+    got = np.concatenate([x.numpy() for x, _ in ds])
+    _same(got, ours(unseen))
