@@ -308,7 +308,11 @@ class FeatureSpace(layers.Layer):
         if isinstance(dataset, dict):
             self._check_keys(dataset, "adapt()")
             arrays = {key: host_numpy(value) for key, value in dataset.items()}
-            n = len(next(iter(arrays.values())))
+            lengths = {key: len(value) for key, value in arrays.items()}
+            n = lengths[next(iter(self.features))]
+            if any(length != n for length in lengths.values()):
+                raise ValueError(f"`adapt()` needs one value per sample in every column; the columns have "
+                                 f"different lengths: {lengths}.")
             dataset = [{key: value[i:i + _ADAPT_BATCH_SIZE] for key, value in arrays.items()}
                        for i in range(0, n, _ADAPT_BATCH_SIZE)]
         elif isinstance(dataset, (str, bytes)) or not hasattr(dataset, "__iter__"):
@@ -474,6 +478,9 @@ class FeatureSpace(layers.Layer):
         Reload it with ``kerasport.saving.load_model(filepath)`` (or ``kerasport.models.load_model``).
         """
         from kerasport.saving import keras_v3
+        if not str(filepath).endswith(".keras"):
+            raise ValueError(f"Invalid `filepath` argument: expected a `.keras` extension. Received: "
+                             f"filepath={filepath}")
         keras_v3.save_model(self, filepath, include_optimizer=False)
 
 

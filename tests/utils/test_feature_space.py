@@ -242,6 +242,8 @@ def test_errors():
         fs.adapt({"price": [1.0, 2.0]})
     with pytest.raises(ValueError, match="can only be called on a dict"):
         fs.adapt(3.0)
+    with pytest.raises(ValueError, match=r"different lengths: \{'price': 2, 'city': 3\}"):
+        fs.adapt({"price": [1.0, 2.0], "city": ["a", "b", "c"]})
     with pytest.raises(ValueError, match="dicts of feature values.*tuple"):
         fs.adapt([({"price": [1.0], "city": ["a"]}, [0])])
     fs.adapt({"price": [1.0, 2.0, 4.0], "city": ["a", "b", "a"]})
@@ -251,6 +253,8 @@ def test_errors():
         fs({"city": ["a"], "price": [1.0], "label": [1]})
     with pytest.raises(ValueError, match="can only be called with a dict"):
         fs([1.0, 2.0])
+    with pytest.raises(ValueError, match="expected a `.keras` extension.*fs.h5"):
+        fs.save("fs.h5")
 
     no_adapt = FeatureSpace({"price": "float", "score": FeatureSpace.float_rescaled(scale=2.0)})
     _same(no_adapt({"price": [1.5], "score": [2.0]}), [[1.5, 4.0]])  # nothing to adapt: usable at once
