@@ -1,5 +1,8 @@
 """FeatureSpace against real Keras 3: the same table, adapted and encoded by both, gives the same numbers for
 every preset, crosses and both output modes; Functional models on top; .keras files both ways; the errors."""
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 
@@ -289,3 +292,22 @@ def test_inside_tf_data_map_matches_eager_call():
     ds = tf.data.Dataset.from_tensor_slices((unseen, labels)).batch(6).map(lambda x, y: (ours(x), y))
     got = np.concatenate([x.numpy() for x, _ in ds])
     _same(got, ours(unseen))
+
+
+def test_a_process_imports_only_its_framework(tmp_path):
+    """Adapt, call, save and load in a child process: the other framework is never imported (on torch, no
+    TensorFlow)."""
+    other = "tensorflow" if kerasport.backend.backend() == "torch" else "torch"
+    script = (
+        "import sys, numpy as np, kerasport\n"
+        "fs = kerasport.utils.FeatureSpace({'a': 'float_normalized', 'b': 'string_categorical', 'c': "
+        "'integer_hashed', 'd': 'float_discretized'}, crosses=[('b', 'c')])\n"
+        "data = {'a': [1.0, 2.0, 4.0], 'b': ['x', 'y', 'x'], 'c': [3, 4, 5], 'd': [0.5, 0.1, 0.3]}\n"
+        "fs.adapt([data, data])\n"
+        "fs.save(sys.argv[1])\n"
+        "out = kerasport.ops.convert_to_numpy(kerasport.saving.load_model(sys.argv[1])(data))\n"
+        "assert out.shape == (3, 1 + 3 + 32 + 32 + 32), out.shape\n"
+        f"assert {other!r} not in sys.modules, 'FeatureSpace imported {other}'\n")
+    run = subprocess.run([sys.executable, "-c", script, str(tmp_path / "fs.keras")], capture_output=True, text=True,
+                         timeout=600)
+    assert run.returncode == 0, run.stderr[-3000:]
