@@ -4,7 +4,7 @@ import numpy as np
 from kerasport.backends import B
 from kerasport.layers.layer import KerasTensor, Layer, is_symbolic
 from kerasport.layers.preprocessing_utils import (as_strings, check_not_sparse, check_output_mode, encode_categorical,
-                                                  host_numpy)
+                                                  host_numpy, traced_strings)
 from kerasport.utils import farmhash
 
 
@@ -12,7 +12,8 @@ class HashedCrossing(Layer):
     """Crosses two or more categorical features into ``num_bins`` hashed bins (``tf.sparse.cross_hashed``).
 
     Integer features combine by their values, string features by their FarmHash fingerprints, with
-    TensorFlow's ``FingerprintCat64``; computed in NumPy on the host.
+    TensorFlow's ``FingerprintCat64``; computed in NumPy on the host
+    (inside a traced TensorFlow step, by ``tf.sparse.cross_hashed``).
 
     Args:
         num_bins: the number of bins.
@@ -47,6 +48,8 @@ class HashedCrossing(Layer):
         if not isinstance(inputs, (list, tuple)) or len(inputs) < 2:
             raise ValueError(f"{label} should be called on a list or tuple of at least two inputs, received "
                              f"{type(inputs).__name__}.")
+        if any(traced_strings(x) for x in inputs):
+            return self._encode(B.string_cross_hashed(inputs, self.num_bins))
         values = [host_numpy(x) for x in inputs]
         shape = values[0].shape
         if len(shape) > 2 or (len(shape) == 2 and shape[-1] != 1):
@@ -65,9 +68,13 @@ class HashedCrossing(Layer):
                        else flat.astype(np.int64).view(np.uint64))
             hashed = farmhash.fingerprint_cat64(hashed, feature)
         bins = (hashed % np.uint64(self.num_bins)).astype(np.int64).reshape(shape)
+        return self._encode(B.convert_to_tensor(bins))
+
+    def _encode(self, bins):
+        """The int64 ``bins`` in the output mode."""
         if self.output_mode == "int":
-            return B.convert_to_tensor(bins.astype(self.dtype))
-        return encode_categorical(B.convert_to_tensor(bins), "one_hot", self.num_bins, self.compute_dtype)
+            return B.cast(bins, self.dtype)
+        return encode_categorical(bins, "one_hot", self.num_bins, self.compute_dtype)
 
     def compute_output_shape(self, input_shape):
         shape = tuple(input_shape[0])

@@ -25,6 +25,9 @@ def __getattr__(name):
     if name in ("pack_x_y_sample_weight", "unpack_x_y_sample_weight"):
         from kerasport.trainers import data_adapters
         return getattr(data_adapters, name)
+    if name == "FeatureSpace":
+        from kerasport.utils.feature_space import FeatureSpace
+        return FeatureSpace
     if name == "clear_session":
         from kerasport.backend import clear_session
         return clear_session

@@ -26,3 +26,17 @@ def test_hashed_crossing_matches_keras(features, kwargs, column):
         tuple(want.shape)
     with pytest.raises(ValueError, match="at least two"):
         layers.HashedCrossing(3)(inputs[:1])
+
+
+@pytest.mark.parametrize("output_mode", ["int", "one_hot"])
+def test_hashed_crossing_in_a_model_matches_keras(output_mode):
+    """Inside ``predict`` (a traced step on TensorFlow: the ``tf.sparse.cross_hashed`` path) the bins are Keras's."""
+    import kerasport
+    keras = keras_module()
+    rng = np.random.RandomState(3)
+    strings = np.array(_random_strings(30, seed=5), dtype=object)[:, None]
+    ints = rng.randint(-50, 50, (30, 1))
+    want = keras.layers.HashedCrossing(11, output_mode=output_mode)([strings, ints])
+    s_in, i_in = kerasport.Input((1,), dtype="string"), kerasport.Input((1,), dtype="int64")
+    model = kerasport.Model([s_in, i_in], layers.HashedCrossing(11, output_mode=output_mode)([s_in, i_in]))
+    _same(model.predict([strings, ints], batch_size=8, verbose=0), want)

@@ -26,6 +26,11 @@ def rows_with_values(rows: ArrayLike, values: ArrayLike) -> Any:
     """``rows`` with their tokens replaced by ``values`` (same count, e.g. their indices)."""
 
 
+def string_cross_hashed(inputs, num_bins) -> Any:
+    """Keras's ``HashedCrossing`` bins of ``inputs`` (int or ``tf.string`` tensors of one shape, rank <= 2):
+    ``tf.sparse.cross_hashed`` (FingerprintCat64 of the values) modulo ``num_bins``, in the inputs' shape."""
+
+
 def string_equal(x: ArrayLike, value: ArrayLike) -> Any:
     """Element-wise ``x == value`` for a ``tf.string`` tensor and one string."""
 

@@ -72,7 +72,8 @@ from kerasport.backends.tensorflow.image import (
     image_affine_transform, image_hsv_to_rgb, image_map_coordinates, image_resize, image_rgb_to_hsv)
 from kerasport.backends.tensorflow.rnn import gru, lstm, rnn
 from kerasport.backends.tensorflow.strings import (
-    as_strings, rows_flat_values, rows_to_dense, rows_with_values, string_equal, string_hash_bucket,
+    as_strings, rows_flat_values, rows_to_dense, rows_with_values, string_cross_hashed, string_equal,
+    string_hash_bucket,
     string_is_symbolic, string_lower, string_ngrams, string_regex_replace, string_split, string_table,
     string_table_lookup)
 from kerasport.backends.tensorflow.optimizers import (

@@ -29,6 +29,16 @@ def string_hash_bucket(x, num_bins, salt=None):
     return tf.strings.to_hash_bucket_fast(x, num_bins)
 
 
+def string_cross_hashed(inputs, num_bins):
+    """Keras's ``HashedCrossing`` bins of ``inputs`` (int or ``tf.string`` tensors of one shape, rank <= 2):
+    ``tf.sparse.cross_hashed`` (FingerprintCat64 of the values) modulo ``num_bins``, in the inputs' shape."""
+    inputs = [tf.convert_to_tensor(x) for x in inputs]
+    shape = tf.shape(inputs[0])
+    columns = [tf.reshape(x if x.dtype == tf.string else tf.cast(x, tf.int64), (-1, 1)) for x in inputs]
+    dense = tf.sparse.to_dense(tf.sparse.cross_hashed(columns, num_buckets=num_bins))
+    return tf.reshape(dense, shape)
+
+
 def string_equal(x, value):
     """Element-wise ``x == value`` for a ``tf.string`` tensor and one string."""
     return tf.equal(x, tf.constant(value, tf.string))
