@@ -347,7 +347,7 @@ def split(x, indices_or_sections, axis=0):
 
 
 def tile(x, repeats):
-    return torch.tile(as_tensor(x), tuple(repeats))
+    return torch.tile(as_tensor(x), (repeats,) if isinstance(repeats, (int, np.integer)) else tuple(repeats))
 
 
 def repeat(x, repeats, axis=None):
