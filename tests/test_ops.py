@@ -213,6 +213,24 @@ def test_tile_by_repeats_computed_in_the_traced_step():
     np.testing.assert_allclose(model.predict(x, batch_size=3, verbose=0), to_numpy(want), rtol=1e-6)
 
 
+def test_layout_ops_on_strings():
+    """``expand_dims`` / ``squeeze`` / ``reshape`` of string data, in a Functional model as keras.io's
+    wide_deep_cross_networks writes them (``ops.expand_dims`` of a string ``Input``): torch keeps the strings in
+    a NumPy array on the host, TensorFlow in a ``tf.string`` tensor; both give Keras's strings."""
+    K = keras_module()
+    words = np.array(["red", "green", "blue", "red"], dtype=object)
+    for name, args in [("expand_dims", (-1,)), ("reshape", ((2, -1),)), ("squeeze", ())]:
+        x = words[:, None] if name == "squeeze" else words
+        want = K.ops.convert_to_numpy(getattr(K.ops, name)(K.ops.convert_to_tensor(x), *args))
+        got = np.asarray(ops.convert_to_numpy(getattr(ops, name)(x, *args)))
+        assert got.shape == want.shape, name
+        assert [v.decode() if isinstance(v, bytes) else v for v in got.ravel()] == [v.decode() for v in want.ravel()]
+    inputs = kerasport.Input((), dtype="string")
+    lookup = kerasport.layers.StringLookup(vocabulary=["red", "green", "blue"], output_mode="one_hot")
+    model = kerasport.Model(inputs, lookup(ops.expand_dims(inputs, -1)))
+    np.testing.assert_array_equal(to_numpy(model(words)), np.eye(4)[[1, 2, 3, 1]])
+
+
 def test_introspection_and_cond():
     x = ops.convert_to_tensor(X3)
     assert ops.shape(x) == (2, 3, 4) and ops.ndim(x) == 3 and int(ops.size(x)) == 24
