@@ -76,7 +76,8 @@ def _rows():
           ("concatenate", ([F, G],), {}), ("concatenate", ([F, G],), {"axis": -1}), ("stack", ([F, G],), {}),
           ("stack", ([F, G],), {"axis": -1}), ("unstack", (X3,), {}), ("unstack", (X3,), {"axis": -1}),
           ("split", (F, 2), {"axis": 1}), ("split", (X3, [1, 3]), {"axis": -1}), ("tile", (F, (2, 1)), {}),
-          ("tile", (V, (2, 2)), {}), ("repeat", (F, 2), {}), ("repeat", (F, 2), {"axis": 0}),
+          ("tile", (V, (2, 2)), {}), ("tile", (F, 3), {}), ("tile", (X3, (2,)), {}),
+          ("tile", (F, np.array([2, 3], "int32")), {}), ("repeat", (F, 2), {}), ("repeat", (F, 2), {"axis": 0}),
           ("broadcast_to", (V, (3, 4)), {}), ("flip", (F,), {}), ("flip", (X3,), {"axis": 1}),
           ("flip", (X3,), {"axis": (0, 2)}), ("moveaxis", (X3, 0, -1), {}), ("swapaxes", (X3, 0, 2), {}),
           ("take", (F, np.array([2, 0], "int32")), {}), ("take", (X3, np.array([[1, 0]], "int32")), {"axis": 1}),
@@ -193,6 +194,41 @@ def test_ops_take_numpy_values_as_keras_ops_do():
         out = getattr(ops, name)(*args)
         assert ops.is_tensor(out), name
         np.testing.assert_allclose(to_numpy(out), np.asarray(getattr(keras_module().ops, name)(*args)), rtol=1e-6)
+
+
+def test_tile_by_repeats_computed_in_the_traced_step():
+    """``ops.tile`` with ``repeats`` built from ``ops.shape`` inside ``call`` (the keras.io translation example's
+    causal mask), traced by ``fit`` and ``predict``, gives NumPy's tiling."""
+    class Tiled(kerasport.layers.Layer):
+        def call(self, x):
+            mult = ops.concatenate([ops.expand_dims(ops.shape(x)[0], -1), ops.convert_to_tensor([1, 1])], axis=0)
+            return x + ops.cast(ops.tile(ops.reshape(ops.arange(4), (1, 2, 2)), mult), x.dtype)
+
+    inputs = kerasport.Input((2, 2))
+    model = kerasport.Model(inputs, kerasport.layers.Dense(1)(Tiled()(inputs)))
+    model.compile("sgd", "mse")
+    x = np.zeros((6, 2, 2), "float32")
+    model.fit(x, np.zeros((6, 2, 1), "float32"), batch_size=3, epochs=1, verbose=0)
+    want = model.layers[-1](np.tile(np.arange(4, dtype="float32").reshape(1, 2, 2), (6, 1, 1)))
+    np.testing.assert_allclose(model.predict(x, batch_size=3, verbose=0), to_numpy(want), rtol=1e-6)
+
+
+def test_layout_ops_on_strings():
+    """``expand_dims`` / ``squeeze`` / ``reshape`` of string data, in a Functional model as keras.io's
+    wide_deep_cross_networks writes them (``ops.expand_dims`` of a string ``Input``): torch keeps the strings in
+    a NumPy array on the host, TensorFlow in a ``tf.string`` tensor; both give Keras's strings."""
+    K = keras_module()
+    words = np.array(["red", "green", "blue", "red"], dtype=object)
+    for name, args in [("expand_dims", (-1,)), ("reshape", ((2, -1),)), ("squeeze", ())]:
+        x = words[:, None] if name == "squeeze" else words
+        want = K.ops.convert_to_numpy(getattr(K.ops, name)(K.ops.convert_to_tensor(x), *args))
+        got = np.asarray(ops.convert_to_numpy(getattr(ops, name)(x, *args)))
+        assert got.shape == want.shape, name
+        assert [v.decode() if isinstance(v, bytes) else v for v in got.ravel()] == [v.decode() for v in want.ravel()]
+    inputs = kerasport.Input((), dtype="string")
+    lookup = kerasport.layers.StringLookup(vocabulary=["red", "green", "blue"], output_mode="one_hot")
+    model = kerasport.Model(inputs, lookup(ops.expand_dims(inputs, -1)))
+    np.testing.assert_array_equal(to_numpy(model(words)), np.eye(4)[[1, 2, 3, 1]])
 
 
 def test_introspection_and_cond():

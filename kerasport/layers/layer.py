@@ -103,7 +103,8 @@ class _LayerScope:
 
 
 def _call_params(cls):
-    """What ``cls.call`` takes: ``training``, ``mask``, ``**kwargs``, and its ``<arg>_mask`` pairs.
+    """What ``cls.call`` takes: ``training``, ``mask``, ``**kwargs``, its ``<arg>_mask`` pairs and the name of
+    its first positional argument (None if it has none).
 
     A pair is ``(position, name, mask_name)`` for an argument ``name`` that has a ``name_mask``
     companion (``MultiHeadAttention``'s ``query`` / ``query_mask``); ``position`` is its index among
@@ -114,7 +115,8 @@ def _call_params(cls):
     positional = [n for n in names if params[n].kind in (params[n].POSITIONAL_ONLY, params[n].POSITIONAL_OR_KEYWORD)]
     pairs = tuple((positional.index(n) if n in positional else None, n, f"{n}_mask")
                   for n in names if f"{n}_mask" in params)
-    return "training" in params, "mask" in params, any(p.kind == p.VAR_KEYWORD for p in params.values()), pairs
+    return ("training" in params, "mask" in params, any(p.kind == p.VAR_KEYWORD for p in params.values()), pairs,
+            positional[0] if positional else None)
 
 
 def _shape_key(shape):
@@ -198,7 +200,8 @@ class Layer:
         cls = type(self)
         if cls not in Layer._call_signature_cache:
             Layer._call_signature_cache[cls] = _call_params(cls)
-        self._call_has_training, self._call_has_mask, _, self._call_mask_pairs = Layer._call_signature_cache[cls]
+        self._call_has_training, self._call_has_mask, _, self._call_mask_pairs, self._call_first_arg = \
+            Layer._call_signature_cache[cls]
         self._makes_masks = cls.compute_mask is not Layer.compute_mask
         # As in Keras, a layer that defines compute_mask supports masking unless it says otherwise.
         self.supports_masking = getattr(self, "supports_masking", self._makes_masks)
@@ -442,6 +445,8 @@ class Layer:
         """Hook: raise a clear error when the input shape cannot be accepted."""
 
     def __call__(self, *args, **kwargs):
+        if not args and self._call_first_arg in kwargs:  # as Keras, the first argument builds the layer by name too
+            args = (kwargs.pop(self._call_first_arg),)
         if _any_symbolic(args, kwargs):
             return self._symbolic_call(args, kwargs)
         if args and not (len(args) == 1 and B.is_tensor(args[0])):
@@ -737,7 +742,10 @@ def _is_tensor_argument(x):
     return isinstance(x, KerasTensor) or B.is_tensor(x)
 
 
-_PROBE_SIZES = (83, 89)
+# Two sizes for every unknown dim, as Keras on torch probes. A call that cannot run at those sizes (a layer that
+# looks positions 0..n-1 up in a table of fewer rows) gets a second try at small ones, where Keras's symbolic
+# tensors never fail: each size tells the other apart, and neither is read as a batch of 1.
+_PROBE_SIZES = ((83, 89), (2, 3))
 
 
 def spec_by_running(layer, args, kwargs):
@@ -765,8 +773,19 @@ def _mask_spec_by_running(layer, inputs, mask):
 def _probe(fn, args, kwargs):
     """``fn(args, kwargs)`` with the KerasTensors made concrete (zeros; masks and other bools all True), for
     two sizes of every unknown dim: the output KerasTensors, None where the sizes differ."""
+    for attempt, sizes in enumerate(_PROBE_SIZES):
+        try:
+            return _probe_at(fn, args, kwargs, sizes)
+        except Exception as e:  # noqa: BLE001 (the first failure is raised when every size fails)
+            if attempt == 0:
+                first = e
+    raise first
+
+
+def _probe_at(fn, args, kwargs, sizes):
+    """``_probe`` at the given pair of sizes for the unknown dims."""
     results = []
-    for size in _PROBE_SIZES:
+    for size in sizes:
         def concrete(t, size=size):
             if not isinstance(t, KerasTensor):
                 return t
@@ -795,6 +814,6 @@ def _probe(fn, args, kwargs):
     ins = [t for t in tree.flatten(args) if isinstance(t, KerasTensor)]
     if ins and ins[0].shape and ins[0].shape[0] is None:
         for s in specs:
-            if s is not None and s.shape and s.shape[0] in _PROBE_SIZES:
+            if s is not None and s.shape and s.shape[0] in sizes:
                 s.shape = (None,) + s.shape[1:]
     return tree.pack_as(results[0], specs)

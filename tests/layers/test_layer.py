@@ -262,3 +262,52 @@ def test_parameters_feed_a_native_torch_optimizer():
 def test_parameters_is_absent_on_tensorflow():
     with pytest.raises(AttributeError, match="parameters"):
         _model().parameters()
+
+
+class _PositionTable(layers.Layer):
+    """Adds a learned vector per position, from a table of 8 positions (keras.io's ``PositionalEmbedding``)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.table = layers.Embedding(8, 4)
+
+    def call(self, x):
+        return x + self.table(ops.arange(0, ops.shape(x)[1], 1))
+
+
+def test_symbolic_call_on_unknown_length_that_indexes_a_small_table():
+    """An unknown dim is probed at sizes a table of 8 rows cannot index (83, 89); the call is tried again at
+    small sizes, as Keras's symbolic tensors let it run, and the unknown dim stays unknown."""
+    inputs = keras.Input((None, 4))
+    out = _PositionTable()(inputs)
+    assert out.shape == (None, None, 4)
+    model = keras.Model(inputs, out)
+    x = np.ones((2, 5, 4), "float32")
+    np.testing.assert_allclose(to_numpy(model(x)), x + to_numpy(model.layers[1].table.embeddings)[:5], rtol=1e-6)
+
+
+def test_symbolic_call_that_fails_at_every_size_raises_the_first_error():
+    class Broken(layers.Layer):
+        def call(self, x):
+            raise ValueError(f"Broken got length {x.shape[1]}")
+
+    with pytest.raises(ValueError, match="Broken got length 83"):
+        Broken()(keras.Input((None, 4)))
+
+
+def test_first_call_argument_by_keyword_builds_the_layer():
+    """``MultiHeadAttention(query=..., value=...)``: as in Keras, the first argument of ``call`` builds the
+    layer whether it is passed by position or by name, eagerly and symbolically."""
+    K = keras_module()
+    rng = np.random.RandomState(0)
+    q, v = rng.randn(2, 3, 4).astype("float32"), rng.randn(2, 5, 4).astype("float32")
+    theirs = K.layers.MultiHeadAttention(num_heads=2, key_dim=3)
+    want = K.ops.convert_to_numpy(theirs(query=q, value=v))
+    ours = layers.MultiHeadAttention(num_heads=2, key_dim=3)
+    got = ours(query=q, value=v)
+    assert ours.built and [w.shape for w in ours.get_weights()] == [w.shape for w in theirs.get_weights()]
+    ours.set_weights(theirs.get_weights())
+    np.testing.assert_allclose(to_numpy(ours(query=q, value=v)), want, rtol=1e-5, atol=1e-6)
+    assert tuple(got.shape) == want.shape
+    sym = layers.MultiHeadAttention(num_heads=2, key_dim=3)(query=keras.Input((3, 4)), value=keras.Input((5, 4)))
+    assert sym.shape == (None, 3, 4)

@@ -332,8 +332,14 @@ def split(x, indices_or_sections, axis=0):
 
 def tile(x, repeats):
     x = _t(x)
-    extra = len(repeats) - x.shape.rank
-    return tf.tile(tf.reshape(x, [1] * extra + list(shape(x))) if extra > 0 else x, repeats)
+    # ``repeats``: an int, a list (of ints or scalar tensors) or a 1-D tensor, also one computed in a graph.
+    repeats = tf.reshape(tf.cast(tf.convert_to_tensor(repeats), tf.int32), [-1])
+    extra = repeats.shape[0] - x.shape.rank
+    if extra > 0:
+        x = tf.reshape(x, [1] * extra + list(shape(x)))
+    elif extra < 0:
+        repeats = tf.concat([tf.ones([-extra], tf.int32), repeats], axis=0)
+    return tf.tile(x, repeats)
 
 
 def repeat(x, repeats, axis=None):

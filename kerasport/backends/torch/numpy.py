@@ -301,8 +301,17 @@ def argsort(x, axis=-1):
 
 
 # ----------------------------------------------------------------------------- shapes
+def _host_strings(x):
+    """Whether ``x`` is string data: a NumPy array kept on the host (torch has no string tensor), which the
+    layout ops below reshape with NumPy, as Keras on TensorFlow does a ``tf.string`` tensor."""
+    return isinstance(x, np.ndarray) and x.dtype.kind in "OUS"
+
+
 def reshape(x, newshape):
-    return torch.reshape(as_tensor(x), tuple(-1 if d is None else d for d in newshape))
+    newshape = tuple(-1 if d is None else d for d in newshape)
+    if _host_strings(x):
+        return np.reshape(x, newshape)
+    return torch.reshape(as_tensor(x), newshape)
 
 
 def transpose(x, axes=None):
@@ -311,6 +320,8 @@ def transpose(x, axes=None):
 
 
 def expand_dims(x, axis):
+    if _host_strings(x):
+        return np.expand_dims(x, axis)
     x = as_tensor(x)
     if isinstance(axis, int):
         return torch.unsqueeze(x, axis)
@@ -321,6 +332,8 @@ def expand_dims(x, axis):
 
 
 def squeeze(x, axis=None):
+    if _host_strings(x):
+        return np.squeeze(x, axis)
     x = as_tensor(x)
     if axis is None:
         return torch.squeeze(x)
@@ -347,7 +360,7 @@ def split(x, indices_or_sections, axis=0):
 
 
 def tile(x, repeats):
-    return torch.tile(as_tensor(x), tuple(repeats))
+    return torch.tile(as_tensor(x), (repeats,) if isinstance(repeats, (int, np.integer)) else tuple(repeats))
 
 
 def repeat(x, repeats, axis=None):
