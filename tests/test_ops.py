@@ -77,6 +77,7 @@ def _rows():
           ("stack", ([F, G],), {"axis": -1}), ("unstack", (X3,), {}), ("unstack", (X3,), {"axis": -1}),
           ("split", (F, 2), {"axis": 1}), ("split", (X3, [1, 3]), {"axis": -1}), ("tile", (F, (2, 1)), {}),
           ("tile", (V, (2, 2)), {}), ("repeat", (F, 2), {}), ("repeat", (F, 2), {"axis": 0}),
+          ("repeat", (X3, [2]), {}), ("repeat", (F, [1, 0, 2]), {"axis": 0}), ("repeat", (F, np.array([3])), {"axis": 1}),
           ("broadcast_to", (V, (3, 4)), {}), ("flip", (F,), {}), ("flip", (X3,), {"axis": 1}),
           ("flip", (X3,), {"axis": (0, 2)}), ("moveaxis", (X3, 0, -1), {}), ("swapaxes", (X3, 0, 2), {}),
           ("take", (F, np.array([2, 0], "int32")), {}), ("take", (X3, np.array([[1, 0]], "int32")), {"axis": 1}),
