@@ -47,6 +47,7 @@ def _rows():
         a, b = (P, J) if n in ("power", "floor_divide", "mod") else (F, G)
         r += [(n, (a, b), {}), (n, (F, V), {}), (n, (a, 2), {}), (n, (a, 1.5), {}), (n, (3, b), {}),
               (n, (I, J), {}), (n, (I, 2), {}), (n, (I, 2.5), {}), (n, (I, L), {}), (n, (J, F), {})]
+    r += [(n, (x,), {}) for n, x in (("log", 2.0), ("exp", 1), ("sqrt", 4.0), ("sin", 0.5), ("log1p", 3))]
     r += [("round", (F * 10, 1), {}), ("clip", (F, -0.5, 0.5), {}), ("clip", (I, -2, 3), {}),
           ("clip", (F, -np.abs(V), np.abs(V)), {}), ("nan_to_num", (N,), {}), ("nan_to_num", (N, 1.0, 5.0, -5.0), {}),
           ("where", (M, F, G), {}), ("where", (M, F, 0.0), {}), ("where", (M, 1, I), {}), ("where", (M,), {})]
