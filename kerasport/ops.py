@@ -25,8 +25,9 @@ def _symbolic(values):
 
 
 def _host_to_tensor(v):
-    """NumPy arrays and scalars (also inside a list or tuple) as backend tensors; anything else unchanged."""
-    if isinstance(v, (_np.ndarray, _np.generic)):
+    """NumPy arrays, NumPy and Python numbers (also inside a list or tuple) as backend tensors; anything else
+    unchanged."""
+    if isinstance(v, (_np.ndarray, _np.generic, int, float)):
         return _B.convert_to_tensor(v)
     if isinstance(v, (list, tuple)) and _builtins.any(isinstance(t, (_np.ndarray, _np.generic)) for t in v):
         return type(v)(_host_to_tensor(t) for t in v)
@@ -41,7 +42,7 @@ def _bind(name, fn):
         try:
             return fn(*args, **kwargs)
         except TypeError as error:
-            # Keras's ops take NumPy values anywhere a tensor goes; torch's kernels reject them.
+            # Keras's ops take NumPy values and Python numbers anywhere a tensor goes; torch's kernels reject them.
             converted = [_host_to_tensor(a) for a in args]
             converted_kw = {k: _host_to_tensor(v) for k, v in kwargs.items()}
             if _builtins.all(c is a for c, a in zip(converted, args)) and _builtins.all(

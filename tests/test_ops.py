@@ -47,6 +47,7 @@ def _rows():
         a, b = (P, J) if n in ("power", "floor_divide", "mod") else (F, G)
         r += [(n, (a, b), {}), (n, (F, V), {}), (n, (a, 2), {}), (n, (a, 1.5), {}), (n, (3, b), {}),
               (n, (I, J), {}), (n, (I, 2), {}), (n, (I, 2.5), {}), (n, (I, L), {}), (n, (J, F), {})]
+    r += [(n, (x,), {}) for n, x in (("log", 2.0), ("exp", 1), ("sqrt", 4.0), ("sin", 0.5), ("log1p", 3))]
     r += [("round", (F * 10, 1), {}), ("clip", (F, -0.5, 0.5), {}), ("clip", (I, -2, 3), {}),
           ("clip", (F, -np.abs(V), np.abs(V)), {}), ("nan_to_num", (N,), {}), ("nan_to_num", (N, 1.0, 5.0, -5.0), {}),
           ("where", (M, F, G), {}), ("where", (M, F, 0.0), {}), ("where", (M, 1, I), {}), ("where", (M,), {})]
@@ -76,8 +77,10 @@ def _rows():
           ("concatenate", ([F, G],), {}), ("concatenate", ([F, G],), {"axis": -1}), ("stack", ([F, G],), {}),
           ("stack", ([F, G],), {"axis": -1}), ("unstack", (X3,), {}), ("unstack", (X3,), {"axis": -1}),
           ("split", (F, 2), {"axis": 1}), ("split", (X3, [1, 3]), {"axis": -1}), ("tile", (F, (2, 1)), {}),
-          ("tile", (V, (2, 2)), {}), ("tile", (F, 3), {}), ("tile", (X3, (2,)), {}),
-          ("tile", (F, np.array([2, 3], "int32")), {}), ("repeat", (F, 2), {}), ("repeat", (F, 2), {"axis": 0}),
+           ("tile", (V, (2, 2)), {}), ("tile", (F, 3), {}), ("tile", (X3, (2,)), {}),
+           ("tile", (F, np.array([2, 3], "int32")), {}), ("repeat", (F, 2), {}), ("repeat", (F, 2), {"axis": 0}),
+           ("repeat", (X3, [2]), {}), ("repeat", (F, [1, 0, 2]), {"axis": 0}),
+           ("repeat", (F, np.array([3])), {"axis": 1}),
           ("broadcast_to", (V, (3, 4)), {}), ("flip", (F,), {}), ("flip", (X3,), {"axis": 1}),
           ("flip", (X3,), {"axis": (0, 2)}), ("moveaxis", (X3, 0, -1), {}), ("swapaxes", (X3, 0, 2), {}),
           ("take", (F, np.array([2, 0], "int32")), {}), ("take", (X3, np.array([[1, 0]], "int32")), {"axis": 1}),

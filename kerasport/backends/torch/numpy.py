@@ -368,6 +368,8 @@ def repeat(x, repeats, axis=None):
     if axis is None:
         x = x.reshape(-1)
         axis = 0
+    if not isinstance(repeats, int):  # a list, array or tensor of counts: one per element, or one for all (NumPy)
+        repeats = torch.as_tensor(repeats, device=x.device).long().reshape(-1)
     return torch.repeat_interleave(x, repeats, dim=axis)
 
 
