@@ -304,7 +304,7 @@ def hsv_to_rgb(images, data_format=None):
 def extract_patches(images, size, strides=None, dilation_rate=1, padding="valid", data_format=None):
     """Patches of ``size`` (int or (ph, pw)) flattened into the channel axis: (N, H', W', ph*pw*C).
 
-    ``strides`` defaults to ``size`` (non-overlapping patches); ``padding`` "valid" or "same".
+    ``strides`` (int or (sh, sw)) defaults to ``size`` (non-overlapping patches); ``padding`` "valid" or "same".
     """
     data_format = _data_format(data_format, "extract_patches")
     if isinstance(size, int):
@@ -318,7 +318,9 @@ def extract_patches(images, size, strides=None, dilation_rate=1, padding="valid"
     kernel = B.reshape(B.eye(out_dim, dtype=B.dtype(images)), (size[0], size[1], channels, out_dim))
     unbatched = B.ndim(images) == 3
     x = B.expand_dims(images, 0) if unbatched else images
-    patches = B.conv(x, kernel, strides=tuple(strides or size), padding=padding, data_format=data_format,
+    strides = strides or size
+    strides = (strides, strides) if isinstance(strides, int) else tuple(strides)
+    patches = B.conv(x, kernel, strides=strides, padding=padding, data_format=data_format,
                      dilation_rate=dilation_rate)
     return B.squeeze(patches, 0) if unbatched else patches
 

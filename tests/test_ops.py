@@ -234,6 +234,22 @@ def test_layout_ops_on_strings():
     np.testing.assert_array_equal(to_numpy(model(words)), np.eye(4)[[1, 2, 3, 1]])
 
 
+def test_convert_to_tensor_packs_a_list_of_arrays_as_keras_does():
+    # keras.io's ViT example: ops.image.resize(ops.convert_to_tensor([image]), ...) on a uint8 CIFAR image, whose
+    # patches are then a convolution (TensorFlow has no uint8 Conv2D). Keras on TensorFlow packs the list as
+    # TensorFlow does (integers become int32); Keras on torch goes through NumPy (uint8 stays).
+    images = [rng.randint(0, 256, (4, 4, 3)).astype("uint8")]
+    got = ops.convert_to_tensor(images)
+    want = "int32" if kerasport.backend.backend() == "tensorflow" else "uint8"
+    assert kerasport.backend.standardize_dtype(got.dtype) == want
+    if want == "int32":
+        assert keras_module().backend.standardize_dtype(keras_module().ops.convert_to_tensor(images).dtype) == want
+    np.testing.assert_array_equal(to_numpy(got), np.stack(images))
+    patches = ops.image.extract_patches(ops.image.resize(got, (4, 4)), 2)
+    np.testing.assert_array_equal(to_numpy(patches)[0, 0, 0], np.stack(images)[0, :2, :2].reshape(-1))
+    assert ops.convert_to_tensor([[0.5, 1.0]]).dtype == ops.convert_to_tensor(np.float64([[0.5, 1.0]])).dtype
+
+
 def test_introspection_and_cond():
     x = ops.convert_to_tensor(X3)
     assert ops.shape(x) == (2, 3, 4) and ops.ndim(x) == 3 and int(ops.size(x)) == 24

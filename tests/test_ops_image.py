@@ -104,6 +104,7 @@ def test_colour_conversions(keras, data_format):
 
 
 @pytest.mark.parametrize("kwargs", [dict(size=3), dict(size=(2, 4), strides=(1, 2), padding="same"),
+                                    dict(size=3, strides=1, padding="same"),  # keras.io involution's int stride
                                     dict(size=2, data_format="channels_first")])
 def test_extract_patches(keras, kwargs):
     # Keras's reference runs channels_last (TensorFlow's Eigen kernels have no NCHW convolution) and is

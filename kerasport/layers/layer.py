@@ -80,6 +80,20 @@ class Node:
         return nodes
 
 
+class _CallContext:
+    """The layer calls under way, as Keras's ``CallContext``: the ``training`` value that nested layers inherit.
+
+    A layer's ``training`` is, in order: the one it is called with, the context's (set by an enclosing call), the
+    default of its ``call``. Each call sets the context's value, which holds until the outermost call returns.
+    """
+
+    depth = 0
+    training = None
+
+
+_CALL_CONTEXT = _CallContext()
+
+
 class _LayerScope:
     """Open ``layer``'s name scope. Its parent path is fixed the first time it opens, as in Keras."""
 
@@ -103,8 +117,8 @@ class _LayerScope:
 
 
 def _call_params(cls):
-    """What ``cls.call`` takes: ``training``, ``mask``, ``**kwargs``, its ``<arg>_mask`` pairs and the name of
-    its first positional argument (None if it has none).
+    """What ``cls.call`` takes: ``training``, ``mask``, ``**kwargs``, its ``<arg>_mask`` pairs, the name of its
+    first positional argument (None if it has none) and the default of ``training``.
 
     A pair is ``(position, name, mask_name)`` for an argument ``name`` that has a ``name_mask``
     companion (``MultiHeadAttention``'s ``query`` / ``query_mask``); ``position`` is its index among
@@ -115,8 +129,9 @@ def _call_params(cls):
     positional = [n for n in names if params[n].kind in (params[n].POSITIONAL_ONLY, params[n].POSITIONAL_OR_KEYWORD)]
     pairs = tuple((positional.index(n) if n in positional else None, n, f"{n}_mask")
                   for n in names if f"{n}_mask" in params)
+    training = params["training"].default if "training" in params else None
     return ("training" in params, "mask" in params, any(p.kind == p.VAR_KEYWORD for p in params.values()), pairs,
-            positional[0] if positional else None)
+            positional[0] if positional else None, None if training is inspect.Parameter.empty else training)
 
 
 def _shape_key(shape):
@@ -200,8 +215,8 @@ class Layer:
         cls = type(self)
         if cls not in Layer._call_signature_cache:
             Layer._call_signature_cache[cls] = _call_params(cls)
-        self._call_has_training, self._call_has_mask, _, self._call_mask_pairs, self._call_first_arg = \
-            Layer._call_signature_cache[cls]
+        (self._call_has_training, self._call_has_mask, _, self._call_mask_pairs, self._call_first_arg,
+         self._call_training_default) = Layer._call_signature_cache[cls]
         self._makes_masks = cls.compute_mask is not Layer.compute_mask
         # As in Keras, a layer that defines compute_mask supports masking unless it says otherwise.
         self.supports_masking = getattr(self, "supports_masking", self._makes_masks)
@@ -465,6 +480,26 @@ class Layer:
             assert_input_compatibility(self.input_spec, args[0] if args else None, self.name)
         if not self.built:
             self._maybe_build(args)
+        context = _CALL_CONTEXT
+        context.depth += 1
+        try:
+            return self._call_in_context(context, args, kwargs)
+        finally:
+            context.depth -= 1
+            if not context.depth:
+                context.training = None
+
+    def _call_in_context(self, context, args, kwargs):
+        if "training" in kwargs:
+            training = kwargs["training"]
+        else:
+            training = context.training if context.training is not None else self._call_training_default
+        context.training = training
+        if self._call_has_training:
+            if training is not None:
+                kwargs["training"] = training
+        elif "training" in kwargs:
+            del kwargs["training"]
         if len(args) == 1 and (not kwargs or len(kwargs) == 1 and "training" in kwargs) \
                 and not self._call_mask_pairs and B.is_tensor(args[0]):  # the common case, in short
             in_mask = getattr(args[0], "_keras_mask", None)
@@ -472,8 +507,6 @@ class Layer:
                 kwargs["mask"] = in_mask
         else:
             kwargs, in_mask = self._mask_arguments(args, kwargs)
-        if "training" in kwargs and not self._call_has_training:
-            del kwargs["training"]
         if self._autocast_variables:
             outputs = self._call_autocast(args, kwargs)
         elif self._first_call:  # sublayers built inside the first call get this layer's path

@@ -81,6 +81,46 @@ def test_training_argument_reaches_call():
     np.testing.assert_array_equal(model.predict(np.ones((4, 50)), verbose=0), np.ones((4, 50)))
 
 
+def _training_probe(lib):
+    """A custom layer whose ``call`` takes no ``training``, with a BatchNormalization made in ``build`` (keras.io
+    involution's kernel generator), and a layer whose ``call`` defaults ``training`` to True."""
+    class Outer(lib.layers.Layer):
+        def build(self, input_shape):
+            self.norm = lib.Sequential([lib.layers.BatchNormalization()])
+
+        def call(self, x):
+            return self.norm(x)
+
+    class DefaultsToTraining(lib.layers.Layer):
+        def build(self, input_shape):
+            self.norm = lib.layers.BatchNormalization()
+
+        def call(self, x, training=True):
+            return self.norm(x)
+
+    return Outer, DefaultsToTraining
+
+
+@pytest.mark.parametrize("training", [True, False, None])
+def test_training_reaches_layers_nested_in_a_call_without_it(training):
+    # As in Keras, a layer's training is the one it is given, else an enclosing call's, else its call's default.
+    x = np.random.RandomState(0).rand(4, 3).astype("float32") * 3.0
+    kwargs = {} if training is None else {"training": training}
+    got, want = [], []
+    for lib, out in ((kerasport, got), (keras_module(), want)):
+        outer, defaults_to_training = _training_probe(lib)
+        inputs = lib.Input((3,))
+        for model in (outer(), lib.Model(inputs, outer()(inputs)), defaults_to_training()):
+            out.append(lib.ops.convert_to_numpy(model(x, **kwargs)))
+            out.append([lib.ops.convert_to_numpy(w) for w in model.non_trainable_weights])
+    for g, w in zip(got, want):
+        np.testing.assert_allclose(g, w, rtol=1e-5, atol=1e-6)
+    # The context ends with the outermost call: a later call without training runs in inference.
+    layer = _training_probe(kerasport)[0]()
+    layer(x, training=True)
+    np.testing.assert_allclose(to_numpy(layer(x)), to_numpy(layer.norm(x, training=False)))
+
+
 def test_constraint_is_applied_after_each_update():
     model = kerasport.Sequential([kerasport.Input((3,)),
                                   layers.Dense(2, kernel_constraint=kerasport.constraints.NonNeg())])

@@ -104,12 +104,17 @@ def assign(var, value):
 
 # ----------------------------------------------------------------------------- conversion
 def convert_to_tensor(x, dtype=None):
-    """A tf tensor. Python floats and float64 arrays become float32."""
+    """A tf tensor. Python floats and float64 arrays become float32; a list or tuple is packed as TensorFlow
+    packs it (Python and NumPy integers in it give int32)."""
     dtype = to_dtype(dtype)
     if isinstance(x, tf.IndexedSlices):  # a gather's gradient (Embedding), made dense
         x = tf.convert_to_tensor(x)
     if isinstance(x, (tf.Tensor, tf.Variable)):
         return x if dtype is None or x.dtype == dtype else tf.cast(x, dtype)
+    if dtype is None and isinstance(x, (list, tuple)):
+        # As Keras on TensorFlow: TensorFlow packs a list, so integer arrays in it give int32 (uint8 images too).
+        x = tf.convert_to_tensor(x)
+        return tf.cast(x, tf.float32) if x.dtype == tf.float64 else x
     if not isinstance(x, np.ndarray):
         x = np.asarray(x.numpy() if hasattr(x, "numpy") else x)
     if dtype is None and x.dtype == np.float64:
