@@ -141,9 +141,13 @@ def deserialize_keras_object(config, module_objects=None, custom_objects=None, p
         return config
     if isinstance(config, str):
         obj = get_registered_object(config, custom_objects, module_objects)
+        if obj is None and module_objects is None:
+            return config  # as Keras: a name nothing is registered under is taken as already deserialized
         if obj is None:
             raise ValueError(_unknown(printable_module_name, config, module_objects))
         return obj() if inspect.isclass(obj) else obj
+    if isinstance(config, (list, tuple)) and module_objects is None:
+        return [deserialize_keras_object(c, None, custom_objects, printable_module_name) for c in config]
     if not isinstance(config, dict) or "class_name" not in config:
         raise ValueError(f"Could not interpret {printable_module_name} config: {config!r}")
     class_name, inner = config["class_name"], config.get("config", {})

@@ -187,17 +187,38 @@ class BaseConv(_Convolution):
                                       constraint=self.kernel_constraint)
         self._add_bias_weight(self.filters)
 
-    @returns_fresh_outputs
-    def call(self, inputs):
-        self._check_channels(inputs)
+    def convolution_op(self, inputs, kernel):
+        """The convolution of ``call``, without bias and activation: ``inputs`` convolved with ``kernel``.
+
+        Override it in a subclass to change the convolution (e.g. standardize the kernel first); ``call``
+        then adds the bias and applies the activation to what it returns, as in Keras.
+
+        Args:
+            inputs: the layer's input tensor.
+            kernel: a kernel of ``self.kernel``'s shape, ``(*kernel_size, in_channels // groups, filters)``.
+        """
+        return self._convolve(inputs, kernel, None)
+
+    def _convolve(self, inputs, kernel, bias):
         padding = self.padding
         if padding == "causal":
             pads = [(0, 0)] * 3
             pads[1 if self.data_format == "channels_last" else 2] = ((self.kernel_size[0] - 1) *
                                                                       self.dilation_rate[0], 0)
             inputs, padding = B.pad(inputs, pads), "valid"
-        return self._activate(B.conv(inputs, self.kernel, self.strides, padding, self.data_format,
-                                     self.dilation_rate, bias=self.bias))
+        return B.conv(inputs, kernel, self.strides, padding, self.data_format, self.dilation_rate, bias=bias)
+
+    @returns_fresh_outputs
+    def call(self, inputs):
+        self._check_channels(inputs)
+        if type(self).convolution_op is BaseConv.convolution_op:  # the fused kernel: convolution and bias
+            return self._activate(self._convolve(inputs, self.kernel, self.bias))
+        outputs = self.convolution_op(inputs, self.kernel)
+        if self.use_bias:
+            shape = ((1,) * (self.rank + 1) + (self.filters,) if self.data_format == "channels_last"
+                     else (1, self.filters) + (1,) * self.rank)
+            outputs = outputs + B.reshape(self.bias, shape)
+        return self._activate(outputs)
 
     def get_config(self):
         return {**super().get_config(), "filters": self.filters, "groups": self.groups,

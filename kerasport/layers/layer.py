@@ -408,7 +408,7 @@ class Layer:
                 raise ValueError(f"Layer {self.name!r}: weight {v.path} has shape {tuple(v.shape)}, "
                                  f"received an array of shape {tuple(np.shape(w))}.")
         for v, w in zip(own, weights):
-            B.assign(v, B.convert_to_tensor(np.asarray(w), B.dtype(v) if B.NAME == "torch" else v.dtype))
+            _assign_array(v, w)
 
     def count_params(self):
         return int(sum(np.prod(tuple(v.shape)) for v in self.weights))
@@ -709,6 +709,8 @@ class Layer:
             config["activity_regularizer"] = (None if self.activity_regularizer is None
                                               else regularizers.serialize(self.activity_regularizer))
             config["autocast"] = self.autocast
+        if type(self).get_config is Layer.get_config:
+            drop_name_init_cannot_take(type(self), config)
         return config
 
     @classmethod
@@ -717,23 +719,84 @@ class Layer:
         return cls(**config)
 
     def get_build_config(self):
-        """What ``build_from_config`` needs to build this layer again (``{"input_shape": ...}``)."""
+        """What ``build_from_config`` needs to build this layer again.
+
+        ``{"input_shape": shape}``, or, for a ``build`` that was called with several arguments,
+        ``{"shapes_dict": {argument: value, ...}}``, as Keras 3 records them.
+        """
         if not self.built or self._build_shapes is None:
             return None
+        arguments = self.__dict__.get("_build_arguments")
+        if arguments:
+            return {"shapes_dict": {k: _jsonable_shape(v) if _is_shape(v) else v for k, v in arguments.items()}}
         return {"input_shape": _jsonable_shape(self._build_shapes)}
 
     def build_from_config(self, config):
+        """Build the layer from ``get_build_config()``'s dict: ``build(input_shape)`` or ``build(**shapes_dict)``."""
+        if self.built or not config:
+            return
         shape = config.get("input_shape")
-        if shape is not None and not self.built:
+        if shape is not None:
             self.build(_tuple_shape(shape))
             self.built = True
             self._build_shapes = _tuple_shape(shape)
+        elif config.get("shapes_dict"):
+            self.build(**config["shapes_dict"])
+            self.built = True
+
+    def save_own_variables(self, store):
+        """Save the layer's own state (its own variables, trainable ones first) into ``store``.
+
+        ``model.save`` and ``save_weights`` call it for every layer; the dict-like ``store`` receives
+        ``{"0": array, "1": array, ...}``. Override it (with ``load_own_variables``) to save other state.
+
+        Args:
+            store: Dict-like object the layer's state is written into.
+        """
+        for i, v in enumerate(self._own_variables()):
+            store[str(i)] = B.convert_to_numpy(v)
+
+    def load_own_variables(self, store):
+        """Load the state written by ``save_own_variables`` from ``store`` into the layer's own variables.
+
+        Args:
+            store: Dict-like object holding ``{"0": array, "1": array, ...}``.
+        """
+        own = self._own_variables()
+        if len(store.keys()) != len(own):
+            raise ValueError(f"Layer {self.name!r} expected {len(own)} variables, but received {len(store.keys())} "
+                             f"variables during loading. Expected: {[v.name for v in own]}")
+        for i, v in enumerate(own):
+            if tuple(v.shape) != tuple(np.shape(store[str(i)])):
+                raise ValueError(f"Layer {self.name!r}: variable {v.name!r} has shape {tuple(v.shape)}, the "
+                                 f"loaded value has shape {tuple(np.shape(store[str(i)]))}.")
+        for i, v in enumerate(own):
+            _assign_array(v, store[str(i)])
+
+    def _own_variables(self):
+        """The variables this layer itself created, trainable ones first (the order of ``save_own_variables``)."""
+        return ([v for v in self._weights_list if self._trainable_flags[id(v)]]
+                + [v for v in self._weights_list if not self._trainable_flags[id(v)]])
 
     def __repr__(self):
         return f"<{type(self).__name__} name={self.name}, built={self.built}>"
 
 
 # ---------------------------------------------------------------------- helpers
+def drop_name_init_cannot_take(cls, config):
+    """Remove ``name`` from an automatic ``config`` when ``cls.__init__`` takes neither ``name`` nor
+    ``**kwargs``, as Keras does: such a class could not be rebuilt from the config otherwise."""
+    params = inspect.signature(cls.__init__).parameters
+    if "name" not in params and not any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()):
+        config.pop("name", None)
+
+
+def _assign_array(variable, value):
+    """Assign the array ``value`` (its shape already checked) to ``variable``, cast to its dtype."""
+    B.assign(variable, B.convert_to_tensor(np.asarray(value), B.dtype(variable) if B.NAME == "torch"
+                                           else variable.dtype))
+
+
 def _once(build):
     @functools.wraps(build)
     def wrapper(self, *args, **kwargs):
@@ -744,6 +807,10 @@ def _once(build):
         self.built = True
         if self._build_shapes is None:
             self._build_shapes = args[0] if args else kwargs.get("input_shape")
+        arguments = inspect.signature(build).bind(self, *args, **kwargs).arguments
+        arguments.pop(next(iter(arguments)))  # ``self``
+        if len(arguments) > 1:  # Keras records every argument of such a build: ``{"shapes_dict": ...}``
+            self._build_arguments = dict(arguments)
         return out
 
     return wrapper

@@ -5,9 +5,11 @@ write ``call`` for a subclassed one. This module holds what is the model's own:
 building, calling, inspection, saving hooks and config.
 """
 
+import warnings
+
 from kerasport.backends import B
 from kerasport.distribution import training_hooks as distributed
-from kerasport.layers.layer import KerasTensor, Layer
+from kerasport.layers.layer import KerasTensor, Layer, drop_name_init_cannot_take
 from kerasport.trainers.trainer import Trainer
 from kerasport.core import nest as tree
 
@@ -134,7 +136,29 @@ class Model(Trainer, Layer):
         return json.dumps(serialize_keras_object(self), default=json_default, **kwargs)
 
     def get_compile_config(self):
+        """The arguments ``compile()`` was called with, which ``model.save`` writes as the ``compile_config``.
+
+        Override it, with ``compile_from_config``, for a model whose ``compile`` takes other arguments.
+        """
         return self._compile_config
+
+    def compile_from_config(self, config):
+        """Compile the model from a ``compile_config``, as ``load_model`` does with a ``.keras`` file's.
+
+        A model whose ``compile`` is overridden is left uncompiled, with a warning (as in Keras): it should
+        override ``get_compile_config`` and ``compile_from_config`` too, or be compiled after loading.
+
+        Args:
+            config: The serialized compile arguments (``optimizer``, ``loss``, ``metrics``, ...).
+        """
+        if type(self).compile is not Trainer.compile:
+            warnings.warn("`compile()` was not called as part of model loading because the model's `compile()` "
+                          "method is custom. All subclassed Models that have `compile()` overridden should also "
+                          "override `get_compile_config()` and `compile_from_config(config)`. Alternatively, you "
+                          "can call `compile()` manually after loading.", stacklevel=2)
+            return
+        from kerasport.saving.configs import compile_args
+        self.compile(**compile_args({**config, "optimizer_config": config.get("optimizer")}))
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
@@ -146,7 +170,9 @@ class Model(Trainer, Layer):
 
     def get_config(self):
         if type(self).get_config is Model.get_config and type(self).__init__ is not Model.__init__:
-            return Layer.get_config(self)
+            config = Layer.get_config(self)
+            drop_name_init_cannot_take(type(self), config)
+            return config
         return {"name": self.name, "trainable": self.trainable}
 
 

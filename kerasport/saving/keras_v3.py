@@ -27,10 +27,17 @@ from kerasport.core.serialization import json_default, safe_mode_scope, serializ
 from kerasport.core.naming import to_snake_case
 
 
-def _own_variables(layer):
-    """The variables ``layer`` itself created, trainable ones first (Keras's ``save_own_variables`` order)."""
-    own = layer._weights_list
-    return [v for v in own if layer._trainable_flags[id(v)]] + [v for v in own if not layer._trainable_flags[id(v)]]
+def _custom_state(layer, method):
+    """Whether ``layer``'s class overrides ``save_own_variables`` / ``load_own_variables`` (``method``):
+    then that method, not the checked default path, writes or reads the layer's ``vars`` group."""
+    from kerasport.layers.layer import Layer
+    return getattr(type(layer), method) is not getattr(Layer, method)
+
+
+def _custom_compile(model, method):
+    """Whether ``model``'s class overrides ``method`` (``compile``, ``get_compile_config``, ...) of ``Model``."""
+    from kerasport.models import Model
+    return getattr(type(model), method) is not getattr(Model, method)
 
 
 def _children(layer):
@@ -76,7 +83,7 @@ def layer_paths(model):
 
 def variable_paths(model):
     """``{path: [variables]}`` for every layer of ``model`` that owns variables, in Keras 3's layout."""
-    return {path: _own_variables(layer) for path, layer in layer_paths(model).items() if _own_variables(layer)}
+    return {path: layer._own_variables() for path, layer in layer_paths(model).items() if layer._own_variables()}
 
 
 def _write_assets(z, model):
@@ -109,17 +116,15 @@ def _read_assets(path, model):
 def _write_weights(f, model, include_optimizer=True):
     """Write ``model``'s weights, and its built optimizer's state unless excluded, into the open h5 file ``f``."""
     f.create_group("vars").attrs["name"] = model.name
-    for path, variables in variable_paths(model).items():
-        group = f.require_group(path).create_group("vars")
-        group.attrs["name"] = path.rsplit("/", 1)[-1]
-        for i, v in enumerate(variables):
-            group.create_dataset(str(i), data=B.convert_to_numpy(v))
     for path, layer in layer_paths(model).items():
         store = {}
-        if path and hasattr(layer, "save_own_variables") and not _own_variables(layer):
-            layer.save_own_variables(store)  # state kept outside variables (a lookup's IDF weights)
+        layer.save_own_variables(store)  # own variables, or what an overriding layer keeps (IDF weights)
+        if not store:
+            continue
+        group = f.require_group(path).require_group("vars") if path else f["vars"]
+        group.attrs["name"] = path.rsplit("/", 1)[-1] if path else model.name
         for key, value in store.items():
-            f.require_group(path).require_group("vars").create_dataset(key, data=value)
+            group.create_dataset(key, data=value)
     optimizer = getattr(model, "optimizer", None)
     if include_optimizer and optimizer is not None and optimizer.built:
         group = f.create_group("optimizer").create_group("vars")
@@ -146,8 +151,10 @@ def _read_vars(f, path, filepath):
 
 def weight_assignments(f, model, filepath, skip_mismatch=False):
     """Checked ``(variable, value)`` pairs for loading a ``.weights.h5`` file (open as ``f``) into ``model``."""
-    pairs = []
+    pairs, layers = [], layer_paths(model)
     for path, variables in variable_paths(model).items():
+        if _custom_state(layers[path], "load_own_variables"):
+            continue  # read by the layer's own ``load_own_variables`` (``load_weights_from_h5``)
         values = _read_vars(f, path, filepath)
         where = f"layer {path!r} ({variables[0].path.rsplit('/', 1)[0]!r} in the model)"
         if values is None or len(values) != len(variables):
@@ -178,6 +185,10 @@ def load_weights_from_h5(model, f, filepath, skip_mismatch=False):
                       f"first (`model.optimizer.build(model.trainable_variables)`) to restore its state.",
                       stacklevel=3)
     h5.assign(pairs, filepath)
+    for path, layer in layer_paths(model).items():
+        key = f"{path}/vars" if path else "vars"
+        if _custom_state(layer, "load_own_variables") and key in f:
+            layer.load_own_variables({k: np.asarray(h5.checked_dataset(f[key], k, filepath)) for k in f[key]})
 
 
 # ---------------------------------------------------------------------------- .keras archives
@@ -214,7 +225,8 @@ def save_model(model, filepath, overwrite=True, include_optimizer=True):
     config = serialize_keras_object(model)
     compiled = include_optimizer and model.compiled and model.optimizer is not None
     if compiled:
-        config["compile_config"] = configs.compile_config(model)
+        config["compile_config"] = (serialize_keras_object(model.get_compile_config())
+                                    if _custom_compile(model, "get_compile_config") else configs.compile_config(model))
     config = json.dumps(config, default=json_default)
     metadata = json.dumps({"keras_version": h5.KERAS_VERSION,
                            "date_saved": datetime.datetime.now().strftime("%Y-%m-%d@%H:%M:%S")})
@@ -246,16 +258,15 @@ def load_model(path, custom_objects=None, compile=True, safe_mode=True):
         model = layers_mod.deserialize(config, custom_objects=custom_objects)
     with h5.open_h5(path, weights) as f:
         load_weights_from_h5(model, f, path)
-        for inner, layer in layer_paths(model).items():
-            if inner and hasattr(layer, "load_own_variables") and not _own_variables(layer) and f"{inner}/vars" in f:
-                store = f[f"{inner}/vars"]
-                layer.load_own_variables({k: np.asarray(h5.checked_dataset(store, k, path)) for k in store})
         _read_assets(path, model)
         if compile and compile_config:
-            with configs.config_errors(path):
-                compile_config = {**compile_config, "optimizer_config": compile_config.get("optimizer")}
-                model.compile(**configs.compile_args(compile_config, custom_objects, path))
+            if _custom_compile(model, "compile_from_config") or _custom_compile(model, "compile"):
+                model.compile_from_config(compile_config)  # the model's own, or Keras's warning
+            else:
+                with configs.config_errors(path):
+                    compile_config = {**compile_config, "optimizer_config": compile_config.get("optimizer")}
+                    model.compile(**configs.compile_args(compile_config, custom_objects, path))
             values = _read_vars(f, "optimizer", path)
-            if values is not None:
+            if values is not None and getattr(model, "optimizer", None) is not None:
                 h5.restore_optimizer(model, values, path)
     return model

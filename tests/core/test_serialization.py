@@ -29,3 +29,16 @@ def test_get_custom_objects_is_the_registry(tmp_path):
     finally:
         del utils.get_custom_objects()["Triple"]
         del utils.get_custom_objects()["extra>my_activation"]
+
+
+def test_public_deserialize_returns_unregistered_names_and_walks_lists_as_keras_does():
+    from tests.helpers import keras_module
+    keras = keras_module()
+
+    def halve(x):
+        return x / 2
+
+    fn = {"module": "builtins", "class_name": "function", "config": "halve", "registered_name": "function"}
+    ours = utils.deserialize_keras_object(["accuracy", "SGD", fn], custom_objects={"halve": halve})
+    theirs = keras.utils.deserialize_keras_object(["accuracy", "SGD", fn], custom_objects={"halve": halve})
+    assert ours == theirs == ["accuracy", "SGD", halve]

@@ -143,3 +143,34 @@ def test_bad_inputs_name_the_layer_and_shapes():
         layers.Conv2D(4, 1, groups=2)(B.zeros((1, 4, 4, 3)))
     with pytest.raises(ValueError, match=r"channel dimension.*\(None, 4, 4, None\)"):
         layers.SeparableConv2D(4, 1).compute_output_shape((None, 4, 4, None))
+
+
+def test_overridden_convolution_op_gets_bias_and_activation_added_as_in_keras():
+    import kerasport
+    keras = keras_module()
+
+    def outputs(lib, weights=None):
+        class Standardized(lib.layers.Conv2D):
+            def convolution_op(self, inputs, kernel):
+                mean, var = lib.ops.moments(kernel, axes=[0, 1, 2], keepdims=True)
+                return lib.ops.conv(inputs, (kernel - mean) / lib.ops.sqrt(var + 1e-10), strides=self.strides,
+                                    padding="valid")
+
+        class Plain(lib.layers.Conv2D):
+            def call(self, inputs):
+                return self.convolution_op(inputs, self.kernel)
+
+        x = np.random.RandomState(0).rand(2, 7, 7, 3).astype("float32")
+        layers_ = [Standardized(4, 3, strides=2, activation="relu", bias_initializer="ones"), Plain(4, 3)]
+        for i, layer in enumerate(layers_):
+            layer.build(x.shape)
+            if weights is not None:
+                layer.set_weights(weights[i])
+        return [np.asarray(lib.ops.convert_to_numpy(layer(x))) for layer in layers_], \
+            [layer.get_weights() for layer in layers_]
+
+    theirs, weights = outputs(keras)
+    ours, _ = outputs(kerasport, weights)
+    for a, b in zip(ours, theirs):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+    assert (theirs[0] >= 0).all() and (theirs[1] < 0).any()  # the activation of the first, no bias in the second

@@ -351,3 +351,70 @@ def test_first_call_argument_by_keyword_builds_the_layer():
     assert tuple(got.shape) == want.shape
     sym = layers.MultiHeadAttention(num_heads=2, key_dim=3)(query=keras.Input((3, 4)), value=keras.Input((5, 4)))
     assert sym.shape == (None, 3, 4)
+
+
+def test_build_with_several_arguments_records_a_shapes_dict_as_keras_does():
+    keras = keras_module()
+
+    def configs(lib):
+        class TwoArgumentBuild(lib.layers.Layer):
+            def build(self, input_shape, layer_init):
+                self.w = self.add_weight(shape=(input_shape[-1], 2), initializer=layer_init)
+
+            def call(self, inputs):
+                return lib.ops.matmul(inputs, self.w)
+
+        layer = TwoArgumentBuild()
+        layer.build((3,), layer_init="ones")
+        rebuilt = TwoArgumentBuild()
+        rebuilt.build_from_config(layer.get_build_config())
+        return layer.get_build_config(), [tuple(v.shape) for v in rebuilt.weights], rebuilt.built
+
+    (ours, our_shapes, our_built), (theirs, their_shapes, their_built) = configs(kerasport), configs(keras)
+    assert ours == {"shapes_dict": {"input_shape": [3], "layer_init": "ones"}}
+    assert list(theirs) == ["shapes_dict"] and tuple(theirs["shapes_dict"]["input_shape"]) == (3,)
+    assert theirs["shapes_dict"]["layer_init"] == "ones"
+    assert our_shapes == their_shapes == [(3, 2)] and our_built and their_built
+
+
+def test_save_and_load_own_variables_default_and_checked():
+    layer = Scale()
+    layer.build((None, 3))
+    store = {}
+    layer.save_own_variables(store)
+    assert sorted(store) == ["0", "1"] and store["0"].shape == (3,) and store["1"].shape == ()
+    other = Scale()
+    other.build((None, 3))
+    other.load_own_variables({"0": np.array([1.0, 2.0, 3.0]), "1": np.array(4.0)})
+    np.testing.assert_allclose(to_numpy(other.w), [1.0, 2.0, 3.0])
+    np.testing.assert_allclose(to_numpy(other.counter), 4.0)
+    with pytest.raises(ValueError, match="expected 2 variables, but received 1"):
+        other.load_own_variables({"0": np.zeros(3)})
+    with pytest.raises(ValueError, match=r"has shape \(3,\), the loaded value has shape \(4,\)"):
+        other.load_own_variables({"0": np.zeros(4), "1": np.array(0.0)})
+    np.testing.assert_allclose(to_numpy(other.w), [1.0, 2.0, 3.0])  # nothing assigned on error
+
+
+def test_automatic_config_leaves_out_a_name_init_cannot_take_as_keras_does():
+    keras = keras_module()
+
+    def config_keys(lib):
+        class NoArguments(lib.layers.Layer):
+            def __init__(self):
+                super().__init__()
+
+        class WithKwargs(lib.layers.Layer):
+            def __init__(self, **kwargs):
+                super().__init__(**kwargs)
+
+        class NoArgumentsModel(lib.Model):
+            def __init__(self):
+                super().__init__()
+                self.dense = lib.layers.Dense(2)
+
+            def call(self, x):
+                return self.dense(x)
+
+        return ["name" in obj.get_config() for obj in (NoArguments(), WithKwargs(), NoArgumentsModel())]
+
+    assert config_keys(kerasport) == config_keys(keras) == [False, True, False]

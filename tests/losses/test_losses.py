@@ -108,3 +108,32 @@ def test_config_round_trip(name, kwargs, kind, rng):
     _close(clone(y_true, y_pred), loss(y_true, y_pred))
     restored = losses.deserialize(losses.serialize(loss))
     assert type(restored) is type(loss) and restored.get_config() == config
+
+
+def test_crossentropy_of_a_saturated_softmax_or_sigmoid_output_matches_keras():
+    # Keras on TensorFlow computes the crossentropy of a softmax's / sigmoid's output from the logits it
+    # keeps (``_keras_logits``), never clipping to 1e-7; Keras on torch clips. Either way, the same numbers.
+    import kerasport
+    from tests.helpers import keras_module
+    keras = keras_module()
+    logits = np.array([[40.0, 0.0, -40.0], [0.5, 0.2, -0.1]], "float32")
+    onehot = np.array([[0.0, 0.0, 1.0], [0.0, 1.0, 0.0]], "float32")
+
+    def losses(lib):
+        x = lib.ops.convert_to_tensor(logits)
+        probs, sig = lib.activations.softmax(x), lib.activations.sigmoid(x)
+        return [lib.ops.convert_to_numpy(v) for v in (
+            lib.losses.categorical_crossentropy(onehot, probs),
+            lib.losses.sparse_categorical_crossentropy(np.array([2, 1]), probs),
+            lib.losses.binary_crossentropy(onehot, sig))]
+
+    ours = losses(kerasport)
+    theirs = losses(keras) if kerasport.backend.backend() == "tensorflow" else None
+    if theirs is None:  # Keras here runs on TensorFlow: on torch, its crossentropy clips the probabilities
+        clipped = np.clip(np.exp(logits - logits.max(1, keepdims=True)) /
+                          np.exp(logits - logits.max(1, keepdims=True)).sum(1, keepdims=True), 1e-7, 1 - 1e-7)
+        np.testing.assert_allclose(ours[0], -np.log(clipped[[0, 1], [2, 1]]), rtol=1e-5)
+        return
+    for a, b in zip(ours, theirs):
+        np.testing.assert_allclose(a, b, rtol=1e-5)
+    assert ours[0][0] > 70  # from the logits: 80, where clipped probabilities give 16.1

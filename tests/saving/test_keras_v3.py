@@ -163,3 +163,90 @@ def test_keras3_loads_our_archives_and_continues_training(tmp_path):
             np.testing.assert_allclose(np.load(tmp_path / f"{name}_pred{i}.npy"), pred, rtol=1e-5, atol=1e-6)
         ours = [_loss(model.train_on_batch(x, _targets(name, x))) for _ in range(2)]
         np.testing.assert_allclose(np.load(tmp_path / f"{name}_losses.npy"), ours, rtol=1e-5)
+
+
+class ScaledDense(layers.Dense):
+    """A Dense layer that keeps a NumPy array outside its variables, saved by overriding the state hooks."""
+
+    def __init__(self, units, **kwargs):
+        super().__init__(units, **kwargs)
+        self.scale = np.full((units,), 1.0, "float32")
+
+    def save_own_variables(self, store):
+        super().save_own_variables(store)
+        store["scale"] = self.scale
+
+    def load_own_variables(self, store):
+        self.scale = np.asarray(store["scale"])
+        for i, v in enumerate(self.weights):
+            v.assign(store[f"{i}"])
+
+    def call(self, inputs):
+        return super().call(inputs) * kerasport.ops.convert_to_tensor(self.scale)
+
+
+def test_overridden_save_and_load_own_variables_write_and_read_the_layer_group(tmp_path):
+    with kerasport.saving.custom_object_scope({"ScaledDense": ScaledDense}):
+        model = kerasport.Sequential([kerasport.Input((3,)), ScaledDense(2)])
+        model.layers[0].scale = np.array([2.0, -1.0], "float32")
+        x = np.arange(6, dtype="float32").reshape(2, 3)
+        model.save(tmp_path / "m.keras")
+        with zipfile.ZipFile(tmp_path / "m.keras") as z, h5py.File(__import__("io").BytesIO(
+                z.read("model.weights.h5")), "r") as f:
+            assert sorted(f["layers/scaled_dense/vars"]) == ["0", "1", "scale"]
+        restored = kerasport.models.load_model(tmp_path / "m.keras")
+        np.testing.assert_array_equal(restored.layers[0].scale, [2.0, -1.0])
+        np.testing.assert_allclose(B.convert_to_numpy(restored(x)), B.convert_to_numpy(model(x)), rtol=1e-6)
+        model.layers[0].scale = np.array([5.0, 5.0], "float32")
+        model.save_weights(tmp_path / "m.weights.h5")
+        restored.load_weights(tmp_path / "m.weights.h5")
+        np.testing.assert_array_equal(restored.layers[0].scale, [5.0, 5.0])
+
+
+class _CustomCompile(kerasport.Model):
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.dense = layers.Dense(2)
+
+    def call(self, x):
+        return self.dense(x)
+
+    def compile(self, optimizer, loss_fn):
+        super().compile(optimizer=optimizer, loss=loss_fn)
+        self.model_optimizer, self.loss_fn = optimizer, loss_fn
+
+    def get_compile_config(self):
+        return {"model_optimizer": self.model_optimizer, "loss_fn": self.loss_fn}
+
+    def compile_from_config(self, config):
+        self.compile(optimizer=kerasport.utils.deserialize_keras_object(config["model_optimizer"]),
+                     loss_fn=kerasport.utils.deserialize_keras_object(config["loss_fn"]))
+
+
+def test_custom_compile_config_is_saved_whole_and_handed_to_compile_from_config(tmp_path):
+    with kerasport.saving.custom_object_scope({"_CustomCompile": _CustomCompile}):
+        model = _CustomCompile()
+        model.compile(optimizer="sgd", loss_fn="mse")
+        model(np.zeros((1, 3), "float32"))
+        model.save(tmp_path / "m.keras")
+        with zipfile.ZipFile(tmp_path / "m.keras") as z:
+            assert json.loads(z.read("config.json"))["compile_config"] == {"model_optimizer": "sgd",
+                                                                           "loss_fn": "mse"}
+        restored = kerasport.models.load_model(tmp_path / "m.keras")
+        assert (restored.model_optimizer, restored.loss_fn) == ("sgd", "mse")
+        assert restored.compiled and type(restored.optimizer).__name__ == "SGD"
+
+
+def test_model_with_custom_compile_but_no_compile_from_config_loads_uncompiled_with_a_warning(tmp_path):
+    class CompileOnly(_CustomCompile):
+        get_compile_config = kerasport.Model.get_compile_config
+        compile_from_config = kerasport.Model.compile_from_config
+
+    with kerasport.saving.custom_object_scope({"CompileOnly": CompileOnly}):
+        model = CompileOnly()
+        model.compile(optimizer="sgd", loss_fn="mse")
+        model(np.zeros((1, 3), "float32"))
+        model.save(tmp_path / "m.keras")
+        with pytest.warns(UserWarning, match="`compile\\(\\)` was not called as part of model loading"):
+            restored = kerasport.models.load_model(tmp_path / "m.keras")
+        assert not restored.compiled

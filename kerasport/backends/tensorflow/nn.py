@@ -31,7 +31,6 @@ def relu_overwriting(x, max_value=None):
     return tf.nn.relu6(x) if max_value == 6.0 else tf.minimum(tf.nn.relu(x), max_value)
 
 
-sigmoid = tf.sigmoid
 tanh = tf.tanh
 softplus = tf.math.softplus
 softsign = tf.math.softsign
@@ -64,8 +63,33 @@ def hard_silu(x):
 
 def softmax(x, axis=-1):
     if isinstance(axis, int):
-        return tf.nn.softmax(x, axis=axis)
-    return tf.exp(x - tf.reduce_logsumexp(x, axis=list(axis), keepdims=True))
+        return _with_logits(tf.nn.softmax(x, axis=axis), x)
+    return _with_logits(tf.exp(x - tf.reduce_logsumexp(x, axis=list(axis), keepdims=True)), x)
+
+
+def sigmoid(x):
+    return _with_logits(tf.sigmoid(x), x)
+
+
+def _with_logits(output, logits):
+    """``output`` carrying its ``logits`` (``_keras_logits``), as Keras's TensorFlow backend does: a
+    crossentropy of a softmax's or sigmoid's output then reads the logits instead of clipped probabilities."""
+    try:
+        output._keras_logits = logits
+    except AttributeError:
+        pass
+    return output
+
+
+def _get_logits(output, from_logits, op_type):
+    """``(tensor, from_logits)`` for a crossentropy: the logits behind a softmax's / sigmoid's ``output``
+    (kept by ``_with_logits``, or, in a graph, the input of its ``op_type`` op) where there are, as in Keras."""
+    if hasattr(output, "_keras_logits"):
+        return output._keras_logits, True
+    if (not isinstance(output, (tf.__internal__.EagerTensor, tf.Variable)) and hasattr(output, "op")
+            and output.op.type == op_type and len(output.op.inputs) == 1):
+        return output.op.inputs[0], True
+    return output, from_logits
 
 
 def log_softmax(x, axis=-1):
@@ -316,6 +340,7 @@ def normalize(x, axis=-1, order=2, epsilon=None):
 # ----------------------------------------------------------------------------- losses
 def categorical_crossentropy(target, output, from_logits=False, axis=-1):
     target = tf.cast(target, output.dtype)
+    output, from_logits = _get_logits(output, from_logits, "Softmax")
     if from_logits:
         return tf.nn.softmax_cross_entropy_with_logits(labels=target, logits=output, axis=axis)
     output = output / tf.reduce_sum(output, axis, keepdims=True)
@@ -329,6 +354,7 @@ def sparse_categorical_crossentropy(target, output, from_logits=False, axis=-1):
         target = tf.squeeze(target, axis)
     if axis != -1 and axis != output.shape.rank - 1:
         output = tf.experimental.numpy.moveaxis(output, axis, -1)
+    output, from_logits = _get_logits(output, from_logits, "Softmax")
     if not from_logits:
         output = output / tf.reduce_sum(output, -1, keepdims=True)
         output = tf.math.log(tf.clip_by_value(output, 1e-7, 1 - 1e-7))
@@ -337,6 +363,7 @@ def sparse_categorical_crossentropy(target, output, from_logits=False, axis=-1):
 
 def binary_crossentropy(target, output, from_logits=False):
     target = tf.cast(target, output.dtype)
+    output, from_logits = _get_logits(output, from_logits, "Sigmoid")
     if from_logits:
         return tf.nn.sigmoid_cross_entropy_with_logits(labels=target, logits=output)
     output = tf.clip_by_value(output, 1e-7, 1 - 1e-7)
