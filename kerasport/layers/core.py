@@ -43,7 +43,7 @@ class InputLayer(Layer):
         self.optional = optional
         self.built = True
         out = KerasTensor(self.batch_shape, self.dtype, name=self.name)
-        from kerasport.layers.layer import Node
+        from kerasport.layers.symbolic import Node
         Node(self, (), {}, out)
         self.output_tensor = out
 

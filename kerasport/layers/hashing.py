@@ -3,7 +3,8 @@ import numpy as np
 
 from kerasport import backend
 from kerasport.backends import B
-from kerasport.layers.layer import KerasTensor, Layer, is_symbolic
+from kerasport.layers.layer import KerasTensor, Layer
+from kerasport.layers.symbolic import is_symbolic
 from kerasport.layers.preprocessing_utils import (as_strings, check_not_sparse, check_output_mode, encode_categorical,
                                                   host_numpy, traced_strings)
 from kerasport.utils import farmhash

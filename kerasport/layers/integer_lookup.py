@@ -3,7 +3,7 @@ import numpy as np
 
 from kerasport.backends import B
 from kerasport.layers.index_lookup import IndexLookup
-from kerasport.layers.layer import is_symbolic
+from kerasport.layers.symbolic import is_symbolic
 from kerasport.layers.preprocessing_utils import eager_numpy, host_numpy, search_sorted
 
 

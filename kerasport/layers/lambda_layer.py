@@ -8,7 +8,8 @@ import types
 from kerasport import activations, ops
 from kerasport.core.serialization import (deserialize_keras_object, get_registered_object, in_safe_mode,
                                           serialize_keras_object)
-from kerasport.layers.layer import Layer, spec_by_running
+from kerasport.layers.layer import Layer
+from kerasport.layers.symbolic import spec_by_running
 
 
 # Where a function config's ``module`` says to look its name up. Keras writes its own functions in a

@@ -4,7 +4,7 @@ import numpy as np
 
 from kerasport.backends import B
 from kerasport.layers.index_lookup import IndexLookup
-from kerasport.layers.layer import is_symbolic
+from kerasport.layers.symbolic import is_symbolic
 from kerasport.layers.preprocessing_utils import as_strings, host_numpy, traced_strings
 
 

@@ -5,7 +5,8 @@ import re
 import numpy as np
 
 from kerasport.backends import B
-from kerasport.layers.layer import KerasTensor, Layer, is_symbolic
+from kerasport.layers.layer import KerasTensor, Layer
+from kerasport.layers.symbolic import is_symbolic
 from kerasport.layers.preprocessing_utils import (adapt_batches, as_strings, batch_features, check_output_mode,
                                                   host_numpy, traced_strings)
 from kerasport.layers.string_lookup import StringLookup

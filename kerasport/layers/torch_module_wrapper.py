@@ -1,7 +1,8 @@
 """``TorchModuleWrapper``: a ``torch.nn.Module`` as a layer, its parameters trained and saved with the model."""
 from kerasport.backends import B
 from kerasport.core.serialization import in_safe_mode
-from kerasport.layers.layer import KerasTensor, Layer, spec_by_running
+from kerasport.layers.layer import KerasTensor, Layer
+from kerasport.layers.symbolic import spec_by_running
 
 
 class TorchModuleWrapper(Layer):

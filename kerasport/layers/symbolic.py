@@ -1,0 +1,126 @@
+"""Symbolic calls: which call arguments are symbolic, the graph ``Node`` a symbolic call records, and the output
+specs (shapes, dtypes, masks) of a layer found by running it on probe tensors."""
+from kerasport.backends import B
+from kerasport.core import nest as tree
+from kerasport.core.keras_tensor import KerasTensor
+
+
+def is_symbolic(x):
+    return any(isinstance(t, KerasTensor) for t in tree.flatten(x))
+
+
+def any_symbolic(args, kwargs):
+    """Whether a call's arguments hold a KerasTensor; a few type checks for plain tensors."""
+    for value in (*args, *kwargs.values()) if kwargs else args:
+        if isinstance(value, KerasTensor) or isinstance(value, (list, tuple, dict)) and is_symbolic(value):
+            return True
+    return False
+
+
+class Node:
+    """One call of ``layer`` on symbolic inputs: arguments in, KerasTensors out."""
+
+    def __init__(self, layer, args, kwargs, outputs):
+        self.layer = layer
+        self.args, self.kwargs = args, kwargs
+        self.outputs = outputs
+        self.input_tensors = [t for t in tree.flatten((args, kwargs)) if isinstance(t, KerasTensor)]
+        self.output_tensors = tree.flatten(outputs)
+        self.index = len(layer._inbound_nodes)
+        layer._inbound_nodes.append(self)
+        for i, t in enumerate(self.output_tensors):
+            t._keras_history = (layer, self.index, i)
+
+    @property
+    def parent_nodes(self):
+        nodes = []
+        for t in self.input_tensors:
+            layer, node_index, _ = t._keras_history
+            nodes.append(layer._inbound_nodes[node_index])
+        return nodes
+
+
+def is_tensor_argument(x):
+    """Whether a call argument counts as a tensor argument in Keras: a tensor, or a non-empty nest of them."""
+    if isinstance(x, (list, tuple, dict)):
+        flat = tree.flatten(x)
+        return bool(flat) and all(t is None or isinstance(t, KerasTensor) or B.is_tensor(t) for t in flat) \
+            and any(t is not None for t in flat)
+    return isinstance(x, KerasTensor) or B.is_tensor(x)
+
+
+# Two sizes for every unknown dim, as Keras on torch probes. A call that cannot run at those sizes (a layer that
+# looks positions 0..n-1 up in a table of fewer rows) gets a second try at small ones, where Keras's symbolic
+# tensors never fail: each size tells the other apart, and neither is read as a batch of 1.
+_PROBE_SIZES = ((83, 89), (2, 3))
+
+
+def spec_by_running(layer, args, kwargs):
+    """Run ``layer.call`` on zeros for two sizes of every unknown dim; differing dims are None."""
+    def run(cargs, ckwargs):
+        if layer._call_has_training:
+            ckwargs.setdefault("training", False)
+        if "mask" in ckwargs and not layer._call_has_mask:
+            ckwargs.pop("mask")
+        with B.no_grad(), layer._losses_kept():
+            return layer.call(*cargs, **ckwargs)
+
+    return _probe(run, args, kwargs)
+
+
+def mask_spec_by_running(layer, inputs, mask):
+    """The symbolic output mask(s) of ``layer``: its ``compute_mask`` run on probe tensors."""
+    def run(cargs, ckwargs):
+        with B.no_grad():
+            return layer.compute_mask(*cargs)
+
+    return _probe(run, (inputs, mask), {})
+
+
+def _probe(fn, args, kwargs):
+    """``fn(args, kwargs)`` with the KerasTensors made concrete (zeros; masks and other bools all True), for
+    two sizes of every unknown dim: the output KerasTensors, None where the sizes differ."""
+    for attempt, sizes in enumerate(_PROBE_SIZES):
+        try:
+            return _probe_at(fn, args, kwargs, sizes)
+        except Exception as e:  # noqa: BLE001 (the first failure is raised when every size fails)
+            if attempt == 0:
+                first = e
+    raise first
+
+
+def _probe_at(fn, args, kwargs, sizes):
+    """``_probe`` at the given pair of sizes for the unknown dims."""
+    results = []
+    for size in sizes:
+        def concrete(t, size=size):
+            if not isinstance(t, KerasTensor):
+                return t
+            shape = tuple(size if d is None else d for d in t.shape)
+            if t.dtype == "bool":
+                return B.ones(shape, dtype="bool")
+            dtype = t.dtype if t.dtype != "string" else "float32"
+            return B.zeros(shape, dtype=dtype)
+
+        out = fn(tree.map_structure(concrete, args), tree.map_structure(concrete, kwargs))
+        if out is None:
+            return None
+        results.append(out)
+        if not any(d is None for t in tree.flatten((args, kwargs)) if isinstance(t, KerasTensor) for d in t.shape):
+            results.append(out)
+            break
+    flat_a, flat_b = tree.flatten(results[0]), tree.flatten(results[1])
+    specs = []
+    for a, b in zip(flat_a, flat_b):
+        if a is None:
+            specs.append(None)
+            continue
+        sa, sb = tuple(B.shape(a)), tuple(B.shape(b))
+        specs.append(KerasTensor(tuple(x if x == y else None for x, y in zip(sa, sb)), B.dtype(a)))
+    # Batch dims stay unknown when the inputs' batch dim is unknown.
+    ins = [t for t in tree.flatten(args) if isinstance(t, KerasTensor)]
+    if ins and ins[0].shape and ins[0].shape[0] is None:
+        for s in specs:
+            if s is not None and s.shape and s.shape[0] in sizes:
+                s.shape = (None,) + s.shape[1:]
+    return tree.pack_as(results[0], specs)
