@@ -8,6 +8,7 @@ Functional models are wired.
 import contextlib
 import functools
 import inspect
+import threading
 import warnings
 
 import numpy as np
@@ -46,8 +47,8 @@ def _cast_floats(x, dtype):
     return x
 
 
-class _CallContext:
-    """The layer calls under way, as Keras's ``CallContext``: the ``training`` value that nested layers inherit.
+class _CallContext(threading.local):
+    """The layer calls under way in this thread (Keras's ``CallContext``): the ``training`` nested layers inherit.
 
     A layer's ``training`` is, in order: the one it is called with, the context's (set by an enclosing call), the
     default of its ``call``. Each call sets the context's value, which holds until the outermost call returns.
