@@ -1,4 +1,6 @@
 """``TorchModuleWrapper``: a ``torch.nn.Module`` as a layer, its parameters trained and saved with the model."""
+import numpy as np
+
 from kerasport.backends import B
 from kerasport.core.serialization import in_safe_mode
 from kerasport.layers.layer import KerasTensor, Layer
@@ -71,6 +73,21 @@ class TorchModuleWrapper(Layer):
     def parameters(self, recurse=True):
         """The module's own ``parameters()`` (its buffers excluded), as Keras's wrapper gives them."""
         return self.module.parameters(recurse=recurse)
+
+    def save_own_variables(self, store):
+        """The module's ``state_dict()`` (parameters and persistent buffers, by name), as Keras's wrapper saves it."""
+        for key, value in self.module.state_dict().items():
+            store[key] = B.convert_to_numpy(value)
+
+    def load_own_variables(self, store):
+        """Load a ``state_dict`` saved by ``save_own_variables`` (kerasport's or Keras's), checked whole first."""
+        state = {k.decode() if isinstance(k, bytes) else k: store[k] for k in store.keys()}
+        own = self.module.state_dict()
+        if sorted(state) != sorted(own) or any(tuple(own[k].shape) != tuple(np.shape(v)) for k, v in state.items()):
+            raise ValueError(f"Layer {self.name!r} (TorchModuleWrapper) expected the module's state "
+                             f"{ {k: tuple(v.shape) for k, v in own.items()} }, received "
+                             f"{ {k: tuple(np.shape(v)) for k, v in state.items()} }.")
+        self.module.load_state_dict({k: B.convert_to_tensor(np.asarray(v)) for k, v in state.items()})
 
     def call(self, *args, training=None, **kwargs):
         self.module.train(training is not False)

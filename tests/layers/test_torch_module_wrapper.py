@@ -139,3 +139,66 @@ def test_functional_use_shared_parameters_and_lazy_modules():
         (None, 2)) == (None, 2)
     with pytest.raises(ValueError, match="LazyModules are not supported"):
         keras.layers.TorchModuleWrapper(nn.LazyLinear(3))
+
+
+@torch_only
+def test_weights_are_the_modules_state_dict_by_name_and_checked_before_loading(tmp_path):
+    import h5py
+    import torch.nn as nn
+    model = keras.Sequential([keras.Input((4,)), keras.layers.TorchModuleWrapper(nn.Sequential(
+        nn.Linear(4, 3), nn.BatchNorm1d(3)), name="wrapped")])
+    path = str(tmp_path / "m.weights.h5")
+    model.save_weights(path)
+    with h5py.File(path) as f:   # Keras's TorchModuleWrapper layout: the state_dict's names
+        assert sorted(f["layers/torch_module_wrapper/vars"]) == ["0.bias", "0.weight", "1.bias", "1.num_batches_tracked",
+                                                    "1.running_mean", "1.running_var", "1.weight"]
+    other = keras.Sequential([keras.Input((4,)), keras.layers.TorchModuleWrapper(nn.Sequential(
+        nn.Linear(4, 3), nn.BatchNorm1d(3)), name="wrapped")])
+    other.load_weights(path)
+    for a, b in zip(model.get_weights(), other.get_weights()):
+        np.testing.assert_array_equal(a, b)
+    wider = keras.Sequential([keras.Input((4,)), keras.layers.TorchModuleWrapper(nn.Sequential(
+        nn.Linear(4, 5), nn.BatchNorm1d(5)), name="wrapped")])
+    before = wider.get_weights()
+    with pytest.raises(ValueError, match=r"'wrapped' \(TorchModuleWrapper\) expected the module's state .*0.weight"):
+        wider.load_weights(path)
+    for a, b in zip(before, wider.get_weights()):
+        np.testing.assert_array_equal(a, b)
+
+
+_KERAS_ON_TORCH = """
+import os, sys
+os.environ["KERAS_BACKEND"] = "torch"
+import numpy as np, torch, keras
+x = np.random.RandomState(0).rand(8, 4).astype("float32")
+if sys.argv[1] == "write":
+    torch.manual_seed(0)
+    model = keras.Sequential([keras.Input((4,)), keras.layers.TorchModuleWrapper(
+        torch.nn.Sequential(torch.nn.Linear(4, 3), torch.nn.BatchNorm1d(3)))])
+    model.compile("sgd", "mse")
+    model.fit(x, x[:, :3], epochs=1, verbose=0)
+    model.save(sys.argv[2])
+else:
+    model = keras.saving.load_model(sys.argv[2], safe_mode=False)
+np.save(sys.argv[3], model.predict(x, verbose=0))
+"""
+
+
+@torch_only
+def test_keras_files_with_a_wrapped_module_load_both_ways(tmp_path):
+    import subprocess
+    import sys
+
+    def keras_on_torch(*args):
+        env = {k: v for k, v in __import__("os").environ.items() if k != "KERAS_BACKEND"}
+        subprocess.run([sys.executable, "-c", _KERAS_ON_TORCH, *map(str, args)], check=True, env=env,
+                       capture_output=True, timeout=300)
+
+    keras_file, ours_file = tmp_path / "keras.keras", tmp_path / "ours.keras"
+    keras_on_torch("write", keras_file, tmp_path / "keras.npy")
+    x = np.random.RandomState(0).rand(8, 4).astype("float32")
+    model = keras.saving.load_model(str(keras_file), safe_mode=False)
+    np.testing.assert_allclose(model.predict(x, verbose=0), np.load(tmp_path / "keras.npy"), atol=1e-6)
+    model.save(str(ours_file))
+    keras_on_torch("read", ours_file, tmp_path / "again.npy")
+    np.testing.assert_allclose(np.load(tmp_path / "again.npy"), np.load(tmp_path / "keras.npy"), atol=1e-6)
