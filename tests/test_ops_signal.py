@@ -234,3 +234,14 @@ def test_signal_op_nodes_are_written_as_keras_writes_them(tmp_path):
                 kerasport.saving.load_model(tmp_path / "signal.keras").predict(SIG[:1].repeat(3, 0), verbose=0)):
         for g, w in zip(got, want):
             np.testing.assert_allclose(g, w, rtol=1e-5, atol=1e-5)
+
+
+def test_integer_inputs_of_cdist_and_polar_become_float32():
+    """Keras's TensorFlow backend rejects them; as its other ops, kerasport computes in float32."""
+    x, y = np.arange(6, dtype="int32").reshape(3, 2), np.ones((2, 2), "int32")
+    got = ops.cdist(ops.convert_to_tensor(x), ops.convert_to_tensor(y))
+    assert ops.dtype(got) == "float32"
+    np.testing.assert_allclose(to_numpy(got), np.sqrt(((x[:, None] - y[None]) ** 2).sum(-1)), rtol=1e-6)
+    z = ops.polar(ops.convert_to_tensor(np.array([1, 2], "int32")), ops.convert_to_tensor(np.array([0, 3], "int32")))
+    assert ops.dtype(z) == "complex64"
+    np.testing.assert_allclose(to_numpy(z), np.array([1, 2]) * np.exp(1j * np.array([0, 3])), rtol=1e-6)
