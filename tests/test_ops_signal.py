@@ -210,3 +210,38 @@ def test_jvp_of_an_output_that_does_not_depend_on_the_inputs_is_zero():
     out, tangent = ops.jvp(lambda a: (a * 2.0, ops.ones((2,))), (x,), (ops.ones_like(x),))
     np.testing.assert_allclose(to_numpy(tangent[0]), np.full_like(A, 2.0))
     np.testing.assert_array_equal(to_numpy(tangent[1]), np.zeros(2, "float32"))
+
+
+def _signal_graph(lib):
+    x = lib.Input((40,), batch_size=3)  # Keras's symbolic rearrange needs a known batch size
+    re, im = lib.ops.stft(x, 16, 4, 16)
+    y = lib.ops.istft((re, im), 16, 4, 16, length=40)
+    seq = lib.ops.extract_sequences(y, 8, 4)
+    mag = lib.ops.rearrange(lib.ops.sqrt(re * re + im * im), "b (t t2) f -> b t (f t2)", t2=1)
+    return lib.Model(x, [lib.ops.cdist(seq, seq), mag])
+
+
+def test_signal_op_nodes_are_written_as_keras_writes_them(tmp_path):
+    """Keras 3 loads our archive (the ops as its STFT, ISTFT, ... op classes) and predicts the same; so do we."""
+    K = keras_module()
+    model = _signal_graph(kerasport)
+    want = model.predict(SIG[:1].repeat(3, 0), verbose=0)
+    model.save(tmp_path / "signal.keras")
+    theirs = K.saving.load_model(tmp_path / "signal.keras")
+    assert {"STFT", "ISTFT", "ExtractSequences", "CDist", "Rearrange"} <= {
+        e["class_name"] for e in theirs.get_config()["layers"]}
+    for got in (theirs.predict(SIG[:1].repeat(3, 0), verbose=0),
+                kerasport.saving.load_model(tmp_path / "signal.keras").predict(SIG[:1].repeat(3, 0), verbose=0)):
+        for g, w in zip(got, want):
+            np.testing.assert_allclose(g, w, rtol=1e-5, atol=1e-5)
+
+
+def test_integer_inputs_of_cdist_and_polar_become_float32():
+    """Keras's TensorFlow backend rejects them; as its other ops, kerasport computes in float32."""
+    x, y = np.arange(6, dtype="int32").reshape(3, 2), np.ones((2, 2), "int32")
+    got = ops.cdist(ops.convert_to_tensor(x), ops.convert_to_tensor(y))
+    assert ops.dtype(got) == "float32"
+    np.testing.assert_allclose(to_numpy(got), np.sqrt(((x[:, None] - y[None]) ** 2).sum(-1)), rtol=1e-6)
+    z = ops.polar(ops.convert_to_tensor(np.array([1, 2], "int32")), ops.convert_to_tensor(np.array([0, 3], "int32")))
+    assert ops.dtype(z) == "complex64"
+    np.testing.assert_allclose(to_numpy(z), np.array([1, 2]) * np.exp(1j * np.array([0, 3])), rtol=1e-6)

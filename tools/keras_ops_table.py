@@ -20,7 +20,7 @@ def keras_op_table():
                "BatchNorm": "batch_normalization", "RMSNorm": "rms_normalization",
                "LayerNorm": "layer_normalization", "CDist": "cdist"}
     table = {}
-    for suffix in ("numpy", "nn", "core", "math", "linalg", "image"):
+    for suffix in ("numpy", "nn", "core", "math", "linalg", "image", "einops"):
         module = getattr(keras_ops, suffix)
         for class_name, cls in sorted(vars(module).items()):
             if not (inspect.isclass(cls) and issubclass(cls, Operation) and cls.__module__ == module.__name__):

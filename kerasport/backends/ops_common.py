@@ -549,7 +549,7 @@ def rearrange_plan(pattern, shape, axes_lengths):
     sizes = {}
     for group, dim in zip(inputs, shape):
         unknown = [a for a in group if a not in axes_lengths]
-        if len(unknown) > 1 and len(group) > 1:
+        if len(unknown) > 1:
             raise ValueError(f"rearrange: give the lengths of all but one of the axes {group} (as keyword "
                              f"arguments); received {axes_lengths}.")
         known = math.prod(axes_lengths[a] for a in group if a in axes_lengths)

@@ -243,6 +243,7 @@ KERAS_OPS = {
     'rad2deg': ('numpy', 'Rad2deg', ()),
     'ravel': ('numpy', 'Ravel', ()),
     'real': ('numpy', 'Real', ()),
+    'rearrange': ('einops', 'Rearrange', ()),
     'reciprocal': ('numpy', 'Reciprocal', ()),
     'relu': ('nn', 'Relu', ()),
     'relu6': ('nn', 'Relu6', ()),
