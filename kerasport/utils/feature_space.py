@@ -21,7 +21,7 @@ def _serialize_helper(obj):
 
 
 class TFDIdentity(layers.Layer):
-    """The preprocessor of ``"float"`` features: float inputs in the layer's dtype, unchanged otherwise."""
+    """The preprocessor of ``"float"`` features: the values as they are, cast to the layer's dtype (float32)."""
 
     def call(self, inputs):
         return B.cast(inputs, self.compute_dtype)
