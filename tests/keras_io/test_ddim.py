@@ -20,7 +20,9 @@ the plot becomes the generated images. Changed: the KID's encoder is the example
 InceptionV3 ``preprocess_input`` and ``GlobalAveragePooling2D`` without the pretrained InceptionV3 (its ImageNet
 weights would be a download), so KID's kernel arithmetic runs on the per-channel means. The noises, diffusion
 times and initial sampling noise come from ``keras.random`` in the example, whose streams differ between the two
-libraries; here they are fixed patterns (``sin`` of a ramp, scaled into [0, 1) for the times).
+libraries; here they are fixed patterns (``sin`` of a ramp, scaled into [0, 1) for the times). Compared: the
+losses and KID of ``fit``, the plotted samples, the adapted statistics and the EMA network's weights (the trained
+network's own weights are left out: see the comment in ``_train``).
 """
 import math
 import os
