@@ -8,12 +8,15 @@ CoNLL 2003 from the HuggingFace hub, ``vocab_size=40``, 2 epochs, ``batch_size=8
 the data from text files through a ``tf.data`` pipeline (``tf.strings`` ops, ``padded_batch``); here the same
 records are turned into ids by the same ``lookup_layer`` in Python and padded with ``keras.utils.pad_sequences``
 to the longest sentence, so that the program runs on both backends; ``fit`` gets the arrays with
-``shuffle=False``. The dropout rates (0.1) are 0 here: dropout masks are random, and the streams differ between
-the two libraries. The oracle is Keras 3 on torch (in a child process) under both backends: the example's Adam gets the token
+``shuffle=False``. The dropout rates (0.1) are 0 here: dropout masks are random, and the streams differ
+between the two libraries. The model is built by calling it once before its initial weights are copied.
+``ops.reshape(sample_input, shape=[1, -1])`` loses its ``shape=`` keyword: Keras 3.15 names that argument
+``newshape`` and rejects ``shape``.
+
+The oracle is Keras 3 on torch (in a child process) under both backends: the example's Adam gets the token
 embedding's gradient as ``tf.IndexedSlices`` in Keras on TensorFlow and squares it per token occurrence, where
 Keras on torch and kerasport (on both backends, deliberately) square the summed dense gradient; see
-``embedding_adam_repeated_tokens`` in ``tests/programs/test_guide_programs.py``. The model is built by calling it once before its initial weights are copied. ``ops.reshape(sample_input,
-shape=[1, -1])`` loses its ``shape=`` keyword: Keras 3.15 names that argument ``newshape`` and rejects ``shape``.
+``embedding_adam_repeated_tokens`` in ``tests/programs/test_guide_programs.py``.
 """
 from collections import Counter
 
