@@ -121,3 +121,17 @@ def test_normalization_mean_and_variance_attributes_match_keras(kwargs):
         ours.adapt(x), ref.adapt(x)
     for name in ("mean", "variance"):
         np.testing.assert_allclose(to_numpy(getattr(ours, name)), np.asarray(getattr(ref, name)), rtol=1e-6)
+
+
+@pytest.mark.skipif(B.NAME != "tensorflow", reason="tf.data exists in a TensorFlow process only")
+def test_preprocessing_layers_run_inside_tf_data_map_as_eagerly():
+    import tensorflow as tf
+    lookup = layers.StringLookup(vocabulary=["a", "b"])
+    vectorize = layers.TextVectorization(output_sequence_length=3)
+    vectorize.adapt(["a b", "c d"])
+    normalize = layers.Normalization()
+    normalize.adapt(np.arange(6.0).reshape(3, 2))
+    for layer, data in ((lookup, np.array(["a", "c", "b", "a"])), (vectorize, np.array(["a c", "d x", "b", "c"])),
+                        (normalize, np.arange(8.0, dtype="float32").reshape(4, 2))):
+        mapped = [d.numpy() for d in tf.data.Dataset.from_tensor_slices(data).batch(2).map(layer)]
+        np.testing.assert_array_equal(np.concatenate(mapped), B.convert_to_numpy(layer(data)))
