@@ -1,5 +1,9 @@
 """Activation functions by Keras name; ``get`` resolves a name, callable or config."""
+import functools
+import inspect
+
 from kerasport.backends import B
+from kerasport.core.keras_tensor import KerasTensor
 from kerasport.core.serialization import deserialize_keras_object, get_registered_object, serialize_keras_object
 
 
@@ -43,8 +47,6 @@ def silu(x):
     return B.silu(x)
 
 
-swish = silu
-
 
 def elu(x, alpha=1.0):
     return B.elu(x, alpha)
@@ -81,8 +83,6 @@ def hard_sigmoid(x):
 def hard_silu(x):
     return B.hard_silu(x)
 
-
-hard_swish = hard_silu
 
 
 def mish(x):
@@ -149,6 +149,40 @@ def threshold(x, threshold, default_value):
     return B.threshold(x, threshold, default_value)
 
 
+def _taking_keras_tensors(fn):
+    """``fn`` that also takes a ``KerasTensor`` (a Functional model being wired), as Keras's activations, written
+    with its ops, do: it records ``kerasport.ops``' op of the same name where that op takes ``fn``'s arguments,
+    else a ``ReLU`` / ``Activation`` layer."""
+    signature = inspect.signature(fn)
+
+    @functools.wraps(fn)
+    def activation(x, *args, **kwargs):
+        if not isinstance(x, KerasTensor):
+            return fn(x, *args, **kwargs)
+        from kerasport import layers, ops
+        bound = signature.bind(x, *args, **kwargs)
+        bound.apply_defaults()
+        options = dict(list(bound.arguments.items())[1:])
+        op = {"exponential": ops.exp, "linear": lambda t: t}.get(fn.__name__, getattr(ops, fn.__name__, None))
+        try:
+            takes = set(inspect.signature(op).parameters) if op is not None else set()
+        except ValueError:  # a framework builtin bound directly: it takes the tensor only
+            takes = {"x"}
+        if op is not None and set(options) <= takes:
+            return op(x, **options)
+        if fn.__name__ == "relu":
+            return layers.ReLU(max_value=options["max_value"], negative_slope=options["negative_slope"],
+                               threshold=options["threshold"])(x)
+        return layers.Activation(fn.__name__)(x)   # mish: no op of its own, and no argument
+
+    return activation
+
+
+globals().update({_f.__name__: _taking_keras_tensors(_f) for _f in (
+    relu, relu6, sigmoid, tanh, softmax, log_softmax, gelu, silu, elu, selu, softplus, softsign, leaky_relu, linear,
+    exponential, hard_sigmoid, hard_silu, mish, log_sigmoid, celu, glu, hard_shrink, hard_tanh, soft_shrink,
+    sparse_plus, sparse_sigmoid, sparsemax, squareplus, tanh_shrink, threshold)})
+swish, hard_swish = silu, hard_silu
 _ALL = {f.__name__: f for f in (relu, relu6, sigmoid, tanh, softmax, log_softmax, gelu, silu, elu, selu,
                                 softplus, softsign, leaky_relu, linear, exponential, hard_sigmoid,
                                 hard_silu, mish, log_sigmoid, celu, glu, hard_shrink, hard_tanh, soft_shrink,
