@@ -74,6 +74,7 @@ def _rows():
           ("expand_dims", (F, (0, 2)), {}), ("squeeze", (F[None, :, None],), {}),
           ("squeeze", (F[None],), {"axis": 0}), ("squeeze", (F[None, :, None],), {"axis": (0, -2)}),
           ("concatenate", ([F, G],), {}), ("concatenate", ([F, G],), {"axis": -1}), ("stack", ([F, G],), {}),
+          ("concatenate", ([F, L, I],), {"axis": -1}), ("stack", ([I, F],), {}), ("concatenate", ([I, M],), {}),
           ("stack", ([F, G],), {"axis": -1}), ("unstack", (X3,), {}), ("unstack", (X3,), {"axis": -1}),
           ("split", (F, 2), {"axis": 1}), ("split", (X3, [1, 3]), {"axis": -1}), ("tile", (F, (2, 1)), {}),
           ("tile", (V, (2, 2)), {}), ("tile", (F, 3), {}), ("tile", (X3, (2,)), {}),
