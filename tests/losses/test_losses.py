@@ -108,3 +108,34 @@ def test_config_round_trip(name, kwargs, kind, rng):
     _close(clone(y_true, y_pred), loss(y_true, y_pred))
     restored = losses.deserialize(losses.serialize(loss))
     assert type(restored) is type(loss) and restored.get_config() == config
+
+
+@pytest.mark.parametrize("kind", ["binary", "categorical", "sparse_categorical"])
+def test_crossentropy_of_a_saturated_sigmoid_or_softmax(kind):
+    """A crossentropy given a sigmoid's / softmax's output: Keras on TensorFlow computes it from the logits it
+    keeps on that output (exact where the probabilities saturate), Keras on torch from the probabilities
+    clipped to ``[1e-7, 1 - 1e-7]``. kerasport on each backend gives that backend's Keras value."""
+    from kerasport import activations, backend, ops
+    K = keras_module()
+    if kind == "binary":
+        logits = np.array([[30.0], [-25.0], [0.5], [-40.0]], "float32")
+        y = np.array([[0.0], [1.0], [1.0], [0.0]], "float32")
+        probs = (1 / (1 + np.exp(-logits.astype("float64")))).astype("float32")  # clipped in float32, as Keras
+        clipped = np.clip(probs, np.float32(1e-7), np.float32(1 - 1e-7))
+        torch_keras = -(y * np.log(clipped) + (1 - y) * np.log(1 - clipped)).mean(-1)
+    else:
+        logits = np.array([[30.0, -10.0, 0.0], [0.2, 0.1, -0.3], [-20.0, 25.0, 1.0]], "float32")
+        labels = np.array([1, 0, 0])
+        y = labels if kind == "sparse_categorical" else np.eye(3, dtype="float32")[labels]
+        probs = np.exp(logits - logits.max(-1, keepdims=True))
+        probs /= probs.sum(-1, keepdims=True)
+        torch_keras = -np.log(np.clip(probs[np.arange(3), labels], np.float32(1e-7), np.float32(1 - 1e-7)))
+    activation = "sigmoid" if kind == "binary" else "softmax"
+    ours = getattr(losses, f"{kind}_crossentropy")(y, getattr(activations, activation)(ops.convert_to_tensor(logits)))
+    if backend.backend() == "tensorflow":
+        want = getattr(K.losses, f"{kind}_crossentropy")(y, getattr(K.activations, activation)(
+            K.ops.convert_to_tensor(logits)))
+        np.testing.assert_allclose(to_numpy(ours), K.ops.convert_to_numpy(want), rtol=1e-6, atol=1e-6)
+        assert not np.allclose(to_numpy(ours), torch_keras, rtol=1e-3)  # the logits were used
+    else:
+        np.testing.assert_allclose(to_numpy(ours), torch_keras, rtol=1e-5, atol=1e-6)

@@ -3,6 +3,7 @@ Convolutions run channels_last, in the native kernel where ``kernels.supports`` 
 
 import builtins as _bi
 import math
+import warnings
 
 import tensorflow as tf
 
@@ -31,7 +32,18 @@ def relu_overwriting(x, max_value=None):
     return tf.nn.relu6(x) if max_value == 6.0 else tf.minimum(tf.nn.relu(x), max_value)
 
 
-sigmoid = tf.sigmoid
+def _with_logits(output, logits):
+    """``output`` with ``logits`` kept on it, as Keras on TensorFlow keeps them on a sigmoid's or a softmax's
+    output: a crossentropy given that output computes from the logits (``_get_logits``)."""
+    output._keras_logits = logits
+    return output
+
+
+def sigmoid(x):
+    x = tf.convert_to_tensor(x)
+    return _with_logits(tf.sigmoid(x), x)
+
+
 tanh = tf.tanh
 softplus = tf.math.softplus
 softsign = tf.math.softsign
@@ -63,9 +75,10 @@ def hard_silu(x):
 
 
 def softmax(x, axis=-1):
+    x = tf.convert_to_tensor(x)
     if isinstance(axis, int):
-        return tf.nn.softmax(x, axis=axis)
-    return tf.exp(x - tf.reduce_logsumexp(x, axis=list(axis), keepdims=True))
+        return _with_logits(tf.nn.softmax(x, axis=axis), x)
+    return _with_logits(tf.exp(x - tf.reduce_logsumexp(x, axis=list(axis), keepdims=True)), x)
 
 
 def log_softmax(x, axis=-1):
@@ -314,7 +327,24 @@ def normalize(x, axis=-1, order=2, epsilon=None):
 
 
 # ----------------------------------------------------------------------------- losses
+def _get_logits(output, from_logits, op_type):
+    """``(output, from_logits)`` as Keras on TensorFlow reads a crossentropy's ``output``: the logits kept on a
+    sigmoid's / softmax's output, or in a traced graph the input of an ``op_type`` op, are taken instead, with
+    ``from_logits=True`` (a ``from_logits=True`` given such an output warns, as in Keras)."""
+    logits = getattr(output, "_keras_logits", None)
+    if logits is None and not isinstance(output, (tf.__internal__.EagerTensor, tf.Variable)) and \
+            getattr(getattr(output, "op", None), "type", None) == op_type and len(output.op.inputs) == 1:
+        logits = output.op.inputs[0]
+    if logits is None:
+        return output, from_logits
+    if from_logits:
+        warnings.warn(f"A crossentropy received `from_logits=True`, but the `output` argument was produced by a "
+                      f"{op_type} activation and thus does not represent logits. Was this intended?", stacklevel=3)
+    return logits, True
+
+
 def categorical_crossentropy(target, output, from_logits=False, axis=-1):
+    output, from_logits = _get_logits(output, from_logits, "Softmax")
     target = tf.cast(target, output.dtype)
     if from_logits:
         return tf.nn.softmax_cross_entropy_with_logits(labels=target, logits=output, axis=axis)
@@ -324,6 +354,7 @@ def categorical_crossentropy(target, output, from_logits=False, axis=-1):
 
 
 def sparse_categorical_crossentropy(target, output, from_logits=False, axis=-1):
+    output, from_logits = _get_logits(output, from_logits, "Softmax")
     target = tf.cast(target, tf.int32)
     if target.shape.rank == output.shape.rank:
         target = tf.squeeze(target, axis)
@@ -336,6 +367,7 @@ def sparse_categorical_crossentropy(target, output, from_logits=False, axis=-1):
 
 
 def binary_crossentropy(target, output, from_logits=False):
+    output, from_logits = _get_logits(output, from_logits, "Sigmoid")
     target = tf.cast(target, output.dtype)
     if from_logits:
         return tf.nn.sigmoid_cross_entropy_with_logits(labels=target, logits=output)
