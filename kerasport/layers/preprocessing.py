@@ -77,7 +77,8 @@ class Normalization(Layer):
             ``adapt(data)`` before use.
         invert: apply the inverse transformation, ``mean + inputs * sqrt(variance)``.
 
-    Weights (when adapted): ``mean``, ``variance``, ``count`` (non-trainable).
+    Weights (when adapted): ``mean``, ``variance``, ``count`` (non-trainable; ``adapt`` leaves ``count`` at 0,
+    as Keras 3 does).
 
     Example::
 
@@ -193,7 +194,6 @@ class Normalization(Layer):
             raise ValueError(f"Normalization {self.name!r}: adapt() received no batches.")
         self.adapt_mean.assign(B.convert_to_tensor(mean.astype(np.float32)))
         self.adapt_variance.assign(B.convert_to_tensor(variance.astype(np.float32)))
-        self.count.assign(B.convert_to_tensor(np.asarray(total, np.int64)))
 
     def call(self, inputs):
         if self.input_mean is None:
