@@ -232,6 +232,22 @@ def test_layout_ops_on_strings():
     np.testing.assert_array_equal(to_numpy(model(words)), np.eye(4)[[1, 2, 3, 1]])
 
 
+def test_convert_to_tensor_of_strings_feeds_a_string_model():
+    """``ops.convert_to_tensor([["..."]])`` of text (keras.io's pretrained_word_embeddings feeds its end-to-end
+    model so): a ``tf.string`` tensor on TensorFlow, a NumPy object array on torch (no torch tensor holds
+    strings); either way the string layers read it as Keras does, and numbers still become tensors."""
+    K = keras_module()
+    text = [["the cat sat"], ["on the mat"]]
+    texts = ["the cat sat on the mat", "a cat"]
+    ours, theirs = kerasport.layers.TextVectorization(), K.layers.TextVectorization()
+    ours.adapt(texts)
+    theirs.adapt(texts)
+    got = ops.convert_to_tensor(text)
+    assert np.asarray(ops.convert_to_numpy(got)).shape == (2, 1)
+    np.testing.assert_array_equal(to_numpy(ours(got)), K.ops.convert_to_numpy(theirs(K.ops.convert_to_tensor(text))))
+    assert ops.is_tensor(ops.convert_to_tensor(np.array([1, 2], dtype=object).astype("int64")))
+
+
 def test_introspection_and_cond():
     x = ops.convert_to_tensor(X3)
     assert ops.shape(x) == (2, 3, 4) and ops.ndim(x) == 3 and int(ops.size(x)) == 24
