@@ -75,6 +75,7 @@ def _rows():
           ("expand_dims", (F, (0, 2)), {}), ("squeeze", (F[None, :, None],), {}),
           ("squeeze", (F[None],), {"axis": 0}), ("squeeze", (F[None, :, None],), {"axis": (0, -2)}),
           ("concatenate", ([F, G],), {}), ("concatenate", ([F, G],), {"axis": -1}), ("stack", ([F, G],), {}),
+          ("concatenate", ([F, L, I],), {"axis": -1}), ("stack", ([I, F],), {}), ("concatenate", ([I, M],), {}),
           ("stack", ([F, G],), {"axis": -1}), ("unstack", (X3,), {}), ("unstack", (X3,), {"axis": -1}),
           ("split", (F, 2), {"axis": 1}), ("split", (X3, [1, 3]), {"axis": -1}), ("tile", (F, (2, 1)), {}),
            ("tile", (V, (2, 2)), {}), ("tile", (F, 3), {}), ("tile", (X3, (2,)), {}),
@@ -248,6 +249,22 @@ def test_convert_to_tensor_packs_a_list_of_arrays_as_keras_does():
     patches = ops.image.extract_patches(ops.image.resize(got, (4, 4)), 2)
     np.testing.assert_array_equal(to_numpy(patches)[0, 0, 0], np.stack(images)[0, :2, :2].reshape(-1))
     assert ops.convert_to_tensor([[0.5, 1.0]]).dtype == ops.convert_to_tensor(np.float64([[0.5, 1.0]])).dtype
+
+
+def test_convert_to_tensor_of_strings_feeds_a_string_model():
+    """``ops.convert_to_tensor([["..."]])`` of text (keras.io's pretrained_word_embeddings feeds its end-to-end
+    model so): a ``tf.string`` tensor on TensorFlow, a NumPy object array on torch (no torch tensor holds
+    strings); either way the string layers read it as Keras does, and numbers still become tensors."""
+    K = keras_module()
+    text = [["the cat sat"], ["on the mat"]]
+    texts = ["the cat sat on the mat", "a cat"]
+    ours, theirs = kerasport.layers.TextVectorization(), K.layers.TextVectorization()
+    ours.adapt(texts)
+    theirs.adapt(texts)
+    got = ops.convert_to_tensor(text)
+    assert np.asarray(ops.convert_to_numpy(got)).shape == (2, 1)
+    np.testing.assert_array_equal(to_numpy(ours(got)), K.ops.convert_to_numpy(theirs(K.ops.convert_to_tensor(text))))
+    assert ops.is_tensor(ops.convert_to_tensor(np.array([1, 2], dtype=object).astype("int64")))
 
 
 def test_introspection_and_cond():

@@ -110,30 +110,32 @@ def test_config_round_trip(name, kwargs, kind, rng):
     assert type(restored) is type(loss) and restored.get_config() == config
 
 
-def test_crossentropy_of_a_saturated_softmax_or_sigmoid_output_matches_keras():
-    # Keras on TensorFlow computes the crossentropy of a softmax's / sigmoid's output from the logits it
-    # keeps (``_keras_logits``), never clipping to 1e-7; Keras on torch clips. Either way, the same numbers.
-    import kerasport
-    from tests.helpers import keras_module
-    keras = keras_module()
-    logits = np.array([[40.0, 0.0, -40.0], [0.5, 0.2, -0.1]], "float32")
-    onehot = np.array([[0.0, 0.0, 1.0], [0.0, 1.0, 0.0]], "float32")
-
-    def losses(lib):
-        x = lib.ops.convert_to_tensor(logits)
-        probs, sig = lib.activations.softmax(x), lib.activations.sigmoid(x)
-        return [lib.ops.convert_to_numpy(v) for v in (
-            lib.losses.categorical_crossentropy(onehot, probs),
-            lib.losses.sparse_categorical_crossentropy(np.array([2, 1]), probs),
-            lib.losses.binary_crossentropy(onehot, sig))]
-
-    ours = losses(kerasport)
-    theirs = losses(keras) if kerasport.backend.backend() == "tensorflow" else None
-    if theirs is None:  # Keras here runs on TensorFlow: on torch, its crossentropy clips the probabilities
-        clipped = np.clip(np.exp(logits - logits.max(1, keepdims=True)) /
-                          np.exp(logits - logits.max(1, keepdims=True)).sum(1, keepdims=True), 1e-7, 1 - 1e-7)
-        np.testing.assert_allclose(ours[0], -np.log(clipped[[0, 1], [2, 1]]), rtol=1e-5)
-        return
-    for a, b in zip(ours, theirs):
-        np.testing.assert_allclose(a, b, rtol=1e-5)
-    assert ours[0][0] > 70  # from the logits: 80, where clipped probabilities give 16.1
+@pytest.mark.parametrize("kind", ["binary", "categorical", "sparse_categorical"])
+def test_crossentropy_of_a_saturated_sigmoid_or_softmax(kind):
+    """A crossentropy given a sigmoid's / softmax's output: Keras on TensorFlow computes it from the logits it
+    keeps on that output (exact where the probabilities saturate), Keras on torch from the probabilities
+    clipped to ``[1e-7, 1 - 1e-7]``. kerasport on each backend gives that backend's Keras value."""
+    from kerasport import activations, backend, ops
+    K = keras_module()
+    if kind == "binary":
+        logits = np.array([[30.0], [-25.0], [0.5], [-40.0]], "float32")
+        y = np.array([[0.0], [1.0], [1.0], [0.0]], "float32")
+        probs = (1 / (1 + np.exp(-logits.astype("float64")))).astype("float32")  # clipped in float32, as Keras
+        clipped = np.clip(probs, np.float32(1e-7), np.float32(1 - 1e-7))
+        torch_keras = -(y * np.log(clipped) + (1 - y) * np.log(1 - clipped)).mean(-1)
+    else:
+        logits = np.array([[30.0, -10.0, 0.0], [0.2, 0.1, -0.3], [-20.0, 25.0, 1.0]], "float32")
+        labels = np.array([1, 0, 0])
+        y = labels if kind == "sparse_categorical" else np.eye(3, dtype="float32")[labels]
+        probs = np.exp(logits - logits.max(-1, keepdims=True))
+        probs /= probs.sum(-1, keepdims=True)
+        torch_keras = -np.log(np.clip(probs[np.arange(3), labels], np.float32(1e-7), np.float32(1 - 1e-7)))
+    activation = "sigmoid" if kind == "binary" else "softmax"
+    ours = getattr(losses, f"{kind}_crossentropy")(y, getattr(activations, activation)(ops.convert_to_tensor(logits)))
+    if backend.backend() == "tensorflow":
+        want = getattr(K.losses, f"{kind}_crossentropy")(y, getattr(K.activations, activation)(
+            K.ops.convert_to_tensor(logits)))
+        np.testing.assert_allclose(to_numpy(ours), K.ops.convert_to_numpy(want), rtol=1e-6, atol=1e-6)
+        assert not np.allclose(to_numpy(ours), torch_keras, rtol=1e-3)  # the logits were used
+    else:
+        np.testing.assert_allclose(to_numpy(ours), torch_keras, rtol=1e-5, atol=1e-6)

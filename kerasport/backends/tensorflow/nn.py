@@ -3,6 +3,7 @@ Convolutions run channels_last, in the native kernel where ``kernels.supports`` 
 
 import builtins as _bi
 import math
+import warnings
 
 import tensorflow as tf
 
@@ -29,6 +30,18 @@ def relu_overwriting(x, max_value=None):
     if max_value is None:
         return tf.nn.relu(x)
     return tf.nn.relu6(x) if max_value == 6.0 else tf.minimum(tf.nn.relu(x), max_value)
+
+
+def _with_logits(output, logits):
+    """``output`` with ``logits`` kept on it, as Keras on TensorFlow keeps them on a sigmoid's or a softmax's
+    output: a crossentropy given that output computes from the logits (``_get_logits``)."""
+    output._keras_logits = logits
+    return output
+
+
+def sigmoid(x):
+    x = tf.convert_to_tensor(x)
+    return _with_logits(tf.sigmoid(x), x)
 
 
 tanh = tf.tanh
@@ -62,34 +75,10 @@ def hard_silu(x):
 
 
 def softmax(x, axis=-1):
+    x = tf.convert_to_tensor(x)
     if isinstance(axis, int):
         return _with_logits(tf.nn.softmax(x, axis=axis), x)
     return _with_logits(tf.exp(x - tf.reduce_logsumexp(x, axis=list(axis), keepdims=True)), x)
-
-
-def sigmoid(x):
-    return _with_logits(tf.sigmoid(x), x)
-
-
-def _with_logits(output, logits):
-    """``output`` carrying its ``logits`` (``_keras_logits``), as Keras's TensorFlow backend does: a
-    crossentropy of a softmax's or sigmoid's output then reads the logits instead of clipped probabilities."""
-    try:
-        output._keras_logits = logits
-    except AttributeError:
-        pass
-    return output
-
-
-def _get_logits(output, from_logits, op_type):
-    """``(tensor, from_logits)`` for a crossentropy: the logits behind a softmax's / sigmoid's ``output``
-    (kept by ``_with_logits``, or, in a graph, the input of its ``op_type`` op) where there are, as in Keras."""
-    if hasattr(output, "_keras_logits"):
-        return output._keras_logits, True
-    if (not isinstance(output, (tf.__internal__.EagerTensor, tf.Variable)) and hasattr(output, "op")
-            and output.op.type == op_type and len(output.op.inputs) == 1):
-        return output.op.inputs[0], True
-    return output, from_logits
 
 
 def log_softmax(x, axis=-1):
@@ -338,9 +327,25 @@ def normalize(x, axis=-1, order=2, epsilon=None):
 
 
 # ----------------------------------------------------------------------------- losses
+def _get_logits(output, from_logits, op_type):
+    """``(output, from_logits)`` as Keras on TensorFlow reads a crossentropy's ``output``: the logits kept on a
+    sigmoid's / softmax's output, or in a traced graph the input of an ``op_type`` op, are taken instead, with
+    ``from_logits=True`` (a ``from_logits=True`` given such an output warns, as in Keras)."""
+    logits = getattr(output, "_keras_logits", None)
+    if logits is None and not isinstance(output, (tf.__internal__.EagerTensor, tf.Variable)) and \
+            getattr(getattr(output, "op", None), "type", None) == op_type and len(output.op.inputs) == 1:
+        logits = output.op.inputs[0]
+    if logits is None:
+        return output, from_logits
+    if from_logits:
+        warnings.warn(f"A crossentropy received `from_logits=True`, but the `output` argument was produced by a "
+                      f"{op_type} activation and thus does not represent logits. Was this intended?", stacklevel=3)
+    return logits, True
+
+
 def categorical_crossentropy(target, output, from_logits=False, axis=-1):
-    target = tf.cast(target, output.dtype)
     output, from_logits = _get_logits(output, from_logits, "Softmax")
+    target = tf.cast(target, output.dtype)
     if from_logits:
         return tf.nn.softmax_cross_entropy_with_logits(labels=target, logits=output, axis=axis)
     output = output / tf.reduce_sum(output, axis, keepdims=True)
@@ -349,12 +354,12 @@ def categorical_crossentropy(target, output, from_logits=False, axis=-1):
 
 
 def sparse_categorical_crossentropy(target, output, from_logits=False, axis=-1):
+    output, from_logits = _get_logits(output, from_logits, "Softmax")
     target = tf.cast(target, tf.int32)
     if target.shape.rank == output.shape.rank:
         target = tf.squeeze(target, axis)
     if axis != -1 and axis != output.shape.rank - 1:
         output = tf.experimental.numpy.moveaxis(output, axis, -1)
-    output, from_logits = _get_logits(output, from_logits, "Softmax")
     if not from_logits:
         output = output / tf.reduce_sum(output, -1, keepdims=True)
         output = tf.math.log(tf.clip_by_value(output, 1e-7, 1 - 1e-7))
@@ -362,8 +367,8 @@ def sparse_categorical_crossentropy(target, output, from_logits=False, axis=-1):
 
 
 def binary_crossentropy(target, output, from_logits=False):
-    target = tf.cast(target, output.dtype)
     output, from_logits = _get_logits(output, from_logits, "Sigmoid")
+    target = tf.cast(target, output.dtype)
     if from_logits:
         return tf.nn.sigmoid_cross_entropy_with_logits(labels=target, logits=output)
     output = tf.clip_by_value(output, 1e-7, 1 - 1e-7)

@@ -2,6 +2,7 @@
 Python scalars are weakly typed and two tensors promote as in Keras (``core.promote_pair``)."""
 
 import builtins as _bi
+import functools
 
 import numpy as np
 import tensorflow as tf
@@ -310,12 +311,21 @@ def squeeze(x, axis=None):
     return tf.squeeze(_t(x), axis=_axis(axis))
 
 
+def _promoted(xs):
+    """The tensors of ``xs`` in one dtype, promoted as Keras promotes them (an int meeting a float takes it)."""
+    xs = [_t(x) for x in xs]
+    if len({x.dtype for x in xs}) < 2:
+        return xs
+    common = functools.reduce(_result_dtype, [x.dtype for x in xs])
+    return [tf.cast(x, common) for x in xs]
+
+
 def concatenate(xs, axis=0):
-    return tf.concat([_t(x) for x in xs], axis=axis)
+    return tf.concat(_promoted(xs), axis=axis)
 
 
 def stack(xs, axis=0):
-    return tf.stack([_t(x) for x in xs], axis=axis)
+    return tf.stack(_promoted(xs), axis=axis)
 
 
 def unstack(x, axis=0):

@@ -144,7 +144,8 @@ def assign(var, value):
 
 # ----------------------------------------------------------------------------- conversion
 def convert_to_tensor(x, dtype=None):
-    """A tensor on the backend's device. Python floats and float64 arrays become float32."""
+    """A tensor on the backend's device. Python floats and float64 arrays become float32; string data (which no
+    torch tensor holds) becomes a NumPy object array, as the string layers take it."""
     dtype = to_dtype(dtype)
     if isinstance(x, torch.Tensor):
         if dtype is not None and x.dtype != dtype:
@@ -154,6 +155,9 @@ def convert_to_tensor(x, dtype=None):
         return torch.tensor(x, dtype=dtype or (torch.float32 if type(x) is float else None), device=DEVICE)
     if not isinstance(x, np.ndarray):
         x = np.asarray(x.numpy() if hasattr(x, "numpy") else x)
+    if dtype is None and (x.dtype.kind in "US" or x.dtype.kind == "O" and x.size and all(
+            isinstance(v, (str, bytes)) for v in x.flat)):
+        return x.astype(object)  # strings: no torch tensor holds them; they stay a NumPy array on the host
     if dtype is None and x.dtype == np.float64:
         dtype = torch.float32
     if not x.flags.writeable or not x.flags.c_contiguous:
