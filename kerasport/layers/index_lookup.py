@@ -7,6 +7,7 @@ import numpy as np
 
 from kerasport.backends import B
 from kerasport.layers.layer import KerasTensor, Layer
+from kerasport.layers.symbolic import is_probing
 from kerasport.layers.preprocessing_utils import (adapt_batches, as_strings, batch_features, check_not_sparse,
                                                   check_output_mode, encode_categorical, encoded_shape, host_numpy,
                                                   is_ragged)
@@ -299,6 +300,10 @@ class IndexLookup(Layer):
         return out * self._idf_tensor if self.output_mode == "tf_idf" else out
 
     def _oov_error(self, oov_values):
+        """Refuse out-of-vocabulary values when ``num_oov_indices=0``; on probe tensors (whose values mean nothing,
+        see ``symbolic.is_probing``) give the first token's index instead, as Keras's value-free tracing would."""
+        if is_probing():
+            return self._token_start_index()
         raise ValueError(f"{self._name()}: when `num_oov_indices=0` all inputs should be in the vocabulary; "
                          f"found OOV values {oov_values[:10]}. Consider setting `num_oov_indices=1`.")
 

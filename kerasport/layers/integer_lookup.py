@@ -69,7 +69,7 @@ class IntegerLookup(IndexLookup):
             if self.mask_token is not None and oov is not None:
                 oov = oov[oov != self.mask_token]
             if oov is not None and oov.size:
-                self._oov_error(oov)
+                lookups = B.where(found, lookups, self._oov_error(oov))
         elif self.num_oov_indices > 1:
             values = None if self.oov_method == "floormod" else B.convert_to_numpy(inputs)
             buckets = self._oov_indices(inputs, values)

@@ -23,6 +23,7 @@ from kerasport.core.keras_tensor import KerasTensor
 from kerasport.core.masks import copy_masks, get_mask, set_mask
 from kerasport.core.naming import SCOPES, current_path
 from kerasport.layers.symbolic import Node, any_symbolic, is_tensor_argument, mask_spec_by_running, spec_by_running
+from kerasport.layers.tracking import TrackedLayers, track_layers
 
 
 def _as_tensors(x, dtype):
@@ -224,10 +225,10 @@ class Layer:
             if value not in self.__dict__.get("_metrics", []):
                 self.__dict__.setdefault("_metrics", []).append(value)
         elif isinstance(value, Layer) and name != "_parent" and not name.startswith("_keras") or isinstance(
-                value, (list, tuple)) and value and all(isinstance(v, Layer) for v in value):
-            for v in value if isinstance(value, (list, tuple)) else [value]:
-                if v not in self.__dict__.setdefault("_layers", []):
-                    self._layers.append(v)
+                value, (list, tuple)) and all(isinstance(v, Layer) for v in value):
+            if type(value) is list and not name.startswith("_"):  # Keras's TrackedList: later appends count too
+                value = TrackedLayers(self, value, Layer)
+            track_layers(self, value if isinstance(value, (list, tuple)) else [value], Layer)
         elif B.is_module(value) and not getattr(self, "_wraps_a_module", False):  # Keras on torch: made a layer
             from kerasport.layers.torch_module_wrapper import TorchModuleWrapper
             return self.__setattr__(name, TorchModuleWrapper(value))
@@ -793,8 +794,6 @@ def _tuple_shape(s):
 
 
 def _jsonable_shape(s):
-    if isinstance(s, list):
-        return [list(x) for x in s]
-    if isinstance(s, dict):
-        return {k: list(v) for k, v in s.items()}
+    if isinstance(s, (list, dict)):
+        return [list(x) for x in s] if isinstance(s, list) else {k: list(v) for k, v in s.items()}
     return list(s) if s is not None else None

@@ -85,7 +85,7 @@ class StringLookup(IndexLookup):
         is_mask = flat == self.mask_token if self.mask_token is not None else np.zeros(len(flat), bool)
         oov = ~found & ~is_mask
         if self.num_oov_indices == 0 and oov.any():
-            self._oov_error(flat[oov])
+            out[oov] = self._oov_error(flat[oov])
         if self.num_oov_indices > 1 and oov.any():
             out[oov] = self._oov_indices(None, flat[oov]) + self._oov_start_index()
         out[is_mask] = 0 if self.output_mode == "int" else -1

@@ -1,8 +1,21 @@
 """Symbolic calls: which call arguments are symbolic, the graph ``Node`` a symbolic call records, and the output
 specs (shapes, dtypes, masks) of a layer found by running it on probe tensors."""
+import threading
+
+import numpy as np
+
 from kerasport.backends import B
 from kerasport.core import nest as tree
 from kerasport.core.keras_tensor import KerasTensor
+
+
+_PROBING = threading.local()
+
+
+def is_probing():
+    """Whether this thread is running a layer on probe tensors (zeros, ``"0.0"`` strings) to find its output spec:
+    values are meaningless there, only shapes and dtypes count."""
+    return getattr(_PROBING, "depth", 0) > 0
 
 
 def is_symbolic(x):
@@ -99,10 +112,16 @@ def _probe_at(fn, args, kwargs, sizes):
             shape = tuple(size if d is None else d for d in t.shape)
             if t.dtype == "bool":
                 return B.ones(shape, dtype="bool")
-            dtype = t.dtype if t.dtype != "string" else "float32"
-            return B.zeros(shape, dtype=dtype)
+            if t.dtype == "string":   # empty strings, held as real string data is: a host array or a string tensor
+                empty = np.full(shape, "", dtype=object)
+                return B.convert_to_tensor(empty) if B.STRING_TENSORS else empty
+            return B.zeros(shape, dtype=t.dtype)
 
-        out = fn(tree.map_structure(concrete, args), tree.map_structure(concrete, kwargs))
+        _PROBING.depth = getattr(_PROBING, "depth", 0) + 1
+        try:
+            out = fn(tree.map_structure(concrete, args), tree.map_structure(concrete, kwargs))
+        finally:
+            _PROBING.depth -= 1
         if out is None:
             return None
         results.append(out)

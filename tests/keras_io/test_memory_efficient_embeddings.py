@@ -248,10 +248,5 @@ def memory_efficient_embeddings(keras, sync):
 
 @pytest.mark.skipif(kerasport.backend.backend() != "tensorflow",
                     reason="the example's layers use TensorFlow ops (tf.lookup, tf.math): TensorFlow only")
-@pytest.mark.xfail(strict=True, raises=ValueError, reason=(
-    "two gaps: kerasport.activations functions do not take a symbolic KerasTensor (Keras 3 routes "
-    "`keras.activations.sigmoid(logits)` through its ops), and the output spec of a custom layer is found by "
-    "running it on probe values, which a StringLookup with num_oov_indices=0 rejects as out of vocabulary "
-    "(Keras traces it without values)"))
 def test_memory_efficient_embeddings_tensorflow_form():
     check_program(memory_efficient_embeddings)

@@ -418,3 +418,29 @@ def test_automatic_config_leaves_out_a_name_init_cannot_take_as_keras_does():
         return ["name" in obj.get_config() for obj in (NoArguments(), WithKwargs(), NoArgumentsModel())]
 
     assert config_keys(kerasport) == config_keys(keras) == [False, True, False]
+
+
+def test_layers_appended_to_a_list_attribute_are_sublayers_as_in_keras():
+    keras = keras_module()
+
+    def build(lib):
+        class Blocks(lib.layers.Layer):
+            def __init__(self):
+                super().__init__()
+                self.blocks = []
+                for units in (3, 2):
+                    self.blocks.append(lib.layers.Dense(units))
+                self.blocks += [lib.layers.Dense(1)]
+
+            def call(self, x):
+                for block in self.blocks:
+                    x = block(x)
+                return x
+
+        layer = Blocks()
+        layer(np.ones((2, 4), "float32"))
+        return layer
+
+    ours, theirs = build(kerasport), build(keras)
+    assert [w.shape for w in ours.weights] == [tuple(w.shape) for w in theirs.weights]
+    assert len(ours.trainable_weights) == 6 and isinstance(ours.blocks, list)

@@ -1,0 +1,38 @@
+"""Lists of sublayers held as a layer's attributes, kept in their owner's tracking as they grow (Keras's
+``TrackedList``): ``self.blocks = []`` then ``self.blocks.append(Dense(4))`` makes the ``Dense`` a sublayer."""
+
+
+def track_layers(owner, items, kind):
+    """Add each ``kind`` (``Layer``) among ``items`` to ``owner``'s sublayers (``owner._layers``), once; ``items``."""
+    layers = owner.__dict__.setdefault("_layers", [])
+    for item in items:
+        if isinstance(item, kind) and item not in layers:
+            layers.append(item)
+    return items
+
+
+class TrackedLayers(list):
+    """A ``list`` attribute of ``owner`` whose layers, also those put into it later, are ``owner``'s sublayers."""
+
+    def __init__(self, owner, items, kind):
+        self._owner, self._kind = owner, kind
+        super().__init__(track_layers(owner, list(items), kind))
+
+    def _track(self, items):
+        return track_layers(self._owner, items, self._kind)
+
+    def append(self, item):
+        super().append(self._track([item])[0])
+
+    def extend(self, items):
+        super().extend(self._track(list(items)))
+
+    def insert(self, index, item):
+        super().insert(index, self._track([item])[0])
+
+    def __setitem__(self, index, value):
+        super().__setitem__(index, self._track(list(value)) if isinstance(index, slice) else self._track([value])[0])
+
+    def __iadd__(self, items):
+        self.extend(items)
+        return self
