@@ -239,13 +239,15 @@ def involution_ops(keras, sync):
 
 # The plotted kernels come out of a 1x1 Conv2D followed by a BatchNormalization: the gradient of that Conv2D's
 # bias is zero but for float rounding (the normalization removes it), and Adam's normalized steps turn that
-# rounding into bias moves of up to the learning rate (1e-3) a step, which the moving mean follows only in part.
-# The kernels of kerasport on TensorFlow are 2e-4 from Keras's, on torch 4e-5. Hence atol=1e-3.
+# rounding into bias moves of up to the learning rate a step, which the moving mean (read by predict) follows
+# only in part. After the 4 steps those biases differ by up to 3e-4 between Keras and kerasport (every other
+# weight agrees to 2e-6 and every loss to 1e-6 on TensorFlow), and the kernels by up to 1.3e-3 (with
+# TF_ENABLE_ONEDNN_OPTS=0). Hence atol=5e-3.
 @pytest.mark.skipif(kerasport.backend.backend() != "tensorflow",
                     reason="the example as written calls TensorFlow in its layer: it runs under TensorFlow only")
 def test_involution_tensorflow_form():
-    check_program(involution_tensorflow, atol=1e-3)
+    check_program(involution_tensorflow, atol=5e-3)
 
 
 def test_involution_ops_form():
-    check_program(involution_ops, atol=1e-3)
+    check_program(involution_ops, atol=5e-3)
