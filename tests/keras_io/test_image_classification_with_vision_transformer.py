@@ -6,7 +6,7 @@ position ``Embedding``), ``create_vit_classifier`` (``MultiHeadAttention`` block
 (``AdamW``, ``ModelCheckpoint`` keeping the best weights in a ``.weights.h5`` file, ``load_weights``,
 ``evaluate``). Shrunk: 32 images of 32x32x3 uniform noise with 10 classes instead of CIFAR-100,
 ``image_size=16``, ``patch_size=4``, ``projection_dim=8``, ``num_heads=2``, 2 transformer layers,
-``mlp_head_units=[32, 16]``, ``batch_size=8``, 3 epochs, ``shuffle=False``; the checkpoint is written to a
+``mlp_head_units=[32, 16]``, ``batch_size=8``, 2 epochs, ``shuffle=False``; the checkpoint is written to a
 temporary folder; the plots of the history are the history's numbers. Changed: every dropout rate is 0
 (dropout masks are random). ``RandomFlip``, ``RandomRotation`` and ``RandomZoom`` draw random numbers whose
 streams differ between the two libraries, so the model that is trained has ``data_augmentation`` without them;
@@ -24,7 +24,7 @@ input_shape = (32, 32, 3)
 learning_rate = 0.001
 weight_decay = 0.0001
 batch_size = 8
-num_epochs = 3
+num_epochs = 2
 image_size = 16
 patch_size = 4
 num_patches = (image_size // patch_size) ** 2
