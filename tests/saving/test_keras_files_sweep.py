@@ -386,6 +386,8 @@ NOT_SWEPT = {
     "InputLayer": "in every model", "InputSpec": "not a layer", "Layer": "base class", "Wrapper": "base class",
     "Lambda": "Python bytecode; loading it needs safe_mode=False (tests/saving/test_keras_v3.py)",
     "StringLookup": "string inputs", "TextVectorization": "string inputs",
+    "TorchModuleWrapper": "a pickled torch module, torch only (tests/layers/test_torch_module_wrapper.py reads and "
+                          "writes Keras's files)",
 }
 
 
