@@ -113,8 +113,16 @@ def program(keras, sync):
         mask = np.expand_dims(mask, axis=-1)
         return np.asarray(keras.utils.array_to_img(mask))
 
+    # A convolution's bias just before a BatchNormalization has a gradient that is zero but for float rounding,
+    # which Adam turns into steps of up to its learning rate: those biases differ between runs on different CPU
+    # kernels by ~1e-4 and are left out; every other weight is compared.
+    weights = []
+    for layer, after in zip(model.layers, model.layers[1:] + [None]):
+        arrays = layer.get_weights()
+        before_bn = isinstance(after, keras.layers.BatchNormalization) and getattr(layer, "use_bias", False)
+        weights += arrays[:-1] if before_bn else arrays
     return {"history": history.history, "val_preds": val_preds, "mask": display_mask(2), "saved": saved,
-            "weights": model.get_weights(), "summary": _summary_totals(model)}
+            "weights": weights, "summary": _summary_totals(model)}
 
 
 def test_oxford_pets_image_segmentation():
