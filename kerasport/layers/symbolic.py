@@ -135,7 +135,8 @@ def _probe_at(fn, args, kwargs, sizes):
             specs.append(None)
             continue
         sa, sb = tuple(B.shape(a)), tuple(B.shape(b))
-        specs.append(KerasTensor(tuple(x if x == y else None for x, y in zip(sa, sb)), B.dtype(a)))
+        dtype = "string" if isinstance(a, np.ndarray) and a.dtype.kind in "OSU" else B.dtype(a)  # host strings
+        specs.append(KerasTensor(tuple(x if x == y else None for x, y in zip(sa, sb)), dtype))
     # Batch dims stay unknown when the inputs' batch dim is unknown.
     ins = [t for t in tree.flatten(args) if isinstance(t, KerasTensor)]
     if ins and ins[0].shape and ins[0].shape[0] is None:
