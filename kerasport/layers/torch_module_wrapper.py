@@ -21,12 +21,9 @@ class TorchModuleWrapper(Layer):
         name: the layer's name.
         output_shape: the output shape, for shape inference without running the module.
 
-    Example:
+    Example (``nn`` is ``torch.nn``, ``F`` is ``torch.nn.functional``, imported by the user's program):
 
     ```python
-    import torch.nn as nn
-    import torch.nn.functional as F
-
     class Classifier(keras.Model):
         def __init__(self, **kwargs):
             super().__init__(**kwargs)
