@@ -396,7 +396,7 @@ class Layer:
 
     def _clear_losses(self):
         for layer in self._flatten_layers():
-            layer._losses = []
+            layer.__dict__["_losses"] = []   # once per model call: past __setattr__'s tracking
 
     @contextlib.contextmanager
     def _losses_kept(self):

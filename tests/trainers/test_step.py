@@ -230,6 +230,26 @@ def test_recurrent_layers_compiled_equal_eager(quick_compile, cell):
         np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
 
 
+def test_batch_normalization_compiled_equal_eager(quick_compile):
+    # under XLA the statistics are moments and plain ops, not FusedBatchNormV3: the same numbers
+    rng = np.random.RandomState(0)
+    x, y = rng.rand(20, 6, 6, 3).astype("float32"), rng.randint(0, 3, 20)
+    results = []
+    for jit in (False, True):
+        kerasport.utils.set_random_seed(0)
+        model = kerasport.Sequential([kerasport.Input((6, 6, 3)), layers.Conv2D(4, 3, use_bias=False),
+                                      layers.BatchNormalization(), layers.Activation("relu"),
+                                      layers.GlobalAveragePooling2D(), layers.Dense(3)])
+        model.compile("adam", kerasport.losses.SparseCategoricalCrossentropy(from_logits=True), jit_compile=jit)
+        history = model.fit(x, y, batch_size=8, epochs=2, shuffle=False, verbose=0).history
+        results.append((history["loss"], model.get_weights(), model.predict(x, verbose=0)))
+    (eager_loss, eager_weights, eager_out), (loss, weights, out) = results
+    np.testing.assert_allclose(loss, eager_loss, rtol=1e-5)
+    for a, b in zip(weights, eager_weights):   # moving mean and variance included
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(out, eager_out, rtol=1e-4, atol=1e-5)
+
+
 def test_auto_stays_eager_on_cpu():
     model = kerasport.Sequential([kerasport.Input((3,)), layers.Dense(1)])
     model.compile("sgd", "mse")

@@ -2,6 +2,7 @@
 Convolutions run channels_last, in the native kernel where ``kernels.supports`` says this machine has it."""
 
 import builtins as _bi
+import contextvars
 import math
 import warnings
 
@@ -13,6 +14,10 @@ from kerasport.backends.tensorflow.core import (
     as_tensor as _t, convert_to_tensor, ndim, promote_float_pair as _float_pair, result_dtype as _result_dtype,
     shape, to_dtype, to_float as _f)
 from kerasport.backends.tensorflow.math import log10
+
+
+# Set while ``step.compile_function`` traces a function for XLA (``jit_compile=True``).
+XLA_TRACING = contextvars.ContextVar("xla_tracing", default=False)
 
 
 # ----------------------------------------------------------------------------- encoding
@@ -307,10 +312,11 @@ def batch_normalization_inference(x, mean, variance, axis, offset=None, scale=No
 
 def batch_normalization_training(x, axis, offset=None, scale=None, epsilon=1e-3):
     """One ``_fused_batch_norm`` (and its fused gradient) where it applies; its variance carries Bessel's
-    correction, which is taken out again. Otherwise ``moments`` and ``batch_normalization``."""
+    correction, which is taken out again. Otherwise, and under XLA (which compiles the plain ops into a faster
+    step than ``FusedBatchNormV3``'s expansion, as Keras writes them), ``moments`` and ``batch_normalization``."""
     x = _t(x)
     axis = axis % x.shape.rank
-    fused = _fused_batch_norm(x, axis, offset, scale, epsilon, is_training=True)
+    fused = None if XLA_TRACING.get() else _fused_batch_norm(x, axis, offset, scale, epsilon, is_training=True)
     if fused is not None:
         outputs, mean, variance = fused[:3]
         n = tf.cast(tf.size(x) // x.shape[3], tf.float32)

@@ -10,6 +10,7 @@ import tensorflow as tf
 from kerasport.backends.tensorflow.distribute import (all_reduce_replica_gradients, distributed_user_step,  # noqa: F401
                                                       gradient_reducer, in_user_step, replicas_in_sync,
                                                       replicated, when_samples)
+from kerasport.backends.tensorflow.nn import XLA_TRACING
 from kerasport.core import nest as tree
 
 
@@ -45,7 +46,8 @@ def compile_function(fn, jit_compile, run_eagerly):
     """
     if run_eagerly:
         return fn
-    traced = tf.function(fn, jit_compile=jit_compile, reduce_retracing=True, autograph=False)
+    traced = tf.function(_tracing_for_xla(fn) if jit_compile else fn, jit_compile=jit_compile,
+                         reduce_retracing=True, autograph=False)
     concrete = {}  # the traced graph of each batch signature seen, called without tf.function's dispatch
 
     def run(*args):
@@ -67,6 +69,18 @@ def compile_function(fn, jit_compile, run_eagerly):
 
 
 compile_user_function = compile_function
+
+
+def _tracing_for_xla(fn):
+    """``fn`` with ``nn.XLA_TRACING`` set while it runs (is traced), so the kernels choose XLA's best ops."""
+    def traced(*args):
+        token = XLA_TRACING.set(True)
+        try:
+            return fn(*args)
+        finally:
+            XLA_TRACING.reset(token)
+
+    return traced
 
 
 def _signature(value):
