@@ -8,6 +8,7 @@ add an ``OpLayer`` to the graph instead. Library layers call the backend module
 itself and skip even that check.
 """
 import builtins as _builtins
+import sys as _sys
 
 import numpy as _np
 
@@ -70,25 +71,29 @@ def shape(x):
     return x.shape if isinstance(x, _KerasTensor) else _B.shape(x)
 
 from kerasport import ops_image as image  # noqa: E402  (kerasport.ops.image: Keras's keras.ops.image)
+_sys.modules[f"{__name__}.image"] = image
 
 
-def _namespace(doc, names):
+def _namespace(name, doc, names):
+    """``kerasport.ops.<name>``: a module of these ops, importable as Keras's (``from kerasport.ops.nn import relu``)."""
     import types
-    ns = types.SimpleNamespace(**{n: globals()[n] for n in names})
-    ns.__doc__ = doc
-    return ns
+    module = types.ModuleType(f"{__name__}.{name}", doc)
+    module.__dict__.update({n: globals()[n] for n in names})
+    module.__all__ = sorted(names)
+    _sys.modules[module.__name__] = module
+    return module
 
 
 # keras.ops.nn / numpy / linalg / core as namespaces of the same functions (see contract.EXTRA_*).
 from kerasport.backends import contract as _contract  # noqa: E402
 
-nn = _namespace("Neural-network ops (keras.ops.nn).", _contract.NN + _contract.EXTRA_NN + ["one_hot"])
-numpy = _namespace("NumPy-style ops (keras.ops.numpy).", [
+nn = _namespace("nn", "Neural-network ops (keras.ops.nn).", _contract.NN + _contract.EXTRA_NN + ["one_hot"])
+numpy = _namespace("numpy", "NumPy-style ops (keras.ops.numpy).", [
     n for n in _contract.CREATION + _contract.MATH + _contract.REDUCTIONS + _contract.SHAPES + _contract.LINALG
     + _contract.EXTRA_NUMPY + ["tanh", "slogdet"]
     if n not in ("top_k", "segment_sum", "one_hot", "cast", "convert_to_tensor", "convert_to_numpy", "is_tensor",
                  "stop_gradient", "cond", "dtype", "slice", "unstack", "norm")])
-linalg = _namespace("Linear algebra (keras.ops.linalg).", _contract.EXTRA_LINALG + ["norm"])
-core = _namespace("Control flow, scatter and casting (keras.ops.core).", _contract.EXTRA_CORE + [
+linalg = _namespace("linalg", "Linear algebra (keras.ops.linalg).", _contract.EXTRA_LINALG + ["norm"])
+core = _namespace("core", "Control flow, scatter and casting (keras.ops.core).", _contract.EXTRA_CORE + [
     "slice", "unstack", "stop_gradient", "shape", "dtype", "cast", "convert_to_tensor", "convert_to_numpy",
     "cond", "is_tensor"])

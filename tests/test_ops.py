@@ -527,6 +527,17 @@ def test_decompositions_reconstruct():
     assert ops.core.scan is ops.scan and ops.linalg.norm is ops.norm
 
 
+def test_op_namespaces_import_as_keras_modules():
+    import importlib
+
+    from kerasport.ops.image import resize
+    from kerasport.ops.nn import relu
+    from kerasport.ops.numpy import add
+    assert relu is ops.relu and add is ops.add and resize is ops.image.resize
+    for name in ("nn", "numpy", "linalg", "image", "core"):
+        assert importlib.import_module(f"kerasport.ops.{name}") is getattr(ops, name)
+
+
 def test_control_flow_matches_keras():
     K = keras_module()
     x = EF.copy()
