@@ -169,6 +169,17 @@ def sub_model_step():
     return {"weights": [w.tolist() for w in outer.get_weights()], "history": history.history}
 
 
+def synchronized_batch_norm():
+    """3 epochs of Dense, ``BatchNormalization(synchronized=True)``, Dense over all 17 samples (rank 1's last
+    shard is empty): its weights (the moving statistics included) and History."""
+    kerasport.utils.set_random_seed(7)
+    model = kerasport.Sequential([kerasport.Input((3,)), kerasport.layers.Dense(5, activation="relu"),
+                                  kerasport.layers.BatchNormalization(synchronized=True), kerasport.layers.Dense(2)])
+    model.compile(kerasport.optimizers.Adam(0.05), "mse")
+    history = model.fit(*data()[:2], batch_size=GLOBAL_BATCH, epochs=3, shuffle=False, verbose=0)
+    return {"weights": [w.tolist() for w in model.get_weights()], "history": history.history}
+
+
 def interrupted(model, out, rank, crash):
     """The same fit backed up in ``out/backup``; with ``crash``, rank 1 raises after epoch 2."""
     return _fit(model, [kerasport.callbacks.BackupAndRestore(os.path.join(out, "backup")), _Crash(crash and rank == 1)])
@@ -201,6 +212,7 @@ if __name__ == "__main__":
                 _save(out_dir, "custom", r, dict(custom(), ddp_forwards=ddp_forwards[0] - result["ddp_forwards"],
                                                  sub_model=sub_model_step()))
                 before = ddp_forwards[0]
-                _save(out_dir, "super", r, dict(super_step(), ddp_forwards=ddp_forwards[0] - before))
+                _save(out_dir, "super", r, dict(super_step(), ddp_forwards=ddp_forwards[0] - before,
+                                                synchronized_batch_norm=synchronized_batch_norm()))
             _save(out_dir, scenario, r, result)
             interrupted(build(), out_dir, r, crash=True)

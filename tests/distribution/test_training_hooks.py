@@ -88,6 +88,17 @@ def test_train_step_calling_super_runs_the_built_in_step_once_through_ddp(two_ra
 
 
 @torch_only
+def test_synchronized_batch_normalization_trains_as_one_process(two_ranks):
+    # the statistics of each step are the global batch's (8, 8, then 1 + an empty shard), as in one process
+    out, _, _ = two_ranks
+    rank0, rank1 = (result["synchronized_batch_norm"] for result in _results(out, "super"))
+    reference = dp_program.synchronized_batch_norm()
+    assert _max_diff(rank0["weights"], rank1["weights"]) == 0.0
+    assert _max_diff(rank0["weights"], reference["weights"]) < 1e-5   # moving mean and variance included
+    np.testing.assert_allclose(rank0["history"]["loss"], reference["history"]["loss"], rtol=1e-5, atol=1e-6)
+
+
+@torch_only
 def test_train_step_that_trains_a_sub_model_equals_one_process(two_ranks):
     # the gradients of a sub-model trained directly (a GAN's idiom) are all-reduced in optimizer.apply,
     # weighted by the ranks' sample counts: rank 1's last shard is empty

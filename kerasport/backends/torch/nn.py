@@ -220,14 +220,28 @@ def average_pool(inputs, pool_size, strides=None, padding="valid", data_format=N
 
 # ----------------------------------------------------------------------------- normalisation helpers
 def moments(x, axes, keepdims=False, synchronized=False):
-    """Keras's ``keras.ops.moments``; ``synchronized`` changes nothing in a single process, and several torch
-    processes (``torch.distributed``) refuse it, as Keras refuses it on torch."""
+    """Keras's ``keras.ops.moments``. With ``synchronized`` in several processes (``torch.distributed``), the
+    statistics are those of the global batch: the sums of ``x``, of its squares and the counts are all-reduced
+    over the processes, differentiably (as TensorFlow's synchronized moments; Keras itself refuses it on torch)."""
+    x = as_tensor(x)
     if synchronized and torch.distributed.is_available() and torch.distributed.is_initialized() \
             and torch.distributed.get_world_size() > 1:
-        raise NotImplementedError("moments(synchronized=True) (BatchNormalization(synchronized=True)) is not "
-                                  "supported with several torch processes; use synchronized=False.")
-    x = as_tensor(x)
+        return _global_moments(x, tuple(axes), keepdims)
     var_, mean_ = torch.var_mean(x, dim=tuple(axes), keepdim=keepdims, correction=0)
+    return mean_, var_
+
+
+def _global_moments(x, axes, keepdims):
+    from torch.distributed.nn.functional import all_reduce   # its backward all-reduces the gradients
+    total, squares = x.sum(axes, keepdim=True), x.square().sum(axes, keepdim=True)
+    count = x.numel() // _bi.max(total.numel(), 1)   # an empty shard (count 0) still takes part
+    summed = all_reduce(torch.cat([total.flatten(), squares.flatten(), x.new_tensor([count])]))
+    size = total.numel()
+    n = summed[-1].clamp_min(1)
+    mean_ = (summed[:size] / n).reshape(total.shape)
+    var_ = (summed[size:2 * size] / n).reshape(total.shape).sub(mean_.square()).clamp_min(0)
+    if not keepdims:
+        mean_, var_ = mean_.squeeze(axes), var_.squeeze(axes)
     return mean_, var_
 
 
