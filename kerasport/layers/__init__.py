@@ -31,6 +31,7 @@ from kerasport.layers.image_preprocessing import (AutoContrast, CenterCrop, Rand
                                                  RandomTranslation, RandomZoom, Resizing, Solarization)
 from kerasport.layers.color_augmentation import (Equalization, RandomColorDegeneration, RandomColorJitter, RandomHue,
                                                  RandomInvert, RandomPosterization, RandomSaturation, RandomSharpness)
+from kerasport.layers.pipeline import Pipeline
 from kerasport.layers.category_encoding import CategoryEncoding
 from kerasport.layers.discretization import Discretization
 from kerasport.layers.hashed_crossing import HashedCrossing
