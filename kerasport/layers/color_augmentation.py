@@ -1,6 +1,6 @@
 """Keras 3's colour augmentation layers: degeneration, saturation, hue, sharpness, inversion,
-posterization, histogram equalization and the colour jitter that chains brightness, contrast,
-saturation and hue.
+posterization, histogram equalization, the colour jitter that chains brightness, contrast,
+saturation and hue, and the two policies built on them, RandAugment and AugMix.
 
 They follow ``BaseImagePreprocessingLayer``'s protocol: ``get_random_transformation`` draws
 per-image parameters from the layer's ``SeedGenerator``, ``transform_images`` applies them, and
@@ -9,15 +9,18 @@ Keras 3.15's, including its quirks (a single-number ``factor`` of ``RandomColorD
 ``RandomSaturation`` spans ``[-f, f]``; ``Equalization`` takes one histogram per channel over the
 whole batch).
 """
+import random as py_random
+
 from kerasport import backend
 from kerasport import ops_image as image_ops
 from kerasport import random as kr
 from kerasport.backends import B
-from kerasport.layers.image_preprocessing import (BaseImagePreprocessingLayer, RandomBrightness, RandomContrast,
+from kerasport.layers.image_preprocessing import (AutoContrast, BaseImagePreprocessingLayer, RandomBrightness,
+                                                 RandomContrast, RandomRotation, RandomTranslation, Solarization,
                                                  _to_range, _value_range)
 
 __all__ = ["RandomColorDegeneration", "RandomSaturation", "RandomHue", "RandomSharpness", "RandomInvert",
-           "RandomPosterization", "Equalization", "RandomColorJitter"]
+           "RandomPosterization", "Equalization", "RandomColorJitter", "RandAugment", "AugMix"]
 
 
 def _channels_axis(layer):
@@ -396,3 +399,202 @@ class RandomColorJitter(BaseImagePreprocessingLayer):
         return {**super().get_config(), "value_range": self.value_range, "brightness_factor": self.brightness_factor,
                 "contrast_factor": self.contrast_factor, "saturation_factor": self.saturation_factor,
                 "hue_factor": self.hue_factor, "seed": self.seed}
+
+
+class _PolicyLayer(BaseImagePreprocessingLayer):
+    """A policy of Keras's augmentation layers at one strength ``factor``: builds the named sub-layers as
+    Keras's RandAugment and AugMix do (each with the policy's ``seed``, ``value_range``, ``data_format``)."""
+
+    _USE_BASE_FACTOR = False
+    _FACTOR_BOUNDS = (0, 1)
+
+    def _make_layers(self, names):
+        from kerasport.layers.geometric_augmentation import RandomShear  # the geometric augmentation module
+        f, vr, seed, interpolation = self.factor, self.value_range, self.seed, self.interpolation
+        common = {"data_format": self.data_format, "dtype": self.dtype_policy}
+        build = {
+            "random_shear": lambda: RandomShear(x_factor=f, y_factor=f, interpolation=interpolation, seed=seed,
+                                                **common),
+            "random_translation": lambda: RandomTranslation(height_factor=f, width_factor=f,
+                                                            interpolation=interpolation, seed=seed, **common),
+            "random_rotation": lambda: RandomRotation(factor=f, interpolation=interpolation, seed=seed, **common),
+            "random_brightness": lambda: RandomBrightness(factor=f, value_range=vr, seed=seed, **common),
+            "random_color_degeneration": lambda: RandomColorDegeneration(factor=f, value_range=vr, seed=seed,
+                                                                         **common),
+            "random_contrast": lambda: RandomContrast(factor=f, value_range=vr, seed=seed, **common),
+            "random_sharpness": lambda: RandomSharpness(factor=f, value_range=vr, seed=seed, **common),
+            "random_posterization": lambda: RandomPosterization(factor=max(1, int(8 * f[1])), value_range=vr,
+                                                                seed=seed, **common),
+            "solarization": lambda: Solarization(addition_factor=f, threshold_factor=f, value_range=vr, seed=seed,
+                                                 **common),
+            "auto_contrast": lambda: AutoContrast(value_range=vr, **common),
+            "equalization": lambda: Equalization(value_range=vr, **common),
+        }
+        for name in names:
+            setattr(self, name, build[name]())
+
+    def build(self, input_shape):
+        for name in self._augment_layers:
+            getattr(self, name).build(input_shape)
+        super().build(input_shape)
+
+
+class RandAugment(_PolicyLayer):
+    """RandAugment: applies ``num_ops`` augmentations, each picked at random from a fixed list, to the
+    batch (in training).
+
+    The list is Keras's: ``RandomShear``, ``RandomTranslation``, ``RandomRotation``, ``RandomBrightness``,
+    ``RandomColorDegeneration``, ``RandomContrast``, ``RandomSharpness``, ``RandomPosterization``,
+    ``Solarization``, ``AutoContrast``, ``Equalization``, all at the strength ``factor``. The picks are
+    drawn once per call (the whole batch gets the same operations); each operation draws its own
+    per-image parameters.
+
+    Reference: [RandAugment](https://arxiv.org/abs/1909.13719).
+
+    Args:
+        value_range: (min, max) of the pixel values (``(0, 255)``).
+        num_ops: number of operations applied in sequence (2).
+        factor: strength in [0, 1], a number ``f`` (range ``[0, f]``) or a pair (0.5).
+        interpolation: "bilinear" (default) or "nearest", for the geometric operations.
+        seed: seed of the layer's random stream.
+        data_format: "channels_last" or "channels_first".
+
+    Example:
+
+    >>> layer = kerasport.layers.RandAugment(num_ops=3, factor=0.3)
+    >>> out = layer(np.random.rand(2, 32, 32, 3) * 255)
+    """
+
+    _AUGMENT_LAYERS = ["random_shear", "random_translation", "random_rotation", "random_brightness",
+                       "random_color_degeneration", "random_contrast", "random_sharpness", "random_posterization",
+                       "solarization", "auto_contrast", "equalization"]
+
+    def __init__(self, value_range=(0, 255), num_ops=2, factor=0.5, interpolation="bilinear", seed=None,
+                 data_format=None, **kwargs):
+        super().__init__(data_format=data_format, **kwargs)
+        if not isinstance(num_ops, int) or isinstance(num_ops, bool) or num_ops < 0:
+            raise ValueError(f"RandAugment {self.name!r}: `num_ops` must be a non-negative integer. "
+                             f"Received: num_ops={num_ops}")
+        self.value_range, self.num_ops = value_range, num_ops
+        self._set_factor(factor)
+        self.interpolation, self.seed = interpolation, seed
+        self.generator = kr.SeedGenerator(seed)
+        self._augment_layers = list(self._AUGMENT_LAYERS)
+        self._make_layers(self._augment_layers)
+
+    def get_random_transformation(self, data, training=True, seed=None):
+        if not training:
+            return None
+        layer_idxes = kr.randint((self.num_ops,), 0, len(self._augment_layers), seed=self.generator)
+        transforms = {name: getattr(self, name).get_random_transformation(data, training=training,
+                                                                          seed=self.generator)
+                      for name in self._augment_layers}
+        return {"transforms": transforms, "layer_idxes": layer_idxes}
+
+    def transform_images(self, images, transformation, training=True):
+        images = B.cast(images, self.compute_dtype)
+        if not training or transformation is None:
+            return images
+        layer_idxes = transformation["layer_idxes"]
+        for i in range(self.num_ops):
+            for idx, (name, value) in enumerate(transformation["transforms"].items()):
+                augmented = B.cast(getattr(self, name).transform_images(images, value), self.compute_dtype)
+                images = B.where(B.equal(layer_idxes[i], idx), augmented, images)
+        return images
+
+    def get_config(self):
+        return {**super().get_config(), "value_range": self.value_range, "num_ops": self.num_ops,
+                "factor": self.factor, "interpolation": self.interpolation, "seed": self.seed}
+
+
+class AugMix(_PolicyLayer):
+    """AugMix: mixes the batch with ``num_chains`` augmented copies of it (in training).
+
+    Each chain applies up to ``chain_depth`` operations picked at random (a pick may be "none") from
+    ``RandomShear``, ``RandomTranslation``, ``RandomRotation``, ``RandomPosterization``, ``Solarization``,
+    ``AutoContrast``, ``Equalization`` and, with ``all_ops``, ``RandomBrightness``,
+    ``RandomColorDegeneration``, ``RandomContrast``, ``RandomSharpness``. The chains are summed with
+    Dirichlet(``alpha``) weights ``w`` and mixed with the input by ``m ~ Beta(alpha, alpha)``:
+    ``out = clip(m * x + (1 - m) * sum_i w_i chain_i(x), *value_range)``. ``w`` and ``m`` are drawn once
+    per call, as in Keras. The operation picks are drawn in Python, as Keras does, but from a generator
+    seeded by ``seed`` (Keras uses Python's global one), so a seeded layer repeats its picks.
+
+    References: [AugMix](https://arxiv.org/abs/1912.02781).
+
+    Args:
+        value_range: (min, max) of the pixel values (``(0, 255)``).
+        num_chains: number of augmented copies mixed (3).
+        chain_depth: most operations in a chain (3).
+        factor: strength in [0, 1], a number ``f`` (range ``[0, f]``) or a pair (0.3).
+        alpha: concentration of the Beta and Dirichlet draws (1.0).
+        all_ops: also use the brightness, colour degeneration, contrast and sharpness operations (True).
+        interpolation: "bilinear" (default) or "nearest", for the geometric operations.
+        seed: seed of the layer's random streams.
+        data_format: "channels_last" or "channels_first".
+
+    Example:
+
+    >>> layer = kerasport.layers.AugMix(num_chains=2, chain_depth=2, seed=1)
+    >>> out = layer(np.random.rand(2, 32, 32, 3) * 255)
+    """
+
+    _AUGMENT_LAYERS = ["random_shear", "random_translation", "random_rotation", "random_posterization",
+                       "solarization", "auto_contrast", "equalization"]
+    _MORE_LAYERS = ["random_brightness", "random_color_degeneration", "random_contrast", "random_sharpness"]
+
+    def __init__(self, value_range=(0, 255), num_chains=3, chain_depth=3, factor=0.3, alpha=1.0, all_ops=True,
+                 interpolation="bilinear", seed=None, data_format=None, **kwargs):
+        super().__init__(data_format=data_format, **kwargs)
+        for name, value in (("num_chains", num_chains), ("chain_depth", chain_depth)):
+            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+                raise ValueError(f"AugMix {self.name!r}: `{name}` must be a positive integer. "
+                                 f"Received: {name}={value}")
+        if not isinstance(alpha, (int, float)) or isinstance(alpha, bool) or alpha <= 0:
+            raise ValueError(f"AugMix {self.name!r}: `alpha` must be a positive number. Received: alpha={alpha}")
+        self.value_range, self.num_chains, self.chain_depth = value_range, num_chains, chain_depth
+        self._set_factor(factor)
+        self.alpha, self.all_ops, self.interpolation, self.seed = alpha, all_ops, interpolation, seed
+        self.generator = kr.SeedGenerator(seed)
+        self._picker = py_random.Random(seed)
+        self._augment_layers = self._AUGMENT_LAYERS + (self._MORE_LAYERS if all_ops else [])
+        self._make_layers(self._augment_layers)
+
+    def get_random_transformation(self, data, training=True, seed=None):
+        if not training:
+            return None
+        seed = self._seed(seed)
+        gamma = kr.gamma((self.num_chains,), alpha=self.alpha, seed=seed)
+        chain_mixing_weights = gamma / B.sum(gamma, axis=-1, keepdims=True)
+        weight_sample = kr.beta((), alpha=self.alpha, beta=self.alpha, seed=seed)
+        chain_transforms = []
+        for _ in range(self.num_chains):
+            chain = []
+            for _ in range(self.chain_depth):
+                name = self._picker.choice(self._augment_layers + [None])
+                if name is not None:
+                    chain.append({"layer_name": name, "transformation": getattr(self, name).get_random_transformation(
+                        data, seed=self.generator)})
+            chain_transforms.append(chain)
+        return {"chain_mixing_weights": chain_mixing_weights, "weight_sample": weight_sample,
+                "chain_transforms": chain_transforms}
+
+    def transform_images(self, images, transformation, training=True):
+        images = B.cast(images, self.compute_dtype)
+        if not training or transformation is None:
+            return images
+        weights = B.cast(transformation["chain_mixing_weights"], self.compute_dtype)
+        mix = B.cast(transformation["weight_sample"], self.compute_dtype)
+        augmented = B.zeros_like(images)
+        for i, chain in enumerate(transformation["chain_transforms"]):
+            copy = images
+            for step in chain:
+                copy = B.cast(getattr(self, step["layer_name"]).transform_images(copy, step["transformation"]),
+                              self.compute_dtype)
+            augmented = augmented + copy * weights[i]
+        images = mix * images + (1 - mix) * augmented
+        return B.cast(B.clip(images, self.value_range[0], self.value_range[1]), self.compute_dtype)
+
+    def get_config(self):
+        return {**super().get_config(), "value_range": self.value_range, "num_chains": self.num_chains,
+                "chain_depth": self.chain_depth, "factor": self.factor, "alpha": self.alpha, "all_ops": self.all_ops,
+                "interpolation": self.interpolation, "seed": self.seed}

@@ -4,6 +4,7 @@ Random layers draw other numbers than Keras, so they are compared on Keras's own
 (its ``get_random_transformation`` fed to both ``transform_images``), on calls whose factors pin the
 draw, and on the ranges of their draws.
 """
+import importlib.util
 import os
 
 import numpy as np
@@ -261,3 +262,144 @@ def test_layers_run_inside_tf_data_map(name, kwargs):
     mapped = [d.numpy() for d in tf.data.Dataset.from_tensor_slices(x).batch(3).map(
         lambda images: layer(images, training=False))]
     close(mapped[0], x)
+
+
+# RandAugment and AugMix use RandomShear (kerasport/layers/geometric_augmentation.py, the geometric augmentation
+# layers' module): these tests run where kerasport has it.
+needs_shear = pytest.mark.skipif(importlib.util.find_spec("kerasport.layers.geometric_augmentation") is None,
+                                 reason="RandAugment and AugMix need kerasport.layers.RandomShear")
+POLICIES = [
+    ("RandAugment", dict(seed=1)),
+    ("RandAugment", dict(value_range=(0, 1), num_ops=3, factor=(0.1, 0.3), interpolation="nearest",
+                         data_format="channels_first")),
+    ("AugMix", dict(seed=2)),
+    ("AugMix", dict(value_range=(0, 1), num_chains=2, chain_depth=4, factor=0.6, alpha=0.5, all_ops=False,
+                    data_format="channels_first")),
+]
+POLICY_IDS = [f"{n}-{i}" for i, (n, _) in enumerate(POLICIES)]
+
+
+def _to_ours(transformation):
+    """Keras's (nested) transformation with its tensors as ours."""
+    if isinstance(transformation, dict):
+        return {k: _to_ours(v) for k, v in transformation.items()}
+    if isinstance(transformation, (list, tuple)):
+        return type(transformation)(_to_ours(v) for v in transformation)
+    if transformation is None or isinstance(transformation, (str, int, float)):
+        return transformation
+    return B.convert_to_tensor(np.asarray(transformation))
+
+
+@needs_shear
+@pytest.mark.parametrize("name,kwargs", POLICIES, ids=POLICY_IDS)
+def test_policy_config_matches_keras(keras, name, kwargs):
+    ours = getattr(layers, name)(**kwargs).get_config()
+    theirs = getattr(keras.layers, name)(**kwargs).get_config()
+    ours.pop("name"), theirs.pop("name")
+    assert {k: _plain(v) for k, v in ours.items()} == {k: _plain(v) for k, v in theirs.items()}
+
+
+@needs_shear
+@pytest.mark.parametrize("name,kwargs", POLICIES, ids=POLICY_IDS)
+@pytest.mark.parametrize("draw", range(3))
+def test_policy_transform_matches_keras_on_the_same_transformation(keras, name, kwargs, draw):
+    """Keras runs channels_last (its AutoContrast takes channels_first images' ranges over (C, H))."""
+    keras_kwargs = {k: v for k, v in kwargs.items() if k != "data_format"}
+    x = _data(keras_kwargs)
+    theirs = getattr(keras.layers, name)(**{**keras_kwargs, "seed": draw})
+    transformation = theirs.get_random_transformation(x, training=True)
+    want = theirs.transform_images(x, transformation, training=True)
+    ours = getattr(layers, name)(**kwargs)
+    got = to_numpy(ours.transform_images(B.convert_to_tensor(_data(kwargs)), _to_ours(transformation)))
+    close(got if kwargs.get("data_format") != "channels_first" else np.transpose(got, (0, 2, 3, 1)), want, 2e-3)
+
+
+@needs_shear
+@pytest.mark.parametrize("name,kwargs", POLICIES, ids=POLICY_IDS)
+def test_policy_standard_checks_inference_and_seeds(name, kwargs):
+    x = _data(kwargs)
+    run_layer_test(getattr(layers, name), kwargs, x.shape, train=False, input_data=x, call_kwargs={"training": False})
+    layer = getattr(layers, name)(**kwargs)
+    for training in (False, None):
+        close(layer(x, training=training), x)
+    close(kerasport.Sequential([kerasport.Input(x.shape[1:]), layer]).predict(x, verbose=0), x)
+    assert tuple(B.shape(layer(x[0]))) == x.shape[1:]
+    a, b = getattr(layers, name)(**{**kwargs, "seed": 42}), getattr(layers, name)(**{**kwargs, "seed": 42})
+    outs = [to_numpy(a(x)) for _ in range(4)]
+    np.testing.assert_array_equal(outs[0], to_numpy(b(x)))
+    assert any(not np.allclose(o, outs[0]) for o in outs[1:]), "the layer's random stream did not advance"
+    assert any(not np.allclose(o, x, atol=1e-3) for o in outs), "the layer changed nothing in training"
+
+
+@needs_shear
+def test_policy_draws():
+    x = np.zeros((2, 8, 8, 3), "float32")
+    rand = layers.RandAugment(num_ops=400, seed=1).get_random_transformation(x)
+    picks = to_numpy(rand["layer_idxes"])
+    assert picks.shape == (400,) and set(np.unique(picks)) == set(range(11))
+    assert list(rand["transforms"]) == layers.RandAugment._AUGMENT_LAYERS
+    mix = layers.AugMix(num_chains=4, seed=1)
+    draws = [mix.get_random_transformation(x) for _ in range(200)]
+    weights = np.stack([to_numpy(d["chain_mixing_weights"]) for d in draws])
+    samples = np.array([float(to_numpy(d["weight_sample"])) for d in draws])
+    np.testing.assert_allclose(weights.sum(1), 1, rtol=1e-5)
+    assert np.all(weights >= 0) and abs(weights.mean() - 0.25) < 0.03
+    assert samples.min() >= 0 and samples.max() <= 1 and abs(samples.mean() - 0.5) < 0.06  # Beta(1, 1)
+    depths = [len(chain) for d in draws for chain in d["chain_transforms"]]
+    assert min(depths) >= 0 and max(depths) == 3 and 1.5 < np.mean(depths) < 3
+    names = {step["layer_name"] for d in draws for chain in d["chain_transforms"] for step in chain}
+    assert names == set(layers.AugMix._AUGMENT_LAYERS + layers.AugMix._MORE_LAYERS)
+    assert not {step["layer_name"] for d in [layers.AugMix(all_ops=False, seed=2).get_random_transformation(x)
+                                             for _ in range(50)] for chain in d["chain_transforms"]
+                for step in chain} & set(layers.AugMix._MORE_LAYERS)
+
+
+@needs_shear
+def test_policies_fit_save_and_load_both_ways(keras, tmp_path):
+    x = (RNG.rand(8, 16, 16, 3) * 255).astype("float32")
+    model = kerasport.Sequential([
+        kerasport.Input((16, 16, 3)), layers.RandAugment(seed=1), layers.AugMix(seed=2), layers.Rescaling(1 / 255),
+        layers.Conv2D(2, 3), layers.Flatten(), layers.Dense(1)])
+    model.compile("adam", "mse")
+    history = model.fit(x, RNG.rand(8, 1).astype("float32"), batch_size=4, epochs=1, verbose=0)
+    assert np.all(np.isfinite(history.history["loss"]))
+    want = model.predict(x, verbose=0)
+    path = os.path.join(tmp_path, "ours.keras")
+    model.save(path)
+    close(kerasport.saving.load_model(path).predict(x, verbose=0), want, 1e-5)
+    close(keras.models.load_model(path).predict(x, verbose=0), want, 1e-4)
+    theirs = keras.Sequential([keras.Input((16, 16, 3)), keras.layers.RandAugment(num_ops=1, factor=0.2),
+                               keras.layers.AugMix(all_ops=False), keras.layers.Flatten(), keras.layers.Dense(1)])
+    kpath = os.path.join(tmp_path, "keras.keras")
+    theirs.save(kpath)
+    loaded = kerasport.saving.load_model(kpath)
+    assert [type(layer).__name__ for layer in loaded.layers][:2] == ["RandAugment", "AugMix"]
+    assert (loaded.layers[0].num_ops, loaded.layers[0].factor, loaded.layers[1].all_ops) == (1, (0, 0.2), False)
+    close(loaded.predict(x, verbose=0), theirs.predict(x, verbose=0), 1e-4)
+
+
+@needs_shear
+@pytest.mark.skipif(B.NAME != "tensorflow", reason="tf.data exists in a TensorFlow process only")
+@pytest.mark.parametrize("name,kwargs", POLICIES, ids=POLICY_IDS)
+def test_policies_run_inside_tf_data_map(name, kwargs):
+    import tensorflow as tf
+    x = _data(kwargs)
+    layer = getattr(layers, name)(**kwargs)
+    mapped = np.concatenate([d.numpy() for d in tf.data.Dataset.from_tensor_slices(x).batch(2).map(layer)])
+    low, high = kwargs.get("value_range", (0, 255))
+    assert mapped.shape == x.shape and np.all(np.isfinite(mapped))
+    assert mapped.min() >= low - 1e-4 and mapped.max() <= high + 1e-4
+    mapped = np.concatenate([d.numpy() for d in tf.data.Dataset.from_tensor_slices(x).batch(2).map(
+        lambda images: layer(images, training=False))])
+    close(mapped, x)
+
+
+def test_policy_errors():
+    with pytest.raises(ValueError, match="RandAugment.*factor.*\\[0, 1\\].*1.5"):
+        layers.RandAugment(factor=1.5)
+    with pytest.raises(ValueError, match="RandAugment.*num_ops.*-1"):
+        layers.RandAugment(num_ops=-1)
+    with pytest.raises(ValueError, match="AugMix.*chain_depth.*0"):
+        layers.AugMix(chain_depth=0)
+    with pytest.raises(ValueError, match="AugMix.*alpha.*0"):
+        layers.AugMix(alpha=0.0)
