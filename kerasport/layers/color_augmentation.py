@@ -23,6 +23,12 @@ __all__ = ["RandomColorDegeneration", "RandomSaturation", "RandomHue", "RandomSh
            "RandomPosterization", "Equalization", "RandomColorJitter", "RandAugment", "AugMix"]
 
 
+def _checked_range(layer, value_range, sort=False):
+    """``value_range`` once checked to be two numbers: sorted (as a list) or as given, as the Keras layer keeps it."""
+    checked = _value_range(layer, value_range)
+    return checked if sort else value_range
+
+
 def _channels_axis(layer):
     return -1 if layer.data_format == "channels_last" else -3
 
@@ -36,10 +42,7 @@ class _RandomColorLayer(BaseImagePreprocessingLayer):
     def __init__(self, factor, value_range=(0, 255), data_format=None, seed=None, **kwargs):
         super().__init__(data_format=data_format, **kwargs)
         self._set_factor(factor)
-        if self._SORT_VALUE_RANGE:
-            self.value_range = _value_range(self, value_range)
-        else:
-            self.value_range = value_range
+        self.value_range = _checked_range(self, value_range, sort=self._SORT_VALUE_RANGE)
         self.seed = seed
         self.generator = kr.SeedGenerator(seed)
 
@@ -364,7 +367,7 @@ class RandomColorJitter(BaseImagePreprocessingLayer):
     def __init__(self, value_range=(0, 255), brightness_factor=None, contrast_factor=None, saturation_factor=None,
                  hue_factor=None, seed=None, data_format=None, **kwargs):
         super().__init__(data_format=data_format, **kwargs)
-        self.value_range = value_range
+        self.value_range = _checked_range(self, value_range)
         self.brightness_factor, self.contrast_factor = brightness_factor, contrast_factor
         self.saturation_factor, self.hue_factor = saturation_factor, hue_factor
         self.seed = seed
@@ -475,7 +478,7 @@ class RandAugment(_PolicyLayer):
         if not isinstance(num_ops, int) or isinstance(num_ops, bool) or num_ops < 0:
             raise ValueError(f"RandAugment {self.name!r}: `num_ops` must be a non-negative integer. "
                              f"Received: num_ops={num_ops}")
-        self.value_range, self.num_ops = value_range, num_ops
+        self.value_range, self.num_ops = _checked_range(self, value_range), num_ops
         self._set_factor(factor)
         self.interpolation, self.seed = interpolation, seed
         self.generator = kr.SeedGenerator(seed)
@@ -551,7 +554,8 @@ class AugMix(_PolicyLayer):
                                  f"Received: {name}={value}")
         if not isinstance(alpha, (int, float)) or isinstance(alpha, bool) or alpha <= 0:
             raise ValueError(f"AugMix {self.name!r}: `alpha` must be a positive number. Received: alpha={alpha}")
-        self.value_range, self.num_chains, self.chain_depth = value_range, num_chains, chain_depth
+        self.value_range = _checked_range(self, value_range)
+        self.num_chains, self.chain_depth = num_chains, chain_depth
         self._set_factor(factor)
         self.alpha, self.all_ops, self.interpolation, self.seed = alpha, all_ops, interpolation, seed
         self.generator = kr.SeedGenerator(seed)

@@ -403,3 +403,6 @@ def test_policy_errors():
         layers.AugMix(chain_depth=0)
     with pytest.raises(ValueError, match="AugMix.*alpha.*0"):
         layers.AugMix(alpha=0.0)
+    for layer in (layers.RandAugment, layers.AugMix, layers.RandomColorJitter, layers.RandomHue, layers.RandomInvert):
+        with pytest.raises(ValueError, match=f"{layer.__name__}.*value_range.*list of two numbers.*\\(0, 1, 2\\)"):
+            layer(value_range=(0, 1, 2), **({"factor": 0.5} if layer is layers.RandomHue else {}))
