@@ -29,6 +29,10 @@ from kerasport.layers.preprocessing import Normalization, Rescaling
 from kerasport.layers.image_preprocessing import (AutoContrast, CenterCrop, RandomBrightness, RandomContrast,
                                                  RandomCrop, RandomFlip, RandomGrayscale, RandomRotation,
                                                  RandomTranslation, RandomZoom, Resizing, Solarization)
+from kerasport.layers.color_augmentation import (AugMix, Equalization, RandAugment, RandomColorDegeneration,
+                                                 RandomColorJitter, RandomHue, RandomInvert, RandomPosterization,
+                                                 RandomSaturation, RandomSharpness)
+from kerasport.layers.pipeline import Pipeline
 from kerasport.layers.category_encoding import CategoryEncoding
 from kerasport.layers.discretization import Discretization
 from kerasport.layers.hashed_crossing import HashedCrossing

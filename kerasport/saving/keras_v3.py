@@ -41,10 +41,12 @@ def _custom_compile(model, method):
 
 
 def _children(layer):
-    """``(attribute, child)`` pairs in Keras's walk order: a model's ``layers`` first, then attributes, public first."""
+    """``(attribute, child)`` pairs in Keras's walk order: a model's (or a Pipeline's) ``layers`` first, then
+    attributes, public first."""
     from kerasport.layers.layer import Layer
+    from kerasport.layers.pipeline import Pipeline
     from kerasport.models import Functional, Sequential
-    if isinstance(layer, (Functional, Sequential)):
+    if isinstance(layer, (Functional, Sequential, Pipeline)):
         yield "layers", layer.layers
     # ``_layers`` (kerasport's own list of tracked sublayers; Keras skips it) last: attributes name the paths.
     for attr in sorted(vars(layer), key=lambda a: "~~" if a == "_layers" else f"~{a}" if a.startswith("_") else a):
