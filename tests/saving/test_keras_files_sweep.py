@@ -388,6 +388,7 @@ NOT_SWEPT = {
     "StringLookup": "string inputs", "TextVectorization": "string inputs",
     "TorchModuleWrapper": "a pickled torch module, torch only (tests/layers/test_torch_module_wrapper.py reads and "
                           "writes Keras's files)",
+    "ReversibleEmbedding": "a reverse call (tests/layers/test_reversible_embedding.py reads and writes Keras's files)",
 }
 
 
