@@ -3,8 +3,9 @@ from kerasport.utils.plotting import plot_history  # noqa: F401
 from kerasport.utils.model_visualization import model_to_dot, plot_model  # noqa: F401
 from kerasport.utils.py_dataset import PyDataset, Sequence  # noqa: F401
 from kerasport.utils.attribute_dict import Config  # noqa: F401
-from kerasport.utils.dataset_utils import (image_dataset_from_directory, split_dataset,  # noqa: F401
-                                           text_dataset_from_directory, timeseries_dataset_from_array)
+from kerasport.utils.dataset_utils import (audio_dataset_from_directory, image_dataset_from_directory,  # noqa: F401
+                                           split_dataset, text_dataset_from_directory,
+                                           timeseries_dataset_from_array)
 from kerasport.core.dtypes import standardize_dtype  # noqa: F401
 from kerasport.utils.file_utils import get_file  # noqa: F401
 from kerasport.utils.graph_utils import get_source_inputs, is_keras_tensor  # noqa: F401

@@ -178,7 +178,8 @@ def test_audio_model_fits_saves_and_loads(keras, tmp_path):
     model = kerasport.Sequential([
         kerasport.Input((512,)), layers.MelSpectrogram(fft_length=128, sequence_stride=64, num_mel_bins=16,
                                                         sampling_rate=8000),
-        layers.Reshape((16, 9, 1)), layers.Rescaling(1 / 80.0), layers.Flatten(), layers.Dense(2, activation="softmax")])
+        layers.Reshape((16, 9, 1)), layers.Rescaling(1 / 80.0), layers.Flatten(),
+        layers.Dense(2, activation="softmax")])
     model.compile("adam", "sparse_categorical_crossentropy")
     history = model.fit(x, y, batch_size=5, epochs=1, verbose=0)
     assert np.isfinite(history.history["loss"][0])
