@@ -21,6 +21,14 @@ from kerasport.core.serialization import (CustomObjectScope, custom_object_scope
                                           get_registered_object, register_keras_serializable, serialize_keras_object)
 
 
+_LAZY = ("FeatureSpace", "clear_session", "pack_x_y_sample_weight", "unpack_x_y_sample_weight")
+
+
+def __dir__():
+    """The module's names, with those resolved on first use (``FeatureSpace``, ``clear_session``, ...)."""
+    return sorted(set(globals()) | set(_LAZY))
+
+
 def __getattr__(name):
     """Names that live in modules importing this package: resolved on first use."""
     if name in ("pack_x_y_sample_weight", "unpack_x_y_sample_weight"):
