@@ -34,7 +34,7 @@ def clear_session(free_memory=True):
     """
     from kerasport import config
     naming.reset()
-    config._reset_global_switches()
+    config.reset_global_switches()
     if free_memory:
         gc.collect()
 

@@ -106,7 +106,7 @@ def is_flash_attention_enabled():
     return _FLASH_ATTENTION[0]
 
 
-def _reset_global_switches():
+def reset_global_switches():
     """Interactive logging, traceback filtering, flash attention and the global mixed-precision dtype policy
     back to their defaults (``clear_session``)."""
     global _GLOBAL_POLICY
