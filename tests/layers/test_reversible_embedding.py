@@ -166,3 +166,10 @@ def test_errors():
     layer = layers.ReversibleEmbedding(6, 3)
     with pytest.raises(ValueError, match=r"output_dim=3.*\(2, 4, 5\)"):
         layer(np.zeros((2, 4, 5), "float32"), reverse=True)
+
+
+def test_initial_weights_argument():
+    embeddings, reverse = RNG.randn(6, 3).astype("float32"), RNG.randn(3, 6).astype("float32")
+    layer = layers.ReversibleEmbedding(6, 3, tie_weights=False, weights=[embeddings, reverse])
+    np.testing.assert_array_equal(to_numpy(layer(IDS)), embeddings[IDS])
+    np.testing.assert_allclose(to_numpy(layer(HIDDEN, reverse=True)), HIDDEN @ reverse, rtol=1e-5, atol=1e-6)
