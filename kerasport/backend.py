@@ -1,4 +1,6 @@
 """``kerasport.backend``: which framework runs, and Keras's global backend settings."""
+import gc
+
 import numpy as np
 
 from kerasport.backends import B, backend  # noqa: F401
@@ -10,9 +12,31 @@ from kerasport.core.settings import (epsilon, floatx, image_data_format, set_eps
                                      set_image_data_format)
 
 
-def clear_session():
-    """Reset automatic layer names (``dense``, ``dense_1``, ...)."""
+def clear_session(free_memory=True):
+    """Resets the global state kerasport keeps, as ``keras.backend.clear_session`` does.
+
+    Automatic names start again (``dense``, ``dense_1``, ...), and the global mixed-precision dtype
+    policy, interactive logging, traceback filtering and flash attention switches return to their
+    defaults (``floatx``, ``epsilon`` and the image data format are kept, as in Keras). Call it
+    when creating many models in a loop.
+
+    Args:
+        free_memory: also run Python's garbage collection (it may take a moment; skip it in a short
+            loop).
+
+    Example:
+
+    >>> keras.layers.Dense(10).name
+    'dense'
+    >>> keras.utils.clear_session()
+    >>> keras.layers.Dense(10).name
+    'dense'
+    """
+    from kerasport import config
     naming.reset()
+    config.reset_global_switches()
+    if free_memory:
+        gc.collect()
 
 
 def device():

@@ -106,6 +106,16 @@ def is_flash_attention_enabled():
     return _FLASH_ATTENTION[0]
 
 
+def reset_global_switches():
+    """Interactive logging, traceback filtering, flash attention and the global mixed-precision dtype policy
+    back to their defaults (``clear_session``)."""
+    global _GLOBAL_POLICY
+    io_utils.enable_interactive_logging()
+    _TRACEBACK_FILTERING[0] = True
+    _FLASH_ATTENTION[0] = None
+    _GLOBAL_POLICY = None
+
+
 def is_nnx_enabled():
     """Always False: Flax NNX is a JAX-backend feature."""
     return False

@@ -192,15 +192,119 @@ class Orthogonal(Initializer):
         return {"gain": self.gain, "seed": self.seed}
 
 
+def _cosine_window(coefficients):
+    def window(n):
+        phase = 2 * np.pi * np.arange(n) / max(n - 1, 1)
+        return sum((-1) ** k * c * np.cos(k * phase) for k, c in enumerate(coefficients))
+    return window
+
+
+# SciPy's window functions (``scipy.signal.get_window`` names), in NumPy: symmetric windows of n points.
+_WINDOWS = {"hann": _cosine_window((0.5, 0.5)), "hamming": _cosine_window((0.54, 0.46)),
+            "blackman": _cosine_window((0.42, 0.5, 0.08)), "bartlett": np.bartlett, "boxcar": np.ones}
+_WINDOWS.update(han=_WINDOWS["hann"], hamm=_WINDOWS["hamming"], ham=_WINDOWS["hamming"],
+                black=_WINDOWS["blackman"], blk=_WINDOWS["blackman"], bart=_WINDOWS["bartlett"],
+                brt=_WINDOWS["bartlett"], box=np.ones, ones=np.ones, rect=np.ones, rectangular=np.ones)
+
+
+def get_window(window, length, periodic=False):
+    """The float64 values of the window named ``window`` (as ``scipy.signal.get_window(window, length, periodic)``).
+
+    ``window`` is one of SciPy's names for the hann, hamming, blackman, bartlett and boxcar windows; SciPy's
+    other windows need SciPy installed (``pip install kerasport[audio]``). ``periodic`` gives the window of
+    ``length + 1`` points without its last one (for spectral analysis); otherwise it is symmetric.
+    """
+    if not isinstance(length, int) or length < 1:
+        raise ValueError(f"get_window: `length` must be a positive integer, received {length!r}.")
+    if window in _WINDOWS:
+        values = _WINDOWS[window](length + 1 if periodic else length)[:length] if length > 1 else np.ones(1)
+        return np.asarray(values, np.float64)
+    try:
+        import scipy.signal
+    except ImportError:
+        raise ValueError(f"Unknown window {window!r}: without SciPy the supported windows are "
+                         f"{sorted(_WINDOWS)}.") from None
+    return np.asarray(scipy.signal.get_window(window, length, periodic), np.float64)
+
+
+class STFT(Initializer):
+    """Initializer of Conv1D kernels computing a short-time Fourier transform (STFT).
+
+    Gives the real (``cos``) or imaginary (``-sin``) part of the DFT basis, multiplied by a window
+    and normalised, for kernels of shape ``(frame_length, 1, fft_length // 2 + 1)``: the frequency
+    bands of the non-redundant half of an FFT of size ``2 * (shape[-1] - 1)``. It is what
+    ``STFTSpectrogram`` initializes its kernels with.
+
+    Args:
+        side: ``"real"`` or ``"imag"``: which part of the transform the kernel computes.
+        window: a window name (see ``get_window``), the window's values (``frame_length`` of them),
+            or None for no window.
+        scaling: ``"density"`` (divide by the window's L2 norm), ``"spectrum"`` (by its L1 norm) or
+            None.
+        periodic: whether the named window is periodic rather than symmetric.
+
+    Example:
+
+    >>> initializer = keras.initializers.STFT("real", "hann", "density", False)
+    >>> values = initializer(shape=(128, 1, 513))
+    """
+
+    def __init__(self, side="real", window="hann", scaling="density", periodic=False):
+        if side not in ("real", "imag"):
+            raise ValueError(f"STFT initializer: `side` should be 'real' or 'imag', received side={side!r}.")
+        if isinstance(window, str):
+            get_window(window, 1)
+        if scaling not in (None, "density", "spectrum"):
+            raise ValueError("STFT initializer: `scaling` must be None, 'density' or 'spectrum', received "
+                             f"scaling={scaling!r}.")
+        self.side, self.window, self.scaling, self.periodic = side, window, scaling, periodic
+
+    def __call__(self, shape, dtype=None):
+        dtype = dtype or "float32"
+        return B.convert_to_tensor(self.numpy(tuple(int(d) for d in shape), dtype), dtype)
+
+    def numpy(self, shape, dtype="float32"):
+        if len(shape) != 3 or shape[1] != 1:
+            raise ValueError(f"STFT initializer: expected a kernel shape (frame_length, 1, fft_length // 2 + 1), "
+                             f"received {shape}.")
+        frame_length, _, bands = shape
+        dtype = np.dtype(dtype if dtype in ("float16", "float32", "float64") else "float32")
+        freq = np.arange(bands, dtype=dtype).reshape(1, 1, bands) / dtype.type((bands - 1) * 2)
+        time = np.arange(frame_length, dtype=dtype).reshape(frame_length, 1, 1)
+        args = (dtype.type(-2) * time) * freq * np.arccos(dtype.type(-1))
+        kernel = np.cos(args) if self.side == "real" else np.sin(args)
+        if self.window is None:
+            return kernel
+        win = self.window
+        if isinstance(win, str):
+            win = get_window(win, frame_length, self.periodic)
+        win = np.asarray(win).astype(dtype)
+        if win.shape != (frame_length,):
+            raise ValueError(f"STFT initializer: the window must have shape ({frame_length},) (frame_length), "
+                             f"received shape {win.shape}.")
+        win = win.reshape(frame_length, 1, 1)
+        scaling = dtype.type(1)
+        if self.scaling == "density":
+            scaling = np.sqrt(np.sum(np.square(win)))
+        elif self.scaling == "spectrum":
+            scaling = np.sum(np.abs(win))
+        return kernel * win / scaling
+
+    def get_config(self):
+        window = self.window.tolist() if isinstance(self.window, np.ndarray) else self.window
+        return {"side": self.side, "window": window, "periodic": self.periodic, "scaling": self.scaling}
+
+
 _ALL = {c.__name__: c for c in (Zeros, Ones, Constant, Identity, RandomNormal, RandomUniform, TruncatedNormal,
                                 VarianceScaling, GlorotUniform, GlorotNormal, HeUniform, HeNormal,
-                                LecunUniform, LecunNormal, Orthogonal)}
+                                LecunUniform, LecunNormal, Orthogonal, STFT)}
 _ALIASES = {"zeros": Zeros, "ones": Ones, "constant": Constant, "identity": Identity,
             "random_normal": RandomNormal, "random_uniform": RandomUniform,
             "truncated_normal": TruncatedNormal, "variance_scaling": VarianceScaling,
             "glorot_uniform": GlorotUniform, "glorot_normal": GlorotNormal, "he_uniform": HeUniform,
             "he_normal": HeNormal, "lecun_uniform": LecunUniform, "lecun_normal": LecunNormal,
-            "orthogonal": Orthogonal, "IdentityInitializer": Identity, "OrthogonalInitializer": Orthogonal}
+            "orthogonal": Orthogonal, "IdentityInitializer": Identity, "OrthogonalInitializer": Orthogonal,
+            "stft": STFT, "STFTInitializer": STFT}
 _LOOKUP = {**_ALL, **_ALIASES}
 
 

@@ -13,7 +13,7 @@ import kerasport  # noqa: E402
 @pytest.fixture(autouse=True)
 def _fresh_state():
     """Each test starts with fresh automatic names and a fixed seed."""
-    kerasport.backend.clear_session()
+    kerasport.backend.clear_session(free_memory=False)
     kerasport.utils.set_random_seed(1337)
     yield
 

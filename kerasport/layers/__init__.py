@@ -57,6 +57,8 @@ from kerasport.layers.adaptive_pooling import (AdaptiveAveragePooling1D, Adaptiv
                                                AdaptiveAveragePooling3D, AdaptiveMaxPooling1D, AdaptiveMaxPooling2D,
                                                AdaptiveMaxPooling3D)
 from kerasport.layers.grouped_query_attention import GroupedQueryAttention, GroupQueryAttention
+from kerasport.layers.reversible_embedding import ReversibleEmbedding
+from kerasport.layers.spectrogram import MelSpectrogram, STFTSpectrogram
 Convolution1DTranspose = Conv1DTranspose
 from kerasport.core.serialization import deserialize_keras_object, serialize_keras_object
 

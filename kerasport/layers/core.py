@@ -281,7 +281,6 @@ class Embedding(Layer):
 
     def __init__(self, input_dim, output_dim, embeddings_initializer="uniform", embeddings_regularizer=None,
                  embeddings_constraint=None, mask_zero=False, weights=None, **kwargs):
-        kwargs.pop("activity_regularizer", None)
         super().__init__(**kwargs)
         if input_dim <= 0 or output_dim <= 0:
             raise ValueError(f"Embedding {self.name!r}: input_dim and output_dim must be positive, "
@@ -316,7 +315,9 @@ class Embedding(Layer):
         return {**super().get_config(), "input_dim": self.input_dim, "output_dim": self.output_dim,
                 "embeddings_initializer": serialized(self.embeddings_initializer),
                 "embeddings_regularizer": serialized(self.embeddings_regularizer),
-                "embeddings_constraint": serialized(self.embeddings_constraint), "mask_zero": self.mask_zero}
+                "activity_regularizer": serialized(self.activity_regularizer),
+                "embeddings_constraint": serialized(self.embeddings_constraint), "mask_zero": self.mask_zero,
+                "quantization_config": None}
 
 
 class Identity(Layer):

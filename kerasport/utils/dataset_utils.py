@@ -1,5 +1,5 @@
 """Dataset builders of ``kerasport.utils``: ``timeseries_dataset_from_array``, ``split_dataset``,
-``text_dataset_from_directory`` and ``image_dataset_from_directory``.
+``text_dataset_from_directory``, ``image_dataset_from_directory`` and ``audio_dataset_from_directory``.
 
 Keras returns ``tf.data.Dataset`` objects. On the TensorFlow backend these do too;
 on the torch backend (whose process never imports TensorFlow) the builders return a
@@ -28,13 +28,16 @@ class ArrayBatches(PyDataset):
         shuffle: reorder the samples (with ``seed``) after each epoch; the first
             epoch keeps the given order.
         seed: seed of the shuffles.
+        sample_shape: the shape of one input sample with None where it varies between
+            batches, for datasets whose batches differ in shape; None: every batch's is the first's.
     """
 
     # Stands in for the tf.data.Dataset Keras returns: fit ignores its `shuffle` for it, as for a Dataset.
     fit_shuffles = False
 
-    def __init__(self, num_samples, make_batch, batch_size, shuffle=False, seed=None):
+    def __init__(self, num_samples, make_batch, batch_size, shuffle=False, seed=None, sample_shape=None):
         super().__init__()
+        self.sample_shape = sample_shape
         self.make_batch = make_batch
         self.batch_size = batch_size
         self.order = np.arange(num_samples)
@@ -302,8 +305,10 @@ def _encode_labels(labels, label_mode, num_classes):
 
 
 def _from_directory(fn_name, directory, labels, label_mode, class_names, batch_size, shuffle, seed,
-                    validation_split, subset, follow_links, verbose, formats, load):
-    """The shared part of the ``*_dataset_from_directory`` builders; ``load(path)`` reads one sample."""
+                    validation_split, subset, follow_links, verbose, formats, load, stack=np.stack,
+                    sample_shape=None):
+    """The shared part of the ``*_dataset_from_directory`` builders; ``load(path)`` reads one sample, ``stack``
+    makes a batch of samples, ``sample_shape`` (None where sizes vary) is that of ``ArrayBatches``."""
     if labels not in ("inferred", None) and not isinstance(labels, (list, tuple)):
         raise ValueError(f"{fn_name}: `labels` argument should be a list/tuple of integer labels, of the same size "
                          f"as the number of files in the target directory, 'inferred' or None. Received: "
@@ -332,10 +337,11 @@ def _from_directory(fn_name, directory, labels, label_mode, class_names, batch_s
             if np.ndim(indices) == 0:
                 sample = load(part_files[int(indices)])
                 return sample if encoded is None else (sample, encoded[int(indices)])
-            samples = np.stack([load(part_files[i]) for i in indices])
+            samples = stack([load(part_files[i]) for i in indices])
             return samples if encoded is None else (samples, encoded[indices])
 
-        batches = ArrayBatches(len(part_files), make_batch, batch_size, shuffle=shuffle, seed=seed)
+        batches = ArrayBatches(len(part_files), make_batch, batch_size, shuffle=shuffle, seed=seed,
+                               sample_shape=sample_shape)
         dataset = to_backend_dataset(batches)
         dataset.class_names = class_names
         dataset.file_paths = list(part_files)
@@ -431,3 +437,73 @@ def image_dataset_from_directory(directory, labels="inferred", label_mode="int",
 
     return _from_directory("image_dataset_from_directory", directory, labels, label_mode, class_names, batch_size,
                            shuffle, seed, validation_split, subset, follow_links, verbose, IMAGE_FORMATS, load)
+
+
+def _pad_and_stack(samples):
+    """Samples ``(length, channels)`` of different lengths zero-padded to the longest and stacked, as
+    ``tf.data.Dataset.padded_batch`` batches them."""
+    longest = max(len(s) for s in samples)
+    return np.stack([np.pad(s, ((0, longest - len(s)),) + ((0, 0),) * (s.ndim - 1)) for s in samples])
+
+
+def audio_dataset_from_directory(directory, labels="inferred", label_mode="int", class_names=None, batch_size=32,
+                                 sampling_rate=None, output_sequence_length=None, ragged=False, shuffle=True,
+                                 seed=None, validation_split=None, subset=None, follow_links=False, verbose=True):
+    """Batches of ``(audio, labels)`` from ``.wav`` files in one subfolder per class, as Keras makes them.
+
+    Each file is decoded to float32 samples in ``[-1, 1)``, shape ``(samples, channels)``
+    (``tf.audio.decode_wav`` on the TensorFlow backend, the standard library's ``wave`` module on
+    torch). Without ``output_sequence_length`` the clips of a batch are zero-padded to the longest
+    one. The arguments are Keras's (see ``text_dataset_from_directory`` for ``labels`` ... ``verbose``).
+
+    Args:
+        sampling_rate: the rate to resample to; kerasport does not resample (Keras needs
+            ``tensorflow-io`` for it): only None is accepted.
+        output_sequence_length: truncate or zero-pad every clip to this many samples.
+        ragged: Keras's ragged batches; not supported (TensorFlow-only ragged tensors): use
+            ``output_sequence_length`` or the padded batches.
+
+    Returns:
+        TensorFlow backend: a ``tf.data.Dataset``; torch backend: a ``PyDataset``. Both yield
+        ``(audio, labels)`` with ``audio`` float32 ``(batch, samples, channels)`` (audio only
+        with ``labels=None`` / ``label_mode=None``), and carry ``.class_names`` and ``.file_paths``.
+
+    Example:
+
+    >>> train, val = keras.utils.audio_dataset_from_directory(
+    ...     "speech_commands", batch_size=16, output_sequence_length=16000,
+    ...     validation_split=0.2, subset="both", seed=0)
+    """
+    if ragged and output_sequence_length is not None:
+        raise ValueError("audio_dataset_from_directory: cannot set both `ragged` and `output_sequence_length`.")
+    if sampling_rate is not None:
+        if not isinstance(sampling_rate, int) or isinstance(sampling_rate, bool):
+            raise ValueError(f"audio_dataset_from_directory: `sampling_rate` should have an integer value. "
+                             f"Received: sampling_rate={sampling_rate}")
+        if sampling_rate <= 0:
+            raise ValueError(f"audio_dataset_from_directory: `sampling_rate` should be higher than 0. "
+                             f"Received: sampling_rate={sampling_rate}")
+        raise NotImplementedError("audio_dataset_from_directory: resampling (`sampling_rate`) is not supported by "
+                                  "kerasport (Keras needs tensorflow-io for it); resample the files beforehand and "
+                                  "pass sampling_rate=None.")
+    if ragged:
+        raise NotImplementedError("audio_dataset_from_directory: `ragged=True` is not supported by kerasport; use "
+                                  "`output_sequence_length`, or the default batches padded to their longest clip.")
+    if output_sequence_length is not None and (not isinstance(output_sequence_length, int)
+                                               or output_sequence_length <= 0):
+        raise ValueError(f"audio_dataset_from_directory: `output_sequence_length` must be a positive int or None, "
+                         f"received {output_sequence_length!r}.")
+    desired = -1 if output_sequence_length is None else output_sequence_length
+
+    def load(path):
+        with open(path, "rb") as f:
+            contents = f.read()
+        try:
+            return B.decode_wav(contents, desired)[0]
+        except ValueError as e:
+            raise ValueError(f"audio_dataset_from_directory: cannot read {path}: {e}") from None
+
+    return _from_directory("audio_dataset_from_directory", directory, labels, label_mode, class_names, batch_size,
+                           shuffle, seed, validation_split, subset, follow_links, verbose, (".wav",), load,
+                           stack=np.stack if output_sequence_length else _pad_and_stack,
+                           sample_shape=(output_sequence_length, None))

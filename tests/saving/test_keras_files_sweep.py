@@ -405,6 +405,9 @@ NOT_SWEPT = {
     "StringLookup": "string inputs", "TextVectorization": "string inputs",
     "TorchModuleWrapper": "a pickled torch module, torch only (tests/layers/test_torch_module_wrapper.py reads and "
                           "writes Keras's files)",
+    "ReversibleEmbedding": "a reverse call (tests/layers/test_reversible_embedding.py reads and writes Keras's files)",
+    "STFTSpectrogram": "Keras needs SciPy for it (tests/layers/test_spectrogram.py reads and writes Keras's files)",
+    "MelSpectrogram": "audio-sized inputs (tests/layers/test_spectrogram.py reads and writes Keras's files)",
 }
 
 

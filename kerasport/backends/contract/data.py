@@ -25,6 +25,13 @@ def dataset_from_batches(batches) -> Any:
     """``batches`` itself: a ``PyDataset`` is the torch backend's dataset type."""
 
 
+def decode_wav(contents: bytes, desired_samples: int = -1) -> tuple[np.ndarray, int]:
+    """The samples of a PCM WAV file's bytes ``contents`` as ``tf.audio.decode_wav`` gives them: a float32 NumPy
+    array ``(samples, channels)`` in ``[-1, 1)`` and the sample rate. ``desired_samples`` >= 0 truncates or
+    zero-pads the samples to that many; -1 keeps them all. A file that is not PCM WAV raises ``ValueError``.
+    """
+
+
 def split_order(total, shuffle, seed) -> Any:
     """Sample order of ``split_dataset``: ``range(total)``, or with ``shuffle`` a
     ``torch.randperm`` drawn from a generator seeded with ``seed`` (fresh when ``None``).

@@ -14,7 +14,8 @@ from tensorflow.python.framework.ops import EagerTensor
 from kerasport.core import nest as tree
 
 
-__all__ = ["batch_tensor", "dataset_from_batches", "split_source", "arrays_split_source", "split_order", "split_parts"]
+__all__ = ["batch_tensor", "dataset_from_batches", "decode_wav", "split_source", "arrays_split_source", "split_order",
+           "split_parts"]
 
 
 def batch_tensor(x):
@@ -34,16 +35,19 @@ def dataset_from_batches(batches):
 
     Args:
         batches: a ``PyDataset`` with a ``batch_size`` attribute (``None``: its
-            items are single samples); its ``on_epoch_end`` runs after each pass.
+            items are single samples); its ``on_epoch_end`` runs after each pass. An
+            optional ``sample_shape`` attribute is the shape of one input sample, None
+            where it varies (by default the first batch's sample shape).
 
     Returns:
         A ``tf.data.Dataset`` of the same batches (strings as ``tf.string``) with
         a known cardinality.
     """
 
-    def spec(a):
+    def spec(a, sample_shape=None):
         a = np.asarray(a)
-        shape = a.shape if batches.batch_size is None else (None,) + a.shape[1:]
+        shape = a.shape[1 if batches.batch_size else 0:] if sample_shape is None else tuple(sample_shape)
+        shape = shape if batches.batch_size is None else (None,) + shape
         return tf.TensorSpec(shape, tf.string if a.dtype.kind in "USO" else tf.as_dtype(a.dtype))
 
     def generate():
@@ -51,8 +55,23 @@ def dataset_from_batches(batches):
             yield batches[i]
         batches.on_epoch_end()
 
-    dataset = tf.data.Dataset.from_generator(generate, output_signature=tree.map_structure(spec, batches[0]))
+    first = batches[0]
+    signature = tree.map_structure(spec, first)
+    sample_shape = getattr(batches, "sample_shape", None)
+    if sample_shape is not None:  # the inputs' sizes that change from batch to batch are None
+        signature = (spec(first[0], sample_shape),) + signature[1:] if isinstance(first, tuple) \
+            else spec(first, sample_shape)
+    dataset = tf.data.Dataset.from_generator(generate, output_signature=signature)
     return dataset.apply(tf.data.experimental.assert_cardinality(len(batches)))
+
+
+def decode_wav(contents, desired_samples=-1):
+    """``tf.audio.decode_wav`` (16-bit PCM): ``(float32 array (samples, channels), sample rate)``."""
+    try:
+        audio, rate = tf.audio.decode_wav(contents, desired_samples=desired_samples)
+    except tf.errors.InvalidArgumentError as e:
+        raise ValueError(f"Could not decode a PCM WAV file: {e.message}") from None
+    return audio.numpy(), int(rate)
 
 
 def split_source(dataset):

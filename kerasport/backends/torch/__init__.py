@@ -84,7 +84,7 @@ from kerasport.backends.torch.step import (  # noqa: F401
     all_reduce_replica_gradients, batch_size, compile_function, compile_loop, compile_predict_loop,
     compile_user_function, distributed_user_step, gradient_function, replicas_in_sync, replicated, when_samples)
 from kerasport.backends.torch.data import (  # noqa: F401
-    arrays_split_source, batch_tensor, dataset_from_batches, split_order, split_parts, split_source)
+    arrays_split_source, batch_tensor, dataset_from_batches, decode_wav, split_order, split_parts, split_source)
 
 # The ops that ``ops_common`` writes once from other backend functions (amax, nanmean, hard_swish, ...); they look
 # those functions up on this package when they run.

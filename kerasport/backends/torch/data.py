@@ -5,6 +5,9 @@ The builders return ``kerasport.utils.PyDataset``
 objects of NumPy batches here, and ``split_dataset`` returns
 ``torch.utils.data.Subset``s, as Keras's torch path does.
 """
+import io
+import wave
+
 import numpy as np
 import torch
 from torch.utils.data import Dataset, Subset, TensorDataset
@@ -20,6 +23,28 @@ def batch_tensor(x):
 def dataset_from_batches(batches):
     """``batches`` itself: a ``PyDataset`` is the torch backend's dataset type."""
     return batches
+
+
+def decode_wav(contents, desired_samples=-1):
+    """The standard library's ``wave`` reader, scaled as ``tf.audio.decode_wav`` scales: 16-bit samples / 2**15
+    (8-bit unsigned, 24- and 32-bit PCM are scaled to ``[-1, 1)`` the same way)."""
+    try:
+        with wave.open(io.BytesIO(contents)) as f:
+            channels, width, rate = f.getnchannels(), f.getsampwidth(), f.getframerate()
+            frames = f.readframes(f.getnframes())
+    except (wave.Error, EOFError) as e:
+        raise ValueError(f"Could not decode a PCM WAV file: {e}") from None
+    raw = np.frombuffer(frames, np.uint8).reshape(-1, width)
+    if width == 1:
+        samples = (raw[:, 0].astype(np.float32) - 128) / 128
+    else:  # little-endian signed integers: sign-extend into int32 from the top byte down
+        padded = np.zeros((len(raw), 4), np.uint8)
+        padded[:, 4 - width:] = raw
+        samples = padded.view("<i4")[:, 0].astype(np.float64) / 2.0 ** 31
+    audio = samples.astype(np.float32).reshape(-1, channels)
+    if desired_samples >= 0:
+        audio = np.pad(audio[:desired_samples], ((0, max(0, desired_samples - len(audio))), (0, 0)))
+    return audio, rate
 
 
 def split_source(dataset):
