@@ -17,7 +17,7 @@ from kerasport import random as kr
 from kerasport.backends import B
 from kerasport.layers.image_preprocessing import (AutoContrast, BaseImagePreprocessingLayer, RandomBrightness,
                                                  RandomContrast, RandomRotation, RandomTranslation, Solarization,
-                                                 _to_range, _value_range)
+                                                 checked_value_range, to_range)
 
 __all__ = ["RandomColorDegeneration", "RandomSaturation", "RandomHue", "RandomSharpness", "RandomInvert",
            "RandomPosterization", "Equalization", "RandomColorJitter", "RandAugment", "AugMix"]
@@ -25,7 +25,7 @@ __all__ = ["RandomColorDegeneration", "RandomSaturation", "RandomHue", "RandomSh
 
 def _checked_range(layer, value_range, sort=False):
     """``value_range`` once checked to be two numbers: sorted (as a list) or as given, as the Keras layer keeps it."""
-    checked = _value_range(layer, value_range)
+    checked = checked_value_range(layer, value_range)
     return checked if sort else value_range
 
 
@@ -155,7 +155,7 @@ class RandomHue(_RandomColorLayer):
         return {"factor": sign * self._uniform(data, (), seed) * 0.5}
 
     def _transform_images(self, images, transformation):
-        images = _to_range(images, self.value_range, (0, 1))
+        images = to_range(images, self.value_range, (0, 1))
         delta = B.reshape(B.cast(transformation["factor"], B.dtype(images)), (-1, 1, 1))
 
         def rotate(h):
@@ -163,7 +163,7 @@ class RandomHue(_RandomColorLayer):
             h = B.where(B.greater(h, 1.0), h - 1.0, h)
             return B.where(B.less(h, 0.0), h + 1.0, h)
         images = B.clip(_replace_hsv_channel(self, images, 0, rotate), 0, 1)
-        return B.cast(_to_range(images, (0, 1), self.value_range), self.compute_dtype)
+        return B.cast(to_range(images, (0, 1), self.value_range), self.compute_dtype)
 
 
 class RandomSharpness(_RandomColorLayer):
@@ -271,9 +271,9 @@ class RandomPosterization(_RandomColorLayer):
 
     def _transform_images(self, images, transformation):
         shift = B.reshape(B.cast(transformation["shift_factor"], "uint8"), (-1, 1, 1, 1))
-        x = B.cast(_to_range(images, self.value_range, (0, 255)), "uint8")
+        x = B.cast(to_range(images, self.value_range, (0, 255)), "uint8")
         x = B.bitwise_left_shift(B.bitwise_right_shift(x, shift), shift)
-        return _to_range(B.cast(x, self.compute_dtype), (0, 255), self.value_range)
+        return to_range(B.cast(x, self.compute_dtype), (0, 255), self.value_range)
 
 
 def _scale_values(values, source, target):
@@ -309,7 +309,7 @@ class Equalization(BaseImagePreprocessingLayer):
         if not isinstance(bins, int) or isinstance(bins, bool) or bins < 1:
             raise ValueError(f"Equalization {self.name!r}: `bins` must be a positive integer. Received: bins={bins}")
         self.bins = bins
-        self.value_range = _value_range(self, value_range)
+        self.value_range = checked_value_range(self, value_range)
 
     def _equalize_channel(self, channel):
         channel = _scale_values(channel, self.value_range, (0, 255))

@@ -482,7 +482,8 @@ class RandomTranslation(_AffineLayer):
                 **self._affine_config()}
 
 
-def _value_range(layer, value_range):
+def checked_value_range(layer, value_range):
+    """``value_range`` as a sorted ``[low, high]``; a clear error naming ``layer`` when it is not two numbers."""
     if not isinstance(value_range, (tuple, list)) or len(value_range) != 2:
         raise ValueError(f"{type(layer).__name__} {layer.name!r}: the `value_range` argument should be a list of two "
                          f"numbers. Received: value_range={value_range}")
@@ -540,7 +541,7 @@ class RandomBrightness(BaseImagePreprocessingLayer):
         super().__init__(factor=factor, **kwargs)
         self.seed = seed
         self.generator = kr.SeedGenerator(seed)
-        self.value_range = _value_range(self, value_range)
+        self.value_range = checked_value_range(self, value_range)
 
     def get_random_transformation(self, data, training=True, seed=None):
         shape = (1, 1, 1) if len(data.shape) == 3 else (_shape(data)[0], 1, 1, 1)
@@ -589,7 +590,8 @@ class RandomGrayscale(BaseImagePreprocessingLayer):
         return {**super().get_config(), "factor": self.factor}
 
 
-def _to_range(images, source, target):
+def to_range(images, source, target):
+    """``images`` mapped linearly from the value range ``source`` onto ``target`` (both ``(low, high)``)."""
     if source[0] == target[0] and source[1] == target[1]:
         return images
     return (images - source[0]) / (source[1] - source[0]) * (target[1] - target[0]) + target[0]
@@ -631,7 +633,7 @@ class Solarization(BaseImagePreprocessingLayer):
         self.generator = kr.SeedGenerator(seed)
         self.addition_factor = _unit_factor(self, addition_factor, "addition_factor")
         self.threshold_factor = _unit_factor(self, threshold_factor, "threshold_factor")
-        self.value_range = _value_range(self, value_range)
+        self.value_range = checked_value_range(self, value_range)
 
     def get_random_transformation(self, data, training=True, seed=None):
         if not training:
@@ -645,10 +647,10 @@ class Solarization(BaseImagePreprocessingLayer):
         return {"additions": additions, "thresholds": thresholds}
 
     def _transform_images(self, images, transformation):
-        x = _to_range(images, self.value_range, (0, 255))
+        x = to_range(images, self.value_range, (0, 255))
         x = B.clip(x + B.reshape(transformation["additions"], (-1, 1, 1, 1)), 0, 255)
         x = B.where(B.less(x, B.reshape(transformation["thresholds"], (-1, 1, 1, 1))), x, 255 - x)
-        return _to_range(x, (0, 255), self.value_range)
+        return to_range(x, (0, 255), self.value_range)
 
     def get_config(self):
         return {**super().get_config(), "value_range": self.value_range, "addition_factor": self.addition_factor,
@@ -666,16 +668,16 @@ class AutoContrast(BaseImagePreprocessingLayer):
 
     def __init__(self, value_range=(0, 255), **kwargs):
         super().__init__(**kwargs)
-        self.value_range = _value_range(self, value_range)
+        self.value_range = checked_value_range(self, value_range)
 
     def transform_images(self, images, transformation=None, training=True):
         images = B.cast(images, self.compute_dtype)
-        x = _to_range(images, self.value_range, (0, 255))
+        x = to_range(images, self.value_range, (0, 255))
         axes = (-3, -2) if self.data_format == "channels_last" else (-2, -1)
         low = B.min(x, axis=axes, keepdims=True)
         high = B.max(x, axis=axes, keepdims=True)
         scale = 255.0 / (high - low)
-        out = _to_range(B.clip(x * scale - low * scale, 0.0, 255.0), (0, 255), self.value_range)
+        out = to_range(B.clip(x * scale - low * scale, 0.0, 255.0), (0, 255), self.value_range)
         return B.where(B.isnan(out), images, out)
 
     def get_config(self):
