@@ -388,6 +388,8 @@ NOT_SWEPT = {
     "StringLookup": "string inputs", "TextVectorization": "string inputs",
     "TorchModuleWrapper": "a pickled torch module, torch only (tests/layers/test_torch_module_wrapper.py reads and "
                           "writes Keras's files)",
+    "TFSMLayer": "wraps a SavedModel folder, TensorFlow only; loading it needs safe_mode=False "
+                 "(tests/layers/test_tfsm_layer.py)",
 }
 
 
