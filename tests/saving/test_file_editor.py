@@ -298,3 +298,33 @@ def test_crafted_and_corrupt_files(tmp_path, fmt):
         write_archive(path, entries)
         with pytest.raises(ValueError, match="metadata.json should hold a JSON object"):
             KerasFileEditor(str(path))
+
+
+class ScaledDense(layers.Layer):
+    """A layer with its own weight and a sublayer: its file object holds both ``vars`` and ``inner``."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.inner = layers.Dense(2)
+
+    def build(self, input_shape):
+        self.scale = self.add_weight(shape=(2,), initializer="ones", name="scale")
+        self.inner.build(input_shape)
+
+    def call(self, x):
+        return self.inner(x) * self.scale
+
+
+def test_object_with_own_variables_and_sublayers_keeps_both(tmp_path):
+    model = keras.Sequential([keras.Input((3,)), ScaledDense()])
+    model.set_weights([np.array([2.0, 3.0], "float32")] + [np.full(w.shape, 0.25, "float32")
+                                                           for w in model.get_weights()[1:]])
+    model.save_weights(tmp_path / "m.weights.h5")
+    editor = KerasFileEditor(str(tmp_path / "m.weights.h5"))
+    obj = editor.weights_dict["layers"]["scaled_dense"]
+    assert sorted(obj) == ["0", "inner"] and sorted(obj["inner"]) == ["0", "1"]
+    editor.add_weights("layers/scaled_dense/inner", {"1": np.array([1.0, -1.0], "float32")})
+    editor.save(str(tmp_path / "edited.weights.h5"))
+    model.load_weights(tmp_path / "edited.weights.h5")
+    np.testing.assert_array_equal(keras.ops.convert_to_numpy(model.layers[0].scale), [2.0, 3.0])
+    np.testing.assert_array_equal(model.layers[0].inner.get_weights()[1], [1.0, -1.0])
