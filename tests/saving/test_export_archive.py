@@ -99,6 +99,33 @@ def test_endpoints_give_predicts_numbers(tmp_path):
     assert len(archive.variables) == 8 and len(archive.trainable_variables) == len(model.trainable_weights)
 
 
+def test_optimizer_variable_collection(tmp_path):
+    """Keras's example: the optimizer's variables saved as a collection, restored by bare TensorFlow."""
+    model = keras.Sequential([keras.Input((3,)), layers.Dense(2)])
+    model.compile(keras.optimizers.Adam(0.01), "mse")
+    model.fit(np.ones((4, 3)), np.ones((4, 2)), epochs=2, verbose=0)
+    archive = keras.export.ExportArchive()
+    archive.track(model)
+    archive.add_endpoint("serve", model.call, [_spec((None, 3))])
+    archive.add_variable_collection("optimizer_variables", model.optimizer.variables)
+    target = str(tmp_path / "archive")
+    archive.write_out(target, verbose=False)
+    script = textwrap.dedent("""
+        import sys
+        import numpy as np
+        import tensorflow as tf
+        loaded = tf.saved_model.load(sys.argv[1])
+        np.savez(sys.argv[2], *[v.numpy() for v in loaded.optimizer_variables])
+    """)
+    run_python(script, target, tmp_path / "opt.npz", PYTHONPATH="")
+    with np.load(tmp_path / "opt.npz") as data:
+        got = [data[f"arr_{i}"] for i in range(len(data.files))]
+    expected = [keras.ops.convert_to_numpy(v) for v in model.optimizer.variables]
+    assert len(got) == len(expected) == 6 and int(got[0]) == 2  # Adam's iterations first
+    for a, b in zip(got, expected):
+        np.testing.assert_array_equal(a, b)
+
+
 def test_functional_list_and_dict_inputs(tmp_path):
     a, b = keras.Input((4,), name="a"), keras.Input((3,), name="b")
     out = layers.Dense(2)(layers.Concatenate()([layers.Dense(5)(a), b]))

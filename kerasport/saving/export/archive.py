@@ -171,7 +171,8 @@ class ExportArchive:
 
         Args:
             name: the collection's attribute name.
-            variables: a list, tuple or set of variables (on torch, weights of tracked models).
+            variables: a list, tuple or set of variables (on torch, weights or optimizer variables of
+                tracked models).
         """
         if not isinstance(variables, (list, tuple, set)):
             raise ValueError(f"Expected `variables` to be a list/tuple/set. Received instead object of type "
@@ -186,12 +187,13 @@ class ExportArchive:
             return
         places = []
         for v in variables:
-            place = next(([i, j] for i, layer in enumerate(self._tracked_layers)
-                          for j, w in enumerate(layer.weights) if w is v), None)
+            place = next(([i, kind, j] for i, layer in enumerate(self._tracked_layers)
+                          for kind, held in (("weights", layer.weights), ("optimizer", _optimizer_variables(layer)))
+                          for j, w in enumerate(held) if w is v), None)
             if place is None:
                 raise ValueError(f"Variable {getattr(v, 'path', v)!r} of collection {name!r} belongs to no tracked "
-                                 "model; on the torch backend a collection holds weights of tracked models "
-                                 "(call track(model) first).")
+                                 "model; on the torch backend a collection holds weights or optimizer variables of "
+                                 "tracked models (call track(model) first).")
             places.append(place)
         self._collections[name] = places
 
@@ -245,11 +247,12 @@ class ExportArchive:
     def _write_in_child(self, filepath):
         from kerasport.saving.export.export_lib import run_child
         with tempfile.TemporaryDirectory(prefix="kerasport-archive-") as folder:
-            models = []
+            models, compiled = [], {i for places in self._collections.values() for i, kind, _ in places
+                                    if kind == "optimizer"}
             for i, model in enumerate(self._tracked_layers):
                 source = os.path.join(folder, f"model{i}.keras")
-                model.save(source, include_optimizer=False)
-                models.append(source)
+                model.save(source, include_optimizer=i in compiled)
+                models.append([source, i in compiled])
             printed = os.path.join(folder, "endpoints.txt")
             plan = {"models": models, "endpoints": self._plan_endpoints, "collections": self._collections,
                     "target": filepath, "printed": printed}
@@ -263,7 +266,7 @@ def write_plan(plan):
     from kerasport.saving.saving_api import load_model
     # Each file was written a moment ago by the parent from its own model (Lambda layers included),
     # so safe mode's refusal of stored bytecode has nothing to protect here.
-    models = [load_model(source, compile=False, safe_mode=False) for source in plan["models"]]
+    models = [load_model(source, compile=compiled, safe_mode=False) for source, compiled in plan["models"]]
     archive = ExportArchive()
     for model in models:
         archive.track(model)
@@ -271,10 +274,16 @@ def write_plan(plan):
         fn = getattr(models[index], method)
         archive.add_endpoint(name, fn, _decode_signature(signature))
     for name, places in plan["collections"].items():
-        archive.add_variable_collection(name, [models[i].weights[j] for i, j in places])
+        archive.add_variable_collection(name, [(models[i].weights if kind == "weights" else
+                                                _optimizer_variables(models[i]))[j] for i, kind, j in places])
     printed = archive._write(plan["target"], None)
     with open(plan["printed"], "w") as f:
         f.write("\n\n\n".join(printed))
+
+
+def _optimizer_variables(layer):
+    optimizer = getattr(layer, "optimizer", None)
+    return optimizer.variables if optimizer is not None and optimizer.built else []
 
 
 def _forward_of(fn):
