@@ -252,3 +252,29 @@ def test_traced_tf_function_needs_no_signature(tmp_path):
     x = np.random.RandomState(4).randn(4, 2).astype("float32")
     got = run_bare(target, {"d": ["doubled", ["x"]]}, {"x": x}, tmp_path)
     np.testing.assert_allclose(got["d/0"], 2 * model.predict(x, verbose=0), atol=1e-5, rtol=1e-5)
+
+
+def test_keras3_tfsm_layer_reads_the_archive(tmp_path):
+    """Real Keras 3's ``TFSMLayer`` wraps kerasport's archive (both endpoints) and gives predict's numbers."""
+    pytest.importorskip("keras")
+    model = _mlp()
+    archive = keras.export.ExportArchive()
+    archive.track(model)
+    archive.add_endpoint("serve", model.call, [_spec((None, 3))])
+    archive.add_endpoint("forward", model, [_spec((None, 3))])
+    target = str(tmp_path / "archive")
+    archive.write_out(target, verbose=False)
+    x = np.random.RandomState(6).randn(5, 3).astype("float32")
+    np.save(tmp_path / "x.npy", x)
+    script = textwrap.dedent("""
+        import sys
+        import numpy as np
+        import keras
+        path, x, out = sys.argv[1:4]
+        outputs = [keras.ops.convert_to_numpy(keras.layers.TFSMLayer(path, call_endpoint=e)(np.load(x)))
+                   for e in ("serve", "forward")]
+        np.save(out, np.stack(outputs))
+    """)
+    run_python(script, target, tmp_path / "x.npy", tmp_path / "keras.npy", KERAS_BACKEND="tensorflow")
+    for got in np.load(tmp_path / "keras.npy"):
+        np.testing.assert_allclose(got, model.predict(x, verbose=0), atol=1e-5, rtol=1e-5)
