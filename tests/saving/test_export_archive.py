@@ -190,6 +190,10 @@ def test_errors_are_keras_s(tmp_path):
         archive.add_endpoint("other", model.call, [keras.InputSpec(ndim=2)])
     with pytest.raises(TypeError, match="Unsupported x=.*keras.InputSpec"):
         archive.add_endpoint("other", model.call, [(None, 2)])
+    untracked = keras.Sequential([keras.Input((2,)), layers.Dense(1)])
+    with pytest.raises(TypeError, match="Unsupported x="):
+        archive.add_endpoint("other", untracked.call, ["not a spec"])
+    assert not any(v is w for v in archive.variables for w in untracked.weights)  # nothing changed
     with pytest.raises(ValueError, match="only supported with the jax backend"):
         archive.add_endpoint("other", model.call, [_spec((None, 2))], is_static=True)
     with pytest.raises(ValueError, match="Expected `variables` to be a list/tuple/set.*dict"):

@@ -238,9 +238,9 @@ class ExportArchive:
                 "build the archive with KERASPORT_BACKEND=tensorflow.")
         if input_signature is None:
             raise ValueError(_NO_SIGNATURE)
+        signature = tree.map_structure(_encode_spec, input_signature)
         self.track(model)
         index = next(i for i, t in enumerate(self._tracked_layers) if t is model)
-        signature = tree.map_structure(_encode_spec, input_signature)
         self._plan_endpoints.append([name, index, method, signature])
         self._endpoint_names.append(name)
 
