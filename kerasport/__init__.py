@@ -16,7 +16,7 @@ from kerasport.losses import Loss  # noqa: F401
 from kerasport.metrics import Metric  # noqa: F401
 from kerasport.optimizers import Optimizer  # noqa: F401
 from kerasport.regularizers import Regularizer  # noqa: F401
-from kerasport import dtype_policies, mixed_precision  # noqa: F401
+from kerasport import dtype_policies, export, mixed_precision  # noqa: F401
 from kerasport.config import DTypePolicy  # noqa: F401
 FloatDTypePolicy = DTypePolicy
 

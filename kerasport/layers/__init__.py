@@ -22,6 +22,7 @@ from kerasport.layers.activation_layers import ELU, LeakyReLU, PReLU, ReLU, Soft
 from kerasport.layers.op_layer import OpLayer
 from kerasport.layers.lambda_layer import Lambda
 from kerasport.layers.torch_module_wrapper import TorchModuleWrapper
+from kerasport.layers.tfsm_layer import TFSMLayer
 from kerasport.layers.masking import Masking
 from kerasport.layers.normalization import (BatchNormalization, GroupNormalization, LayerNormalization,
                                             UnitNormalization)

@@ -10,4 +10,5 @@ from kerasport.core.serialization import (CustomObjectScope, custom_object_scope
                                           get_custom_objects, get_registered_name, get_registered_object,
                                           in_safe_mode, register_keras_serializable, safe_mode_scope,
                                           serialize_keras_object)
+from kerasport.saving.file_editor import KerasFileEditor  # noqa: F401
 from kerasport.saving.saving_api import load_model, load_weights, save_model, save_weights  # noqa: F401

@@ -408,6 +408,8 @@ NOT_SWEPT = {
     "ReversibleEmbedding": "a reverse call (tests/layers/test_reversible_embedding.py reads and writes Keras's files)",
     "STFTSpectrogram": "Keras needs SciPy for it (tests/layers/test_spectrogram.py reads and writes Keras's files)",
     "MelSpectrogram": "audio-sized inputs (tests/layers/test_spectrogram.py reads and writes Keras's files)",
+    "TFSMLayer": "wraps a SavedModel folder, TensorFlow only; loading it needs safe_mode=False "
+                 "(tests/layers/test_tfsm_layer.py)",
 }
 
 

@@ -6,3 +6,4 @@ portable ``.keras`` file: the exporting process never imports the other framewor
 """
 from kerasport.saving.export.export_lib import (ERROR_PREFIX, EXTENSIONS, FORMATS, export_model,  # noqa: F401
                                                 export_models)
+from kerasport.saving.export.archive import ExportArchive  # noqa: F401

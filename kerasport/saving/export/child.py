@@ -1,7 +1,8 @@
 """The child process that exports in the other framework: ``python -m kerasport.saving.export.child JOBS.json``.
 
-``JOBS.json`` lists ``[model.keras, target, format]`` jobs; each ``.keras`` file is a temporary
-file the parent wrote from its own in-memory model. An error is reported on stderr as one
+``JOBS.json`` lists ``[model.keras, target, format]`` jobs, or holds an ``ExportArchive`` plan
+(``{"archive": ...}``, see ``archive.py``); each ``.keras`` file is a temporary file the parent
+wrote from its own in-memory model. An error is reported on stderr as one
 ``kerasport-export-error: Type: message`` line, which the parent raises.
 """
 import json
@@ -10,11 +11,15 @@ import sys
 
 def main(argv=None):
     jobs_file, = sys.argv[1:] if argv is None else argv
+    from kerasport.saving.export.archive import write_plan
     from kerasport.saving.export.export_lib import ERROR_PREFIX, export_models
     from kerasport.saving.saving_api import load_model
     try:
         with open(jobs_file) as f:
             jobs = json.load(f)
+        if isinstance(jobs, dict):
+            write_plan(jobs["archive"])
+            return 0
         # Each file was written a moment ago by the parent from its own model (Lambda layers
         # included), so safe mode's refusal of stored bytecode has nothing to protect here.
         models = [load_model(source, compile=False, safe_mode=False) for source, _, _ in jobs]

@@ -111,26 +111,35 @@ def _write(model, spec, filepath, format):
 
 def _export_in_child(jobs):
     """Save each model to a temporary ``.keras`` file and export them all from one other-backend process."""
-    framework = "tensorflow" if backend() == "torch" else "torch"
     with tempfile.TemporaryDirectory(prefix="kerasport-export-") as folder:
         plan = []
         for i, (model, filepath, format) in enumerate(jobs):
             source = os.path.join(folder, f"model{i}.keras")
             model.save(source, include_optimizer=False)
             plan.append([source, os.path.abspath(filepath), format])
-        with open(os.path.join(folder, "jobs.json"), "w") as f:
-            json.dump(plan, f)
-        env = dict(os.environ, KERASPORT_BACKEND=framework)
-        run = subprocess.run([sys.executable, "-m", "kerasport.saving.export.child", f.name],
-                             env=env, capture_output=True, text=True)
+        run_child(folder, plan, f"Exporting to {sorted({format for _, _, format in jobs})}")
+
+
+def run_child(folder, plan, what):
+    """Run ``child.py`` with the other framework's backend on ``plan`` (written to ``folder/jobs.json``).
+
+    ``plan`` is a list of ``[model.keras, target, format]`` jobs, or an ``ExportArchive`` plan
+    (``{"archive": ...}``). A ``ValueError`` in the child is raised as one here; any other failure
+    as a ``RuntimeError`` that starts with ``what``.
+    """
+    framework = "tensorflow" if backend() == "torch" else "torch"
+    jobs_file = os.path.join(folder, "jobs.json")
+    with open(jobs_file, "w") as f:
+        json.dump(plan, f)
+    env = dict(os.environ, KERASPORT_BACKEND=framework)
+    run = subprocess.run([sys.executable, "-m", "kerasport.saving.export.child", jobs_file],
+                         env=env, capture_output=True, text=True)
     if run.returncode != 0:
-        formats = sorted({format for _, _, format in jobs})
         lines = [l for l in run.stderr.splitlines() if l.startswith(ERROR_PREFIX)]
         if lines:
             kind, _, message = lines[-1][len(ERROR_PREFIX):].partition(": ")
             if kind == "ValueError":
                 raise ValueError(message)
-            raise RuntimeError(f"Exporting to {formats} in a {framework} child process failed: {kind}: {message}")
+            raise RuntimeError(f"{what} in a {framework} child process failed: {kind}: {message}")
         tail = "\n".join(run.stderr.strip().splitlines()[-20:])
-        raise RuntimeError(f"Exporting to {formats} in a {framework} child process failed "
-                           f"(exit code {run.returncode}):\n{tail}")
+        raise RuntimeError(f"{what} in a {framework} child process failed (exit code {run.returncode}):\n{tail}")

@@ -77,7 +77,12 @@ def check_exportable(model, format):
             f"free time dimension (input(s) {', '.join(free)}): {how} the RNN over its time steps, so their number "
             "must be fixed. Give the model keras.Input((timesteps, features)); the batch dimension stays dynamic. "
             "The 'tf_saved_model' format keeps the time dimension dynamic.")
-    for layer in model._flatten_layers(include_self=False):
+    check_no_host_layers(model, format)
+
+
+def check_no_host_layers(layer, format):
+    """Raise ``ValueError`` naming the first layer in ``layer`` (itself included) that kerasport runs on the host."""
+    for layer in layer._flatten_layers(include_self=True):
         kinds = {cls.__name__ for cls in type(layer).__mro__}
         host = kinds.intersection(_HOST_LAYERS)
         if host:
