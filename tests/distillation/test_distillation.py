@@ -164,3 +164,25 @@ def test_bad_arguments():
         distiller.compile(optimizer="adam", loss="mse", metrics="accuracy")
     with pytest.raises(NotImplementedError):
         d.DistillationLoss().compute_loss(1.0, 1.0)
+
+
+@pytest.mark.parametrize("writer", ["kerasport", "keras"])
+def test_keras_file_round_trip(tmp_path, writer):
+    """A trained Distiller saved to ``.keras`` (by kerasport or Keras) loads with its teacher, student and losses;
+    like Keras, loading leaves it uncompiled (its ``compile`` is custom), with a warning."""
+    keras = keras_module()
+    x, y = _data()
+    source = _distiller(kerasport if writer == "kerasport" else keras, "logits-and-features")
+    source.fit(x, y, batch_size=8, epochs=1, verbose=0, shuffle=False)
+    path = str(tmp_path / "distiller.keras")
+    source.save(path)
+    with pytest.warns(UserWarning, match="compile"):
+        loaded = kerasport.saving.load_model(path)
+    assert type(loaded) is kerasport.distillation.Distiller and not loaded.compiled
+    assert [type(d).__name__ for d in loaded.distillation_losses] == ["LogitsDistillation", "FeatureDistillation"]
+    assert not loaded.teacher.trainable
+    for model in ("teacher", "student"):
+        for a, b in zip(getattr(loaded, model).get_weights(), getattr(source, model).get_weights()):
+            np.testing.assert_array_equal(a, np.asarray(b))
+    np.testing.assert_allclose(B.convert_to_numpy(loaded.predict(x, verbose=0)),
+                               np.asarray(B.convert_to_numpy(source.predict(x, verbose=0))), rtol=1e-6, atol=1e-6)

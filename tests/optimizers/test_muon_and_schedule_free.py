@@ -179,3 +179,24 @@ def test_saved_model_keeps_optimizer_state(tmp_path, name, ext):
 def test_bad_arguments(name, kwargs, match):
     with pytest.raises(ValueError, match=match):
         getattr(optimizers, name)(**kwargs)
+
+
+@pytest.mark.parametrize("name", ["Muon", "ScheduleFreeAdamW"])
+def test_keras_written_file_loads_with_optimizer_state(tmp_path, name):
+    """A compiled model Keras saved (``.keras``) loads with the optimizer's class, config and slots, and goes on
+    training as Keras does."""
+    keras = keras_module()
+    x, y = _data()
+    theirs = _model(keras, _optimizer(keras, name))
+    theirs.optimizer.build(theirs.trainable_variables)
+    theirs.fit(x, y, batch_size=4, epochs=1, verbose=0, shuffle=False)
+    path = str(tmp_path / "keras_model.keras")
+    theirs.save(path)
+    ours = kerasport.saving.load_model(path)
+    assert type(ours.optimizer) is getattr(optimizers, name)
+    assert len(ours.optimizer.variables) == len(theirs.optimizer.variables)
+    for o, k in zip(ours.optimizer.variables, theirs.optimizer.variables):
+        np.testing.assert_allclose(B.convert_to_numpy(o), k.numpy(), rtol=1e-6)
+    want = theirs.fit(x, y, batch_size=4, epochs=1, verbose=0, shuffle=False).history["loss"]
+    got = ours.fit(x, y, batch_size=4, epochs=1, verbose=0, shuffle=False).history["loss"]
+    np.testing.assert_allclose(got, want, rtol=1e-5)
