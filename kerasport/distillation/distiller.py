@@ -77,8 +77,12 @@ class Distiller(Model):
         if getattr(teacher, "inputs", None) is None or getattr(student, "inputs", None) is None:
             return
         for kind in ("input", "output"):
-            pairs = zip(tree.flatten(getattr(teacher, kind + "s")), tree.flatten(getattr(student, kind + "s")))
-            for t, s in pairs:
+            teacher_tensors, student_tensors = tree.flatten(getattr(teacher, kind + "s")), \
+                tree.flatten(getattr(student, kind + "s"))
+            if len(teacher_tensors) != len(student_tensors):
+                raise ValueError(f"Teacher and student must have the same number of {kind}s. Teacher: "
+                                 f"{len(teacher_tensors)}, Student: {len(student_tensors)}.")
+            for t, s in zip(teacher_tensors, student_tensors):
                 t_shape, s_shape = tuple(t.shape), tuple(s.shape)
                 if len(t_shape) != len(s_shape):
                     raise ValueError(f"Teacher and student {kind} shapes have different dimensions. Teacher: "

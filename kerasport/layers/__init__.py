@@ -58,8 +58,8 @@ from kerasport.core.serialization import deserialize_keras_object, serialize_ker
 
 
 def layer_classes():
-    """``{name: class}`` of every built-in layer, the three model classes, FeatureSpace and Distiller: what ``deserialize``
-    looks up."""
+    """``{name: class}`` of every built-in layer, the three model classes, FeatureSpace and Distiller: what
+    ``deserialize`` looks up."""
     import kerasport.models as models
     from kerasport.distillation import Distiller
     from kerasport.utils import feature_space

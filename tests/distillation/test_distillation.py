@@ -149,6 +149,10 @@ def test_bad_arguments():
     other = kerasport.Sequential([kerasport.Input((4,)), kerasport.layers.Dense(5)])
     with pytest.raises(ValueError, match="output shapes are incompatible"):
         d.Distiller(teacher, other, logits)
+    inputs = kerasport.Input((4,))
+    two_outputs = kerasport.Model(inputs, [kerasport.layers.Dense(3)(inputs), kerasport.layers.Dense(3)(inputs)])
+    with pytest.raises(ValueError, match="same number of outputs"):
+        d.Distiller(teacher, two_outputs, logits)
     with pytest.raises(ValueError, match="temperature must be positive"):
         d.LogitsDistillation(temperature=0)
     with pytest.raises(ValueError, match="temperature must be a number"):

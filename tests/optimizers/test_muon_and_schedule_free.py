@@ -67,12 +67,16 @@ def test_same_updates_and_variables_as_keras(name, kwargs):
 
 
 def test_muon_splits_variables_as_keras():
-    opt = optimizers.Muon(exclude_layers=["^output"])
+    keras = keras_module()
     variables = [B.variable(w, name=p.split("/")[-1]) for (p, _), w in zip(VARIABLES, _init())]
-    for (path, _), v in zip(VARIABLES, variables):
-        v.path = path
-    assert [opt._should_use_adamw(v) for v in variables] == [False, True, False, True, True, True]
-    assert not optimizers.Muon(exclude_embeddings=False)._should_use_adamw(variables[4])
+    kvars = [keras.Variable(w, name=p.split("/")[-1]) for (p, _), w in zip(VARIABLES, _init())]
+    for (path, _), v, k in zip(VARIABLES, variables, kvars):
+        v.path, k._path = path, path
+    for kwargs in ({"exclude_layers": ["^output"]}, {"exclude_embeddings": False}, {"exclude_layers": ["dense"]}):
+        ours, theirs = optimizers.Muon(**kwargs), keras.optimizers.Muon(**kwargs)
+        assert [ours._should_use_adamw(v) for v in variables] == [theirs._should_use_adamw(k) for k in kvars]
+    assert [optimizers.Muon(exclude_layers=["^output"])._should_use_adamw(v) for v in variables] == \
+        [False, True, False, True, True, True]
 
 
 def test_muon_orthogonalises():
