@@ -65,14 +65,15 @@ from kerasport.core.serialization import deserialize_keras_object, serialize_ker
 
 
 def layer_classes():
-    """``{name: class}`` of every built-in layer, the three model classes and FeatureSpace: what ``deserialize``
-    looks up."""
+    """``{name: class}`` of every built-in layer, the three model classes, FeatureSpace and Distiller: what
+    ``deserialize`` looks up."""
     import kerasport.models as models
+    from kerasport.distillation import Distiller
     from kerasport.utils import feature_space
     table = {k: v for k, v in globals().items() if isinstance(v, type) and issubclass(v, Layer)}
     table.update(Sequential=models.Sequential, Functional=models.Functional, Model=models.Model,
                  FeatureSpace=feature_space.FeatureSpace, TFDIdentity=feature_space.TFDIdentity,
-                 TFDConcat=feature_space.TFDConcat)
+                 TFDConcat=feature_space.TFDConcat, Distiller=Distiller)
     return table
 
 

@@ -9,6 +9,9 @@ from kerasport.optimizers.adafactor import Adafactor
 from kerasport.optimizers.lamb import Lamb
 from kerasport.optimizers.loss_scale import LossScaleOptimizer
 from kerasport.optimizers.lion import Lion
+from kerasport.optimizers.multi_optimizer import MultiOptimizer, OptimizerMap
+from kerasport.optimizers.muon import Muon
 from kerasport.optimizers.rmsprop import RMSprop
+from kerasport.optimizers.schedule_free_adamw import ScheduleFreeAdamW
 from kerasport.optimizers.sgd import SGD
 from kerasport.optimizers.lookup import deserialize, get, serialize  # noqa: F401

@@ -3,6 +3,20 @@ from kerasport.backends import B
 from kerasport.optimizers.base import Optimizer, float_step
 
 
+def adam_update_(variables, grads, momentums, velocities, velocity_hats, lr, beta_1, beta_2, epsilon, step):
+    """Keras's Adam step on ``variables`` in place (AMSGrad when ``velocity_hats`` is not ``None``): one
+    ``torch._fused_adam_`` kernel where the backend has it, the ``foreach_*`` primitives otherwise."""
+    if B.fused_adam_(variables, grads, momentums, velocities, velocity_hats, lr, beta_1, beta_2, epsilon, step):
+        return
+    step = float_step(step)
+    alpha = lr * (1 - beta_2 ** step) ** 0.5 / (1 - beta_1 ** step)
+    ms = B.foreach_lerp_(momentums, grads, 1 - beta_1)
+    vs = B.foreach_lerp_(velocities, B.foreach_mul(grads, grads), 1 - beta_2)
+    if velocity_hats is not None:
+        vs = B.foreach_maximum_(velocity_hats, vs)
+    B.foreach_addcdiv_(variables, ms, B.foreach_add_(B.foreach_sqrt(vs), epsilon), value=-alpha)
+
+
 class Adam(Optimizer):
     """Adam (Kingma & Ba, 2014), as Keras computes it.
 
@@ -32,18 +46,9 @@ class Adam(Optimizer):
         self.velocity_hats = self.add_optimizer_variables(variables, "velocity_hat") if self.amsgrad else None
 
     def update(self, grads, variables, lr, step):
-        momentums, velocities = self._slots_of(self.momentums, variables), self._slots_of(self.velocities, variables)
-        velocity_hats = self._slots_of(self.velocity_hats, variables)
-        if B.fused_adam_(variables, grads, momentums, velocities, velocity_hats, lr, self.beta_1, self.beta_2,
-                         self.epsilon, step):
-            return
-        step = float_step(step)
-        alpha = lr * (1 - self.beta_2 ** step) ** 0.5 / (1 - self.beta_1 ** step)
-        ms = B.foreach_lerp_(momentums, grads, 1 - self.beta_1)
-        vs = B.foreach_lerp_(velocities, B.foreach_mul(grads, grads), 1 - self.beta_2)
-        if velocity_hats is not None:
-            vs = B.foreach_maximum_(velocity_hats, vs)
-        B.foreach_addcdiv_(variables, ms, B.foreach_add_(B.foreach_sqrt(vs), self.epsilon), value=-alpha)
+        adam_update_(variables, grads, self._slots_of(self.momentums, variables),
+                     self._slots_of(self.velocities, variables), self._slots_of(self.velocity_hats, variables), lr,
+                     self.beta_1, self.beta_2, self.epsilon, step)
 
     def get_config(self):
         return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon,

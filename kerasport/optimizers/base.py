@@ -279,10 +279,14 @@ class Optimizer:
 
     def _update(self, grads, variables, lr, step):
         grads = self._clip_gradients(grads)
-        decayed = [v for v in variables if self._use_weight_decay(v)] if self.weight_decay else []
-        if decayed:  # ``w -= lr * weight_decay * w``
-            B.foreach_mul_(decayed, 1.0 - lr * self.weight_decay)
+        self._apply_weight_decay(variables, lr)
         self.update(grads, variables, lr, step)
+
+    def _apply_weight_decay(self, variables, lr):
+        """``w -= lr * weight_decay * w`` for the variables not excluded from weight decay."""
+        decayed = [v for v in variables if self._use_weight_decay(v)] if self.weight_decay else []
+        if decayed:
+            B.foreach_mul_(decayed, 1.0 - lr * self.weight_decay)
 
     def _clip_gradients(self, grads):
         """Keras's clipping: ``clipnorm`` scales each gradient to an L2 norm of at most ``clipnorm``

@@ -7,12 +7,16 @@ from kerasport.optimizers.adafactor import Adafactor
 from kerasport.optimizers.lamb import Lamb
 from kerasport.optimizers.loss_scale import LossScaleOptimizer
 from kerasport.optimizers.lion import Lion
+from kerasport.optimizers.multi_optimizer import MultiOptimizer
+from kerasport.optimizers.muon import Muon
 from kerasport.optimizers.rmsprop import RMSprop
+from kerasport.optimizers.schedule_free_adamw import ScheduleFreeAdamW
 from kerasport.optimizers.sgd import SGD
 from kerasport.core.serialization import deserialize_keras_object, serialize_keras_object
 
 _CLASSES = {c.__name__: c for c in (Optimizer, SGD, Adam, AdamW, Adamax, Nadam, RMSprop, Adagrad, Adadelta, Lion,
-                                    Ftrl, Adafactor, Lamb, LossScaleOptimizer)}
+                                    Ftrl, Adafactor, Lamb, LossScaleOptimizer, Muon, ScheduleFreeAdamW,
+                                    MultiOptimizer)}
 _LOOKUP = {**_CLASSES, **{k.lower(): v for k, v in _CLASSES.items() if k != "Optimizer"}}
 
 

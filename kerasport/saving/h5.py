@@ -334,7 +334,7 @@ def optimizer_assignments(model, values, filepath, names=None):
     if len(values) != len(optimizer.variables):
         optimizer.build(model.trainable_weights)
     variables = list(optimizer.variables)
-    has_lr = len(variables) > 1 and variables[1] is optimizer.learning_rate
+    has_lr = len(variables) > 1 and variables[1] is getattr(optimizer, "_learning_rate", None)
     if has_lr and names is not None and len(values) == len(variables) - 1 and \
             not any(n.endswith("learning_rate") for n in names):
         variables = variables[:1] + variables[2:]

@@ -42,14 +42,22 @@ def _custom_compile(model, method):
 
 def _children(layer):
     """``(attribute, child)`` pairs in Keras's walk order: a model's (or a Pipeline's) ``layers`` first, then
-    attributes, public first."""
+    attributes, public first.
+
+    A subclassed model's public ``layers`` property is walked in its alphabetical place among the attributes,
+    as Keras does: sublayers held by attributes named after ``"layers"`` are saved under ``layers/<class>``."""
     from kerasport.layers.layer import Layer
     from kerasport.layers.pipeline import Pipeline
-    from kerasport.models import Functional, Sequential
+    from kerasport.models import Functional, Model, Sequential
     if isinstance(layer, (Functional, Sequential, Pipeline)):
         yield "layers", layer.layers
+    subclassed_model = isinstance(layer, Model) and not isinstance(layer, (Functional, Sequential))
+    names = list(vars(layer)) + (["layers"] if subclassed_model and "layers" not in vars(layer) else [])
     # ``_layers`` (kerasport's own list of tracked sublayers; Keras skips it) last: attributes name the paths.
-    for attr in sorted(vars(layer), key=lambda a: "~~" if a == "_layers" else f"~{a}" if a.startswith("_") else a):
+    for attr in sorted(names, key=lambda a: "~~" if a == "_layers" else f"~{a}" if a.startswith("_") else a):
+        if attr == "layers" and subclassed_model:
+            yield attr, list(layer.layers)
+            continue
         value = vars(layer)[attr]
         if isinstance(value, Layer):
             yield attr, value

@@ -139,12 +139,17 @@ def _as_loss(spec):
     return losses_mod.LossFunctionWrapper(loss, name=name)
 
 
-def _resolve_metric(m, loss_fn, output_shape):
-    """Keras's meaning of ``"accuracy"``/``"acc"`` depends on the loss and the output shape."""
+def _resolve_metric(m, loss_fn, output_shape, target_shape=None):
+    """Keras's meaning of ``"accuracy"``/``"acc"`` depends on the loss and the output shape; without a compiled
+    loss (a model computing its own, like ``Distiller``), on the target's and output's shapes as in Keras."""
     if m in ("accuracy", "acc"):
         name = m
         fn_name = getattr(loss_fn, "fn", loss_fn)
         fn_name = getattr(fn_name, "__name__", "")
+        if loss_fn is None and target_shape is not None and output_shape and target_shape and output_shape[-1] != 1:
+            sparse = len(target_shape) < len(output_shape) or target_shape[-1] == 1
+            metric_cls = metrics_mod.SparseCategoricalAccuracy if sparse else metrics_mod.CategoricalAccuracy
+            return metric_cls(name=name)
         if "binary" in fn_name or (output_shape and output_shape[-1] == 1):
             metric = metrics_mod.BinaryAccuracy(name=name)
         elif "sparse" in fn_name:
@@ -177,7 +182,7 @@ class CompileMetrics(metrics_mod.Metric):
         self.entries = []  # (output index, metric, weighted)
         self.built = False
 
-    def build(self, output_shapes):
+    def build(self, output_shapes, target_shapes=None):
         taken = set()
         for spec, weighted in ((self.specs[0], False), (self.specs[1], True)):
             if not spec:
@@ -188,7 +193,8 @@ class CompileMetrics(metrics_mod.Metric):
                 per_out = per_out if isinstance(per_out, (list, tuple)) else [per_out]
                 for m in per_out:
                     metric = _resolve_metric(m, self.compile_loss.losses[i],
-                                             output_shapes[i] if output_shapes else None)
+                                             output_shapes[i] if output_shapes else None,
+                                             target_shapes[i] if target_shapes and i < len(target_shapes) else None)
                     metric._base_name = metric.name
                     metric.name = _unique_name(metric.name, self.output_names[i] if len(self.output_names) > 1
                                                else None, weighted, taken)
@@ -213,7 +219,8 @@ class CompileMetrics(metrics_mod.Metric):
     def update_state(self, y_true, y_pred, sample_weight=None):
         ys_true, ys_pred = by_output(y_true, self.output_names, "targets"), tree.flatten(y_pred)
         if not self.built:
-            self.build([tuple(p.shape) for p in ys_pred])
+            self.build([tuple(p.shape) for p in ys_pred],
+                       [None if t is None else tuple(getattr(t, "shape", ())) for t in ys_true])
         sws = by_output(sample_weight, self.output_names, "sample weights") if sample_weight is not None else None
         for i, metric, weighted in self.entries:
             sw = None

@@ -129,12 +129,15 @@ class Trainer:
         names = getattr(self, "output_names", None)
         return list(names) if names else ["output"]
 
-    def _build_metrics(self, y_pred_shapes=None):
+    def _build_metrics(self, y_pred_shapes=None, y=None):
+        """Build the compiled metrics from the output shapes (and the targets ``y``, when known)."""
         if self._compile_metrics is None or self._compile_metrics.built:
             return
         if y_pred_shapes is None and getattr(self, "outputs", None):
             y_pred_shapes = [t.shape for t in self.outputs]
-        self._compile_metrics.build(y_pred_shapes)
+        target_shapes = None if y is None else \
+            [None if t is None else np.shape(t) for t in by_output(y, self._compile_metrics.output_names, "targets")]
+        self._compile_metrics.build(y_pred_shapes, target_shapes)
 
     @property
     def metrics(self):
@@ -330,7 +333,7 @@ class Trainer:
                                  "evaluate.")
             self._check_target_keys(data.peek_y())
             if self._compile_metrics is not None and not self._compile_metrics.built:
-                self._build_metrics(self._infer_output_shapes(x))
+                self._build_metrics(self._infer_output_shapes(x), data.peek_y())
 
     def _check_target_keys(self, y):
         """An error naming the unknown or missing keys of a ``y`` dict keyed by the output names (as the

@@ -11,6 +11,7 @@ import kerasport
 from kerasport import layers
 from kerasport.backends import B
 from kerasport.saving import configs
+from tests.helpers import keras_module
 from tests.saving.zoo import run_python
 
 
@@ -250,3 +251,40 @@ def test_model_with_custom_compile_but_no_compile_from_config_loads_uncompiled_w
         with pytest.warns(UserWarning, match="`compile\\(\\)` was not called as part of model loading"):
             restored = kerasport.models.load_model(tmp_path / "m.keras")
         assert not restored.compiled
+
+
+def test_subclassed_model_layout_matches_keras(tmp_path):
+    """Keras walks a subclassed model's ``layers`` in its alphabetical place among the attributes: a sublayer held
+    by ``alpha`` is saved under ``alpha/``, one held by ``top`` under ``layers/dense_1/``."""
+    keras = keras_module()
+
+    def make(lib):
+        class TwoDense(lib.Model):
+            def __init__(self, **kwargs):
+                super().__init__(**kwargs)
+                self.alpha = lib.layers.Dense(3)
+                self.top = lib.layers.Dense(2)
+
+            def call(self, x):
+                return self.top(self.alpha(x))
+
+        model = TwoDense()
+        model(np.ones((1, 4), "float32"))
+        return model
+
+    theirs, ours = make(keras), make(kerasport)
+    ours.set_weights([np.asarray(w) for w in theirs.get_weights()])
+    paths = {}
+    for name, model in (("keras", theirs), ("ours", ours)):
+        path = str(tmp_path / f"{name}.weights.h5")
+        model.save_weights(path)
+        with h5py.File(path, "r") as f:
+            found = []
+            f.visititems(lambda n, o: found.append(n) if isinstance(o, h5py.Dataset) else None)
+            paths[name] = sorted(found)
+    assert paths["ours"] == paths["keras"] == ["alpha/vars/0", "alpha/vars/1", "layers/dense_1/vars/0",
+                                              "layers/dense_1/vars/1"]
+    fresh = make(kerasport)
+    fresh.load_weights(str(tmp_path / "keras.weights.h5"))
+    for a, b in zip(fresh.get_weights(), theirs.get_weights()):
+        np.testing.assert_array_equal(a, np.asarray(b))
