@@ -139,3 +139,22 @@ def test_crossentropy_of_a_saturated_sigmoid_or_softmax(kind):
         assert not np.allclose(to_numpy(ours), torch_keras, rtol=1e-3)  # the logits were used
     else:
         np.testing.assert_allclose(to_numpy(ours), torch_keras, rtol=1e-5, atol=1e-6)
+
+
+def test_sparse_crossentropy_of_unnormalized_probabilities():
+    """Outputs that are not a distribution (above 1, not summing to 1): Keras on TensorFlow clips them, then
+    normalizes through the softmax of their log; Keras on torch normalizes, then clips. kerasport on each
+    backend gives that backend's Keras value."""
+    from kerasport import backend
+    K = keras_module()
+    outputs = np.array([[0.2, 1.7, 0.4, 0.1], [2.5, 0.3, 0.9, 1.2], [0.05, 0.6, 0.3, 3.0]], "float32")
+    labels = np.array([0, 2, 1])
+    ours = to_numpy(losses.sparse_categorical_crossentropy(labels, outputs))
+    normalized = outputs / outputs.sum(-1, keepdims=True)
+    torch_keras = -np.log(np.clip(normalized[np.arange(3), labels], 1e-7, 1 - 1e-7))
+    if backend.backend() == "tensorflow":
+        want = K.ops.convert_to_numpy(K.losses.sparse_categorical_crossentropy(labels, outputs))
+        np.testing.assert_allclose(ours, want, rtol=1e-6)
+        assert not np.allclose(ours, torch_keras, rtol=1e-3)
+    else:
+        np.testing.assert_allclose(ours, torch_keras, rtol=1e-6)

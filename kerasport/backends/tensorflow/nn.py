@@ -366,8 +366,7 @@ def sparse_categorical_crossentropy(target, output, from_logits=False, axis=-1):
         target = tf.squeeze(target, axis)
     if axis != -1 and axis != output.shape.rank - 1:
         output = tf.experimental.numpy.moveaxis(output, axis, -1)
-    if not from_logits:
-        output = output / tf.reduce_sum(output, -1, keepdims=True)
+    if not from_logits:  # as Keras on TensorFlow: clipped, then normalized by the softmax of its log
         output = tf.math.log(tf.clip_by_value(output, 1e-7, 1 - 1e-7))
     return tf.nn.sparse_softmax_cross_entropy_with_logits(labels=target, logits=output)
 
