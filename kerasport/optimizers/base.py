@@ -205,22 +205,28 @@ class Optimizer:
         return self._exclude_pattern is None or self._exclude_pattern.search(variable.name) is None
 
     # ------------------------------------------------------------------ the update
+    def _built_on(self, trainable_variables):
+        """The variables ``apply`` updates: ``trainable_variables`` (the optimizer built on them), or, when None,
+        the ones it was built with."""
+        if trainable_variables is None:
+            if not self.built:
+                raise ValueError("When passing `grads` without `variables`, the optimizer must already be built "
+                                 "on a list of variables. Call `optimizer.build(trainable_variables)` first.")
+            return self._trainable_variables
+        variables = list(trainable_variables)
+        self.build(variables)
+        return variables
+
     def apply(self, grads, trainable_variables=None):
         """Apply one update of ``grads`` to ``trainable_variables`` (gradients ``None`` are skipped).
 
         Without ``trainable_variables`` the gradients must match the variables the
         optimizer was built with.
         """
-        if trainable_variables is None:
-            if not self.built:
-                raise ValueError("When passing `grads` without `variables`, the optimizer must already be built "
-                                 "on a list of variables. Call `optimizer.build(trainable_variables)` first.")
-            variables = self._trainable_variables
-        elif trainable_variables is self.__dict__.get("_applied_list"):  # a train step's list: built already
-            variables = trainable_variables
+        if trainable_variables is not None and trainable_variables is self.__dict__.get("_applied_list"):
+            variables = trainable_variables   # a train step's list: built already
         else:
-            variables = list(trainable_variables)
-            self.build(variables)
+            variables = self._built_on(trainable_variables)
             if isinstance(trainable_variables, list):
                 self._applied_list = trainable_variables
         if not grads:

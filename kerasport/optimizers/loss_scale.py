@@ -79,13 +79,7 @@ class LossScaleOptimizer(Optimizer):
         return B.all(B.stack([B.all(B.isfinite(g)) for g in grads if g is not None]))
 
     def apply(self, grads, trainable_variables=None):
-        if trainable_variables is None:
-            if not self.built:
-                raise ValueError("When passing `grads` without `variables`, the optimizer must already be built "
-                                 "on a list of variables. Call `optimizer.build(trainable_variables)` first.")
-            trainable_variables = self._trainable_variables
-        trainable_variables = list(trainable_variables)
-        self.build(trainable_variables)
+        trainable_variables = self._built_on(trainable_variables)
         B.cond(self.check_finite(grads), lambda: self._finite_step(grads, trainable_variables),
                self._non_finite_step)
 

@@ -194,13 +194,7 @@ class MultiOptimizer(Optimizer):
         """Hand each sub-optimizer the gradients of its variables, then count the step."""
         if len(grads) == 0:
             return
-        if trainable_variables is None:
-            if not self.built:
-                raise ValueError("When passing `grads` without `variables`, the optimizer must already be built "
-                                 "on a list of variables. Call `optimizer.build(trainable_variables)` first.")
-            trainable_variables = self._trainable_variables
-        trainable_variables = list(trainable_variables)
-        self.build(trainable_variables)
+        trainable_variables = self._built_on(trainable_variables)
         if len(grads) != len(self._owner):
             raise ValueError("Gradients must match trainable variables one-to-one. Received "
                              f"{len(grads)} gradients and {len(self._owner)} variables.")
