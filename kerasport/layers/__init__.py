@@ -29,6 +29,8 @@ from kerasport.layers.preprocessing import Normalization, Rescaling
 from kerasport.layers.image_preprocessing import (AutoContrast, CenterCrop, RandomBrightness, RandomContrast,
                                                  RandomCrop, RandomFlip, RandomGrayscale, RandomRotation,
                                                  RandomTranslation, RandomZoom, Resizing, Solarization)
+from kerasport.layers.mixing_augmentation import CutMix, MixUp, RandomErasing, RandomGaussianBlur
+from kerasport.layers.geometric_augmentation import RandomElasticTransform, RandomPerspective, RandomShear
 from kerasport.layers.category_encoding import CategoryEncoding
 from kerasport.layers.discretization import Discretization
 from kerasport.layers.hashed_crossing import HashedCrossing
