@@ -48,7 +48,9 @@ class RandomShear(_WarpLayer):
     ``sx ~ U(x_factor)``, ``sy ~ U(y_factor)`` and one random sign per image, as Keras.
 
     Args:
-        x_factor: number ``f`` in [0, 1] (range ``[-f, f]``) or a pair in [0, 1]: horizontal shear.
+        x_factor: number ``f`` in [0, 1] (range ``[-f, f]``) or a pair (lower, upper) in [-1, 1]:
+            horizontal shear (Keras takes pairs in [0, 1] only, and so cannot reload the
+            ``[-f, f]`` its config stores for a number; kerasport can).
         y_factor: the same, vertically.
         interpolation: "bilinear" (default) or "nearest".
         fill_mode: "reflect" (default), "wrap", "constant" or "nearest".
@@ -72,14 +74,14 @@ class RandomShear(_WarpLayer):
         self.generator = kr.SeedGenerator(seed)
 
     def _shear_range(self, factor, name):
-        def ok(v):
-            return isinstance(v, (int, float)) and not isinstance(v, bool) and 0.0 <= v <= 1.0
-        if isinstance(factor, (tuple, list)) and len(factor) == 2 and ok(factor[0]) and ok(factor[1]):
+        def ok(v, low):
+            return isinstance(v, (int, float)) and not isinstance(v, bool) and low <= v <= 1.0
+        if isinstance(factor, (tuple, list)) and len(factor) == 2 and ok(factor[0], -1.0) and ok(factor[1], -1.0):
             return tuple(sorted(factor))
-        if ok(factor):
+        if ok(factor, 0.0):
             return (-abs(factor), abs(factor))
-        raise ValueError(f"RandomShear {self.name!r}: the `{name}` argument should be a number (or a list of two "
-                         f"numbers) in the range [0, 1.0]. Received: {name}={factor}")
+        raise ValueError(f"RandomShear {self.name!r}: the `{name}` argument should be a number in the range [0, 1.0] "
+                         f"or a list of two numbers in [-1.0, 1.0]. Received: {name}={factor}")
 
     def get_random_transformation(self, data, training=True, seed=None):
         if not training:
