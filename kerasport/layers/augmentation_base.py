@@ -19,7 +19,8 @@ class AugmentationLayer(BaseImagePreprocessingLayer):
     """
 
     def _images(self, data):
-        return data["images"] if isinstance(data, dict) else data
+        """The images of ``data`` (a dict or the images themselves) as a tensor."""
+        return B.convert_to_tensor(data["images"] if isinstance(data, dict) else data)
 
     def transform_labels(self, labels, transformation, training=True):
         """``labels`` after ``transformation`` (unchanged unless the layer mixes images)."""

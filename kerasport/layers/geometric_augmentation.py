@@ -9,7 +9,6 @@ from kerasport import ops_image as image_ops
 from kerasport import random as kr
 from kerasport.backends import B
 from kerasport.layers.augmentation_base import AugmentationLayer
-from kerasport.layers.image_preprocessing import _FILL_MODES, _INTERPOLATIONS, _shape
 
 __all__ = ["RandomShear", "RandomPerspective", "RandomElasticTransform"]
 
@@ -21,12 +20,12 @@ class _WarpLayer(AugmentationLayer):
     _FACTOR_BOUNDS = (0, 1)
 
     def _check_modes(self, interpolation, fill_mode=None):
-        if fill_mode is not None and fill_mode not in _FILL_MODES:
+        if fill_mode is not None and fill_mode not in image_ops.AFFINE_FILL_MODES:
             raise NotImplementedError(f"{type(self).__name__} {self.name!r}: unknown `fill_mode` {fill_mode}. "
-                                      f"Expected one of {_FILL_MODES}.")
-        if interpolation not in _INTERPOLATIONS:
+                                      f"Expected one of {image_ops.AFFINE_FILL_MODES}.")
+        if interpolation not in image_ops.AFFINE_INTERPOLATIONS:
             raise NotImplementedError(f"{type(self).__name__} {self.name!r}: unknown `interpolation` "
-                                      f"{interpolation}. Expected one of {_INTERPOLATIONS}.")
+                                      f"{interpolation}. Expected one of {image_ops.AFFINE_INTERPOLATIONS}.")
 
     def _transform_images(self, images, transformation):
         return self._warp(images, transformation, self.interpolation)
@@ -93,7 +92,7 @@ class RandomShear(_WarpLayer):
         sign = B.where(sign > 0.5, -B.ones_like(sign), B.ones_like(sign))
         shear_y = kr.uniform((batch, 1), self.y_factor[0], self.y_factor[1], dtype=self.compute_dtype, seed=seed)
         shear_x = kr.uniform((batch, 1), self.x_factor[0], self.x_factor[1], dtype=self.compute_dtype, seed=seed)
-        return {"shear_factor": B.concatenate([shear_x, shear_y], axis=1) * sign, "input_shape": _shape(images)}
+        return {"shear_factor": B.concatenate([shear_x, shear_y], axis=1) * sign, "input_shape": B.shape(images)}
 
     def _warp(self, images, transformation, interpolation):
         shear = B.cast(transformation["shear_factor"], "float32")
@@ -155,7 +154,7 @@ class RandomPerspective(_WarpLayer):
                                       self.compute_dtype)
         start = B.repeat(corners, batch, axis=0)
         return {"apply_perspective": apply, "start_points": start, "end_points": start + start * moves,
-                "input_shape": _shape(images)}
+                "input_shape": B.shape(images)}
 
     def _warp(self, images, transformation, interpolation):
         out = image_ops.perspective_transform(images, transformation["start_points"], transformation["end_points"],
@@ -211,7 +210,7 @@ class RandomElasticTransform(_WarpLayer):
             return None
         images = self._images(data)
         batch = self._batch(images)
-        height, width = self._hw(_shape(images))
+        height, width = self._hw(B.shape(images))
         seed = self._seed(seed)
         probability = kr.uniform((batch,), self.factor[0], self.factor[1], seed=seed)
         apply = kr.uniform((batch,), 0.0, 1.0, seed=seed) < probability

@@ -8,7 +8,6 @@ from kerasport import ops_image as image_ops
 from kerasport import random as kr
 from kerasport.backends import B
 from kerasport.layers.augmentation_base import AugmentationLayer
-from kerasport.layers.image_preprocessing import _shape
 
 __all__ = ["MixUp", "CutMix", "RandomErasing", "RandomGaussianBlur"]
 
@@ -132,7 +131,7 @@ class CutMix(_BoxLayer):
         images = self._images(data)
         if not training or len(images.shape) == 3:
             return None
-        shape = _shape(images)
+        shape = B.shape(images)
         batch = shape[0]
         height, width = self._hw(shape)
         seed = self._seed(seed)
@@ -219,7 +218,7 @@ class RandomErasing(_BoxLayer):
         if not training:
             return None
         images = self._images(data)
-        shape = _shape(images)
+        shape = B.shape(images)
         batch = self._batch(images)
         height, width = self._hw(shape)
         seed = self._seed(seed)
