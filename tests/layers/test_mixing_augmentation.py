@@ -175,7 +175,8 @@ def test_errors():
     with pytest.raises(ValueError, match="MixUp.*'images' key"):
         layers.MixUp()({"pixels": IMAGES})
     with pytest.raises(NotImplementedError, match="CutMix.*bounding_boxes"):
-        layers.CutMix()({"images": IMAGES, "bounding_boxes": {"boxes": np.zeros((4, 1, 4))}})
+        layers.CutMix()({"images": IMAGES,
+                         "bounding_boxes": {"boxes": np.zeros((4, 1, 4)), "labels": np.zeros((4, 1))}})
     with pytest.raises(ValueError, match="rank 3 .* or 4"):
         layers.MixUp()(np.zeros((2, 3), "float32"))
 
