@@ -622,3 +622,9 @@ def test_pad_modes_keras_tensorflow_lacks_match_numpy(mode):
     width = ((0, 0), (2, 1), (1, 3))
     np.testing.assert_array_equal(B.convert_to_numpy(kerasport.ops.pad(x, width, mode=mode)),
                                   np.pad(x, width, mode=mode))
+
+
+def test_joining_float64_tensors_keeps_float64():
+    x = ops.cast(np.ones((2, 3)), "float64")
+    for out in (ops.concatenate([x, x], axis=-1), ops.stack([x, x]), ops.hstack([x, x])):
+        assert kerasport.backend.standardize_dtype(out.dtype) == "float64"
