@@ -7,7 +7,8 @@ bottom), "yxyx", "xywh" (left, top, width, height), "center_xywh", "center_yxhw"
 from kerasport.backend import epsilon
 from kerasport.backends import B
 
-__all__ = ["convert_format", "clip_to_image_size", "crop", "pad", "compute_iou"]
+__all__ = ["convert_format", "clip_to_image_size", "crop", "pad", "compute_iou", "encode_box_to_deltas",
+           "decode_deltas_to_boxes"]
 
 FORMATS = ("xyxy", "yxyx", "xywh", "center_xywh", "center_yxhw", "rel_xyxy", "rel_yxyx", "rel_xywh",
            "rel_center_xywh")
@@ -197,3 +198,70 @@ def compute_iou(boxes1, boxes2, bounding_box_format, use_masking=False, mask_val
     padded = B.logical_or(B.less(B.max(boxes1, axis=-1, keepdims=True), 0.0),
                           B.less(B.swapaxes(B.max(boxes2, axis=-1, keepdims=True), -1, -2), 0.0))
     return B.where(padded, B.cast(mask_val, B.dtype(iou)), iou)
+
+
+def _delta_args(variance, encoding, name, image_shape):
+    if variance is not None:
+        variance = B.convert_to_tensor(variance, "float32")
+        if tuple(variance.shape)[-1:] != (4,):
+            raise ValueError(f"`variance` must be length 4, got {variance}")
+    if encoding not in ("center_xywh", "center_yxhw"):
+        raise ValueError(f"`{name}` should be one of 'center_xywh' or 'center_yxhw', got {encoding!r}")
+    height, width = (None, None) if image_shape is None else tuple(image_shape)[:2]
+    return variance, height, width
+
+
+def encode_box_to_deltas(anchors, boxes, anchor_format, box_format, encoding_format="center_yxhw", variance=None,
+                         image_shape=None):
+    """The offsets of ``boxes`` from their ``anchors``: center shifts in anchor sizes and log size ratios.
+
+    Args:
+        anchors: ``(N, 4)`` anchor boxes in ``anchor_format``.
+        boxes: ``(N, 4)`` or ``(batch, N, 4)`` boxes in ``box_format``.
+        anchor_format, box_format: formats (see ``FORMATS``).
+        encoding_format: "center_yxhw" (default) or "center_xywh": the order of the deltas.
+        variance: optional 4 factors the deltas are divided by.
+        image_shape: ``(height, width, channels)``, needed for relative formats.
+
+    >>> encode_box_to_deltas(np.array([[0., 0., 2., 2.]]), np.array([[1., 1., 3., 5.]]), "xyxy", "xyxy")
+    [[1. 0.5 0.6931472 0.]]
+    """
+    variance, height, width = _delta_args(variance, encoding_format, "encoding_format", image_shape)
+    anchors = convert_format(anchors, anchor_format, encoding_format, height, width)
+    boxes = convert_format(boxes, box_format, encoding_format, height, width)
+    anchor_size = B.maximum(anchors[..., 2:], epsilon())
+    box_size = B.maximum(boxes[..., 2:], epsilon())
+    deltas = B.concatenate([(boxes[..., :2] - anchors[..., :2]) / anchor_size, B.log(box_size / anchor_size)],
+                           axis=-1)
+    return deltas if variance is None else deltas / variance
+
+
+def decode_deltas_to_boxes(anchors, boxes_delta, anchor_format, box_format, encoded_format="center_yxhw",
+                           variance=None, image_shape=None):
+    """The boxes that ``boxes_delta`` (from ``encode_box_to_deltas``) describe around their ``anchors``.
+
+    Args:
+        anchors: ``(N, 4)`` anchors in ``anchor_format``, or a dict of them (one per feature level).
+        boxes_delta: ``(N, 4)`` or ``(batch, N, 4)`` deltas, or a dict with the keys of ``anchors``.
+        anchor_format: the anchors' format.
+        box_format: the format of the returned boxes.
+        encoded_format: "center_yxhw" (default) or "center_xywh": the order of the deltas.
+        variance: optional 4 factors the deltas are multiplied by first.
+        image_shape: ``(height, width, channels)``, needed for relative formats.
+
+    >>> decode_deltas_to_boxes(np.array([[0., 0., 2., 2.]]), np.array([[1., 0.5, 0.6931472, 0.]]), "xyxy", "xyxy")
+    [[1. 1. 3. 5.]]
+    """
+    variance, height, width = _delta_args(variance, encoded_format, "encoded_format", image_shape)
+
+    def decode(anchor, delta):
+        anchor = convert_format(anchor, anchor_format, encoded_format, height, width)
+        delta = B.convert_to_tensor(delta)
+        delta = delta if variance is None else delta * variance
+        size = anchor[..., 2:]
+        box = B.concatenate([delta[..., :2] * size + anchor[..., :2], B.exp(delta[..., 2:]) * size], axis=-1)
+        return convert_format(box, encoded_format, box_format, height, width)
+
+    if isinstance(anchors, dict) and isinstance(boxes_delta, dict):
+        return {level: decode(anchor, boxes_delta[level]) for level, anchor in anchors.items()}
+    return decode(anchors, boxes_delta)

@@ -92,3 +92,26 @@ def test_compute_iou_errors():
         bb.compute_iou(XYXY[0, 0], XYXY, "xyxy")
     with pytest.raises(ValueError, match="image_shape"):
         bb.compute_iou(XYXY, XYXY, "rel_xyxy")
+
+
+@pytest.mark.parametrize("encoding", ["center_yxhw", "center_xywh"])
+@pytest.mark.parametrize("variance", [None, [0.1, 0.1, 0.2, 0.2]])
+def test_box_deltas_match_keras_and_invert(keras, encoding, variance):
+    anchors = XYXY[0]
+    boxes = np.array(keras.utils.bounding_boxes.convert_format(XYXY[:, ::-1], "xyxy", "rel_xywh", HEIGHT, WIDTH))
+    kwargs = dict(variance=variance, image_shape=(HEIGHT, WIDTH, 3))
+    for data in (boxes, boxes[1]):
+        ours = bb.encode_box_to_deltas(anchors, data, "xyxy", "rel_xywh", encoding, **kwargs)
+        close(ours, keras.utils.bounding_boxes.encode_box_to_deltas(anchors, data, "xyxy", "rel_xywh", encoding,
+                                                                     **kwargs))
+        back = bb.decode_deltas_to_boxes(anchors, ours, "xyxy", "rel_xywh", encoding, **kwargs)
+        close(back, keras.utils.bounding_boxes.decode_deltas_to_boxes(anchors, np.array(ours), "xyxy", "rel_xywh",
+                                                                       encoding, **kwargs))
+        close(back, data)
+    levels = bb.decode_deltas_to_boxes({"p3": anchors}, {"p3": np.zeros((5, 4), "float32")}, "xyxy", "xyxy",
+                                       encoding)
+    close(levels["p3"], anchors)
+    with pytest.raises(ValueError, match="encoding_format"):
+        bb.encode_box_to_deltas(anchors, boxes, "xyxy", "xyxy", "xyxy")
+    with pytest.raises(ValueError, match="variance"):
+        bb.decode_deltas_to_boxes(anchors, boxes, "xyxy", "xyxy", variance=[1.0, 2.0])
