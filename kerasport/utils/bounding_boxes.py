@@ -4,11 +4,13 @@ Boxes are tensors or arrays ``(..., 4)``. Formats (case-insensitive): "xyxy" (le
 bottom), "yxyx", "xywh" (left, top, width, height), "center_xywh", "center_yxhw", and the relative
 "rel_xyxy", "rel_yxyx", "rel_xywh", "rel_center_xywh" (fractions of the image width and height).
 """
+import math
+
 from kerasport.backend import epsilon
 from kerasport.backends import B
 
-__all__ = ["convert_format", "clip_to_image_size", "crop", "pad", "compute_iou", "encode_box_to_deltas",
-           "decode_deltas_to_boxes"]
+__all__ = ["convert_format", "clip_to_image_size", "crop", "pad", "compute_iou", "compute_ciou",
+           "encode_box_to_deltas", "decode_deltas_to_boxes"]
 
 FORMATS = ("xyxy", "yxyx", "xywh", "center_xywh", "center_yxhw", "rel_xyxy", "rel_yxyx", "rel_xywh",
            "rel_center_xywh")
@@ -198,6 +200,39 @@ def compute_iou(boxes1, boxes2, bounding_box_format, use_masking=False, mask_val
     padded = B.logical_or(B.less(B.max(boxes1, axis=-1, keepdims=True), 0.0),
                           B.less(B.swapaxes(B.max(boxes2, axis=-1, keepdims=True), -1, -2), 0.0))
     return B.where(padded, B.cast(mask_val, B.dtype(iou)), iou)
+
+
+def compute_ciou(boxes1, boxes2, bounding_box_format, image_shape=None):
+    """The Complete IoU of each box of ``boxes1`` with the box at the same place in ``boxes2``: the IoU less the
+    squared center distance over the squared diagonal of the enclosing box, less an aspect ratio term.
+
+    Args:
+        boxes1, boxes2: ``(..., 4)`` boxes of broadcastable shapes.
+        bounding_box_format: the boxes' format (one of ``FORMATS``).
+        image_shape: ``(height, width, channels)``, needed for relative formats (which Keras rejects).
+
+    Returns:
+        ``(...)``, one value per pair, in [-1, 1].
+
+    >>> compute_ciou(np.array([[0., 0., 2., 2.]]), np.array([[0., 0., 2., 2.]]), "xyxy")
+    [1.]
+    """
+    if "rel" in bounding_box_format and image_shape is None:
+        raise ValueError("compute_ciou: relative bounding box formats (e.g. `rel_yxyx`) need the `image_shape` "
+                         f"argument. Received: image_shape={image_shape}")
+    height, width = (None, None) if image_shape is None else tuple(image_shape)[:2]
+    eps = epsilon()
+    x1a, y1a, x2a, y2a = _columns(convert_format(boxes1, bounding_box_format, "xyxy", height, width))
+    x1b, y1b, x2b, y2b = _columns(convert_format(boxes2, bounding_box_format, "xyxy", height, width))
+    wa, ha, wb, hb = x2a - x1a, y2a - y1a + eps, x2b - x1b, y2b - y1b + eps
+    intersection = B.maximum(B.minimum(x2a, x2b) - B.maximum(x1a, x1b), 0.0) * \
+        B.maximum(B.minimum(y2a, y2b) - B.maximum(y1a, y1b), 0.0)
+    iou = intersection / (wa * ha + wb * hb - intersection + 2 * eps)
+    diagonal = (B.maximum(x2a, x2b) - B.minimum(x1a, x1b)) ** 2 + (B.maximum(y2a, y2b) - B.minimum(y1a, y1b)) ** 2
+    centers = ((x1a + x2a - x1b - x2b) / 2) ** 2 + ((y1a + y2a - y1b - y2b) / 2) ** 2
+    aspect = (4 / math.pi ** 2) * (B.arctan(wb / hb) - B.arctan(wa / ha)) ** 2
+    trade_off = aspect / (aspect - iou + (1 + eps))
+    return B.squeeze(iou - (centers / (diagonal + eps) + aspect * trade_off), -1)
 
 
 def _delta_args(variance, encoding, name, image_shape):

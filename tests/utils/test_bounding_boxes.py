@@ -115,3 +115,18 @@ def test_box_deltas_match_keras_and_invert(keras, encoding, variance):
         bb.encode_box_to_deltas(anchors, boxes, "xyxy", "xyxy", "xyxy")
     with pytest.raises(ValueError, match="variance"):
         bb.decode_deltas_to_boxes(anchors, boxes, "xyxy", "xyxy", variance=[1.0, 2.0])
+
+
+@pytest.mark.parametrize("fmt", ["xyxy", "center_yxhw", "xywh"])
+def test_compute_ciou_matches_keras(keras, fmt):
+    boxes = np.array(keras.utils.bounding_boxes.convert_format(XYXY, "xyxy", fmt))
+    others = boxes[:, ::-1] + 2.0
+    for a, b in ((boxes, others), (boxes[0], others[1]), (boxes, others[0])):
+        close(bb.compute_ciou(a, b, fmt), keras.utils.bounding_boxes.compute_ciou(a, b, fmt), 1e-5)
+    np.testing.assert_allclose(to_numpy(bb.compute_ciou(boxes, boxes, fmt)), 1.0, rtol=1e-5)
+    relative = bb.convert_format(boxes, fmt, "rel_" + fmt if fmt != "center_yxhw" else "rel_xyxy", HEIGHT, WIDTH)
+    rel_fmt = "rel_" + fmt if fmt != "center_yxhw" else "rel_xyxy"
+    np.testing.assert_allclose(to_numpy(bb.compute_ciou(relative, relative, rel_fmt, image_shape=(HEIGHT, WIDTH, 3))),
+                               1.0, rtol=1e-5)
+    with pytest.raises(ValueError, match="image_shape"):
+        bb.compute_ciou(relative, relative, rel_fmt)
