@@ -9,7 +9,7 @@ import math
 from kerasport.backend import epsilon
 from kerasport.backends import B
 
-__all__ = ["convert_format", "clip_to_image_size", "crop", "pad", "compute_iou", "compute_ciou",
+__all__ = ["convert_format", "clip_to_image_size", "crop", "pad", "affine_transform", "compute_iou", "compute_ciou",
            "encode_box_to_deltas", "decode_deltas_to_boxes"]
 
 FORMATS = ("xyxy", "yxyx", "xywh", "center_xywh", "center_yxhw", "rel_xyxy", "rel_yxyx", "rel_xywh",
@@ -158,6 +158,52 @@ def pad(boxes, top, left, height=None, width=None, bounding_box_format="xyxy"):
     _check_xyxy(bounding_box_format, "pad")
     x1, y1, x2, y2 = _columns(B.convert_to_tensor(boxes))
     return B.concatenate([x1 + left, y1 + top, x2 + left, y2 + top], axis=-1)
+
+
+def _inverse_affine(angle, translate_x, translate_y, scale, shear_x, shear_y, height, width, center_x, center_y):
+    """The (batch, 2, 3) maps of image points under the inverse of the image-warping affine transform."""
+    radians = math.pi / 180.0
+    rot, sx, sy = -angle * radians, -shear_x * radians, -shear_y * radians
+    cx, cy = center_x * (width - 1), center_y * (height - 1)
+    ox, oy = cx - translate_x * (width - 1), cy - translate_y * (height - 1)
+    a = B.cos(rot - sy) / B.cos(sy)
+    c = -B.sin(rot - sy) / B.cos(sy)
+    b = a * B.tan(sx) + B.sin(rot)
+    d = B.cos(rot) - c * B.tan(sx)
+    a0, a1, b0, b1 = d * scale, -b * scale, -c * scale, a * scale
+    rows = [a0, a1, cx - a0 * ox - a1 * oy, b0, b1, cy - b0 * ox - b1 * oy]
+    return B.reshape(B.stack(rows, axis=-1), (-1, 2, 3))
+
+
+def affine_transform(boxes, angle, translate_x, translate_y, scale, shear_x, shear_y, height, width, center_x=None,
+                     center_y=None, bounding_box_format="xyxy"):
+    """Boxes moved by the affine warp of their image (as Keras's affine image layers warp), as the
+    axis-aligned boxes around their 4 moved corners.
+
+    Args:
+        boxes: ``(batch, N, 4)`` boxes ("xyxy").
+        angle: ``(batch,)`` rotations in degrees.
+        translate_x, translate_y: ``(batch,)`` shifts as fractions of the width and height.
+        scale: ``(batch,)`` zoom factors.
+        shear_x, shear_y: ``(batch,)`` shear angles in degrees.
+        height, width: the image size.
+        center_x, center_y: the center of the warp as fractions of the image (0.5).
+        bounding_box_format: "xyxy" (the only one).
+
+    >>> affine_transform(np.array([[[10., 10., 20., 30.]]]), np.zeros(1), np.zeros(1), np.zeros(1), np.ones(1),
+    ...                  np.zeros(1), np.zeros(1), 64, 64).shape
+    (1, 1, 4)
+    """
+    _check_xyxy(bounding_box_format, "affine_transform")
+    args = [B.cast(B.convert_to_tensor(v), "float32") for v in (angle, translate_x, translate_y, scale, shear_x,
+                                                                 shear_y)]
+    matrix = _inverse_affine(*args, float(height), float(width), 0.5 if center_x is None else center_x,
+                             0.5 if center_y is None else center_y)
+    x1, y1, x2, y2 = (c[..., 0] for c in _columns(B.cast(B.convert_to_tensor(boxes), "float32")))
+    corners = B.stack([B.stack([x1, y1], -1), B.stack([x2, y1], -1), B.stack([x2, y2], -1),
+                       B.stack([x1, y2], -1)], axis=2)                                    # (batch, N, 4, 2)
+    moved = B.einsum("bnkj,bij->bnki", corners, matrix[:, :, :2]) + matrix[:, None, None, :, 2]
+    return B.concatenate([B.min(moved, axis=2), B.max(moved, axis=2)], axis=-1)
 
 
 def compute_iou(boxes1, boxes2, bounding_box_format, use_masking=False, mask_val=-1, image_shape=None):

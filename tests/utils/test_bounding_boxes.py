@@ -130,3 +130,16 @@ def test_compute_ciou_matches_keras(keras, fmt):
                                1.0, rtol=1e-5)
     with pytest.raises(ValueError, match="image_shape"):
         bb.compute_ciou(relative, relative, rel_fmt)
+
+
+@pytest.mark.parametrize("center", [(None, None), (0.3, 0.7)])
+def test_affine_transform_matches_keras(keras, center):
+    params = [RNG.uniform(lo, hi, 2).astype("float32") for lo, hi in
+              ((-40, 40), (-0.2, 0.2), (-0.2, 0.2), (0.7, 1.3), (-20, 20), (-20, 20))]
+    kwargs = dict(height=HEIGHT, width=WIDTH, center_x=center[0], center_y=center[1])
+    close(bb.affine_transform(XYXY, *params, **kwargs), keras.utils.bounding_boxes.affine_transform(XYXY, *params,
+                                                                                                    **kwargs))
+    identity = [np.zeros(2, "float32")] * 3 + [np.ones(2, "float32")] + [np.zeros(2, "float32")] * 2
+    close(bb.affine_transform(XYXY, *identity, **kwargs), XYXY)
+    with pytest.raises(NotImplementedError, match="affine_transform.*xyxy"):
+        bb.affine_transform(XYXY, *identity, bounding_box_format="xywh", **kwargs)
