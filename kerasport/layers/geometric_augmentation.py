@@ -9,6 +9,7 @@ from kerasport import ops_image as image_ops
 from kerasport import random as kr
 from kerasport.backends import B
 from kerasport.layers.augmentation_base import AugmentationLayer
+from kerasport.utils import bounding_boxes as box_utils
 
 __all__ = ["RandomShear", "RandomPerspective", "RandomElasticTransform"]
 
@@ -122,6 +123,8 @@ class RandomPerspective(_WarpLayer):
         fill_value: value outside the warped image.
         seed: seed of the layer's random stream.
         data_format: "channels_last" or "channels_first".
+        bounding_box_format: the format of ``{"bounding_boxes": ...}`` inputs (e.g. "xyxy"): each box
+            becomes the box around its warped corners, clipped to the image, in this format.
 
     Example:
 
@@ -130,8 +133,9 @@ class RandomPerspective(_WarpLayer):
     """
 
     def __init__(self, factor=1.0, scale=1.0, interpolation="bilinear", fill_value=0.0, seed=None, data_format=None,
-                 **kwargs):
+                 bounding_box_format=None, **kwargs):
         super().__init__(data_format=data_format, **kwargs)
+        self.bounding_box_format = bounding_box_format
         self._set_factor(factor)
         if not isinstance(scale, (int, float)) or isinstance(scale, bool) or not 0.0 <= scale <= 1.0:
             raise ValueError(f"RandomPerspective {self.name!r}: the `scale` argument should be a number in the range "
@@ -162,9 +166,44 @@ class RandomPerspective(_WarpLayer):
                                               data_format=self.data_format)
         return B.where(B.reshape(transformation["apply_perspective"], (-1, 1, 1, 1)), out, images)
 
+    def transform_bounding_boxes(self, bounding_boxes, transformation, training=True):
+        """Each box becomes the box around its 4 warped corners, clipped to the image (labels of boxes left
+        with no area become -1), in the layer's ``bounding_box_format``."""
+        if not training or transformation is None:
+            return bounding_boxes
+        height, width = self._hw(transformation["input_shape"])
+        boxes = bounding_boxes["boxes"]
+        unbatched = B.ndim(boxes) == 2
+        boxes = B.expand_dims(boxes, 0) if unbatched else boxes
+        boxes = box_utils.convert_format(boxes, self.bounding_box_format, "xyxy", height, width,
+                                         dtype=self.compute_dtype)
+        homography = B.concatenate([image_ops.compute_homography_matrix(
+            B.cast(transformation["start_points"], "float32"), B.cast(transformation["end_points"], "float32")),
+            B.ones((B.shape(boxes)[0], 1))], axis=-1)
+        forward = B.inv(B.reshape(homography, (-1, 3, 3)))  # the homography maps output to input points
+        x1, y1, x2, y2 = (boxes[..., i] for i in range(4))
+        corners = B.stack([B.stack([x, y, B.ones_like(x)], -1) for x, y in ((x1, y1), (x2, y2), (x1, y2), (x2, y1))],
+                          axis=2)                                                      # (N, M, 4, 3)
+        moved = B.einsum("bij,bmkj->bmki", B.cast(forward, B.dtype(corners)), corners)
+        xs, ys = moved[..., 0] / moved[..., 2], moved[..., 1] / moved[..., 2]
+        warped = B.stack([B.min(xs, -1), B.min(ys, -1), B.max(xs, -1), B.max(ys, -1)], axis=-1)
+        apply = B.reshape(transformation["apply_perspective"], (-1, 1, 1))
+        labels = bounding_boxes["labels"]
+        clipped = box_utils.clip_to_image_size({"boxes": B.where(apply, warped, boxes),
+                                                "labels": B.expand_dims(labels, 0) if unbatched else labels},
+                                               height=height, width=width)
+        boxes = box_utils.convert_format(clipped["boxes"], "xyxy", self.bounding_box_format, height, width,
+                                         dtype=self.compute_dtype)
+        labels = clipped["labels"]
+        return {"boxes": B.squeeze(boxes, 0) if unbatched else boxes,
+                "labels": B.squeeze(labels, 0) if unbatched else labels}
+
     def get_config(self):
-        return {**super().get_config(), "factor": self.factor, "scale": self.scale,
-                "interpolation": self.interpolation, "fill_value": self.fill_value, "seed": self.seed}
+        config = {**super().get_config(), "factor": self.factor, "scale": self.scale,
+                  "interpolation": self.interpolation, "fill_value": self.fill_value, "seed": self.seed}
+        if self.bounding_box_format is not None:
+            config["bounding_box_format"] = self.bounding_box_format
+        return config
 
 
 class RandomElasticTransform(_WarpLayer):

@@ -35,6 +35,7 @@ CASES = [
     ("RandomPerspective", dict(seed=2)),
     ("RandomPerspective", dict(factor=(0.5, 1.0), scale=0.4, interpolation="nearest", fill_value=3.0,
                                data_format="channels_first")),
+    ("RandomPerspective", dict(scale=0.2, bounding_box_format="xyxy")),
     ("RandomElasticTransform", dict(seed=3)),
     ("RandomElasticTransform", dict(factor=(0.5, 1.0), scale=(0.2, 0.6), fill_mode="constant", fill_value=4.0,
                                     interpolation="nearest", value_range=(0, 1), data_format="channels_first")),
@@ -207,3 +208,31 @@ def test_layers_run_inside_tf_data_map():
     assert [tuple(b.shape) for b in batches] == [(2, 10, 12, 3), (1, 10, 12, 3)]
     assert all(np.all(np.isfinite(b.numpy())) for b in batches)
     assert any(not np.allclose(b.numpy(), IMAGES[i * 2:i * 2 + 2]) for i, b in enumerate(batches))
+
+
+@pytest.mark.parametrize("batched", [True, False])
+def test_perspective_moves_bounding_boxes_as_keras(keras, batched):
+    corners = RNG.uniform(0, 6, (3, 4, 2)).astype("float32")
+    boxes = {"boxes": np.concatenate([corners, corners + RNG.uniform(1, 5, (3, 4, 2)).astype("float32")], -1),
+             "labels": np.arange(12, dtype="int32").reshape(3, 4)}
+    x = IMAGES
+    if not batched:
+        x, boxes = x[0], {k: v[0] for k, v in boxes.items()}
+    kwargs = dict(factor=(0.5, 1.0), scale=0.6, bounding_box_format="xyxy")
+    theirs = keras.layers.RandomPerspective(**kwargs)
+    transformation = theirs.get_random_transformation({"images": x}, training=True)
+    want = theirs.transform_bounding_boxes(
+        {k: np.array(v)[None] if not batched else np.array(v) for k, v in boxes.items()}, transformation)
+    ours = {k: B.convert_to_tensor(np.asarray(v)) if k != "input_shape" else tuple(x.shape)
+            for k, v in transformation.items()}
+    got = layers.RandomPerspective(**kwargs).transform_bounding_boxes(
+        {k: B.convert_to_tensor(v) for k, v in boxes.items()}, ours)
+    squeeze = (lambda t: np.asarray(t)) if batched else (lambda t: np.asarray(t)[0])
+    close(got["boxes"], squeeze(want["boxes"]))
+    np.testing.assert_array_equal(to_numpy(got["labels"]), squeeze(want["labels"]))
+    out = layers.RandomPerspective(**kwargs)({"images": x, "bounding_boxes": boxes})
+    assert tuple(out["bounding_boxes"]["boxes"].shape) == boxes["boxes"].shape
+    as_xywh = to_numpy(kerasport.utils.bounding_boxes.convert_format(boxes["boxes"], "xyxy", "xywh"))
+    xywh = layers.RandomPerspective(**{**kwargs, "bounding_box_format": "xywh", "seed": 1})(
+        {"images": x, "bounding_boxes": {**boxes, "boxes": as_xywh}})
+    assert np.all(to_numpy(xywh["bounding_boxes"]["boxes"])[..., 2:] >= 0)  # widths and heights, in xywh
