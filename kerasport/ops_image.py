@@ -10,6 +10,7 @@ import functools
 import numpy as np
 
 from kerasport import backend
+from kerasport import random as kr
 from kerasport.backends import B
 from kerasport.layers import op_layer
 from kerasport.core.keras_tensor import KerasTensor
@@ -22,7 +23,8 @@ SCALE_AND_TRANSLATE_METHODS = ("linear", "bilinear", "trilinear", "cubic", "bicu
                                "lanczos5")
 
 __all__ = ["resize", "affine_transform", "crop_images", "pad_images", "rgb_to_grayscale", "rgb_to_hsv",
-           "hsv_to_rgb", "extract_patches", "map_coordinates", "gaussian_blur", "sobel_edges", "ssim",
+           "hsv_to_rgb", "extract_patches", "map_coordinates", "gaussian_blur", "perspective_transform",
+           "elastic_transform", "sobel_edges", "ssim",
            "scale_and_translate"]
 
 
@@ -347,28 +349,149 @@ def map_coordinates(inputs, coordinates, order, fill_mode="constant", fill_value
 
 
 def _gaussian(n, s):
-    """The normalised 1-D Gaussian of ``n`` taps and std ``s`` (float64 NumPy)."""
-    x = np.arange(n, dtype=np.float64) - (n - 1) / 2
-    k = np.exp(-0.5 * (x / s) ** 2)
-    return k / k.sum()
+    """The normalised 1-D Gaussian of ``n`` taps and std ``s`` (a number or scalar tensor), float64."""
+    x = B.arange(n, dtype="float64") - (n - 1) / 2
+    k = B.exp(-0.5 * (x / B.cast(s, "float64")) ** 2)
+    return k / B.sum(k)
+
+
+def _gaussian_kernel(kernel_size, sigma, channels, dtype):
+    """Keras's depthwise (kh, kw, channels, 1) Gaussian: taps ``kernel_size[1]`` (std ``sigma[1]``) by
+    ``kernel_size[0]`` (std ``sigma[0]``), laid out as (kh, kw) also for non-square kernels."""
+    kernel = B.reshape(B.outer(_gaussian(kernel_size[1], sigma[1]), _gaussian(kernel_size[0], sigma[0])),
+                       (kernel_size[0], kernel_size[1], 1, 1))
+    return B.cast(B.tile(kernel, (1, 1, channels, 1)), dtype)
 
 
 @_op
 def gaussian_blur(images, kernel_size=(3, 3), sigma=(1.0, 1.0), data_format=None):
-    """Blur each channel with a (kh, kw) Gaussian of std ``sigma`` (sy, sx), "same" padding with zeros."""
+    """Blur each channel with a (kh, kw) Gaussian of std ``sigma`` (sy, sx), "same" padding with zeros.
+
+    ``sigma`` may hold tensors (e.g. drawn at random); ``kernel_size`` is a pair of odd ints.
+    """
     data_format = _data_format(data_format, "gaussian_blur")
     images = _images(images, "gaussian_blur")
-
     channels = B.shape(images)[-1 if data_format == "channels_last" else -3]
-    kernel = np.outer(_gaussian(kernel_size[1], sigma[1]), _gaussian(kernel_size[0], sigma[0]))
-    kernel = kernel.reshape(kernel_size[0], kernel_size[1])  # Keras's layout, also for non-square kernels
-    kernel = np.tile(kernel[:, :, None, None], (1, 1, channels, 1))
     unbatched = B.ndim(images) == 3
     x = B.expand_dims(images, 0) if unbatched else images
-    out = B.depthwise_conv(x, B.convert_to_tensor(kernel, B.dtype(x)), strides=1, padding="same",
-                           data_format=data_format)
+    kernel = _gaussian_kernel(tuple(int(k) for k in kernel_size), sigma, channels, B.dtype(x))
+    out = B.depthwise_conv(x, kernel, strides=1, padding="same", data_format=data_format)
     return B.squeeze(out, 0) if unbatched else out
 
+
+def _points(points, name):
+    points = B.cast(B.convert_to_tensor(points), "float32")
+    if B.ndim(points) not in (2, 3) or tuple(B.shape(points)[-2:]) != (4, 2):
+        raise ValueError(f"ops.image.perspective_transform: invalid {name} shape: expected (4, 2) for a single image "
+                         f"or (N, 4, 2) for a batch. Received shape: {tuple(points.shape)}")
+    return B.expand_dims(points, 0) if B.ndim(points) == 2 else points
+
+
+def compute_homography_matrix(start_points, end_points):
+    """The (N, 8) projective transforms mapping each of the 4 ``end_points`` (N, 4, 2) to its ``start_points``
+    (the inverse warp ``affine_transform`` takes), solved as an 8x8 linear system per image."""
+    sx, sy = start_points[..., 0], start_points[..., 1]
+    ex, ey = end_points[..., 0], end_points[..., 1]
+    zeros, ones = B.zeros_like(ex), B.ones_like(ex)
+    x_rows = B.stack([ex, ey, ones, zeros, zeros, zeros, -sx * ex, -sx * ey], axis=-1)
+    y_rows = B.stack([zeros, zeros, zeros, ex, ey, ones, -sy * ex, -sy * ey], axis=-1)
+    coefficients = B.reshape(B.stack([x_rows, y_rows], axis=2), (-1, 8, 8))
+    target = B.reshape(B.stack([sx, sy], axis=-1), (-1, 8, 1))
+    return B.reshape(B.solve(coefficients, target), (-1, 8))
+
+
+@_op
+def perspective_transform(images, start_points, end_points, interpolation="bilinear", fill_value=0,
+                          data_format=None):
+    """Warps image(s) so that the 4 ``start_points`` land on the 4 ``end_points``.
+
+    Args:
+        images: rank 3 (one image) or rank 4 (batch) tensor.
+        start_points: (4, 2) or (N, 4, 2) ``(x, y)`` corners in the input: top-left, top-right,
+            bottom-left, bottom-right.
+        end_points: the same corners in the output, same shape as ``start_points``.
+        interpolation: "bilinear" (default) or "nearest".
+        fill_value: value of the points that come from outside the input.
+        data_format: "channels_last" or "channels_first".
+
+    >>> corners = np.array([[0, 0], [3, 0], [0, 3], [3, 3]], "float32")
+    >>> perspective_transform(np.ones((4, 4, 1)), corners, corners).shape
+    (4, 4, 1)
+    """
+    data_format = _data_format(data_format, "perspective_transform")
+    _check_transform_args(interpolation, "constant", "perspective_transform")
+    images = _images(images, "perspective_transform")
+    start, end = _points(start_points, "start_points"), _points(end_points, "end_points")
+    if tuple(start_points.shape) != tuple(end_points.shape):
+        raise ValueError("ops.image.perspective_transform: start_points and end_points must have the same shape. "
+                         f"Received start_points.shape={tuple(start_points.shape)}, "
+                         f"end_points.shape={tuple(end_points.shape)}")
+    return affine_transform(images, compute_homography_matrix(start, end), interpolation=interpolation,
+                            fill_mode="constant", fill_value=fill_value, data_format=data_format)
+
+
+def elastic_kernel_size(sigma):
+    """Keras's Gaussian window for an elastic displacement field of std ``sigma``: ``6 * int(sigma) | 1``."""
+    return 6 * int(sigma) | 1
+
+
+def elastic_warp(images, dx, dy, alpha, sigma, kernel_size, interpolation, fill_mode, fill_value, data_format):
+    """Displace each pixel of a batch ``images`` by ``alpha`` times the noise fields ``dx, dy`` (N, H, W)
+    blurred by a ``kernel_size`` Gaussian of std ``sigma``; sample with ``map_coordinates``."""
+    x = _channels_last(images, data_format)
+    batch, height, width, channels = B.shape(x)
+    dtype = B.dtype(x)
+    blurred = gaussian_blur(B.stack([dx, dy], axis=-1), (kernel_size, kernel_size), (sigma, sigma),
+                            data_format="channels_last")
+    grid_y, grid_x = B.meshgrid(B.arange(height, dtype=dtype), B.arange(width, dtype=dtype), indexing="ij")
+    alpha = B.cast(alpha, dtype)
+    rows = B.broadcast_to(B.expand_dims(grid_y + alpha * blurred[..., 1], -1), (batch, height, width, channels))
+    cols = B.broadcast_to(B.expand_dims(grid_x + alpha * blurred[..., 0], -1), (batch, height, width, channels))
+    index = B.arange(batch, dtype=dtype)[:, None, None, None] * B.ones_like(rows)
+    channel = B.arange(channels, dtype=dtype)[None, None, None, :] * B.ones_like(rows)
+    out = map_coordinates(x, B.stack([index, rows, cols, channel], axis=0),
+                          order=AFFINE_INTERPOLATIONS.index(interpolation), fill_mode=fill_mode,
+                          fill_value=fill_value)
+    return _restore(out, data_format)
+
+
+@_op
+def elastic_transform(images, alpha=20.0, sigma=5.0, interpolation="bilinear", fill_mode="reflect", fill_value=0.0,
+                      seed=None, data_format=None):
+    """Elastic deformation (Simard et al. 2003): each pixel moves by ``alpha`` times a Gaussian noise
+    field smoothed by a ``6 * int(sigma) | 1`` Gaussian window of std ``sigma``.
+
+    Args:
+        images: rank 3 (one image) or rank 4 (batch) tensor.
+        alpha: displacement scale (pixels).
+        sigma: std of the smoothing Gaussian (a number).
+        interpolation: "bilinear" (default) or "nearest".
+        fill_mode: "reflect" (default), "constant", "nearest" or "wrap", as ``map_coordinates``.
+        fill_value: value for ``fill_mode="constant"``.
+        seed: ``None``, an int or a ``kerasport.random.SeedGenerator``: the noise fields' seed.
+        data_format: "channels_last" or "channels_first".
+
+    The horizontal and vertical noise fields are drawn independently (Keras's TensorFlow
+    kernel draws both from one seed, so they are equal there).
+    """
+    data_format = _data_format(data_format, "elastic_transform")
+    _check_transform_args(interpolation, fill_mode, "elastic_transform")
+    images = _images(images, "elastic_transform")
+    dtype = B.dtype(images)
+    x = B.cast(images, "float32") if "float" not in dtype else images
+    unbatched = B.ndim(x) == 3
+    if unbatched:
+        x = B.expand_dims(x, 0)
+    height, width = _hw(x, data_format)
+    shape = (B.shape(x)[0], height, width)
+    sigma = float(sigma)
+    dx = kr.normal(shape, dtype=B.dtype(x), seed=seed) * sigma
+    dy = kr.normal(shape, dtype=B.dtype(x), seed=seed) * sigma
+    out = elastic_warp(x, dx, dy, alpha, sigma, elastic_kernel_size(sigma), interpolation, fill_mode, fill_value,
+                        data_format)
+    if unbatched:
+        out = B.squeeze(out, 0)
+    return B.cast(B.round(out), dtype) if _is_int(dtype) else out
 
 
 @_op
@@ -411,8 +534,8 @@ def ssim(image1, image2, max_val=1.0, filter_size=11, filter_sigma=1.5, k1=0.01,
         image = B.expand_dims(image, 0) if unbatched else image
         pair.append(B.reshape(B.transpose(image, (0, 3, 1, 2)), (-1,) + tuple(B.shape(image)[1:3]) + (1,)))
     x, y = pair
-    kernel = B.convert_to_tensor(np.outer(_gaussian(filter_size, filter_sigma),
-                                          _gaussian(filter_size, filter_sigma))[:, :, None, None], compute)
+    window = _gaussian(filter_size, filter_sigma)
+    kernel = B.cast(B.outer(window, window)[:, :, None, None], compute)
 
     def local_mean(t):
         return B.conv(t, kernel, padding="valid")

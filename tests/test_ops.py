@@ -625,3 +625,17 @@ def test_ctc_loss_class_matches_keras():
     per = kerasport.losses.ctc(ops.convert_to_tensor(y_true), ops.convert_to_tensor(y_pred))
     np.testing.assert_allclose(to_numpy(per), K.ops.convert_to_numpy(K.losses.ctc(y_true, y_pred)), rtol=1e-5)
     assert kerasport.losses.get("ctc") is not None
+
+
+@pytest.mark.parametrize("mode", ["edge", "wrap"])
+def test_pad_modes_keras_tensorflow_lacks_match_numpy(mode):
+    x = np.arange(24, dtype="float32").reshape(2, 3, 4)
+    width = ((0, 0), (2, 1), (1, 3))
+    np.testing.assert_array_equal(B.convert_to_numpy(kerasport.ops.pad(x, width, mode=mode)),
+                                  np.pad(x, width, mode=mode))
+
+
+def test_joining_float64_tensors_keeps_float64():
+    x = ops.cast(np.ones((2, 3)), "float64")
+    for out in (ops.concatenate([x, x], axis=-1), ops.stack([x, x]), ops.hstack([x, x])):
+        assert kerasport.backend.standardize_dtype(out.dtype) == "float64"

@@ -222,3 +222,62 @@ def test_scale_and_translate_matches_keras(keras, method, antialias):
     np.testing.assert_array_equal(to_numpy(ours), want.astype("uint8"))
     with pytest.raises(ValueError, match="`method`"):
         ops.image.scale_and_translate(IMAGES, (2, 4, 4, 3), scale, translation, (1, 2), "area")
+
+
+CORNERS = np.array([[0, 0], [12, 0], [0, 8], [12, 8]], "float32")
+MOVED = CORNERS + RNG.uniform(-2, 2, (2, 4, 2)).astype("float32")
+
+
+@pytest.mark.parametrize("interpolation", ["bilinear", "nearest"])
+@pytest.mark.parametrize("data_format", ["channels_last", "channels_first"])
+def test_perspective_transform_matches_keras(keras, interpolation, data_format):
+    x = IMAGES if data_format == "channels_last" else np.transpose(IMAGES, CF)
+    start = np.stack([CORNERS, CORNERS])
+    kwargs = dict(interpolation=interpolation, fill_value=0.5, data_format=data_format)
+    close(ops.image.perspective_transform(x, start, MOVED, **kwargs),
+          keras.ops.image.perspective_transform(x, start, MOVED, **kwargs), 1e-4)
+    close(ops.image.perspective_transform(x[0], CORNERS, MOVED[0], **kwargs),
+          keras.ops.image.perspective_transform(x[0], CORNERS, MOVED[0], **kwargs), 1e-4)
+    close(ops.image.perspective_transform(x, CORNERS, CORNERS, **kwargs), x, 1e-4)
+
+
+def test_gaussian_blur_takes_tensor_sigmas(keras):
+    sigma = (B.convert_to_tensor(np.float32(0.7)), B.convert_to_tensor(np.float32(1.9)))
+    close(ops.image.gaussian_blur(IMAGES, (3, 5), sigma), keras.ops.image.gaussian_blur(IMAGES, (3, 5), (0.7, 1.9)))
+
+
+@pytest.mark.parametrize("interpolation", ["bilinear", "nearest"])
+@pytest.mark.parametrize("fill_mode", ["reflect", "constant"])
+@pytest.mark.parametrize("data_format", ["channels_last", "channels_first"])
+def test_elastic_warp_matches_keras_blur_and_map_coordinates(keras, interpolation, fill_mode, data_format):
+    """The deterministic part of elastic_transform (given the noise fields) against Keras's own steps."""
+    dx, dy = (RNG.randn(2, 9, 13).astype("float32") for _ in range(2))
+    alpha, sigma, size = 3.0, 1.2, 7
+    x = IMAGES if data_format == "channels_last" else np.transpose(IMAGES, CF)
+    got = ops.image.elastic_warp(B.convert_to_tensor(x), B.convert_to_tensor(dx), B.convert_to_tensor(dy), alpha,
+                                 sigma, size, interpolation, fill_mode, 0.25, data_format)
+    blurred = [np.asarray(keras.ops.image.gaussian_blur(d[..., None], (size, size), (sigma, sigma)))[..., 0]
+               for d in (dx, dy)]
+    gy, gx = np.meshgrid(np.arange(9, dtype="float32"), np.arange(13, dtype="float32"), indexing="ij")
+    order = ["nearest", "bilinear"].index(interpolation)
+    want = np.stack([np.stack([np.asarray(keras.ops.image.map_coordinates(
+        IMAGES[b, ..., c], [gy + alpha * blurred[1][b], gx + alpha * blurred[0][b]], order, fill_mode, 0.25))
+        for c in range(3)], -1) for b in range(2)])
+    close(got, want if data_format == "channels_last" else np.transpose(want, CF), 1e-4)
+
+
+def test_elastic_transform_draws_and_validates():
+    x = RNG.rand(2, 16, 16, 3).astype("float32")
+    close(ops.image.elastic_transform(x, alpha=0.0, sigma=2.0, seed=1), x)
+    a = to_numpy(ops.image.elastic_transform(x, alpha=10.0, sigma=2.0, seed=3))
+    np.testing.assert_array_equal(a, to_numpy(ops.image.elastic_transform(x, alpha=10.0, sigma=2.0, seed=3)))
+    assert a.shape == x.shape and np.abs(a - x).mean() > 0.01
+    assert a.min() >= x.min() - 1e-6 and a.max() <= x.max() + 1e-6  # bilinear samples of the input
+    single = to_numpy(ops.image.elastic_transform(x[0], alpha=10.0, sigma=2.0, seed=3))
+    assert single.shape == x.shape[1:]
+    with pytest.raises(ValueError, match="elastic_transform.*`fill_mode`"):
+        ops.image.elastic_transform(x, fill_mode="mirror")
+    with pytest.raises(ValueError, match="perspective_transform: invalid start_points shape"):
+        ops.image.perspective_transform(x, np.zeros((3, 2)), np.zeros((3, 2)))
+    with pytest.raises(ValueError, match="same shape"):
+        ops.image.perspective_transform(x, np.zeros((2, 4, 2)), np.zeros((4, 2)))

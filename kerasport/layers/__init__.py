@@ -34,6 +34,10 @@ from kerasport.layers.color_augmentation import (AugMix, Equalization, RandAugme
                                                  RandomColorJitter, RandomHue, RandomInvert, RandomPosterization,
                                                  RandomSaturation, RandomSharpness)
 from kerasport.layers.pipeline import Pipeline
+from kerasport.layers.mixing_augmentation import CutMix, MixUp, RandomErasing, RandomGaussianBlur
+from kerasport.layers.geometric_augmentation import RandomElasticTransform, RandomPerspective, RandomShear
+from kerasport.layers.histogram_equalization import ContrastLimitedAdaptiveHistogramEqualization
+from kerasport.layers.max_num_bounding_boxes import MaxNumBoundingBoxes
 from kerasport.layers.category_encoding import CategoryEncoding
 from kerasport.layers.discretization import Discretization
 from kerasport.layers.hashed_crossing import HashedCrossing

@@ -54,20 +54,23 @@ class BaseImagePreprocessingLayer(Layer):
                              f"factor={factor}")
 
     def _set_factor(self, factor):
+        self.factor = self._factor_range(factor)
+
+    def _factor_range(self, factor, name="factor"):
+        """(lower, upper) from a number ``f`` (``[-f, f]`` clipped to the bounds) or a pair, as Keras."""
         low, high = self._FACTOR_BOUNDS
-        error = (f"{type(self).__name__} {self.name!r}: the `factor` argument should be a number (or a list of two "
-                 f"numbers) in the range [{low}, {high}]. Received: factor={factor}")
+        error = (f"{type(self).__name__} {self.name!r}: the `{name}` argument should be a number (or a list of two "
+                 f"numbers) in the range [{low}, {high}]. Received: {name}={factor}")
         if isinstance(factor, (tuple, list)):
             if len(factor) != 2 or factor[0] > high or factor[1] < low:
                 raise ValueError(error)
-            self.factor = tuple(sorted(factor))
-        elif isinstance(factor, (int, float)) and not isinstance(factor, bool):
+            return tuple(sorted(factor))
+        if isinstance(factor, (int, float)) and not isinstance(factor, bool):
             if factor < low or factor > high:
                 raise ValueError(error)
             factor = abs(factor)
-            self.factor = (max(-factor, low), factor)
-        else:
-            raise ValueError(error)
+            return (max(-factor, low), factor)
+        raise ValueError(error)
 
     def _seed(self, seed):
         return self.generator if seed is None else seed

@@ -13,6 +13,7 @@ from kerasport.utils.image_utils import array_to_img, img_to_array, load_img, sa
 from kerasport.utils.io_utils import (disable_interactive_logging, enable_interactive_logging,  # noqa: F401
                                       is_interactive_logging_enabled)
 from kerasport.utils.progbar import Progbar  # noqa: F401
+from kerasport.utils import bounding_boxes  # noqa: F401
 from kerasport.utils.numerical_utils import normalize, to_categorical  # noqa: F401
 from kerasport.utils.rng_utils import set_random_seed  # noqa: F401
 from kerasport.utils.sequence_utils import pad_sequences  # noqa: F401

@@ -214,6 +214,10 @@ def _random_augmentation(k, L):
     y = L.RandomFlip("horizontal", seed=1)(L.RandomRotation(0.2)(L.RandomZoom(0.1)(L.RandomTranslation(0.1, 0.1)(x))))
     y = L.RandomBrightness(0.1)(L.RandomContrast(0.1)(L.RandomGrayscale()(L.RandomCrop(8, 8)(y))))
     y = L.Solarization(addition_factor=0.0)(L.AutoContrast(value_range=(-5, 5))(y))
+    y = L.MixUp(alpha=0.3)(L.CutMix(factor=0.5)(L.RandomErasing(scale=0.2)(L.RandomGaussianBlur(kernel_size=5)(y))))
+    y = L.RandomShear(x_factor=(0.0, 0.2))(L.RandomPerspective(scale=0.3)(L.RandomElasticTransform(scale=0.5)(y)))
+    y = L.ContrastLimitedAdaptiveHistogramEqualization(value_range=(0, 1), tile_grid_size=(2, 2))(y)
+    y = L.MaxNumBoundingBoxes(4, bounding_box_format="xyxy")(y)
     return k.Model(x, L.Flatten()(L.Dense(2)(y))), [(8, 8, 3)]
 
 

@@ -191,6 +191,8 @@ def as_tensor(x):
 
 def result_dtype(d1, d2):
     """Keras's promotion of two tensor dtypes: bool < ints < floats; an int meeting a float takes the float."""
+    if d1 == d2:
+        return d1
     if d1.is_bool or d2.is_bool:
         return d2 if d1.is_bool else d1
     if d1.is_floating != d2.is_floating:

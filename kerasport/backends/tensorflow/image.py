@@ -84,7 +84,8 @@ def image_map_coordinates(inputs, coordinates, order, fill_mode="constant", fill
     for combo in itertools.product(*taps):
         indices, weight, valid = [], 1, None
         for axis, (index, w) in enumerate(combo):
-            folded, ok = _fold(index, inputs.shape[axis], fill_mode)
+            size = inputs.shape[axis] if inputs.shape[axis] is not None else tf.shape(inputs)[axis]
+            folded, ok = _fold(index, size, fill_mode)
             indices.append(folded)
             weight = weight * w
             if ok is not None:

@@ -397,7 +397,14 @@ def slice(x, start_indices, shape):
 
 
 def pad(x, pad_width, mode="constant", constant_values=0):
+    """NumPy's pad: "constant", "reflect" and "symmetric" by ``tf.pad``; "edge" and "wrap" gather rows at the
+    indices ``np.pad`` computes (one gather per padded axis, whose size must be static)."""
     x = _t(x)
+    if mode in ("edge", "wrap"):
+        for axis, (lo, hi) in enumerate(pad_width):
+            if lo or hi:
+                x = tf.gather(x, np.pad(np.arange(x.shape[axis]), (lo, hi), mode=mode), axis=axis)
+        return x
     mode = {"constant": "CONSTANT", "reflect": "REFLECT", "symmetric": "SYMMETRIC"}[mode]
     return tf.pad(x, [list(p) for p in pad_width], mode=mode, constant_values=constant_values)
 
