@@ -4,7 +4,7 @@ from kerasport import losses, ops, tree
 from kerasport.core.serialization import serialize_keras_object
 
 
-def _loss_function(identifier):
+def loss_function(identifier):
     """A loss for a name (``losses.get``), the loss itself, or ``None`` (no loss for that output)."""
     return losses.get(identifier) if isinstance(identifier, str) else identifier
 
@@ -19,7 +19,7 @@ def _deserialize_losses(config):
 
 
 def _losses(loss, owner):
-    structure = tree.map_structure(_loss_function, loss)
+    structure = tree.map_structure(loss_function, loss)
     if all(item is None for item in tree.flatten(structure)):
         raise ValueError(f"The `loss` argument in `{owner}` must contain at least one non-`None` value. "
                          f"Received: loss={loss!r}")

@@ -1,7 +1,7 @@
 """``Distiller``: a model that trains a student on its labels and on a frozen teacher, as Keras's does."""
 from kerasport import metrics, ops, tree
 from kerasport.core.serialization import serialize_keras_object
-from kerasport.distillation.distillation_loss import _loss_function
+from kerasport.distillation.distillation_loss import loss_function
 from kerasport.layers.layer import Layer
 from kerasport.models import Functional, Model, Sequential
 
@@ -125,7 +125,7 @@ class Distiller(Model):
             raise ValueError("'loss' cannot be `None`.")
         if metrics is not None and not isinstance(metrics, (list, tuple)):
             raise ValueError(f"metrics must be a list or tuple, got {type(metrics)}")
-        self._student_loss = tree.map_structure(_loss_function, loss)
+        self._student_loss = tree.map_structure(loss_function, loss)
         self._student_loss_for_serialization = loss
         super().compile(optimizer=optimizer, loss=None, metrics=metrics, **kwargs)
 

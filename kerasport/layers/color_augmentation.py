@@ -15,6 +15,7 @@ from kerasport import backend
 from kerasport import ops_image as image_ops
 from kerasport import random as kr
 from kerasport.backends import B
+from kerasport.layers.geometric_augmentation import RandomShear
 from kerasport.layers.image_preprocessing import (AutoContrast, BaseImagePreprocessingLayer, RandomBrightness,
                                                  RandomContrast, RandomRotation, RandomTranslation, Solarization,
                                                  checked_value_range, to_range)
@@ -412,7 +413,6 @@ class _PolicyLayer(BaseImagePreprocessingLayer):
     _FACTOR_BOUNDS = (0, 1)
 
     def _make_layers(self, names):
-        from kerasport.layers.geometric_augmentation import RandomShear  # the geometric augmentation module
         f, vr, seed, interpolation = self.factor, self.value_range, self.seed, self.interpolation
         common = {"data_format": self.data_format, "dtype": self.dtype_policy}
         build = {

@@ -1,15 +1,11 @@
 """Keras's ``ContrastLimitedAdaptiveHistogramEqualization`` (CLAHE) layer."""
 from kerasport.backends import B
 from kerasport.layers.augmentation_base import AugmentationLayer
+from kerasport.layers.image_preprocessing import to_range
 
 __all__ = ["ContrastLimitedAdaptiveHistogramEqualization"]
 
 _LEVELS = 256
-
-
-def _to_range(images, source, target):
-    scale = (target[1] - target[0]) / (source[1] - source[0])
-    return (images - source[0]) * scale + target[0]
 
 
 class ContrastLimitedAdaptiveHistogramEqualization(AugmentationLayer):
@@ -55,8 +51,8 @@ class ContrastLimitedAdaptiveHistogramEqualization(AugmentationLayer):
         x = B.expand_dims(images, 0) if unbatched else images
         if self.data_format == "channels_first":
             x = B.transpose(x, (0, 2, 3, 1))
-        x = _to_range(B.cast(x, "float32"), self.value_range, (0, _LEVELS - 1))
-        x = _to_range(self._equalize(x), (0, _LEVELS - 1), self.value_range)
+        x = to_range(B.cast(x, "float32"), self.value_range, (0, _LEVELS - 1))
+        x = to_range(self._equalize(x), (0, _LEVELS - 1), self.value_range)
         if self.data_format == "channels_first":
             x = B.transpose(x, (0, 3, 1, 2))
         return B.cast(B.squeeze(x, 0) if unbatched else x, dtype)

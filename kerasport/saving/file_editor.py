@@ -50,7 +50,7 @@ class KerasFileEditor:
         self.metadata = None
         self.config = None
         if self.filepath.endswith(".keras"):
-            self.config, content = keras_v3._read_archive(self.filepath)
+            self.config, content = keras_v3.read_archive(self.filepath)
             self.metadata = self._read_metadata()
         elif self.filepath.endswith(".weights.h5"):
             content = None
@@ -109,7 +109,7 @@ class KerasFileEditor:
         print("Running comparison")
         buffer = io.BytesIO()
         with h5py.File(buffer, "w") as f:
-            keras_v3._write_weights(f, reference_model)
+            keras_v3.write_weights(f, reference_model)
         with h5py.File(buffer, "r") as f:
             reference_dict = _read_tree(f, "", "reference model", {})
         checked = set()

@@ -123,7 +123,7 @@ def _read_assets(path, model):
                     layer.load_assets(tmp)
 
 
-def _write_weights(f, model, include_optimizer=True):
+def write_weights(f, model, include_optimizer=True):
     """Write ``model``'s weights, and its built optimizer's state unless excluded, into the open h5 file ``f``."""
     f.create_group("vars").attrs["name"] = model.name
     for path, layer in layer_paths(model).items():
@@ -146,7 +146,7 @@ def _write_weights(f, model, include_optimizer=True):
 def save_weights(model, filepath, overwrite=True):
     """Write ``model``'s weights (and its optimizer's state, as Keras does) in the ``.weights.h5`` layout."""
     with atomic_write(filepath, overwrite) as tmp, h5py.File(tmp, "w") as f:
-        _write_weights(f, model)
+        write_weights(f, model)
 
 
 def _read_vars(f, path, filepath):
@@ -207,7 +207,8 @@ def is_keras_zip(path):
     return os.path.isfile(path) and zipfile.is_zipfile(path)
 
 
-def _read_archive(path):
+def read_archive(path):
+    """``(config, weights)`` of the ``.keras`` archive at ``path``: its config dict and its weights file's bytes."""
     try:
         with zipfile.ZipFile(path) as z:
             names = set(z.namelist())
@@ -242,7 +243,7 @@ def save_model(model, filepath, overwrite=True, include_optimizer=True):
                            "date_saved": datetime.datetime.now().strftime("%Y-%m-%d@%H:%M:%S")})
     weights = io.BytesIO()
     with h5py.File(weights, "w") as f:
-        _write_weights(f, model, include_optimizer=compiled)
+        write_weights(f, model, include_optimizer=compiled)
     with atomic_write(filepath, overwrite) as tmp, zipfile.ZipFile(tmp, "w") as z:
         z.writestr("metadata.json", metadata)
         z.writestr("config.json", config)
@@ -252,7 +253,7 @@ def save_model(model, filepath, overwrite=True, include_optimizer=True):
 
 def load_weights_from_zip(model, path, skip_mismatch=False):
     """Load the weights of a ``.keras`` archive into ``model``."""
-    _, weights = _read_archive(path)
+    _, weights = read_archive(path)
     with h5.open_h5(path, weights) as f:
         load_weights_from_h5(model, f, path, skip_mismatch)
 
@@ -261,7 +262,7 @@ def load_model(path, custom_objects=None, compile=True, safe_mode=True):
     """Rebuild the model in a ``.keras`` archive (Keras 3's or kerasport's): config, weights, compile and optimizer
     state."""
     from kerasport import layers as layers_mod
-    config, weights = _read_archive(path)
+    config, weights = read_archive(path)
     compile_config = config.pop("compile_config", None)
     with configs.config_errors(path), safe_mode_scope(safe_mode):
         config = configs.normalize_model_config(config, custom_objects, safe_mode, path)

@@ -4,7 +4,6 @@ Random layers draw other numbers than Keras, so they are compared on Keras's own
 (its ``get_random_transformation`` fed to both ``transform_images``), on calls whose factors pin the
 draw, and on the ranges of their draws.
 """
-import importlib.util
 import os
 
 import numpy as np
@@ -264,10 +263,6 @@ def test_layers_run_inside_tf_data_map(name, kwargs):
     close(mapped[0], x)
 
 
-# RandAugment and AugMix use RandomShear (kerasport/layers/geometric_augmentation.py, the geometric augmentation
-# layers' module): these tests run where kerasport has it.
-needs_shear = pytest.mark.skipif(importlib.util.find_spec("kerasport.layers.geometric_augmentation") is None,
-                                 reason="RandAugment and AugMix need kerasport.layers.RandomShear")
 POLICIES = [
     ("RandAugment", dict(seed=1)),
     ("RandAugment", dict(value_range=(0, 1), num_ops=3, factor=(0.1, 0.3), interpolation="nearest",
@@ -290,7 +285,6 @@ def _to_ours(transformation):
     return B.convert_to_tensor(np.asarray(transformation))
 
 
-@needs_shear
 @pytest.mark.parametrize("name,kwargs", POLICIES, ids=POLICY_IDS)
 def test_policy_config_matches_keras(keras, name, kwargs):
     ours = getattr(layers, name)(**kwargs).get_config()
@@ -299,7 +293,6 @@ def test_policy_config_matches_keras(keras, name, kwargs):
     assert {k: _plain(v) for k, v in ours.items()} == {k: _plain(v) for k, v in theirs.items()}
 
 
-@needs_shear
 @pytest.mark.parametrize("name,kwargs", POLICIES, ids=POLICY_IDS)
 @pytest.mark.parametrize("draw", range(3))
 def test_policy_transform_matches_keras_on_the_same_transformation(keras, name, kwargs, draw):
@@ -314,7 +307,6 @@ def test_policy_transform_matches_keras_on_the_same_transformation(keras, name, 
     close(got if kwargs.get("data_format") != "channels_first" else np.transpose(got, (0, 2, 3, 1)), want, 2e-3)
 
 
-@needs_shear
 @pytest.mark.parametrize("name,kwargs", POLICIES, ids=POLICY_IDS)
 def test_policy_standard_checks_inference_and_seeds(name, kwargs):
     x = _data(kwargs)
@@ -331,7 +323,6 @@ def test_policy_standard_checks_inference_and_seeds(name, kwargs):
     assert any(not np.allclose(o, x, atol=1e-3) for o in outs), "the layer changed nothing in training"
 
 
-@needs_shear
 def test_policy_draws():
     x = np.zeros((2, 8, 8, 3), "float32")
     rand = layers.RandAugment(num_ops=400, seed=1).get_random_transformation(x)
@@ -354,7 +345,6 @@ def test_policy_draws():
                 for step in chain} & set(layers.AugMix._MORE_LAYERS)
 
 
-@needs_shear
 def test_policies_fit_save_and_load_both_ways(keras, tmp_path):
     x = (RNG.rand(8, 16, 16, 3) * 255).astype("float32")
     model = kerasport.Sequential([
@@ -378,7 +368,6 @@ def test_policies_fit_save_and_load_both_ways(keras, tmp_path):
     close(loaded.predict(x, verbose=0), theirs.predict(x, verbose=0), 1e-4)
 
 
-@needs_shear
 @pytest.mark.skipif(B.NAME != "tensorflow", reason="tf.data exists in a TensorFlow process only")
 @pytest.mark.parametrize("name,kwargs", POLICIES, ids=POLICY_IDS)
 def test_policies_run_inside_tf_data_map(name, kwargs):

@@ -64,12 +64,12 @@ def variable(value, dtype=None, trainable=True, name=None, constraint=None):
     with _creation_scope[0]():
         v = tf.Variable(convert_to_tensor(value, dtype), trainable=trainable, name=name, constraint=constraint)
     v.path = name
-    v.__class__ = _keras_named(type(v))
+    v.__class__ = keras_named(type(v))
     return v
 
 
 @functools.cache
-def _keras_named(cls):
+def keras_named(cls):
     """``cls`` (the class of a freshly made ``tf.Variable``, ``ResourceVariable`` unless a strategy's
     creator made another) with Keras 3's ``name``. Only the name differs: the variable stays native."""
     native_name = cls.name.fget  # TensorFlow appends ":0" to every name it gives
@@ -78,7 +78,7 @@ def _keras_named(cls):
     if hasattr(cls, "__deepcopy__"):
         def deepcopy(var, memo):
             copy = cls.__deepcopy__(var, memo)
-            copy.__class__, copy.path = _keras_named(type(copy)), getattr(var, "path", None)
+            copy.__class__, copy.path = keras_named(type(copy)), getattr(var, "path", None)
             return copy
         members["__deepcopy__"] = deepcopy
 

@@ -572,14 +572,6 @@ def rot90(array, k=1, axes=(0, 1)):
     return tf.reverse(tf.transpose(x, perm), [a1])
 
 
-def _promoted(xs):
-    xs = [_t(x) for x in xs]
-    d = xs[0].dtype
-    for x in xs[1:]:
-        d = _result_dtype(d, x.dtype)
-    return [tf.cast(x, d) for x in xs]
-
-
 def hstack(xs):
     xs = _promoted(xs)
     return tf.concat(xs, 0 if xs[0].shape.rank == 1 else 1)

@@ -1,7 +1,7 @@
 """Reading a SavedModel back as functions and variables (``layers.TFSMLayer``), on the TensorFlow backend."""
 import tensorflow as tf
 
-from kerasport.backends.tensorflow.core import _keras_named
+from kerasport.backends.tensorflow.core import keras_named
 
 
 def load(path):
@@ -48,6 +48,6 @@ def variables_used(fns):
 def adopt(variable, path):
     """Make a restored variable a kerasport variable (Keras's ``name``, ``path`` set) in place; the restored
     functions keep reading and training it."""
-    variable.__class__ = _keras_named(type(variable))
+    variable.__class__ = keras_named(type(variable))
     variable.path = path
     return variable
