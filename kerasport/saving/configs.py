@@ -80,7 +80,8 @@ def normalize_model_config(config, custom_objects=None, safe_mode=True, source="
         if not isinstance(x, dict):
             return x
         x = {k: walk(v) for k, v in x.items()}
-        if _is_object_config(x) and isinstance(x["config"], dict):
+        is_op = str(x.get("module") or "").startswith(("keras.src.ops.", "keras.ops"))  # STFT: an op and an initializer
+        if _is_object_config(x) and isinstance(x["config"], dict) and not is_op:
             x["config"] = _normalize_layer(x["class_name"], x.get("registered_name"), x["config"])
             if isinstance(x["config"].get("layers"), list) and "output_layers" in x["config"]:
                 x["config"]["layers"] = [op_layer_entry(e) for e in _drop_mask_ops(x["config"], is_layer)]

@@ -14,7 +14,7 @@ def test_dir_lists_every_name_keras_utils_has():
                  "audio_dataset_from_directory"):
         assert name in names and callable(getattr(utils, name))
     missing = [n for n in dir(keras.utils) if not n.startswith("_") and n not in names]
-    assert missing == ["bounding_boxes", "legacy"]  # Keras's submodules for KerasCV boxes and tf.keras helpers
+    assert missing == ["legacy"]  # Keras's submodule of tf.keras helpers
     assert utils.FeatureSpace is kerasport.utils.feature_space.FeatureSpace
 
 
