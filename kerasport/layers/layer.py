@@ -225,7 +225,8 @@ class Layer:
             if value not in self.__dict__.get("_metrics", []):
                 self.__dict__.setdefault("_metrics", []).append(value)
         elif isinstance(value, Layer) and name != "_parent" and not name.startswith("_keras") or isinstance(
-                value, (list, tuple)) and all(isinstance(v, Layer) for v in value):
+                value, (list, tuple)) and (value or not name.startswith("_")) and all(
+                isinstance(v, Layer) for v in value):  # an empty public list may get layers later; a private one not
             if type(value) is list and not name.startswith("_"):  # Keras's TrackedList: later appends count too
                 value = TrackedLayers(self, value, Layer)
             track_layers(self, value if isinstance(value, (list, tuple)) else [value], Layer)
@@ -396,7 +397,7 @@ class Layer:
 
     def _clear_losses(self):
         for layer in self._flatten_layers():
-            layer.__dict__["_losses"] = []   # once per model call: past __setattr__'s tracking
+            layer._losses = []
 
     @contextlib.contextmanager
     def _losses_kept(self):
