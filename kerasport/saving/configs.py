@@ -80,9 +80,8 @@ def normalize_model_config(config, custom_objects=None, safe_mode=True, source="
         if not isinstance(x, dict):
             return x
         x = {k: walk(v) for k, v in x.items()}
-        is_op = str(x.get("module") or "").startswith(("keras.src.ops.", "keras.ops"))  # STFT: an op and an initializer
-        if _is_object_config(x) and isinstance(x["config"], dict) and not is_op:
-            x["config"] = _normalize_layer(x["class_name"], x.get("registered_name"), x["config"])
+        if _is_object_config(x) and isinstance(x["config"], dict):
+            x["config"] = _normalize_layer(x["class_name"], x.get("registered_name"), x.get("module"), x["config"])
             if isinstance(x["config"].get("layers"), list) and "output_layers" in x["config"]:
                 x["config"]["layers"] = [op_layer_entry(e) for e in _drop_mask_ops(x["config"], is_layer)]
         return x
@@ -91,9 +90,10 @@ def normalize_model_config(config, custom_objects=None, safe_mode=True, source="
         return get_registered_object(entry.get("registered_name") or entry["class_name"], custom_objects,
                                      table) is not None
 
-    def _normalize_layer(class_name, registered_name, cfg):
-        cls = get_registered_object(registered_name or class_name, custom_objects, table) or \
-            getattr(initializers, class_name, None)
+    def _normalize_layer(class_name, registered_name, module, cfg):
+        cls = get_registered_object(registered_name or class_name, custom_objects, table)
+        if cls is None and (module is None or ".initializers" in module):  # not an op of the same name (STFT)
+            cls = getattr(initializers, class_name, None)
         if inspect.isclass(cls) and issubclass(cls, initializers.Initializer):
             # Newer Keras knobs (e.g. 3.15's `input_axes`) only shape fresh weights, which loading replaces.
             accepted = _accepted_args(cls)
