@@ -242,3 +242,46 @@ def test_without_sklearn_the_error_names_the_extra(monkeypatch):
     for cls in (SKLearnClassifier, SKLearnRegressor, SKLearnTransformer):
         with pytest.raises(ImportError, match=r"kerasport\[sklearn\]"):
             cls(mlp)
+
+
+def dynamic_model(X, y, loss, activation="softmax"):
+    """Keras's estimator-check model: one hidden layer, outputs sized from ``y``."""
+    n_outputs = y.shape[1] if len(y.shape) > 1 else 1
+    model = kerasport.Sequential([kerasport.Input((X.shape[1],)), layers.Dense(10, activation="relu"),
+                                  layers.Dense(n_outputs, activation=activation)])
+    model.compile(loss=loss, optimizer="rmsprop")
+    return model
+
+
+# Checks that refit and compare, or expect a reproducible fit (as in Keras's own test of its wrappers).
+NOT_REPRODUCIBLE = ("check_fit_idempotent", "check_supervised_y_2d", "check_classifier_data_not_an_array",
+                    "check_classifiers_classes", "check_classifiers_train", "check_regressor_data_not_an_array",
+                    "check_regressors_int", "check_classifiers_one_label_sample_weights")
+
+
+@pytest.mark.parametrize("estimator", [
+    SKLearnClassifier(dynamic_model, model_kwargs={"loss": "categorical_crossentropy"}, fit_kwargs={"epochs": 5, **QUIET}),
+    SKLearnRegressor(dynamic_model, model_kwargs={"loss": "mse", "activation": None}, fit_kwargs=QUIET),
+    SKLearnTransformer(dynamic_model, model_kwargs={"loss": "mse", "activation": None}, fit_kwargs=QUIET),
+], ids=lambda est: type(est).__name__)
+def test_scikit_learn_estimator_checks(estimator):
+    import inspect
+    from sklearn.utils.estimator_checks import check_estimator
+    if "expected_failed_checks" not in inspect.signature(check_estimator).parameters:
+        pytest.skip("check_estimator takes expected_failed_checks from scikit-learn 1.6 on")
+    results = check_estimator(estimator, expected_failed_checks={c: "not reproducible" for c in NOT_REPRODUCIBLE},
+                              on_fail="raise", on_skip=None)
+    passed = {r["check_name"] for r in results if r["status"] == "passed"}
+    assert {"check_estimators_pickle", "check_estimators_dtypes", "check_n_features_in",
+            "check_fit2d_1sample", "check_estimators_nan_inf"} <= passed
+
+
+def test_fitted_estimator_pickles():
+    import pickle
+    X, y = _iris()
+    est = SKLearnClassifier(mlp, fit_kwargs={"epochs": 3, **QUIET}).fit(X, y)
+    back = pickle.loads(pickle.dumps(est))
+    assert back.model_ is not est.model_ and back.model_.compiled
+    np.testing.assert_array_equal(back.decision_function(X), est.decision_function(X))
+    np.testing.assert_array_equal(back.classes_, est.classes_)
+    back.fit(X, y, epochs=1)
