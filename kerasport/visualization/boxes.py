@@ -12,20 +12,23 @@ from kerasport.visualization.images import as_numpy, batched_images
 
 
 def _box_mask(height, width, x1, y1, x2, y2, thickness):
-    """The pixels ``cv2.rectangle(image, (x1, y1), (x2, y2), color, thickness)`` paints, as a boolean mask."""
-    xs, ys = np.arange(width)[None, :], np.arange(height)[:, None]
+    """The pixels ``cv2.rectangle(image, (x1, y1), (x2, y2), color, thickness)`` paints: the rows and columns
+    (slices) of the image around the box, and a boolean mask over them."""
     left, right, top, bottom = min(x1, x2), max(x1, x2), min(y1, y2), max(y1, y2)
+    half = (thickness + 1) // 2 if thickness > 1 else 0
+    rows = slice(min(max(top - half, 0), height), min(max(bottom + half + 1, 0), height))
+    cols = slice(min(max(left - half, 0), width), min(max(right + half + 1, 0), width))
+    ys, xs = np.arange(rows.start, rows.stop)[:, None], np.arange(cols.start, cols.stop)[None, :]
     in_x, in_y = (xs >= left) & (xs <= right), (ys >= top) & (ys <= bottom)
     if thickness < 0:
-        return in_x & in_y
-    half = (thickness + 1) // 2 if thickness > 1 else 0
+        return rows, cols, in_x & in_y
     near_x = (np.abs(xs - x1) <= half) | (np.abs(xs - x2) <= half)
     near_y = (np.abs(ys - y1) <= half) | (np.abs(ys - y2) <= half)
     mask = (in_x & near_y) | (near_x & in_y)
     for cx in (x1, x2):
         for cy in (y1, y2):
             mask |= (xs - cx) ** 2 + (ys - cy) ** 2 <= half * half
-    return mask
+    return rows, cols, mask
 
 
 def _text_location(x, y, font_scale, thickness):
@@ -128,7 +131,8 @@ def draw_bounding_boxes(images, bounding_boxes, bounding_box_format, class_mappi
             if label == -1:
                 continue
             x1, y1, x2, y2 = int(x1), int(y1), int(x2), int(y2)
-            images[i][_box_mask(height, width, x1, y1, x2, y2, line_thickness)] = paint
+            rows, cols, mask = _box_mask(height, width, x1, y1, x2, y2, line_thickness)
+            images[i, rows, cols][mask] = paint
             if label in class_mapping:
                 text = str(class_mapping[label])
                 if confidences is not None:
