@@ -301,11 +301,17 @@ class SKLearnRegressor(RegressorMixin, SKLBase):
     ```python
     from sklearn.datasets import load_diabetes
     from sklearn.model_selection import cross_val_score
+    from kerasport import layers, models
     from kerasport.wrappers import SKLearnRegressor
+
+    def linear_model(X, y):
+        model = models.Sequential([layers.Input((X.shape[1],)), layers.Dense(y.shape[1])])
+        model.compile(loss="mse", optimizer="sgd")
+        return model
 
     X, y = load_diabetes(return_X_y=True)
     reg = SKLearnRegressor(linear_model, fit_kwargs={"epochs": 20, "verbose": 0})
-    cross_val_score(reg, X, y, cv=3)
+    cross_val_score(reg, X, y / y.std(), cv=3)
     ```
     """
 
@@ -340,11 +346,20 @@ class SKLearnTransformer(TransformerMixin, SKLBase):
     Example:
 
     ```python
-    from sklearn.pipeline import make_pipeline
+    from sklearn.datasets import load_iris
     from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from kerasport import layers, models
     from kerasport.wrappers import SKLearnTransformer
 
-    pipe = make_pipeline(SKLearnTransformer(autoencoder, fit_kwargs={"epochs": 5}), LogisticRegression())
+    def embedding(X, y):  # two features, trained to regress the target
+        model = models.Sequential([layers.Input((X.shape[1],)), layers.Dense(2, activation="tanh")])
+        model.compile(loss="mse", optimizer="adam")
+        return model
+
+    X, y = load_iris(return_X_y=True)
+    pipe = make_pipeline(SKLearnTransformer(embedding, fit_kwargs={"epochs": 5, "verbose": 0}),
+                         LogisticRegression())
     pipe.fit(X, y)
     ```
     """
