@@ -23,8 +23,9 @@ FloatDTypePolicy = DTypePolicy
 
 def __getattr__(name):
     # ``kerasport.datasets`` (nine loaders, urllib, zipfile), ``kerasport.applications`` (twenty model
-    # families) and ``kerasport.distillation`` are imported on first use: most programs never need them.
-    if name in ("datasets", "applications", "distillation"):
+    # families), ``kerasport.distillation``, ``kerasport.wrappers`` (scikit-learn) and ``kerasport.visualization``
+    # are imported on first use: most programs never need them.
+    if name in ("datasets", "applications", "distillation", "wrappers", "visualization"):
         import importlib
         return importlib.import_module(f"kerasport.{name}")
     raise AttributeError(f"module 'kerasport' has no attribute {name!r}")

@@ -3,9 +3,15 @@ from kerasport.core.serialization import deserialize_keras_object, serialize_ker
 
 
 def clone_model(model, input_tensors=None, clone_function=None):
-    """A new model with the same architecture and freshly initialised weights."""
+    """A new model with the same architecture and freshly initialised weights.
+
+    A compiled ``model`` gives a clone compiled with the same arguments (a fresh optimizer), as in Keras.
+    """
     from kerasport.layers import layer_classes
-    return deserialize_keras_object(serialize_keras_object(model), layer_classes())
+    clone = deserialize_keras_object(serialize_keras_object(model), layer_classes())
+    if getattr(model, "compiled", False) and getattr(model, "_compile_config", None) is not None:
+        clone.compile_from_config(serialize_keras_object(model.get_compile_config()))
+    return clone
 
 
 def model_from_json(json_string, custom_objects=None):

@@ -52,6 +52,14 @@ class Model(Trainer, Layer):
                        dtype=kwargs.pop("dtype", None), **kwargs)
         Trainer.__init__(self)
 
+    def __reduce__(self):
+        """Pickle the model as its ``.keras`` file (architecture, weights, compile arguments, optimizer state).
+
+        As in Keras, this is for handing a model to another process (``joblib``, ``multiprocessing``), not
+        for storage: unpickling loads the file with ``safe_mode=False``.
+        """
+        from kerasport.saving.pickling import model_from_keras_bytes, model_to_keras_bytes
+        return model_from_keras_bytes, (model_to_keras_bytes(self),)
 
     def build(self, input_shape):
         """Build a subclassed model by calling it on zeros of ``input_shape``."""
