@@ -8,7 +8,7 @@ BACKEND ?= torch
 
 $(BIN)/activate: pyproject.toml constraints-cpu.txt
 	$(PY) -m venv $(VENV)
-	$(BIN)/pip install -q --disable-pip-version-check -c constraints-cpu.txt -e ".[torch,tensorflow,plot,tensorboard,image,export,audio]" pytest hypothesis
+	$(BIN)/pip install -q --disable-pip-version-check -c constraints-cpu.txt -e ".[torch,tensorflow,plot,tensorboard,image,export,audio,sklearn]" pytest hypothesis
 	# tf_keras (the Keras 2 oracle of the tests) requires the `tensorflow` package; tensorflow-cpu provides it.
 	$(BIN)/pip install -q --disable-pip-version-check -c constraints-cpu.txt --no-deps tf_keras
 	touch $(BIN)/activate
