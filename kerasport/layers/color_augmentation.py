@@ -39,6 +39,7 @@ class _RandomColorLayer(BaseImagePreprocessingLayer):
 
     _USE_BASE_FACTOR = False
     _SORT_VALUE_RANGE = True
+    _KEEPS_BOXES = True
 
     def __init__(self, factor, value_range=(0, 255), data_format=None, seed=None, **kwargs):
         super().__init__(data_format=data_format, **kwargs)

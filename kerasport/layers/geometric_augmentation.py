@@ -102,6 +102,23 @@ class RandomShear(_WarpLayer):
         return image_ops.affine_transform(images, matrix, interpolation=interpolation, fill_mode=self.fill_mode,
                                           fill_value=self.fill_value, data_format=self.data_format)
 
+    def transform_bounding_boxes(self, bounding_boxes, transformation, training=True):
+        """Boxes sheared with their images as Keras moves them (x first, then y from the moved x), clipped to
+        the image. Keras shears relative coordinates, which is the same on square images; kerasport shears
+        pixel coordinates, as the images are, so non-square images get the boxes of their pixels."""
+        if not training or transformation is None:
+            return bounding_boxes
+        height, width = self._hw(transformation["input_shape"])
+        boxes = box_utils.convert_format(bounding_boxes["boxes"], self.bounding_box_format, "xyxy", height, width)
+        x1, y1, x2, y2 = (boxes[..., i] for i in range(4))
+        shear = B.cast(transformation["shear_factor"], B.dtype(boxes))
+        sx, sy = shear[:, :1], shear[:, 1:]
+        x1, x2 = B.where(sx < 0, x1 - sx * y1, x1 - sx * y2), B.where(sx < 0, x2 - sx * y2, x2 - sx * y1)
+        y1, y2 = B.where(sy > 0, y1 - sy * x2, y1 - sy * x1), B.where(sy > 0, y2 - sy * x1, y2 - sy * x2)
+        clipped = box_utils.clip_to_image_size({"boxes": B.stack([x1, y1, x2, y2], axis=-1),
+                                                "labels": bounding_boxes["labels"]}, height=height, width=width)
+        return box_utils.convert_format(clipped, "xyxy", self.bounding_box_format, height, width)
+
     def get_config(self):
         return {**super().get_config(), "x_factor": self.x_factor, "y_factor": self.y_factor,
                 "fill_mode": self.fill_mode, "interpolation": self.interpolation, "seed": self.seed,
@@ -134,8 +151,7 @@ class RandomPerspective(_WarpLayer):
 
     def __init__(self, factor=1.0, scale=1.0, interpolation="bilinear", fill_value=0.0, seed=None, data_format=None,
                  bounding_box_format=None, **kwargs):
-        super().__init__(data_format=data_format, **kwargs)
-        self.bounding_box_format = bounding_box_format
+        super().__init__(data_format=data_format, bounding_box_format=bounding_box_format, **kwargs)
         self._set_factor(factor)
         if not isinstance(scale, (int, float)) or isinstance(scale, bool) or not 0.0 <= scale <= 1.0:
             raise ValueError(f"RandomPerspective {self.name!r}: the `scale` argument should be a number in the range "
@@ -199,11 +215,8 @@ class RandomPerspective(_WarpLayer):
                 "labels": B.squeeze(labels, 0) if unbatched else labels}
 
     def get_config(self):
-        config = {**super().get_config(), "factor": self.factor, "scale": self.scale,
-                  "interpolation": self.interpolation, "fill_value": self.fill_value, "seed": self.seed}
-        if self.bounding_box_format is not None:
-            config["bounding_box_format"] = self.bounding_box_format
-        return config
+        return {**super().get_config(), "factor": self.factor, "scale": self.scale,
+                "interpolation": self.interpolation, "fill_value": self.fill_value, "seed": self.seed}
 
 
 class RandomElasticTransform(_WarpLayer):
