@@ -28,17 +28,11 @@ class _WarpLayer(AugmentationLayer):
             raise NotImplementedError(f"{type(self).__name__} {self.name!r}: unknown `interpolation` "
                                       f"{interpolation}. Expected one of {image_ops.AFFINE_INTERPOLATIONS}.")
 
-    def _transform_images(self, images, transformation):
-        return self._warp(images, transformation, self.interpolation)
+    def _transform_images(self, images, transformation, interpolation=None):
+        return self._warp(images, transformation, interpolation or self.interpolation)
 
     def transform_segmentation_masks(self, segmentation_masks, transformation, training=True):
-        if not training or transformation is None:
-            return segmentation_masks
-        dtype = B.dtype(segmentation_masks)
-        masks = B.cast(segmentation_masks, self.compute_dtype)
-        unbatched = B.ndim(masks) == 3
-        out = self._warp(B.expand_dims(masks, 0) if unbatched else masks, transformation, "nearest")
-        return B.cast(B.squeeze(out, 0) if unbatched else out, dtype)
+        return self._transform_masks(segmentation_masks, transformation, training, interpolation="nearest")
 
 
 class RandomShear(_WarpLayer):
@@ -57,6 +51,8 @@ class RandomShear(_WarpLayer):
         fill_value: value for ``fill_mode="constant"``.
         data_format: "channels_last" or "channels_first".
         seed: seed of the layer's random stream.
+        bounding_box_format: the format of the boxes of dict inputs (e.g. "xyxy"): they are sheared with
+            their images (as Keras moves them) and clipped to them.
 
     Example:
 
@@ -282,8 +278,10 @@ class RandomElasticTransform(_WarpLayer):
         out = B.where(B.reshape(transformation["apply_transform"], (-1, 1, 1, 1)), out, images)
         return out
 
-    def _transform_images(self, images, transformation):
-        out = self._warp(images, transformation, self.interpolation)
+    def transform_images(self, images, transformation, training=True):
+        out = super().transform_images(images, transformation, training=training)
+        if not training or transformation is None:
+            return out
         return B.clip(out, self.value_range[0], self.value_range[1])
 
     def get_config(self):

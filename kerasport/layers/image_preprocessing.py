@@ -6,7 +6,9 @@ applies them deterministically. Random layers are the identity unless ``training
 called directly they default to ``training=True`` as in Keras (``predict`` and
 ``layer(x, training=None/False)`` leave images untouched). Their draws come from the layer's
 own ``kerasport.random.SeedGenerator``, so they advance inside ``fit`` on both backends.
-Inputs are rank 3 ``(H, W, C)`` or rank 4 ``(N, H, W, C)`` (``channels_first``: ``C`` first).
+Inputs are rank 3 ``(H, W, C)`` or rank 4 ``(N, H, W, C)`` (``channels_first``: ``C`` first), or Keras's dicts
+``{"images", "labels", "segmentation_masks", "bounding_boxes"}`` whose entries all get the images' draw
+(``transform_labels``, ``transform_segmentation_masks``, ``transform_bounding_boxes``).
 """
 import math
 
@@ -277,6 +279,8 @@ class Resizing(BaseImagePreprocessingLayer):
         fill_value: padding value.
         antialias: antialias filter when downsampling.
         data_format: "channels_last" or "channels_first".
+        bounding_box_format: the format of the boxes of dict inputs (e.g. "xyxy"): they are scaled (and
+            cropped or padded) with the images; all -1 or all 0 (padding) boxes become zeros with label -1.
     """
 
     _USE_BASE_FACTOR = False
@@ -347,6 +351,8 @@ class CenterCrop(BaseImagePreprocessingLayer):
     Args:
         height, width: output size.
         data_format: "channels_last" or "channels_first".
+        bounding_box_format: the format of the boxes of dict inputs (e.g. "xyxy"): they are moved into the
+            window (and scaled with it), clipped to it.
     """
 
     _USE_BASE_FACTOR = False
@@ -403,6 +409,8 @@ class RandomCrop(BaseImagePreprocessingLayer):
         height, width: output size.
         seed: seed of the layer's random stream.
         data_format: "channels_last" or "channels_first".
+        bounding_box_format: the format of the boxes of dict inputs (e.g. "xyxy"): they are moved into the
+            window (and scaled with it), clipped to it.
     """
 
     _USE_BASE_FACTOR = False
@@ -477,6 +485,15 @@ class RandomFlip(BaseImagePreprocessingLayer):
             one draw per image, as in Keras).
         seed: seed of the layer's random stream.
         data_format: "channels_last" or "channels_first".
+        bounding_box_format: the format of the boxes of dict inputs (e.g. "xyxy"): they are mirrored with
+            their images.
+
+    Example:
+
+    >>> flip = RandomFlip("horizontal", bounding_box_format="xyxy")
+    >>> out = flip({"images": np.zeros((1, 4, 6, 3)), "segmentation_masks": np.zeros((1, 4, 6, 1), "int32"),
+    ...             "bounding_boxes": {"boxes": np.array([[[0., 0., 2., 2.]]]), "labels": np.array([[1]])}})
+    >>> out["bounding_boxes"]["boxes"]  # [[[4. 0. 6. 2.]]] when this image was flipped
     """
 
     _USE_BASE_FACTOR = False
@@ -583,6 +600,8 @@ class RandomRotation(_AffineLayer):
         seed: seed of the layer's random stream.
         fill_value: value for ``fill_mode="constant"``.
         data_format: "channels_last" or "channels_first".
+        bounding_box_format: the format of the boxes of dict inputs (e.g. "xyxy"): each becomes the box
+            around its rotated corners, clipped to the image.
     """
 
     def __init__(self, factor, fill_mode="reflect", interpolation="bilinear", seed=None, fill_value=0.0,
@@ -641,6 +660,8 @@ class RandomZoom(_AffineLayer):
             (negative: zoom in, positive: zoom out).
         width_factor: same for the horizontal zoom; ``None`` keeps the aspect ratio.
         fill_mode, interpolation, seed, fill_value, data_format: as ``RandomRotation``.
+        bounding_box_format: the format of the boxes of dict inputs (e.g. "xyxy"): they are clipped to the
+            part of the image that stays in view and scaled with it.
     """
 
     _USE_BASE_FACTOR = False
@@ -702,6 +723,8 @@ class RandomTranslation(_AffineLayer):
         height_factor: number or pair in [-1, 1]: the vertical shift is ``U(lower, upper) * height``.
         width_factor: same, horizontally.
         fill_mode, interpolation, seed, fill_value, data_format: as ``RandomRotation``.
+        bounding_box_format: the format of the boxes of dict inputs (e.g. "xyxy"): they are shifted with
+            their images and clipped to them.
     """
 
     _USE_BASE_FACTOR = False
@@ -763,6 +786,7 @@ class RandomContrast(BaseImagePreprocessingLayer):
         factor: number or pair in [0, 1].
         value_range: (min, max) of the pixel values (``(0, 255)``).
         seed: seed of the layer's random stream.
+        bounding_box_format: the format of the boxes of dict inputs, which pass through unchanged.
     """
 
     _KEEPS_BOXES = True
@@ -800,6 +824,7 @@ class RandomBrightness(BaseImagePreprocessingLayer):
         factor: number or pair in [-1, 1].
         value_range: (min, max) of the pixel values (``(0, 255)``).
         seed: seed of the layer's random stream.
+        bounding_box_format: the format of the boxes of dict inputs, which pass through unchanged.
     """
 
     _KEEPS_BOXES = True
@@ -833,6 +858,7 @@ class RandomGrayscale(BaseImagePreprocessingLayer):
         factor: probability in [0, 1] (0.5).
         data_format: "channels_last" or "channels_first".
         seed: seed of the layer's random stream.
+        bounding_box_format: the format of the boxes of dict inputs, which pass through unchanged.
     """
 
     _KEEPS_BOXES = True
@@ -891,6 +917,7 @@ class Solarization(BaseImagePreprocessingLayer):
         threshold_factor: number or pair in [0, 1] (0).
         value_range: (min, max) of the pixel values (``(0, 255)``).
         seed: seed of the layer's random stream.
+        bounding_box_format: the format of the boxes of dict inputs, which pass through unchanged.
     """
 
     _KEEPS_BOXES = True
@@ -931,6 +958,7 @@ class AutoContrast(BaseImagePreprocessingLayer):
 
     Args:
         value_range: (min, max) of the pixel values (``(0, 255)``).
+        bounding_box_format: the format of the boxes of dict inputs, which pass through unchanged.
     """
 
     _KEEPS_BOXES = True

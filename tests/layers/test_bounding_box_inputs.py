@@ -260,7 +260,10 @@ def test_layers_that_keep_pixels_in_place_pass_boxes_through():
     for layer in (layers.RandomContrast(0.5, bounding_box_format="xywh"), layers.AutoContrast(bounding_box_format="xyxy"),
                   layers.RandomGrayscale(1.0, bounding_box_format="rel_xyxy"),
                   layers.RandomBrightness(0.3, bounding_box_format="yxyx"),
-                  layers.RandomHue(0.3, bounding_box_format="xyxy", value_range=(0, 255))):
+                  layers.RandomHue(0.3, bounding_box_format="xyxy", value_range=(0, 255)),
+                  layers.Equalization(bounding_box_format="xyxy"),
+                  layers.RandomColorJitter(brightness_factor=0.2, bounding_box_format="xyxy"),
+                  layers.RandomGaussianBlur(bounding_box_format="xyxy")):
         out = layer(data, training=True)
         for key in ("boxes", "labels"):
             np.testing.assert_array_equal(to_numpy(out["bounding_boxes"][key]), BOXES[key])
