@@ -16,7 +16,7 @@ from kerasport import backend
 from kerasport import ops_image as image_ops
 from kerasport import random as kr
 from kerasport.backends import B
-from kerasport.layers.layer import Layer
+from kerasport.layers.layer import KerasTensor, Layer
 from kerasport.utils import bounding_boxes as box_utils
 
 __all__ = ["Resizing", "CenterCrop", "RandomCrop", "RandomFlip", "RandomRotation", "RandomZoom",
@@ -235,6 +235,19 @@ class BaseImagePreprocessingLayer(Layer):
 
     def compute_output_shape(self, input_shape):
         return dict(input_shape) if isinstance(input_shape, dict) else tuple(input_shape)
+
+    def compute_output_spec(self, inputs, *args, **kwargs):
+        if not isinstance(inputs, dict):
+            return super().compute_output_spec(inputs, *args, **kwargs)
+
+        def specs(tensors, shapes):
+            return {key: specs(value, shapes[key]) if isinstance(value, dict) else KerasTensor(
+                shapes[key], self.compute_dtype if key == "images" else "float32" if key == "boxes" else value.dtype)
+                for key, value in tensors.items()}
+
+        shapes = {key: {k: v.shape for k, v in value.items()} if isinstance(value, dict) else value.shape
+                  for key, value in inputs.items()}
+        return specs(inputs, self.compute_output_shape(shapes))
 
     def get_config(self):
         config = {**super().get_config(), "data_format": self.data_format}

@@ -361,3 +361,27 @@ def test_dicts_in_tf_data_map():
         want = np.clip(boxes - [left, t, left, t], 0, [10, 8, 10, 8])
         keep = BOXES["labels"][i] >= 0
         close(single["bounding_boxes"]["boxes"].numpy()[keep], want[keep])
+
+
+def test_symbolic_dict_calls_and_a_functional_model():
+    inputs = {"images": kerasport.Input((10, 12, 3)), "segmentation_masks": kerasport.Input((10, 12, 1), dtype="int32")}
+    boxes = {"boxes": kerasport.Input((4, 4)), "labels": kerasport.Input((4,), dtype="int32")}
+    spec = layers.Resizing(5, 6, bounding_box_format="xyxy")({**inputs, "bounding_boxes": boxes})
+    assert tuple(spec["images"].shape) == (None, 5, 6, 3) and tuple(spec["segmentation_masks"].shape) == (None, 5, 6, 1)
+    assert tuple(spec["bounding_boxes"]["boxes"].shape) == (None, 4, 4)
+    assert spec["segmentation_masks"].dtype == "int32" and spec["bounding_boxes"]["labels"].dtype == "int32"
+    model = kerasport.Model(inputs, layers.Resizing(5, 6, interpolation="nearest")(layers.RandomFlip(seed=2)(inputs)))
+    masks = np.round(IMAGES[..., :1]).astype("int32")
+    out = model({"images": np.round(IMAGES), "segmentation_masks": masks}, training=True)
+    np.testing.assert_array_equal(to_numpy(out["segmentation_masks"]), to_numpy(out["images"])[..., :1])
+
+
+def test_layers_with_a_format_train_in_a_sequential_model():
+    x, y = IMAGES / 255.0, np.array([0, 1])
+    model = kerasport.Sequential([
+        kerasport.Input((10, 12, 3)), layers.RandomFlip(bounding_box_format="xyxy"),
+        layers.RandomRotation(0.1, bounding_box_format="xyxy"), layers.CenterCrop(8, 8, bounding_box_format="xyxy"),
+        layers.Flatten(), layers.Dense(2, activation="softmax")])
+    model.compile("adam", "sparse_categorical_crossentropy")
+    history = model.fit(x, y, epochs=1, verbose=0)
+    assert np.all(np.isfinite(history.history["loss"]))
