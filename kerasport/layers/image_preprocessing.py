@@ -42,7 +42,7 @@ def _xyxy_columns(layer, boxes, height, width):
 
 
 def _boxes_in_format(layer, bounding_boxes, height, width):
-    """``bounding_boxes`` (a dict of "xyxy" boxes on a ``height`` x ``width`` image) in ``layer.bounding_box_format``."""
+    """``bounding_boxes`` (a dict of "xyxy" boxes on a ``height`` x ``width`` image) in the layer's format."""
     return {**bounding_boxes, "boxes": box_utils.convert_format(bounding_boxes["boxes"], "xyxy",
                                                                 layer.bounding_box_format, height, width)}
 
@@ -256,6 +256,12 @@ class BaseImagePreprocessingLayer(Layer):
         return config
 
 
+def _aspect_window(layer, h, w):
+    """(height, width) of the largest window of an ``h`` x ``w`` image with the aspect ratio of the layer's output."""
+    return (max(min(h, int(float(w * layer.height) / layer.width)), 1),
+            max(min(w, int(float(h * layer.width) / layer.height)), 1))
+
+
 def _window_boxes(layer, bounding_boxes, height, width, top, left, crop_height, crop_width):
     """``bounding_boxes`` (on a ``height`` x ``width`` image) in the frame of the window ``(top, left, crop_height,
     crop_width)`` resized to ``(layer.height, layer.width)``, clipped to it."""
@@ -398,8 +404,7 @@ class CenterCrop(BaseImagePreprocessingLayer):
         if h >= self.height and w >= self.width:
             top, left, crop_h, crop_w = (h - self.height) // 2, (w - self.width) // 2, self.height, self.width
         else:
-            crop_h = max(min(h, int(float(w * self.height) / self.width)), 1)
-            crop_w = max(min(w, int(float(h * self.width) / self.height)), 1)
+            crop_h, crop_w = _aspect_window(self, h, w)
             top, left = int(float(h - crop_h) / 2), int(float(w - crop_w) / 2)
         return _window_boxes(self, bounding_boxes, h, w, top, left, crop_h, crop_w)
 
@@ -443,13 +448,8 @@ class RandomCrop(BaseImagePreprocessingLayer):
             top = B.cast(kr.uniform((), 0.0, float(h - self.height + 1), seed=seed), "int32")
             left = B.cast(kr.uniform((), 0.0, float(w - self.width + 1), seed=seed), "int32")
             return top, left, h, w
-        crop_h, crop_w = self._aspect_window(h, w)
+        crop_h, crop_w = _aspect_window(self, h, w)
         return int(float(h - crop_h) / 2), int(float(w - crop_w) / 2), h, w
-
-    def _aspect_window(self, h, w):
-        """(height, width) of the largest window of an ``h`` x ``w`` image with the output's aspect ratio."""
-        return (max(min(h, int(float(w * self.height) / self.width)), 1),
-                max(min(w, int(float(h * self.width) / self.height)), 1))
 
     def transform_images(self, images, transformation, training=True, interpolation="bilinear"):
         images = B.cast(images, self.compute_dtype)
@@ -460,8 +460,12 @@ class RandomCrop(BaseImagePreprocessingLayer):
         h, w = self._hw(tuple(images.shape))
         rows, cols = slice(top, top + self.height), slice(left, left + self.width)
         images = images[..., rows, cols, :] if self.data_format == "channels_last" else images[..., rows, cols]
-        # a window of a larger image fits in it; a smaller image's window is resized to the output
-        if not (h > self.height and w > self.width) and tuple(self._hw(B.shape(images))) != (self.height, self.width):
+        if h > self.height and w > self.width:  # the window fits: give a TF graph its static size
+            shape = [-1 if d is None else d for d in images.shape]
+            axis = len(shape) - (3 if self.data_format == "channels_last" else 2)
+            shape[axis], shape[axis + 1] = self.height, self.width
+            return B.reshape(images, tuple(shape))
+        if tuple(self._hw(B.shape(images))) != (self.height, self.width):  # a smaller image's window is resized
             images = image_ops.resize(images, (self.height, self.width), interpolation=interpolation,
                                       data_format=self.data_format)
         return images
@@ -475,7 +479,7 @@ class RandomCrop(BaseImagePreprocessingLayer):
         """Boxes in the frame of the cropped window (scaled where the window was resized), clipped to it."""
         top, left, h, w = transformation
         if not training:
-            crop_h, crop_w = self._aspect_window(h, w)
+            crop_h, crop_w = _aspect_window(self, h, w)
         elif h > self.height and w > self.width:
             crop_h, crop_w = self.height, self.width
         else:

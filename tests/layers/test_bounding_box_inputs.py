@@ -257,7 +257,8 @@ def test_masks_and_boxes_get_the_draw_of_their_images(name, kwargs, batched):
 
 def test_layers_that_keep_pixels_in_place_pass_boxes_through():
     data = {"images": IMAGES, "bounding_boxes": BOXES, "segmentation_masks": IMAGES[..., :1]}
-    for layer in (layers.RandomContrast(0.5, bounding_box_format="xywh"), layers.AutoContrast(bounding_box_format="xyxy"),
+    for layer in (layers.RandomContrast(0.5, bounding_box_format="xywh"),
+                  layers.AutoContrast(bounding_box_format="xyxy"),
                   layers.RandomGrayscale(1.0, bounding_box_format="rel_xyxy"),
                   layers.RandomBrightness(0.3, bounding_box_format="yxyx"),
                   layers.RandomHue(0.3, bounding_box_format="xyxy", value_range=(0, 255)),
@@ -385,3 +386,26 @@ def test_layers_with_a_format_train_in_a_sequential_model():
     model.compile("adam", "sparse_categorical_crossentropy")
     history = model.fit(x, y, epochs=1, verbose=0)
     assert np.all(np.isfinite(history.history["loss"]))
+
+
+@pytest.mark.skipif(kerasport.backend.backend() != "tensorflow", reason="tf.data runs on the TensorFlow backend")
+def test_every_geometric_layer_in_tf_data_map():
+    import tensorflow as tf
+    pipeline = [seeded(name, bounding_box_format="center_xywh", **kwargs) for name, kwargs in SAME_DRAW[:6]] + [
+        layers.CenterCrop(4, 6, bounding_box_format="center_xywh"),
+        layers.Resizing(8, 6, interpolation="nearest", bounding_box_format="center_xywh")]  # no bilinear resize
+
+    def augment(data):
+        for layer in pipeline:
+            data = layer(data, training=True)
+        return data
+
+    images = np.round(IMAGES)
+    data = {"images": images, "segmentation_masks": images[..., :1].astype("int32"), "labels": np.array([3, 4]),
+            "bounding_boxes": in_format(BOXES, "center_xywh", 10, 12)}
+    for dataset in (tf.data.Dataset.from_tensor_slices(data).batch(2), tf.data.Dataset.from_tensor_slices(data)):
+        for out in dataset.map(augment):
+            assert tuple(out["images"].shape)[-3:] == (8, 6, 3)
+            assert tuple(out["bounding_boxes"]["boxes"].shape)[-2:] == (4, 4)
+            np.testing.assert_array_equal(out["segmentation_masks"].numpy(), out["images"].numpy()[..., :1])
+            assert np.all(np.isfinite(out["bounding_boxes"]["boxes"].numpy()))
