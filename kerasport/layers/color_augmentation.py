@@ -39,6 +39,7 @@ class _RandomColorLayer(BaseImagePreprocessingLayer):
 
     _USE_BASE_FACTOR = False
     _SORT_VALUE_RANGE = True
+    _KEEPS_BOXES = True
 
     def __init__(self, factor, value_range=(0, 255), data_format=None, seed=None, **kwargs):
         super().__init__(data_format=data_format, **kwargs)
@@ -304,6 +305,7 @@ class Equalization(BaseImagePreprocessingLayer):
     """
 
     _USE_BASE_FACTOR = False
+    _KEEPS_BOXES = True
 
     def __init__(self, value_range=(0, 255), bins=256, data_format=None, **kwargs):
         super().__init__(data_format=data_format, **kwargs)
@@ -364,6 +366,7 @@ class RandomColorJitter(BaseImagePreprocessingLayer):
     """
 
     _USE_BASE_FACTOR = False
+    _KEEPS_BOXES = True
 
     def __init__(self, value_range=(0, 255), brightness_factor=None, contrast_factor=None, saturation_factor=None,
                  hue_factor=None, seed=None, data_format=None, **kwargs):

@@ -28,17 +28,11 @@ class _WarpLayer(AugmentationLayer):
             raise NotImplementedError(f"{type(self).__name__} {self.name!r}: unknown `interpolation` "
                                       f"{interpolation}. Expected one of {image_ops.AFFINE_INTERPOLATIONS}.")
 
-    def _transform_images(self, images, transformation):
-        return self._warp(images, transformation, self.interpolation)
+    def _transform_images(self, images, transformation, interpolation=None):
+        return self._warp(images, transformation, interpolation or self.interpolation)
 
     def transform_segmentation_masks(self, segmentation_masks, transformation, training=True):
-        if not training or transformation is None:
-            return segmentation_masks
-        dtype = B.dtype(segmentation_masks)
-        masks = B.cast(segmentation_masks, self.compute_dtype)
-        unbatched = B.ndim(masks) == 3
-        out = self._warp(B.expand_dims(masks, 0) if unbatched else masks, transformation, "nearest")
-        return B.cast(B.squeeze(out, 0) if unbatched else out, dtype)
+        return self._transform_masks(segmentation_masks, transformation, training, interpolation="nearest")
 
 
 class RandomShear(_WarpLayer):
@@ -57,6 +51,8 @@ class RandomShear(_WarpLayer):
         fill_value: value for ``fill_mode="constant"``.
         data_format: "channels_last" or "channels_first".
         seed: seed of the layer's random stream.
+        bounding_box_format: the format of the boxes of dict inputs (e.g. "xyxy"): they are sheared with
+            their images (as Keras moves them) and clipped to them.
 
     Example:
 
@@ -102,6 +98,23 @@ class RandomShear(_WarpLayer):
         return image_ops.affine_transform(images, matrix, interpolation=interpolation, fill_mode=self.fill_mode,
                                           fill_value=self.fill_value, data_format=self.data_format)
 
+    def transform_bounding_boxes(self, bounding_boxes, transformation, training=True):
+        """Boxes sheared with their images as Keras moves them (x first, then y from the moved x), clipped to
+        the image. Keras shears relative coordinates, which is the same on square images; kerasport shears
+        pixel coordinates, as the images are, so non-square images get the boxes of their pixels."""
+        if not training or transformation is None:
+            return bounding_boxes
+        height, width = self._hw(transformation["input_shape"])
+        boxes = box_utils.convert_format(bounding_boxes["boxes"], self.bounding_box_format, "xyxy", height, width)
+        x1, y1, x2, y2 = (boxes[..., i] for i in range(4))
+        shear = B.cast(transformation["shear_factor"], B.dtype(boxes))
+        sx, sy = shear[:, :1], shear[:, 1:]
+        x1, x2 = B.where(sx < 0, x1 - sx * y1, x1 - sx * y2), B.where(sx < 0, x2 - sx * y2, x2 - sx * y1)
+        y1, y2 = B.where(sy > 0, y1 - sy * x2, y1 - sy * x1), B.where(sy > 0, y2 - sy * x1, y2 - sy * x2)
+        clipped = box_utils.clip_to_image_size({"boxes": B.stack([x1, y1, x2, y2], axis=-1),
+                                                "labels": bounding_boxes["labels"]}, height=height, width=width)
+        return box_utils.convert_format(clipped, "xyxy", self.bounding_box_format, height, width)
+
     def get_config(self):
         return {**super().get_config(), "x_factor": self.x_factor, "y_factor": self.y_factor,
                 "fill_mode": self.fill_mode, "interpolation": self.interpolation, "seed": self.seed,
@@ -134,8 +147,7 @@ class RandomPerspective(_WarpLayer):
 
     def __init__(self, factor=1.0, scale=1.0, interpolation="bilinear", fill_value=0.0, seed=None, data_format=None,
                  bounding_box_format=None, **kwargs):
-        super().__init__(data_format=data_format, **kwargs)
-        self.bounding_box_format = bounding_box_format
+        super().__init__(data_format=data_format, bounding_box_format=bounding_box_format, **kwargs)
         self._set_factor(factor)
         if not isinstance(scale, (int, float)) or isinstance(scale, bool) or not 0.0 <= scale <= 1.0:
             raise ValueError(f"RandomPerspective {self.name!r}: the `scale` argument should be a number in the range "
@@ -199,11 +211,8 @@ class RandomPerspective(_WarpLayer):
                 "labels": B.squeeze(labels, 0) if unbatched else labels}
 
     def get_config(self):
-        config = {**super().get_config(), "factor": self.factor, "scale": self.scale,
-                  "interpolation": self.interpolation, "fill_value": self.fill_value, "seed": self.seed}
-        if self.bounding_box_format is not None:
-            config["bounding_box_format"] = self.bounding_box_format
-        return config
+        return {**super().get_config(), "factor": self.factor, "scale": self.scale,
+                "interpolation": self.interpolation, "fill_value": self.fill_value, "seed": self.seed}
 
 
 class RandomElasticTransform(_WarpLayer):
@@ -269,8 +278,10 @@ class RandomElasticTransform(_WarpLayer):
         out = B.where(B.reshape(transformation["apply_transform"], (-1, 1, 1, 1)), out, images)
         return out
 
-    def _transform_images(self, images, transformation):
-        out = self._warp(images, transformation, self.interpolation)
+    def transform_images(self, images, transformation, training=True):
+        out = super().transform_images(images, transformation, training=training)
+        if not training or transformation is None:
+            return out
         return B.clip(out, self.value_range[0], self.value_range[1])
 
     def get_config(self):

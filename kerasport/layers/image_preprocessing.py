@@ -6,7 +6,9 @@ applies them deterministically. Random layers are the identity unless ``training
 called directly they default to ``training=True`` as in Keras (``predict`` and
 ``layer(x, training=None/False)`` leave images untouched). Their draws come from the layer's
 own ``kerasport.random.SeedGenerator``, so they advance inside ``fit`` on both backends.
-Inputs are rank 3 ``(H, W, C)`` or rank 4 ``(N, H, W, C)`` (``channels_first``: ``C`` first).
+Inputs are rank 3 ``(H, W, C)`` or rank 4 ``(N, H, W, C)`` (``channels_first``: ``C`` first), or Keras's dicts
+``{"images", "labels", "segmentation_masks", "bounding_boxes"}`` whose entries all get the images' draw
+(``transform_labels``, ``transform_segmentation_masks``, ``transform_bounding_boxes``).
 """
 import math
 
@@ -14,7 +16,8 @@ from kerasport import backend
 from kerasport import ops_image as image_ops
 from kerasport import random as kr
 from kerasport.backends import B
-from kerasport.layers.layer import Layer
+from kerasport.layers.layer import KerasTensor, Layer
+from kerasport.utils import bounding_boxes as box_utils
 
 __all__ = ["Resizing", "CenterCrop", "RandomCrop", "RandomFlip", "RandomRotation", "RandomZoom",
            "RandomTranslation", "RandomContrast", "RandomBrightness", "RandomGrayscale", "Solarization",
@@ -24,29 +27,68 @@ _FILL_MODES = ("reflect", "wrap", "constant", "nearest")
 
 
 def _shape(data):
-    """The shape of a tensor or array (dynamic dims as scalar tensors in a TF graph)."""
+    """The shape of the images ``data`` (or of ``data["images"]``), dynamic dims as scalar tensors in a TF graph."""
+    data = data["images"] if isinstance(data, dict) else data
     return B.shape(data) if B.is_tensor(data) else tuple(data.shape)
 _INTERPOLATIONS = ("nearest", "bilinear")
+_DICT_KEYS = ("images", "labels", "segmentation_masks", "bounding_boxes")
+
+
+def _xyxy_columns(layer, boxes, height, width):
+    """The x1, y1, x2, y2 columns (each ``(..., 1)``, float32) of ``boxes`` given in ``layer.bounding_box_format``
+    on an image of ``height`` x ``width``."""
+    boxes = box_utils.convert_format(boxes, layer.bounding_box_format, "xyxy", height, width)
+    return [boxes[..., i:i + 1] for i in range(4)]
+
+
+def _boxes_in_format(layer, bounding_boxes, height, width):
+    """``bounding_boxes`` (a dict of "xyxy" boxes on a ``height`` x ``width`` image) in the layer's format."""
+    return {**bounding_boxes, "boxes": box_utils.convert_format(bounding_boxes["boxes"], "xyxy",
+                                                                layer.bounding_box_format, height, width)}
+
+
+def _moved_boxes(layer, bounding_boxes, columns, height, width):
+    """``bounding_boxes`` with the "xyxy" ``columns`` clipped to the ``height`` x ``width`` output image (labels of
+    boxes left with no area become -1), in the layer's format."""
+    clipped = box_utils.clip_to_image_size({"boxes": B.concatenate(list(columns), axis=-1),
+                                            "labels": bounding_boxes["labels"]}, height=height, width=width)
+    return _boxes_in_format(layer, clipped, height, width)
 
 
 class BaseImagePreprocessingLayer(Layer):
     """Base of the image layers: factor parsing, data_format, the call protocol.
 
+    ``call`` takes images (rank 3 or 4) or, as Keras, a dict ``{"images": ..., "labels": ...,
+    "segmentation_masks": ..., "bounding_boxes": {"boxes": ..., "labels": ...}}`` (only
+    ``"images"`` is required). One random transformation is drawn from the images and applied to
+    every entry (``transform_images``, ``transform_labels``, ``transform_segmentation_masks``,
+    ``transform_bounding_boxes``), and a dict with the same keys comes back. Boxes are dense:
+    ``(N, M, 4)`` with labels ``(N, M)`` for a batch (``(M, 4)`` / ``(M,)`` for one image), padded
+    with -1 as ``MaxNumBoundingBoxes`` writes them, in the layer's ``bounding_box_format``.
+
     Args:
         factor: (layers that take one) a number ``f`` (range ``[-f, f]``, clipped to the
             layer's bounds) or a pair ``(lower, upper)``.
+        bounding_box_format: the format of ``"bounding_boxes"`` inputs (one of
+            ``kerasport.utils.bounding_boxes.FORMATS``, e.g. "xyxy"); needed only for them.
         data_format: "channels_last" or "channels_first" (``kerasport.config.image_data_format()``).
     """
 
     _USE_BASE_FACTOR = True
     _FACTOR_BOUNDS = (-1, 1)
+    _KEEPS_BOXES = False  # layers that only change pixel values leave boxes as they are
 
-    def __init__(self, factor=None, data_format=None, **kwargs):
+    def __init__(self, factor=None, bounding_box_format=None, data_format=None, **kwargs):
         super().__init__(**kwargs)
         self.data_format = data_format or backend.image_data_format()
         if self.data_format not in ("channels_last", "channels_first"):
             raise ValueError(f"{type(self).__name__} {self.name!r}: `data_format` must be 'channels_last' or "
                              f"'channels_first', received data_format={data_format!r}.")
+        if bounding_box_format is not None and (not isinstance(bounding_box_format, str)
+                                                or bounding_box_format.lower() not in box_utils.FORMATS):
+            raise ValueError(f"{type(self).__name__} {self.name!r}: `bounding_box_format` must be one of "
+                             f"{box_utils.FORMATS}. Received: bounding_box_format={bounding_box_format!r}")
+        self.bounding_box_format = bounding_box_format
         if self._USE_BASE_FACTOR:
             self._set_factor(factor or 0.0)
         elif factor is not None:
@@ -84,10 +126,15 @@ class BaseImagePreprocessingLayer(Layer):
                              f"or 4 (batch of images). Received: data.shape={tuple(data.shape)}")
 
     def _batch(self, data):
-        return _shape(data)[0] if len(data.shape) == 4 else 1
+        shape = _shape(data)
+        return shape[0] if len(shape) == 4 else 1
+
+    def _images(self, data):
+        """The images of ``data`` (a dict or the images themselves) as a tensor."""
+        return B.convert_to_tensor(data["images"] if isinstance(data, dict) else data)
 
     def get_random_transformation(self, data, training=True, seed=None):
-        """The random parameters for ``data`` (``None`` for deterministic layers)."""
+        """The random parameters for ``data`` (images or a dict of them; ``None`` for deterministic layers)."""
         return None
 
     def transform_images(self, images, transformation, training=True):
@@ -102,20 +149,134 @@ class BaseImagePreprocessingLayer(Layer):
     def _transform_images(self, images, transformation):
         raise NotImplementedError
 
+    def _transform_masks(self, masks, transformation, training, **kwargs):
+        """``masks`` through ``_transform_images(masks, transformation, **kwargs)`` in the compute dtype, returned
+        in their own dtype and rank (unchanged unless ``training``)."""
+        if not training or transformation is None:
+            return masks
+        dtype = B.dtype(masks)
+        masks = B.cast(masks, self.compute_dtype)
+        unbatched = B.ndim(masks) == 3
+        out = self._transform_images(B.expand_dims(masks, 0) if unbatched else masks, transformation, **kwargs)
+        return B.cast(B.squeeze(out, 0) if unbatched else out, dtype)
+
+    def transform_labels(self, labels, transformation, training=True):
+        """``labels`` after ``transformation`` (unchanged unless the layer mixes images)."""
+        return labels
+
+    def transform_segmentation_masks(self, segmentation_masks, transformation, training=True):
+        """``segmentation_masks`` after ``transformation`` (unchanged unless the layer moves pixels)."""
+        return segmentation_masks
+
+    def transform_bounding_boxes(self, bounding_boxes, transformation, training=True):
+        """``bounding_boxes`` (``{"boxes": (N, M, 4), "labels": (N, M)}`` in ``bounding_box_format``) after
+        ``transformation``; boxes moved out of the image are clipped, and those left with no area get label -1."""
+        if self._KEEPS_BOXES:
+            return bounding_boxes
+        raise NotImplementedError
+
+    def _check_dict(self, data):
+        unknown = sorted(set(data) - set(_DICT_KEYS))
+        if "images" not in data or unknown:
+            raise ValueError(f"{type(self).__name__} {self.name!r}: a dict input needs an 'images' key and may hold "
+                             f"'labels', 'segmentation_masks' and 'bounding_boxes'. Received keys: {sorted(data)}")
+        if "bounding_boxes" not in data:
+            return
+        boxes = data["bounding_boxes"]
+        if not isinstance(boxes, dict) or set(boxes) != {"boxes", "labels"}:
+            raise ValueError(f"{type(self).__name__} {self.name!r}: 'bounding_boxes' must be a dict with the keys "
+                             f"'boxes' and 'labels'. Received: {boxes!r}"[:400])
+        if not self._KEEPS_BOXES and \
+                type(self).transform_bounding_boxes is BaseImagePreprocessingLayer.transform_bounding_boxes:
+            raise NotImplementedError(f"{type(self).__name__} {self.name!r}: 'bounding_boxes' inputs are not "
+                                      "supported by this kerasport layer yet.")
+        if not self.bounding_box_format:
+            raise ValueError(f"{type(self).__name__} {self.name!r}: you passed an input with a 'bounding_boxes' "
+                             "key, but no bounding box format. Pass a `bounding_box_format` argument to the "
+                             "layer, e.g. `bounding_box_format='xyxy'`.")
+
+    def _check_boxes(self, data):
+        rank = len(data["images"].shape) - 1
+        shapes = tuple(tuple(data["bounding_boxes"][k].shape) for k in ("boxes", "labels"))
+        if len(shapes[0]) != rank or shapes[0][-1] != 4 or len(shapes[1]) != rank - 1:
+            raise ValueError(f"{type(self).__name__} {self.name!r}: with images of rank {rank + 1}, 'bounding_boxes' "
+                             f"must hold dense 'boxes' of rank {rank} ending in 4 and 'labels' of rank {rank - 1}. "
+                             f"Received: boxes.shape={shapes[0]}, labels.shape={shapes[1]}")
+
+    def _call_dict(self, inputs, training):
+        data = {key: {k: B.convert_to_tensor(v) for k, v in value.items()} if key == "bounding_boxes"
+                else B.convert_to_tensor(value) for key, value in inputs.items()}
+        self._check_rank(data["images"])
+        if "bounding_boxes" in data:
+            self._check_boxes(data)
+        transformation = self.get_random_transformation(data, training=training)
+        out = {"images": self.transform_images(data["images"], transformation, training=training)}
+        if "labels" in data:
+            out["labels"] = self.transform_labels(data["labels"], transformation, training=training)
+        if "segmentation_masks" in data:
+            out["segmentation_masks"] = self.transform_segmentation_masks(data["segmentation_masks"], transformation,
+                                                                          training=training)
+        if "bounding_boxes" in data:
+            unbatched = B.ndim(data["images"]) == 3
+            boxes = {k: B.expand_dims(v, 0) for k, v in data["bounding_boxes"].items()} if unbatched \
+                else data["bounding_boxes"]
+            boxes = self.transform_bounding_boxes(boxes, transformation, training=training)
+            out["bounding_boxes"] = {k: B.squeeze(v, 0) for k, v in boxes.items()} if unbatched else boxes
+        return out
+
     def call(self, inputs, training=True):
+        if isinstance(inputs, dict):
+            self._check_dict(inputs)
+            return self._call_dict(inputs, training)
         inputs = B.convert_to_tensor(inputs)
         self._check_rank(inputs)
         transformation = self.get_random_transformation(inputs, training=training)
         return self.transform_images(inputs, transformation, training=training)
 
     def compute_output_shape(self, input_shape):
-        return tuple(input_shape)
+        return dict(input_shape) if isinstance(input_shape, dict) else tuple(input_shape)
+
+    def compute_output_spec(self, inputs, *args, **kwargs):
+        if not isinstance(inputs, dict):
+            return super().compute_output_spec(inputs, *args, **kwargs)
+
+        def specs(tensors, shapes):
+            return {key: specs(value, shapes[key]) if isinstance(value, dict) else KerasTensor(
+                shapes[key], self.compute_dtype if key == "images" else "float32" if key == "boxes" else value.dtype)
+                for key, value in tensors.items()}
+
+        shapes = {key: {k: v.shape for k, v in value.items()} if isinstance(value, dict) else value.shape
+                  for key, value in inputs.items()}
+        return specs(inputs, self.compute_output_shape(shapes))
 
     def get_config(self):
-        return {**super().get_config(), "data_format": self.data_format}
+        config = {**super().get_config(), "data_format": self.data_format}
+        if self.bounding_box_format is not None:
+            config["bounding_box_format"] = self.bounding_box_format
+        return config
+
+
+def _aspect_window(layer, h, w):
+    """(height, width) of the largest window of an ``h`` x ``w`` image with the aspect ratio of the layer's output."""
+    return (max(min(h, int(float(w * layer.height) / layer.width)), 1),
+            max(min(w, int(float(h * layer.width) / layer.height)), 1))
+
+
+def _window_boxes(layer, bounding_boxes, height, width, top, left, crop_height, crop_width):
+    """``bounding_boxes`` (on a ``height`` x ``width`` image) in the frame of the window ``(top, left, crop_height,
+    crop_width)`` resized to ``(layer.height, layer.width)``, clipped to it."""
+    x1, y1, x2, y2 = _xyxy_columns(layer, bounding_boxes["boxes"], height, width)
+    sx, sy = layer.width / crop_width, layer.height / crop_height
+    xs = [(B.clip(x, left, left + crop_width) - left) * sx for x in (x1, x2)]
+    ys = [(B.clip(y, top, top + crop_height) - top) * sy for y in (y1, y2)]
+    return _moved_boxes(layer, bounding_boxes, (xs[0], ys[0], xs[1], ys[1]), layer.height, layer.width)
 
 
 def _sized_shape(layer, input_shape):
+    """The output shape of a layer resizing to ``(layer.height, layer.width)`` (of each entry of a dict input)."""
+    if isinstance(input_shape, dict):
+        return {key: value if key in ("labels", "bounding_boxes") else _sized_shape(layer, value)
+                for key, value in input_shape.items()}
     shape = list(input_shape)
     if len(shape) not in (3, 4):
         raise ValueError(f"{type(layer).__name__} {layer.name!r}: `input_shape` must have rank 3 (unbatched) or 4 "
@@ -137,6 +298,8 @@ class Resizing(BaseImagePreprocessingLayer):
         fill_value: padding value.
         antialias: antialias filter when downsampling.
         data_format: "channels_last" or "channels_first".
+        bounding_box_format: the format of the boxes of dict inputs (e.g. "xyxy"): they are scaled (and
+            cropped or padded) with the images; all -1 or all 0 (padding) boxes become zeros with label -1.
     """
 
     _USE_BASE_FACTOR = False
@@ -155,14 +318,40 @@ class Resizing(BaseImagePreprocessingLayer):
     def get_random_transformation(self, data, training=True, seed=None):
         return self._hw(_shape(data))
 
-    def transform_images(self, images, transformation=None, training=True):
-        return image_ops.resize(images, (self.height, self.width), interpolation=self.interpolation,
-                                antialias=self.antialias, crop_to_aspect_ratio=self.crop_to_aspect_ratio,
+    def transform_images(self, images, transformation=None, training=True, interpolation=None):
+        return image_ops.resize(B.cast(images, self.compute_dtype), (self.height, self.width),
+                                interpolation=interpolation or self.interpolation, antialias=self.antialias,
+                                crop_to_aspect_ratio=self.crop_to_aspect_ratio,
                                 pad_to_aspect_ratio=self.pad_to_aspect_ratio, fill_mode=self.fill_mode,
                                 fill_value=self.fill_value, data_format=self.data_format)
 
-    def call(self, inputs, training=True):
-        return self.transform_images(B.cast(inputs, self.compute_dtype))
+    def transform_segmentation_masks(self, segmentation_masks, transformation=None, training=True):
+        """``segmentation_masks`` resized as the images, with nearest interpolation (their dtype is kept)."""
+        dtype = B.dtype(segmentation_masks)
+        return B.cast(self.transform_images(segmentation_masks, interpolation="nearest"), dtype)
+
+    def transform_bounding_boxes(self, bounding_boxes, transformation, training=True):
+        """Boxes scaled (and cropped or padded, as the images) to the output size, as Keras; all -1 or all 0
+        (padding) boxes become zeros with label -1."""
+        height, width = (B.cast(v, "float32") for v in transformation)
+        boxes = B.convert_to_tensor(bounding_boxes["boxes"])
+        padding = B.expand_dims(B.logical_or(B.all(boxes == -1, axis=-1), B.all(boxes == 0, axis=-1)), -1)
+        x1, y1, x2, y2 = _xyxy_columns(self, boxes, height, width)
+        if self.pad_to_aspect_ratio:
+            ratio = B.minimum(self.height / height, self.width / width)
+            scale_x = scale_y = ratio
+            left, top = -B.floor((self.width - width * ratio) / 2), -B.floor((self.height - height * ratio) / 2)
+        elif self.crop_to_aspect_ratio:
+            wider = width / height > self.width / self.height
+            new_width = B.where(wider, self.height * width / height, float(self.width))
+            new_height = B.where(wider, float(self.height), self.width * height / width)
+            scale_x, scale_y = new_width / width, new_height / height
+            left, top = B.floor((new_width - self.width) / 2), B.floor((new_height - self.height) / 2)
+        else:
+            scale_x, scale_y, left, top = self.width / width, self.height / height, 0.0, 0.0
+        columns = (x1 * scale_x - left, y1 * scale_y - top, x2 * scale_x - left, y2 * scale_y - top)
+        moved = _moved_boxes(self, bounding_boxes, columns, self.height, self.width)
+        return {**moved, "boxes": B.where(padding, B.zeros_like(moved["boxes"]), moved["boxes"])}
 
     def compute_output_shape(self, input_shape):
         return _sized_shape(self, input_shape)
@@ -181,6 +370,8 @@ class CenterCrop(BaseImagePreprocessingLayer):
     Args:
         height, width: output size.
         data_format: "channels_last" or "channels_first".
+        bounding_box_format: the format of the boxes of dict inputs (e.g. "xyxy"): they are moved into the
+            window (and scaled with it), clipped to it.
     """
 
     _USE_BASE_FACTOR = False
@@ -192,19 +383,30 @@ class CenterCrop(BaseImagePreprocessingLayer):
     def get_random_transformation(self, data, training=True, seed=None):
         return {"input_shape": _shape(data)}
 
-    def transform_images(self, images, transformation=None, training=True):
+    def transform_images(self, images, transformation=None, training=True, interpolation="bilinear"):
         images = B.cast(images, self.compute_dtype)
         h, w = self._hw(B.shape(images))
         if h >= self.height and w >= self.width:
             top, left = (h - self.height) // 2, (w - self.width) // 2
             return image_ops.crop_images(images, top, left, target_height=self.height, target_width=self.width,
                                          data_format=self.data_format)
-        return image_ops.resize(images, (self.height, self.width), crop_to_aspect_ratio=True,
-                                data_format=self.data_format)
+        return image_ops.resize(images, (self.height, self.width), interpolation=interpolation,
+                                crop_to_aspect_ratio=True, data_format=self.data_format)
 
-    def call(self, inputs, training=True):
-        self._check_rank(inputs)
-        return self.transform_images(inputs)
+    def transform_segmentation_masks(self, segmentation_masks, transformation=None, training=True):
+        """``segmentation_masks`` cropped as the images (resized with nearest interpolation where they are; Keras
+        resizes them bilinearly), in their own dtype."""
+        return B.cast(self.transform_images(segmentation_masks, interpolation="nearest"), B.dtype(segmentation_masks))
+
+    def transform_bounding_boxes(self, bounding_boxes, transformation, training=True):
+        """Boxes in the frame of the central window (scaled to the output when the image was smaller), clipped."""
+        h, w = self._hw(transformation["input_shape"])
+        if h >= self.height and w >= self.width:
+            top, left, crop_h, crop_w = (h - self.height) // 2, (w - self.width) // 2, self.height, self.width
+        else:
+            crop_h, crop_w = _aspect_window(self, h, w)
+            top, left = int(float(h - crop_h) / 2), int(float(w - crop_w) / 2)
+        return _window_boxes(self, bounding_boxes, h, w, top, left, crop_h, crop_w)
 
     def compute_output_shape(self, input_shape):
         return _sized_shape(self, input_shape)
@@ -225,6 +427,8 @@ class RandomCrop(BaseImagePreprocessingLayer):
         height, width: output size.
         seed: seed of the layer's random stream.
         data_format: "channels_last" or "channels_first".
+        bounding_box_format: the format of the boxes of dict inputs (e.g. "xyxy"): they are moved into the
+            window (and scaled with it), clipped to it.
     """
 
     _USE_BASE_FACTOR = False
@@ -238,27 +442,50 @@ class RandomCrop(BaseImagePreprocessingLayer):
         h, w = self._hw(_shape(data))
         if not isinstance(h, int) or not isinstance(w, int):
             raise ValueError(f"RandomCrop {self.name!r} requires the input to have a fully defined height and width. "
-                             f"Received: images.shape={tuple(data.shape)}")
+                             f"Received: images.shape={tuple(_shape(data))}")
         if training and h > self.height and w > self.width:
             seed = self._seed(seed)
             top = B.cast(kr.uniform((), 0.0, float(h - self.height + 1), seed=seed), "int32")
             left = B.cast(kr.uniform((), 0.0, float(w - self.width + 1), seed=seed), "int32")
-            return top, left
-        crop_h = max(min(h, int(float(w * self.height) / self.width)), 1)
-        crop_w = max(min(w, int(float(h * self.width) / self.height)), 1)
-        return int(float(h - crop_h) / 2), int(float(w - crop_w) / 2)
+            return top, left, h, w
+        crop_h, crop_w = _aspect_window(self, h, w)
+        return int(float(h - crop_h) / 2), int(float(w - crop_w) / 2), h, w
 
-    def transform_images(self, images, transformation, training=True):
+    def transform_images(self, images, transformation, training=True, interpolation="bilinear"):
         images = B.cast(images, self.compute_dtype)
         if not training:
-            return image_ops.resize(images, (self.height, self.width), crop_to_aspect_ratio=True,
-                                    data_format=self.data_format)
-        top, left = transformation
+            return image_ops.resize(images, (self.height, self.width), interpolation=interpolation,
+                                    crop_to_aspect_ratio=True, data_format=self.data_format)
+        top, left = transformation[:2]
+        h, w = self._hw(tuple(images.shape))
         rows, cols = slice(top, top + self.height), slice(left, left + self.width)
         images = images[..., rows, cols, :] if self.data_format == "channels_last" else images[..., rows, cols]
-        if tuple(self._hw(B.shape(images))) != (self.height, self.width):
-            images = image_ops.resize(images, (self.height, self.width), data_format=self.data_format)
+        if h > self.height and w > self.width:  # the window fits: give a TF graph its static size
+            shape = [-1 if d is None else d for d in images.shape]
+            axis = len(shape) - (3 if self.data_format == "channels_last" else 2)
+            shape[axis], shape[axis + 1] = self.height, self.width
+            return B.reshape(images, tuple(shape))
+        if tuple(self._hw(B.shape(images))) != (self.height, self.width):  # a smaller image's window is resized
+            images = image_ops.resize(images, (self.height, self.width), interpolation=interpolation,
+                                      data_format=self.data_format)
         return images
+
+    def transform_segmentation_masks(self, segmentation_masks, transformation, training=True):
+        """``segmentation_masks`` cropped as the images (resized with nearest interpolation where they are)."""
+        return B.cast(self.transform_images(segmentation_masks, transformation, training, interpolation="nearest"),
+                      B.dtype(segmentation_masks))
+
+    def transform_bounding_boxes(self, bounding_boxes, transformation, training=True):
+        """Boxes in the frame of the cropped window (scaled where the window was resized), clipped to it."""
+        top, left, h, w = transformation
+        if not training:
+            crop_h, crop_w = _aspect_window(self, h, w)
+        elif h > self.height and w > self.width:
+            crop_h, crop_w = self.height, self.width
+        else:
+            crop_h, crop_w = min(self.height, h - top), min(self.width, w - left)
+        return _window_boxes(self, bounding_boxes, h, w, B.cast(top, "float32"), B.cast(left, "float32"), crop_h,
+                             crop_w)
 
     def compute_output_shape(self, input_shape):
         return _sized_shape(self, input_shape)
@@ -275,6 +502,15 @@ class RandomFlip(BaseImagePreprocessingLayer):
             one draw per image, as in Keras).
         seed: seed of the layer's random stream.
         data_format: "channels_last" or "channels_first".
+        bounding_box_format: the format of the boxes of dict inputs (e.g. "xyxy"): they are mirrored with
+            their images.
+
+    Example:
+
+    >>> flip = RandomFlip("horizontal", bounding_box_format="xyxy")
+    >>> out = flip({"images": np.zeros((1, 4, 6, 3)), "segmentation_masks": np.zeros((1, 4, 6, 1), "int32"),
+    ...             "bounding_boxes": {"boxes": np.array([[[0., 0., 2., 2.]]]), "labels": np.array([[1]])}})
+    >>> out["bounding_boxes"]["boxes"]  # [[[4. 0. 6. 2.]]] when this image was flipped
     """
 
     _USE_BASE_FACTOR = False
@@ -304,6 +540,24 @@ class RandomFlip(BaseImagePreprocessingLayer):
             images = B.where(flips, B.flip(images, axis=rows), images)
         return images
 
+    def transform_segmentation_masks(self, segmentation_masks, transformation, training=True):
+        """``segmentation_masks`` flipped as the images (their dtype is kept)."""
+        return self._transform_masks(segmentation_masks, transformation, training)
+
+    def transform_bounding_boxes(self, bounding_boxes, transformation, training=True):
+        """Boxes mirrored with their images (labels of boxes with no area become -1, as Keras)."""
+        if not training or transformation is None:
+            return bounding_boxes
+        h, w = self._hw(transformation["input_shape"])
+        x1, y1, x2, y2 = _xyxy_columns(self, bounding_boxes["boxes"], h, w)
+        flips = B.reshape(transformation["flips"], (-1, 1, 1))
+        w, h = B.cast(w, "float32"), B.cast(h, "float32")
+        if self.mode in ("horizontal", "horizontal_and_vertical"):
+            x1, x2 = B.where(flips, w - x2, x1), B.where(flips, w - x1, x2)
+        if self.mode in ("vertical", "horizontal_and_vertical"):
+            y1, y2 = B.where(flips, h - y2, y1), B.where(flips, h - y1, y2)
+        return _moved_boxes(self, bounding_boxes, (x1, y1, x2, y2), h, w)
+
     def get_config(self):
         return {**super().get_config(), "seed": self.seed, "mode": self.mode}
 
@@ -321,9 +575,14 @@ class _AffineLayer(BaseImagePreprocessingLayer):
         self.fill_mode, self.interpolation, self.fill_value, self.seed = fill_mode, interpolation, fill_value, seed
         self.generator = kr.SeedGenerator(seed)
 
-    def _warp(self, images, matrix):
-        return image_ops.affine_transform(images, matrix, interpolation=self.interpolation, fill_mode=self.fill_mode,
-                                          fill_value=self.fill_value, data_format=self.data_format)
+    def _warp(self, images, matrix, interpolation=None):
+        return image_ops.affine_transform(images, matrix, interpolation=interpolation or self.interpolation,
+                                          fill_mode=self.fill_mode, fill_value=self.fill_value,
+                                          data_format=self.data_format)
+
+    def transform_segmentation_masks(self, segmentation_masks, transformation, training=True):
+        """``segmentation_masks`` warped as the images with nearest interpolation (their dtype is kept)."""
+        return self._transform_masks(segmentation_masks, transformation, training, interpolation="nearest")
 
     def _affine_config(self):
         return {"fill_mode": self.fill_mode, "fill_value": self.fill_value, "interpolation": self.interpolation,
@@ -358,6 +617,8 @@ class RandomRotation(_AffineLayer):
         seed: seed of the layer's random stream.
         fill_value: value for ``fill_mode="constant"``.
         data_format: "channels_last" or "channels_first".
+        bounding_box_format: the format of the boxes of dict inputs (e.g. "xyxy"): each becomes the box
+            around its rotated corners, clipped to the image.
     """
 
     def __init__(self, factor, fill_mode="reflect", interpolation="bilinear", seed=None, fill_value=0.0,
@@ -378,8 +639,19 @@ class RandomRotation(_AffineLayer):
         return {"angle": angle, "rotation_matrix": matrix, "image_height": height, "image_width": width,
                 "batch_size": batch}
 
-    def _transform_images(self, images, transformation):
-        return self._warp(images, transformation["rotation_matrix"])
+    def _transform_images(self, images, transformation, interpolation=None):
+        return self._warp(images, transformation["rotation_matrix"], interpolation)
+
+    def transform_bounding_boxes(self, bounding_boxes, transformation, training=True):
+        """Each box becomes the box around its 4 rotated corners, clipped to the image."""
+        if not training or transformation is None:
+            return bounding_boxes
+        h, w = transformation["image_height"], transformation["image_width"]
+        boxes = B.concatenate(_xyxy_columns(self, bounding_boxes["boxes"], h, w), axis=-1)
+        zeros = B.zeros_like(transformation["angle"])
+        moved = box_utils.affine_transform(boxes, transformation["angle"], zeros, zeros, zeros + 1.0, zeros, zeros,
+                                           h, w)
+        return _moved_boxes(self, bounding_boxes, [moved[..., i:i + 1] for i in range(4)], h, w)
 
     def get_config(self):
         return {**super().get_config(), "factor": self.factor, **self._affine_config()}
@@ -405,6 +677,8 @@ class RandomZoom(_AffineLayer):
             (negative: zoom in, positive: zoom out).
         width_factor: same for the horizontal zoom; ``None`` keeps the aspect ratio.
         fill_mode, interpolation, seed, fill_value, data_format: as ``RandomRotation``.
+        bounding_box_format: the format of the boxes of dict inputs (e.g. "xyxy"): they are clipped to the
+            part of the image that stays in view and scaled with it.
     """
 
     _USE_BASE_FACTOR = False
@@ -429,15 +703,30 @@ class RandomZoom(_AffineLayer):
             kr.uniform(zshape, 1.0 + self.width_lower, 1.0 + self.width_upper, seed=seed)
         return {"height_zoom": height_zoom, "width_zoom": width_zoom, "input_shape": shape}
 
-    def _transform_images(self, images, transformation):
+    def _zoom(self, transformation, height, width):
+        """(zx, zy, x_offset, y_offset), each ``(N, 1)``: the output-to-input map ``x -> zx * x + x_offset``."""
         zx = B.cast(transformation["width_zoom"], "float32")
         zy = B.cast(transformation["height_zoom"], "float32")
-        height, width = self._hw(B.shape(images))
-        x_offset = (B.cast(width, "float32") - 1.0) / 2.0 * (1.0 - zx)
-        y_offset = (B.cast(height, "float32") - 1.0) / 2.0 * (1.0 - zy)
+        return zx, zy, (B.cast(width, "float32") - 1.0) / 2.0 * (1.0 - zx), \
+            (B.cast(height, "float32") - 1.0) / 2.0 * (1.0 - zy)
+
+    def _transform_images(self, images, transformation, interpolation=None):
+        zx, zy, x_offset, y_offset = self._zoom(transformation, *self._hw(B.shape(images)))
         zeros = B.zeros_like(zx)
         matrix = B.concatenate([zx, zeros, x_offset, zeros, zy, y_offset, zeros, zeros], axis=1)
-        return self._warp(images, matrix)
+        return self._warp(images, matrix, interpolation)
+
+    def transform_bounding_boxes(self, bounding_boxes, transformation, training=True):
+        """Boxes clipped to the part of the image that stays in view and scaled with it, as Keras."""
+        if not training or transformation is None:
+            return bounding_boxes
+        h, w = self._hw(transformation["input_shape"])
+        x1, y1, x2, y2 = _xyxy_columns(self, bounding_boxes["boxes"], h, w)
+        zx, zy, x_start, y_start = (B.expand_dims(v, -1) for v in self._zoom(transformation, h, w))
+        x_end, y_end = zx * B.cast(w, "float32") + x_start, zy * B.cast(h, "float32") + y_start
+        xs = [(B.clip(x, x_start, x_end) - x_start) / zx for x in (x1, x2)]
+        ys = [(B.clip(y, y_start, y_end) - y_start) / zy for y in (y1, y2)]
+        return _moved_boxes(self, bounding_boxes, (xs[0], ys[0], xs[1], ys[1]), h, w)
 
     def get_config(self):
         return {**super().get_config(), "height_factor": self.height_factor, "width_factor": self.width_factor,
@@ -451,6 +740,8 @@ class RandomTranslation(_AffineLayer):
         height_factor: number or pair in [-1, 1]: the vertical shift is ``U(lower, upper) * height``.
         width_factor: same, horizontally.
         fill_mode, interpolation, seed, fill_value, data_format: as ``RandomRotation``.
+        bounding_box_format: the format of the boxes of dict inputs (e.g. "xyxy"): they are shifted with
+            their images and clipped to them.
     """
 
     _USE_BASE_FACTOR = False
@@ -474,11 +765,21 @@ class RandomTranslation(_AffineLayer):
         dx = kr.uniform((batch, 1), self.width_lower, self.width_upper, seed=seed) * B.cast(width, "float32")
         return {"translations": B.concatenate([dx, dy], axis=1), "input_shape": shape}
 
-    def _transform_images(self, images, transformation):
+    def _transform_images(self, images, transformation, interpolation=None):
         t = B.cast(transformation["translations"], "float32")
         ones, zeros = B.ones_like(t[:, :1]), B.zeros_like(t[:, :1])
         matrix = B.concatenate([ones, zeros, -t[:, :1], zeros, ones, -t[:, 1:], zeros, zeros], axis=1)
-        return self._warp(images, matrix)
+        return self._warp(images, matrix, interpolation)
+
+    def transform_bounding_boxes(self, bounding_boxes, transformation, training=True):
+        """Boxes shifted with their images, clipped to the image."""
+        if not training or transformation is None:
+            return bounding_boxes
+        h, w = self._hw(transformation["input_shape"])
+        x1, y1, x2, y2 = _xyxy_columns(self, bounding_boxes["boxes"], h, w)
+        t = B.expand_dims(B.cast(transformation["translations"], "float32"), 1)
+        dx, dy = t[..., :1], t[..., 1:]
+        return _moved_boxes(self, bounding_boxes, (x1 + dx, y1 + dy, x2 + dx, y2 + dy), h, w)
 
     def get_config(self):
         return {**super().get_config(), "height_factor": self.height_factor, "width_factor": self.width_factor,
@@ -502,8 +803,10 @@ class RandomContrast(BaseImagePreprocessingLayer):
         factor: number or pair in [0, 1].
         value_range: (min, max) of the pixel values (``(0, 255)``).
         seed: seed of the layer's random stream.
+        bounding_box_format: the format of the boxes of dict inputs, which pass through unchanged.
     """
 
+    _KEEPS_BOXES = True
     _FACTOR_BOUNDS = (0, 1)
 
     def __init__(self, factor, value_range=(0, 255), seed=None, **kwargs):
@@ -513,7 +816,7 @@ class RandomContrast(BaseImagePreprocessingLayer):
         self.generator = kr.SeedGenerator(seed)
 
     def get_random_transformation(self, data, training=True, seed=None):
-        shape = (1, 1, 1) if len(data.shape) == 3 else (_shape(data)[0], 1, 1, 1)
+        shape = (1, 1, 1) if len(_shape(data)) == 3 else (_shape(data)[0], 1, 1, 1)
         if not training:
             return {"contrast_factor": B.zeros(shape)}
         factor = kr.uniform(shape, 1.0 - self.factor[0], 1.0 + self.factor[1], dtype=self.compute_dtype,
@@ -538,7 +841,10 @@ class RandomBrightness(BaseImagePreprocessingLayer):
         factor: number or pair in [-1, 1].
         value_range: (min, max) of the pixel values (``(0, 255)``).
         seed: seed of the layer's random stream.
+        bounding_box_format: the format of the boxes of dict inputs, which pass through unchanged.
     """
+
+    _KEEPS_BOXES = True
 
     def __init__(self, factor, value_range=(0, 255), seed=None, **kwargs):
         super().__init__(factor=factor, **kwargs)
@@ -547,7 +853,7 @@ class RandomBrightness(BaseImagePreprocessingLayer):
         self.value_range = checked_value_range(self, value_range)
 
     def get_random_transformation(self, data, training=True, seed=None):
-        shape = (1, 1, 1) if len(data.shape) == 3 else (_shape(data)[0], 1, 1, 1)
+        shape = (1, 1, 1) if len(_shape(data)) == 3 else (_shape(data)[0], 1, 1, 1)
         if not training:
             return {"rgb_delta": B.zeros(shape)}
         delta = kr.uniform(shape, self.factor[0], self.factor[1], seed=self._seed(seed))
@@ -569,8 +875,10 @@ class RandomGrayscale(BaseImagePreprocessingLayer):
         factor: probability in [0, 1] (0.5).
         data_format: "channels_last" or "channels_first".
         seed: seed of the layer's random stream.
+        bounding_box_format: the format of the boxes of dict inputs, which pass through unchanged.
     """
 
+    _KEEPS_BOXES = True
     _USE_BASE_FACTOR = False
 
     def __init__(self, factor=0.5, data_format=None, seed=None, **kwargs):
@@ -626,8 +934,10 @@ class Solarization(BaseImagePreprocessingLayer):
         threshold_factor: number or pair in [0, 1] (0).
         value_range: (min, max) of the pixel values (``(0, 255)``).
         seed: seed of the layer's random stream.
+        bounding_box_format: the format of the boxes of dict inputs, which pass through unchanged.
     """
 
+    _KEEPS_BOXES = True
     _USE_BASE_FACTOR = False
 
     def __init__(self, addition_factor=0.0, threshold_factor=0.0, value_range=(0, 255), seed=None, **kwargs):
@@ -641,7 +951,7 @@ class Solarization(BaseImagePreprocessingLayer):
     def get_random_transformation(self, data, training=True, seed=None):
         if not training:
             return None
-        shape = (1, 1, 1) if len(data.shape) == 3 else (_shape(data)[0], 1, 1, 1)
+        shape = (1, 1, 1) if len(_shape(data)) == 3 else (_shape(data)[0], 1, 1, 1)
         seed = self._seed(seed)
         additions = kr.uniform(shape, self.addition_factor[0], self.addition_factor[1] * 255, dtype=self.compute_dtype,
                                seed=seed)
@@ -665,8 +975,10 @@ class AutoContrast(BaseImagePreprocessingLayer):
 
     Args:
         value_range: (min, max) of the pixel values (``(0, 255)``).
+        bounding_box_format: the format of the boxes of dict inputs, which pass through unchanged.
     """
 
+    _KEEPS_BOXES = True
     _USE_BASE_FACTOR = False
 
     def __init__(self, value_range=(0, 255), **kwargs):

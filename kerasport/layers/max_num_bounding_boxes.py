@@ -31,12 +31,11 @@ class MaxNumBoundingBoxes(AugmentationLayer):
     _USE_BASE_FACTOR = False
 
     def __init__(self, max_number, fill_value=-1, bounding_box_format=None, **kwargs):
-        super().__init__(**kwargs)
+        super().__init__(bounding_box_format=bounding_box_format, **kwargs)
         if isinstance(max_number, bool) or not isinstance(max_number, int) or max_number < 1:
             raise ValueError(f"MaxNumBoundingBoxes {self.name!r}: `max_number` must be a positive int. Received: "
                              f"max_number={max_number!r}")
         self.max_number, self.fill_value = int(max_number), int(fill_value)
-        self.bounding_box_format = bounding_box_format
 
     def transform_images(self, images, transformation=None, training=True):
         return images
@@ -70,7 +69,4 @@ class MaxNumBoundingBoxes(AugmentationLayer):
         return out
 
     def get_config(self):
-        config = {**super().get_config(), "max_number": self.max_number}
-        if self.bounding_box_format is not None:
-            config["bounding_box_format"] = self.bounding_box_format
-        return config
+        return {**super().get_config(), "max_number": self.max_number}

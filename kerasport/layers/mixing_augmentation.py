@@ -262,6 +262,7 @@ class RandomGaussianBlur(AugmentationLayer):
 
     _USE_BASE_FACTOR = False
     _FACTOR_BOUNDS = (0, 1)
+    _KEEPS_BOXES = True
 
     def __init__(self, factor=1.0, kernel_size=3, sigma=1.0, value_range=(0, 255), data_format=None, seed=None,
                  **kwargs):
