@@ -51,7 +51,8 @@ def make_variables(lib, values, paths=None):
     return variables
 
 
-def to_numpy(lib, variable, dtype=None):
+def as_array(lib, variable, dtype=None):
+    """What ``variable`` (of ``lib``) holds, as a numpy array (of ``dtype``)."""
     return np.asarray(B.convert_to_numpy(variable) if lib is kerasport else variable.numpy(), dtype)
 
 
@@ -62,7 +63,7 @@ def apply_steps(lib, optimizer, values, grads, paths=None):
     tensor = B.convert_to_tensor if lib is kerasport else lib.ops.convert_to_tensor
     for step in grads:
         optimizer.apply([tensor(g) for g in step], variables)
-    return [to_numpy(lib, v) for v in variables]
+    return [as_array(lib, v) for v in variables]
 
 
 def check_same_state(ours, opt, theirs, kopt, rtol, atol):
@@ -72,7 +73,7 @@ def check_same_state(ours, opt, theirs, kopt, rtol, atol):
         np.testing.assert_allclose(o, k, rtol=rtol, atol=atol)
     assert [tuple(v.shape) for v in opt.variables] == [tuple(v.shape) for v in kopt.variables]
     for o, k in zip(opt.variables, kopt.variables):
-        np.testing.assert_allclose(to_numpy(kerasport, o, "float64"), np.asarray(k.numpy(), "float64"),
+        np.testing.assert_allclose(as_array(kerasport, o, "float64"), np.asarray(k.numpy(), "float64"),
                                    rtol=rtol, atol=atol)
 
 
@@ -94,7 +95,7 @@ def check_fit_matches_keras(keras, build, x, y):
         np.testing.assert_allclose(o, k, rtol=1e-5, atol=1e-6)
     assert len(ours.optimizer.variables) == len(theirs.optimizer.variables)
     for o, k in zip(ours.optimizer.variables, theirs.optimizer.variables):
-        np.testing.assert_allclose(to_numpy(kerasport, o, "float64"), np.asarray(k.numpy(), "float64"),
+        np.testing.assert_allclose(as_array(kerasport, o, "float64"), np.asarray(k.numpy(), "float64"),
                                    rtol=1e-5, atol=1e-6)
 
 
