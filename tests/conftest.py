@@ -8,6 +8,7 @@ import pytest
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import kerasport  # noqa: E402
+from tests.helpers import keras_module  # noqa: E402
 
 
 @pytest.fixture(autouse=True)
@@ -21,6 +22,12 @@ def _fresh_state():
 @pytest.fixture
 def rng():
     return np.random.RandomState(0)
+
+
+@pytest.fixture(scope="session")
+def keras():
+    """Real Keras 3 (TensorFlow backend), the oracle; the test is skipped when it is not installed."""
+    return keras_module()
 
 
 def pytest_collection_modifyitems(config, items):

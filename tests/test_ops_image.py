@@ -5,16 +5,11 @@ import pytest
 import kerasport
 from kerasport import ops
 from kerasport.backends import B
-from tests.helpers import keras_module, to_numpy
+from tests.helpers import to_numpy
 
 RNG = np.random.RandomState(0)
 IMAGES = RNG.rand(2, 9, 13, 3).astype("float32")
 CF = (0, 3, 1, 2)
-
-
-@pytest.fixture(scope="module")
-def keras():
-    return keras_module()
 
 
 def close(ours, theirs, tol=1e-5):

@@ -4,31 +4,22 @@ Random layers draw other numbers than Keras, so they are compared on Keras's own
 (its ``get_random_transformation`` fed to both ``transform_images``), on calls whose factors pin the
 draw, and on the ranges of their draws.
 """
-import os
-
 import numpy as np
 import pytest
 
 import kerasport
 from kerasport import layers
 from kerasport.backends import B
-from tests.helpers import keras_module, run_layer_test, to_numpy
+from tests.helpers import to_numpy
+from tests.layers.image_layer_checks import (
+    augmented_classifier, check_config_matches_keras, check_file_round_trip, check_fits_one_epoch,
+    check_inference_passthrough, check_keras_file_loads, check_seeds, check_standard_layer, check_tf_data_map,
+    check_transform_matches_keras, close, layer_input, named_cases, needs_tf_data, random_images, to_ours)
 
 RNG = np.random.RandomState(0)
-IMAGES = (RNG.rand(3, 10, 12, 3) * 255).astype("float32")
-CF = (0, 3, 1, 2)
+IMAGES = random_images(RNG, (3, 10, 12, 3))
 
-
-@pytest.fixture(scope="module")
-def keras():
-    return keras_module()
-
-
-def close(ours, theirs, tol=1e-4):
-    np.testing.assert_allclose(to_numpy(ours), np.asarray(theirs), rtol=tol, atol=tol)
-
-
-CASES = [
+CASES = named_cases([
     ("RandomColorDegeneration", dict(factor=0.6, seed=1)),
     ("RandomColorDegeneration", dict(factor=(0.2, 0.9), value_range=(0, 1), data_format="channels_first")),
     ("RandomSaturation", dict(factor=(0.2, 0.8), seed=2)),
@@ -46,44 +37,21 @@ CASES = [
     ("RandomColorJitter", dict(brightness_factor=0.2, contrast_factor=0.3, saturation_factor=(0.4, 0.6),
                                hue_factor=0.1, seed=7)),
     ("RandomColorJitter", dict(value_range=(0, 1), contrast_factor=(0.1, 0.2))),
-]
-IDS = [f"{n}-{i}" for i, (n, _) in enumerate(CASES)]
-RANDOM = [c for c in CASES if c[0] != "Equalization"]
-RANDOM_IDS = [i for i, c in zip(IDS, CASES) if c in RANDOM]
+])
+RANDOM = [c for c in CASES if c.values[0] != "Equalization"]
 
 
-def _data(kwargs, images=IMAGES):
-    if kwargs.get("value_range") == (0, 1):
-        images = images / 255.0
-    return images if kwargs.get("data_format") != "channels_first" else np.transpose(images, CF)
-
-
-def _plain(value):
-    return list(value) if isinstance(value, tuple) else value
-
-
-@pytest.mark.parametrize("name,kwargs", CASES, ids=IDS)
+@pytest.mark.parametrize("name,kwargs", CASES)
 def test_config_matches_keras(keras, name, kwargs):
-    ours = getattr(layers, name)(**kwargs).get_config()
-    theirs = getattr(keras.layers, name)(**kwargs).get_config()
-    ours.pop("name"), theirs.pop("name")
-    assert {k: _plain(v) for k, v in ours.items()} == {k: _plain(v) for k, v in theirs.items()}
+    check_config_matches_keras(keras, name, kwargs)
 
 
-@pytest.mark.parametrize("name,kwargs", [c for c in CASES if c[0] != "RandomColorJitter"],
-                         ids=[i for i, c in zip(IDS, CASES) if c[0] != "RandomColorJitter"])
+@pytest.mark.parametrize("name,kwargs", [c for c in CASES if c.values[0] != "RandomColorJitter"])
 def test_transform_matches_keras_on_the_same_transformation(keras, name, kwargs):
-    x = _data(kwargs)
-    theirs = getattr(keras.layers, name)(**kwargs)
-    transformation = theirs.get_random_transformation(x, training=True)
-    want = theirs.transform_images(x, transformation, training=True)
-    if transformation is not None:
-        transformation = {k: B.convert_to_tensor(np.asarray(v)) for k, v in transformation.items()}
-    ours = getattr(layers, name)(**kwargs)
-    close(ours.transform_images(B.convert_to_tensor(x), transformation, training=True), want, 2e-3)
+    check_transform_matches_keras(keras, name, kwargs, layer_input(kwargs, IMAGES), 2e-3)
 
 
-PINNED = [
+PINNED = named_cases([
     ("RandomColorDegeneration", dict(factor=(0.5, 0.5))),
     ("RandomColorDegeneration", dict(factor=(0.3, 0.3), data_format="channels_first")),
     ("RandomSaturation", dict(factor=(0.3, 0.3))),
@@ -101,12 +69,12 @@ PINNED = [
                                saturation_factor=(0.7, 0.7))),
     ("RandomColorJitter", dict(value_range=(0, 1), brightness_factor=(-0.2, -0.2), saturation_factor=(0.2, 0.2),
                                hue_factor=0.0)),
-]
+])
 
 
-@pytest.mark.parametrize("name,kwargs", PINNED, ids=[f"{n}-{i}" for i, (n, _) in enumerate(PINNED)])
+@pytest.mark.parametrize("name,kwargs", PINNED)
 def test_calls_with_a_pinned_draw_match_keras(keras, name, kwargs):
-    x = _data(kwargs)
+    x = layer_input(kwargs, IMAGES)
     close(getattr(layers, name)(**kwargs)(x), getattr(keras.layers, name)(**kwargs)(x), 2e-3)
     close(getattr(layers, name)(**kwargs)(x[0]), getattr(keras.layers, name)(**kwargs)(x[0]), 2e-3)
 
@@ -118,35 +86,19 @@ def test_equalization_matches_keras_on_integer_valued_images(keras):
     close(layers.Equalization(bins=16)(x), keras.layers.Equalization(bins=16)(x), 1e-5)
 
 
-@pytest.mark.parametrize("name,kwargs", CASES, ids=IDS)
+@pytest.mark.parametrize("name,kwargs", CASES)
 def test_standard_layer_checks(name, kwargs):
-    x = _data(kwargs)
-    layer, out = run_layer_test(getattr(layers, name), kwargs, x.shape, train=False, input_data=x,
-                                call_kwargs={"training": False})
-    unbatched = getattr(layers, name)(**kwargs)(B.convert_to_tensor(x[0]))
-    assert tuple(B.shape(unbatched)) == tuple(B.shape(out))[1:]
-    assert tuple(layer.compute_output_shape(x.shape[1:])) == tuple(B.shape(unbatched))
+    check_standard_layer(name, kwargs, layer_input(kwargs, IMAGES))
 
 
-@pytest.mark.parametrize("name,kwargs", CASES, ids=IDS)
+@pytest.mark.parametrize("name,kwargs", CASES)
 def test_layers_pass_through_in_inference(name, kwargs):
-    x = _data(kwargs)
-    layer = getattr(layers, name)(**kwargs)
-    for training in (False, None):
-        close(layer(x, training=training), x)
-    close(kerasport.Sequential([kerasport.Input(x.shape[1:]), layer]).predict(x, verbose=0), x)
+    check_inference_passthrough(getattr(layers, name)(**kwargs), layer_input(kwargs, IMAGES))
 
 
-@pytest.mark.parametrize("name,kwargs", RANDOM, ids=RANDOM_IDS)
+@pytest.mark.parametrize("name,kwargs", RANDOM)
 def test_seeds_reproduce_and_streams_advance(name, kwargs):
-    x = _data(kwargs)
-    kwargs = {**kwargs, "seed": 42}
-    a, b = getattr(layers, name)(**kwargs), getattr(layers, name)(**kwargs)
-    first = to_numpy(a(x))
-    np.testing.assert_array_equal(first, to_numpy(b(x)))
-    outs = [to_numpy(a(x)) for _ in range(4)]
-    assert any(not np.allclose(o, x, atol=1e-3) for o in [first] + outs), "the layer changed nothing in training"
-    assert any(not np.allclose(o, first) for o in outs), "the layer's random stream did not advance"
+    check_seeds(name, kwargs, layer_input(kwargs, IMAGES))
 
 
 def test_sampling_ranges():
@@ -167,7 +119,7 @@ def test_sampling_ranges():
 
 
 def test_color_jitter_steps_apply_in_keras_order():
-    x = _data({}, IMAGES)
+    x = layer_input({}, IMAGES)
     jitter = layers.RandomColorJitter(brightness_factor=(0.2, 0.2), contrast_factor=(-0.5, 0.5),
                                       saturation_factor=(0.25, 0.25))
     want = layers.RandomSaturation((0.25, 0.25))(layers.RandomContrast((-0.5, 0.5))(
@@ -199,128 +151,78 @@ def test_errors():
 def _augmenting_model(equalize=True):
     """A model with every layer of the module (Keras 3.15 cannot put ``Equalization`` in a model of its own: its
     ``compute_output_spec`` returns its input, a cycle for its graph builder, so ``equalize=False`` leaves it out)."""
-    return kerasport.Sequential([
-        kerasport.Input((16, 16, 3)), layers.RandomColorJitter(brightness_factor=0.1, contrast_factor=0.1,
-                                                               saturation_factor=(0.3, 0.7), hue_factor=0.1, seed=1),
+    return augmented_classifier([
+        layers.RandomColorJitter(brightness_factor=0.1, contrast_factor=0.1, saturation_factor=(0.3, 0.7),
+                                 hue_factor=0.1, seed=1),
         layers.RandomSharpness(0.5, seed=2), layers.RandomPosterization(6, seed=3), layers.RandomInvert(0.2, seed=4),
-        layers.RandomColorDegeneration(0.3, seed=5)] + ([layers.Equalization()] if equalize else []) + [
-        layers.Rescaling(1 / 255), layers.Conv2D(4, 3, activation="relu"), layers.GlobalAveragePooling2D(),
-        layers.Dense(2, activation="softmax")])
+        layers.RandomColorDegeneration(0.3, seed=5)] + ([layers.Equalization()] if equalize else []))
 
 
 def test_augmented_model_fits_one_epoch():
-    x = (RNG.rand(16, 16, 16, 3) * 255).astype("float32")
-    y = RNG.randint(0, 2, 16)
-    model = _augmenting_model()
-    model.compile("adam", "sparse_categorical_crossentropy")
-    before = model.get_weights()
-    history = model.fit(x, y, batch_size=8, epochs=1, verbose=0)
-    assert np.all(np.isfinite(history.history["loss"]))
-    assert any(not np.allclose(a, b) for a, b in zip(before, model.get_weights()))
-    np.testing.assert_allclose(model.predict(x, verbose=0), model.predict(x, verbose=0), rtol=1e-6)
+    x = random_images(RNG, (16, 16, 16, 3))
+    check_fits_one_epoch(_augmenting_model(), x, RNG.randint(0, 2, 16))
 
 
 def test_save_load_round_trip_and_keras_interop(keras, tmp_path):
-    x = (RNG.rand(4, 16, 16, 3) * 255).astype("float32")
-    model = _augmenting_model()
-    want = model.predict(x, verbose=0)
-    path = os.path.join(tmp_path, "ours.keras")
-    model.save(path)
-    loaded = kerasport.saving.load_model(path)
-    assert [{k: _plain(v) for k, v in layer.get_config().items()} for layer in loaded.layers] == \
-        [{k: _plain(v) for k, v in layer.get_config().items()} for layer in model.layers]
-    close(loaded.predict(x, verbose=0), want, 1e-5)
-    model = _augmenting_model(equalize=False)
-    model.save(path)
-    close(keras.models.load_model(path).predict(x, verbose=0), model.predict(x, verbose=0), 1e-4)
+    x = random_images(RNG, (4, 16, 16, 3))
+    check_file_round_trip(keras, _augmenting_model(), x, tmp_path, keras_loads=False)
+    check_file_round_trip(keras, _augmenting_model(equalize=False), x, tmp_path)
     theirs = keras.Sequential([
         keras.Input((16, 16, 3)), keras.layers.RandomColorJitter(brightness_factor=0.1, hue_factor=0.2),
         keras.layers.RandomSaturation(0.4), keras.layers.RandomHue(0.2), keras.layers.RandomSharpness(0.3),
         keras.layers.RandomInvert(), keras.layers.RandomPosterization(4), keras.layers.RandomColorDegeneration(0.2),
         keras.layers.Conv2D(2, 3), keras.layers.Flatten(), keras.layers.Dense(1)])
-    kpath = os.path.join(tmp_path, "keras.keras")
-    theirs.save(kpath)
-    loaded = kerasport.saving.load_model(kpath)
-    assert [type(layer).__name__ for layer in loaded.layers][:7] == [
-        "RandomColorJitter", "RandomSaturation", "RandomHue", "RandomSharpness", "RandomInvert",
-        "RandomPosterization", "RandomColorDegeneration"]
-    close(loaded.predict(x, verbose=0), theirs.predict(x, verbose=0), 1e-4)
+    check_keras_file_loads(theirs, x, tmp_path, ["RandomColorJitter", "RandomSaturation", "RandomHue",
+                                                 "RandomSharpness", "RandomInvert", "RandomPosterization",
+                                                 "RandomColorDegeneration"])
 
 
-@pytest.mark.skipif(B.NAME != "tensorflow", reason="tf.data exists in a TensorFlow process only")
-@pytest.mark.parametrize("name,kwargs", CASES, ids=IDS)
+@needs_tf_data
+@pytest.mark.parametrize("name,kwargs", CASES)
 def test_layers_run_inside_tf_data_map(name, kwargs):
-    import tensorflow as tf
-    x = _data(kwargs)
+    x = layer_input(kwargs, IMAGES)
     layer = getattr(layers, name)(**{**kwargs, "seed": 11} if name != "Equalization" else kwargs)
     twin = getattr(layers, name)(**{**kwargs, "seed": 11} if name != "Equalization" else kwargs)
-    mapped = [d.numpy() for d in tf.data.Dataset.from_tensor_slices(x).batch(3).map(layer)]
-    assert mapped[0].shape == x.shape
+    mapped = check_tf_data_map(layer, x, batch_size=3)
     if name == "Equalization":
-        close(mapped[0], twin(x), 1e-5)
-    mapped = [d.numpy() for d in tf.data.Dataset.from_tensor_slices(x).batch(3).map(
-        lambda images: layer(images, training=False))]
-    close(mapped[0], x)
+        close(mapped, twin(x), 1e-5)
 
 
-POLICIES = [
+POLICIES = named_cases([
     ("RandAugment", dict(seed=1)),
     ("RandAugment", dict(value_range=(0, 1), num_ops=3, factor=(0.1, 0.3), interpolation="nearest",
                          data_format="channels_first")),
     ("AugMix", dict(seed=2)),
     ("AugMix", dict(value_range=(0, 1), num_chains=2, chain_depth=4, factor=0.6, alpha=0.5, all_ops=False,
                     data_format="channels_first")),
-]
-POLICY_IDS = [f"{n}-{i}" for i, (n, _) in enumerate(POLICIES)]
+])
 
 
-def _to_ours(transformation):
-    """Keras's (nested) transformation with its tensors as ours."""
-    if isinstance(transformation, dict):
-        return {k: _to_ours(v) for k, v in transformation.items()}
-    if isinstance(transformation, (list, tuple)):
-        return type(transformation)(_to_ours(v) for v in transformation)
-    if transformation is None or isinstance(transformation, (str, int, float)):
-        return transformation
-    return B.convert_to_tensor(np.asarray(transformation))
-
-
-@pytest.mark.parametrize("name,kwargs", POLICIES, ids=POLICY_IDS)
+@pytest.mark.parametrize("name,kwargs", POLICIES)
 def test_policy_config_matches_keras(keras, name, kwargs):
-    ours = getattr(layers, name)(**kwargs).get_config()
-    theirs = getattr(keras.layers, name)(**kwargs).get_config()
-    ours.pop("name"), theirs.pop("name")
-    assert {k: _plain(v) for k, v in ours.items()} == {k: _plain(v) for k, v in theirs.items()}
+    check_config_matches_keras(keras, name, kwargs)
 
 
-@pytest.mark.parametrize("name,kwargs", POLICIES, ids=POLICY_IDS)
+@pytest.mark.parametrize("name,kwargs", POLICIES)
 @pytest.mark.parametrize("draw", range(3))
 def test_policy_transform_matches_keras_on_the_same_transformation(keras, name, kwargs, draw):
     """Keras runs channels_last (its AutoContrast takes channels_first images' ranges over (C, H))."""
     keras_kwargs = {k: v for k, v in kwargs.items() if k != "data_format"}
-    x = _data(keras_kwargs)
+    x = layer_input(keras_kwargs, IMAGES)
     theirs = getattr(keras.layers, name)(**{**keras_kwargs, "seed": draw})
     transformation = theirs.get_random_transformation(x, training=True)
     want = theirs.transform_images(x, transformation, training=True)
     ours = getattr(layers, name)(**kwargs)
-    got = to_numpy(ours.transform_images(B.convert_to_tensor(_data(kwargs)), _to_ours(transformation)))
+    got = to_numpy(ours.transform_images(B.convert_to_tensor(layer_input(kwargs, IMAGES)), to_ours(transformation)))
     close(got if kwargs.get("data_format") != "channels_first" else np.transpose(got, (0, 2, 3, 1)), want, 2e-3)
 
 
-@pytest.mark.parametrize("name,kwargs", POLICIES, ids=POLICY_IDS)
+@pytest.mark.parametrize("name,kwargs", POLICIES)
 def test_policy_standard_checks_inference_and_seeds(name, kwargs):
-    x = _data(kwargs)
-    run_layer_test(getattr(layers, name), kwargs, x.shape, train=False, input_data=x, call_kwargs={"training": False})
-    layer = getattr(layers, name)(**kwargs)
-    for training in (False, None):
-        close(layer(x, training=training), x)
-    close(kerasport.Sequential([kerasport.Input(x.shape[1:]), layer]).predict(x, verbose=0), x)
-    assert tuple(B.shape(layer(x[0]))) == x.shape[1:]
-    a, b = getattr(layers, name)(**{**kwargs, "seed": 42}), getattr(layers, name)(**{**kwargs, "seed": 42})
-    outs = [to_numpy(a(x)) for _ in range(4)]
-    np.testing.assert_array_equal(outs[0], to_numpy(b(x)))
-    assert any(not np.allclose(o, outs[0]) for o in outs[1:]), "the layer's random stream did not advance"
-    assert any(not np.allclose(o, x, atol=1e-3) for o in outs), "the layer changed nothing in training"
+    x = layer_input(kwargs, IMAGES)
+    check_standard_layer(name, kwargs, x)
+    check_inference_passthrough(getattr(layers, name)(**kwargs), x)
+    check_seeds(name, kwargs, x, draws=3)
 
 
 def test_policy_draws():
@@ -346,41 +248,24 @@ def test_policy_draws():
 
 
 def test_policies_fit_save_and_load_both_ways(keras, tmp_path):
-    x = (RNG.rand(8, 16, 16, 3) * 255).astype("float32")
+    x = random_images(RNG, (8, 16, 16, 3))
     model = kerasport.Sequential([
         kerasport.Input((16, 16, 3)), layers.RandAugment(seed=1), layers.AugMix(seed=2), layers.Rescaling(1 / 255),
         layers.Conv2D(2, 3), layers.Flatten(), layers.Dense(1)])
-    model.compile("adam", "mse")
-    history = model.fit(x, RNG.rand(8, 1).astype("float32"), batch_size=4, epochs=1, verbose=0)
-    assert np.all(np.isfinite(history.history["loss"]))
-    want = model.predict(x, verbose=0)
-    path = os.path.join(tmp_path, "ours.keras")
-    model.save(path)
-    close(kerasport.saving.load_model(path).predict(x, verbose=0), want, 1e-5)
-    close(keras.models.load_model(path).predict(x, verbose=0), want, 1e-4)
+    check_fits_one_epoch(model, x, RNG.rand(8, 1).astype("float32"), loss="mse", batch_size=4)
+    check_file_round_trip(keras, model, x, tmp_path)
     theirs = keras.Sequential([keras.Input((16, 16, 3)), keras.layers.RandAugment(num_ops=1, factor=0.2),
                                keras.layers.AugMix(all_ops=False), keras.layers.Flatten(), keras.layers.Dense(1)])
-    kpath = os.path.join(tmp_path, "keras.keras")
-    theirs.save(kpath)
-    loaded = kerasport.saving.load_model(kpath)
-    assert [type(layer).__name__ for layer in loaded.layers][:2] == ["RandAugment", "AugMix"]
+    loaded = check_keras_file_loads(theirs, x, tmp_path, ["RandAugment", "AugMix"])
     assert (loaded.layers[0].num_ops, loaded.layers[0].factor, loaded.layers[1].all_ops) == (1, (0, 0.2), False)
-    close(loaded.predict(x, verbose=0), theirs.predict(x, verbose=0), 1e-4)
 
 
-@pytest.mark.skipif(B.NAME != "tensorflow", reason="tf.data exists in a TensorFlow process only")
-@pytest.mark.parametrize("name,kwargs", POLICIES, ids=POLICY_IDS)
+@needs_tf_data
+@pytest.mark.parametrize("name,kwargs", POLICIES)
 def test_policies_run_inside_tf_data_map(name, kwargs):
-    import tensorflow as tf
-    x = _data(kwargs)
-    layer = getattr(layers, name)(**kwargs)
-    mapped = np.concatenate([d.numpy() for d in tf.data.Dataset.from_tensor_slices(x).batch(2).map(layer)])
+    mapped = check_tf_data_map(getattr(layers, name)(**kwargs), layer_input(kwargs, IMAGES), batch_size=2)
     low, high = kwargs.get("value_range", (0, 255))
-    assert mapped.shape == x.shape and np.all(np.isfinite(mapped))
-    assert mapped.min() >= low - 1e-4 and mapped.max() <= high + 1e-4
-    mapped = np.concatenate([d.numpy() for d in tf.data.Dataset.from_tensor_slices(x).batch(2).map(
-        lambda images: layer(images, training=False))])
-    close(mapped, x)
+    assert np.all(np.isfinite(mapped)) and mapped.min() >= low - 1e-4 and mapped.max() <= high + 1e-4
 
 
 def test_policy_errors():

@@ -4,7 +4,7 @@ Images are compared on Keras's own transformation (its ``get_random_transformati
 both ``transform_images``), on factors that pin the draw, and statistically where only the
 distribution can match (RandomElasticTransform draws its noise inside Keras's op).
 """
-import os
+import functools
 
 import numpy as np
 import pytest
@@ -12,23 +12,19 @@ import pytest
 import kerasport
 from kerasport import layers
 from kerasport.backends import B
-from tests.helpers import keras_module, run_layer_test, to_numpy
+from tests.helpers import to_numpy
+from tests.layers import image_layer_checks
+from tests.layers.image_layer_checks import (
+    augmented_classifier, check_config_matches_keras, check_file_round_trip, check_fits_one_epoch,
+    check_inference_passthrough, check_keras_file_loads, check_seeds, check_standard_layer,
+    check_transform_matches_keras, layer_input, named_cases, needs_tf_data, random_images, tf_data_map)
 
 RNG = np.random.RandomState(2)
-IMAGES = (RNG.rand(3, 10, 12, 3) * 255).astype("float32")
-CF = (0, 3, 1, 2)
+IMAGES = random_images(RNG, (3, 10, 12, 3))
+close = functools.partial(image_layer_checks.close, tol=1e-3)  # resampled pixels agree to 1e-3
 
 
-@pytest.fixture(scope="module")
-def keras():
-    return keras_module()
-
-
-def close(ours, theirs, tol=1e-3):
-    np.testing.assert_allclose(to_numpy(ours), np.asarray(theirs), rtol=tol, atol=tol)
-
-
-CASES = [
+CASES = named_cases([
     ("RandomShear", dict(x_factor=0.3, seed=1)),
     ("RandomShear", dict(x_factor=(0.1, 0.4), y_factor=0.2, fill_mode="constant", fill_value=9.0,
                          interpolation="nearest", data_format="channels_first")),
@@ -39,35 +35,19 @@ CASES = [
     ("RandomElasticTransform", dict(seed=3)),
     ("RandomElasticTransform", dict(factor=(0.5, 1.0), scale=(0.2, 0.6), fill_mode="constant", fill_value=4.0,
                                     interpolation="nearest", value_range=(0, 1), data_format="channels_first")),
-]
-IDS = [f"{n}-{i}" for i, (n, _) in enumerate(CASES)]
-DETERMINISTIC = [c for c in CASES if c[0] != "RandomElasticTransform"]
+])
+DETERMINISTIC = [c for c in CASES if c.values[0] != "RandomElasticTransform"]
 
 
-def _data(kwargs, x=IMAGES):
-    x = x / 255.0 if kwargs.get("value_range") == (0, 1) else x
-    return x if kwargs.get("data_format") != "channels_first" else np.transpose(x, CF)
-
-
-def _plain(config):
-    return {k: list(v) if isinstance(v, tuple) else v for k, v in config.items() if k != "name"}
-
-
-@pytest.mark.parametrize("name,kwargs", CASES, ids=IDS)
+@pytest.mark.parametrize("name,kwargs", CASES)
 def test_config_matches_keras(keras, name, kwargs):
-    assert _plain(getattr(layers, name)(**kwargs).get_config()) == \
-        _plain(getattr(keras.layers, name)(**kwargs).get_config())
+    check_config_matches_keras(keras, name, kwargs)
 
 
-@pytest.mark.parametrize("name,kwargs", DETERMINISTIC, ids=[i for i, c in zip(IDS, CASES) if c in DETERMINISTIC])
+@pytest.mark.parametrize("name,kwargs", DETERMINISTIC)
 def test_transform_matches_keras_on_the_same_transformation(keras, name, kwargs):
-    for x in (_data(kwargs), _data(kwargs)[0]):
-        theirs = getattr(keras.layers, name)(**kwargs)
-        transformation = theirs.get_random_transformation(x, training=True)
-        ours = {k: B.convert_to_tensor(np.asarray(v)) if k != "input_shape" else tuple(x.shape)
-                for k, v in transformation.items()}
-        close(getattr(layers, name)(**kwargs).transform_images(B.convert_to_tensor(x), ours),
-              theirs.transform_images(x, transformation))
+    for x in (layer_input(kwargs, IMAGES), layer_input(kwargs, IMAGES)[0]):
+        check_transform_matches_keras(keras, name, kwargs, x, tol=1e-3)
 
 
 def test_shear_with_a_pinned_draw_is_one_of_two_keras_shears(keras):
@@ -102,33 +82,23 @@ def test_elastic_transform_matches_keras_statistically(keras):
     assert 0.5 < ours_step / theirs_step < 2.0
 
 
-@pytest.mark.parametrize("name,kwargs", CASES, ids=IDS)
+@pytest.mark.parametrize("name,kwargs", CASES)
 def test_standard_layer_checks(name, kwargs):
-    layer, out = run_layer_test(getattr(layers, name), kwargs, _data(kwargs).shape, train=False,
-                                input_data=_data(kwargs), call_kwargs={"training": False})
-    unbatched = getattr(layers, name)(**kwargs)(B.convert_to_tensor(_data(kwargs)[0]))
-    assert tuple(B.shape(unbatched)) == tuple(B.shape(out))[1:]
+    check_standard_layer(name, kwargs, layer_input(kwargs, IMAGES))
 
 
-@pytest.mark.parametrize("name,kwargs", CASES, ids=IDS)
+@pytest.mark.parametrize("name,kwargs", CASES)
 def test_pass_through_in_inference_and_seeds(name, kwargs):
-    x = _data(kwargs)
-    layer = getattr(layers, name)(**kwargs)
-    for training in (False, None):
-        close(layer(x, training=training), x)
-    close(kerasport.Sequential([kerasport.Input(x.shape[1:]), layer]).predict(x, verbose=0), x)
-    kwargs = {**kwargs, "seed": 42}
-    a, b = getattr(layers, name)(**kwargs), getattr(layers, name)(**kwargs)
-    first = to_numpy(a(x))
-    np.testing.assert_array_equal(first, to_numpy(b(x)))
-    assert any(not np.allclose(to_numpy(a(x)), first) for _ in range(6)), "the layer's random stream did not advance"
+    x = layer_input(kwargs, IMAGES)
+    check_inference_passthrough(getattr(layers, name)(**kwargs), x, tol=1e-3)
+    check_seeds(name, kwargs, x, draws=6)
 
 
-@pytest.mark.parametrize("name,kwargs", CASES, ids=IDS)
+@pytest.mark.parametrize("name,kwargs", CASES)
 def test_segmentation_masks_get_the_same_warp(name, kwargs):
-    x = _data(kwargs)
+    x = layer_input(kwargs, IMAGES)
     kwargs = {k: v for k, v in kwargs.items() if k != "value_range"}
-    masks = _data(kwargs, np.repeat(RNG.randint(0, 4, (3, 10, 12, 1)), 3, -1).astype("float32"))
+    masks = layer_input(kwargs, np.repeat(RNG.randint(0, 4, (3, 10, 12, 1)), 3, -1).astype("float32"))
     layer = getattr(layers, name)(**{**kwargs, "interpolation": "nearest"})
     out = layer({"images": masks, "labels": np.eye(3), "segmentation_masks": masks})
     close(out["segmentation_masks"], out["images"])
@@ -154,48 +124,30 @@ def test_errors():
 
 
 def _model():
-    return kerasport.Sequential([
-        kerasport.Input((16, 16, 3)), layers.RandomShear((0.0, 0.2), (0.1, 0.2), seed=1),
-        layers.RandomPerspective(seed=2),
-        layers.RandomElasticTransform(seed=3), layers.Rescaling(1 / 255), layers.Conv2D(4, 3, activation="relu"),
-        layers.GlobalAveragePooling2D(), layers.Dense(2, activation="softmax")])
+    return augmented_classifier([layers.RandomShear((0.0, 0.2), (0.1, 0.2), seed=1), layers.RandomPerspective(seed=2),
+                                 layers.RandomElasticTransform(seed=3)])
 
 
 def test_layers_fit_in_a_sequential_model():
-    x = (RNG.rand(16, 16, 16, 3) * 255).astype("float32")
-    y = RNG.randint(0, 2, 16)
-    model = _model()
-    model.compile("adam", "sparse_categorical_crossentropy")
-    history = model.fit(x, y, batch_size=8, epochs=1, verbose=0)
-    assert np.all(np.isfinite(history.history["loss"]))
-    np.testing.assert_allclose(model.predict(x, verbose=0), model.predict(x, verbose=0), rtol=1e-6)
+    x = random_images(RNG, (16, 16, 16, 3))
+    check_fits_one_epoch(_model(), x, RNG.randint(0, 2, 16))
 
 
 def test_save_load_round_trip_and_keras_files(keras, tmp_path):
-    x = (RNG.rand(4, 16, 16, 3) * 255).astype("float32")
-    model = _model()
-    want = model.predict(x, verbose=0)
-    path = os.path.join(tmp_path, "ours.keras")
-    model.save(path)
-    close(kerasport.saving.load_model(path).predict(x, verbose=0), want, 1e-5)
-    close(keras.models.load_model(path).predict(x, verbose=0), want, 1e-4)
+    x = random_images(RNG, (4, 16, 16, 3))
+    check_file_round_trip(keras, _model(), x, tmp_path)
     theirs = keras.Sequential([
         keras.Input((16, 16, 3)), keras.layers.RandomShear(x_factor=0.1, fill_mode="wrap"),
         keras.layers.RandomPerspective(factor=0.5, scale=0.2),
         keras.layers.RandomElasticTransform(scale=(0.1, 0.3), fill_mode="nearest"),
         keras.layers.Flatten(), keras.layers.Dense(1)])
-    kpath = os.path.join(tmp_path, "keras.keras")
-    theirs.save(kpath)  # Keras cannot reload it: its RandomShear rejects the x_factor [-0.1, 0.1] it wrote
-    loaded = kerasport.saving.load_model(kpath)
-    for ours, ref in zip(loaded.layers[:3], theirs.layers[:3]):
-        assert type(ours).__name__ == type(ref).__name__
-        assert _plain(ours.get_config()) == _plain(ref.get_config())
-    close(loaded.predict(x, verbose=0), theirs.predict(x, verbose=0), 1e-3)
+    # Keras cannot reload the file: its RandomShear rejects the x_factor [-0.1, 0.1] it wrote.
+    check_keras_file_loads(theirs, x, tmp_path, ["RandomShear", "RandomPerspective", "RandomElasticTransform"],
+                           tol=1e-3)
 
 
-@pytest.mark.skipif(B.NAME != "tensorflow", reason="tf.data exists in a TensorFlow process only")
+@needs_tf_data
 def test_layers_run_inside_tf_data_map():
-    import tensorflow as tf
     pipeline = [layers.RandomShear(0.2, 0.2, seed=1), layers.RandomPerspective(seed=2),
                 layers.RandomElasticTransform(seed=3)]
 
@@ -204,10 +156,10 @@ def test_layers_run_inside_tf_data_map():
             images = layer(images, training=True)
         return images
 
-    batches = list(tf.data.Dataset.from_tensor_slices(IMAGES).batch(2).map(augment))
+    batches = tf_data_map(augment, IMAGES, batch_size=2)
     assert [tuple(b.shape) for b in batches] == [(2, 10, 12, 3), (1, 10, 12, 3)]
-    assert all(np.all(np.isfinite(b.numpy())) for b in batches)
-    assert any(not np.allclose(b.numpy(), IMAGES[i * 2:i * 2 + 2]) for i, b in enumerate(batches))
+    assert all(np.all(np.isfinite(b)) for b in batches)
+    assert any(not np.allclose(b, IMAGES[i * 2:i * 2 + 2]) for i, b in enumerate(batches))
 
 
 @pytest.mark.parametrize("batched", [True, False])

@@ -6,37 +6,24 @@ import pytest
 
 import kerasport
 from kerasport import layers
-from kerasport.backends import B
-from tests.helpers import keras_module, run_layer_test, to_numpy
+from tests.helpers import to_numpy
+from tests.layers.image_layer_checks import (
+    check_file_round_trip, check_fits_one_epoch, check_standard_layer, layer_input, needs_tf_data, plain_config,
+    random_images, tf_data_map)
 
 RNG = np.random.RandomState(3)
-IMAGES = (RNG.rand(2, 21, 18, 3) * 255).astype("float32")
-CF = (0, 3, 1, 2)
+IMAGES = random_images(RNG, (2, 21, 18, 3))
 CLAHE = "ContrastLimitedAdaptiveHistogramEqualization"
 
 CASES = [dict(), dict(tile_grid_size=(4, 3), clip_limit=2.0), dict(tile_grid_size=(3, 5), clip_limit=0.0),
          dict(value_range=(0, 1), tile_grid_size=(7, 6)), dict(data_format="channels_first", tile_grid_size=(2, 2))]
 
 
-@pytest.fixture(scope="module")
-def keras():
-    return keras_module()
-
-
-def _data(kwargs):
-    x = IMAGES / 255.0 if kwargs.get("value_range") == (0, 1) else IMAGES
-    return x if kwargs.get("data_format") != "channels_first" else np.transpose(x, CF)
-
-
-def _plain(config):
-    return {k: list(v) if isinstance(v, tuple) else v for k, v in config.items() if k != "name"}
-
-
 @pytest.mark.parametrize("kwargs", CASES)
 def test_matches_keras(keras, kwargs):
-    x = _data(kwargs)
-    assert _plain(layers.ContrastLimitedAdaptiveHistogramEqualization(**kwargs).get_config()) == \
-        _plain(getattr(keras.layers, CLAHE)(**kwargs).get_config())
+    x = layer_input(kwargs, IMAGES)
+    assert plain_config(layers.ContrastLimitedAdaptiveHistogramEqualization(**kwargs).get_config()) == \
+        plain_config(getattr(keras.layers, CLAHE)(**kwargs).get_config())
     for data in (x, x[0]):
         for training in (True, False):
             np.testing.assert_allclose(
@@ -57,18 +44,12 @@ def test_uint8_images_and_the_equalizing_effect(keras):
 
 
 def test_standard_checks_model_and_files(keras, tmp_path):
-    run_layer_test(layers.ContrastLimitedAdaptiveHistogramEqualization, dict(tile_grid_size=(3, 3)), IMAGES.shape,
-                   train=False, input_data=IMAGES)
+    check_standard_layer(CLAHE, dict(tile_grid_size=(3, 3)), IMAGES)
     model = kerasport.Sequential([kerasport.Input((21, 18, 3)),
                                   layers.ContrastLimitedAdaptiveHistogramEqualization(tile_grid_size=(3, 3)),
                                   layers.Rescaling(1 / 255), layers.Conv2D(2, 3), layers.Flatten(), layers.Dense(1)])
-    model.compile("adam", "mse")
-    assert np.isfinite(model.fit(IMAGES, np.ones((2, 1)), epochs=1, verbose=0).history["loss"][0])
-    path = os.path.join(tmp_path, "clahe.keras")
-    model.save(path)
-    want = model.predict(IMAGES, verbose=0)
-    np.testing.assert_allclose(kerasport.saving.load_model(path).predict(IMAGES, verbose=0), want, rtol=1e-5)
-    np.testing.assert_allclose(keras.models.load_model(path).predict(IMAGES, verbose=0), want, rtol=1e-4, atol=1e-4)
+    check_fits_one_epoch(model, IMAGES, np.ones((2, 1)), loss="mse")
+    check_file_round_trip(keras, model, IMAGES, tmp_path)
     theirs = keras.Sequential([keras.Input((21, 18, 3)), getattr(keras.layers, CLAHE)(clip_limit=3.0)])
     theirs.save(os.path.join(tmp_path, "keras.keras"))
     loaded = kerasport.saving.load_model(os.path.join(tmp_path, "keras.keras"))
@@ -82,9 +63,8 @@ def test_errors():
         layers.ContrastLimitedAdaptiveHistogramEqualization(value_range=(1, 0))
 
 
-@pytest.mark.skipif(B.NAME != "tensorflow", reason="tf.data exists in a TensorFlow process only")
+@needs_tf_data
 def test_runs_inside_tf_data_map():
-    import tensorflow as tf
     layer = layers.ContrastLimitedAdaptiveHistogramEqualization(tile_grid_size=(3, 3))
-    mapped = np.concatenate([b.numpy() for b in tf.data.Dataset.from_tensor_slices(IMAGES).batch(1).map(layer)])
+    mapped = np.concatenate(tf_data_map(layer, IMAGES, batch_size=1))
     np.testing.assert_allclose(mapped, to_numpy(layer(IMAGES)), rtol=1e-5, atol=1e-4)

@@ -5,31 +5,22 @@ the same transformation (Keras's ``get_random_transformation`` fed to both
 ``transform_images``), and their sampling is checked for ranges, seeds and the
 inference passthrough.
 """
-import os
-
 import numpy as np
 import pytest
 
 import kerasport
 from kerasport import layers
-from kerasport.backends import B
-from tests.helpers import keras_module, run_layer_test, to_numpy
+from tests.helpers import to_numpy
+from tests.layers.image_layer_checks import (
+    augmented_classifier, check_config_matches_keras, check_file_round_trip, check_fits_one_epoch,
+    check_inference_passthrough, check_keras_file_loads, check_seeds, check_standard_layer,
+    check_transform_matches_keras, close, in_layout, named_cases, random_images)
 
 RNG = np.random.RandomState(0)
-IMAGES = (RNG.rand(3, 10, 12, 3) * 255).astype("float32")
-CF = (0, 3, 1, 2)
+IMAGES = random_images(RNG, (3, 10, 12, 3))
 
 
-@pytest.fixture(scope="module")
-def keras():
-    return keras_module()
-
-
-def close(ours, theirs, tol=1e-4):
-    np.testing.assert_allclose(to_numpy(ours), np.asarray(theirs), rtol=tol, atol=tol)
-
-
-CASES = [
+CASES = named_cases([
     ("Resizing", dict(height=5, width=7)),
     ("Resizing", dict(height=6, width=4, interpolation="bicubic", crop_to_aspect_ratio=True)),
     ("Resizing", dict(height=6, width=4, pad_to_aspect_ratio=True, fill_value=3.0, data_format="channels_first")),
@@ -51,84 +42,45 @@ CASES = [
     ("RandomGrayscale", dict(factor=0.7, seed=7)),
     ("Solarization", dict(addition_factor=0.3, threshold_factor=(0.2, 0.8), seed=8)),
     ("AutoContrast", dict(value_range=(0, 255))),
-]
-IDS = [f"{n}-{i}" for i, (n, _) in enumerate(CASES)]
+])
 
 
-def _data(kwargs):
-    return IMAGES if kwargs.get("data_format") != "channels_first" else np.transpose(IMAGES, CF)
-
-
-@pytest.mark.parametrize("name,kwargs", CASES, ids=IDS)
+@pytest.mark.parametrize("name,kwargs", CASES)
 def test_config_matches_keras(keras, name, kwargs):
-    ours = getattr(layers, name)(**kwargs).get_config()
-    theirs = getattr(keras.layers, name)(**kwargs).get_config()
-    ours.pop("name"), theirs.pop("name")
-    if "seed" in theirs and kwargs.get("seed") is None:
-        ours.pop("seed"), theirs.pop("seed")  # Keras's RandomCrop stores a drawn seed
-    assert {k: list(v) if isinstance(v, tuple) else v for k, v in ours.items()} == \
-        {k: list(v) if isinstance(v, tuple) else v for k, v in theirs.items()}
+    # Keras's RandomCrop stores a drawn seed.
+    check_config_matches_keras(keras, name, kwargs, ignore=("seed",) if kwargs.get("seed") is None else ())
 
 
-@pytest.mark.parametrize("name,kwargs", CASES, ids=IDS)
+@pytest.mark.parametrize("name,kwargs", CASES)
 def test_transform_matches_keras_on_the_same_transformation(keras, name, kwargs):
-    x = _data(kwargs)
-    theirs = getattr(keras.layers, name)(**kwargs)
-    transformation = theirs.get_random_transformation(x, training=True)
-    want = theirs.transform_images(x, transformation, training=True)
-    ours = getattr(layers, name)(**kwargs)
-    convert = (lambda t: B.convert_to_tensor(np.asarray(t)) if hasattr(t, "numpy") else t)
-    if isinstance(transformation, dict):
-        transformation = {k: convert(v) for k, v in transformation.items()}
-    elif isinstance(transformation, tuple):
-        transformation = tuple(int(np.asarray(v)) if hasattr(v, "numpy") else v for v in transformation)
-    elif transformation is not None:
-        transformation = convert(transformation)
-    close(ours.transform_images(B.convert_to_tensor(x), transformation, training=True), want)
+    check_transform_matches_keras(keras, name, kwargs, in_layout(kwargs, IMAGES))
 
 
-@pytest.mark.parametrize("name,kwargs", [c for c in CASES if c[0] in ("Resizing", "CenterCrop", "AutoContrast")],
-                         ids=[i for i, c in zip(IDS, CASES) if c[0] in ("Resizing", "CenterCrop", "AutoContrast")])
+@pytest.mark.parametrize("name,kwargs", [c for c in CASES if c.values[0] in ("Resizing", "CenterCrop", "AutoContrast")])
 def test_deterministic_layers_match_keras(keras, name, kwargs):
-    x = _data(kwargs)
+    x = in_layout(kwargs, IMAGES)
     close(getattr(layers, name)(**kwargs)(x), getattr(keras.layers, name)(**kwargs)(x))
     close(getattr(layers, name)(**kwargs)(x[0]), getattr(keras.layers, name)(**kwargs)(x[0]))
 
 
-@pytest.mark.parametrize("name,kwargs", CASES, ids=IDS)
+@pytest.mark.parametrize("name,kwargs", CASES)
 def test_standard_layer_checks(name, kwargs):
-    layer, out = run_layer_test(getattr(layers, name), kwargs, _data(kwargs).shape, train=False,
-                                input_data=_data(kwargs), call_kwargs={"training": False})
-    unbatched = getattr(layers, name)(**kwargs)(B.convert_to_tensor(_data(kwargs)[0]))
-    assert tuple(B.shape(unbatched)) == tuple(B.shape(out))[1:]
-    assert tuple(layer.compute_output_shape(_data(kwargs).shape[1:])) == tuple(B.shape(unbatched))
+    check_standard_layer(name, kwargs, in_layout(kwargs, IMAGES))
 
 
-RANDOM = [c for c in CASES if c[0].startswith("Random") or c[0] == "Solarization"]
+RANDOM = [c for c in CASES if c.values[0].startswith("Random") or c.values[0] == "Solarization"]
 
 
-@pytest.mark.parametrize("name,kwargs", RANDOM, ids=[i for i, c in zip(IDS, CASES) if c in RANDOM])
+@pytest.mark.parametrize("name,kwargs", RANDOM)
 def test_random_layers_pass_through_in_inference(name, kwargs):
-    x = _data(kwargs)
-    layer = getattr(layers, name)(**kwargs)
-    if name == "RandomCrop":
-        want = kerasport.ops.image.resize(x, (6, 8), crop_to_aspect_ratio=True)
-    else:
-        want = x
-    for training in (False, None):
-        close(layer(x, training=training), want)
-    close(kerasport.Sequential([kerasport.Input(x.shape[1:]), layer]).predict(x, verbose=0), want)
+    x = in_layout(kwargs, IMAGES)
+    want = kerasport.ops.image.resize(x, (6, 8), crop_to_aspect_ratio=True) if name == "RandomCrop" else x
+    check_inference_passthrough(getattr(layers, name)(**kwargs), x, want)
 
 
-@pytest.mark.parametrize("name,kwargs", RANDOM, ids=[i for i, c in zip(IDS, CASES) if c in RANDOM])
+@pytest.mark.parametrize("name,kwargs", RANDOM)
 def test_seeds_reproduce_and_streams_advance(name, kwargs):
-    x = _data(kwargs)
-    kwargs = {**kwargs, "seed": 42}
-    a, b = getattr(layers, name)(**kwargs), getattr(layers, name)(**kwargs)
-    first = to_numpy(a(x))
-    np.testing.assert_array_equal(first, to_numpy(b(x)))
-    outs = [to_numpy(a(x)) for _ in range(4)]
-    assert any(not np.allclose(o, first) for o in outs), "the layer's random stream did not advance"
+    check_seeds(name, kwargs, in_layout(kwargs, IMAGES))
 
 
 def test_sampling_ranges():
@@ -184,44 +136,26 @@ def test_errors():
         layers.RandomFlip()(np.zeros((2, 3), "float32"))
 
 
-def _augmenting_model():
-    return kerasport.Sequential([
-        kerasport.Input((32, 32, 3)), layers.RandomFlip("horizontal", seed=1), layers.RandomRotation(0.1, seed=2),
-        layers.RandomZoom(0.1, seed=3), layers.Rescaling(1 / 255), layers.Conv2D(4, 3, activation="relu"),
-        layers.GlobalAveragePooling2D(), layers.Dense(2, activation="softmax")])
-
-
 def test_augmented_model_fits_in_the_compiled_step():
-    x = (RNG.rand(16, 32, 32, 3) * 255).astype("float32")
-    y = RNG.randint(0, 2, 16)
-    model = _augmenting_model()
-    model.compile("adam", "sparse_categorical_crossentropy")
-    history = model.fit(x, y, batch_size=8, epochs=1, verbose=0)
-    assert np.all(np.isfinite(history.history["loss"]))
-    np.testing.assert_allclose(model.predict(x, verbose=0), model.predict(x, verbose=0), rtol=1e-6)
+    x = random_images(RNG, (16, 32, 32, 3))
+    model = augmented_classifier([layers.RandomFlip("horizontal", seed=1), layers.RandomRotation(0.1, seed=2),
+                                  layers.RandomZoom(0.1, seed=3)], input_shape=(32, 32, 3))
+    check_fits_one_epoch(model, x, RNG.randint(0, 2, 16))
 
 
 @pytest.mark.parametrize("ext", [".keras", ".h5"])
 def test_save_load_round_trip_and_keras_interop(keras, tmp_path, ext):
-    x = (RNG.rand(4, 32, 32, 3) * 255).astype("float32")
+    x = random_images(RNG, (4, 32, 32, 3))
     model = kerasport.Sequential([
         kerasport.Input((32, 32, 3)), layers.RandomFlip("horizontal"), layers.RandomRotation(0.1),
         layers.RandomContrast(0.2), layers.Resizing(16, 16), layers.CenterCrop(12, 12), layers.Rescaling(1 / 255),
         layers.Conv2D(2, 3), layers.Flatten(), layers.Dense(1)])
-    want = model.predict(x, verbose=0)
-    path = os.path.join(tmp_path, "ours" + ext)
-    model.save(path)
-    close(kerasport.saving.load_model(path).predict(x, verbose=0), want, 1e-5)
-    close(keras.models.load_model(path).predict(x, verbose=0), want, 1e-4)
+    check_file_round_trip(keras, model, x, tmp_path, ext)
     if ext == ".h5":
         return  # Keras 3.15 cannot write these layers to .h5 itself (its legacy saver deep-copies a module)
     theirs = keras.Sequential([
         keras.Input((32, 32, 3)), keras.layers.RandomFlip("vertical"), keras.layers.RandomZoom(0.1),
         keras.layers.RandomTranslation(0.1, 0.1), keras.layers.RandomBrightness(0.1), keras.layers.Resizing(8, 8),
         keras.layers.Conv2D(2, 3), keras.layers.Flatten(), keras.layers.Dense(1)])
-    kpath = os.path.join(tmp_path, "keras" + ext)
-    theirs.save(kpath)
-    loaded = kerasport.saving.load_model(kpath)
-    assert [type(layer).__name__ for layer in loaded.layers][:5] == ["RandomFlip", "RandomZoom", "RandomTranslation",
-                                                                       "RandomBrightness", "Resizing"]
-    close(loaded.predict(x, verbose=0), theirs.predict(x, verbose=0), 1e-4)
+    check_keras_file_loads(theirs, x, tmp_path, ["RandomFlip", "RandomZoom", "RandomTranslation", "RandomBrightness",
+                                                 "Resizing"], ext=ext)

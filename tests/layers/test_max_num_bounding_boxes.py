@@ -6,17 +6,12 @@ import pytest
 
 import kerasport
 from kerasport import layers
-from kerasport.backends import B
-from tests.helpers import keras_module, run_layer_test, to_numpy
+from tests.helpers import run_layer_test, to_numpy
+from tests.layers.image_layer_checks import needs_tf_data, tf_data_map
 
 IMAGES = np.random.RandomState(4).rand(2, 8, 8, 3).astype("float32")
 BOXES = np.arange(2 * 5 * 4, dtype="float32").reshape(2, 5, 4)
 BOX_LABELS = np.arange(10, dtype="int32").reshape(2, 5)
-
-
-@pytest.fixture(scope="module")
-def keras():
-    return keras_module()
 
 
 def _plain(config):
@@ -79,11 +74,8 @@ def test_errors():
             {"images": IMAGES, "bounding_boxes": {"boxes": BOXES[..., :3], "labels": BOX_LABELS}})
 
 
-@pytest.mark.skipif(B.NAME != "tensorflow", reason="tf.data exists in a TensorFlow process only")
+@needs_tf_data
 def test_runs_inside_tf_data_map():
-    import tensorflow as tf
     layer = layers.MaxNumBoundingBoxes(3, bounding_box_format="xyxy")
-    ds = tf.data.Dataset.from_tensor_slices({"images": IMAGES, "bounding_boxes": {"boxes": BOXES,
-                                                                                  "labels": BOX_LABELS}})
-    out = next(iter(ds.batch(2).map(layer)))
-    np.testing.assert_array_equal(out["bounding_boxes"]["boxes"].numpy(), BOXES[:, :3])
+    [out] = tf_data_map(layer, {"images": IMAGES, "bounding_boxes": {"boxes": BOXES, "labels": BOX_LABELS}}, 2)
+    np.testing.assert_array_equal(out["bounding_boxes"]["boxes"], BOXES[:, :3])

@@ -4,32 +4,23 @@ Random draws differ from Keras's, so images are compared on Keras's own transfor
 (``get_random_transformation`` fed to both ``transform_images`` / ``transform_labels``), on
 factors that pin the draw, and statistically (mixing weights, erased fractions).
 """
-import os
-
 import numpy as np
 import pytest
 
-import kerasport
 from kerasport import layers
 from kerasport.backends import B
-from tests.helpers import keras_module, run_layer_test, to_numpy
+from tests.helpers import to_numpy
+from tests.layers.image_layer_checks import (
+    augmented_classifier, check_config_matches_keras, check_file_round_trip, check_fits_one_epoch,
+    check_inference_passthrough, check_keras_file_loads, check_seeds, check_standard_layer,
+    check_transform_matches_keras, close, in_layout, named_cases, needs_tf_data, random_images, tf_data_map)
 
 RNG = np.random.RandomState(1)
-IMAGES = (RNG.rand(4, 10, 12, 3) * 255).astype("float32")
+IMAGES = random_images(RNG, (4, 10, 12, 3))
 LABELS = np.eye(4, dtype="float32")
-CF = (0, 3, 1, 2)
 
 
-@pytest.fixture(scope="module")
-def keras():
-    return keras_module()
-
-
-def close(ours, theirs, tol=1e-4):
-    np.testing.assert_allclose(to_numpy(ours), np.asarray(theirs), rtol=tol, atol=tol)
-
-
-CASES = [
+CASES = named_cases([
     ("MixUp", dict(alpha=0.3, seed=1)),
     ("MixUp", dict(data_format="channels_first")),
     ("CutMix", dict(seed=2)),
@@ -40,36 +31,17 @@ CASES = [
     ("RandomGaussianBlur", dict(seed=4)),
     ("RandomGaussianBlur", dict(factor=(0.5, 1.0), kernel_size=(5, 3), sigma=(0.5, 2.0), value_range=(10, 200),
                                 data_format="channels_first")),
-]
-IDS = [f"{n}-{i}" for i, (n, _) in enumerate(CASES)]
+])
 
 
-def _data(kwargs, x=IMAGES):
-    return x if kwargs.get("data_format") != "channels_first" else np.transpose(x, CF)
-
-
-def _plain(config):
-    return {k: list(v) if isinstance(v, tuple) else v for k, v in config.items() if k != "name"}
-
-
-def _ours(transformation):
-    return {k: B.convert_to_tensor(np.asarray(v)) for k, v in transformation.items()}
-
-
-@pytest.mark.parametrize("name,kwargs", CASES, ids=IDS)
+@pytest.mark.parametrize("name,kwargs", CASES)
 def test_config_matches_keras(keras, name, kwargs):
-    assert _plain(getattr(layers, name)(**kwargs).get_config()) == \
-        _plain(getattr(keras.layers, name)(**kwargs).get_config())
+    check_config_matches_keras(keras, name, kwargs)
 
 
-@pytest.mark.parametrize("name,kwargs", CASES, ids=IDS)
+@pytest.mark.parametrize("name,kwargs", CASES)
 def test_images_and_labels_match_keras_on_the_same_transformation(keras, name, kwargs):
-    x = _data(kwargs)
-    theirs = getattr(keras.layers, name)(**kwargs)
-    transformation = theirs.get_random_transformation(x, training=True)
-    ours = getattr(layers, name)(**kwargs)
-    ours_t = _ours(transformation)
-    close(ours.transform_images(B.convert_to_tensor(x), ours_t), theirs.transform_images(x, transformation))
+    ours, theirs, transformation, ours_t = check_transform_matches_keras(keras, name, kwargs, in_layout(kwargs, IMAGES))
     close(ours.transform_labels(B.convert_to_tensor(LABELS), ours_t),
           theirs.transform_labels(LABELS, transformation))
 
@@ -80,29 +52,21 @@ def test_gaussian_blur_with_a_pinned_draw_matches_keras(keras):
         close(layers.RandomGaussianBlur(**kwargs)(x), keras.layers.RandomGaussianBlur(**kwargs)(x))
 
 
-@pytest.mark.parametrize("name,kwargs", CASES, ids=IDS)
+@pytest.mark.parametrize("name,kwargs", CASES)
 def test_standard_layer_checks(name, kwargs):
-    layer, out = run_layer_test(getattr(layers, name), kwargs, _data(kwargs).shape, train=False,
-                                input_data=_data(kwargs), call_kwargs={"training": False})
-    unbatched = getattr(layers, name)(**kwargs)(B.convert_to_tensor(_data(kwargs)[0]))
-    assert tuple(B.shape(unbatched)) == tuple(B.shape(out))[1:]
+    check_standard_layer(name, kwargs, in_layout(kwargs, IMAGES))
 
 
-@pytest.mark.parametrize("name,kwargs", CASES, ids=IDS)
+@pytest.mark.parametrize("name,kwargs", CASES)
 def test_pass_through_in_inference_and_seeds(name, kwargs):
-    x = _data(kwargs)
+    x = in_layout(kwargs, IMAGES)
     layer = getattr(layers, name)(**kwargs)
     for training in (False, None):
-        close(layer(x, training=training), x)
         out = layer({"images": x, "labels": LABELS}, training=training)
         close(out["images"], x)
         close(out["labels"], LABELS)
-    close(kerasport.Sequential([kerasport.Input(x.shape[1:]), layer]).predict(x, verbose=0), x)
-    kwargs = {**kwargs, "seed": 42}
-    a, b = getattr(layers, name)(**kwargs), getattr(layers, name)(**kwargs)
-    first = to_numpy(a(x))
-    np.testing.assert_array_equal(first, to_numpy(b(x)))
-    assert any(not np.allclose(to_numpy(a(x)), first) for _ in range(6)), "the layer's random stream did not advance"
+    check_inference_passthrough(layer, x)
+    check_seeds(name, kwargs, x, draws=6)
 
 
 def test_mixup_mixes_images_and_labels_by_the_same_weights():
@@ -182,46 +146,27 @@ def test_errors():
 
 
 def _model():
-    return kerasport.Sequential([
-        kerasport.Input((16, 16, 3)), layers.MixUp(seed=1), layers.CutMix(seed=2), layers.RandomErasing(seed=3),
-        layers.RandomGaussianBlur(seed=4), layers.Rescaling(1 / 255), layers.Conv2D(4, 3, activation="relu"),
-        layers.GlobalAveragePooling2D(), layers.Dense(2, activation="softmax")])
+    return augmented_classifier([layers.MixUp(seed=1), layers.CutMix(seed=2), layers.RandomErasing(seed=3),
+                                 layers.RandomGaussianBlur(seed=4)])
 
 
 def test_layers_fit_in_a_sequential_model():
-    x = (RNG.rand(16, 16, 16, 3) * 255).astype("float32")
-    y = RNG.randint(0, 2, 16)
-    model = _model()
-    model.compile("adam", "sparse_categorical_crossentropy")
-    history = model.fit(x, y, batch_size=8, epochs=1, verbose=0)
-    assert np.all(np.isfinite(history.history["loss"]))
-    np.testing.assert_allclose(model.predict(x, verbose=0), model.predict(x, verbose=0), rtol=1e-6)
+    x = random_images(RNG, (16, 16, 16, 3))
+    check_fits_one_epoch(_model(), x, RNG.randint(0, 2, 16))
 
 
 def test_save_load_round_trip_and_keras_files(keras, tmp_path):
-    x = (RNG.rand(4, 16, 16, 3) * 255).astype("float32")
-    model = _model()
-    want = model.predict(x, verbose=0)
-    path = os.path.join(tmp_path, "ours.keras")
-    model.save(path)
-    close(kerasport.saving.load_model(path).predict(x, verbose=0), want, 1e-5)
-    close(keras.models.load_model(path).predict(x, verbose=0), want, 1e-4)
+    x = random_images(RNG, (4, 16, 16, 3))
+    check_file_round_trip(keras, _model(), x, tmp_path)
     theirs = keras.Sequential([
         keras.Input((16, 16, 3)), keras.layers.MixUp(alpha=0.4), keras.layers.CutMix(factor=0.5),
         keras.layers.RandomErasing(scale=0.2, fill_value=3.0), keras.layers.RandomGaussianBlur(kernel_size=5),
         keras.layers.Flatten(), keras.layers.Dense(1)])
-    kpath = os.path.join(tmp_path, "keras.keras")
-    theirs.save(kpath)
-    loaded = kerasport.saving.load_model(kpath)
-    for ours, ref in zip(loaded.layers[:4], theirs.layers[:4]):
-        assert type(ours).__name__ == type(ref).__name__
-        assert _plain(ours.get_config()) == _plain(ref.get_config())
-    close(loaded.predict(x, verbose=0), theirs.predict(x, verbose=0), 1e-3)
+    check_keras_file_loads(theirs, x, tmp_path, ["MixUp", "CutMix", "RandomErasing", "RandomGaussianBlur"], tol=1e-3)
 
 
-@pytest.mark.skipif(B.NAME != "tensorflow", reason="tf.data exists in a TensorFlow process only")
+@needs_tf_data
 def test_layers_run_inside_tf_data_map():
-    import tensorflow as tf
     pipeline = [layers.MixUp(seed=1), layers.CutMix(seed=2), layers.RandomErasing(seed=3),
                 layers.RandomGaussianBlur(seed=4)]
 
@@ -231,9 +176,8 @@ def test_layers_run_inside_tf_data_map():
             data = layer(data, training=True)
         return data["images"], data["labels"]
 
-    ds = tf.data.Dataset.from_tensor_slices((IMAGES, LABELS)).batch(3).map(augment)
-    batches = list(ds)
+    batches = tf_data_map(augment, (IMAGES, LABELS), batch_size=3)
     assert [tuple(b[0].shape) for b in batches] == [(3, 10, 12, 3), (1, 10, 12, 3)]
     for images, labels in batches:
-        np.testing.assert_allclose(labels.numpy().sum(1), 1.0, rtol=1e-5)
-        assert np.all(np.isfinite(images.numpy()))
+        np.testing.assert_allclose(labels.sum(1), 1.0, rtol=1e-5)
+        assert np.all(np.isfinite(images))

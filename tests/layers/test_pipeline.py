@@ -10,15 +10,11 @@ import pytest
 import kerasport
 from kerasport import layers
 from kerasport.backends import B
-from tests.helpers import keras_module, run_layer_test, to_numpy
+from tests.helpers import run_layer_test, to_numpy
+from tests.layers.image_layer_checks import check_fits_one_epoch, needs_tf_data, random_images, tf_data_map
 
 RNG = np.random.RandomState(0)
-IMAGES = (RNG.rand(4, 8, 8, 3) * 255).astype("float32")
-
-
-@pytest.fixture(scope="module")
-def keras():
-    return keras_module()
+IMAGES = random_images(RNG, (4, 8, 8, 3))
 
 
 def _pipeline(L, **kwargs):
@@ -103,19 +99,15 @@ def test_keras_files_both_ways(keras, tmp_path):
 
 def test_fits_one_epoch_inside_a_model():
     model = kerasport.Sequential([kerasport.Input((8, 8, 3)), _pipeline(layers), layers.Flatten(), layers.Dense(1)])
-    model.compile("adam", "mse")
-    before = model.get_weights()
-    history = model.fit(IMAGES, RNG.rand(4, 1).astype("float32"), batch_size=2, epochs=1, verbose=0)
-    assert np.all(np.isfinite(history.history["loss"]))
+    before = check_fits_one_epoch(model, IMAGES, RNG.rand(4, 1).astype("float32"), loss="mse", batch_size=2)
     assert all(not np.allclose(a, b) for a, b in zip(before, model.get_weights()))
 
 
-@pytest.mark.skipif(B.NAME != "tensorflow", reason="tf.data exists in a TensorFlow process only")
+@needs_tf_data
 def test_runs_inside_tf_data_map():
-    import tensorflow as tf
     pipeline = layers.Pipeline([layers.RandomColorDegeneration((0.5, 0.5)), layers.RandomFlip(seed=3),
                                 layers.Rescaling(1 / 255)])
-    mapped = np.concatenate([d.numpy() for d in tf.data.Dataset.from_tensor_slices(IMAGES).batch(2).map(pipeline)])
+    mapped = np.concatenate(tf_data_map(pipeline, IMAGES, batch_size=2))
     gray = to_numpy(layers.RandomColorDegeneration((0.5, 0.5))(IMAGES)) / 255
     for image, want in zip(mapped, gray):
         assert any(np.allclose(image, w, atol=1e-5) for w in (want, want[::-1], want[:, ::-1], want[::-1, ::-1]))

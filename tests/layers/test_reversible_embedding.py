@@ -7,16 +7,11 @@ import pytest
 import kerasport
 from kerasport import layers
 from kerasport.backends import B
-from tests.helpers import keras_module, run_layer_test, to_numpy
+from tests.helpers import run_layer_test, to_numpy
 
 RNG = np.random.RandomState(0)
 IDS = np.array([[0, 3, 1, 5], [2, 0, 0, 4]], dtype="int32")
 HIDDEN = RNG.randn(2, 4, 3).astype("float32")
-
-
-@pytest.fixture(scope="module")
-def keras():
-    return keras_module()
 
 
 def close(ours, theirs, tol=1e-5):

@@ -1,12 +1,13 @@
 """Lamb and Adafactor (and LossScaleOptimizer, in the same parametrized checks) against Keras: same updates,
-variables, config and fit. The optimizer harness here serves ``test_loss_scale.py`` too."""
+variables, config and fit."""
 import numpy as np
 import pytest
 
 import kerasport
 from kerasport import optimizers
 from kerasport.backends import B
-from tests.helpers import keras_module
+from tests.optimizers.optimizer_checks import (
+    apply_steps, check_same_state, gradients, initial_values, make_optimizer, make_variables)
 
 SHAPES = [(3, 4), (4,), (2, 3, 5)]
 
@@ -18,65 +19,18 @@ CASES = [
 ]
 
 
-def _gradients(steps=5):
-    rng = np.random.RandomState(0)
-    return [[rng.randn(*s).astype("float32") for s in SHAPES] for _ in range(steps)]
-
-
-def _init():
-    return [np.random.RandomState(1).randn(*s).astype("float32") for s in SHAPES]
-
-
-def _keras_opt(keras, name, kwargs):
-    if name == "LossScaleOptimizer":
-        inner_name, inner_kwargs = kwargs["inner"]
-        rest = {k: v for k, v in kwargs.items() if k != "inner"}
-        return keras.optimizers.LossScaleOptimizer(getattr(keras.optimizers, inner_name)(**inner_kwargs), **rest)
-    return getattr(keras.optimizers, name)(**kwargs)
-
-
-def _our_opt(name, kwargs):
-    if name == "LossScaleOptimizer":
-        inner_name, inner_kwargs = kwargs["inner"]
-        rest = {k: v for k, v in kwargs.items() if k != "inner"}
-        return optimizers.LossScaleOptimizer(getattr(optimizers, inner_name)(**inner_kwargs), **rest)
-    return getattr(optimizers, name)(**kwargs)
-
-
-def _keras_run(name, kwargs, grads):
-    keras = keras_module()
-    kvars = [keras.Variable(w, name=f"w{i}") for i, w in enumerate(_init())]
-    opt = _keras_opt(keras, name, kwargs)
-    for step in grads:
-        opt.apply([keras.ops.convert_to_tensor(g) for g in step], kvars)
-    return opt, [np.asarray(v.numpy()) for v in kvars]
-
-
-def _run(name, kwargs, grads):
-    variables = [B.variable(w, name=f"w{i}") for i, w in enumerate(_init())]
-    opt = _our_opt(name, kwargs)
-    for step in grads:
-        opt.apply([B.convert_to_tensor(g) for g in step], variables)
-    return opt, [B.convert_to_numpy(v) for v in variables]
-
-
 @pytest.mark.parametrize("name,kwargs", CASES, ids=[f"{n}-{'-'.join(k) or 'default'}" for n, k in CASES])
-def test_same_updates_as_keras(name, kwargs):
-    grads = _gradients()
-    opt, ours = _run(name, kwargs, grads)
-    kopt, theirs = _keras_run(name, kwargs, grads)
-    for o, k in zip(ours, theirs):
-        np.testing.assert_allclose(o, k, rtol=2e-5, atol=1e-6)
-    assert [tuple(v.shape) for v in opt.variables] == [tuple(v.shape) for v in kopt.variables]
-    for o, k in zip(opt.variables, kopt.variables):
-        np.testing.assert_allclose(np.asarray(B.convert_to_numpy(o), "float64"), np.asarray(k.numpy(), "float64"),
-                                   rtol=2e-5, atol=1e-6)
+def test_same_updates_as_keras(keras, name, kwargs):
+    grads = gradients(SHAPES, 5)
+    opt, kopt = make_optimizer(kerasport, name, kwargs), make_optimizer(keras, name, kwargs)
+    ours = apply_steps(kerasport, opt, initial_values(SHAPES, one_stream=False), grads)
+    theirs = apply_steps(keras, kopt, initial_values(SHAPES, one_stream=False), grads)
+    check_same_state(ours, opt, theirs, kopt, rtol=2e-5, atol=1e-6)
 
 
 @pytest.mark.parametrize("name", ["Lamb", "Adafactor", "LossScaleOptimizer"])
-def test_fit_matches_keras(name):
+def test_fit_matches_keras(keras, name):
     """Through the compiled train step (``tf.function`` on TensorFlow), with scale_loss for LossScaleOptimizer."""
-    keras = keras_module()
     rng = np.random.RandomState(0)
     x, y = rng.randn(16, 3).astype("float32"), rng.randn(16, 2).astype("float32")
     init = [rng.randn(3, 2).astype("float32"), rng.randn(2).astype("float32")]
@@ -99,8 +53,7 @@ def test_fit_matches_keras(name):
 
 
 @pytest.mark.parametrize("name", ["lamb", "adafactor"])
-def test_get_by_name_and_config_matches_keras(name):
-    keras = keras_module()
+def test_get_by_name_and_config_matches_keras(keras, name):
     opt = optimizers.get(name)
     clone = optimizers.deserialize(optimizers.serialize(opt))
     assert type(clone) is type(opt)
@@ -114,11 +67,12 @@ def test_get_by_name_and_config_matches_keras(name):
 @pytest.mark.parametrize("name,kwargs", [("Lamb", {}), ("Adafactor", {}),
                                          ("LossScaleOptimizer", {"inner": ("Adam", {})})])
 def test_variables_save_and_load(name, kwargs):
-    opt, _ = _run(name, kwargs, _gradients(2))
+    opt = make_optimizer(kerasport, name, kwargs)
+    apply_steps(kerasport, opt, initial_values(SHAPES, one_stream=False), gradients(SHAPES, 2))
     store = {}
     opt.save_own_variables(store)
-    fresh = _our_opt(name, kwargs)
-    fresh.build([B.variable(w, name=f"w{i}") for i, w in enumerate(_init())])
+    fresh = make_optimizer(kerasport, name, kwargs)
+    fresh.build(make_variables(kerasport, initial_values(SHAPES, one_stream=False)))
     fresh.load_own_variables(store)
     for a, b in zip(fresh.variables, opt.variables):
         np.testing.assert_allclose(B.convert_to_numpy(a), B.convert_to_numpy(b))

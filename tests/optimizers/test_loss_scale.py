@@ -3,22 +3,22 @@ are skipped and halve the scale, config round trips and errors."""
 import numpy as np
 import pytest
 
+import kerasport
 from kerasport import optimizers
 from kerasport.backends import B
-from tests.helpers import keras_module
-from tests.optimizers.test_lamb_and_adafactor import _gradients, _init, _keras_opt, _our_opt, _run
+from tests.optimizers.optimizer_checks import apply_steps, gradients, initial_values, make_optimizer, make_variables
+from tests.optimizers.test_lamb_and_adafactor import SHAPES
 
 
-def test_loss_scale_optimizer_float32_equals_inner_and_keras():
-    grads = _gradients(4)
+def test_loss_scale_optimizer_float32_equals_inner_and_keras(keras):
+    grads = gradients(SHAPES, 4)
     kwargs = {"inner": ("Adam", {"learning_rate": 0.01}), "initial_scale": 8.0, "dynamic_growth_steps": 2}
     # The gradients apply() receives are scaled by the current loss scale, as the train step makes them.
-    opt = _our_opt("LossScaleOptimizer", kwargs)
-    kopt = _keras_opt(keras_module(), "LossScaleOptimizer", kwargs)
-    ours = [B.variable(w, name=f"w{i}") for i, w in enumerate(_init())]
-    keras = keras_module()
-    theirs = [keras.Variable(w, name=f"w{i}") for i, w in enumerate(_init())]
-    plain = _run("Adam", {"learning_rate": 0.01}, grads)[1]
+    opt = make_optimizer(kerasport, "LossScaleOptimizer", kwargs)
+    kopt = make_optimizer(keras, "LossScaleOptimizer", kwargs)
+    ours = make_variables(kerasport, initial_values(SHAPES, one_stream=False))
+    theirs = make_variables(keras, initial_values(SHAPES, one_stream=False))
+    plain = apply_steps(kerasport, optimizers.Adam(learning_rate=0.01), initial_values(SHAPES, one_stream=False), grads)
     for step in grads:
         scale = float(B.convert_to_numpy(opt.scale_loss(B.convert_to_tensor(np.float32(1.0)))))
         assert scale == float(kopt.scale_loss(1.0))
@@ -46,8 +46,7 @@ def test_loss_scale_optimizer_skips_non_finite_steps():
     assert float(opt.inner_optimizer.learning_rate) == pytest.approx(0.5)
 
 
-def test_loss_scale_optimizer_config_round_trip_and_errors():
-    keras = keras_module()
+def test_loss_scale_optimizer_config_round_trip_and_errors(keras):
     opt = optimizers.LossScaleOptimizer(optimizers.Adam(0.01), initial_scale=128.0, dynamic_growth_steps=10)
     config = optimizers.serialize(opt)
     clone = optimizers.deserialize(config)

@@ -6,20 +6,13 @@ import pytest
 import kerasport
 from kerasport import optimizers
 from kerasport.backends import B
-from tests.helpers import keras_module
+from tests.optimizers.optimizer_checks import (
+    apply_steps, check_fit_matches_keras, check_same_state, check_saved_model_keeps_optimizer_state, gradients,
+    initial_values)
 
 VARIABLES = [("encoder/dense/kernel", (3, 4)), ("encoder/dense/bias", (4,)), ("head/kernel", (4, 2)),
              ("head/bias", (2,)), ("encoder/norm/gamma", (4,))]
-
-
-def _init():
-    rng = np.random.RandomState(1)
-    return [rng.randn(*shape).astype("float32") for _, shape in VARIABLES]
-
-
-def _gradients(steps=4):
-    rng = np.random.RandomState(0)
-    return [[rng.randn(*shape).astype("float32") for _, shape in VARIABLES] for _ in range(steps)]
+PATHS, SHAPES = [p for p, _ in VARIABLES], [s for _, s in VARIABLES]
 
 
 def _multi(lib, kind):
@@ -31,40 +24,18 @@ def _multi(lib, kind):
     return o.MultiOptimizer(lambda v: adam if "encoder" in v.path else sgd)
 
 
-def _run(lib, kind, grads):
-    if lib is kerasport:
-        variables = [B.variable(w, name=p.split("/")[-1]) for (p, _), w in zip(VARIABLES, _init())]
-        for (path, _), v in zip(VARIABLES, variables):
-            v.path = path
-        tensor, numpy = B.convert_to_tensor, B.convert_to_numpy
-    else:
-        variables = [lib.Variable(w, name=p.split("/")[-1]) for (p, _), w in zip(VARIABLES, _init())]
-        for (path, _), v in zip(VARIABLES, variables):
-            v._path = path
-        tensor, numpy = lib.ops.convert_to_tensor, lambda v: v.numpy()
-    opt = _multi(lib, kind)
-    for step in grads:
-        opt.apply([tensor(g) for g in step], variables)
-    return opt, [np.asarray(numpy(v)) for v in variables], [np.asarray(numpy(v), "float64") for v in opt.variables]
-
-
 @pytest.mark.parametrize("kind", ["map", "callable"])
-def test_same_updates_and_variables_as_keras(kind):
-    keras = keras_module()
-    grads = _gradients()
-    opt, ours, our_state = _run(kerasport, kind, grads)
-    kopt, theirs, their_state = _run(keras, kind, grads)
-    for o, k in zip(ours, theirs):
-        np.testing.assert_allclose(o, k, rtol=1e-5, atol=1e-6)
+def test_same_updates_and_variables_as_keras(keras, kind):
+    grads = gradients(SHAPES, 4)
+    opt, kopt = _multi(kerasport, kind), _multi(keras, kind)
+    ours = apply_steps(kerasport, opt, initial_values(SHAPES), grads, PATHS)
+    theirs = apply_steps(keras, kopt, initial_values(SHAPES), grads, PATHS)
+    check_same_state(ours, opt, theirs, kopt, rtol=1e-5, atol=1e-6)
     assert [type(o).__name__ for o in opt.optimizers] == [type(o).__name__ for o in kopt.optimizers]
-    assert [v.shape for v in our_state] == [v.shape for v in their_state]
-    for o, k in zip(our_state, their_state):
-        np.testing.assert_allclose(o, k, rtol=1e-5, atol=1e-6)
     assert int(B.convert_to_numpy(opt.iterations)) == len(grads)
 
 
-def test_optimizer_map_lookup_as_keras():
-    keras = keras_module()
+def test_optimizer_map_lookup_as_keras(keras):
     for lib in (kerasport, keras):
         o = lib.optimizers
         adam, sgd, rms = o.Adam(), o.SGD(), o.RMSprop()
@@ -82,8 +53,7 @@ def test_optimizer_map_lookup_as_keras():
         assert m["encoder/x"] is sgd
 
 
-def test_config_matches_keras_and_round_trips():
-    keras = keras_module()
+def test_config_matches_keras_and_round_trips(keras):
     opt = _multi(kerasport, "map")
     config, keras_config = opt.get_config(), _multi(keras, "map").get_config()
     assert set(config) == set(keras_config) == {"optimizer_map", "loss_scale_factor", "name"}
@@ -120,42 +90,18 @@ def _data():
     return rng.randn(16, 3).astype("float32"), rng.randn(16, 2).astype("float32")
 
 
-def test_fit_matches_keras():
-    """Through the compiled train step (``tf.function`` on TensorFlow). Keras's optimizer is built before ``fit``:
-    built while Keras-on-TensorFlow traces its train step, its sub-optimizers' slots go missing."""
-    keras = keras_module()
-    x, y = _data()
-    theirs = _model(keras, _model_optimizer(keras))
-    theirs.optimizer.build(theirs.trainable_variables)
-    ours = _model(kerasport, _model_optimizer(kerasport))
-    ours.set_weights(theirs.get_weights())
-    want = theirs.fit(x, y, batch_size=4, epochs=2, verbose=0, shuffle=False).history["loss"]
-    got = ours.fit(x, y, batch_size=4, epochs=2, verbose=0, shuffle=False).history["loss"]
-    np.testing.assert_allclose(got, want, rtol=1e-5)
-    for o, k in zip(ours.get_weights(), theirs.get_weights()):
-        np.testing.assert_allclose(o, k, rtol=1e-5, atol=1e-6)
-    assert len(ours.optimizer.variables) == len(theirs.optimizer.variables)
-    for o, k in zip(ours.optimizer.variables, theirs.optimizer.variables):
-        np.testing.assert_allclose(np.asarray(B.convert_to_numpy(o), "float64"), np.asarray(k.numpy(), "float64"),
-                                   rtol=1e-5, atol=1e-6)
+def test_fit_matches_keras(keras):
+    """Through the compiled train step (``tf.function`` on TensorFlow)."""
+    check_fit_matches_keras(keras, lambda lib: _model(lib, _model_optimizer(lib)), *_data())
 
 
 @pytest.mark.parametrize("ext", ["keras", "h5"])
 def test_saved_model_keeps_optimizer_state(tmp_path, ext):
-    x, y = _data()
     model = _model(kerasport, _model_optimizer(kerasport))
-    model.fit(x, y, batch_size=4, epochs=1, verbose=0, shuffle=False)
-    path = str(tmp_path / f"model.{ext}")
-    model.save(path)
-    loaded = kerasport.saving.load_model(path)
+    loaded = check_saved_model_keeps_optimizer_state(model, *_data(), str(tmp_path / f"model.{ext}"))
     assert type(loaded.optimizer) is optimizers.MultiOptimizer
     assert [type(o) for o in loaded.optimizer.optimizers] == [optimizers.Adam, optimizers.SGD]
-    assert len(loaded.optimizer.variables) == len(model.optimizer.variables) == 2 + (2 + 4) + (2 + 2)
-    for a, b in zip(loaded.optimizer.variables, model.optimizer.variables):
-        np.testing.assert_allclose(B.convert_to_numpy(a), B.convert_to_numpy(b))
-    want = model.fit(x, y, batch_size=4, epochs=1, verbose=0, shuffle=False).history["loss"]
-    got = loaded.fit(x, y, batch_size=4, epochs=1, verbose=0, shuffle=False).history["loss"]
-    np.testing.assert_allclose(got, want, rtol=1e-6)
+    assert len(loaded.optimizer.variables) == 2 + (2 + 4) + (2 + 2)
 
 
 def test_bad_arguments():

@@ -5,11 +5,14 @@ import pytest
 import kerasport
 from kerasport import optimizers
 from kerasport.backends import B
-from tests.helpers import keras_module
+from tests.optimizers.optimizer_checks import (
+    apply_steps, check_fit_matches_keras, check_same_state, check_saved_model_keeps_optimizer_state, gradients,
+    initial_values, make_variables)
 
 # (3, 4) and (5, 3) take Muon's step (wide and tall), the others AdamW's: 1-D, 3-D, "embedding" in the path.
 VARIABLES = [("dense/kernel", (3, 4)), ("dense/bias", (4,)), ("tall/kernel", (5, 3)), ("conv/kernel", (2, 3, 4)),
              ("token_Embedding/embeddings", (6, 3)), ("output_dense/kernel", (3, 2))]
+PATHS, SHAPES = [p for p, _ in VARIABLES], [s for _, s in VARIABLES]
 
 CASES = [
     ("Muon", {}), ("Muon", {"learning_rate": 0.02, "exclude_layers": ["output_.*"], "weight_decay": 0.1}),
@@ -21,57 +24,19 @@ CASES = [
 ]
 
 
-def _init():
-    rng = np.random.RandomState(1)
-    return [rng.randn(*shape).astype("float32") for _, shape in VARIABLES]
-
-
-def _gradients(steps=5):
-    rng = np.random.RandomState(0)
-    return [[rng.randn(*shape).astype("float32") for _, shape in VARIABLES] for _ in range(steps)]
-
-
-def _keras_run(name, kwargs, grads):
-    keras = keras_module()
-    kvars = [keras.Variable(w, name=path.split("/")[-1]) for (path, _), w in zip(VARIABLES, _init())]
-    for (path, _), v in zip(VARIABLES, kvars):
-        v._path = path
-    opt = getattr(keras.optimizers, name)(**kwargs)
-    for step in grads:
-        opt.apply([keras.ops.convert_to_tensor(g) for g in step], kvars)
-    return opt, [np.asarray(v.numpy()) for v in kvars]
-
-
-def _run(name, kwargs, grads):
-    variables = [B.variable(w, name=path.split("/")[-1]) for (path, _), w in zip(VARIABLES, _init())]
-    for (path, _), v in zip(VARIABLES, variables):
-        v.path = path
-    opt = getattr(optimizers, name)(**kwargs)
-    for step in grads:
-        opt.apply([B.convert_to_tensor(g) for g in step], variables)
-    return opt, [B.convert_to_numpy(v) for v in variables]
-
-
 @pytest.mark.parametrize("name,kwargs", CASES, ids=[f"{n}-{'-'.join(k) or 'default'}" for n, k in CASES])
-def test_same_updates_and_variables_as_keras(name, kwargs):
-    grads = _gradients()
-    opt, ours = _run(name, kwargs, grads)
-    kopt, theirs = _keras_run(name, kwargs, grads)
-    for o, k in zip(ours, theirs):
-        np.testing.assert_allclose(o, k, rtol=2e-5, atol=2e-6)
-    assert [tuple(v.shape) for v in opt.variables] == [tuple(v.shape) for v in kopt.variables]
+def test_same_updates_and_variables_as_keras(keras, name, kwargs):
+    grads = gradients(SHAPES, 5)
+    opt, kopt = getattr(optimizers, name)(**kwargs), getattr(keras.optimizers, name)(**kwargs)
+    ours = apply_steps(kerasport, opt, initial_values(SHAPES), grads, PATHS)
+    theirs = apply_steps(keras, kopt, initial_values(SHAPES), grads, PATHS)
+    check_same_state(ours, opt, theirs, kopt, rtol=2e-5, atol=2e-6)
     assert [v.path.split("/")[-1] for v in opt.variables] == [v.path.split("/")[-1] for v in kopt.variables]
-    for o, k in zip(opt.variables, kopt.variables):
-        np.testing.assert_allclose(np.asarray(B.convert_to_numpy(o), "float64"), np.asarray(k.numpy(), "float64"),
-                                   rtol=2e-5, atol=2e-6)
 
 
-def test_muon_splits_variables_as_keras():
-    keras = keras_module()
-    variables = [B.variable(w, name=p.split("/")[-1]) for (p, _), w in zip(VARIABLES, _init())]
-    kvars = [keras.Variable(w, name=p.split("/")[-1]) for (p, _), w in zip(VARIABLES, _init())]
-    for (path, _), v, k in zip(VARIABLES, variables, kvars):
-        v.path, k._path = path, path
+def test_muon_splits_variables_as_keras(keras):
+    variables = make_variables(kerasport, initial_values(SHAPES), PATHS)
+    kvars = make_variables(keras, initial_values(SHAPES), PATHS)
     for kwargs in ({"exclude_layers": ["^output"]}, {"exclude_embeddings": False}, {"exclude_layers": ["dense"]}):
         ours, theirs = optimizers.Muon(**kwargs), keras.optimizers.Muon(**kwargs)
         assert [ours._should_use_adamw(v) for v in variables] == [theirs._should_use_adamw(k) for k in kvars]
@@ -91,8 +56,7 @@ def test_muon_orthogonalises():
 
 
 @pytest.mark.parametrize("name", ["Muon", "ScheduleFreeAdamW"])
-def test_config_matches_keras_and_round_trips(name):
-    keras = keras_module()
+def test_config_matches_keras_and_round_trips(keras, name):
     kwargs = {"exclude_layers": ["head"], "rms_rate": None} if name == "Muon" else {"warmup_steps": 4}
     opt = getattr(optimizers, name)(**kwargs)
     config = {k: v for k, v in opt.get_config().items() if k != "name"}
@@ -131,44 +95,16 @@ def _optimizer(lib, name):
 
 
 @pytest.mark.parametrize("name", ["Muon", "ScheduleFreeAdamW"])
-def test_fit_matches_keras(name):
-    """Through the compiled train step (``tf.function`` on TensorFlow). Keras's optimizer is built before
-    ``fit``: Keras-on-TensorFlow otherwise builds it while tracing its train step, where ScheduleFreeAdamW's
-    copy of the weights into its ``momentum`` slots is lost (they start at zero), unlike its eager ``apply``."""
-    keras = keras_module()
-    x, y = _data()
-    theirs = _model(keras, _optimizer(keras, name))
-    theirs.optimizer.build(theirs.trainable_variables)
-    ours = _model(kerasport, _optimizer(kerasport, name))
-    ours.set_weights(theirs.get_weights())
-    want = theirs.fit(x, y, batch_size=4, epochs=2, verbose=0, shuffle=False).history["loss"]
-    got = ours.fit(x, y, batch_size=4, epochs=2, verbose=0, shuffle=False).history["loss"]
-    np.testing.assert_allclose(got, want, rtol=1e-5)
-    for o, k in zip(ours.get_weights(), theirs.get_weights()):
-        np.testing.assert_allclose(o, k, rtol=1e-5, atol=1e-6)
-    assert len(ours.optimizer.variables) == len(theirs.optimizer.variables)
-    for o, k in zip(ours.optimizer.variables, theirs.optimizer.variables):
-        np.testing.assert_allclose(np.asarray(B.convert_to_numpy(o), "float64"), np.asarray(k.numpy(), "float64"),
-                                   rtol=1e-5, atol=1e-6)
+def test_fit_matches_keras(keras, name):
+    """Through the compiled train step (``tf.function`` on TensorFlow)."""
+    check_fit_matches_keras(keras, lambda lib: _model(lib, _optimizer(lib, name)), *_data())
 
 
 @pytest.mark.parametrize("name", ["Muon", "ScheduleFreeAdamW"])
 @pytest.mark.parametrize("ext", ["keras", "h5"])
 def test_saved_model_keeps_optimizer_state(tmp_path, name, ext):
-    x, y = _data()
-    model = _model(kerasport, _optimizer(kerasport, name))
-    model.fit(x, y, batch_size=4, epochs=1, verbose=0, shuffle=False)
-    path = str(tmp_path / f"model.{ext}")
-    model.save(path)
-    loaded = kerasport.saving.load_model(path)
-    assert type(loaded.optimizer) is type(model.optimizer)
-    assert loaded.optimizer.get_config() == model.optimizer.get_config()
-    assert len(loaded.optimizer.variables) == len(model.optimizer.variables)
-    for a, b in zip(loaded.optimizer.variables, model.optimizer.variables):
-        np.testing.assert_allclose(B.convert_to_numpy(a), B.convert_to_numpy(b))
-    want = model.fit(x, y, batch_size=4, epochs=1, verbose=0, shuffle=False).history["loss"]
-    got = loaded.fit(x, y, batch_size=4, epochs=1, verbose=0, shuffle=False).history["loss"]
-    np.testing.assert_allclose(got, want, rtol=1e-6)
+    check_saved_model_keeps_optimizer_state(_model(kerasport, _optimizer(kerasport, name)), *_data(),
+                                            str(tmp_path / f"model.{ext}"))
 
 
 @pytest.mark.parametrize("name,kwargs,match", [
@@ -186,10 +122,9 @@ def test_bad_arguments(name, kwargs, match):
 
 
 @pytest.mark.parametrize("name", ["Muon", "ScheduleFreeAdamW"])
-def test_keras_written_file_loads_with_optimizer_state(tmp_path, name):
+def test_keras_written_file_loads_with_optimizer_state(keras, tmp_path, name):
     """A compiled model Keras saved (``.keras``) loads with the optimizer's class, config and slots, and goes on
     training as Keras does."""
-    keras = keras_module()
     x, y = _data()
     theirs = _model(keras, _optimizer(keras, name))
     theirs.optimizer.build(theirs.trainable_variables)

@@ -5,7 +5,7 @@ import pytest
 import kerasport
 from kerasport import optimizers
 from kerasport.backends import B
-from tests.helpers import keras_module
+from tests.optimizers.optimizer_checks import apply_steps, gradients, initial_values, make_optimizer
 
 CASES = [
     ("SGD", {}), ("SGD", {"momentum": 0.9}), ("SGD", {"momentum": 0.9, "nesterov": True}),
@@ -25,67 +25,49 @@ CASES = [
 SHAPES = [(3, 4), (4,)]
 
 
-def _gradients(steps=6):
-    rng = np.random.RandomState(0)
-    return [[rng.randn(*s).astype("float32") for s in SHAPES] for _ in range(steps)]
-
-
-def _keras_run(name, kwargs, init, grads):
-    keras = keras_module()
-    kvars = [keras.Variable(w.copy()) for w in init]
-    opt = getattr(keras.optimizers, name)(**kwargs)
-    for step in grads:
-        opt.apply([keras.ops.convert_to_tensor(g) for g in step], kvars)
-    return [np.asarray(v.numpy()) for v in kvars]
-
-
-def _run(name, kwargs, init, grads):
-    variables = [B.variable(w.copy(), name=f"w{i}") for i, w in enumerate(init)]
-    opt = getattr(optimizers, name)(**kwargs)
-    for step in grads:
-        opt.apply([B.convert_to_tensor(g) for g in step], variables)
-    return opt, [B.convert_to_numpy(v) for v in variables]
+def _run(lib, name, kwargs, init, grads):
+    """``lib``'s optimizer ``name`` applies ``grads`` to variables starting at (copies of) ``init``; returns the
+    optimizer and what the variables hold then."""
+    opt = make_optimizer(lib, name, kwargs)
+    return opt, apply_steps(lib, opt, [w.copy() for w in init], grads)
 
 
 @pytest.mark.parametrize("name,kwargs", CASES, ids=[f"{n}-{'-'.join(k) or 'default'}" for n, k in CASES])
-def test_same_updates_as_keras(name, kwargs):
-    init = [np.random.RandomState(1).randn(*s).astype("float32") for s in SHAPES]
-    grads = _gradients()
-    _, ours = _run(name, kwargs, init, grads)
-    for o, k in zip(ours, _keras_run(name, kwargs, init, grads)):
+def test_same_updates_as_keras(keras, name, kwargs):
+    init = initial_values(SHAPES, one_stream=False)
+    grads = gradients(SHAPES, 6)
+    _, ours = _run(kerasport, name, kwargs, init, grads)
+    for o, k in zip(ours, _run(keras, name, kwargs, init, grads)[1]):
         np.testing.assert_allclose(o, k, rtol=1e-6, atol=1e-6)
 
 
 @pytest.mark.parametrize("kwargs", [{"global_clipnorm": 1.0}, {"clipnorm": 1.0}, {"clipvalue": 1.0}])
-def test_clipping_a_non_finite_gradient_as_keras(kwargs):
+def test_clipping_a_non_finite_gradient_as_keras(keras, kwargs):
     """Keras's global clipping makes every gradient NaN when the global norm is not finite; per-tensor clipping
     keeps the finite tensors finite."""
     init = [np.ones(s, "float32") for s in SHAPES]
     grads = [[np.full(SHAPES[0], np.inf, "float32"), np.full(SHAPES[1], 0.5, "float32")]]
-    _, ours = _run("SGD", kwargs, init, grads)
-    theirs = _keras_run("SGD", kwargs, init, grads)
+    _, ours = _run(kerasport, "SGD", kwargs, init, grads)
+    theirs = _run(keras, "SGD", kwargs, init, grads)[1]
     for o, k in zip(ours, theirs):
         np.testing.assert_array_equal(np.isnan(o), np.isnan(k))
         np.testing.assert_allclose(o[np.isfinite(k)], k[np.isfinite(k)], rtol=1e-6)
     assert np.isnan(ours[1]).all() == ("global_clipnorm" in kwargs)
 
 
-def test_schedule_learning_rate_matches_keras():
-    keras = keras_module()
+def test_schedule_learning_rate_matches_keras(keras):
     init = [np.ones(s, "float32") for s in SHAPES]
-    grads = _gradients()
-    ours = _run("SGD", {"learning_rate": optimizers.schedules.ExponentialDecay(0.1, 2, 0.5)}, init, grads)[1]
-    theirs = _keras_run("SGD", {"learning_rate": keras.optimizers.schedules.ExponentialDecay(0.1, 2, 0.5)},
-                        init, grads)
+    grads = gradients(SHAPES, 6)
+    ours, theirs = (_run(lib, "SGD", {"learning_rate": lib.optimizers.schedules.ExponentialDecay(0.1, 2, 0.5)}, init,
+                         grads)[1] for lib in (kerasport, keras))
     for o, k in zip(ours, theirs):
         np.testing.assert_allclose(o, k, rtol=1e-6, atol=1e-6)
 
 
-def test_slot_variables_in_keras_order():
-    keras = keras_module()
+def test_slot_variables_in_keras_order(keras):
     init = [np.ones(s, "float32") for s in SHAPES]
     kwargs = {"use_ema": True, "gradient_accumulation_steps": 2, "amsgrad": True}
-    opt, _ = _run("Adam", kwargs, init, _gradients(2))
+    opt, _ = _run(kerasport, "Adam", kwargs, init, gradients(SHAPES, 2))
     kopt = keras.optimizers.Adam(**kwargs)
     kopt.build([keras.Variable(w) for w in init])
     assert [tuple(v.shape) for v in opt.variables] == [tuple(v.shape) for v in kopt.variables]
@@ -121,9 +103,8 @@ def test_schedule_is_not_settable_and_follows_iterations():
 
 @pytest.mark.parametrize("name", ["sgd", "adam", "adamw", "rmsprop", "adagrad", "adadelta", "adamax", "nadam",
                                   "lion", "ftrl"])
-def test_get_by_name_and_config_round_trip(name):
+def test_get_by_name_and_config_round_trip(keras, name):
     opt = optimizers.get(name)
-    keras = keras_module()
     assert type(opt).__name__ == type(keras.optimizers.get(name)).__name__
     clone = optimizers.deserialize(optimizers.serialize(opt))
     assert type(clone) is type(opt)
@@ -157,9 +138,8 @@ def test_fit_with_ema_finalizes_to_the_average():
     ("Nadam", {"clipnorm": 0.1, "weight_decay": 0.01}),
     ("RMSprop", {"learning_rate": "schedule"}),
 ])
-def test_fit_matches_keras(name, kwargs):
+def test_fit_matches_keras(keras, name, kwargs):
     """The compiled train step (``tf.function`` on TensorFlow) gives Keras's weights."""
-    keras = keras_module()
     rng = np.random.RandomState(0)
     x, y = rng.randn(24, 3).astype("float32"), rng.randn(24, 2).astype("float32")
     init = [rng.randn(3, 2).astype("float32"), rng.randn(2).astype("float32")]

@@ -6,17 +6,12 @@ import pytest
 
 import kerasport
 from kerasport.utils import bounding_boxes as bb
-from tests.helpers import keras_module, to_numpy
+from tests.helpers import to_numpy
 
 RNG = np.random.RandomState(5)
 CORNERS = RNG.uniform(0, 40, (2, 5, 2)).astype("float32")
 XYXY = np.concatenate([CORNERS, CORNERS + RNG.uniform(1, 30, (2, 5, 2)).astype("float32")], -1)
 HEIGHT, WIDTH = 64, 80
-
-
-@pytest.fixture(scope="module")
-def keras():
-    return keras_module()
 
 
 def close(ours, theirs, tol=1e-4):
