@@ -16,9 +16,9 @@ from kerasport import ops_image as image_ops
 from kerasport import random as kr
 from kerasport.backends import B
 from kerasport.layers.geometric_augmentation import RandomShear
-from kerasport.layers.image_preprocessing import (AutoContrast, BaseImagePreprocessingLayer, RandomBrightness,
-                                                 RandomContrast, RandomRotation, RandomTranslation, Solarization,
-                                                 checked_value_range, to_range)
+from kerasport.layers.augmentation_base import BaseImagePreprocessingLayer
+from kerasport.layers.image_preprocessing import (AutoContrast, RandomBrightness, RandomContrast, RandomRotation,
+                                                 RandomTranslation, Solarization, checked_value_range, to_range)
 
 __all__ = ["RandomColorDegeneration", "RandomSaturation", "RandomHue", "RandomSharpness", "RandomInvert",
            "RandomPosterization", "Equalization", "RandomColorJitter", "RandAugment", "AugMix"]

@@ -8,13 +8,13 @@ get the same warp (nearest-neighbour), labels pass through.
 from kerasport import ops_image as image_ops
 from kerasport import random as kr
 from kerasport.backends import B
-from kerasport.layers.augmentation_base import AugmentationLayer
+from kerasport.layers.augmentation_base import BaseImagePreprocessingLayer
 from kerasport.utils import bounding_boxes as box_utils
 
 __all__ = ["RandomShear", "RandomPerspective", "RandomElasticTransform"]
 
 
-class _WarpLayer(AugmentationLayer):
+class _WarpLayer(BaseImagePreprocessingLayer):
     """Checks ``interpolation`` / ``fill_mode``; applies ``_warp`` to images and (nearest) to masks."""
 
     _USE_BASE_FACTOR = False

@@ -1,6 +1,6 @@
 """Keras's ``ContrastLimitedAdaptiveHistogramEqualization`` (CLAHE) layer."""
 from kerasport.backends import B
-from kerasport.layers.augmentation_base import AugmentationLayer
+from kerasport.layers.augmentation_base import BaseImagePreprocessingLayer
 from kerasport.layers.image_preprocessing import to_range
 
 __all__ = ["ContrastLimitedAdaptiveHistogramEqualization"]
@@ -8,7 +8,7 @@ __all__ = ["ContrastLimitedAdaptiveHistogramEqualization"]
 _LEVELS = 256
 
 
-class ContrastLimitedAdaptiveHistogramEqualization(AugmentationLayer):
+class ContrastLimitedAdaptiveHistogramEqualization(BaseImagePreprocessingLayer):
     """Contrast Limited Adaptive Histogram Equalization, in training and inference.
 
     Each image (mapped to [0, 255]) is cut into ``tile_grid_size`` tiles (padded symmetrically at

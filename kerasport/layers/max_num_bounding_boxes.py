@@ -1,11 +1,11 @@
 """Keras's ``MaxNumBoundingBoxes``: a fixed number of bounding boxes per image."""
 from kerasport.backends import B
-from kerasport.layers.augmentation_base import AugmentationLayer
+from kerasport.layers.augmentation_base import BaseImagePreprocessingLayer
 
 __all__ = ["MaxNumBoundingBoxes"]
 
 
-class MaxNumBoundingBoxes(AugmentationLayer):
+class MaxNumBoundingBoxes(BaseImagePreprocessingLayer):
     """Pads or truncates the bounding boxes of each image to ``max_number``.
 
     Called on ``{"images": ..., "bounding_boxes": {"boxes": (N, M, 4), "labels": (N, M)}}`` (or

@@ -7,7 +7,7 @@ Like every random image layer they are the identity unless ``training`` is true.
 from kerasport import ops_image as image_ops
 from kerasport import random as kr
 from kerasport.backends import B
-from kerasport.layers.augmentation_base import AugmentationLayer
+from kerasport.layers.augmentation_base import BaseImagePreprocessingLayer
 
 __all__ = ["MixUp", "CutMix", "RandomErasing", "RandomGaussianBlur"]
 
@@ -22,7 +22,7 @@ def _float(values, dtype):
     return values if "float" in B.dtype(values) else B.cast(values, dtype)
 
 
-class _BoxLayer(AugmentationLayer):
+class _BoxLayer(BaseImagePreprocessingLayer):
     """Random axis-aligned boxes per image (CutMix, RandomErasing): ``(N, H, W, 1)`` masks."""
 
     def _crop_bounds(self, batch, length, ratio, seed):
@@ -39,7 +39,7 @@ class _BoxLayer(AugmentationLayer):
         return B.expand_dims(masks, -1 if self.data_format == "channels_last" else 1)
 
 
-class MixUp(AugmentationLayer):
+class MixUp(BaseImagePreprocessingLayer):
     """MixUp (Zhang et al. 2017): blends each image with another image of the batch.
 
     In training, ``out = w * x + (1 - w) * x[perm]`` with ``w ~ Beta(alpha, alpha)`` per image and
@@ -240,7 +240,7 @@ class RandomErasing(_BoxLayer):
                 "value_range": self.value_range, "seed": self.seed}
 
 
-class RandomGaussianBlur(AugmentationLayer):
+class RandomGaussianBlur(BaseImagePreprocessingLayer):
     """Blurs some images with a Gaussian of random standard deviation (in training).
 
     Each image is blurred with probability ``p ~ U(factor)``; one std per axis is drawn per

@@ -260,7 +260,6 @@ class GRUCell(_Cell):
 
     def call(self, inputs, states, training=False):
         h_tm1 = states[0] if isinstance(states, (list, tuple)) else states
-        u = self.units
         if self.bias is None:
             in_bias = rec_bias = None
         elif self.reset_after:

@@ -48,21 +48,16 @@ def replicated(step: Callable) -> Callable:
     """``step`` run in the replica context of the enclosing distribution strategy (itself where there is none)."""
 
 
-def distributed_user_step(step: Callable, model: Any, kind: str) -> Callable:
-    """``step``, the ``model``'s overridden ``train_step`` / ``test_step`` / ``predict_step`` (``kind``), made to
-    run data-parallel under a distribution (torch: the model's top-level call goes through
-    ``DistributedDataParallel``, so the user's ``loss.backward()`` all-reduces); ``step`` itself otherwise."""
-
-
 def when_samples(count: Any, update: Callable[[], Any]) -> None:
     """Run ``update()`` when the batch holds samples (a process's share of a small last batch may not)."""
 
 
 def distributed_user_step(step: Callable, model: Any, kind: str) -> Callable:
-    """A user's overridden ``train_step`` / ``test_step`` (``kind``: ``"train"``, ``"test"`` or ``"predict"``) of
-    ``model`` as the active distribution runs it: on TensorFlow once per replica (``strategy.run``), each local
-    replica on its share of the batch, the logs it returns averaged over the local replicas; ``step`` itself
-    without a distribution."""
+    """A user's overridden ``train_step`` / ``test_step`` / ``predict_step`` (``kind``: ``"train"``, ``"test"`` or
+    ``"predict"``) of ``model`` as the active distribution runs it: on torch the model's top-level call goes through
+    ``DistributedDataParallel``, so the user's ``loss.backward()`` all-reduces; on TensorFlow it runs once per
+    replica (``strategy.run``), each local replica on its share of the batch, the logs it returns averaged over
+    the local replicas; ``step`` itself without a distribution."""
 
 
 def replicas_in_sync() -> int:
