@@ -5,6 +5,7 @@ import numbers
 from kerasport import activations, backend, constraints, initializers, regularizers
 from kerasport.backends import B
 from kerasport.layers.layer import KerasTensor, Layer
+from kerasport.layers.lora import LoRA
 from kerasport.core.serialization import serialized
 
 
@@ -87,7 +88,7 @@ def Input(shape=None, batch_size=None, dtype=None, sparse=None, batch_shape=None
                       batch_shape=batch_shape, name=name, optional=optional).output_tensor
 
 
-class Dense(Layer):
+class Dense(LoRA, Layer):
     """``activation(inputs @ kernel + bias)`` on the last axis.
 
     Args:
@@ -96,14 +97,22 @@ class Dense(Layer):
         use_bias: whether to add a bias vector.
         kernel_initializer, bias_initializer: ``"glorot_uniform"``, ``"zeros"`` by default.
         kernel_regularizer, bias_regularizer, activity_regularizer, kernel_constraint, bias_constraint.
+        lora_rank: when set, the layer enables LoRA with this rank once built (``enable_lora``): the kernel is
+            frozen and a trainable low-rank update ``lora_kernel_a @ lora_kernel_b`` is added to it.
+        lora_alpha: the update's scale is ``lora_alpha / lora_rank``. As in Keras 3.15, the build enables LoRA
+            with ``lora_alpha = lora_rank``; pass ``lora_alpha`` to ``enable_lora`` to use another.
+        quantization_config: a ``kerasport.quantizers.QuantizationConfig`` for ``quantize``.
 
     Shapes: ``(..., input_dim)`` -> ``(..., units)``.
     """
 
     def __init__(self, units, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
                  bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None,
-                 activity_regularizer=None, kernel_constraint=None, bias_constraint=None, **kwargs):
+                 activity_regularizer=None, kernel_constraint=None, bias_constraint=None, lora_rank=None,
+                 lora_alpha=None, quantization_config=None, **kwargs):
         super().__init__(**kwargs)
+        self._init_lora(lora_rank, lora_alpha)
+        self.quantization_config = quantization_config
         if not isinstance(units, int) or isinstance(units, bool) or units <= 0:
             raise ValueError(f"Dense {self.name!r}: `units` must be a positive integer, received {units!r}.")
         self.units = units
@@ -130,6 +139,17 @@ class Dense(Layer):
                                     regularizer=self.bias_regularizer,
                                     constraint=self.bias_constraint) if self.use_bias else None
         self.built = True
+        if self.lora_rank:
+            self.enable_lora(self.lora_rank)
+
+    @property
+    def kernel(self):
+        """The kernel the layer computes with: its variable, plus the LoRA update when LoRA is enabled."""
+        return self._with_lora(self._kernel)
+
+    @kernel.setter
+    def kernel(self, value):
+        self._kernel = value
 
     def call(self, inputs):
         try:
@@ -155,7 +175,8 @@ class Dense(Layer):
                 "bias_regularizer": serialized(self.bias_regularizer),
                 "activity_regularizer": serialized(self.activity_regularizer),
                 "kernel_constraint": serialized(self.kernel_constraint),
-                "bias_constraint": serialized(self.bias_constraint)}
+                "bias_constraint": serialized(self.bias_constraint),
+                "quantization_config": serialized(self.quantization_config), **self._lora_config()}
 
 
 class Activation(Layer):
@@ -268,20 +289,30 @@ class Reshape(Layer):
         return {**super().get_config(), "target_shape": self.target_shape}
 
 
-class Embedding(Layer):
+class Embedding(LoRA, Layer):
     """Maps integer indices to dense vectors.
 
     Args:
         input_dim: vocabulary size (indices in ``[0, input_dim)``).
         output_dim: size of each vector.
         mask_zero: whether index 0 is padding; then a mask flows to later layers.
+        lora_rank: when set, the layer enables LoRA with this rank once built (``enable_lora``): the
+            embeddings are frozen and a trainable update ``lora_embeddings_a @ lora_embeddings_b`` is added.
+        lora_alpha: the update's scale is ``lora_alpha / lora_rank``. As in Keras 3.15, the build enables LoRA
+            with ``lora_alpha = lora_rank``; pass ``lora_alpha`` to ``enable_lora`` to use another.
+        quantization_config: a ``kerasport.quantizers.QuantizationConfig`` for ``quantize``.
 
     Shapes: ``(batch, ...)`` ints -> ``(batch, ..., output_dim)``.
     """
 
+    _lora_weight = "embeddings"
+
     def __init__(self, input_dim, output_dim, embeddings_initializer="uniform", embeddings_regularizer=None,
-                 embeddings_constraint=None, mask_zero=False, weights=None, **kwargs):
+                 embeddings_constraint=None, mask_zero=False, weights=None, lora_rank=None, lora_alpha=None,
+                 quantization_config=None, **kwargs):
         super().__init__(**kwargs)
+        self._init_lora(lora_rank, lora_alpha)
+        self.quantization_config = quantization_config
         if input_dim <= 0 or output_dim <= 0:
             raise ValueError(f"Embedding {self.name!r}: input_dim and output_dim must be positive, "
                              f"received {input_dim} and {output_dim}.")
@@ -299,8 +330,19 @@ class Embedding(Layer):
                                           name="embeddings", regularizer=self.embeddings_regularizer,
                                           constraint=self.embeddings_constraint)
         self.built = True
+        if self.lora_rank:
+            self.enable_lora(self.lora_rank)
         if self._initial_weights is not None:
             self.set_weights(self._initial_weights)
+
+    @property
+    def embeddings(self):
+        """The embedding matrix the layer computes with: its variable, plus the LoRA update when enabled."""
+        return self._with_lora(self._embeddings)
+
+    @embeddings.setter
+    def embeddings(self, value):
+        self._embeddings = value
 
     def call(self, inputs):
         return B.embedding(inputs, self.embeddings)
@@ -317,7 +359,7 @@ class Embedding(Layer):
                 "embeddings_regularizer": serialized(self.embeddings_regularizer),
                 "activity_regularizer": serialized(self.activity_regularizer),
                 "embeddings_constraint": serialized(self.embeddings_constraint), "mask_zero": self.mask_zero,
-                "quantization_config": None}
+                "quantization_config": serialized(self.quantization_config), **self._lora_config()}
 
 
 class Identity(Layer):

@@ -4,6 +4,7 @@ import re
 from kerasport import activations, constraints, initializers, regularizers
 from kerasport.backends import B
 from kerasport.layers.layer import Layer
+from kerasport.layers.lora import LoRA
 from kerasport.core.serialization import serialize_keras_object
 
 
@@ -80,7 +81,7 @@ def analyze_einsum(equation, bias_axes, input_shape, output_shape):
     return kernel_shape, bias_shape, out, in_axes, out_axes
 
 
-class EinsumDense(Layer):
+class EinsumDense(LoRA, Layer):
     """A dense layer computing ``activation(einsum(equation, inputs, kernel) + bias)``.
 
     Args:
@@ -93,6 +94,11 @@ class EinsumDense(Layer):
         kernel_initializer, bias_initializer: ``"glorot_uniform"``, ``"zeros"``; the kernel's fans
             are computed over its input and output axes, as in Keras.
         kernel_regularizer, bias_regularizer, activity_regularizer, kernel_constraint, bias_constraint.
+        lora_rank: when set, the layer enables LoRA with this rank (and ``lora_alpha``) once built
+            (``enable_lora``): the kernel is frozen and a trainable update ``lora_kernel_a @ lora_kernel_b``
+            (``lora_kernel_a``: the kernel's shape with its last dim ``lora_rank``) is added to it.
+        lora_alpha: the update's scale is ``lora_alpha / lora_rank`` (``lora_rank`` by default).
+        quantization_config: a ``kerasport.quantizers.QuantizationConfig`` for ``quantize``.
 
     Example::
 
@@ -102,8 +108,11 @@ class EinsumDense(Layer):
 
     def __init__(self, equation, output_shape, activation=None, bias_axes=None, kernel_initializer="glorot_uniform",
                  bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
-                 kernel_constraint=None, bias_constraint=None, **kwargs):
+                 kernel_constraint=None, bias_constraint=None, lora_rank=None, lora_alpha=None,
+                 quantization_config=None, **kwargs):
         super().__init__(**kwargs)
+        self._init_lora(lora_rank, lora_alpha)
+        self.quantization_config = quantization_config
         if not isinstance(equation, str):
             raise TypeError(f"EinsumDense {self.name!r}: `equation` must be a string, received {equation!r}.")
         _parse(equation)
@@ -141,6 +150,17 @@ class EinsumDense(Layer):
             tuple(bias_shape), self.bias_initializer, name="bias", regularizer=self.bias_regularizer,
             constraint=self.bias_constraint)
         self.built = True
+        if self.lora_rank:
+            self.enable_lora(self.lora_rank, lora_alpha=self.lora_alpha)
+
+    @property
+    def kernel(self):
+        """The kernel the layer computes with: its variable, plus the LoRA update when LoRA is enabled."""
+        return self._with_lora(self._kernel)
+
+    @kernel.setter
+    def kernel(self, value):
+        self._kernel = value
 
     def call(self, inputs):
         if B.ndim(inputs) != self._input_ndim:
@@ -169,4 +189,5 @@ class EinsumDense(Layer):
                 "kernel_initializer": _ser(self.kernel_initializer), "bias_initializer": _ser(self.bias_initializer),
                 "kernel_regularizer": _ser(self.kernel_regularizer), "bias_regularizer": _ser(self.bias_regularizer),
                 "activity_regularizer": _ser(self.activity_regularizer),
-                "kernel_constraint": _ser(self.kernel_constraint), "bias_constraint": _ser(self.bias_constraint)}
+                "kernel_constraint": _ser(self.kernel_constraint), "bias_constraint": _ser(self.bias_constraint),
+                "quantization_config": _ser(self.quantization_config), **self._lora_config()}

@@ -153,8 +153,8 @@ class Layer:
             kwargs.pop(legacy, None)
         for unsupported in ("lora_rank", "lora_alpha", "quantization_config"):
             if kwargs.pop(unsupported, None) is not None:
-                raise NotImplementedError(f"{type(self).__name__}: `{unsupported}` (LoRA / quantization) is not "
-                                          "supported by kerasport.")
+                raise ValueError(f"{type(self).__name__}: `{unsupported}` (LoRA / quantization) is taken only by "
+                                 "the Dense, EinsumDense and Embedding layers.")
         if kwargs:
             raise ValueError(f"Unrecognized keyword arguments passed to {type(self).__name__}: {kwargs}")
         self.__dict__.setdefault("_layers", [])
@@ -284,7 +284,17 @@ class Layer:
     def _sync_requires_grad(self):
         if B.NAME == "torch":
             for v in self._weights_list:
-                v.trainable = self._trainable and self._trainable_flags[id(v)]
+                v.trainable = self._trainable and self._is_trainable_weight(v)
+
+    def _is_trainable_weight(self, variable):
+        """Whether ``variable`` (one of this layer's own) trains: created trainable and not frozen since."""
+        return self._trainable_flags[id(variable)] and id(variable) not in self.__dict__.get("_frozen_weights", ())
+
+    def _freeze_weight(self, variable):
+        """Stop training ``variable``, one of this layer's own, as Keras's ``variable.trainable = False``: it
+        keeps its place in ``weights`` (and in the saved files) but leaves ``trainable_weights``."""
+        self.__dict__.setdefault("_frozen_weights", set()).add(id(variable))
+        self._sync_requires_grad()
 
     def _flatten_layers(self, include_self=True):
         seen, out = set(), []
@@ -313,8 +323,7 @@ class Layer:
     @property
     def weights(self):
         """All variables in Keras's order: own trainable, own non-trainable, then each sublayer's weights."""
-        out = [v for v in self._weights_list if self._trainable_flags[id(v)]]
-        out += [v for v in self._weights_list if not self._trainable_flags[id(v)]]
+        out = self._own_weights()
         for layer in self._layers:
             out += [v for v in layer.weights if not any(v is o for o in out)]
         return out
@@ -323,7 +332,7 @@ class Layer:
     def trainable_weights(self):
         if not self._trainable:
             return []
-        out = [v for v in self._weights_list if self._trainable_flags[id(v)]]
+        out = [v for v in self._weights_list if self._is_trainable_weight(v)]
         for layer in self._layers:
             out += [v for v in layer.trainable_weights if not any(v is o for o in out)]
         return out
@@ -335,7 +344,7 @@ class Layer:
             for layer in self._layers:
                 out += [v for v in layer.weights if not any(v is o for o in out)]
             return out
-        out = [v for v in self._weights_list if not self._trainable_flags[id(v)]]
+        out = [v for v in self._own_weights() if not self._is_trainable_weight(v)]
         for layer in self._layers:
             out += [v for v in layer.non_trainable_weights if not any(v is o for o in out)]
         return out
@@ -740,11 +749,23 @@ class Layer:
                                  f"loaded value has shape {tuple(np.shape(store[str(i)]))}.")
         for i, v in enumerate(own):
             _assign_array(v, store[str(i)])
+        for v in self._reset_on_load():
+            _assign_array(v, np.zeros(tuple(v.shape)))
 
-    def _own_variables(self):
-        """The variables this layer itself created, trainable ones first (the order of ``save_own_variables``)."""
+    def _own_weights(self):
+        """The variables this layer itself created, those created trainable first (Keras's order)."""
         return ([v for v in self._weights_list if self._trainable_flags[id(v)]]
                 + [v for v in self._weights_list if not self._trainable_flags[id(v)]])
+
+    def _own_variables(self):
+        """The variables ``save_own_variables`` writes and ``load_own_variables`` reads, in order: by default
+        all of ``_own_weights()``; a LoRA layer leaves its adapters out, as Keras does."""
+        return self._own_weights()
+
+    def _reset_on_load(self):
+        """Variables that loading weights sets to zero (a LoRA layer's adapters: the file holds the merged
+        kernel); none by default."""
+        return []
 
     def __repr__(self):
         return f"<{type(self).__name__} name={self.name}, built={self.built}>"
