@@ -5,7 +5,8 @@ import numbers
 from kerasport import activations, backend, constraints, initializers, regularizers
 from kerasport.backends import B
 from kerasport.layers.layer import KerasTensor, Layer
-from kerasport.layers.lora import LoRA
+from kerasport.layers.quantization import Quantizable
+from kerasport.quantizers import AbsMaxQuantizer, QuantizationConfig, abs_max_quantize
 from kerasport.core.serialization import serialized
 
 
@@ -88,7 +89,7 @@ def Input(shape=None, batch_size=None, dtype=None, sparse=None, batch_shape=None
                       batch_shape=batch_shape, name=name, optional=optional).output_tensor
 
 
-class Dense(LoRA, Layer):
+class Dense(Quantizable, Layer):
     """``activation(inputs @ kernel + bias)`` on the last axis.
 
     Args:
@@ -133,8 +134,11 @@ class Dense(LoRA, Layer):
             raise ValueError(f"Dense {self.name!r} needs a known last input dimension, received shape {shape}.")
 
     def build(self, input_shape):
-        self.kernel = self.add_weight((input_shape[-1], self.units), self.kernel_initializer, name="kernel",
-                                      regularizer=self.kernel_regularizer, constraint=self.kernel_constraint)
+        if self.quantization_mode is not None:
+            self._quantized_build((input_shape[-1], self.units), self.quantization_mode, self.quantization_config)
+        else:
+            self.kernel = self.add_weight((input_shape[-1], self.units), self.kernel_initializer, name="kernel",
+                                          regularizer=self.kernel_regularizer, constraint=self.kernel_constraint)
         self.bias = self.add_weight((self.units,), self.bias_initializer, name="bias",
                                     regularizer=self.bias_regularizer,
                                     constraint=self.bias_constraint) if self.use_bias else None
@@ -151,7 +155,60 @@ class Dense(LoRA, Layer):
     def kernel(self, value):
         self._kernel = value
 
+    def _serialization_spec(self):
+        return {None: ["kernel", "bias"], "int8": ["kernel", "bias", "kernel_scale"]}
+
+    def _quantized_build(self, kernel_shape, mode, config):
+        if mode not in self._quantization_modes:
+            raise NotImplementedError(f"Dense {self.name!r}: quantization mode {mode!r} is not supported by "
+                                      f"kerasport; supported: {self._quantization_modes}.")
+        self.inputs_quantizer = QuantizationConfig.activation_quantizer_or_default(config, AbsMaxQuantizer())
+        self._kernel = self.add_weight(kernel_shape, "zeros", dtype="int8", trainable=False, name="kernel")
+        self.kernel_scale = self.add_weight((self.units,), "ones", trainable=False, name="kernel_scale")
+        self._is_quantized = True
+
+    def _quantize_weights(self, mode, config):
+        quantizer = QuantizationConfig.weight_quantizer_or_default(config, AbsMaxQuantizer(axis=0))
+        value, scale = quantizer(self._kernel, to_numpy=True)
+        self._replace_base_weight(tuple(self._kernel.shape), mode, config)
+        B.assign(self._kernel, value)
+        B.assign(self.kernel_scale, B.squeeze(scale, 0))
+
+    def _dequantized(self):
+        return B.divide(B.cast(self._kernel, self.compute_dtype), self.kernel_scale)
+
+    def _requantized(self, kernel):
+        value, scale = abs_max_quantize(kernel, axis=0, to_numpy=True)
+        return value, B.squeeze(scale, 0)
+
+    def _int8_call(self, inputs):
+        compute, quantizer = self.compute_dtype, self.inputs_quantizer
+
+        @B.custom_gradient
+        def matmul_int8(x, kernel, kernel_scale):
+            def grad(upstream):  # the inputs' gradient through the dequantized kernel; the int8 weights get none
+                float_kernel = B.divide(B.cast(kernel, compute), kernel_scale)
+                return B.matmul(upstream, B.transpose(float_kernel)), None, None
+
+            if quantizer:
+                x, x_scale = quantizer(x, axis=-1)
+                y = B.divide(B.cast(B.matmul(B.cast(x, "int32"), B.cast(kernel, "int32")), compute),
+                             B.multiply(kernel_scale, x_scale))
+            else:
+                y = B.divide(B.cast(B.matmul(x, B.cast(kernel, B.dtype(x))), compute), kernel_scale)
+            return y, grad
+
+        x = matmul_int8(inputs, B.convert_to_tensor(self._kernel), B.convert_to_tensor(self.kernel_scale))
+        if self.lora_enabled:
+            lora = B.matmul(B.matmul(inputs, self.lora_kernel_a), self.lora_kernel_b)
+            x = B.cast(B.add(x, B.multiply(lora, self.lora_alpha / self.lora_rank)), compute)
+        if self.bias is not None:
+            x = B.add(x, self.bias)
+        return x if self.activation in (None, activations.linear) else self.activation(x)
+
     def call(self, inputs):
+        if self.quantization_mode == "int8":
+            return self._int8_call(inputs)
         try:
             out = B.dense(inputs, self.kernel, self.bias)
         except Exception as error:  # the shape is checked only when the kernel refused the input
@@ -289,7 +346,7 @@ class Reshape(Layer):
         return {**super().get_config(), "target_shape": self.target_shape}
 
 
-class Embedding(LoRA, Layer):
+class Embedding(Quantizable, Layer):
     """Maps integer indices to dense vectors.
 
     Args:
@@ -326,9 +383,13 @@ class Embedding(LoRA, Layer):
         self._initial_weights = weights
 
     def build(self, input_shape=None):
-        self.embeddings = self.add_weight((self.input_dim, self.output_dim), self.embeddings_initializer,
-                                          name="embeddings", regularizer=self.embeddings_regularizer,
-                                          constraint=self.embeddings_constraint)
+        if self.quantization_mode is not None:
+            self._quantized_build((self.input_dim, self.output_dim), self.quantization_mode,
+                                  self.quantization_config)
+        else:
+            self.embeddings = self.add_weight((self.input_dim, self.output_dim), self.embeddings_initializer,
+                                              name="embeddings", regularizer=self.embeddings_regularizer,
+                                              constraint=self.embeddings_constraint)
         self.built = True
         if self.lora_rank:
             self.enable_lora(self.lora_rank)
@@ -344,7 +405,47 @@ class Embedding(LoRA, Layer):
     def embeddings(self, value):
         self._embeddings = value
 
+    def _serialization_spec(self):
+        return {None: ["embeddings"], "int8": ["embeddings", "embeddings_scale"]}
+
+    def _quantized_build(self, embeddings_shape, mode, config):
+        if mode not in self._quantization_modes:
+            raise NotImplementedError(f"{type(self).__name__} {self.name!r}: quantization mode {mode!r} is not "
+                                      f"supported by kerasport; supported: {self._quantization_modes}.")
+        self._embeddings = self.add_weight(embeddings_shape, "zeros", dtype="int8", trainable=False,
+                                           name="embeddings")
+        # One scale per row (vocabulary entry), as in Keras: input_dim is usually the larger dimension.
+        self.embeddings_scale = self.add_weight((self.input_dim,), "ones", trainable=False, name="embeddings_scale")
+        self._is_quantized = True
+
+    def _quantize_weights(self, mode, config):
+        quantizer = QuantizationConfig.weight_quantizer_or_default(config, AbsMaxQuantizer(axis=-1))
+        value, scale = quantizer(self._embeddings, to_numpy=True)
+        self._replace_base_weight((self.input_dim, self.output_dim), mode, config)
+        B.assign(self._embeddings, value)
+        B.assign(self.embeddings_scale, B.squeeze(scale, -1))
+
+    def _dequantized(self):
+        return B.divide(B.cast(self._embeddings, self.compute_dtype), B.expand_dims(self.embeddings_scale, -1))
+
+    def _requantized(self, embeddings):
+        value, scale = abs_max_quantize(embeddings, axis=-1, to_numpy=True)
+        return value, B.squeeze(scale, -1)
+
+    def _int8_call(self, inputs):
+        if B.dtype(inputs) not in ("int32", "int64"):
+            inputs = B.cast(inputs, "int32")
+        scale = B.take(self.embeddings_scale, inputs, axis=0)
+        outputs = B.divide(B.cast(B.take(self._embeddings, inputs, axis=0), self.compute_dtype),
+                           B.expand_dims(scale, -1))
+        if self.lora_enabled:
+            lora = B.matmul(B.take(self.lora_embeddings_a, inputs, axis=0), self.lora_embeddings_b)
+            outputs = B.cast(B.add(outputs, B.multiply(lora, self.lora_alpha / self.lora_rank)), self.compute_dtype)
+        return outputs
+
     def call(self, inputs):
+        if self.quantization_mode == "int8":
+            return self._int8_call(inputs)
         return B.embedding(inputs, self.embeddings)
 
     def compute_mask(self, inputs, mask=None):

@@ -4,7 +4,7 @@ import re
 from kerasport import activations, constraints, initializers, regularizers
 from kerasport.backends import B
 from kerasport.layers.layer import Layer
-from kerasport.layers.lora import LoRA
+from kerasport.layers.quantization import Quantizable
 from kerasport.core.serialization import serialize_keras_object
 
 
@@ -81,7 +81,7 @@ def analyze_einsum(equation, bias_axes, input_shape, output_shape):
     return kernel_shape, bias_shape, out, in_axes, out_axes
 
 
-class EinsumDense(LoRA, Layer):
+class EinsumDense(Quantizable, Layer):
     """A dense layer computing ``activation(einsum(equation, inputs, kernel) + bias)``.
 
     Args:
@@ -134,7 +134,18 @@ class EinsumDense(LoRA, Layer):
             raise ValueError(f"Input 0 of layer {self.name!r} (EinsumDense) is incompatible: equation "
                              f"{self.equation!r} needs at least {len(spec)} dims, received shape {tuple(shape)}.")
 
+    _quantization_modes = ()
+
+    def _serialization_spec(self):
+        return {None: ["kernel", "bias"]}
+
+    def _quantized_build(self, kernel_shape, mode, config):
+        raise NotImplementedError(f"EinsumDense {self.name!r}: quantization (mode {mode!r}) of EinsumDense is not "
+                                  "supported by kerasport yet; Dense and Embedding support 'int8'.")
+
     def build(self, input_shape):
+        if self.quantization_mode is not None:
+            self._quantized_build(None, self.quantization_mode, self.quantization_config)
         kernel_shape, bias_shape, _, in_axes, out_axes = analyze_einsum(self.equation, self.bias_axes, input_shape,
                                                                         self.partial_output_shape)
         if any(d is None for d in kernel_shape):

@@ -204,6 +204,44 @@ class Layer:
         self._compute_dtype = policy.compute_dtype
         self._autocast_variables = policy.is_mixed and not self._statistics_in_float32
         self._input_dtype = policy.variable_dtype if self._statistics_in_float32 else policy.compute_dtype
+        if policy.quantization_mode is not None and self.__dict__.get("built") and \
+                not self.__dict__.get("_is_quantized"):
+            self.quantize(policy.quantization_mode)  # Keras: a quantized policy on a built layer quantizes it
+
+    @property
+    def quantization_mode(self):
+        """The quantization mode of this layer (``"int8"``...), None if it is not quantized."""
+        return self._dtype_policy.quantization_mode
+
+    def quantize(self, mode=None, type_check=True, config=None):
+        """Quantize the layer's weights (``"int8"``, ``"int4"``, ``"float8"``); only ``Dense``,
+        ``EinsumDense`` and ``Embedding`` implement it, as in Keras: this raises ``NotImplementedError``.
+
+        Args:
+            mode: the quantization mode; optional when ``config`` is given.
+            type_check: refuse subclasses of the quantizable layers (their ``call`` may differ).
+            config: a ``kerasport.quantizers.QuantizationConfig``.
+        """
+        from kerasport.quantizers.quantization_config import validate_and_resolve_config
+        self._check_quantize_args(validate_and_resolve_config(mode, config).mode)
+        raise NotImplementedError(f"Layer {type(self).__name__} does not have a `quantize` method implemented.")
+
+    def _check_quantize_args(self, mode):
+        """Keras's checks before quantizing: built, not yet quantized, a known mode, no float16 int8."""
+        from kerasport.quantizers.quantization_config import QUANTIZATION_MODES
+        if not self.built:
+            raise ValueError(f"Cannot quantize a layer that isn't yet built. Layer '{self.name}' (of type "
+                             f"'{type(self).__name__}') is not built yet.")
+        if self.__dict__.get("_is_quantized"):
+            raise ValueError(f"Layer '{self.name}' is already quantized with dtype_policy="
+                             f"'{self.dtype_policy.name}'. Received: mode={mode}")
+        if mode not in QUANTIZATION_MODES:
+            raise ValueError(f"Invalid quantization mode. Expected one of {QUANTIZATION_MODES}. Received: "
+                             f"mode={mode}")
+        if mode == "int8" and self.compute_dtype == "float16":
+            raise ValueError(f"Quantization mode='{mode}' doesn't work well with compute_dtype='float16'. Consider "
+                             "loading model/layer with another dtype policy such as 'mixed_bfloat16' or "
+                             "'mixed_float16' before calling `quantize()`.")
 
     @property
     def dtype(self):
@@ -289,6 +327,15 @@ class Layer:
     def _is_trainable_weight(self, variable):
         """Whether ``variable`` (one of this layer's own) trains: created trainable and not frozen since."""
         return self._trainable_flags[id(variable)] and id(variable) not in self.__dict__.get("_frozen_weights", ())
+
+    def _untrack_weight(self, variable):
+        """Forget ``variable``, one of this layer's own (Keras's ``del layer.attr`` of a tracked variable): it
+        leaves ``weights``, and its regularizer stops counting."""
+        self._weights_list = [v for v in self._weights_list if v is not variable]
+        del self._trainable_flags[id(variable)]
+        self._regularizers = [(v, r) for v, r in self._regularizers if v is not variable]
+        self._no_autocast.discard(id(variable))
+        self.__dict__.get("_frozen_weights", set()).discard(id(variable))
 
     def _freeze_weight(self, variable):
         """Stop training ``variable``, one of this layer's own, as Keras's ``variable.trainable = False``: it

@@ -51,6 +51,13 @@ class ReversibleEmbedding(Embedding):
         self.reverse_dtype = reverse_dtype
         self.logit_soft_cap = logit_soft_cap
 
+    def _serialization_spec(self):
+        return {None: ["embeddings", "reverse_embeddings"]}
+
+    def _quantized_build(self, embeddings_shape, mode, config):
+        raise NotImplementedError(f"ReversibleEmbedding {self.name!r}: quantization (mode {mode!r}) of "
+                                  "ReversibleEmbedding is not supported by kerasport yet; Embedding supports 'int8'.")
+
     def build(self, input_shape=None):
         initial, self._initial_weights = self._initial_weights, None
         super().build(input_shape)
