@@ -1,11 +1,15 @@
 """``EinsumDense``: a dense layer whose contraction is any einsum equation (Keras's shapes and weight names)."""
 import re
+import string
+
+import numpy as np
 
 from kerasport import activations, constraints, initializers, regularizers
 from kerasport.backends import B
 from kerasport.layers.layer import Layer
 from kerasport.layers.quantization import Quantizable
 from kerasport.core.serialization import serialize_keras_object
+from kerasport.quantizers import AbsMaxQuantizer, QuantizationConfig, abs_max_quantize
 
 
 def _ser(obj):
@@ -81,6 +85,72 @@ def analyze_einsum(equation, bias_axes, input_shape, output_shape):
     return kernel_shape, bias_shape, out, in_axes, out_axes
 
 
+def _full_specs(equation, ndim):
+    """``(input_spec, weight_spec, output_spec)`` of ``equation`` for an input of rank ``ndim``, with letters
+    unused by the equation standing for the dims ``...`` covers."""
+    input_spec, weight_spec, output_spec, left = _parse(equation)
+    elided = ndim - len(input_spec)
+    if "..." in equation and elided > 0:
+        free = sorted(set(string.ascii_letters) - set(input_spec + weight_spec + output_spec))[:elided]
+        if left:  # prepended one by one, as Keras does: the last free letter ends up first
+            pad = "".join(reversed(free))
+            input_spec, output_spec = pad + input_spec, pad + output_spec
+        else:
+            pad = "".join(free)
+            input_spec, output_spec = input_spec + pad, output_spec + pad
+    return input_spec, weight_spec, output_spec
+
+
+def quantization_axes(equation, ndim):
+    """How int8 scales line up with an ``EinsumDense`` equation, as Keras computes it.
+
+    Returns a dict: ``input_reduced`` / ``kernel_reduced`` (the axes the input / kernel quantizers reduce: those
+    absent from the output) and, for each of ``"input"`` and ``"kernel"``, the ``transpose`` / ``expand`` /
+    ``squeeze`` axes that turn its kept-dims scale into one that broadcasts against the output; and
+    ``gradient_equation``, the einsum giving the inputs' gradient from the output's.
+    """
+    input_spec, weight_spec, output_spec = _full_specs(equation, ndim)
+    out = {"gradient_equation": f"{output_spec},{weight_spec}->{input_spec}"}
+    # Keras reuses the last position it computed when a reduced axis finds no free output axis: follow it.
+    index = output_spec.find(weight_spec[-1])
+    for name, spec in (("input", input_spec), ("kernel", weight_spec)):
+        reduced = [i for i, label in enumerate(spec) if label not in output_spec]
+        expand = [i for i, label in enumerate(output_spec) if label not in spec]
+        transpose = [spec.index(label) for label in output_spec if label in spec]
+        squeeze = []
+        for axis in reduced:
+            if expand:
+                index = expand.pop(0)
+            else:
+                squeeze.append(axis)
+            transpose.insert(index, axis)
+        out[f"{name}_reduced"] = reduced
+        out[name] = {"transpose": transpose, "expand": expand, "squeeze": squeeze}
+    return out
+
+
+def _scale_for_output(scale, axes):
+    """A kept-dims scale (an input's or the kernel's) rearranged to broadcast against the einsum's output."""
+    if axes["transpose"]:
+        scale = B.transpose(scale, axes["transpose"])
+    for axis in sorted(axes["expand"]):
+        scale = B.expand_dims(scale, axis)
+    if axes["squeeze"]:
+        scale = B.squeeze(scale, tuple(axes["squeeze"]))
+    return scale
+
+
+def _scale_for_kernel(scale, axes):
+    """The kernel's stored scale back in the kernel's own layout (dims of size 1 where it was reduced)."""
+    for axis in sorted(axes["squeeze"]):
+        scale = B.expand_dims(scale, axis)
+    if axes["expand"]:
+        scale = B.squeeze(scale, tuple(axes["expand"]))
+    if axes["transpose"]:
+        scale = B.transpose(scale, [int(i) for i in np.argsort(axes["transpose"])])
+    return scale
+
+
 class EinsumDense(Quantizable, Layer):
     """A dense layer computing ``activation(einsum(equation, inputs, kernel) + bias)``.
 
@@ -134,18 +204,69 @@ class EinsumDense(Quantizable, Layer):
             raise ValueError(f"Input 0 of layer {self.name!r} (EinsumDense) is incompatible: equation "
                              f"{self.equation!r} needs at least {len(spec)} dims, received shape {tuple(shape)}.")
 
-    _quantization_modes = ()
-
     def _serialization_spec(self):
-        return {None: ["kernel", "bias"]}
+        return {None: ["kernel", "bias"], "int8": ["kernel", "bias", "kernel_scale"]}
 
     def _quantized_build(self, kernel_shape, mode, config):
-        raise NotImplementedError(f"EinsumDense {self.name!r}: quantization (mode {mode!r}) of EinsumDense is not "
-                                  "supported by kerasport yet; Dense and Embedding support 'int8'.")
+        if mode not in self._quantization_modes:
+            raise NotImplementedError(f"EinsumDense {self.name!r}: quantization mode {mode!r} is not supported by "
+                                      f"kerasport; supported: {self._quantization_modes}.")
+        self._axes = quantization_axes(self.equation, self._input_ndim)
+        self.inputs_quantizer = QuantizationConfig.activation_quantizer_or_default(config, AbsMaxQuantizer())
+        self._kernel = self.add_weight(tuple(kernel_shape), "zeros", dtype="int8", trainable=False, name="kernel")
+        scale_shape = np.array(kernel_shape)
+        scale_shape[self._axes["kernel_reduced"]] = 1
+        scale_shape = scale_shape[self._axes["kernel"]["transpose"]].tolist()
+        for axis in sorted(self._axes["kernel"]["expand"]):
+            scale_shape.insert(axis, 1)
+        for axis in sorted(self._axes["kernel"]["squeeze"], reverse=True):
+            scale_shape.pop(axis)
+        self.kernel_scale = self.add_weight(tuple(int(d) for d in scale_shape), "ones", trainable=False,
+                                            name="kernel_scale")
+        self._is_quantized = True
+
+    def _quantize_weights(self, mode, config):
+        self._axes = quantization_axes(self.equation, self._input_ndim)
+        quantizer = QuantizationConfig.weight_quantizer_or_default(
+            config, AbsMaxQuantizer(axis=self._axes["kernel_reduced"]))
+        value, scale = quantizer(self._kernel, to_numpy=True)
+        self._replace_base_weight(tuple(self._kernel.shape), mode, config)
+        B.assign(self._kernel, value)
+        B.assign(self.kernel_scale, _scale_for_output(scale, self._axes["kernel"]))
+
+    def _dequantized(self):
+        return B.divide(B.cast(self._kernel, "float32"), _scale_for_kernel(self.kernel_scale, self._axes["kernel"]))
+
+    def _requantized(self, kernel):
+        value, scale = abs_max_quantize(kernel, axis=self._axes["kernel_reduced"], to_numpy=True)
+        return value, _scale_for_output(scale, self._axes["kernel"])
+
+    def _int8_call(self, inputs):
+        compute, quantizer, axes, equation = self.compute_dtype, self.inputs_quantizer, self._axes, self.equation
+
+        @B.custom_gradient
+        def einsum_int8(x, kernel, kernel_scale):
+            def grad(upstream):  # the inputs' gradient through the dequantized kernel; the int8 weights get none
+                float_kernel = B.divide(B.cast(kernel, compute), _scale_for_kernel(kernel_scale, axes["kernel"]))
+                return B.einsum(axes["gradient_equation"], upstream, float_kernel), None, None
+
+            if quantizer:
+                x, x_scale = quantizer(x, axis=tuple(axes["input_reduced"]))
+                y = B.cast(B.einsum(equation, B.cast(x, "int32"), B.cast(kernel, "int32")), compute)
+                y = B.divide(y, B.multiply(_scale_for_output(x_scale, axes["input"]), kernel_scale))
+            else:
+                y = B.divide(B.cast(B.einsum(equation, x, B.cast(kernel, B.dtype(x))), compute), kernel_scale)
+            return y, grad
+
+        x = einsum_int8(inputs, B.convert_to_tensor(self._kernel), B.convert_to_tensor(self.kernel_scale))
+        if self.lora_enabled:
+            lora = B.matmul(B.einsum(equation, inputs, self.lora_kernel_a), self.lora_kernel_b)
+            x = B.cast(B.add(x, B.multiply(lora, self.lora_alpha / self.lora_rank)), compute)
+        if self.bias is not None:
+            x = B.add(x, self.bias)
+        return x if self.activation in (None, activations.linear) else self.activation(x)
 
     def build(self, input_shape):
-        if self.quantization_mode is not None:
-            self._quantized_build(None, self.quantization_mode, self.quantization_config)
         kernel_shape, bias_shape, _, in_axes, out_axes = analyze_einsum(self.equation, self.bias_axes, input_shape,
                                                                         self.partial_output_shape)
         if any(d is None for d in kernel_shape):
@@ -155,8 +276,11 @@ class EinsumDense(Quantizable, Layer):
         if isinstance(init, initializers.VarianceScaling) and (init.input_axes is None or init.output_axes is None):
             init = type(init)(**{**init.get_config(), "input_axes": in_axes, "output_axes": out_axes})
         self._input_ndim = len(input_shape)
-        self.kernel = self.add_weight(tuple(kernel_shape), init, name="kernel", regularizer=self.kernel_regularizer,
-                                      constraint=self.kernel_constraint)
+        if self.quantization_mode is not None:
+            self._quantized_build(kernel_shape, self.quantization_mode, self.quantization_config)
+        else:
+            self.kernel = self.add_weight(tuple(kernel_shape), init, name="kernel",
+                                          regularizer=self.kernel_regularizer, constraint=self.kernel_constraint)
         self.bias = None if bias_shape is None else self.add_weight(
             tuple(bias_shape), self.bias_initializer, name="bias", regularizer=self.bias_regularizer,
             constraint=self.bias_constraint)
@@ -178,6 +302,8 @@ class EinsumDense(Quantizable, Layer):
             raise ValueError(f"Input 0 of layer {self.name!r} (EinsumDense) is incompatible: expected ndim="
                              f"{self._input_ndim}, found ndim={B.ndim(inputs)}. Full shape received: "
                              f"{tuple(inputs.shape)}")
+        if self.quantization_mode == "int8":
+            return self._int8_call(inputs)
         x = B.einsum(self.equation, inputs, self.kernel)
         if self.bias is not None:
             x = x + self.bias

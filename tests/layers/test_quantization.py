@@ -242,8 +242,8 @@ def test_quantize_errors_as_keras():
         sub.quantize("int8")
     einsum = kerasport.layers.EinsumDense("ab,bc->ac", 2)
     einsum.build((None, 3))
-    with pytest.raises(NotImplementedError, match="EinsumDense"):
-        einsum.quantize("int8")
+    with pytest.raises(NotImplementedError, match="'int4' is not supported"):
+        einsum.quantize("int4")
     conv = kerasport.layers.Conv1D(2, 2)
     conv.build((None, 4, 3))
     with pytest.raises(NotImplementedError, match="Conv1D does not have a `quantize`"):
@@ -260,3 +260,65 @@ def test_setting_a_quantized_policy_quantizes(keras):
     built.build((None, 3))
     assert [(v.name, B.standardize_dtype(v.dtype)) for v in built.weights] == [
         ("bias", "float32"), ("kernel", "int8"), ("kernel_scale", "float32")]
+
+
+@pytest.mark.parametrize("equation,output_shape,bias_axes,input_shape", [
+    ("ab,bc->ac", 4, "c", (3, 5)),
+    ("abc,cde->abde", (None, 4, 2), "de", (2, 3, 5)),
+    ("abcd,cde->abe", (3, 4), "e", (2, 3, 5, 2)),
+    ("ab,bcd->acd", (4, 2), "d", (3, 5)),
+    ("abc,cd->abd", (None, 4), None, (2, 3, 5)),
+])
+@pytest.mark.parametrize("weight_only", [False, True])
+def test_einsum_dense_int8_matches_keras(keras, equation, output_shape, bias_axes, input_shape, weight_only):
+    x = np.random.RandomState(9).randn(*input_shape).astype("float32")
+    kwargs = dict(equation=equation, output_shape=output_shape, bias_axes=bias_axes)
+    theirs, ours = keras.layers.EinsumDense(**kwargs), kerasport.layers.EinsumDense(**kwargs)
+    theirs(x)
+    ours(x)
+    ours.set_weights(theirs.get_weights())
+    for layer in (theirs, ours):
+        layer.enable_lora(2)
+    theirs.lora_kernel_b.assign(np.random.RandomState(10).randn(*theirs.lora_kernel_b.shape).astype("float32"))
+    ours.set_weights(theirs.get_weights())
+    kconfig = keras.quantizers.Int8QuantizationConfig(activation_quantizer=None) if weight_only else None
+    config = kerasport.quantizers.Int8QuantizationConfig(activation_quantizer=None) if weight_only else None
+    theirs.quantize("int8", config=kconfig)
+    ours.quantize("int8", config=config)
+    assert [(v.name, tuple(v.shape)) for v in ours.weights] == [(v.name, tuple(v.shape)) for v in theirs.weights]
+    for mine, want in zip(ours.get_weights(), theirs.get_weights()):
+        np.testing.assert_allclose(mine, want, rtol=1e-6)
+    out, grads = _grads(ours, x)
+    kout, kgrads = _keras_grads(theirs, x)
+    np.testing.assert_allclose(out, kout, atol=1e-5, rtol=1e-5)
+    for mine, want in zip(grads, kgrads):
+        np.testing.assert_allclose(mine, want, atol=1e-5, rtol=1e-4)
+    store, kstore = {}, {}
+    ours.save_own_variables(store)
+    theirs.save_own_variables(kstore)
+    assert sorted(store) == sorted(kstore)
+    for key in store:  # the LoRA update merged and re-quantized, as Keras saves it
+        np.testing.assert_allclose(np.asarray(store[key]).astype("float32"),
+                                   np.asarray(kstore[key]).astype("float32"), rtol=1e-5, atol=1e-6)
+
+
+def test_einsum_dense_int8_with_ellipsis_equals_the_spelled_out_equation():
+    """Keras 3.15 cannot quantize an equation with ``...`` (a TypeError); kerasport can: its numbers are those
+    of the same equation with the dims spelled out, which Keras's oracle covers above."""
+    x = np.random.RandomState(11).randn(2, 3, 5).astype("float32")
+    short = kerasport.layers.EinsumDense("...b,bc->...c", 4, bias_axes="c")
+    spelled = kerasport.layers.EinsumDense("abc,cd->abd", (None, 4), bias_axes="d")
+    short(x)
+    spelled(x)
+    spelled.set_weights(short.get_weights())
+    float_out = to_numpy(short(x))
+    for layer in (short, spelled):
+        layer.quantize("int8")
+    for mine, want in zip(short.get_weights(), spelled.get_weights()):
+        np.testing.assert_array_equal(mine, want)
+    out, grads = _grads(short, x)
+    want, want_grads = _grads(spelled, x)
+    np.testing.assert_allclose(out, want, atol=1e-6)
+    for mine, expected in zip(grads, want_grads):
+        np.testing.assert_allclose(mine, expected, atol=1e-6)
+    assert 0 < np.abs(out - float_out).max() < 0.05
