@@ -6,7 +6,10 @@ from kerasport import activations, backend, constraints, initializers, regulariz
 from kerasport.backends import B
 from kerasport.layers.layer import KerasTensor, Layer
 from kerasport.layers.quantization import Quantizable
-from kerasport.quantizers import AbsMaxQuantizer, QuantizationConfig, abs_max_quantize
+from kerasport.quantizers import (AbsMaxQuantizer, QuantizationConfig, abs_max_quantize,
+                                  abs_max_quantize_grouped_with_zero_point, pack_int4, unpack_int4)
+from kerasport.quantizers.quantization_config import block_size_for_layer
+from kerasport.quantizers.quantizers import dequantize_with_sz_map
 from kerasport.core.serialization import serialized
 
 
@@ -148,48 +151,116 @@ class Dense(Quantizable, Layer):
 
     @property
     def kernel(self):
-        """The kernel the layer computes with: its variable, plus the LoRA update when LoRA is enabled."""
-        return self._with_lora(self._kernel)
+        """The kernel the layer computes with: its variable (unpacked under int4), plus the LoRA update when LoRA
+        is enabled."""
+        return self._with_lora(self._unpacked_kernel())
 
     @kernel.setter
     def kernel(self, value):
         self._kernel = value
 
+    _quantization_modes = ("int8", "int4")
+
     def _serialization_spec(self):
-        return {None: ["kernel", "bias"], "int8": ["kernel", "bias", "kernel_scale"]}
+        return {None: ["kernel", "bias"], "int8": ["kernel", "bias", "kernel_scale"],
+                "int4": ["kernel", "bias", "kernel_scale", "kernel_zero", "g_idx"]}
+
+    def _lora_base_shape(self):
+        return (self.__dict__["_kernel"].shape[0], self.units)
 
     def _quantized_build(self, kernel_shape, mode, config):
         if mode not in self._quantization_modes:
             raise NotImplementedError(f"Dense {self.name!r}: quantization mode {mode!r} is not supported by "
                                       f"kerasport; supported: {self._quantization_modes}.")
-        self.inputs_quantizer = QuantizationConfig.activation_quantizer_or_default(config, AbsMaxQuantizer())
-        self._kernel = self.add_weight(kernel_shape, "zeros", dtype="int8", trainable=False, name="kernel")
-        self.kernel_scale = self.add_weight((self.units,), "ones", trainable=False, name="kernel_scale")
+        input_dim = kernel_shape[0]
+        if mode == "int8":
+            self.inputs_quantizer = QuantizationConfig.activation_quantizer_or_default(config, AbsMaxQuantizer())
+            self._kernel = self.add_weight(kernel_shape, "zeros", dtype="int8", trainable=False, name="kernel")
+            self.kernel_scale = self.add_weight((self.units,), "ones", trainable=False, name="kernel_scale")
+        else:  # int4: two values a byte along the output axis; one scale per unit, or per block of input rows
+            self.inputs_quantizer = QuantizationConfig.activation_quantizer_or_default(config, None)
+            self._kernel = self.add_weight((input_dim, (self.units + 1) // 2), "zeros", dtype="int8",
+                                           trainable=False, name="kernel")
+            block_size = self._int4_block_size = block_size_for_layer(self, config)
+            grouped = block_size is not None and block_size > 0
+            scale_shape = ((input_dim + block_size - 1) // block_size, self.units) if grouped else (self.units,)
+            self.kernel_scale = self.add_weight(scale_shape, "ones", trainable=False, name="kernel_scale")
+            if grouped:
+                self.kernel_zero = self.add_weight(scale_shape, "zeros", dtype="int8", trainable=False,
+                                                   name="kernel_zero")
+                self.g_idx = self.add_weight((input_dim,), lambda shape, dtype: B.cast(
+                    B.floor_divide(B.arange(input_dim), block_size), dtype), dtype="float32", trainable=False,
+                    name="g_idx")
         self._is_quantized = True
 
+    def _int4_grouped(self):
+        return self.quantization_mode == "int4" and self._int4_block_size is not None and \
+            self._int4_block_size > 0
+
     def _quantize_weights(self, mode, config):
-        quantizer = QuantizationConfig.weight_quantizer_or_default(config, AbsMaxQuantizer(axis=0))
-        value, scale = quantizer(self._kernel, to_numpy=True)
+        if mode == "int8":
+            quantizer = QuantizationConfig.weight_quantizer_or_default(config, AbsMaxQuantizer(axis=0))
+            value, scale = quantizer(self._kernel, to_numpy=True)
+            self._replace_base_weight(tuple(self._kernel.shape), mode, config)
+            B.assign(self._kernel, value)
+            B.assign(self.kernel_scale, B.squeeze(scale, 0))
+            return
+        block_size = block_size_for_layer(self, config)
+        zero = None
+        if block_size is None or block_size == -1:
+            quantizer = QuantizationConfig.weight_quantizer_or_default(
+                config, AbsMaxQuantizer(axis=0, value_range=(-8, 7), output_dtype="int8"))
+            value, scale = quantizer(self._kernel, to_numpy=True)
+            scale = B.squeeze(scale, 0)
+        else:
+            value, scale, zero = abs_max_quantize_grouped_with_zero_point(self._kernel, block_size=block_size,
+                                                                          to_numpy=True)
         self._replace_base_weight(tuple(self._kernel.shape), mode, config)
-        B.assign(self._kernel, value)
-        B.assign(self.kernel_scale, B.squeeze(scale, 0))
+        B.assign(self._kernel, pack_int4(value, axis=-1)[0])
+        B.assign(self.kernel_scale, scale)
+        if zero is not None:
+            B.assign(self.kernel_zero, zero)
+
+    def _unpacked_kernel(self):
+        return unpack_int4(self._kernel, self.units, axis=-1) if self.quantization_mode == "int4" else self._kernel
 
     def _dequantized(self):
-        return B.divide(B.cast(self._kernel, self.compute_dtype), self.kernel_scale)
+        unpacked = self._unpacked_kernel()
+        if self._int4_grouped():
+            return B.cast(dequantize_with_sz_map(unpacked, self.kernel_scale, self.kernel_zero, self.g_idx,
+                                                 group_axis=0), self.compute_dtype)
+        return B.divide(B.cast(unpacked, self.compute_dtype), self.kernel_scale)
 
     def _requantized(self, kernel):
-        value, scale = abs_max_quantize(kernel, axis=0, to_numpy=True)
+        if self._int4_grouped():
+            value, scale, zero = abs_max_quantize_grouped_with_zero_point(kernel, block_size=self._int4_block_size,
+                                                                          to_numpy=True)
+            return pack_int4(value, axis=-1)[0], scale, zero
+        value_range = (-8, 7) if self.quantization_mode == "int4" else (-127, 127)
+        value, scale = abs_max_quantize(kernel, axis=0, value_range=value_range, to_numpy=True)
+        if self.quantization_mode == "int4":
+            value = pack_int4(value, axis=-1)[0]
         return value, B.squeeze(scale, 0)
 
     def _int8_call(self, inputs):
         compute, quantizer = self.compute_dtype, self.inputs_quantizer
 
+        grouped = self._int4_grouped()
+        zero, g_idx = (B.convert_to_tensor(self.kernel_zero), B.convert_to_tensor(self.g_idx)) if grouped else (None,
+                                                                                                               None)
+
+        def float_kernel(kernel, kernel_scale):
+            if grouped:
+                return B.cast(dequantize_with_sz_map(kernel, kernel_scale, zero, g_idx, group_axis=0), compute)
+            return B.divide(B.cast(kernel, compute), kernel_scale)
+
         @B.custom_gradient
         def matmul_int8(x, kernel, kernel_scale):
             def grad(upstream):  # the inputs' gradient through the dequantized kernel; the int8 weights get none
-                float_kernel = B.divide(B.cast(kernel, compute), kernel_scale)
-                return B.matmul(upstream, B.transpose(float_kernel)), None, None
+                return B.matmul(upstream, B.transpose(float_kernel(kernel, kernel_scale))), None, None
 
+            if grouped:  # int4 with zero points: the float kernel, as Keras computes it
+                return B.matmul(x, float_kernel(kernel, kernel_scale)), grad
             if quantizer:
                 x, x_scale = quantizer(x, axis=-1)
                 y = B.divide(B.cast(B.matmul(B.cast(x, "int32"), B.cast(kernel, "int32")), compute),
@@ -198,7 +269,7 @@ class Dense(Quantizable, Layer):
                 y = B.divide(B.cast(B.matmul(x, B.cast(kernel, B.dtype(x))), compute), kernel_scale)
             return y, grad
 
-        x = matmul_int8(inputs, B.convert_to_tensor(self._kernel), B.convert_to_tensor(self.kernel_scale))
+        x = matmul_int8(inputs, B.convert_to_tensor(self._unpacked_kernel()), B.convert_to_tensor(self.kernel_scale))
         if self.lora_enabled:
             lora = B.matmul(B.matmul(inputs, self.lora_kernel_a), self.lora_kernel_b)
             x = B.cast(B.add(x, B.multiply(lora, self.lora_alpha / self.lora_rank)), compute)
@@ -207,7 +278,7 @@ class Dense(Quantizable, Layer):
         return x if self.activation in (None, activations.linear) else self.activation(x)
 
     def call(self, inputs):
-        if self.quantization_mode == "int8":
+        if self.quantization_mode in ("int8", "int4"):  # the int4 kernel is unpacked to int8 values first
             return self._int8_call(inputs)
         try:
             out = B.dense(inputs, self.kernel, self.bias)

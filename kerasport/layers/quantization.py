@@ -8,7 +8,7 @@ layer saves its base weight with the update merged (re-quantized when the layer 
 from kerasport.backends import B
 from kerasport.layers.lora import LoRA
 from kerasport.quantizers import deserialize
-from kerasport.quantizers.quantization_config import validate_and_resolve_config
+from kerasport.quantizers.quantization_config import block_size_for_layer, validate_and_resolve_config
 
 
 class Quantizable(LoRA):
@@ -41,6 +41,9 @@ class Quantizable(LoRA):
         self._quantize_weights(mode, config)
         self._is_quantized = True
         if self.dtype_policy.quantization_mode is None:
+            if mode == "int4":
+                block_size = block_size_for_layer(self, config)
+                mode = f"int4/{-1 if block_size is None else block_size}"
             self.dtype_policy = f"{mode}_from_{self.dtype_policy.name}"
 
     @classmethod
@@ -82,8 +85,9 @@ class Quantizable(LoRA):
         if self.lora_enabled and self.quantization_mode is None:
             merged[id(base)] = self._with_lora(base)
         elif self.lora_enabled:
-            scale = getattr(self, f"{self._lora_weight}_scale")
-            value, new_scale = self._requantized(B.add(self._dequantized(), self._lora_delta()))
-            merged = {id(base): value, id(scale): new_scale}
+            weight = self._lora_weight
+            requantized = self._requantized(B.add(self._dequantized(), self._lora_delta()))
+            for name, value in zip((f"_{weight}", f"{weight}_scale", f"{weight}_zero"), requantized):
+                merged[id(self.__dict__[name] if name.startswith("_") else getattr(self, name))] = value
         for i, v in enumerate(self._own_variables()):
             store[str(i)] = B.convert_to_numpy(merged.get(id(v), v))

@@ -185,3 +185,12 @@ def validate_and_resolve_config(mode, config):
 def _validate_mode(mode):
     if mode is not None and mode not in QUANTIZATION_MODES:
         raise ValueError(f"Invalid quantization mode. Expected one of {QUANTIZATION_MODES}. Received: mode={mode}")
+
+
+def block_size_for_layer(layer, config):
+    """The int4 block size of ``layer``: its ``Int4QuantizationConfig``'s, else its ``Int4DTypePolicy``'s
+    (``-1`` as None), else None (one scale per output channel)."""
+    if isinstance(config, Int4QuantizationConfig):
+        return config.block_size
+    block_size = getattr(layer.dtype_policy, "block_size", None)
+    return None if block_size == -1 else block_size

@@ -322,3 +322,59 @@ def test_einsum_dense_int8_with_ellipsis_equals_the_spelled_out_equation():
     for mine, expected in zip(grads, want_grads):
         np.testing.assert_allclose(mine, expected, atol=1e-6)
     assert 0 < np.abs(out - float_out).max() < 0.05
+
+
+@pytest.mark.parametrize("block_size", ["default", 4, -1])
+@pytest.mark.parametrize("lora", [False, True])
+def test_dense_int4_matches_keras(keras, block_size, lora):
+    x = np.random.RandomState(12).randn(3, 10).astype("float32")
+    theirs, ours = keras.layers.Dense(5, activation="relu"), kerasport.layers.Dense(5, activation="relu")
+    theirs(x)
+    ours(x)
+    ours.set_weights(theirs.get_weights())
+    if lora:
+        for layer in (theirs, ours):
+            layer.enable_lora(2)
+        theirs.lora_kernel_b.assign(np.random.RandomState(13).randn(2, 5).astype("float32"))
+        ours.set_weights(theirs.get_weights())
+    kconfig = None if block_size == "default" else keras.quantizers.Int4QuantizationConfig(block_size=block_size)
+    config = None if block_size == "default" else kerasport.quantizers.Int4QuantizationConfig(block_size=block_size)
+    theirs.quantize("int4", config=kconfig)
+    ours.quantize("int4", config=config)
+    assert ours.dtype_policy.name == theirs.dtype_policy.name
+    assert [(v.name, tuple(v.shape)) for v in ours.weights] == [(v.name, tuple(v.shape)) for v in theirs.weights]
+    for mine, want in zip(ours.get_weights(), theirs.get_weights()):
+        np.testing.assert_allclose(mine, want, rtol=1e-6)
+    out, grads = _grads(ours, x)
+    kout, kgrads = _keras_grads(theirs, x)
+    np.testing.assert_allclose(out, kout, atol=1e-5, rtol=1e-5)
+    for mine, want in zip(grads, kgrads):
+        np.testing.assert_allclose(mine, want, atol=1e-5, rtol=1e-4)
+    store, kstore = {}, {}
+    ours.save_own_variables(store)
+    theirs.save_own_variables(kstore)
+    assert sorted(store) == sorted(kstore)
+    for key in store:
+        np.testing.assert_allclose(np.asarray(store[key]).astype("float32"),
+                                   np.asarray(kstore[key]).astype("float32"), rtol=1e-5, atol=1e-6)
+
+
+def test_int4_files_both_ways(keras, tmp_path):
+    def build(lib):
+        inputs = lib.Input((10,))
+        return lib.Model(inputs, lib.layers.Dense(3)(lib.layers.Dense(6, activation="relu")(inputs)))
+    theirs, ours = build(keras), build(kerasport)
+    ours.set_weights(theirs.get_weights())
+    for model, lib in ((theirs, keras), (ours, kerasport)):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            model.quantize(config=lib.quantizers.Int4QuantizationConfig(block_size=4))
+    x = np.random.RandomState(14).randn(4, 10).astype("float32")
+    expected = np.asarray(theirs(x))
+    theirs.save(str(tmp_path / "theirs.keras"))
+    loaded = kerasport.models.load_model(str(tmp_path / "theirs.keras"))
+    assert loaded.layers[1].dtype_policy.name == "int4/4_from_float32"
+    np.testing.assert_allclose(to_numpy(loaded(x)), expected, atol=1e-5)
+    ours.save(str(tmp_path / "ours.keras"))
+    np.testing.assert_allclose(np.asarray(keras.models.load_model(str(tmp_path / "ours.keras"))(x)), expected,
+                               atol=1e-5)
