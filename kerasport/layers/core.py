@@ -469,53 +469,103 @@ class Embedding(Quantizable, Layer):
 
     @property
     def embeddings(self):
-        """The embedding matrix the layer computes with: its variable, plus the LoRA update when enabled."""
-        return self._with_lora(self._embeddings)
+        """The embedding matrix the layer computes with: its variable (unpacked under int4), plus the LoRA
+        update when enabled."""
+        return self._with_lora(self._unpacked_embeddings(self._embeddings))
 
     @embeddings.setter
     def embeddings(self, value):
         self._embeddings = value
 
+    _quantization_modes = ("int8", "int4")
+
     def _serialization_spec(self):
-        return {None: ["embeddings"], "int8": ["embeddings", "embeddings_scale"]}
+        return {None: ["embeddings"], "int8": ["embeddings", "embeddings_scale"],
+                "int4": ["embeddings", "embeddings_scale", "embeddings_zero", "g_idx"]}
+
+    def _lora_base_shape(self):
+        return (self.input_dim, self.output_dim)
 
     def _quantized_build(self, embeddings_shape, mode, config):
         if mode not in self._quantization_modes:
             raise NotImplementedError(f"{type(self).__name__} {self.name!r}: quantization mode {mode!r} is not "
                                       f"supported by kerasport; supported: {self._quantization_modes}.")
-        self._embeddings = self.add_weight(embeddings_shape, "zeros", dtype="int8", trainable=False,
+        columns = self.output_dim if mode == "int8" else (self.output_dim + 1) // 2  # int4: two values a byte
+        self._embeddings = self.add_weight((self.input_dim, columns), "zeros", dtype="int8", trainable=False,
                                            name="embeddings")
         # One scale per row (vocabulary entry), as in Keras: input_dim is usually the larger dimension.
-        self.embeddings_scale = self.add_weight((self.input_dim,), "ones", trainable=False, name="embeddings_scale")
+        scale_shape = (self.input_dim,)
+        block_size = self._int4_block_size = block_size_for_layer(self, config) if mode == "int4" else None
+        if block_size is not None and block_size > 0:  # int4 groups of `block_size` columns with zero points
+            scale_shape = (self.input_dim, (self.output_dim + block_size - 1) // block_size)
+        self.embeddings_scale = self.add_weight(scale_shape, "ones", trainable=False, name="embeddings_scale")
+        if len(scale_shape) == 2:
+            self.embeddings_zero = self.add_weight(scale_shape, "zeros", dtype="int8", trainable=False,
+                                                   name="embeddings_zero")
+            self.g_idx = self.add_weight((self.output_dim,), lambda shape, dtype: B.cast(
+                B.floor_divide(B.arange(self.output_dim), block_size), dtype), dtype="float32", trainable=False,
+                name="g_idx")
         self._is_quantized = True
 
+    def _int4_grouped(self):
+        return self.quantization_mode == "int4" and self._int4_block_size is not None and \
+            self._int4_block_size > 0
+
     def _quantize_weights(self, mode, config):
-        quantizer = QuantizationConfig.weight_quantizer_or_default(config, AbsMaxQuantizer(axis=-1))
-        value, scale = quantizer(self._embeddings, to_numpy=True)
+        block_size = block_size_for_layer(self, config) if mode == "int4" else None
+        zero = None
+        if block_size is not None and block_size > 0:
+            value, scale, zero = (B.transpose(t) for t in abs_max_quantize_grouped_with_zero_point(
+                B.transpose(self._embeddings), block_size=block_size, to_numpy=True))
+        else:
+            default = AbsMaxQuantizer(axis=-1) if mode == "int8" else AbsMaxQuantizer(axis=-1, value_range=(-8, 7))
+            value, scale = QuantizationConfig.weight_quantizer_or_default(config, default)(self._embeddings,
+                                                                                            to_numpy=True)
+            scale = B.squeeze(scale, -1)
         self._replace_base_weight((self.input_dim, self.output_dim), mode, config)
-        B.assign(self._embeddings, value)
-        B.assign(self.embeddings_scale, B.squeeze(scale, -1))
+        B.assign(self._embeddings, pack_int4(value, axis=-1)[0] if mode == "int4" else value)
+        B.assign(self.embeddings_scale, scale)
+        if zero is not None:
+            B.assign(self.embeddings_zero, zero)
+
+    def _unpacked_embeddings(self, table):
+        return unpack_int4(table, self.output_dim, axis=-1) if self.quantization_mode == "int4" else table
 
     def _dequantized(self):
-        return B.divide(B.cast(self._embeddings, self.compute_dtype), B.expand_dims(self.embeddings_scale, -1))
+        unpacked = B.cast(self._unpacked_embeddings(self._embeddings), self.compute_dtype)
+        if self._int4_grouped():
+            return dequantize_with_sz_map(unpacked, self.embeddings_scale, self.embeddings_zero, self.g_idx,
+                                          group_axis=-1)
+        return B.divide(unpacked, B.expand_dims(self.embeddings_scale, -1))
 
     def _requantized(self, embeddings):
-        value, scale = abs_max_quantize(embeddings, axis=-1, to_numpy=True)
-        return value, B.squeeze(scale, -1)
+        if self._int4_grouped():
+            value, scale, zero = (B.transpose(t) for t in abs_max_quantize_grouped_with_zero_point(
+                B.transpose(embeddings), block_size=self._int4_block_size, to_numpy=True))
+            return pack_int4(value, axis=-1)[0], scale, zero
+        int4 = self.quantization_mode == "int4"
+        value, scale = abs_max_quantize(embeddings, axis=-1, value_range=(-8, 7) if int4 else (-127, 127),
+                                        to_numpy=True)
+        return (pack_int4(value, axis=-1)[0] if int4 else value), B.squeeze(scale, -1)
 
     def _int8_call(self, inputs):
+        """The int8 / int4 lookup: the quantized rows, dequantized with their own scales."""
         if B.dtype(inputs) not in ("int32", "int64"):
             inputs = B.cast(inputs, "int32")
+        rows = B.cast(B.take(self._unpacked_embeddings(self._embeddings), inputs, axis=0), self.compute_dtype)
         scale = B.take(self.embeddings_scale, inputs, axis=0)
-        outputs = B.divide(B.cast(B.take(self._embeddings, inputs, axis=0), self.compute_dtype),
-                           B.expand_dims(scale, -1))
+        if self._int4_grouped():
+            outputs = dequantize_with_sz_map(rows, scale, B.take(self.embeddings_zero, inputs, axis=0), self.g_idx,
+                                             group_axis=-1)
+        else:
+            outputs = B.divide(rows, B.expand_dims(scale, -1))
         if self.lora_enabled:
             lora = B.matmul(B.take(self.lora_embeddings_a, inputs, axis=0), self.lora_embeddings_b)
             outputs = B.cast(B.add(outputs, B.multiply(lora, self.lora_alpha / self.lora_rank)), self.compute_dtype)
         return outputs
 
     def call(self, inputs):
-        if self.quantization_mode == "int8":
+        if self.quantization_mode in ("int8", "int4"):
             return self._int8_call(inputs)
         return B.embedding(inputs, self.embeddings)
 

@@ -378,3 +378,34 @@ def test_int4_files_both_ways(keras, tmp_path):
     ours.save(str(tmp_path / "ours.keras"))
     np.testing.assert_allclose(np.asarray(keras.models.load_model(str(tmp_path / "ours.keras"))(x)), expected,
                                atol=1e-5)
+
+
+@pytest.mark.parametrize("block_size", ["default", 2, -1])
+@pytest.mark.parametrize("lora", [False, True])
+def test_embedding_int4_matches_keras(keras, block_size, lora):
+    ids = np.array([[1, 5, 0], [7, 7, 2]])
+    theirs, ours = keras.layers.Embedding(8, 5), kerasport.layers.Embedding(8, 5)
+    theirs(ids)
+    ours(ids)
+    ours.set_weights(theirs.get_weights())
+    if lora:
+        for layer in (theirs, ours):
+            layer.enable_lora(2)
+        theirs.lora_embeddings_b.assign(np.random.RandomState(15).randn(2, 5).astype("float32"))
+        ours.set_weights(theirs.get_weights())
+    kconfig = None if block_size == "default" else keras.quantizers.Int4QuantizationConfig(block_size=block_size)
+    config = None if block_size == "default" else kerasport.quantizers.Int4QuantizationConfig(block_size=block_size)
+    theirs.quantize("int4", config=kconfig)
+    ours.quantize("int4", config=config)
+    assert ours.dtype_policy.name == theirs.dtype_policy.name
+    assert [(v.name, tuple(v.shape)) for v in ours.weights] == [(v.name, tuple(v.shape)) for v in theirs.weights]
+    for mine, want in zip(ours.get_weights(), theirs.get_weights()):
+        np.testing.assert_allclose(mine, want, rtol=1e-6)
+    np.testing.assert_allclose(to_numpy(ours(ids)), np.asarray(theirs(ids)), atol=1e-6)
+    store, kstore = {}, {}
+    ours.save_own_variables(store)
+    theirs.save_own_variables(kstore)
+    assert sorted(store) == sorted(kstore)
+    for key in store:
+        np.testing.assert_allclose(np.asarray(store[key]).astype("float32"),
+                                   np.asarray(kstore[key]).astype("float32"), rtol=1e-5, atol=1e-6)
