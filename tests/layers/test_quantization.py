@@ -409,3 +409,31 @@ def test_embedding_int4_matches_keras(keras, block_size, lora):
     for key in store:
         np.testing.assert_allclose(np.asarray(store[key]).astype("float32"),
                                    np.asarray(kstore[key]).astype("float32"), rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("tie_weights", [True, False])
+@pytest.mark.parametrize("weight_only", [False, True])
+def test_reversible_embedding_int8_matches_keras(keras, tmp_path, tie_weights, weight_only):
+    ids = np.array([[1, 5, 0], [7, 7, 2]])
+    hidden = np.random.RandomState(16).randn(2, 3, 5).astype("float32")
+    kwargs = dict(input_dim=8, output_dim=5, tie_weights=tie_weights, logit_soft_cap=4.0)
+    theirs, ours = keras.layers.ReversibleEmbedding(**kwargs), kerasport.layers.ReversibleEmbedding(**kwargs)
+    theirs(ids)
+    ours(ids)
+    ours.set_weights(theirs.get_weights())
+    kconfig = keras.quantizers.Int8QuantizationConfig(activation_quantizer=None) if weight_only else None
+    config = kerasport.quantizers.Int8QuantizationConfig(activation_quantizer=None) if weight_only else None
+    theirs.quantize("int8", config=kconfig)
+    ours.quantize("int8", config=config)
+    assert [(v.name, tuple(v.shape)) for v in ours.weights] == [(v.name, tuple(v.shape)) for v in theirs.weights]
+    for mine, want in zip(ours.get_weights(), theirs.get_weights()):
+        np.testing.assert_allclose(mine, want, rtol=1e-6)
+    np.testing.assert_allclose(to_numpy(ours(ids)), np.asarray(theirs(ids)), atol=1e-6)
+    np.testing.assert_allclose(to_numpy(ours(B.convert_to_tensor(hidden), reverse=True)),
+                               np.asarray(theirs(hidden, reverse=True)), atol=1e-5)
+    store, kstore = {}, {}
+    ours.save_own_variables(store)
+    theirs.save_own_variables(kstore)
+    assert sorted(store) == sorted(kstore)
+    for key in store:
+        np.testing.assert_array_equal(np.asarray(store[key]), np.asarray(kstore[key]))
