@@ -2,8 +2,9 @@
 
 ``layer.quantize("int8")`` replaces the layer's float base weight (``kernel`` / ``embeddings``) by an int8
 variable of the same name and a float ``<weight>_scale``, both non-trainable, and sets the layer's policy to
-``"int8_from_<policy>"``; a layer built under such a policy (a loaded file) creates them directly. A LoRA
-layer saves its base weight with the update merged (re-quantized when the layer is quantized), as Keras does.
+``"int8_from_<policy>"`` (``"int4"``: the values packed two a byte, ``"int4/<block_size>_from_<policy>"``); a
+layer built under such a policy (a loaded file) creates them directly. A LoRA layer saves its base weight with
+the update merged (re-quantized when the layer is quantized), as Keras does.
 """
 from kerasport.backends import B
 from kerasport.layers.lora import LoRA
@@ -25,7 +26,7 @@ class Quantizable(LoRA):
         """Quantize the layer's weights, as Keras does.
 
         Args:
-            mode: ``"int8"`` (optional when ``config`` is given).
+            mode: ``"int8"``, or ``"int4"`` for ``Dense`` and ``Embedding`` (optional when ``config`` is given).
             type_check: refuse subclasses (their ``call`` may not use the quantized weights).
             config: a ``kerasport.quantizers.QuantizationConfig`` (the mode's default when None).
         """

@@ -437,3 +437,24 @@ def test_reversible_embedding_int8_matches_keras(keras, tmp_path, tie_weights, w
     assert sorted(store) == sorted(kstore)
     for key in store:
         np.testing.assert_array_equal(np.asarray(store[key]), np.asarray(kstore[key]))
+
+
+def test_quantized_einsum_dense_file_both_ways(keras, tmp_path):
+    def build(lib):
+        inputs = lib.Input((3, 5))
+        x = lib.layers.EinsumDense("abc,cde->abde", (3, 4, 2), bias_axes="de")(inputs)
+        return lib.Model(inputs, lib.layers.Reshape((3, 8))(x))
+    theirs, ours = build(keras), build(kerasport)
+    ours.set_weights(theirs.get_weights())
+    for model in (theirs, ours):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            model.quantize("int8")
+    x = np.random.RandomState(17).randn(2, 3, 5).astype("float32")
+    expected = np.asarray(theirs(x))
+    theirs.save(str(tmp_path / "theirs.keras"))
+    loaded = kerasport.models.load_model(str(tmp_path / "theirs.keras"))
+    np.testing.assert_allclose(to_numpy(loaded(x)), expected, atol=1e-5)
+    ours.save(str(tmp_path / "ours.keras"))
+    np.testing.assert_allclose(np.asarray(keras.models.load_model(str(tmp_path / "ours.keras"))(x)), expected,
+                               atol=1e-5)
