@@ -9,7 +9,10 @@ from kerasport.backends import B
 from kerasport.layers.layer import Layer
 from kerasport.layers.quantization import Quantizable
 from kerasport.core.serialization import serialize_keras_object
-from kerasport.quantizers import AbsMaxQuantizer, QuantizationConfig, abs_max_quantize
+from kerasport.quantizers import (AbsMaxQuantizer, QuantizationConfig, abs_max_quantize,
+                                  abs_max_quantize_grouped_with_zero_point, pack_int4, unpack_int4)
+from kerasport.quantizers.quantization_config import block_size_for_layer
+from kerasport.quantizers.quantizers import dequantize_with_sz_map
 
 
 def _ser(obj):
@@ -204,14 +207,45 @@ class EinsumDense(Quantizable, Layer):
             raise ValueError(f"Input 0 of layer {self.name!r} (EinsumDense) is incompatible: equation "
                              f"{self.equation!r} needs at least {len(spec)} dims, received shape {tuple(shape)}.")
 
+    _quantization_modes = ("int8", "int4")
+
     def _serialization_spec(self):
-        return {None: ["kernel", "bias"], "int8": ["kernel", "bias", "kernel_scale"]}
+        return {None: ["kernel", "bias"], "int8": ["kernel", "bias", "kernel_scale"],
+                "int4": ["kernel", "bias", "kernel_scale", "kernel_zero", "g_idx"]}
+
+    def _lora_base_shape(self):
+        return self.__dict__.get("_original_kernel_shape") or tuple(self._kernel.shape)
+
+    def _int4_layout(self, kernel_shape):
+        """``(rows, columns)`` of the int4 kernel's 2D view: the reduced dims' size by the others', as Keras
+        flattens it (a plain reshape of the kernel)."""
+        reduced = self._axes["kernel_reduced"]
+        rows = int(np.prod([d for i, d in enumerate(kernel_shape) if i in reduced]))
+        return rows, int(np.prod(kernel_shape)) // rows
 
     def _quantized_build(self, kernel_shape, mode, config):
         if mode not in self._quantization_modes:
             raise NotImplementedError(f"EinsumDense {self.name!r}: quantization mode {mode!r} is not supported by "
                                       f"kerasport; supported: {self._quantization_modes}.")
         self._axes = quantization_axes(self.equation, self._input_ndim)
+        self._original_kernel_shape = tuple(int(d) for d in kernel_shape)
+        if mode == "int4":  # a 2D (rows, columns) view packed two values a byte along the columns
+            self.inputs_quantizer = QuantizationConfig.activation_quantizer_or_default(config, None)
+            rows, columns = self._int4_layout(kernel_shape)
+            block_size = block_size_for_layer(self, config)
+            self._int4_block_size = block_size if block_size is not None and block_size > 0 else None
+            self._kernel = self.add_weight((rows, (columns + 1) // 2), "zeros", dtype="int8", trainable=False,
+                                           name="kernel")
+            scale_shape = ((rows + block_size - 1) // block_size, columns) if self._int4_block_size else (columns,)
+            self.kernel_scale = self.add_weight(scale_shape, "ones", trainable=False, name="kernel_scale")
+            if self._int4_block_size:
+                self.kernel_zero = self.add_weight(scale_shape, "zeros", dtype="int8", trainable=False,
+                                                   name="kernel_zero")
+                self.g_idx = self.add_weight((rows,), lambda shape, dtype: B.cast(
+                    B.floor_divide(B.arange(rows), block_size), dtype), dtype="float32", trainable=False,
+                    name="g_idx")
+            self._is_quantized = True
+            return
         self.inputs_quantizer = QuantizationConfig.activation_quantizer_or_default(config, AbsMaxQuantizer())
         self._kernel = self.add_weight(tuple(kernel_shape), "zeros", dtype="int8", trainable=False, name="kernel")
         scale_shape = np.array(kernel_shape)
@@ -225,21 +259,84 @@ class EinsumDense(Quantizable, Layer):
                                             name="kernel_scale")
         self._is_quantized = True
 
+    def _quantize_int4(self, flat_kernel, block_size):
+        """``(packed, scale[, zero])`` of the 2D view ``flat_kernel``, per column or in groups of rows."""
+        if block_size:
+            value, scale, zero = abs_max_quantize_grouped_with_zero_point(flat_kernel, block_size=block_size,
+                                                                          to_numpy=True)
+            return pack_int4(value, axis=-1)[0], scale, zero
+        value, scale = abs_max_quantize(flat_kernel, axis=0, value_range=(-8, 7), to_numpy=True)
+        return pack_int4(value, axis=-1)[0], B.squeeze(scale, 0)
+
     def _quantize_weights(self, mode, config):
         self._axes = quantization_axes(self.equation, self._input_ndim)
+        shape = tuple(self._kernel.shape)
+        if mode == "int4":  # Keras's own quantizer, whatever the config's weight quantizer
+            block_size = block_size_for_layer(self, config)
+            quantized = self._quantize_int4(B.reshape(self._kernel, self._int4_layout(shape)),
+                                            block_size if block_size is not None and block_size > 0 else None)
+            self._replace_base_weight(shape, mode, config)
+            for variable, value in zip((self._kernel, self.kernel_scale, getattr(self, "kernel_zero", None)),
+                                       quantized):
+                B.assign(variable, value)
+            return
         quantizer = QuantizationConfig.weight_quantizer_or_default(
             config, AbsMaxQuantizer(axis=self._axes["kernel_reduced"]))
         value, scale = quantizer(self._kernel, to_numpy=True)
-        self._replace_base_weight(tuple(self._kernel.shape), mode, config)
+        self._replace_base_weight(shape, mode, config)
         B.assign(self._kernel, value)
         B.assign(self.kernel_scale, _scale_for_output(scale, self._axes["kernel"]))
 
+    def _int4_float_kernel(self, kernel, kernel_scale, zero=None, g_idx=None):
+        """The float kernel (its original shape, compute dtype) that packed int4 tensors stand for."""
+        unpacked = unpack_int4(kernel, self._int4_layout(self._original_kernel_shape)[1], axis=-1)
+        if zero is not None:
+            float_kernel = dequantize_with_sz_map(unpacked, kernel_scale, zero, g_idx, group_axis=0)
+        else:
+            float_kernel = B.divide(B.cast(unpacked, self.compute_dtype), kernel_scale)
+        return B.reshape(B.cast(float_kernel, self.compute_dtype), self._original_kernel_shape)
+
     def _dequantized(self):
+        if self.quantization_mode == "int4":
+            return self._int4_float_kernel(self._kernel, self.kernel_scale, getattr(self, "kernel_zero", None),
+                                           getattr(self, "g_idx", None))
         return B.divide(B.cast(self._kernel, "float32"), _scale_for_kernel(self.kernel_scale, self._axes["kernel"]))
 
     def _requantized(self, kernel):
+        if self.quantization_mode == "int4":
+            return self._quantize_int4(B.reshape(kernel, self._int4_layout(self._original_kernel_shape)),
+                                       self._int4_block_size)
         value, scale = abs_max_quantize(kernel, axis=self._axes["kernel_reduced"], to_numpy=True)
         return value, _scale_for_output(scale, self._axes["kernel"])
+
+    def _int4_call(self, inputs):
+        compute, quantizer, axes, equation = self.compute_dtype, self.inputs_quantizer, self._axes, self.equation
+        grouped = self._int4_block_size is not None
+        zero = B.convert_to_tensor(self.kernel_zero) if grouped else None
+        g_idx = B.convert_to_tensor(self.g_idx) if grouped else None
+
+        @B.custom_gradient
+        def einsum_int4(x, kernel, kernel_scale):
+            float_kernel = self._int4_float_kernel(kernel, kernel_scale, zero, g_idx)
+
+            def grad(upstream):  # the inputs' gradient through the dequantized kernel; the int4 weights get none
+                return B.einsum(axes["gradient_equation"], upstream, float_kernel), None, None
+
+            if quantizer and not grouped:
+                x, x_scale = quantizer(x, axis=tuple(axes["input_reduced"]))
+                y = B.divide(B.cast(B.einsum(equation, B.cast(x, compute), float_kernel), compute),
+                             _scale_for_output(x_scale, axes["input"]))
+            else:
+                y = B.einsum(equation, x, float_kernel)
+            return y, grad
+
+        x = einsum_int4(inputs, B.convert_to_tensor(self._kernel), B.convert_to_tensor(self.kernel_scale))
+        if self.lora_enabled:
+            lora = B.matmul(B.einsum(equation, inputs, self.lora_kernel_a), self.lora_kernel_b)
+            x = B.cast(B.add(x, B.multiply(lora, self.lora_alpha / self.lora_rank)), compute)
+        if self.bias is not None:
+            x = B.add(x, self.bias)
+        return x if self.activation in (None, activations.linear) else self.activation(x)
 
     def _int8_call(self, inputs):
         compute, quantizer, axes, equation = self.compute_dtype, self.inputs_quantizer, self._axes, self.equation
@@ -304,6 +401,8 @@ class EinsumDense(Quantizable, Layer):
                              f"{tuple(inputs.shape)}")
         if self.quantization_mode == "int8":
             return self._int8_call(inputs)
+        if self.quantization_mode == "int4":
+            return self._int4_call(inputs)
         x = B.einsum(self.equation, inputs, self.kernel)
         if self.bias is not None:
             x = x + self.bias

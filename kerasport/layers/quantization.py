@@ -26,7 +26,7 @@ class Quantizable(LoRA):
         """Quantize the layer's weights, as Keras does.
 
         Args:
-            mode: ``"int8"``, or ``"int4"`` for ``Dense`` and ``Embedding`` (optional when ``config`` is given).
+            mode: ``"int8"``, or ``"int4"`` (not for ``ReversibleEmbedding``); optional when ``config`` is given.
             type_check: refuse subclasses (their ``call`` may not use the quantized weights).
             config: a ``kerasport.quantizers.QuantizationConfig`` (the mode's default when None).
         """

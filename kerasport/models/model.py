@@ -81,7 +81,7 @@ class Model(Trainer, Layer):
     # ------------------------------------------------------------------ inspection
     def quantize(self, mode=None, config=None, filters=None, **kwargs):
         """Quantize the weights of the model's layers that support it: ``"int8"`` (``Dense``, ``EinsumDense``,
-        ``Embedding``, ``ReversibleEmbedding``) or ``"int4"`` (``Dense``, ``Embedding``).
+        ``Embedding``, ``ReversibleEmbedding``) or ``"int4"`` (``Dense``, ``EinsumDense``, ``Embedding``).
 
         The model must be built. Each leaf layer is quantized in place (``layer.quantize``); a layer that cannot
         be quantized is left as it is with a warning, as in Keras.

@@ -242,8 +242,8 @@ def test_quantize_errors_as_keras():
         sub.quantize("int8")
     einsum = kerasport.layers.EinsumDense("ab,bc->ac", 2)
     einsum.build((None, 3))
-    with pytest.raises(NotImplementedError, match="'int4' is not supported"):
-        einsum.quantize("int4")
+    with pytest.raises(NotImplementedError, match="'float8' is not supported"):
+        einsum.quantize("float8")
     conv = kerasport.layers.Conv1D(2, 2)
     conv.build((None, 4, 3))
     with pytest.raises(NotImplementedError, match="Conv1D does not have a `quantize`"):
@@ -458,3 +458,41 @@ def test_quantized_einsum_dense_file_both_ways(keras, tmp_path):
     ours.save(str(tmp_path / "ours.keras"))
     np.testing.assert_allclose(np.asarray(keras.models.load_model(str(tmp_path / "ours.keras"))(x)), expected,
                                atol=1e-5)
+
+
+@pytest.mark.parametrize("equation,output_shape,bias_axes,input_shape", [
+    ("abc,cde->abde", (None, 4, 2), "de", (2, 3, 6)),
+    ("ab,bc->ac", 5, "c", (3, 6)),
+])
+@pytest.mark.parametrize("block_size", ["default", 4, -1])
+def test_einsum_dense_int4_matches_keras(keras, equation, output_shape, bias_axes, input_shape, block_size):
+    x = np.random.RandomState(18).randn(*input_shape).astype("float32")
+    kwargs = dict(equation=equation, output_shape=output_shape, bias_axes=bias_axes)
+    theirs, ours = keras.layers.EinsumDense(**kwargs), kerasport.layers.EinsumDense(**kwargs)
+    theirs(x)
+    ours(x)
+    ours.set_weights(theirs.get_weights())
+    for layer in (theirs, ours):
+        layer.enable_lora(2)
+    theirs.lora_kernel_b.assign(np.random.RandomState(19).randn(*theirs.lora_kernel_b.shape).astype("float32"))
+    ours.set_weights(theirs.get_weights())
+    kconfig = None if block_size == "default" else keras.quantizers.Int4QuantizationConfig(block_size=block_size)
+    config = None if block_size == "default" else kerasport.quantizers.Int4QuantizationConfig(block_size=block_size)
+    theirs.quantize("int4", config=kconfig)
+    ours.quantize("int4", config=config)
+    assert ours.dtype_policy.name == theirs.dtype_policy.name
+    assert [(v.name, tuple(v.shape)) for v in ours.weights] == [(v.name, tuple(v.shape)) for v in theirs.weights]
+    for mine, want in zip(ours.get_weights(), theirs.get_weights()):
+        np.testing.assert_allclose(mine, want, rtol=1e-6)
+    out, grads = _grads(ours, x)
+    kout, kgrads = _keras_grads(theirs, x)
+    np.testing.assert_allclose(out, kout, atol=1e-5, rtol=1e-5)
+    for mine, want in zip(grads, kgrads):
+        np.testing.assert_allclose(mine, want, atol=1e-5, rtol=1e-4)
+    store, kstore = {}, {}
+    ours.save_own_variables(store)
+    theirs.save_own_variables(kstore)
+    assert sorted(store) == sorted(kstore)
+    for key in store:
+        np.testing.assert_allclose(np.asarray(store[key]).astype("float32"),
+                                   np.asarray(kstore[key]).astype("float32"), rtol=1e-5, atol=1e-6)
