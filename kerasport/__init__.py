@@ -16,7 +16,8 @@ from kerasport.losses import Loss  # noqa: F401
 from kerasport.metrics import Metric  # noqa: F401
 from kerasport.optimizers import Optimizer  # noqa: F401
 from kerasport.regularizers import Regularizer  # noqa: F401
-from kerasport import dtype_policies, export, mixed_precision  # noqa: F401
+from kerasport import dtype_policies, export, mixed_precision, quantizers  # noqa: F401
+from kerasport.quantizers import Quantizer  # noqa: F401
 from kerasport.config import DTypePolicy  # noqa: F401
 FloatDTypePolicy = DTypePolicy
 

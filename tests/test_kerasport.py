@@ -6,7 +6,7 @@ from tests.helpers import keras_module
 def test_top_level_names():
     keras = keras_module()
     for name in ("Variable", "Initializer", "Loss", "Metric", "Optimizer", "Regularizer", "KerasTensor",
-                 "name_scope", "tree"):
+                 "name_scope", "tree", "Quantizer"):
         assert hasattr(kerasport, name) and hasattr(keras, name)
     assert isinstance(kerasport.Input((2,)), kerasport.KerasTensor)
     assert isinstance(kerasport.losses.MeanSquaredError(), kerasport.Loss)
@@ -17,8 +17,9 @@ def test_top_level_names():
     assert kerasport.models.save_model and kerasport.saving.get_custom_objects
     missing = {m: [n for n in dir(getattr(keras, m))
                    if not n.startswith("_") and not hasattr(getattr(kerasport, m), n)]
-               for m in ("datasets", "config", "backend", "models", "wrappers", "visualization")}
-    assert missing == {"datasets": [], "config": [], "backend": [], "models": [], "wrappers": [], "visualization": []}
+               for m in ("datasets", "config", "backend", "models", "wrappers", "visualization", "quantizers")}
+    assert missing == {m: [] for m in ("datasets", "config", "backend", "models", "wrappers", "visualization",
+                                       "quantizers")}
 
 
 def test_initializers_have_keras_names():

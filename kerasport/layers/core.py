@@ -5,6 +5,11 @@ import numbers
 from kerasport import activations, backend, constraints, initializers, regularizers
 from kerasport.backends import B
 from kerasport.layers.layer import KerasTensor, Layer
+from kerasport.layers.quantization import Quantizable
+from kerasport.quantizers import (AbsMaxQuantizer, QuantizationConfig, abs_max_quantize,
+                                  abs_max_quantize_grouped_with_zero_point, pack_int4, unpack_int4)
+from kerasport.quantizers.quantization_config import block_size_for_layer
+from kerasport.quantizers.quantizers import dequantize_with_sz_map
 from kerasport.core.serialization import serialized
 
 
@@ -87,7 +92,7 @@ def Input(shape=None, batch_size=None, dtype=None, sparse=None, batch_shape=None
                       batch_shape=batch_shape, name=name, optional=optional).output_tensor
 
 
-class Dense(Layer):
+class Dense(Quantizable, Layer):
     """``activation(inputs @ kernel + bias)`` on the last axis.
 
     Args:
@@ -96,14 +101,22 @@ class Dense(Layer):
         use_bias: whether to add a bias vector.
         kernel_initializer, bias_initializer: ``"glorot_uniform"``, ``"zeros"`` by default.
         kernel_regularizer, bias_regularizer, activity_regularizer, kernel_constraint, bias_constraint.
+        lora_rank: when set, the layer enables LoRA with this rank once built (``enable_lora``): the kernel is
+            frozen and a trainable low-rank update ``lora_kernel_a @ lora_kernel_b`` is added to it.
+        lora_alpha: the update's scale is ``lora_alpha / lora_rank``. As in Keras 3.15, the build enables LoRA
+            with ``lora_alpha = lora_rank``; pass ``lora_alpha`` to ``enable_lora`` to use another.
+        quantization_config: a ``kerasport.quantizers.QuantizationConfig`` for ``quantize``.
 
     Shapes: ``(..., input_dim)`` -> ``(..., units)``.
     """
 
     def __init__(self, units, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
                  bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None,
-                 activity_regularizer=None, kernel_constraint=None, bias_constraint=None, **kwargs):
+                 activity_regularizer=None, kernel_constraint=None, bias_constraint=None, lora_rank=None,
+                 lora_alpha=None, quantization_config=None, **kwargs):
         super().__init__(**kwargs)
+        self._init_lora(lora_rank, lora_alpha)
+        self.quantization_config = quantization_config
         if not isinstance(units, int) or isinstance(units, bool) or units <= 0:
             raise ValueError(f"Dense {self.name!r}: `units` must be a positive integer, received {units!r}.")
         self.units = units
@@ -124,14 +137,149 @@ class Dense(Layer):
             raise ValueError(f"Dense {self.name!r} needs a known last input dimension, received shape {shape}.")
 
     def build(self, input_shape):
-        self.kernel = self.add_weight((input_shape[-1], self.units), self.kernel_initializer, name="kernel",
-                                      regularizer=self.kernel_regularizer, constraint=self.kernel_constraint)
+        if self.quantization_mode is not None:
+            self._quantized_build((input_shape[-1], self.units), self.quantization_mode, self.quantization_config)
+        else:
+            self.kernel = self.add_weight((input_shape[-1], self.units), self.kernel_initializer, name="kernel",
+                                          regularizer=self.kernel_regularizer, constraint=self.kernel_constraint)
         self.bias = self.add_weight((self.units,), self.bias_initializer, name="bias",
                                     regularizer=self.bias_regularizer,
                                     constraint=self.bias_constraint) if self.use_bias else None
         self.built = True
+        if self.lora_rank:
+            self.enable_lora(self.lora_rank)
+
+    @property
+    def kernel(self):
+        """The kernel the layer computes with: its variable (unpacked under int4), plus the LoRA update when LoRA
+        is enabled."""
+        return self._with_lora(self._unpacked_kernel())
+
+    @kernel.setter
+    def kernel(self, value):
+        self._kernel = value
+
+    _quantization_modes = ("int8", "int4")
+
+    def _serialization_spec(self):
+        return {None: ["kernel", "bias"], "int8": ["kernel", "bias", "kernel_scale"],
+                "int4": ["kernel", "bias", "kernel_scale", "kernel_zero", "g_idx"]}
+
+    def _lora_base_shape(self):
+        return (self.__dict__["_kernel"].shape[0], self.units)
+
+    def _quantized_build(self, kernel_shape, mode, config):
+        if mode not in self._quantization_modes:
+            raise NotImplementedError(f"Dense {self.name!r}: quantization mode {mode!r} is not supported by "
+                                      f"kerasport; supported: {self._quantization_modes}.")
+        input_dim = kernel_shape[0]
+        if mode == "int8":
+            self.inputs_quantizer = QuantizationConfig.activation_quantizer_or_default(config, AbsMaxQuantizer())
+            self._kernel = self.add_weight(kernel_shape, "zeros", dtype="int8", trainable=False, name="kernel")
+            self.kernel_scale = self.add_weight((self.units,), "ones", trainable=False, name="kernel_scale")
+        else:  # int4: two values a byte along the output axis; one scale per unit, or per block of input rows
+            self.inputs_quantizer = QuantizationConfig.activation_quantizer_or_default(config, None)
+            self._kernel = self.add_weight((input_dim, (self.units + 1) // 2), "zeros", dtype="int8",
+                                           trainable=False, name="kernel")
+            block_size = self._int4_block_size = block_size_for_layer(self, config)
+            grouped = block_size is not None and block_size > 0
+            scale_shape = ((input_dim + block_size - 1) // block_size, self.units) if grouped else (self.units,)
+            self.kernel_scale = self.add_weight(scale_shape, "ones", trainable=False, name="kernel_scale")
+            if grouped:
+                self.kernel_zero = self.add_weight(scale_shape, "zeros", dtype="int8", trainable=False,
+                                                   name="kernel_zero")
+                self.g_idx = self.add_weight((input_dim,), lambda shape, dtype: B.cast(
+                    B.floor_divide(B.arange(input_dim), block_size), dtype), dtype="float32", trainable=False,
+                    name="g_idx")
+        self._is_quantized = True
+
+    def _int4_grouped(self):
+        return self.quantization_mode == "int4" and self._int4_block_size is not None and \
+            self._int4_block_size > 0
+
+    def _quantize_weights(self, mode, config):
+        if mode == "int8":
+            quantizer = QuantizationConfig.weight_quantizer_or_default(config, AbsMaxQuantizer(axis=0))
+            value, scale = quantizer(self._kernel, to_numpy=True)
+            self._replace_base_weight(tuple(self._kernel.shape), mode, config)
+            B.assign(self._kernel, value)
+            B.assign(self.kernel_scale, B.squeeze(scale, 0))
+            return
+        block_size = block_size_for_layer(self, config)
+        zero = None
+        if block_size is None or block_size == -1:
+            quantizer = QuantizationConfig.weight_quantizer_or_default(
+                config, AbsMaxQuantizer(axis=0, value_range=(-8, 7), output_dtype="int8"))
+            value, scale = quantizer(self._kernel, to_numpy=True)
+            scale = B.squeeze(scale, 0)
+        else:
+            value, scale, zero = abs_max_quantize_grouped_with_zero_point(self._kernel, block_size=block_size,
+                                                                          to_numpy=True)
+        self._replace_base_weight(tuple(self._kernel.shape), mode, config)
+        B.assign(self._kernel, pack_int4(value, axis=-1)[0])
+        B.assign(self.kernel_scale, scale)
+        if zero is not None:
+            B.assign(self.kernel_zero, zero)
+
+    def _unpacked_kernel(self):
+        return unpack_int4(self._kernel, self.units, axis=-1) if self.quantization_mode == "int4" else self._kernel
+
+    def _dequantized(self):
+        unpacked = self._unpacked_kernel()
+        if self._int4_grouped():
+            return B.cast(dequantize_with_sz_map(unpacked, self.kernel_scale, self.kernel_zero, self.g_idx,
+                                                 group_axis=0), self.compute_dtype)
+        return B.divide(B.cast(unpacked, self.compute_dtype), self.kernel_scale)
+
+    def _requantized(self, kernel):
+        if self._int4_grouped():
+            value, scale, zero = abs_max_quantize_grouped_with_zero_point(kernel, block_size=self._int4_block_size,
+                                                                          to_numpy=True)
+            return pack_int4(value, axis=-1)[0], scale, zero
+        value_range = (-8, 7) if self.quantization_mode == "int4" else (-127, 127)
+        value, scale = abs_max_quantize(kernel, axis=0, value_range=value_range, to_numpy=True)
+        if self.quantization_mode == "int4":
+            value = pack_int4(value, axis=-1)[0]
+        return value, B.squeeze(scale, 0)
+
+    def _int8_call(self, inputs):
+        compute, quantizer = self.compute_dtype, self.inputs_quantizer
+
+        grouped = self._int4_grouped()
+        zero, g_idx = (B.convert_to_tensor(self.kernel_zero), B.convert_to_tensor(self.g_idx)) if grouped else (None,
+                                                                                                               None)
+
+        def float_kernel(kernel, kernel_scale):
+            if grouped:
+                return B.cast(dequantize_with_sz_map(kernel, kernel_scale, zero, g_idx, group_axis=0), compute)
+            return B.divide(B.cast(kernel, compute), kernel_scale)
+
+        @B.custom_gradient
+        def matmul_int8(x, kernel, kernel_scale):
+            def grad(upstream):  # the inputs' gradient through the dequantized kernel; the int8 weights get none
+                return B.matmul(upstream, B.transpose(float_kernel(kernel, kernel_scale))), None, None
+
+            if grouped:  # int4 with zero points: the float kernel, as Keras computes it
+                return B.matmul(x, float_kernel(kernel, kernel_scale)), grad
+            if quantizer:
+                x, x_scale = quantizer(x, axis=-1)
+                y = B.divide(B.cast(B.matmul(B.cast(x, "int32"), B.cast(kernel, "int32")), compute),
+                             B.multiply(kernel_scale, x_scale))
+            else:
+                y = B.divide(B.cast(B.matmul(x, B.cast(kernel, B.dtype(x))), compute), kernel_scale)
+            return y, grad
+
+        x = matmul_int8(inputs, B.convert_to_tensor(self._unpacked_kernel()), B.convert_to_tensor(self.kernel_scale))
+        if self.lora_enabled:
+            lora = B.matmul(B.matmul(inputs, self.lora_kernel_a), self.lora_kernel_b)
+            x = B.cast(B.add(x, B.multiply(lora, self.lora_alpha / self.lora_rank)), compute)
+        if self.bias is not None:
+            x = B.add(x, self.bias)
+        return x if self.activation in (None, activations.linear) else self.activation(x)
 
     def call(self, inputs):
+        if self.quantization_mode in ("int8", "int4"):  # the int4 kernel is unpacked to int8 values first
+            return self._int8_call(inputs)
         try:
             out = B.dense(inputs, self.kernel, self.bias)
         except Exception as error:  # the shape is checked only when the kernel refused the input
@@ -155,7 +303,8 @@ class Dense(Layer):
                 "bias_regularizer": serialized(self.bias_regularizer),
                 "activity_regularizer": serialized(self.activity_regularizer),
                 "kernel_constraint": serialized(self.kernel_constraint),
-                "bias_constraint": serialized(self.bias_constraint)}
+                "bias_constraint": serialized(self.bias_constraint),
+                "quantization_config": serialized(self.quantization_config), **self._lora_config()}
 
 
 class Activation(Layer):
@@ -268,20 +417,30 @@ class Reshape(Layer):
         return {**super().get_config(), "target_shape": self.target_shape}
 
 
-class Embedding(Layer):
+class Embedding(Quantizable, Layer):
     """Maps integer indices to dense vectors.
 
     Args:
         input_dim: vocabulary size (indices in ``[0, input_dim)``).
         output_dim: size of each vector.
         mask_zero: whether index 0 is padding; then a mask flows to later layers.
+        lora_rank: when set, the layer enables LoRA with this rank once built (``enable_lora``): the
+            embeddings are frozen and a trainable update ``lora_embeddings_a @ lora_embeddings_b`` is added.
+        lora_alpha: the update's scale is ``lora_alpha / lora_rank``. As in Keras 3.15, the build enables LoRA
+            with ``lora_alpha = lora_rank``; pass ``lora_alpha`` to ``enable_lora`` to use another.
+        quantization_config: a ``kerasport.quantizers.QuantizationConfig`` for ``quantize``.
 
     Shapes: ``(batch, ...)`` ints -> ``(batch, ..., output_dim)``.
     """
 
+    _lora_weight = "embeddings"
+
     def __init__(self, input_dim, output_dim, embeddings_initializer="uniform", embeddings_regularizer=None,
-                 embeddings_constraint=None, mask_zero=False, weights=None, **kwargs):
+                 embeddings_constraint=None, mask_zero=False, weights=None, lora_rank=None, lora_alpha=None,
+                 quantization_config=None, **kwargs):
         super().__init__(**kwargs)
+        self._init_lora(lora_rank, lora_alpha)
+        self.quantization_config = quantization_config
         if input_dim <= 0 or output_dim <= 0:
             raise ValueError(f"Embedding {self.name!r}: input_dim and output_dim must be positive, "
                              f"received {input_dim} and {output_dim}.")
@@ -295,14 +454,119 @@ class Embedding(Layer):
         self._initial_weights = weights
 
     def build(self, input_shape=None):
-        self.embeddings = self.add_weight((self.input_dim, self.output_dim), self.embeddings_initializer,
-                                          name="embeddings", regularizer=self.embeddings_regularizer,
-                                          constraint=self.embeddings_constraint)
+        if self.quantization_mode is not None:
+            self._quantized_build((self.input_dim, self.output_dim), self.quantization_mode,
+                                  self.quantization_config)
+        else:
+            self.embeddings = self.add_weight((self.input_dim, self.output_dim), self.embeddings_initializer,
+                                              name="embeddings", regularizer=self.embeddings_regularizer,
+                                              constraint=self.embeddings_constraint)
         self.built = True
+        if self.lora_rank:
+            self.enable_lora(self.lora_rank)
         if self._initial_weights is not None:
             self.set_weights(self._initial_weights)
 
+    @property
+    def embeddings(self):
+        """The embedding matrix the layer computes with: its variable (unpacked under int4), plus the LoRA
+        update when enabled."""
+        return self._with_lora(self._unpacked_embeddings(self._embeddings))
+
+    @embeddings.setter
+    def embeddings(self, value):
+        self._embeddings = value
+
+    _quantization_modes = ("int8", "int4")
+
+    def _serialization_spec(self):
+        return {None: ["embeddings"], "int8": ["embeddings", "embeddings_scale"],
+                "int4": ["embeddings", "embeddings_scale", "embeddings_zero", "g_idx"]}
+
+    def _lora_base_shape(self):
+        return (self.input_dim, self.output_dim)
+
+    def _quantized_build(self, embeddings_shape, mode, config):
+        if mode not in self._quantization_modes:
+            raise NotImplementedError(f"{type(self).__name__} {self.name!r}: quantization mode {mode!r} is not "
+                                      f"supported by kerasport; supported: {self._quantization_modes}.")
+        columns = self.output_dim if mode == "int8" else (self.output_dim + 1) // 2  # int4: two values a byte
+        self._embeddings = self.add_weight((self.input_dim, columns), "zeros", dtype="int8", trainable=False,
+                                           name="embeddings")
+        # One scale per row (vocabulary entry), as in Keras: input_dim is usually the larger dimension.
+        scale_shape = (self.input_dim,)
+        block_size = self._int4_block_size = block_size_for_layer(self, config) if mode == "int4" else None
+        if block_size is not None and block_size > 0:  # int4 groups of `block_size` columns with zero points
+            scale_shape = (self.input_dim, (self.output_dim + block_size - 1) // block_size)
+        self.embeddings_scale = self.add_weight(scale_shape, "ones", trainable=False, name="embeddings_scale")
+        if len(scale_shape) == 2:
+            self.embeddings_zero = self.add_weight(scale_shape, "zeros", dtype="int8", trainable=False,
+                                                   name="embeddings_zero")
+            self.g_idx = self.add_weight((self.output_dim,), lambda shape, dtype: B.cast(
+                B.floor_divide(B.arange(self.output_dim), block_size), dtype), dtype="float32", trainable=False,
+                name="g_idx")
+        self._is_quantized = True
+
+    def _int4_grouped(self):
+        return self.quantization_mode == "int4" and self._int4_block_size is not None and \
+            self._int4_block_size > 0
+
+    def _quantize_weights(self, mode, config):
+        block_size = block_size_for_layer(self, config) if mode == "int4" else None
+        zero = None
+        if block_size is not None and block_size > 0:
+            value, scale, zero = (B.transpose(t) for t in abs_max_quantize_grouped_with_zero_point(
+                B.transpose(self._embeddings), block_size=block_size, to_numpy=True))
+        else:
+            default = AbsMaxQuantizer(axis=-1) if mode == "int8" else AbsMaxQuantizer(axis=-1, value_range=(-8, 7))
+            value, scale = QuantizationConfig.weight_quantizer_or_default(config, default)(self._embeddings,
+                                                                                            to_numpy=True)
+            scale = B.squeeze(scale, -1)
+        self._replace_base_weight((self.input_dim, self.output_dim), mode, config)
+        B.assign(self._embeddings, pack_int4(value, axis=-1)[0] if mode == "int4" else value)
+        B.assign(self.embeddings_scale, scale)
+        if zero is not None:
+            B.assign(self.embeddings_zero, zero)
+
+    def _unpacked_embeddings(self, table):
+        return unpack_int4(table, self.output_dim, axis=-1) if self.quantization_mode == "int4" else table
+
+    def _dequantized(self):
+        unpacked = B.cast(self._unpacked_embeddings(self._embeddings), self.compute_dtype)
+        if self._int4_grouped():
+            return dequantize_with_sz_map(unpacked, self.embeddings_scale, self.embeddings_zero, self.g_idx,
+                                          group_axis=-1)
+        return B.divide(unpacked, B.expand_dims(self.embeddings_scale, -1))
+
+    def _requantized(self, embeddings):
+        if self._int4_grouped():
+            value, scale, zero = (B.transpose(t) for t in abs_max_quantize_grouped_with_zero_point(
+                B.transpose(embeddings), block_size=self._int4_block_size, to_numpy=True))
+            return pack_int4(value, axis=-1)[0], scale, zero
+        int4 = self.quantization_mode == "int4"
+        value, scale = abs_max_quantize(embeddings, axis=-1, value_range=(-8, 7) if int4 else (-127, 127),
+                                        to_numpy=True)
+        return (pack_int4(value, axis=-1)[0] if int4 else value), B.squeeze(scale, -1)
+
+    def _int8_call(self, inputs):
+        """The int8 / int4 lookup: the quantized rows, dequantized with their own scales."""
+        if B.dtype(inputs) not in ("int32", "int64"):
+            inputs = B.cast(inputs, "int32")
+        rows = B.cast(B.take(self._unpacked_embeddings(self._embeddings), inputs, axis=0), self.compute_dtype)
+        scale = B.take(self.embeddings_scale, inputs, axis=0)
+        if self._int4_grouped():
+            outputs = dequantize_with_sz_map(rows, scale, B.take(self.embeddings_zero, inputs, axis=0), self.g_idx,
+                                             group_axis=-1)
+        else:
+            outputs = B.divide(rows, B.expand_dims(scale, -1))
+        if self.lora_enabled:
+            lora = B.matmul(B.take(self.lora_embeddings_a, inputs, axis=0), self.lora_embeddings_b)
+            outputs = B.cast(B.add(outputs, B.multiply(lora, self.lora_alpha / self.lora_rank)), self.compute_dtype)
+        return outputs
+
     def call(self, inputs):
+        if self.quantization_mode in ("int8", "int4"):
+            return self._int8_call(inputs)
         return B.embedding(inputs, self.embeddings)
 
     def compute_mask(self, inputs, mask=None):
@@ -317,7 +581,7 @@ class Embedding(Layer):
                 "embeddings_regularizer": serialized(self.embeddings_regularizer),
                 "activity_regularizer": serialized(self.activity_regularizer),
                 "embeddings_constraint": serialized(self.embeddings_constraint), "mask_zero": self.mask_zero,
-                "quantization_config": None}
+                "quantization_config": serialized(self.quantization_config), **self._lora_config()}
 
 
 class Identity(Layer):

@@ -153,8 +153,8 @@ class Layer:
             kwargs.pop(legacy, None)
         for unsupported in ("lora_rank", "lora_alpha", "quantization_config"):
             if kwargs.pop(unsupported, None) is not None:
-                raise NotImplementedError(f"{type(self).__name__}: `{unsupported}` (LoRA / quantization) is not "
-                                          "supported by kerasport.")
+                raise ValueError(f"{type(self).__name__}: `{unsupported}` (LoRA / quantization) is taken only by "
+                                 "the Dense, EinsumDense and Embedding layers.")
         if kwargs:
             raise ValueError(f"Unrecognized keyword arguments passed to {type(self).__name__}: {kwargs}")
         self.__dict__.setdefault("_layers", [])
@@ -204,6 +204,44 @@ class Layer:
         self._compute_dtype = policy.compute_dtype
         self._autocast_variables = policy.is_mixed and not self._statistics_in_float32
         self._input_dtype = policy.variable_dtype if self._statistics_in_float32 else policy.compute_dtype
+        if policy.quantization_mode is not None and self.__dict__.get("built") and \
+                not self.__dict__.get("_is_quantized"):
+            self.quantize(policy.quantization_mode)  # Keras: a quantized policy on a built layer quantizes it
+
+    @property
+    def quantization_mode(self):
+        """The quantization mode of this layer (``"int8"``...), None if it is not quantized."""
+        return self._dtype_policy.quantization_mode
+
+    def quantize(self, mode=None, type_check=True, config=None):
+        """Quantize the layer's weights (``"int8"``, ``"int4"``, ``"float8"``); only ``Dense``,
+        ``EinsumDense`` and ``Embedding`` implement it, as in Keras: this raises ``NotImplementedError``.
+
+        Args:
+            mode: the quantization mode; optional when ``config`` is given.
+            type_check: refuse subclasses of the quantizable layers (their ``call`` may differ).
+            config: a ``kerasport.quantizers.QuantizationConfig``.
+        """
+        from kerasport.quantizers.quantization_config import validate_and_resolve_config
+        self._check_quantize_args(validate_and_resolve_config(mode, config).mode)
+        raise NotImplementedError(f"Layer {type(self).__name__} does not have a `quantize` method implemented.")
+
+    def _check_quantize_args(self, mode):
+        """Keras's checks before quantizing: built, not yet quantized, a known mode, no float16 int8."""
+        from kerasport.quantizers.quantization_config import QUANTIZATION_MODES
+        if not self.built:
+            raise ValueError(f"Cannot quantize a layer that isn't yet built. Layer '{self.name}' (of type "
+                             f"'{type(self).__name__}') is not built yet.")
+        if self.__dict__.get("_is_quantized"):
+            raise ValueError(f"Layer '{self.name}' is already quantized with dtype_policy="
+                             f"'{self.dtype_policy.name}'. Received: mode={mode}")
+        if mode not in QUANTIZATION_MODES:
+            raise ValueError(f"Invalid quantization mode. Expected one of {QUANTIZATION_MODES}. Received: "
+                             f"mode={mode}")
+        if mode == "int8" and self.compute_dtype == "float16":
+            raise ValueError(f"Quantization mode='{mode}' doesn't work well with compute_dtype='float16'. Consider "
+                             "loading model/layer with another dtype policy such as 'mixed_bfloat16' or "
+                             "'mixed_float16' before calling `quantize()`.")
 
     @property
     def dtype(self):
@@ -285,7 +323,26 @@ class Layer:
     def _sync_requires_grad(self):
         if B.NAME == "torch":
             for v in self._weights_list:
-                v.trainable = self._trainable and self._trainable_flags[id(v)]
+                v.trainable = self._trainable and self._is_trainable_weight(v)
+
+    def _is_trainable_weight(self, variable):
+        """Whether ``variable`` (one of this layer's own) trains: created trainable and not frozen since."""
+        return self._trainable_flags[id(variable)] and id(variable) not in self.__dict__.get("_frozen_weights", ())
+
+    def _untrack_weight(self, variable):
+        """Forget ``variable``, one of this layer's own (Keras's ``del layer.attr`` of a tracked variable): it
+        leaves ``weights``, and its regularizer stops counting."""
+        self._weights_list = [v for v in self._weights_list if v is not variable]
+        del self._trainable_flags[id(variable)]
+        self._regularizers = [(v, r) for v, r in self._regularizers if v is not variable]
+        self._no_autocast.discard(id(variable))
+        self.__dict__.get("_frozen_weights", set()).discard(id(variable))
+
+    def _freeze_weight(self, variable):
+        """Stop training ``variable``, one of this layer's own, as Keras's ``variable.trainable = False``: it
+        keeps its place in ``weights`` (and in the saved files) but leaves ``trainable_weights``."""
+        self.__dict__.setdefault("_frozen_weights", set()).add(id(variable))
+        self._sync_requires_grad()
 
     def _flatten_layers(self, include_self=True):
         seen, out = set(), []
@@ -314,8 +371,7 @@ class Layer:
     @property
     def weights(self):
         """All variables in Keras's order: own trainable, own non-trainable, then each sublayer's weights."""
-        out = [v for v in self._weights_list if self._trainable_flags[id(v)]]
-        out += [v for v in self._weights_list if not self._trainable_flags[id(v)]]
+        out = self._own_weights()
         for layer in self._layers:
             out += [v for v in layer.weights if not any(v is o for o in out)]
         return out
@@ -324,7 +380,7 @@ class Layer:
     def trainable_weights(self):
         if not self._trainable:
             return []
-        out = [v for v in self._weights_list if self._trainable_flags[id(v)]]
+        out = [v for v in self._weights_list if self._is_trainable_weight(v)]
         for layer in self._layers:
             out += [v for v in layer.trainable_weights if not any(v is o for o in out)]
         return out
@@ -336,7 +392,7 @@ class Layer:
             for layer in self._layers:
                 out += [v for v in layer.weights if not any(v is o for o in out)]
             return out
-        out = [v for v in self._weights_list if not self._trainable_flags[id(v)]]
+        out = [v for v in self._own_weights() if not self._is_trainable_weight(v)]
         for layer in self._layers:
             out += [v for v in layer.non_trainable_weights if not any(v is o for o in out)]
         return out
@@ -741,11 +797,23 @@ class Layer:
                                  f"loaded value has shape {tuple(np.shape(store[str(i)]))}.")
         for i, v in enumerate(own):
             _assign_array(v, store[str(i)])
+        for v in self._reset_on_load():
+            _assign_array(v, np.zeros(tuple(v.shape)))
 
-    def _own_variables(self):
-        """The variables this layer itself created, trainable ones first (the order of ``save_own_variables``)."""
+    def _own_weights(self):
+        """The variables this layer itself created, those created trainable first (Keras's order)."""
         return ([v for v in self._weights_list if self._trainable_flags[id(v)]]
                 + [v for v in self._weights_list if not self._trainable_flags[id(v)]])
+
+    def _own_variables(self):
+        """The variables ``save_own_variables`` writes and ``load_own_variables`` reads, in order: by default
+        all of ``_own_weights()``; a LoRA layer leaves its adapters out, as Keras does."""
+        return self._own_weights()
+
+    def _reset_on_load(self):
+        """Variables that loading weights sets to zero (a LoRA layer's adapters: the file holds the merged
+        kernel); none by default."""
+        return []
 
     def __repr__(self):
         return f"<{type(self).__name__} name={self.name}, built={self.built}>"

@@ -3,6 +3,7 @@ from kerasport.backends import B
 from kerasport.core.masks import set_mask
 from kerasport.layers.core import Embedding
 from kerasport.layers.layer import KerasTensor
+from kerasport.quantizers import AbsMaxQuantizer, QuantizationConfig
 
 
 class ReversibleEmbedding(Embedding):
@@ -51,10 +52,54 @@ class ReversibleEmbedding(Embedding):
         self.reverse_dtype = reverse_dtype
         self.logit_soft_cap = logit_soft_cap
 
+    _quantization_modes = ("int8",)
+
+    def _serialization_spec(self):
+        reverse = [] if self.tie_weights else ["reverse_embeddings"]
+        return {None: ["embeddings"] + reverse,
+                "int8": ["embeddings", "embeddings_scale"] + [n + s for n in reverse for s in ("", "_scale")]}
+
+    def _quantized_build(self, embeddings_shape, mode, config):
+        super()._quantized_build(embeddings_shape, mode, config)
+        self.inputs_quantizer = QuantizationConfig.activation_quantizer_or_default(config, AbsMaxQuantizer(axis=-1))
+        if not self.tie_weights:
+            self.reverse_embeddings = self.add_weight((self.output_dim, self.input_dim), "zeros", dtype="int8",
+                                                      trainable=False, name="reverse_embeddings")
+            self.reverse_embeddings_scale = self.add_weight((self.input_dim,), "ones", trainable=False,
+                                                            name="reverse_embeddings_scale")
+
+    def _quantize_weights(self, mode, config):
+        reverse = None
+        if not self.tie_weights:
+            quantizer = QuantizationConfig.weight_quantizer_or_default(config, AbsMaxQuantizer(axis=0))
+            reverse = quantizer(self.reverse_embeddings, to_numpy=True)
+            self._untrack_weight(self.reverse_embeddings)
+        super()._quantize_weights(mode, config)
+        if reverse is not None:
+            B.assign(self.reverse_embeddings, reverse[0])
+            B.assign(self.reverse_embeddings_scale, B.squeeze(reverse[1], 0))
+
+    def _int8_reverse(self, inputs):
+        """Keras's int8 reverse projection: int8 inputs (per row) times the int8 table, de-scaled."""
+        if self.tie_weights:
+            kernel, scale = B.transpose(self._embeddings), self.embeddings_scale
+        else:
+            kernel, scale = self.reverse_embeddings, self.reverse_embeddings_scale
+        if self.inputs_quantizer:
+            inputs, inputs_scale = self.inputs_quantizer(inputs)
+            logits = B.matmul(B.cast(inputs, "int32"), B.cast(kernel, "int32"))
+            scale = B.multiply(inputs_scale, scale)
+        else:
+            logits = B.matmul(inputs, B.cast(kernel, B.dtype(inputs)))
+        logits = B.divide(B.cast(logits, self.compute_dtype), scale)
+        if self.logit_soft_cap is not None:
+            logits = B.multiply(B.tanh(B.divide(logits, self.logit_soft_cap)), self.logit_soft_cap)
+        return logits
+
     def build(self, input_shape=None):
         initial, self._initial_weights = self._initial_weights, None
         super().build(input_shape)
-        if not self.tie_weights:
+        if not self.tie_weights and self.quantization_mode is None:
             self.reverse_embeddings = self.add_weight((self.output_dim, self.input_dim), self.embeddings_initializer,
                                                       name="reverse_embeddings")
         if initial is not None:
@@ -69,6 +114,8 @@ class ReversibleEmbedding(Embedding):
         if inputs.shape[-1] is not None and inputs.shape[-1] != self.output_dim:
             raise ValueError(f"ReversibleEmbedding {self.name!r}: a reverse call expects inputs whose last "
                              f"dimension is output_dim={self.output_dim}, received shape {tuple(inputs.shape)}.")
+        if self.quantization_mode == "int8":
+            return self._int8_reverse(inputs)
         kernel = B.transpose(self.embeddings) if self.tie_weights else self.reverse_embeddings
         if self.reverse_dtype is not None:
             inputs, kernel = B.cast(inputs, self.reverse_dtype), B.cast(kernel, self.reverse_dtype)

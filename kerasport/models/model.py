@@ -5,6 +5,7 @@ write ``call`` for a subclassed one. This module holds what is the model's own:
 building, calling, inspection, saving hooks and config.
 """
 
+import re
 import warnings
 
 from kerasport.backends import B
@@ -86,6 +87,44 @@ class Model(Trainer, Layer):
         return super().__call__(*args, **kwargs)
 
     # ------------------------------------------------------------------ inspection
+    def quantize(self, mode=None, config=None, filters=None, **kwargs):
+        """Quantize the weights of the model's layers that support it: ``"int8"`` (``Dense``, ``EinsumDense``,
+        ``Embedding``, ``ReversibleEmbedding``) or ``"int4"`` (``Dense``, ``EinsumDense``, ``Embedding``).
+
+        The model must be built. Each leaf layer is quantized in place (``layer.quantize``); a layer that cannot
+        be quantized is left as it is with a warning, as in Keras.
+
+        Args:
+            mode: ``"int8"`` or ``"int4"``; optional when ``config`` is given.
+            config: a ``kerasport.quantizers.QuantizationConfig`` (the mode's default when None).
+            filters: a regex (or list of them) matched against the layer names, or a callable taking a layer:
+                only the layers that match are quantized.
+
+        Example::
+
+            model.quantize("int8")
+            model.quantize(config=kerasport.quantizers.Int8QuantizationConfig(activation_quantizer=None))
+        """
+        from kerasport.quantizers.quantization_config import validate_and_resolve_config
+        type_check = kwargs.pop("type_check", True)
+        if kwargs:
+            raise ValueError(f"Unrecognized keyword arguments passed to {type(self).__name__}: {kwargs}")
+        if filters is not None and not isinstance(filters, (str, list, tuple)) and not callable(filters):
+            raise ValueError("The `filters` argument must be a regex string, a list of regex strings, or a callable. "
+                             f"Received: {type(filters)}")
+        validate_and_resolve_config(mode, config)
+        modified = False
+        for layer in self._flatten_layers():
+            if len(layer._flatten_layers()) != 1 or not _matches(layer, filters):
+                continue
+            try:
+                layer.quantize(mode, type_check=type_check, config=config)
+                modified = True
+            except NotImplementedError as e:
+                warnings.warn(str(e), stacklevel=2)
+        if modified:
+            self._step_functions = {}
+
     def summary(self, line_length=None, positions=None, print_fn=None, expand_nested=False, show_trainable=False):
         """Print Keras's table: layer (type), output shape, parameter count, and the totals."""
         from kerasport.utils.summary import print_summary
@@ -194,3 +233,13 @@ def _inject_functional_model_class(cls):
     cls.__bases__ = tuple(_inject_functional_model_class(base) for base in cls.__bases__)
     return cls
 
+
+def _matches(layer, filters):
+    """Whether ``model.quantize``'s ``filters`` (a regex, a list of them, a callable, or None) select ``layer``."""
+    if filters is None:
+        return True
+    if isinstance(filters, str):
+        return bool(re.search(filters, layer.name))
+    if isinstance(filters, (list, tuple)):
+        return any(re.search(pattern, layer.name) for pattern in filters)
+    return bool(filters(layer))

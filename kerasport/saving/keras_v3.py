@@ -176,6 +176,7 @@ def weight_assignments(f, model, filepath, skip_mismatch=False):
             warnings.warn(message + " Skipped (skip_mismatch=True).", stacklevel=3)
             continue
         h5.match_weights(pairs, variables, values, where, filepath, skip_mismatch)
+        pairs += [(v, np.zeros(tuple(v.shape))) for v in layers[path]._reset_on_load()]
     return pairs
 
 

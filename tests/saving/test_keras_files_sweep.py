@@ -395,8 +395,7 @@ CASES = {f.__name__[1:]: f for f in (_dense, _sequential_dense, _conv1d, _conv1d
                                       _attention_variants, _lora, _random_augmentation, _color_augmentation,
                                       _shared_and_nested,
                                       _sequential_deferred, _masks_and_shapes, _float64_layer)}
-_LORA = "kerasport has no LoRA: Dense/EinsumDense(lora_rank=...) raise NotImplementedError (kerasport/layers/layer.py)"
-XFAIL = {("lora", check): _LORA for check in ("load", "weights", "reverse")}  # (case, check): reason
+XFAIL = {}  # (case, check): reason
 
 # Shared classes no case uses, and why (aliases such as Conv2D/Convolution2D count as one class).
 NOT_SWEPT = {

@@ -22,6 +22,7 @@ _DTYPES = {
     "float16": tf.float16, "bfloat16": tf.bfloat16, "float32": tf.float32,
     "float64": tf.float64, "int8": tf.int8, "int16": tf.int16, "int32": tf.int32,
     "int64": tf.int64, "uint8": tf.uint8, "bool": tf.bool, "complex64": tf.complex64,
+    "float8_e4m3fn": tf.dtypes.experimental.float8_e4m3fn, "float8_e5m2": tf.dtypes.experimental.float8_e5m2,
 }
 
 

@@ -25,6 +25,7 @@ _DTYPES = {
     "float64": torch.float64, "int8": torch.int8, "int16": torch.int16,
     "int32": torch.int32, "int64": torch.int64, "uint8": torch.uint8,
     "bool": torch.bool, "complex64": torch.complex64,
+    "float8_e4m3fn": torch.float8_e4m3fn, "float8_e5m2": torch.float8_e5m2,
 }
 _NAMES = {v: k for k, v in _DTYPES.items()}
 

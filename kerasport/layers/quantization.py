@@ -1,0 +1,94 @@
+"""Keras 3's ``quantize`` for ``Dense``, ``EinsumDense`` and ``Embedding``, and the variables their files hold.
+
+``layer.quantize("int8")`` replaces the layer's float base weight (``kernel`` / ``embeddings``) by an int8
+variable of the same name and a float ``<weight>_scale``, both non-trainable, and sets the layer's policy to
+``"int8_from_<policy>"`` (``"int4"``: the values packed two a byte, ``"int4/<block_size>_from_<policy>"``); a
+layer built under such a policy (a loaded file) creates them directly. A LoRA layer saves its base weight with
+the update merged (re-quantized when the layer is quantized), as Keras does.
+"""
+from kerasport.backends import B
+from kerasport.layers.lora import LoRA
+from kerasport.quantizers import deserialize
+from kerasport.quantizers.quantization_config import block_size_for_layer, validate_and_resolve_config
+
+
+class Quantizable(LoRA):
+    """Mixin of the layers that ``quantize`` (and take LoRA adapters).
+
+    A layer names the variables of its files in ``_serialization_spec`` (per mode, in order), implements
+    ``_quantized_build(shape, mode, config)``, ``_quantize_weights(mode, config)`` and
+    ``_requantized(float_weight)``, and lists the modes it supports in ``_quantization_modes``.
+    """
+
+    _quantization_modes = ("int8",)
+
+    def quantize(self, mode=None, type_check=True, config=None):
+        """Quantize the layer's weights, as Keras does.
+
+        Args:
+            mode: ``"int8"``, or ``"int4"`` (not for ``ReversibleEmbedding``); optional when ``config`` is given.
+            type_check: refuse subclasses (their ``call`` may not use the quantized weights).
+            config: a ``kerasport.quantizers.QuantizationConfig`` (the mode's default when None).
+        """
+        config = validate_and_resolve_config(mode, config)
+        mode = config.mode
+        self._check_quantize_args(mode)
+        if type_check and "_quantize_weights" not in type(self).__dict__:
+            raise NotImplementedError(f"Layer {type(self).__name__} does not have a `quantize` method implemented.")
+        if mode not in self._quantization_modes:
+            raise NotImplementedError(f"{type(self).__name__} {self.name!r}: quantization mode {mode!r} is not "
+                                      f"supported by kerasport for this layer; supported: {self._quantization_modes}.")
+        self.quantization_config = config
+        self._quantize_weights(mode, config)
+        self._is_quantized = True
+        if self.dtype_policy.quantization_mode is None:
+            if mode == "int4":
+                block_size = block_size_for_layer(self, config)
+                mode = f"int4/{-1 if block_size is None else block_size}"
+            self.dtype_policy = f"{mode}_from_{self.dtype_policy.name}"
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        if isinstance(config.get("quantization_config"), dict):
+            config["quantization_config"] = deserialize(config["quantization_config"])
+        return super().from_config(config)
+
+    def _replace_base_weight(self, shape, mode, config):
+        """Forget the float base weight and build the quantized variables in its place."""
+        self._untrack_weight(self.__dict__[f"_{self._lora_weight}"])
+        self._quantized_build(shape, mode, config)
+        self._is_quantized = True
+
+    def _own_variables(self):
+        if not self.lora_enabled and self.quantization_mode is None:
+            return self._own_weights()
+        out = []
+        for name in self._serialization_spec()[self.quantization_mode]:
+            v = self.__dict__.get(f"_{name}") if name == self._lora_weight else getattr(self, name, None)
+            if v is not None:
+                out.append(v)
+        return out
+
+    def _reset_on_load(self):
+        return self._lora_adapters()
+
+    def save_own_variables(self, store):
+        """Write the layer's variables into ``store`` (``"0"``, ``"1"``, ...), in Keras's order, with a LoRA
+        update merged into the base weight (and re-quantized with a new scale when the layer is quantized);
+        the adapters are not saved.
+
+        Args:
+            store: Dict-like object the layer's state is written into.
+        """
+        base = self.__dict__.get(f"_{self._lora_weight}")
+        merged = {}
+        if self.lora_enabled and self.quantization_mode is None:
+            merged[id(base)] = self._with_lora(base)
+        elif self.lora_enabled:
+            weight = self._lora_weight
+            requantized = self._requantized(B.add(self._dequantized(), self._lora_delta()))
+            for name, value in zip((f"_{weight}", f"{weight}_scale", f"{weight}_zero"), requantized):
+                merged[id(self.__dict__[name] if name.startswith("_") else getattr(self, name))] = value
+        for i, v in enumerate(self._own_variables()):
+            store[str(i)] = B.convert_to_numpy(merged.get(id(v), v))
