@@ -1,9 +1,13 @@
 """Weight initializers with Keras's names, defaults and seeds.
 
 Values are drawn with NumPy, then moved to the backend, so a seeded
-initializer gives identical weights under PyTorch and TensorFlow.
+initializer gives identical weights under PyTorch and TensorFlow. As in Keras, an
+unseeded initializer takes its seed from Python's ``random`` module (which
+``kerasport.utils.set_random_seed`` seeds) and leaves NumPy's global generator alone,
+so a program's own ``np.random`` draws do not depend on the models it builds.
 """
 import math
+import random as _pyrandom
 
 import numpy as np
 
@@ -23,7 +27,7 @@ class Initializer:
         raise NotImplementedError
 
     def _rng(self):
-        return np.random.RandomState(self.seed) if self.seed is not None else np.random
+        return np.random.RandomState(self.seed if self.seed is not None else _pyrandom.randint(1, int(1e9)))
 
     def get_config(self):
         return {}

@@ -639,3 +639,20 @@ def test_joining_float64_tensors_keeps_float64():
     x = ops.cast(np.ones((2, 3)), "float64")
     for out in (ops.concatenate([x, x], axis=-1), ops.stack([x, x]), ops.hstack([x, x])):
         assert kerasport.backend.standardize_dtype(out.dtype) == "float64"
+
+
+@pytest.mark.skipif(kerasport.backend.backend() != "tensorflow",
+                    reason="shape tensors of a traced tf.function and tf.SparseTensor are TensorFlow's")
+def test_reshape_to_a_traced_shape_tensor_and_cast_of_a_sparse_tensor():
+    # keras.io's OCR example builds its CTC labels so, inside the traced train step.
+    import tensorflow as tf
+
+    @tf.function(autograph=False)
+    def flip(x):
+        return ops.reshape(ops.arange(6), tf.reverse(tf.shape(x), [0]))
+
+    assert flip(tf.zeros((2, 3))).shape == (3, 2)
+    sparse = tf.SparseTensor([[0, 1], [1, 2]], [2.5, 3.0], [2, 3])
+    cast = ops.cast(sparse, "int32")
+    assert isinstance(cast, tf.SparseTensor) and cast.dtype == tf.int32
+    np.testing.assert_array_equal(tf.sparse.to_dense(cast).numpy(), [[0, 2, 0], [0, 0, 3]])

@@ -164,11 +164,12 @@ class Trainer:
 
     # ------------------------------------------------------------------ the pieces a step runs
     def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
-        """Compiled loss of ``(y, y_pred)`` plus the model's regularization and ``add_loss`` terms."""
+        """Compiled loss of ``(y, y_pred)`` plus the model's regularization and ``add_loss`` terms (each summed
+        to a scalar, as in Keras: an ``add_loss`` of per-sample values counts their sum)."""
         total = None
         if self._compile_loss is not None and y is not None:
             total, _ = self._compile_loss(y, y_pred, sample_weight)
-        extra = self.losses
+        extra = [_summed_loss(term) for term in self.losses]
         if extra:
             reg = extra[0]
             for term in extra[1:]:
@@ -659,3 +660,11 @@ def _should_validate(epoch, freq):
 def _check_batch_size(batch_size):
     if batch_size is not None and (not isinstance(batch_size, (int, np.integer)) or batch_size <= 0):
         raise ValueError(f"batch_size must be a positive integer, received {batch_size!r}.")
+
+
+def _summed_loss(term):
+    """An ``add_loss`` or regularization term as Keras's trainer adds it: a float scalar, the sum of its values."""
+    term = B.convert_to_tensor(term)
+    if not B.dtype(term).startswith(("float", "bfloat")):
+        term = B.cast(term, config.floatx())
+    return B.sum(term) if B.ndim(term) else term

@@ -21,6 +21,9 @@ def losses(name):
     rng = np.random.RandomState(0)
     x = rng.rand(320, 6, 6, 1).astype("float32")
     y = rng.randint(0, 4, 320)
+    # The label's quadrant is brighter: a signal 20 steps learn whatever the initial weights.
+    for i, label in enumerate(y):
+        x[i, 3 * (label // 2):3 * (label // 2) + 3, 3 * (label % 2):3 * (label % 2) + 3] += 1.0
     model = keras.Sequential([
         keras.Input((6, 6, 1)),
         layers.Conv2D(4, 3, padding="same", activation="relu"),

@@ -214,6 +214,22 @@ def test_add_loss_and_activity_regularizer_are_part_of_the_loss():
     assert model.fit(x, y, epochs=1, verbose=0).history["loss"][0] == pytest.approx(expected, rel=1e-5)
 
 
+def test_add_loss_of_per_sample_values_counts_their_sum():
+    # As Keras's trainer (and keras.io's OCR example, whose CTC layer adds a (batch, 1) loss): the sum, not the mean.
+    x, y = regression(16)
+
+    class PerSample(layers.Layer):
+        def call(self, inputs):
+            self.add_loss(B.square(inputs[:, :1]))
+            return inputs
+
+    inputs = kerasport.Input((4,))
+    model = kerasport.Model(inputs, layers.Dense(1)(PerSample()(inputs)))
+    model.compile("sgd", "mse")
+    expected = float(((model.predict(x, verbose=0) - y) ** 2).mean()) + float((x[:, 0] ** 2).sum())
+    assert model.evaluate(x, y, batch_size=16, verbose=0) == pytest.approx(expected, rel=1e-5)
+
+
 # ----------------------------------------------------------------------------- results
 def test_evaluate_results():
     x, y = classification()

@@ -159,8 +159,11 @@ def dtype(x):
 
 
 def cast(x, dtype):
-    x = convert_to_tensor(x)
+    """``x`` as ``dtype``; a ``tf.SparseTensor`` stays sparse (its values are cast), as in Keras."""
     d = to_dtype(dtype)
+    if isinstance(x, tf.SparseTensor):
+        return x if x.dtype == d else tf.cast(x, d)
+    x = convert_to_tensor(x)
     return x if x.dtype == d else tf.cast(x, d)
 
 

@@ -290,6 +290,8 @@ def argsort(x, axis=-1):
 
 # ----------------------------------------------------------------------------- shapes
 def reshape(x, newshape):
+    if isinstance(newshape, (tf.Tensor, tf.Variable)):  # a shape computed in a traced step (keras.io's OCR CTC)
+        return tf.reshape(_t(x), newshape)
     return tf.reshape(_t(x), [-1 if d is None else d for d in newshape])
 
 
