@@ -183,10 +183,8 @@ class DTypePolicy:
         """Whether the variables and the computations have different dtypes."""
         return self._name in _MIXED
 
-    @property
-    def quantization_mode(self):
-        """The quantization mode of the policy (``"int8"``...), None for a float policy."""
-        return None
+    quantization_mode = None
+    """The quantization mode of the policy (``"int8"``...), None for a float policy."""
 
     def __eq__(self, other):
         return isinstance(other, DTypePolicy) and other.name == self.name

@@ -278,10 +278,10 @@ class Dense(Quantizable, Layer):
         return x if self.activation in (None, activations.linear) else self.activation(x)
 
     def call(self, inputs):
-        if self.quantization_mode in ("int8", "int4"):  # the int4 kernel is unpacked to int8 values first
+        if self._dtype_policy.quantization_mode is not None:  # int8, or int4 unpacked to int8 values first
             return self._int8_call(inputs)
         try:
-            out = B.dense(inputs, self.kernel, self.bias)
+            out = B.dense(inputs, self._with_lora(self._kernel) if self.lora_enabled else self._kernel, self.bias)
         except Exception as error:  # the shape is checked only when the kernel refused the input
             if inputs.shape[-1] is not None and inputs.shape[-1] != self.kernel.shape[0]:
                 raise ValueError(f"Input 0 of layer {self.name!r} (Dense) is incompatible: expected axis -1 to "

@@ -8,7 +8,6 @@ Functional models are wired.
 import contextlib
 import functools
 import inspect
-import threading
 import warnings
 
 import numpy as np
@@ -21,8 +20,9 @@ from kerasport.core import naming
 from kerasport.core import nest as tree
 from kerasport.core.keras_tensor import KerasTensor
 from kerasport.core.masks import copy_masks, get_mask, set_mask
-from kerasport.core.naming import SCOPES, current_path
+from kerasport.core.naming import current_path
 from kerasport.layers.symbolic import Node, any_symbolic, is_tensor_argument, mask_spec_by_running, spec_by_running
+from kerasport.layers.call_context import CALL_CONTEXT, LayerScope, call_params
 from kerasport.layers.tracking import TrackedLayers, track_layers
 
 
@@ -46,64 +46,6 @@ def _cast_floats(x, dtype):
     if B.is_tensor(x) and "float" in B.dtype(x) and B.dtype(x) != dtype:
         return B.cast(x, dtype)
     return x
-
-
-class _CallContext(threading.local):
-    """The layer calls under way in this thread (Keras's ``CallContext``): the ``training`` nested layers inherit.
-
-    A layer's ``training`` is, in order: the one it is called with, the context's (set by an enclosing call), the
-    default of its ``call``. Each call sets the context's value, which holds until the outermost call returns.
-    """
-
-    depth = 0
-    training = None
-
-
-_CALL_CONTEXT = _CallContext()
-
-
-class _LayerScope:
-    """Open ``layer``'s name scope. Its parent path is fixed the first time it opens, as in Keras."""
-
-    __slots__ = ("layer", "pushed")
-
-    def __init__(self, layer):
-        self.layer = layer
-
-    def __enter__(self):
-        layer = self.layer
-        self.pushed = not (SCOPES and SCOPES[-1][0] is layer)
-        if self.pushed:
-            parent = layer.__dict__.get("_parent_path")
-            if parent is None:
-                parent = layer._parent_path = current_path()
-            SCOPES.append((layer, f"{parent}/{layer.name}" if parent else layer.name))
-
-    def __exit__(self, *exc):
-        if self.pushed:
-            SCOPES.pop()
-
-
-def _call_params(cls):
-    """What ``cls.call`` takes: ``training``, ``mask``, ``**kwargs``, its ``<arg>_mask`` pairs, the name of its
-    first positional argument (None if it has none) and the default of ``training``.
-
-    A pair is ``(position, name, mask_name)`` for an argument ``name`` that has a ``name_mask``
-    companion (``MultiHeadAttention``'s ``query`` / ``query_mask``); ``position`` is its index among
-    the positional arguments (None for a keyword-only one).
-    """
-    params = inspect.signature(cls.call).parameters
-    names = [n for n in params if n != "self"]
-    positional = [n for n in names if params[n].kind in (params[n].POSITIONAL_ONLY, params[n].POSITIONAL_OR_KEYWORD)]
-    pairs = tuple((positional.index(n) if n in positional else None, n, f"{n}_mask")
-                  for n in names if f"{n}_mask" in params)
-    training = params["training"].default if "training" in params else None
-    return ("training" in params, "mask" in params, any(p.kind == p.VAR_KEYWORD for p in params.values()), pairs,
-            positional[0] if positional else None, None if training is inspect.Parameter.empty else training)
-
-
-def _shape_key(shape):
-    return tuple(shape) if shape is None or not isinstance(shape, list) else [tuple(s) for s in shape]
 
 
 def returns_fresh_outputs(call):
@@ -182,7 +124,7 @@ class Layer:
         self._batch_size_arg = batch_size
         cls = type(self)
         if cls not in Layer._call_signature_cache:
-            Layer._call_signature_cache[cls] = _call_params(cls)
+            Layer._call_signature_cache[cls] = call_params(cls)
         (self._call_has_training, self._call_has_mask, _, self._call_mask_pairs, self._call_first_arg,
          self._call_training_default) = Layer._call_signature_cache[cls]
         self._makes_masks = cls.compute_mask is not Layer.compute_mask
@@ -222,26 +164,10 @@ class Layer:
             type_check: refuse subclasses of the quantizable layers (their ``call`` may differ).
             config: a ``kerasport.quantizers.QuantizationConfig``.
         """
+        from kerasport.layers.quantization import check_quantize_args
         from kerasport.quantizers.quantization_config import validate_and_resolve_config
-        self._check_quantize_args(validate_and_resolve_config(mode, config).mode)
+        check_quantize_args(self, validate_and_resolve_config(mode, config).mode)
         raise NotImplementedError(f"Layer {type(self).__name__} does not have a `quantize` method implemented.")
-
-    def _check_quantize_args(self, mode):
-        """Keras's checks before quantizing: built, not yet quantized, a known mode, no float16 int8."""
-        from kerasport.quantizers.quantization_config import QUANTIZATION_MODES
-        if not self.built:
-            raise ValueError(f"Cannot quantize a layer that isn't yet built. Layer '{self.name}' (of type "
-                             f"'{type(self).__name__}') is not built yet.")
-        if self.__dict__.get("_is_quantized"):
-            raise ValueError(f"Layer '{self.name}' is already quantized with dtype_policy="
-                             f"'{self.dtype_policy.name}'. Received: mode={mode}")
-        if mode not in QUANTIZATION_MODES:
-            raise ValueError(f"Invalid quantization mode. Expected one of {QUANTIZATION_MODES}. Received: "
-                             f"mode={mode}")
-        if mode == "int8" and self.compute_dtype == "float16":
-            raise ValueError(f"Quantization mode='{mode}' doesn't work well with compute_dtype='float16'. Consider "
-                             "loading model/layer with another dtype policy such as 'mixed_bfloat16' or "
-                             "'mixed_float16' before calling `quantize()`.")
 
     @property
     def dtype(self):
@@ -294,7 +220,7 @@ class Layer:
         value = init(shape, dtype=dtype) if not isinstance(init, initializers.Initializer) else init(shape, dtype)
         var = B.variable(value, dtype=dtype, trainable=trainable, name=name,
                          constraint=None if constraint is None else constraints.get(constraint))
-        with _LayerScope(self):
+        with LayerScope(self):
             var.path = f"{current_path()}/{name}"
         self._weights_list.append(var)
         self._trainable_flags[id(var)] = trainable
@@ -453,7 +379,8 @@ class Layer:
 
     def _clear_losses(self):
         for layer in self._flatten_layers():
-            layer._losses = []
+            if layer._losses:
+                layer._losses = []
 
     @contextlib.contextmanager
     def _losses_kept(self):
@@ -476,7 +403,7 @@ class Layer:
         first = args[0] if args else None
         shapes = tree.map_structure(lambda t: tuple(t.shape), first)
         self._check_input_spec(shapes)
-        with _LayerScope(self):
+        with LayerScope(self):
             self.build(shapes)
         self.built = True
         self._build_shapes = shapes
@@ -505,7 +432,7 @@ class Layer:
             assert_input_compatibility(self.input_spec, args[0] if args else None, self.name)
         if not self.built:
             self._maybe_build(args)
-        context = _CALL_CONTEXT
+        context = CALL_CONTEXT
         context.depth += 1
         try:
             return self._call_in_context(context, args, kwargs)
@@ -535,7 +462,7 @@ class Layer:
         if self._autocast_variables:
             outputs = self._call_autocast(args, kwargs)
         elif self._first_call:  # sublayers built inside the first call get this layer's path
-            with _LayerScope(self):
+            with LayerScope(self):
                 outputs = self.call(*args, **kwargs)
             self._first_call = False
         else:
@@ -625,7 +552,7 @@ class Layer:
                     object.__setattr__(layer, name, B.cast(value, compute))
                     swapped.append((layer, name, value))
         try:
-            with _LayerScope(self):
+            with LayerScope(self):
                 outputs = self.call(*args, **kwargs)
             self._first_call = False
         finally:
@@ -645,7 +572,7 @@ class Layer:
     def _symbolic_call(self, args, kwargs):
         if self.input_spec is not None:
             assert_input_compatibility(self.input_spec, args[0] if args else None, self.name)
-        with _LayerScope(self):
+        with LayerScope(self):
             return self._symbolic_call_in_scope(args, kwargs)
 
     def _symbolic_call_in_scope(self, args, kwargs):
@@ -839,7 +766,7 @@ def _once(build):
     def wrapper(self, *args, **kwargs):
         if self.built:
             return None
-        with _LayerScope(self):
+        with LayerScope(self):
             out = build(self, *args, **kwargs)
         self.built = True
         if self._build_shapes is None:

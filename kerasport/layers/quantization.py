@@ -9,7 +9,25 @@ the update merged (re-quantized when the layer is quantized), as Keras does.
 from kerasport.backends import B
 from kerasport.layers.lora import LoRA
 from kerasport.quantizers import deserialize
-from kerasport.quantizers.quantization_config import block_size_for_layer, validate_and_resolve_config
+from kerasport.quantizers.quantization_config import (QUANTIZATION_MODES, block_size_for_layer,
+                                                      validate_and_resolve_config)
+
+
+def check_quantize_args(layer, mode):
+    """Keras's checks before quantizing: built, not yet quantized, a known mode, no float16 int8."""
+    if not layer.built:
+        raise ValueError(f"Cannot quantize a layer that isn't yet built. Layer '{layer.name}' (of type "
+                         f"'{type(layer).__name__}') is not built yet.")
+    if layer.__dict__.get("_is_quantized"):
+        raise ValueError(f"Layer '{layer.name}' is already quantized with dtype_policy="
+                         f"'{layer.dtype_policy.name}'. Received: mode={mode}")
+    if mode not in QUANTIZATION_MODES:
+        raise ValueError(f"Invalid quantization mode. Expected one of {QUANTIZATION_MODES}. Received: "
+                         f"mode={mode}")
+    if mode == "int8" and layer.compute_dtype == "float16":
+        raise ValueError(f"Quantization mode='{mode}' doesn't work well with compute_dtype='float16'. Consider "
+                         "loading model/layer with another dtype policy such as 'mixed_bfloat16' or "
+                         "'mixed_float16' before calling `quantize()`.")
 
 
 class Quantizable(LoRA):
@@ -32,7 +50,7 @@ class Quantizable(LoRA):
         """
         config = validate_and_resolve_config(mode, config)
         mode = config.mode
-        self._check_quantize_args(mode)
+        check_quantize_args(self, mode)
         if type_check and "_quantize_weights" not in type(self).__dict__:
             raise NotImplementedError(f"Layer {type(self).__name__} does not have a `quantize` method implemented.")
         if mode not in self._quantization_modes:
