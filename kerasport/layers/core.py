@@ -193,10 +193,6 @@ class Dense(Quantizable, Layer):
                     name="g_idx")
         self._is_quantized = True
 
-    def _int4_grouped(self):
-        return self.quantization_mode == "int4" and self._int4_block_size is not None and \
-            self._int4_block_size > 0
-
     def _quantize_weights(self, mode, config):
         if mode == "int8":
             quantizer = QuantizationConfig.weight_quantizer_or_default(config, AbsMaxQuantizer(axis=0))
@@ -506,10 +502,6 @@ class Embedding(Quantizable, Layer):
                 B.floor_divide(B.arange(self.output_dim), block_size), dtype), dtype="float32", trainable=False,
                 name="g_idx")
         self._is_quantized = True
-
-    def _int4_grouped(self):
-        return self.quantization_mode == "int4" and self._int4_block_size is not None and \
-            self._int4_block_size > 0
 
     def _quantize_weights(self, mode, config):
         block_size = block_size_for_layer(self, config) if mode == "int4" else None

@@ -330,13 +330,8 @@ class EinsumDense(Quantizable, Layer):
                 y = B.einsum(equation, x, float_kernel)
             return y, grad
 
-        x = einsum_int4(inputs, B.convert_to_tensor(self._kernel), B.convert_to_tensor(self.kernel_scale))
-        if self.lora_enabled:
-            lora = B.matmul(B.einsum(equation, inputs, self.lora_kernel_a), self.lora_kernel_b)
-            x = B.cast(B.add(x, B.multiply(lora, self.lora_alpha / self.lora_rank)), compute)
-        if self.bias is not None:
-            x = B.add(x, self.bias)
-        return x if self.activation in (None, activations.linear) else self.activation(x)
+        return self._quantized_output(inputs, einsum_int4(inputs, B.convert_to_tensor(self._kernel),
+                                                          B.convert_to_tensor(self.kernel_scale)))
 
     def _int8_call(self, inputs):
         compute, quantizer, axes, equation = self.compute_dtype, self.inputs_quantizer, self._axes, self.equation
@@ -355,10 +350,14 @@ class EinsumDense(Quantizable, Layer):
                 y = B.divide(B.cast(B.einsum(equation, x, B.cast(kernel, B.dtype(x))), compute), kernel_scale)
             return y, grad
 
-        x = einsum_int8(inputs, B.convert_to_tensor(self._kernel), B.convert_to_tensor(self.kernel_scale))
+        return self._quantized_output(inputs, einsum_int8(inputs, B.convert_to_tensor(self._kernel),
+                                                          B.convert_to_tensor(self.kernel_scale)))
+
+    def _quantized_output(self, inputs, x):
+        """The quantized product ``x`` plus the LoRA update, the bias and the activation."""
         if self.lora_enabled:
-            lora = B.matmul(B.einsum(equation, inputs, self.lora_kernel_a), self.lora_kernel_b)
-            x = B.cast(B.add(x, B.multiply(lora, self.lora_alpha / self.lora_rank)), compute)
+            lora = B.matmul(B.einsum(self.equation, inputs, self.lora_kernel_a), self.lora_kernel_b)
+            x = B.cast(B.add(x, B.multiply(lora, self.lora_alpha / self.lora_rank)), self.compute_dtype)
         if self.bias is not None:
             x = B.add(x, self.bias)
         return x if self.activation in (None, activations.linear) else self.activation(x)

@@ -40,6 +40,10 @@ class Quantizable(LoRA):
 
     _quantization_modes = ("int8",)
 
+    def _int4_grouped(self):
+        """Whether the layer is int4 with a scale (and zero point) per block of rows rather than per column."""
+        return self.quantization_mode == "int4" and (self.__dict__.get("_int4_block_size") or 0) > 0
+
     def quantize(self, mode=None, type_check=True, config=None):
         """Quantize the layer's weights, as Keras does.
 
