@@ -62,7 +62,7 @@ def may_overwrite_input(call):
     return call
 
 
-class Layer:
+class Layer(B.LayerBase):
     """Base class of all layers.
 
     Subclasses implement ``build(input_shape)`` (create weights with
