@@ -619,6 +619,10 @@ class Layer(B.LayerBase):
                 else type(out_shapes)(KerasTensor(s, dtype) for s in out_shapes)
         return spec_by_running(self, args, kwargs)
 
+    def _serving_inputs(self):
+        """The inputs of a SavedModel's default signature, as ``KerasTensor``s: models only (``Model``)."""
+        return None
+
     # ------------------------------------------------------------------ functional-graph helpers
     @property
     def input(self):

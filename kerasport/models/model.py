@@ -86,6 +86,23 @@ class Model(Trainer, Layer):
         self._clear_losses()
         return super().__call__(*args, **kwargs)
 
+    def _serving_inputs(self):
+        """The inputs of ``tf.saved_model.save``'s default signature, as Keras 3 makes it: the model's inputs
+        (Functional, Sequential), else ``KerasTensor``s of the shapes it was built or first called with."""
+        nested = getattr(self, "_nested_inputs", None)
+        if nested is None and getattr(self, "inputs", None):
+            nested = self.inputs[0] if len(self.inputs) == 1 else self.inputs
+        if nested is not None:
+            return nested
+        def tensors(shapes):
+            if isinstance(shapes, dict):
+                return {key: tensors(s) for key, s in shapes.items()}
+            if all(d is None or isinstance(d, int) for d in shapes):
+                return KerasTensor(tuple(shapes), self._input_dtype)
+            return [tensors(s) for s in shapes]
+
+        return None if self._build_shapes is None else tensors(self._build_shapes)
+
     # ------------------------------------------------------------------ inspection
     def quantize(self, mode=None, config=None, filters=None, **kwargs):
         """Quantize the weights of the model's layers that support it: ``"int8"`` (``Dense``, ``EinsumDense``,

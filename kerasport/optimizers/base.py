@@ -25,7 +25,7 @@ def float_step(step):
     return B.cast(step, "float32") if B.is_tensor(step) else step
 
 
-class Optimizer:
+class Optimizer(B.OptimizerBase):
     """Base class of optimizers.
 
     Args:

@@ -11,8 +11,8 @@ both signatures are called as the server calls them, from the loaded SavedModels
 Changed: ``MobileNet(weights=None, input_shape=(32, 32, 3), alpha=0.25, classes=10)`` with ten made-up label
 names (no download); a random 40x48 "banana" picture; ``preprocess`` resizes to (32, 32).
 
-Known gap (the test is a strict xfail until it is closed): ``tf.saved_model.save`` wants a ``tf.Module`` /
-``Trackable``; Keras 3's layers are, kerasport's are not, so the example stops at its first ``tf.saved_model.save``.
+``tf.saved_model.save`` takes the model because kerasport's layers are TensorFlow trackables, as Keras 3's are
+(kerasport/backends/tensorflow/layer_base.py).
 """
 import os
 import tempfile
@@ -101,8 +101,5 @@ def tf_serving(keras, sync):
 
 @pytest.mark.skipif(kerasport.backend.backend() != "tensorflow",
                     reason="the example saves with tf.saved_model for TensorFlow Serving: TensorFlow only")
-@pytest.mark.xfail(strict=True, raises=ValueError,
-                   reason="kerasport's models are not TensorFlow Trackables, so tf.saved_model.save(model) refuses them "
-                          "(Keras 3's are); model.export() is kerasport's way to a SavedModel today")
 def test_tf_serving():
     check_program(tf_serving)

@@ -16,7 +16,8 @@ import inspect
 FAMILIES = ("core", "numpy", "math", "linalg", "random", "nn", "image", "rnn", "optimizers", "step", "data", "strings")
 CONSTANTS = {"NAME": "the backend's name, ``torch`` or ``tensorflow``",
              "STRING_TENSORS": "whether string data can be a tensor (else NumPy object arrays)",
-             "LayerBase": "the class every layer derives from (``layer_base``): the framework's side of a layer"}
+             "LayerBase": "the class every layer derives from (``layer_base``): the framework's side of a layer",
+             "OptimizerBase": "the class every optimizer derives from (``optimizer_base``)"}
 
 CREATION = ["zeros", "ones", "full", "zeros_like", "ones_like", "full_like", "arange", "eye", "linspace",
             "identity", "meshgrid"]

@@ -20,6 +20,7 @@ Module-level imports point down this order only, so the package has no import cy
     step                           <- distribute
     data                           imports no sibling
     layer_base                     imports no sibling
+    optimizer_base                 <- layer_base
 """
 import sys as _sys
 
@@ -86,6 +87,7 @@ from kerasport.backends.tensorflow.step import (
     all_reduce_replica_gradients, batch_size, compile_function, compile_loop, compile_predict_loop,
     compile_user_function, distributed_user_step, gradient_function, replicas_in_sync, replicated, when_samples)
 from kerasport.backends.tensorflow.layer_base import LayerBase  # noqa: F401
+from kerasport.backends.tensorflow.optimizer_base import OptimizerBase  # noqa: F401
 from kerasport.backends.tensorflow.data import (
     arrays_split_source, batch_tensor, dataset_from_batches, decode_wav, split_order, split_parts, split_source)
 

@@ -17,6 +17,7 @@ Module-level imports point down this order (a module imports only modules listed
     step        the hooks of the steps kerasport.trainers writes once         (distribute)
     data        dataset pieces of kerasport.utils's builders                (core)
     layer_base  the class every layer derives from                         (none)
+    optimizer_base  the class every optimizer derives from                 (none)
     export      serving writers                                             (core)
     summary     TensorBoard event writing                                   (none)
 
@@ -85,6 +86,7 @@ from kerasport.backends.torch.step import (  # noqa: F401
     all_reduce_replica_gradients, batch_size, compile_function, compile_loop, compile_predict_loop,
     compile_user_function, distributed_user_step, gradient_function, replicas_in_sync, replicated, when_samples)
 from kerasport.backends.torch.layer_base import LayerBase  # noqa: F401
+from kerasport.backends.torch.optimizer_base import OptimizerBase  # noqa: F401
 from kerasport.backends.torch.data import (  # noqa: F401
     arrays_split_source, batch_tensor, dataset_from_batches, decode_wav, split_order, split_parts, split_source)
 
