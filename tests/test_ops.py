@@ -99,6 +99,7 @@ def _rows():
           ("matmul", (X3, np.swapaxes(X3, 1, 2)), {}), ("matmul", (I, J.T), {}), ("dot", (F, G.T), {}),
           ("dot", (V, V), {}), ("dot", (X3, G.T), {}), ("dot", (F, 2.0), {}), ("dot", (F, np.swapaxes(X3, 1, 2)), {}),
           ("tensordot", (X3, G, 2), {}), ("tensordot", (F, G, ((1,), (1,))), {}),
+          ("tensordot", (X3, X3, (2, 2)), {}), ("tensordot", (X3, F, [1, 0]), {}),
           ("einsum", ("ij,kj->ik", F, G), {}), ("einsum", ("bij->bj", X3), {}), ("outer", (V, F), {}),
           ("outer", (I[0], V), {})]
     # isclose(inf, inf) is True as in NumPy; Keras's TensorFlow backend says False, so no inf here.

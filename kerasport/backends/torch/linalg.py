@@ -23,6 +23,8 @@ def dot(x1, x2):
 
 
 def tensordot(x1, x2, axes=2):
+    if isinstance(axes, (list, tuple)):  # torch wants a sequence of axes on each side: (2, 2) is ((2,), (2,))
+        axes = tuple((a,) if isinstance(a, int) else tuple(a) for a in axes)
     return torch.tensordot(as_tensor(x1), as_tensor(x2), dims=axes)
 
 
