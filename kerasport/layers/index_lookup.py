@@ -10,7 +10,7 @@ from kerasport.layers.layer import KerasTensor, Layer
 from kerasport.layers.symbolic import is_probing
 from kerasport.layers.preprocessing_utils import (adapt_batches, as_strings, batch_features, check_not_sparse,
                                                   check_output_mode, encode_categorical, encoded_shape, host_numpy,
-                                                  is_ragged)
+                                                  is_ragged, token_lists)
 from kerasport.core.serialization import check_local_file_allowed
 from kerasport.utils import farmhash
 
@@ -213,6 +213,7 @@ class IndexLookup(Layer):
             steps: the number of batches to take from an iterable.
         """
         self.reset_state()
+        data = token_lists(data)
         batches = adapt_batches(data, steps)
         if batches is None and is_ragged(data):
             self.update_state(data)
@@ -234,6 +235,7 @@ class IndexLookup(Layer):
         if self._has_input_vocabulary:
             raise ValueError(f"Cannot adapt {self._name()} after setting a static vocabulary via the "
                              f"`vocabulary` argument or `set_vocabulary()`.")
+        data = token_lists(data)
         if is_ragged(data):
             rows = [self._values(np.array(r, dtype=object if self._string else None)).tolist() for r in data]
         else:
@@ -291,6 +293,15 @@ class IndexLookup(Layer):
 
     def _depth(self):
         return self.max_tokens if self.pad_to_max_tokens else self._frozen_vocab_size
+
+    def _call_ragged(self, inputs, lookup):
+        """A ``tf.RaggedTensor`` of terms, as Keras takes it: ``lookup`` (terms -> int64 indices) on its values;
+        ``"int"`` gives a ragged tensor of the same rows, the other modes encode each row (its padding ignored)."""
+        if self.invert:
+            raise NotImplementedError(f"{self._name()}: `invert=True` does not take ragged inputs in kerasport; "
+                                      f"pass a dense tensor or the ragged tensor's `flat_values`.")
+        ids = inputs.with_flat_values(lookup(inputs.flat_values))
+        return ids if self.output_mode == "int" else self._finish(ids.to_tensor(default_value=-1))
 
     def _finish(self, lookups):
         """Encode int lookups (``-1``: padding/mask) in the output mode."""

@@ -4,7 +4,7 @@ import numpy as np
 from kerasport.backends import B
 from kerasport.layers.index_lookup import IndexLookup
 from kerasport.layers.symbolic import is_symbolic
-from kerasport.layers.preprocessing_utils import eager_numpy, host_numpy, search_sorted
+from kerasport.layers.preprocessing_utils import eager_numpy, host_numpy, is_ragged_tensor, search_sorted
 
 
 class IntegerLookup(IndexLookup):
@@ -44,15 +44,23 @@ class IntegerLookup(IndexLookup):
                          oov_method=oov_method, salt=salt, name=name, **kwargs)
 
     def __call__(self, inputs, *args, **kwargs):
+        if is_ragged_tensor(inputs):
+            return self.call(inputs)
         if not is_symbolic(inputs) and not B.is_tensor(inputs):
             inputs = B.convert_to_tensor(np.asarray(host_numpy(inputs)).astype(np.int64))
         return super().__call__(inputs, *args, **kwargs)
 
     def call(self, inputs):
         self._check_ready()
+        if is_ragged_tensor(inputs):
+            return self._call_ragged(inputs, lambda values: self._lookup(B.cast(values, "int64")))
         inputs = B.cast(inputs, "int64")
         if self.invert:
             return self._invert(inputs)
+        return self._finish(self._lookup(inputs))
+
+    def _lookup(self, inputs):
+        """The int64 indices of int64 ``inputs`` (``-1`` for a mask outside ``"int"`` mode)."""
         n = len(self._tokens)
         if n:
             pos = search_sorted(self._keys, inputs, n)
@@ -77,7 +85,7 @@ class IntegerLookup(IndexLookup):
                               + self._oov_start_index())
         if self.mask_token is not None:
             lookups = B.where(B.equal(inputs, self.mask_token), 0 if self.output_mode == "int" else -1, lookups)
-        return self._finish(lookups)
+        return lookups
 
     def _invert(self, indices):
         start, n = self._token_start_index(), len(self._tokens)

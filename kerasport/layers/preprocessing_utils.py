@@ -119,6 +119,16 @@ def is_ragged(data):
     return isinstance(data, list) and bool(data) and all(isinstance(r, (list, tuple)) for r in data)
 
 
+def is_ragged_tensor(x):
+    """Whether ``x`` is a ``tf.RaggedTensor`` (TensorFlow's rows of any lengths); TensorFlow is not imported."""
+    return hasattr(x, "flat_values") and hasattr(x, "row_splits") and hasattr(x, "with_flat_values")
+
+
+def token_lists(data):
+    """``adapt`` data with a ``tf.RaggedTensor`` as the list of its rows (``to_list``); other data as it is."""
+    return data.to_list() if is_ragged_tensor(data) else data
+
+
 def batch_features(batch):
     """The features of an ``adapt`` batch: the first item of an ``(x, y)`` tuple, else the batch."""
     return batch[0] if isinstance(batch, tuple) else batch

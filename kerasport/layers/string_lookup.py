@@ -5,7 +5,7 @@ import numpy as np
 from kerasport.backends import B
 from kerasport.layers.index_lookup import IndexLookup
 from kerasport.layers.symbolic import is_symbolic
-from kerasport.layers.preprocessing_utils import as_strings, host_numpy, traced_strings
+from kerasport.layers.preprocessing_utils import as_strings, host_numpy, is_ragged_tensor, traced_strings
 
 
 class StringLookup(IndexLookup):
@@ -14,7 +14,9 @@ class StringLookup(IndexLookup):
     Runs on the host: inputs are Python lists or NumPy arrays of ``str``/``bytes`` (or ``tf.string``
     tensors on the TensorFlow backend); outputs are backend tensors (int64 indices, or float32
     encodings), and with ``invert=True`` a NumPy array of ``str`` (a ``tf.string`` tensor on
-    TensorFlow). Use it on the data before ``fit()``.
+    TensorFlow). Use it on the data before ``fit()``. On TensorFlow a ``tf.RaggedTensor`` (rows of any
+    lengths, e.g. label lists) is adapted as rows and looked up as Keras does: ``"int"`` gives a ragged
+    tensor of the same rows, the other modes one encoded row each.
 
     Args:
         max_tokens, num_oov_indices, mask_token, vocabulary, idf_weights, invert, output_mode,
@@ -49,6 +51,9 @@ class StringLookup(IndexLookup):
 
     def call(self, inputs):
         self._check_ready()
+        if is_ragged_tensor(inputs):
+            return self._call_ragged(inputs, lambda strings: self.lookup_graph(strings) if traced_strings(strings)
+                                     else B.convert_to_tensor(self.lookup_strings(as_strings(strings))))
         if traced_strings(inputs):
             if self.invert:
                 raise NotImplementedError(f"{self._name()}: `invert=True` runs eagerly only; call the layer "

@@ -59,3 +59,20 @@ def test_scalar_integer_lookup_model_matches_keras():
     assert tuple(ours.output_shape) == tuple(k.output_shape) == (None, 2)
     ours.set_weights(k.get_weights())
     np.testing.assert_allclose(to_numpy(ours.predict(x, verbose=0)), k.predict(x, verbose=0), rtol=1e-6)
+
+
+@pytest.mark.skipif(kerasport.backend.backend() != "tensorflow", reason="tf.RaggedTensor: TensorFlow only")
+@pytest.mark.parametrize("kwargs", [{}, {"mask_token": 0}, {"output_mode": "multi_hot"}, {"output_mode": "count"}])
+def test_ragged_rows_adapt_and_look_up_as_keras(kwargs):
+    import tensorflow as tf
+    keras = keras_module()
+    rows = tf.ragged.constant([[1, 2], [3], [1, 3, 0, 1], [2, 99]], dtype=tf.int64)
+    k, ours = keras.layers.IntegerLookup(**kwargs), layers.IntegerLookup(**kwargs)
+    k.adapt(rows)
+    ours.adapt(rows)
+    assert ours.get_vocabulary() == [int(v) for v in k.get_vocabulary()]
+    got, want = ours(rows), k(rows)
+    assert isinstance(got, tf.RaggedTensor) == isinstance(want, tf.RaggedTensor)
+    if isinstance(got, tf.RaggedTensor):
+        got, want = got.to_tensor(-7), want.to_tensor(-7)
+    _same(got, want)

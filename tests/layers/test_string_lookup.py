@@ -47,3 +47,26 @@ def test_adapted_string_lookup_archive_from_keras(tmp_path):
     loaded = kerasport.saving.load_model(path)
     assert loaded.layers[0].get_vocabulary() == lookup.get_vocabulary()
     _same(loaded.layers[0](STRINGS), lookup(STRINGS))
+
+
+@pytest.mark.skipif(kerasport.backend.backend() != "tensorflow", reason="tf.RaggedTensor: TensorFlow only")
+@pytest.mark.parametrize("kwargs", [{}, {"mask_token": "b"}, {"num_oov_indices": 2}, {"output_mode": "multi_hot"},
+                                    {"output_mode": "count", "mask_token": "b"}, {"output_mode": "tf_idf"}])
+def test_ragged_rows_adapt_and_look_up_as_keras(kwargs):
+    """A tf.RaggedTensor of label lists (keras.io's multi-label classification): adapted as rows, looked up
+    eagerly and inside tf.data's map; "int" gives a ragged tensor of the same rows, the others encode each row."""
+    import tensorflow as tf
+    keras = keras_module()
+    rows = tf.ragged.constant([["a", "b"], ["c"], ["a", "c", "d", "a"], ["b", "zz"]])
+    k, ours = keras.layers.StringLookup(**kwargs), layers.StringLookup(**kwargs)
+    k.adapt(rows)
+    ours.adapt(rows)
+    assert ours.get_vocabulary() == k.get_vocabulary()
+    got, want = ours(rows), k(rows)
+    assert isinstance(got, tf.RaggedTensor) == isinstance(want, tf.RaggedTensor)
+    _same(got.to_tensor(-7) if isinstance(got, tf.RaggedTensor) else got,
+          want.to_tensor(-7) if isinstance(want, tf.RaggedTensor) else want)
+    batches = tf.data.Dataset.from_tensor_slices(rows).ragged_batch(3)
+    for got, want in zip(batches.map(ours), batches.map(k)):
+        _same(got.to_tensor(-7) if isinstance(got, tf.RaggedTensor) else got,
+              want.to_tensor(-7) if isinstance(want, tf.RaggedTensor) else want)
