@@ -213,6 +213,7 @@ class Layer(B.LayerBase):
             constraint: projection applied after each optimizer update.
         """
         shape = tuple(int(d) for d in (shape or ()))
+        name = name or naming.uniquify("variable")  # Keras's automatic name: "variable", "variable_1", ...
         dtype = B.standardize_dtype(dtype) if dtype else self.dtype
         if initializer is None:
             initializer = "glorot_uniform" if "float" in str(dtype) else "zeros"

@@ -444,3 +444,22 @@ def test_layers_appended_to_a_list_attribute_are_sublayers_as_in_keras():
     ours, theirs = build(kerasport), build(keras)
     assert [w.shape for w in ours.weights] == [tuple(w.shape) for w in theirs.weights]
     assert len(ours.trainable_weights) == 6 and isinstance(ours.blocks, list)
+
+
+def test_unnamed_weights_are_named_variable_as_in_keras(keras):
+    """``add_weight`` without a name gives Keras's automatic names, "variable", "variable_1", ..., counted with
+    ``keras.Variable``'s and reset by ``clear_session`` (a weight named None was "layer/None" in paths)."""
+    def names(api):
+        class TwoUnnamed(api.layers.Layer):
+            def build(self, input_shape):
+                self.a = self.add_weight(shape=(1,))
+                self.b = self.add_weight(shape=(2,), name="b")
+                self.c = self.add_weight(shape=(3,))
+
+        api.backend.clear_session()
+        first, second = TwoUnnamed(), TwoUnnamed()
+        first.build((1,))
+        second.build((1,))
+        return [(w.name, w.path) for w in first.weights + second.weights] + [api.Variable(1.0).name]
+
+    assert names(kerasport) == names(keras)
