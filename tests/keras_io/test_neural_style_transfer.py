@@ -9,7 +9,7 @@ gradient in a ``tf.function`` with ``tf.GradientTape``; a ``tf.Variable`` image 
 ``keras.preprocessing.image.save_img``.
 
 Changed: ``VGG19(weights=None, ...)`` (the ImageNet weights are a download; Keras's initial weights are copied);
-the two pictures are random 32x40 PNGs written in the test with ``keras.utils.save_img``, read at
+the two pictures are random 32x40 PNGs written in the test with ``keras.utils.save_img``, read at 32x40
 (``img_nrows = 32``); the learning rate 100 -> 1 and 3 iterations.
 """
 import os
