@@ -194,6 +194,9 @@ class Layer(B.LayerBase):
             if type(value) is list and not name.startswith("_"):  # Keras's TrackedList: later appends count too
                 value = TrackedLayers(self, value, Layer)
             track_layers(self, value if isinstance(value, (list, tuple)) else [value], Layer)
+        elif B.is_variable(value) and not any(value is v for v in self.__dict__.get("_weights_list", [value])):
+            self._weights_list.append(value)  # as Keras, a variable set as an attribute is a weight
+            self._trainable_flags[id(value)] = bool(getattr(value, "trainable", True))
         elif B.is_module(value) and not getattr(self, "_wraps_a_module", False):  # Keras on torch: made a layer
             from kerasport.layers.torch_module_wrapper import TorchModuleWrapper
             return self.__setattr__(name, TorchModuleWrapper(value))
@@ -433,6 +436,8 @@ class Layer(B.LayerBase):
         if not self.built:
             self._maybe_build(args)
         context = CALL_CONTEXT
+        if not context.depth and (self._losses or self._layers):  # as Keras, the outermost call clears losses
+            self._clear_losses()
         context.depth += 1
         try:
             return self._call_in_context(context, args, kwargs)
