@@ -153,3 +153,30 @@ def test_clear_session_resets_names():
     kerasport.layers.Dense(1)
     utils.clear_session()
     assert kerasport.layers.Dense(1).name == "dense"
+
+
+def test_python_int_lists_are_int32_and_variable_values_are_copies_as_in_keras():
+    """``ops.convert_to_tensor([[5, 2], [1, 3]])`` is int32 on both backends, as Keras makes Python ints (a NumPy
+    int64 array stays int64); ``convert_to_numpy(variable)`` is a snapshot that a later ``assign`` leaves alone."""
+    assert backend.standardize_dtype(kerasport.ops.convert_to_tensor([[5, 2], [1, 3]]).dtype) == "int32"
+    assert backend.standardize_dtype(kerasport.ops.convert_to_tensor(np.array([5, 2])).dtype) == "int64"
+    v = kerasport.Variable(np.zeros(2, "float32"))
+    before = kerasport.ops.convert_to_numpy(v)
+    v.assign_add(np.ones(2, "float32"))
+    np.testing.assert_array_equal(before, [0.0, 0.0])
+    np.testing.assert_array_equal(kerasport.ops.convert_to_numpy(v), [1.0, 1.0])
+
+
+@pytest.mark.skipif(backend.backend() != "tensorflow", reason="AutoGraph is TensorFlow's")
+def test_autograph_leaves_kerasport_code_alone_as_it_does_keras():
+    """Inside a user's ``@tf.function`` (the researchers' guide's ``train_on_batch``), AutoGraph does not rewrite
+    kerasport's layers, losses and optimizers, as TensorFlow does not rewrite Keras's: the first trace of a small
+    training step took 14 s when it did."""
+    from tensorflow.python.autograph.impl import conversion
+
+    keras = keras_module()
+    assert conversion.is_allowlisted(keras.layers.Dense.__call__)
+    for fn in (kerasport.layers.Dense.__call__, kerasport.losses.SparseCategoricalCrossentropy.__call__,
+               kerasport.optimizers.Adam.apply_gradients):
+        assert conversion.is_allowlisted(fn), fn
+    assert not conversion.is_allowlisted(test_autograph_leaves_kerasport_code_alone_as_it_does_keras)

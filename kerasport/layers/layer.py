@@ -13,7 +13,7 @@ import warnings
 import numpy as np
 
 from kerasport import config, constraints, dtype_policies, initializers, regularizers
-from kerasport.backends import B, NAME
+from kerasport.backends import B
 from kerasport.layers.input_spec import assert_input_compatibility
 from kerasport.metrics.base import Metric
 from kerasport.core import naming
@@ -194,6 +194,9 @@ class Layer(B.LayerBase):
             if type(value) is list and not name.startswith("_"):  # Keras's TrackedList: later appends count too
                 value = TrackedLayers(self, value, Layer)
             track_layers(self, value if isinstance(value, (list, tuple)) else [value], Layer)
+        elif value is not None and B.is_variable(value) and not any(value is v for v in self.__dict__.get("_weights_list", [value])):
+            self._weights_list.append(value)  # as Keras, a variable set as an attribute is a weight
+            self._trainable_flags[id(value)] = bool(getattr(value, "trainable", True))
         elif B.is_module(value) and not getattr(self, "_wraps_a_module", False):  # Keras on torch: made a layer
             from kerasport.layers.torch_module_wrapper import TorchModuleWrapper
             return self.__setattr__(name, TorchModuleWrapper(value))
@@ -328,19 +331,6 @@ class Layer(B.LayerBase):
     non_trainable_variables = non_trainable_weights
     variables = weights
 
-    def parameters(self, recurse=True):
-        """``torch.nn.Module.parameters()``, as Keras's layers are torch modules on its torch backend.
-
-        Yields the layer's variables (native ``torch.nn.Parameter``; the non-trainable ones do not require
-        gradients), so that a native optimizer such as ``torch.optim.Adam(model.parameters())`` trains the
-        model. With ``recurse=False``, only the variables the layer itself created. TensorFlow's layers have
-        no such method: there it raises ``AttributeError``, as Keras does.
-        """
-        if NAME != "torch":
-            raise AttributeError(f"'{type(self).__name__}' object has no attribute 'parameters' "
-                                 f"(torch.nn.Module.parameters() exists on the torch backend only)")
-        return iter(self.weights if recurse else self._weights_list)
-
     def get_weights(self):
         """Copies of the weights as NumPy arrays, in ``weights`` order (torch's would alias the live weights)."""
         return [np.array(B.convert_to_numpy(v)) for v in self.weights]
@@ -434,6 +424,8 @@ class Layer(B.LayerBase):
         if not self.built:
             self._maybe_build(args)
         context = CALL_CONTEXT
+        if not context.depth and (self._losses or self._layers):  # as Keras, the outermost call clears losses
+            self._clear_losses()
         context.depth += 1
         try:
             return self._call_in_context(context, args, kwargs)
@@ -619,10 +611,6 @@ class Layer(B.LayerBase):
                 if not isinstance(out_shapes, (list, tuple)) or not _is_shape(out_shapes[0]) \
                 else type(out_shapes)(KerasTensor(s, dtype) for s in out_shapes)
         return spec_by_running(self, args, kwargs)
-
-    def _serving_inputs(self):
-        """The inputs of a SavedModel's default signature, as ``KerasTensor``s: models only (``Model``)."""
-        return None
 
     # ------------------------------------------------------------------ functional-graph helpers
     @property

@@ -44,10 +44,8 @@ class SpectralNormalization(Wrapper):
         else:
             raise ValueError(f"SpectralNormalization {self.name!r}: {type(self.layer).__name__} object has no "
                              "attribute 'kernel' nor 'embeddings'")
-        self.kernel_shape = tuple(self.kernel.shape)
-        # Keras tracks the kernel as this layer's own weight too, hence its weight order: kernel, vector_u, bias.
-        self._weights_list.append(self.kernel)
-        self._trainable_flags[id(self.kernel)] = self.layer._trainable_flags[id(self.kernel)]
+        self.kernel_shape = tuple(self.kernel.shape)  # the kernel, set as an attribute, is also this layer's own
+        # weight, as in Keras, hence Keras's weight order: kernel, vector_u, bias.
         self.vector_u = self.add_weight((1, self.kernel_shape[-1]), initializers.TruncatedNormal(stddev=0.02),
                                         trainable=False, name="vector_u")
         self.built = True

@@ -239,6 +239,16 @@ class Functional(Model):
         shapes = [t.shape for t in self.outputs]
         return shapes[0] if len(shapes) == 1 else shapes
 
+    def add_loss(self, loss):
+        """Not supported, as in Keras 3: a Functional model takes its losses from its layers' ``add_loss`` calls.
+
+        ``model.add_loss(symbolic_tensor)`` (Keras 2's way to add, e.g., a VAE's KL term) raises
+        ``NotImplementedError``; add the loss from the ``call`` of a layer in the graph instead.
+        """
+        raise NotImplementedError(
+            f"Model {self.name!r} is a Functional model, whose add_loss() is not supported (as in Keras 3); "
+            f"received {loss!r}. Call add_loss() in the call() of a layer of the model instead.")
+
     def compute_output_spec(self, *args, **kwargs):
         return tree.map_structure(lambda t: KerasTensor(t.shape, t.dtype), self._nested_outputs)
 

@@ -83,7 +83,6 @@ class Model(Trainer, Layer):
                 not any(isinstance(t, KerasTensor) for t in tree.flatten(args[0])):
             self.built = True
             self._build_shapes = tree.map_structure(lambda t: tuple(t.shape), args[0])
-        self._clear_losses()
         return super().__call__(*args, **kwargs)
 
     def _serving_inputs(self):

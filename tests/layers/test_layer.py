@@ -463,3 +463,54 @@ def test_unnamed_weights_are_named_variable_as_in_keras(keras):
         return [(w.name, w.path) for w in first.weights + second.weights] + [api.Variable(1.0).name]
 
     assert names(kerasport) == names(keras)
+
+
+def test_variables_set_as_attributes_are_weights_as_in_keras():
+    """``self.w = keras.Variable(...)`` in ``__init__`` (the researchers' guide's ``Linear``) is tracked as Keras
+    tracks it: in ``weights``, trainable or not as the variable says, once even when set twice."""
+    def tracked(api):
+        class Linear(api.layers.Layer):
+            def __init__(self):
+                super().__init__()
+                self.w = api.Variable(np.ones((2, 3), "float32"), name="w")
+                self.total = api.Variable(np.zeros(2, "float32"), trainable=False, name="total")
+                self.alias = self.w
+
+            def call(self, inputs):
+                self.total.assign_add(api.ops.sum(inputs, axis=0))
+                return api.ops.matmul(inputs, self.w)
+
+        layer = Linear()
+        layer(np.ones((4, 2), "float32"))
+        return ([w.name.split(":")[0] for w in layer.weights], len(layer.trainable_weights),
+                len(layer.non_trainable_weights), layer.weights == [layer.w, layer.total])
+
+    assert tracked(kerasport) == tracked(keras_module())
+
+
+def test_losses_are_cleared_by_the_outermost_call_of_a_plain_layer_as_in_keras():
+    """A ``Layer`` (not a ``Model``) called twice keeps only the second call's ``add_loss`` terms; a sublayer
+    called twice within one call keeps both."""
+    def counts(api):
+        class Penalty(api.layers.Layer):
+            def call(self, inputs):
+                self.add_loss(api.ops.sum(inputs))
+                return inputs
+
+        class Block(api.layers.Layer):
+            def __init__(self):
+                super().__init__()
+                self.penalty = Penalty()
+
+            def call(self, inputs):
+                return self.penalty(self.penalty(inputs))
+
+        block, leaf, x = Block(), Penalty(), np.ones((2, 2), "float32")
+        out = []
+        for layer in (block, leaf):
+            layer(x)
+            layer(x)
+            out.append(len(layer.losses))
+        return out
+
+    assert counts(kerasport) == counts(keras_module()) == [2, 1]

@@ -65,3 +65,19 @@ def test_functional_config_from_keras_rebuilds_the_same_graph():
     ours.set_weights(theirs.get_weights())
     x = np.random.rand(3, 5).astype("float32")
     np.testing.assert_allclose(ours.predict(x, verbose=0), theirs.predict(x, verbose=0), rtol=1e-5)
+
+
+def test_functional_add_loss_is_refused_as_in_keras():
+    """Keras 3 refuses ``model.add_loss`` on a Functional model (tf.keras's symbolic VAE loss); layers' losses work."""
+    def attempt(api):
+        inputs = api.Input((4,))
+        hidden = api.layers.Dense(3, activity_regularizer="l2")(inputs)
+        model = api.Model(inputs, hidden)
+        with pytest.raises(NotImplementedError) as info:
+            model.add_loss(api.ops.mean(hidden))
+        model(np.ones((2, 4), "float32"))
+        return info, len(model.losses)
+
+    info, n_losses = attempt(kerasport)
+    assert "add_loss" in str(info.value) and "layer" in str(info.value)
+    assert n_losses == attempt(keras_module())[1] == 1

@@ -9,10 +9,15 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
+from tensorflow.python.autograph.core import config as autograph_config  # noqa: E402
 
 from kerasport.backends import ops_common as _common  # noqa: E402
 
 tnp = tf.experimental.numpy
+
+# As TensorFlow does for Keras: AutoGraph leaves kerasport's code as it is inside a user's ``@tf.function`` (its
+# Python control flow is on static values; converting it retraced nothing but cost seconds per trace).
+autograph_config.CONVERSION_RULES = (autograph_config.DoNotConvert("kerasport"),) + autograph_config.CONVERSION_RULES
 
 NAME = "tensorflow"
 STRING_TENSORS = True  # tf.string tensors: string data and the string layers stay in the graph

@@ -64,8 +64,8 @@ class LayerBase(AttributeTrackable):
 
     @property
     def _default_save_signature(self):
-        """A ``tf.function`` of the model on its inputs (``self._serving_inputs()``, ``KerasTensor``s), or ``None``."""
-        inputs = self._serving_inputs()
+        """A ``tf.function`` of a model on its inputs (``Model._serving_inputs()``, ``KerasTensor``s), or ``None``."""
+        inputs = self._serving_inputs() if hasattr(self, "_serving_inputs") else None  # models only, as Keras
         if inputs is None:
             return None
         specs = tf.nest.map_structure(lambda t: tf.TensorSpec(t.shape, t.dtype), inputs)

@@ -144,6 +144,11 @@ def assign(var, value):
 
 
 # ----------------------------------------------------------------------------- conversion
+def _python_ints(x):
+    """Whether the nested lists / tuples ``x`` hold only Python ints (which Keras makes int32 tensors)."""
+    return all(_python_ints(v) if isinstance(v, (list, tuple)) else type(v) is int for v in x)
+
+
 def convert_to_tensor(x, dtype=None):
     """A tensor on the backend's device. Python floats and float64 arrays become float32; string data (which no
     torch tensor holds) becomes a NumPy object array, as the string layers take it."""
@@ -154,7 +159,10 @@ def convert_to_tensor(x, dtype=None):
         return x if x.device == DEVICE else x.to(DEVICE)
     if type(x) in (bool, int, float):  # without NumPy: torch.compile traces it
         return torch.tensor(x, dtype=dtype or (torch.float32 if type(x) is float else None), device=DEVICE)
-    if not isinstance(x, np.ndarray):
+    if isinstance(x, (list, tuple)) and dtype is None:
+        array = np.asarray(x)
+        x = array.astype(np.int32) if array.dtype == np.int64 and _python_ints(x) else array  # int32, as Keras
+    elif not isinstance(x, np.ndarray):
         x = np.asarray(x.numpy() if hasattr(x, "numpy") else x)
     if dtype is None and (x.dtype.kind in "US" or x.dtype.kind == "O" and x.size and all(
             isinstance(v, (str, bytes)) for v in x.flat)):
@@ -168,10 +176,11 @@ def convert_to_tensor(x, dtype=None):
 
 def convert_to_numpy(x):
     if isinstance(x, torch.Tensor):
-        x = x.detach()
+        variable, x = isinstance(x, torch.nn.Parameter), x.detach()
         if x.dtype == torch.bfloat16:
             x = x.float()
-        return x.cpu().numpy()
+        array = x.cpu().numpy()
+        return array.copy() if variable else array  # a variable's value, not a view that later assigns change
     return np.asarray(x)
 
 
