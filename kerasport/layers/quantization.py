@@ -9,7 +9,7 @@ the update merged (re-quantized when the layer is quantized), as Keras does.
 from kerasport.backends import B
 from kerasport.layers.lora import LoRA
 from kerasport.quantizers import deserialize
-from kerasport.quantizers.quantization_config import (QUANTIZATION_MODES, block_size_for_layer,
+from kerasport.quantizers.quantization_config import (block_size_for_layer, check_quantization_mode,
                                                       validate_and_resolve_config)
 
 
@@ -21,13 +21,8 @@ def check_quantize_args(layer, mode):
     if layer.__dict__.get("_is_quantized"):
         raise ValueError(f"Layer '{layer.name}' is already quantized with dtype_policy="
                          f"'{layer.dtype_policy.name}'. Received: mode={mode}")
-    if mode not in QUANTIZATION_MODES:
-        raise ValueError(f"Invalid quantization mode. Expected one of {QUANTIZATION_MODES}. Received: "
-                         f"mode={mode}")
-    if mode == "int8" and layer.compute_dtype == "float16":
-        raise ValueError(f"Quantization mode='{mode}' doesn't work well with compute_dtype='float16'. Consider "
-                         "loading model/layer with another dtype policy such as 'mixed_bfloat16' or "
-                         "'mixed_float16' before calling `quantize()`.")
+    check_quantization_mode(mode, layer.compute_dtype, hint=" Consider loading model/layer with another dtype "
+                            "policy such as 'mixed_bfloat16' or 'mixed_float16' before calling `quantize()`.")
 
 
 class Quantizable(LoRA):

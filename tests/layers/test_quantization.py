@@ -128,6 +128,12 @@ def test_policies_by_name_and_config(keras):
     assert kerasport.dtype_policies.get("float32").quantization_mode is None
     with pytest.raises(ValueError, match="mode"):
         kerasport.dtype_policies.get("int8_float32")
+    for mode, source in (("int8", "float16"), ("int3", "float32")):  # the mode checks, with Keras's messages
+        with pytest.raises(ValueError) as want:
+            keras.dtype_policies.QuantizedDTypePolicy(mode, source)
+        with pytest.raises(ValueError) as got:
+            kerasport.dtype_policies.QuantizedDTypePolicy(mode, source)
+        assert str(got.value) == str(want.value)
 
 
 def _models(keras_lib, ours_lib):
