@@ -1,6 +1,6 @@
 """``kerasport.dtype_policies``: ``DTypePolicy`` objects, by name or config (plain, mixed and quantized policies)."""
 from kerasport.config import DTypePolicy, dtype_policy
-from kerasport.quantizers.quantization_config import QUANTIZATION_MODES
+from kerasport.quantizers.quantization_config import QUANTIZATION_MODES, check_quantization_mode
 
 FloatDTypePolicy = DTypePolicy
 
@@ -19,11 +19,7 @@ class QuantizedDTypePolicy(DTypePolicy):
     def __init__(self, mode, source_name=None):
         source_name = dtype_policy().name if source_name is None else source_name
         self._source = DTypePolicy(source_name)
-        if mode not in QUANTIZATION_MODES:
-            raise ValueError(f"Invalid quantization mode. Expected one of {QUANTIZATION_MODES}. Received: "
-                             f"mode={mode}")
-        if mode == "int8" and self._source.compute_dtype == "float16":
-            raise ValueError(f"Quantization mode='{mode}' doesn't work well with compute_dtype='float16'.")
+        check_quantization_mode(mode, self._source.compute_dtype)
         self._name = f"{mode}_from_{source_name}"
         self._source_name = source_name
         self._quantization_mode = mode

@@ -10,6 +10,7 @@ import string
 from kerasport import constraints, initializers, regularizers
 from kerasport.backends import B
 from kerasport.layers.core import check_rank
+from kerasport.layers.einsum_dense import EinsumDense
 from kerasport.layers.layer import KerasTensor, Layer
 from kerasport.core.serialization import serialized
 from kerasport.core import naming
@@ -76,43 +77,6 @@ def fresh_initializer(initializer):
     return type(initializer).from_config(initializer.get_config())
 
 
-class _Projection(Layer):
-    """A dense projection written as an einsum, with Keras's ``EinsumDense`` weights ``kernel`` and ``bias``.
-
-    ``x (..., *bound) -> (..., *out)`` with a kernel of shape ``bound + out`` and a bias of shape ``out``.
-    """
-
-    def __init__(self, bound_dims, output_shape, use_bias, kernel_initializer, bias_initializer, kernel_regularizer,
-                 bias_regularizer, kernel_constraint, bias_constraint, **kwargs):
-        super().__init__(**kwargs)
-        self.bound_dims, self.out_shape, self.use_bias = bound_dims, tuple(output_shape), use_bias
-        self._init = (kernel_initializer, bias_initializer, kernel_regularizer, bias_regularizer, kernel_constraint,
-                      bias_constraint)
-        # Keras's attention layers take the masks off their inputs before projecting them (it handles them
-        # itself); these projections pass them on, unused, rather than warn that they drop them.
-        self.supports_masking = True
-
-    def build(self, input_shape):
-        k_init, b_init, k_reg, b_reg, k_con, b_con = self._init
-        rank, bound, out = len(input_shape), self.bound_dims, len(self.out_shape)
-        free = string.ascii_lowercase[:rank - bound]
-        inner = string.ascii_lowercase[rank - bound:rank]
-        outer = string.ascii_lowercase[rank:rank + out]
-        self.equation = f"{free}{inner},{inner}{outer}->{free}{outer}"
-        self.kernel = self.add_weight(tuple(input_shape[-bound:]) + self.out_shape, initializers.get(k_init),
-                                      name="kernel", regularizer=k_reg, constraint=k_con)
-        self.bias = self.add_weight(self.out_shape, initializers.get(b_init), name="bias", regularizer=b_reg,
-                                    constraint=b_con) if self.use_bias else None
-        self.built = True
-
-    def call(self, inputs):
-        out = B.einsum(self.equation, inputs, self.kernel)
-        return out + self.bias if self.bias is not None else out
-
-    def compute_output_shape(self, input_shape):
-        return tuple(input_shape[:-self.bound_dims]) + self.out_shape
-
-
 class MultiHeadAttention(Layer):
     """Multi-head attention (Vaswani et al., 2017), with Keras's weights and options.
 
@@ -175,10 +139,25 @@ class MultiHeadAttention(Layer):
         check_rank(self, query_shape, min_rank=3)
 
     def _projection(self, name, bound_dims, output_shape, input_shape):
-        layer = _Projection(bound_dims, output_shape, self.use_bias, fresh_initializer(self.kernel_initializer),
-                            fresh_initializer(self.bias_initializer), self.kernel_regularizer, self.bias_regularizer,
-                            self.kernel_constraint, self.bias_constraint, name=name, dtype=self.dtype_policy)
-        layer.build(input_shape)
+        """An ``EinsumDense`` (as Keras's, so ``quantize`` reaches it) projecting the last ``bound_dims`` dims of
+        ``input_shape`` to ``output_shape``: ``x (..., *bound) -> (..., *out)``, kernel ``bound + out``, bias
+        ``out``."""
+        rank, out = len(input_shape), len(output_shape)
+        free = string.ascii_lowercase[:rank - bound_dims]
+        inner = string.ascii_lowercase[rank - bound_dims:rank]
+        outer = string.ascii_lowercase[rank:rank + out]
+        layer = EinsumDense(f"{free}{inner},{inner}{outer}->{free}{outer}",
+                            (None,) * (len(free) - 1) + tuple(output_shape),
+                            bias_axes=outer if self.use_bias else None,
+                            kernel_initializer=fresh_initializer(self.kernel_initializer),
+                            bias_initializer=fresh_initializer(self.bias_initializer),
+                            kernel_regularizer=self.kernel_regularizer, bias_regularizer=self.bias_regularizer,
+                            kernel_constraint=self.kernel_constraint, bias_constraint=self.bias_constraint, name=name,
+                            dtype=self.dtype_policy)
+        # Keras's attention layers take the masks off their inputs before projecting them (it handles them
+        # itself); these projections pass them on, unused, rather than warn that they drop them.
+        layer.supports_masking = True
+        layer.build(tuple(input_shape))
         return layer
 
     def _build_projections(self, query_shape, value_shape, key_shape=None):

@@ -5,7 +5,7 @@ import numbers
 from kerasport import activations, backend, constraints, initializers, regularizers
 from kerasport.backends import B
 from kerasport.layers.layer import KerasTensor, Layer
-from kerasport.layers.quantization import Quantizable
+from kerasport.layers.quantization import FLOAT8_SPEC, Quantizable
 from kerasport.quantizers import (AbsMaxQuantizer, QuantizationConfig, abs_max_quantize,
                                   abs_max_quantize_grouped_with_zero_point, pack_int4, unpack_int4)
 from kerasport.quantizers.quantization_config import block_size_for_layer
@@ -137,9 +137,10 @@ class Dense(Quantizable, Layer):
             raise ValueError(f"Dense {self.name!r} needs a known last input dimension, received shape {shape}.")
 
     def build(self, input_shape):
-        if self.quantization_mode is not None:
-            self._quantized_build((input_shape[-1], self.units), self.quantization_mode, self.quantization_config)
-        else:
+        mode = self.quantization_mode
+        if mode is not None:  # float8 adds its state first, then the float kernel, in Keras's order
+            self._quantized_build((input_shape[-1], self.units), mode, self.quantization_config)
+        if mode in (None, "float8"):
             self.kernel = self.add_weight((input_shape[-1], self.units), self.kernel_initializer, name="kernel",
                                           regularizer=self.kernel_regularizer, constraint=self.kernel_constraint)
         self.bias = self.add_weight((self.units,), self.bias_initializer, name="bias",
@@ -159,16 +160,18 @@ class Dense(Quantizable, Layer):
     def kernel(self, value):
         self._kernel = value
 
-    _quantization_modes = ("int8", "int4")
+    _quantization_modes = ("int8", "int4", "float8")
 
     def _serialization_spec(self):
         return {None: ["kernel", "bias"], "int8": ["kernel", "bias", "kernel_scale"],
-                "int4": ["kernel", "bias", "kernel_scale", "kernel_zero", "g_idx"]}
+                "int4": ["kernel", "bias", "kernel_scale", "kernel_zero", "g_idx"], "float8": FLOAT8_SPEC}
 
     def _lora_base_shape(self):
         return (self.__dict__["_kernel"].shape[0], self.units)
 
     def _quantized_build(self, kernel_shape, mode, config):
+        if mode == "float8":
+            return self._float8_build()
         if mode not in self._quantization_modes:
             raise NotImplementedError(f"Dense {self.name!r}: quantization mode {mode!r} is not supported by "
                                       f"kerasport; supported: {self._quantization_modes}.")
@@ -194,6 +197,8 @@ class Dense(Quantizable, Layer):
         self._is_quantized = True
 
     def _quantize_weights(self, mode, config):
+        if mode == "float8":
+            return self._float8_build()
         if mode == "int8":
             quantizer = QuantizationConfig.weight_quantizer_or_default(config, AbsMaxQuantizer(axis=0))
             value, scale = quantizer(self._kernel, to_numpy=True)
@@ -274,7 +279,10 @@ class Dense(Quantizable, Layer):
         return x if self.activation in (None, activations.linear) else self.activation(x)
 
     def call(self, inputs):
-        if self._dtype_policy.quantization_mode is not None:  # int8, or int4 unpacked to int8 values first
+        mode = self._dtype_policy.quantization_mode
+        if mode == "float8":
+            return self._float8_call(inputs, B.matmul)
+        if mode is not None:  # int8, or int4 unpacked to int8 values first
             return self._int8_call(inputs)
         try:
             out = B.dense(inputs, self._with_lora(self._kernel) if self.lora_enabled else self._kernel, self.bias)

@@ -7,7 +7,7 @@ import numpy as np
 from kerasport import activations, constraints, initializers, regularizers
 from kerasport.backends import B
 from kerasport.layers.layer import Layer
-from kerasport.layers.quantization import Quantizable
+from kerasport.layers.quantization import FLOAT8_SPEC, Quantizable
 from kerasport.core.serialization import serialize_keras_object
 from kerasport.quantizers import (AbsMaxQuantizer, QuantizationConfig, abs_max_quantize,
                                   abs_max_quantize_grouped_with_zero_point, pack_int4, unpack_int4)
@@ -207,11 +207,11 @@ class EinsumDense(Quantizable, Layer):
             raise ValueError(f"Input 0 of layer {self.name!r} (EinsumDense) is incompatible: equation "
                              f"{self.equation!r} needs at least {len(spec)} dims, received shape {tuple(shape)}.")
 
-    _quantization_modes = ("int8", "int4")
+    _quantization_modes = ("int8", "int4", "float8")
 
     def _serialization_spec(self):
         return {None: ["kernel", "bias"], "int8": ["kernel", "bias", "kernel_scale"],
-                "int4": ["kernel", "bias", "kernel_scale", "kernel_zero", "g_idx"]}
+                "int4": ["kernel", "bias", "kernel_scale", "kernel_zero", "g_idx"], "float8": FLOAT8_SPEC}
 
     def _lora_base_shape(self):
         return self.__dict__.get("_original_kernel_shape") or tuple(self._kernel.shape)
@@ -224,6 +224,8 @@ class EinsumDense(Quantizable, Layer):
         return rows, int(np.prod(kernel_shape)) // rows
 
     def _quantized_build(self, kernel_shape, mode, config):
+        if mode == "float8":
+            return self._float8_build()
         if mode not in self._quantization_modes:
             raise NotImplementedError(f"EinsumDense {self.name!r}: quantization mode {mode!r} is not supported by "
                                       f"kerasport; supported: {self._quantization_modes}.")
@@ -269,6 +271,8 @@ class EinsumDense(Quantizable, Layer):
         return pack_int4(value, axis=-1)[0], B.squeeze(scale, 0)
 
     def _quantize_weights(self, mode, config):
+        if mode == "float8":
+            return self._float8_build()
         self._axes = quantization_axes(self.equation, self._input_ndim)
         shape = tuple(self._kernel.shape)
         if mode == "int4":  # Keras's own quantizer, whatever the config's weight quantizer
@@ -372,9 +376,10 @@ class EinsumDense(Quantizable, Layer):
         if isinstance(init, initializers.VarianceScaling) and (init.input_axes is None or init.output_axes is None):
             init = type(init)(**{**init.get_config(), "input_axes": in_axes, "output_axes": out_axes})
         self._input_ndim = len(input_shape)
-        if self.quantization_mode is not None:
-            self._quantized_build(kernel_shape, self.quantization_mode, self.quantization_config)
-        else:
+        mode = self.quantization_mode
+        if mode is not None:  # float8 adds its state first, then the float kernel, in Keras's order
+            self._quantized_build(kernel_shape, mode, self.quantization_config)
+        if mode in (None, "float8"):
             self.kernel = self.add_weight(tuple(kernel_shape), init, name="kernel",
                                           regularizer=self.kernel_regularizer, constraint=self.kernel_constraint)
         self.bias = None if bias_shape is None else self.add_weight(
@@ -398,6 +403,8 @@ class EinsumDense(Quantizable, Layer):
             raise ValueError(f"Input 0 of layer {self.name!r} (EinsumDense) is incompatible: expected ndim="
                              f"{self._input_ndim}, found ndim={B.ndim(inputs)}. Full shape received: "
                              f"{tuple(inputs.shape)}")
+        if self.quantization_mode == "float8":
+            return self._float8_call(inputs, lambda x, kernel: B.einsum(self.equation, x, kernel))
         if self.quantization_mode == "int8":
             return self._int8_call(inputs)
         if self.quantization_mode == "int4":

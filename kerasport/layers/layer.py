@@ -274,7 +274,9 @@ class Layer(B.LayerBase):
         self.__dict__.setdefault("_frozen_weights", set()).add(id(variable))
         self._sync_requires_grad()
 
-    def _flatten_layers(self, include_self=True):
+    def _flatten_layers(self, include_self=True, recursive=True):
+        if not recursive:
+            return ([self] if include_self else []) + list(self._layers)
         seen, out = set(), []
         stack = [self] if include_self else self._layers[::-1]
         while stack:  # depth first, in order: children pushed in reverse, popped from the end (linear time)

@@ -105,13 +105,14 @@ class Model(Trainer, Layer):
     # ------------------------------------------------------------------ inspection
     def quantize(self, mode=None, config=None, filters=None, **kwargs):
         """Quantize the weights of the model's layers that support it: ``"int8"`` (``Dense``, ``EinsumDense``,
-        ``Embedding``, ``ReversibleEmbedding``) or ``"int4"`` (``Dense``, ``EinsumDense``, ``Embedding``).
+        ``Embedding``, ``ReversibleEmbedding``), ``"int4"`` (``Dense``, ``EinsumDense``, ``Embedding``) or ``"float8"``
+        training (``Dense``, ``EinsumDense``).
 
         The model must be built. Each leaf layer is quantized in place (``layer.quantize``); a layer that cannot
         be quantized is left as it is with a warning, as in Keras.
 
         Args:
-            mode: ``"int8"`` or ``"int4"``; optional when ``config`` is given.
+            mode: ``"int8"``, ``"int4"`` or ``"float8"``; optional when ``config`` is given.
             config: a ``kerasport.quantizers.QuantizationConfig`` (the mode's default when None).
             filters: a regex (or list of them) matched against the layer names, or a callable taking a layer:
                 only the layers that match are quantized.

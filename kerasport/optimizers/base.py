@@ -243,10 +243,32 @@ class Optimizer(B.OptimizerBase):
         else:
             grads = list(grads)
         grads = B.all_reduce_replica_gradients(grads)
+        grads, variables = self._overwrite_with_gradients(grads, variables)
+        if not grads:
+            return
         if self.loss_scale_factor is not None:
             grads = [g / self.loss_scale_factor for g in grads]
         with B.no_grad():
             self._apply(grads, variables)
+
+    def _overwrite_with_gradients(self, grads, variables):
+        """Assign their gradient to the variables marked ``overwrite_with_gradient`` (float8's scales and amax
+        histories, whose backward pass computes their next value), as Keras does; the rest go on to the update."""
+        if not any(getattr(v, "overwrite_with_gradient", False) for v in variables):
+            return grads, variables
+        if self.gradient_accumulation_steps:
+            raise NotImplementedError("`overwrite_with_gradient` variables (float8 training) with "
+                                      "`gradient_accumulation_steps` are not supported by kerasport. Received: "
+                                      f"gradient_accumulation_steps={self.gradient_accumulation_steps}")
+        kept_grads, kept = [], []
+        with B.no_grad():
+            for g, v in zip(grads, variables):
+                if getattr(v, "overwrite_with_gradient", False):
+                    B.assign(v, g)
+                else:
+                    kept_grads.append(g)
+                    kept.append(v)
+        return kept_grads, kept
 
     def _apply(self, grads, variables):
         count = B.read(self._iterations)

@@ -183,8 +183,25 @@ def validate_and_resolve_config(mode, config):
 
 
 def _validate_mode(mode):
-    if mode is not None and mode not in QUANTIZATION_MODES:
+    if mode is not None:
+        check_quantization_mode(mode)
+
+
+def check_quantization_mode(mode, compute_dtype=None, hint=""):
+    """Keras's checks of a quantization mode, shared by ``quantize`` and ``QuantizedDTypePolicy``.
+
+    Args:
+        mode: the mode to check; one of ``QUANTIZATION_MODES``.
+        compute_dtype: the compute dtype the mode is used with; ``"int8"`` refuses ``"float16"``.
+        hint: appended to the float16 error (``quantize`` suggests another policy).
+
+    Raises:
+        ValueError: an unknown mode, or int8 with a float16 compute dtype.
+    """
+    if mode not in QUANTIZATION_MODES:
         raise ValueError(f"Invalid quantization mode. Expected one of {QUANTIZATION_MODES}. Received: mode={mode}")
+    if mode == "int8" and compute_dtype == "float16":
+        raise ValueError(f"Quantization mode='{mode}' doesn't work well with compute_dtype='float16'.{hint}")
 
 
 def block_size_for_layer(layer, config):

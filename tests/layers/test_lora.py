@@ -167,3 +167,46 @@ def test_bad_lora_calls_raise_clear_errors():
         constrained.enable_lora(2)
     with pytest.raises(ValueError, match="lora_rank"):
         kerasport.layers.Conv1D(2, 3, lora_rank=2)
+
+
+def _lora_dense_model(lib, seed=9):
+    """A model whose first Dense has LoRA enabled after build (``enable_lora``), its ``lora_kernel_b`` random."""
+    inputs = lib.Input((5,))
+    dense = lib.layers.Dense(4, activation="tanh")
+    model = lib.Model(inputs, lib.layers.Dense(2)(dense(inputs)))
+    dense.enable_lora(2)
+    dense.lora_kernel_b.assign(np.random.RandomState(seed).randn(2, 4).astype("float32"))
+    return model
+
+
+def test_legacy_h5_of_a_lora_dense_round_trips(tmp_path):
+    """``model.save("m.h5")`` (Keras's legacy HDF5 file: the config with ``lora_rank`` and every weight, adapters
+    included) and ``load_model`` give the same model, outputs identical."""
+    model = _lora_dense_model(kerasport)
+    x = np.random.RandomState(10).randn(3, 5).astype("float32")
+    path = str(tmp_path / "m.h5")
+    model.save(path)
+    loaded = kerasport.models.load_model(path)
+    assert loaded.layers[1].lora_enabled and loaded.layers[1].lora_rank == 2
+    assert [v.name for v in loaded.layers[1].weights] == ["kernel", "bias", "lora_kernel_a", "lora_kernel_b"]
+    for mine, want in zip(loaded.get_weights(), model.get_weights()):
+        np.testing.assert_array_equal(mine, want)
+    np.testing.assert_array_equal(to_numpy(loaded(x)), to_numpy(model(x)))
+
+
+@pytest.mark.parametrize("fmt", [".h5", ".keras"])
+def test_keras_written_lora_model_loads_with_keras_outputs(keras, tmp_path, fmt):
+    """A LoRA model written by Keras 3 (legacy ``.h5``: adapters saved apart; ``.keras``: the update merged into
+    the kernel) loads in kerasport with Keras's outputs, as Keras's own reload has them."""
+    theirs = _lora_dense_model(keras)
+    x = np.random.RandomState(10).randn(3, 5).astype("float32")
+    path = str(tmp_path / f"theirs{fmt}")
+    theirs.save(path)
+    expected = np.asarray(keras.models.load_model(path)(x))
+    np.testing.assert_allclose(expected, np.asarray(theirs(x)), atol=1e-6)
+    loaded = kerasport.models.load_model(path)
+    assert loaded.layers[1].lora_enabled and loaded.layers[1].lora_rank == 2
+    np.testing.assert_allclose(to_numpy(loaded(x)), expected, atol=1e-6)
+    ours_path = str(tmp_path / f"ours{fmt}")  # and back: kerasport's file of it, read by Keras
+    loaded.save(ours_path)
+    np.testing.assert_allclose(np.asarray(keras.models.load_model(ours_path)(x)), expected, atol=1e-6)

@@ -45,29 +45,46 @@ def _keras_grads(layer, x):
     return np.asarray(out), [np.asarray(g) for g in tape.gradient(loss, [xt] + list(layer.trainable_weights))]
 
 
-@pytest.mark.parametrize("weight_only", [False, True])
-@pytest.mark.parametrize("lora", [False, True])
-def test_dense_int8_matches_keras(keras, weight_only, lora):
-    x = np.random.RandomState(0).randn(2, 3, 6).astype("float32")
-    theirs, ours = keras.layers.Dense(4, activation="tanh"), kerasport.layers.Dense(4, activation="tanh")
+def _pair(keras, name, x, lora_rank=0, seed=0, **kwargs):
+    """Keras's layer ``name`` and ours, built on ``x`` with Keras's weights; with ``lora_rank``, both with LoRA
+    enabled and a random ``lora_*_b`` (seed ``seed``), so the adapters change the outputs."""
+    theirs, ours = getattr(keras.layers, name)(**kwargs), getattr(kerasport.layers, name)(**kwargs)
     theirs(x)
     ours(x)
     ours.set_weights(theirs.get_weights())
-    if lora:
+    if lora_rank:
         for layer in (theirs, ours):
-            layer.enable_lora(2)
-        theirs.lora_kernel_b.assign(np.random.RandomState(2).randn(2, 4).astype("float32"))
+            layer.enable_lora(lora_rank)
+        b = theirs.lora_embeddings_b if name == "Embedding" else theirs.lora_kernel_b
+        b.assign(np.random.RandomState(seed).randn(*b.shape).astype("float32"))
         ours.set_weights(theirs.get_weights())
-    kconfig = keras.quantizers.Int8QuantizationConfig(activation_quantizer=None) if weight_only else None
-    config = kerasport.quantizers.Int8QuantizationConfig(activation_quantizer=None) if weight_only else None
-    theirs.quantize("int8", config=kconfig)
-    ours.quantize("int8", config=config)
-    assert ours.dtype_policy.name == theirs.dtype_policy.name == "int8_from_float32"
-    assert [v.name for v in ours.weights] == [v.name for v in theirs.weights]
+    return theirs, ours
+
+
+def _config(lib, mode, option):
+    """The config of ``quantize(mode, config=...)``: None for ``"default"``, int8 weight-only for
+    ``"weight_only"``, else an int4 config with block size ``option``."""
+    if option == "default":
+        return None
+    if option == "weight_only":
+        return lib.quantizers.Int8QuantizationConfig(activation_quantizer=None)
+    return lib.quantizers.Int4QuantizationConfig(block_size=option)
+
+
+def _quantize_both(keras, theirs, ours, mode, option):
+    theirs.quantize(mode, config=_config(keras, mode, option))
+    ours.quantize(mode, config=_config(kerasport, mode, option))
+    assert ours.dtype_policy.name == theirs.dtype_policy.name
+
+
+def _assert_same_weights(ours, theirs):
+    assert [(v.name, tuple(v.shape)) for v in ours.weights] == [(v.name, tuple(v.shape)) for v in theirs.weights]
     assert [v.name for v in ours.trainable_weights] == [v.name for v in theirs.trainable_weights]
     for mine, want in zip(ours.get_weights(), theirs.get_weights()):
         np.testing.assert_allclose(mine, want, rtol=1e-6)
-    assert B.standardize_dtype(ours._kernel.dtype) == "int8"
+
+
+def _assert_same_grads(ours, theirs, x):
     out, grads = _grads(ours, x)
     kout, kgrads = _keras_grads(theirs, x)
     np.testing.assert_allclose(out, kout, atol=1e-5, rtol=1e-5)
@@ -76,24 +93,46 @@ def test_dense_int8_matches_keras(keras, weight_only, lora):
         np.testing.assert_allclose(mine, want, atol=1e-5, rtol=1e-4)
 
 
+def _assert_same_store(ours, theirs, exact=False):
+    """The variables ``save_own_variables`` writes (a LoRA update merged and re-quantized) equal Keras's."""
+    store, kstore = {}, {}
+    ours.save_own_variables(store)
+    theirs.save_own_variables(kstore)
+    assert sorted(store) == sorted(kstore)
+    for key in store:
+        if exact:
+            np.testing.assert_array_equal(np.asarray(store[key]), np.asarray(kstore[key]))
+        else:
+            np.testing.assert_allclose(np.asarray(store[key]).astype("float32"),
+                                       np.asarray(kstore[key]).astype("float32"), rtol=1e-5, atol=1e-6)
+
+
+MODES = [("int8", "default"), ("int8", "weight_only"), ("int4", "default"), ("int4", 4), ("int4", -1)]
+
+
+@pytest.mark.parametrize("mode,option", MODES)
 @pytest.mark.parametrize("lora", [False, True])
-def test_embedding_int8_matches_keras(keras, lora):
+def test_dense_quantized_matches_keras(keras, mode, option, lora):
+    x = np.random.RandomState(0).randn(2, 3, 10).astype("float32")
+    theirs, ours = _pair(keras, "Dense", x, lora_rank=2 if lora else 0, seed=2, units=5, activation="tanh")
+    _quantize_both(keras, theirs, ours, mode, option)
+    assert ours.dtype_policy.name.startswith(mode) and ours.dtype_policy.name.endswith("_from_float32")
+    _assert_same_weights(ours, theirs)
+    assert B.standardize_dtype(ours._kernel.dtype) == "int8"
+    _assert_same_grads(ours, theirs, x)
+    _assert_same_store(ours, theirs)
+
+
+@pytest.mark.parametrize("mode,option,lora_rank", [("int8", "default", 0), ("int8", "default", 3),
+                                                   ("int4", "default", 0), ("int4", "default", 2),
+                                                   ("int4", 2, 0), ("int4", 2, 2), ("int4", -1, 0), ("int4", -1, 2)])
+def test_embedding_quantized_matches_keras(keras, mode, option, lora_rank):
     ids = np.array([[1, 5, 0], [7, 7, 2]])
-    theirs, ours = keras.layers.Embedding(8, 5), kerasport.layers.Embedding(8, 5)
-    theirs(ids)
-    ours(ids)
-    ours.set_weights(theirs.get_weights())
-    if lora:
-        for layer in (theirs, ours):
-            layer.enable_lora(3)
-        theirs.lora_embeddings_b.assign(np.random.RandomState(3).randn(3, 5).astype("float32"))
-        ours.set_weights(theirs.get_weights())
-    theirs.quantize("int8")
-    ours.quantize("int8")
-    assert [v.name for v in ours.weights] == [v.name for v in theirs.weights]
-    for mine, want in zip(ours.get_weights(), theirs.get_weights()):
-        np.testing.assert_allclose(mine, want, rtol=1e-6)
+    theirs, ours = _pair(keras, "Embedding", ids, lora_rank=lora_rank, seed=3, input_dim=8, output_dim=5)
+    _quantize_both(keras, theirs, ours, mode, option)
+    _assert_same_weights(ours, theirs)
     np.testing.assert_allclose(to_numpy(ours(ids)), np.asarray(theirs(ids)), atol=1e-6)
+    _assert_same_store(ours, theirs)
 
 
 def test_mixed_bfloat16_source_policy(keras):
@@ -128,6 +167,12 @@ def test_policies_by_name_and_config(keras):
     assert kerasport.dtype_policies.get("float32").quantization_mode is None
     with pytest.raises(ValueError, match="mode"):
         kerasport.dtype_policies.get("int8_float32")
+    for mode, source in (("int8", "float16"), ("int3", "float32")):  # the mode checks, with Keras's messages
+        with pytest.raises(ValueError) as want:
+            keras.dtype_policies.QuantizedDTypePolicy(mode, source)
+        with pytest.raises(ValueError) as got:
+            kerasport.dtype_policies.QuantizedDTypePolicy(mode, source)
+        assert str(got.value) == str(want.value)
 
 
 def _models(keras_lib, ours_lib):
@@ -240,10 +285,10 @@ def test_quantize_errors_as_keras():
     sub.build((None, 3))
     with pytest.raises(NotImplementedError, match="MyDense does not have a `quantize`"):
         sub.quantize("int8")
-    einsum = kerasport.layers.EinsumDense("ab,bc->ac", 2)
-    einsum.build((None, 3))
+    embedding = kerasport.layers.Embedding(4, 2)
+    embedding.build()
     with pytest.raises(NotImplementedError, match="'float8' is not supported"):
-        einsum.quantize("float8")
+        embedding.quantize("float8")
     conv = kerasport.layers.Conv1D(2, 2)
     conv.build((None, 4, 3))
     with pytest.raises(NotImplementedError, match="Conv1D does not have a `quantize`"):
@@ -260,46 +305,6 @@ def test_setting_a_quantized_policy_quantizes(keras):
     built.build((None, 3))
     assert [(v.name, B.standardize_dtype(v.dtype)) for v in built.weights] == [
         ("bias", "float32"), ("kernel", "int8"), ("kernel_scale", "float32")]
-
-
-@pytest.mark.parametrize("equation,output_shape,bias_axes,input_shape", [
-    ("ab,bc->ac", 4, "c", (3, 5)),
-    ("abc,cde->abde", (None, 4, 2), "de", (2, 3, 5)),
-    ("abcd,cde->abe", (3, 4), "e", (2, 3, 5, 2)),
-    ("ab,bcd->acd", (4, 2), "d", (3, 5)),
-    ("abc,cd->abd", (None, 4), None, (2, 3, 5)),
-])
-@pytest.mark.parametrize("weight_only", [False, True])
-def test_einsum_dense_int8_matches_keras(keras, equation, output_shape, bias_axes, input_shape, weight_only):
-    x = np.random.RandomState(9).randn(*input_shape).astype("float32")
-    kwargs = dict(equation=equation, output_shape=output_shape, bias_axes=bias_axes)
-    theirs, ours = keras.layers.EinsumDense(**kwargs), kerasport.layers.EinsumDense(**kwargs)
-    theirs(x)
-    ours(x)
-    ours.set_weights(theirs.get_weights())
-    for layer in (theirs, ours):
-        layer.enable_lora(2)
-    theirs.lora_kernel_b.assign(np.random.RandomState(10).randn(*theirs.lora_kernel_b.shape).astype("float32"))
-    ours.set_weights(theirs.get_weights())
-    kconfig = keras.quantizers.Int8QuantizationConfig(activation_quantizer=None) if weight_only else None
-    config = kerasport.quantizers.Int8QuantizationConfig(activation_quantizer=None) if weight_only else None
-    theirs.quantize("int8", config=kconfig)
-    ours.quantize("int8", config=config)
-    assert [(v.name, tuple(v.shape)) for v in ours.weights] == [(v.name, tuple(v.shape)) for v in theirs.weights]
-    for mine, want in zip(ours.get_weights(), theirs.get_weights()):
-        np.testing.assert_allclose(mine, want, rtol=1e-6)
-    out, grads = _grads(ours, x)
-    kout, kgrads = _keras_grads(theirs, x)
-    np.testing.assert_allclose(out, kout, atol=1e-5, rtol=1e-5)
-    for mine, want in zip(grads, kgrads):
-        np.testing.assert_allclose(mine, want, atol=1e-5, rtol=1e-4)
-    store, kstore = {}, {}
-    ours.save_own_variables(store)
-    theirs.save_own_variables(kstore)
-    assert sorted(store) == sorted(kstore)
-    for key in store:  # the LoRA update merged and re-quantized, as Keras saves it
-        np.testing.assert_allclose(np.asarray(store[key]).astype("float32"),
-                                   np.asarray(kstore[key]).astype("float32"), rtol=1e-5, atol=1e-6)
 
 
 def test_einsum_dense_int8_with_ellipsis_equals_the_spelled_out_equation():
@@ -324,175 +329,68 @@ def test_einsum_dense_int8_with_ellipsis_equals_the_spelled_out_equation():
     assert 0 < np.abs(out - float_out).max() < 0.05
 
 
-@pytest.mark.parametrize("block_size", ["default", 4, -1])
-@pytest.mark.parametrize("lora", [False, True])
-def test_dense_int4_matches_keras(keras, block_size, lora):
-    x = np.random.RandomState(12).randn(3, 10).astype("float32")
-    theirs, ours = keras.layers.Dense(5, activation="relu"), kerasport.layers.Dense(5, activation="relu")
-    theirs(x)
-    ours(x)
-    ours.set_weights(theirs.get_weights())
-    if lora:
-        for layer in (theirs, ours):
-            layer.enable_lora(2)
-        theirs.lora_kernel_b.assign(np.random.RandomState(13).randn(2, 5).astype("float32"))
-        ours.set_weights(theirs.get_weights())
-    kconfig = None if block_size == "default" else keras.quantizers.Int4QuantizationConfig(block_size=block_size)
-    config = None if block_size == "default" else kerasport.quantizers.Int4QuantizationConfig(block_size=block_size)
-    theirs.quantize("int4", config=kconfig)
-    ours.quantize("int4", config=config)
-    assert ours.dtype_policy.name == theirs.dtype_policy.name
-    assert [(v.name, tuple(v.shape)) for v in ours.weights] == [(v.name, tuple(v.shape)) for v in theirs.weights]
-    for mine, want in zip(ours.get_weights(), theirs.get_weights()):
-        np.testing.assert_allclose(mine, want, rtol=1e-6)
-    out, grads = _grads(ours, x)
-    kout, kgrads = _keras_grads(theirs, x)
-    np.testing.assert_allclose(out, kout, atol=1e-5, rtol=1e-5)
-    for mine, want in zip(grads, kgrads):
-        np.testing.assert_allclose(mine, want, atol=1e-5, rtol=1e-4)
-    store, kstore = {}, {}
-    ours.save_own_variables(store)
-    theirs.save_own_variables(kstore)
-    assert sorted(store) == sorted(kstore)
-    for key in store:
-        np.testing.assert_allclose(np.asarray(store[key]).astype("float32"),
-                                   np.asarray(kstore[key]).astype("float32"), rtol=1e-5, atol=1e-6)
+@pytest.mark.parametrize("tie_weights", [True, False])
+@pytest.mark.parametrize("option", ["default", "weight_only"])
+def test_reversible_embedding_int8_matches_keras(keras, tie_weights, option):
+    ids = np.array([[1, 5, 0], [7, 7, 2]])
+    hidden = np.random.RandomState(16).randn(2, 3, 5).astype("float32")
+    theirs, ours = _pair(keras, "ReversibleEmbedding", ids, input_dim=8, output_dim=5, tie_weights=tie_weights,
+                         logit_soft_cap=4.0)
+    _quantize_both(keras, theirs, ours, "int8", option)
+    _assert_same_weights(ours, theirs)
+    np.testing.assert_allclose(to_numpy(ours(ids)), np.asarray(theirs(ids)), atol=1e-6)
+    np.testing.assert_allclose(to_numpy(ours(B.convert_to_tensor(hidden), reverse=True)),
+                               np.asarray(theirs(hidden, reverse=True)), atol=1e-5)
+    _assert_same_store(ours, theirs, exact=True)
 
 
-def test_int4_files_both_ways(keras, tmp_path):
-    def build(lib):
-        inputs = lib.Input((10,))
-        return lib.Model(inputs, lib.layers.Dense(3)(lib.layers.Dense(6, activation="relu")(inputs)))
+EINSUM_INT8 = [("ab,bc->ac", 4, "c", (3, 5)), ("abc,cde->abde", (None, 4, 2), "de", (2, 3, 5)),
+               ("abcd,cde->abe", (3, 4), "e", (2, 3, 5, 2)), ("ab,bcd->acd", (4, 2), "d", (3, 5)),
+               ("abc,cd->abd", (None, 4), None, (2, 3, 5))]
+EINSUM_INT4 = [("abc,cde->abde", (None, 4, 2), "de", (2, 3, 6)), ("ab,bc->ac", 5, "c", (3, 6))]
+
+
+@pytest.mark.parametrize("equation,output_shape,bias_axes,input_shape,mode,option", [
+    *[(*case, "int8", option) for case in EINSUM_INT8 for option in ("default", "weight_only")],
+    *[(*case, "int4", option) for case in EINSUM_INT4 for option in ("default", 4, -1)]])
+def test_einsum_dense_quantized_matches_keras(keras, equation, output_shape, bias_axes, input_shape, mode, option):
+    x = np.random.RandomState(9).randn(*input_shape).astype("float32")
+    theirs, ours = _pair(keras, "EinsumDense", x, lora_rank=2, seed=10, equation=equation,
+                         output_shape=output_shape, bias_axes=bias_axes)
+    _quantize_both(keras, theirs, ours, mode, option)
+    _assert_same_weights(ours, theirs)
+    _assert_same_grads(ours, theirs, x)
+    _assert_same_store(ours, theirs)
+
+
+def _dense_model(lib):
+    inputs = lib.Input((10,))
+    return lib.Model(inputs, lib.layers.Dense(3)(lib.layers.Dense(6, activation="relu")(inputs)))
+
+
+def _einsum_model(lib):
+    inputs = lib.Input((3, 5))
+    x = lib.layers.EinsumDense("abc,cde->abde", (3, 4, 2), bias_axes="de")(inputs)
+    return lib.Model(inputs, lib.layers.Reshape((3, 8))(x))
+
+
+@pytest.mark.parametrize("build,input_shape,mode,option,policy", [
+    (_dense_model, (4, 10), "int4", 4, "int4/4_from_float32"),
+    (_einsum_model, (2, 3, 5), "int8", "default", "int8_from_float32")])
+def test_quantized_keras_file_both_ways(keras, tmp_path, build, input_shape, mode, option, policy):
     theirs, ours = build(keras), build(kerasport)
     ours.set_weights(theirs.get_weights())
     for model, lib in ((theirs, keras), (ours, kerasport)):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            model.quantize(config=lib.quantizers.Int4QuantizationConfig(block_size=4))
-    x = np.random.RandomState(14).randn(4, 10).astype("float32")
+            model.quantize(mode, config=_config(lib, mode, option))
+    x = np.random.RandomState(14).randn(*input_shape).astype("float32")
     expected = np.asarray(theirs(x))
     theirs.save(str(tmp_path / "theirs.keras"))
     loaded = kerasport.models.load_model(str(tmp_path / "theirs.keras"))
-    assert loaded.layers[1].dtype_policy.name == "int4/4_from_float32"
+    assert loaded.layers[1].dtype_policy.name == policy
     np.testing.assert_allclose(to_numpy(loaded(x)), expected, atol=1e-5)
     ours.save(str(tmp_path / "ours.keras"))
     np.testing.assert_allclose(np.asarray(keras.models.load_model(str(tmp_path / "ours.keras"))(x)), expected,
                                atol=1e-5)
 
-
-@pytest.mark.parametrize("block_size", ["default", 2, -1])
-@pytest.mark.parametrize("lora", [False, True])
-def test_embedding_int4_matches_keras(keras, block_size, lora):
-    ids = np.array([[1, 5, 0], [7, 7, 2]])
-    theirs, ours = keras.layers.Embedding(8, 5), kerasport.layers.Embedding(8, 5)
-    theirs(ids)
-    ours(ids)
-    ours.set_weights(theirs.get_weights())
-    if lora:
-        for layer in (theirs, ours):
-            layer.enable_lora(2)
-        theirs.lora_embeddings_b.assign(np.random.RandomState(15).randn(2, 5).astype("float32"))
-        ours.set_weights(theirs.get_weights())
-    kconfig = None if block_size == "default" else keras.quantizers.Int4QuantizationConfig(block_size=block_size)
-    config = None if block_size == "default" else kerasport.quantizers.Int4QuantizationConfig(block_size=block_size)
-    theirs.quantize("int4", config=kconfig)
-    ours.quantize("int4", config=config)
-    assert ours.dtype_policy.name == theirs.dtype_policy.name
-    assert [(v.name, tuple(v.shape)) for v in ours.weights] == [(v.name, tuple(v.shape)) for v in theirs.weights]
-    for mine, want in zip(ours.get_weights(), theirs.get_weights()):
-        np.testing.assert_allclose(mine, want, rtol=1e-6)
-    np.testing.assert_allclose(to_numpy(ours(ids)), np.asarray(theirs(ids)), atol=1e-6)
-    store, kstore = {}, {}
-    ours.save_own_variables(store)
-    theirs.save_own_variables(kstore)
-    assert sorted(store) == sorted(kstore)
-    for key in store:
-        np.testing.assert_allclose(np.asarray(store[key]).astype("float32"),
-                                   np.asarray(kstore[key]).astype("float32"), rtol=1e-5, atol=1e-6)
-
-
-@pytest.mark.parametrize("tie_weights", [True, False])
-@pytest.mark.parametrize("weight_only", [False, True])
-def test_reversible_embedding_int8_matches_keras(keras, tmp_path, tie_weights, weight_only):
-    ids = np.array([[1, 5, 0], [7, 7, 2]])
-    hidden = np.random.RandomState(16).randn(2, 3, 5).astype("float32")
-    kwargs = dict(input_dim=8, output_dim=5, tie_weights=tie_weights, logit_soft_cap=4.0)
-    theirs, ours = keras.layers.ReversibleEmbedding(**kwargs), kerasport.layers.ReversibleEmbedding(**kwargs)
-    theirs(ids)
-    ours(ids)
-    ours.set_weights(theirs.get_weights())
-    kconfig = keras.quantizers.Int8QuantizationConfig(activation_quantizer=None) if weight_only else None
-    config = kerasport.quantizers.Int8QuantizationConfig(activation_quantizer=None) if weight_only else None
-    theirs.quantize("int8", config=kconfig)
-    ours.quantize("int8", config=config)
-    assert [(v.name, tuple(v.shape)) for v in ours.weights] == [(v.name, tuple(v.shape)) for v in theirs.weights]
-    for mine, want in zip(ours.get_weights(), theirs.get_weights()):
-        np.testing.assert_allclose(mine, want, rtol=1e-6)
-    np.testing.assert_allclose(to_numpy(ours(ids)), np.asarray(theirs(ids)), atol=1e-6)
-    np.testing.assert_allclose(to_numpy(ours(B.convert_to_tensor(hidden), reverse=True)),
-                               np.asarray(theirs(hidden, reverse=True)), atol=1e-5)
-    store, kstore = {}, {}
-    ours.save_own_variables(store)
-    theirs.save_own_variables(kstore)
-    assert sorted(store) == sorted(kstore)
-    for key in store:
-        np.testing.assert_array_equal(np.asarray(store[key]), np.asarray(kstore[key]))
-
-
-def test_quantized_einsum_dense_file_both_ways(keras, tmp_path):
-    def build(lib):
-        inputs = lib.Input((3, 5))
-        x = lib.layers.EinsumDense("abc,cde->abde", (3, 4, 2), bias_axes="de")(inputs)
-        return lib.Model(inputs, lib.layers.Reshape((3, 8))(x))
-    theirs, ours = build(keras), build(kerasport)
-    ours.set_weights(theirs.get_weights())
-    for model in (theirs, ours):
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            model.quantize("int8")
-    x = np.random.RandomState(17).randn(2, 3, 5).astype("float32")
-    expected = np.asarray(theirs(x))
-    theirs.save(str(tmp_path / "theirs.keras"))
-    loaded = kerasport.models.load_model(str(tmp_path / "theirs.keras"))
-    np.testing.assert_allclose(to_numpy(loaded(x)), expected, atol=1e-5)
-    ours.save(str(tmp_path / "ours.keras"))
-    np.testing.assert_allclose(np.asarray(keras.models.load_model(str(tmp_path / "ours.keras"))(x)), expected,
-                               atol=1e-5)
-
-
-@pytest.mark.parametrize("equation,output_shape,bias_axes,input_shape", [
-    ("abc,cde->abde", (None, 4, 2), "de", (2, 3, 6)),
-    ("ab,bc->ac", 5, "c", (3, 6)),
-])
-@pytest.mark.parametrize("block_size", ["default", 4, -1])
-def test_einsum_dense_int4_matches_keras(keras, equation, output_shape, bias_axes, input_shape, block_size):
-    x = np.random.RandomState(18).randn(*input_shape).astype("float32")
-    kwargs = dict(equation=equation, output_shape=output_shape, bias_axes=bias_axes)
-    theirs, ours = keras.layers.EinsumDense(**kwargs), kerasport.layers.EinsumDense(**kwargs)
-    theirs(x)
-    ours(x)
-    ours.set_weights(theirs.get_weights())
-    for layer in (theirs, ours):
-        layer.enable_lora(2)
-    theirs.lora_kernel_b.assign(np.random.RandomState(19).randn(*theirs.lora_kernel_b.shape).astype("float32"))
-    ours.set_weights(theirs.get_weights())
-    kconfig = None if block_size == "default" else keras.quantizers.Int4QuantizationConfig(block_size=block_size)
-    config = None if block_size == "default" else kerasport.quantizers.Int4QuantizationConfig(block_size=block_size)
-    theirs.quantize("int4", config=kconfig)
-    ours.quantize("int4", config=config)
-    assert ours.dtype_policy.name == theirs.dtype_policy.name
-    assert [(v.name, tuple(v.shape)) for v in ours.weights] == [(v.name, tuple(v.shape)) for v in theirs.weights]
-    for mine, want in zip(ours.get_weights(), theirs.get_weights()):
-        np.testing.assert_allclose(mine, want, rtol=1e-6)
-    out, grads = _grads(ours, x)
-    kout, kgrads = _keras_grads(theirs, x)
-    np.testing.assert_allclose(out, kout, atol=1e-5, rtol=1e-5)
-    for mine, want in zip(grads, kgrads):
-        np.testing.assert_allclose(mine, want, atol=1e-5, rtol=1e-4)
-    store, kstore = {}, {}
-    ours.save_own_variables(store)
-    theirs.save_own_variables(kstore)
-    assert sorted(store) == sorted(kstore)
-    for key in store:
-        np.testing.assert_allclose(np.asarray(store[key]).astype("float32"),
-                                   np.asarray(kstore[key]).astype("float32"), rtol=1e-5, atol=1e-6)
