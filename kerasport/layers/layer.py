@@ -571,7 +571,7 @@ class Layer(B.LayerBase):
     def _symbolic_call_in_scope(self, args, kwargs):
         if not self.built:
             first = args[0]
-            shapes = tree.map_structure(lambda t: t.shape if isinstance(t, KerasTensor) else tuple(t.shape), first)
+            shapes = tree.map_structure(lambda t: t if t is None else tuple(t.shape), first)  # None: Keras allows it
             self._check_input_spec(shapes)
             self.build(shapes)
             self.built = True
