@@ -1,7 +1,8 @@
 """keras.io guide "Multi-GPU distributed training with TensorFlow" (guides/distributed_training_with_tensorflow.py).
 
 The guide as written for the TensorFlow backend: ``strategy = tf.distribute.MirroredStrategy()``, the guide's
-two-layer MLP built and compiled in ``with strategy.scope():`` (Adam, ``SparseCategoricalCrossentropy(from_logits=True)``,
+two-layer MLP built and compiled in ``with strategy.scope():`` (Adam,
+``SparseCategoricalCrossentropy(from_logits=True)``,
 ``SparseCategoricalAccuracy``), ``fit`` on batched ``tf.data.Dataset``s with validation, ``evaluate``; then the
 fault-tolerance section: ``run_training`` twice, each under a new ``MirroredStrategy``, with a
 ``ModelCheckpoint(filepath=".../ckpt-{epoch}.keras", save_freq="epoch")``, the second run restoring the newest

@@ -205,7 +205,8 @@ def float16_quantization(keras, sync):
 
 
 def _optimize_default(keras):
-    """The guide's ``tf.lite.Optimize.DEFAULT``; kerasport on torch takes its name (no TensorFlow in a torch process)."""
+    """The guide's ``tf.lite.Optimize.DEFAULT``; kerasport on torch takes its name (a torch process imports no
+    TensorFlow)."""
     if keras is kerasport and kerasport.backend.backend() == "torch":
         return "DEFAULT"
     import tensorflow as tf

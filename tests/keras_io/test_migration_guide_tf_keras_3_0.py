@@ -15,9 +15,9 @@ The TensorFlow snippets run under ``KERASPORT_BACKEND=tensorflow`` only; the oth
 
 Changed: the autograph layer branches on ``tf.reduce_sum(inputs) > 0`` instead of ``tf.random.uniform(()) > 0.5``
 (the two libraries draw that number a different number of times); the SavedModel that ``TFSMLayer`` serves is
-``tf.saved_model.save``'s of a built model (the guide's is unbuilt: only its files are compared). Keras 3.15 accepts the nested dict
-inputs and the ``None`` entries that the guide (written for Keras 3.0) shows failing, and so does kerasport. The
-jit snippet that fails under Keras's default ``jit_compile="auto"`` fails under kerasport with
+``tf.saved_model.save``'s of a built model (the guide's is unbuilt: only its files are compared).
+Keras 3.15 accepts the nested dict inputs and the ``None`` entries that the guide (written for Keras 3.0) shows failing,
+and so does kerasport. The jit snippet that fails under Keras's default ``jit_compile="auto"`` fails under kerasport with
 ``jit_compile=True``: kerasport's ``"auto"`` leaves XLA off on CPU (README). Files go to a temporary folder.
 """
 import os

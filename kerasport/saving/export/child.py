@@ -1,6 +1,7 @@
 """The child process that exports in the other framework: ``python -m kerasport.saving.export.child JOBS.json``.
 
-``JOBS.json`` lists ``[model.keras, target, format, input signature, converter options]`` jobs, or holds an ``ExportArchive`` plan
+``JOBS.json`` lists ``[model.keras, target, format, input signature, converter options]`` jobs,
+or holds an ``ExportArchive`` plan
 (``{"archive": ...}``, see ``archive.py``); each ``.keras`` file is a temporary file the parent
 wrote from its own in-memory model. An error is reported on stderr as one
 ``kerasport-export-error: Type: message`` line, which the parent raises.

@@ -150,7 +150,8 @@ def _write(model, spec, filepath, format, options):
 
 
 def _export_in_child(jobs):
-    """Save each model (jobs of ``(model, filepath, format, spec.signature(), converter options)``) to a temporary ``.keras`` file and export them all from one other-backend process."""
+    """Save each model (jobs of ``(model, filepath, format, spec.signature(), converter options)``) to a
+    temporary ``.keras`` file and export them all from one other-backend process."""
     for model, *_ in jobs:
         check_importable(model)
     with tempfile.TemporaryDirectory(prefix="kerasport-export-") as folder:
@@ -180,7 +181,8 @@ def check_importable(model):
 def run_child(folder, plan, what):
     """Run ``child.py`` with the other framework's backend on ``plan`` (written to ``folder/jobs.json``).
 
-    ``plan`` is a list of ``[model.keras, target, format, input signature, converter options]`` jobs, or an ``ExportArchive`` plan
+    ``plan`` is a list of ``[model.keras, target, format, input signature, converter options]`` jobs, or an
+    ``ExportArchive`` plan
     (``{"archive": ...}``). A ``ValueError`` in the child is raised as one here; any other failure
     as a ``RuntimeError`` that starts with ``what``.
     """
