@@ -27,6 +27,20 @@ class KerasTensor:
     def __bool__(self):
         raise TypeError("A symbolic KerasTensor has no truth value.")
 
+    def __array__(self, dtype=None, copy=None):
+        raise ValueError("A KerasTensor is symbolic: it's a placeholder for a shape and a dtype. It doesn't have any "
+                         "actual numerical value. You cannot convert it to a NumPy array.")
+
+    def __tf_tensor__(self, dtype=None, name=None):
+        """TensorFlow's conversion protocol: a symbolic tensor is refused with Keras's message."""
+        raise ValueError("A KerasTensor cannot be used as input to a TensorFlow function. A KerasTensor is a symbolic "
+                         "placeholder for a shape and dtype, used when constructing Keras Functional models or Keras "
+                         "Functions. You can only use it as input to a Keras layer or a Keras operation (from the "
+                         "namespaces `keras.layers` and `keras.ops`). You are likely doing something like:\n\n"
+                         "```\nx = Input(...)\n...\ntf_fn(x)  # Invalid.\n```\n\nWhat you should do instead is "
+                         "wrap `tf_fn` in a layer:\n\n```\nclass MyLayer(Layer):\n    def call(self, x):\n        "
+                         "return tf_fn(x)\n\nx = MyLayer()(x)\n```\n")
+
     def __getattr__(self, name):
         if name.startswith("_"):
             raise AttributeError(name)

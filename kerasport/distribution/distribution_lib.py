@@ -59,6 +59,7 @@ class DataParallel:
             raise NotImplementedError("DataParallel(device_mesh=...) is not supported: kerasport runs one process "
                                       "per device; pass `devices` or nothing.")
         self.rank, self.num_processes, self.num_replicas = backend_distribute.initialize(devices, _strategy)
+        self._strategy = _strategy  # the strategy of a `with strategy.scope():` this distribution was adopted from
         self.devices = list(devices) if devices is not None else None
         self.auto_shard_dataset = bool(auto_shard_dataset)
 
@@ -99,9 +100,12 @@ def distribution():
 
 
 def adopt_enclosing_strategy():
-    """Under TensorFlow's ``with strategy.scope():`` (and no distribution set), make that
-    strategy the current distribution: the idiom ``with strategy.scope(): model = ...;
-    model.compile(...)`` then trains data-parallel."""
+    """Under TensorFlow's ``with strategy.scope():`` (and no distribution set, or one adopted from
+    another strategy's scope), make that strategy the current distribution: the idiom
+    ``with strategy.scope(): model = ...; model.compile(...)`` then trains data-parallel, also when
+    a program makes a new strategy for each run (keras.io's fault-tolerance recipe)."""
     strategy = backend_distribute.enclosing_strategy()
-    if strategy is not None and _current is None:
+    if strategy is None:
+        return
+    if _current is None or (_current._strategy is not None and _current._strategy is not strategy):
         set_distribution(DataParallel(_strategy=strategy))

@@ -194,8 +194,10 @@ class Layer(B.LayerBase):
             if type(value) is list and not name.startswith("_"):  # Keras's TrackedList: later appends count too
                 value = TrackedLayers(self, value, Layer)
             track_layers(self, value if isinstance(value, (list, tuple)) else [value], Layer)
-        elif value is not None and B.is_variable(value) and not any(value is v for v in self.__dict__.get("_weights_list", [value])):
-            self._weights_list.append(value)  # as Keras, a variable set as an attribute is a weight
+        elif value is not None and B.is_variable(value) and hasattr(value, "path") and \
+                not any(value is v for v in self.__dict__.get("_weights_list", [value])):
+            self._weights_list.append(value)  # as Keras, a variable set as an attribute is a weight (a raw tf.Variable
+            # has no path: Keras 3 does not track those, the tf.keras migration guide says)
             self._trainable_flags[id(value)] = bool(getattr(value, "trainable", True))
         elif B.is_module(value) and not getattr(self, "_wraps_a_module", False):  # Keras on torch: made a layer
             from kerasport.layers.torch_module_wrapper import TorchModuleWrapper
@@ -573,7 +575,7 @@ class Layer(B.LayerBase):
     def _symbolic_call_in_scope(self, args, kwargs):
         if not self.built:
             first = args[0]
-            shapes = tree.map_structure(lambda t: t.shape if isinstance(t, KerasTensor) else tuple(t.shape), first)
+            shapes = tree.map_structure(lambda t: t if t is None else tuple(t.shape), first)  # None: Keras allows it
             self._check_input_spec(shapes)
             self.build(shapes)
             self.built = True

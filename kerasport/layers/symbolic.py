@@ -38,7 +38,7 @@ class Node:
         self.args, self.kwargs = args, kwargs
         self.outputs = outputs
         self.input_tensors = [t for t in tree.flatten((args, kwargs)) if isinstance(t, KerasTensor)]
-        self.output_tensors = tree.flatten(outputs)
+        self.output_tensors = [t for t in tree.flatten(outputs) if t is not None]  # a call may return None
         self.index = len(layer._inbound_nodes)
         layer._inbound_nodes.append(self)
         for i, t in enumerate(self.output_tensors):

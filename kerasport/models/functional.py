@@ -184,9 +184,7 @@ class Functional(Model):
         return flat
 
     def call(self, inputs, training=None, mask=None):
-        flat = self._standardize_inputs(inputs)
-        if isinstance(flat, dict):
-            flat = tree.flatten(flat)
+        flat = tree.flatten(self._standardize_inputs(inputs))  # a dict's values may nest (Keras 3 allows it)
         values = {id(t): _fit_rank(v, t.shape) for t, v in zip(self.inputs, flat)}
         if mask is not None:
             for v, m in zip(flat, tree.flatten(mask)):

@@ -183,16 +183,15 @@ class Model(Trainer, Layer):
         from kerasport.saving import load_weights
         load_weights(self, filepath, skip_mismatch=skip_mismatch, by_name=by_name, **kwargs)
 
-    def export(self, filepath, format="tf_saved_model", verbose=None, **kwargs):
+    def export(self, filepath, format="tf_saved_model", verbose=None, input_signature=None, **kwargs):
         """Export the model for serving: ``"tf_saved_model"``, ``"torch"`` (``.pt2``), ``"onnx"`` or ``"litert"``.
 
-        Every format works from both backends (see ``kerasport.saving.export.export_model``).
+        Every format works from both backends; ``input_signature`` overrides the inputs, and ``"litert"``
+        takes the converter's ``optimizations``, ``target_spec`` and ``representative_dataset`` (see
+        ``kerasport.saving.export.export_model``).
         """
-        if kwargs:
-            raise ValueError(f"Model.export got unexpected arguments {sorted(kwargs)}; it takes filepath, "
-                             "format and verbose.")
         from kerasport.saving.export import export_model
-        export_model(self, filepath, format=format, verbose=verbose)
+        export_model(self, filepath, format=format, verbose=verbose, input_signature=input_signature, **kwargs)
 
     def to_json(self, **kwargs):
         import json

@@ -35,6 +35,12 @@ def save_model(model, filepath, overwrite=True, include_optimizer=True):
         include_optimizer: also save the compile arguments and the optimizer state.
     """
     from kerasport.saving import h5, keras_v3
+    path = os.fspath(filepath).lower()
+    if not path.endswith((".keras", ".weights.h5") + _H5):  # Keras 3's message: no SavedModel from save()
+        raise ValueError("Invalid filepath extension for saving. Please add either a `.keras` extension for the "
+                         "native Keras format (recommended) or a `.h5` extension. Use `model.export(filepath)` if "
+                         "you want to export a SavedModel for use with TFLite/TFServing/etc. Received: "
+                         f"filepath={os.fspath(filepath)}.")
     kind = _kind(filepath, "save_model")
     if kind == "weights.h5":
         raise ValueError(f"{os.fspath(filepath)!r} names a weights file; use `model.save_weights` for it, "
@@ -61,6 +67,13 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
     path = os.fspath(filepath)
     if keras_v3.is_keras_zip(path):
         return keras_v3.load_model(path, custom_objects=custom_objects, compile=compile, safe_mode=safe_mode)
+    if os.path.isdir(path):  # a SavedModel folder: Keras 3's message, which names the way to load one
+        raise ValueError(f"File format not supported: filepath={path}. Keras 3 only supports V3 `.keras` files, "
+                         "legacy H5 format files (`.h5` extension). Note that the legacy SavedModel format is not "
+                         "supported by `load_model()` in Keras 3. In order to reload a TensorFlow SavedModel as an "
+                         f"inference-only layer in Keras 3, use `keras.layers.TFSMLayer({path}, "
+                         "call_endpoint='serving_default')` (note that your `call_endpoint` might have a different "
+                         "name).")
     return h5.load_model(path, custom_objects=custom_objects, compile=compile, safe_mode=safe_mode)
 
 

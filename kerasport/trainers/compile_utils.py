@@ -19,8 +19,8 @@ def _per_output(spec, output_names, what):
             raise ValueError(f"compile(): the model has {n} outputs but {len(spec)} losses were given.")
         return list(spec)
     if what == "metrics" and isinstance(spec, (list, tuple)) and n > 1 and spec and \
-            all(isinstance(s, (list, tuple)) or s is None for s in spec):
-        return list(spec)
+            (len(spec) == n or all(isinstance(s, (list, tuple)) or s is None for s in spec)):
+        return list(spec)  # one entry per output (Keras 3: a list as long as the outputs), else for every output
     return [spec] * n
 
 
@@ -62,6 +62,10 @@ class CompileLoss:
     def __call__(self, y_true, y_pred, sample_weight=None):
         self.built = True
         ys_true, ys_pred = by_output(y_true, self.output_names, "targets"), tree.flatten(y_pred)
+        if len(ys_true) != len(ys_pred) and None not in self.losses:  # Keras 3 raises a KeyError here too
+            raise KeyError(f"The model has {len(ys_pred)} outputs {self.output_names}, each with a loss, but the "
+                           f"targets hold {len(ys_true)} array(s): give one target per output (a list, or a dict "
+                           f"keyed by the output names).")
         sws = by_output(sample_weight, self.output_names, "sample weights") if sample_weight is not None \
             else [None] * len(ys_pred)
         if len(sws) == 1 and len(ys_pred) > 1:

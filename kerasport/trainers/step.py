@@ -34,7 +34,7 @@ def make_train_function(model):
                 var.assign(constraint(var))
             B.when_samples(n, lambda: model.update_metrics(loss, y, y_pred, sw, n))
 
-    return _runner(B.replicated(step), model)
+    return _runner(B.replicated(step, params), model)
 
 
 def make_test_function(model):

@@ -68,3 +68,34 @@ def test_shards_cover_each_batch_once(kind, n, batch, world):
         assert max(map(len, parts)) - min(map(len, parts)) <= 1
         np.testing.assert_array_equal(np.concatenate([B.convert_to_numpy(s[step][1])[:, 0] for s in shards]),
                                       np.concatenate(parts))
+
+
+@pytest.mark.skipif(NAME != "tensorflow", reason="tf.distribute strategies are TensorFlow's")
+def test_a_one_replica_strategy_scope_trains_as_without_and_each_new_scope_is_adopted():
+    """``MirroredStrategy()`` on a one-device machine: the variables made in its scope are mirrored (over one
+    device) and the train step runs in its replica context; a program that opens a new strategy's scope for
+    each run (keras.io's fault-tolerance recipe) trains under the new one."""
+    import tensorflow as tf
+
+    rng = np.random.RandomState(0)
+    x, y = rng.randn(12, 3).astype("float32"), rng.randn(12, 2).astype("float32")
+
+    def build():
+        model = kerasport.Sequential([kerasport.Input((3,)), kerasport.layers.Dense(2)])
+        model.set_weights([np.full((3, 2), 0.1, "float32"), np.zeros(2, "float32")])
+        model.compile(kerasport.optimizers.Adam(0.1), "mse", metrics=["mae"])
+        return model
+
+    plain = build()
+    expected = plain.fit(x, y, batch_size=5, epochs=2, shuffle=False, verbose=0).history
+    first, second = tf.distribute.MirroredStrategy(), tf.distribute.MirroredStrategy()
+    for strategy in (first, second):
+        with strategy.scope():
+            model = build()
+            history = model.fit(x, y, batch_size=5, epochs=2, shuffle=False, verbose=0).history
+        assert isinstance(model.weights[0], tf.distribute.DistributedValues)
+        assert kerasport.distribution.distribution()._strategy is strategy
+        for key, values in expected.items():
+            np.testing.assert_allclose(history[key], values, rtol=1e-6, err_msg=key)
+        for got, want in zip(model.get_weights(), plain.get_weights()):
+            np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-7)

@@ -81,3 +81,11 @@ def test_functional_add_loss_is_refused_as_in_keras():
     info, n_losses = attempt(kerasport)
     assert "add_loss" in str(info.value) and "layer" in str(info.value)
     assert n_losses == attempt(keras_module())[1] == 1
+
+
+def test_inputs_nested_in_a_dict_are_fed_by_the_same_structure():
+    """Keras 3 accepts dict inputs nested one level deeper (the tf.keras migration guide's example)."""
+    inputs = {"foo": kerasport.Input(shape=(1,), name="foo"), "bar": {"baz": kerasport.Input(shape=(1,), name="bar")}}
+    model = kerasport.Model(inputs, inputs["foo"] - inputs["bar"]["baz"])
+    out = model({"foo": np.full((2, 1), 5.0, "float32"), "bar": {"baz": np.ones((2, 1), "float32")}})
+    np.testing.assert_allclose(kerasport.ops.convert_to_numpy(out), np.full((2, 1), 4.0))

@@ -182,8 +182,35 @@ def test_bad_arguments_are_named():
     model = _mlp()
     with pytest.raises(ValueError, match="Unknown export format 'tflite'.*'litert'"):
         model.export("m.tflite", format="tflite")
-    with pytest.raises(ValueError, match="unexpected arguments \\['input_signature'\\]"):
+    with pytest.raises(ValueError, match=r"input_signature=...\) expects the model's input: .*received \[\]"):
         model.export("m.onnx", format="onnx", input_signature=[])
+    with pytest.raises(ValueError, match=r"expects InputSpec, KerasTensor or tf.TensorSpec with a shape, received 3"):
+        model.export("m.tflite", format="litert", input_signature=[3])
+    with pytest.raises(ValueError, match=r"unexpected arguments \['optimizations'\] for format 'onnx'; only 'litert'"):
+        model.export("m.onnx", format="onnx", optimizations=["DEFAULT"])
+    with pytest.raises(ValueError, match=r"Unknown LiteRT converter settings \['bogus'\]; expected some of"):
+        model.export("m.tflite", format="litert", bogus=1)
+    with pytest.raises(ValueError, match=r"Unknown target_spec attributes \['bogus'\]"):
+        model.export("m.tflite", format="litert", target_spec={"bogus": 1})
+    assert not any(os.path.exists(f"m.{ext}") for ext in ("onnx", "tflite"))
+
+
+def test_litert_input_signature_and_converter_settings(tmp_path):
+    """An ``input_signature`` exports under Keras's name (``args_0``); the converter's settings by name
+    (``"DEFAULT"``, ``"float16"``) reach the converter from either backend (from torch, in the child)."""
+    class_module = pytest.importorskip("ai_edge_litert.interpreter")
+    model = keras.Sequential([keras.Input((6,)), layers.Dense(256, activation="relu"), layers.Dense(3)])
+    x = np.random.RandomState(0).randn(5, 6).astype("float32")
+    model.export(tmp_path / "f16.tflite", format="litert", verbose=False, optimizations=["DEFAULT"],
+                 target_spec={"supported_types": ["float16"]},
+                 input_signature=[keras.InputSpec(shape=(None, 6), dtype="float32")])
+    model.export(tmp_path / "f32.tflite", format="litert", verbose=False)
+    interpreter = class_module.Interpreter(model_path=str(tmp_path / "f16.tflite"))
+    assert interpreter.get_signature_list()["serving_default"]["inputs"] == ["args_0"]
+    assert "float16" in {str(np.dtype(t["dtype"])) for t in interpreter.get_tensor_details()}
+    assert os.path.getsize(tmp_path / "f16.tflite") < 0.7 * os.path.getsize(tmp_path / "f32.tflite")
+    got = interpreter.get_signature_runner("serving_default")(args_0=x)["output_0"]
+    np.testing.assert_allclose(got, model.predict(x, verbose=0), atol=1e-2)
 
 
 def test_exporting_process_never_imports_the_other_framework(tmp_path):
@@ -198,3 +225,19 @@ def test_exporting_process_never_imports_the_other_framework(tmp_path):
     run = subprocess.run([sys.executable, "-c", script, target], capture_output=True, text=True, timeout=600)
     assert run.returncode == 0, run.stderr[-3000:]
     assert os.path.exists(target)
+
+
+def test_a_class_the_child_process_cannot_import_is_refused_before_it_starts(tmp_path):
+    """The other framework's formats are written by a child process that must import every class of the model."""
+    class Doubler(layers.Layer):
+        def call(self, x):
+            return 2 * x
+
+    model = keras.Sequential([keras.Input((3,)), Doubler()])
+    format = "litert" if keras.backend.backend() == "torch" else "onnx"
+    target = tmp_path / f"m{FORMATS[format][1]}"
+    with pytest.raises(ValueError, match=rf"test_a_class.*<locals>.Doubler \(layer 'doubler'\) cannot be exported "
+                       rf"from this {keras.backend.backend()} process: .* is defined inside a function\. Define it at "
+                       r"the top level"):
+        model.export(target, format=format)
+    assert os.listdir(tmp_path) == []

@@ -288,3 +288,14 @@ def test_subclassed_model_layout_matches_keras(tmp_path):
     fresh.load_weights(str(tmp_path / "keras.weights.h5"))
     for a, b in zip(fresh.get_weights(), theirs.get_weights()):
         np.testing.assert_array_equal(a, np.asarray(b))
+
+
+def test_save_without_a_model_extension_and_load_of_a_folder_give_keras_errors(tmp_path):
+    """Keras 3's errors for tf.keras habits (the migration guide): no SavedModel from ``save``, none from
+    ``load_model`` either (both name the way: ``model.export`` and ``TFSMLayer``)."""
+    model = kerasport.Sequential([kerasport.Input((2,)), kerasport.layers.Dense(1)])
+    with pytest.raises(ValueError, match=r"^Invalid filepath extension for saving\. Please add either a `\.keras` "
+                       r"extension .* Use `model\.export\(filepath\)` .*Received: filepath=.*saved_model\.$"):
+        model.save(str(tmp_path / "saved_model"))
+    with pytest.raises(ValueError, match=r"^File format not supported: filepath=.* use `keras\.layers\.TFSMLayer\("):
+        kerasport.models.load_model(str(tmp_path))

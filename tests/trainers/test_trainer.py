@@ -573,3 +573,25 @@ def test_fit_and_evaluate_before_compile_raise_keras_value_error():
         with pytest.raises(ValueError, match=r"You must call `compile\(\)` before using the model 'sequential"):
             run()
     assert model.predict(x, verbose=0).shape == (4, 1)   # predict needs no compile
+
+
+def _two_output_model():
+    inputs = kerasport.Input((4,))
+    return kerasport.Model(inputs, [layers.Dense(3, activation="softmax", name="out_1")(inputs),
+                                    layers.Dense(3, activation="softmax", name="out_2")(inputs)])
+
+
+def test_a_metrics_list_as_long_as_the_outputs_has_one_entry_per_output():
+    """As Keras 3: ``metrics=["a", "b"]`` for two outputs gives ``a`` to the first and ``b`` to the second."""
+    model = _two_output_model()
+    model.compile("sgd", "categorical_crossentropy", metrics=["categorical_crossentropy", "mae"])
+    x, y = np.ones((4, 4), "float32"), np.full((4, 3), 1 / 3, "float32")
+    logs = model.evaluate(x, [y, y], verbose=0, return_dict=True)
+    assert sorted(logs) == ["loss", "out_1_categorical_crossentropy", "out_1_loss", "out_2_loss", "out_2_mae"]
+
+
+def test_one_target_for_two_outputs_is_refused():
+    model = _two_output_model()
+    model.compile("sgd", "categorical_crossentropy")
+    with pytest.raises(KeyError, match=r"2 outputs \['out_1', 'out_2'\], each with a loss, but the targets hold 1"):
+        model.evaluate(np.ones((4, 4), "float32"), np.ones((4, 3), "float32"), verbose=0)

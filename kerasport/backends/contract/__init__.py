@@ -89,7 +89,8 @@ TRAINING = ["host_variable", "read", "increment", "copy_into",
 #   initialize(devices, strategy=None) -> (rank, processes, replicas)   join the processes of the run
 #   activate(replicas); shutdown(); enclosing_strategy() -> TF strategy of a `with scope():` | None
 #   all_reduce_sum(tensors) -> tensors summed over processes; broadcast_variables(vars) (from rank 0)
-#   when_samples(count, update) (TF: runs update() if count > 0); replicated(step) (TF: in the replica context)
+#   when_samples(count, update) (TF: runs update() if count > 0)
+#   replicated(step, variables=()) (TF: in the replica context, also of a one-replica strategy that made variables)
 #   only where a process has several replicas (TF): check_replicated(vars), merge_local_replicas(metric vars)
 DISTRIBUTE = ["list_devices", "initialize", "activate", "shutdown", "enclosing_strategy", "all_reduce_sum",
               "broadcast_variables"]

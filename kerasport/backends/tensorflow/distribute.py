@@ -108,11 +108,11 @@ def _local_replicas():
 
 def _creation_scope():
     """Where variables are created: the strategy's scope while it has several local replicas (its
-    variables are mirrored over the devices), unless that scope is entered already."""
-    strategy = _active["strategy"]
-    if _local_replicas() == 1 or (tf.distribute.has_strategy() and tf.distribute.get_strategy() is strategy):
+    variables are mirrored over the devices), unless a strategy's scope is entered already: that one
+    holds them (a new ``with strategy.scope():`` the next ``compile`` adopts)."""
+    if _local_replicas() == 1 or tf.distribute.has_strategy():
         return contextlib.nullcontext()
-    return strategy.scope()
+    return _active["strategy"].scope()
 
 
 def check_replicated(variables):
@@ -200,12 +200,18 @@ def broadcast_variables(variables):
         var.assign(value)
 
 
-def replicated(step):
+def replicated(step, variables=()):
     """``step(batch)`` run in the strategy's replica context under an active distribution (else
     ``step``); with several local replicas, each runs on its share of the batch. Called from an
-    overridden step (``super().train_step(data)``), it runs in that step's replica, on its share."""
+    overridden step (``super().train_step(data)``), it runs in that step's replica, on its share.
+    Without a distribution of several replicas, a step whose ``variables`` were made in the scope of a
+    one-replica strategy (``MirroredStrategy()`` on a machine with one device) runs in that strategy's
+    replica context, where its mirrored variables can be watched and updated."""
     if _active["replicas"] == 1:
-        return step
+        strategy = _one_replica_strategy(variables)
+        if strategy is None:
+            return step
+        return lambda batch: strategy.run(step, args=(batch,))
     local = _local_replicas() > 1
 
     def run(batch):
@@ -215,6 +221,16 @@ def replicated(step):
         return _in_replica(lambda b: step(_local_share(b) if local else b), batch)
 
     return run
+
+
+def _one_replica_strategy(variables):
+    """The one-replica strategy whose scope made ``variables`` (mirrored over its one device), or ``None``."""
+    for var in variables:
+        strategy = getattr(var, "distribute_strategy", None) if isinstance(var, tf.distribute.DistributedValues) \
+            else None
+        if strategy is not None and strategy.num_replicas_in_sync == 1:
+            return strategy
+    return None
 
 
 @contextlib.contextmanager

@@ -22,7 +22,7 @@ class _ServingModule(tf.Module):
         self.serving_default = tf.function(serving_default, input_signature=signature, autograph=False)
 
 
-def export(call, variables, spec, path, format):
+def export(call, variables, spec, path, format, options=None):
     """Write ``call`` as a SavedModel folder (``format="tf_saved_model"``) or a ``.tflite`` file (``"litert"``).
 
     Args:
@@ -31,6 +31,9 @@ def export(call, variables, spec, path, format):
         spec: the inputs' ``names``, ``shapes``, ``dtypes``, the ``output_names`` and ``flat_outputs``.
         path: the (empty) folder or the file to write.
         format: ``"tf_saved_model"`` or ``"litert"``.
+        options: the LiteRT converter's settings: ``optimizations`` (``tf.lite.Optimize`` names),
+            ``target_spec`` (``supported_types``: dtype names, ``supported_ops``: ``tf.lite.OpsSet`` names)
+            and ``representative_dataset``.
     """
     module = _ServingModule(call, variables, spec)
     signature = module.serving_default.get_concrete_function()
@@ -39,6 +42,16 @@ def export(call, variables, spec, path, format):
         return
     converter = tf.lite.TFLiteConverter.from_concrete_functions([signature], module)
     converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS]
+    options = options or {}
+    if options.get("optimizations"):
+        converter.optimizations = [tf.lite.Optimize[name] for name in options["optimizations"]]
+    target = options.get("target_spec") or {}
+    if target.get("supported_types"):
+        converter.target_spec.supported_types = [tf.as_dtype(name) for name in target["supported_types"]]
+    if target.get("supported_ops"):
+        converter.target_spec.supported_ops = [tf.lite.OpsSet[name] for name in target["supported_ops"]]
+    if options.get("representative_dataset") is not None:
+        converter.representative_dataset = options["representative_dataset"]
     flatbuffer = converter.convert()
     with open(path, "wb") as f:
         f.write(flatbuffer)

@@ -80,8 +80,8 @@ def compile_predict_loop(step, compiled, jit_compile, run_eagerly):
     return None
 
 
-def replicated(step):
-    """``step`` itself: each torch process runs its own step (``torchrun``)."""
+def replicated(step, variables=()):
+    """``step`` itself: each torch process runs its own step (``torchrun``); ``variables`` are not needed."""
     return step
 
 

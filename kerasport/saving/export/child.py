@@ -1,6 +1,7 @@
 """The child process that exports in the other framework: ``python -m kerasport.saving.export.child JOBS.json``.
 
-``JOBS.json`` lists ``[model.keras, target, format]`` jobs, or holds an ``ExportArchive`` plan
+``JOBS.json`` lists ``[model.keras, target, format, input signature, converter options]`` jobs,
+or holds an ``ExportArchive`` plan
 (``{"archive": ...}``, see ``archive.py``); each ``.keras`` file is a temporary file the parent
 wrote from its own in-memory model. An error is reported on stderr as one
 ``kerasport-export-error: Type: message`` line, which the parent raises.
@@ -22,8 +23,9 @@ def main(argv=None):
             return 0
         # Each file was written a moment ago by the parent from its own model (Lambda layers
         # included), so safe mode's refusal of stored bytecode has nothing to protect here.
-        models = [load_model(source, compile=False, safe_mode=False) for source, _, _ in jobs]
-        export_models([(model, target, format) for model, (_, target, format) in zip(models, jobs)], verbose=False)
+        for source, target, format, signature, options in jobs:
+            model = load_model(source, compile=False, safe_mode=False)
+            export_models([(model, target, format)], verbose=False, input_signature=signature, **options)
     except Exception as error:  # reported to the parent, which raises it
         message = " ".join(str(error).split())
         print(f"{ERROR_PREFIX}{type(error).__name__}: {message}", file=sys.stderr)

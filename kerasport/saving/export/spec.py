@@ -6,6 +6,7 @@ import contextlib
 import re
 
 from kerasport import tree
+from kerasport.backends import B
 
 # Layers whose work runs on the host (Python/NumPy lookups and hashing), outside any traced graph.
 _HOST_LAYERS = ("StringLookup", "IntegerLookup", "TextVectorization", "Hashing", "HashedCrossing")
@@ -13,6 +14,10 @@ _HOST_LAYERS = ("StringLookup", "IntegerLookup", "TextVectorization", "Hashing",
 
 class ServingSpec:
     """The flat, named inputs and outputs of ``model`` as exported.
+
+    The inputs are the model's (``model.inputs``), or, for a subclassed model called on data, those of
+    its first call (batch dimension free), or ``input_signature``'s when given (as Keras names them:
+    ``args_0`` for one tensor, ``args_0``, ``args_0_1``, ... for a list, the keys of a dict).
 
     Attributes:
         names: one name per input (the dict keys of a dict-input model, else the input layers' names),
@@ -22,43 +27,99 @@ class ServingSpec:
         output_names: ``output_0``, ``output_1``, ... or the keys of a dict output.
     """
 
-    def __init__(self, model):
+    def __init__(self, model, input_signature=None):
         inputs = getattr(model, "inputs", None)
-        if not getattr(model, "built", False) or not inputs:
+        if input_signature is not None:
+            self._kind, names, self.shapes, self.dtypes = signature_inputs(input_signature)
+        elif getattr(model, "built", False) and inputs:
+            nested = getattr(model, "_nested_inputs", None)
+            self._kind = "dict" if isinstance(nested, dict) else ("tensor" if len(inputs) == 1 else "list")
+            names = sorted(nested) if self._kind == "dict" else [t.name or f"input_{i}" for i, t in enumerate(inputs)]
+            self.shapes = [tuple(t.shape) for t in inputs]
+            self.dtypes = [str(t.dtype) for t in inputs]
+        elif getattr(model, "built", False) and getattr(model, "_build_shapes", None) is not None:
+            self._kind, names, self.shapes, self.dtypes = _first_call_inputs(model._build_shapes)
+        else:
             raise ValueError(f"Model {model.name!r} has no known inputs, so it cannot be exported: build it "
                              "from keras.Input (Functional or Sequential) or call it on data first.")
-        nested = getattr(model, "_nested_inputs", None)
-        self._dict_inputs = isinstance(nested, dict)
-        if self._dict_inputs:
-            names = sorted(nested)
-        else:
-            names = [t.name or f"input_{i}" for i, t in enumerate(inputs)]
         self.names = [_identifier(n) for n in names]
         if len(set(self.names)) != len(self.names):
             self.names = [f"{n}_{i}" for i, n in enumerate(self.names)]
         self._keys = names
-        self.shapes = [tuple(t.shape) for t in inputs]
-        self.dtypes = [str(t.dtype) for t in inputs]
         for name, shape, dtype in zip(self.names, self.shapes, self.dtypes):
             if "string" in dtype:
                 raise ValueError(f"Input {name!r} of model {model.name!r} holds strings; kerasport exports "
                                  "numeric inputs only: preprocess strings before the model.")
-        outputs = getattr(model, "_nested_outputs", None)
+        outputs = getattr(model, "_nested_outputs", None) if inputs else None
+        if outputs is None:  # a subclassed model: its outputs' structure from a call on zeros
+            outputs = model(self.pack([B.zeros([1 if d is None else d for d in shape], dtype)
+                                       for shape, dtype in zip(self.shapes, self.dtypes)]), training=False)
         if isinstance(outputs, dict):
             self.output_names = [_identifier(k) for k in sorted(outputs)]
         else:
-            self.output_names = [f"output_{i}" for i in range(len(model.outputs))]
+            self.output_names = [f"output_{i}" for i in range(len(tree.flatten(outputs)))]
+
+    def signature(self):
+        """The inputs as ``input_signature`` takes them in another process (JSON)."""
+        return {"kind": self._kind, "names": self._keys, "shapes": self.shapes, "dtypes": self.dtypes}
 
     def pack(self, flat):
         """The model's input structure from the flat inputs: a dict, a list or one tensor."""
         flat = list(flat)
-        if self._dict_inputs:
+        if self._kind == "dict":
             return dict(zip(self._keys, flat))
-        return flat[0] if len(flat) == 1 else flat
+        return flat[0] if self._kind == "tensor" else flat
 
     def flat_outputs(self, outputs):
         """The model's outputs as a flat list, in ``output_names`` order."""
         return tree.flatten(outputs)
+
+
+def _spec_shape_dtype(spec, where):
+    """``(shape, dtype name)`` of an ``InputSpec``, ``KerasTensor`` or ``tf.TensorSpec``."""
+    shape, dtype = getattr(spec, "shape", None), getattr(spec, "dtype", None)
+    if shape is None:
+        raise ValueError(f"export(input_signature=...) expects InputSpec, KerasTensor or tf.TensorSpec with a "
+                         f"shape, received {spec!r} at {where}.")
+    shape = tuple(None if d is None else int(d) for d in shape)
+    return shape, str(getattr(dtype, "name", dtype) or "float32")
+
+
+def signature_inputs(input_signature):
+    """``(kind, names, shapes, dtypes)`` of an ``input_signature``: a list with one entry for the model's input
+    (a spec, a list of specs or a dict of them), a bare one of those, or ``ServingSpec.signature()``'s dict."""
+    if isinstance(input_signature, dict) and set(input_signature) == {"kind", "names", "shapes", "dtypes"}:
+        shapes = [tuple(s) for s in input_signature["shapes"]]
+        return input_signature["kind"], input_signature["names"], shapes, input_signature["dtypes"]
+    structure = input_signature
+    if isinstance(structure, (list, tuple, dict)) and not structure:
+        raise ValueError(f"export(input_signature=...) expects the model's input: a list with one InputSpec (or "
+                         f"a list or dict of them), received {input_signature!r}.")
+    if isinstance(structure, (list, tuple)) and len(structure) == 1:
+        structure = structure[0]  # one entry per positional argument of call(): the model's one input
+    if isinstance(structure, dict):
+        names = sorted(structure)
+        specs = [_spec_shape_dtype(structure[k], repr(k)) for k in names]
+        kind = "dict"
+    elif isinstance(structure, (list, tuple)):
+        names = ["args_0"] + [f"args_0_{i}" for i in range(1, len(structure))]
+        specs = [_spec_shape_dtype(spec, f"index {i}") for i, spec in enumerate(structure)]
+        kind = "list"
+    else:
+        names, specs, kind = ["args_0"], [_spec_shape_dtype(structure, "index 0")], "tensor"
+    return kind, names, [shape for shape, _ in specs], [dtype for _, dtype in specs]
+
+
+def _first_call_inputs(shapes):
+    """``(kind, names, shapes, dtypes)`` of a subclassed model's first call, the batch dimension free."""
+    free = lambda shape: (None,) + tuple(shape)[1:]  # noqa: E731
+    if isinstance(shapes, dict):
+        names = sorted(shapes)
+        return "dict", names, [free(shapes[k]) for k in names], ["float32"] * len(names)
+    if isinstance(shapes, list) or (isinstance(shapes, tuple) and shapes and isinstance(shapes[0], (tuple, list))):
+        names = ["args_0"] + [f"args_0_{i}" for i in range(1, len(shapes))]
+        return "list", names, [free(s) for s in shapes], ["float32"] * len(shapes)
+    return "tensor", ["args_0"], [free(shapes)], ["float32"]
 
 
 def _rnn_layers(model):
@@ -66,9 +127,9 @@ def _rnn_layers(model):
             if any(cls.__name__ == "RNN" for cls in type(layer).__mro__)]
 
 
-def check_exportable(model, format):
+def check_exportable(model, format, spec):
     """Raise ``ValueError`` naming the first layer that ``format`` cannot express (before anything is written)."""
-    free = [f"{t.name} {tuple(t.shape)}" for t in model.inputs if None in tuple(t.shape)[1:]]
+    free = [f"{name} {shape}" for name, shape in zip(spec.names, spec.shapes) if None in shape[1:]]
     rnns = _rnn_layers(model)
     if format in ("torch", "onnx", "litert") and free and rnns:
         how = "torch.export unrolls" if format != "litert" else "LiteRT's builtin ops run unrolled"
