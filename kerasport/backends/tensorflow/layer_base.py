@@ -1,8 +1,8 @@
 """``LayerBase``: the class every kerasport layer derives from on TensorFlow (``kerasport.layers.Layer(B.LayerBase)``).
 
-It makes a layer a TensorFlow trackable, as Keras 3's layers (and, through ``optimizer_base``, optimizers) are: ``tf.saved_model.save(model, path)``,
-``tf.train.Checkpoint(model=model)`` and a ``tf.Module`` holding a layer see the layer's variables, sublayers and
-resources (lookup tables, ...). The children are found when TensorFlow asks for them (``_trackable_children``),
+It makes a layer a TensorFlow trackable, as Keras 3's layers (and, through ``optimizer_base``, optimizers) are:
+``tf.saved_model.save(model, path)``, ``tf.train.Checkpoint(model=model)`` and a ``tf.Module`` holding a layer see
+the layer's variables, sublayers and resources (lookup tables, ...). The children are found when TensorFlow asks for them (``_trackable_children``),
 in the layer's attributes, so assigning an attribute costs nothing more than in Python.
 """
 import tensorflow as tf
