@@ -70,6 +70,9 @@ class Layer(B.LayerBase):
     Subclasses implement ``build(input_shape)`` (create weights with
     ``add_weight``) and ``call(inputs, training=None, mask=None)``.
 
+    On torch a layer is a ``torch.nn.Module``, as in Keras 3 (``B.LayerBase``): ``parameters()``,
+    ``state_dict()``, ``to()``, ``train()`` / ``eval()`` work as on any module.
+
     Args:
         trainable: whether the layer's weights are updated by training.
         name: the layer's name; unique automatic names (``dense``, ``dense_1``) by default.
