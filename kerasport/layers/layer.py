@@ -24,8 +24,7 @@ from kerasport.core.naming import current_path
 from kerasport.layers.symbolic import Node, any_symbolic, is_tensor_argument, mask_spec_by_running, spec_by_running
 from kerasport.layers.call_context import CALL_CONTEXT, LayerScope, call_params
 from kerasport.layers.tracking import TrackedLayers, track_layers
-
-_MODULES = NAME == "torch"  # layers are torch.nn.Modules (B.LayerBase): attribute sublayers are submodules
+_MODULES = B.NAME == "torch"  # layers are torch.nn.Modules (B.LayerBase): attribute sublayers are submodules
 
 
 def _as_tensors(x, dtype):
@@ -68,10 +67,7 @@ class Layer(B.LayerBase):
     """Base class of all layers.
 
     Subclasses implement ``build(input_shape)`` (create weights with
-    ``add_weight``) and ``call(inputs, training=None, mask=None)``.
-
-    On torch a layer is a ``torch.nn.Module``, as in Keras 3 (``B.LayerBase``): ``parameters()``,
-    ``state_dict()``, ``to()``, ``train()`` / ``eval()`` work as on any module.
+    ``add_weight``) and ``call(inputs, training=None, mask=None)``; on torch it is a ``torch.nn.Module``.
 
     Args:
         trainable: whether the layer's weights are updated by training.
