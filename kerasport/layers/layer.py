@@ -24,6 +24,7 @@ from kerasport.core.naming import current_path
 from kerasport.layers.symbolic import Node, any_symbolic, is_tensor_argument, mask_spec_by_running, spec_by_running
 from kerasport.layers.call_context import CALL_CONTEXT, LayerScope, call_params
 from kerasport.layers.tracking import TrackedLayers, track_layers
+_MODULES = B.NAME == "torch"  # layers are torch.nn.Modules (B.LayerBase): attribute sublayers are submodules
 
 
 def _as_tensors(x, dtype):
@@ -66,7 +67,7 @@ class Layer(B.LayerBase):
     """Base class of all layers.
 
     Subclasses implement ``build(input_shape)`` (create weights with
-    ``add_weight``) and ``call(inputs, training=None, mask=None)``.
+    ``add_weight``) and ``call(inputs, training=None, mask=None)``; on torch it is a ``torch.nn.Module``.
 
     Args:
         trainable: whether the layer's weights are updated by training.
@@ -99,6 +100,7 @@ class Layer(B.LayerBase):
                                  "the Dense, EinsumDense and Embedding layers.")
         if kwargs:
             raise ValueError(f"Unrecognized keyword arguments passed to {type(self).__name__}: {kwargs}")
+        B.LayerBase.__init__(self)
         self.__dict__.setdefault("_layers", [])
         self.__dict__.setdefault("input_spec", None)
         self._trainable = trainable
@@ -185,6 +187,7 @@ class Layer(B.LayerBase):
 
     # ------------------------------------------------------------------ attribute tracking
     def __setattr__(self, name, value):
+        submodule = None
         if isinstance(value, Metric) and not name.startswith("_"):
             if value not in self.__dict__.get("_metrics", []):
                 self.__dict__.setdefault("_metrics", []).append(value)
@@ -194,15 +197,20 @@ class Layer(B.LayerBase):
             if type(value) is list and not name.startswith("_"):  # Keras's TrackedList: later appends count too
                 value = TrackedLayers(self, value, Layer)
             track_layers(self, value if isinstance(value, (list, tuple)) else [value], Layer)
+            submodule = value if isinstance(value, Layer) and name != "_input_layer" else None  # (Sequential's Input)
         elif value is not None and B.is_variable(value) and hasattr(value, "path") and \
                 not any(value is v for v in self.__dict__.get("_weights_list", [value])):
             self._weights_list.append(value)  # as Keras, a variable set as an attribute is a weight (a raw tf.Variable
             # has no path: Keras 3 does not track those, the tf.keras migration guide says)
             self._trainable_flags[id(value)] = bool(getattr(value, "trainable", True))
-        elif B.is_module(value) and not getattr(self, "_wraps_a_module", False):  # Keras on torch: made a layer
-            from kerasport.layers.torch_module_wrapper import TorchModuleWrapper
-            return self.__setattr__(name, TorchModuleWrapper(value))
+        elif B.is_module(value) and not isinstance(value, Layer):
+            if not getattr(self, "_wraps_a_module", False):  # Keras on torch: made a layer
+                from kerasport.layers.torch_module_wrapper import TorchModuleWrapper
+                return self.__setattr__(name, TorchModuleWrapper(value))
+            submodule = value
         object.__setattr__(self, name, value)
+        if _MODULES and (submodule is not None or name in self._modules):  # torch: an attribute sublayer is
+            self._note_submodule(name, submodule)  # also a submodule of the torch module, as in Keras
 
     # ------------------------------------------------------------------ weights
     def add_weight(self, shape=None, initializer=None, dtype=None, trainable=True, regularizer=None,

@@ -61,15 +61,12 @@ class TorchModuleWrapper(Layer):
                     if tensor is None or kind == "buffer" and attr in sub._non_persistent_buffers_set:
                         continue
                     if id(tensor) not in made:
-                        made[id(tensor)] = self.add_weight(
+                        made[id(tensor)] = variable = self.add_weight(
                             tuple(tensor.shape), lambda shape, dtype, t=tensor: t.detach(),
                             dtype=B.standardize_dtype(tensor.dtype), name=f"{prefix}.{attr}" if prefix else attr,
                             trainable=kind == "parameter" and tensor.requires_grad, autocast=False)
+                        variable._torch_buffer = kind == "buffer"  # a buffer to torch, not a parameter of a layer
                     store[attr] = made[id(tensor)]
-
-    def parameters(self, recurse=True):
-        """The module's own ``parameters()`` (its buffers excluded), as Keras's wrapper gives them."""
-        return self.module.parameters(recurse=recurse)
 
     def save_own_variables(self, store):
         """The module's ``state_dict()`` (parameters and persistent buffers, by name), as Keras's wrapper saves it."""

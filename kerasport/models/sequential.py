@@ -23,6 +23,8 @@ class Sequential(Model):
     on its first call, from the data.
     """
 
+    _functional_submodule = True  # torch: the variables also under ``_functional``, as Keras's inner model
+
     def __init__(self, layers=None, trainable=True, name=None):
         super().__init__(trainable=trainable, name=name)
         self._input_layer = None

@@ -58,6 +58,8 @@ def _children(layer):
         if attr == "layers" and subclassed_model:
             yield attr, list(layer.layers)
             continue
+        if attr == "_modules":
+            continue  # torch.nn.Module's registry of the attribute sublayers (torch backend), not an attribute
         value = vars(layer)[attr]
         if isinstance(value, Layer):
             yield attr, value

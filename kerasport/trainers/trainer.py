@@ -208,9 +208,18 @@ class Trainer:
         self._build_metrics()
         return self._compile_metrics
 
-    def zero_grad(self):
-        """Clear the gradients left on the weights by ``loss.backward()`` (torch; no-op on TensorFlow)."""
-        B.zero_grad(self.trainable_weights)
+    def zero_grad(self, set_to_none=True):
+        """Clear the gradients that ``loss.backward()`` left on the weights: ``torch.nn.Module.zero_grad`` on
+        torch (``set_to_none=False`` zeroes them instead); a no-op on TensorFlow."""
+        if not set_to_none and NAME == "torch":
+            return B.LayerBase.zero_grad(self, False)
+        B.zero_grad(self.weights)  # what torch's zero_grad() does to the parameters, without the module walk
+
+    def _module_mode(self, training):
+        """As Keras on torch: ``fit`` puts the model's torch modules in training mode (``train()``) at each epoch,
+        ``evaluate`` and ``predict`` in evaluation mode (``eval()``), for torch code that reads ``self.training``."""
+        if NAME == "torch":
+            self.train(training)
 
     def train_step(self, data):
         """One step of training on ``data`` (``x``, ``(x, y)`` or ``(x, y, sample_weight)``).
@@ -352,10 +361,10 @@ class Trainer:
         return [tuple(o.shape) for o in tree.flatten(out)]
 
     def _check_data_shapes(self, x):
-        expected = getattr(self, "inputs", None)
+        expected = self.__dict__.get("inputs")  # the instance's: no torch.nn.Module.__getattr__ when there is none
         if not expected:
             return
-        flat = self._standardize_inputs(x) if hasattr(self, "_standardize_inputs") else x
+        flat = self._standardize_inputs(x) if hasattr(type(self), "_standardize_inputs") else x
         flat = tree.flatten(flat)
         if len(flat) != len(expected):
             raise ValueError(f"Model {self.name!r} expects {len(expected)} input(s), received {len(flat)}.")
@@ -448,6 +457,7 @@ class Trainer:
                     self.reset_metrics()
                     self._step_logs = None
                     callbacks.on_epoch_begin(epoch)
+                    self._module_mode(True)
                     step = -1
                     for step, end, batches in executions(data, self.steps_per_execution):
                         callbacks.on_train_batch_begin(step)
@@ -535,6 +545,7 @@ class Trainer:
         self._step_logs = None
         if callbacks:
             callbacks.on_test_begin()
+        self._module_mode(False)
         step = -1
         for step, end, batches in executions(data, self.steps_per_execution):
             if callbacks:
@@ -571,6 +582,7 @@ class Trainer:
             cbs = CallbackList(callbacks, model=self, add_progbar=verbose != 0, verbose=verbose, epochs=1,
                                steps=data.num_batches, mode="predict")
             cbs.on_predict_begin()
+            self._module_mode(False)
             for step, end, batches in executions(data, self.steps_per_execution):
                 cbs.on_predict_batch_begin(step)
                 batch_outputs = outputs.add(self._predict_steps(batches))
