@@ -44,8 +44,9 @@ def compile_predict_loop(step: Callable, compiled: Callable, jit_compile: bool, 
     compiled function, for the groups that cannot be stacked."""
 
 
-def replicated(step: Callable) -> Callable:
-    """``step`` run in the replica context of the enclosing distribution strategy (itself where there is none)."""
+def replicated(step: Callable, variables: Any = ()) -> Callable:
+    """``step`` run in the replica context of the enclosing distribution strategy (itself where there is none);
+    ``variables`` (the step's) tell a backend whose strategies own variables which strategy made them."""
 
 
 def when_samples(count: Any, update: Callable[[], Any]) -> None:
