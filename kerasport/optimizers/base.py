@@ -254,7 +254,11 @@ class Optimizer(B.OptimizerBase):
     def _overwrite_with_gradients(self, grads, variables):
         """Assign their gradient to the variables marked ``overwrite_with_gradient`` (float8's scales and amax
         histories, whose backward pass computes their next value), as Keras does; the rest go on to the update."""
-        if not any(getattr(v, "overwrite_with_gradient", False) for v in variables):
+        key = tuple(map(id, variables))  # the scan once per set of variables, not per step
+        if key != getattr(self, "_overwrite_key", None):
+            self._overwrite_key = key
+            self._overwrites = any(getattr(v, "overwrite_with_gradient", False) for v in variables)
+        if not self._overwrites:
             return grads, variables
         if self.gradient_accumulation_steps:
             raise NotImplementedError("`overwrite_with_gradient` variables (float8 training) with "
