@@ -201,7 +201,7 @@ class Layer(B.LayerBase):
         elif value is not None and B.is_variable(value) and hasattr(value, "path") and \
                 not any(value is v for v in self.__dict__.get("_weights_list", [value])):
             self._weights_list.append(value)  # as Keras, a variable set as an attribute is a weight (a raw tf.Variable
-            # has no path: Keras 3 does not track those, the tf.keras migration guide says)
+            # has no path: Keras 3 does not track those, its migration guide from Keras 2 says)
             self._trainable_flags[id(value)] = bool(getattr(value, "trainable", True))
         elif B.is_module(value) and not isinstance(value, Layer):
             if not getattr(self, "_wraps_a_module", False):  # Keras on torch: made a layer
