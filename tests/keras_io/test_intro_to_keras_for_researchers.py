@@ -765,7 +765,9 @@ TF_PROGRAMS = [gradients, layer_gradients, add_loss_training_loop, metrics_by_ha
 @tensorflow_only
 @pytest.mark.parametrize("program", TF_PROGRAMS, ids=program_id)
 def test_intro_to_keras_for_researchers_tensorflow_loops(program):
-    check_program(program)
+    # The hypernetwork's logits sum 784 products of generated weights: on Eigen kernels (TF_ENABLE_ONEDNN_OPTS=0)
+    # its losses part from the oneDNN answer Keras gives by up to 6e-4 (relative), so 2e-3 for it.
+    check_program(program, **({"rtol": 2e-3, "atol": 1e-4} if program is hypernetwork else {}))
 
 
 @pytest.mark.xfail(strict=True, reason="kerasport's Dense.kernel has a setter (Dense.build and the quantized "
