@@ -80,6 +80,7 @@ class Optimizer(B.OptimizerBase):
             if not callable(var):
                 var.path = f"{self.name}/{var.path}"
         self.built = False
+        self._overwrites = False  # any variable marked ``overwrite_with_gradient`` (set by ``build``)
         self._slots = []
         self._exclude_ids, self._exclude_pattern = set(), None
 
@@ -125,6 +126,7 @@ class Optimizer(B.OptimizerBase):
             return
         self._trainable_variables = list(variables)
         self._index = {id(v): i for i, v in enumerate(self._trainable_variables)}
+        self._overwrites = any(getattr(v, "overwrite_with_gradient", False) for v in self._trainable_variables)
         self._averages = self.add_optimizer_variables(variables, "average") if self.use_ema else None
         self._accumulated_gradients = self.add_optimizer_variables(variables, "gradient_accumulator") \
             if self.gradient_accumulation_steps else None
@@ -253,11 +255,8 @@ class Optimizer(B.OptimizerBase):
 
     def _overwrite_with_gradients(self, grads, variables):
         """Assign their gradient to the variables marked ``overwrite_with_gradient`` (float8's scales and amax
-        histories, whose backward pass computes their next value), as Keras does; the rest go on to the update."""
-        key = tuple(map(id, variables))  # the scan once per set of variables, not per step
-        if key != getattr(self, "_overwrite_key", None):
-            self._overwrite_key = key
-            self._overwrites = any(getattr(v, "overwrite_with_gradient", False) for v in variables)
+        histories, whose backward pass computes their next value), as Keras does; the rest go on to the update.
+        ``build`` finds whether there are any, once."""
         if not self._overwrites:
             return grads, variables
         if self.gradient_accumulation_steps:
