@@ -241,3 +241,30 @@ def test_a_class_the_child_process_cannot_import_is_refused_before_it_starts(tmp
                        r"the top level"):
         model.export(target, format=format)
     assert os.listdir(tmp_path) == []
+
+
+class _Summed(keras.Model):
+    def __init__(self):
+        super().__init__()
+        self.dense = layers.Dense(2)
+
+    def call(self, inputs):
+        parts = list(inputs.values()) if isinstance(inputs, dict) else inputs
+        return self.dense(sum(parts) if isinstance(parts, list) else parts)
+
+
+@pytest.mark.parametrize("inputs, kind, names", [
+    (np.ones((3, 4)), "tensor", ["args_0"]),
+    ([np.ones((3, 4)), np.ones((3, 4))], "list", ["args_0", "args_0_1"]),
+    ({"b": np.ones((3, 4)), "a": np.ones((3, 4))}, "dict", ["a", "b"]),
+])
+def test_a_subclassed_model_exports_the_inputs_of_its_first_call(inputs, kind, names):
+    """Keras's export signature of a subclassed model: its first call's structure and shapes, the batch free,
+    in the model's input dtype."""
+    model = _Summed()
+    model(inputs)
+    spec = ServingSpec(model)
+    assert (spec.signature()["kind"], spec.names) == (kind, names)
+    assert spec.shapes == [(None, 4)] * len(names) and spec.dtypes == ["float32"] * len(names)
+    packed = spec.pack([np.ones((1, 4))] * len(names))
+    assert type(packed) is type(inputs) and np.shape(model(packed)) == (1, 2)

@@ -62,10 +62,14 @@ class LayerBase(AttributeTrackable):
                 children["_default_save_signature"] = signature
         return children
 
+    def _serving_inputs(self):
+        """The inputs of the default signature: none for a layer (``Model`` gives its own), as in Keras."""
+        return None
+
     @property
     def _default_save_signature(self):
         """A ``tf.function`` of a model on its inputs (``Model._serving_inputs()``, ``KerasTensor``s), or ``None``."""
-        inputs = self._serving_inputs() if hasattr(self, "_serving_inputs") else None  # models only, as Keras
+        inputs = self._serving_inputs()
         if inputs is None:
             return None
         specs = tf.nest.map_structure(lambda t: tf.TensorSpec(t.shape, t.dtype), inputs)

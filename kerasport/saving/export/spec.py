@@ -38,7 +38,8 @@ class ServingSpec:
             self.shapes = [tuple(t.shape) for t in inputs]
             self.dtypes = [str(t.dtype) for t in inputs]
         elif getattr(model, "built", False) and getattr(model, "_build_shapes", None) is not None:
-            self._kind, names, self.shapes, self.dtypes = _first_call_inputs(model._build_shapes)
+            self._kind, names, shapes, self.dtypes = signature_inputs([model._serving_inputs()])
+            self.shapes = [(None,) + tuple(shape)[1:] for shape in shapes]  # the first call's, batch free
         else:
             raise ValueError(f"Model {model.name!r} has no known inputs, so it cannot be exported: build it "
                              "from keras.Input (Functional or Sequential) or call it on data first.")
@@ -108,18 +109,6 @@ def signature_inputs(input_signature):
     else:
         names, specs, kind = ["args_0"], [_spec_shape_dtype(structure, "index 0")], "tensor"
     return kind, names, [shape for shape, _ in specs], [dtype for _, dtype in specs]
-
-
-def _first_call_inputs(shapes):
-    """``(kind, names, shapes, dtypes)`` of a subclassed model's first call, the batch dimension free."""
-    free = lambda shape: (None,) + tuple(shape)[1:]  # noqa: E731
-    if isinstance(shapes, dict):
-        names = sorted(shapes)
-        return "dict", names, [free(shapes[k]) for k in names], ["float32"] * len(names)
-    if isinstance(shapes, list) or (isinstance(shapes, tuple) and shapes and isinstance(shapes[0], (tuple, list))):
-        names = ["args_0"] + [f"args_0_{i}" for i in range(1, len(shapes))]
-        return "list", names, [free(s) for s in shapes], ["float32"] * len(shapes)
-    return "tensor", ["args_0"], [free(shapes)], ["float32"]
 
 
 def _rnn_layers(model):
