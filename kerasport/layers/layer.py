@@ -6,7 +6,6 @@ call, and runs ``call`` eagerly on real tensors. Called on ``KerasTensor``s
 Functional models are wired.
 """
 import contextlib
-import functools
 import inspect
 import warnings
 
@@ -22,6 +21,7 @@ from kerasport.core.keras_tensor import KerasTensor
 from kerasport.core.masks import copy_masks, get_mask, set_mask
 from kerasport.core.naming import current_path
 from kerasport.layers.symbolic import Node, any_symbolic, is_tensor_argument, mask_spec_by_running, spec_by_running
+from kerasport.layers.build_once import build_once, is_shape, jsonable_shape, tuple_shape
 from kerasport.layers.call_context import CALL_CONTEXT, LayerScope, call_params
 from kerasport.layers.tracking import TrackedLayers, track_layers
 _MODULES = B.NAME == "torch"  # layers are torch.nn.Modules (B.LayerBase): attribute sublayers are submodules
@@ -88,7 +88,7 @@ class Layer(B.LayerBase):
         """Wrap each subclass's ``build`` so that it runs once and marks the layer built."""
         super().__init_subclass__(**kwargs)
         if "build" in cls.__dict__:
-            cls.build = _once(cls.__dict__["build"])
+            cls.build = build_once(cls.__dict__["build"])
 
     def __init__(self, trainable=True, name=None, dtype=None, autocast=True, input_shape=None,
                  batch_input_shape=None, input_dim=None, batch_size=None, activity_regularizer=None, **kwargs):
@@ -601,7 +601,7 @@ class Layer(B.LayerBase):
         """Output shape for ``input_shape``; by default found by running ``call`` on zeros."""
         def spec(s):
             return KerasTensor(s)
-        args = tree.map_structure(spec, input_shape) if not _is_shape(input_shape) else spec(input_shape)
+        args = tree.map_structure(spec, input_shape) if not is_shape(input_shape) else spec(input_shape)
         out = self.compute_output_spec(args)
         return tree.map_structure(lambda t: t.shape, out)
 
@@ -617,10 +617,10 @@ class Layer(B.LayerBase):
             shapes = tree.map_structure(lambda t: t.shape, first)
             out_shapes = self.compute_output_shape(shapes)
             dtype = self.compute_dtype
-            if _is_shape(out_shapes):
+            if is_shape(out_shapes):
                 return KerasTensor(out_shapes, dtype)
             return tree.map_structure(lambda s: KerasTensor(s, dtype), out_shapes) \
-                if not isinstance(out_shapes, (list, tuple)) or not _is_shape(out_shapes[0]) \
+                if not isinstance(out_shapes, (list, tuple)) or not is_shape(out_shapes[0]) \
                 else type(out_shapes)(KerasTensor(s, dtype) for s in out_shapes)
         return spec_by_running(self, args, kwargs)
 
@@ -685,8 +685,8 @@ class Layer(B.LayerBase):
             return None
         arguments = self.__dict__.get("_build_arguments")
         if arguments:
-            return {"shapes_dict": {k: _jsonable_shape(v) if _is_shape(v) else v for k, v in arguments.items()}}
-        return {"input_shape": _jsonable_shape(self._build_shapes)}
+            return {"shapes_dict": {k: jsonable_shape(v) if is_shape(v) else v for k, v in arguments.items()}}
+        return {"input_shape": jsonable_shape(self._build_shapes)}
 
     def build_from_config(self, config):
         """Build the layer from ``get_build_config()``'s dict: ``build(input_shape)`` or ``build(**shapes_dict)``."""
@@ -694,9 +694,9 @@ class Layer(B.LayerBase):
             return
         shape = config.get("input_shape")
         if shape is not None:
-            self.build(_tuple_shape(shape))
+            self.build(tuple_shape(shape))
             self.built = True
-            self._build_shapes = _tuple_shape(shape)
+            self._build_shapes = tuple_shape(shape)
         elif config.get("shapes_dict"):
             self.build(**config["shapes_dict"])
             self.built = True
@@ -764,37 +764,3 @@ def _assign_array(variable, value):
     """Assign the array ``value`` (its shape already checked) to ``variable``, cast to its dtype."""
     B.assign(variable, B.convert_to_tensor(np.asarray(value), B.dtype(variable) if B.NAME == "torch"
                                            else variable.dtype))
-
-
-def _once(build):
-    @functools.wraps(build)
-    def wrapper(self, *args, **kwargs):
-        if self.built:
-            return None
-        with LayerScope(self):
-            out = build(self, *args, **kwargs)
-        self.built = True
-        if self._build_shapes is None:
-            self._build_shapes = args[0] if args else kwargs.get("input_shape")
-        arguments = inspect.signature(build).bind(self, *args, **kwargs).arguments
-        arguments.pop(next(iter(arguments)))  # ``self``
-        if len(arguments) > 1:  # Keras records every argument of such a build: ``{"shapes_dict": ...}``
-            self._build_arguments = dict(arguments)
-        return out
-
-    return wrapper
-
-
-def _is_shape(s):
-    return isinstance(s, tuple) and all(d is None or isinstance(d, (int, np.integer)) for d in s)
-
-
-def _tuple_shape(s):
-    nested = isinstance(s, (list, tuple)) and s and isinstance(s[0], (list, tuple))
-    return [tuple(x) for x in s] if nested else tuple(s) if s is not None else None
-
-
-def _jsonable_shape(s):
-    if isinstance(s, (list, dict)):
-        return [list(x) for x in s] if isinstance(s, list) else {k: list(v) for k, v in s.items()}
-    return list(s) if s is not None else None
