@@ -41,8 +41,8 @@ _decode = np.frompyfunc(lambda s: s.decode("utf-8") if isinstance(s, bytes) else
 
 def as_strings(x):
     """An object array of ``str`` (bytes decoded as UTF-8) from any string container."""
-    arr = host_numpy(x)
-    return _decode(arr).astype(object) if arr.size else arr.astype(object)
+    arr = np.asarray(host_numpy(x))  # a scalar string tensor gives ``bytes``
+    return np.asarray(_decode(arr), dtype=object) if arr.size else arr.astype(object)
 
 
 def search_sorted(sorted_values, x, n, right=False):

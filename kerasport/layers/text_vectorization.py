@@ -182,6 +182,11 @@ class TextVectorization(Layer):
     def call(self, inputs):
         lookup = self._lookup_layer
         lookup._check_ready()
+        # One string (rank 0) is split into one row of tokens, returned without a batch axis, as in Keras.
+        one_string = self._split is not None and not lookup.sparse and (
+            isinstance(inputs, (str, bytes)) or len(getattr(inputs, "shape", (None,))) == 0)
+        if one_string:
+            return self.call(B.reshape(inputs, (1,)) if traced_strings(inputs) else as_strings(inputs).reshape(1))[0]
         if traced_strings(inputs):
             return lookup._finish(self._call_graph(inputs))
         tokens = self._preprocess(inputs)

@@ -103,3 +103,22 @@ def test_adapted_text_vectorization_archive_to_and_from_keras(tmp_path, kwargs):
     _same(ours(TEXTS), back(np.array(TEXTS)))
     again = kerasport.saving.load_model(path).layers[0]
     _same(again(TEXTS), ours(TEXTS))
+
+
+@pytest.mark.parametrize("kwargs", [{"output_sequence_length": 5}, {}, {"output_mode": "multi_hot"}])
+def test_one_string_gives_one_row_without_batch_axis(kwargs):
+    # keras.io's FNet example vectorizes one string at a time, eagerly and in ``Dataset.map`` over single strings.
+    keras = keras_module()
+    k, ours = keras.layers.TextVectorization(**kwargs), layers.TextVectorization(**kwargs)
+    k.adapt(TEXTS)
+    ours.adapt(TEXTS)
+    want = k(np.array("the cat ate the unseen Mat"))
+    _same(ours("the cat ate the unseen Mat"), want)
+    _same(ours(np.array("the cat ate the unseen Mat")), want)
+    if B.NAME == "tensorflow":
+        import tensorflow as tf
+        _same(ours(tf.constant("the cat ate the unseen Mat")), want)
+        texts = [text for text in TEXTS if text]  # Keras fails on one empty string with output_sequence_length
+        mapped = tf.data.Dataset.from_tensor_slices(texts).map(ours)
+        for got, text in zip(mapped, texts):
+            _same(got, k(np.array(text)))
