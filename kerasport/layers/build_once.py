@@ -10,16 +10,21 @@ from kerasport.layers.call_context import LayerScope
 
 def build_once(build):
     """``build`` made idempotent: it runs in the layer's name scope, sets ``built`` and records the shapes it
-    was given (``_build_shapes``; all arguments of a multi-argument ``build``, as Keras's ``shapes_dict``)."""
+    was given (``_build_shapes``; all arguments of a multi-argument ``build``, as Keras's ``shapes_dict``).
+    A ``build(self)`` that takes no shape is called without one, as Keras does."""
+    takes_shapes = len(inspect.signature(build).parameters) > 1
+
     @functools.wraps(build)
     def wrapper(self, *args, **kwargs):
         if self.built:
             return None
         with LayerScope(self):
-            out = build(self, *args, **kwargs)
+            out = build(self, *args, **kwargs) if takes_shapes else build(self)
         self.built = True
         if self._build_shapes is None:
             self._build_shapes = args[0] if args else kwargs.get("input_shape")
+        if not takes_shapes:
+            return out
         arguments = inspect.signature(build).bind(self, *args, **kwargs).arguments
         arguments.pop(next(iter(arguments)))  # ``self``
         if len(arguments) > 1:  # Keras records every argument of such a build: ``{"shapes_dict": ...}``

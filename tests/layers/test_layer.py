@@ -356,6 +356,32 @@ def test_build_with_several_arguments_records_a_shapes_dict_as_keras_does():
     assert our_shapes == their_shapes == [(3, 2)] and our_built and their_built
 
 
+def test_build_without_a_shape_argument_is_called_without_one():
+    """keras.io's GRN/VSN example: ``def build(self): self.built = True`` on a layer called on a dict of inputs,
+    symbolically and eagerly; Keras calls such a ``build`` with no shapes."""
+    keras = keras_module()
+
+    def results(lib):
+        class NoShapeBuild(lib.layers.Layer):
+            def __init__(self):
+                super().__init__()
+                self.dense = lib.layers.Dense(2, kernel_initializer="ones")
+
+            def call(self, inputs):
+                return self.dense(inputs["a"] + inputs["b"])
+
+            def build(self):
+                self.built = True
+
+        inputs = {"a": lib.Input((3,), name="a"), "b": lib.Input((3,), name="b")}
+        model = lib.Model(inputs, NoShapeBuild()(inputs))
+        eager = NoShapeBuild()({"a": np.ones((1, 3), "float32"), "b": np.ones((1, 3), "float32")})
+        return to_numpy(model.predict({"a": np.ones((2, 3)), "b": np.ones((2, 3))}, verbose=0)), to_numpy(eager)
+
+    for ours, theirs in zip(results(kerasport), results(keras)):
+        np.testing.assert_allclose(ours, theirs)
+
+
 def test_save_and_load_own_variables_default_and_checked():
     layer = Scale()
     layer.build((None, 3))
