@@ -23,7 +23,7 @@ from kerasport.core.naming import current_path
 from kerasport.layers.symbolic import Node, any_symbolic, is_tensor_argument, mask_spec_by_running, spec_by_running
 from kerasport.layers.build_once import build_once, is_shape, jsonable_shape, tuple_shape
 from kerasport.layers.call_context import CALL_CONTEXT, LayerScope, call_params
-from kerasport.layers.tracking import TrackedLayers, track_layers
+from kerasport.layers.tracking import TrackedLayerDict, TrackedLayers, track_layers
 _MODULES = B.NAME == "torch"  # layers are torch.nn.Modules (B.LayerBase): attribute sublayers are submodules
 
 
@@ -198,6 +198,8 @@ class Layer(B.LayerBase):
                 value = TrackedLayers(self, value, Layer)
             track_layers(self, value if isinstance(value, (list, tuple)) else [value], Layer)
             submodule = value if isinstance(value, Layer) and name != "_input_layer" else None  # (Sequential's Input)
+        elif type(value) is dict and not name.startswith("_") and all(isinstance(v, Layer) for v in value.values()):
+            value = TrackedLayerDict(self, value, Layer)  # Keras's TrackedDict: later insertions count too
         elif value is not None and B.is_variable(value) and hasattr(value, "path") and \
                 not any(value is v for v in self.__dict__.get("_weights_list", [value])):
             self._weights_list.append(value)  # as Keras, a variable set as an attribute is a weight (a raw tf.Variable

@@ -1,5 +1,6 @@
-"""Lists of sublayers held as a layer's attributes, kept in their owner's tracking as they grow (Keras's
-``TrackedList``): ``self.blocks = []`` then ``self.blocks.append(Dense(4))`` makes the ``Dense`` a sublayer."""
+"""Lists and dicts of sublayers held as a layer's attributes, kept in their owner's tracking as they grow (Keras's
+``TrackedList`` / ``TrackedDict``): ``self.blocks = []`` then ``self.blocks.append(Dense(4))``, or
+``self.embeddings = {}`` then ``self.embeddings["age"] = Embedding(...)``, makes the layer a sublayer."""
 
 
 def track_layers(owner, items, kind):
@@ -36,3 +37,24 @@ class TrackedLayers(list):
     def __iadd__(self, items):
         self.extend(items)
         return self
+
+
+class TrackedLayerDict(dict):
+    """A ``dict`` attribute of ``owner`` whose layers, also those put into it later, are ``owner``'s sublayers."""
+
+    def __init__(self, owner, items, kind):
+        self._owner, self._kind = owner, kind
+        super().__init__(items)
+        track_layers(owner, list(self.values()), kind)
+
+    def __setitem__(self, key, value):
+        super().__setitem__(key, track_layers(self._owner, [value], self._kind)[0])
+
+    def update(self, *args, **kwargs):
+        for key, value in dict(*args, **kwargs).items():
+            self[key] = value
+
+    def setdefault(self, key, default=None):
+        if key not in self:
+            self[key] = default
+        return self[key]

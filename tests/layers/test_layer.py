@@ -519,3 +519,28 @@ def test_losses_are_cleared_by_the_outermost_call_of_a_plain_layer_as_in_keras()
         return out
 
     assert counts(kerasport) == counts(keras_module()) == [2, 1]
+
+
+def test_dicts_of_layers_set_as_attributes_are_tracked_as_in_keras():
+    """``self.embeddings = dict()`` then ``self.embeddings[name] = Embedding(...)`` (keras.io's variable selection
+    network), and a dict given whole: their layers are sublayers, their weights in Keras's order."""
+    def tracked(api):
+        class Holder(api.layers.Layer):
+            def __init__(self):
+                super().__init__()
+                self.embeddings = dict()
+                for name in ("b", "a"):
+                    self.embeddings[name] = api.layers.Embedding(3, 2, name=name)
+                self.projections = {"x": api.layers.Dense(2, name="x")}
+                self.projections.update({"y": api.layers.Dense(2, name="y")})
+                self.settings = {"rate": 0.5}
+
+            def call(self, inputs):
+                out = self.embeddings["a"](inputs["i"]) + self.embeddings["b"](inputs["i"])
+                return out + self.projections["x"](inputs["f"]) + self.projections["y"](inputs["f"])
+
+        layer = Holder()
+        layer({"i": np.array([0, 2]), "f": np.ones((2, 1), "float32")})
+        return [w.path for w in layer.weights], [sub.name for sub in layer._flatten_layers(include_self=False)]
+
+    assert tracked(kerasport) == tracked(keras_module())
