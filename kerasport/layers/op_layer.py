@@ -61,13 +61,7 @@ class OpLayer(Layer):
 
     def call(self, inputs):
         tensors = iter(inputs)
-
-        def fill(template):
-            return nest.map_structure(lambda a: next(tensors) if a == _TENSOR else a, template)
-
-        args = fill(self._args)
-        kwargs = fill(self._kwargs)
-        return self._fn(*args, **kwargs)
+        return self._fn(*_fill(self._args, tensors), **_fill(self._kwargs, tensors))
 
     def compute_mask(self, inputs, mask=None):
         """None: as Keras's ops, an op's output carries no mask, and its inputs' masks go without a warning."""
@@ -88,11 +82,7 @@ class OpLayer(Layer):
             return None
         suffix, class_name, init_names = KERAS_OPS[self.op]
         tensors = iter(tensors)
-
-        def fill(template):
-            return nest.map_structure(lambda a: next(tensors) if a == _TENSOR else a, template)
-
-        args, kwargs = fill(self._args), fill(self._kwargs)
+        args, kwargs = _fill(self._args, tensors), _fill(self._kwargs, tensors)
         if self.op == "getitem":
             return f"keras.src.ops.{suffix}", class_name, {}, [args[0], _keras_json(args[1])], {}
         try:
@@ -118,6 +108,12 @@ class OpLayer(Layer):
                     call.append(value)
         return (f"keras.src.ops.{suffix}", class_name, _keras_json(config), [_keras_json(a) for a in call],
                 _keras_json(call_kwargs))
+
+
+def _fill(template, tensors):
+    """``template`` with each ``"__tensor__"`` mark replaced by the next of ``tensors``; other values (constant
+    framework tensors among them, which are not compared with the mark) as they are."""
+    return nest.map_structure(lambda a: next(tensors) if isinstance(a, str) and a == _TENSOR else a, template)
 
 
 def _keras_json(value):

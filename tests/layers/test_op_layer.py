@@ -33,3 +33,19 @@ def test_symbolic_ops_build_train_and_match_keras():
 def test_ops_shape_of_a_symbolic_tensor():
     assert kerasport.ops.shape(kerasport.Input((3, 2))) == (None, 3, 2)
     assert isinstance(layers.OpLayer("add").get_config()["op"], str)
+
+
+def test_ops_between_a_symbolic_and_a_constant_backend_tensor():
+    """keras.io's Behavior Sequence Transformer adds ``Embedding(...)(ops.arange(3))`` (a constant framework tensor,
+    computed eagerly) to a symbolic one; TensorFlow's ``==`` with the op's placeholder mark must not be tried."""
+    keras = keras_module()
+
+    def program(api):
+        inp = api.Input((3, 2))
+        constant = api.ops.convert_to_tensor(np.arange(6, dtype="float32").reshape(3, 2))
+        out = api.layers.Multiply()([inp + constant, api.ops.expand_dims(api.ops.sum(inp, axis=-1), -1)])
+        return api.Model(inp, api.ops.add(constant, out))
+
+    x = np.random.RandomState(0).rand(4, 3, 2).astype("float32")
+    np.testing.assert_allclose(program(kerasport).predict(x, verbose=0), program(keras).predict(x, verbose=0),
+                               rtol=1e-6)
