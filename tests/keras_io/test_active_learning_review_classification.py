@@ -1,4 +1,5 @@
-"""keras.io example "Review Classification using Active Learning" (examples/nlp/active_learning_review_classification.py).
+"""keras.io example "Review Classification using Active Learning"
+(examples/nlp/active_learning_review_classification.py).
 
 Kept as written: the balanced validation, test and training splits and the positive / negative pools, the
 ``TextVectorization`` (``"lower_and_strip_punctuation"``, ``output_sequence_length``) adapted on the training

@@ -47,7 +47,8 @@ encoding_size = 8
 def _census(n, seed):
     rng = np.random.RandomState(seed)
     data = {"age": rng.randint(0, 90, n), "wage_per_hour": (rng.rand(n) < 0.3) * rng.randint(0, 2000, n),
-            "capital_gains": (rng.rand(n) < 0.1) * rng.randint(0, 9999, n), "weeks_worked_in_year": rng.randint(0, 53, n)}
+            "capital_gains": (rng.rand(n) < 0.1) * rng.randint(0, 9999, n),
+            "weeks_worked_in_year": rng.randint(0, 53, n)}
     data = {name: value.astype("float32") for name, value in data.items()}
     for name, values in CATEGORIES.items():
         data[name] = np.array(values)[rng.randint(0, len(values), n)]

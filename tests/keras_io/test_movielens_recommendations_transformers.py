@@ -1,4 +1,5 @@
-"""keras.io example "Recommendations with Transformer" (examples/structured_data/movielens_recommendations_transformers.py).
+"""keras.io example "Recommendations with Transformer"
+(examples/structured_data/movielens_recommendations_transformers.py).
 
 The Behavior Sequence Transformer as the example builds it, in its Keras 3 form: string ``Input``s (user features,
 the sequence of movie ids, the target movie id) looked up by ``StringLookup`` layers inside the model
