@@ -155,11 +155,13 @@ def test_clear_session_resets_names():
     assert kerasport.layers.Dense(1).name == "dense"
 
 
-def test_python_int_lists_are_int32_and_variable_values_are_copies_as_in_keras():
-    """``ops.convert_to_tensor([[5, 2], [1, 3]])`` is int32 on both backends, as Keras makes Python ints (a NumPy
+def test_python_ints_are_int32_and_variable_values_are_copies_as_in_keras():
+    """``ops.convert_to_tensor([[5, 2], [1, 3]])`` and ``ops.convert_to_tensor(5)`` are int32 on both backends, as Keras makes Python ints (a NumPy
     int64 array stays int64); ``convert_to_numpy(variable)`` is a snapshot that a later ``assign`` leaves alone."""
     assert backend.standardize_dtype(kerasport.ops.convert_to_tensor([[5, 2], [1, 3]]).dtype) == "int32"
     assert backend.standardize_dtype(kerasport.ops.convert_to_tensor(np.array([5, 2])).dtype) == "int64"
+    for scalar, dtype in ((5, "int32"), (True, "bool"), (2.5, "float32"), (np.int64(5), "int64"), (2**40, "int64")):
+        assert backend.standardize_dtype(kerasport.ops.convert_to_tensor(scalar).dtype) == dtype, scalar
     v = kerasport.Variable(np.zeros(2, "float32"))
     before = kerasport.ops.convert_to_numpy(v)
     v.assign_add(np.ones(2, "float32"))
