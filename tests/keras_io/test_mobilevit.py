@@ -198,8 +198,10 @@ def mobilevit(keras, sync):
 
     with tempfile.TemporaryDirectory() as folder:
         mobilevit_xxs, history, accuracy = run_experiment(folder)
+    # No predict: on TensorFlow each compiled function of this model costs seconds of XLA compilation, and
+    # val_loss and evaluate already compare the model's outputs.
     return {"history": history.history, "accuracy": accuracy, "augmented_shapes": augmented_shapes,
-            "predict": mobilevit_xxs.predict(val_dataset, verbose=0), "params": mobilevit_xxs.count_params()}
+            "params": mobilevit_xxs.count_params()}
 
 
 def test_mobilevit():
