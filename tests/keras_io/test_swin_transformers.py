@@ -388,4 +388,6 @@ def test_swin_transformers():
     second moment, not ``(g1 + g2)²``), so the table's repeated rows part from Keras on torch by 1e-3 after six
     steps. kerasport, on both backends, takes the dense gradient, as Keras on torch does.
     """
-    check_torch_program(swin_transformers, [swin_transformers])
+    # atol 3e-5: on TensorFlow's Eigen kernels (TF_ENABLE_ONEDNN_OPTS=0) one near-zero bias entry (5e-6), whose
+    # gradient Adam normalizes, lands 1e-5 away from Keras on torch's.
+    check_torch_program(swin_transformers, [swin_transformers], atol=3e-5)
