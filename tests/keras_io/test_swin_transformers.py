@@ -376,7 +376,8 @@ def swin_transformers(keras, sync):
     )
     loss, accuracy, top_5_accuracy = model.evaluate(dataset_test, verbose=0)
     return {"history": history.history, "loss": loss, "accuracy": accuracy, "top_5_accuracy": top_5_accuracy,
-            "augmented_shapes": augmented_shapes, "initial_predict": initial_predict, "predict": model.predict(dataset_test, verbose=0),
+            "augmented_shapes": augmented_shapes, "initial_predict": initial_predict,
+            "predict": model.predict(dataset_test, verbose=0),
             "weights": model.get_weights(), "params": model.count_params()}
 
 
