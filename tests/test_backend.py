@@ -134,6 +134,17 @@ def test_variable_factory():
         kerasport.Variable(np.zeros(2), shape=(3,))
 
 
+def test_variable_dtype_names_are_keras_names():
+    """``keras.Variable(value, dtype="int")`` (keras.io's Swin Transformer keeps its position indices so): Keras's
+    Python-type names, ``"int"`` is int64 on TensorFlow and int32 on torch; ``float`` is float32."""
+    v = kerasport.Variable(initializer=np.arange(4).reshape(2, 2), shape=(2, 2), dtype="int", trainable=False)
+    assert backend.standardize_dtype(v.dtype) == ("int64" if B.NAME == "tensorflow" else "int32")
+    np.testing.assert_array_equal(B.convert_to_numpy(v), [[0, 1], [2, 3]])
+    assert backend.standardize_dtype(kerasport.Variable(np.zeros(2, "float64"), dtype=float).dtype) == "float32"
+    with pytest.raises(ValueError, match="dtype"):
+        kerasport.Variable(np.zeros(2), dtype="int3")
+
+
 def test_name_scope_matches_keras():
     keras = keras_module()
     paths = {}

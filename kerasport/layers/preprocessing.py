@@ -34,12 +34,15 @@ class Rescaling(Layer):
         scale = np.asarray(self.scale, np.float32)
         if scale.ndim and backend.image_data_format() == "channels_first":
             scale = scale.reshape(scale.shape + (1,) * (3 - scale.ndim))
-        self._scale = B.convert_to_tensor(scale, self.compute_dtype)
-        self._offset = B.convert_to_tensor(np.asarray(self.offset, np.float32), self.compute_dtype)
+        # NumPy, made a tensor in each call (as Keras casts its scale there): a tensor made in ``build`` would
+        # belong to the graph of the first call, e.g. a ``tf.data`` map, and fail in the next one.
+        self._scale, self._offset = scale, np.asarray(self.offset, np.float32)
         self.built = True
 
     def call(self, inputs):
-        return B.cast(inputs, self.compute_dtype) * self._scale + self._offset
+        dtype = self.compute_dtype
+        return B.cast(inputs, dtype) * B.convert_to_tensor(self._scale, dtype) + B.convert_to_tensor(self._offset,
+                                                                                                    dtype)
 
     def compute_output_shape(self, input_shape):
         return input_shape

@@ -23,6 +23,19 @@ def _fit_rank(x, ref_shape):
     return B.expand_dims(x, -1) if change > 0 else B.squeeze(x, -1)
 
 
+def _as_input_dtype(x, ref):
+    """``x`` in the dtype of its ``Input`` ``ref``, as Keras's Functional converts its inputs
+    (``_convert_inputs_to_tensors``): uint8 images fed to a float32 ``Input`` reach the first layer as float32."""
+    dtype = ref.dtype
+    if dtype is None or dtype == "string" or isinstance(x, KerasTensor):
+        return x
+    if isinstance(x, np.ndarray):
+        return x if x.dtype.kind in "OSU" or x.dtype == dtype else x.astype(dtype)
+    if B.is_tensor(x) and B.standardize_dtype(x.dtype) not in (dtype, "string"):
+        return B.cast(x, dtype)
+    return x
+
+
 def _node_of(t):
     layer, node_index, _ = t._keras_history
     return layer._inbound_nodes[node_index]
@@ -185,6 +198,7 @@ class Functional(Model):
 
     def call(self, inputs, training=None, mask=None):
         flat = tree.flatten(self._standardize_inputs(inputs))  # a dict's values may nest (Keras 3 allows it)
+        flat = [_as_input_dtype(v, t) for t, v in zip(self.inputs, flat)]
         values = {id(t): _fit_rank(v, t.shape) for t, v in zip(self.inputs, flat)}
         if mask is not None:
             for v, m in zip(flat, tree.flatten(mask)):

@@ -40,6 +40,18 @@ def test_rescaling_casts_integer_inputs():
     np.testing.assert_array_equal(to_numpy(out), [[1.0, 2.0]])
 
 
+@pytest.mark.skipif(B.NAME != "tensorflow", reason="tf.data maps trace the layer in a TensorFlow graph")
+def test_rescaling_runs_in_two_tf_data_maps():
+    """keras.io's Focal Modulation Network maps one ``Sequential([Rescaling, Resizing])`` over two datasets: the
+    first map's graph builds the layer, and the second must not reuse a tensor of that graph."""
+    import tensorflow as tf
+    rescale = layers.Rescaling(1 / 255.0)
+    images = np.full((2, 3, 3, 1), 255, "uint8")
+    for _ in range(2):
+        dataset = tf.data.Dataset.from_tensor_slices(images).map(rescale)
+        np.testing.assert_allclose(np.stack(list(dataset.as_numpy_iterator())), np.ones((2, 3, 3, 1)))
+
+
 @pytest.mark.parametrize("kwargs,shape", [
     ({"mean": [1.0, 2.0, 3.0], "variance": [1.0, 4.0, 0.0]}, (4, 3)),
     ({"axis": None, "mean": 2.0, "variance": 4.0}, (4, 3)),

@@ -89,3 +89,21 @@ def test_inputs_nested_in_a_dict_are_fed_by_the_same_structure():
     model = kerasport.Model(inputs, inputs["foo"] - inputs["bar"]["baz"])
     out = model({"foo": np.full((2, 1), 5.0, "float32"), "bar": {"baz": np.ones((2, 1), "float32")}})
     np.testing.assert_allclose(kerasport.ops.convert_to_numpy(out), np.full((2, 1), 4.0))
+
+
+def test_inputs_are_converted_to_the_input_dtype_as_in_keras():
+    """Keras's Functional converts each input to its ``Input``'s dtype before the first layer (keras.io's ShiftViT
+    feeds uint8 images to a float32 ``Input`` in front of a ``TFSMLayer``, which does not cast)."""
+    keras = keras_module()
+    images = np.arange(12, dtype="uint8").reshape(1, 2, 2, 3)
+    dtypes = []
+    for mod in (keras, kerasport):
+        inputs = mod.Input((2, 2, 3))
+        model = mod.Model(inputs, mod.layers.Identity()(inputs))
+        out = model(mod.ops.convert_to_tensor(images))
+        np.testing.assert_array_equal(mod.ops.convert_to_numpy(out), images)
+        dtypes.append(mod.backend.standardize_dtype(out.dtype))
+        tokens = mod.Input((2,), dtype="int32")
+        out = mod.Model(tokens, mod.layers.Identity()(tokens))(np.array([[1, 2]], "int64"))
+        dtypes.append(mod.backend.standardize_dtype(out.dtype))
+    assert dtypes[2:] == dtypes[:2] == ["float32", "int32"]
