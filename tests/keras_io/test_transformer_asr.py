@@ -1,27 +1,29 @@
 """keras.io example "Automatic Speech Recognition with Transformer" (examples/audio/transformer_asr.py), both forms.
 
-The example's ``TokenEmbedding`` and ``SpeechFeatureEmbedding`` (three strided ``Conv1D``), ``TransformerEncoder`` and ``TransformerDecoder`` layers (``MultiHeadAttention`` with a causal
-``attention_mask`` built from ``range`` comparisons and ``tile``), the ``Transformer`` model (an encoder
-``Sequential`` of custom layers, decoder layers set by ``setattr``, a ``Mean`` loss tracker returned by the
-``metrics`` property, custom ``train_step`` / ``test_step`` on dict batches, greedy ``generate``), ``VectorizeChar``,
-the ``DisplayOutputs`` callback (whose ``__init__`` does not call ``super().__init__()``), the warm-up / decay
-``CustomSchedule`` and label-smoothed ``CategoricalCrossentropy(from_logits=True)`` with a padding mask as
-``sample_weight``, trained with validation data. The TensorFlow form (``tf.GradientTape``, ``tf.data`` of dict
-batches) runs under ``KERASPORT_BACKEND=tensorflow`` against Keras 3 on TensorFlow; the form a torch user writes
-(``self.zero_grad()``, ``loss.backward()``, ``optimizer.apply`` under ``torch.no_grad()``, dicts of NumPy arrays
-to ``fit``) runs under ``KERASPORT_BACKEND=torch`` against Keras 3 on torch in a child process.
+The example's ``TokenEmbedding`` and ``SpeechFeatureEmbedding`` (three strided ``Conv1D``), ``TransformerEncoder``
+and ``TransformerDecoder`` layers (``MultiHeadAttention`` with a causal ``attention_mask`` built from ``range``
+comparisons and ``tile``), the ``Transformer`` model (an encoder ``Sequential`` of custom layers, decoder layers set
+by ``setattr``, a ``Mean`` loss tracker returned by the ``metrics`` property, custom ``train_step`` / ``test_step``
+on dict batches, greedy ``generate``), ``VectorizeChar``, the ``DisplayOutputs`` callback (whose ``__init__`` does
+not call ``super().__init__()``), the warm-up / decay ``CustomSchedule`` and label-smoothed
+``CategoricalCrossentropy(from_logits=True)`` with a padding mask as ``sample_weight``, trained with validation
+data. The TensorFlow form (``tf.GradientTape``, ``tf.data`` of dict batches) runs under
+``KERASPORT_BACKEND=tensorflow`` against Keras 3 on TensorFlow; the form a torch user writes (``self.zero_grad()``,
+``loss.backward()``, ``optimizer.apply`` under ``torch.no_grad()``, dicts of NumPy arrays to ``fit``) runs under
+``KERASPORT_BACKEND=torch`` against Keras 3 on torch in a child process.
 
 Changed, as Keras 3 has it: the example's ``tf.*`` calls in the layers, the schedule and ``generate`` are their
 ``keras.ops`` equivalents, ``self.compiled_loss(...)`` is ``self.compute_loss(None, ...)``, and the schedule casts
 the epoch to float (Keras 3 passes the optimizer's ``int64`` iteration count); the causal mask is tiled by
 ``[batch_size, 1, 1]`` (Keras 3 on TensorFlow cannot tile by a symbolic tensor of repeats), and
-``SpeechFeatureEmbedding``'s ``pos_emb``, never called, is left out (an unbuilt layer makes Keras 3's ``fit`` try
-to build the model again, symbolically, which this model's list input cannot). Every dropout rate is 0 (dropout
-masks are random), the model is called once on a batch before training so that its weights exist for
-``sync``, and ``compute_loss`` once after ``compile`` (see the comment there). Shrunk: LJSpeech (a download, then ``tf.signal.stft`` of each wav) becomes 8 training and 4 validation
-"spectrograms" of 32 frames x 16 bins of normal noise with random transcripts of at most 10 characters
-(``max_target_len=12``); ``num_hid=16``, ``num_feed_forward=32``, 2 encoder layers, ``batch_size=4``, 2 epochs,
-a schedule over 2 warm-up and 3 decay epochs; ``DisplayOutputs`` keeps its targets and predictions as text.
+``SpeechFeatureEmbedding``'s ``pos_emb``, never called, is left out (an unbuilt layer makes Keras 3's ``fit`` try to
+build the model again, symbolically, which this model's list input cannot). Every dropout rate is 0 (dropout masks
+are random), the model is called once on a batch before training so that its weights exist for ``sync``, and
+``compute_loss`` once after ``compile`` (see the comment there). Shrunk: LJSpeech (a download, then
+``tf.signal.stft`` of each wav) becomes 8 training and 4 validation "spectrograms" of 32 frames x 16 bins of normal
+noise with random transcripts of at most 10 characters (``max_target_len=12``); ``num_hid=16``,
+``num_feed_forward=32``, 2 encoder layers, ``batch_size=4``, 2 epochs, a schedule over 2 warm-up and 3 decay epochs;
+``DisplayOutputs`` keeps its targets and predictions as text.
 
 The TensorFlow form trains with ``SGD`` on the same schedule (scaled by 100) instead of ``Adam``: Keras 3 on
 TensorFlow gets the token embedding's gradient as ``tf.IndexedSlices`` and Adam squares it per token occurrence,
