@@ -502,6 +502,14 @@ class TFDatasetAdapter(_StreamAdapter):
     def _open(self):
         return iter(self.dataset)
 
+    def __iter__(self):
+        yield from super().__iter__()
+        if self._cardinality is not None:
+            # Keras opens the dataset's next iterator as soon as a pass of known length ends, and (without
+            # ``steps_per_epoch``) another one for the next epoch: a seeded ``shuffle`` that reshuffles each
+            # iteration gives each later epoch the order Keras trains on.
+            iter(self.dataset)
+
 
 def _class_names(x):
     return {f"{c.__module__}.{c.__qualname__}" for c in type(x).__mro__}

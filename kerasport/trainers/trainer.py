@@ -377,8 +377,10 @@ class Trainer:
             shape = tuple(t.shape)
             change = rank_adjustment(shape, spec.shape)
             shape = shape[:-1] if change < 0 else shape + (1,) if change > 0 else shape
+            # As Keras's Functional input specs (allow_last_axis_squeeze): an Input's last axis of size 1 takes any.
+            want = spec.shape[:-1] if spec.shape and spec.shape[-1] == 1 else spec.shape
             if len(shape) != len(spec.shape) or any(
-                    e is not None and e != s for e, s in zip(spec.shape[1:], shape[1:])):
+                    e is not None and e != s for e, s in zip(want[1:], shape[1:])):
                 raise ValueError(f"Input {i} of model {self.name!r} is incompatible: expected shape "
                                  f"{spec.shape}, received data of shape {shape}.")
 

@@ -245,6 +245,45 @@ def test_tf_dataset_batches_become_backend_tensors():
     assert get_adapter(tf.data.Dataset.from_tensor_slices(x).batch(4).repeat()).num_batches is None
 
 
+@pytest.mark.parametrize("steps_per_epoch", [None, 2])
+def test_seeded_reshuffling_tf_dataset_gives_each_epoch_keras_order(steps_per_epoch):
+    """A ``shuffle(seed=...)`` dataset draws a new order per iterator; Keras opens one more iterator at the end of
+    each pass of known length, so its epochs (and validation passes) train on the 1st, 3rd, 5th... orders."""
+    tf = pytest.importorskip("tensorflow")
+
+    def orders(lib):
+        seen = []
+
+        class Recorder(lib.Model):
+            def __init__(self):
+                super().__init__()
+                self.dense = lib.layers.Dense(1)
+
+            def call(self, x):
+                return self.dense(x)
+
+            def train_step(self, data):
+                seen.append(lib.ops.convert_to_numpy(data[0])[:, 0].tolist())
+                return {"n": lib.ops.zeros(())}
+
+            def test_step(self, data):
+                seen.append(("val", lib.ops.convert_to_numpy(data[0])[:, 0].tolist()))
+                return {"n": lib.ops.zeros(())}
+
+        def dataset(n, start):
+            x = np.arange(start, start + n, dtype="float32")[:, None]
+            return tf.data.Dataset.from_tensor_slices((x, np.zeros(n, "float32"))).shuffle(8, seed=43).batch(4)
+
+        model = Recorder()
+        model(np.zeros((1, 1), "float32"))
+        model.compile(optimizer="sgd", loss="mse", run_eagerly=True)
+        model.fit(dataset(8, 0), epochs=3, steps_per_epoch=steps_per_epoch, validation_data=dataset(4, 10),
+                  verbose=0)
+        return seen
+
+    assert orders(kerasport) == orders(keras_module())
+
+
 # ----------------------------------------------------------------------------- epochs
 def test_steps_per_epoch_continues_the_pass_and_stops_at_its_end():
     """As in Keras: an epoch continues the pass, stops at its end with the "ran out of data" warning,

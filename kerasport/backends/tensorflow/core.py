@@ -143,7 +143,12 @@ def is_tensor(x):
 
 
 def shape(x):
-    """Static shape as a tuple; unknown dimensions (in a traced graph) are scalar tensors."""
+    """Static shape as a tuple; unknown dimensions (in a traced graph) are scalar tensors. A NumPy array's or
+    a nested list's shape, as Keras gives it."""
+    if isinstance(x, (np.ndarray, np.generic)):
+        return x.shape
+    if not hasattr(x, "shape"):
+        x = tf.convert_to_tensor(x)
     static = x.shape.as_list()
     if None not in static:
         return tuple(static)

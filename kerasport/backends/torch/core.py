@@ -194,7 +194,7 @@ def is_tensor(x):
 
 
 def shape(x):
-    return tuple(x.shape)
+    return tuple(x.shape) if hasattr(x, "shape") else tuple(as_tensor(x).shape)
 
 
 def ndim(x):
