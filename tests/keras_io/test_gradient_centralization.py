@@ -1,4 +1,4 @@
-"""keras.io example "Gradient Centralization for Better Training Performance" (examples/vision/gradient_centralization.py).
+"""keras.io example "Gradient Centralization for Better Training Performance" (vision/gradient_centralization.py).
 
 The example's CNN (five ``Conv2D`` / ``MaxPooling2D(2, 2)`` stages, ``input_shape=`` on the first layer,
 ``Flatten``, ``Dense``, a sigmoid output), its ``TimeHistory`` callback, ``compile`` with ``RMSprop(1e-4)``,
