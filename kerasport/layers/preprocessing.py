@@ -34,15 +34,16 @@ class Rescaling(Layer):
         scale = np.asarray(self.scale, np.float32)
         if scale.ndim and backend.image_data_format() == "channels_first":
             scale = scale.reshape(scale.shape + (1,) * (3 - scale.ndim))
-        # NumPy, made a tensor in each call (as Keras casts its scale there): a tensor made in ``build`` would
-        # belong to the graph of the first call, e.g. a ``tf.data`` map, and fail in the next one.
+        # Host values, made tensors in each call as Keras does: a tensor made in ``build`` would belong to the
+        # TensorFlow graph of the call that built the layer (a ``tf.data`` map, a custom ``train_step``), out of
+        # scope in the next one.
         self._scale, self._offset = scale, np.asarray(self.offset, np.float32)
         self.built = True
 
     def call(self, inputs):
-        dtype = self.compute_dtype
-        return B.cast(inputs, dtype) * B.convert_to_tensor(self._scale, dtype) + B.convert_to_tensor(self._offset,
-                                                                                                    dtype)
+        scale, offset = (float(v) if not v.ndim else B.convert_to_tensor(v, self.compute_dtype)
+                         for v in (self._scale, self._offset))
+        return B.cast(inputs, self.compute_dtype) * scale + offset
 
     def compute_output_shape(self, input_shape):
         return input_shape

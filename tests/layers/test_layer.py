@@ -520,3 +520,27 @@ def test_losses_are_cleared_by_the_outermost_call_of_a_plain_layer_as_in_keras()
         return out
 
     assert counts(kerasport) == counts(keras_module()) == [2, 1]
+
+
+def test_layers_in_a_list_with_other_things_are_sublayers_as_in_keras():
+    """Keras tracks the layers of a public list attribute that also holds other things (the keras.io
+    forward-forward example's ``self.layer_list = [keras.Input(...)]`` then ``+= [FFDense(...)]``)."""
+    keras = keras_module()
+
+    def build(lib):
+        class Stack(lib.Model):
+            def __init__(self):
+                super().__init__()
+                self.layer_list = [lib.Input(shape=(4,))]
+                self.layer_list += [lib.layers.Dense(3)]
+                self.mixed = ["a note", lib.layers.Dense(2), 3]
+
+        model = Stack()
+        model.layer_list[1](np.ones((2, 4), "float32"))
+        model.mixed[1](np.ones((2, 4), "float32"))
+        return model
+
+    ours, theirs = build(kerasport), build(keras)
+    assert [type(layer).__name__ for layer in ours.layers] == [type(layer).__name__ for layer in theirs.layers]
+    assert [tuple(w.shape) for w in ours.weights] == [tuple(w.shape) for w in theirs.weights]
+    assert len(ours.weights) == 4

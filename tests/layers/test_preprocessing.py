@@ -147,3 +147,16 @@ def test_preprocessing_layers_run_inside_tf_data_map_as_eagerly():
                         (normalize, np.arange(8.0, dtype="float32").reshape(4, 2))):
         mapped = [d.numpy() for d in tf.data.Dataset.from_tensor_slices(data).batch(2).map(layer)]
         np.testing.assert_array_equal(np.concatenate(mapped), B.convert_to_numpy(layer(data)))
+
+
+@pytest.mark.skipif(B.NAME != "tensorflow", reason="a tf.function exists in a TensorFlow process only")
+def test_rescaling_first_called_in_a_tf_function_runs_eagerly_after():
+    """keras.io's SimCLR calls its augmenter (``Rescaling(1 / 255)`` first) in a custom ``train_step`` before any
+    eager call: the layer builds inside that graph, and must not keep the graph's tensors for later calls."""
+    import tensorflow as tf
+    x = _x((2, 4, 3))
+    for scale in (1 / 255, np.array([1.0, 0.5, 2.0], "float32")):
+        rescale = layers.Rescaling(scale, offset=1.0)
+        traced = tf.function(lambda t: rescale(t))(tf.constant(x))
+        np.testing.assert_allclose(to_numpy(rescale(x)), x * scale + 1.0, rtol=1e-6)
+        np.testing.assert_allclose(to_numpy(traced), x * scale + 1.0, rtol=1e-6)

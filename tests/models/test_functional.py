@@ -107,3 +107,25 @@ def test_inputs_are_converted_to_the_input_dtype_as_in_keras():
         out = mod.Model(tokens, mod.layers.Identity()(tokens))(np.array([[1, 2]], "int64"))
         dtypes.append(mod.backend.standardize_dtype(out.dtype))
     assert dtypes[2:] == dtypes[:2] == ["float32", "int32"]
+
+
+def test_layers_run_in_keras_order_where_a_preprocessing_layer_sets_training():
+    """Keras runs a functional graph deepest node first. A ``Resizing`` (whose ``training`` defaults to True) makes
+    the layers that run after it in the same call train, so which ``BatchNormalization`` updates its moving
+    statistics in an inference call depends on that order (keras.io's learnable resizer: a naive ``Resizing`` of the
+    inputs, joined only at the end, runs last)."""
+    keras = keras_module()
+    x = np.random.RandomState(0).rand(1, 12, 12, 3).astype("float32")
+
+    def updated(lib):
+        layers = lib.layers
+        inputs = layers.Input(shape=[None, None, 3])
+        naive = layers.Resizing(8, 8)(inputs)
+        h = layers.BatchNormalization()(layers.Conv2D(3, 1)(inputs))
+        h = layers.BatchNormalization()(layers.Resizing(8, 8)(h))
+        model = lib.Model(inputs, layers.Add()([naive, h]))
+        before = [np.array(w) for w in model.get_weights()]
+        model(x)
+        return [i for i, (a, b) in enumerate(zip(before, model.get_weights())) if not np.array_equal(a, b)]
+
+    assert updated(kerasport) == updated(keras) == [8, 9]

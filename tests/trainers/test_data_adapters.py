@@ -169,6 +169,29 @@ def test_generator_with_wrong_structure(elements, message):
         list(adapter)
 
 
+def test_stream_of_nested_batches_of_different_sizes_reaches_a_custom_train_step():
+    """As in Keras, a stream may yield nested parts of different batch sizes (keras.io's SimCLR zips a dataset
+    of 4 unlabeled images with one of 2 labeled ones); a custom ``train_step`` gets them as they are."""
+    batches = [((np.zeros((4, 2), "float32"), np.zeros(4)), (np.ones((2, 2), "float32"), np.zeros(2)))]
+    (unlabeled, _), (labeled, labels) = next(iter(get_adapter(iter(batches))))[:2]
+    assert tuple(B.shape(unlabeled)) == (4, 2) and tuple(B.shape(labeled)) == (2, 2)
+
+    class Sizes(kerasport.Model):
+        def __init__(self):
+            super().__init__()
+            self.dense = kerasport.layers.Dense(1)
+            self.built = True  # no call(): Keras on torch asks for this, as the keras.io torch guide does
+
+        def train_step(self, data):
+            (unlabeled, _), (labeled, labels) = data
+            return {"unlabeled": B.shape(self.dense(unlabeled))[0], "labeled": B.shape(labeled)[0]}
+
+    model = Sizes()
+    model.compile()
+    history = model.fit(iter(batches), epochs=1, verbose=0)
+    assert history.history == {"unlabeled": [4], "labeled": [2]}
+
+
 def test_empty_generator():
     with pytest.raises(ValueError, match="yielded no batch"):
         get_adapter(iter([])).peek()
