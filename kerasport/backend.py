@@ -85,6 +85,8 @@ class Variable(metaclass=_VariableMeta):
             value = B.convert_to_numpy(initializer) if B.is_tensor(initializer) else np.asarray(initializer)
             if dtype is None:
                 dtype = floatx() if value.dtype.kind == "f" else standardize_dtype(value.dtype)
+            else:
+                dtype = standardize_dtype(dtype)  # Keras's names: "int" is int64 on TensorFlow, int32 on torch
             if shape is not None and tuple(shape) != value.shape:
                 raise ValueError(f"Variable: initial value of shape {value.shape} does not match shape={shape}.")
         var = B.variable(value, dtype=dtype, trainable=trainable, name=name)

@@ -134,6 +134,17 @@ def test_variable_factory():
         kerasport.Variable(np.zeros(2), shape=(3,))
 
 
+def test_variable_dtype_names_are_keras_names():
+    """``keras.Variable(value, dtype="int")`` (keras.io's Swin Transformer keeps its position indices so): Keras's
+    Python-type names, ``"int"`` is int64 on TensorFlow and int32 on torch; ``float`` is float32."""
+    v = kerasport.Variable(initializer=np.arange(4).reshape(2, 2), shape=(2, 2), dtype="int", trainable=False)
+    assert backend.standardize_dtype(v.dtype) == ("int64" if B.NAME == "tensorflow" else "int32")
+    np.testing.assert_array_equal(B.convert_to_numpy(v), [[0, 1], [2, 3]])
+    assert backend.standardize_dtype(kerasport.Variable(np.zeros(2, "float64"), dtype=float).dtype) == "float32"
+    with pytest.raises(ValueError, match="dtype"):
+        kerasport.Variable(np.zeros(2), dtype="int3")
+
+
 def test_name_scope_matches_keras():
     keras = keras_module()
     paths = {}
@@ -155,11 +166,13 @@ def test_clear_session_resets_names():
     assert kerasport.layers.Dense(1).name == "dense"
 
 
-def test_python_int_lists_are_int32_and_variable_values_are_copies_as_in_keras():
-    """``ops.convert_to_tensor([[5, 2], [1, 3]])`` is int32 on both backends, as Keras makes Python ints (a NumPy
+def test_python_ints_are_int32_and_variable_values_are_copies_as_in_keras():
+    """``ops.convert_to_tensor([[5, 2], [1, 3]])`` and ``ops.convert_to_tensor(5)`` are int32 on both backends, as Keras makes Python ints (a NumPy
     int64 array stays int64); ``convert_to_numpy(variable)`` is a snapshot that a later ``assign`` leaves alone."""
     assert backend.standardize_dtype(kerasport.ops.convert_to_tensor([[5, 2], [1, 3]]).dtype) == "int32"
     assert backend.standardize_dtype(kerasport.ops.convert_to_tensor(np.array([5, 2])).dtype) == "int64"
+    for scalar, dtype in ((5, "int32"), (True, "bool"), (2.5, "float32"), (np.int64(5), "int64"), (2**40, "int64")):
+        assert backend.standardize_dtype(kerasport.ops.convert_to_tensor(scalar).dtype) == dtype, scalar
     v = kerasport.Variable(np.zeros(2, "float32"))
     before = kerasport.ops.convert_to_numpy(v)
     v.assign_add(np.ones(2, "float32"))

@@ -201,6 +201,13 @@ def test_ops_take_numpy_values_as_keras_ops_do():
         np.testing.assert_allclose(to_numpy(out), np.asarray(getattr(keras_module().ops, name)(*args)), rtol=1e-6)
 
 
+def test_shape_of_numpy_arrays_and_lists_as_keras_gives_it():
+    """``ops.shape`` of a NumPy array (a keras.io callback's batch) or a nested list is Keras's tuple of ints."""
+    for value in [np.zeros((4, 3, 2), "float32"), [[1.0, 2.0, 3.0]], np.float32(2.0)]:
+        got = ops.shape(value)
+        assert got == tuple(keras_module().ops.shape(value)) and all(type(d) is int for d in got), (value, got)
+
+
 def test_tile_by_repeats_computed_in_the_traced_step():
     """``ops.tile`` with ``repeats`` built from ``ops.shape`` inside ``call`` (the keras.io translation example's
     causal mask), traced by ``fit`` and ``predict``, gives NumPy's tiling."""

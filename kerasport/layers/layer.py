@@ -23,7 +23,7 @@ from kerasport.core.naming import current_path
 from kerasport.layers.symbolic import Node, any_symbolic, is_tensor_argument, mask_spec_by_running, spec_by_running
 from kerasport.layers.build_once import build_once, is_shape, jsonable_shape, tuple_shape
 from kerasport.layers.call_context import CALL_CONTEXT, LayerScope, call_params
-from kerasport.layers.tracking import TrackedLayerDict, TrackedLayers, track_layers
+from kerasport.layers.tracking import TrackedLayerDict, TrackedLayers, list_of_layers, track_layers
 _MODULES = B.NAME == "torch"  # layers are torch.nn.Modules (B.LayerBase): attribute sublayers are submodules
 
 
@@ -191,9 +191,8 @@ class Layer(B.LayerBase):
         if isinstance(value, Metric) and not name.startswith("_"):
             if value not in self.__dict__.get("_metrics", []):
                 self.__dict__.setdefault("_metrics", []).append(value)
-        elif isinstance(value, Layer) and name != "_parent" and not name.startswith("_keras") or isinstance(
-                value, (list, tuple)) and (value or not name.startswith("_")) and all(
-                isinstance(v, Layer) for v in value):  # an empty public list may get layers later; a private one not
+        elif isinstance(value, Layer) and name != "_parent" and not name.startswith("_keras") or \
+                list_of_layers(name, value, Layer):
             if type(value) is list and not name.startswith("_"):  # Keras's TrackedList: later appends count too
                 value = TrackedLayers(self, value, Layer)
             track_layers(self, value if isinstance(value, (list, tuple)) else [value], Layer)

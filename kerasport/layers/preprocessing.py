@@ -34,12 +34,16 @@ class Rescaling(Layer):
         scale = np.asarray(self.scale, np.float32)
         if scale.ndim and backend.image_data_format() == "channels_first":
             scale = scale.reshape(scale.shape + (1,) * (3 - scale.ndim))
-        self._scale = B.convert_to_tensor(scale, self.compute_dtype)
-        self._offset = B.convert_to_tensor(np.asarray(self.offset, np.float32), self.compute_dtype)
+        # Host values, made tensors in each call as Keras does: a tensor made in ``build`` would belong to the
+        # TensorFlow graph of the call that built the layer (a ``tf.data`` map, a custom ``train_step``), out of
+        # scope in the next one.
+        self._scale, self._offset = scale, np.asarray(self.offset, np.float32)
         self.built = True
 
     def call(self, inputs):
-        return B.cast(inputs, self.compute_dtype) * self._scale + self._offset
+        scale, offset = (float(v) if not v.ndim else B.convert_to_tensor(v, self.compute_dtype)
+                         for v in (self._scale, self._offset))
+        return B.cast(inputs, self.compute_dtype) * scale + offset
 
     def compute_output_shape(self, input_shape):
         return input_shape

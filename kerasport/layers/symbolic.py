@@ -69,16 +69,31 @@ _PROBE_SIZES = ((83, 89), (2, 3))
 
 
 def spec_by_running(layer, args, kwargs):
-    """Run ``layer.call`` on zeros for two sizes of every unknown dim; differing dims are None."""
+    """Run ``layer.call`` on zeros for two sizes of every unknown dim; differing dims are None.
+
+    As in Keras, ``training`` left out is the ``call`` signature's default (inference where that is None), so
+    a layer whose ``call(x, training=True)`` branches on it gives its training-time output. A probe run in
+    training does not keep the updates it makes to the layer's non-trainable variables (moving statistics).
+    """
+    default = layer._call_training_default
+    training = kwargs.get("training", False if default is None else default)
+
     def run(cargs, ckwargs):
         if layer._call_has_training:
-            ckwargs.setdefault("training", False)
+            ckwargs.setdefault("training", training)
         if "mask" in ckwargs and not layer._call_has_mask:
             ckwargs.pop("mask")
         with B.no_grad(), layer._losses_kept():
             return layer.call(*cargs, **ckwargs)
 
-    return _probe(run, args, kwargs)
+    if training is not True or not layer._call_has_training:
+        return _probe(run, args, kwargs)
+    kept = [(v, B.convert_to_numpy(v)) for v in layer.non_trainable_variables]
+    try:
+        return _probe(run, args, kwargs)
+    finally:
+        for v, value in kept:
+            v.assign(value)
 
 
 def mask_spec_by_running(layer, inputs, mask):

@@ -3,6 +3,19 @@
 ``self.embeddings = {}`` then ``self.embeddings["age"] = Embedding(...)``, makes the layer a sublayer."""
 
 
+def list_of_layers(name, value, kind):
+    """Whether ``value``, set as attribute ``name``, is a list or tuple whose ``kind`` items are sublayers.
+
+    As Keras's ``TrackedList``, a public list counts when it holds a layer among other things (``[keras.Input(...),
+    Dense(4)]``), or nothing yet (layers may be appended later); a private one only when it holds layers alone.
+    """
+    if not isinstance(value, (list, tuple)):
+        return False
+    if name.startswith("_"):
+        return bool(value) and all(isinstance(v, kind) for v in value)
+    return not value or any(isinstance(v, kind) for v in value)
+
+
 def track_layers(owner, items, kind):
     """Add each ``kind`` (``Layer``) among ``items`` to ``owner``'s sublayers (``owner._layers``), once; ``items``."""
     layers = owner.__dict__.setdefault("_layers", [])

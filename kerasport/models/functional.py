@@ -23,6 +23,19 @@ def _fit_rank(x, ref_shape):
     return B.expand_dims(x, -1) if change > 0 else B.squeeze(x, -1)
 
 
+def _as_input_dtype(x, ref):
+    """``x`` in the dtype of its ``Input`` ``ref``, as Keras's Functional converts its inputs
+    (``_convert_inputs_to_tensors``): uint8 images fed to a float32 ``Input`` reach the first layer as float32."""
+    dtype = ref.dtype
+    if dtype is None or dtype == "string" or isinstance(x, KerasTensor):
+        return x
+    if isinstance(x, np.ndarray):
+        return x if x.dtype.kind in "OSU" or x.dtype == dtype else x.astype(dtype)
+    if B.is_tensor(x) and B.standardize_dtype(x.dtype) not in (dtype, "string"):
+        return B.cast(x, dtype)
+    return x
+
+
 def _node_of(t):
     layer, node_index, _ = t._keras_history
     return layer._inbound_nodes[node_index]
@@ -62,12 +75,9 @@ def topological_nodes(inputs, outputs):
     return order
 
 
-def keras_layer_order(inputs, outputs):
-    """The layers in Keras's order: deepest first (inputs), ties by first depth-first visit from the outputs.
-
-    This is the order of ``model.layers`` and so of ``model.weights`` in Keras, which
-    weight files saved by Keras rely on.
-    """
+def _keras_depths(inputs, outputs):
+    """Keras's graph map: the nodes in depth-first post-order from the outputs, each layer's first visit, and the
+    depth of every node and layer (the longest path to an output), as ``keras.src.ops.function.map_graph``."""
     input_ids = {id(t) for t in inputs}
     post_order, first_visit, done = [], {}, set()
 
@@ -95,6 +105,16 @@ def keras_layer_order(inputs, outputs):
         for parent in node.parent_nodes:
             if id(parent) in in_graph:
                 node_depth[id(parent)] = max(depth + 1, node_depth.get(id(parent), 0))
+    return post_order, first_visit, node_depth, layer_depth
+
+
+def keras_layer_order(inputs, outputs):
+    """The layers in Keras's order: deepest first (inputs), ties by first depth-first visit from the outputs.
+
+    This is the order of ``model.layers`` and so of ``model.weights`` in Keras, which
+    weight files saved by Keras rely on.
+    """
+    _, first_visit, _, layer_depth = _keras_depths(inputs, outputs)
     for t in inputs:  # inputs that no output depends on
         layer = t._keras_history[0]
         if id(layer) not in layer_depth and isinstance(layer, InputLayer):
@@ -102,6 +122,15 @@ def keras_layer_order(inputs, outputs):
             first_visit[id(layer)] = (-1, layer)
     ranked = sorted(first_visit.values(), key=lambda item: (-layer_depth[id(item[1])], item[0]))
     return [layer for _, layer in ranked]
+
+
+def keras_node_order(inputs, outputs, nodes):
+    """``nodes`` (a topological order) in the order Keras runs them: deepest first, ties in the order Keras
+    met them. It matters where a layer changes the call for those after it: a preprocessing layer (``Resizing``)
+    whose ``training`` defaults to True sets it for the layers that run later in the call, as in Keras."""
+    post_order, _, node_depth, _ = _keras_depths(inputs, outputs)
+    rank = {key: i for i, key in enumerate(node_depth)}
+    return sorted(nodes, key=lambda node: (-node_depth.get(id(node), 0), rank.get(id(node), 0)))
 
 
 def _execution_plan(nodes, inputs, outputs):
@@ -149,7 +178,7 @@ class Functional(Model):
             if not isinstance(t, KerasTensor):
                 raise TypeError(f"Model inputs and outputs must be KerasTensors (from kerasport.Input and layer "
                                 f"calls), received {t!r}.")
-        self._nodes = topological_nodes(self.inputs, self.outputs)
+        self._nodes = keras_node_order(self.inputs, self.outputs, topological_nodes(self.inputs, self.outputs))
         layers = keras_layer_order(self.inputs, self.outputs)
         self._functional_layers = layers
         for layer in layers:
@@ -185,6 +214,7 @@ class Functional(Model):
 
     def call(self, inputs, training=None, mask=None):
         flat = tree.flatten(self._standardize_inputs(inputs))  # a dict's values may nest (Keras 3 allows it)
+        flat = [_as_input_dtype(v, t) for t, v in zip(self.inputs, flat)]
         values = {id(t): _fit_rank(v, t.shape) for t, v in zip(self.inputs, flat)}
         if mask is not None:
             for v, m in zip(flat, tree.flatten(mask)):

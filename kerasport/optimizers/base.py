@@ -8,6 +8,7 @@ Python numbers (host scalars: no device sync, no extra kernel), on TensorFlow
 they are tensors of the compiled step; the scalar maths on them is written with
 Python operators, which serve both.
 """
+import operator
 import re
 import warnings
 
@@ -336,8 +337,10 @@ class Optimizer(B.OptimizerBase):
         return grads
 
     def _slots_of(self, slots, variables):
-        """The entries of ``slots`` (one per built variable) for ``variables``, in their order."""
-        if slots is None or len(variables) == len(slots):
+        """The entries of ``slots`` (one per built variable) for ``variables``, in their order (which may be another
+        order than the built one: ``apply_gradients`` of a custom step's own list of pairs, as in Keras)."""
+        if slots is None or (len(variables) == len(slots)
+                             and all(map(operator.is_, variables, self._trainable_variables))):
             return slots
         return [slots[self._index[id(v)]] for v in variables]
 

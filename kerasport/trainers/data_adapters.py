@@ -318,6 +318,9 @@ class _StreamAdapter(DataAdapter):
             sw = cw if sw is None else np.asarray(sw, np.float32) * cw
         batch = []
         sizes = set()
+        # Plain (x, y, sample_weight) arrays must hold as many samples each; nested ones may not, as in Keras (a
+        # custom train_step on zipped datasets: x = (unlabeled, _), y = (labeled, labels), each its own batch).
+        plain = all(value is None or not isinstance(value, (list, tuple, dict)) for value in (x, y, sw))
         for part, value in (("x", x), ("y", y), ("sample_weight", sw)):
             if value is None:
                 batch.append(None)
@@ -333,7 +336,7 @@ class _StreamAdapter(DataAdapter):
                                      f"(a scalar); every array must hold a batch of samples.")
                 sizes.add(int(B.shape(leaf)[0]))
             batch.append(value)
-        if len(sizes) > 1:
+        if plain and len(sizes) > 1:
             raise ValueError(f"The {self.kind} yielded a batch whose arrays hold different numbers of samples "
                              f"{sorted(sizes)}: x, y and sample_weight must agree.")
         return tuple(batch)
@@ -501,6 +504,14 @@ class TFDatasetAdapter(_StreamAdapter):
 
     def _open(self):
         return iter(self.dataset)
+
+    def __iter__(self):
+        yield from super().__iter__()
+        if self._cardinality is not None:
+            # Keras opens the dataset's next iterator as soon as a pass of known length ends, and (without
+            # ``steps_per_epoch``) another one for the next epoch: a seeded ``shuffle`` that reshuffles each
+            # iteration gives each later epoch the order Keras trains on.
+            iter(self.dataset)
 
 
 def _class_names(x):

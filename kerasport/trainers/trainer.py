@@ -204,9 +204,14 @@ class Trainer:
 
     @property
     def compiled_metrics(self):
-        """Keras 2's ``compiled_metrics.update_state(y, y_pred, sample_weight)`` (prefer ``compute_metrics``)."""
+        """Keras 2's ``compiled_metrics.update_state(y, y_pred, sample_weight)`` (prefer ``compute_metrics``).
+
+        As Keras 3 keeps it, it updates every metric of ``model.metrics``: the compiled ones with
+        ``(y, y_pred, sample_weight)``, and each ``Mean`` (the ``loss`` tracker among them) with ``y_pred`` itself,
+        so a custom ``train_step`` that reports ``m.result() for m in self.metrics`` gives Keras's numbers.
+        """
         self._build_metrics()
-        return self._compile_metrics
+        return _CompiledMetrics(self)
 
     def zero_grad(self, set_to_none=True):
         """Clear the gradients that ``loss.backward()`` left on the weights: ``torch.nn.Module.zero_grad`` on
@@ -372,8 +377,10 @@ class Trainer:
             shape = tuple(t.shape)
             change = rank_adjustment(shape, spec.shape)
             shape = shape[:-1] if change < 0 else shape + (1,) if change > 0 else shape
+            # As Keras's Functional input specs (allow_last_axis_squeeze): an Input's last axis of size 1 takes any.
+            want = spec.shape[:-1] if spec.shape and spec.shape[-1] == 1 else spec.shape
             if len(shape) != len(spec.shape) or any(
-                    e is not None and e != s for e, s in zip(spec.shape[1:], shape[1:])):
+                    e is not None and e != s for e, s in zip(want[1:], shape[1:])):
                 raise ValueError(f"Input {i} of model {self.name!r} is incompatible: expected shape "
                                  f"{spec.shape}, received data of shape {shape}.")
 
@@ -680,3 +687,17 @@ def _summed_loss(term):
     if not B.dtype(term).startswith(("float", "bfloat")):
         term = B.cast(term, config.floatx())
     return B.sum(term) if B.ndim(term) else term
+
+
+class _CompiledMetrics:
+    """What ``model.compiled_metrics`` gives: Keras 3's shim of Keras 2's compiled-metrics container."""
+
+    def __init__(self, model):
+        self._model = model
+
+    def update_state(self, y, y_pred, sample_weight=None):
+        for metric in self._model.metrics:
+            if isinstance(metric, Mean):
+                metric.update_state(y_pred, sample_weight=sample_weight)
+            else:
+                metric.update_state(y, y_pred, sample_weight=sample_weight)

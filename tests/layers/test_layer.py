@@ -101,6 +101,33 @@ def _training_probe(lib):
     return Outer, DefaultsToTraining
 
 
+def test_a_symbolic_call_runs_in_the_training_of_the_call_signature_default():
+    """As in Keras, a functional model's layer whose ``call(x, training=True)`` branches on ``training`` gets its
+    training-time output shape (keras.io's MelGAN ``MelSpec``); the probe run leaves moving statistics as built."""
+    def layer_class(lib):
+        class TrainingOnly(lib.layers.Layer):
+            def build(self, input_shape):
+                self.norm = lib.layers.BatchNormalization()
+
+            def call(self, x, training=True):
+                if training:
+                    return lib.ops.concatenate([self.norm(x), x], axis=-1)
+                return x
+
+        return TrainingOnly
+
+    got, want = [], []
+    for lib, out in ((kerasport, got), (keras_module(), want)):
+        inputs = lib.Input((3,))
+        layer = layer_class(lib)()
+        outputs = layer(inputs)
+        out.append(tuple(outputs.shape))
+        out.extend(lib.ops.convert_to_numpy(w) for w in layer.non_trainable_weights)
+    assert got[0] == want[0] == (None, 6)
+    for g, w in zip(got[1:], want[1:]):
+        np.testing.assert_allclose(g, w)
+
+
 @pytest.mark.parametrize("training", [True, False, None])
 def test_training_reaches_layers_nested_in_a_call_without_it(training):
     # As in Keras, a layer's training is the one it is given, else an enclosing call's, else its call's default.
@@ -519,6 +546,30 @@ def test_losses_are_cleared_by_the_outermost_call_of_a_plain_layer_as_in_keras()
         return out
 
     assert counts(kerasport) == counts(keras_module()) == [2, 1]
+
+
+def test_layers_in_a_list_with_other_things_are_sublayers_as_in_keras():
+    """Keras tracks the layers of a public list attribute that also holds other things (the keras.io
+    forward-forward example's ``self.layer_list = [keras.Input(...)]`` then ``+= [FFDense(...)]``)."""
+    keras = keras_module()
+
+    def build(lib):
+        class Stack(lib.Model):
+            def __init__(self):
+                super().__init__()
+                self.layer_list = [lib.Input(shape=(4,))]
+                self.layer_list += [lib.layers.Dense(3)]
+                self.mixed = ["a note", lib.layers.Dense(2), 3]
+
+        model = Stack()
+        model.layer_list[1](np.ones((2, 4), "float32"))
+        model.mixed[1](np.ones((2, 4), "float32"))
+        return model
+
+    ours, theirs = build(kerasport), build(keras)
+    assert [type(layer).__name__ for layer in ours.layers] == [type(layer).__name__ for layer in theirs.layers]
+    assert [tuple(w.shape) for w in ours.weights] == [tuple(w.shape) for w in theirs.weights]
+    assert len(ours.weights) == 4
 
 
 def test_dicts_of_layers_set_as_attributes_are_tracked_as_in_keras():

@@ -40,6 +40,18 @@ def test_rescaling_casts_integer_inputs():
     np.testing.assert_array_equal(to_numpy(out), [[1.0, 2.0]])
 
 
+@pytest.mark.skipif(B.NAME != "tensorflow", reason="tf.data maps trace the layer in a TensorFlow graph")
+def test_rescaling_runs_in_two_tf_data_maps():
+    """keras.io's Focal Modulation Network maps one ``Sequential([Rescaling, Resizing])`` over two datasets: the
+    first map's graph builds the layer, and the second must not reuse a tensor of that graph."""
+    import tensorflow as tf
+    rescale = layers.Rescaling(1 / 255.0)
+    images = np.full((2, 3, 3, 1), 255, "uint8")
+    for _ in range(2):
+        dataset = tf.data.Dataset.from_tensor_slices(images).map(rescale)
+        np.testing.assert_allclose(np.stack(list(dataset.as_numpy_iterator())), np.ones((2, 3, 3, 1)))
+
+
 @pytest.mark.parametrize("kwargs,shape", [
     ({"mean": [1.0, 2.0, 3.0], "variance": [1.0, 4.0, 0.0]}, (4, 3)),
     ({"axis": None, "mean": 2.0, "variance": 4.0}, (4, 3)),
@@ -135,3 +147,16 @@ def test_preprocessing_layers_run_inside_tf_data_map_as_eagerly():
                         (normalize, np.arange(8.0, dtype="float32").reshape(4, 2))):
         mapped = [d.numpy() for d in tf.data.Dataset.from_tensor_slices(data).batch(2).map(layer)]
         np.testing.assert_array_equal(np.concatenate(mapped), B.convert_to_numpy(layer(data)))
+
+
+@pytest.mark.skipif(B.NAME != "tensorflow", reason="a tf.function exists in a TensorFlow process only")
+def test_rescaling_first_called_in_a_tf_function_runs_eagerly_after():
+    """keras.io's SimCLR calls its augmenter (``Rescaling(1 / 255)`` first) in a custom ``train_step`` before any
+    eager call: the layer builds inside that graph, and must not keep the graph's tensors for later calls."""
+    import tensorflow as tf
+    x = _x((2, 4, 3))
+    for scale in (1 / 255, np.array([1.0, 0.5, 2.0], "float32")):
+        rescale = layers.Rescaling(scale, offset=1.0)
+        traced = tf.function(lambda t: rescale(t))(tf.constant(x))
+        np.testing.assert_allclose(to_numpy(rescale(x)), x * scale + 1.0, rtol=1e-6)
+        np.testing.assert_allclose(to_numpy(traced), x * scale + 1.0, rtol=1e-6)

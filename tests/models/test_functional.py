@@ -89,3 +89,43 @@ def test_inputs_nested_in_a_dict_are_fed_by_the_same_structure():
     model = kerasport.Model(inputs, inputs["foo"] - inputs["bar"]["baz"])
     out = model({"foo": np.full((2, 1), 5.0, "float32"), "bar": {"baz": np.ones((2, 1), "float32")}})
     np.testing.assert_allclose(kerasport.ops.convert_to_numpy(out), np.full((2, 1), 4.0))
+
+
+def test_inputs_are_converted_to_the_input_dtype_as_in_keras():
+    """Keras's Functional converts each input to its ``Input``'s dtype before the first layer (keras.io's ShiftViT
+    feeds uint8 images to a float32 ``Input`` in front of a ``TFSMLayer``, which does not cast)."""
+    keras = keras_module()
+    images = np.arange(12, dtype="uint8").reshape(1, 2, 2, 3)
+    dtypes = []
+    for mod in (keras, kerasport):
+        inputs = mod.Input((2, 2, 3))
+        model = mod.Model(inputs, mod.layers.Identity()(inputs))
+        out = model(mod.ops.convert_to_tensor(images))
+        np.testing.assert_array_equal(mod.ops.convert_to_numpy(out), images)
+        dtypes.append(mod.backend.standardize_dtype(out.dtype))
+        tokens = mod.Input((2,), dtype="int32")
+        out = mod.Model(tokens, mod.layers.Identity()(tokens))(np.array([[1, 2]], "int64"))
+        dtypes.append(mod.backend.standardize_dtype(out.dtype))
+    assert dtypes[2:] == dtypes[:2] == ["float32", "int32"]
+
+
+def test_layers_run_in_keras_order_where_a_preprocessing_layer_sets_training():
+    """Keras runs a functional graph deepest node first. A ``Resizing`` (whose ``training`` defaults to True) makes
+    the layers that run after it in the same call train, so which ``BatchNormalization`` updates its moving
+    statistics in an inference call depends on that order (keras.io's learnable resizer: a naive ``Resizing`` of the
+    inputs, joined only at the end, runs last)."""
+    keras = keras_module()
+    x = np.random.RandomState(0).rand(1, 12, 12, 3).astype("float32")
+
+    def updated(lib):
+        layers = lib.layers
+        inputs = layers.Input(shape=[None, None, 3])
+        naive = layers.Resizing(8, 8)(inputs)
+        h = layers.BatchNormalization()(layers.Conv2D(3, 1)(inputs))
+        h = layers.BatchNormalization()(layers.Resizing(8, 8)(h))
+        model = lib.Model(inputs, layers.Add()([naive, h]))
+        before = [np.array(w) for w in model.get_weights()]
+        model(x)
+        return [i for i, (a, b) in enumerate(zip(before, model.get_weights())) if not np.array_equal(a, b)]
+
+    assert updated(kerasport) == updated(keras) == [8, 9]

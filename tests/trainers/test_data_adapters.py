@@ -169,6 +169,29 @@ def test_generator_with_wrong_structure(elements, message):
         list(adapter)
 
 
+def test_stream_of_nested_batches_of_different_sizes_reaches_a_custom_train_step():
+    """As in Keras, a stream may yield nested parts of different batch sizes (keras.io's SimCLR zips a dataset
+    of 4 unlabeled images with one of 2 labeled ones); a custom ``train_step`` gets them as they are."""
+    batches = [((np.zeros((4, 2), "float32"), np.zeros(4)), (np.ones((2, 2), "float32"), np.zeros(2)))]
+    (unlabeled, _), (labeled, labels) = next(iter(get_adapter(iter(batches))))[:2]
+    assert tuple(B.shape(unlabeled)) == (4, 2) and tuple(B.shape(labeled)) == (2, 2)
+
+    class Sizes(kerasport.Model):
+        def __init__(self):
+            super().__init__()
+            self.dense = kerasport.layers.Dense(1)
+            self.built = True  # no call(): Keras on torch asks for this, as the keras.io torch guide does
+
+        def train_step(self, data):
+            (unlabeled, _), (labeled, labels) = data
+            return {"unlabeled": B.shape(self.dense(unlabeled))[0], "labeled": B.shape(labeled)[0]}
+
+    model = Sizes()
+    model.compile()
+    history = model.fit(iter(batches), epochs=1, verbose=0)
+    assert history.history == {"unlabeled": [4], "labeled": [2]}
+
+
 def test_empty_generator():
     with pytest.raises(ValueError, match="yielded no batch"):
         get_adapter(iter([])).peek()
@@ -243,6 +266,45 @@ def test_tf_dataset_batches_become_backend_tensors():
     assert ids(batches) == [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9]]
     assert all(B.is_tensor(xb) and B.is_tensor(yb) for xb, yb, _ in batches)
     assert get_adapter(tf.data.Dataset.from_tensor_slices(x).batch(4).repeat()).num_batches is None
+
+
+@pytest.mark.parametrize("steps_per_epoch", [None, 2])
+def test_seeded_reshuffling_tf_dataset_gives_each_epoch_keras_order(steps_per_epoch):
+    """A ``shuffle(seed=...)`` dataset draws a new order per iterator; Keras opens one more iterator at the end of
+    each pass of known length, so its epochs (and validation passes) train on the 1st, 3rd, 5th... orders."""
+    tf = pytest.importorskip("tensorflow")
+
+    def orders(lib):
+        seen = []
+
+        class Recorder(lib.Model):
+            def __init__(self):
+                super().__init__()
+                self.dense = lib.layers.Dense(1)
+
+            def call(self, x):
+                return self.dense(x)
+
+            def train_step(self, data):
+                seen.append(lib.ops.convert_to_numpy(data[0])[:, 0].tolist())
+                return {"n": lib.ops.zeros(())}
+
+            def test_step(self, data):
+                seen.append(("val", lib.ops.convert_to_numpy(data[0])[:, 0].tolist()))
+                return {"n": lib.ops.zeros(())}
+
+        def dataset(n, start):
+            x = np.arange(start, start + n, dtype="float32")[:, None]
+            return tf.data.Dataset.from_tensor_slices((x, np.zeros(n, "float32"))).shuffle(8, seed=43).batch(4)
+
+        model = Recorder()
+        model(np.zeros((1, 1), "float32"))
+        model.compile(optimizer="sgd", loss="mse", run_eagerly=True)
+        model.fit(dataset(8, 0), epochs=3, steps_per_epoch=steps_per_epoch, validation_data=dataset(4, 10),
+                  verbose=0)
+        return seen
+
+    assert orders(kerasport) == orders(keras_module())
 
 
 # ----------------------------------------------------------------------------- epochs

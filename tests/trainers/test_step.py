@@ -131,6 +131,22 @@ def test_custom_predict_step_and_keras_2_compiled_helpers():
     assert model.compute_metrics(x, B.zeros((5, 2)), y_pred)["mae"] is not None
 
 
+def test_keras_2_compiled_metrics_update_every_metric_as_keras_3_does():
+    """Keras 3's ``compiled_metrics.update_state(y, y_pred)`` updates all of ``model.metrics``: the compiled ones
+    with ``(y, y_pred)``, and each ``Mean`` (the ``loss`` tracker) with ``y_pred`` (keras.io's ShiftViT reports
+    ``m.result() for m in self.metrics`` after it)."""
+    model = kerasport.Sequential([kerasport.Input((3,)), layers.Dense(2)])
+    model.compile("sgd", "mse", metrics=["mae"])
+    x = np.random.RandomState(0).rand(5, 3).astype("float32")
+    y_pred = model(B.convert_to_tensor(x))
+    model.compiled_metrics.update_state(B.zeros((5, 2)), y_pred)
+    results = {m.name: m.result() for m in model.metrics}
+    expected = B.convert_to_numpy(y_pred)
+    np.testing.assert_allclose(B.convert_to_numpy(results["loss"]), expected.mean(), rtol=1e-5)
+    np.testing.assert_allclose(B.convert_to_numpy(results["compile_metrics"]["mae"]), np.abs(expected).mean(),
+                               rtol=1e-5)
+
+
 def _fit(jit, optimizer="adam", epochs=2, dropout=0.2):
     kerasport.utils.set_random_seed(0)
     model = kerasport.Sequential([kerasport.Input((8,)), layers.Dense(16, activation="relu"), layers.Dropout(dropout),

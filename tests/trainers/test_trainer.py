@@ -595,3 +595,23 @@ def test_one_target_for_two_outputs_is_refused():
     model.compile("sgd", "categorical_crossentropy")
     with pytest.raises(KeyError, match=r"2 outputs \['out_1', 'out_2'\], each with a loss, but the targets hold 1"):
         model.evaluate(np.ones((4, 4), "float32"), np.ones((4, 3), "float32"), verbose=0)
+
+
+def test_an_input_whose_last_axis_is_1_takes_data_with_more_channels_as_in_keras():
+    """Keras's Functional input specs squeeze a last axis of size 1 before comparing shapes: a model built on
+    ``Input((None, 1))`` predicts on data of shape ``(batch, steps, 8)`` (keras.io's MelGAN runs its generator so,
+    on spectrograms, after training on waves)."""
+    from tests.helpers import keras_module
+
+    x = np.random.RandomState(0).rand(2, 6, 8).astype("float32")
+    got, want = [], []
+    for lib, out in ((kerasport, got), (keras_module(), want)):
+        inputs = lib.Input((None, 1))
+        model = lib.Model(inputs, lib.layers.GlobalAveragePooling1D()(inputs))
+        out.append(model.predict(x, verbose=0))
+    np.testing.assert_allclose(got[0], want[0], rtol=1e-6)
+    # Any other last axis must match.
+    inputs = kerasport.Input((None, 2))
+    model = kerasport.Model(inputs, kerasport.layers.GlobalAveragePooling1D()(inputs))
+    with pytest.raises(ValueError, match="is incompatible: expected shape"):
+        model.predict(x, verbose=0)

@@ -110,14 +110,14 @@ def assign(var, value):
 
 # ----------------------------------------------------------------------------- conversion
 def convert_to_tensor(x, dtype=None):
-    """A tf tensor. Python floats and float64 arrays become float32; a list or tuple is packed as TensorFlow
-    packs it (Python and NumPy integers in it give int32)."""
+    """A tf tensor. Python floats and float64 arrays become float32; a Python number, list or tuple is packed as
+    TensorFlow packs it (a Python int, and Python and NumPy integers in a list, give int32)."""
     dtype = to_dtype(dtype)
     if isinstance(x, tf.IndexedSlices):  # a gather's gradient (Embedding), made dense
         x = tf.convert_to_tensor(x)
     if isinstance(x, (tf.Tensor, tf.Variable)):
         return x if dtype is None or x.dtype == dtype else tf.cast(x, dtype)
-    if dtype is None and isinstance(x, (list, tuple)):
+    if dtype is None and (type(x) in (bool, int, float) or isinstance(x, (list, tuple))):
         # As Keras on TensorFlow: TensorFlow packs a list, so integer arrays in it give int32 (uint8 images too).
         x = tf.convert_to_tensor(x)
         return tf.cast(x, tf.float32) if x.dtype == tf.float64 else x
@@ -143,7 +143,12 @@ def is_tensor(x):
 
 
 def shape(x):
-    """Static shape as a tuple; unknown dimensions (in a traced graph) are scalar tensors."""
+    """Static shape as a tuple; unknown dimensions (in a traced graph) are scalar tensors. A NumPy array's or
+    a nested list's shape, as Keras gives it."""
+    if isinstance(x, (np.ndarray, np.generic)):
+        return x.shape
+    if not hasattr(x, "shape"):
+        x = tf.convert_to_tensor(x)
     static = x.shape.as_list()
     if None not in static:
         return tuple(static)

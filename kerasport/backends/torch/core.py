@@ -149,6 +149,9 @@ def _python_ints(x):
     return all(_python_ints(v) if isinstance(v, (list, tuple)) else type(v) is int for v in x)
 
 
+_SCALAR_DTYPES = {bool: torch.bool, int: torch.int32, float: torch.float32}
+
+
 def convert_to_tensor(x, dtype=None):
     """A tensor on the backend's device. Python floats and float64 arrays become float32; string data (which no
     torch tensor holds) becomes a NumPy object array, as the string layers take it."""
@@ -157,8 +160,10 @@ def convert_to_tensor(x, dtype=None):
         if dtype is not None and x.dtype != dtype:
             x = x.to(dtype)
         return x if x.device == DEVICE else x.to(DEVICE)
-    if type(x) in (bool, int, float):  # without NumPy: torch.compile traces it
-        return torch.tensor(x, dtype=dtype or (torch.float32 if type(x) is float else None), device=DEVICE)
+    if type(x) in (bool, int, float):  # without NumPy: torch.compile traces it; an int is int32, as Keras
+        if dtype is None:
+            dtype = torch.int64 if type(x) is int and not -2**31 <= x < 2**31 else _SCALAR_DTYPES[type(x)]
+        return torch.tensor(x, dtype=dtype, device=DEVICE)
     if isinstance(x, (list, tuple)) and dtype is None:
         array = np.asarray(x)
         x = array.astype(np.int32) if array.dtype == np.int64 and _python_ints(x) else array  # int32, as Keras
@@ -189,7 +194,7 @@ def is_tensor(x):
 
 
 def shape(x):
-    return tuple(x.shape)
+    return tuple(x.shape) if hasattr(x, "shape") else tuple(as_tensor(x).shape)
 
 
 def ndim(x):
