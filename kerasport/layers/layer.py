@@ -6,6 +6,7 @@ call, and runs ``call`` eagerly on real tensors. Called on ``KerasTensor``s
 Functional models are wired.
 """
 import contextlib
+import copy
 import inspect
 import warnings
 
@@ -747,6 +748,19 @@ class Layer(B.LayerBase):
         """Variables that loading weights sets to zero (a LoRA layer's adapters: the file holds the merged
         kernel); none by default."""
         return []
+
+    def __deepcopy__(self, memo):
+        """``copy.deepcopy(layer)``: a layer with copies of the weights and sublayers, each weight trainable or
+        frozen as its original (the layer's record of that is keyed by the weights' identities)."""
+        new = type(self).__new__(type(self))
+        memo[id(self)] = new
+        state = copy.deepcopy(self.__dict__, memo)
+        moved = lambda key: id(memo[key]) if key in memo else key  # noqa: E731
+        state["_trainable_flags"] = {moved(key): flag for key, flag in state["_trainable_flags"].items()}
+        if "_frozen_weights" in state:
+            state["_frozen_weights"] = {moved(key) for key in state["_frozen_weights"]}
+        new.__dict__.update(state)
+        return new
 
     def __repr__(self):
         return f"<{type(self).__name__} name={self.name}, built={self.built}>"

@@ -595,3 +595,34 @@ def test_dicts_of_layers_set_as_attributes_are_tracked_as_in_keras():
         return [w.path for w in layer.weights], [sub.name for sub in layer._flatten_layers(include_self=False)]
 
     assert tracked(kerasport) == tracked(keras_module())
+
+
+def test_deepcopy_gives_a_layer_with_its_own_weights_trainable_or_frozen_as_before():
+    """``copy.deepcopy(layer)`` (Keras layers allow it) copies weights and sublayers; each copy keeps its weight's
+    trainable flag, and training the copy leaves the original alone."""
+    import copy
+
+    class Block(kerasport.layers.Layer):
+        def __init__(self):
+            super().__init__()
+            self.blocks = [kerasport.layers.Dense(2), kerasport.layers.BatchNormalization()]
+
+        def call(self, x, training=None):
+            return self.blocks[1](self.blocks[0](x), training=training)
+
+    block = Block()
+    x = np.random.RandomState(0).rand(4, 3).astype("float32")
+    block(x)
+    block.blocks[0].trainable = False
+    twin = copy.deepcopy(block)
+    assert twin.blocks[0] is not block.blocks[0] and twin.weights[0] is twin.blocks[0].kernel
+    assert [w.path for w in twin.trainable_weights] == [w.path for w in block.trainable_weights]
+    assert len(twin.trainable_weights) == 2 and len(twin.non_trainable_weights) == 4
+    before = [kerasport.ops.convert_to_numpy(w) for w in block.weights]
+    np.testing.assert_allclose(kerasport.ops.convert_to_numpy(twin(x)), kerasport.ops.convert_to_numpy(block(x)))
+    model = kerasport.Sequential([kerasport.Input((3,)), twin])
+    model.compile("sgd", "mse")
+    model.fit(x, np.ones((4, 2)), verbose=0)
+    for w, value in zip(block.weights, before):
+        np.testing.assert_array_equal(kerasport.ops.convert_to_numpy(w), value)
+    assert not np.allclose(kerasport.ops.convert_to_numpy(twin.blocks[1].gamma), before[2])

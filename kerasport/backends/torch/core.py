@@ -105,7 +105,7 @@ class Variable(torch.nn.Parameter):
 
     def __deepcopy__(self, memo):
         copy = Variable(self.detach().clone(), self.requires_grad, self.name)
-        copy.constraint = self.constraint
+        copy.__dict__.update(self.__dict__)  # path, constraint and the other attributes a layer gave it
         return copy
 
 
