@@ -476,9 +476,11 @@ class Layer(B.LayerBase):
             outputs = self.call(*args, **kwargs)
         if self._statistics_in_float32 and self._input_dtype != self._compute_dtype:
             outputs = _cast_floats(outputs, self._compute_dtype)
-        if self.activity_regularizer is not None:
+        if self.activity_regularizer is not None:  # as Keras: per sample, for tensors with a batch axis
             for out in tree.flatten(outputs):
-                self.add_loss(B.divide(self.activity_regularizer(out), B.cast(B.shape(out)[0], out.dtype)))
+                if B.is_tensor(out):
+                    loss = self.activity_regularizer(out)
+                    self.add_loss(B.divide_no_nan(loss, B.cast(B.shape(out)[0], loss.dtype)) if B.ndim(out) else loss)
         if in_mask is not None or self._makes_masks:
             self._set_output_masks(args[0] if args else None, outputs, in_mask)
         return outputs

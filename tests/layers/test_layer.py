@@ -626,3 +626,16 @@ def test_deepcopy_gives_a_layer_with_its_own_weights_trainable_or_frozen_as_befo
     for w, value in zip(block.weights, before):
         np.testing.assert_array_equal(kerasport.ops.convert_to_numpy(w), value)
     assert not np.allclose(kerasport.ops.convert_to_numpy(twin.blocks[1].gamma), before[2])
+
+
+def test_activity_regularizer_of_a_scalar_or_empty_output_as_in_keras():
+    """Keras divides the activity penalty by the batch size only for outputs with a batch axis, and an empty batch
+    gives 0, not NaN."""
+    keras = keras_module()
+    for values in (np.float32(3.0), np.zeros((0, 2), "float32"), np.ones((4, 2), "float32")):
+        got = []
+        for mod in (keras, kerasport):
+            layer = mod.layers.Activation("linear", activity_regularizer=mod.regularizers.L2(0.5))
+            layer(mod.ops.convert_to_tensor(values))
+            got.append(float(mod.ops.convert_to_numpy(layer.losses[0])))
+        assert got[1] == pytest.approx(got[0]), values
