@@ -62,6 +62,11 @@ class Model(Trainer, Layer):
         from kerasport.saving.pickling import model_from_keras_bytes, model_to_keras_bytes
         return model_from_keras_bytes, (model_to_keras_bytes(self),)
 
+    def __deepcopy__(self, memo):
+        """``copy.deepcopy(model)``: the model rebuilt from its ``.keras`` file, as ``pickle`` does (Keras's way)."""
+        rebuild, args = self.__reduce__()
+        return rebuild(*args)
+
     def build(self, input_shape):
         """Build a subclassed model by calling it on zeros of ``input_shape``."""
         if self.built:
