@@ -67,11 +67,11 @@ class Adafactor(Optimizer):
         beta_2_t = 1.0 - t ** self.beta_2_decay
         alphas = B.foreach_mul_(B.foreach_clamp_min(_rms(variables), self.epsilon_2), rho)
         g2 = B.foreach_add_(B.foreach_mul(grads, grads), self.epsilon_1)
-        vs = self._slots_of(self._v, variables)
+        vs = self._slots_of(self._v)
         factored = [len(var.shape) >= 2 for var in variables]
         (g2_f, g2_v), (v_f, v_v) = _split(g2, factored), _split(vs, factored)
         if g2_f:  # the second moment's row and column means, and v rebuilt from them
-            rs, cs = (_split(self._slots_of(slots, variables), factored)[0] for slots in (self._r, self._c))
+            rs, cs = (_split(self._slots_of(slots), factored)[0] for slots in (self._r, self._c))
             rs = B.foreach_add_(B.foreach_mul_(rs, beta_2_t), B.foreach_mean(g2_f, axis=-1), alpha=1.0 - beta_2_t)
             cs = B.foreach_add_(B.foreach_mul_(cs, beta_2_t), B.foreach_mean(g2_f, axis=-2), alpha=1.0 - beta_2_t)
             rows = B.foreach_div(rs, B.foreach_mean(rs, axis=-1, keepdims=True))

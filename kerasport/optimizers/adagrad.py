@@ -25,7 +25,7 @@ class Adagrad(Optimizer):
                                                          initializer=float(self.initial_accumulator_value))
 
     def update(self, grads, variables, lr, step):
-        accumulators = B.foreach_addcmul_(self._slots_of(self.accumulators, variables), grads, grads)
+        accumulators = B.foreach_addcmul_(self._slots_of(self.accumulators), grads, grads)
         B.foreach_addcdiv_(variables, grads, B.foreach_sqrt_(B.foreach_add(accumulators, self.epsilon)), value=-lr)
 
     def get_config(self):
@@ -59,9 +59,9 @@ class Adadelta(Optimizer):
 
     def update(self, grads, variables, lr, step):
         rho = self.rho
-        acc_grads = B.foreach_addcmul_(B.foreach_mul_(self._slots_of(self.accumulated_grads, variables), rho),
+        acc_grads = B.foreach_addcmul_(B.foreach_mul_(self._slots_of(self.accumulated_grads), rho),
                                        grads, grads, value=1 - rho)
-        acc_deltas = self._slots_of(self.accumulated_delta_vars, variables)
+        acc_deltas = self._slots_of(self.accumulated_delta_vars)
         delta = B.foreach_mul_(B.foreach_sqrt_(B.foreach_add(acc_deltas, self.epsilon)), grads)
         delta = B.foreach_div_(delta, B.foreach_sqrt_(B.foreach_add(acc_grads, self.epsilon)))
         B.foreach_addcmul_(B.foreach_mul_(acc_deltas, rho), delta, delta, value=1 - rho)

@@ -46,8 +46,8 @@ class Adam(Optimizer):
         self.velocity_hats = self.add_optimizer_variables(variables, "velocity_hat") if self.amsgrad else None
 
     def update(self, grads, variables, lr, step):
-        adam_update_(variables, grads, self._slots_of(self.momentums, variables),
-                     self._slots_of(self.velocities, variables), self._slots_of(self.velocity_hats, variables), lr,
+        adam_update_(variables, grads, self._slots_of(self.momentums),
+                     self._slots_of(self.velocities), self._slots_of(self.velocity_hats), lr,
                      self.beta_1, self.beta_2, self.epsilon, step)
 
     def get_config(self):
@@ -95,8 +95,8 @@ class Adamax(Optimizer):
         self.momentums, self.norms = self.add_optimizer_variables(variables, ["momentum", "norm"])
 
     def update(self, grads, variables, lr, step):
-        ms = B.foreach_lerp_(self._slots_of(self.momentums, variables), grads, 1 - self.beta_1)
-        us = B.foreach_maximum_(B.foreach_mul_(self._slots_of(self.norms, variables), self.beta_2),
+        ms = B.foreach_lerp_(self._slots_of(self.momentums), grads, 1 - self.beta_1)
+        us = B.foreach_maximum_(B.foreach_mul_(self._slots_of(self.norms), self.beta_2),
                                 B.foreach_abs(grads))
         B.foreach_addcdiv_(variables, ms, B.foreach_add(us, self.epsilon),
                            value=-lr / (1 - self.beta_1 ** float_step(step)))
@@ -135,8 +135,8 @@ class Nadam(Optimizer):
         u_t_1 = self.beta_1 * (1.0 - 0.5 * 0.96 ** (step + 1))
         product = B.read(self.u_product) * u_t  # the running product of the momentum schedule
         B.assign(self.u_product, product)
-        ms = B.foreach_lerp_(self._slots_of(self.momentums, variables), grads, 1 - self.beta_1)
-        vs = B.foreach_lerp_(self._slots_of(self.velocities, variables), B.foreach_mul(grads, grads),
+        ms = B.foreach_lerp_(self._slots_of(self.momentums), grads, 1 - self.beta_1)
+        vs = B.foreach_lerp_(self._slots_of(self.velocities), B.foreach_mul(grads, grads),
                              1 - self.beta_2)
         m_hat = B.foreach_add_(B.foreach_mul(ms, u_t_1 / (1 - product * u_t_1)), grads,
                                alpha=(1 - u_t) / (1 - product))

@@ -275,11 +275,14 @@ class Optimizer(B.OptimizerBase):
         return kept_grads, kept
 
     def _apply(self, grads, variables):
+        in_order = len(variables) == len(self._trainable_variables) and all(
+            map(operator.is_, variables, self._trainable_variables))
+        self._slot_order = None if in_order else [self._index[id(v)] for v in variables]
         count = B.read(self._iterations)
         lr = self._current_lr(count)
         steps = self.gradient_accumulation_steps
         if steps:
-            accumulators = self._slots_of(self._accumulated_gradients, variables)
+            accumulators = self._slots_of(self._accumulated_gradients)
             B.cond((count + 1) % steps == 0,
                    lambda: self._accumulated_update(grads, accumulators, variables, lr, count // steps + 1),
                    lambda: self._accumulate(accumulators, grads))
@@ -336,13 +339,12 @@ class Optimizer(B.OptimizerBase):
             return B.foreach_clamp_max(B.foreach_clamp_min(grads, -self.clipvalue), self.clipvalue)
         return grads
 
-    def _slots_of(self, slots, variables):
-        """The entries of ``slots`` (one per built variable) for ``variables``, in their order (which may be another
-        order than the built one: ``apply_gradients`` of a custom step's own list of pairs, as in Keras)."""
-        if slots is None or (len(variables) == len(slots)
-                             and all(map(operator.is_, variables, self._trainable_variables))):
-            return slots
-        return [slots[self._index[id(v)]] for v in variables]
+    def _slots_of(self, slots):
+        """The entries of ``slots`` (one per built variable) for this step's ``variables``, in their order (which may
+        be another order than the built one: ``apply_gradients`` of a custom step's own list of pairs, as in Keras).
+        ``_apply`` finds that order once per step."""
+        order = self._slot_order
+        return slots if slots is None or order is None else [slots[i] for i in order]
 
     def update(self, grads, variables, lr, step):
         """One update of ``variables``: subclasses write their rule here, over the backend's ``foreach_*`` primitives.

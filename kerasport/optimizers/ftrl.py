@@ -48,13 +48,13 @@ class Ftrl(Optimizer):
             variables, ["accumulator", "linear"], initializer=[float(self.initial_accumulator_value), "zeros"])
 
     def update(self, grads, variables, lr, step):
-        accumulators = self._slots_of(self.accumulators, variables)
+        accumulators = self._slots_of(self.accumulators)
         power, l1, shrinkage = -self.learning_rate_power, self.l1_regularization_strength, \
             self.l2_shrinkage_regularization_strength
         new_accumulators = B.foreach_addcmul(accumulators, grads, grads)
         new_pow = B.foreach_pow(new_accumulators, power)
         sigma = B.foreach_div_(B.foreach_add(new_pow, B.foreach_pow(accumulators, power), alpha=-1), lr)
-        linears = B.foreach_add_(self._slots_of(self.linears, variables),
+        linears = B.foreach_add_(self._slots_of(self.linears),
                                  B.foreach_add(grads, variables, alpha=2 * shrinkage) if shrinkage else grads)
         linears = B.foreach_add_(linears, B.foreach_mul(sigma, variables), alpha=-1)
         quadratic = B.foreach_add_(B.foreach_div(new_pow, lr),

@@ -30,8 +30,8 @@ class Lamb(Optimizer):
 
     def update(self, grads, variables, lr, step):
         step = float_step(step)
-        ms = B.foreach_lerp_(self._slots_of(self.momentums, variables), grads, 1 - self.beta_1)
-        vs = B.foreach_lerp_(self._slots_of(self.velocities, variables), B.foreach_mul(grads, grads),
+        ms = B.foreach_lerp_(self._slots_of(self.momentums), grads, 1 - self.beta_1)
+        vs = B.foreach_lerp_(self._slots_of(self.velocities), B.foreach_mul(grads, grads),
                              1 - self.beta_2)
         denom = B.foreach_add_(B.foreach_sqrt_(B.foreach_div(vs, 1 - self.beta_2 ** step)), self.epsilon)
         updates = B.foreach_div_(B.foreach_div(ms, 1 - self.beta_1 ** step), denom)

@@ -30,7 +30,7 @@ class Lion(Optimizer):
         self.momentums = self.add_optimizer_variables(variables, "momentum")
 
     def update(self, grads, variables, lr, step):
-        ms = self._slots_of(self.momentums, variables)
+        ms = self._slots_of(self.momentums)
         B.foreach_add_(variables, B.foreach_sign_(B.foreach_lerp(ms, grads, 1 - self.beta_1)), alpha=-lr)
         B.foreach_lerp_(ms, grads, 1 - self.beta_2)
 

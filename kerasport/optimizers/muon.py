@@ -99,8 +99,8 @@ class Muon(Optimizer):
                 B.foreach_mul_(decayed, 1.0 - lr * rate)
 
     def update(self, grads, variables, lr, step):
-        momentums = self._slots_of(self.momentums, variables)
-        velocities = self._slots_of(self.adam_velocities, variables)
+        momentums = self._slots_of(self.momentums)
+        velocities = self._slots_of(self.adam_velocities)
         adam = [i for i, v in enumerate(velocities) if v is not None]
         if adam:
             adam_update_([variables[i] for i in adam], [grads[i] for i in adam], [momentums[i] for i in adam],

@@ -35,17 +35,17 @@ class RMSprop(Optimizer):
 
     def update(self, grads, variables, lr, step):
         rho = self.rho
-        velocities = B.foreach_addcmul_(B.foreach_mul_(self._slots_of(self.velocities, variables), rho), grads, grads,
+        velocities = B.foreach_addcmul_(B.foreach_mul_(self._slots_of(self.velocities), rho), grads, grads,
                                         value=1 - rho)
         if self.average_gradients is not None:
-            averages = B.foreach_add_(B.foreach_mul_(self._slots_of(self.average_gradients, variables), rho), grads,
+            averages = B.foreach_add_(B.foreach_mul_(self._slots_of(self.average_gradients), rho), grads,
                                       alpha=1 - rho)
             denom = B.foreach_add_(B.foreach_addcmul(velocities, averages, averages, value=-1), self.epsilon)
         else:
             denom = B.foreach_add(velocities, self.epsilon)
         denom = B.foreach_sqrt_(denom)
         if self.momentums is not None:
-            moms = B.foreach_addcdiv_(B.foreach_mul_(self._slots_of(self.momentums, variables), self.momentum),
+            moms = B.foreach_addcdiv_(B.foreach_mul_(self._slots_of(self.momentums), self.momentum),
                                       grads, denom, value=lr)
             B.foreach_add_(variables, moms, alpha=-1)
         else:

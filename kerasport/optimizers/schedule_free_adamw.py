@@ -50,10 +50,10 @@ class ScheduleFreeAdamW(Optimizer):
         if self.warmup_steps > 0:
             lr = lr * B.minimum(step / self.warmup_steps, 1.0) if B.is_tensor(step) else \
                 lr * min(step / self.warmup_steps, 1.0)
-        vs = B.foreach_lerp_(self._slots_of(self._velocities, variables), B.foreach_mul(grads, grads),
+        vs = B.foreach_lerp_(self._slots_of(self._velocities), B.foreach_mul(grads, grads),
                              1 - self.beta_2)
         denom = B.foreach_add_(B.foreach_sqrt_(B.foreach_div(vs, 1 - self.beta_2 ** step)), self.epsilon)
-        zs = B.foreach_addcdiv_(self._slots_of(self._momentums, variables), grads, denom, value=-lr)
+        zs = B.foreach_addcdiv_(self._slots_of(self._momentums), grads, denom, value=-lr)
         B.foreach_lerp_(variables, zs, 1.0 / step)
 
     def get_config(self):

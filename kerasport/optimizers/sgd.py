@@ -32,7 +32,7 @@ class SGD(Optimizer):
         if self.momentums is None:
             B.foreach_add_(variables, grads, alpha=-lr)
             return
-        moms = B.foreach_add_(B.foreach_mul_(self._slots_of(self.momentums, variables), self.momentum), grads,
+        moms = B.foreach_add_(B.foreach_mul_(self._slots_of(self.momentums), self.momentum), grads,
                               alpha=-lr)
         if self.nesterov:
             B.foreach_add_(B.foreach_add_(variables, moms, alpha=self.momentum), grads, alpha=-lr)
