@@ -18,9 +18,13 @@ sparse categorical cross-entropy; ``predict`` is the time of ``model.predict`` o
 100k rows of the MLP (batch 1024), as ms per batch (``--steps`` / 5 whole predicts per round).
 The raw torch loop is the best a practitioner writes: ``torch.optim.Adam(fused=True)``,
 channels-last convolutions, and ``torch.compile(model)`` with ``--jit``. The raw
-TensorFlow loop is one ``tf.function`` (XLA with ``--jit``); it exists for the MLP, CNN
-and LSTM rows. ``--jit`` compiles kerasport and Keras with ``jit_compile=True``;
-``--policy mixed_bfloat16`` sets the global dtype policy for kerasport and Keras.
+TensorFlow loop is one ``tf.function`` (XLA with ``--jit``) over plain ``tf`` ops and ``tf.Variable``s with Adam
+written out, for every row: the transformer's attention as one fused Q/K/V matmul and batched ``tf.matmul``s,
+ResNet's BatchNormalization as ``fused_batch_norm`` in training mode updating the moving statistics (faster than
+``tf.nn.moments`` without XLA, on a par with it under XLA), the LSTM and GRU (``reset_after=True``) as a
+``tf.while_loop`` with ``maximum_iterations``; each has the parameter count of the kerasport model.
+``--jit`` compiles kerasport and Keras with ``jit_compile=True``; ``--policy mixed_bfloat16`` sets the global
+dtype policy for kerasport and Keras.
 ``--cpu-time`` times steps in the process's CPU time instead of wall time, for a machine shared with other
 work; run it with ``OMP_NUM_THREADS=1`` (with more threads, idle-spinning workers count as busy).
 The table prints ms/step, kerasport / raw and kerasport / Keras 3.
@@ -233,15 +237,78 @@ def raw_torch_runner(model, batch, jit=False):
 
 
 def raw_tf_runner(model, batch, jit=False):
+    """``run(steps)`` for a hand-written TensorFlow loop: plain ``tf`` ops on ``tf.Variable``s, one ``tf.function``
+    (XLA with ``jit``), Adam written out. ``stats`` are the non-trainable variables (BatchNormalization's moving
+    mean and variance), which ``keras_like``'s ``count_params()`` counts with the weights."""
     import tensorflow as tf
-    if model not in ("mlp", "cnn", "lstm", "predict"):
-        return None
     rng = np.random.RandomState(1)
+    stats = []
 
-    def var(*shape):
-        return tf.Variable(rng.uniform(-0.05, 0.05, shape).astype("float32"))
+    def var(*shape, value=None):
+        init = rng.uniform(-0.05, 0.05, shape) if value is None else np.full(shape, value)
+        return tf.Variable(init.astype("float32"))
 
-    if model == "lstm":
+    def layer_norm(x, gamma, beta):  # LayerNormalization(): last axis, epsilon 1e-3
+        mean, variance = tf.nn.moments(x, [-1], keepdims=True)
+        return (x - mean) * tf.math.rsqrt(variance + 1e-3) * gamma + beta
+
+    if model == "transformer":  # MultiHeadAttention(4, 32) with Q, K, V fused in one (128, 384) kernel
+        params = [var(128, 384), var(384), var(128, 128), var(128), var(128, value=1), var(128, value=0),
+                  var(128, 256), var(256), var(256, 128), var(128), var(128, value=1), var(128, value=0),
+                  var(128, 10), var(10)]
+
+        def forward(x):
+            qkv_w, qkv_b, out_w, out_b, g1, b1, w1, c1, w2, c2, g2, b2, head_w, head_b = params
+            n = tf.shape(x)[0]
+            qkv = tf.reshape(tf.matmul(tf.reshape(x, (-1, 128)), qkv_w) + qkv_b, (n, 64, 3, 4, 32))
+            q, k, v = tf.unstack(tf.transpose(qkv, [2, 0, 3, 1, 4]))  # each (batch, heads, 64, 32)
+            scores = tf.nn.softmax(tf.matmul(q * 32 ** -0.5, k, transpose_b=True))
+            attended = tf.reshape(tf.transpose(tf.matmul(scores, v), [0, 2, 1, 3]), (-1, 128))
+            h = layer_norm(tf.reshape(x, (-1, 128)) + tf.matmul(attended, out_w) + out_b, g1, b1)
+            h = layer_norm(h + tf.matmul(tf.nn.relu(tf.matmul(h, w1) + c1), w2) + c2, g2, b2)
+            return tf.matmul(tf.reduce_mean(tf.reshape(h, (n, 64, 128)), 1), head_w) + head_b
+    elif model == "resnet":  # 3 bias-free convolutions, 5 BatchNormalizations (momentum 0.99, epsilon 1e-3)
+        params = [var(3, 3, 3, 32), var(3, 3, 32, 32), var(3, 3, 32, 32)] + \
+            [v for _ in range(5) for v in (var(32, value=1), var(32, value=0))] + [var(32, 10), var(10)]
+        stats = [tf.Variable(np.full(32, value, "float32"), trainable=False) for _ in range(5) for value in (0, 1)]
+
+        def batch_norm(x, i):  # training mode: batch statistics, moving statistics updated in the op
+            mean, variance = stats[2 * i:2 * i + 2]
+            y, new_mean, new_variance = tf.compat.v1.nn.fused_batch_norm(
+                x, params[3 + 2 * i], params[4 + 2 * i], mean, variance, 1e-3, is_training=True,
+                exponential_avg_factor=0.01)[:3]
+            mean.assign(new_mean)
+            variance.assign(new_variance)
+            return y
+
+        def unit(x, conv, norm):
+            return tf.nn.relu(batch_norm(tf.nn.conv2d(x, params[conv], 1, "SAME"), norm))
+
+        def forward(x):
+            x = unit(x, 0, 0)
+            for i in (1, 2):  # as keras_like's: conv-BN-ReLU, then BN, before the residual add and ReLU
+                x = tf.nn.relu(x + batch_norm(unit(x, i, 2 * i - 1), 2 * i))
+            return tf.matmul(tf.reduce_mean(x, [1, 2]), params[-2]) + params[-1]
+    elif model == "gru":  # Embedding(1000, 64), GRU(64) with reset_after=True (gates z, r, h), Dense(10)
+        params = [var(1000, 64), var(64, 192), var(64, 192), var(2, 192), var(64, 10), var(10)]
+
+        def forward(x):
+            table, kernel, recurrent, bias, w, b = params
+            n = tf.shape(x)[0]
+            inputs = tf.matmul(tf.reshape(tf.gather(table, x), (-1, 64)), kernel) + bias[0]  # all steps at once
+            xs = tf.TensorArray(tf.float32, size=40).unstack(
+                tf.transpose(tf.reshape(inputs, (n, 40, 192)), [1, 0, 2]))
+
+            def body(i, h):
+                xz, xr, xh = tf.split(xs.read(i), 3, axis=1)
+                hz, hr, hh = tf.split(tf.matmul(h, recurrent) + bias[1], 3, axis=1)
+                z = tf.sigmoid(xz + hz)
+                candidate = tf.tanh(xh + tf.sigmoid(xr + hr) * hh)
+                return i + 1, z * h + (1 - z) * candidate
+
+            _, h = tf.while_loop(lambda i, _: i < 40, body, (0, tf.zeros([n, 64])), maximum_iterations=40)
+            return tf.matmul(h, w) + b
+    elif model == "lstm":
         params = [var(32, 256), var(64, 256), var(256), var(64, 10), var(10)]
 
         def forward(x):
@@ -294,6 +361,7 @@ def raw_tf_runner(model, batch, jit=False):
         t.assign_add(1.0)
         alpha = 1e-3 * tf.sqrt(1 - 0.999 ** t) / (1 - 0.9 ** t)
         for p, g, m, v in zip(params, grads, ms, vs):
+            g = tf.convert_to_tensor(g)  # the Embedding's gradient comes as IndexedSlices: dense Adam, as Keras
             m.assign_add((g - m) * 0.1)
             v.assign_add((g * g - v) * 0.001)
             p.assign_sub(alpha * m / (tf.sqrt(v) + 1e-7))
@@ -311,6 +379,7 @@ def raw_tf_runner(model, batch, jit=False):
             step(x[j * batch:(j + 1) * batch], y[j * batch:(j + 1) * batch])
         return list(np.diff(starts))
 
+    run.variables, run.step = params + stats, lambda: float(step(x[:batch], y[:batch]))  # for checks by hand
     return run
 
 
