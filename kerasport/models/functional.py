@@ -76,7 +76,7 @@ def topological_nodes(inputs, outputs):
 
 
 def _keras_depths(inputs, outputs):
-    """Keras's graph map: the nodes in depth-first post-order from the outputs, each layer's first visit, and the
+    """Keras's graph map: each layer's first depth-first visit from the outputs, and the
     depth of every node and layer (the longest path to an output), as ``keras.src.ops.function.map_graph``."""
     input_ids = {id(t) for t in inputs}
     post_order, first_visit, done = [], {}, set()
@@ -105,32 +105,28 @@ def _keras_depths(inputs, outputs):
         for parent in node.parent_nodes:
             if id(parent) in in_graph:
                 node_depth[id(parent)] = max(depth + 1, node_depth.get(id(parent), 0))
-    return post_order, first_visit, node_depth, layer_depth
+    return first_visit, node_depth, layer_depth
 
 
-def keras_layer_order(inputs, outputs):
-    """The layers in Keras's order: deepest first (inputs), ties by first depth-first visit from the outputs.
+def keras_order(inputs, outputs, nodes):
+    """Keras's orders of a graph, from one walk of it: ``nodes`` (a topological order) as Keras runs them, and
+    the layers as ``model.layers`` lists them.
 
-    This is the order of ``model.layers`` and so of ``model.weights`` in Keras, which
-    weight files saved by Keras rely on.
+    Both go deepest first. Nodes tie in the order Keras met them; it matters where a layer changes the call for
+    those after it (a preprocessing layer such as ``Resizing``, whose ``training`` defaults to True, sets it for
+    the layers that run later in the call, as in Keras). Layers tie by their first depth-first visit from the
+    outputs; this is the order of ``model.weights`` in Keras, which weight files saved by Keras rely on.
     """
-    _, first_visit, _, layer_depth = _keras_depths(inputs, outputs)
+    first_visit, node_depth, layer_depth = _keras_depths(inputs, outputs)
+    rank = {key: i for i, key in enumerate(node_depth)}
+    nodes = sorted(nodes, key=lambda node: (-node_depth.get(id(node), 0), rank.get(id(node), 0)))
     for t in inputs:  # inputs that no output depends on
         layer = t._keras_history[0]
         if id(layer) not in layer_depth and isinstance(layer, InputLayer):
             layer_depth[id(layer)] = 0
             first_visit[id(layer)] = (-1, layer)
     ranked = sorted(first_visit.values(), key=lambda item: (-layer_depth[id(item[1])], item[0]))
-    return [layer for _, layer in ranked]
-
-
-def keras_node_order(inputs, outputs, nodes):
-    """``nodes`` (a topological order) in the order Keras runs them: deepest first, ties in the order Keras
-    met them. It matters where a layer changes the call for those after it: a preprocessing layer (``Resizing``)
-    whose ``training`` defaults to True sets it for the layers that run later in the call, as in Keras."""
-    post_order, _, node_depth, _ = _keras_depths(inputs, outputs)
-    rank = {key: i for i, key in enumerate(node_depth)}
-    return sorted(nodes, key=lambda node: (-node_depth.get(id(node), 0), rank.get(id(node), 0)))
+    return nodes, [layer for _, layer in ranked]
 
 
 def _execution_plan(nodes, inputs, outputs):
@@ -178,8 +174,7 @@ class Functional(Model):
             if not isinstance(t, KerasTensor):
                 raise TypeError(f"Model inputs and outputs must be KerasTensors (from kerasport.Input and layer "
                                 f"calls), received {t!r}.")
-        self._nodes = keras_node_order(self.inputs, self.outputs, topological_nodes(self.inputs, self.outputs))
-        layers = keras_layer_order(self.inputs, self.outputs)
+        self._nodes, layers = keras_order(self.inputs, self.outputs, topological_nodes(self.inputs, self.outputs))
         self._functional_layers = layers
         for layer in layers:
             if not isinstance(layer, InputLayer) and layer not in self._layers:
