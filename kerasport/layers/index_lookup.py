@@ -24,6 +24,13 @@ class IndexLookup(Layer):
 
     _string = False
 
+    @property
+    def dtype(self):
+        """As Keras: the vocabulary's dtype, ``"string"`` or ``"int64"`` (the config keeps the policy)."""
+        return "string" if self._string else "int64"
+
+    compute_dtype = variable_dtype = dtype
+
     def __init__(self, max_tokens=None, num_oov_indices=1, mask_token=None, oov_token=None, vocabulary=None,
                  idf_weights=None, invert=False, output_mode="int", sparse=False, pad_to_max_tokens=False,
                  oov_method="floormod", salt=None, **kwargs):
@@ -304,11 +311,13 @@ class IndexLookup(Layer):
         return ids if self.output_mode == "int" else self._finish(ids.to_tensor(default_value=-1))
 
     def _finish(self, lookups):
-        """Encode int lookups (``-1``: padding/mask) in the output mode."""
+        """Encode int lookups (``-1``: padding/mask) in the output mode: int64 as in Keras (whose symbolic output
+        says float32 for the encoded modes all the same), float32 for ``"tf_idf"``."""
         if self.output_mode == "int":
             return lookups
-        out = encode_categorical(lookups, "count" if self.output_mode == "tf_idf" else self.output_mode, self._depth())
-        return out * self._idf_tensor if self.output_mode == "tf_idf" else out
+        if self.output_mode == "tf_idf":
+            return encode_categorical(lookups, "count", self._depth()) * self._idf_tensor
+        return encode_categorical(lookups, self.output_mode, self._depth(), dtype="int64")
 
     def _oov_error(self, oov_values):
         """Refuse out-of-vocabulary values when ``num_oov_indices=0``; on probe tensors (whose values mean nothing,

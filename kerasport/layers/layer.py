@@ -422,10 +422,10 @@ class Layer(B.LayerBase):
         if any_symbolic(args, kwargs):
             return self._symbolic_call(args, kwargs)
         if args and not (len(args) == 1 and B.is_tensor(args[0])):
-            args = tuple(_as_tensors(a, self.compute_dtype) for a in args)
+            args = tuple(_as_tensors(a, self._compute_dtype) for a in args)
         for v in kwargs.values():
             if isinstance(v, (np.ndarray, list, tuple, dict)):
-                kwargs = {k: _as_tensors(v, self.compute_dtype) for k, v in kwargs.items()}
+                kwargs = {k: _as_tensors(v, self._compute_dtype) for k, v in kwargs.items()}
                 break
         if args and self.autocast and "float" in self._input_dtype:  # as Keras, float inputs in the layer's dtype
             x = args[0]

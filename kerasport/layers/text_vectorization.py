@@ -45,6 +45,13 @@ class TextVectorization(Layer):
         x = vectorize(texts)          # int64 tensor (len(texts), 20)
     """
 
+    @property
+    def dtype(self):
+        """As Keras: ``"string"``, what the layer takes (the config keeps the policy)."""
+        return "string"
+
+    compute_dtype = variable_dtype = dtype
+
     def __init__(self, max_tokens=None, standardize="lower_and_strip_punctuation", split="whitespace",
                  ngrams=None, output_mode="int", output_sequence_length=None, pad_to_max_tokens=False,
                  vocabulary=None, idf_weights=None, sparse=False, ragged=False, encoding="utf-8", name=None,

@@ -24,8 +24,10 @@ def test_integer_lookup_adapt_matches_keras(kwargs):
     assert ours.get_vocabulary() == [int(v) for v in k.get_vocabulary()]
     x = np.array([[1, 7, 0, -3], [9, 2, 100, 42]])
     out = ours(B.convert_to_tensor(x))
-    assert B.dtype(out) == ("int64" if ours.output_mode == "int" else "float32")
-    _same(out, k(x))
+    expected = k(x)
+    assert B.dtype(out) == keras.backend.standardize_dtype(expected.dtype)  # int64, float32 for tf_idf
+    assert (ours.dtype, ours.compute_dtype, ours.variable_dtype) == (k.dtype, k.compute_dtype, k.variable_dtype)
+    _same(out, expected)
 
 
 def test_integer_lookup_in_a_model_trains_and_saves(tmp_path):

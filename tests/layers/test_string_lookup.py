@@ -24,7 +24,10 @@ def test_string_lookup_adapt_matches_keras(kwargs):
     assert ours.vocabulary_size() == k.vocabulary_size()
     x = np.array(["a", "zz", "d"]) if kwargs.get("output_mode") == "one_hot" else \
         np.array([["a", "zz", "e", "q"], ["b", "b", "c", "f"]])
-    _same(ours(x), k(x))
+    out, expected = ours(x), k(x)
+    assert kerasport.ops.dtype(out) == keras.backend.standardize_dtype(expected.dtype)  # int64; tf_idf float32
+    assert (ours.dtype, ours.compute_dtype, ours.variable_dtype) == (k.dtype, k.compute_dtype, k.variable_dtype)
+    _same(out, expected)
     _same(ours([b"a", b"f"] if kwargs.get("output_mode") != "one_hot" else ["a", "f"]),
           k(np.array([b"a", b"f"]) if kwargs.get("output_mode") != "one_hot" else np.array(["a", "f"])))
 

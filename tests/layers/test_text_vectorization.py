@@ -27,8 +27,10 @@ def test_text_vectorization_matches_keras(kwargs):
     assert ours.get_vocabulary() == k.get_vocabulary()
     queries = TEXTS + ["unseen words cat", "CAT! dog?"]
     out = ours(queries)
-    assert B.dtype(out) == ("int64" if ours._output_mode == "int" else "float32")
-    _same(out, k(np.array(queries)))
+    expected = k(np.array(queries))
+    assert B.dtype(out) == keras.backend.standardize_dtype(expected.dtype)  # int64, float32 for tf_idf
+    assert (ours.dtype, ours.compute_dtype, ours.variable_dtype) == (k.dtype, k.compute_dtype, k.variable_dtype)
+    _same(out, expected)
     _same(ours(np.array(queries)[:, None]), k(np.array(queries)[:, None]))
 
 
