@@ -15,7 +15,14 @@ def clone_model(model, input_tensors=None, clone_function=None):
 
 
 def model_from_json(json_string, custom_objects=None):
-    """A model (or layer) from the JSON string of ``model.to_json()``."""
+    """A model (or layer) from the JSON string of ``model.to_json()``, compiled if the string has a
+    ``compile_config`` (as Keras's ``deserialize_keras_object`` compiles it); its weights are new."""
     import json
     from kerasport import layers
-    return layers.deserialize(json.loads(json_string), custom_objects=custom_objects)
+    from kerasport.saving.keras_v3 import compile_from_config
+    config = json.loads(json_string)
+    compile_config = config.pop("compile_config", None) if isinstance(config, dict) else None
+    model = layers.deserialize(config, custom_objects=custom_objects)
+    if compile_config:
+        compile_from_config(model, compile_config, custom_objects)
+    return model

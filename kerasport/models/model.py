@@ -199,9 +199,16 @@ class Model(Trainer, Layer):
         export_model(self, filepath, format=format, verbose=verbose, input_signature=input_signature, **kwargs)
 
     def to_json(self, **kwargs):
+        """The model's config as a JSON string, with its ``compile_config`` if it is compiled, as Keras writes
+        it; ``kerasport.models.model_from_json`` rebuilds (and compiles) the model from it.
+
+        Args:
+            **kwargs: passed to ``json.dumps()``.
+        """
         import json
-        from kerasport.core.serialization import json_default, serialize_keras_object
-        return json.dumps(serialize_keras_object(self), default=json_default, **kwargs)
+        from kerasport.core.serialization import json_default
+        from kerasport.saving.keras_v3 import model_config
+        return json.dumps(model_config(self), default=json_default, **kwargs)
 
     def get_compile_config(self):
         """The arguments ``compile()`` was called with, which ``model.save`` writes as the ``compile_config``.

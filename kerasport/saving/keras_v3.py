@@ -231,17 +231,33 @@ def read_archive(path):
         raise ValueError(f"{path} is not a readable `.keras` archive: {e}") from None
 
 
+def model_config(model, with_compile_config=True):
+    """``serialize_keras_object(model)``, with the ``compile_config`` of a compiled model, as Keras writes it in
+    ``config.json`` and ``model.to_json()``."""
+    config = serialize_keras_object(model)
+    if with_compile_config and model.compiled and model.optimizer is not None:
+        config["compile_config"] = (serialize_keras_object(model.get_compile_config())
+                                    if _custom_compile(model, "get_compile_config") else configs.compile_config(model))
+    return config
+
+
+def compile_from_config(model, compile_config, custom_objects=None, path="the model's config"):
+    """Compile ``model`` as its ``compile_config`` says (Keras's ``compile_from_config``)."""
+    if _custom_compile(model, "compile_from_config") or _custom_compile(model, "compile"):
+        model.compile_from_config(compile_config)  # the model's own, or Keras's warning
+    else:
+        with configs.config_errors(path):
+            compile_config = {**compile_config, "optimizer_config": compile_config.get("optimizer")}
+            model.compile(**configs.compile_args(compile_config, custom_objects, path))
+
+
 def save_model(model, filepath, overwrite=True, include_optimizer=True):
     """Write ``model`` as a ``.keras`` archive, atomically; with the compile config and optimizer state if compiled.
 
     With ``include_optimizer=False`` the archive holds neither, and loads as an uncompiled model.
     """
-    config = serialize_keras_object(model)
     compiled = include_optimizer and model.compiled and model.optimizer is not None
-    if compiled:
-        config["compile_config"] = (serialize_keras_object(model.get_compile_config())
-                                    if _custom_compile(model, "get_compile_config") else configs.compile_config(model))
-    config = json.dumps(config, default=json_default)
+    config = json.dumps(model_config(model, compiled), default=json_default)
     metadata = json.dumps({"keras_version": h5.KERAS_VERSION,
                            "date_saved": datetime.datetime.now().strftime("%Y-%m-%d@%H:%M:%S")})
     weights = io.BytesIO()
@@ -274,12 +290,7 @@ def load_model(path, custom_objects=None, compile=True, safe_mode=True):
         load_weights_from_h5(model, f, path)
         _read_assets(path, model)
         if compile and compile_config:
-            if _custom_compile(model, "compile_from_config") or _custom_compile(model, "compile"):
-                model.compile_from_config(compile_config)  # the model's own, or Keras's warning
-            else:
-                with configs.config_errors(path):
-                    compile_config = {**compile_config, "optimizer_config": compile_config.get("optimizer")}
-                    model.compile(**configs.compile_args(compile_config, custom_objects, path))
+            compile_from_config(model, compile_config, custom_objects, path)
             values = _read_vars(f, "optimizer", path)
             if values is not None and getattr(model, "optimizer", None) is not None:
                 h5.restore_optimizer(model, values, path)

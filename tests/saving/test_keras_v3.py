@@ -299,3 +299,28 @@ def test_save_without_a_model_extension_and_load_of_a_folder_give_keras_errors(t
         model.save(str(tmp_path / "saved_model"))
     with pytest.raises(ValueError, match=r"^File format not supported: filepath=.* use `keras\.layers\.TFSMLayer\("):
         kerasport.models.load_model(str(tmp_path))
+
+
+def test_to_json_carries_the_compile_config_and_model_from_json_compiles_as_keras():
+    """Keras's ``to_json`` of a compiled model holds its ``compile_config`` and ``model_from_json`` compiles
+    the model from it; both ways between Keras and kerasport."""
+    keras = keras_module()
+
+    def compiled(lib):
+        model = lib.Sequential([lib.Input((3,)), lib.layers.Dense(2)])
+        model.compile(optimizer=lib.optimizers.Adam(0.01), loss="mse", metrics=["mae"], loss_weights=[0.5])
+        return model
+
+    ours, theirs = compiled(kerasport), compiled(keras)
+    assert json.loads(ours.to_json())["compile_config"] == json.loads(theirs.to_json())["compile_config"]
+    for rebuilt in (kerasport.models.model_from_json(theirs.to_json()),
+                    kerasport.models.model_from_json(ours.to_json())):
+        assert rebuilt.compiled and isinstance(rebuilt.optimizer, kerasport.optimizers.Adam)
+        assert float(rebuilt.optimizer.learning_rate) == pytest.approx(0.01)
+        assert rebuilt.loss == "mse"
+        rebuilt.fit(np.ones((4, 3)), np.ones((4, 2)), verbose=0)
+    from_ours = keras.models.model_from_json(ours.to_json())
+    assert from_ours.compiled and from_ours.optimizer.get_config() == theirs.optimizer.get_config()
+    uncompiled = kerasport.Sequential([kerasport.Input((3,)), layers.Dense(2)])
+    assert "compile_config" not in json.loads(uncompiled.to_json())
+    assert not kerasport.models.model_from_json(uncompiled.to_json()).compiled
