@@ -10,7 +10,7 @@ import operator
 from kerasport.backends import B
 from kerasport.layers.keras_op_classes import KERAS_OPS
 from kerasport.layers.layer import KerasTensor, Layer
-from kerasport.core import nest
+from kerasport.core import naming, nest
 
 _TENSOR = "__tensor__"
 OPERATORS = {"getitem": operator.getitem}  # ops that are Python operators, not functions of kerasport.ops
@@ -62,6 +62,11 @@ class OpLayer(Layer):
     def call(self, inputs):
         tensors = iter(inputs)
         return self._fn(*_fill(self._args, tensors), **_fill(self._kwargs, tensors))
+
+    @property
+    def keras_class_name(self):
+        """The Keras op class this layer stands for (``Square``), which Keras's summary shows."""
+        return KERAS_OPS[self.op][1] if self.op in KERAS_OPS else type(self).__name__
 
     def compute_mask(self, inputs, mask=None):
         """None: as Keras's ops, an op's output carries no mask, and its inputs' masks go without a warning."""
@@ -142,7 +147,9 @@ def symbolic_op(name, args, kwargs):
     arguments = nest.map_structure(mark, list(args))
     keyword_arguments = nest.map_structure(mark, dict(kwargs))
     arguments = [_encode(a) if isinstance(a, tuple) else a for a in arguments]
-    layer = OpLayer(name, arguments, keyword_arguments, name=None)
+    # Named as Keras names the op (``square``, ``multiply_1``), from the counter layers' names use.
+    layer = OpLayer(name, arguments, keyword_arguments,
+                    name=naming.uniquify(naming.to_snake_case(KERAS_OPS[name][1])) if name in KERAS_OPS else None)
     return layer(tensors)
 
 

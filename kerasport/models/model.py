@@ -147,11 +147,22 @@ class Model(Trainer, Layer):
         if modified:
             self._step_functions = {}
 
-    def summary(self, line_length=None, positions=None, print_fn=None, expand_nested=False, show_trainable=False):
-        """Print Keras's table: layer (type), output shape, parameter count, and the totals."""
+    def summary(self, line_length=None, positions=None, print_fn=None, expand_nested=False, show_trainable=False,
+                layer_range=None):
+        """Print Keras's table: layer (type), output shape, parameter count, and the totals.
+
+        Args:
+            line_length: the table's width in characters.
+            positions: the columns' right edges, as fractions of ``line_length`` (or in characters).
+            print_fn: called with the whole summary as one string (default: ``print``).
+            expand_nested: list each nested model's layers below it.
+            show_trainable: add a column saying whether each layer is trainable.
+            layer_range: two layer-name patterns (``re.match``): list only the layers from the first match of
+                the first to the last match of the second.
+        """
         from kerasport.utils.summary import print_summary
         print_summary(self, line_length=line_length, positions=positions, print_fn=print_fn,
-                      show_trainable=show_trainable)
+                      expand_nested=expand_nested, show_trainable=show_trainable, layer_range=layer_range)
 
     def get_layer(self, name=None, index=None):
         """A layer by ``name`` or by ``index``."""

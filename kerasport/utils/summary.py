@@ -5,6 +5,7 @@ wrapped at spaces), followed by the parameter totals with their sizes in bytes:
 ``Total params: 1,234 (4.82 KB)``.
 """
 import math
+import re
 import shutil
 
 from kerasport.backends import B
@@ -85,11 +86,14 @@ def _column_widths(line_length, positions):
 
 
 def _wrap(text, width):
-    """``text`` split into lines of at most ``width`` characters at spaces; a longer word ends in "…"."""
+    """``text`` split into lines of at most ``width`` characters at spaces; a longer word ends in "…". Leading
+    spaces (a nested layer's indent) stay with the first word."""
     lines = []
     for paragraph in str(text).split("\n"):
         line = ""
-        for word in paragraph.split(" "):
+        words = paragraph.lstrip(" ").split(" ")
+        words[0] = paragraph[:len(paragraph) - len(paragraph.lstrip(" "))] + words[0]
+        for word in words:
             if len(word) > width:
                 word = word[:width - 1] + "…"
             if not line:
@@ -150,8 +154,29 @@ def _connections(model, layer):
     return ", ".join(parents) if parents else "-"
 
 
-def print_summary(model, line_length=None, positions=None, print_fn=None, show_trainable=False):
-    """Print ``model``'s summary as Keras 3 does (one string to ``print_fn``, or to stdout)."""
+def _layer_bounds(layers, layer_range):
+    """Keras's ``layer_range``: the first layer whose name matches its first pattern to the last layer whose name
+    matches its second (both ``re.match``), as ``[start, stop)``; all layers without one."""
+    if layer_range is None:
+        return 0, len(layers)
+    if len(layer_range) != 2 or not all(isinstance(p, str) for p in layer_range):
+        raise ValueError(f"layer_range must be a list or tuple of 2 layer-name patterns (strings). Received: "
+                         f"layer_range={layer_range}")
+    first = [i for i, layer in enumerate(layers) if re.match(layer_range[0], layer.name)]
+    last = [i for i, layer in enumerate(layers) if re.match(layer_range[1], layer.name)]
+    if not first or not last:
+        raise ValueError(f"layer_range={layer_range}: no layer name matches {layer_range[0 if not first else 1]!r}. "
+                         f"Layer names: {[layer.name for layer in layers]}")
+    if min(first) > max(last):
+        raise ValueError(f"layer_range={layer_range}: the first layer comes after the last one.")
+    return min(first), max(last) + 1
+
+
+def print_summary(model, line_length=None, positions=None, print_fn=None, expand_nested=False,
+                  show_trainable=False, layer_range=None):
+    """Print ``model``'s summary as Keras 3 does (one string to ``print_fn``, or to stdout): with
+    ``expand_nested``, each nested model's layers below it (``   └ name``); with ``layer_range``, only the
+    layers from the first whose name matches ``layer_range[0]`` to the last that matches ``layer_range[1]``."""
     from kerasport.models.functional import Functional
     functional = isinstance(model, Functional)
     layers = list(model._functional_layers) if functional else model.layers
@@ -174,16 +199,26 @@ def print_summary(model, line_length=None, positions=None, print_fn=None, show_t
     lines = [f'Model: "{model.name}"', _rule(_TOP, widths)]
     lines += _row(_HEAD, widths, header, alignment)
     lines.append(_rule(_HEAD_RULE, widths))
-    for i, layer in enumerate(layers):
-        if not layer.built:
-            params = "0 (unbuilt)"
-        else:
-            params = f"{layer.count_params():,}"
-        cells = [f"{layer.name} ({type(layer).__name__})", _shape_str(layer), params]
+    rows = []
+
+    def add(layer, level):
+        params = f"{layer.count_params():,}" if layer.built else "0 (unbuilt)"
+        prefix = "   " * level + "└ " if level else ""
+        cells = [f"{prefix}{layer.name} ({getattr(layer, 'keras_class_name', type(layer).__name__)})",
+                 _shape_str(layer), params]
         if not sequential_like:
             cells.append(_connections(model, layer))
         if show_trainable:
             cells.append(("Y" if layer.trainable else "N") if layer.weights else "-")
+        rows.append(cells)
+        if expand_nested and getattr(layer, "layers", None):
+            for inner in layer.layers:
+                add(inner, level + 1)
+
+    start, stop = _layer_bounds(layers, layer_range)
+    for layer in layers[start:stop]:
+        add(layer, 0)
+    for i, cells in enumerate(rows):
         if i:
             lines.append(_rule(_ROW_RULE, widths))
         lines += _row(_ROW, widths, cells, alignment)
