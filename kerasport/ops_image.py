@@ -24,8 +24,8 @@ SCALE_AND_TRANSLATE_METHODS = ("linear", "bilinear", "trilinear", "cubic", "bicu
                                "lanczos5")
 
 __all__ = ["resize", "affine_transform", "crop_images", "pad_images", "rgb_to_grayscale", "rgb_to_hsv",
-           "hsv_to_rgb", "extract_patches", "extract_patches_3d", "map_coordinates", "gaussian_blur", "perspective_transform",
-           "elastic_transform", "sobel_edges", "ssim",
+           "hsv_to_rgb", "extract_patches", "extract_patches_3d", "map_coordinates", "gaussian_blur",
+           "perspective_transform", "elastic_transform", "sobel_edges", "ssim",
            "scale_and_translate"]
 
 
