@@ -315,7 +315,7 @@ def extract_patches(images, size, strides=None, dilation_rate=1, padding="valid"
         raise ValueError(f"ops.image.extract_patches: expected `size` to be an int or a tuple of 2 (or 3) ints. "
                          f"Received: size={size}")
     if not isinstance(size, int) and len(size) == 3:
-        return extract_patches_3d.__wrapped__(images, size, strides, dilation_rate, padding, data_format)
+        return _volume_patches(images, tuple(size), strides, dilation_rate, padding, data_format)
     size = (size, size) if isinstance(size, int) else tuple(size)
     return _patches(_images(images, "extract_patches"), size, strides, dilation_rate, padding,
                     _data_format(data_format, "extract_patches"))
@@ -339,7 +339,6 @@ def _patches(x, size, strides, dilation_rate, padding, data_format):
     return B.squeeze(patches, 0) if unbatched else patches
 
 
-@_op
 def extract_patches_3d(volumes, size, strides=None, dilation_rate=1, padding="valid", data_format=None):
     """Extracts patches from the volume(s).
 
@@ -372,13 +371,18 @@ def extract_patches_3d(volumes, size, strides=None, dilation_rate=1, padding="va
     if not isinstance(size, (tuple, list)) or len(size) != 3:
         raise TypeError(f"ops.image.extract_patches_3d: invalid `size` argument. Expected an int or a tuple of "
                         f"length 3. Received: size={size}")
+    if isinstance(volumes, KerasTensor):  # Keras records it as extract_patches (its ExtractPatches op)
+        return extract_patches(volumes, tuple(size), strides, dilation_rate, padding, data_format)
+    return _volume_patches(volumes, tuple(size), strides, dilation_rate, padding, data_format)
+
+
+def _volume_patches(volumes, size, strides, dilation_rate, padding, data_format):
     volumes = B.convert_to_tensor(volumes)
     if B.ndim(volumes) not in (4, 5):
         raise ValueError("ops.image.extract_patches_3d: invalid volumes rank: expected rank 4 (single volume) or "
                          f"rank 5 (batch of volumes). Received input with shape: volumes.shape="
                          f"{tuple(volumes.shape)}")
-    return _patches(volumes, tuple(size), strides, dilation_rate, padding,
-                    _data_format(data_format, "extract_patches_3d"))
+    return _patches(volumes, size, strides, dilation_rate, padding, _data_format(data_format, "extract_patches_3d"))
 
 
 @_op

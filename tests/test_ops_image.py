@@ -309,3 +309,22 @@ def test_extract_patches_3d_symbolic_and_errors():
         ops.image.extract_patches_3d(VOLUMES[0, 0], 2)
     with pytest.raises(ValueError, match="strides"):
         ops.image.extract_patches_3d(VOLUMES, 2, strides=(1, 1))
+
+
+def _patches_3d_model(lib):
+    x = lib.Input((4, 6, 6, 2))
+    return lib.Model(x, lib.layers.Flatten()(lib.ops.image.extract_patches_3d(x, 2, strides=(2, 3, 3))))
+
+
+def test_extract_patches_3d_in_a_keras_archive(keras, tmp_path):
+    """Keras writes a symbolic extract_patches_3d as its ExtractPatches op; archives move both ways."""
+    data = VOLUMES[:, :4, :6, :6]
+    theirs = _patches_3d_model(keras)
+    theirs.save(tmp_path / "keras.keras")
+    close(kerasport.saving.load_model(tmp_path / "keras.keras").predict(data, verbose=0),
+          theirs.predict(data, verbose=0))
+    ours = _patches_3d_model(kerasport)
+    ours.save(tmp_path / "ours.keras")
+    loaded = keras.saving.load_model(tmp_path / "ours.keras")
+    assert "ExtractPatches" in {e["class_name"] for e in loaded.get_config()["layers"]}
+    close(ours.predict(data, verbose=0), loaded.predict(data, verbose=0))

@@ -81,6 +81,16 @@ def test_remat_function_same_values_and_gradients():
 
     for a, b in zip(_value_and_grads(f, x, []), _value_and_grads(kerasport.remat(f), x, [])):
         np.testing.assert_allclose(a, b, rtol=1e-6)
+    calls = []
+
+    def counted(t):
+        calls.append(1)
+        return f(t)
+
+    _value_and_grads(counted, x, [])
+    assert len(calls) == 1
+    _value_and_grads(kerasport.remat(counted), x, [])
+    assert len(calls) == 3  # rematerialized: run forward, then again in the backward pass
 
 
 @pytest.mark.parametrize("mode,kwargs", [("full", {}), ("activations", {}),
@@ -96,11 +106,15 @@ def test_remat_scope_layer_same_values_and_gradients(mode, kwargs):
     assert get_current_remat_mode() is None and scope.mode == mode
     layer.build((None, 5))
     layer.set_weights(plain.get_weights())
+    calls = []
+    layer.activation = lambda t, act=layer.activation: calls.append(1) or act(t)
     for _ in range(2):  # "larger_than" decides at the first call with a shape, then rematerializes
         want = _value_and_grads(plain, x, plain.trainable_weights)
         got = _value_and_grads(layer, x, layer.trainable_weights)
         for a, b in zip(want, got):
             np.testing.assert_allclose(a, b, rtol=1e-6)
+    assert len(calls) == (3 if mode == "larger_than" else 4)  # each rematerialized call runs twice
+    layer.activation = kerasport.activations.get("tanh")
     assert layer.get_config()["activation"] == "tanh"  # the activation is swapped back after each call
 
 
