@@ -85,3 +85,34 @@ def test_model_config_round_trip():
     hidden = clone.get_layer("hidden")
     assert isinstance(hidden.dtype_policy, DTypePolicyMap)
     assert (hidden.compute_dtype, clone.get_layer("out").compute_dtype) == ("float16", "float32")
+
+
+def _quantized_model(lib, policy):
+    policy_map = lib.dtype_policies.DTypePolicyMap(default_policy="float32")
+    policy_map["dense"] = policy
+    inputs = lib.Input((128,))
+    hidden = lib.layers.Dense(8, name="dense", dtype=policy_map)(inputs)
+    outputs = lib.layers.Dense(3, name="e", dtype=policy_map)(hidden)
+    return lib.Model(inputs, outputs)
+
+
+@pytest.mark.parametrize("policy", ["int8_from_float32", "int4/64_from_float32", "int4_from_float32",
+                                    "float8_from_float32"])
+def test_quantized_policy_by_path_matches_keras(keras, policy, tmp_path):
+    """A layer whose path maps to a quantized policy builds Keras's quantized weights (int4: the map's block size)
+    and computes Keras's outputs; the model's .keras archive loads in Keras."""
+    theirs, ours = _quantized_model(keras, policy), _quantized_model(kerasport, policy)
+    assert [(w.path, tuple(w.shape), _dtype(w)) for w in ours.weights] == \
+        [(w.path, tuple(w.shape), w.dtype) for w in theirs.weights]
+    ours.set_weights(theirs.get_weights())
+    x = np.random.RandomState(0).rand(2, 128).astype("float32")
+    want = theirs.predict(x, verbose=0)
+    np.testing.assert_allclose(ours.predict(x, verbose=0), want, rtol=1e-5, atol=1e-5)
+    ours.save(tmp_path / "map.keras")
+    loaded = keras.saving.load_model(tmp_path / "map.keras")
+    assert loaded.get_layer("dense").quantization_mode == ours.get_layer("dense").quantization_mode
+    np.testing.assert_allclose(loaded.predict(x, verbose=0), want, rtol=1e-5, atol=1e-5)
+
+
+def _dtype(variable):
+    return kerasport.backend.standardize_dtype(variable.dtype)

@@ -41,6 +41,21 @@ def test_device_bad_name_raises(bad):
             ops.ones((1,))
 
 
+@pytest.mark.skipif(B.NAME != "torch", reason="torch's device names; TensorFlow has no 'meta' device")
+def test_device_switches_the_torch_device():
+    """On a machine without a GPU, torch's "meta" device (which Keras's torch backend uses too) shows the switch."""
+    before = kerasport.backend.device()
+    with kerasport.device("meta") as device:
+        assert str(device) == "meta"
+        made = [ops.ones((2, 3)), ops.convert_to_tensor(np.ones(3)), ops.arange(4), kerasport.random.normal((2,)),
+                kerasport.Variable(np.ones(2)), kerasport.Variable("zeros", shape=(3,))]
+        with kerasport.device("cpu"):
+            inner = ops.zeros((2,))
+        assert ops.zeros((1,)).device.type == "meta"
+    assert [t.device.type for t in made] == ["meta"] * len(made) and inner.device.type == "cpu"
+    assert ops.ones((1,)).device.type == before.split(":")[0] and kerasport.backend.device() == before
+
+
 @pytest.mark.skipif(B.NAME != "torch", reason="TensorFlow places soft: a missing GPU falls back to the CPU, as Keras")
 def test_device_missing_gpu_raises_on_torch():
     import torch

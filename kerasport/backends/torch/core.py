@@ -300,17 +300,19 @@ class device_scope:
         self.device = _torch_device(device_name)
 
     def __enter__(self):
-        import sys
         self.previous = DEVICE
-        self.modules = [m for n, m in list(sys.modules.items())
-                        if n.startswith("kerasport.backends.torch") and getattr(m, "DEVICE", None) is DEVICE]
-        for m in self.modules:
-            m.DEVICE = self.device
+        self._rebind(DEVICE, self.device)
         return self.device
 
     def __exit__(self, *exc):
-        for m in self.modules:
-            m.DEVICE = self.previous
+        self._rebind(self.device, self.previous)  # also in backend modules first imported inside the block
+
+    @staticmethod
+    def _rebind(old, new):
+        import sys
+        for name, module in list(sys.modules.items()):
+            if name.startswith("kerasport.backends.torch") and getattr(module, "DEVICE", None) is old:
+                module.DEVICE = new
 
 
 def remat(f):
