@@ -116,3 +116,46 @@ def test_quantized_policy_by_path_matches_keras(keras, policy, tmp_path):
 
 def _dtype(variable):
     return kerasport.backend.standardize_dtype(variable.dtype)
+
+
+def _paths(lib):
+    """``layer.path`` of layers in a Sequential, a subclassed model, a Functional block and wrappers."""
+    seq = lib.Sequential([lib.Input((4, 8)), lib.layers.Dense(8, name="d1"), lib.layers.Dense(8, name="d2")],
+                         name="seq")
+
+    class Block(lib.layers.Layer):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.inner = lib.layers.Dense(3, name="inner")
+
+        def build(self, shape):
+            self.inner.build(shape)
+
+        def call(self, x):
+            return self.inner(x)
+
+    class Outer(lib.Model):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.block = Block(name="block")
+
+        def call(self, x):
+            return self.block(x)
+
+    outer = Outer(name="outer")
+    outer(np.ones((1, 4), "float32"))
+    inputs, block = lib.Input((4,)), Block(name="fblock")
+    lib.Model(inputs, block(inputs))
+    x = np.ones((1, 2, 4), "float32")
+    lstm, bidirectional = lib.layers.LSTM(3, name="lstm"), lib.layers.Bidirectional(lib.layers.GRU(3), name="bi")
+    distributed = lib.layers.TimeDistributed(lib.layers.Dense(2, name="tdd"), name="td")
+    for layer in (lstm, bidirectional, distributed):
+        layer(x)
+    return [layer.path for layer in seq.layers + [outer, outer.block, outer.block.inner, block, block.inner, lstm,
+                                                  lstm.cell, bidirectional, bidirectional.forward_layer,
+                                                  bidirectional.backward_layer, distributed, distributed.layer]]
+
+
+def test_layer_paths_match_keras(keras):
+    """A map is looked up by ``layer.path``: the same paths as Keras's."""
+    assert _paths(kerasport) == _paths(keras)
