@@ -228,7 +228,8 @@ class DTypePolicyMap(DTypePolicy, MutableMapping):
     @classmethod
     def from_config(cls, config, custom_objects=None):
         config = dict(config)
-        config["policy_map"] = {k: deserialize(v) for k, v in (config.get("policy_map") or {}).items()}
+        # (Keras writes the entries given to its constructor as they were given: names, not configs)
+        config["policy_map"] = {k: get(v) for k, v in (config.get("policy_map") or {}).items()}
         if isinstance(config.get("default_policy"), dict):
             config["default_policy"] = deserialize(config["default_policy"])
         return cls(**config)

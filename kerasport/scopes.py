@@ -47,9 +47,10 @@ class RematScope:
 
     Args:
         mode: ``"full"`` (every layer's call), ``"activations"`` (the ``activation`` of layers that have one,
-            e.g. ``Dense(..., activation="relu")``), ``"larger_than"`` (layers whose output has more than
-            ``output_size_threshold`` elements, counted without the batch axis, per sample), ``"list_of_layers"``
-            (the layers named in ``layer_names``), or None (off).
+            e.g. ``Dense(..., activation="relu")``), ``"larger_than"`` (layers whose outputs have more than
+            ``output_size_threshold`` elements in all; kerasport decides at a layer's first call with each input
+            shape, which itself runs plain), ``"list_of_layers"`` (the layers named in ``layer_names``), or None
+            (off).
         output_size_threshold: the threshold of ``"larger_than"``; 1024 by default.
         layer_names: the layer names of ``"list_of_layers"``.
 

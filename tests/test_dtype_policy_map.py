@@ -159,3 +159,15 @@ def _paths(lib):
 def test_layer_paths_match_keras(keras):
     """A map is looked up by ``layer.path``: the same paths as Keras's."""
     assert _paths(kerasport) == _paths(keras)
+
+
+def test_constructor_entries_and_policy_default_round_trip(keras):
+    """Keras writes entries given to its constructor as names and a ``DTypePolicy`` default as its config; both
+    read back here, and what kerasport writes reads back in Keras."""
+    theirs = keras.dtype_policies.DTypePolicyMap(default_policy=keras.dtype_policies.DTypePolicy("mixed_float16"),
+                                                 policy_map={"a": "int8_from_mixed_bfloat16"})
+    ours = dtype_policies.deserialize(keras.dtype_policies.serialize(theirs))
+    assert (ours.name, ours.compute_dtype, ours.variable_dtype) == ("map_mixed_float16", "float16", "float32")
+    assert ours["a"].name == "int8_from_mixed_bfloat16" and ours["a"].quantization_mode == "int8"
+    back = keras.dtype_policies.deserialize(dtype_policies.serialize(ours))
+    assert (back.name, back["a"].name) == ("map_mixed_float16", "int8_from_mixed_bfloat16")
