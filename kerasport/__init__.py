@@ -19,6 +19,7 @@ from kerasport.regularizers import Regularizer  # noqa: F401
 from kerasport import dtype_policies, export, mixed_precision, quantizers  # noqa: F401
 from kerasport.quantizers import Quantizer  # noqa: F401
 from kerasport.config import DTypePolicy  # noqa: F401
+from kerasport.scopes import RematScope, SymbolicScope, device, remat  # noqa: F401
 FloatDTypePolicy = DTypePolicy
 
 

@@ -6,6 +6,7 @@ are rank 3 ``(H, W, C)`` or rank 4 ``(N, H, W, C)`` (``channels_first``: ``C`` b
 ``H, W``). Given a symbolic ``KerasTensor``, an op adds an ``OpLayer`` to the graph.
 """
 import functools
+import math
 
 import numpy as np
 
@@ -23,8 +24,8 @@ SCALE_AND_TRANSLATE_METHODS = ("linear", "bilinear", "trilinear", "cubic", "bicu
                                "lanczos5")
 
 __all__ = ["resize", "affine_transform", "crop_images", "pad_images", "rgb_to_grayscale", "rgb_to_hsv",
-           "hsv_to_rgb", "extract_patches", "map_coordinates", "gaussian_blur", "perspective_transform",
-           "elastic_transform", "sobel_edges", "ssim",
+           "hsv_to_rgb", "extract_patches", "extract_patches_3d", "map_coordinates", "gaussian_blur",
+           "perspective_transform", "elastic_transform", "sobel_edges", "ssim",
            "scale_and_translate"]
 
 
@@ -307,24 +308,81 @@ def extract_patches(images, size, strides=None, dilation_rate=1, padding="valid"
     """Patches of ``size`` (int or (ph, pw)) flattened into the channel axis: (N, H', W', ph*pw*C).
 
     ``strides`` (int or (sh, sw)) defaults to ``size`` (non-overlapping patches); ``padding`` "valid" or "same".
+    A ``size`` of three ints extracts 3-D patches from volumes, as ``extract_patches_3d``.
     """
-    data_format = _data_format(data_format, "extract_patches")
-    if isinstance(size, int):
-        size = (size, size)
-    if not isinstance(size, (tuple, list)) or len(size) != 2:
-        raise ValueError(f"ops.image.extract_patches: expected `size` to be an int or a tuple of 2 ints. "
+    if not isinstance(size, int) and not isinstance(size, (tuple, list)) or \
+            isinstance(size, (tuple, list)) and len(size) not in (2, 3):
+        raise ValueError(f"ops.image.extract_patches: expected `size` to be an int or a tuple of 2 (or 3) ints. "
                          f"Received: size={size}")
-    images = _images(images, "extract_patches")
-    channels = B.shape(images)[-1 if data_format == "channels_last" else -3]
-    out_dim = size[0] * size[1] * channels
-    kernel = B.reshape(B.eye(out_dim, dtype=B.dtype(images)), (size[0], size[1], channels, out_dim))
-    unbatched = B.ndim(images) == 3
-    x = B.expand_dims(images, 0) if unbatched else images
+    if not isinstance(size, int) and len(size) == 3:
+        return _volume_patches(images, tuple(size), strides, dilation_rate, padding, data_format)
+    size = (size, size) if isinstance(size, int) else tuple(size)
+    return _patches(_images(images, "extract_patches"), size, strides, dilation_rate, padding,
+                    _data_format(data_format, "extract_patches"))
+
+
+def _patches(x, size, strides, dilation_rate, padding, data_format):
+    """Keras's patch extraction: a convolution with an identity kernel of ``size + (C, prod(size) * C)``."""
+    rank = len(size)
+    channels = B.shape(x)[-1 if data_format == "channels_last" else -rank - 1]
+    out_dim = math.prod(size) * channels
+    kernel = B.reshape(B.eye(out_dim, dtype=B.dtype(x)), tuple(size) + (channels, out_dim))
+    unbatched = B.ndim(x) == rank + 1
+    x = B.expand_dims(x, 0) if unbatched else x
     strides = strides or size
-    strides = (strides, strides) if isinstance(strides, int) else tuple(strides)
+    strides = (strides,) * rank if isinstance(strides, int) else tuple(strides)
+    if len(strides) != rank:
+        raise ValueError(f"ops.image.extract_patches: invalid `strides` argument: expected an int or {rank} ints. "
+                         f"Received: strides={strides}")
     patches = B.conv(x, kernel, strides=strides, padding=padding, data_format=data_format,
                      dilation_rate=dilation_rate)
     return B.squeeze(patches, 0) if unbatched else patches
+
+
+def extract_patches_3d(volumes, size, strides=None, dilation_rate=1, padding="valid", data_format=None):
+    """Extracts patches from the volume(s).
+
+    Each patch of ``size`` voxels is flattened into the channel axis, in (depth, height, width, channel)
+    order: ``(N, D', H', W', pd*ph*pw*C)`` for channels_last, ``(N, pd*ph*pw*C, D', H', W')`` for
+    channels_first.
+
+    Args:
+        volumes: a volume ``(D, H, W, C)`` or a batch of volumes ``(N, D, H, W, C)`` (channels first:
+            ``(C, D, H, W)`` / ``(N, C, D, H, W)``).
+        size: the patch size, an int or a tuple ``(patch_depth, patch_height, patch_width)``.
+        strides: strides along depth, height and width (an int or 3 ints); ``size`` by default
+            (non-overlapping patches).
+        dilation_rate: the input stride: how far apart two consecutive samples of a patch are. TensorFlow
+            does not take ``dilation_rate > 1`` together with ``strides > 1``.
+        padding: ``"valid"`` or ``"same"``.
+        data_format: ``"channels_last"`` or ``"channels_first"``; ``keras.config.image_data_format()`` by default.
+
+    Returns:
+        The patches: 4-D for one volume, 5-D for a batch.
+
+    Example:
+
+    >>> volumes = np.random.random((2, 10, 10, 10, 3)).astype("float32")
+    >>> keras.ops.image.extract_patches_3d(volumes, (3, 3, 3)).shape
+    (2, 3, 3, 3, 81)
+    """
+    if isinstance(size, int):
+        size = (size, size, size)
+    if not isinstance(size, (tuple, list)) or len(size) != 3:
+        raise TypeError(f"ops.image.extract_patches_3d: invalid `size` argument. Expected an int or a tuple of "
+                        f"length 3. Received: size={size}")
+    if isinstance(volumes, KerasTensor):  # Keras records it as extract_patches (its ExtractPatches op)
+        return extract_patches(volumes, tuple(size), strides, dilation_rate, padding, data_format)
+    return _volume_patches(volumes, tuple(size), strides, dilation_rate, padding, data_format)
+
+
+def _volume_patches(volumes, size, strides, dilation_rate, padding, data_format):
+    volumes = B.convert_to_tensor(volumes)
+    if B.ndim(volumes) not in (4, 5):
+        raise ValueError("ops.image.extract_patches_3d: invalid volumes rank: expected rank 4 (single volume) or "
+                         f"rank 5 (batch of volumes). Received input with shape: volumes.shape="
+                         f"{tuple(volumes.shape)}")
+    return _patches(volumes, size, strides, dilation_rate, padding, _data_format(data_format, "extract_patches_3d"))
 
 
 @_op

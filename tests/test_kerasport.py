@@ -6,7 +6,7 @@ from tests.helpers import keras_module
 def test_top_level_names():
     keras = keras_module()
     for name in ("Variable", "Initializer", "Loss", "Metric", "Optimizer", "Regularizer", "KerasTensor",
-                 "name_scope", "tree", "Quantizer"):
+                 "name_scope", "tree", "Quantizer", "device", "remat", "RematScope", "SymbolicScope"):
         assert hasattr(kerasport, name) and hasattr(keras, name)
     assert isinstance(kerasport.Input((2,)), kerasport.KerasTensor)
     assert isinstance(kerasport.losses.MeanSquaredError(), kerasport.Loss)
@@ -30,3 +30,13 @@ def test_initializers_have_keras_names():
     assert isinstance(kerasport.initializers.get("IdentityInitializer"), kerasport.initializers.Identity)
     assert kerasport.initializers.serialize(kerasport.initializers.get("OrthogonalInitializer"))["class_name"] == \
         keras.initializers.serialize(keras.initializers.get("OrthogonalInitializer"))["class_name"] == "Orthogonal"
+
+
+def test_image_ops_and_dtype_policies_have_keras_names():
+    """Every ``keras.ops.image`` name; every ``keras.dtype_policies`` name but the calibration-based (GPTQ, AWQ)
+    policies, which kerasport does not have (docs/quantization.md)."""
+    keras = keras_module()
+    assert [n for n in dir(keras.ops.image) if not n.startswith("_") and not hasattr(kerasport.ops.image, n)] == []
+    missing = [n for n in dir(keras.dtype_policies)
+               if not n.startswith("_") and not hasattr(kerasport.dtype_policies, n)]
+    assert sorted(missing) == ["AWQDTypePolicy", "GPTQDTypePolicy"]

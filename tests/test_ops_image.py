@@ -276,3 +276,55 @@ def test_elastic_transform_draws_and_validates():
         ops.image.perspective_transform(x, np.zeros((3, 2)), np.zeros((3, 2)))
     with pytest.raises(ValueError, match="same shape"):
         ops.image.perspective_transform(x, np.zeros((2, 4, 2)), np.zeros((4, 2)))
+
+
+VOLUMES = RNG.rand(2, 5, 6, 7, 2).astype("float32")
+
+
+@pytest.mark.parametrize("kwargs", [{"size": 2}, {"size": (2, 3, 2)}, {"size": (2, 2, 3), "strides": (1, 2, 1)},
+                                    {"size": 3, "strides": 2, "padding": "same"},
+                                    {"size": (2, 2, 2), "strides": 1, "dilation_rate": 2},
+                                    {"size": (2, 3, 2), "data_format": "channels_first"}])
+def test_extract_patches_3d(keras, kwargs):
+    # As test_extract_patches: Keras runs channels_last, transposed for channels_first.
+    channels_first = kwargs.get("data_format") == "channels_first"
+    x = np.moveaxis(VOLUMES, -1, 1) if channels_first else VOLUMES
+    reference = dict(kwargs, data_format="channels_last")
+    for ours, volume in [(x, VOLUMES), (x[0], VOLUMES[0])]:
+        want = np.asarray(keras.ops.image.extract_patches_3d(volume, **reference))
+        if channels_first:
+            want = np.moveaxis(want, -1, -4)
+        close(ops.image.extract_patches_3d(ours, **kwargs), want)
+        if not channels_first and "dilation_rate" not in kwargs:  # a 3-tuple size makes extract_patches 3-D too
+            size = kwargs["size"] if isinstance(kwargs["size"], tuple) else (kwargs["size"],) * 3
+            close(ops.image.extract_patches(ours, **dict(kwargs, size=size)), want)
+
+
+def test_extract_patches_3d_symbolic_and_errors():
+    x = kerasport.Input((4, 6, 6, 3))
+    assert tuple(ops.image.extract_patches_3d(x, 2).shape) == (None, 2, 3, 3, 24)
+    with pytest.raises(TypeError, match="size"):
+        ops.image.extract_patches_3d(VOLUMES, (2, 2))
+    with pytest.raises(ValueError, match="rank"):
+        ops.image.extract_patches_3d(VOLUMES[0, 0], 2)
+    with pytest.raises(ValueError, match="strides"):
+        ops.image.extract_patches_3d(VOLUMES, 2, strides=(1, 1))
+
+
+def _patches_3d_model(lib):
+    x = lib.Input((4, 6, 6, 2))
+    return lib.Model(x, lib.layers.Flatten()(lib.ops.image.extract_patches_3d(x, 2, strides=(2, 3, 3))))
+
+
+def test_extract_patches_3d_in_a_keras_archive(keras, tmp_path):
+    """Keras writes a symbolic extract_patches_3d as its ExtractPatches op; archives move both ways."""
+    data = VOLUMES[:, :4, :6, :6]
+    theirs = _patches_3d_model(keras)
+    theirs.save(tmp_path / "keras.keras")
+    close(kerasport.saving.load_model(tmp_path / "keras.keras").predict(data, verbose=0),
+          theirs.predict(data, verbose=0))
+    ours = _patches_3d_model(kerasport)
+    ours.save(tmp_path / "ours.keras")
+    loaded = keras.saving.load_model(tmp_path / "ours.keras")
+    assert "ExtractPatches" in {e["class_name"] for e in loaded.get_config()["layers"]}
+    close(ours.predict(data, verbose=0), loaded.predict(data, verbose=0))

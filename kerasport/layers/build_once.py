@@ -5,7 +5,7 @@ import inspect
 
 import numpy as np
 
-from kerasport.layers.call_context import LayerScope
+from kerasport.layers.call_context import LayerScope, fix_path
 
 
 def build_once(build):
@@ -19,6 +19,7 @@ def build_once(build):
         if self.built:
             return None
         with LayerScope(self):
+            fix_path(self)
             out = build(self, *args, **kwargs) if takes_shapes else build(self)
         self.built = True
         if self._build_shapes is None:

@@ -1,8 +1,12 @@
 """What a layer call runs inside: the thread's call context, a layer's name scope, and what its ``call`` takes."""
+import functools
 import inspect
+import math
 import threading
 
+from kerasport.core import nest
 from kerasport.core.naming import SCOPES, current_path
+from kerasport.scopes import get_current_remat_mode, remat
 
 
 class CallContext(threading.local):
@@ -41,6 +45,13 @@ class LayerScope:
             SCOPES.pop()
 
 
+def fix_path(layer):
+    """Record ``layer.path`` (Keras: its name scope as it builds) and pick its policy of a ``DTypePolicyMap``."""
+    if layer.__dict__.get("_path") is None:
+        layer._path = current_path()
+        layer._apply_policy()
+
+
 def call_params(cls):
     """What ``cls.call`` takes: ``training``, ``mask``, ``**kwargs``, its ``<arg>_mask`` pairs, the name of its
     first positional argument (None if it has none) and the default of ``training``.
@@ -57,3 +68,49 @@ def call_params(cls):
     training = params["training"].default if "training" in params else None
     return ("training" in params, "mask" in params, any(p.kind == p.VAR_KEYWORD for p in params.values()), pairs,
             positional[0] if positional else None, None if training is inspect.Parameter.empty else training)
+
+
+def remat_mode(layer):
+    """The ``RematScope`` mode ``layer`` is created in (Keras's ``_remat_mode``); under one its ``call`` becomes
+    a ``RematCall``."""
+    mode = get_current_remat_mode()
+    if mode is not None and mode.mode is not None:
+        layer.__dict__["call"] = RematCall(layer, mode)
+    return mode
+
+
+class RematCall:
+    """A layer's ``call`` under the ``RematScope`` it was created in (Keras's ``rematerialized_call``).
+
+    ``"full"`` recomputes the whole call in the backward pass, ``"list_of_layers"`` does so for the named
+    layers, ``"activations"`` only the layer's ``activation``, ``"larger_than"`` the calls whose outputs have more
+    than ``output_size_threshold`` elements (decided once per input shape, from the first call's outputs).
+    Set as the layer's instance attribute ``call``; a deep copy of the layer gets its own.
+    """
+
+    def __init__(self, layer, mode):
+        self.layer, self.mode, self.large = layer, mode, {}
+
+    def __call__(self, *args, **kwargs):
+        layer, mode = self.layer, self.mode
+        call = functools.partial(type(layer).call, layer, **kwargs)  # tf.recompute_grad takes no keywords
+        kwargs = {}
+        if mode.mode == "full" or mode.mode == "list_of_layers" and layer.name in mode.layer_names:
+            return remat(call)(*args, **kwargs)
+        if mode.mode == "activations" and getattr(layer, "activation", None) is not None:
+            activation = layer.activation
+            object.__setattr__(layer, "activation", remat(activation))
+            try:
+                return call(*args, **kwargs)
+            finally:
+                object.__setattr__(layer, "activation", activation)
+        if mode.mode == "larger_than":
+            key = tuple(tuple(a.shape) for a in args if hasattr(a, "shape"))
+            if key not in self.large:
+                outputs = call(*args, **kwargs)
+                self.large[key] = sum(math.prod(o.shape) for o in nest.flatten(outputs) if hasattr(o, "shape")) \
+                    > mode.output_size_threshold
+                return outputs
+            if self.large[key]:
+                return remat(call)(*args, **kwargs)
+        return call(*args, **kwargs)

@@ -279,7 +279,7 @@ class Dense(Quantizable, Layer):
         return x if self.activation in (None, activations.linear) else self.activation(x)
 
     def call(self, inputs):
-        mode = self._dtype_policy.quantization_mode
+        mode = self.quantization_mode
         if mode == "float8":
             return self._float8_call(inputs, B.matmul)
         if mode is not None:  # int8, or int4 unpacked to int8 values first

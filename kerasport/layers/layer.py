@@ -23,7 +23,7 @@ from kerasport.core.masks import copy_masks, get_mask, set_mask
 from kerasport.core.naming import current_path
 from kerasport.layers.symbolic import Node, any_symbolic, is_tensor_argument, mask_spec_by_running, spec_by_running
 from kerasport.layers.build_once import build_once, is_shape, jsonable_shape, tuple_shape
-from kerasport.layers.call_context import CALL_CONTEXT, LayerScope, call_params
+from kerasport.layers.call_context import CALL_CONTEXT, LayerScope, call_params, fix_path, remat_mode
 from kerasport.layers.tracking import TrackedLayerDict, TrackedLayers, list_of_layers, track_layers
 _MODULES = B.NAME == "torch"  # layers are torch.nn.Modules (B.LayerBase): attribute sublayers are submodules
 
@@ -107,6 +107,7 @@ class Layer(B.LayerBase):
         self._trainable = trainable
         self._first_call = True
         self.name = name or naming.uniquify(naming.to_snake_case(type(self).__name__))
+        self._remat_mode = remat_mode(self)  # as Keras, the RematScope the layer is created in
         self.dtype_policy = dtype
         self.autocast = autocast
         self.built = False
@@ -145,7 +146,17 @@ class Layer(B.LayerBase):
     @dtype_policy.setter
     def dtype_policy(self, value):
         policy = config.dtype_policy() if value is None else dtype_policies.get(value)
-        self._dtype_policy = policy
+        current = self.__dict__.get("_dtype_policy")
+        if isinstance(current, dtype_policies.DTypePolicyMap) and self.path:  # as Keras: the map's entry of the path
+            current.pop(self.path, None)
+            current[self.path] = policy
+        else:
+            self._dtype_policy = policy
+        self._apply_policy()
+
+    def _apply_policy(self):
+        """Cache what calls read of the layer's policy (of a ``DTypePolicyMap``, the entry of ``path``)."""
+        policy = self._policy = dtype_policies.for_path(self._dtype_policy, self.path)
         self._compute_dtype = policy.compute_dtype
         self._autocast_variables = policy.is_mixed and not self._statistics_in_float32
         self._input_dtype = policy.variable_dtype if self._statistics_in_float32 else policy.compute_dtype
@@ -154,9 +165,14 @@ class Layer(B.LayerBase):
             self.quantize(policy.quantization_mode)  # Keras: a quantized policy on a built layer quantizes it
 
     @property
+    def path(self):
+        """The layer's path (``"model/block/dense"``): its name scope when it was built; None before."""
+        return self.__dict__.get("_path")
+
+    @property
     def quantization_mode(self):
         """The quantization mode of this layer (``"int8"``...), None if it is not quantized."""
-        return self._dtype_policy.quantization_mode
+        return self._policy.quantization_mode
 
     def quantize(self, mode=None, type_check=True, config=None):
         """Quantize the layer's weights (``"int8"``, ``"int4"``, ``"float8"``); only ``Dense``,
@@ -175,11 +191,11 @@ class Layer(B.LayerBase):
     @property
     def dtype(self):
         """The dtype of the layer's variables (the policy's ``variable_dtype``)."""
-        return self._dtype_policy.variable_dtype
+        return self._policy.variable_dtype
 
     @property
     def variable_dtype(self):
-        return self._dtype_policy.variable_dtype
+        return self._policy.variable_dtype
 
     @property
     def compute_dtype(self):
@@ -409,6 +425,7 @@ class Layer(B.LayerBase):
         shapes = tree.map_structure(lambda t: tuple(t.shape), first)
         self._check_input_spec(shapes)
         with LayerScope(self):
+            fix_path(self)
             self.build(shapes)
         self.built = True
         self._build_shapes = shapes
@@ -552,7 +569,7 @@ class Layer(B.LayerBase):
         """
         swapped = []
         for layer in self._flatten_layers():
-            if layer._statistics_in_float32 or not layer._dtype_policy.is_mixed:
+            if layer._statistics_in_float32 or not layer._policy.is_mixed:
                 continue
             compute = layer._compute_dtype
             for name, value in list(layer.__dict__.items()):

@@ -10,6 +10,7 @@ import warnings
 
 from kerasport.backends import B
 from kerasport.distribution import training_hooks as distributed
+from kerasport.layers.call_context import LayerScope, fix_path
 from kerasport.layers.layer import KerasTensor, Layer, drop_name_init_cannot_take
 from kerasport.trainers.trainer import Trainer
 from kerasport.core import nest as tree
@@ -88,6 +89,8 @@ class Model(Trainer, Layer):
                 not any(isinstance(t, KerasTensor) for t in tree.flatten(args[0])):
             self.built = True
             self._build_shapes = tree.map_structure(lambda t: tuple(t.shape), args[0])
+            with LayerScope(self):  # as Keras, built in its name scope: that is its ``path``
+                fix_path(self)
         return super().__call__(*args, **kwargs)
 
     def _serving_inputs(self):

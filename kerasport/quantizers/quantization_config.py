@@ -209,5 +209,6 @@ def block_size_for_layer(layer, config):
     (``-1`` as None), else None (one scale per output channel)."""
     if isinstance(config, Int4QuantizationConfig):
         return config.block_size
-    block_size = getattr(layer.dtype_policy, "block_size", None)
+    from kerasport.dtype_policies import for_path  # (dtype_policies imports this module)
+    block_size = getattr(for_path(layer.dtype_policy, layer.path), "block_size", None)
     return None if block_size == -1 else block_size

@@ -44,6 +44,11 @@ def device_name() -> Any:
     """Keras's ``keras.ops.device_name``: the same arguments and results."""
 
 
+def device_scope(device_name: str) -> Any:
+    """Keras's ``keras.device``: a context manager in which new tensors and variables are placed on
+    ``device_name`` (``"cpu"``, ``"cpu:0"``, ``"gpu:0"``; torch also ``"cuda:0"``). A bad name raises ValueError."""
+
+
 def dtype(x: ArrayLike) -> str:
     """Keras's ``keras.ops.dtype``: the same arguments and results."""
 
@@ -89,6 +94,11 @@ def ndim(x: ArrayLike) -> int:
 
 def no_grad() -> Any:
     """TensorFlow records gradients only under a tape: nothing to switch off."""
+
+
+def remat(f) -> Any:
+    """Keras's ``keras.remat``: ``f`` wrapped so that its intermediate results are recomputed in the backward
+    pass instead of stored (gradient checkpointing); same values and gradients."""
 
 
 def saturate_cast(x: ArrayLike, dtype: DType | None) -> Tensor:

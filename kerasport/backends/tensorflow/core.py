@@ -282,6 +282,34 @@ def device_name():
     return gpus[0].name if gpus else "/CPU:0"
 
 
+class device_scope:
+    """Ops and variables created inside run and live on ``device_name`` (``tf.device``; ``"cpu:0"``,
+    ``"gpu:0"``, ``"/device:GPU:0"``), as Keras on TensorFlow."""
+
+    def __init__(self, device_name):
+        if not isinstance(device_name, str):
+            raise ValueError("Invalid value for argument `device_name`. Expected a string like 'gpu:0' or 'cpu'. "
+                             f"Received: device_name={device_name!r}")
+        self.scope = tf.device(device_name)
+        self.name = device_name
+
+    def __enter__(self):
+        try:
+            return self.scope.__enter__()
+        except ValueError as e:
+            raise ValueError(f"Invalid value for argument `device_name`: {self.name!r} ({e}). Expected a device "
+                             "like 'cpu', 'cpu:0', 'gpu:0' or '/device:GPU:0'.") from None
+
+    def __exit__(self, *exc):
+        return self.scope.__exit__(*exc)
+
+
+def remat(f):
+    """``f`` recomputed in the backward pass (``tf.recompute_grad``) instead of storing its intermediate
+    activations."""
+    return tf.recompute_grad(f)
+
+
 def zero_grad(variables):
     """TensorFlow keeps no gradients on variables: nothing to clear."""
 

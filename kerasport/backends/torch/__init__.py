@@ -31,10 +31,11 @@ import sys as _sys
 from kerasport.backends import ops_common as _common
 from kerasport.backends.torch.core import (  # noqa: F401
     as_float, as_tensor, assign, associative_scan, cast, cond, convert_to_numpy, convert_to_tensor, custom_gradient,
-    DEVICE, device_name, dtype, fori_loop, is_module, is_tensor, is_variable, item, map, module_from_text,
+    DEVICE, device_name, device_scope, dtype, fori_loop, is_module, is_tensor, is_variable, item, map,
+    module_from_text,
     module_to_text, NAME, ndim, no_grad, saturate_cast,
     scan, scatter, scatter_update, shape, size, slice_update, standardize_dtype, stop_gradient, STRING_TENSORS,
-    switch, Tensor, to_dtype, Variable, variable, vectorized_map, while_loop, zero_grad)
+    remat, switch, Tensor, to_dtype, Variable, variable, vectorized_map, while_loop, zero_grad)
 from kerasport.backends.torch.numpy import (  # noqa: F401
     abs, absolute, add, all, any, append, arange, arctan, arctan2, argmax, argmin, argsort, array_split, average,
     bartlett, bincount, blackman, broadcast_to, ceil, clip, concatenate, corrcoef, correlate, cos, cosh,

@@ -270,6 +270,62 @@ def device_name():
     return str(DEVICE)
 
 
+def _torch_device(device_name):
+    """``device_name`` (``"cpu"``, ``"cpu:0"``, ``"gpu:0"``, ``"cuda"``, a ``torch.device``) as a torch device."""
+    if isinstance(device_name, torch.device):
+        return device_name
+    if not isinstance(device_name, str):
+        raise ValueError("Invalid value for argument `device_name`. Expected a string like 'gpu:0' or 'cpu'. "
+                         f"Received: device_name={device_name!r}")
+    name = device_name.lower().replace("gpu", "cuda")
+    try:
+        dev = torch.device(name)
+    except RuntimeError:
+        raise ValueError("Invalid value for argument `device_name`. Expected a device like 'cpu', 'cpu:0', "
+                         f"'gpu:0' or 'cuda:1'. Received: device_name={device_name!r}") from None
+    if dev.type == "cuda" and (not torch.cuda.is_available() or (dev.index or 0) >= torch.cuda.device_count()):
+        raise ValueError(f"Invalid value for argument `device_name`: {device_name!r} names a GPU, but torch sees "
+                         f"{torch.cuda.device_count()} CUDA device(s).")
+    return dev
+
+
+class device_scope:
+    """Tensors and variables created inside go to ``device_name`` (Keras's torch ``device_scope``).
+
+    Every backend module reads the module global ``DEVICE`` when it creates a tensor; the scope rebinds it in
+    each of them, and puts the previous device back on exit.
+    """
+
+    def __init__(self, device_name):
+        self.device = _torch_device(device_name)
+
+    def __enter__(self):
+        self.previous = DEVICE
+        self._rebind(DEVICE, self.device)
+        return self.device
+
+    def __exit__(self, *exc):
+        self._rebind(self.device, self.previous)  # also in backend modules first imported inside the block
+
+    @staticmethod
+    def _rebind(old, new):
+        import sys
+        for name, module in list(sys.modules.items()):
+            if name.startswith("kerasport.backends.torch") and getattr(module, "DEVICE", None) is old:
+                module.DEVICE = new
+
+
+def remat(f):
+    """``f`` recomputed in the backward pass (``torch.utils.checkpoint``, non-reentrant) instead of storing
+    its intermediate activations."""
+    import torch.utils.checkpoint
+
+    def wrapped(*args, **kwargs):
+        return torch.utils.checkpoint.checkpoint(f, *args, use_reentrant=False, **kwargs)
+
+    return wrapped
+
+
 def zero_grad(variables):
     """Drop the ``.grad`` that ``loss.backward()`` left on ``variables``."""
     for v in variables:
