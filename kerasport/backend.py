@@ -63,7 +63,8 @@ class Variable(metaclass=_VariableMeta):
         initializer: a value (array, tensor, number), or an initializer (name,
             ``Initializer`` or callable ``(shape, dtype)``), which then needs ``shape``.
         shape: the shape, for an initializer.
-        dtype: the dtype; by default the value's dtype (floats as ``floatx()``), or ``floatx()`` for an initializer.
+        dtype: the dtype; by default the value's dtype (a NumPy array's or tensor's own, Python floats as
+            ``floatx()``), or ``floatx()`` for an initializer.
         trainable: whether gradients flow to it.
         name: its name (``"variable"``, ``"variable_1"``, ... by default); inside
             ``name_scope`` blocks its ``path`` is prefixed with the scopes.
@@ -83,8 +84,10 @@ class Variable(metaclass=_VariableMeta):
             value = initializers.get(initializer)(tuple(shape), dtype=dtype)
         else:
             value = B.convert_to_numpy(initializer) if B.is_tensor(initializer) else np.asarray(initializer)
-            if dtype is None:
-                dtype = floatx() if value.dtype.kind == "f" else standardize_dtype(value.dtype)
+            if dtype is None:  # as Keras: an array's or tensor's own dtype; Python floats become floatx
+                dtype = (B.dtype(initializer) if B.is_tensor(initializer) else
+                         standardize_dtype(value.dtype) if isinstance(initializer, np.ndarray) or value.dtype.kind != "f"
+                         else floatx())
             else:
                 dtype = standardize_dtype(dtype)  # Keras's names: "int" is int64 on TensorFlow, int32 on torch
             if shape is not None and tuple(shape) != value.shape:

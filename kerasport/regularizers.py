@@ -22,7 +22,7 @@ class L1L2(Regularizer):
         self.l1, self.l2 = float(l1), float(l2)
 
     def __call__(self, x):
-        out = 0.0
+        out, x = 0.0, B.convert_to_tensor(x)
         if self.l1:
             out = B.multiply(B.sum(B.abs(x)), self.l1)
         if self.l2:

@@ -249,6 +249,8 @@ class Optimizer(B.OptimizerBase):
         grads, variables = self._overwrite_with_gradients(grads, variables)
         if not grads:
             return
+        # as Keras, each gradient in its variable's dtype (a float64 NumPy gradient for a float32 variable)
+        grads = [g if getattr(g, "dtype", None) == v.dtype else B.cast(g, v.dtype) for g, v in zip(grads, variables)]
         if self.loss_scale_factor is not None:
             grads = [g / self.loss_scale_factor for g in grads]
         with B.no_grad():

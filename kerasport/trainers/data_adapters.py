@@ -21,8 +21,12 @@ from kerasport.utils.py_dataset import PyDataset
 
 
 def _as_array(x):
-    if x is None or B.is_tensor(x):
+    """``x`` as ``fit`` / ``evaluate`` / ``predict`` hold it: float64 arrays and tensors become float32, as Keras's
+    data adapters cast float data to floatx."""
+    if x is None:
         return x
+    if B.is_tensor(x):
+        return B.cast(x, "float32") if B.dtype(x) == "float64" else x
     if isinstance(x, (list, tuple)) and x and not isinstance(x[0], (np.ndarray, list, tuple, dict)) and \
             not B.is_tensor(x[0]):
         return np.asarray(x)

@@ -20,7 +20,7 @@ libraries advance differently; here they are ``ops.roll(y, 1)``, a fixed derange
 Each ``FFDense`` is called once on zeros before
 ``fit`` so that its weights exist for ``sync`` (the example creates them in the first train step).
 ``predict`` takes ``tf.convert_to_tensor(x_test)``
-(float64): the example's ``ops.convert_to_tensor(x_test)`` is float32 in kerasport, a strict xfail below.
+(float64); a second test runs the example's own ``ops.convert_to_tensor(x_test)`` (float64 too, as in Keras).
 sklearn's ``accuracy_score`` becomes the mean of the matching labels; the plots are the numbers they show.
 """
 import numpy as np
@@ -254,9 +254,5 @@ def test_forwardforward():
     check_program(forwardforward)
 
 
-@pytest.mark.xfail(strict=True, raises=TypeError, reason=(
-    "kerasport's ops.convert_to_tensor makes a float64 NumPy array float32 (README: ops take NumPy values, "
-    "float64 becomes float32; Keras 3 keeps float64), so overlay_y_on_x's xla.dynamic_update_slice gets a "
-    "float32 image and a float64 update"))
 def test_forwardforward_predict_on_converted_float64():
     check_program(forwardforward_predict_converted)

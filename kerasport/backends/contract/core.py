@@ -33,7 +33,8 @@ def convert_to_numpy(x: ArrayLike) -> np.ndarray:
 
 
 def convert_to_tensor(x: ArrayLike, dtype: DType | None = None) -> Tensor:
-    """A tensor on the backend's device. Python floats and float64 arrays become float32."""
+    """A tensor on the backend's device, as Keras converts: NumPy arrays keep their dtype (float64 stays float64),
+    Python floats become float32 (floatx), Python ints int32."""
 
 
 def custom_gradient(f) -> Tensor:

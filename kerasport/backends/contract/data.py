@@ -17,7 +17,7 @@ def arrays_split_source(arrays: list[Tensor]) -> Any:
 def batch_tensor(x: np.ndarray) -> Tensor:
     """``x``, a NumPy array of samples read by ``fit`` / ``evaluate`` / ``predict``, as a tensor that may share
     its memory: no copy where the framework can avoid one, at most one where it cannot (writing to ``x`` while the
-    tensor lives may change the tensor). float64 becomes float32, as in ``convert_to_tensor``.
+    tensor lives may change the tensor). float64 becomes float32, as Keras's data adapters cast float data to floatx.
     """
 
 

@@ -110,8 +110,9 @@ def assign(var, value):
 
 # ----------------------------------------------------------------------------- conversion
 def convert_to_tensor(x, dtype=None):
-    """A tf tensor. Python floats and float64 arrays become float32; a Python number, list or tuple is packed as
-    TensorFlow packs it (a Python int, and Python and NumPy integers in a list, give int32)."""
+    """A tf tensor, as Keras converts: a NumPy array keeps its dtype (float64 stays float64); a Python number, list
+    or tuple is packed as TensorFlow packs it (Python floats give float32; a Python int, and Python and NumPy integers
+    in a list, give int32)."""
     dtype = to_dtype(dtype)
     if isinstance(x, tf.IndexedSlices):  # a gather's gradient (Embedding), made dense
         x = tf.convert_to_tensor(x)
@@ -119,12 +120,9 @@ def convert_to_tensor(x, dtype=None):
         return x if dtype is None or x.dtype == dtype else tf.cast(x, dtype)
     if dtype is None and (type(x) in (bool, int, float) or isinstance(x, (list, tuple))):
         # As Keras on TensorFlow: TensorFlow packs a list, so integer arrays in it give int32 (uint8 images too).
-        x = tf.convert_to_tensor(x)
-        return tf.cast(x, tf.float32) if x.dtype == tf.float64 else x
+        return tf.convert_to_tensor(x)
     if not isinstance(x, np.ndarray):
         x = np.asarray(x.numpy() if hasattr(x, "numpy") else x)
-    if dtype is None and x.dtype == np.float64:
-        dtype = tf.float32
     if dtype is not None:
         x = x.astype(dtype.as_numpy_dtype, copy=False)
     return tf.convert_to_tensor(x)

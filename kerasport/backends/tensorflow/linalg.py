@@ -2,21 +2,29 @@
 Ints become float32 before a decomposition, as in Keras."""
 
 import builtins as _bi
+import functools
 
 import numpy as np
 import tensorflow as tf
 
 from kerasport.backends import ops_common as _common
 from kerasport.backends.tensorflow.core import (
-    as_tensor as _t, promote_float_pair as _float_pair, promote_pair as _same, to_float as _f)
+    as_tensor as _t, promote_float_pair as _float_pair, promote_pair as _same, result_dtype, to_float as _f)
 from kerasport.backends.tensorflow.math import conj
 
 tnp = tf.experimental.numpy
 
 
 # ----------------------------------------------------------------------------- products
-def matmul(x1, x2):
+def _operands(x1, x2):
+    """Both operands as tensors, promoted to one dtype as Keras does where they differ (float64 with float32 gives
+    float64, an int with a float the float)."""
     x1, x2 = _t(x1), _t(x2)
+    return (x1, x2) if x1.dtype == x2.dtype else _same(x1, x2)
+
+
+def matmul(x1, x2):
+    x1, x2 = _operands(x1, x2)
     if x1.shape.rank == 2 and x2.shape.rank == 2:
         return tf.matmul(x1, x2)
     if x1.shape.rank == 1 and x2.shape.rank == 1:
@@ -31,7 +39,7 @@ def matmul(x1, x2):
 
 
 def dot(x1, x2):
-    x1, x2 = _t(x1), _t(x2)
+    x1, x2 = _operands(x1, x2)
     if x1.shape.rank == 0 or x2.shape.rank == 0:
         return x1 * x2
     if x2.shape.rank <= 2:
@@ -40,7 +48,7 @@ def dot(x1, x2):
 
 
 def tensordot(x1, x2, axes=2):
-    return tf.tensordot(_t(x1), _t(x2), axes)
+    return tf.tensordot(*_operands(x1, x2), axes)
 
 
 def outer(x1, x2):
@@ -49,7 +57,11 @@ def outer(x1, x2):
 
 
 def einsum(subscripts, *operands):
-    return tf.einsum(subscripts, *[_t(o) for o in operands])
+    operands = [_t(o) for o in operands]
+    if len({o.dtype for o in operands}) > 1:  # one dtype, promoted as Keras does
+        dtype = functools.reduce(result_dtype, [o.dtype for o in operands])
+        operands = [tf.cast(o, dtype) for o in operands]
+    return tf.einsum(subscripts, *operands)
 
 
 def inner(x1, x2):

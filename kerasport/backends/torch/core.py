@@ -144,17 +144,19 @@ def assign(var, value):
 
 
 # ----------------------------------------------------------------------------- conversion
-def _python_ints(x):
-    """Whether the nested lists / tuples ``x`` hold only Python ints (which Keras makes int32 tensors)."""
-    return all(_python_ints(v) if isinstance(v, (list, tuple)) else type(v) is int for v in x)
+def _python_scalars(x, types):
+    """Whether the nested lists / tuples ``x`` hold only Python scalars of ``types`` (``type(v) in types``: a
+    NumPy scalar is not one)."""
+    return all(_python_scalars(v, types) if isinstance(v, (list, tuple)) else type(v) in types for v in x)
 
 
 _SCALAR_DTYPES = {bool: torch.bool, int: torch.int32, float: torch.float32}
 
 
 def convert_to_tensor(x, dtype=None):
-    """A tensor on the backend's device. Python floats and float64 arrays become float32; string data (which no
-    torch tensor holds) becomes a NumPy object array, as the string layers take it."""
+    """A tensor on the backend's device, as Keras converts: a NumPy array keeps its dtype (float64 stays float64);
+    Python floats (alone or in lists) become float32 and Python ints int32; string data (which no torch tensor
+    holds) becomes a NumPy object array, as the string layers take it."""
     dtype = to_dtype(dtype)
     if isinstance(x, torch.Tensor):
         if dtype is not None and x.dtype != dtype:
@@ -166,14 +168,16 @@ def convert_to_tensor(x, dtype=None):
         return torch.tensor(x, dtype=dtype, device=DEVICE)
     if isinstance(x, (list, tuple)) and dtype is None:
         array = np.asarray(x)
-        x = array.astype(np.int32) if array.dtype == np.int64 and _python_ints(x) else array  # int32, as Keras
+        if array.dtype == np.int64 and _python_scalars(x, (int,)):
+            array = array.astype(np.int32)  # Python ints: int32, as Keras
+        elif array.dtype == np.float64 and _python_scalars(x, (int, float)):
+            array = array.astype(np.float32)  # Python floats: floatx, as Keras
+        x = array
     elif not isinstance(x, np.ndarray):
         x = np.asarray(x.numpy() if hasattr(x, "numpy") else x)
     if dtype is None and (x.dtype.kind in "US" or x.dtype.kind == "O" and x.size and all(
             isinstance(v, (str, bytes)) for v in x.flat)):
         return x.astype(object)  # strings: no torch tensor holds them; they stay a NumPy array on the host
-    if dtype is None and x.dtype == np.float64:
-        dtype = torch.float32
     if not x.flags.writeable or not x.flags.c_contiguous:
         x = np.array(x, order="C")
     return torch.from_numpy(x).to(device=DEVICE, dtype=dtype)

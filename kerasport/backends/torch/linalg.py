@@ -1,6 +1,8 @@
 """PyTorch backend, linear algebra: products (matmul, einsum, ...) and keras.ops.linalg
 (decompositions, solves, determinants).
 """
+import functools
+
 import torch
 import torch.nn.functional as F
 
@@ -9,12 +11,19 @@ from kerasport.backends.torch.core import as_float, as_tensor, promote, promote_
 
 
 # ----------------------------------------------------------------------------- products
+def _operands(x1, x2):
+    """Both operands as tensors, promoted to one dtype as Keras does where they differ (float64 with float32 gives
+    float64, an int with a float the float)."""
+    x1, x2 = as_tensor(x1), as_tensor(x2)
+    return (x1, x2) if x1.dtype == x2.dtype else promote(x1, x2)
+
+
 def matmul(x1, x2):
-    return torch.matmul(as_tensor(x1), as_tensor(x2))
+    return torch.matmul(*_operands(x1, x2))
 
 
 def dot(x1, x2):
-    x1, x2 = as_tensor(x1), as_tensor(x2)
+    x1, x2 = _operands(x1, x2)
     if x1.dim() == 0 or x2.dim() == 0:
         return x1 * x2
     if x2.dim() <= 2:
@@ -25,7 +34,7 @@ def dot(x1, x2):
 def tensordot(x1, x2, axes=2):
     if isinstance(axes, (list, tuple)):  # torch wants a sequence of axes on each side: (2, 2) is ((2,), (2,))
         axes = tuple((a,) if isinstance(a, int) else tuple(a) for a in axes)
-    return torch.tensordot(as_tensor(x1), as_tensor(x2), dims=axes)
+    return torch.tensordot(*_operands(x1, x2), dims=axes)
 
 
 def outer(x1, x2):
@@ -33,7 +42,11 @@ def outer(x1, x2):
 
 
 def einsum(subscripts, *operands):
-    return torch.einsum(subscripts, *[as_tensor(o) for o in operands])
+    operands = [as_tensor(o) for o in operands]
+    if len({o.dtype for o in operands}) > 1:  # one dtype, promoted as Keras does
+        dtype = functools.reduce(torch.promote_types, [o.dtype for o in operands])
+        operands = [o.to(dtype) for o in operands]
+    return torch.einsum(subscripts, *operands)
 
 def inner(x1, x2):
     x1, x2 = promote(x1, x2)

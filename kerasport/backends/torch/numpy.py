@@ -168,9 +168,11 @@ def where(condition, x1=None, x2=None):
     if not isinstance(x1, torch.Tensor) and not isinstance(x2, torch.Tensor):
         x1 = convert_to_tensor(x1)
     if not isinstance(x1, torch.Tensor):
-        x1 = torch.as_tensor(x1, dtype=x2.dtype, device=x2.device)
+        x1 = torch.as_tensor(x1, dtype=x2.dtype, device=x2.device) if isinstance(x1, (int, float)) else as_tensor(x1)
     if not isinstance(x2, torch.Tensor):
-        x2 = torch.as_tensor(x2, dtype=x1.dtype, device=x1.device)
+        x2 = torch.as_tensor(x2, dtype=x1.dtype, device=x1.device) if isinstance(x2, (int, float)) else as_tensor(x2)
+    if x1.dtype != x2.dtype:  # two arrays: promoted as Keras does (float64 with float32 gives float64)
+        x1, x2 = promote(x1, x2)
     return torch.where(condition.bool(), x1, x2)
 
 
@@ -231,12 +233,18 @@ def prod(x, axis=None, keepdims=False):
     return x
 
 
+def _var_float(x):
+    """``x`` as the float tensor ``var`` and ``std`` reduce: float64 stays float64, the rest becomes float32."""
+    x = as_tensor(x)
+    return x if x.dtype == torch.float64 else x.float()
+
+
 def var(x, axis=None, keepdims=False):
-    return torch.var(as_tensor(x).float(), dim=torch_axis(axis), keepdim=keepdims, correction=0)
+    return torch.var(_var_float(x), dim=torch_axis(axis), keepdim=keepdims, correction=0)
 
 
 def std(x, axis=None, keepdims=False):
-    return torch.std(as_tensor(x).float(), dim=torch_axis(axis), keepdim=keepdims, correction=0)
+    return torch.std(_var_float(x), dim=torch_axis(axis), keepdim=keepdims, correction=0)
 
 
 def argmax(x, axis=None, keepdims=False):
