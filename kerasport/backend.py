@@ -85,9 +85,9 @@ class Variable(metaclass=_VariableMeta):
         else:
             value = B.convert_to_numpy(initializer) if B.is_tensor(initializer) else np.asarray(initializer)
             if dtype is None:  # as Keras: an array's or tensor's own dtype; Python floats become floatx
+                own = isinstance(initializer, np.ndarray) or value.dtype.kind != "f"
                 dtype = (B.dtype(initializer) if B.is_tensor(initializer) else
-                         standardize_dtype(value.dtype) if isinstance(initializer, np.ndarray) or value.dtype.kind != "f"
-                         else floatx())
+                         standardize_dtype(value.dtype) if own else floatx())
             else:
                 dtype = standardize_dtype(dtype)  # Keras's names: "int" is int64 on TensorFlow, int32 on torch
             if shape is not None and tuple(shape) != value.shape:

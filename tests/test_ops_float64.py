@@ -151,7 +151,7 @@ def test_float64_data_in_layers_losses_metrics_and_fit():
     check_program(float64_data_in_layers_losses_metrics_and_fit)
 
 
-@pytest.mark.parametrize("optimizer", ["SGD", "Adam", "RMSprop"])
+@pytest.mark.parametrize("optimizer", ["SGD", "Adam", "RMSprop", "Adafactor"])
 def test_optimizer_applies_float64_gradients_as_keras(optimizer):
     """A float64 NumPy gradient for a float32 variable, and float64 gradients for a float64 variable: Keras casts
     each gradient to its variable's dtype."""

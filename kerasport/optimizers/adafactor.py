@@ -57,8 +57,8 @@ class Adafactor(Optimizer):
                 self._r.append(self.add_variable((), 0.0, name=name))
                 self._c.append(self.add_variable((), 0.0, name=name))
             else:
-                self._r.append(self.add_variable(shape[:-1], 0.0, name=name))
-                self._c.append(self.add_variable(shape[:-2] + shape[-1:], 0.0, name=name))
+                self._r.append(self.add_variable(shape[:-1], 0.0, B.dtype(var), name=name))  # var's dtype, as Keras
+                self._c.append(self.add_variable(shape[:-2] + shape[-1:], 0.0, B.dtype(var), name=name))
             self._v.append(self.add_variable_from_reference(var, "velocity"))
 
     def update(self, grads, variables, lr, step):
