@@ -6,7 +6,7 @@ from kerasport.backends import B
 
 SHAPES = [(3, 4), (5,)]
 RNG = np.random.RandomState(0)
-X, Y, Z = ([RNG.uniform(0.5, 2.0, s).astype("float32") * RNG.choice([-1, 1], s) for s in SHAPES] for _ in range(3))
+X, Y, Z = ([(RNG.uniform(0.5, 2.0, s) * RNG.choice([-1, 1], s)).astype("float32") for s in SHAPES] for _ in range(3))
 P = [np.abs(z) for z in Z]
 
 # name, (list arguments), scalar arguments, NumPy reference
@@ -42,7 +42,9 @@ CASES = [
 @pytest.mark.parametrize("name,arrays,kwargs,reference", CASES, ids=[c[0] + str(i) for i, c in enumerate(CASES)])
 @pytest.mark.parametrize("target", ["variables", "tensors"])
 def test_primitive_matches_numpy(name, arrays, kwargs, reference, target):
-    make = (lambda a: B.variable(a, trainable=False)) if target == "variables" else B.convert_to_tensor
+    # a tensor may share the array's memory (torch.from_numpy), and the in-place forms write it: convert a copy
+    make = (lambda a: B.variable(a, trainable=False)) if target == "variables" else (
+        lambda a: B.convert_to_tensor(a.copy()))
     xs = [make(a) for a in arrays[0]]
     others = [[B.convert_to_tensor(a) for a in arg] for arg in arrays[1:]]
     with B.no_grad():

@@ -16,8 +16,9 @@ from kerasport.backends.torch.core import convert_to_tensor
 
 
 def batch_tensor(x):
-    """``convert_to_tensor``: ``torch.from_numpy`` shares the array's memory on the CPU."""
-    return convert_to_tensor(x)
+    """``convert_to_tensor``, float64 data in float32 as Keras's data adapters give it: ``torch.from_numpy`` shares
+    the array's memory on the CPU."""
+    return convert_to_tensor(x, "float32" if getattr(x, "dtype", None) == np.float64 else None)
 
 
 def dataset_from_batches(batches):
