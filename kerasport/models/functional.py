@@ -227,7 +227,7 @@ class Functional(Model):
                 ckwargs["training"] = training
             for tid in last_uses:
                 del values[tid]
-            if scratch:
+            if scratch and B.can_overwrite():  # not in a compiled step: setting the flag would break its graph
                 object.__setattr__(layer, "_input_is_scratch", True)
                 try:
                     out = layer(*cargs, **ckwargs)

@@ -274,6 +274,12 @@ def relu6(x: ArrayLike) -> Tensor:
     """Keras's ``keras.ops.relu6``: the same arguments and results."""
 
 
+def can_overwrite() -> bool:
+    """Whether a layer may compute in its input's memory now (a kerasport extension): eager, with no gradient
+    recorded and nothing tracing or compiling the call. A Functional model asks before it marks an input
+    scratch (``may_overwrite_input``)."""
+
+
 def relu_overwriting(x: ArrayLike, max_value: float | None = None) -> Tensor:
     """``relu(x)``, capped at ``max_value`` when given, whose result may be written into ``x`` (a kerasport
     extension): as ``batch_normalization_inference(overwrite=True)``, for a caller that owns ``x`` and reads it

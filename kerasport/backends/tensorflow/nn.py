@@ -30,6 +30,11 @@ relu = tf.nn.relu
 relu6 = tf.nn.relu6
 
 
+def can_overwrite():
+    """Never: TensorFlow's tensors are immutable."""
+    return False
+
+
 def relu_overwriting(x, max_value=None):
     """TensorFlow's tensors are immutable: a new tensor, as ``relu`` / ``relu6``."""
     if max_value is None:

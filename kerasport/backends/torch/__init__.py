@@ -66,7 +66,7 @@ from kerasport.backends.torch.random import (  # noqa: F401
     seeded_generator, set_seed_all)
 from kerasport.backends.torch.nn import (  # noqa: F401
     average_pool, batch_normalization, batch_normalization_inference, batch_normalization_training,
-    binary_crossentropy, categorical_crossentropy, celu, conv, conv_transpose,
+    binary_crossentropy, can_overwrite, categorical_crossentropy, celu, conv, conv_transpose,
     ctc_loss, dense, depth_to_space, depthwise_conv, dot_product_attention, elu, embedding, gelu, glu, hard_shrink,
     hard_sigmoid, hard_silu, hard_tanh, layer_normalization, leaky_relu, log_sigmoid, log_softmax, max_pool, moments,
     normalize, one_hot, psnr, relu, relu6, relu_overwriting, rms_normalization, selu, separable_conv, sigmoid, silu,

@@ -30,6 +30,10 @@ def relu6(x):
     return F.relu6(x)
 
 
+def can_overwrite():
+    return not torch.is_grad_enabled() and not torch.compiler.is_compiling()
+
+
 def relu_overwriting(x, max_value=None):
     if torch.is_grad_enabled():
         return F.relu(x) if max_value is None else F.hardtanh(x, 0.0, max_value)
