@@ -150,15 +150,17 @@ def threshold(x, threshold, default_value):
 
 
 def _taking_keras_tensors(fn):
-    """``fn`` that also takes a ``KerasTensor`` (a Functional model being wired), as Keras's activations, written
-    with its ops, do: it records ``kerasport.ops``' op of the same name where that op takes ``fn``'s arguments,
+    """``fn`` that also takes NumPy data and a ``KerasTensor`` (a Functional model being wired), as Keras's
+    activations, written with its ops, do: it records ``kerasport.ops``' op of the same name where that op takes ``fn``'s arguments,
     else a ``ReLU`` / ``Activation`` layer."""
     signature = inspect.signature(fn)
 
+    convert = fn.__name__ != "linear"  # Keras's linear returns its input as it is
+
     @functools.wraps(fn)
     def activation(x, *args, **kwargs):
-        if not isinstance(x, KerasTensor):
-            return fn(x, *args, **kwargs)
+        if not isinstance(x, KerasTensor):  # a NumPy array becomes a tensor, as Keras's ops convert it
+            return fn(B.convert_to_tensor(x) if convert and not B.is_tensor(x) else x, *args, **kwargs)
         from kerasport import layers, ops
         bound = signature.bind(x, *args, **kwargs)
         bound.apply_defaults()

@@ -44,3 +44,16 @@ def test_mish_on_a_keras_tensor_is_an_activation_layer():
     assert isinstance(model.layers[-1], kerasport.layers.Activation)
     np.testing.assert_allclose(model.predict(data, verbose=0),
                                B.convert_to_numpy(activations.mish(B.convert_to_tensor(data))), rtol=1e-6)
+
+
+def test_every_activation_takes_numpy_data_with_keras_numbers():
+    """``keras.activations.softmax(np_array)``: Keras's activations convert NumPy data as its ops do."""
+    keras = keras_module()
+    data = np.array([[-1.5, 0.25, 3.0, 0.5], [0.0, -0.5, 1.0, 2.0]], "float32")
+    names = [n for n in dir(keras.activations) if not n.startswith("_") and n not in ("get", "serialize",
+                                                                                      "deserialize", "threshold")]
+    assert len(names) > 25
+    for name in names:
+        got, want = getattr(activations, name)(data), getattr(keras.activations, name)(data)
+        np.testing.assert_allclose(B.convert_to_numpy(got), keras.ops.convert_to_numpy(want), rtol=1e-5, atol=1e-6,
+                                   err_msg=name)
