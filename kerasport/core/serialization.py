@@ -83,6 +83,10 @@ def serialize_keras_object(obj):
         return [serialize_keras_object(o) for o in obj]
     if isinstance(obj, dict):
         return {k: serialize_keras_object(v) for k, v in obj.items()}
+    if type(obj).__module__ == np.__name__:  # as Keras: an array as __numpy__, a NumPy scalar as a number
+        if isinstance(obj, np.ndarray) and obj.ndim > 0:
+            return {"class_name": "__numpy__", "config": {"value": obj.tolist(), "dtype": obj.dtype.name}}
+        return obj.item()
     if inspect.isfunction(obj) or inspect.isbuiltin(obj):
         if obj.__module__.startswith("kerasport."):  # a built-in: Keras finds it by name, as it writes its own
             return {"module": "builtins", "class_name": "function", "config": obj.__name__,

@@ -7,6 +7,8 @@ the op on real tensors when the model runs.
 import inspect
 import operator
 
+import numpy as np
+
 from kerasport.backends import B
 from kerasport.layers.keras_op_classes import KERAS_OPS
 from kerasport.layers.layer import KerasTensor, Layer
@@ -26,6 +28,15 @@ def _encode(value):
         return {"__tuple__": [_encode(v) for v in value]}
     if isinstance(value, list):
         return [_encode(v) for v in value]
+    return value
+
+
+def _constant(value):
+    """A NumPy constant among an op's arguments as a backend tensor (torch's ops take no arrays), once."""
+    if isinstance(value, np.ndarray) and value.dtype.kind in "biuf":
+        return B.convert_to_tensor(value)
+    if isinstance(value, (list, tuple)):
+        return type(value)(_constant(v) for v in value)
     return value
 
 
@@ -58,10 +69,13 @@ class OpLayer(Layer):
         self._fn = OPERATORS.get(op) or getattr(B, op)
         self._args = [_decode(a) for a in self.arguments]
         self._kwargs = {k: _decode(v) for k, v in self.keyword_arguments.items()}
+        convert = _constant if op != "getitem" else (lambda v: v)
+        self._call_args = [convert(a) for a in self._args]  # the file keeps the arrays (``keras_form``)
+        self._call_kwargs = {k: convert(v) for k, v in self._kwargs.items()}
 
     def call(self, inputs):
         tensors = iter(inputs)
-        return self._fn(*_fill(self._args, tensors), **_fill(self._kwargs, tensors))
+        return self._fn(*_fill(self._call_args, tensors), **_fill(self._call_kwargs, tensors))
 
     @property
     def keras_class_name(self):

@@ -6,6 +6,8 @@ Keras records an op call as a node whose class is the op's class (``keras.src.op
 import inspect
 import re
 
+import numpy as np
+
 from kerasport import layers, ops
 from kerasport.backends import B
 from kerasport.core.serialization import get_custom_objects
@@ -65,6 +67,8 @@ def op_layer_entry(entry):
             return {"__slice__": [v["config"].get(k) for k in ("start", "stop", "step")]}
         if isinstance(v, dict) and v.get("class_name") == "__ellipsis__":
             return {"__ellipsis__": True}
+        if isinstance(v, dict) and v.get("class_name") in ("__numpy__", "__tensor__"):  # a constant array
+            return np.array(v["config"]["value"], dtype=v["config"].get("dtype"))
         if isinstance(v, (list, tuple)):  # tuples: an in-memory ``get_config()``, not read from JSON
             return [mark(item) for item in v]
         if isinstance(v, dict):

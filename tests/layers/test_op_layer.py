@@ -49,3 +49,25 @@ def test_ops_between_a_symbolic_and_a_constant_backend_tensor():
     x = np.random.RandomState(0).rand(4, 3, 2).astype("float32")
     np.testing.assert_allclose(program(kerasport).predict(x, verbose=0), program(keras).predict(x, verbose=0),
                                rtol=1e-6)
+
+
+def test_ops_between_a_symbolic_tensor_and_numpy_constants(tmp_path):
+    """``inputs + np.ones(3)``, ``ops.matmul(x, np.eye(3))``: NumPy constants in a Functional graph, as Keras takes
+    them (torch's ops take no arrays: the op converts them once); the same numbers after a ``.keras`` round trip."""
+    keras = keras_module()
+
+    def program(api):
+        inp = api.Input((3,))
+        x = api.ops.matmul(inp + np.ones(3, "float32"), np.eye(3, dtype="float32") * 2)
+        x = api.ops.where(x > 3.0, x, np.zeros(3, "float32"))
+        return api.Model(inp, api.ops.add(x, np.arange(3.0)))  # a float64 constant: float64, as in Keras
+
+    data = np.random.RandomState(0).rand(4, 3).astype("float32") * 2
+    ours, want = program(kerasport), program(keras).predict(data, verbose=0)
+    got = ours.predict(data, verbose=0)
+    assert got.dtype == want.dtype == np.float64
+    np.testing.assert_allclose(got, want, rtol=1e-6)
+    path = str(tmp_path / "constants.keras")
+    ours.save(path)
+    np.testing.assert_allclose(kerasport.saving.load_model(path).predict(data, verbose=0), want, rtol=1e-6)
+    np.testing.assert_allclose(keras.saving.load_model(path).predict(data, verbose=0), want, rtol=1e-6)
