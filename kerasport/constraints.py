@@ -22,6 +22,7 @@ class MaxNorm(Constraint):
         self.max_value, self.axis = max_value, axis
 
     def __call__(self, w):
+        w = B.convert_to_tensor(w)  # NumPy data too, as Keras
         norms = B.sqrt(B.sum(B.square(w), axis=self.axis, keepdims=True))
         desired = B.clip(norms, 0, self.max_value)
         return B.multiply(w, B.divide(desired, B.add(norms, 1e-7)))
@@ -32,6 +33,7 @@ class MaxNorm(Constraint):
 
 class NonNeg(Constraint):
     def __call__(self, w):
+        w = B.convert_to_tensor(w)  # NumPy data too, as Keras
         return B.multiply(w, B.cast(B.greater_equal(w, 0.0), B.dtype(w)))
 
 
@@ -40,6 +42,7 @@ class UnitNorm(Constraint):
         self.axis = axis
 
     def __call__(self, w):
+        w = B.convert_to_tensor(w)  # NumPy data too, as Keras
         return B.divide(w, B.add(B.sqrt(B.sum(B.square(w), axis=self.axis, keepdims=True)), 1e-7))
 
     def get_config(self):
@@ -51,6 +54,7 @@ class MinMaxNorm(Constraint):
         self.min_value, self.max_value, self.rate, self.axis = min_value, max_value, rate, axis
 
     def __call__(self, w):
+        w = B.convert_to_tensor(w)  # NumPy data too, as Keras
         norms = B.sqrt(B.sum(B.square(w), axis=self.axis, keepdims=True))
         desired = self.rate * B.clip(norms, self.min_value, self.max_value) + (1 - self.rate) * norms
         return B.multiply(w, B.divide(desired, B.add(norms, 1e-7)))

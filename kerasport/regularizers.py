@@ -54,6 +54,7 @@ class OrthogonalRegularizer(Regularizer):
         self.factor, self.mode = factor, mode
 
     def __call__(self, x):
+        x = B.convert_to_tensor(x)
         x = x if self.mode == "rows" else B.transpose(x)
         x = B.normalize(x, axis=1)
         prod = B.matmul(x, B.transpose(x))
