@@ -307,6 +307,7 @@ def test_to_json_carries_the_compile_config_and_model_from_json_compiles_as_kera
     keras = keras_module()
 
     def compiled(lib):
+        lib.utils.clear_session()  # the optimizer's automatic name ("adam", "adam_1") counts from zero
         model = lib.Sequential([lib.Input((3,)), lib.layers.Dense(2)])
         model.compile(optimizer=lib.optimizers.Adam(0.01), loss="mse", metrics=["mae"], loss_weights=[0.5])
         return model
