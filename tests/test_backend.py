@@ -123,8 +123,9 @@ def test_variable_factory():
     w = kerasport.Variable("ones", shape=(2, 3), trainable=False, name="w")
     np.testing.assert_array_equal(B.convert_to_numpy(w), np.ones((2, 3)))
     assert w.name.split(":")[0] == "w" and not w.trainable
-    f = kerasport.Variable(np.zeros(2))
-    assert backend.standardize_dtype(f.dtype) == "float32" and f.path == "variable_1"
+    f = kerasport.Variable(np.zeros(2))  # a float64 array keeps its dtype, as in Keras 3
+    assert backend.standardize_dtype(f.dtype) == "float64" and f.path == "variable_1"
+    assert backend.standardize_dtype(kerasport.Variable(np.zeros(2, "float32")).dtype) == "float32"
     x = kerasport.Variable(kerasport.initializers.Constant(3.0), shape=(2,), dtype="float64")
     assert backend.standardize_dtype(x.dtype) == "float64"
     assert not isinstance(np.zeros(2), kerasport.Variable)

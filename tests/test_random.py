@@ -18,7 +18,7 @@ OPS = {
     "binomial": lambda seed: random.binomial((3, 4), 20.0, 0.5, seed=seed),
 }
 SHAPES = {"categorical": (3, 4), "shuffle": (12,)}
-DTYPES = {"randint": "int32", "categorical": "int32", "shuffle": "float32"}
+DTYPES = {"randint": "int32", "categorical": "int32", "shuffle": "float64"}  # shuffle keeps its float64 array's
 
 
 def np_(x):
