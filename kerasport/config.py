@@ -3,6 +3,7 @@
 Settings apply to objects created after they change: a layer takes ``floatx()`` as
 its default dtype and ``image_data_format()`` as its default ``data_format``.
 """
+import operator
 import os
 import warnings
 
@@ -183,8 +184,10 @@ class DTypePolicy:
         """Whether the variables and the computations have different dtypes."""
         return self._name in _MIXED
 
-    quantization_mode = None
-    """The quantization mode of the policy (``"int8"``...), None for a float policy."""
+    @property
+    def quantization_mode(self):
+        """The quantization mode of the policy (``"int8"``...), None for a float policy."""
+        return None
 
     def __eq__(self, other):
         return isinstance(other, DTypePolicy) and other.name == self.name
@@ -197,6 +200,12 @@ class DTypePolicy:
 
     def get_config(self):
         return {"name": self._name}
+
+
+def policy_property(policy, name):
+    """A read-only property that is ``name`` of the ``DTypePolicy`` at attribute ``policy``: what a quantized
+    policy takes from its source policy, a ``DTypePolicyMap`` from its default one, a layer from its own."""
+    return property(operator.attrgetter(f"{policy}.{name}"), doc=getattr(DTypePolicy, name).__doc__)
 
     @classmethod
     def from_config(cls, config):

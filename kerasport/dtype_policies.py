@@ -3,7 +3,7 @@ and ``DTypePolicyMap``, the policies of a model's layers by path."""
 import re
 from collections.abc import MutableMapping
 
-from kerasport.config import DTypePolicy, dtype_policy
+from kerasport.config import DTypePolicy, dtype_policy, policy_property
 from kerasport.quantizers.quantization_config import QUANTIZATION_MODES, check_quantization_mode
 
 FloatDTypePolicy = DTypePolicy
@@ -28,17 +28,9 @@ class QuantizedDTypePolicy(DTypePolicy):
         self._source_name = source_name
         self._quantization_mode = mode
 
-    @property
-    def compute_dtype(self):
-        return self._source.compute_dtype
-
-    @property
-    def variable_dtype(self):
-        return self._source.variable_dtype
-
-    @property
-    def is_mixed(self):
-        return self._source.is_mixed
+    compute_dtype = policy_property("_source", "compute_dtype")
+    variable_dtype = policy_property("_source", "variable_dtype")
+    is_mixed = policy_property("_source", "is_mixed")
 
     @property
     def quantization_mode(self):
@@ -151,21 +143,10 @@ class DTypePolicyMap(DTypePolicy, MutableMapping):
         """The policy of unmatched paths: ``default_policy``, else the global policy when the map was made."""
         return self._default_policy
 
-    @property
-    def variable_dtype(self):
-        return self.default_policy.variable_dtype
-
-    @property
-    def compute_dtype(self):
-        return self.default_policy.compute_dtype
-
-    @property
-    def is_mixed(self):
-        return self.default_policy.is_mixed
-
-    @property
-    def quantization_mode(self):
-        return self.default_policy.quantization_mode
+    variable_dtype = policy_property("default_policy", "variable_dtype")
+    compute_dtype = policy_property("default_policy", "compute_dtype")
+    is_mixed = policy_property("default_policy", "is_mixed")
+    quantization_mode = policy_property("default_policy", "quantization_mode")
 
     def __getitem__(self, key):
         """The policy of ``key``: its exact entry, else the one pattern that ``re.fullmatch``es it, else the

@@ -12,9 +12,10 @@ import warnings
 
 import numpy as np
 
-from kerasport import config, constraints, dtype_policies, initializers, regularizers
+from kerasport import constraints, dtype_policies, initializers, regularizers
 from kerasport.backends import B
 from kerasport.layers.input_spec import assert_input_compatibility
+from kerasport.layers.layer_dtype_policy import LayerDTypePolicy
 from kerasport.metrics.base import Metric
 from kerasport.core import naming
 from kerasport.core import nest as tree
@@ -64,7 +65,7 @@ def may_overwrite_input(call):
     return call
 
 
-class Layer(B.LayerBase):
+class Layer(LayerDTypePolicy, B.LayerBase):
     """Base class of all layers.
 
     Subclasses implement ``build(input_shape)`` (create weights with
@@ -135,72 +136,10 @@ class Layer(B.LayerBase):
         # As in Keras, a layer that defines compute_mask supports masking unless it says otherwise.
         self.supports_masking = getattr(self, "supports_masking", self._makes_masks)
 
-    # ------------------------------------------------------------------ dtype policy
-    _statistics_in_float32 = False  # normalization layers: float32 inputs and variables under a mixed policy
-
-    @property
-    def dtype_policy(self):
-        """The layer's ``DTypePolicy``."""
-        return self._dtype_policy
-
-    @dtype_policy.setter
-    def dtype_policy(self, value):
-        policy = config.dtype_policy() if value is None else dtype_policies.get(value)
-        current = self.__dict__.get("_dtype_policy")
-        if isinstance(current, dtype_policies.DTypePolicyMap) and self.path:  # as Keras: the map's entry of the path
-            current.pop(self.path, None)
-            current[self.path] = policy
-        else:
-            self._dtype_policy = policy
-        self._apply_policy()
-
-    def _apply_policy(self):
-        """Cache what calls read of the layer's policy (of a ``DTypePolicyMap``, the entry of ``path``)."""
-        policy = self._policy = dtype_policies.for_path(self._dtype_policy, self.path)
-        self._compute_dtype = policy.compute_dtype
-        self._autocast_variables = policy.is_mixed and not self._statistics_in_float32
-        self._input_dtype = policy.variable_dtype if self._statistics_in_float32 else policy.compute_dtype
-        if policy.quantization_mode is not None and self.__dict__.get("built") and \
-                not self.__dict__.get("_is_quantized"):
-            self.quantize(policy.quantization_mode)  # Keras: a quantized policy on a built layer quantizes it
-
     @property
     def path(self):
         """The layer's path (``"model/block/dense"``): its name scope when it was built; None before."""
         return self.__dict__.get("_path")
-
-    @property
-    def quantization_mode(self):
-        """The quantization mode of this layer (``"int8"``...), None if it is not quantized."""
-        return self._policy.quantization_mode
-
-    def quantize(self, mode=None, type_check=True, config=None):
-        """Quantize the layer's weights (``"int8"``, ``"int4"``, ``"float8"``); only ``Dense``,
-        ``EinsumDense`` and ``Embedding`` implement it, as in Keras: this raises ``NotImplementedError``.
-
-        Args:
-            mode: the quantization mode; optional when ``config`` is given.
-            type_check: refuse subclasses of the quantizable layers (their ``call`` may differ).
-            config: a ``kerasport.quantizers.QuantizationConfig``.
-        """
-        from kerasport.layers.quantization import check_quantize_args
-        from kerasport.quantizers.quantization_config import validate_and_resolve_config
-        check_quantize_args(self, validate_and_resolve_config(mode, config).mode)
-        raise NotImplementedError(f"Layer {type(self).__name__} does not have a `quantize` method implemented.")
-
-    @property
-    def dtype(self):
-        """The dtype of the layer's variables (the policy's ``variable_dtype``)."""
-        return self._policy.variable_dtype
-
-    @property
-    def variable_dtype(self):
-        return self._policy.variable_dtype
-
-    @property
-    def compute_dtype(self):
-        """The dtype of the layer's computations (``float16`` under ``"mixed_float16"``)."""
-        return self._compute_dtype
 
     # ------------------------------------------------------------------ attribute tracking
     def __setattr__(self, name, value):
