@@ -3,7 +3,6 @@
 Settings apply to objects created after they change: a layer takes ``floatx()`` as
 its default dtype and ``image_data_format()`` as its default ``data_format``.
 """
-import operator
 import os
 import warnings
 
@@ -205,7 +204,9 @@ class DTypePolicy:
 def policy_property(policy, name):
     """A read-only property that is ``name`` of the ``DTypePolicy`` at attribute ``policy``: what a quantized
     policy takes from its source policy, a ``DTypePolicyMap`` from its default one, a layer from its own."""
-    return property(operator.attrgetter(f"{policy}.{name}"), doc=getattr(DTypePolicy, name).__doc__)
+    def get(self):  # a plain function, not operator.attrgetter: torch.compile cannot trace that (a graph break)
+        return getattr(getattr(self, policy), name)
+    return property(get, doc=getattr(DTypePolicy, name).__doc__)
 
     @classmethod
     def from_config(cls, config):
