@@ -14,7 +14,9 @@ import warnings
 
 import numpy as np
 
+from kerasport import initializers
 from kerasport.backends import B
+from kerasport.core.settings import floatx
 from kerasport.optimizers.schedules import LearningRateSchedule
 from kerasport.core import naming
 from kerasport.core.serialization import serialize_keras_object
@@ -133,9 +135,20 @@ class Optimizer(B.OptimizerBase):
             if self.gradient_accumulation_steps else None
         self.built = True
 
-    def add_variable(self, shape=(), initializer=0.0, dtype="float32", name=None):
-        """A new optimizer variable filled with the number ``initializer`` (appended to ``variables``)."""
-        var = B.variable(B.full(shape, initializer, dtype=dtype), trainable=False, name=name)
+    def add_variable(self, shape=(), initializer="zeros", dtype=None, aggregation="none", layout=None, name=None):
+        """A new optimizer variable (appended to ``variables``), as Keras's.
+
+        Args:
+            shape: its shape.
+            initializer: a number, or an initializer (``"zeros"``, ``"ones"``, an ``Initializer``...).
+            dtype: its dtype; ``floatx()`` by default.
+            aggregation, layout: accepted for Keras's signature (they concern distribution strategies).
+            name: its name, under the optimizer's.
+        """
+        dtype = dtype or floatx()
+        value = B.full(shape, initializer, dtype=dtype) if isinstance(initializer, (int, float)) else \
+            B.convert_to_tensor(initializers.get(initializer)(tuple(shape), dtype=dtype), dtype)
+        var = B.variable(value, trainable=False, name=name)
         var.path = f"{self.name}/{name}"
         self._slots.append(var)
         return var
@@ -349,7 +362,8 @@ class Optimizer(B.OptimizerBase):
         return slots if slots is None or order is None else [slots[i] for i in order]
 
     def update(self, grads, variables, lr, step):
-        """One update of ``variables``: subclasses write their rule here, over the backend's ``foreach_*`` primitives.
+        """One update of ``variables``: subclasses write their rule here, over the backend's ``foreach_*`` primitives,
+        or, as in Keras, one variable at a time in ``update_step``, which this calls for each variable.
 
         Args:
             grads: clipped gradients, one per variable.
@@ -357,7 +371,38 @@ class Optimizer(B.OptimizerBase):
             lr: the learning rate (Python float on torch, tensor on TensorFlow).
             step: the 1-based update count (Python int on torch, tensor on TensorFlow; see ``float_step``).
         """
-        raise NotImplementedError(f"{type(self).__name__} must implement `update(grads, variables, lr, step)`.")
+        for gradient, variable in zip(grads, variables):
+            self.update_step(gradient, variable, lr)
+
+    def update_step(self, gradient, variable, learning_rate):
+        """Keras's update rule of one variable, for optimizers written as Keras's: ``build`` adds the slots
+        (``add_variable_from_reference``), and this updates ``variable`` with ``assign`` / ``assign_add`` /
+        ``assign_sub``, finding its slots with ``_get_variable_index(variable)``.
+
+        Args:
+            gradient: the variable's (clipped) gradient.
+            variable: the variable to update.
+            learning_rate: this step's learning rate.
+        """
+        raise NotImplementedError(f"{type(self).__name__} must implement `update_step(gradient, variable, "
+                                  "learning_rate)`, as Keras's optimizers do, or `update(grads, variables, lr, step)`.")
+
+    def _get_variable_index(self, variable):
+        """The index of ``variable`` in the list the optimizer was built on (Keras's name, which Keras-written
+        ``update_step`` methods call to find a variable's slots)."""
+        return self._index[id(variable)]
+
+    def assign(self, variable, value):
+        """``variable.assign(value)``, as Keras's optimizers write their updates."""
+        variable.assign(value)
+
+    def assign_add(self, variable, value):
+        """``variable.assign_add(value)``."""
+        variable.assign_add(value)
+
+    def assign_sub(self, variable, value):
+        """``variable.assign_sub(value)``."""
+        variable.assign_sub(value)
 
     def scale_loss(self, loss):
         """``loss * loss_scale_factor`` (identity without a factor), for the train step."""
