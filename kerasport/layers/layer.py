@@ -268,6 +268,17 @@ class Layer(LayerDTypePolicy, B.LayerBase):
         return out
 
     @property
+    def metrics_variables(self):
+        """The variables of ``metrics``, in their order."""
+        return [v for metric in self.metrics for v in metric.variables]
+
+    def add_metric(self, *args, **kwargs):
+        raise NotImplementedError("Layer `add_metric()` method is deprecated. Add your metric in "
+                                  "`Model.compile(metrics=[...])`, or create metric trackers in init() or build() when "
+                                  "subclassing the layer or model, then call `metric.update_state()` whenever "
+                                  "necessary.")
+
+    @property
     def weights(self):
         """All variables in Keras's order: own trainable, own non-trainable, then each sublayer's weights."""
         out = self._own_weights()

@@ -44,6 +44,11 @@ class LayerDTypePolicy:
         """The dtype of the layer's computations (``float16`` under ``"mixed_float16"``)."""
         return self._compute_dtype
 
+    @property
+    def input_dtype(self):
+        """The dtype the layer's inputs are converted to (its ``compute_dtype``)."""
+        return self._compute_dtype
+
     def quantize(self, mode=None, type_check=True, config=None):
         """Quantize the layer's weights (``"int8"``, ``"int4"``, ``"float8"``); only ``Dense``,
         ``EinsumDense`` and ``Embedding`` implement it, as in Keras: this raises ``NotImplementedError``.

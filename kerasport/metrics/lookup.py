@@ -54,9 +54,10 @@ def deserialize(config, custom_objects=None):
 def get(identifier):
     """A ``Metric`` for a name, config dict, ``Metric`` class or instance, or function.
 
-    A name gives Keras's metric of that name, named as given (``"mse"`` gives a
-    ``MeanSquaredError`` called ``"mse"``, as in ``compile(metrics=["mse"])``); a
-    function is wrapped in ``MeanMetricWrapper``. Classes needing arguments
+    A name gives Keras's metric of that name, with its class's own name, as in Keras
+    (``"mse"`` gives a ``MeanSquaredError`` called ``"mean_squared_error"``;
+    ``compile(metrics=["mse"])`` then renames it ``"mse"``); a function is wrapped in
+    ``MeanMetricWrapper``. Classes needing arguments
     (``MeanIoU``, ``IoU``, the "X at Y" family) must be passed as instances.
 
     Raises:
@@ -70,7 +71,7 @@ def get(identifier):
             raise ValueError(f"Unknown metric: {identifier!r}. Expected one of: {', '.join(valid)}; "
                              "or a Metric instance or function.")
         obj = _LOOKUP[identifier]
-        return obj(name=identifier) if isinstance(obj, type) else base.MeanMetricWrapper(obj, name=identifier)
+        return obj() if isinstance(obj, type) else base.MeanMetricWrapper(obj)
     if isinstance(identifier, dict):
         return deserialize(identifier)
     if isinstance(identifier, type):

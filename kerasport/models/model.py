@@ -12,6 +12,7 @@ from kerasport.backends import B
 from kerasport.distribution import training_hooks as distributed
 from kerasport.layers.call_context import LayerScope, fix_path
 from kerasport.layers.layer import KerasTensor, Layer, drop_name_init_cannot_take
+from kerasport.models import state_tree as state_trees
 from kerasport.trainers.trainer import Trainer
 from kerasport.core import nest as tree
 
@@ -223,6 +224,25 @@ class Model(Trainer, Layer):
         from kerasport.core.serialization import json_default
         from kerasport.saving.keras_v3 import model_config
         return json.dumps(model_config(self), default=json_default, **kwargs)
+
+    def get_state_tree(self, value_format="backend_tensor"):
+        """The model's variables as nested dicts keyed by the parts of their paths, in four groups:
+        ``"trainable_variables"``, ``"non_trainable_variables"``, ``"optimizer_variables"``, ``"metrics_variables"``.
+
+        Args:
+            value_format: ``"backend_tensor"`` (the variables themselves) or ``"numpy_array"`` (copies).
+
+        Example::
+
+            model.compile(optimizer="adam", loss="mse", metrics=["mae"])
+            model.fit(x, y)
+            model.get_state_tree()["trainable_variables"]["my_sequential"]["my_dense"]["kernel"]
+        """
+        return state_trees.get_state_tree(self, value_format)
+
+    def set_state_tree(self, state_tree):
+        """Assign the values of a tree as ``get_state_tree`` gives it to the variables of the same paths."""
+        state_trees.set_state_tree(self, state_tree)
 
     def get_compile_config(self):
         """The arguments ``compile()`` was called with, which ``model.save`` writes as the ``compile_config``.

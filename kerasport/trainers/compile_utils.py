@@ -167,7 +167,10 @@ def _resolve_metric(m, loss_fn, output_shape, target_shape=None):
               "sparse_categorical_crossentropy": losses_mod.sparse_categorical_crossentropy}.get(
             fn_name, losses_mod.categorical_crossentropy)
         return metrics_mod.MeanMetricWrapper(fn, name=m)
-    return metrics_mod.get(m)
+    metric = metrics_mod.get(m)
+    if isinstance(m, str):  # as Keras: named as given; its variables keep the paths of the class's own name
+        metric.name = m
+    return metric
 
 
 class CompileMetrics(metrics_mod.Metric):
