@@ -256,10 +256,6 @@ class Layer(LayerDTypePolicy, B.LayerBase):
         return out
 
     @property
-    def layers(self):
-        return list(self._layers)
-
-    @property
     def metrics(self):
         """The metric objects held as attributes of this layer and of its sublayers (Keras's order)."""
         out = list(self.__dict__.get("_metrics", []))

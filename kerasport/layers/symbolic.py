@@ -107,13 +107,21 @@ def mask_spec_by_running(layer, inputs, mask):
 
 def _probe(fn, args, kwargs):
     """``fn(args, kwargs)`` with the KerasTensors made concrete (zeros; masks and other bools all True), for
-    two sizes of every unknown dim: the output KerasTensors, None where the sizes differ."""
+    two sizes of every unknown dim: the output KerasTensors, None where the sizes differ. Where every size
+    fails eagerly, once more in the backend's graph (``graph_probe_scope``), if it has one."""
     for attempt, sizes in enumerate(_PROBE_SIZES):
         try:
             return _probe_at(fn, args, kwargs, sizes)
         except Exception as e:  # noqa: BLE001 (the first failure is raised when every size fails)
             if attempt == 0:
                 first = e
+    scope = B.graph_probe_scope()  # a call that runs only in a graph (``tf.gradients``): traced, as Keras does
+    if scope is not None:
+        try:
+            with scope:
+                return _probe_at(fn, args, kwargs, _PROBE_SIZES[0])
+        except Exception:  # noqa: BLE001 (the first eager failure says more than the graph's)
+            pass
     raise first
 
 

@@ -69,6 +69,11 @@ class Model(Trainer, Layer):
         rebuild, args = self.__reduce__()
         return rebuild(*args)
 
+    @property
+    def layers(self):
+        """The layers the model tracks directly, in the order they were set (a plain ``Layer`` has no ``layers``)."""
+        return list(self._layers)
+
     def build(self, input_shape):
         """Build a subclassed model by calling it on zeros of ``input_shape``."""
         if self.built:

@@ -146,7 +146,12 @@ def write_weights(f, model, include_optimizer=True):
 
 
 def save_weights(model, filepath, overwrite=True):
-    """Write ``model``'s weights (and its optimizer's state, as Keras does) in the ``.weights.h5`` layout."""
+    """Write ``model``'s weights (and its optimizer's state, as Keras does) in the ``.weights.h5`` layout.
+
+    A model that is not built (a subclassed model never called) is refused, as Keras refuses it."""
+    if not model.built:
+        raise ValueError("You are saving a model that has not yet been built. Try building the model first by "
+                         "calling it on some data or by using `build()`.")
     with atomic_write(filepath, overwrite) as tmp, h5py.File(tmp, "w") as f:
         write_weights(f, model)
 

@@ -100,3 +100,18 @@ def test_lambda_named_functions_load_by_name():
 def test_bad_inputs():
     with pytest.raises(TypeError, match="callable"):
         layers.Lambda(3)
+
+
+@pytest.mark.skipif(B.NAME != "tensorflow", reason="tf.gradients runs only in a TensorFlow graph")
+def test_lambda_that_runs_only_in_a_graph_gets_its_shape_traced():
+    # keras.io's "Neural Eikonal Solver" takes ``tf.gradients`` in a Lambda: Keras infers its shape in a graph.
+    import tensorflow as tf
+    inputs = [kerasport.Input((1,)), kerasport.Input((1,))]
+    y = layers.Lambda(lambda x: x[0] ** 2 * x[1])(inputs)
+    grads = layers.Lambda(lambda x: tf.gradients(x[0], x[1], unconnected_gradients="zero"))([y, inputs])
+    assert [tuple(g.shape) for g in grads] == [(None, 1), (None, 1)]
+    model = kerasport.Model(inputs, layers.Concatenate()(grads))
+    a, b = np.array([[1.0], [2.0], [3.0]]), np.array([[4.0], [5.0], [6.0]])
+    np.testing.assert_allclose(model.predict([a, b], verbose=0), np.concatenate([2 * a * b, a ** 2], 1), rtol=1e-6)
+    with pytest.raises(RuntimeError, match="tf.gradients is not supported when eager"):
+        layers.Lambda(lambda x: tf.gradients(x[0], x[1]))([tf.constant(a), [tf.constant(b)]])

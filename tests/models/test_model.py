@@ -6,6 +6,7 @@ import pytest
 
 import kerasport
 from kerasport import layers
+from tests.helpers import keras_module
 
 
 def _mlp():
@@ -117,3 +118,22 @@ def test_vector_valued_metrics_come_back_as_arrays():
     logs = model.evaluate(x, y, verbose=0, return_dict=True)
     assert isinstance(logs["loss"], float)
     assert logs["f1_score"].shape == (3,) and hist.history["f1_score"][0].shape == (3,)
+
+
+def test_only_models_have_a_layers_attribute_as_in_keras():
+    # keras.io's "Packaging Keras models" walks a model with ``hasattr(layer, "layers")``: a plain layer has none.
+    keras = keras_module()
+    for lib in (kerasport, keras):
+        dense = lib.layers.Dense(2)
+        assert not hasattr(dense, "layers")
+        assert not hasattr(lib.layers.Bidirectional(lib.layers.LSTM(2)), "layers")
+        model = lib.Sequential([lib.Input((3,)), dense])
+        assert [type(layer).__name__ for layer in model.layers] == ["Dense"]
+
+        class Sub(lib.Model):
+            def __init__(self):
+                super().__init__()
+                self.first = lib.layers.Dense(2)
+                self.second = lib.layers.Dense(1)
+
+        assert [type(layer).__name__ for layer in Sub().layers] == ["Dense", "Dense"]

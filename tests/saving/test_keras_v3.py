@@ -325,3 +325,25 @@ def test_to_json_carries_the_compile_config_and_model_from_json_compiles_as_kera
     uncompiled = kerasport.Sequential([kerasport.Input((3,)), layers.Dense(2)])
     assert "compile_config" not in json.loads(uncompiled.to_json())
     assert not kerasport.models.model_from_json(uncompiled.to_json()).compiled
+
+
+def test_weights_of_a_model_never_built_are_refused_as_in_keras(tmp_path):
+    # keras.io's GAN-ADA checkpoints a subclassed model whose call() never runs: Keras refuses to save it.
+    keras = keras_module()
+    for lib in (kerasport, keras):
+        class Pair(lib.Model):
+            def __init__(self):
+                super().__init__()
+                self.dense = lib.layers.Dense(2)
+
+            def call(self, x):
+                return self.dense(x)
+
+        model = Pair()
+        path = tmp_path / f"{lib.__name__}.weights.h5"
+        with pytest.raises(ValueError, match="You are saving a model that has not yet been built"):
+            model.save_weights(path)
+        assert not path.exists()
+        model(np.ones((1, 3), "float32"))
+        model.save_weights(path)
+        assert path.exists()

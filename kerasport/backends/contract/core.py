@@ -84,6 +84,12 @@ def module_from_text(text: str) -> Any:
     files, ``safe_mode=False``)."""
 
 
+def graph_probe_scope() -> Any:
+    """A context in which ops build a graph instead of running, or None on a backend without graphs: shape
+    inference's last try for a call that runs only in a graph (``tf.gradients`` in a ``Lambda``; Keras on
+    TensorFlow infers every shape in a scratch ``FuncGraph``)."""
+
+
 def module_to_text(module: Any) -> str:
     """``module`` pickled by ``torch.save``, as base64 text (the ``module`` of Keras's ``TorchModuleWrapper``
     config); raises on a backend without modules."""

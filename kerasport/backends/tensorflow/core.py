@@ -275,6 +275,10 @@ def no_grad():
     return _NoGrad()
 
 
+def graph_probe_scope():
+    return tf.__internal__.FuncGraph("kerasport_probe").as_default()
+
+
 def device_name():
     gpus = tf.config.list_logical_devices("GPU")
     return gpus[0].name if gpus else "/CPU:0"
