@@ -11,6 +11,7 @@ import itertools
 import math
 import multiprocessing
 import pickle
+import random
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 
 import numpy as np
@@ -407,10 +408,10 @@ class PyDatasetAdapter(_StreamAdapter):
         n = self.dataset.num_batches
         if n is None:
             return itertools.count()
-        order = np.arange(n)
+        order = list(range(n))
         if self.shuffle:
-            np.random.shuffle(order)
-        return iter(order.tolist())
+            random.shuffle(order)  # Python's generator, as Keras: the same order under the same seed
+        return iter(order)
 
     def _executor(self):
         ds = self.dataset

@@ -336,12 +336,12 @@ class Trainer:
             known[keys] = keys == set(self.get_metrics_result())
         return None if known[keys] else self._step_logs
 
-    def _prepare(self, data, for_training=True):
+    def _prepare(self, data, for_training=True, step=None):
         """Build the model and its metrics from the first batch of ``data`` (an adapter), and check that
-        batch against the model, before anything changes."""
+        batch against the model (unless ``step``'s method is overridden), before anything changes."""
         x = data.peek()
         self._build_from_data(x)
-        self._check_data_shapes(x)
+        self._check_data_shapes(x, step or ("train" if for_training else "predict"))
         if for_training:
             if not self.compiled:
                 raise ValueError(f"You must call `compile()` before using the model {self.name!r} to train or "
@@ -365,9 +365,12 @@ class Trainer:
             out = self(sample, training=False)
         return [tuple(o.shape) for o in tree.flatten(out)]
 
-    def _check_data_shapes(self, x):
+    def _check_data_shapes(self, x, step):
+        """An error naming the expected and received shapes when ``x`` does not fit the model's inputs. Not
+        when ``step`` (``"train"``, ``"test"`` or ``"predict"``) is overridden: as in Keras, a custom step
+        reads its batch as it likes (e.g. anchors and positives stacked in one array)."""
         expected = self.__dict__.get("inputs")  # the instance's: no torch.nn.Module.__getattr__ when there is none
-        if not expected:
+        if not expected or getattr(type(self), f"{step}_step") is not getattr(Trainer, f"{step}_step"):
             return
         flat = self._standardize_inputs(x) if hasattr(type(self), "_standardize_inputs") else x
         flat = tree.flatten(flat)
@@ -446,7 +449,7 @@ class Trainer:
         try:
             self._prepare(data)
             if val_data is not None:
-                self._check_data_shapes(val_data.peek())
+                self._check_data_shapes(val_data.peek(), "test")
                 self._check_target_keys(val_data.peek_y())
             self._step("train")
             data.reset()
@@ -533,7 +536,7 @@ class Trainer:
         adapter = distributed.shard(get_adapter(x, y, sample_weight, batch_size))
         data = EpochIterator(adapter, config.capped_steps(steps))
         try:
-            self._prepare(data)
+            self._prepare(data, step="test")
             verbose = 1 if verbose == "auto" else verbose
             cbs = CallbackList(callbacks, model=self, add_progbar=verbose != 0, verbose=verbose, epochs=1,
                                steps=data.num_batches, mode="test")
@@ -602,14 +605,14 @@ class Trainer:
             raise ValueError("predict() received no data: the generator or dataset yielded no batch.")
         return outputs.result()
 
-    def _one_batch(self, x, y=None, sample_weight=None, class_weight=None, for_training=True):
+    def _one_batch(self, x, y=None, sample_weight=None, class_weight=None, for_training=True, step=None):
         """``(x, y, sample_weight)`` of arrays as a single batch of device tensors."""
         adapter = get_adapter(x, y, sample_weight, None, False, class_weight)
         if not isinstance(adapter, ArrayAdapter):
             raise TypeError(f"*_on_batch methods take arrays (or lists/dicts of arrays), received a "
                             f"{type(x).__name__}.")
         adapter.batch_size = max(adapter.num_samples, 1)
-        self._prepare(adapter, for_training=for_training)
+        self._prepare(adapter, for_training=for_training, step=step)
         return next(iter(adapter))
 
     def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None, return_dict=False):
@@ -622,7 +625,7 @@ class Trainer:
 
     def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
         """Loss (and metrics) of one batch, without training."""
-        batch = self._one_batch(x, y, sample_weight)
+        batch = self._one_batch(x, y, sample_weight, step="test")
         self.reset_metrics()
         self._step_logs = None
         self._run_step("test", batch)

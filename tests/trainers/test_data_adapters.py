@@ -220,6 +220,16 @@ def test_pydataset_batches_in_index_order_and_shuffled():
     assert shuffled != ids(get_adapter(Batches(n=30)))
 
 
+def test_pydataset_shuffle_draws_keras_order_from_pythons_generator():
+    # Keras shuffles a PyDataset's batch indices with ``random.shuffle``: under the same seed, the same order.
+    import random
+    random.seed(3)
+    want = list(range(10))
+    random.shuffle(want)
+    random.seed(3)
+    assert [batch[0] // 3 for batch in ids(get_adapter(Batches(n=30), shuffle=True))] == want
+
+
 def test_pydataset_workers_load_in_parallel_and_keep_order():
     dataset = Batches(n=24, delay=0.01, workers=3, max_queue_size=4)
     adapter = get_adapter(dataset)

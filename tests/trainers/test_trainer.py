@@ -615,3 +615,32 @@ def test_an_input_whose_last_axis_is_1_takes_data_with_more_channels_as_in_keras
     model = kerasport.Model(inputs, kerasport.layers.GlobalAveragePooling1D()(inputs))
     with pytest.raises(ValueError, match="is incompatible: expected shape"):
         model.predict(x, verbose=0)
+
+
+def test_an_overridden_step_reads_a_batch_that_does_not_fit_the_inputs_as_in_keras():
+    """Keras hands a custom ``train_step`` / ``test_step`` its batch as it is, without checking it against the
+    model's inputs (keras.io's metric learning example stacks anchors and positives in one array of shape
+    ``(2, classes, h, w, c)``); the built-in steps still check it."""
+    class Pairs(kerasport.Model):
+        def train_step(self, data):
+            anchors, positives = data[0], data[1]
+            return {"gap": kerasport.ops.mean(self(anchors) - self(positives))}
+
+        test_step = train_step
+
+    inputs = kerasport.Input((4,))
+    model = Pairs(inputs, layers.Dense(2, kernel_initializer="ones")(inputs))
+    model.compile(optimizer="sgd")
+    class Stacked(kerasport.utils.PyDataset):
+        def __len__(self):
+            return 2
+
+        def __getitem__(self, i):
+            return x
+
+    x = np.stack([np.ones((3, 4)), np.zeros((3, 4))]).astype("float32")
+    history = model.fit(Stacked(), epochs=1, verbose=0)
+    np.testing.assert_allclose(history.history["gap"], [4.0])
+    np.testing.assert_allclose(model.evaluate(Stacked(), verbose=0, return_dict=True)["gap"], 4.0)
+    with pytest.raises(ValueError, match="is incompatible: expected shape"):
+        model.predict(x, verbose=0)
