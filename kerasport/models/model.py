@@ -17,6 +17,14 @@ from kerasport.trainers.trainer import Trainer
 from kerasport.core import nest as tree
 
 
+def _subclass_builds(cls):
+    """Whether ``cls`` is a user's subclass of ``Model`` (not of ``Functional`` / ``Sequential``) with its own
+    ``build``: the first call then builds it with ``build(input_shape)``, as Keras."""
+    owners = [c for c in cls.__mro__ if "build" in vars(c)]
+    ours = [c for c in owners if c.__module__.split(".")[0] == "kerasport"]
+    return owners[0] not in ours and ours[0] is Model
+
+
 class Model(Trainer, Layer):
     """A trainable graph of layers.
 
@@ -75,8 +83,15 @@ class Model(Trainer, Layer):
         return list(self._layers)
 
     def build(self, input_shape):
-        """Build a subclassed model by calling it on zeros of ``input_shape``."""
+        """Build a subclassed model by calling it on zeros of ``input_shape``.
+
+        Reached through ``super().build(input_shape)`` from a subclass's own ``build`` (which creates the
+        sublayers), it only marks the model built, as Keras's ``Layer.build``.
+        """
         if self.built:
+            return
+        if _subclass_builds(type(self)):
+            self.built = True
             return
         if type(self).call is Layer.call:
             raise NotImplementedError(f"Model {self.name!r} has no call() method.")
@@ -91,8 +106,8 @@ class Model(Trainer, Layer):
     def __call__(self, *args, **kwargs):
         if not args and "inputs" in kwargs:
             args = (kwargs.pop("inputs"),)
-        if args and not self.built and not isinstance(args[0], KerasTensor) and \
-                not any(isinstance(t, KerasTensor) for t in tree.flatten(args[0])):
+        if args and not self.built and not _subclass_builds(type(self)) and not isinstance(args[0], KerasTensor) \
+                and not any(isinstance(t, KerasTensor) for t in tree.flatten(args[0])):
             self.built = True
             self._build_shapes = tree.map_structure(lambda t: tuple(t.shape), args[0])
             with LayerScope(self):  # as Keras, built in its name scope: that is its ``path``

@@ -3,6 +3,7 @@ from kerasport import losses as losses_mod
 from kerasport import metrics as metrics_mod
 from kerasport.backends import B
 from kerasport.core import nest as tree
+from kerasport.core.naming import to_snake_case
 from kerasport.losses.loss import unscale_loss_for_distribution
 
 
@@ -167,6 +168,9 @@ def _resolve_metric(m, loss_fn, output_shape, target_shape=None):
               "sparse_categorical_crossentropy": losses_mod.sparse_categorical_crossentropy}.get(
             fn_name, losses_mod.categorical_crossentropy)
         return metrics_mod.MeanMetricWrapper(fn, name=m)
+    if callable(m) and not isinstance(m, (type, metrics_mod.Metric)) and not hasattr(m, "name"):
+        # As Keras's compile: a metric function is named by its ``__name__`` in snake case (``PSNR`` -> ``psnr``)
+        return metrics_mod.MeanMetricWrapper(m, name=to_snake_case(getattr(m, "__name__", type(m).__name__)))
     metric = metrics_mod.get(m)
     if isinstance(m, str):  # as Keras: named as given; its variables keep the paths of the class's own name
         metric.name = m

@@ -137,3 +137,25 @@ def test_only_models_have_a_layers_attribute_as_in_keras():
                 self.second = lib.layers.Dense(1)
 
         assert [type(layer).__name__ for layer in Sub().layers] == ["Dense", "Dense"]
+
+
+def test_subclassed_model_with_its_own_build_is_built_by_its_first_call():
+    # As Keras (keras.io's Perceiver): sublayers created in build(input_shape), which ends with
+    # super().build(input_shape); the first eager call runs that build with the input's shape.
+    class Net(kerasport.Model):
+        def build(self, input_shape):
+            self.seen = input_shape
+            self.scale = self.add_weight(shape=(input_shape[-1],), initializer="ones")
+            self.dense = layers.Dense(2, kernel_initializer="ones")
+            super().build(input_shape)
+
+        def call(self, x):
+            return self.dense(x * self.scale)
+
+    model = Net()
+    out = kerasport.ops.convert_to_numpy(model(np.ones((3, 4), "float32")))
+    assert model.seen == (3, 4) and model.built
+    np.testing.assert_allclose(out, np.full((3, 2), 4.0))
+    assert [tuple(w.shape) for w in model.weights] == [(4,), (4, 2), (2,)]
+    model.compile(optimizer="sgd", loss="mse")
+    model.fit(np.ones((4, 4), "float32"), np.zeros((4, 2), "float32"), verbose=0)

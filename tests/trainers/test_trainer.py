@@ -644,3 +644,18 @@ def test_an_overridden_step_reads_a_batch_that_does_not_fit_the_inputs_as_in_ker
     np.testing.assert_allclose(model.evaluate(Stacked(), verbose=0, return_dict=True)["gap"], 4.0)
     with pytest.raises(ValueError, match="is incompatible: expected shape"):
         model.predict(x, verbose=0)
+
+
+def test_a_metric_function_is_logged_under_its_name_in_snake_case():
+    """As Keras 3's compile (keras.io's EDSR, ``metrics=[PSNR]``): a function's metric is named
+    ``to_snake_case(fn.__name__)``; a ``Metric`` keeps its own name."""
+    def PSNR(y_true, y_pred):
+        return kerasport.ops.mean(y_pred, axis=-1)
+
+    def meanAbs(y_true, y_pred):
+        return kerasport.ops.mean(kerasport.ops.abs(y_pred), axis=-1)
+
+    model = kerasport.Sequential([kerasport.Input((4,)), layers.Dense(2)])
+    model.compile("sgd", "mse", metrics=[PSNR, meanAbs, kerasport.metrics.MeanAbsoluteError(name="MAE")])
+    logs = model.evaluate(np.ones((4, 4), "float32"), np.ones((4, 2), "float32"), verbose=0, return_dict=True)
+    assert sorted(logs) == ["MAE", "loss", "mean_abs", "psnr"]
