@@ -22,7 +22,8 @@ from kerasport.core import nest as tree
 from kerasport.core.keras_tensor import KerasTensor
 from kerasport.core.masks import copy_masks, get_mask, set_mask
 from kerasport.core.naming import current_path
-from kerasport.layers.symbolic import Node, any_symbolic, is_tensor_argument, mask_spec_by_running, spec_by_running
+from kerasport.layers.symbolic import Node, any_symbolic, build_by_running, is_tensor_argument
+from kerasport.layers.symbolic import mask_spec_by_running, spec_by_running
 from kerasport.layers.build_once import build_once, is_shape, jsonable_shape, tuple_shape
 from kerasport.layers.call_context import CALL_CONTEXT, LayerScope, call_params, fix_path, remat_mode
 from kerasport.layers.tracking import TrackedLayerDict, TrackedLayers, list_of_layers, track_layers
@@ -580,9 +581,8 @@ class Layer(LayerDTypePolicy, B.LayerBase):
         output dims that differ are unknown.
         """
         if type(self).compute_output_shape is not Layer.compute_output_shape:
-            first = args[0]
-            shapes = tree.map_structure(lambda t: t.shape, first)
-            out_shapes = self.compute_output_shape(shapes)
+            build_by_running(self, Layer, args, kwargs)
+            out_shapes = self.compute_output_shape(tree.map_structure(lambda t: t.shape, args[0]))
             dtype = self.compute_dtype
             if is_shape(out_shapes):
                 return KerasTensor(out_shapes, dtype)

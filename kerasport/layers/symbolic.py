@@ -1,6 +1,7 @@
 """Symbolic calls: which call arguments are symbolic, the graph ``Node`` a symbolic call records, and the output
 specs (shapes, dtypes, masks) of a layer found by running it on probe tensors."""
 import threading
+import warnings
 
 import numpy as np
 
@@ -94,6 +95,19 @@ def spec_by_running(layer, args, kwargs):
     finally:
         for v, value in kept:
             v.assign(value)
+
+
+def build_by_running(layer, base, args, kwargs):
+    """As Keras: a layer without its own ``build`` (``base.build``) whose sublayers are unbuilt runs its ``call``
+    on probe tensors to build them, also where its ``compute_output_shape`` gives the output shape without running
+    it. Where that run fails, Keras warns and the first eager call builds them."""
+    if type(layer).build is not base.build or all(sub.built for sub in layer._flatten_layers(include_self=False)):
+        return
+    try:
+        spec_by_running(layer, args, kwargs)
+    except Exception as e:  # noqa: BLE001 (Keras warns on any failure, and so does this)
+        warnings.warn(f"Layer '{layer.name}' looks like it has unbuilt state, but it could not run its `call()` to "
+                      f"build it: implement `build()` to create its variables. Exception encountered: {e}")
 
 
 def mask_spec_by_running(layer, inputs, mask):

@@ -22,7 +22,7 @@ def make_train_function(model):
         x, y, sw = batch
 
         def forward():
-            y_pred = model(x, training=True)
+            y_pred = _forward(model, x, True)
             loss = model.compute_loss(x, y, y_pred, sw)
             return optimizer.scale_loss(loss), (loss, y_pred)
 
@@ -43,7 +43,7 @@ def make_test_function(model):
     def step(batch):
         x, y, sw = batch
         with B.no_grad():
-            y_pred = model(x, training=False)
+            y_pred = _forward(model, x, False)
             n = B.batch_size(x)
             B.when_samples(n, lambda: model.update_metrics(model.compute_loss(x, y, y_pred, sw), y, y_pred, sw, n))
 
@@ -56,9 +56,16 @@ def make_predict_function(model):
 
     def step(batch):
         with B.no_grad():
-            return model(batch[0], training=False)
+            return _forward(model, batch[0], False)
 
     return with_predict_loop(B.compile_function(step, model.jit_compile, model.run_eagerly), step, model)
+
+
+def _forward(model, x, training):
+    """``model(x, training=training)`` where the model's ``call`` takes ``training``, else ``model(x)``, as Keras's
+    steps call it: the layers of a subclassed model whose ``call`` takes no ``training`` then run with their own
+    default (``BatchNormalization`` and ``Dropout`` in inference mode, even in ``fit``)."""
+    return model(x, training=training) if model._call_has_training else model(x)
 
 
 def with_predict_loop(compiled, step, model):

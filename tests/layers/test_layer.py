@@ -657,3 +657,39 @@ def test_activity_regularizer_of_a_scalar_or_empty_output_as_in_keras():
             layer(mod.ops.convert_to_tensor(values))
             got.append(float(mod.ops.convert_to_numpy(layer.losses[0])))
         assert got[1] == pytest.approx(got[0]), values
+
+
+def _block_with_output_shape(api, call_fails=False):
+    class Block(api.layers.Layer):
+        """No ``build``, a ``Dense`` sublayer and a ``compute_output_shape`` (the keras.io MPNN's layers)."""
+
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.dense = api.layers.Dense(4)
+
+        def call(self, x):
+            if call_fails:
+                raise ValueError("this call cannot run on symbolic inputs")
+            return self.dense(x)
+
+        def compute_output_shape(self, input_shape):
+            return input_shape[:-1] + (4,)
+
+    return Block()
+
+
+def test_a_layer_without_build_runs_its_call_to_build_its_sublayers_as_keras():
+    """Keras builds a layer that has no ``build`` and unbuilt sublayers by running its ``call`` on symbolic
+    inputs, also where ``compute_output_shape`` gives its shape: its weights exist once the model is wired. Where
+    that run fails, Keras warns and the first eager call builds them."""
+    want = []
+    for api in (keras_module(), kerasport):
+        inputs = api.Input((3,))
+        model = api.Model(inputs, _block_with_output_shape(api)(inputs))
+        want.append(([tuple(w.shape) for w in model.weights], model.output.shape))
+    assert want[1] == want[0] == ([(3, 4), (4,)], (None, 4))
+    inputs = kerasport.Input((3,))
+    block = _block_with_output_shape(kerasport, call_fails=True)
+    with pytest.warns(UserWarning, match="unbuilt state"):
+        outputs = block(inputs)
+    assert outputs.shape == (None, 4) and not block.dense.built

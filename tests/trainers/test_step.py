@@ -299,3 +299,38 @@ def test_auto_stays_eager_on_cpu():
     assert model._jit_compile is False
     model.compile("sgd", "mse", jit_compile=True)
     assert model._jit_compile is True
+
+
+class _NormalizedNoTraining(kerasport.Model):
+    def __init__(self):
+        super().__init__()
+        self.norm = layers.BatchNormalization()
+        self.dense = layers.Dense(1, kernel_initializer="ones")
+
+    def call(self, x):
+        return self.dense(self.norm(x))
+
+
+class _NormalizedWithTraining(_NormalizedNoTraining):
+    def call(self, x, training=None):
+        return self.dense(self.norm(x, training=training))
+
+
+@pytest.mark.parametrize("with_training", [False, True])
+def test_built_in_steps_pass_training_only_to_a_call_that_takes_it(with_training):
+    """As Keras's steps: ``model(x, training=True)`` where ``call`` takes ``training``, else ``model(x)``, so the
+    layers of a subclassed model whose ``call`` takes none run in inference mode in ``fit`` (BatchNormalization
+    normalizes with its moving statistics and leaves them alone), as the keras.io GNN example trains."""
+    x = np.random.RandomState(0).randn(8, 3).astype("float32") * 4 + 2
+    y = np.zeros((8, 1), "float32")
+    model = (_NormalizedWithTraining if with_training else _NormalizedNoTraining)()
+    model.compile(optimizer=kerasport.optimizers.SGD(0.0), loss="mse")
+    inference = kerasport.ops.convert_to_numpy(model(x))
+    loss = model.train_on_batch(x, y)
+    moving_mean = kerasport.ops.convert_to_numpy(model.norm.moving_mean)
+    if with_training:
+        assert np.abs(moving_mean).max() > 0.01
+        assert not np.isclose(loss, np.mean(inference ** 2), rtol=1e-3)
+    else:
+        np.testing.assert_array_equal(moving_mean, np.zeros(3))
+        np.testing.assert_allclose(loss, np.mean(inference ** 2), rtol=1e-5)
