@@ -150,7 +150,7 @@ class MeanMetricWrapper(Mean):
 
     Args:
         fn: Function returning one value per sample (or per element).
-        name: Optional name; defaults to ``fn.__name__``.
+        name: Optional name; ``"mean_metric_wrapper"`` (made unique) by default, as in Keras.
         dtype: See ``Metric``.
         **kwargs: Passed to ``fn`` on every call.
 
@@ -163,7 +163,7 @@ class MeanMetricWrapper(Mean):
     """
 
     def __init__(self, fn, name=None, dtype=None, **kwargs):
-        super().__init__(name=name or getattr(fn, "__name__", None), dtype=dtype)
+        super().__init__(name=name, dtype=dtype)
         self._fn = fn
         self._fn_kwargs = kwargs
 

@@ -77,5 +77,5 @@ def get(identifier):
     if isinstance(identifier, type):
         return identifier()
     if callable(identifier):
-        return base.MeanMetricWrapper(identifier, name=getattr(identifier, "__name__", None))
+        return base.MeanMetricWrapper(identifier)  # as Keras's compile wraps it: named "mean_metric_wrapper"
     raise ValueError(f"Could not interpret metric identifier: {identifier!r}")

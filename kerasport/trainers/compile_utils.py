@@ -168,12 +168,14 @@ def _resolve_metric(m, loss_fn, output_shape, target_shape=None):
               "sparse_categorical_crossentropy": losses_mod.sparse_categorical_crossentropy}.get(
             fn_name, losses_mod.categorical_crossentropy)
         return metrics_mod.MeanMetricWrapper(fn, name=m)
-    if callable(m) and not isinstance(m, (type, metrics_mod.Metric)) and not hasattr(m, "name"):
-        # As Keras's compile: a metric function is named by its ``__name__`` in snake case (``PSNR`` -> ``psnr``)
-        return metrics_mod.MeanMetricWrapper(m, name=to_snake_case(getattr(m, "__name__", type(m).__name__)))
     metric = metrics_mod.get(m)
-    if isinstance(m, str):  # as Keras: named as given; its variables keep the paths of the class's own name
+    # As Keras's compile: a metric given by name is named as given, a function by its ``__name__`` in snake case
+    # (``PSNR`` -> ``psnr``); their variables keep the paths of the metric's own name (``mean_absolute_error/total``
+    # for ``"mae"``, ``mean_metric_wrapper/total`` for a function).
+    if isinstance(m, str):
         metric.name = m
+    elif callable(m) and not isinstance(m, (type, metrics_mod.Metric)) and not hasattr(m, "name"):
+        metric.name = to_snake_case(getattr(m, "__name__", type(m).__name__))
     return metric
 
 

@@ -16,11 +16,14 @@ def _leaves(tree, prefix=""):
 
 def state_tree_program(keras, sync):
     """keras.io's docstring example of ``get_state_tree``, then a second model set from its tree."""
+    def PSNR(y_true, y_pred):  # a metric function: Keras names it "psnr", its variables "mean_metric_wrapper/..."
+        return keras.ops.mean(keras.ops.abs(y_true - y_pred), axis=-1)
+
     def build():
         model = keras.Sequential([keras.Input(shape=(1,), name="my_input"),
                                   keras.layers.Dense(2, activation="sigmoid", name="my_dense"),
                                   keras.layers.BatchNormalization(name="my_norm")], name="my_sequential")
-        model.compile(optimizer="adam", loss="mse", metrics=["mae"])
+        model.compile(optimizer="adam", loss="mse", metrics=["mae", PSNR])
         return model
 
     model = build()
