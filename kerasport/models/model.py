@@ -5,6 +5,7 @@ write ``call`` for a subclassed one. This module holds what is the model's own:
 building, calling, inspection, saving hooks and config.
 """
 
+import functools
 import re
 import warnings
 
@@ -17,6 +18,7 @@ from kerasport.trainers.trainer import Trainer
 from kerasport.core import nest as tree
 
 
+@functools.cache
 def _subclass_builds(cls):
     """Whether ``cls`` is a user's subclass of ``Model`` (not of ``Functional`` / ``Sequential``) with its own
     ``build``: the first call then builds it with ``build(input_shape)``, as Keras."""

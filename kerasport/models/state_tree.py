@@ -4,6 +4,7 @@ themselves (Keras's ``variable.value``: the framework's variable) or NumPy copie
 import numpy as np
 
 from kerasport.backends import B
+from kerasport.core.tree import flatten_with_path
 
 _GROUPS = ("trainable_variables", "non_trainable_variables", "optimizer_variables", "metrics_variables")
 
@@ -50,14 +51,7 @@ def set_state_tree(model, state_tree):
     groups = _groups(model)
     for group, nested in state_tree.items():
         by_path = {v.path: v for v in groups[group]}
-        for path, value in _flatten(nested):
+        for keys, value in flatten_with_path(nested):
+            path = "/".join(map(str, keys))
             if path in by_path:
                 B.assign(by_path[path], value)
-
-
-def _flatten(nested, prefix=""):
-    for key, value in nested.items():
-        if isinstance(value, dict):
-            yield from _flatten(value, f"{prefix}{key}/")
-        else:
-            yield f"{prefix}{key}", value
