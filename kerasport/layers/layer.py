@@ -189,9 +189,10 @@ class Layer(LayerDTypePolicy, B.LayerBase):
         if initializer is None:
             initializer = "glorot_uniform" if "float" in str(dtype) else "zeros"
         init = initializers.get(initializer)
-        value = init(shape, dtype=dtype) if not isinstance(init, initializers.Initializer) else init(shape, dtype)
-        var = B.variable(value, dtype=dtype, trainable=trainable, name=name,
-                         constraint=None if constraint is None else constraints.get(constraint))
+        with B.init_scope():  # eager, also when a sublayer builds while shape inference traces a graph
+            value = init(shape, dtype=dtype) if not isinstance(init, initializers.Initializer) else init(shape, dtype)
+            var = B.variable(value, dtype=dtype, trainable=trainable, name=name,
+                             constraint=None if constraint is None else constraints.get(constraint))
         with LayerScope(self):
             var.path = f"{current_path()}/{name}"
         self._weights_list.append(var)

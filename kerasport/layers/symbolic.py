@@ -122,21 +122,38 @@ def mask_spec_by_running(layer, inputs, mask):
 def _probe(fn, args, kwargs):
     """``fn(args, kwargs)`` with the KerasTensors made concrete (zeros; masks and other bools all True), for
     two sizes of every unknown dim: the output KerasTensors, None where the sizes differ. Where every size
-    fails eagerly, once more in the backend's graph (``graph_probe_scope``), if it has one."""
+    fails eagerly, once more traced in the backend's graph (``_trace``), if it has one."""
     for attempt, sizes in enumerate(_PROBE_SIZES):
         try:
             return _probe_at(fn, args, kwargs, sizes)
         except Exception as e:  # noqa: BLE001 (the first failure is raised when every size fails)
             if attempt == 0:
                 first = e
-    scope = B.graph_probe_scope()  # a call that runs only in a graph (``tf.gradients``): traced, as Keras does
+    scope = B.graph_probe_scope()
     if scope is not None:
         try:
-            with scope:
-                return _probe_at(fn, args, kwargs, _PROBE_SIZES[0])
+            return _trace(fn, args, kwargs, scope)
         except Exception:  # noqa: BLE001 (the first eager failure says more than the graph's)
             pass
     raise first
+
+
+def _trace(fn, args, kwargs, scope):
+    """``fn`` traced in the backend's graph ``scope`` on placeholders, unknown dims left unknown, as Keras on
+    TensorFlow traces every symbolic call: a call that runs only in a graph (``tf.gradients``), or that needs the
+    unknown dim to stay unknown (a reshape to a fixed total batch, a ``segment_sum`` with fixed segments)."""
+    with scope:
+        def placeholder(t):
+            return scope.placeholder(t.shape, t.dtype) if isinstance(t, KerasTensor) else t
+
+        _PROBING.depth = getattr(_PROBING, "depth", 0) + 1
+        try:
+            out = fn(tree.map_structure(placeholder, args), tree.map_structure(placeholder, kwargs))
+        finally:
+            _PROBING.depth -= 1
+        if out is None:
+            return None
+        return tree.map_structure(lambda t: None if t is None else KerasTensor(tuple(t.shape), B.dtype(t)), out)
 
 
 def _probe_at(fn, args, kwargs, sizes):

@@ -342,21 +342,33 @@ def test_symbolic_call_that_fails_at_every_size_raises_the_first_error():
 
 
 @pytest.mark.skipif(B.NAME != "tensorflow", reason="Keras on torch probes concrete sizes too, and fails alike")
-@pytest.mark.xfail(strict=True, reason="symbolic calls run the layer on probe sizes (83/89, 2/3) of the unknown batch "
-                   "dim; Keras on TensorFlow traces a graph with the dim unknown, so a reshape to a fixed batch "
-                   "(keras.io's Switch Transformer: tokens per batch) builds there. A TensorFlow tracing fallback "
-                   "is not written yet.")
-def test_symbolic_call_that_reshapes_to_a_fixed_batch_builds_as_keras_on_tensorflow():
-    class FixedBatch(layers.Layer):
-        def call(self, x):
-            flat = ops.reshape(x, [4 * 6, 8])  # the batch must be 4; Keras on TensorFlow cannot tell, nor fail
-            return ops.reshape(flat * 2.0, [ops.shape(x)[0], 6, 8])
+def test_symbolic_call_that_needs_an_unknown_batch_is_traced_as_keras_on_tensorflow():
+    """keras.io's Switch Transformer reshapes to a fixed total batch, and its MPNN sums into a fixed number of
+    segments: at any concrete probe size they fail, and Keras on TensorFlow traces them with the batch unknown.
+    The sublayer built inside the traced call gets eager variables, the same as Keras's."""
+    K = keras_module()
 
-    inputs = keras.Input((6, 8))
-    out = FixedBatch()(inputs)
-    assert tuple(out.shape)[1:] == (6, 8)  # Keras on TensorFlow: (4, 6, 8)
-    x = np.ones((4, 6, 8), "float32")
-    np.testing.assert_allclose(to_numpy(keras.Model(inputs, out)(x)), 2 * x)
+    def build(lib):
+        class FixedBatch(lib.layers.Layer):
+            def __init__(self):
+                super().__init__()
+                self.dense = lib.layers.Dense(8)
+
+            def call(self, x):
+                flat = lib.ops.reshape(x, [4 * 6, 8])  # the batch must be 4
+                pooled = lib.ops.segment_sum(self.dense(flat), lib.ops.repeat(lib.ops.arange(4), 6), num_segments=4)
+                return lib.ops.reshape(flat, [lib.ops.shape(x)[0], 6, 8]) + pooled[:, None, :]
+
+        inputs = lib.Input((6, 8))
+        return lib.Model(inputs, FixedBatch()(inputs))
+
+    ours, theirs = build(keras), build(K)
+    assert tuple(ours.output.shape) == tuple(theirs.output.shape)
+    assert [tuple(w.shape) for w in ours.weights] == [tuple(w.shape) for w in theirs.weights]
+    assert all(B.is_variable(w) for w in ours.weights)
+    ours.set_weights(theirs.get_weights())
+    x = np.random.RandomState(0).randn(4, 6, 8).astype("float32")
+    np.testing.assert_allclose(to_numpy(ours(x)), K.ops.convert_to_numpy(theirs(x)), rtol=1e-5, atol=1e-6)
 
 
 def test_first_call_argument_by_keyword_builds_the_layer():

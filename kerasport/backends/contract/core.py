@@ -87,7 +87,13 @@ def module_from_text(text: str) -> Any:
 def graph_probe_scope() -> Any:
     """A context in which ops build a graph instead of running, or None on a backend without graphs: shape
     inference's last try for a call that runs only in a graph (``tf.gradients`` in a ``Lambda``; Keras on
-    TensorFlow infers every shape in a scratch ``FuncGraph``)."""
+    TensorFlow infers every shape in a scratch ``FuncGraph``). Its ``placeholder(shape, dtype)`` is an input of
+    ``shape``, where None dims stay unknown."""
+
+
+def init_scope() -> Any:
+    """A context in which variables and their initial values are made eagerly, even while a graph is being built
+    (``tf.init_scope``); a null context on a backend without graphs."""
 
 
 def module_to_text(module: Any) -> str:

@@ -275,8 +275,29 @@ def no_grad():
     return _NoGrad()
 
 
+class _GraphProbe:
+    """A scratch ``FuncGraph`` made the default graph, as Keras's ``compute_output_spec`` traces in."""
+
+    def __enter__(self):
+        self._scope = tf.__internal__.FuncGraph("kerasport_probe").as_default()
+        return self._scope.__enter__()
+
+    def __exit__(self, *exc):
+        return self._scope.__exit__(*exc)
+
+    @staticmethod
+    def placeholder(shape, dtype):
+        return tf.compat.v1.placeholder(to_dtype(dtype), shape)
+
+
 def graph_probe_scope():
-    return tf.__internal__.FuncGraph("kerasport_probe").as_default()
+    return _GraphProbe()
+
+
+def init_scope():
+    """Variables and their initial values are made eagerly, also while a graph is being built (``tf.init_scope``,
+    as Keras's ``Variable``): a sublayer built in the shape-inference graph keeps eager variables."""
+    return tf.init_scope()
 
 
 def device_name():

@@ -2,6 +2,7 @@
 every op module uses, keras.ops.core's scatter and control flow. The bottom of the package.
 """
 import builtins as _bi
+import contextlib
 import os
 
 import numpy as np
@@ -272,6 +273,10 @@ def no_grad():
 
 def graph_probe_scope():
     return None
+
+
+def init_scope():
+    return contextlib.nullcontext()
 
 
 def device_name():
