@@ -1,4 +1,5 @@
-"""Keras 3's distribution API: ``DataParallel``, ``set_distribution``, ``distribution``, ``list_devices``.
+"""Keras 3's distribution API: ``DataParallel``, ``set_distribution``, ``distribution``, ``list_devices``,
+``get_device_count``.
 
 A ``DataParallel`` joins the processes of a run (torch: ``torch.distributed`` from
 torchrun's environment; TensorFlow: ``tf.distribute`` from ``TF_CONFIG``, or several
@@ -23,6 +24,15 @@ def list_devices(device_type=None):
         device_type: ``"cpu"`` or ``"gpu"``; by default the GPUs when there are any, else the CPU.
     """
     return backend_distribute.list_devices(device_type)
+
+
+def get_device_count(device_type=None):
+    """The number of devices ``list_devices(device_type)`` gives, as Keras's (which has it on JAX only).
+
+    Args:
+        device_type: ``"cpu"`` or ``"gpu"``; by default the GPUs when there are any, else the CPU.
+    """
+    return len(list_devices(device_type))
 
 
 class DataParallel:

@@ -40,6 +40,8 @@ class BaseImagePreprocessingLayer(Layer):
         data_format: "channels_last" or "channels_first" (``kerasport.config.image_data_format()``).
     """
 
+    _allow_non_tensor_positional_args = True  # as Keras: a data layer takes lists and flags
+
     _USE_BASE_FACTOR = True
     _FACTOR_BOUNDS = (-1, 1)
     _KEEPS_BOXES = False  # layers that only change pixel values leave boxes as they are

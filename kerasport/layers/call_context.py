@@ -1,4 +1,5 @@
-"""What a layer call runs inside: the thread's call context, a layer's name scope, and what its ``call`` takes."""
+"""What a layer call runs inside: the thread's call context, a layer's name scope, what its ``call`` takes, and
+which arguments it may take by position."""
 import functools
 import inspect
 import math
@@ -68,6 +69,15 @@ def call_params(cls):
     training = params["training"].default if "training" in params else None
     return ("training" in params, "mask" in params, any(p.kind == p.VAR_KEYWORD for p in params.values()), pairs,
             positional[0] if positional else None, None if training is inspect.Parameter.empty else training)
+
+
+def check_positional_args(layer, args):
+    """As Keras: every positional argument is a tensor (or None); a flag or a number goes by keyword."""
+    for arg in nest.flatten(args):
+        if arg is not None and not hasattr(arg, "shape"):  # tensors, KerasTensors, host arrays, sparse / ragged
+            raise ValueError(f"Layer '{layer.name}': Only input tensors may be passed as positional arguments. The "
+                             f"following argument value should be passed as a keyword argument: {arg} (of type "
+                             f"{type(arg)})")
 
 
 def remat_mode(layer):

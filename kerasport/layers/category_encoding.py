@@ -27,6 +27,8 @@ class CategoryEncoding(Layer):
         CategoryEncoding(num_tokens=4, output_mode="count")([[0, 1], [3, 3]])  # [[1,1,0,0],[0,0,0,2]]
     """
 
+    _allow_non_tensor_positional_args = True  # as Keras: a data layer takes lists and flags
+
     def __init__(self, num_tokens=None, output_mode="multi_hot", sparse=False, **kwargs):
         super().__init__(**kwargs)
         name = f"CategoryEncoding {self.name!r}"

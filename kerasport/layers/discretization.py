@@ -43,6 +43,8 @@ class Discretization(Layer):
         Discretization(bin_boundaries=[0.0, 1.0])([[-1.5, 0.5, 2.0]])   # [[0, 1, 2]]
     """
 
+    _allow_non_tensor_positional_args = True  # as Keras: a data layer takes lists and flags
+
     def __init__(self, bin_boundaries=None, num_bins=None, epsilon=0.01, output_mode="int", sparse=False,
                  dtype=None, name=None, **kwargs):
         super().__init__(name=name, dtype=dtype, **kwargs)

@@ -27,6 +27,8 @@ class HashedCrossing(Layer):
             ``(batch,)`` or ``(batch, 1)``, of ints or strings.
     """
 
+    _allow_non_tensor_positional_args = True  # as Keras: a data layer takes lists and flags
+
     _HASH_KEY = 0xDECAFCAFFE  # tf.sparse.cross_hashed's default key
 
     def __init__(self, num_bins, output_mode="int", sparse=False, name=None, dtype=None, **kwargs):

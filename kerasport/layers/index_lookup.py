@@ -22,6 +22,8 @@ class IndexLookup(Layer):
     OOV indices, then the vocabulary terms in order.
     """
 
+    _allow_non_tensor_positional_args = True  # as Keras: a data layer takes lists and flags
+
     _string = False
 
     @property

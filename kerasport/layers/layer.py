@@ -25,7 +25,8 @@ from kerasport.core.naming import current_path
 from kerasport.layers.symbolic import Node, any_symbolic, build_by_running, is_tensor_argument
 from kerasport.layers.symbolic import mask_spec_by_running, spec_by_running
 from kerasport.layers.build_once import build_once, is_shape, jsonable_shape, tuple_shape
-from kerasport.layers.call_context import CALL_CONTEXT, LayerScope, call_params, fix_path, remat_mode
+from kerasport.layers.call_context import CALL_CONTEXT, LayerScope, call_params, check_positional_args
+from kerasport.layers.call_context import fix_path, remat_mode
 from kerasport.layers.tracking import TrackedLayerDict, TrackedLayers, list_of_layers, track_layers
 _MODULES = B.NAME == "torch"  # layers are torch.nn.Modules (B.LayerBase): attribute sublayers are submodules
 
@@ -41,6 +42,21 @@ def _as_tensors(x, dtype):
     if isinstance(x, dict):
         return {k: _as_tensors(v, dtype) for k, v in x.items()}
     return x
+
+
+def _positional_weight_args(args, shape, initializer, dtype):
+    """``add_weight``'s positional ``(shape, initializer, dtype)``, checked as Keras checks them."""
+    if len(args) > 3:
+        raise TypeError(f"add_weight() takes at most 3 positional arguments but {len(args)} were given.")
+    if args and isinstance(args[0], str):
+        raise ValueError(f"`name` must be passed as a keyword argument. Received: add_weight('{args[0]}', ...). "
+                         f"Use: add_weight(shape=..., name='{args[0]}').")
+    given = [shape, initializer, dtype]
+    for i, (key, value) in enumerate(zip(("shape", "initializer", "dtype"), args)):
+        if given[i] is not None:
+            raise ValueError(f"`{key}` was passed both positionally and as a keyword argument.")
+        given[i] = value
+    return given
 
 
 def _cast_floats(x, dtype):
@@ -86,6 +102,7 @@ class Layer(LayerDTypePolicy, B.LayerBase):
 
     _call_signature_cache = {}
     _input_is_scratch = False  # set by a Functional model around a `may_overwrite_input` call (see there)
+    _allow_non_tensor_positional_args = False  # Keras's flag: data layers and Functional take lists, flags, ...
 
     def __init_subclass__(cls, **kwargs):
         """Wrap each subclass's ``build`` so that it runs once and marks the layer built."""
@@ -171,18 +188,31 @@ class Layer(LayerDTypePolicy, B.LayerBase):
             self._note_submodule(name, submodule)  # also a submodule of the torch module, as in Keras
 
     # ------------------------------------------------------------------ weights
-    def add_weight(self, shape=None, initializer=None, dtype=None, trainable=True, regularizer=None,
-                   constraint=None, name=None, autocast=True, aggregation="mean"):
+    def add_weight(self, *args, shape=None, initializer=None, dtype=None, trainable=True, autocast=True,
+                   regularizer=None, constraint=None, aggregation="none", overwrite_with_gradient=False, name=None):
         """Create a native variable owned by this layer.
 
         Args:
-            shape: the variable's shape (``()`` for a scalar).
+            shape: the variable's shape (``()`` for a scalar). ``shape``, ``initializer`` and ``dtype`` may also
+                be passed by position, in that order, as in Keras.
             initializer: name, ``Initializer`` or callable(shape, dtype); ``glorot_uniform``
                 for floats by default (``zeros`` for ints).
+            dtype: the variable's dtype; the layer's variable dtype by default.
             trainable: whether gradients update it.
+            autocast: whether the layer's ``call`` sees it in the compute dtype under mixed precision.
             regularizer: penalty added to ``layer.losses``.
             constraint: projection applied after each optimizer update.
+            aggregation: Keras's multi-replica annotation, one of None, ``"none"``, ``"mean"``, ``"sum"``,
+                ``"only_first_replica"``.
+            overwrite_with_gradient: whether the optimizer overwrites the variable with its gradient instead of
+                applying it (float8 training's scales).
+            name: the variable's name.
         """
+        shape, initializer, dtype = _positional_weight_args(args, shape, initializer, dtype)
+        if aggregation not in (None, "none", "mean", "sum", "only_first_replica"):
+            raise ValueError("Invalid value for argument `aggregation`. Expected one of None, 'none', 'mean', "
+                             f"'sum', 'only_first_replica'. Received: aggregation={aggregation!r} (layer "
+                             f"'{self.name}')")
         shape = tuple(int(d) for d in (shape or ()))
         name = name or naming.uniquify("variable")  # Keras's automatic name: "variable", "variable_1", ...
         dtype = B.standardize_dtype(dtype) if dtype else self.dtype
@@ -201,6 +231,8 @@ class Layer(LayerDTypePolicy, B.LayerBase):
             self._no_autocast.add(id(var))
         if regularizer is not None:
             self._regularizers.append((var, regularizers.get(regularizer)))
+        if overwrite_with_gradient:
+            var.overwrite_with_gradient = True
         self._sync_requires_grad()
         return var
 
@@ -384,10 +416,14 @@ class Layer(LayerDTypePolicy, B.LayerBase):
     def __call__(self, *args, **kwargs):
         if not args and self._call_first_arg in kwargs:  # as Keras, the first argument builds the layer by name too
             args = (kwargs.pop(self._call_first_arg),)
-        if any_symbolic(args, kwargs):
-            return self._symbolic_call(args, kwargs)
+        symbolic = any_symbolic(args, kwargs)
         if args and not (len(args) == 1 and B.is_tensor(args[0])):
-            args = tuple(_as_tensors(a, self._compute_dtype) for a in args)
+            if not self._allow_non_tensor_positional_args:
+                check_positional_args(self, args)
+            if not symbolic:
+                args = tuple(_as_tensors(a, self._compute_dtype) for a in args)
+        if symbolic:
+            return self._symbolic_call(args, kwargs)
         for v in kwargs.values():
             if isinstance(v, (np.ndarray, list, tuple, dict)):
                 kwargs = {k: _as_tensors(v, self._compute_dtype) for k, v in kwargs.items()}

@@ -29,6 +29,8 @@ class Pipeline(Layer):
     >>> augmented = dataset.map(pipeline)  # a tf.data.Dataset of images
     """
 
+    _allow_non_tensor_positional_args = True  # as Keras: a data layer takes lists and flags
+
     def __init__(self, layers, name=None):
         super().__init__(name=name)
         if not isinstance(layers, (list, tuple)) or not all(isinstance(layer, Layer) for layer in layers):

@@ -25,6 +25,8 @@ class Rescaling(Layer):
         offset: the offset, a number or array (``0.0``).
     """
 
+    _allow_non_tensor_positional_args = True  # as Keras: a data layer takes lists and flags
+
     def __init__(self, scale, offset=0.0, **kwargs):
         super().__init__(**kwargs)
         self.scale, self.offset = scale, offset
@@ -90,6 +92,8 @@ class Normalization(Layer):
         norm.adapt(x_train)          # NumPy array, tensor, or iterable of batches
         model = kerasport.Sequential([kerasport.Input((8,)), norm, kerasport.layers.Dense(1)])
     """
+
+    _allow_non_tensor_positional_args = True  # as Keras: a data layer takes lists and flags
 
     def __init__(self, axis=-1, mean=None, variance=None, invert=False, **kwargs):
         super().__init__(**kwargs)

@@ -185,6 +185,8 @@ class MelSpectrogram(Layer):
     >>> keras.layers.MelSpectrogram(num_mel_bins=64, sampling_rate=16000)(audio).shape  # (2, 64, 32)
     """
 
+    _allow_non_tensor_positional_args = True  # as Keras: a data layer takes lists and flags
+
     def __init__(self, fft_length=2048, sequence_stride=512, sequence_length=None, window="hann",
                  sampling_rate=16000, num_mel_bins=128, min_freq=20.0, max_freq=None, power_to_db=True, top_db=80.0,
                  mag_exp=2.0, min_power=1e-10, ref_power=1.0, **kwargs):

@@ -45,6 +45,8 @@ class TextVectorization(Layer):
         x = vectorize(texts)          # int64 tensor (len(texts), 20)
     """
 
+    _allow_non_tensor_positional_args = True  # as Keras: a data layer takes lists and flags
+
     @property
     def dtype(self):
         """As Keras: ``"string"``, what the layer takes (the config keeps the policy)."""

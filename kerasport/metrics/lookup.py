@@ -56,14 +56,14 @@ def get(identifier):
 
     A name gives Keras's metric of that name, with its class's own name, as in Keras
     (``"mse"`` gives a ``MeanSquaredError`` called ``"mean_squared_error"``;
-    ``compile(metrics=["mse"])`` then renames it ``"mse"``); a function is wrapped in
-    ``MeanMetricWrapper``. Classes needing arguments
+    ``compile(metrics=["mse"])`` then renames it ``"mse"``); a function is returned as it is, and None
+    gives None, as in Keras (``compile`` wraps a function in ``MeanMetricWrapper``). Classes needing arguments
     (``MeanIoU``, ``IoU``, the "X at Y" family) must be passed as instances.
 
     Raises:
         ValueError: for an unknown name, listing the valid ones.
     """
-    if isinstance(identifier, base.Metric):
+    if identifier is None or isinstance(identifier, base.Metric):
         return identifier
     if isinstance(identifier, str):
         if identifier not in _LOOKUP or identifier in _ABSTRACT:
@@ -77,5 +77,5 @@ def get(identifier):
     if isinstance(identifier, type):
         return identifier()
     if callable(identifier):
-        return base.MeanMetricWrapper(identifier)  # as Keras's compile wraps it: named "mean_metric_wrapper"
+        return identifier
     raise ValueError(f"Could not interpret metric identifier: {identifier!r}")

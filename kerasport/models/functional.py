@@ -163,6 +163,8 @@ class Functional(Model):
     models used as layers.
     """
 
+    _allow_non_tensor_positional_args = True  # as Keras: any nest of inputs, checked against the model's own
+
     def __init__(self, inputs, outputs, name=None, trainable=True, **kwargs):
         Layer.__init__(self, name=name or None, trainable=trainable, **kwargs)
         Trainer.__init__(self)

@@ -169,6 +169,8 @@ def _resolve_metric(m, loss_fn, output_shape, target_shape=None):
             fn_name, losses_mod.categorical_crossentropy)
         return metrics_mod.MeanMetricWrapper(fn, name=m)
     metric = metrics_mod.get(m)
+    if not isinstance(metric, metrics_mod.Metric):  # a function: Keras's compile wraps it, "mean_metric_wrapper"
+        metric = metrics_mod.MeanMetricWrapper(metric)
     # As Keras's compile: a metric given by name is named as given, a function by its ``__name__`` in snake case
     # (``PSNR`` -> ``psnr``); their variables keep the paths of the metric's own name (``mean_absolute_error/total``
     # for ``"mae"``, ``mean_metric_wrapper/total`` for a function).

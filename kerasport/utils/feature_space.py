@@ -155,6 +155,8 @@ class FeatureSpace(layers.Layer):
         inputs, encoded = fs.get_inputs(), fs.get_encoded_features()   # for a Functional model
     """
 
+    _allow_non_tensor_positional_args = True  # as Keras: a data layer takes lists and flags
+
     @classmethod
     def cross(cls, feature_names, crossing_dim, output_mode="one_hot"):
         """A cross of ``feature_names`` hashed into ``crossing_dim`` bins (``output_mode`` ``"one_hot"``/``"int"``)."""

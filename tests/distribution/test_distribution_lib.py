@@ -25,9 +25,13 @@ def test_list_devices_and_default_distribution():
     devices = kerasport.distribution.list_devices("cpu")
     assert devices == ["cpu:0"]
     assert kerasport.distribution.list_devices()[0].split(":")[0] in ("cpu", "gpu")
+    assert kerasport.distribution.get_device_count("cpu") == 1
+    assert kerasport.distribution.get_device_count() == len(kerasport.distribution.list_devices())
     assert kerasport.distribution.distribution() is None
     with pytest.raises(ValueError, match="device type"):
         kerasport.distribution.list_devices("abacus")
+    with pytest.raises(ValueError, match="device type"):
+        kerasport.distribution.get_device_count("abacus")
     with pytest.raises(TypeError, match="DataParallel or None"):
         kerasport.distribution.set_distribution("data")
 

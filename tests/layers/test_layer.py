@@ -705,3 +705,66 @@ def test_a_layer_without_build_runs_its_call_to_build_its_sublayers_as_keras():
     with pytest.warns(UserWarning, match="unbuilt state"):
         outputs = block(inputs)
     assert outputs.shape == (None, 4) and not block.dense.built
+
+
+def test_only_tensors_may_be_passed_positionally_as_in_keras():
+    """Keras raises for a flag, a number or a Python list passed as a positional argument (data layers and
+    Functional models excepted); NumPy arrays and None are fine. Each case behaves as under Keras."""
+    K = keras_module()
+    x = np.ones((2, 3), "float32")
+
+    def cases(lib):
+        class Flagged(lib.layers.Layer):
+            def call(self, inputs, flag=False):
+                return inputs
+
+        class FlaggedModel(lib.Model):
+            def call(self, inputs, flag=False):
+                return inputs
+
+        seq = lib.Sequential([lib.Input((3,)), lib.layers.Dense(2)])
+        return {"dense_list": lambda: lib.layers.Dense(2)([[1.0, 2.0, 3.0]]),
+                "dense_scalar": lambda: lib.layers.Dense(2)(1.0),
+                "flag": lambda: Flagged()(x, True),
+                "flag_symbolic": lambda: Flagged()(lib.Input((3,)), True),
+                "model_flag": lambda: FlaggedModel()(x, True),
+                "sequential_list": lambda: seq([[1.0, 2.0, 3.0]]),
+                "dropout_training": lambda: lib.layers.Dropout(0.5)(x, True),
+                "none": lambda: Flagged()(x, None),
+                "arrays": lambda: lib.layers.Add()([x, x]),
+                "flag_by_keyword": lambda: Flagged()(x, flag=True),
+                "data_layer": lambda: lib.layers.Hashing(num_bins=3)(["a", "b"])}
+
+    def outcome(case):
+        try:
+            case()
+            return "ok"
+        except ValueError as e:
+            assert "Only input tensors may be passed as positional arguments" in str(e), str(e)
+            return "refused"
+
+    ours = {name: outcome(case) for name, case in cases(keras).items()}
+    assert ours == {name: outcome(case) for name, case in cases(K).items()}
+    assert ours["flag"] == "refused" and ours["none"] == "ok"
+    with pytest.raises(ValueError, match=r"Layer 'dense\w*': Only input tensors .* 1.0 \(of type <class 'float'>\)"):
+        layers.Dense(2)(1.0)
+
+
+def test_add_weight_takes_keras_arguments():
+    """Keras's ``add_weight``: shape, initializer and dtype by position; a positional name (Keras 2's style), a
+    doubly given argument or an unknown aggregation raise Keras's errors; ``overwrite_with_gradient`` marks the
+    variable for the optimizer."""
+    K = keras_module()
+    for lib in (keras, K):
+        layer = lib.layers.Layer()
+        w = layer.add_weight((2, 3), "ones", "float16", name="w")
+        assert tuple(w.shape) == (2, 3) and lib.ops.convert_to_numpy(w).dtype == np.float16
+        with pytest.raises(ValueError, match="`name` must be passed as a keyword argument"):
+            layer.add_weight("kernel", shape=(2,))
+        with pytest.raises(ValueError, match="`shape` was passed both positionally and as a keyword argument"):
+            layer.add_weight((2,), shape=(2,))
+        with pytest.raises(TypeError, match="at most 3 positional arguments"):
+            layer.add_weight((2,), "ones", "float32", True)
+        assert layer.add_weight(shape=(), overwrite_with_gradient=True).overwrite_with_gradient
+    with pytest.raises(ValueError, match="Invalid value for argument `aggregation`.*Received: aggregation='max'"):
+        layers.Layer().add_weight(shape=(), aggregation="max")

@@ -36,9 +36,14 @@ def test_get_other_identifiers():
     assert isinstance(metrics.get(metrics.Recall), metrics.Recall)
     restored = metrics.get(metrics.serialize(metrics.Precision(thresholds=0.3, name="p")))
     assert isinstance(restored, metrics.Precision) and restored.thresholds == [0.3] and restored.name == "p"
-    wrapped = metrics.get(losses.huber)
-    # (Keras's get returns the function itself; its compile wraps it so, named "mean_metric_wrapper")
-    assert isinstance(wrapped, metrics.MeanMetricWrapper) and wrapped.name.startswith("mean_metric_wrapper")
+    keras = keras_module()
+    assert metrics.get(losses.huber) is losses.huber  # as Keras: a function is returned as it is
+    assert metrics.get(None) is None is keras.metrics.get(None)
+    model = kerasport.Sequential([kerasport.Input((2,)), kerasport.layers.Dense(1)])
+    model.compile(loss="mse", metrics=[losses.huber])  # compile wraps it, as Keras's: named as the function
+    model.evaluate(np.ones((4, 2), "float32"), np.ones((4, 1), "float32"), verbose=0)
+    assert model.metrics_names == ["loss", "compile_metrics"]
+    assert [m.name for m in model.metrics[1].metrics] == ["huber"]
 
 
 def test_unknown_names_raise_listing_valid_ones():
