@@ -119,6 +119,9 @@ class MultiHeadAttention(Layer):
         self.num_heads, self.key_dim = num_heads, key_dim
         self.value_dim = value_dim or key_dim
         self.dropout, self.use_bias, self.use_gate, self.seed = dropout, use_bias, use_gate, seed
+        # Keras's private names, which subclasses overriding ``_compute_attention`` read.
+        self._num_heads, self._key_dim, self._value_dim, self._dropout = num_heads, key_dim, self.value_dim, dropout
+        self._inverse_sqrt_key_dim = 1.0 / float(key_dim) ** 0.5
         self.output_shape_arg = (output_shape,) if isinstance(output_shape, int) else \
             (tuple(output_shape) if output_shape else None)
         self.attention_axes = tuple(attention_axes) if isinstance(attention_axes, (list, tuple)) else \
@@ -271,13 +274,6 @@ class MultiHeadAttention(Layer):
         if training and self.dropout:
             return B.dropout(attention_scores, self.dropout, generator=self._generator)
         return attention_scores
-
-    # Keras's private attribute names, which subclasses overriding ``_compute_attention`` read.
-    _num_heads = property(lambda self: self.num_heads)
-    _key_dim = property(lambda self: self.key_dim)
-    _value_dim = property(lambda self: self.value_dim)
-    _dropout = property(lambda self: self.dropout)
-    _inverse_sqrt_key_dim = property(lambda self: 1.0 / float(self.key_dim) ** 0.5)
 
     def compute_output_shape(self, query_shape, value_shape=None, key_shape=None):
         if self.output_shape_arg:
