@@ -119,6 +119,9 @@ class MultiHeadAttention(Layer):
         self.num_heads, self.key_dim = num_heads, key_dim
         self.value_dim = value_dim or key_dim
         self.dropout, self.use_bias, self.use_gate, self.seed = dropout, use_bias, use_gate, seed
+        # Keras's private names, which subclasses overriding ``_compute_attention`` read.
+        self._num_heads, self._key_dim, self._value_dim, self._dropout = num_heads, key_dim, self.value_dim, dropout
+        self._inverse_sqrt_key_dim = 1.0 / float(key_dim) ** 0.5
         self.output_shape_arg = (output_shape,) if isinstance(output_shape, int) else \
             (tuple(output_shape) if output_shape else None)
         self.attention_axes = tuple(attention_axes) if isinstance(attention_axes, (list, tuple)) else \
@@ -186,7 +189,7 @@ class MultiHeadAttention(Layer):
         batch = [i for i in range(rank - 1) if i not in self._axes]
         product = "".join([target[i] for i in batch] + [target[i] for i in self._axes] +
                           [source[i] for i in self._axes])
-        self._dot_equation = f"{source},{target}->{product}"
+        self._dot_product_equation = f"{source},{target}->{product}"
         self._combine_equation = f"{product},{source}->{target}"
         take_sublayer_names()
         self._projections_built = True
@@ -214,30 +217,63 @@ class MultiHeadAttention(Layer):
         # Keras's fused path: one backend attention kernel (torch: scaled_dot_product_attention), the causal
         # mask left to it; explicit scores with dropout, when they are returned, or over several attention axes.
         fused = not (self.dropout > 0 or return_attention_scores or len(query.shape) != 3)
+        # As Keras, a subclass's own ``_compute_attention`` gets the causal mask in ``attention_mask``.
+        fused_causal = use_causal_mask and fused and \
+            type(self)._compute_attention is MultiHeadAttention._compute_attention
         mask = combined_attention_mask(query, value, key, query_mask, value_mask, key_mask, attention_mask,
-                                       use_causal_mask and not fused, self.sliding_window)
+                                       use_causal_mask and not fused_causal, self.sliding_window)
         gate = B.sigmoid(self.gate_dense(query)) if self.use_gate else None
-        k, v = self.key_dense(key), self.value_dense(value)
-        if fused:
-            output = B.dot_product_attention(self.query_dense(query), k, v,
-                                             mask=None if mask is None else B.expand_dims(mask, 1),
-                                             scale=1.0 / float(self.key_dim) ** 0.5, is_causal=use_causal_mask)
-            return self.output_dense(output * gate if gate is not None else output)
-        q = self.query_dense(query) * (1.0 / float(self.key_dim) ** 0.5)
-        scores = B.einsum(self._dot_equation, k, q)
-        softmax_axes = tuple(range(scores.ndim - len(self._axes), scores.ndim))
-        if mask is not None:
-            while mask.ndim < scores.ndim:
-                mask = B.expand_dims(mask, -2 * len(self._axes) - 1)
-            scores = B.where(mask, scores, NEG_INF)
-        scores = B.softmax(scores, axis=softmax_axes if len(softmax_axes) > 1 else softmax_axes[0])
-        # Keras zeroes fully masked rows on this Softmax-layer path; its fused path leaves them uniform.
-        if mask is not None:
-            scores = B.where(mask, scores, 0.0)
-        weights = B.dropout(scores, self.dropout, generator=self._generator) if training and self.dropout else scores
-        output = B.einsum(self._combine_equation, weights, v)
+        q, k, v = self.query_dense(query), self.key_dense(key), self.value_dense(value)
+        output, scores = self._compute_attention(q, k, v, mask, training, return_attention_scores,
+                                                 **({"use_causal_mask": True} if fused_causal else {}))
         output = self.output_dense(output * gate if gate is not None else output)
         return (output, scores) if return_attention_scores else output
+
+    def _compute_attention(self, query, key, value, attention_mask=None, training=None, return_attention_scores=False,
+                           use_causal_mask=False):
+        """Attention over the projected heads; Keras's hook for subclasses that customise attention.
+
+        Args:
+            query: ``(B, T, heads, key_dim)``; key: ``(B, S, heads, key_dim)``; value: ``(B, S, heads, value_dim)``.
+            attention_mask: bool, broadcastable to ``(B, T, S)`` (True: attend), or None.
+            training: whether dropout applies to the attention weights.
+            return_attention_scores: whether the scores are computed (else the fused kernel may run).
+            use_causal_mask: add the causal mask (passed only where the fused kernel applies it).
+
+        Returns:
+            ``(output (B, T, heads, value_dim), scores (B, heads, T, S) or None)``.
+        """
+        if not (self.dropout > 0 or return_attention_scores or len(query.shape) != 4):
+            mask = None if attention_mask is None else B.expand_dims(B.cast(attention_mask, "bool"), 1)
+            return B.dot_product_attention(query, key, value, mask=mask, scale=self._inverse_sqrt_key_dim,
+                                           is_causal=use_causal_mask), None
+        if use_causal_mask:
+            causal = _causal_mask(query.shape[1], key.shape[1])
+            attention_mask = causal if attention_mask is None else \
+                B.logical_and(B.cast(attention_mask, "bool"), causal)
+        query = query * self._inverse_sqrt_key_dim
+        scores = self._masked_softmax(B.einsum(self._dot_product_equation, key, query), attention_mask)
+        output = B.einsum(self._combine_equation, self._dropout_layer(scores, training=training), value)
+        return output, scores
+
+    def _masked_softmax(self, attention_scores, attention_mask=None):
+        """Keras's hook: the softmax of ``attention_scores`` over the attention axes, masked keys weighted 0."""
+        softmax_axes = tuple(range(attention_scores.ndim - len(self._axes), attention_scores.ndim))
+        mask = attention_mask
+        if mask is not None:
+            mask = B.cast(mask, "bool")
+            while mask.ndim < attention_scores.ndim:
+                mask = B.expand_dims(mask, -2 * len(self._axes) - 1)
+            attention_scores = B.where(mask, attention_scores, NEG_INF)
+        scores = B.softmax(attention_scores, axis=softmax_axes if len(softmax_axes) > 1 else softmax_axes[0])
+        # Keras zeroes fully masked rows on this Softmax-layer path; its fused path leaves them uniform.
+        return scores if mask is None else B.where(mask, scores, 0.0)
+
+    def _dropout_layer(self, attention_scores, training=None):
+        """Keras's ``Dropout`` sublayer of the attention weights, as a call (``self._dropout_layer(x, training)``)."""
+        if training and self.dropout:
+            return B.dropout(attention_scores, self.dropout, generator=self._generator)
+        return attention_scores
 
     def compute_output_shape(self, query_shape, value_shape=None, key_shape=None):
         if self.output_shape_arg:

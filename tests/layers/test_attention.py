@@ -189,3 +189,34 @@ def test_attention_build_takes_softmax_and_dropout_names_as_keras(make):
         make(module.layers)(q, q)
         names.append([module.layers.Dropout(0.1).name, module.layers.Softmax().name])
     assert names[0] == names[1] == ["dropout_1", "softmax_1"]
+
+
+def _locality_attention(base, ops):
+    """keras.io vit_small_ds's ``MultiHeadAttentionLSA``: ``_compute_attention`` overridden on Keras's private names."""
+    class LocalityAttention(base):
+        def _compute_attention(self, query, key, value, attention_mask=None, training=None,
+                               return_attention_scores=False):
+            query = ops.multiply(query, 0.5 / float(self._key_dim) ** 0.5)
+            scores = self._masked_softmax(ops.einsum(self._dot_product_equation, key, query), attention_mask)
+            output = ops.einsum(self._combine_equation, self._dropout_layer(scores, training=training), value)
+            return output, scores
+    return LocalityAttention
+
+
+@pytest.mark.parametrize("call_kwargs", [{"attention_mask": "diagonal"}, {"use_causal_mask": True}],
+                         ids=["attention_mask", "causal"])
+def test_multi_head_attention_subclass_overrides_compute_attention_as_keras(call_kwargs, rng):
+    import kerasport
+    keras = keras_module()
+    query = rng.randn(2, 5, 8).astype("float32")
+    if call_kwargs.get("attention_mask") == "diagonal":
+        call_kwargs = {"attention_mask": (1 - np.eye(5, dtype="int8"))[None]}
+    ours = _locality_attention(layers.MultiHeadAttention, kerasport.ops)(num_heads=2, key_dim=4)
+    ref = _locality_attention(keras.layers.MultiHeadAttention, keras.ops)(num_heads=2, key_dim=4)
+    _check(ours, ref, [query, query], call_kwargs)
+    plain = layers.MultiHeadAttention(num_heads=2, key_dim=4)
+    plain(B.convert_to_tensor(query), B.convert_to_tensor(query))
+    plain.set_weights(ours.get_weights())
+    kwargs = {k: B.convert_to_tensor(v) if isinstance(v, np.ndarray) else v for k, v in call_kwargs.items()}
+    assert not np.allclose(to_numpy(plain(B.convert_to_tensor(query), B.convert_to_tensor(query), **kwargs)),
+                           to_numpy(ours(B.convert_to_tensor(query), B.convert_to_tensor(query), **kwargs)))
