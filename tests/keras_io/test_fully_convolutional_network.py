@@ -68,7 +68,8 @@ def _fcn(keras, sync):
                                                input_shape=(INPUT_HEIGHT, INPUT_WIDTH, 3))
     fcn_backbone = keras.models.Model(
         inputs=vgg_model.layers[1].input,
-        outputs=[vgg_model.get_layer(block_name).output for block_name in ["block3_pool", "block4_pool", "block5_pool"]],
+        outputs=[vgg_model.get_layer(block_name).output
+                 for block_name in ["block3_pool", "block4_pool", "block5_pool"]],
     )
     fcn_backbone.trainable = False
     x = fcn_backbone(input_layer)
