@@ -12,6 +12,8 @@ Inputs are rank 3 ``(H, W, C)`` or rank 4 ``(N, H, W, C)`` (``channels_first``: 
 """
 import math
 
+import numpy as np
+
 from kerasport import ops_image as image_ops
 from kerasport import random as kr
 from kerasport.backends import B
@@ -45,8 +47,6 @@ def _moved_boxes(layer, bounding_boxes, columns, height, width):
     clipped = box_utils.clip_to_image_size({"boxes": B.concatenate(list(columns), axis=-1),
                                             "labels": bounding_boxes["labels"]}, height=height, width=width)
     return _boxes_in_format(layer, clipped, height, width)
-
-
 
 
 def _aspect_window(layer, h, w):
@@ -112,11 +112,19 @@ class Resizing(BaseImagePreprocessingLayer):
         return self._hw(images_shape(data))
 
     def transform_images(self, images, transformation=None, training=True, interpolation=None):
-        return image_ops.resize(B.cast(images, self.compute_dtype), (self.height, self.width),
-                                interpolation=interpolation or self.interpolation, antialias=self.antialias,
-                                crop_to_aspect_ratio=self.crop_to_aspect_ratio,
-                                pad_to_aspect_ratio=self.pad_to_aspect_ratio, fill_mode=self.fill_mode,
-                                fill_value=self.fill_value, data_format=self.data_format)
+        """Integer images come back rounded and clipped to their dtype, as Keras's (outside traced TF steps)."""
+        dtype = B.standardize_dtype(B.dtype(B.convert_to_tensor(images)))
+        keep = "int" in dtype and not (B.STRING_TENSORS and B.string_is_symbolic(images))
+        out = image_ops.resize(B.cast(images, "float32" if keep else self.compute_dtype), (self.height, self.width),
+                               interpolation=interpolation or self.interpolation, antialias=self.antialias,
+                               crop_to_aspect_ratio=self.crop_to_aspect_ratio,
+                               pad_to_aspect_ratio=self.pad_to_aspect_ratio, fill_mode=self.fill_mode,
+                               fill_value=self.fill_value, data_format=self.data_format)
+        if not keep:
+            return out
+        info = np.iinfo(dtype)  # Keras's saturating cast: the dtype's bounds, as float32 values inside them
+        high = float(info.max) if info.max < 2 ** 24 else float(np.nextafter(np.float32(info.max), np.float32(0)))
+        return B.cast(B.clip(B.round(out), float(info.min), high), dtype)
 
     def transform_segmentation_masks(self, segmentation_masks, transformation=None, training=True):
         """``segmentation_masks`` resized as the images, with nearest interpolation (their dtype is kept)."""

@@ -51,9 +51,16 @@ class Trainer:
         """Build a model whose input shape was unknown, from a first batch.
 
         A model without ``call()`` (a GAN whose ``train_step`` drives its sub-models) stays unbuilt on
-        TensorFlow, as Keras leaves it there; on torch Keras refuses it unless ``self.built = True``.
+        TensorFlow, as Keras leaves it there; on torch Keras refuses it unless ``self.built = True``. A model
+        whose sublayers are all built is only marked built.
         """
         if self.built or (type(self).call is Layer.call and NAME == "tensorflow"):
+            return
+        sublayers = self._flatten_layers(include_self=False)
+        if sublayers and all(layer.built for layer in sublayers):
+            # As Keras: fit builds nothing when every sublayer is built (a Siamese model whose ``train_step`` feeds
+            # the whole (anchor, positive, negative) batch to its network, that ``x`` alone would not fit).
+            self.built = True
             return
         shapes = tree.map_structure(lambda t: (None,) + tuple(t.shape)[1:], x)
         self.build(shapes)

@@ -414,9 +414,10 @@ def image_dataset_from_directory(directory, labels="inferred", label_mode="int",
 
     Returns:
         TensorFlow backend: a ``tf.data.Dataset``; torch backend: a ``PyDataset``.
-        Both carry ``.class_names`` and ``.file_paths``. Pixel values can differ
-        slightly from Keras's, which resizes with ``tf.image.resize``.
+        Both carry ``.class_names`` and ``.file_paths``. Images are resized as Keras's
+        (``tf.image.resize``, i.e. ``kerasport.ops.image.resize``).
     """
+    from kerasport import ops_image as image_ops
     from kerasport.utils import image_utils
     channels = {"grayscale": 1, "rgb": 3, "rgba": 4}
     if color_mode not in channels:
@@ -432,8 +433,14 @@ def image_dataset_from_directory(directory, labels="inferred", label_mode="int",
         img = image_utils.load_img(path, color_mode=color_mode)
         if crop_to_aspect_ratio or pad_to_aspect_ratio:
             img = image_utils.fit_aspect_ratio(img, width / height, pad=pad_to_aspect_ratio)
-        img = img.resize((width, height), image_utils.resample_filter(interpolation))
-        return image_utils.img_to_array(img, data_format=data_format, dtype="float32")
+        if interpolation not in image_ops.RESIZE_INTERPOLATIONS:  # Pillow's own filters ("box", "hamming", ...)
+            img = img.resize((width, height), image_utils.resample_filter(interpolation))
+        array = image_utils.img_to_array(img, data_format=data_format, dtype="float32")
+        if img.size == (width, height):
+            return array
+        # Keras's pixels: the resampling of ``tf.image.resize`` (that of ``keras.ops.image.resize``), not Pillow's.
+        return B.convert_to_numpy(image_ops.resize(array, (height, width), interpolation=interpolation,
+                                                   data_format=data_format))
 
     return _from_directory("image_dataset_from_directory", directory, labels, label_mode, class_names, batch_size,
                            shuffle, seed, validation_split, subset, follow_links, verbose, IMAGE_FORMATS, load)

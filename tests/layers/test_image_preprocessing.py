@@ -159,3 +159,25 @@ def test_save_load_round_trip_and_keras_interop(keras, tmp_path, ext):
         keras.layers.Conv2D(2, 3), keras.layers.Flatten(), keras.layers.Dense(1)])
     check_keras_file_loads(theirs, x, tmp_path, ["RandomFlip", "RandomZoom", "RandomTranslation", "RandomBrightness",
                                                  "Resizing"], ext=ext)
+
+
+def test_resizing_keeps_integer_dtypes_as_keras(keras):
+    # keras.io's FCN example resizes uint8 images and masks: Keras rounds and saturates back to the input's
+    # integer dtype (so vgg19.preprocess_input then wraps around in uint8), under any dtype policy.
+    rng = np.random.RandomState(0)
+    for dtype in ("uint8", "int32"):
+        x = rng.randint(0, 256, (2, 9, 7, 3)).astype(dtype)
+        for kwargs in (dict(height=5, width=4), dict(height=12, width=11, interpolation="bicubic")):
+            got, want = layers.Resizing(**kwargs)(x), keras.layers.Resizing(**kwargs)(x)
+            assert kerasport.backend.standardize_dtype(got.dtype) == dtype == want.dtype.name
+            # (torch's interpolation can land a half-way value one float32 step away: rounded one apart)
+            np.testing.assert_allclose(to_numpy(got).astype("int64"), to_numpy(want).astype("int64"), atol=1)
+    x = rng.randint(0, 256, (2, 9, 7, 3)).astype("uint8")
+    np.testing.assert_array_equal(to_numpy(kerasport.applications.vgg19.preprocess_input(layers.Resizing(4, 4)(x))),
+                                  to_numpy(keras.applications.vgg19.preprocess_input(keras.layers.Resizing(4, 4)(x))))
+    kerasport.mixed_precision.set_global_policy("mixed_float16")
+    try:
+        assert kerasport.backend.standardize_dtype(layers.Resizing(4, 4)(x).dtype) == "uint8"
+        assert kerasport.backend.standardize_dtype(layers.Resizing(4, 4)(x.astype("float32")).dtype) == "float16"
+    finally:
+        kerasport.mixed_precision.set_global_policy("float32")

@@ -659,3 +659,40 @@ def test_a_metric_function_is_logged_under_its_name_in_snake_case():
     model.compile("sgd", "mse", metrics=[PSNR, meanAbs, kerasport.metrics.MeanAbsoluteError(name="MAE")])
     logs = model.evaluate(np.ones((4, 4), "float32"), np.ones((4, 2), "float32"), verbose=0, return_dict=True)
     assert sorted(logs) == ["MAE", "loss", "mean_abs", "psnr"]
+
+
+def test_fit_only_marks_a_model_of_built_sublayers_built():
+    # keras.io's Siamese network: batches are (anchor, positive, negative) triplets that train_step feeds whole
+    # to a built 3-input network; Keras builds nothing from the data (x alone, the anchors, would not fit).
+    inputs = [kerasport.Input((2,)) for _ in range(3)]
+    network = kerasport.Model(inputs, layers.Add()(inputs))
+
+    class Triplets(kerasport.utils.PyDataset):
+        def __len__(self):
+            return 2
+
+        def __getitem__(self, i):
+            x = np.full((4, 2), i + 1.0, "float32")
+            return x, x, 2 * x
+
+    class Siamese(kerasport.Model):
+        def __init__(self):
+            super().__init__()
+            self.network = network
+            self.tracker = kerasport.metrics.Mean(name="loss")
+
+        def call(self, inputs):
+            return self.network(inputs)
+
+        def train_step(self, data):
+            self.tracker.update_state(kerasport.ops.mean(self.network(data)))
+            return {"loss": self.tracker.result()}
+
+        @property
+        def metrics(self):
+            return [self.tracker]
+
+    model = Siamese()
+    model.compile(optimizer="adam")
+    assert model.fit(Triplets(), epochs=1, verbose=0).history["loss"] == [pytest.approx(6.0)]
+    assert model.built

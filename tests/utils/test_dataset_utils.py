@@ -180,6 +180,16 @@ def test_image_dataset_from_directory_trains(image_dir):
     assert np.isfinite(model.evaluate(ds, verbose=0))
 
 
+@pytest.mark.parametrize("interpolation", ["bilinear", "area", "nearest"])
+def test_image_dataset_from_directory_resizes_as_keras(image_dir, interpolation):
+    # keras.io's sub-pixel super-resolution example resizes its images on loading: Keras's pixels are those of
+    # tf.image.resize (kerasport used Pillow's filters, up to 7 % apart).
+    kwargs = dict(image_size=(7, 9), batch_size=6, shuffle=False, interpolation=interpolation, verbose=False)
+    got = as_numpy_batches(utils.image_dataset_from_directory(image_dir, **kwargs))
+    want = list(keras_module().utils.image_dataset_from_directory(str(image_dir), **kwargs).as_numpy_iterator())
+    np.testing.assert_allclose(got[0][0], want[0][0], rtol=1e-5, atol=1e-3)
+
+
 # ----------------------------------------------------------------------------- each backend's own dataset type
 X = np.arange(20, dtype="float32").reshape(10, 2)
 Y = np.arange(10)
