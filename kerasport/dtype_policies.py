@@ -4,6 +4,7 @@ import re
 from collections.abc import MutableMapping
 
 from kerasport.config import DTypePolicy, dtype_policy, policy_property
+from kerasport.core.dtypes import standardize_dtype
 from kerasport.quantizers.quantization_config import QUANTIZATION_MODES, check_quantization_mode
 
 FloatDTypePolicy = DTypePolicy
@@ -245,7 +246,7 @@ def _quantized_by_name(name):
 
 def get(identifier):
     """A ``DTypePolicy`` from a name (``"float32"``, ``"mixed_float16"``, ``"int8_from_float32"``), a config
-    dict or a policy."""
+    dict, a policy, or a dtype object (``np.float32``, ``tf.float32``, ``torch.float32``), as Keras."""
     if isinstance(identifier, DTypePolicy):
         return identifier
     if isinstance(identifier, str):
@@ -253,7 +254,10 @@ def get(identifier):
             DTypePolicy(identifier)
     if isinstance(identifier, dict):
         return deserialize(identifier)
-    raise ValueError(f"Cannot interpret dtype policy identifier: {identifier!r}")
+    try:
+        return DTypePolicy(standardize_dtype(identifier))
+    except ValueError:
+        raise ValueError(f"Cannot interpret dtype policy identifier: {identifier!r}") from None
 
 
 def serialize(policy):

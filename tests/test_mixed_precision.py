@@ -44,6 +44,18 @@ def test_policy_objects():
         kerasport.DTypePolicy("mixed_float8")
 
 
+def test_a_dtype_object_is_a_policy_as_in_keras():
+    """Keras's ``dtype_policies.get`` standardizes a dtype object (``tf.float32`` in keras.io's
+    feature_engineering_with_custom_layer's ``keras.Input(dtype=...)``)."""
+    framework_dtype = kerasport.ops.convert_to_tensor(np.zeros(2, "float16")).dtype
+    assert kerasport.dtype_policies.get(framework_dtype).name == "float16"
+    assert kerasport.dtype_policies.get(np.float64).compute_dtype == "float64"
+    assert kerasport.Input(shape=(1,), dtype=framework_dtype).dtype == "float16"
+    assert kerasport.layers.Dense(2, dtype=np.float64).compute_dtype == "float64"
+    with pytest.raises(ValueError, match="Cannot interpret dtype policy identifier: 3"):
+        kerasport.dtype_policies.get(3)
+
+
 def test_global_policy_keeps_floatx(policy):
     policy("mixed_float16")
     assert kerasport.mixed_precision.global_policy().name == "mixed_float16"
