@@ -657,8 +657,8 @@ class Layer(LayerDTypePolicy, B.LayerBase):
         if self._input_shape_arg is not None:
             config["batch_input_shape"] = (self._batch_size_arg,) + tuple(self._input_shape_arg)
         base_params = inspect.signature(Layer.__init__).parameters
-        own = [p for p in inspect.signature(type(self).__init__).parameters
-               if p not in base_params and p not in ("self", "kwargs")]
+        own = [name for name, p in inspect.signature(type(self).__init__).parameters.items()
+               if name not in base_params and name != "self" and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
         if type(self).get_config is Layer.get_config and own and type(self).__module__.split(".")[0] != "kerasport":
             raise NotImplementedError(
                 f"Layer {type(self).__name__} has constructor arguments {own} but no get_config(). "

@@ -166,6 +166,20 @@ def test_layer_without_get_config_gets_a_helpful_error():
         NoConfig(3).get_config()
 
 
+def test_automatic_config_of_a_layer_whose_init_takes_star_args_as_keras():
+    keras = keras_module()
+
+    def round_trip(lib):
+        class StarArgs(lib.layers.Layer):  # keras.io's feature_engineering_with_custom_layer writes its layer so
+            def __init__(self, *args, **kwargs):
+                super().__init__(*args, **kwargs)
+
+        config = StarArgs(name="feature_layer").get_config()
+        return config["name"], StarArgs.from_config(config).name
+
+    assert round_trip(kerasport) == round_trip(keras) == ("feature_layer", "feature_layer")
+
+
 def test_initializers_are_seeded_and_match_keras_statistics():
     init = kerasport.initializers.get("glorot_uniform")
     a = B.convert_to_numpy(kerasport.initializers.GlorotUniform(seed=3)((100, 50)))
