@@ -93,7 +93,7 @@ class Sequential(Model):
         self.built = True
         self._build_shapes = tuple(input_shape)
 
-    def _build_from_data(self, x):
+    def _build_from_data(self, x, step="train"):
         if not self.built:
             self.build((None,) + tuple(nest.flatten(x)[0].shape)[1:])
 

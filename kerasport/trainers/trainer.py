@@ -47,14 +47,18 @@ class Trainer:
         self.steps_per_execution = 1
 
     # ------------------------------------------------------------------ building
-    def _build_from_data(self, x):
+    def _build_from_data(self, x, step="train"):
         """Build a model whose input shape was unknown, from a first batch.
 
         A model without ``call()`` (a GAN whose ``train_step`` drives its sub-models) stays unbuilt on
-        TensorFlow, as Keras leaves it there; on torch Keras refuses it unless ``self.built = True``. A model
-        whose sublayers are all built is only marked built.
+        TensorFlow, as Keras leaves it there; so does one whose ``step`` (``"train"``, ``"test"``, ``"predict"``)
+        is overridden and runs eagerly: its step calls what it needs (keras.io's StyleGAN's ``call`` takes a dict,
+        not the batch). A traced step needs its variables first. On torch Keras builds the model from the batch,
+        or refuses it unless ``self.built = True``. A model whose sublayers are all built is only marked built.
         """
-        if self.built or (type(self).call is Layer.call and NAME == "tensorflow"):
+        eager_own_step = self.run_eagerly and getattr(type(self), f"{step}_step") is not getattr(Trainer,
+                                                                                                 f"{step}_step")
+        if self.built or (NAME == "tensorflow" and (type(self).call is Layer.call or eager_own_step)):
             return
         sublayers = self._flatten_layers(include_self=False)
         if sublayers and all(layer.built for layer in sublayers):
@@ -261,8 +265,8 @@ class Trainer:
         fn = self._step_functions.get(kind)
         if fn is None:
             if getattr(type(self), f"{kind}_step") is not getattr(Trainer, f"{kind}_step"):
-                if kind == "train" and self.optimizer is not None:
-                    self.optimizer.build(self.trainable_weights)
+                if kind == "train" and self.optimizer is not None and self.built:
+                    self.optimizer.build(self.trainable_weights)  # else on its first ``apply``, as Keras
                 user_step = B.compile_user_function(B.distributed_user_step(getattr(self, f"{kind}_step"), self, kind),
                                                     self.jit_compile, self.run_eagerly)
                 fn = lambda batch: user_step(pack_x_y_sample_weight(*batch))  # noqa: E731
@@ -347,8 +351,9 @@ class Trainer:
         """Build the model and its metrics from the first batch of ``data`` (an adapter), and check that
         batch against the model (unless ``step``'s method is overridden), before anything changes."""
         x = data.peek()
-        self._build_from_data(x)
-        self._check_data_shapes(x, step or ("train" if for_training else "predict"))
+        step = step or ("train" if for_training else "predict")
+        self._build_from_data(x, step)
+        self._check_data_shapes(x, step)
         if for_training:
             if not self.compiled:
                 raise ValueError(f"You must call `compile()` before using the model {self.name!r} to train or "

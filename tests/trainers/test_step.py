@@ -334,3 +334,38 @@ def test_built_in_steps_pass_training_only_to_a_call_that_takes_it(with_training
     else:
         np.testing.assert_array_equal(moving_mean, np.zeros(3))
         np.testing.assert_allclose(loss, np.mean(inference ** 2), rtol=1e-5)
+
+
+@pytest.mark.skipif(B.NAME != "tensorflow", reason="on torch Keras builds the model from the first batch")
+def test_eager_own_train_step_leaves_the_model_unbuilt_as_keras_on_tensorflow():
+    """keras.io's StyleGAN: ``call`` takes a dict, ``train_step`` (run eagerly) drives the sub-layers. Keras on
+    TensorFlow builds nothing before the step, and the optimizer is built by its first ``apply``."""
+    import tensorflow as tf
+    from tests.helpers import keras_module
+
+    def run(lib):
+        class DictCall(lib.Model):
+            def __init__(self):
+                super().__init__()
+                self.dense = lib.layers.Dense(1, kernel_initializer="ones")
+
+            def call(self, inputs):
+                return self.dense(inputs.get("x"))
+
+            def train_step(self, data):
+                x, y = data
+                with tf.GradientTape() as tape:
+                    loss = lib.ops.mean((self({"x": x}) - y) ** 2)
+                grads = tape.gradient(loss, self.trainable_variables)
+                self.optimizer.apply(grads, self.trainable_variables)
+                return {"loss": loss}
+
+        model = DictCall()
+        model.compile(optimizer=lib.optimizers.SGD(0.1), run_eagerly=True)
+        x = np.arange(12, dtype="float32").reshape(6, 2) / 10
+        history = model.fit(x, x.sum(1, keepdims=True) * 2, batch_size=3, epochs=2, shuffle=False, verbose=0)
+        return history.history["loss"], lib.ops.convert_to_numpy(model.dense.kernel)
+
+    (ours, kernel), (theirs, keras_kernel) = run(kerasport), run(keras_module())
+    np.testing.assert_allclose(ours, theirs, rtol=1e-6)
+    np.testing.assert_allclose(kernel, keras_kernel, rtol=1e-6)
