@@ -281,6 +281,8 @@ def test_introspection_and_cond():
     x = ops.convert_to_tensor(X3)
     assert ops.shape(x) == (2, 3, 4) and ops.ndim(x) == 3 and int(ops.size(x)) == 24
     assert ops.dtype(x) == "float32" and ops.is_tensor(x) and not ops.is_tensor(X3)
+    # keras.io's StyleGAN sums over ``ops.arange(1, ops.size(ops.shape(x)))``: size / ndim of a shape tuple
+    assert int(ops.size(ops.shape(x))) == 3 and int(ops.ndim(ops.shape(x))) == 1
     np.testing.assert_array_equal(ops.convert_to_numpy(x), X3)
     out = ops.cond(ops.greater(ops.sum(x), 100.0), lambda: ops.ones(()), lambda: ops.zeros(()))
     assert float(to_numpy(out)) == 0.0

@@ -155,7 +155,7 @@ def shape(x):
 
 
 def ndim(x):
-    return x.shape.rank
+    return x.shape.rank if hasattr(x, "shape") else as_tensor(x).shape.rank  # a shape tuple too, as Keras
 
 
 def size(x):

@@ -203,11 +203,11 @@ def shape(x):
 
 
 def ndim(x):
-    return x.dim()
+    return x.dim() if hasattr(x, "dim") else as_tensor(x).dim()
 
 
 def size(x):
-    return x.numel()
+    return x.numel() if hasattr(x, "numel") else as_tensor(x).numel()  # a shape tuple too, as Keras
 
 
 def dtype(x):
