@@ -54,7 +54,8 @@ class Trainer:
         TensorFlow, as Keras leaves it there; so does one whose ``step`` (``"train"``, ``"test"``, ``"predict"``)
         is overridden and runs eagerly: its step calls what it needs (keras.io's StyleGAN's ``call`` takes a dict,
         not the batch). A traced step needs its variables first. On torch Keras builds the model from the batch,
-        or refuses it unless ``self.built = True``. A model whose sublayers are all built is only marked built.
+        or refuses it with a ``RuntimeError`` that names the failure (a ``ValueError`` goes through as it is). A
+        model whose sublayers are all built is only marked built.
         """
         eager_own_step = self.run_eagerly and getattr(type(self), f"{step}_step") is not getattr(Trainer,
                                                                                                  f"{step}_step")
@@ -67,7 +68,18 @@ class Trainer:
             self.built = True
             return
         shapes = tree.map_structure(lambda t: (None,) + tuple(t.shape)[1:], x)
-        self.build(shapes)
+        if NAME != "torch":
+            self.build(shapes)
+            return
+        try:
+            self.build(shapes)
+        except ValueError:
+            raise
+        except Exception as e:  # noqa: BLE001 (re-raised with Keras's message, the cause chained)
+            raise RuntimeError("Unable to automatically build the model. Please build it yourself before calling "
+                               "fit/evaluate/predict. A model is 'built' when its variables have been created and "
+                               "its `self.built` attribute is True. Usually, calling the model on a batch of data is "
+                               f"the right way to build it.\nException encountered:\n'{e}'") from e
 
 
     # ------------------------------------------------------------------ compile

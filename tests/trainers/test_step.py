@@ -369,3 +369,24 @@ def test_eager_own_train_step_leaves_the_model_unbuilt_as_keras_on_tensorflow():
     (ours, kernel), (theirs, keras_kernel) = run(kerasport), run(keras_module())
     np.testing.assert_allclose(ours, theirs, rtol=1e-6)
     np.testing.assert_allclose(kernel, keras_kernel, rtol=1e-6)
+
+
+@pytest.mark.skipif(B.NAME != "torch", reason="Keras on TensorFlow builds nothing before the step")
+def test_a_model_fit_cannot_build_gets_keras_runtime_error_on_torch():
+    """keras.io's StyleGAN as written on torch: ``call`` takes a dict, so ``fit`` cannot build the model from
+    the batch; Keras raises a RuntimeError naming the cause."""
+    class DictCall(kerasport.Model):
+        def __init__(self):
+            super().__init__()
+            self.dense = layers.Dense(1)
+
+        def call(self, inputs):
+            return self.dense(inputs.get("x"))
+
+        def train_step(self, data):
+            return {}
+
+    model = DictCall()
+    model.compile(optimizer="sgd")
+    with pytest.raises(RuntimeError, match=r"Unable to automatically build the model(.|\n)*no attribute 'get'"):
+        model.fit(np.ones((4, 2)), np.ones((4, 1)), verbose=0)
