@@ -191,6 +191,10 @@ class CompileMetrics(metrics_mod.Metric):
 
     def __init__(self, metrics, weighted_metrics, output_names, compile_loss):
         super().__init__(name="compile_metrics")
+        for arg, spec in (("metrics", metrics), ("weighted_metrics", weighted_metrics)):
+            if spec and not isinstance(spec, (list, tuple, dict)):  # as Keras: a bare metric is an error
+                raise ValueError(f"Expected `{arg}` argument to be a list, tuple, or dict. Received instead: "
+                                 f"{arg}={spec} of type {type(spec)}")
         self.specs = (metrics, weighted_metrics)
         self.output_names = output_names
         self.compile_loss = compile_loss or CompileLoss(None, None, output_names)

@@ -696,3 +696,14 @@ def test_fit_only_marks_a_model_of_built_sublayers_built():
     model.compile(optimizer="adam")
     assert model.fit(Triplets(), epochs=1, verbose=0).history["loss"] == [pytest.approx(6.0)]
     assert model.built
+
+
+@pytest.mark.parametrize("arg", ["metrics", "weighted_metrics"])
+@pytest.mark.parametrize("spec", ["accuracy", kerasport.metrics.SparseCategoricalAccuracy])
+def test_a_bare_metric_in_compile_is_refused_as_in_keras(arg, spec):
+    """As Keras 3 (keras.io's AdaMatch writes ``compile(metrics=SparseCategoricalAccuracy())``): ``metrics`` and
+    ``weighted_metrics`` must be a list, tuple or dict."""
+    model = kerasport.Sequential([kerasport.Input((4,)), layers.Dense(2)])
+    spec = spec if isinstance(spec, str) else spec()
+    with pytest.raises(ValueError, match=f"Expected `{arg}` argument to be a list, tuple, or dict. Received instead"):
+        model.compile("sgd", "mse", **{arg: spec})
