@@ -241,6 +241,9 @@ class CompileMetrics(metrics_mod.Metric):
             self.build([tuple(p.shape) for p in ys_pred],
                        [None if t is None else tuple(getattr(t, "shape", ())) for t in ys_true])
         sws = by_output(sample_weight, self.output_names, "sample weights") if sample_weight is not None else None
+        if self.entries and len(ys_true) < len(self.output_names):
+            # As Keras, which zips the targets with the outputs: an output past the targets has no metrics
+            self.entries = [entry for entry in self.entries if entry[0] < len(ys_true)]
         for i, metric, weighted in self.entries:
             sw = None
             if weighted and sws is not None:
