@@ -10,7 +10,8 @@ shapes), the residual refinement module, and the ``BASNet`` Functional subclass 
 Shrunk: DUTS (a download) becomes 8 random 32x32 images and their thresholded means, 4 filters instead of 64,
 one block a stage, one convolution block in the bridge and in each decoder stage, a 2-stage refinement
 module, 2 epochs. Changed: keras_cv's ``ResNet34Backbone`` (keras_cv is not installed) becomes a small
-backbone on ``Input((None, None, 4))`` with keras_cv's layer names. Tolerance 1e-3: BatchNormalization (see the known TensorFlow drift).
+backbone on ``Input((None, None, 4))`` with keras_cv's layer names. Tolerance 1e-3: BatchNormalization (the
+known drift of TensorFlow's fused kernel).
 What it fixed: a Functional (or Sequential) model built on unknown image sizes gave unknown output sizes when
 called on known ones (Keras runs the graph for them); one target for 8 outputs with a metric each updated every
 output's metric (an ``IndexError``), where Keras zips the targets with the outputs and keeps the first only.
