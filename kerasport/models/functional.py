@@ -6,6 +6,7 @@ from kerasport.layers.core import InputLayer
 from kerasport.layers.input_spec import rank_adjustment
 from kerasport.core.masks import set_mask
 from kerasport.layers.layer import KerasTensor, Layer
+from kerasport.layers.symbolic import spec_by_running
 from kerasport.models.model import Model
 from kerasport.trainers.trainer import Trainer
 from kerasport.core import nest as tree
@@ -34,6 +35,15 @@ def _as_input_dtype(x, ref):
     if B.is_tensor(x) and B.standardize_dtype(x.dtype) not in (dtype, "string"):
         return B.cast(x, dtype)
     return x
+
+
+def sharper_inputs(given, inputs):
+    """Whether the symbolic ``given`` inputs know a dim (other than the batch) that the model's ``inputs`` leave
+    unknown: Keras then runs the graph again to find the outputs' shapes for them."""
+    pairs = zip(tree.flatten(given), inputs)
+    return any(isinstance(g, KerasTensor) and len(g.shape) == len(t.shape)
+               and any(w is None and d is not None for d, w in zip(tuple(g.shape)[1:], tuple(t.shape)[1:]))
+               for g, t in pairs)
 
 
 def _node_of(t):
@@ -275,6 +285,11 @@ class Functional(Model):
             f"received {loss!r}. Call add_loss() in the call() of a layer of the model instead.")
 
     def compute_output_spec(self, *args, **kwargs):
+        """The outputs' ``KerasTensor``s: those the model was built with, unless the inputs know dims that the
+        model's ``Input``s leave unknown; then, as Keras, the graph is run for them (``Resizing(shape[1] * 2,
+        ...)`` after a backbone built on ``Input((None, None, 3))`` needs the height)."""
+        if args and sharper_inputs(self._standardize_inputs(args[0]), self.inputs):
+            return spec_by_running(self, args, kwargs)
         return tree.map_structure(lambda t: KerasTensor(t.shape, t.dtype), self._nested_outputs)
 
     def compute_output_shape(self, input_shape):

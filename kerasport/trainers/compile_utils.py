@@ -191,6 +191,10 @@ class CompileMetrics(metrics_mod.Metric):
 
     def __init__(self, metrics, weighted_metrics, output_names, compile_loss):
         super().__init__(name="compile_metrics")
+        for arg, spec in (("metrics", metrics), ("weighted_metrics", weighted_metrics)):
+            if spec and not isinstance(spec, (list, tuple, dict)):  # as Keras: a bare metric is an error
+                raise ValueError(f"Expected `{arg}` argument to be a list, tuple, or dict. Received instead: "
+                                 f"{arg}={spec} of type {type(spec)}")
         self.specs = (metrics, weighted_metrics)
         self.output_names = output_names
         self.compile_loss = compile_loss or CompileLoss(None, None, output_names)
@@ -237,6 +241,9 @@ class CompileMetrics(metrics_mod.Metric):
             self.build([tuple(p.shape) for p in ys_pred],
                        [None if t is None else tuple(getattr(t, "shape", ())) for t in ys_true])
         sws = by_output(sample_weight, self.output_names, "sample weights") if sample_weight is not None else None
+        if self.entries and len(ys_true) < len(self.output_names):
+            # As Keras, which zips the targets with the outputs: an output past the targets has no metrics
+            self.entries = [entry for entry in self.entries if entry[0] < len(ys_true)]
         for i, metric, weighted in self.entries:
             sw = None
             if weighted and sws is not None:

@@ -129,3 +129,18 @@ def test_layers_run_in_keras_order_where_a_preprocessing_layer_sets_training():
         return [i for i, (a, b) in enumerate(zip(before, model.get_weights())) if not np.array_equal(a, b)]
 
     assert updated(kerasport) == updated(keras) == [8, 9]
+
+
+def test_a_model_on_unknown_image_sizes_called_on_known_ones_gives_known_output_shapes():
+    """As Keras (keras.io's BASNet: ``Resizing(shape[1] * 2, ...)`` after a backbone block on unknown sizes): a
+    Functional sub-model cut from a model on ``Input((None, None, 4))``, called on 32x32 images, gives 16x16; the
+    model's own input and output shapes stay unknown."""
+    inp = layers.Input((None, None, 4))
+    y = layers.Conv2D(4, 3, strides=2, padding="same", name="c1")(inp)
+    y = layers.Add(name="add")([y, layers.Conv2D(4, 1, strides=2, name="c0")(inp)])
+    full = kerasport.Model(inp, y)
+    sub = kerasport.Model(full.get_layer("c1").input, full.get_layer("add").output)
+    x = layers.Input((32, 32, 4))
+    assert full(x).shape == sub(x).shape == (None, 16, 16, 4)
+    assert full.output_shape == sub.output_shape == (None, None, None, 4)
+    assert full(layers.Input((None, None, 4))).shape == (None, None, None, 4)

@@ -39,3 +39,10 @@ def test_sequential_config_round_trip_and_keras_reads_it():
     theirs.set_weights(model.get_weights())
     x = np.random.rand(4, 6).astype("float32")
     np.testing.assert_allclose(theirs.predict(x, verbose=0), model.predict(x, verbose=0), rtol=1e-5, atol=1e-6)
+
+
+def test_a_sequential_on_unknown_image_sizes_called_on_known_ones_gives_known_output_shapes():
+    """As Keras: the layers of a ``Sequential`` built on ``Input((None, None, 4))`` run again for 32x32 inputs."""
+    model = kerasport.Sequential([layers.Input((None, None, 4)), layers.Conv2D(4, 3, strides=2, padding="same")])
+    assert model(layers.Input((32, 32, 4))).shape == (None, 16, 16, 4)
+    assert model.output_shape == (None, None, None, 4)

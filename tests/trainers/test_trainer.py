@@ -696,3 +696,31 @@ def test_fit_only_marks_a_model_of_built_sublayers_built():
     model.compile(optimizer="adam")
     assert model.fit(Triplets(), epochs=1, verbose=0).history["loss"] == [pytest.approx(6.0)]
     assert model.built
+
+
+@pytest.mark.parametrize("arg", ["metrics", "weighted_metrics"])
+@pytest.mark.parametrize("spec", ["accuracy", kerasport.metrics.SparseCategoricalAccuracy])
+def test_a_bare_metric_in_compile_is_refused_as_in_keras(arg, spec):
+    """As Keras 3 (keras.io's AdaMatch writes ``compile(metrics=SparseCategoricalAccuracy())``): ``metrics`` and
+    ``weighted_metrics`` must be a list, tuple or dict."""
+    model = kerasport.Sequential([kerasport.Input((4,)), layers.Dense(2)])
+    spec = spec if isinstance(spec, str) else spec()
+    with pytest.raises(ValueError, match=f"Expected `{arg}` argument to be a list, tuple, or dict. Received instead"):
+        model.compile("sgd", "mse", **{arg: spec})
+
+
+def test_one_target_for_several_outputs_with_a_metric_each_updates_the_first_output_only_as_keras():
+    """As Keras 3, which zips the targets with the outputs (keras.io's BASNet: one mask, 8 outputs, ``metrics=[MAE
+    for each output]`` and its own ``compute_loss``): only the first output's metric is logged and updated."""
+    class OwnLoss(kerasport.Model):
+        def compute_loss(self, x, y, y_pred, sample_weight=None, training=False):
+            return kerasport.ops.mean((y_pred[0] - y) ** 2) + kerasport.ops.mean((y_pred[1] - y) ** 2)
+
+    inp = kerasport.Input((4,))
+    model = OwnLoss(inp, [layers.Dense(2, name="a")(inp), layers.Dense(2, name="b")(inp)])
+    model.compile("sgd", metrics=[kerasport.metrics.MeanAbsoluteError(name="mae") for _ in model.outputs])
+    x, y = np.ones((4, 4), "float32"), np.zeros((4, 2), "float32")
+    logs = model.evaluate(x, y, verbose=0, return_dict=True)
+    first = np.abs(model.predict(x, verbose=0)[0]).mean()
+    assert sorted(logs) == ["a_mae", "loss"]
+    np.testing.assert_allclose(logs["a_mae"], first, rtol=1e-5)
