@@ -6,7 +6,6 @@ from kerasport.layers.core import InputLayer
 from kerasport.layers.input_spec import rank_adjustment
 from kerasport.core.masks import set_mask
 from kerasport.layers.layer import KerasTensor, Layer
-from kerasport.layers.symbolic import spec_by_running
 from kerasport.models.model import Model
 from kerasport.trainers.trainer import Trainer
 from kerasport.core import nest as tree
@@ -286,11 +285,27 @@ class Functional(Model):
 
     def compute_output_spec(self, *args, **kwargs):
         """The outputs' ``KerasTensor``s: those the model was built with, unless the inputs know dims that the
-        model's ``Input``s leave unknown; then, as Keras, the graph is run for them (``Resizing(shape[1] * 2,
-        ...)`` after a backbone built on ``Input((None, None, 3))`` needs the height)."""
+        model's ``Input``s leave unknown; then, as Keras, the graph is run for them on symbolic tensors
+        (``Resizing(shape[1] * 2, ...)`` after a backbone built on ``Input((None, None, 3))`` needs the height)."""
         if args and sharper_inputs(self._standardize_inputs(args[0]), self.inputs):
-            return spec_by_running(self, args, kwargs)
+            return self._spec_through_graph(self._standardize_inputs(args[0]))
         return tree.map_structure(lambda t: KerasTensor(t.shape, t.dtype), self._nested_outputs)
+
+    def _spec_through_graph(self, inputs):
+        """The outputs' ``KerasTensor``s for the given ones: each node's ``compute_output_spec`` in turn, as Keras's
+        ``_run_through_graph`` (no node is recorded, nothing runs on data)."""
+        values = {id(t): v for t, v in zip(self.inputs, tree.flatten(inputs))}
+
+        def fetch(x):
+            return values.get(id(x), x) if isinstance(x, KerasTensor) else x
+
+        for layer, args, kwargs, out_ids, _, _ in self._plan:
+            out = layer.compute_output_spec(*tree.map_structure(fetch, args), **tree.map_structure(fetch, kwargs))
+            if len(out_ids) == 1:
+                values[out_ids[0]] = out if not isinstance(out, (list, tuple)) or len(out) != 1 else out[0]
+            else:
+                values.update(zip(out_ids, tree.flatten(out)))
+        return tree.pack_as(self._nested_outputs, [values[id(t)] for t in self.outputs])
 
     def compute_output_shape(self, input_shape):
         return tree.map_structure(lambda t: t.shape, self._nested_outputs)

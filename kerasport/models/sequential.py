@@ -3,7 +3,6 @@ from kerasport import dtype_policies
 from kerasport.layers.core import InputLayer
 from kerasport.core.masks import set_mask
 from kerasport.layers.layer import KerasTensor, Layer
-from kerasport.layers.symbolic import spec_by_running
 from kerasport.models.functional import sharper_inputs
 from kerasport.models.model import Model
 from kerasport.core import nest
@@ -120,8 +119,11 @@ class Sequential(Model):
         return x
 
     def compute_output_spec(self, *args, **kwargs):
-        if args and sharper_inputs(args[0], self.inputs):  # as Keras, e.g. a known height: the layers run again
-            return spec_by_running(self, args, kwargs)
+        if args and sharper_inputs(args[0], self.inputs):  # as Keras, e.g. a known height: each layer's spec again
+            x = args[0]
+            for layer in self._seq:
+                x = layer.compute_output_spec(x)
+            return x
         return KerasTensor(self.outputs[0].shape, self.outputs[0].dtype)
 
     def get_config(self):
