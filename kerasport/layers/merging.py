@@ -19,6 +19,7 @@ class Merge(Layer):
     """
 
     _num_inputs = None
+    _masks_from_input_masks = True
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)

@@ -8,6 +8,7 @@ import numpy as np
 from kerasport.backends import B
 from kerasport.core import nest as tree
 from kerasport.core.keras_tensor import KerasTensor
+from kerasport.core.masks import set_mask
 
 
 _PROBING = threading.local()
@@ -169,7 +170,8 @@ def _probe_at(fn, args, kwargs, sizes):
             if t.dtype == "string":   # empty strings, held as real string data is: a host array or a string tensor
                 empty = np.full(shape, "", dtype=object)
                 return B.convert_to_tensor(empty) if B.STRING_TENSORS else empty
-            return B.zeros(shape, dtype=t.dtype)
+            mask = getattr(t, "_keras_mask", None)  # a masked input's probe carries its mask (merge layers read it)
+            return set_mask(B.zeros(shape, dtype=t.dtype), concrete(mask) if isinstance(mask, KerasTensor) else None)
 
         _PROBING.depth = getattr(_PROBING, "depth", 0) + 1
         try:

@@ -131,3 +131,20 @@ def test_masked_values_follow_keras_rules_for_maximum_minimum_multiply():
     x = [np.array([[1, 2, 0, 0], [3, 0, 0, 0]]), np.array([[4, 0, 5, 0], [1, 2, 3, 0]])]
     for got, expected in zip(ours.predict(x, verbose=0), theirs.predict(x, verbose=0)):
         np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-6)
+
+
+def test_symbolic_merge_without_input_masks_runs_no_mask_probe(monkeypatch):
+    """A merge of unmasked symbolic inputs has no output mask, found without running ``compute_mask`` on probe
+    tensors (83x83 images for every residual ``Add`` of a ResNet on unknown sizes); masked inputs still give one."""
+    from kerasport.layers import layer as layer_module
+    probes = []
+    real = layer_module.mask_spec_by_running
+    monkeypatch.setattr(layer_module, "mask_spec_by_running", lambda *a: probes.append(a) or real(*a))
+    a, b = kerasport.Input((None, None, 3)), kerasport.Input((None, None, 3))
+    out = kerasport.layers.Add()([a, b])
+    assert probes == [] and getattr(out, "_keras_mask", None) is None
+    seq = kerasport.Input((4,))
+    masked = kerasport.layers.Embedding(5, 2, mask_zero=True)(seq)
+    out = kerasport.layers.Add()([masked, masked])
+    assert [type(p[0]).__name__ for p in probes] == ["Embedding", "Add"]
+    assert tuple(out._keras_mask.shape) == (None, 4)
