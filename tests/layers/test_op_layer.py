@@ -71,3 +71,20 @@ def test_ops_between_a_symbolic_tensor_and_numpy_constants(tmp_path):
     ours.save(path)
     np.testing.assert_allclose(kerasport.saving.load_model(path).predict(data, verbose=0), want, rtol=1e-6)
     np.testing.assert_allclose(keras.saving.load_model(path).predict(data, verbose=0), want, rtol=1e-6)
+
+
+def test_broadcasting_ops_on_symbolic_tensors_give_keras_shapes_and_dtypes():
+    """``x + y``, ``ops.multiply``, ``ops.maximum`` ... on KerasTensors: the broadcast shape (unknown dims kept
+    unknown unless another argument knows them) and the op's dtype, as Keras's ``broadcast_shapes``."""
+    K = keras_module()
+
+    def specs(lib):
+        a = lib.Input((None, 3))
+        b = lib.Input((5, 1))
+        i = lib.Input((4,), dtype="int32")
+        h = lib.Input((None, None, 2), dtype="float16")
+        outs = [a + b, lib.ops.multiply(a, 2.0), i * 3, i / 2, lib.ops.maximum(h, 1.0), h - a[:, :, :2, None][..., 0],
+                lib.ops.divide(b, b), a - np.ones((3,), "float32")]
+        return [(tuple(o.shape), lib.backend.standardize_dtype(o.dtype)) for o in outs]
+
+    assert specs(kerasport) == specs(K)
