@@ -61,6 +61,8 @@ class OpLayer(Layer):
         keyword_arguments: the keyword arguments, likewise.
     """
 
+    _masks_from_input_masks = True  # no mask ever (``compute_mask``): no symbolic mask probe
+
     def __init__(self, op, arguments=(), keyword_arguments=None, **kwargs):
         super().__init__(**kwargs)
         self.op = op

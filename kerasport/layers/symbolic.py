@@ -139,6 +139,15 @@ def _probe(fn, args, kwargs):
     raise first
 
 
+def _run_probing(fn, convert, args, kwargs):
+    """``fn(args, kwargs)`` with each KerasTensor made ``convert(t)``, while ``is_probing()``."""
+    _PROBING.depth = getattr(_PROBING, "depth", 0) + 1
+    try:
+        return fn(tree.map_structure(convert, args), tree.map_structure(convert, kwargs))
+    finally:
+        _PROBING.depth -= 1
+
+
 def _trace(fn, args, kwargs, scope):
     """``fn`` traced in the backend's graph ``scope`` on placeholders, unknown dims left unknown, as Keras on
     TensorFlow traces every symbolic call: a call that runs only in a graph (``tf.gradients``), or that needs the
@@ -147,11 +156,7 @@ def _trace(fn, args, kwargs, scope):
         def placeholder(t):
             return scope.placeholder(t.shape, t.dtype) if isinstance(t, KerasTensor) else t
 
-        _PROBING.depth = getattr(_PROBING, "depth", 0) + 1
-        try:
-            out = fn(tree.map_structure(placeholder, args), tree.map_structure(placeholder, kwargs))
-        finally:
-            _PROBING.depth -= 1
+        out = _run_probing(fn, placeholder, args, kwargs)
         if out is None:
             return None
         return tree.map_structure(lambda t: None if t is None else KerasTensor(tuple(t.shape), B.dtype(t)), out)
@@ -173,11 +178,7 @@ def _probe_at(fn, args, kwargs, sizes):
             mask = getattr(t, "_keras_mask", None)  # a masked input's probe carries its mask (merge layers read it)
             return set_mask(B.zeros(shape, dtype=t.dtype), concrete(mask) if isinstance(mask, KerasTensor) else None)
 
-        _PROBING.depth = getattr(_PROBING, "depth", 0) + 1
-        try:
-            out = fn(tree.map_structure(concrete, args), tree.map_structure(concrete, kwargs))
-        finally:
-            _PROBING.depth -= 1
+        out = _run_probing(fn, concrete, args, kwargs)
         if out is None:
             return None
         results.append(out)

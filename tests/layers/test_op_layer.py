@@ -88,3 +88,15 @@ def test_broadcasting_ops_on_symbolic_tensors_give_keras_shapes_and_dtypes():
         return [(tuple(o.shape), lib.backend.standardize_dtype(o.dtype)) for o in outs]
 
     assert specs(kerasport) == specs(K)
+
+
+def test_ops_on_unmasked_symbolic_tensors_run_no_probe(monkeypatch):
+    """``x + y`` on KerasTensors (ConvNeXt's residual adds on 83x83 probe images took a second each): the spec comes
+    from the broadcast shapes and no mask probe runs, the op having no mask to give."""
+    from kerasport.layers import layer as layer_module
+    probes = []
+    monkeypatch.setattr(layer_module, "mask_spec_by_running", lambda *a: probes.append(a))
+    monkeypatch.setattr(layer_module, "spec_by_running", lambda *a: probes.append(a))
+    a = kerasport.Input((None, None, 3))
+    out = a + kerasport.ops.multiply(a, 2.0)
+    assert probes == [] and tuple(out.shape) == (None, None, None, 3)
