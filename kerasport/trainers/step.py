@@ -80,12 +80,12 @@ def _runner(step, model):
 
 
 def _with_loop(compiled, loop):
-    """``compiled``, with the backend's multi-step ``loop`` (if any) as ``.loop``."""
+    """``compiled``, with the backend's multi-step ``loop`` (if any) as ``.loop`` (and itself as ``.compiled``)."""
     if loop is None:
         return compiled
 
     def run(batch):
         return compiled(batch)
 
-    run.loop = loop
+    run.loop, run.compiled = loop, compiled
     return run

@@ -34,8 +34,31 @@ def test_tensorflow_calls_the_graph_of_a_known_signature():
         compiled({"x": x}, 2)
     assert compiled.experimental_get_tracing_count() == 1
     # any other structure is matched by tf.function itself
-    assert step._signature((object(),)) is step._UNKEYED
-    assert step._signature(({1: x},)) is step._UNKEYED
+    assert step._signature((object(),), 1) is step._UNKEYED
+    assert step._signature(({1: x},), 1) is step._UNKEYED
+
+
+def test_tensorflow_traces_once_for_every_batch_size():
+    """The trace leaves the batch dim unknown, as Keras's ``tf.data`` batches: a ``fit`` whose last batch is
+    smaller, then ``evaluate`` and ``predict`` at other batch sizes, each trace their step once."""
+    if B.NAME != "tensorflow":
+        pytest.skip("TensorFlow's traces")
+    import kerasport as keras
+
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
+    model.compile("sgd", "mse")
+    x, y = np.ones((10, 3), "float32"), np.ones((10, 2), "float32")
+    model.fit(x, y, batch_size=4, validation_data=(x[:2], y[:2]), epochs=2, verbose=0)
+    model.evaluate(x, y, batch_size=3, verbose=0)
+    model.predict(x, batch_size=3, verbose=0)
+    model.predict(x[:1], verbose=0)
+    for kind in ("train", "test", "predict"):
+        assert model._step(kind).compiled.experimental_get_tracing_count() == 1, kind
+    # steps_per_execution's in-graph loop leaves its group size and the batch size unknown
+    model.compile("sgd", "mse", steps_per_execution=2)
+    model.fit(x, y, batch_size=2, epochs=1, verbose=0)
+    model.fit(x, y, batch_size=5, epochs=1, verbose=0)
+    assert model._step("train").loop.compiled.experimental_get_tracing_count() == 1
 
 
 def test_tensorflow_run_functions_eagerly_is_still_honoured():

@@ -40,29 +40,58 @@ def gradient_function(variables):
 def compile_function(fn, jit_compile, run_eagerly):
     """``fn`` traced once into a ``tf.function`` (XLA with ``jit_compile``), or ``fn`` itself when ``run_eagerly``.
 
+    The trace leaves the batch dim of every tensor argument unknown, as Keras's ``tf.data`` batches have it: a
+    ``fit`` whose last batch is smaller, and an ``evaluate`` or ``predict`` at another batch size, run the same
+    graph (one trace where there was one per batch size).
+
     Called inside an overridden step's replica under a distribution (``super().train_step(data)``), the
     compiled function runs ``fn`` itself, traced into that step: TensorFlow refuses the all-reduces of a
     ``tf.function`` nested in ``strategy.run``.
     """
+    return _compiled(fn, jit_compile, run_eagerly, batch_axes=1)
+
+
+def _compiled(fn, jit_compile, run_eagerly, batch_axes):
+    """``compile_function``, its trace leaving the first ``batch_axes`` dims of every tensor argument unknown.
+
+    Where that trace fails (a layer that needs a known batch size, a loss whose targets do not fit the outputs),
+    the arguments' own shapes are traced instead: the step runs where it ran before, and an error names the batch's
+    shapes."""
     if run_eagerly:
         return fn
     traced = tf.function(_tracing_for_xla(fn) if jit_compile else fn, jit_compile=jit_compile,
                          reduce_retracing=True, autograph=False)
     concrete = {}  # the traced graph of each batch signature seen, called without tf.function's dispatch
 
+    def trace(args):
+        try:
+            return traced.get_concrete_function(*_specs(args, batch_axes))
+        except Exception:  # noqa: BLE001 (traced again at each batch's own shapes, which raises what it raises)
+            exact = {}
+
+            def by_shape(*args):
+                key = _signature(args, 0)
+                graph = exact.get(key) or exact.setdefault(key, traced.get_concrete_function(*_specs(args, 0)))
+                return graph(*args)
+
+            return by_shape
+
     def run(*args):
         if in_user_step():
             return fn(*args)
-        if not _plain_eager_call():
+        key = _signature(args, batch_axes) if _plain_eager_call() else _UNKEYED
+        if key is _UNKEYED:
             return traced(*args)
-        key = _signature(args)
         graph = concrete.get(key)
-        if graph is not None:
+        if graph is None:
+            graph = concrete[key] = trace(args)
+        try:
             return graph(*args)
-        outputs = traced(*args)
-        if key is not _UNKEYED:
-            concrete[key] = traced.get_concrete_function(*args)
-        return outputs
+        except tf.errors.InvalidArgumentError:
+            # Traced at the batch's own shapes, a step whose shapes cannot fit (targets for another output) fails
+            # while tracing, with an error that names them; else the graph's own error stands.
+            tf.function(fn, autograph=False).get_concrete_function(*_specs(args, 0))
+            raise
 
     run.experimental_get_tracing_count = traced.experimental_get_tracing_count
     return run
@@ -83,15 +112,16 @@ def _tracing_for_xla(fn):
     return traced
 
 
-def _signature(value):
-    """A hashable key of the structure, shapes and dtypes of ``value`` (a step's arguments), or ``_UNKEYED``
-    for anything but tensors, arrays and Python constants in tuples, lists and str-keyed dicts.
+def _signature(value, batch_axes):
+    """A hashable key of the structure, shapes (less their first ``batch_axes`` dims) and dtypes of ``value`` (a
+    step's arguments), or ``_UNKEYED`` for anything but tensors, arrays and Python constants in tuples, lists and
+    str-keyed dicts.
 
     ``tf.function`` matches each call's arguments against its traces through its general type system,
-    about 0.15 ms a call on a CPU, much of a small step. A ``fit`` or ``predict`` has one or two batch
-    signatures, so ``compile_function`` looks their traced graphs up by this key instead."""
+    about 0.15 ms a call on a CPU, much of a small step. A ``fit`` or ``predict`` has one batch signature, so
+    ``compile_function`` looks its traced graph up by this key instead."""
     if isinstance(value, (tf.Tensor, np.ndarray)):
-        return tuple(value.shape), value.dtype
+        return _free(value.shape, batch_axes), tf.as_dtype(value.dtype)
     if value is None or isinstance(value, (bool, int, float, str)):
         return type(value), value
     if isinstance(value, (tuple, list)):
@@ -101,8 +131,25 @@ def _signature(value):
         items = [value[k] for k in keys]
     else:
         return _UNKEYED
-    parts = tuple(map(_signature, items))
+    parts = tuple(_signature(item, batch_axes) for item in items)
     return _UNKEYED if any(p is _UNKEYED for p in parts) else (type(value), keys, parts)
+
+
+def _free(shape, batch_axes):
+    """``shape`` as a tuple with its first ``batch_axes`` dims unknown (``None``)."""
+    shape = tuple(shape)
+    n = min(batch_axes, len(shape))
+    return (None,) * n + shape[n:]
+
+
+def _specs(args, batch_axes):
+    """``args`` with each tensor or array as a ``tf.TensorSpec`` whose first ``batch_axes`` dims are unknown."""
+    def spec(value):
+        if isinstance(value, (tf.Tensor, np.ndarray)):
+            return tf.TensorSpec(_free(value.shape, batch_axes), tf.as_dtype(value.dtype))
+        return value
+
+    return tf.nest.map_structure(spec, args)
 
 
 _UNKEYED = object()
@@ -127,7 +174,7 @@ def compile_loop(step, compiled, jit_compile, run_eagerly):
             return (i + 1,)
         tf.while_loop(lambda i: i < _count(batches), body, (tf.constant(0),))
 
-    looped = compile_function(many, jit_compile, run_eagerly)
+    looped = _compiled(many, jit_compile, run_eagerly, batch_axes=2)
 
     def loop(batches):
         stacked = None if run_eagerly or not compiled.experimental_get_tracing_count() else _stacked(batches)
@@ -160,7 +207,7 @@ def compile_predict_loop(step, compiled, jit_compile, run_eagerly):
         _, arrays = tf.while_loop(lambda i, _: i < _count(batches), body, (tf.constant(1), arrays))
         return tree.pack_as(first, [a.concat() for a in arrays])
 
-    looped = compile_function(many, jit_compile, run_eagerly)
+    looped = _compiled(many, jit_compile, run_eagerly, batch_axes=2)
     ran = []
 
     def loop(batches):
