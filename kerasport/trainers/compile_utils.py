@@ -200,6 +200,7 @@ class CompileMetrics(metrics_mod.Metric):
         self.compile_loss = compile_loss or CompileLoss(None, None, output_names)
         self.entries = []  # (output index, metric, weighted)
         self.built = False
+        self._zipped = False  # whether ``entries`` are cut to the outputs that have targets
 
     def build(self, output_shapes, target_shapes=None):
         taken = set()
@@ -241,9 +242,9 @@ class CompileMetrics(metrics_mod.Metric):
             self.build([tuple(p.shape) for p in ys_pred],
                        [None if t is None else tuple(getattr(t, "shape", ())) for t in ys_true])
         sws = by_output(sample_weight, self.output_names, "sample weights") if sample_weight is not None else None
-        if self.entries and len(ys_true) < len(self.output_names):
-            # As Keras, which zips the targets with the outputs: an output past the targets has no metrics
+        if not self._zipped:  # as Keras, which zips the targets with the outputs: one past the targets has no metrics
             self.entries = [entry for entry in self.entries if entry[0] < len(ys_true)]
+            self._zipped = True
         for i, metric, weighted in self.entries:
             sw = None
             if weighted and sws is not None:
