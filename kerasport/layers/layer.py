@@ -405,7 +405,7 @@ class Layer(LayerDTypePolicy, B.LayerBase):
         first = args[0] if args else None
         shapes = tree.map_structure(lambda t: tuple(t.shape), first)
         self._check_input_spec(shapes)
-        with LayerScope(self):
+        with LayerScope(self), B.init_scope():  # real state, also when built inside a shape probe or a trace
             fix_path(self)
             self.build(shapes)
         self.built = True

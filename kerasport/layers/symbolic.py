@@ -1,5 +1,6 @@
 """Symbolic calls: which call arguments are symbolic, the graph ``Node`` a symbolic call records, and the output
 specs (shapes, dtypes, masks) of a layer found by running it on probe tensors."""
+import math
 import threading
 import warnings
 
@@ -122,16 +123,26 @@ def mask_spec_by_running(layer, inputs, mask):
 
 def _probe(fn, args, kwargs):
     """``fn(args, kwargs)`` with the KerasTensors made concrete (zeros; masks and other bools all True), for
-    two sizes of every unknown dim: the output KerasTensors, None where the sizes differ. Where every size
-    fails eagerly, once more traced in the backend's graph (``_trace``), if it has one."""
+    two sizes of every unknown dim: the output KerasTensors, None where the sizes differ.
+
+    The run is first worked out in the backend's ``probe_scope`` (shapes and dtypes only: a graph, or torch's
+    ``meta`` device), then, where that fails (a call that reads values), run on real zeros; where every size fails
+    eagerly, once more traced in a graph with the unknown dims left unknown (``_trace``), if the backend has one."""
+    inputs = [t for t in tree.flatten((args, kwargs)) if isinstance(t, KerasTensor)]
+    scope = B.probe_scope(sum(math.prod(_PROBE_SIZES[0][0] if d is None else d for d in t.shape) for t in inputs))
+    if scope is not None:
+        try:
+            with scope:
+                return _probe_at(fn, args, kwargs, _PROBE_SIZES[0])
+        except Exception:  # noqa: BLE001 (run on real zeros instead, which raises what it raises)
+            pass
     for attempt, sizes in enumerate(_PROBE_SIZES):
         try:
             return _probe_at(fn, args, kwargs, sizes)
         except Exception as e:  # noqa: BLE001 (the first failure is raised when every size fails)
             if attempt == 0:
                 first = e
-    scope = B.graph_probe_scope()
-    if scope is not None:
+    if scope is not None and scope.unknown_dims:
         try:
             return _trace(fn, args, kwargs, scope)
         except Exception:  # noqa: BLE001 (the first eager failure says more than the graph's)
@@ -160,6 +171,11 @@ def _trace(fn, args, kwargs, scope):
         if out is None:
             return None
         return tree.map_structure(lambda t: None if t is None else KerasTensor(tuple(t.shape), B.dtype(t)), out)
+
+
+def _static_shape(x):
+    """The shape of a probe's output, None where a graph leaves a dim unknown."""
+    return tuple(x.shape) if hasattr(x, "shape") else tuple(B.shape(x))
 
 
 def _probe_at(fn, args, kwargs, sizes):
@@ -191,7 +207,7 @@ def _probe_at(fn, args, kwargs, sizes):
         if a is None:
             specs.append(None)
             continue
-        sa, sb = tuple(B.shape(a)), tuple(B.shape(b))
+        sa, sb = _static_shape(a), _static_shape(b)
         dtype = "string" if isinstance(a, np.ndarray) and a.dtype.kind in "OSU" else B.dtype(a)  # host strings
         specs.append(KerasTensor(tuple(x if x == y else None for x, y in zip(sa, sb)), dtype))
     # Batch dims stay unknown when the inputs' batch dim is unknown.

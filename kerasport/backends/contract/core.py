@@ -84,16 +84,18 @@ def module_from_text(text: str) -> Any:
     files, ``safe_mode=False``)."""
 
 
-def graph_probe_scope() -> Any:
-    """A context in which ops build a graph instead of running, or None on a backend without graphs: shape
-    inference's last try for a call that runs only in a graph (``tf.gradients`` in a ``Lambda``; Keras on
-    TensorFlow infers every shape in a scratch ``FuncGraph``). Its ``placeholder(shape, dtype)`` is an input of
-    ``shape``, where None dims stay unknown."""
+def probe_scope(elements: int) -> Any:
+    """A context in which ops work out shapes and dtypes without computing values, for shape inference on inputs
+    of ``elements`` values in all: TensorFlow builds a scratch ``FuncGraph`` (as Keras on TensorFlow infers every
+    shape), torch runs on the ``meta`` device (as Keras on torch first tries); None where running on real zeros
+    costs less (torch's first ``meta`` call imports its decompositions, seconds). Its ``placeholder(shape, dtype)``
+    is an input of ``shape``; ``unknown_dims`` says whether a None dim may stay unknown there (a graph) or must be
+    given a size (``meta``)."""
 
 
 def init_scope() -> Any:
-    """A context in which variables and their initial values are made eagerly, even while a graph is being built
-    (``tf.init_scope``); a null context on a backend without graphs."""
+    """A context in which variables, their initial values and whatever a layer's ``build`` makes are real, even
+    inside a ``probe_scope`` or while a graph is being built (``tf.init_scope``)."""
 
 
 def module_to_text(module: Any) -> str:

@@ -27,7 +27,7 @@ import sys as _sys
 from kerasport.backends import ops_common as _common
 from kerasport.backends.tensorflow.core import (
     as_tensor, assign, associative_scan, axis_arg, cast, cond, convert_to_numpy, convert_to_tensor,
-    custom_gradient, device_name, device_scope, dtype, fori_loop, graph_probe_scope, init_scope,
+    custom_gradient, device_name, device_scope, dtype, fori_loop, probe_scope, init_scope,
     is_module, is_tensor, is_variable, item, map,
     module_from_text,
     module_to_text, NAME, ndim, no_grad,

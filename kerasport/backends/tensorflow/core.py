@@ -278,6 +278,8 @@ def no_grad():
 class _GraphProbe:
     """A scratch ``FuncGraph`` made the default graph, as Keras's ``compute_output_spec`` traces in."""
 
+    unknown_dims = True
+
     def __enter__(self):
         self._scope = tf.__internal__.FuncGraph("kerasport_probe").as_default()
         return self._scope.__enter__()
@@ -290,7 +292,7 @@ class _GraphProbe:
         return tf.compat.v1.placeholder(to_dtype(dtype), shape)
 
 
-def graph_probe_scope():
+def probe_scope(elements):
     return _GraphProbe()
 
 

@@ -31,7 +31,7 @@ import sys as _sys
 from kerasport.backends import ops_common as _common
 from kerasport.backends.torch.core import (  # noqa: F401
     as_float, as_tensor, assign, associative_scan, cast, cond, convert_to_numpy, convert_to_tensor, custom_gradient,
-    DEVICE, device_name, device_scope, dtype, fori_loop, graph_probe_scope, init_scope,
+    DEVICE, device_name, device_scope, dtype, fori_loop, probe_scope, init_scope,
     is_module, is_tensor, is_variable, item, map,
     module_from_text,
     module_to_text, NAME, ndim, no_grad, saturate_cast,

@@ -4,9 +4,13 @@ every op module uses, keras.ops.core's scatter and control flow. The bottom of t
 import builtins as _bi
 import contextlib
 import os
+import sys
+import threading
 
 import numpy as np
 import torch
+import torch.utils._device
+import torch.utils._pytree
 
 from kerasport.backends import ops_common as _common
 
@@ -271,12 +275,53 @@ def no_grad():
     return torch.no_grad()
 
 
-def graph_probe_scope():
-    return None
+class _MetaProbe(torch.overrides.TorchFunctionMode):
+    """Every torch call runs on the ``meta`` device: its tensor arguments (the layers' variables too) are taken as
+    empty ``meta`` tensors of their shapes and dtypes, and new tensors are made there. Shapes and dtypes come out
+    as on the CPU, and nothing is computed or changed; a call that needs values (``.item()``, ``.numpy()``) or a
+    kernel without a ``meta`` form raises."""
+
+    unknown_dims = False
+    real = threading.local()  # ``depth``: how many ``init_scope``s are open
+
+    def __torch_function__(self, func, types, args=(), kwargs=None):
+        kwargs = kwargs or {}
+        if not getattr(_MetaProbe.real, "depth", 0):
+            if func in _CONSTRUCTORS:
+                kwargs = {**kwargs, "device": "meta"}
+            args, kwargs = torch.utils._pytree.tree_map(_to_meta, (args, kwargs))
+        return func(*args, **kwargs)
+
+    @staticmethod
+    def placeholder(shape, dtype):
+        return torch.empty(shape, dtype=to_dtype(dtype), device="meta")
 
 
+_CONSTRUCTORS = torch.utils._device._device_constructors()
+
+
+def _to_meta(x):
+    if isinstance(x, torch.Tensor) and x.device.type != "meta":
+        return torch.empty_strided(x.shape, x.stride(), dtype=x.dtype, device="meta")
+    return x
+
+
+def probe_scope(elements):
+    """``_MetaProbe``; None for inputs of fewer than a million values until ``meta`` kernels have been loaded: their
+    first use imports torch's decompositions (3 s), where small inputs take milliseconds on real zeros."""
+    if elements < 1 << 20 and "torch._meta_registrations" not in sys.modules:
+        return None
+    return _MetaProbe()
+
+
+@contextlib.contextmanager
 def init_scope():
-    return contextlib.nullcontext()
+    """Variables and what a ``build`` makes are real tensors, also inside a ``probe_scope``."""
+    _MetaProbe.real.depth = getattr(_MetaProbe.real, "depth", 0) + 1
+    try:
+        yield
+    finally:
+        _MetaProbe.real.depth -= 1
 
 
 def device_name():
