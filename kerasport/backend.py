@@ -63,8 +63,9 @@ class Variable(metaclass=_VariableMeta):
         initializer: a value (array, tensor, number), or an initializer (name,
             ``Initializer`` or callable ``(shape, dtype)``), which then needs ``shape``.
         shape: the shape, for an initializer.
-        dtype: the dtype; by default the value's dtype (a NumPy array's or tensor's own, Python floats as
-            ``floatx()``), or ``floatx()`` for an initializer.
+        dtype: the dtype; by default the value's, as ``ops.convert_to_tensor`` gives it (a NumPy array's,
+            scalar's or tensor's own, Python ints as int32, Python floats as ``floatx()``), or ``floatx()`` for
+            an initializer.
         trainable: whether gradients flow to it.
         name: its name (``"variable"``, ``"variable_1"``, ... by default); inside
             ``name_scope`` blocks its ``path`` is prefixed with the scopes.
@@ -84,10 +85,8 @@ class Variable(metaclass=_VariableMeta):
             value = initializers.get(initializer)(tuple(shape), dtype=dtype)
         else:
             value = B.convert_to_numpy(initializer) if B.is_tensor(initializer) else np.asarray(initializer)
-            if dtype is None:  # as Keras: an array's or tensor's own dtype; Python floats become floatx
-                own = isinstance(initializer, np.ndarray) or value.dtype.kind != "f"
-                dtype = (B.dtype(initializer) if B.is_tensor(initializer) else
-                         standardize_dtype(value.dtype) if own else floatx())
+            if dtype is None:  # as Keras: ``convert_to_tensor``'s (Python ints int32, floats floatx, arrays their own)
+                dtype = B.dtype(initializer if B.is_tensor(initializer) else B.convert_to_tensor(initializer))
             else:
                 dtype = standardize_dtype(dtype)  # Keras's names: "int" is int64 on TensorFlow, int32 on torch
             if shape is not None and tuple(shape) != value.shape:

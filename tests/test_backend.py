@@ -135,6 +135,17 @@ def test_variable_factory():
         kerasport.Variable(np.zeros(2), shape=(3,))
 
 
+def test_variable_dtype_of_a_value_is_keras_s():
+    """``keras.Variable(3)`` is int32 and ``keras.Variable(np.float64(1.0))`` float64, as ``convert_to_tensor``
+    makes them (Keras 3 on TensorFlow gives the same names; kerasport gave int64 and floatx)."""
+    keras = keras_module()
+    values = [3, 3.0, np.float64(1.0), np.int64(2), np.array([1, 2]), np.array([1.0, 2.0]), True, [1, 2], [1.0, 2.0],
+              np.float32(0.5)]
+    for value in values:
+        ours = backend.standardize_dtype(kerasport.Variable(value).dtype)
+        assert ours == keras.Variable(value).dtype, value
+
+
 def test_variable_dtype_names_are_keras_names():
     """``keras.Variable(value, dtype="int")`` (keras.io's Swin Transformer keeps its position indices so): Keras's
     Python-type names, ``"int"`` is int64 on TensorFlow and int32 on torch; ``float`` is float32."""
