@@ -41,6 +41,7 @@ class BaseImagePreprocessingLayer(Layer):
     """
 
     _allow_non_tensor_positional_args = True  # as Keras: a data layer takes lists and flags
+    _numbers_are_one_input = True
 
     _USE_BASE_FACTOR = True
     _FACTOR_BOUNDS = (-1, 1)

@@ -44,6 +44,13 @@ def _as_tensors(x, dtype):
     return x
 
 
+def _is_numbers(x):
+    """Whether ``x`` is a (nested) list or tuple of Python numbers only."""
+    if isinstance(x, (list, tuple)):
+        return bool(x) and all(_is_numbers(v) for v in x)
+    return isinstance(x, (bool, int, float))
+
+
 def _positional_weight_args(args, shape, initializer, dtype):
     """``add_weight``'s positional ``(shape, initializer, dtype)``, checked as Keras checks them."""
     if len(args) > 3:
@@ -104,6 +111,7 @@ class Layer(LayerDTypePolicy, B.LayerBase):
     _input_is_scratch = False  # set by a Functional model around a `may_overwrite_input` call (see there)
     _allow_non_tensor_positional_args = False  # Keras's flag: data layers and Functional take lists, flags, ...
     _masks_from_input_masks = False  # whether compute_mask gives None when no input has a mask (Merge layers)
+    _numbers_are_one_input = False  # image layers: a nested list of Python numbers is one image, as Keras on TF
 
     def __init_subclass__(cls, **kwargs):
         """Wrap each subclass's ``build`` so that it runs once and marks the layer built."""
@@ -422,6 +430,8 @@ class Layer(LayerDTypePolicy, B.LayerBase):
             if not self._allow_non_tensor_positional_args:
                 check_positional_args(self, args)
             if not symbolic:
+                if self._numbers_are_one_input and _is_numbers(args[0]):
+                    args = (np.asarray(args[0]),) + args[1:]
                 args = tuple(_as_tensors(a, self._compute_dtype) for a in args)
         if symbolic:
             return self._symbolic_call(args, kwargs)

@@ -26,6 +26,7 @@ class Rescaling(Layer):
     """
 
     _allow_non_tensor_positional_args = True  # as Keras: a data layer takes lists and flags
+    _numbers_are_one_input = True
 
     def __init__(self, scale, offset=0.0, **kwargs):
         super().__init__(**kwargs)

@@ -764,6 +764,19 @@ def test_only_tensors_may_be_passed_positionally_as_in_keras():
         layers.Dense(2)(1.0)
 
 
+def test_image_layers_take_an_image_as_nested_lists_as_keras_on_tensorflow():
+    """Keras on TensorFlow converts a nested list of numbers given to an image layer into one image (kerasport
+    took the list for several inputs); the deterministic layers give Keras's numbers, the random ones its shape."""
+    K = keras_module()
+    image = [[[0.1, 0.2, 0.3], [0.4, 0.5, 0.6]], [[0.7, 0.8, 0.9], [1.0, 0.0, 0.5]]]
+    for name, args in (("Rescaling", (2.0,)), ("Resizing", (3, 3))):
+        ours, theirs = getattr(layers, name)(*args)(image), getattr(K.layers, name)(*args)(image)
+        np.testing.assert_allclose(keras.ops.convert_to_numpy(ours), K.ops.convert_to_numpy(theirs), rtol=1e-6)
+    for layer in (layers.RandomFlip(seed=1), layers.RandomContrast(0.2, seed=1)):
+        assert tuple(keras.ops.shape(layer(image))) == (2, 2, 3)
+    assert tuple(keras.ops.shape(layers.Rescaling(2.0)([[1, 2], [3, 4]]))) == (2, 2)
+
+
 def test_add_weight_takes_keras_arguments():
     """Keras's ``add_weight``: shape, initializer and dtype by position; a positional name (Keras 2's style), a
     doubly given argument or an unknown aggregation raise Keras's errors; ``overwrite_with_gradient`` marks the
