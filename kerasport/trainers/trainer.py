@@ -282,6 +282,7 @@ class Trainer:
                 user_step = B.compile_user_function(B.distributed_user_step(getattr(self, f"{kind}_step"), self, kind),
                                                     self.jit_compile, self.run_eagerly)
                 fn = lambda batch: user_step(pack_x_y_sample_weight(*batch))  # noqa: E731
+                fn.compiled = user_step
                 if kind == "predict":
                     fn = steps.with_predict_loop(fn, lambda batch: self.predict_step(pack_x_y_sample_weight(*batch)),
                                                  self)

@@ -77,3 +77,39 @@ def test_tensorflow_run_functions_eagerly_is_still_honoured():
     finally:
         tf.config.run_functions_eagerly(False)
     assert seen == [False, True]  # one trace, then the eager run that the switch asks for
+
+
+def test_tensorflow_a_step_that_needs_a_known_batch_size_is_traced_at_each_batch_s_shapes():
+    """A ``train_step`` that reads the batch size as a number (as one may on a ``tf.data`` batch of
+    ``drop_remainder=True``, whose batch dim Keras traces known) cannot be traced with it unknown: it is traced at
+    each batch's shapes instead, and its optimizer's variables are still made in its first trace."""
+    if B.NAME != "tensorflow":
+        pytest.skip("TensorFlow's traces")
+    import tensorflow as tf
+
+    import kerasport as keras
+
+    class KnownBatch(keras.Model):
+        def __init__(self):
+            super().__init__()
+            self.dense = keras.layers.Dense(1)
+
+        def call(self, x):
+            return self.dense(x)
+
+        def train_step(self, data):
+            x, y = data
+            n = int(x.shape[0])
+            with tf.GradientTape() as tape:
+                loss = keras.ops.sum((self(x) - y) ** 2) / n
+            grads = tape.gradient(loss, self.trainable_variables)
+            self.optimizer.apply(grads, self.trainable_variables)
+            return {"mse": loss}
+
+    model = KnownBatch()
+    model.compile(keras.optimizers.Adam(0.1))
+    x, y = np.ones((10, 3), "float32"), np.full((10, 1), 2.0, "float32")
+    losses = model.fit(x, y, batch_size=4, epochs=3, verbose=0).history["mse"]
+    assert np.all(np.isfinite(losses)) and losses[-1] < losses[0]
+    assert model._step("train").compiled.experimental_get_tracing_count() == 2  # batches of 4 and of 2
+    assert len(model.optimizer.variables) > 1

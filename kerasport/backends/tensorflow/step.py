@@ -59,22 +59,21 @@ def _compiled(fn, jit_compile, run_eagerly, batch_axes):
     shapes."""
     if run_eagerly:
         return fn
-    traced = tf.function(_tracing_for_xla(fn) if jit_compile else fn, jit_compile=jit_compile,
-                         reduce_retracing=True, autograph=False)
+
+    def function(relaxed):
+        return tf.function(_tracing_for_xla(fn) if jit_compile else fn, jit_compile=jit_compile,
+                           reduce_retracing=relaxed, autograph=False)
+
+    traced, exact = function(True), []  # ``exact``: the function traced at each batch's shapes, once one is needed
     concrete = {}  # the traced graph of each batch signature seen, called without tf.function's dispatch
 
     def trace(args):
         try:
             return traced.get_concrete_function(*_specs(args, batch_axes))
         except Exception:  # noqa: BLE001 (traced again at each batch's own shapes, which raises what it raises)
-            exact = {}
-
-            def by_shape(*args):
-                key = _signature(args, 0)
-                graph = exact.get(key) or exact.setdefault(key, traced.get_concrete_function(*_specs(args, 0)))
-                return graph(*args)
-
-            return by_shape
+            if not exact:
+                exact.append(function(False))  # a new function: its first trace may still make the step's variables
+            return exact[0]
 
     def run(*args):
         if in_user_step():
@@ -93,7 +92,7 @@ def _compiled(fn, jit_compile, run_eagerly, batch_axes):
             tf.function(fn, autograph=False).get_concrete_function(*_specs(args, 0))
             raise
 
-    run.experimental_get_tracing_count = traced.experimental_get_tracing_count
+    run.experimental_get_tracing_count = lambda: sum(f.experimental_get_tracing_count() for f in [traced] + exact)
     return run
 
 
