@@ -361,7 +361,7 @@ class _StreamAdapter(DataAdapter):
         return self._peeked[0][1]
 
     def __iter__(self):
-        if self._peeked is not None:
+        if self._peeked is not None and self._peeked[1] is not None:  # the peek's pass goes on
             (first, iterator), self._peeked = self._peeked, None
             yield first
         else:
@@ -430,6 +430,16 @@ class PyDatasetAdapter(_StreamAdapter):
             else:
                 self._pool = ThreadPoolExecutor(ds.workers, thread_name_prefix="kerasport-pydataset")
         return self._pool
+
+    def peek(self):
+        # As Keras: the first batch is read by index, outside any epoch, to learn the batches' structure, and
+        # every pass reads its batches afresh (fit and evaluate call on_epoch_end first), so a dataset that
+        # reshuffles in on_epoch_end is trained on its new order, never on a batch read before it.
+        if self._peeked is None:
+            if self.dataset.num_batches == 0:
+                raise ValueError(f"The {self.kind} has length 0.")
+            self._peeked = (self._convert(self.dataset[0]), None)
+        return self._peeked[0][0]
 
     def _open(self):
         ds = self.dataset
