@@ -432,13 +432,17 @@ class PyDatasetAdapter(_StreamAdapter):
         return self._pool
 
     def peek(self):
-        # As Keras: the first batch is read by index, outside any epoch, to learn the batches' structure, and
-        # every pass reads its batches afresh (fit and evaluate call on_epoch_end first), so a dataset that
-        # reshuffles in on_epoch_end is trained on its new order, never on a batch read before it.
+        # As Keras (TensorFlow): the first two batches are read by index, outside any epoch, to learn the batches'
+        # structure (a ``__getitem__`` that changes the dataset, as keras.io's depth_estimation shrinking its
+        # batch size at the last batch, then does so at the same time), and every pass reads its batches afresh
+        # (fit and evaluate call on_epoch_end first): a dataset that reshuffles in on_epoch_end is trained on its
+        # new order, never on a batch read before it.
         if self._peeked is None:
-            if self.dataset.num_batches == 0:
+            n = self.dataset.num_batches
+            if n == 0:
                 raise ValueError(f"The {self.kind} has length 0.")
-            self._peeked = (self._convert(self.dataset[0]), None)
+            batches = [self._convert(self.dataset[i]) for i in range(2 if n is None else min(2, n))]
+            self._peeked = (batches[0], None)
         return self._peeked[0][0]
 
     def _open(self):

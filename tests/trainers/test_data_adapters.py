@@ -269,7 +269,61 @@ def test_pydataset_peek_is_outside_the_epochs_and_each_pass_reads_afresh():
     model.compile(optimizer="sgd", loss="mse")
     dataset = Reordered()
     model.fit(dataset, epochs=2, shuffle=False, verbose=0)
-    assert dataset.reads == [[0, 1, 2], [5, 4, 3], [2, 1, 0], [0, 1, 2], [3, 4, 5]]
+    # The peek reads batches 0 and 1, as Keras's TensorFlow trainer reads two to learn their structure.
+    assert dataset.reads == [[0, 1, 2], [3, 4, 5], [5, 4, 3], [2, 1, 0], [0, 1, 2], [3, 4, 5]]
+
+
+def test_pydataset_whose_length_changes_gives_keras_batches():
+    """keras.io depth_estimation's ``Sequence`` shrinks its batch size when it reads the last batch (so ``__len__``
+    grows), another dataset grows in ``on_epoch_end``: Keras reads the first two batches to learn their structure,
+    and each epoch of ``fit`` (and ``evaluate``, ``predict``) has the batches that ``__len__`` gave at its start."""
+    def batches(lib):
+        class Shrinking(lib.utils.PyDataset):
+            def __init__(self, n, batch_size):
+                super().__init__()
+                self.n, self.batch_size = n, batch_size
+
+            def __len__(self):
+                return int(np.ceil(self.n / self.batch_size))
+
+            def __getitem__(self, index):
+                if (index + 1) * self.batch_size > self.n:
+                    self.batch_size = self.n - index * self.batch_size
+                rows = np.arange(index * self.batch_size, (index + 1) * self.batch_size)[:, None]
+                return rows.astype("float32"), rows.astype("float32")
+
+        class Growing(Shrinking):
+            def on_epoch_end(self):
+                self.n += 1
+
+        seen = []
+
+        class Recorder(lib.Model):
+            def __init__(self):
+                super().__init__()
+                self.dense = lib.layers.Dense(1)
+
+            def call(self, x):
+                return self.dense(x)
+
+            def train_step(self, data):
+                seen.append(lib.ops.convert_to_numpy(data[0])[:, 0].astype(int).tolist())
+                return {"n": lib.ops.zeros(())}
+
+            def test_step(self, data):
+                seen.append(("test", lib.ops.convert_to_numpy(data[0])[:, 0].astype(int).tolist()))
+                return {"n": lib.ops.zeros(())}
+
+        model = Recorder()
+        model(np.zeros((1, 1), "float32"))
+        model.compile(optimizer="sgd", loss="mse", run_eagerly=True)
+        model.fit(Shrinking(7, 4), validation_data=Shrinking(3, 4), epochs=2, shuffle=False, verbose=0)
+        model.fit(Growing(2, 1), epochs=3, shuffle=False, verbose=0)
+        model.evaluate(Shrinking(7, 4), verbose=0)
+        seen.append(len(model.predict(Shrinking(7, 4), verbose=0)))
+        return seen
+
+    assert batches(kerasport) == batches(keras_module())
 
 
 def test_empty_pydataset_is_an_error():
