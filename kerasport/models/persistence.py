@@ -2,10 +2,10 @@
 above models) on first use."""
 
 
-def save_model(model, filepath, overwrite=True, include_optimizer=True):
+def save_model(model, filepath, overwrite=True, include_optimizer=True, **kwargs):
     """Save a whole model (``.keras`` or ``.h5``): see ``kerasport.saving.save_model``."""
     from kerasport.saving.saving_api import save_model as _save
-    _save(model, filepath, overwrite=overwrite, include_optimizer=include_optimizer)
+    _save(model, filepath, overwrite=overwrite, include_optimizer=include_optimizer, **kwargs)
 
 
 def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):

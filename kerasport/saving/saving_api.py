@@ -4,6 +4,7 @@ The file name picks the format: ``.h5`` / ``.hdf5`` (Keras's legacy HDF5, ``savi
 ``.weights.h5`` (Keras 3, ``saving/keras_v3.py``). The format modules are imported on first use.
 """
 import os
+import warnings
 
 _H5 = (".h5", ".hdf5")
 
@@ -20,7 +21,7 @@ def _kind(filepath, purpose):
                      "(Keras's legacy HDF5) or `.weights.h5` file name.")
 
 
-def save_model(model, filepath, overwrite=True, include_optimizer=True):
+def save_model(model, filepath, overwrite=True, include_optimizer=True, **kwargs):
     """Save architecture, weights, compile arguments and optimizer state.
 
     Writes Keras 3's native format for a ``.keras`` name (which Keras 3 loads)
@@ -33,9 +34,22 @@ def save_model(model, filepath, overwrite=True, include_optimizer=True):
         filepath: target path (``.keras``, ``.h5`` or ``.hdf5``); missing folders are created.
         overwrite: when False and the file exists, raise ``FileExistsError``.
         include_optimizer: also save the compile arguments and the optimizer state.
+        **kwargs: ``save_format`` (Keras 2's argument, deprecated as in Keras 3) is accepted with a warning
+            where the file name already says ``.keras`` or ``.h5``, and refused otherwise; any other
+            argument is refused.
     """
     from kerasport.saving import h5, keras_v3
     path = os.fspath(filepath).lower()
+    save_format = kwargs.pop("save_format", False)
+    if save_format:
+        if not path.endswith((".keras",) + _H5):
+            raise ValueError("The `save_format` argument is deprecated in Keras 3. Please remove this argument and "
+                             f"pass a file path with either `.keras` or `.h5` extension. Received: "
+                             f"save_format={save_format}")
+        warnings.warn("The `save_format` argument is deprecated in Keras 3. We recommend removing this argument as "
+                      f"it can be inferred from the file path. Received: save_format={save_format}", stacklevel=3)
+    if kwargs:
+        raise ValueError(f"The following argument(s) are not supported: {list(kwargs)}")
     if not path.endswith((".keras", ".weights.h5") + _H5):  # Keras 3's message: no SavedModel from save()
         raise ValueError("Invalid filepath extension for saving. Please add either a `.keras` extension for the "
                          "native Keras format (recommended) or a `.h5` extension. Use `model.export(filepath)` if "

@@ -361,7 +361,7 @@ class _StreamAdapter(DataAdapter):
         return self._peeked[0][1]
 
     def __iter__(self):
-        if self._peeked is not None:
+        if self._peeked is not None and self._peeked[1] is not None:  # the peek's pass goes on
             (first, iterator), self._peeked = self._peeked, None
             yield first
         else:
@@ -430,6 +430,20 @@ class PyDatasetAdapter(_StreamAdapter):
             else:
                 self._pool = ThreadPoolExecutor(ds.workers, thread_name_prefix="kerasport-pydataset")
         return self._pool
+
+    def peek(self):
+        # As Keras (TensorFlow): the first two batches are read by index, outside any epoch, to learn the batches'
+        # structure (a ``__getitem__`` that changes the dataset, as keras.io's depth_estimation shrinking its
+        # batch size at the last batch, then does so at the same time), and every pass reads its batches afresh
+        # (fit and evaluate call on_epoch_end first): a dataset that reshuffles in on_epoch_end is trained on its
+        # new order, never on a batch read before it.
+        if self._peeked is None:
+            n = self.dataset.num_batches
+            if n == 0:
+                raise ValueError(f"The {self.kind} has length 0.")
+            batches = [self._convert(self.dataset[i]) for i in range(2 if n is None else min(2, n))]
+            self._peeked = (batches[0], None)
+        return self._peeked[0][0]
 
     def _open(self):
         ds = self.dataset

@@ -24,10 +24,13 @@ class EpochIterator:
         self.adapter = adapter
         self.steps = steps
         self._iterator = None
+        # As Keras: an epoch has as many batches as the data had when the iterator was made or last reset (the
+        # start of fit and of each evaluation), though a PyDataset's ``__len__`` changes later.
+        self._batches = adapter.num_batches
 
     @property
     def num_batches(self):
-        return self.steps or self.adapter.num_batches
+        return self.steps or (self.adapter.num_batches if self._batches is None else self._batches)
 
     def peek(self):
         return self.adapter.peek()
@@ -36,11 +39,17 @@ class EpochIterator:
         return self.adapter.peek_y()
 
     def __iter__(self):
-        return iter(self.adapter) if self.steps is None else self._take(self.steps)
+        if self.steps is not None:
+            return self._take(self.steps)
+        if self._batches is None or self._batches == self.adapter.num_batches:
+            return iter(self.adapter)
+        return itertools.islice(iter(self.adapter), self._batches)
 
     def reset(self):
-        """Start the next epoch on a new pass; the adapter's ``on_epoch_end`` runs, as in Keras."""
+        """Start the next epoch on a new pass of the data's present length; the adapter's ``on_epoch_end`` runs
+        then, as in Keras."""
         self._iterator = None
+        self._batches = self.adapter.num_batches
         self.adapter.on_epoch_end()
 
     def _take(self, steps):

@@ -301,6 +301,21 @@ def test_save_without_a_model_extension_and_load_of_a_folder_give_keras_errors(t
         kerasport.models.load_model(str(tmp_path))
 
 
+def test_save_format_is_accepted_with_a_warning_as_keras_3(tmp_path):
+    """keras.io's tf.keras habit ``model.save("m.h5", save_format="h5")``: Keras 3 warns and saves where the
+    file name already gives the format, refuses it otherwise, and refuses any other unknown argument."""
+    model = kerasport.Sequential([kerasport.Input((2,)), kerasport.layers.Dense(1)])
+    for name, fmt in (("m.h5", "h5"), ("m.keras", "keras")):
+        with pytest.warns(UserWarning, match="`save_format` argument is deprecated in Keras 3"):
+            model.save(str(tmp_path / name), save_format=fmt)
+        loaded = kerasport.models.load_model(str(tmp_path / name))
+        np.testing.assert_array_equal(loaded.get_weights()[0], model.get_weights()[0])
+    with pytest.raises(ValueError, match="Please remove this argument and pass a file path with either"):
+        model.save(str(tmp_path / "m"), save_format="tf")
+    with pytest.raises(ValueError, match=r"The following argument\(s\) are not supported: \['signatures'\]"):
+        kerasport.models.save_model(model, str(tmp_path / "n.keras"), signatures=None)
+
+
 def test_to_json_carries_the_compile_config_and_model_from_json_compiles_as_keras():
     """Keras's ``to_json`` of a compiled model holds its ``compile_config`` and ``model_from_json`` compiles
     the model from it; both ways between Keras and kerasport."""

@@ -230,6 +230,107 @@ def test_pydataset_shuffle_draws_keras_order_from_pythons_generator():
     assert [batch[0] // 3 for batch in ids(get_adapter(Batches(n=30), shuffle=True))] == want
 
 
+class Reordered(kerasport.utils.PyDataset):
+    """Reverses its samples' order in ``on_epoch_end``, as keras.io's ``keras.utils.Sequence`` datasets reshuffle;
+    records the samples of each batch it gives."""
+
+    def __init__(self, n=6):
+        super().__init__()
+        self.order = np.arange(n)
+        self.epochs_begun = 0
+        self.reads = []
+
+    def __len__(self):
+        return len(self.order) // 3
+
+    def __getitem__(self, i):
+        rows = self.order[3 * i:3 * (i + 1)]
+        self.reads.append(rows.tolist())
+        return np.stack([rows, 0 * rows], axis=1).astype("float32"), rows.astype("float32")
+
+    def on_epoch_begin(self):
+        self.epochs_begun += 1
+
+    def on_epoch_end(self):
+        self.order = self.order[::-1].copy()
+
+
+def test_pydataset_peek_is_outside_the_epochs_and_each_pass_reads_afresh():
+    # As Keras: the peek reads batch 0 by index and begins no epoch; fit calls on_epoch_end before its first
+    # epoch, and that epoch reads the dataset's new order (it used to train on the batch peeked before it).
+    dataset = Reordered()
+    adapter = get_adapter(dataset)
+    np.testing.assert_array_equal(B.convert_to_numpy(adapter.peek())[:, 0], [0, 1, 2])
+    assert dataset.epochs_begun == 0
+    adapter.on_epoch_end()
+    assert ids(adapter) == [[5, 4, 3], [2, 1, 0]]
+    assert dataset.epochs_begun == 1
+    model = kerasport.Sequential([kerasport.Input((2,)), kerasport.layers.Dense(1)])
+    model.compile(optimizer="sgd", loss="mse")
+    dataset = Reordered()
+    model.fit(dataset, epochs=2, shuffle=False, verbose=0)
+    # The peek reads batches 0 and 1, as Keras's TensorFlow trainer reads two to learn their structure.
+    assert dataset.reads == [[0, 1, 2], [3, 4, 5], [5, 4, 3], [2, 1, 0], [0, 1, 2], [3, 4, 5]]
+
+
+def test_pydataset_whose_length_changes_gives_keras_batches():
+    """keras.io depth_estimation's ``Sequence`` shrinks its batch size when it reads the last batch (so ``__len__``
+    grows), another dataset grows in ``on_epoch_end``: Keras reads the first two batches to learn their structure,
+    and each epoch of ``fit`` (and ``evaluate``, ``predict``) has the batches that ``__len__`` gave at its start."""
+    def batches(lib):
+        class Shrinking(lib.utils.PyDataset):
+            def __init__(self, n, batch_size):
+                super().__init__()
+                self.n, self.batch_size = n, batch_size
+
+            def __len__(self):
+                return int(np.ceil(self.n / self.batch_size))
+
+            def __getitem__(self, index):
+                if (index + 1) * self.batch_size > self.n:
+                    self.batch_size = self.n - index * self.batch_size
+                rows = np.arange(index * self.batch_size, (index + 1) * self.batch_size)[:, None]
+                return rows.astype("float32"), rows.astype("float32")
+
+        class Growing(Shrinking):
+            def on_epoch_end(self):
+                self.n += 1
+
+        seen = []
+
+        class Recorder(lib.Model):
+            def __init__(self):
+                super().__init__()
+                self.dense = lib.layers.Dense(1)
+
+            def call(self, x):
+                return self.dense(x)
+
+            def train_step(self, data):
+                seen.append(lib.ops.convert_to_numpy(data[0])[:, 0].astype(int).tolist())
+                return {"n": lib.ops.zeros(())}
+
+            def test_step(self, data):
+                seen.append(("test", lib.ops.convert_to_numpy(data[0])[:, 0].astype(int).tolist()))
+                return {"n": lib.ops.zeros(())}
+
+        model = Recorder()
+        model(np.zeros((1, 1), "float32"))
+        model.compile(optimizer="sgd", loss="mse", run_eagerly=True)
+        model.fit(Shrinking(7, 4), validation_data=Shrinking(3, 4), epochs=2, shuffle=False, verbose=0)
+        model.fit(Growing(2, 1), epochs=3, shuffle=False, verbose=0)
+        model.evaluate(Shrinking(7, 4), verbose=0)
+        seen.append(len(model.predict(Shrinking(7, 4), verbose=0)))
+        return seen
+
+    assert batches(kerasport) == batches(keras_module())
+
+
+def test_empty_pydataset_is_an_error():
+    with pytest.raises(ValueError, match="has length 0"):
+        get_adapter(Reordered(n=0)).peek()
+
+
 def test_pydataset_workers_load_in_parallel_and_keep_order():
     dataset = Batches(n=24, delay=0.01, workers=3, max_queue_size=4)
     adapter = get_adapter(dataset)
