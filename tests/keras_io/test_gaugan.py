@@ -13,14 +13,15 @@ on TensorFlow. What it found: ``fit`` called the unbuilt model on the batch's fi
 builds nothing before tracing an overridden step; ``call`` takes ``[latent, labels]``).
 Shrunk: 2 random 32x32 images (one batch) and 3-class maps (no Facades download), ``BATCH_SIZE=2``,
 ``LATENT_DIM=8``, the filter counts divided by 16 to 64 (encoder and discriminator ``downsample_factor=4``;
-generator 16-8-8 filters from 4x4, SPADE's hidden convolution 8 filters), 3 encoder downsamplings and 3 generator upsamplings instead of
-5 and 6, 1 epoch. Changed: ``tfa.layers.InstanceNormalization`` is ``GroupNormalization(groups=-1)`` (Keras 3
-has no TensorFlow Addons); the generator's last ``tf.nn.leaky_relu`` / ``tf.nn.tanh`` on symbolic tensors are
-``LeakyReLU`` / ``keras.ops.tanh`` (a TensorFlow function takes no KerasTensor in Keras 3); ``VGG19`` has
-``weights=None`` (no download) and its initial weights are synced; the random draws (the sampler's epsilon, the
-monitor's and the inference's latent vectors) are fixed patterns. ``DiscriminatorLoss`` computes its label as
-``2.0 * is_real - 1.0``: ``Loss.__call__`` makes ``is_real`` a tensor, and the example's ``1.0 if is_real else
--1.0`` needs AutoGraph, with which Keras traces its step and kerasport does not (reported).
+generator 16-8-8 filters from 4x4, SPADE's hidden convolution 8 filters), 3 encoder downsamplings and 3 generator
+upsamplings instead of 5 and 6, 1 epoch. Changed: ``tfa.layers.InstanceNormalization`` is
+``GroupNormalization(groups=-1)`` (Keras 3 has no TensorFlow Addons); the generator's last ``tf.nn.leaky_relu`` /
+``tf.nn.tanh`` on symbolic tensors are ``LeakyReLU`` / ``keras.ops.tanh`` (a TensorFlow function takes no
+KerasTensor in Keras 3); ``VGG19`` has ``weights=None`` (no download) and its initial weights are synced; the random
+draws (the sampler's epsilon, the monitor's and the inference's latent vectors) are fixed patterns.
+``DiscriminatorLoss`` computes its label as ``2.0 * is_real - 1.0``: ``Loss.__call__`` makes ``is_real`` a tensor,
+and the example's ``1.0 if is_real else -1.0`` needs AutoGraph, with which Keras traces its step and kerasport does
+not (reported).
 """
 import numpy as np
 import pytest
