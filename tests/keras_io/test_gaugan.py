@@ -20,8 +20,8 @@ upsamplings instead of 5 and 6, 1 epoch. Changed: ``tfa.layers.InstanceNormaliza
 KerasTensor in Keras 3); ``VGG19`` has ``weights=None`` (no download) and its initial weights are synced; the random
 draws (the sampler's epsilon, the monitor's and the inference's latent vectors) are fixed patterns.
 ``DiscriminatorLoss`` computes its label as ``2.0 * is_real - 1.0``: ``Loss.__call__`` makes ``is_real`` a tensor,
-and the example's ``1.0 if is_real else -1.0`` needs AutoGraph, with which Keras traces its step and kerasport does
-not (reported).
+and the example's ``1.0 if is_real else -1.0`` raises ``OperatorNotAllowedInGraphError`` in a traced step, in
+Keras's as in kerasport's (the oracle here runs eagerly, where it works).
 """
 import numpy as np
 import pytest
