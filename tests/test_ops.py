@@ -610,6 +610,31 @@ def test_bad_input_errors_name_the_op():
         ops.fft(ops.convert_to_tensor(EF))
 
 
+def test_crossentropies_check_shapes_and_take_numpy_as_keras():
+    """A target whose rank or shape differs from the output's is Keras's ValueError, not a silent broadcast
+    (keras.io's molecule VAE: 1-D QED targets against ``(batch, 1)`` predictions); NumPy arguments work."""
+    K = keras_module()
+    p, c = np.full((4, 1), 0.3, "float32"), np.full((4, 3), 1 / 3, "float32")
+    bad = [("binary_crossentropy", (np.ones(4, "float32"), p)), ("binary_crossentropy", (np.ones((3, 1)), p)),
+           ("categorical_crossentropy", (c[:, None], c)), ("categorical_crossentropy", (c[:, :2], c)),
+           ("sparse_categorical_crossentropy", (np.ones((4, 2)), c)),
+           ("sparse_categorical_crossentropy", (np.ones(3), c))]
+    for name, args in bad:
+        with pytest.raises(ValueError) as ours:
+            getattr(ops, name)(*args)
+        with pytest.raises(ValueError) as theirs:
+            getattr(K.ops, name)(*args)
+        assert str(ours.value) == str(theirs.value), name
+    with pytest.raises(ValueError, match="same rank"):
+        kerasport.losses.binary_crossentropy(np.ones(4, "float32"), p)
+    good = [("binary_crossentropy", (np.ones((4, 1), "float32"), p)), ("categorical_crossentropy", (c, c)),
+            ("sparse_categorical_crossentropy", (np.array([[0], [1], [2], [1]]), c)),
+            ("sparse_categorical_crossentropy", (np.array([0, 1, 2, 1]), c))]
+    for name, args in good:
+        np.testing.assert_allclose(to_numpy(getattr(ops, name)(*args)),
+                                   K.ops.convert_to_numpy(getattr(K.ops, name)(*args)), rtol=1e-6)
+
+
 def test_every_keras_activation_exists_and_matches():
     K = keras_module()
     names = [n for n in dir(K.activations) if not n.startswith("_") and n not in ("get", "serialize", "deserialize")

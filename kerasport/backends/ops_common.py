@@ -57,6 +57,25 @@ def check_data_format(data_format):
     return data_format
 
 
+def check_crossentropy_shapes(target_shape, output_shape, sparse_axis=None):
+    """Keras's checks of a crossentropy's arguments: ``target`` of ``output``'s rank and shape (of its shape
+    without the class axis ``sparse_axis`` for a sparse one); a dim unknown in a traced graph matches any."""
+    target_shape, output_shape = tuple(target_shape), tuple(output_shape)
+    received = f"target.shape={target_shape}, output.shape={output_shape}"
+    if sparse_axis is not None:
+        if not output_shape:
+            raise ValueError(f"Argument `output` must be at least rank 1. Received: output.shape={output_shape}")
+        axis = sparse_axis % len(output_shape)
+        output_shape = output_shape[:axis] + output_shape[axis + 1:]
+        if len(target_shape) != len(output_shape):
+            raise ValueError(f"Argument `output` must have rank (ndim) `target.ndim - 1`. Received: {received}")
+    elif len(target_shape) != len(output_shape):
+        raise ValueError(f"Arguments `target` and `output` must have the same rank (ndim). Received: {received}")
+    if any(a is not None and b is not None and a != b for a, b in zip(target_shape, output_shape)):
+        what = "the same shape. Received:" if sparse_axis is None else "the same shape up until the last dimension:"
+        raise ValueError(f"Arguments `target` and `output` must have {what} {received}")
+
+
 def block_rearrange(name, x, block_size, data_format, channels_last_op, transpose):
     """``depth_to_space`` or ``space_to_depth`` (``name``): checks ``block_size`` (at least 2) and
     ``data_format``, then runs ``channels_last_op(x, block_size)`` on the NHWC ``x``; a channels_first ``x``

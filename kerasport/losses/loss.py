@@ -209,9 +209,12 @@ class LossFunctionWrapper(Loss):
 
 
 # ----------------------------------------------------------------------------- inputs of loss functions
-def prepare_inputs(y_true, y_pred):
-    """``y_pred`` as a float tensor, ``y_true`` cast to its dtype, ranks matched."""
+def prepare_inputs(y_true, y_pred, same_rank=True):
+    """``y_pred`` as a float tensor, ``y_true`` cast to its dtype, ranks matched unless ``same_rank=False`` (as
+    Keras's probabilistic loss functions, which leave a target of another rank to the crossentropy ops'
+    ValueError or to broadcasting; a loss object has matched the ranks already)."""
     y_pred = B.convert_to_tensor(y_pred)
     if "float" not in B.dtype(y_pred):
         y_pred = B.cast(y_pred, "float32")
-    return squeeze_or_expand_to_same_rank(B.cast(y_true, B.dtype(y_pred)), y_pred)
+    y_true = B.cast(y_true, B.dtype(y_pred))
+    return squeeze_or_expand_to_same_rank(y_true, y_pred) if same_rank else (y_true, y_pred)

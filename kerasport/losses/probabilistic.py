@@ -12,7 +12,7 @@ def _smooth_categorical(y_true, label_smoothing):
 
 def kl_divergence(y_true, y_pred):
     """Kullback-Leibler divergence ``sum(y_true * log(y_true / y_pred), axis=-1)``, both clipped to [eps, 1]."""
-    y_true, y_pred = prepare_inputs(y_true, y_pred)
+    y_true, y_pred = prepare_inputs(y_true, y_pred, same_rank=False)
     y_true = B.clip(y_true, backend.epsilon(), 1.0)
     y_pred = B.clip(y_pred, backend.epsilon(), 1.0)
     return B.sum(y_true * B.log(y_true / y_pred), axis=-1)
@@ -20,7 +20,7 @@ def kl_divergence(y_true, y_pred):
 
 def poisson(y_true, y_pred):
     """Poisson loss ``mean(y_pred - y_true * log(y_pred + eps), axis=-1)``."""
-    y_true, y_pred = prepare_inputs(y_true, y_pred)
+    y_true, y_pred = prepare_inputs(y_true, y_pred, same_rank=False)
     return B.mean(y_pred - y_true * B.log(y_pred + backend.epsilon()), axis=-1)
 
 
@@ -35,7 +35,7 @@ def binary_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0, 
             (``y * (1 - s) + 0.5 * s``).
         axis: The axis the mean is taken over.
     """
-    y_true, y_pred = prepare_inputs(y_true, y_pred)
+    y_true, y_pred = prepare_inputs(y_true, y_pred, same_rank=False)
     if label_smoothing:
         y_true = y_true * (1.0 - label_smoothing) + 0.5 * label_smoothing
     return B.mean(B.binary_crossentropy(y_true, y_pred, from_logits=from_logits), axis=axis)
@@ -49,7 +49,7 @@ def binary_focal_crossentropy(y_true, y_pred, apply_class_balancing=False, alpha
     ``apply_class_balancing`` class 1 is further weighted by ``alpha`` and class 0
     by ``1 - alpha``. Other arguments as for ``binary_crossentropy``.
     """
-    y_true, y_pred = prepare_inputs(y_true, y_pred)
+    y_true, y_pred = prepare_inputs(y_true, y_pred, same_rank=False)
     if label_smoothing:
         y_true = y_true * (1.0 - label_smoothing) + 0.5 * label_smoothing
     if from_logits:
@@ -74,7 +74,7 @@ def categorical_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=
     """
     if isinstance(axis, bool):
         raise ValueError(f"`axis` must be of type `int`. Received: axis={axis} of type {type(axis)}")
-    y_true, y_pred = prepare_inputs(y_true, y_pred)
+    y_true, y_pred = prepare_inputs(y_true, y_pred, same_rank=False)
     if label_smoothing:
         y_true = _smooth_categorical(y_true, label_smoothing)
     return B.categorical_crossentropy(y_true, y_pred, from_logits=from_logits, axis=axis)
@@ -89,7 +89,7 @@ def categorical_focal_crossentropy(y_true, y_pred, alpha=0.25, gamma=2.0, from_l
     """
     if isinstance(axis, bool):
         raise ValueError(f"`axis` must be of type `int`. Received: axis={axis} of type {type(axis)}")
-    y_true, y_pred = prepare_inputs(y_true, y_pred)
+    y_true, y_pred = prepare_inputs(y_true, y_pred, same_rank=False)
     if label_smoothing:
         y_true = _smooth_categorical(y_true, label_smoothing)
     if from_logits:

@@ -53,13 +53,13 @@ class Trainer:
         A model without ``call()`` (a GAN whose ``train_step`` drives its sub-models) stays unbuilt on
         TensorFlow, as Keras leaves it there; so does one whose ``step`` (``"train"``, ``"test"``, ``"predict"``)
         is overridden and runs eagerly: its step calls what it needs (keras.io's StyleGAN's ``call`` takes a dict,
-        not the batch). A traced step needs its variables first. On torch Keras builds the model from the batch,
+        not the batch). A traced step needs its variables first: it is built from the batch, unless its own step
+        cannot be (then it is left to the step, as Keras leaves it). On torch Keras builds the model from the batch,
         or refuses it with a ``RuntimeError`` that names the failure (a ``ValueError`` goes through as it is). A
         model whose sublayers are all built is only marked built.
         """
-        eager_own_step = self.run_eagerly and getattr(type(self), f"{step}_step") is not getattr(Trainer,
-                                                                                                 f"{step}_step")
-        if self.built or (NAME == "tensorflow" and (type(self).call is Layer.call or eager_own_step)):
+        own_step = getattr(type(self), f"{step}_step") is not getattr(Trainer, f"{step}_step")
+        if self.built or (NAME == "tensorflow" and (type(self).call is Layer.call or own_step and self.run_eagerly)):
             return
         sublayers = self._flatten_layers(include_self=False)
         if sublayers and all(layer.built for layer in sublayers):
@@ -69,7 +69,11 @@ class Trainer:
             return
         shapes = tree.map_structure(lambda t: (None,) + tuple(t.shape)[1:], x)
         if NAME != "torch":
-            self.build(shapes)
+            try:
+                self.build(shapes)
+            except Exception:  # noqa: BLE001 (Keras on TensorFlow builds nothing here: its own step calls what it
+                if not own_step:  # needs, as keras.io's GauGAN, whose ``call`` takes [latent, labels], not ``x``)
+                    raise
             return
         try:
             self.build(shapes)

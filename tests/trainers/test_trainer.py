@@ -724,3 +724,41 @@ def test_one_target_for_several_outputs_with_a_metric_each_updates_the_first_out
     first = np.abs(model.predict(x, verbose=0)[0]).mean()
     assert sorted(logs) == ["a_mae", "loss"]
     np.testing.assert_allclose(logs["a_mae"], first, rtol=1e-5)
+
+
+@pytest.mark.skipif(B.NAME != "tensorflow", reason="Keras on torch builds the model from the batch (or refuses it)")
+def test_a_traced_own_step_model_that_x_cannot_build_is_left_to_its_step_as_keras():
+    """keras.io's GauGAN: batches are (segmentation map, image, labels), ``call`` takes ``[latent, labels]`` and its
+    own ``train_step`` drives built sub-models and a weightless sampler; Keras on TensorFlow builds nothing before
+    tracing the step, so ``fit`` must not call the model on ``x`` alone."""
+    generator = kerasport.Sequential([kerasport.Input((2,)), layers.Dense(2)])
+
+    class Sampler(layers.Layer):
+        def call(self, inputs):
+            return inputs[0] + inputs[1]
+
+    class GAN(kerasport.Model):
+        def __init__(self):
+            super().__init__()
+            self.generator, self.sampler = generator, Sampler()
+            self.tracker = kerasport.metrics.Mean(name="loss")
+
+        def call(self, inputs):
+            latent, labels = inputs
+            return self.generator(self.sampler([latent, labels]))
+
+        def train_step(self, data):
+            x, y, labels = data
+            self.tracker.update_state(kerasport.ops.mean(self([x, labels]) - y))
+            return {"loss": self.tracker.result()}
+
+        @property
+        def metrics(self):
+            return [self.tracker]
+
+    model = GAN()
+    model.compile(optimizer="adam")
+    x = np.ones((4, 2), "float32")
+    history = model.fit(x, np.zeros((4, 2), "float32"), sample_weight=x, batch_size=4, verbose=0)
+    want = np.mean(generator.predict(2 * x, verbose=0))
+    np.testing.assert_allclose(history.history["loss"], [want], rtol=1e-5)

@@ -355,6 +355,8 @@ def _get_logits(output, from_logits, op_type):
 
 
 def categorical_crossentropy(target, output, from_logits=False, axis=-1):
+    target, output = _t(target), _t(output)
+    _common.check_crossentropy_shapes(target.shape, output.shape)
     output, from_logits = _get_logits(output, from_logits, "Softmax")
     target = tf.cast(target, output.dtype)
     if from_logits:
@@ -365,10 +367,12 @@ def categorical_crossentropy(target, output, from_logits=False, axis=-1):
 
 
 def sparse_categorical_crossentropy(target, output, from_logits=False, axis=-1):
+    target, output = _t(target), _t(output)
+    if target.shape.rank == output.shape.rank and target.shape[axis] == 1:
+        target = tf.squeeze(target, axis)
+    _common.check_crossentropy_shapes(target.shape, output.shape, sparse_axis=axis)
     output, from_logits = _get_logits(output, from_logits, "Softmax")
     target = tf.cast(target, tf.int32)
-    if target.shape.rank == output.shape.rank:
-        target = tf.squeeze(target, axis)
     if axis != -1 and axis != output.shape.rank - 1:
         output = tf.experimental.numpy.moveaxis(output, axis, -1)
     if not from_logits:  # as Keras on TensorFlow: clipped, then normalized by the softmax of its log
@@ -377,6 +381,8 @@ def sparse_categorical_crossentropy(target, output, from_logits=False, axis=-1):
 
 
 def binary_crossentropy(target, output, from_logits=False):
+    target, output = _t(target), _t(output)
+    _common.check_crossentropy_shapes(target.shape, output.shape)
     output, from_logits = _get_logits(output, from_logits, "Sigmoid")
     target = tf.cast(target, output.dtype)
     if from_logits:

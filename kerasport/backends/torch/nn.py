@@ -291,6 +291,8 @@ def normalize(x, axis=-1, order=2, epsilon=None):
 
 # ----------------------------------------------------------------------------- losses
 def categorical_crossentropy(target, output, from_logits=False, axis=-1):
+    target, output = as_tensor(target), as_tensor(output)
+    _common.check_crossentropy_shapes(target.shape, output.shape)
     if from_logits:
         return -(target * torch.log_softmax(output, dim=axis)).sum(dim=axis)
     output = output / output.sum(dim=axis, keepdim=True)
@@ -302,9 +304,10 @@ _NO_LABEL = torch.iinfo(torch.int64).min  # cross_entropy's ignore_index, set wh
 
 
 def sparse_categorical_crossentropy(target, output, from_logits=False, axis=-1):
-    target = target.long()
-    if target.dim() == output.dim():
+    target, output = as_tensor(target).long(), as_tensor(output)
+    if target.dim() == output.dim() and target.shape[axis] == 1:
         target = target.squeeze(axis)
+    _common.check_crossentropy_shapes(target.shape, output.shape, sparse_axis=axis)
     if from_logits and axis in (-1, output.dim() - 1) and output.dtype in (torch.float32, torch.float64):
         # one fused kernel (log-softmax and pick, one backward node); no label is ignored
         if output.dim() == 2:
@@ -323,6 +326,8 @@ def sparse_categorical_crossentropy(target, output, from_logits=False, axis=-1):
 
 
 def binary_crossentropy(target, output, from_logits=False):
+    target, output = as_tensor(target), as_tensor(output)
+    _common.check_crossentropy_shapes(target.shape, output.shape)
     target = target.to(output.dtype)
     if from_logits:
         return F.binary_cross_entropy_with_logits(output, target, reduction="none")
