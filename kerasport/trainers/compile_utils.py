@@ -63,10 +63,12 @@ class CompileLoss:
     def __call__(self, y_true, y_pred, sample_weight=None):
         self.built = True
         ys_true, ys_pred = by_output(y_true, self.output_names, "targets"), tree.flatten(y_pred)
-        if len(ys_true) != len(ys_pred) and None not in self.losses:  # Keras 3 raises a KeyError here too
-            raise KeyError(f"The model has {len(ys_pred)} outputs {self.output_names}, each with a loss, but the "
-                           f"targets hold {len(ys_true)} array(s): give one target per output (a list, or a dict "
-                           f"keyed by the output names).")
+        if len(ys_true) != len(ys_pred) and None not in self.losses:
+            # Keras 3's errors: a ValueError for a loss per output (a list or dict), a KeyError for one loss
+            error = ValueError if isinstance(self.spec, (list, tuple, dict)) else KeyError
+            raise error(f"y_true and y_pred have different structures: the model has {len(ys_pred)} outputs "
+                        f"{self.output_names}, each with a loss, but the targets hold {len(ys_true)} array(s): give "
+                        f"one target per output (a list, or a dict keyed by the output names).")
         sws = by_output(sample_weight, self.output_names, "sample weights") if sample_weight is not None \
             else [None] * len(ys_pred)
         if len(sws) == 1 and len(ys_pred) > 1:

@@ -590,10 +590,13 @@ def test_a_metrics_list_as_long_as_the_outputs_has_one_entry_per_output():
     assert sorted(logs) == ["loss", "out_1_categorical_crossentropy", "out_1_loss", "out_2_loss", "out_2_mae"]
 
 
-def test_one_target_for_two_outputs_is_refused():
+@pytest.mark.parametrize("loss", ["categorical_crossentropy", ["mse", "mse"], {"out_1": "mse", "out_2": "mse"}])
+def test_one_target_for_two_outputs_is_refused(loss):
+    """Keras 3 raises a KeyError for one loss, a ValueError for a loss per output (a list or dict)."""
     model = _two_output_model()
-    model.compile("sgd", "categorical_crossentropy")
-    with pytest.raises(KeyError, match=r"2 outputs \['out_1', 'out_2'\], each with a loss, but the targets hold 1"):
+    model.compile("sgd", loss)
+    error = KeyError if isinstance(loss, str) else ValueError
+    with pytest.raises(error, match=r"2 outputs \['out_1', 'out_2'\], each with a loss, but the targets hold 1"):
         model.evaluate(np.ones((4, 4), "float32"), np.ones((4, 3), "float32"), verbose=0)
 
 
