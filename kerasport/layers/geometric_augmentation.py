@@ -60,6 +60,8 @@ class RandomShear(_WarpLayer):
     (2, 8, 8, 3)
     """
 
+    supports_jit = False  # as Keras: no XLA / torch.compile for this layer
+
     def __init__(self, x_factor=0.0, y_factor=0.0, interpolation="bilinear", fill_mode="reflect", fill_value=0.0,
                  data_format=None, seed=None, **kwargs):
         super().__init__(data_format=data_format, **kwargs)
@@ -144,6 +146,8 @@ class RandomPerspective(_WarpLayer):
     >>> RandomPerspective(factor=1.0, scale=0.3)(np.random.rand(2, 8, 8, 3), training=True).shape
     (2, 8, 8, 3)
     """
+
+    supports_jit = False  # as Keras: no XLA / torch.compile for this layer
 
     def __init__(self, factor=1.0, scale=1.0, interpolation="bilinear", fill_value=0.0, seed=None, data_format=None,
                  bounding_box_format=None, **kwargs):

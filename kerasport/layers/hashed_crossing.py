@@ -27,6 +27,7 @@ class HashedCrossing(Layer):
             ``(batch,)`` or ``(batch, 1)``, of ints or strings.
     """
 
+    supports_jit = False  # as Keras: no XLA / torch.compile for this layer
     _allow_non_tensor_positional_args = True  # as Keras: a data layer takes lists and flags
 
     _HASH_KEY = 0xDECAFCAFFE  # tf.sparse.cross_hashed's default key

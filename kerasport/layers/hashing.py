@@ -26,6 +26,7 @@ class Hashing(Layer):
         dtype: the output dtype (``"int64"`` for ``"int"``, ``"float32"`` otherwise).
     """
 
+    supports_jit = False  # as Keras: no XLA / torch.compile for this layer
     _allow_non_tensor_positional_args = True  # as Keras: a data layer takes lists and flags
 
     def __init__(self, num_bins, mask_value=None, salt=None, output_mode="int", sparse=False, **kwargs):

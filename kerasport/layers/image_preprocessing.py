@@ -1,11 +1,10 @@
 """Keras's image preprocessing and augmentation layers, built on ``kerasport.ops.image``.
 
-Each layer splits its work as Keras 3 does: ``get_random_transformation(data, training, seed)``
-draws the random parameters (a dict), ``transform_images(images, transformation, training)``
-applies them deterministically. Random layers are the identity unless ``training`` is true;
-called directly they default to ``training=True`` as in Keras (``predict`` and
-``layer(x, training=None/False)`` leave images untouched). Their draws come from the layer's
-own ``kerasport.random.SeedGenerator``, so they advance inside ``fit`` on both backends.
+Each layer splits its work as Keras 3 does: ``get_random_transformation(data, training, seed)`` draws the random
+parameters (a dict), ``transform_images(images, transformation, training)`` applies them deterministically. Random
+layers are the identity unless ``training`` is true; called directly they default to ``training=True`` as in Keras
+(``predict`` and ``layer(x, training=None/False)`` leave images untouched). Their draws come from the layer's own
+``kerasport.random.SeedGenerator``, so they advance inside ``fit`` on both backends.
 Inputs are rank 3 ``(H, W, C)`` or rank 4 ``(N, H, W, C)`` (``channels_first``: ``C`` first), or Keras's dicts
 ``{"images", "labels", "segmentation_masks", "bounding_boxes"}`` whose entries all get the images' draw
 (``transform_labels``, ``transform_segmentation_masks``, ``transform_bounding_boxes``).
@@ -20,9 +19,8 @@ from kerasport.backends import B
 from kerasport.layers.augmentation_base import BaseImagePreprocessingLayer, images_shape
 from kerasport.utils import bounding_boxes as box_utils
 
-__all__ = ["Resizing", "CenterCrop", "RandomCrop", "RandomFlip", "RandomRotation", "RandomZoom",
-           "RandomTranslation", "RandomContrast", "RandomBrightness", "RandomGrayscale", "Solarization",
-           "AutoContrast"]
+__all__ = ["Resizing", "CenterCrop", "RandomCrop", "RandomFlip", "RandomRotation", "RandomZoom", "RandomTranslation",
+           "RandomContrast", "RandomBrightness", "RandomGrayscale", "Solarization", "AutoContrast"]
 
 _FILL_MODES = ("reflect", "wrap", "constant", "nearest")
 _INTERPOLATIONS = ("nearest", "bilinear")
@@ -232,6 +230,7 @@ class RandomCrop(BaseImagePreprocessingLayer):
             window (and scaled with it), clipped to it.
     """
 
+    supports_jit = False  # as Keras: no XLA / torch.compile for this layer
     _USE_BASE_FACTOR = False
 
     def __init__(self, height, width, seed=None, data_format=None, **kwargs):
@@ -365,6 +364,7 @@ class RandomFlip(BaseImagePreprocessingLayer):
 
 class _AffineLayer(BaseImagePreprocessingLayer):
     """Shared fill/interpolation arguments of the layers that warp with ``affine_transform``."""
+    supports_jit = False  # as Keras for RandomRotation, RandomZoom and RandomTranslation
 
     def _set_affine(self, fill_mode, interpolation, fill_value, seed):
         if fill_mode not in _FILL_MODES:

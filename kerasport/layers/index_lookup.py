@@ -22,6 +22,7 @@ class IndexLookup(Layer):
     OOV indices, then the vocabulary terms in order.
     """
 
+    supports_jit = False  # as Keras: no XLA / torch.compile for this layer
     _allow_non_tensor_positional_args = True  # as Keras: a data layer takes lists and flags
 
     _string = False

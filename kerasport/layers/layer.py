@@ -112,6 +112,7 @@ class Layer(LayerDTypePolicy, B.LayerBase):
     _allow_non_tensor_positional_args = False  # Keras's flag: data layers and Functional take lists, flags, ...
     _masks_from_input_masks = False  # whether compute_mask gives None when no input has a mask (Merge layers)
     _numbers_are_one_input = False  # image layers: a nested list of Python numbers is one image, as Keras on TF
+    supports_jit = True  # Keras's flag: a model with a layer without it runs `jit_compile=True` steps uncompiled
 
     def __init_subclass__(cls, **kwargs):
         """Wrap each subclass's ``build`` so that it runs once and marks the layer built."""

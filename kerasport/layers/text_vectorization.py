@@ -45,6 +45,7 @@ class TextVectorization(Layer):
         x = vectorize(texts)          # int64 tensor (len(texts), 20)
     """
 
+    supports_jit = False  # as Keras: no XLA / torch.compile for this layer
     _allow_non_tensor_positional_args = True  # as Keras: a data layer takes lists and flags
 
     @property

@@ -3,6 +3,8 @@
 Written once for both backends: the epoch loop drives, batch by batch, the step
 functions built once per ``compile``; ``Model`` inherits it (``Model(Trainer, Layer)``).
 """
+import warnings
+
 import numpy as np
 
 from kerasport import config
@@ -24,6 +26,23 @@ from kerasport.trainers.predict_outputs import HostOutputs
 from kerasport.core import nest as tree
 
 
+def _step_function(kind):
+    """A ``Trainer`` property: the step function of ``kind`` once built, else ``None``; ``None`` set has it rebuilt."""
+    def get(self):
+        return self.__dict__.get("_step_functions", {}).get(kind)
+
+    def set(self, fn):
+        if fn is None:  # Keras's idiom to have the step built anew
+            self._step_functions.pop(kind, None)
+            self._step_functions.pop("default_" + kind, None)
+        else:
+            self._step_functions[kind] = fn
+
+    return property(get, set, doc=f"""The function that runs one {kind} batch ``(x, y, sample_weight)`` once
+    ``make_{kind}_function`` (or ``fit``, ``evaluate``, ``predict``) built it, else ``None``; set it to ``None`` to
+    have it built anew, as Keras.""")
+
+
 class Trainer:
     """The training half of ``Model``: ``compile``, ``fit``, ``evaluate``, ``predict``, ``*_on_batch``.
 
@@ -33,6 +52,7 @@ class Trainer:
 
     def __init__(self):
         self.optimizer = None
+        self.loss = None
         self.compiled = False
         self.stop_training = False
         self.history = None
@@ -123,7 +143,10 @@ class Trainer:
             raise ValueError(f"compile(): `steps_per_execution` must be a positive integer, received "
                              f"{steps_per_execution!r}.")
         self.steps_per_execution = steps_per_execution
-        self._jit_compile = jit_compile is True
+        if jit_compile is True and run_eagerly:
+            warnings.warn("If `run_eagerly` is True, then `jit_compile` cannot also be True. Disabling `jit_compile`.",
+                          stacklevel=2)
+        self._jit_compile = self._supported_jit(jit_compile is True and not run_eagerly)
         self._step_functions = {}
         self.compiled = True
         self._compile_config = {"optimizer": optimizer, "loss": loss, "loss_weights": loss_weights,
@@ -149,8 +172,20 @@ class Trainer:
 
     @jit_compile.setter
     def jit_compile(self, value):
-        self._jit_compile = bool(value)
+        self._jit_compile = self._supported_jit(bool(value))
         self._step_functions = {}
+
+    def _supported_jit(self, jit):
+        """``jit``, or ``False`` with Keras's warning where a layer cannot be compiled (``supports_jit``)."""
+        if jit and not all(layer.supports_jit for layer in self._flatten_layers()):
+            warnings.warn("Model doesn't support `jit_compile=True`. Proceeding with `jit_compile=False`.",
+                          stacklevel=3)
+            return False
+        return jit
+
+    train_function = _step_function("train")
+    test_function = _step_function("test")
+    predict_function = _step_function("predict")
 
     def _output_names(self):
         names = getattr(self, "output_names", None)

@@ -301,6 +301,34 @@ def test_auto_stays_eager_on_cpu():
     assert model._jit_compile is True
 
 
+def test_a_layer_without_jit_support_makes_jit_compile_fall_back_with_keras_warning():
+    inputs = kerasport.Input((1,), dtype="string")
+    hidden = layers.Flatten()(layers.Embedding(5, 2)(layers.StringLookup(vocabulary=["a", "b", "c"])(inputs)))
+    model = kerasport.Model(inputs, layers.Dense(1)(hidden))
+    with pytest.warns(UserWarning, match=r"Model doesn't support `jit_compile=True`\. Proceeding with"):
+        model.compile("sgd", "mse", jit_compile=True)
+    assert model.jit_compile is False
+    history = model.fit(np.array([["a"], ["b"], ["z"], ["c"]]), np.ones((4, 1), "float32"), verbose=0).history
+    assert np.isfinite(history["loss"][0])
+    with pytest.warns(UserWarning, match="If `run_eagerly` is True, then `jit_compile` cannot also be True"):
+        kerasport.Sequential([layers.Dense(1)]).compile("sgd", "mse", run_eagerly=True, jit_compile=True)
+
+
+def test_step_functions_are_none_until_built_and_none_has_them_rebuilt_as_keras():
+    model = kerasport.Sequential([kerasport.Input((3,)), layers.Dense(1)])
+    assert (model.loss, model.train_function, model.test_function, model.predict_function) == (None,) * 4
+    model.compile("sgd", "mse")
+    assert model.loss == "mse" and model.train_function is None
+    x, y = np.ones((4, 3), "float32"), np.ones((4, 1), "float32")
+    model.fit(x, y, verbose=0)
+    first = model.train_function
+    assert callable(first) and model.make_train_function() is first and model.test_function is None
+    model.train_function = None
+    assert model.train_function is None
+    model.fit(x, y, verbose=0)
+    assert callable(model.train_function) and model.train_function is not first
+
+
 class _NormalizedNoTraining(kerasport.Model):
     def __init__(self):
         super().__init__()
