@@ -6,7 +6,7 @@ its default dtype and ``image_data_format()`` as its default ``data_format``.
 import os
 import warnings
 
-from kerasport.backends import backend  # noqa: F401
+from kerasport.backends import B, backend  # noqa: F401
 from kerasport.core.serialization import enable_unsafe_deserialization  # noqa: F401
 from kerasport.core.settings import (FLOAT_TYPES, epsilon, floatx, image_data_format, set_epsilon,  # noqa: F401
                                      set_floatx, set_image_data_format)
@@ -200,6 +200,34 @@ class DTypePolicy:
     def get_config(self):
         return {"name": self._name}
 
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
+
+    def convert_input(self, x, autocast, dtype):
+        """``x`` (a tensor, a ``KerasTensor`` or an array) cast to ``dtype`` where ``autocast`` is set and ``x`` is
+        floating point of another dtype, as Keras: integer inputs stay as they are. Other values go through."""
+        from kerasport.core.keras_tensor import is_keras_tensor
+        dtype = B.standardize_dtype(dtype)
+        if is_keras_tensor(x):
+            if _should_cast(x.dtype, autocast, dtype):
+                from kerasport import ops  # the symbolic cast is a layer of the Functional graph
+                x = ops.cast(x, dtype)
+            return x
+        if not B.is_tensor(x):
+            if not hasattr(x, "__array__"):
+                return x
+            try:
+                x = B.convert_to_tensor(x)
+            except TypeError:
+                x = B.convert_to_tensor(x, dtype)
+        return B.cast(x, dtype) if _should_cast(B.dtype(x), autocast, dtype) else x
+
+
+def _should_cast(x_dtype, autocast, dtype):
+    x_dtype = B.standardize_dtype(x_dtype)
+    return bool(autocast) and "float" in x_dtype and x_dtype != dtype
+
 
 def policy_property(policy, name):
     """A read-only property that is ``name`` of the ``DTypePolicy`` at attribute ``policy``: what a quantized
@@ -207,10 +235,6 @@ def policy_property(policy, name):
     def get(self):  # a plain function, not operator.attrgetter: torch.compile cannot trace that (a graph break)
         return getattr(getattr(self, policy), name)
     return property(get, doc=getattr(DTypePolicy, name).__doc__)
-
-    @classmethod
-    def from_config(cls, config):
-        return cls(**config)
 
 
 def dtype_policy():

@@ -36,6 +36,10 @@ class Initializer:
     def from_config(cls, config):
         return cls(**config)
 
+    def clone(self):
+        """A new initializer of the same class and config, as Keras's."""
+        return self.__class__.from_config(self.get_config())
+
 
 class Zeros(Initializer):
     def numpy(self, shape):

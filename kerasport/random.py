@@ -10,7 +10,7 @@ import random as _pyrandom
 
 import numpy as np
 
-from kerasport.backend import floatx
+from kerasport.backend import Variable, floatx
 from kerasport.backends import B
 
 _TRUNCATION = 0.5 * math.erfc(2.0 / math.sqrt(2.0))  # P(N(0, 1) < -2)
@@ -48,6 +48,27 @@ class SeedGenerator:
             raise ValueError(f"SeedGenerator expects an integer seed, received {seed!r}.")
         self.seed, self.name = int(seed), name or "seed_generator"
         self.generator = B.make_generator(self.seed)
+        self._state = None
+
+    @property
+    def state(self):
+        """Keras's seed state, a non-trainable variable ``[seed, counter]`` that ``next`` advances (made on first
+        use). kerasport's random ops draw from ``generator`` instead; the state serves ``next``."""
+        if self._state is None:
+            self._state = Variable(np.array([self.seed, 0]), dtype=B.RANDOM_SEED_DTYPE, trainable=False,
+                                   name="seed_generator_state")
+        return self._state
+
+    def next(self, ordered=True):
+        """The current seed state (a ``(2,)`` integer tensor), advancing it, as Keras's ``next``: a seed for the
+        framework's stateless random ops (``tf.random.stateless_normal(shape, seed=generator.next())``)."""
+        state = self.state
+        value = state * 1  # a copy
+        if ordered:
+            state.assign(value + B.convert_to_tensor(np.array([0, 1]), B.RANDOM_SEED_DTYPE))
+        else:  # a sequence of near-unique numbers between 0 and 1M, as Keras
+            state.assign((value + 1) * 5387 % 933199)
+        return value
 
     def get_config(self):
         return {"seed": self.seed, "name": self.name}

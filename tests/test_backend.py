@@ -135,6 +135,14 @@ def test_variable_factory():
         kerasport.Variable(np.zeros(2), shape=(3,))
 
 
+def test_variable_attributes_as_keras():
+    v = kerasport.Variable(np.ones((2, 3), "float32"))
+    assert (v.ndim, v.regularizer, v.overwrite_with_gradient) == (2, None, False)
+    dense = kerasport.layers.Dense(2, kernel_regularizer="l2")
+    dense.build((1, 3))
+    assert isinstance(dense.kernel.regularizer, kerasport.regularizers.L2) and dense.bias.regularizer is None
+
+
 def test_variable_dtype_of_a_value_is_keras_s():
     """``keras.Variable(3)`` is int32 and ``keras.Variable(np.float64(1.0))`` float64, as ``convert_to_tensor``
     makes them (Keras 3 on TensorFlow gives the same names; kerasport gave int64 and floatx)."""

@@ -27,3 +27,12 @@ def test_unseeded_initializers_repeat_after_seeding_pythons_random():
     first, second = draw(), draw()
     np.testing.assert_array_equal(first, second)
     assert not np.array_equal(first, kerasport.ops.convert_to_numpy(kerasport.initializers.GlorotUniform()((4, 3))))
+
+
+def test_clone_is_a_new_initializer_of_the_same_config():
+    initializer = kerasport.initializers.VarianceScaling(scale=2.0, mode="fan_out", seed=3)
+    twin = initializer.clone()
+    assert twin is not initializer and type(twin) is type(initializer)
+    assert twin.get_config() == initializer.get_config()
+    np.testing.assert_array_equal(kerasport.ops.convert_to_numpy(twin((4, 3))),
+                                  kerasport.ops.convert_to_numpy(initializer((4, 3))))

@@ -44,6 +44,17 @@ def test_policy_objects():
         kerasport.DTypePolicy("mixed_float8")
 
 
+def test_policy_from_config_and_convert_input_as_keras():
+    policy = kerasport.DTypePolicy("mixed_float16")
+    assert kerasport.DTypePolicy.from_config(policy.get_config()) == policy
+    as_dtype = kerasport.backend.standardize_dtype
+    for x in (np.ones(2, "float32"), kerasport.ops.ones(2), kerasport.Input((2,))):
+        assert as_dtype(policy.convert_input(x, True, "float16").dtype) == "float16"
+        assert as_dtype(policy.convert_input(x, False, "float16").dtype) == "float32"
+    assert as_dtype(policy.convert_input(np.ones(2, "int32"), True, "float16").dtype) == "int32"  # ints stay ints
+    assert policy.convert_input(3.0, True, "float16") == 3.0  # neither a tensor nor an array: as it is
+
+
 def test_a_dtype_object_is_a_policy_as_in_keras():
     """Keras's ``dtype_policies.get`` standardizes a dtype object (``tf.float32`` in keras.io's
     feature_engineering_with_custom_layer's ``keras.Input(dtype=...)``)."""

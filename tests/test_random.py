@@ -4,6 +4,7 @@ import pytest
 
 import kerasport
 from kerasport import ops, random
+from kerasport.backends import B
 
 OPS = {
     "normal": lambda seed: random.normal((3, 4), seed=seed),
@@ -61,6 +62,21 @@ def test_unseeded_seed_generator_repeats_after_set_random_seed():
     a = np_(random.normal((8,), seed=random.SeedGenerator()))
     kerasport.utils.set_random_seed(5)
     np.testing.assert_array_equal(a, np_(random.normal((8,), seed=random.SeedGenerator())))
+
+
+def test_seed_generator_next_returns_and_advances_keras_seed_state():
+    gen = random.SeedGenerator(42)
+    assert [np_(gen.next()).tolist() for _ in range(3)] == [[42, 0], [42, 1], [42, 2]]
+    state = gen.state
+    assert kerasport.backend.standardize_dtype(state.dtype) == B.RANDOM_SEED_DTYPE and not state.trainable
+    assert state.name == "seed_generator_state" and np_(state).tolist() == [42, 3]
+    assert np_(gen.next(ordered=False)).tolist() == [42, 3]
+    assert np_(state).tolist() == [43 * 5387 % 933199, 4 * 5387 % 933199]  # Keras's unordered sequence
+    if B.NAME == "tensorflow":  # the state advances inside a traced function too
+        import tensorflow as tf
+        traced = tf.function(gen.next)
+        first, second = np_(traced()), np_(traced())
+        assert second[1] == first[1] + 1
 
 
 def test_seed_generator_config_round_trip():

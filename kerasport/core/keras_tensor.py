@@ -27,6 +27,14 @@ class KerasTensor:
     def __bool__(self):
         raise TypeError("A symbolic KerasTensor has no truth value.")
 
+    def __int__(self):
+        raise ValueError("A KerasTensor is symbolic: it's a placeholder for a shape and a dtype. It doesn't have any "
+                         "actual numerical value. You cannot convert it to an int.")
+
+    def __float__(self):
+        raise ValueError("A KerasTensor is symbolic: it's a placeholder for a shape and a dtype. It doesn't have any "
+                         "actual numerical value. You cannot convert it to a float.")
+
     def __array__(self, dtype=None, copy=None):
         raise ValueError("A KerasTensor is symbolic: it's a placeholder for a shape and a dtype. It doesn't have any "
                          "actual numerical value. You cannot convert it to a NumPy array.")

@@ -240,7 +240,8 @@ class Layer(LayerDTypePolicy, B.LayerBase):
         if not autocast:
             self._no_autocast.add(id(var))
         if regularizer is not None:
-            self._regularizers.append((var, regularizers.get(regularizer)))
+            var.regularizer = regularizers.get(regularizer)
+            self._regularizers.append((var, var.regularizer))
         if overwrite_with_gradient:
             var.overwrite_with_gradient = True
         self._sync_requires_grad()

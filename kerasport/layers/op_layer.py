@@ -207,10 +207,15 @@ for _dunder, _op in [("add", "add"), ("sub", "subtract"), ("mul", "multiply"), (
                      ("floordiv", "floor_divide"), ("mod", "mod"), ("pow", "power"), ("matmul", "matmul")]:
     setattr(KerasTensor, f"__{_dunder}__", _binary(_op))
     setattr(KerasTensor, f"__r{_dunder}__", _binary(_op, reverse=True))
-for _dunder, _op in [("lt", "less"), ("le", "less_equal"), ("gt", "greater"), ("ge", "greater_equal"),
-                     ("and", "logical_and"), ("or", "logical_or")]:
+for _dunder, _op in [("lt", "less"), ("le", "less_equal"), ("gt", "greater"), ("ge", "greater_equal")]:
     setattr(KerasTensor, f"__{_dunder}__", _binary(_op))
+for _dunder, _op in [("and", "logical_and"), ("or", "logical_or"), ("xor", "logical_xor")]:
+    setattr(KerasTensor, f"__{_dunder}__", _binary(_op))
+    setattr(KerasTensor, f"__r{_dunder}__", _binary(_op, reverse=True))
 KerasTensor.__neg__ = lambda self: symbolic_op("negative", (self,), {})
 KerasTensor.__abs__ = lambda self: symbolic_op("abs", (self,), {})
 KerasTensor.__invert__ = lambda self: symbolic_op("logical_not", (self,), {})
 KerasTensor.__getitem__ = lambda self, key: symbolic_op("getitem", (self, key), {})
+KerasTensor.__round__ = lambda self, ndigits=None: symbolic_op("round", (self,), {"decimals": ndigits or 0})
+KerasTensor.reshape = lambda self, newshape: symbolic_op("reshape", (self, newshape), {})
+KerasTensor.squeeze = lambda self, axis=None: symbolic_op("squeeze", (self,), {"axis": axis})

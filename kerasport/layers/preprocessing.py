@@ -204,6 +204,10 @@ class Normalization(Layer):
         self.adapt_mean.assign(B.convert_to_tensor(mean.astype(np.float32)))
         self.adapt_variance.assign(B.convert_to_tensor(variance.astype(np.float32)))
 
+    def finalize_state(self):
+        """Keras's hook after ``adapt_mean`` / ``adapt_variance`` are assigned by hand. Nothing is left to do here:
+        ``call`` reads those variables on every call, so their new values apply at once."""
+
     def call(self, inputs):
         if self.input_mean is None:
             mean = B.reshape(self.adapt_mean, self._broadcast_shape)

@@ -31,3 +31,22 @@ def test_none_in_nested_inputs_and_a_call_returning_none():
     out = First()({"foo": kerasport.Input((1,), name="foo"), "bar": {"baz": None}})
     assert out.shape == (None, 1)
     assert Nothing()({"foo": kerasport.Input((1,)), "bar": {"baz": kerasport.Input((1,))}}) is None
+
+
+def test_keras_tensor_methods_and_operators_as_keras():
+    a, b = kerasport.Input((3, 4)), kerasport.Input((3, 4), dtype="bool")
+    assert a.reshape((-1, 12)).shape == (None, 12) and kerasport.Input((3, 1)).squeeze().shape == (None, 3)
+    assert round(a).shape == (None, 3, 4) and str((b ^ b).dtype) == "bool"
+    model = kerasport.Model([a, b], [a.reshape((-1, 2, 6)), round(a * 3.3), b ^ (a > 0.5), True & b, False | b])
+    x = np.linspace(0, 1, 24, dtype="float32").reshape(2, 3, 4)
+    mask = np.arange(24).reshape(2, 3, 4) % 3 == 0
+    reshaped, rounded, xor, anded, ored = model.predict([x, mask], verbose=0)
+    np.testing.assert_array_equal(reshaped, x.reshape(2, 2, 6))
+    np.testing.assert_array_equal(rounded, np.round(x * np.float32(3.3)))
+    np.testing.assert_array_equal(xor, mask ^ (x > 0.5))
+    np.testing.assert_array_equal(anded, mask)
+    np.testing.assert_array_equal(ored, mask)
+    for convert in (int, float):
+        with pytest.raises(ValueError, match="A KerasTensor is symbolic.*You cannot convert it to an? " +
+                           convert.__name__):
+            convert(a)

@@ -103,6 +103,15 @@ def test_adapt_again_replaces_statistics_and_weights_load_from_keras():
     np.testing.assert_allclose(to_numpy(layer(B.convert_to_tensor(x))), k(x).numpy(), rtol=1e-5, atol=1e-6)
 
 
+def test_adapted_statistics_assigned_by_hand_apply_after_finalize_state_as_keras():
+    norm = layers.Normalization()
+    norm.adapt(np.array([[0.0], [2.0]], "float32"))
+    norm.adapt_mean.assign(np.array([10.0], "float32"))
+    norm.adapt_variance.assign(np.array([4.0], "float32"))
+    norm.finalize_state()
+    np.testing.assert_allclose(to_numpy(norm(np.array([[14.0]], "float32"))), [[2.0]])
+
+
 def test_bad_inputs():
     with pytest.raises(ValueError, match="both `mean` and `variance`"):
         layers.Normalization(mean=1.0)

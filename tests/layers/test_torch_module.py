@@ -184,6 +184,14 @@ def test_copies_keep_the_module_structure():
 
 
 @torch_only
+def test_an_unbuilt_layer_has_empty_torch_params_as_keras():
+    dense = layers.Dense(3)
+    assert hasattr(dense, "torch_params") and len(dense.torch_params) == 0 and list(dense.parameters()) == []
+    dense.build((2, 4))
+    assert sorted(key.split("/")[-1] for key in dense.torch_params) == ["bias", "kernel"]
+
+
+@torch_only
 def test_keras_methods_win_over_the_module_ones():
     import torch
 

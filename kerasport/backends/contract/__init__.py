@@ -16,6 +16,7 @@ import inspect
 FAMILIES = ("core", "numpy", "math", "linalg", "random", "nn", "image", "rnn", "optimizers", "step", "data", "strings")
 CONSTANTS = {"NAME": "the backend's name, ``torch`` or ``tensorflow``",
              "STRING_TENSORS": "whether string data can be a tensor (else NumPy object arrays)",
+             "RANDOM_SEED_DTYPE": "the dtype of a ``SeedGenerator``'s ``state`` (Keras's ``random_seed_dtype``)",
              "LayerBase": "the class every layer derives from (``layer_base``): the framework's side of a layer",
              "OptimizerBase": "the class every optimizer derives from (``optimizer_base``)"}
 

@@ -60,8 +60,8 @@ from kerasport.backends.tensorflow.linalg import (
     cholesky, cholesky_inverse, cross, det, dot, eig, eigh, einsum, inner, inv, kron, logdet, lstsq, lu_factor,
     matmul, matrix_rank, outer, pinv, qr, slogdet, solve, solve_triangular, svd, tensordot, vdot)
 from kerasport.backends.tensorflow.random import (
-    dropout, make_generator, random_normal, random_permutation, random_randint, random_uniform, seed,
-    seeded_generator, set_seed_all)
+    dropout, make_generator, RANDOM_SEED_DTYPE, random_normal, random_permutation, random_randint, random_uniform,
+    seed, seeded_generator, set_seed_all)
 from kerasport.backends.tensorflow.nn import (
     average_pool, batch_normalization, batch_normalization_inference, batch_normalization_training,
     binary_crossentropy, can_overwrite, categorical_crossentropy, celu, conv, conv_transpose,

@@ -80,7 +80,8 @@ def keras_named(cls):
     creator made another) with Keras 3's ``name``. Only the name differs: the variable stays native."""
     native_name = cls.name.fget  # TensorFlow appends ":0" to every name it gives
     keras_name = property(lambda var: native_name(var).rsplit(":", 1)[0])
-    members = {"name": keras_name, "_shared_name": keras_name, "__module__": cls.__module__, "__doc__": cls.__doc__}
+    members = {"name": keras_name, "_shared_name": keras_name, "__module__": cls.__module__, "__doc__": cls.__doc__,
+               "ndim": property(lambda var: var.shape.rank), "regularizer": None, "overwrite_with_gradient": False}
     if hasattr(cls, "__deepcopy__"):
         def deepcopy(var, memo):
             copy = cls.__deepcopy__(var, memo)

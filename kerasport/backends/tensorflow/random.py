@@ -9,6 +9,9 @@ import tensorflow as tf
 from kerasport.backends.tensorflow.core import to_dtype
 
 
+RANDOM_SEED_DTYPE = "int64"  # the dtype of TensorFlow's stateless seeds, as Keras on TensorFlow
+
+
 # ----------------------------------------------------------------------------- random
 def seed(value):
     tf.random.set_seed(value)

@@ -61,6 +61,9 @@ def standardize_dtype(dtype):
 class Variable(torch.nn.Parameter):
     """A ``torch.nn.Parameter`` with Keras's variable methods (assign, numpy, name)."""
 
+    regularizer = None  # set by ``add_weight(regularizer=...)``, as Keras
+    overwrite_with_gradient = False
+
     def __new__(cls, value, trainable=True, name=None):
         self = super().__new__(cls, value, requires_grad=trainable and value.is_floating_point())
         self._kp_name = name

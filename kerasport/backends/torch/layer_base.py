@@ -65,7 +65,8 @@ class LayerBase(torch.nn.Module):
     def torch_params(self):
         """The layer's variables, by path, as a ``torch.nn.ParameterDict`` (Keras's ``torch_params``)."""
         self._sync_torch_params()
-        return self._modules["_torch_params"]
+        params = self._modules.get("_torch_params")
+        return torch.nn.ParameterDict() if params is None else params  # an unbuilt layer's: empty, as Keras
 
     def _sync_torch_params(self):
         """Make ``_torch_params`` hold this layer's variables (and ``_functional``'s, for a ``Sequential``)."""

@@ -10,6 +10,9 @@ import torch.nn.functional as F
 from kerasport.backends.torch.core import DEVICE, to_dtype
 
 
+RANDOM_SEED_DTYPE = "int32"  # as Keras on torch
+
+
 # ----------------------------------------------------------------------------- random
 def seed(value):
     torch.manual_seed(value)
