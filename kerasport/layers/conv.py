@@ -8,6 +8,7 @@ from kerasport.backends import B
 from kerasport.core.serialization import serialized
 from kerasport.layers.core import check_rank
 from kerasport.layers.layer import Layer, returns_fresh_outputs
+from kerasport.layers.lora import LoRA
 
 
 def normalize_tuple(value, n, name, layer_name, allow_zero=False):
@@ -141,7 +142,7 @@ class _Convolution(Layer):
                 "bias_constraint": serialized(self.bias_constraint)}
 
 
-class BaseConv(_Convolution):
+class BaseConv(LoRA, _Convolution):
     """N-d convolution: ``activation(conv(inputs, kernel) + bias)``; kernel ``(*kernel_size, in/groups, filters)``.
 
     Args:
@@ -154,12 +155,16 @@ class BaseConv(_Convolution):
         groups: split the channels into this many groups, each convolved separately.
         activation, use_bias, kernel_initializer, bias_initializer, kernel_regularizer, bias_regularizer,
         activity_regularizer, kernel_constraint, bias_constraint: as in ``Dense``.
+        lora_rank: when set, the layer enables LoRA with this rank once built (``enable_lora``): the kernel is
+            frozen and a trainable low-rank update ``lora_kernel_a @ lora_kernel_b`` is added to it.
+        lora_alpha: the update's scale is ``lora_alpha / lora_rank`` (``lora_rank`` by default).
     """
 
     def __init__(self, filters, kernel_size, strides=1, padding="valid", data_format=None, dilation_rate=1,
                  groups=1, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
                  bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None,
-                 activity_regularizer=None, kernel_constraint=None, bias_constraint=None, **kwargs):
+                 activity_regularizer=None, kernel_constraint=None, bias_constraint=None, lora_rank=None,
+                 lora_alpha=None, **kwargs):
         super().__init__(kernel_size, strides, padding, data_format, dilation_rate, activation, use_bias,
                          bias_initializer, bias_regularizer, activity_regularizer, bias_constraint, **kwargs)
         self.filters = _check_positive_int(self, "filters", filters)
@@ -170,6 +175,7 @@ class BaseConv(_Convolution):
         self.kernel_initializer = initializers.get(kernel_initializer)
         self.kernel_regularizer = regularizers.get(kernel_regularizer)
         self.kernel_constraint = constraints.get(kernel_constraint)
+        self._init_lora(lora_rank, lora_alpha)
 
     def _check_input_spec(self, shape):
         super()._check_input_spec(shape)
@@ -186,6 +192,18 @@ class BaseConv(_Convolution):
                                       self.kernel_initializer, name="kernel", regularizer=self.kernel_regularizer,
                                       constraint=self.kernel_constraint)
         self._add_bias_weight(self.filters)
+        self.built = True
+        if self.lora_rank:
+            self.enable_lora(self.lora_rank, lora_alpha=self.lora_alpha)
+
+    @property
+    def kernel(self):
+        """The kernel the layer computes with: its variable, plus the LoRA update when LoRA is enabled."""
+        return self._with_lora(self._kernel)
+
+    @kernel.setter
+    def kernel(self, value):
+        self._kernel = value
 
     def convolution_op(self, inputs, kernel):
         """The convolution of ``call``, without bias and activation: ``inputs`` convolved with ``kernel``.
@@ -224,7 +242,7 @@ class BaseConv(_Convolution):
         return {**super().get_config(), "filters": self.filters, "groups": self.groups,
                 "kernel_initializer": serialized(self.kernel_initializer),
                 "kernel_regularizer": serialized(self.kernel_regularizer),
-                "kernel_constraint": serialized(self.kernel_constraint)}
+                "kernel_constraint": serialized(self.kernel_constraint), **self._lora_config()}
 
 
 class Conv1D(BaseConv):

@@ -127,7 +127,7 @@ class Layer(LayerDTypePolicy, B.LayerBase):
         for unsupported in ("lora_rank", "lora_alpha", "quantization_config"):
             if kwargs.pop(unsupported, None) is not None:
                 raise ValueError(f"{type(self).__name__}: `{unsupported}` (LoRA / quantization) is taken only by "
-                                 "the Dense, EinsumDense and Embedding layers.")
+                                 "the Dense, EinsumDense, Embedding (and for LoRA, Conv1D/2D/3D) layers.")
         if kwargs:
             raise ValueError(f"Unrecognized keyword arguments passed to {type(self).__name__}: {kwargs}")
         B.LayerBase.__init__(self)

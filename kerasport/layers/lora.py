@@ -1,10 +1,10 @@
-"""LoRA (low-rank adaptation), as Keras 3's ``Dense``, ``EinsumDense`` and ``Embedding`` have it.
+"""LoRA (low-rank adaptation), as Keras 3's ``Dense``, ``EinsumDense``, ``Embedding`` and ``Conv1D/2D/3D`` have it.
 
 ``enable_lora(rank)`` freezes the layer's base weight (``kernel`` or ``embeddings``) and adds two trainable
 float32 matrices ``lora_<weight>_a`` (the base shape with its last dim replaced by ``rank``) and
 ``lora_<weight>_b`` (``(rank, last dim)``). The layer then computes with
-``base + (lora_alpha / rank) * (a @ b)``. Saving (``kerasport.layers.quantization.Quantizable``) writes that
-merged weight in the base's place and leaves the adapters out; loading sets them to zero, as Keras does.
+``base + (lora_alpha / rank) * (a @ b)``. Saving writes that merged weight in the base's place (re-quantized by
+``kerasport.layers.quantization.Quantizable``) and leaves the adapters out; loading sets them to zero, as Keras does.
 """
 from kerasport import initializers
 from kerasport.backends import B
@@ -73,6 +73,25 @@ class LoRA:
     def _lora_adapters(self):
         weight = self._lora_weight
         return [getattr(self, f"lora_{weight}_a"), getattr(self, f"lora_{weight}_b")] if self.lora_enabled else []
+
+    def _own_variables(self):
+        """The layer's variables without the adapters: files hold the base weight with the update merged."""
+        adapters = {id(v) for v in self._lora_adapters()}
+        return [v for v in super()._own_variables() if id(v) not in adapters]
+
+    def _reset_on_load(self):
+        return self._lora_adapters()
+
+    def save_own_variables(self, store):
+        """Write the layer's variables into ``store`` (``"0"``, ``"1"``, ...), in Keras's order, with a LoRA
+        update merged into the base weight; the adapters are not saved.
+
+        Args:
+            store: Dict-like object the layer's state is written into.
+        """
+        base = self.__dict__.get(f"_{self._lora_weight}")
+        for i, v in enumerate(self._own_variables()):
+            store[str(i)] = B.convert_to_numpy(self._with_lora(v) if v is base else v)
 
     def _lora_config(self):
         return {"lora_rank": self.lora_rank, "lora_alpha": self.lora_alpha} if self.lora_rank else {}

@@ -99,9 +99,6 @@ class Quantizable(LoRA):
                 out.append(v)
         return out
 
-    def _reset_on_load(self):
-        return self._lora_adapters()
-
     def save_own_variables(self, store):
         """Write the layer's variables into ``store`` (``"0"``, ``"1"``, ...), in Keras's order, with a LoRA
         update merged into the base weight (and re-quantized with a new scale when the layer is quantized);

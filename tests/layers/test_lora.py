@@ -1,4 +1,5 @@
-"""LoRA on Dense, EinsumDense, Embedding and ReversibleEmbedding, against Keras 3 on the same weights."""
+"""LoRA on Dense, EinsumDense, Embedding, ReversibleEmbedding and Conv1D/2D/3D, against Keras 3 on the same
+weights."""
 import numpy as np
 import pytest
 
@@ -87,6 +88,46 @@ def test_embedding_lora_matches_keras(keras, cls):
                                    np.asarray(theirs(h, reverse=True)), atol=1e-5)
 
 
+@pytest.mark.parametrize("cls, shape", [("Conv1D", (2, 7, 3)), ("Conv2D", (2, 6, 5, 3)), ("Conv3D", (1, 4, 4, 4, 2))])
+def test_conv_lora_matches_keras(keras, cls, shape):
+    x = np.random.RandomState(11).randn(*shape).astype("float32")
+    kwargs = dict(filters=4, kernel_size=3, padding="same", activation="relu", lora_rank=2, lora_alpha=6)
+    theirs = getattr(keras.layers, cls)(**kwargs)
+    theirs(x)
+    _randomize_lora_b(theirs, 11)
+    ours = getattr(kerasport.layers, cls)(**kwargs)
+    keras_oracle(ours, theirs, x)
+    assert [v.name for v in ours.weights] == [v.name for v in theirs.weights] == [
+        "kernel", "bias", "lora_kernel_a", "lora_kernel_b"]
+    assert [v.name for v in ours.trainable_weights] == ["bias", "lora_kernel_a", "lora_kernel_b"]
+    assert ours.lora_alpha == theirs.lora_alpha == 6  # the convolutions' build keeps the constructor's alpha
+    assert ours.get_config()["lora_rank"] == 2 and ours.get_config()["lora_alpha"] == 6
+    np.testing.assert_allclose(to_numpy(ours.kernel), np.asarray(theirs.kernel), atol=1e-6)
+
+
+@pytest.mark.parametrize("fmt", [".keras", ".weights.h5"])
+def test_conv_lora_files_hold_the_merged_kernel_both_ways(keras, tmp_path, fmt):
+    def build(lib):
+        inputs = lib.Input((6, 6, 2))
+        x = lib.layers.Conv2D(3, 3, activation="tanh", lora_rank=2)(inputs)
+        return lib.Model(inputs, lib.layers.Dense(2)(lib.layers.Flatten()(x)))
+
+    theirs, ours = build(keras), build(kerasport)
+    _randomize_lora_b(theirs.layers[1], 12)
+    ours.set_weights(theirs.get_weights())
+    x = np.random.RandomState(12).randn(3, 6, 6, 2).astype("float32")
+    expected = np.asarray(theirs(x))
+    for writer, reader in ((ours, keras), (theirs, kerasport)):
+        path = str(tmp_path / f"{'ours' if writer is ours else 'theirs'}{fmt}")
+        writer.save(path) if fmt == ".keras" else writer.save_weights(path)
+        loaded = reader.models.load_model(path) if fmt == ".keras" else build(reader)
+        if fmt != ".keras":
+            loaded.load_weights(path)
+        value = to_numpy if reader is kerasport else np.asarray
+        np.testing.assert_allclose(value(loaded(x)), expected, atol=1e-5)
+        assert loaded.layers[1].lora_enabled and not np.any(value(loaded.layers[1].lora_kernel_b))
+
+
 def _pair(keras_lib, ours_lib):
     """The same small LoRA model built with Keras and with kerasport."""
     def build(lib):
@@ -166,7 +207,11 @@ def test_bad_lora_calls_raise_clear_errors():
     with pytest.raises(ValueError, match="embeddings_constraint"):
         constrained.enable_lora(2)
     with pytest.raises(ValueError, match="lora_rank"):
-        kerasport.layers.Conv1D(2, 3, lora_rank=2)
+        kerasport.layers.Conv2DTranspose(2, 3, lora_rank=2)
+    constrained = kerasport.layers.Conv2D(2, 3, kernel_constraint="non_neg")
+    constrained.build((None, 5, 5, 1))
+    with pytest.raises(ValueError, match="kernel_constraint"):
+        constrained.enable_lora(2)
 
 
 def _lora_dense_model(lib, seed=9):
