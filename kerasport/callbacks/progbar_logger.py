@@ -17,7 +17,7 @@ from kerasport.utils import io_utils
 
 def format_logs(logs):
     """``{"loss": 0.25}`` -> ``"loss: 0.2500"``, Keras's way."""
-    return " - ".join(f"{k}: {v:.4f}" if isinstance(v, float) else f"{k}: {v}" for k, v in logs.items())
+    return " - ".join(f"{k}: {v:.4f}" if isinstance(v, float) else f"{k}: {v}" for k, v in sorted(logs.items()))
 
 
 def format_time_per_step(seconds):

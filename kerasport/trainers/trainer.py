@@ -566,10 +566,10 @@ class Trainer:
         return self.history
 
     def _format_result(self, logs, return_dict):
-        """The logs as a dict, or as Keras lists them: metrics in ``self.metrics`` order by their
+        """The logs as a dict (keys sorted, as Keras), or as Keras lists them: metrics in ``self.metrics`` order by their
         own (unprefixed) names, then the remaining keys sorted; a lone value is returned as is."""
         if return_dict:
-            return logs
+            return dict(sorted(logs.items()))  # as Keras's pythonified logs
         names = [getattr(m, "_base_name", m.name) for metric in self.metrics
                  for m in (metric.metrics if isinstance(metric, CompileMetrics) else [metric])]
         values = [logs[n] for n in names if n in logs] + [logs[k] for k in sorted(logs) if k not in names]

@@ -58,3 +58,30 @@ def test_validation_in_fit_calls_the_test_hooks_as_keras_does():
     one_epoch = ["epoch_begin", "test_begin", "test_batch_0", "test_batch_1", "test_end:['loss', 'mae']",
                  "epoch_end"]
     assert events == one_epoch * 2
+
+
+def test_logs_reach_callbacks_sorted_flat_and_as_python_floats_as_keras():
+    model = _model()
+    model.compile("sgd", "mse", metrics=["mae", "cosine_similarity"])
+    seen = []
+    recorder = callbacks.LambdaCallback(on_epoch_end=lambda epoch, logs: seen.append(dict(logs)))
+    history = model.fit(X, Y, validation_split=0.25, epochs=1, verbose=0, callbacks=[recorder])
+    names = ["cosine_similarity", "loss", "mae"]
+    assert list(seen[0]) == list(history.history) == names + ["val_" + n for n in names]
+    assert all(type(v) is float for v in seen[0].values())
+    assert list(model.evaluate(X, Y, verbose=0, return_dict=True)) == names
+    assert list(model.train_on_batch(X, Y, return_dict=True)) == names
+    listed = callbacks.CallbackList([recorder])
+    listed.on_epoch_end(0, {"z": kerasport.ops.convert_to_tensor(2.0), "nested": {"b": np.float32(1.5)}})
+    assert seen[-1] == {"b": 1.5, "z": 2.0} and [type(v) for v in seen[-1].values()] == [float, float]
+
+
+def test_callback_list_takes_keras_arguments():
+    model = _model()
+    recorder = callbacks.LambdaCallback()
+    listed = callbacks.CallbackList([recorder], True, False, model, epochs=3)  # Keras's positional order
+    assert isinstance(listed, callbacks.Callback) and isinstance(listed.callbacks[-1], callbacks.History)
+    assert model.history is listed.callbacks[-1] and recorder.model is model and recorder.params == {"epochs": 3}
+    alone = callbacks.CallbackList(add_history=True)  # no model yet: nothing to attach the history to
+    alone.append(recorder)
+    assert [type(cb) for cb in alone.callbacks] == [callbacks.History, callbacks.LambdaCallback]
