@@ -8,6 +8,7 @@ from kerasport import (activations, backend, config, constraints, initializers, 
 from kerasport import callbacks, distribution, layers, models, preprocessing, random, saving  # noqa: F401
 from kerasport.layers import Input, InputLayer, InputSpec, Layer  # noqa: F401
 from kerasport.models import Functional, Model, Sequential  # noqa: F401
+from kerasport.models.function import Function  # noqa: F401
 from kerasport import tree  # noqa: F401
 from kerasport.backend import Variable, name_scope  # noqa: F401
 from kerasport.initializers import Initializer  # noqa: F401

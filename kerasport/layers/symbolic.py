@@ -51,8 +51,9 @@ class Node:
     def parent_nodes(self):
         nodes = []
         for t in self.input_tensors:
-            layer, node_index, _ = t._keras_history
-            nodes.append(layer._inbound_nodes[node_index])
+            if t._keras_history is not None:  # not a bare ``KerasTensor`` (a ``keras.Function``'s input)
+                layer, node_index, _ = t._keras_history
+                nodes.append(layer._inbound_nodes[node_index])
         return nodes
 
 

@@ -91,6 +91,8 @@ def _keras_depths(inputs, outputs):
     post_order, first_visit, done = [], {}, set()
 
     def visit(t):
+        if t._keras_history is None:  # a bare ``KerasTensor`` input of a ``keras.Function``
+            return
         layer, node_index, _ = t._keras_history
         node = layer._inbound_nodes[node_index]
         if id(node) in done:
@@ -130,7 +132,7 @@ def keras_order(inputs, outputs, nodes):
     rank = {key: i for i, key in enumerate(node_depth)}
     nodes = sorted(nodes, key=lambda node: (-node_depth.get(id(node), 0), rank.get(id(node), 0)))
     for t in inputs:  # inputs that no output depends on
-        layer = t._keras_history[0]
+        layer = t._keras_history[0] if t._keras_history is not None else None
         if id(layer) not in layer_depth and isinstance(layer, InputLayer):
             layer_depth[id(layer)] = 0
             first_visit[id(layer)] = (-1, layer)
