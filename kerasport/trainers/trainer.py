@@ -518,8 +518,8 @@ class Trainer:
             self._step("train")
             data.reset()
             verbose = 1 if verbose == "auto" else verbose
-            callbacks = CallbackList(callbacks, model=self, add_history=True, add_progbar=verbose != 0,
-                                     verbose=verbose, epochs=epochs, steps=data.num_batches)
+            callbacks = _callback_list(callbacks, self, add_history=True, add_progbar=verbose != 0,
+                                       verbose=verbose, epochs=epochs, steps=data.num_batches)
             self.stop_training = False
             logs = {}
             self._initial_epoch = None
@@ -566,8 +566,8 @@ class Trainer:
         return self.history
 
     def _format_result(self, logs, return_dict):
-        """The logs as a dict (keys sorted, as Keras), or as Keras lists them: metrics in ``self.metrics`` order by their
-        own (unprefixed) names, then the remaining keys sorted; a lone value is returned as is."""
+        """The logs as a dict (keys sorted, as Keras), or as Keras lists them: metrics in ``self.metrics`` order by
+        their own (unprefixed) names, then the remaining keys sorted; a lone value is returned as is."""
         if return_dict:
             return dict(sorted(logs.items()))  # as Keras's pythonified logs
         names = [getattr(m, "_base_name", m.name) for metric in self.metrics
@@ -602,8 +602,8 @@ class Trainer:
         try:
             self._prepare(data, step="test")
             verbose = 1 if verbose == "auto" else verbose
-            cbs = CallbackList(callbacks, model=self, add_progbar=verbose != 0, verbose=verbose, epochs=1,
-                               steps=data.num_batches, mode="test")
+            cbs = _callback_list(callbacks, self, add_progbar=verbose != 0, verbose=verbose, epochs=1,
+                                 steps=data.num_batches, mode="test")
             logs = self._evaluate_adapter(data, cbs)
         finally:
             adapter.close()
@@ -653,14 +653,14 @@ class Trainer:
             self._prepare(data, for_training=False)
             self._step("predict")
             verbose = 1 if verbose == "auto" else verbose
-            cbs = CallbackList(callbacks, model=self, add_progbar=verbose != 0, verbose=verbose, epochs=1,
-                               steps=data.num_batches, mode="predict")
+            cbs = _callback_list(callbacks, self, add_progbar=verbose != 0, verbose=verbose, epochs=1,
+                                 steps=data.num_batches, mode="predict")
             cbs.on_predict_begin()
             self._module_mode(False)
             for step, end, batches in executions(data, self.steps_per_execution):
                 cbs.on_predict_batch_begin(step)
                 batch_outputs = outputs.add(self._predict_steps(batches))
-                cbs.on_predict_batch_end(end, {"outputs": batch_outputs})
+                cbs.on_predict_batch_end(end, {"outputs": batch_outputs} if cbs.wants_batch_logs else None)
             adapter.on_epoch_end()
             cbs.on_predict_end()
         finally:
@@ -699,6 +699,12 @@ class Trainer:
         """Outputs for one batch as NumPy arrays."""
         batch = self._one_batch(x, for_training=False)
         return tree.map_structure(B.convert_to_numpy, self._step("predict")(batch))
+
+
+def _callback_list(callbacks, model, **kwargs):
+    """``callbacks`` as given when they are a ``CallbackList`` already (Keras then adds and sets nothing), else a
+    ``CallbackList`` of them for ``model``."""
+    return callbacks if isinstance(callbacks, CallbackList) else CallbackList(callbacks, model=model, **kwargs)
 
 
 def _flat_logs(logs, prefix=""):

@@ -85,3 +85,16 @@ def test_callback_list_takes_keras_arguments():
     alone = callbacks.CallbackList(add_history=True)  # no model yet: nothing to attach the history to
     alone.append(recorder)
     assert [type(cb) for cb in alone.callbacks] == [callbacks.History, callbacks.LambdaCallback]
+
+
+def test_fit_evaluate_and_predict_take_a_callback_list_as_keras():
+    model = _model()
+    epochs, outputs = [], []
+    recorder = callbacks.LambdaCallback(on_epoch_end=lambda epoch, logs: epochs.append(epoch),
+                                        on_predict_batch_end=lambda batch, logs: outputs.append(logs["outputs"]))
+    listed = callbacks.CallbackList([recorder], add_history=True, model=model)
+    assert model.fit(X, Y, epochs=2, verbose=0, callbacks=listed) is listed.callbacks[-1] and epochs == [0, 1]
+    model.evaluate(X, Y, verbose=0, callbacks=listed)
+    predicted = model.predict(X, batch_size=16, verbose=0, callbacks=listed)
+    assert len(outputs) == 2 and all(isinstance(o, np.ndarray) for o in outputs)  # as Keras: NumPy outputs
+    np.testing.assert_allclose(np.concatenate(outputs), predicted, rtol=1e-6)
