@@ -8,7 +8,7 @@ from kerasport.backends import B
 from kerasport.core.serialization import serialized
 from kerasport.layers.core import check_rank
 from kerasport.layers.layer import Layer, returns_fresh_outputs
-from kerasport.layers.lora import LoRA
+from kerasport.layers.lora import LoRAKernel
 
 
 def normalize_tuple(value, n, name, layer_name, allow_zero=False):
@@ -142,7 +142,7 @@ class _Convolution(Layer):
                 "bias_constraint": serialized(self.bias_constraint)}
 
 
-class BaseConv(LoRA, _Convolution):
+class BaseConv(LoRAKernel, _Convolution):
     """N-d convolution: ``activation(conv(inputs, kernel) + bias)``; kernel ``(*kernel_size, in/groups, filters)``.
 
     Args:
@@ -195,15 +195,6 @@ class BaseConv(LoRA, _Convolution):
         self.built = True
         if self.lora_rank:
             self.enable_lora(self.lora_rank, lora_alpha=self.lora_alpha)
-
-    @property
-    def kernel(self):
-        """The kernel the layer computes with: its variable, plus the LoRA update when LoRA is enabled."""
-        return self._with_lora(self._kernel)
-
-    @kernel.setter
-    def kernel(self, value):
-        self._kernel = value
 
     def convolution_op(self, inputs, kernel):
         """The convolution of ``call``, without bias and activation: ``inputs`` convolved with ``kernel``.

@@ -7,6 +7,7 @@ import numpy as np
 from kerasport import activations, constraints, initializers, regularizers
 from kerasport.backends import B
 from kerasport.layers.layer import Layer
+from kerasport.layers.lora import LoRAKernel
 from kerasport.layers.quantization import FLOAT8_SPEC, Quantizable
 from kerasport.core.serialization import serialize_keras_object
 from kerasport.quantizers import (AbsMaxQuantizer, QuantizationConfig, abs_max_quantize,
@@ -154,7 +155,7 @@ def _scale_for_kernel(scale, axes):
     return scale
 
 
-class EinsumDense(Quantizable, Layer):
+class EinsumDense(Quantizable, LoRAKernel, Layer):
     """A dense layer computing ``activation(einsum(equation, inputs, kernel) + bias)``.
 
     Args:
@@ -388,15 +389,6 @@ class EinsumDense(Quantizable, Layer):
         self.built = True
         if self.lora_rank:
             self.enable_lora(self.lora_rank, lora_alpha=self.lora_alpha)
-
-    @property
-    def kernel(self):
-        """The kernel the layer computes with: its variable, plus the LoRA update when LoRA is enabled."""
-        return self._with_lora(self._kernel)
-
-    @kernel.setter
-    def kernel(self, value):
-        self._kernel = value
 
     def call(self, inputs):
         if B.ndim(inputs) != self._input_ndim:

@@ -95,3 +95,16 @@ class LoRA:
 
     def _lora_config(self):
         return {"lora_rank": self.lora_rank, "lora_alpha": self.lora_alpha} if self.lora_rank else {}
+
+
+class LoRAKernel(LoRA):
+    """A LoRA layer whose adapted weight is its ``kernel`` variable, held as ``_kernel``."""
+
+    @property
+    def kernel(self):
+        """The kernel the layer computes with: its variable, plus the LoRA update when LoRA is enabled."""
+        return self._with_lora(self._kernel)
+
+    @kernel.setter
+    def kernel(self, value):
+        self._kernel = value
