@@ -65,6 +65,7 @@ class OpLayer(Layer):
 
     def __init__(self, op, arguments=(), keyword_arguments=None, **kwargs):
         super().__init__(**kwargs)
+        self.autocast = False  # as Keras's ops: a float64 input stays float64, and float16 meets float32 as it is
         self.op = op
         self.arguments = list(arguments)
         self.keyword_arguments = dict(keyword_arguments or {})

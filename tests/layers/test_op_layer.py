@@ -100,3 +100,17 @@ def test_ops_on_unmasked_symbolic_tensors_run_no_probe(monkeypatch):
     a = kerasport.Input((None, None, 3))
     out = a + kerasport.ops.multiply(a, 2.0)
     assert probes == [] and tuple(out.shape) == (None, None, None, 3)
+
+
+def test_ops_in_a_model_keep_their_inputs_dtype_as_keras():
+    """Keras's ops do not cast their inputs as layers do: a float64 input stays float64 through ``ops.exp``, while
+    a ``Dense`` after it computes in float32."""
+    K = keras_module()
+
+    def run(lib):
+        x = lib.Input((3,), dtype="float64")
+        y = lib.ops.exp(x) + 1
+        model = lib.Model(x, [y, lib.layers.Dense(2)(y)])
+        return [lib.backend.standardize_dtype(o.dtype) for o in model(np.ones((2, 3)))]
+
+    assert run(kerasport) == run(K) == ["float64", "float32"]
