@@ -55,6 +55,17 @@ def test_policy_from_config_and_convert_input_as_keras():
     assert policy.convert_input(3.0, True, "float16") == 3.0  # neither a tensor nor an array: as it is
 
 
+def test_a_layer_without_autocast_takes_float64_arrays_as_they_are_as_keras():
+    class Identity(layers.Layer):
+        def call(self, x, y=None):
+            return x, y
+
+    as_dtype = kerasport.backend.standardize_dtype
+    kept = Identity(autocast=False)(np.ones(2), y=np.ones(2))
+    cast = Identity()(np.ones(2), y=np.ones(2))
+    assert [as_dtype(t.dtype) for t in kept + cast] == ["float64", "float64", "float32", "float32"]
+
+
 def test_a_dtype_object_is_a_policy_as_in_keras():
     """Keras's ``dtype_policies.get`` standardizes a dtype object (``tf.float32`` in keras.io's
     feature_engineering_with_custom_layer's ``keras.Input(dtype=...)``)."""

@@ -434,12 +434,12 @@ class Layer(LayerDTypePolicy, B.LayerBase):
             if not symbolic:
                 if self._numbers_are_one_input and _is_numbers(args[0]):
                     args = (np.asarray(args[0]),) + args[1:]
-                args = tuple(_as_tensors(a, self._compute_dtype) for a in args)
+                args = tuple(_as_tensors(a, self._compute_dtype if self.autocast else None) for a in args)
         if symbolic:
             return self._symbolic_call(args, kwargs)
         for v in kwargs.values():
             if isinstance(v, (np.ndarray, list, tuple, dict)):
-                kwargs = {k: _as_tensors(v, self._compute_dtype) for k, v in kwargs.items()}
+                kwargs = {k: _as_tensors(v, self._compute_dtype if self.autocast else None) for k, v in kwargs.items()}
                 break
         if args and self.autocast and "float" in self._input_dtype:  # as Keras, float inputs in the layer's dtype
             x = args[0]
