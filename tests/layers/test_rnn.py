@@ -173,3 +173,31 @@ def test_bad_input_is_rejected(rng):
         layers.Bidirectional(layers.LSTM(3), merge_mode="max")
     with pytest.raises(ValueError, match="initial state"):
         layers.LSTM(3)(B.convert_to_tensor(_x(rng)), initial_state=[B.zeros((BATCH, 3))])
+
+
+@pytest.mark.parametrize("unroll", [False, True])
+@pytest.mark.parametrize("masked", [False, True])
+def test_cell_call_count_matches_keras(rng, unroll, masked):
+    """Keras's loop (``unroll=False``) runs the cell once more on the first step before the loop, its result
+    discarded: a cell that records its calls (keras.io's temporal latent bottleneck keeps its attention scores
+    and drops the first) sees ``T + 1`` calls, and ``T`` when unrolled."""
+    x = _x(rng)
+    mask = np.arange(STEPS)[None, :] < np.array([[STEPS], [STEPS - 2], [1]])
+
+    def count(lib, x, mask):
+        class Cell(lib.layers.Layer):
+            state_size = FEATURES
+            calls = 0
+
+            def call(self, inputs, states):
+                type(self).calls += 1
+                return inputs + states[0], [inputs + states[0]]
+
+        out = lib.layers.RNN(Cell(), unroll=unroll, return_sequences=True)(x, mask=mask if masked else None)
+        return Cell.calls, out
+
+    keras = keras_module()
+    want, ref = count(keras, x, mask)
+    got, out = count(kerasport, B.convert_to_tensor(x), B.convert_to_tensor(mask))
+    assert got == want
+    np.testing.assert_allclose(to_numpy(out), np.asarray(ref), atol=1e-6)

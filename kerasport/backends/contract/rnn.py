@@ -76,7 +76,9 @@ def rnn(
         mask: optional ``(B, T)`` bool; at a masked step the states are kept, and the output is the
             previous output (zeros when ``zero_output_for_mask``).
         unroll: unroll the loop over a static ``T`` where the backend builds a graph (a backend that runs
-            the steps eagerly runs the same loop either way).
+            the steps eagerly runs the same loop either way). Without it, as Keras's loop, ``step_function``
+            runs once more before the loop, on the first step, its result discarded (a cell's side effects,
+            e.g. a list it appends to, see ``T + 1`` calls).
         return_all_outputs: whether to stack every step's output.
 
     Returns:

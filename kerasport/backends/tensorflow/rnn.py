@@ -108,6 +108,7 @@ def rnn(step_function, inputs, initial_states, go_backwards=False, mask=None, un
         stacked = out_ta.stack()
         return stacked[-1], tf.transpose(stacked, perm), list(states)
     m_ta = tf.TensorArray(tf.bool, size=n).unstack(ms)
+    step_function(xs[0], list(initial_states))  # as Keras: one discarded call before the loop (its side effects)
     # The first step runs outside the loop: it gives the output's shape and the masked-step fill.
     out0, states0 = step(x_ta.read(0), None if m_ta is None else m_ta.read(0), None, initial_states)
     outs = (tf.TensorArray(out0.dtype, size=n, element_shape=out0.shape).write(0, out0),) \

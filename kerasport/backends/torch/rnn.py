@@ -1,4 +1,5 @@
-"""PyTorch backend, recurrent kernels: the generic step loop (eager: ``unroll`` changes nothing) and PyTorch's
+"""PyTorch backend, recurrent kernels: the generic step loop (eager: ``unroll`` only drops Keras's extra first
+call of the cell, see ``rnn``) and PyTorch's
 fused LSTM/GRU, which take right-padded masks (run packed) and raise ``NotImplementedError`` for any other.
 Layers call them as ``B.rnn``, ``B.lstm`` and ``B.gru``; sequences are batch-major ``(B, T, ...)``.
 """
@@ -19,6 +20,11 @@ def rnn(step_function, inputs, initial_states, go_backwards=False, mask=None, un
     if go_backwards:
         steps.reverse()
         masks = masks[::-1] if masks is not None else None
+    if not unroll and steps:
+        # As Keras's loop (unroll=False): the cell runs once on the first step before the loop, its output
+        # discarded (Keras reads the output's shape from it); the cell's side effects see that extra call.
+        with torch.no_grad():
+            step_function(steps[0], list(initial_states))
     states, outputs, prev = list(initial_states), [], None
     for t, x in enumerate(steps):
         out, new_states = step_function(x, states)
