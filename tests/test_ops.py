@@ -125,6 +125,7 @@ def _rows():
           ("batch_normalization", (X3, V, P[0], -1), {}),
           ("batch_normalization", (X3, V[:3], P[0, :3], 1), {"offset": V[1:], "scale": P[1, :3], "epsilon": 1e-2}),
           ("normalize", (F,), {}), ("normalize", (X3,), {"axis": 1}), ("normalize", (F,), {"order": 1}),
+          ("normalize", (F * 1e-9,), {}), ("normalize", (F * 1e-9,), {"order": 1, "epsilon": 1e-9}),
           ("layer_normalization", (X3,), {}), ("layer_normalization", (X3, P[0], V), {"axis": -1, "epsilon": 1e-3}),
           ("categorical_crossentropy", (T, S), {}), ("categorical_crossentropy", (T, F[:2, :3]), {"from_logits": True}),
           ("categorical_crossentropy", (T.T, S.T), {"axis": 0}),
@@ -195,7 +196,7 @@ def test_every_keras_named_op_has_a_row():
 def test_ops_take_numpy_values_as_keras_ops_do():
     a = np.array([[1.0, -2.0], [3.0, 0.5]], "float32")
     for name, args in [("exp", (a,)), ("abs", (a,)), ("add", (a, a)), ("softmax", (a,)), ("sqrt", (np.abs(a),)),
-                       ("concatenate", ([a, a],)), ("square", (np.float32(3.0),))]:
+                       ("concatenate", ([a, a],)), ("square", (np.float32(3.0),)), ("normalize", (a,))]:
         out = getattr(ops, name)(*args)
         assert ops.is_tensor(out), name
         np.testing.assert_allclose(to_numpy(out), np.asarray(getattr(keras_module().ops, name)(*args)), rtol=1e-6)

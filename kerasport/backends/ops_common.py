@@ -625,3 +625,9 @@ def ctc_prefix_beam_search(log_probs, blank, beam_width, top_paths):
         beams = dict(ranked[:beam_width])
     ranked = sorted(beams.items(), key=lambda item: -_log_add(*item[1]))[:top_paths]
     return [(list(prefix), _log_add(*p)) for prefix, p in ranked]
+
+
+def check_normalize_order(order):
+    """``ops.normalize``'s ``order``: an int of at least 1, as Keras checks it."""
+    if not isinstance(order, int) or not order >= 1:
+        raise ValueError(f"Argument `order` must be an int >= 1. Received: order={order}")

@@ -16,6 +16,7 @@ from kerasport.layers.layer import KerasTensor, Layer, drop_name_init_cannot_tak
 from kerasport.models import state_tree as state_trees
 from kerasport.trainers.trainer import Trainer
 from kerasport.core import nest as tree
+from kerasport.core.tree import map_shape_structure
 
 
 @functools.cache
@@ -97,9 +98,8 @@ class Model(Trainer, Layer):
             return
         if type(self).call is Layer.call:
             raise NotImplementedError(f"Model {self.name!r} has no call() method.")
-        batch = tree.map_structure(lambda s: B.zeros(tuple(1 if d is None else d for d in s)), input_shape) \
-            if not isinstance(input_shape, tuple) or any(isinstance(s, (tuple, list)) for s in input_shape) \
-            else B.zeros(tuple(1 if d is None else d for d in input_shape))
+        # A list of shapes ([(None, 3), (None, 3)]: ``fit([a, b])``) is a list of inputs, each shape a leaf.
+        batch = map_shape_structure(lambda s: B.zeros(tuple(1 if d is None else d for d in s)), input_shape)
         self.built = True
         self._build_shapes = input_shape
         with B.no_grad(), self._losses_kept():

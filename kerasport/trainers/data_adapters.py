@@ -16,8 +16,9 @@ from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 
 import numpy as np
 
-from kerasport.backends import B
+from kerasport.backends import B, NAME
 from kerasport.core import nest as tree
+from kerasport.core.tree import lists_to_tuples
 from kerasport.utils.py_dataset import PyDataset
 
 
@@ -178,6 +179,8 @@ class ArrayAdapter(DataAdapter):
         self.stream = stream
         self.generator = None
         to_t = (lambda t: t) if stream else _batchable
+        if NAME == "tensorflow":  # as Keras on TensorFlow, whose tf.data batches hold tuples where x held lists
+            x, y, sample_weight = (lists_to_tuples(v) for v in (x, y, sample_weight))
         self.x = tree.map_structure(to_t, x)
         self.y = tree.map_structure(to_t, y) if y is not None else None
         self.sample_weight = tree.map_structure(to_t, sample_weight) if sample_weight is not None else None

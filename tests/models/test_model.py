@@ -159,3 +159,22 @@ def test_subclassed_model_with_its_own_build_is_built_by_its_first_call():
     assert [tuple(w.shape) for w in model.weights] == [(4,), (4, 2), (2,)]
     model.compile(optimizer="sgd", loss="mse")
     model.fit(np.ones((4, 4), "float32"), np.zeros((4, 2), "float32"), verbose=0)
+
+
+def test_subclassed_model_built_by_fit_on_a_list_of_inputs():
+    # As Keras: ``fit([a, b])`` builds a subclassed model without ``build`` from the list of input shapes,
+    # each shape ((None, 3)) one input, not a nest to descend into.
+    class Net(kerasport.Model):
+        def __init__(self):
+            super().__init__()
+            self.dense = layers.Dense(1, kernel_initializer="ones")
+
+        def call(self, inputs):
+            a, b = inputs
+            return self.dense(a + b)
+
+    model = Net()
+    model.compile(optimizer="sgd", loss="mse")
+    a = np.ones((4, 3), "float32")
+    model.fit([a, a], np.zeros((4, 1), "float32"), epochs=1, batch_size=4, verbose=0)
+    assert model.built and [tuple(w.shape) for w in model.weights] == [(3, 1), (1,)]

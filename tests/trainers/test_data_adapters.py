@@ -461,3 +461,13 @@ def test_pack_unpack_match_keras():
         assert utils.pack_x_y_sample_weight(*args) == keras.utils.pack_x_y_sample_weight(*args)
     for data in [1, (1,), (1, 2), [1, 2, 3]]:
         assert utils.unpack_x_y_sample_weight(data) == keras.utils.unpack_x_y_sample_weight(data)
+
+
+def test_array_list_inputs_become_tuples_on_tensorflow_as_tf_data_makes_them():
+    # As Keras: on TensorFlow its tf.data batches hold tuples where ``fit([a, b])`` passed a list (keras.io's
+    # WGAN-graphs ``train_step`` tests ``isinstance(inputs[0], tuple)``); Keras on torch keeps the list.
+    x, y = data(6)
+    xb, yb, _ = next(iter(ArrayAdapter([x, {"c": [x]}], [y, y], batch_size=4)))
+    kind = tuple if kerasport.backend.backend() == "tensorflow" else list
+    assert type(xb) is kind and type(xb[1]["c"]) is kind and type(yb) is kind
+    assert tuple(B.shape(xb[1]["c"][0])) == (4, 2)

@@ -10,6 +10,7 @@ import tensorflow as tf
 
 from kerasport.backends import ops_common as _common
 from kerasport.backends.tensorflow import kernels as _kernels
+from kerasport.core import settings
 from kerasport.backends.tensorflow.core import (
     as_tensor as _t, convert_to_tensor, ndim, promote_float_pair as _float_pair, result_dtype as _result_dtype,
     shape, to_dtype, to_float as _f)
@@ -331,10 +332,17 @@ def batch_normalization_training(x, axis, offset=None, scale=None, epsilon=1e-3)
 
 
 def normalize(x, axis=-1, order=2, epsilon=None):
-    if order != 2:
-        n = tf.norm(x, ord=order, axis=axis, keepdims=True)
-        return x / tf.maximum(n, epsilon or 1e-12)
-    return tf.math.l2_normalize(x, axis=axis, epsilon=(epsilon or 1e-12) ** 2)
+    """As Keras: ``x * min(rsqrt(sum(x**2)), 1 / epsilon)`` for ``order=2``, else ``x / max(norm, epsilon)``;
+    ``epsilon`` defaults to ``keras.config.epsilon()``."""
+    _common.check_normalize_order(order)
+    x = tf.convert_to_tensor(x)
+    x = tf.cast(x, "float32") if not (x.dtype.is_floating or x.dtype.is_complex) else x
+    x = tf.reshape(x, (1,)) if x.shape.rank == 0 else x
+    epsilon = settings.epsilon() if epsilon is None else epsilon
+    if order == 2:
+        inv_norm = tf.math.rsqrt(tf.reduce_sum(tf.square(x), axis=axis, keepdims=True))
+        return x * tf.minimum(inv_norm, tf.cast(1.0 / epsilon, x.dtype))
+    return x / tf.maximum(tf.norm(x, ord=order, axis=axis, keepdims=True), tf.cast(epsilon, x.dtype))
 
 
 # ----------------------------------------------------------------------------- losses

@@ -11,6 +11,7 @@ import torch
 import torch.nn.functional as F
 
 from kerasport.backends import ops_common as _common
+from kerasport.core import settings
 from kerasport.backends.torch.core import as_float, as_tensor, convert_to_tensor, ndim, promote_float, to_dtype
 
 
@@ -286,7 +287,15 @@ def batch_normalization_training(x, axis, offset=None, scale=None, epsilon=1e-3)
 
 
 def normalize(x, axis=-1, order=2, epsilon=None):
-    return F.normalize(x, p=order, dim=axis, eps=epsilon or 1e-12)
+    """As Keras: ``x * min(rsqrt(sum(x**2)), 1 / epsilon)`` for ``order=2``, else ``x / max(norm, epsilon)``;
+    ``epsilon`` defaults to ``keras.config.epsilon()``; arrays and scalars are taken as tensors."""
+    _common.check_normalize_order(order)
+    x = as_float(x)
+    x = x.reshape(1) if x.dim() == 0 else x
+    epsilon = settings.epsilon() if epsilon is None else epsilon
+    if order == 2:
+        return x * torch.clamp_max(torch.rsqrt(torch.sum(x * x, dim=axis, keepdim=True)), 1.0 / epsilon)
+    return x / torch.clamp_min(torch.linalg.vector_norm(x, ord=order, dim=axis, keepdim=True), epsilon)
 
 
 # ----------------------------------------------------------------------------- losses
