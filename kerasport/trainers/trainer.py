@@ -10,7 +10,7 @@ import numpy as np
 from kerasport import config
 from kerasport import optimizers as optimizers_mod
 from kerasport.backends import B, NAME
-from kerasport.callbacks.callback import CallbackList
+from kerasport.callbacks.callback import CallbackList, pythonify_logs
 from kerasport.distribution import distribution_lib
 from kerasport.distribution import training_hooks as distributed
 from kerasport.layers.input_spec import rank_adjustment
@@ -387,7 +387,7 @@ class Trainer:
     def _logs(self):
         """The logs users see: what a custom step returned last, else the metrics' results."""
         custom = self._custom_logs()
-        return _flat_logs(custom) if custom is not None else self.get_metrics_result()
+        return pythonify_logs(custom) if custom is not None else self.get_metrics_result()
 
     def _custom_logs(self):
         """The logs an overridden step returned last, unless they name exactly the metrics' results (then,
@@ -705,16 +705,6 @@ def _callback_list(callbacks, model, **kwargs):
     """``callbacks`` as given when they are a ``CallbackList`` already (Keras then adds and sets nothing), else a
     ``CallbackList`` of them for ``model``."""
     return callbacks if isinstance(callbacks, CallbackList) else CallbackList(callbacks, model=model, **kwargs)
-
-
-def _flat_logs(logs, prefix=""):
-    out = {}
-    for k, v in logs.items():
-        if isinstance(v, dict):
-            out.update(_flat_logs(v))
-        else:
-            out[prefix + k] = _to_float(v)
-    return out
 
 
 def _flat_results(metrics, results, convert):
